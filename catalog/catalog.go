@@ -1,0 +1,180 @@
+// Package catalog is the registry of databases, schemas and tables that
+// queries resolve names against.
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/riffq/riffq/sources"
+)
+
+// DefaultSchema is the schema unqualified names resolve to.
+const DefaultSchema = "public"
+
+// Catalog holds databases. It is safe for concurrent use; registrations may
+// happen while queries run.
+type Catalog struct {
+	mu        sync.RWMutex
+	databases map[string]*Database
+	// fallback serves sessions whose database name is not registered: a
+	// server that registers no database serves its tables under any name.
+	fallback *Database
+}
+
+// Database is a named set of schemas.
+type Database struct {
+	Name    string
+	schemas map[string]*Schema
+}
+
+// Schema is a named set of tables.
+type Schema struct {
+	Name   string
+	tables map[string]*Table
+}
+
+// Table is a registered table.
+type Table struct {
+	Database string
+	Schema   string
+	Name     string
+	Provider sources.TableProvider
+}
+
+// New returns an empty catalog whose default database is named defaultDB.
+func New(defaultDB string) *Catalog {
+	return &Catalog{
+		databases: make(map[string]*Database),
+		fallback:  newDatabase(defaultDB),
+	}
+}
+
+func newDatabase(name string) *Database {
+	return &Database{Name: name, schemas: map[string]*Schema{
+		DefaultSchema: {Name: DefaultSchema, tables: make(map[string]*Table)},
+	}}
+}
+
+// AddDatabase registers an empty database (with schema public). Once any
+// database is registered, only registered names resolve.
+func (c *Catalog) AddDatabase(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.databases[name]; ok {
+		return fmt.Errorf("database %q already exists", name)
+	}
+	c.databases[name] = newDatabase(name)
+	return nil
+}
+
+// AddSchema registers an empty schema in database db ("" for the default).
+func (c *Catalog) AddSchema(db, schema string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, err := c.databaseLocked(db)
+	if err != nil {
+		return err
+	}
+	if _, ok := d.schemas[schema]; ok {
+		return fmt.Errorf("schema %q already exists", schema)
+	}
+	d.schemas[schema] = &Schema{Name: schema, tables: make(map[string]*Table)}
+	return nil
+}
+
+// AddTable registers p as db.schema.name; db "" is the default database and
+// schema "" is public, which is created on demand.
+func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) error {
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, err := c.databaseLocked(db)
+	if err != nil {
+		return err
+	}
+	s, ok := d.schemas[schema]
+	if !ok {
+		s = &Schema{Name: schema, tables: make(map[string]*Table)}
+		d.schemas[schema] = s
+	}
+	if _, ok := s.tables[name]; ok {
+		return fmt.Errorf("table %s.%s already exists", schema, name)
+	}
+	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, Provider: p}
+	return nil
+}
+
+func (c *Catalog) databaseLocked(name string) (*Database, error) {
+	if name == "" {
+		return c.fallback, nil
+	}
+	d, ok := c.databases[name]
+	if !ok {
+		return nil, fmt.Errorf("database %q does not exist", name)
+	}
+	return d, nil
+}
+
+// HasDatabase reports whether a session may connect to database name.
+func (c *Catalog) HasDatabase(name string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.databases[name]
+	return ok || len(c.databases) == 0
+}
+
+// LookupTable resolves schema.name in database db. An empty schema searches
+// the search path (public).
+func (c *Catalog) LookupTable(db, schema, name string) (*Table, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.databases[db]
+	if !ok {
+		d = c.fallback
+	}
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	s, ok := d.schemas[schema]
+	if !ok {
+		return nil, false
+	}
+	t, ok := s.tables[name]
+	return t, ok
+}
+
+// Tables returns every table of database db, ordered by schema and name.
+func (c *Catalog) Tables(db string) []*Table {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.databases[db]
+	if !ok {
+		d = c.fallback
+	}
+	var out []*Table
+	for _, s := range d.schemas {
+		for _, t := range s.tables {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Table) int {
+		if a.Schema != b.Schema {
+			if a.Schema < b.Schema {
+				return -1
+			}
+			return 1
+		}
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out
+}

@@ -1,0 +1,160 @@
+// Command riffq serves Parquet and CSV files to PostgreSQL clients.
+//
+//	riffq --source parquet:testdata/sample --source trades=csv:trades.csv
+//
+// A source is [NAME=]KIND:PATH. KIND is parquet or csv; PATH is a file, a
+// directory or a glob. Without NAME every file becomes a table named after
+// its file name; with NAME all matched files form that one table.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/riffq/riffq"
+	"github.com/riffq/riffq/sources"
+	"github.com/riffq/riffq/sources/csv"
+	"github.com/riffq/riffq/sources/parquet"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// sourceFlags collects repeated --source flags.
+type sourceFlags []string
+
+func (s *sourceFlags) String() string     { return strings.Join(*s, ",") }
+func (s *sourceFlags) Set(v string) error { *s = append(*s, v); return nil }
+
+// source is one parsed --source value.
+type source struct {
+	name string // table name, or "" for one table per file
+	kind string
+	path string
+}
+
+func parseSource(v string) (source, error) {
+	var s source
+	spec := v
+	if i := strings.IndexByte(spec, '='); i >= 0 && !strings.Contains(spec[:i], ":") {
+		s.name, spec = spec[:i], spec[i+1:]
+		if s.name == "" {
+			return s, fmt.Errorf("--source %q: empty table name", v)
+		}
+	}
+	kind, path, ok := strings.Cut(spec, ":")
+	if !ok || path == "" {
+		return s, fmt.Errorf("--source %q: want [NAME=]KIND:PATH, e.g. parquet:data/", v)
+	}
+	s.kind, s.path = kind, path
+	switch kind {
+	case "parquet", "csv":
+	default:
+		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet or csv)", v, kind)
+	}
+	return s, nil
+}
+
+// openTables opens the tables a source names.
+func openTables(s source) (map[string]sources.TableProvider, error) {
+	ext := "." + s.kind
+	files, err := sources.Files(s.path, ext)
+	if err != nil {
+		return nil, fmt.Errorf("%s source: %w", s.kind, err)
+	}
+	open := func(files []string) (sources.TableProvider, error) {
+		if s.kind == "csv" {
+			return csv.OpenFiles(files)
+		}
+		return parquet.OpenFiles(files)
+	}
+	tables := make(map[string]sources.TableProvider)
+	if s.name != "" {
+		t, err := open(files)
+		if err != nil {
+			return nil, err
+		}
+		tables[s.name] = t
+		return tables, nil
+	}
+	for _, f := range files {
+		t, err := open([]string{f})
+		if err != nil {
+			return nil, err
+		}
+		name := sources.TableName(f)
+		if _, dup := tables[name]; dup {
+			return nil, fmt.Errorf("%s source: two files map to table %q; name the source (NAME=%s:...)", s.kind, name, s.kind)
+		}
+		tables[name] = t
+	}
+	return tables, nil
+}
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("riffq", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var srcs sourceFlags
+	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	fs.Var(&srcs, "source", "table source `[NAME=]KIND:PATH` (repeatable); KIND is parquet or csv")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: riffq [flags]\n\nServes Parquet and CSV files to PostgreSQL clients.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "riffq: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "riffq: --log-level %q: want debug, info, warn or error\n", *logLevel)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	srv := riffq.NewServer(riffq.WithAddr(*listen), riffq.WithLogger(logger))
+	for _, v := range srcs {
+		s, err := parseSource(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "riffq: %v\n", err)
+			return 2
+		}
+		tables, err := openTables(s)
+		if err != nil {
+			fmt.Fprintf(stderr, "riffq: %v\n", err)
+			return 2
+		}
+		for name, t := range tables {
+			if err := srv.RegisterTable(name, t); err != nil {
+				fmt.Fprintf(stderr, "riffq: %v\n", err)
+				return 2
+			}
+			logger.Info("serving table", "table", "public."+name, "source", s.kind, "path", s.path, "columns", t.Schema().NumFields())
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := srv.ListenAndServe(ctx); err != nil {
+		fmt.Fprintf(stderr, "riffq: %v\n", err)
+		return 1
+	}
+	logger.Info("riffq stopped")
+	return 0
+}

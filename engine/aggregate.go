@@ -1,0 +1,683 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// Aggregate is a hash aggregate: one output row per distinct value of
+// GroupBy (exactly one row when GroupBy is empty), with the group keys
+// first and then one column per aggregate.
+type Aggregate struct {
+	Input   Plan
+	GroupBy []expr.Expr
+	Aggs    []*expr.Aggregate
+	schema  *arrow.Schema
+}
+
+// NewAggregate returns an aggregate over input; names name the output
+// columns, group keys first.
+func NewAggregate(input Plan, groupBy []expr.Expr, aggs []*expr.Aggregate, names []string) *Aggregate {
+	fields := make([]arrow.Field, 0, len(groupBy)+len(aggs))
+	for i, g := range groupBy {
+		fields = append(fields, arrow.Field{Name: names[i], Type: g.DataType(), Nullable: true})
+	}
+	for i, a := range aggs {
+		fields = append(fields, arrow.Field{Name: names[len(groupBy)+i], Type: a.Type, Nullable: true})
+	}
+	return &Aggregate{Input: input, GroupBy: groupBy, Aggs: aggs, schema: arrow.NewSchema(fields, nil)}
+}
+
+func (a *Aggregate) Schema() *arrow.Schema { return a.schema }
+func (a *Aggregate) Children() []Plan      { return []Plan{a.Input} }
+
+func (a *Aggregate) String() string {
+	g := make([]string, len(a.GroupBy))
+	for i, e := range a.GroupBy {
+		g[i] = e.String()
+	}
+	ag := make([]string, len(a.Aggs))
+	for i, e := range a.Aggs {
+		ag[i] = e.String()
+	}
+	return fmt.Sprintf("Aggregate: groupBy=[%s] aggs=[%s]", strings.Join(g, ", "), strings.Join(ag, ", "))
+}
+
+func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
+	keyEvals := make([]evaluator, len(a.GroupBy))
+	keys := make([]keyColumn, len(a.GroupBy))
+	for i, g := range a.GroupBy {
+		ev, err := compile(g)
+		if err != nil {
+			return nil, err
+		}
+		keyEvals[i] = ev
+		if keys[i], err = newKeyColumn(g.DataType()); err != nil {
+			return nil, err
+		}
+	}
+	argEvals := make([]evaluator, len(a.Aggs))
+	accs := make([]accumulator, len(a.Aggs))
+	for i, ag := range a.Aggs {
+		if ag.Arg != nil {
+			ev, err := compile(ag.Arg)
+			if err != nil {
+				return nil, err
+			}
+			argEvals[i] = ev
+		}
+		acc, err := newAccumulator(ag)
+		if err != nil {
+			return nil, err
+		}
+		accs[i] = acc
+	}
+	in, err := a.Input.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	done := false
+	return batchio.NewReader(a.schema, func() (arrow.RecordBatch, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		h := &hashTable{groups: make(map[string]uint32), keys: keys}
+		if len(keys) == 0 {
+			h.ngroups = 1 // a global aggregate has one group even without rows
+		}
+		for in.Next() {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			b := in.RecordBatch()
+			ids, err := h.groupIDs(ctx, keyEvals, b)
+			if err != nil {
+				return nil, err
+			}
+			for i, acc := range accs {
+				var arg arrow.Array
+				if argEvals[i] != nil {
+					if arg, err = evalArray(ctx, argEvals[i], b); err != nil {
+						return nil, err
+					}
+				}
+				acc.grow(h.ngroups)
+				err := acc.update(ids, arg)
+				if arg != nil {
+					arg.Release()
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := in.Err(); err != nil {
+			return nil, err
+		}
+		mem := memory.DefaultAllocator
+		cols := make([]arrow.Array, 0, len(keys)+len(accs))
+		for _, k := range keys {
+			cols = append(cols, k.build(mem))
+		}
+		for _, acc := range accs {
+			acc.grow(h.ngroups)
+			col, err := acc.finish(mem)
+			if err != nil {
+				return nil, err
+			}
+			cols = append(cols, col)
+		}
+		return array.NewRecordBatch(a.schema, cols, int64(h.ngroups)), nil
+	}, in.Release), nil
+}
+
+// hashTable assigns dense group ids to distinct key tuples.
+type hashTable struct {
+	groups  map[string]uint32
+	keys    []keyColumn
+	ngroups int
+	buf     []byte
+}
+
+func (h *hashTable) groupIDs(ctx context.Context, evals []evaluator, b arrow.RecordBatch) ([]uint32, error) {
+	n := int(b.NumRows())
+	ids := make([]uint32, n)
+	if len(evals) == 0 {
+		return ids, nil
+	}
+	cols := make([]arrow.Array, len(evals))
+	for i, ev := range evals {
+		c, err := evalArray(ctx, ev, b)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Release()
+		cols[i] = c
+	}
+	for r := range n {
+		h.buf = h.buf[:0]
+		for i, c := range cols {
+			h.buf = h.keys[i].encode(h.buf, c, r)
+		}
+		id, ok := h.groups[string(h.buf)]
+		if !ok {
+			id = uint32(h.ngroups)
+			h.ngroups++
+			h.groups[string(h.buf)] = id
+			for i, c := range cols {
+				h.keys[i].add(c, r)
+			}
+		}
+		ids[r] = id
+	}
+	return ids, nil
+}
+
+// keyColumn collects the distinct values of one group key.
+type keyColumn interface {
+	// encode appends a hashable encoding of row r of a to buf.
+	encode(buf []byte, a arrow.Array, r int) []byte
+	// add appends row r of a as the key of a new group.
+	add(a arrow.Array, r int)
+	build(mem memory.Allocator) arrow.Array
+}
+
+type valueArray[T any] interface {
+	arrow.Array
+	Value(int) T
+}
+
+type appender[T any] interface {
+	array.Builder
+	Append(T)
+}
+
+// fixedKeys holds keys of a fixed-width type.
+type fixedKeys[T comparable] struct {
+	dt    arrow.DataType
+	vals  []T
+	valid []bool
+	norm  func(T) T // canonical form (float -0 and NaN), or nil
+}
+
+func (k *fixedKeys[T]) encode(buf []byte, a arrow.Array, r int) []byte {
+	if a.IsNull(r) {
+		return append(buf, 0)
+	}
+	v := a.(valueArray[T]).Value(r)
+	if k.norm != nil {
+		v = k.norm(v)
+	}
+	buf = append(buf, 1)
+	return append(buf, unsafe.Slice((*byte)(unsafe.Pointer(&v)), unsafe.Sizeof(v))...)
+}
+
+func (k *fixedKeys[T]) add(a arrow.Array, r int) {
+	var v T
+	valid := a.IsValid(r)
+	if valid {
+		v = a.(valueArray[T]).Value(r)
+	}
+	k.vals = append(k.vals, v)
+	k.valid = append(k.valid, valid)
+}
+
+func (k *fixedKeys[T]) build(mem memory.Allocator) arrow.Array {
+	b := array.NewBuilder(mem, k.dt)
+	defer b.Release()
+	ab := b.(appender[T])
+	for i, v := range k.vals {
+		if k.valid[i] {
+			ab.Append(v)
+		} else {
+			ab.AppendNull()
+		}
+	}
+	return b.NewArray()
+}
+
+// bytesKeys holds keys of a string or binary type.
+type bytesKeys struct {
+	dt    arrow.DataType
+	vals  []string
+	valid []bool
+}
+
+func bytesAt(a arrow.Array, r int) string {
+	switch v := a.(type) {
+	case *array.String:
+		return v.Value(r)
+	case *array.LargeString:
+		return v.Value(r)
+	case *array.Binary:
+		return string(v.Value(r))
+	case *array.LargeBinary:
+		return string(v.Value(r))
+	case array.ExtensionArray:
+		return bytesAt(v.Storage(), r)
+	}
+	panic(fmt.Sprintf("bytesAt: unexpected array %T", a))
+}
+
+func (k *bytesKeys) encode(buf []byte, a arrow.Array, r int) []byte {
+	if a.IsNull(r) {
+		return append(buf, 0)
+	}
+	s := bytesAt(a, r)
+	buf = append(buf, 1)
+	buf = append(buf, byte(len(s)), byte(len(s)>>8), byte(len(s)>>16), byte(len(s)>>24))
+	return append(buf, s...)
+}
+
+func (k *bytesKeys) add(a arrow.Array, r int) {
+	valid := a.IsValid(r)
+	s := ""
+	if valid {
+		s = bytesAt(a, r)
+	}
+	k.vals = append(k.vals, s)
+	k.valid = append(k.valid, valid)
+}
+
+func (k *bytesKeys) build(mem memory.Allocator) arrow.Array {
+	storage := k.dt
+	if ext, ok := k.dt.(arrow.ExtensionType); ok {
+		storage = ext.StorageType()
+	}
+	b := array.NewBuilder(mem, storage)
+	defer b.Release()
+	for i, v := range k.vals {
+		switch {
+		case !k.valid[i]:
+			b.AppendNull()
+		case storage.ID() == arrow.STRING || storage.ID() == arrow.LARGE_STRING:
+			b.(interface{ Append(string) }).Append(v)
+		default:
+			b.(interface{ Append([]byte) }).Append([]byte(v))
+		}
+	}
+	arr := b.NewArray()
+	if ext, ok := k.dt.(arrow.ExtensionType); ok {
+		defer arr.Release()
+		return array.NewExtensionArrayWithStorage(ext, arr)
+	}
+	return arr
+}
+
+func normFloat64(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	if math.IsNaN(v) {
+		return math.NaN()
+	}
+	return v
+}
+
+func normFloat32(v float32) float32 {
+	if v == 0 {
+		return 0
+	}
+	if v != v {
+		return float32(math.NaN())
+	}
+	return v
+}
+
+func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
+	switch dt.ID() {
+	case arrow.BOOL:
+		return &fixedKeys[bool]{dt: dt}, nil
+	case arrow.INT8:
+		return &fixedKeys[int8]{dt: dt}, nil
+	case arrow.INT16:
+		return &fixedKeys[int16]{dt: dt}, nil
+	case arrow.INT32:
+		return &fixedKeys[int32]{dt: dt}, nil
+	case arrow.INT64:
+		return &fixedKeys[int64]{dt: dt}, nil
+	case arrow.UINT8:
+		return &fixedKeys[uint8]{dt: dt}, nil
+	case arrow.UINT16:
+		return &fixedKeys[uint16]{dt: dt}, nil
+	case arrow.UINT32:
+		return &fixedKeys[uint32]{dt: dt}, nil
+	case arrow.UINT64:
+		return &fixedKeys[uint64]{dt: dt}, nil
+	case arrow.FLOAT32:
+		return &fixedKeys[float32]{dt: dt, norm: normFloat32}, nil
+	case arrow.FLOAT64:
+		return &fixedKeys[float64]{dt: dt, norm: normFloat64}, nil
+	case arrow.DATE32:
+		return &fixedKeys[arrow.Date32]{dt: dt}, nil
+	case arrow.DATE64:
+		return &fixedKeys[arrow.Date64]{dt: dt}, nil
+	case arrow.TIMESTAMP:
+		return &fixedKeys[arrow.Timestamp]{dt: dt}, nil
+	case arrow.DECIMAL128:
+		return &fixedKeys[decimal128.Num]{dt: dt}, nil
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		return &bytesKeys{dt: dt}, nil
+	case arrow.EXTENSION:
+		if _, ok := dt.(*pgtypes.NumericType); ok {
+			return &bytesKeys{dt: dt}, nil
+		}
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "could not identify an equality operator for type %s", dt)
+}
+
+// accumulator computes one aggregate for every group.
+type accumulator interface {
+	// grow makes room for n groups.
+	grow(n int)
+	// update adds each row of arg (nil for count(*)) to group ids[row].
+	update(ids []uint32, arg arrow.Array) error
+	finish(mem memory.Allocator) (arrow.Array, error)
+}
+
+func newAccumulator(a *expr.Aggregate) (accumulator, error) {
+	if a.Func == expr.CountStar {
+		return &countAcc{star: true}, nil
+	}
+	in := a.Arg.DataType()
+	switch a.Func {
+	case expr.Count:
+		return &countAcc{}, nil
+	case expr.Sum, expr.Avg:
+		switch in.ID() {
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32:
+			return &intSumAcc{avg: a.Func == expr.Avg, out: a.Type}, nil
+		case arrow.DECIMAL128:
+			return &intSumAcc{avg: a.Func == expr.Avg, out: a.Type, scale: in.(*arrow.Decimal128Type).Scale}, nil
+		case arrow.FLOAT32, arrow.FLOAT64:
+			return &floatSumAcc{avg: a.Func == expr.Avg, out: a.Type}, nil
+		}
+	case expr.Min, expr.Max:
+		return newMinMax(in, a.Func == expr.Max)
+	}
+	return nil, pgerror.New(pgerror.UndefinedFunction, "function %s(%s) does not exist", a.Func, pgTypeName(in))
+}
+
+type countAcc struct {
+	star   bool
+	counts []int64
+}
+
+func (c *countAcc) grow(n int) {
+	for len(c.counts) < n {
+		c.counts = append(c.counts, 0)
+	}
+}
+
+func (c *countAcc) update(ids []uint32, arg arrow.Array) error {
+	if c.star || arg.NullN() == 0 {
+		for _, id := range ids {
+			c.counts[id]++
+		}
+		return nil
+	}
+	for r, id := range ids {
+		if arg.IsValid(r) {
+			c.counts[id]++
+		}
+	}
+	return nil
+}
+
+func (c *countAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.AppendValues(c.counts, nil)
+	return b.NewArray(), nil
+}
+
+// intSumAcc sums integers or decimals exactly in 128 bits, for sum and avg.
+type intSumAcc struct {
+	avg    bool
+	out    arrow.DataType
+	scale  int32 // of decimal input
+	sums   []decimal128.Num
+	counts []int64
+}
+
+func (s *intSumAcc) grow(n int) {
+	for len(s.sums) < n {
+		s.sums = append(s.sums, decimal128.Num{})
+		s.counts = append(s.counts, 0)
+	}
+}
+
+func (s *intSumAcc) update(ids []uint32, arg arrow.Array) error {
+	add := func(r int, v decimal128.Num) {
+		id := ids[r]
+		s.sums[id] = s.sums[id].Add(v)
+		s.counts[id]++
+	}
+	for r := range ids {
+		if arg.IsNull(r) {
+			continue
+		}
+		switch a := arg.(type) {
+		case *array.Int8:
+			add(r, decimal128.FromI64(int64(a.Value(r))))
+		case *array.Int16:
+			add(r, decimal128.FromI64(int64(a.Value(r))))
+		case *array.Int32:
+			add(r, decimal128.FromI64(int64(a.Value(r))))
+		case *array.Int64:
+			add(r, decimal128.FromI64(a.Value(r)))
+		case *array.Uint8:
+			add(r, decimal128.FromU64(uint64(a.Value(r))))
+		case *array.Uint16:
+			add(r, decimal128.FromU64(uint64(a.Value(r))))
+		case *array.Uint32:
+			add(r, decimal128.FromU64(uint64(a.Value(r))))
+		case *array.Decimal128:
+			add(r, a.Value(r))
+		default:
+			return fmt.Errorf("sum: unexpected input %T", arg)
+		}
+	}
+	return nil
+}
+
+func (s *intSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	if s.avg {
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		for i, sum := range s.sums {
+			if s.counts[i] == 0 {
+				b.AppendNull()
+				continue
+			}
+			b.Append(numericDiv(sum.BigInt(), s.scale, big.NewInt(s.counts[i])))
+		}
+		storage := b.NewArray()
+		defer storage.Release()
+		return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
+	}
+	b := array.NewBuilder(mem, s.out)
+	defer b.Release()
+	for i, sum := range s.sums {
+		if s.counts[i] == 0 {
+			b.AppendNull()
+			continue
+		}
+		switch bb := b.(type) {
+		case *array.Int64Builder:
+			if sum.Greater(decimal128.FromI64(math.MaxInt64)) || sum.Less(decimal128.FromI64(math.MinInt64)) {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "bigint out of range")
+			}
+			bb.Append(int64(sum.LowBits()))
+		case *array.Decimal128Builder:
+			bb.Append(sum)
+		default:
+			return nil, fmt.Errorf("sum: unexpected output type %s", s.out)
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// floatSumAcc sums floating-point values, for sum and avg.
+type floatSumAcc struct {
+	avg    bool
+	out    arrow.DataType
+	sums   []float64
+	sums32 []float32 // sum(real) adds in single precision, as PostgreSQL does
+	counts []int64
+}
+
+func (s *floatSumAcc) grow(n int) {
+	for len(s.sums) < n {
+		s.sums = append(s.sums, 0)
+		s.sums32 = append(s.sums32, 0)
+		s.counts = append(s.counts, 0)
+	}
+}
+
+func (s *floatSumAcc) update(ids []uint32, arg arrow.Array) error {
+	switch a := arg.(type) {
+	case *array.Float64:
+		for r, id := range ids {
+			if a.IsValid(r) {
+				s.sums[id] += a.Value(r)
+				s.counts[id]++
+			}
+		}
+	case *array.Float32:
+		for r, id := range ids {
+			if a.IsValid(r) {
+				s.sums[id] += float64(a.Value(r))
+				s.sums32[id] += a.Value(r)
+				s.counts[id]++
+			}
+		}
+	default:
+		return fmt.Errorf("sum: unexpected input %T", arg)
+	}
+	return nil
+}
+
+func (s *floatSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b := array.NewBuilder(mem, s.out)
+	defer b.Release()
+	for i := range s.sums {
+		switch bb := b.(type) {
+		case *array.Float32Builder:
+			if s.counts[i] == 0 {
+				bb.AppendNull()
+			} else {
+				bb.Append(s.sums32[i])
+			}
+		case *array.Float64Builder:
+			switch {
+			case s.counts[i] == 0:
+				bb.AppendNull()
+			case s.avg:
+				bb.Append(s.sums[i] / float64(s.counts[i]))
+			default:
+				bb.Append(s.sums[i])
+			}
+		default:
+			return nil, fmt.Errorf("sum: unexpected output type %s", s.out)
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// numericDiv divides num/10^scale by den as PostgreSQL's numeric_div does:
+// the result scale comes from select_div_scale (at least 16 significant
+// digits) and the last digit is rounded half away from zero.
+func numericDiv(num *big.Int, scale int32, den *big.Int) string {
+	w1, f1 := nbaseLead(num, int(scale))
+	w2, f2 := nbaseLead(den, 0)
+	qweight := w1 - w2
+	if f1 <= f2 {
+		qweight--
+	}
+	rscale := 16 - qweight*4
+	rscale = max(rscale, int(scale), 0)
+	rscale = min(rscale, 1000)
+	// q = num * 10^rscale / (den * 10^scale), rounded.
+	n := new(big.Int).Mul(num, pow10(rscale))
+	d := new(big.Int).Mul(den, pow10(int(scale)))
+	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
+	r2 := new(big.Int).Abs(r)
+	r2.Lsh(r2, 1)
+	if r2.Cmp(new(big.Int).Abs(d)) >= 0 {
+		if (n.Sign() < 0) != (d.Sign() < 0) {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	return formatScaled(q, rscale)
+}
+
+func pow10(n int) *big.Int {
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+}
+
+// nbaseLead returns the weight and value of the first non-zero base-10000
+// digit of v/10^scale, as PostgreSQL's numeric stores it (0, 0 for zero).
+func nbaseLead(v *big.Int, scale int) (weight, first int) {
+	digits := new(big.Int).Abs(v).String()
+	if digits == "0" {
+		return 0, 0
+	}
+	// Pad so the decimal point falls on a 4-digit group boundary, both sides.
+	intLen := len(digits) - scale
+	padLeft := 0
+	if intLen <= 0 {
+		padLeft = -intLen
+		intLen = 0
+	}
+	digits = strings.Repeat("0", padLeft) + digits
+	lead := (4 - intLen%4) % 4
+	digits = strings.Repeat("0", lead) + digits
+	intGroups := (intLen + lead) / 4
+	for g := 0; g*4 < len(digits); g++ {
+		end := min(g*4+4, len(digits))
+		grp := digits[g*4 : end]
+		grp += strings.Repeat("0", 4-len(grp))
+		val := 0
+		for _, c := range grp {
+			val = val*10 + int(c-'0')
+		}
+		if val != 0 {
+			return intGroups - 1 - g, val
+		}
+	}
+	return 0, 0
+}
+
+// formatScaled prints v/10^scale with exactly scale fractional digits.
+func formatScaled(v *big.Int, scale int) string {
+	neg := v.Sign() < 0
+	s := new(big.Int).Abs(v).String()
+	if scale > 0 {
+		if len(s) <= scale {
+			s = strings.Repeat("0", scale-len(s)+1) + s
+		}
+		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}

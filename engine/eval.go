@@ -1,0 +1,333 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// evaluator computes an expression over one batch. The result is an array
+// of the batch's length or, for expressions without column references, a
+// scalar.
+type evaluator func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error)
+
+// compile turns e into an evaluator. Most operators run as Arrow compute
+// kernels over whole columns; the few PostgreSQL operators Arrow lacks have
+// typed kernels here.
+func compile(e expr.Expr) (evaluator, error) {
+	switch n := e.(type) {
+	case *expr.Column:
+		i := n.Index
+		return func(_ context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+			return compute.NewDatum(b.Column(i)), nil
+		}, nil
+	case *expr.Literal:
+		v := n.Value
+		return func(context.Context, arrow.RecordBatch) (compute.Datum, error) {
+			return compute.NewDatum(v), nil
+		}, nil
+	case *expr.Binary:
+		return compileBinary(n)
+	case *expr.Not:
+		return compileCall("invert", nil, n.DataType(), n.Input)
+	case *expr.Negate:
+		return compileCall("negate", nil, n.DataType(), n.Input)
+	case *expr.IsNull:
+		fn := "is_null"
+		if n.Negated {
+			fn = "is_not_null"
+		}
+		return compileCall(fn, nil, n.DataType(), n.Input)
+	case *expr.Cast:
+		in, err := compile(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		to := n.Type
+		return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+			d, err := in(ctx, b)
+			if err != nil {
+				return nil, err
+			}
+			defer d.Release()
+			return castDatum(ctx, d, to)
+		}, nil
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "expression %s is not supported", e)
+}
+
+var binaryFuncs = map[expr.Op]string{
+	expr.Add: "add", expr.Sub: "subtract", expr.Mul: "multiply", expr.Div: "divide",
+	expr.Eq: "equal", expr.NotEq: "not_equal", expr.Lt: "less", expr.LtEq: "less_equal",
+	expr.Gt: "greater", expr.GtEq: "greater_equal",
+	expr.And: "and_kleene", expr.Or: "or_kleene",
+}
+
+func compileBinary(n *expr.Binary) (evaluator, error) {
+	switch n.Op {
+	case expr.Mod:
+		return compileKernel(n.Left, n.Right, n.Type, modKernel)
+	case expr.Concat:
+		return compileKernel(n.Left, n.Right, n.Type, concatKernel)
+	}
+	fn, ok := binaryFuncs[n.Op]
+	if !ok {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "operator %s is not supported", n.Op)
+	}
+	return compileCall(fn, n, n.Type, n.Left, n.Right)
+}
+
+// compileCall evaluates args and calls the Arrow compute function fn; a
+// result of another type than want (decimal precision, say) is cast to want.
+func compileCall(fn string, n *expr.Binary, want arrow.DataType, args ...expr.Expr) (evaluator, error) {
+	evals := make([]evaluator, len(args))
+	for i, a := range args {
+		ev, err := compile(a)
+		if err != nil {
+			return nil, err
+		}
+		evals[i] = ev
+	}
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		in := make([]compute.Datum, len(evals))
+		defer func() {
+			for _, d := range in {
+				if d != nil {
+					d.Release()
+				}
+			}
+		}()
+		for i, ev := range evals {
+			d, err := ev(ctx, b)
+			if err != nil {
+				return nil, err
+			}
+			in[i] = d
+		}
+		out, err := compute.CallFunction(ctx, fn, nil, in...)
+		if err != nil {
+			return nil, computeError(err, want)
+		}
+		if !arrow.TypeEqual(datumType(out), want) {
+			defer out.Release()
+			return castDatum(ctx, out, want)
+		}
+		return out, nil
+	}, nil
+}
+
+func datumType(d compute.Datum) arrow.DataType {
+	switch v := d.(type) {
+	case *compute.ArrayDatum:
+		return v.Type()
+	case *compute.ScalarDatum:
+		return v.Type()
+	}
+	return nil
+}
+
+func castDatum(ctx context.Context, d compute.Datum, to arrow.DataType) (compute.Datum, error) {
+	if sd, ok := d.(*compute.ScalarDatum); ok {
+		if !sd.Value.IsValid() {
+			return compute.NewDatum(scalar.MakeNullScalar(to)), nil
+		}
+		s, err := sd.Value.CastTo(to)
+		if err != nil {
+			return nil, castError(sd.Value.String(), to, err)
+		}
+		return compute.NewDatum(s), nil
+	}
+	out, err := compute.CastDatum(ctx, d, compute.SafeCastOptions(to))
+	if err != nil {
+		return nil, castError("", to, err)
+	}
+	return out, nil
+}
+
+func castError(value string, to arrow.DataType, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "overflow") || strings.Contains(msg, "out of range") || strings.Contains(msg, "would lose") {
+		return pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(to))
+	}
+	if value != "" {
+		return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type %s: %q", pgTypeName(to), value)
+	}
+	return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type %s: %s", pgTypeName(to), msg)
+}
+
+// computeError turns an Arrow compute failure into the PostgreSQL error the
+// same operation raises there.
+func computeError(err error, result arrow.DataType) error {
+	var pe *pgerror.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "divide by zero"):
+		return pgerror.New(pgerror.DivisionByZero, "division by zero")
+	case strings.Contains(msg, "overflow"):
+		return pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(result))
+	}
+	return pgerror.New(pgerror.InternalError, "%s", msg)
+}
+
+// pgTypeName is the word PostgreSQL uses for a type in range errors.
+func pgTypeName(dt arrow.DataType) string {
+	switch dt.ID() {
+	case arrow.INT16:
+		return "smallint"
+	case arrow.INT32:
+		return "integer"
+	case arrow.INT64:
+		return "bigint"
+	case arrow.FLOAT32:
+		return "real"
+	case arrow.FLOAT64:
+		return "double precision"
+	case arrow.DECIMAL128, arrow.DECIMAL256:
+		return "numeric"
+	case arrow.STRING, arrow.LARGE_STRING:
+		return "text"
+	case arrow.BOOL:
+		return "boolean"
+	case arrow.DATE32:
+		return "date"
+	case arrow.TIMESTAMP:
+		if dt.(*arrow.TimestampType).TimeZone != "" {
+			return "timestamp with time zone"
+		}
+		return "timestamp without time zone"
+	}
+	return dt.String()
+}
+
+// kernel computes a binary operator over two arrays of equal length.
+type kernel func(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error)
+
+func compileKernel(left, right expr.Expr, out arrow.DataType, k kernel) (evaluator, error) {
+	le, err := compile(left)
+	if err != nil {
+		return nil, err
+	}
+	re, err := compile(right)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		l, err := evalArray(ctx, le, b)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Release()
+		r, err := evalArray(ctx, re, b)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Release()
+		res, err := k(memory.DefaultAllocator, l, r, out)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatumWithoutOwning(res), nil
+	}, nil
+}
+
+// evalArray evaluates ev over b and returns an array of b's length,
+// broadcasting a scalar result.
+func evalArray(ctx context.Context, ev evaluator, b arrow.RecordBatch) (arrow.Array, error) {
+	d, err := ev(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Release()
+	switch v := d.(type) {
+	case *compute.ArrayDatum:
+		return v.MakeArray(), nil
+	case *compute.ScalarDatum:
+		return scalar.MakeArrayFromScalar(v.Value, int(b.NumRows()), memory.DefaultAllocator)
+	}
+	return nil, fmt.Errorf("unexpected datum kind %s", d.Kind())
+}
+
+type integer interface{ ~int16 | ~int32 | ~int64 }
+
+type intArray[T integer] interface {
+	arrow.Array
+	Value(int) T
+}
+
+func modInts[T integer](b interface {
+	Append(T)
+	AppendNull()
+}, l, r intArray[T]) error {
+	for i := range l.Len() {
+		if l.IsNull(i) || r.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		d := r.Value(i)
+		if d == 0 {
+			return pgerror.New(pgerror.DivisionByZero, "division by zero")
+		}
+		if d == -1 { // avoid overflow of MinInt % -1
+			b.Append(0)
+			continue
+		}
+		b.Append(l.Value(i) % d)
+	}
+	return nil
+}
+
+func modKernel(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	bld := array.NewBuilder(mem, out)
+	defer bld.Release()
+	var err error
+	switch bb := bld.(type) {
+	case *array.Int16Builder:
+		err = modInts[int16](bb, l.(*array.Int16), r.(*array.Int16))
+	case *array.Int32Builder:
+		err = modInts[int32](bb, l.(*array.Int32), r.(*array.Int32))
+	case *array.Int64Builder:
+		err = modInts[int64](bb, l.(*array.Int64), r.(*array.Int64))
+	default:
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "operator %% is not supported for %s", pgTypeName(out))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bld.NewArray(), nil
+}
+
+func concatKernel(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
+	ls, ok1 := l.(*array.String)
+	rs, ok2 := r.(*array.String)
+	if !ok1 || !ok2 {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "operator || is supported for text only")
+	}
+	bld := array.NewStringBuilder(mem)
+	defer bld.Release()
+	bld.Reserve(ls.Len())
+	var sb strings.Builder
+	for i := range ls.Len() {
+		if ls.IsNull(i) || rs.IsNull(i) {
+			bld.AppendNull()
+			continue
+		}
+		sb.Reset()
+		sb.WriteString(ls.Value(i))
+		sb.WriteString(rs.Value(i))
+		bld.Append(sb.String())
+	}
+	return bld.NewArray(), nil
+}

@@ -1,0 +1,293 @@
+// Package engine executes physical plans: trees of operators that stream
+// Arrow record batches from table scans up to the client.
+//
+// An operator's Execute returns an array.RecordReader; pulling from the root
+// reader pulls batches through the tree. Blocking operators (sort,
+// aggregate) consume their input on the first pull.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/sources"
+)
+
+// Plan is a physical operator.
+type Plan interface {
+	// Schema is the schema of the batches Execute yields.
+	Schema() *arrow.Schema
+	// Execute starts the operator. The reader stops with ctx's error once
+	// ctx is done.
+	Execute(ctx context.Context) (array.RecordReader, error)
+	// Children are the operator's inputs.
+	Children() []Plan
+	// String describes the operator on one line, for EXPLAIN.
+	String() string
+}
+
+// Explain renders a plan tree, one operator per line, children indented.
+func Explain(p Plan) string {
+	var sb strings.Builder
+	var walk func(p Plan, depth int)
+	walk = func(p Plan, depth int) {
+		sb.WriteString(strings.Repeat("  ", depth))
+		sb.WriteString(p.String())
+		sb.WriteByte('\n')
+		for _, c := range p.Children() {
+			walk(c, depth+1)
+		}
+	}
+	walk(p, 0)
+	return sb.String()
+}
+
+// Scan reads a table through its provider.
+type Scan struct {
+	Table    string // qualified name, for EXPLAIN
+	Provider sources.TableProvider
+	Request  sources.ScanRequest
+	schema   *arrow.Schema
+}
+
+// NewScan returns a scan of provider with the given request.
+func NewScan(table string, p sources.TableProvider, req sources.ScanRequest) *Scan {
+	return &Scan{Table: table, Provider: p, Request: req, schema: sources.ProjectSchema(p.Schema(), req.Projection)}
+}
+
+func (s *Scan) Schema() *arrow.Schema { return s.schema }
+func (s *Scan) Children() []Plan      { return nil }
+
+func (s *Scan) String() string {
+	var parts []string
+	names := make([]string, len(s.schema.Fields()))
+	for i, f := range s.schema.Fields() {
+		names[i] = f.Name
+	}
+	parts = append(parts, "projection=["+strings.Join(names, ", ")+"]")
+	if len(s.Request.Filters) > 0 {
+		fs := make([]string, len(s.Request.Filters))
+		for i, f := range s.Request.Filters {
+			fs[i] = f.String()
+		}
+		parts = append(parts, "filters=["+strings.Join(fs, ", ")+"]")
+	}
+	if s.Request.Limit >= 0 {
+		parts = append(parts, fmt.Sprintf("limit=%d", s.Request.Limit))
+	}
+	return fmt.Sprintf("Scan: %s %s", s.Table, strings.Join(parts, " "))
+}
+
+func (s *Scan) Execute(ctx context.Context) (array.RecordReader, error) {
+	rdr, err := s.Provider.Scan(ctx, s.Request)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", s.Table, err)
+	}
+	if !rdr.Schema().Equal(s.schema) {
+		// Providers own their field metadata; present the planned schema.
+		return batchio.NewReader(s.schema, func() (arrow.RecordBatch, error) {
+			if !rdr.Next() {
+				return nil, rdr.Err()
+			}
+			b := rdr.RecordBatch()
+			return array.NewRecordBatch(s.schema, b.Columns(), b.NumRows()), nil
+		}, rdr.Release), nil
+	}
+	return rdr, nil
+}
+
+// OneRow yields a single row with no columns: the input of a SELECT without
+// FROM.
+type OneRow struct{}
+
+func (OneRow) Schema() *arrow.Schema { return arrow.NewSchema(nil, nil) }
+func (OneRow) Children() []Plan      { return nil }
+func (OneRow) String() string        { return "OneRow" }
+
+func (o OneRow) Execute(context.Context) (array.RecordReader, error) {
+	done := false
+	schema := o.Schema()
+	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		return array.NewRecordBatch(schema, nil, 1), nil
+	}, nil), nil
+}
+
+// Filter keeps the rows for which Predicate is true.
+type Filter struct {
+	Input     Plan
+	Predicate expr.Expr
+}
+
+func (f *Filter) Schema() *arrow.Schema { return f.Input.Schema() }
+func (f *Filter) Children() []Plan      { return []Plan{f.Input} }
+func (f *Filter) String() string        { return "Filter: " + f.Predicate.String() }
+
+func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
+	pred, err := compile(f.Predicate)
+	if err != nil {
+		return nil, err
+	}
+	in, err := f.Input.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	schema := f.Schema()
+	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+		for in.Next() {
+			b := in.RecordBatch()
+			d, err := pred(ctx, b)
+			if err != nil {
+				return nil, err
+			}
+			out, err := applyFilter(ctx, b, d)
+			d.Release()
+			if err != nil {
+				return nil, err
+			}
+			if out.NumRows() == 0 {
+				out.Release()
+				continue
+			}
+			return out, nil
+		}
+		return nil, in.Err()
+	}, in.Release), nil
+}
+
+func applyFilter(ctx context.Context, b arrow.RecordBatch, d compute.Datum) (arrow.RecordBatch, error) {
+	switch v := d.(type) {
+	case *compute.ScalarDatum:
+		if bs, ok := v.Value.(*scalar.Boolean); ok && bs.IsValid() && bs.Value {
+			b.Retain()
+			return b, nil
+		}
+		return b.NewSlice(0, 0), nil
+	case *compute.ArrayDatum:
+		mask := v.MakeArray()
+		defer mask.Release()
+		return compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
+	}
+	return nil, fmt.Errorf("filter: unexpected datum %s", d.Kind())
+}
+
+// Project computes one output column per expression.
+type Project struct {
+	Input  Plan
+	Exprs  []expr.Expr
+	schema *arrow.Schema
+}
+
+// NewProject returns a projection of input to exprs, named names.
+func NewProject(input Plan, exprs []expr.Expr, names []string) *Project {
+	fields := make([]arrow.Field, len(exprs))
+	for i, e := range exprs {
+		fields[i] = arrow.Field{Name: names[i], Type: e.DataType(), Nullable: true}
+	}
+	return &Project{Input: input, Exprs: exprs, schema: arrow.NewSchema(fields, nil)}
+}
+
+func (p *Project) Schema() *arrow.Schema { return p.schema }
+func (p *Project) Children() []Plan      { return []Plan{p.Input} }
+
+func (p *Project) String() string {
+	parts := make([]string, len(p.Exprs))
+	for i, e := range p.Exprs {
+		parts[i] = e.String()
+		if name := p.schema.Field(i).Name; name != e.String() {
+			parts[i] += " AS " + name
+		}
+	}
+	return "Project: " + strings.Join(parts, ", ")
+}
+
+func (p *Project) Execute(ctx context.Context) (array.RecordReader, error) {
+	evals := make([]evaluator, len(p.Exprs))
+	for i, e := range p.Exprs {
+		ev, err := compile(e)
+		if err != nil {
+			return nil, err
+		}
+		evals[i] = ev
+	}
+	in, err := p.Input.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return batchio.NewReader(p.schema, func() (arrow.RecordBatch, error) {
+		if !in.Next() {
+			return nil, in.Err()
+		}
+		b := in.RecordBatch()
+		cols := make([]arrow.Array, len(evals))
+		for i, ev := range evals {
+			a, err := evalArray(ctx, ev, b)
+			if err != nil {
+				for _, c := range cols[:i] {
+					c.Release()
+				}
+				return nil, err
+			}
+			cols[i] = a
+		}
+		out := array.NewRecordBatch(p.schema, cols, b.NumRows())
+		for _, c := range cols {
+			c.Release()
+		}
+		return out, nil
+	}, in.Release), nil
+}
+
+// Limit skips Offset rows and then yields at most Count rows (all when
+// Count < 0).
+type Limit struct {
+	Input         Plan
+	Offset, Count int64
+}
+
+func (l *Limit) Schema() *arrow.Schema { return l.Input.Schema() }
+func (l *Limit) Children() []Plan      { return []Plan{l.Input} }
+
+func (l *Limit) String() string {
+	return fmt.Sprintf("Limit: offset=%d count=%d", l.Offset, l.Count)
+}
+
+func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
+	in, err := l.Input.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	skip, left := l.Offset, l.Count
+	return batchio.NewReader(l.Schema(), func() (arrow.RecordBatch, error) {
+		for left != 0 && in.Next() {
+			b := in.RecordBatch()
+			n := b.NumRows()
+			if skip >= n {
+				skip -= n
+				continue
+			}
+			end := n
+			if left >= 0 && end-skip > left {
+				end = skip + left
+			}
+			out := b.NewSlice(skip, end)
+			skip = 0
+			if left > 0 {
+				left -= out.NumRows()
+			}
+			return out, nil
+		}
+		return nil, in.Err()
+	}, in.Release), nil
+}

@@ -1,0 +1,280 @@
+// Package expr defines the typed scalar expressions of a bound query. The
+// planner builds them, the optimizer rewrites them, table providers receive
+// them as filters, and the engine compiles them into vectorized kernels.
+//
+// Every expression knows its Arrow result type; column references point at a
+// column of the input schema by index, so an expression is meaningful only
+// together with the schema it was bound against.
+package expr
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+)
+
+// Expr is a typed scalar expression.
+type Expr interface {
+	// DataType is the Arrow type of the expression's values.
+	DataType() arrow.DataType
+	// String renders the expression for EXPLAIN and error messages.
+	String() string
+}
+
+// Column references column Index of the input schema.
+type Column struct {
+	Index int
+	Name  string
+	Type  arrow.DataType
+}
+
+// Literal is a constant. A NULL literal is a null scalar of its type.
+type Literal struct {
+	Value scalar.Scalar
+}
+
+// Op is a binary operator.
+type Op int
+
+// Binary operators. Arithmetic ones require both operands of one type (the
+// binder inserts casts); comparisons yield boolean; And and Or follow SQL's
+// three-valued logic.
+const (
+	Add Op = iota
+	Sub
+	Mul
+	Div
+	Mod
+	Eq
+	NotEq
+	Lt
+	LtEq
+	Gt
+	GtEq
+	And
+	Or
+	Concat
+)
+
+var opNames = [...]string{
+	Add: "+", Sub: "-", Mul: "*", Div: "/", Mod: "%",
+	Eq: "=", NotEq: "<>", Lt: "<", LtEq: "<=", Gt: ">", GtEq: ">=",
+	And: "AND", Or: "OR", Concat: "||",
+}
+
+// String returns the operator's SQL spelling.
+func (o Op) String() string { return opNames[o] }
+
+// IsComparison reports whether o compares its operands.
+func (o Op) IsComparison() bool { return o >= Eq && o <= GtEq }
+
+// Commute returns the operator that gives the same result with the operands
+// swapped (a < b is b > a).
+func (o Op) Commute() Op {
+	switch o {
+	case Lt:
+		return Gt
+	case LtEq:
+		return GtEq
+	case Gt:
+		return Lt
+	case GtEq:
+		return LtEq
+	}
+	return o
+}
+
+// Binary applies Op to Left and Right.
+type Binary struct {
+	Op          Op
+	Left, Right Expr
+	Type        arrow.DataType
+}
+
+// Not is logical negation.
+type Not struct{ Input Expr }
+
+// Negate is arithmetic negation.
+type Negate struct{ Input Expr }
+
+// IsNull tests for NULL (IS NOT NULL when Negated).
+type IsNull struct {
+	Input   Expr
+	Negated bool
+}
+
+// Cast converts Input to Type.
+type Cast struct {
+	Input Expr
+	Type  arrow.DataType
+}
+
+// AggFunc names an aggregate function.
+type AggFunc string
+
+// Aggregate functions the engine implements.
+const (
+	CountStar AggFunc = "count(*)"
+	Count     AggFunc = "count"
+	Sum       AggFunc = "sum"
+	Min       AggFunc = "min"
+	Max       AggFunc = "max"
+	Avg       AggFunc = "avg"
+)
+
+// Aggregate is an aggregate call. It appears only in the Aggregate node of a
+// plan, never inside a scalar expression.
+type Aggregate struct {
+	Func AggFunc
+	Arg  Expr // nil for count(*)
+	Type arrow.DataType
+}
+
+// DataType implements Expr.
+func (c *Column) DataType() arrow.DataType    { return c.Type }
+func (l *Literal) DataType() arrow.DataType   { return l.Value.DataType() }
+func (b *Binary) DataType() arrow.DataType    { return b.Type }
+func (*Not) DataType() arrow.DataType         { return arrow.FixedWidthTypes.Boolean }
+func (n *Negate) DataType() arrow.DataType    { return n.Input.DataType() }
+func (*IsNull) DataType() arrow.DataType      { return arrow.FixedWidthTypes.Boolean }
+func (c *Cast) DataType() arrow.DataType      { return c.Type }
+func (a *Aggregate) DataType() arrow.DataType { return a.Type }
+
+func (c *Column) String() string { return c.Name }
+
+func (l *Literal) String() string {
+	if !l.Value.IsValid() {
+		return "NULL"
+	}
+	switch v := l.Value.(type) {
+	case *scalar.String:
+		return "'" + strings.ReplaceAll(v.String(), "'", "''") + "'"
+	}
+	return l.Value.String()
+}
+
+func (b *Binary) String() string {
+	return fmt.Sprintf("(%s %s %s)", b.Left, b.Op, b.Right)
+}
+
+func (n *Not) String() string    { return fmt.Sprintf("(NOT %s)", n.Input) }
+func (n *Negate) String() string { return fmt.Sprintf("(- %s)", n.Input) }
+
+func (n *IsNull) String() string {
+	if n.Negated {
+		return fmt.Sprintf("(%s IS NOT NULL)", n.Input)
+	}
+	return fmt.Sprintf("(%s IS NULL)", n.Input)
+}
+
+func (c *Cast) String() string { return fmt.Sprintf("CAST(%s AS %s)", c.Input, c.Type) }
+
+func (a *Aggregate) String() string {
+	if a.Arg == nil {
+		return string(a.Func)
+	}
+	return fmt.Sprintf("%s(%s)", a.Func, a.Arg)
+}
+
+// Conjuncts splits e into the operands of its top-level ANDs.
+func Conjuncts(e Expr) []Expr {
+	if b, ok := e.(*Binary); ok && b.Op == And {
+		return append(Conjuncts(b.Left), Conjuncts(b.Right)...)
+	}
+	return []Expr{e}
+}
+
+// Walk calls fn for e and every expression below it, depth first, and stops
+// descending where fn returns false.
+func Walk(e Expr, fn func(Expr) bool) {
+	if e == nil || !fn(e) {
+		return
+	}
+	switch n := e.(type) {
+	case *Binary:
+		Walk(n.Left, fn)
+		Walk(n.Right, fn)
+	case *Not:
+		Walk(n.Input, fn)
+	case *Negate:
+		Walk(n.Input, fn)
+	case *IsNull:
+		Walk(n.Input, fn)
+	case *Cast:
+		Walk(n.Input, fn)
+	case *Aggregate:
+		Walk(n.Arg, fn)
+	}
+}
+
+// Rewrite returns e with every node replaced by fn's result, bottom up. fn
+// receives nodes whose children are already rewritten.
+func Rewrite(e Expr, fn func(Expr) Expr) Expr {
+	if e == nil {
+		return nil
+	}
+	switch n := e.(type) {
+	case *Binary:
+		c := *n
+		c.Left, c.Right = Rewrite(n.Left, fn), Rewrite(n.Right, fn)
+		return fn(&c)
+	case *Not:
+		return fn(&Not{Input: Rewrite(n.Input, fn)})
+	case *Negate:
+		return fn(&Negate{Input: Rewrite(n.Input, fn)})
+	case *IsNull:
+		return fn(&IsNull{Input: Rewrite(n.Input, fn), Negated: n.Negated})
+	case *Cast:
+		return fn(&Cast{Input: Rewrite(n.Input, fn), Type: n.Type})
+	case *Aggregate:
+		c := *n
+		c.Arg = Rewrite(n.Arg, fn)
+		return fn(&c)
+	}
+	return fn(e)
+}
+
+// Columns returns the input column indices e references.
+func Columns(e Expr) []int {
+	var cols []int
+	Walk(e, func(e Expr) bool {
+		if c, ok := e.(*Column); ok {
+			cols = append(cols, c.Index)
+		}
+		return true
+	})
+	return cols
+}
+
+// Transform rewrites e top down: fn sees each node before its children and,
+// when it returns true, its result replaces the node and the children are not
+// visited.
+func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
+	if e == nil {
+		return nil
+	}
+	if r, ok := fn(e); ok {
+		return r
+	}
+	switch n := e.(type) {
+	case *Binary:
+		c := *n
+		c.Left, c.Right = Transform(n.Left, fn), Transform(n.Right, fn)
+		return &c
+	case *Not:
+		return &Not{Input: Transform(n.Input, fn)}
+	case *Negate:
+		return &Negate{Input: Transform(n.Input, fn)}
+	case *IsNull:
+		return &IsNull{Input: Transform(n.Input, fn), Negated: n.Negated}
+	case *Cast:
+		return &Cast{Input: Transform(n.Input, fn), Type: n.Type}
+	case *Aggregate:
+		c := *n
+		c.Arg = Transform(n.Arg, fn)
+		return &c
+	}
+	return e
+}

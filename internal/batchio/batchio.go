@@ -1,0 +1,87 @@
+// Package batchio adapts pull functions to Arrow's RecordReader, so operators
+// and providers can be written as a plain "next batch" function.
+package batchio
+
+import (
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// NextFunc returns the next batch, or nil and a nil error at the end. The
+// reader takes ownership of the returned batch.
+type NextFunc func() (arrow.RecordBatch, error)
+
+type reader struct {
+	refs   atomic.Int64
+	schema *arrow.Schema
+	next   NextFunc
+	close  func()
+	cur    arrow.RecordBatch
+	err    error
+	done   bool
+}
+
+// NewReader returns a RecordReader that pulls batches from next and calls
+// close (if not nil) once, when it is exhausted, fails or is released.
+func NewReader(schema *arrow.Schema, next NextFunc, close func()) array.RecordReader {
+	r := &reader{schema: schema, next: next, close: close}
+	r.refs.Store(1)
+	return r
+}
+
+func (r *reader) Retain() { r.refs.Add(1) }
+
+func (r *reader) Release() {
+	if r.refs.Add(-1) == 0 {
+		r.releaseCurrent()
+		r.finish()
+	}
+}
+
+func (r *reader) Schema() *arrow.Schema { return r.schema }
+
+func (r *reader) Next() bool {
+	r.releaseCurrent()
+	if r.done {
+		return false
+	}
+	b, err := r.next()
+	if err != nil || b == nil {
+		r.err = err
+		r.finish()
+		return false
+	}
+	r.cur = b
+	return true
+}
+
+func (r *reader) RecordBatch() arrow.RecordBatch { return r.cur }
+
+// Record implements array.RecordReader.
+func (r *reader) Record() arrow.RecordBatch { return r.cur }
+
+func (r *reader) Err() error { return r.err }
+
+func (r *reader) releaseCurrent() {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+}
+
+func (r *reader) finish() {
+	if r.done {
+		return
+	}
+	r.done = true
+	if r.close != nil {
+		r.close()
+	}
+}
+
+// Empty returns a reader with schema and no batches.
+func Empty(schema *arrow.Schema) array.RecordReader {
+	return NewReader(schema, func() (arrow.RecordBatch, error) { return nil, nil }, nil)
+}

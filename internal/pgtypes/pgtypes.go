@@ -1,0 +1,176 @@
+// Package pgtypes maps Arrow data types to the PostgreSQL types clients see:
+// OIDs, names and sizes for RowDescription and the catalog, plus the
+// arbitrary-precision numeric extension type that Arrow lacks.
+package pgtypes
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"reflect"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// OIDs of PostgreSQL's built-in types, as in pg_type.dat.
+const (
+	BoolOID        uint32 = 16
+	ByteaOID       uint32 = 17
+	Int8OID        uint32 = 20
+	Int2OID        uint32 = 21
+	Int4OID        uint32 = 23
+	TextOID        uint32 = 25
+	Float4OID      uint32 = 700
+	Float8OID      uint32 = 701
+	UnknownOID     uint32 = 705
+	VarcharOID     uint32 = 1043
+	DateOID        uint32 = 1082
+	TimeOID        uint32 = 1083
+	TimestampOID   uint32 = 1114
+	TimestamptzOID uint32 = 1184
+	IntervalOID    uint32 = 1186
+	NumericOID     uint32 = 1700
+	UUIDOID        uint32 = 2950
+)
+
+// Type describes a PostgreSQL type as a client sees it in RowDescription.
+type Type struct {
+	OID  uint32
+	Name string // the name format_type prints, e.g. "integer"
+	Len  int16  // typlen: fixed size in bytes, or -1 for variable length
+	Mod  int32  // typmod, -1 when none
+}
+
+// FromArrow returns the PostgreSQL type that represents values of dt.
+func FromArrow(dt arrow.DataType) (Type, error) {
+	switch t := dt.(type) {
+	case *arrow.BooleanType:
+		return Type{BoolOID, "boolean", 1, -1}, nil
+	case *arrow.Int8Type, *arrow.Int16Type, *arrow.Uint8Type:
+		return Type{Int2OID, "smallint", 2, -1}, nil
+	case *arrow.Int32Type, *arrow.Uint16Type:
+		return Type{Int4OID, "integer", 4, -1}, nil
+	case *arrow.Int64Type, *arrow.Uint32Type:
+		return Type{Int8OID, "bigint", 8, -1}, nil
+	case *arrow.Uint64Type:
+		return Type{NumericOID, "numeric", -1, -1}, nil
+	case *arrow.Float16Type, *arrow.Float32Type:
+		return Type{Float4OID, "real", 4, -1}, nil
+	case *arrow.Float64Type:
+		return Type{Float8OID, "double precision", 8, -1}, nil
+	case *arrow.Decimal128Type:
+		return Type{NumericOID, "numeric", -1, numericTypmod(t.Precision, t.Scale)}, nil
+	case *arrow.Decimal256Type:
+		return Type{NumericOID, "numeric", -1, numericTypmod(t.Precision, t.Scale)}, nil
+	case *NumericType:
+		return Type{NumericOID, "numeric", -1, -1}, nil
+	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType:
+		return Type{TextOID, "text", -1, -1}, nil
+	case *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.BinaryViewType, *arrow.FixedSizeBinaryType:
+		return Type{ByteaOID, "bytea", -1, -1}, nil
+	case *arrow.Date32Type, *arrow.Date64Type:
+		return Type{DateOID, "date", 4, -1}, nil
+	case *arrow.TimestampType:
+		if t.TimeZone != "" {
+			return Type{TimestamptzOID, "timestamp with time zone", 8, -1}, nil
+		}
+		return Type{TimestampOID, "timestamp without time zone", 8, -1}, nil
+	case *arrow.NullType:
+		return Type{TextOID, "text", -1, -1}, nil
+	}
+	return Type{}, fmt.Errorf("arrow type %s has no PostgreSQL equivalent yet", dt)
+}
+
+func numericTypmod(precision, scale int32) int32 {
+	return (precision<<16 | scale) + 4
+}
+
+// NumericType is an Arrow extension type for PostgreSQL's arbitrary-precision
+// numeric. Arrow's decimals have one scale per column, while a numeric value
+// carries its own display scale (avg(int) prints 1.5000000000000000 for one
+// group and 12345.5000000000000000 for another), so values are stored as their
+// canonical PostgreSQL text in a string array.
+type NumericType struct {
+	arrow.ExtensionBase
+}
+
+// Numeric returns the numeric extension type.
+func Numeric() *NumericType {
+	return &NumericType{ExtensionBase: arrow.ExtensionBase{Storage: arrow.BinaryTypes.String}}
+}
+
+// NumericArray is an array of NumericType values.
+type NumericArray struct {
+	array.ExtensionArrayBase
+}
+
+// ArrayType implements arrow.ExtensionType.
+func (*NumericType) ArrayType() reflect.Type { return reflect.TypeOf(NumericArray{}) }
+
+// String implements arrow.DataType.
+func (*NumericType) String() string { return "numeric" }
+
+// ExtensionName implements arrow.ExtensionType.
+func (*NumericType) ExtensionName() string { return "riffq.numeric" }
+
+// Serialize implements arrow.ExtensionType.
+func (*NumericType) Serialize() string { return "" }
+
+// Deserialize implements arrow.ExtensionType.
+func (*NumericType) Deserialize(storage arrow.DataType, _ string) (arrow.ExtensionType, error) {
+	if !arrow.TypeEqual(storage, arrow.BinaryTypes.String) {
+		return nil, fmt.Errorf("riffq.numeric: storage must be utf8, got %s", storage)
+	}
+	return Numeric(), nil
+}
+
+// ExtensionEquals implements arrow.ExtensionType.
+func (*NumericType) ExtensionEquals(other arrow.ExtensionType) bool {
+	return other.ExtensionName() == "riffq.numeric"
+}
+
+// AppendDecimal appends the text of unscaled/10^scale with exactly scale
+// fractional digits, as PostgreSQL prints numeric values.
+func AppendDecimal(buf []byte, unscaled *big.Int, scale int32) []byte {
+	if unscaled.Sign() < 0 {
+		buf = append(buf, '-')
+	}
+	digits := new(big.Int).Abs(unscaled).Append(nil, 10)
+	return appendScaledDigits(buf, digits, scale)
+}
+
+// AppendDecimalInt64 is AppendDecimal for an unscaled value that fits int64.
+func AppendDecimalInt64(buf []byte, unscaled int64, scale int32) []byte {
+	var tmp [24]byte
+	if unscaled < 0 {
+		buf = append(buf, '-')
+		if unscaled == math.MinInt64 {
+			return appendScaledDigits(buf, []byte("9223372036854775808"), scale)
+		}
+		unscaled = -unscaled
+	}
+	return appendScaledDigits(buf, strconv.AppendInt(tmp[:0], unscaled, 10), scale)
+}
+
+func appendScaledDigits(buf, digits []byte, scale int32) []byte {
+	if scale <= 0 {
+		buf = append(buf, digits...)
+		for range -scale {
+			buf = append(buf, '0')
+		}
+		return buf
+	}
+	s := int(scale)
+	if len(digits) <= s {
+		buf = append(buf, '0', '.')
+		for range s - len(digits) {
+			buf = append(buf, '0')
+		}
+		return append(buf, digits...)
+	}
+	buf = append(buf, digits[:len(digits)-s]...)
+	buf = append(buf, '.')
+	return append(buf, digits[len(digits)-s:]...)
+}

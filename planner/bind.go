@@ -1,0 +1,1136 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// binder resolves the names of one statement against the catalog and turns
+// its parse tree into a logical plan, as PostgreSQL's analyzer does.
+type binder struct {
+	sql string
+	cat *catalog.Catalog
+	db  string
+	// colLoc remembers where each bound column reference was written, for
+	// errors found after binding (GROUP BY checks).
+	colLoc map[*expr.Column]int32
+}
+
+func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {
+	return pgerror.New(code, format, args...).WithPosition(position(b.sql, loc))
+}
+
+func (b *binder) unsupported(loc int32, format string, args ...any) *pgerror.Error {
+	return b.errorf(pgerror.FeatureNotSupported, loc, format, args...)
+}
+
+// scopeColumn is a column visible to expressions.
+type scopeColumn struct {
+	table string // table name or alias
+	name  string
+	typ   arrow.DataType
+}
+
+type scope struct {
+	cols   []scopeColumn
+	tables []string
+}
+
+// unknownLit is a string constant whose type is not decided yet: like
+// PostgreSQL's "unknown", it takes the type its context needs.
+type unknownLit struct {
+	text string
+	loc  int32
+}
+
+func (u *unknownLit) DataType() arrow.DataType { return typeText }
+func (u *unknownLit) String() string           { return "'" + strings.ReplaceAll(u.text, "'", "''") + "'" }
+
+// aggRef stands for the result of the aggregate collected at index i, until
+// the select list is rewritten over the Aggregate node's output.
+type aggRef struct {
+	i   int
+	agg *expr.Aggregate
+}
+
+func (a *aggRef) DataType() arrow.DataType { return a.agg.Type }
+func (a *aggRef) String() string           { return a.agg.String() }
+
+// aggCollector gathers the distinct aggregate calls of a query.
+type aggCollector struct {
+	aggs []*expr.Aggregate
+}
+
+func (c *aggCollector) add(a *expr.Aggregate) *aggRef {
+	for i, x := range c.aggs {
+		if x.String() == a.String() {
+			return &aggRef{i: i, agg: x}
+		}
+	}
+	c.aggs = append(c.aggs, a)
+	return &aggRef{i: len(c.aggs) - 1, agg: a}
+}
+
+// exprContext is what an expression may refer to where it is written.
+type exprContext struct {
+	scope  *scope
+	aggs   *aggCollector // nil where aggregates are not allowed
+	clause string        // for "aggregate functions are not allowed in WHERE"
+}
+
+// bindSelect plans a SELECT statement.
+func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
+	switch {
+	case s.Op != pg_query.SetOperation_SETOP_NONE:
+		return nil, b.unsupported(-1, "UNION, INTERSECT and EXCEPT are not supported yet")
+	case len(s.ValuesLists) > 0:
+		return nil, b.unsupported(-1, "VALUES is not supported yet")
+	case s.WithClause != nil:
+		return nil, b.unsupported(s.WithClause.Location, "WITH is not supported yet")
+	case len(s.DistinctClause) > 0:
+		return nil, b.unsupported(-1, "SELECT DISTINCT is not supported yet")
+	case len(s.WindowClause) > 0:
+		return nil, b.unsupported(-1, "WINDOW is not supported yet")
+	case s.IntoClause != nil:
+		return nil, b.unsupported(-1, "SELECT INTO is not supported")
+	case len(s.LockingClause) > 0:
+		return nil, b.unsupported(-1, "FOR UPDATE/SHARE is not supported")
+	}
+
+	input, sc, err := b.bindFrom(s.FromClause)
+	if err != nil {
+		return nil, err
+	}
+	if s.WhereClause != nil {
+		pred, err := b.bindPredicate(s.WhereClause, exprContext{scope: sc, clause: "WHERE"})
+		if err != nil {
+			return nil, err
+		}
+		input = &Filter{Input: input, Predicate: pred}
+	}
+
+	targets, names, locs, err := b.expandTargets(s.TargetList, sc)
+	if err != nil {
+		return nil, err
+	}
+
+	grouped := len(s.GroupClause) > 0 || s.HavingClause != nil || hasAggregate(s.TargetList) || sortHasAggregate(s.SortClause)
+	ectx := exprContext{scope: sc}
+	var aggs *aggCollector
+	var groups []expr.Expr
+	if grouped {
+		aggs = &aggCollector{}
+		ectx.aggs = aggs
+		for _, g := range s.GroupClause {
+			e, err := b.bindGroupItem(g, targets, names, sc)
+			if err != nil {
+				return nil, err
+			}
+			groups = append(groups, e)
+		}
+	}
+
+	exprs := make([]expr.Expr, len(targets))
+	for i, t := range targets {
+		e, err := b.bindExpr(t, ectx)
+		if err != nil {
+			return nil, err
+		}
+		exprs[i] = resolveUnknown(e)
+		_ = locs
+	}
+
+	var having expr.Expr
+	if s.HavingClause != nil {
+		if having, err = b.bindPredicate(s.HavingClause, exprContext{scope: sc, aggs: aggs, clause: "HAVING"}); err != nil {
+			return nil, err
+		}
+	}
+
+	// ORDER BY items become output columns: existing ones by ordinal, name
+	// or equal expression, others as hidden columns dropped at the end.
+	visible := len(exprs)
+	var keys []SortKey
+	for _, n := range s.SortClause {
+		sb := n.GetSortBy()
+		idx, err := b.bindSortTarget(sb.Node, exprs, names, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if idx < 0 {
+			e, err := b.bindExpr(sb.Node, ectx)
+			if err != nil {
+				return nil, err
+			}
+			e = resolveUnknown(e)
+			idx = len(exprs)
+			for i, x := range exprs {
+				if x.String() == e.String() {
+					idx = i
+					break
+				}
+			}
+			if idx == len(exprs) {
+				exprs = append(exprs, e)
+				names = append(names, "?sort?")
+			}
+		}
+		if sb.UseOp != nil {
+			return nil, b.unsupported(sb.Location, "ORDER BY USING is not supported")
+		}
+		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		nullsFirst := desc
+		switch sb.SortbyNulls {
+		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+			nullsFirst = true
+		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+			nullsFirst = false
+		}
+		keys = append(keys, SortKey{Column: idx, Desc: desc, NullsFirst: nullsFirst})
+	}
+
+	if grouped {
+		agg := &Aggregate{Input: input, GroupBy: groups, Aggs: aggs.aggs}
+		for _, g := range groups {
+			agg.Names = append(agg.Names, g.String())
+		}
+		for _, a := range aggs.aggs {
+			agg.Names = append(agg.Names, a.String())
+		}
+		input = agg
+		for i, e := range exprs {
+			if exprs[i], err = b.overAggregate(e, groups); err != nil {
+				return nil, err
+			}
+		}
+		if having != nil {
+			pred, err := b.overAggregate(having, groups)
+			if err != nil {
+				return nil, err
+			}
+			input = &Filter{Input: input, Predicate: pred}
+		}
+	}
+
+	var plan Plan = &Project{Input: input, Exprs: exprs, Names: names}
+	if len(keys) > 0 {
+		plan = &Sort{Input: plan, Keys: keys}
+	}
+	if s.LimitCount != nil || s.LimitOffset != nil {
+		lim := &Limit{Input: plan, Count: -1}
+		if lim.Count, err = b.bindLimit(s.LimitCount, "LIMIT"); err != nil {
+			return nil, err
+		}
+		if s.LimitOffset != nil {
+			if lim.Offset, err = b.bindLimit(s.LimitOffset, "OFFSET"); err != nil {
+				return nil, err
+			}
+			lim.Offset = max(lim.Offset, 0)
+		}
+		plan = lim
+	}
+	if len(exprs) > visible {
+		cols := make([]expr.Expr, visible)
+		for i := range cols {
+			cols[i] = &expr.Column{Index: i, Name: names[i], Type: exprs[i].DataType()}
+		}
+		plan = &Project{Input: plan, Exprs: cols, Names: names[:visible]}
+	}
+	return plan, nil
+}
+
+// bindFrom resolves the FROM clause: nothing, or one table.
+func (b *binder) bindFrom(from []*pg_query.Node) (Plan, *scope, error) {
+	if len(from) == 0 {
+		return OneRow{}, &scope{}, nil
+	}
+	if len(from) > 1 {
+		return nil, nil, b.unsupported(-1, "joins are not supported yet")
+	}
+	rv := from[0].GetRangeVar()
+	if rv == nil {
+		switch {
+		case from[0].GetJoinExpr() != nil:
+			return nil, nil, b.unsupported(-1, "joins are not supported yet")
+		case from[0].GetRangeSubselect() != nil:
+			return nil, nil, b.unsupported(-1, "subqueries in FROM are not supported yet")
+		}
+		return nil, nil, b.unsupported(-1, "this FROM item is not supported yet")
+	}
+	if rv.Catalogname != "" && rv.Catalogname != b.db {
+		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "cross-database references are not implemented: %s.%s.%s", rv.Catalogname, rv.Schemaname, rv.Relname)
+	}
+	t, ok := b.cat.LookupTable(b.db, rv.Schemaname, rv.Relname)
+	if !ok {
+		name := rv.Relname
+		if rv.Schemaname != "" {
+			name = rv.Schemaname + "." + name
+		}
+		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", name)
+	}
+	alias := rv.Relname
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		if len(rv.Alias.Colnames) > 0 {
+			return nil, nil, b.unsupported(rv.Location, "column aliases in FROM are not supported yet")
+		}
+	}
+	sc := &scope{tables: []string{alias}}
+	for _, f := range t.Provider.Schema().Fields() {
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: f.Name, typ: f.Type})
+	}
+	return &Scan{Table: t, Limit: -1}, sc, nil
+}
+
+// expandTargets expands * and returns the select list's expressions with
+// their output names.
+func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) (nodes []*pg_query.Node, names []string, locs []int32, err error) {
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
+			var table string
+			if len(cr.Fields) == 2 {
+				table = cr.Fields[0].GetString_().GetSval()
+				if !contains(sc.tables, table) {
+					return nil, nil, nil, b.errorf(pgerror.UndefinedTable, cr.Location, "missing FROM-clause entry for table %q", table)
+				}
+			}
+			if len(sc.tables) == 0 {
+				return nil, nil, nil, b.errorf(pgerror.SyntaxError, cr.Location, "SELECT * with no tables specified is not valid")
+			}
+			for _, c := range sc.cols {
+				if table != "" && c.table != table {
+					continue
+				}
+				nodes = append(nodes, columnRefNode(c.table, c.name, cr.Location))
+				names = append(names, c.name)
+				locs = append(locs, cr.Location)
+			}
+			continue
+		}
+		nodes = append(nodes, rt.Val)
+		name := rt.Name
+		if name == "" {
+			name = figureColname(rt.Val)
+		}
+		names = append(names, name)
+		locs = append(locs, rt.Location)
+	}
+	return nodes, names, locs, nil
+}
+
+func isStar(cr *pg_query.ColumnRef) bool {
+	return len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func columnRefNode(table, name string, loc int32) *pg_query.Node {
+	return &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{
+		Fields:   []*pg_query.Node{pg_query.MakeStrNode(table), pg_query.MakeStrNode(name)},
+		Location: loc,
+	}}}
+}
+
+// figureColname names an unaliased select-list item as PostgreSQL does.
+func figureColname(n *pg_query.Node) string {
+	switch {
+	case n.GetColumnRef() != nil:
+		f := n.GetColumnRef().Fields
+		if s := f[len(f)-1].GetString_(); s != nil {
+			return s.Sval
+		}
+	case n.GetFuncCall() != nil:
+		f := n.GetFuncCall().Funcname
+		return f[len(f)-1].GetString_().GetSval()
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		if name := figureColname(tc.Arg); name != "?column?" {
+			return name
+		}
+		names := tc.TypeName.Names
+		return names[len(names)-1].GetString_().GetSval()
+	case n.GetCaseExpr() != nil:
+		return "case"
+	}
+	return "?column?"
+}
+
+func hasAggregate(targets []*pg_query.Node) bool {
+	for _, t := range targets {
+		if nodeHasAggregate(t.GetResTarget().GetVal()) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortHasAggregate(sorts []*pg_query.Node) bool {
+	for _, s := range sorts {
+		if nodeHasAggregate(s.GetSortBy().GetNode()) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeHasAggregate reports whether an aggregate call appears in n.
+func nodeHasAggregate(n *pg_query.Node) bool {
+	if n == nil {
+		return false
+	}
+	switch {
+	case n.GetFuncCall() != nil:
+		fc := n.GetFuncCall()
+		if isAggregateName(funcName(fc)) {
+			return true
+		}
+		for _, a := range fc.Args {
+			if nodeHasAggregate(a) {
+				return true
+			}
+		}
+	case n.GetAExpr() != nil:
+		return nodeHasAggregate(n.GetAExpr().Lexpr) || nodeHasAggregate(n.GetAExpr().Rexpr)
+	case n.GetBoolExpr() != nil:
+		for _, a := range n.GetBoolExpr().Args {
+			if nodeHasAggregate(a) {
+				return true
+			}
+		}
+	case n.GetNullTest() != nil:
+		return nodeHasAggregate(n.GetNullTest().Arg)
+	case n.GetTypeCast() != nil:
+		return nodeHasAggregate(n.GetTypeCast().Arg)
+	}
+	return false
+}
+
+func funcName(fc *pg_query.FuncCall) string {
+	f := fc.Funcname
+	return f[len(f)-1].GetString_().GetSval()
+}
+
+func isAggregateName(name string) bool {
+	switch name {
+	case "count", "sum", "min", "max", "avg":
+		return true
+	}
+	return false
+}
+
+// bindGroupItem binds a GROUP BY item: an output ordinal, an output name
+// that is not an input column, or an expression over the input.
+func (b *binder) bindGroupItem(n *pg_query.Node, targets []*pg_query.Node, names []string, sc *scope) (expr.Expr, error) {
+	ectx := exprContext{scope: sc, clause: "GROUP BY"}
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+		i := int(c.GetIval().Ival)
+		if i < 1 || i > len(targets) {
+			return nil, b.errorf(pgerror.InvalidColumnReference, c.Location, "GROUP BY position %d is not in select list", i)
+		}
+		if nodeHasAggregate(targets[i-1]) {
+			return nil, b.errorf(pgerror.GroupingError, c.Location, "aggregate functions are not allowed in GROUP BY")
+		}
+		e, err := b.bindExpr(targets[i-1], ectx)
+		return resolveUnknown(e), err
+	}
+	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+		name := cr.Fields[0].GetString_().GetSval()
+		if _, _, err := b.lookupColumn(sc, "", name, cr.Location); err != nil {
+			for i, out := range names {
+				if out == name {
+					e, err := b.bindExpr(targets[i], ectx)
+					return resolveUnknown(e), err
+				}
+			}
+		}
+	}
+	e, err := b.bindExpr(n, ectx)
+	return resolveUnknown(e), err
+}
+
+// bindSortTarget resolves an ORDER BY item that names an output column by
+// ordinal or by name; it returns -1 for any other expression.
+func (b *binder) bindSortTarget(n *pg_query.Node, exprs []expr.Expr, names []string, ectx exprContext) (int, error) {
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+		i := int(c.GetIval().Ival)
+		if i < 1 || i > len(exprs) {
+			return 0, b.errorf(pgerror.InvalidColumnReference, c.Location, "ORDER BY position %d is not in select list", i)
+		}
+		return i - 1, nil
+	}
+	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+		name := cr.Fields[0].GetString_().Sval
+		found := -1
+		for i, out := range names {
+			if out == name {
+				if found >= 0 && exprs[found].String() != exprs[i].String() {
+					return 0, b.errorf(pgerror.AmbiguousColumn, cr.Location, "ORDER BY %q is ambiguous", name)
+				}
+				if found < 0 {
+					found = i
+				}
+			}
+		}
+		return found, nil
+	}
+	return -1, nil
+}
+
+func (b *binder) bindLimit(n *pg_query.Node, clause string) (int64, error) {
+	if n == nil {
+		return -1, nil
+	}
+	e, err := b.bindExpr(n, exprContext{scope: &scope{}, clause: clause})
+	if err != nil {
+		return 0, err
+	}
+	if u, ok := e.(*unknownLit); ok {
+		s, err := parseLiteral(u.text, typeInt8)
+		if err != nil {
+			return 0, err
+		}
+		e = &expr.Literal{Value: s}
+	}
+	lit, ok := foldConstant(e).(*expr.Literal)
+	if !ok {
+		return 0, b.unsupported(nodeLocation(n), "%s must be a constant", clause)
+	}
+	if !lit.Value.IsValid() {
+		return -1, nil // LIMIT NULL / LIMIT ALL
+	}
+	v, err := castScalar(lit.Value, typeInt8)
+	if err != nil {
+		return 0, err
+	}
+	count := v.(*scalar.Int64).Value
+	if count < 0 {
+		if clause == "LIMIT" {
+			return 0, pgerror.New("2201W", "LIMIT must not be negative")
+		}
+		return 0, pgerror.New("2201X", "OFFSET must not be negative")
+	}
+	return count, nil
+}
+
+func nodeLocation(n *pg_query.Node) int32 {
+	switch {
+	case n.GetAConst() != nil:
+		return n.GetAConst().Location
+	case n.GetColumnRef() != nil:
+		return n.GetColumnRef().Location
+	case n.GetAExpr() != nil:
+		return n.GetAExpr().Location
+	case n.GetFuncCall() != nil:
+		return n.GetFuncCall().Location
+	case n.GetTypeCast() != nil:
+		return n.GetTypeCast().Location
+	case n.GetBoolExpr() != nil:
+		return n.GetBoolExpr().Location
+	case n.GetNullTest() != nil:
+		return n.GetNullTest().Location
+	}
+	return -1
+}
+
+// overAggregate rewrites an expression bound over the aggregate's input so
+// that it reads the aggregate's output: group expressions become key
+// columns and aggregate calls their result columns. Any other column
+// reference is a grouping error.
+func (b *binder) overAggregate(e expr.Expr, groups []expr.Expr) (expr.Expr, error) {
+	var err error
+	out := expr.Transform(e, func(n expr.Expr) (expr.Expr, bool) {
+		if err != nil {
+			return n, true
+		}
+		if a, ok := n.(*aggRef); ok {
+			return &expr.Column{Index: len(groups) + a.i, Name: a.agg.String(), Type: a.agg.Type}, true
+		}
+		for i, g := range groups {
+			if g.String() == n.String() {
+				return &expr.Column{Index: i, Name: g.String(), Type: g.DataType()}, true
+			}
+		}
+		if c, ok := n.(*expr.Column); ok {
+			err = b.errorf(pgerror.GroupingError, b.colLoc[c], "column %q must appear in the GROUP BY clause or be used in an aggregate function", c.Name)
+			return n, true
+		}
+		return n, false
+	})
+	return out, err
+}
+
+// resolveUnknown gives an untyped string constant left at the top of an
+// expression the type text, as PostgreSQL does for select-list items.
+func resolveUnknown(e expr.Expr) expr.Expr {
+	if u, ok := e.(*unknownLit); ok {
+		return &expr.Literal{Value: scalar.NewStringScalar(u.text)}
+	}
+	return e
+}
+
+// bindPredicate binds a WHERE or HAVING condition, which must be boolean.
+func (b *binder) bindPredicate(n *pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	e, err := b.bindExpr(n, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return b.coerceBool(e, nodeLocation(n), "argument of "+ectx.clause)
+}
+
+func (b *binder) coerceBool(e expr.Expr, loc int32, what string) (expr.Expr, error) {
+	if u, ok := e.(*unknownLit); ok {
+		s, err := parseLiteral(u.text, typeBool)
+		if err != nil {
+			return nil, pgerror.From(err).WithPosition(position(b.sql, u.loc))
+		}
+		return &expr.Literal{Value: s}, nil
+	}
+	if e.DataType().ID() != arrow.BOOL {
+		if lit, ok := e.(*expr.Literal); ok && !lit.Value.IsValid() {
+			return &expr.Literal{Value: scalar.MakeNullScalar(typeBool)}, nil
+		}
+		return nil, b.errorf(pgerror.DatatypeMismatch, loc, "%s must be type boolean, not type %s", what, typeName(e.DataType()))
+	}
+	return e, nil
+}
+
+// lookupColumn finds a column by optional table qualifier and name.
+func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, scopeColumn, error) {
+	if table != "" && !contains(sc.tables, table) {
+		return 0, scopeColumn{}, b.errorf(pgerror.UndefinedTable, loc, "missing FROM-clause entry for table %q", table)
+	}
+	found := -1
+	for i, c := range sc.cols {
+		if c.name == name && (table == "" || c.table == table) {
+			if found >= 0 {
+				return 0, scopeColumn{}, b.errorf(pgerror.AmbiguousColumn, loc, "column reference %q is ambiguous", name)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		if table != "" {
+			return 0, scopeColumn{}, b.errorf(pgerror.UndefinedColumn, loc, "column %s.%s does not exist", table, name)
+		}
+		return 0, scopeColumn{}, b.errorf(pgerror.UndefinedColumn, loc, "column %q does not exist", name)
+	}
+	return found, sc.cols[found], nil
+}
+
+// bindExpr binds a scalar expression.
+func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	switch {
+	case n.GetColumnRef() != nil:
+		return b.bindColumnRef(n.GetColumnRef(), ectx)
+	case n.GetAConst() != nil:
+		return b.bindConst(n.GetAConst())
+	case n.GetAExpr() != nil:
+		return b.bindAExpr(n.GetAExpr(), ectx)
+	case n.GetBoolExpr() != nil:
+		return b.bindBoolExpr(n.GetBoolExpr(), ectx)
+	case n.GetNullTest() != nil:
+		nt := n.GetNullTest()
+		in, err := b.bindExpr(nt.Arg, ectx)
+		if err != nil {
+			return nil, err
+		}
+		return &expr.IsNull{Input: resolveUnknown(in), Negated: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
+	case n.GetTypeCast() != nil:
+		return b.bindCast(n.GetTypeCast(), ectx)
+	case n.GetFuncCall() != nil:
+		return b.bindFuncCall(n.GetFuncCall(), ectx)
+	case n.GetParamRef() != nil:
+		return nil, b.unsupported(n.GetParamRef().Location, "parameters are not supported yet")
+	case n.GetSubLink() != nil:
+		return nil, b.unsupported(n.GetSubLink().Location, "subqueries are not supported yet")
+	case n.GetCaseExpr() != nil:
+		return nil, b.unsupported(n.GetCaseExpr().Location, "CASE is not supported yet")
+	}
+	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
+}
+
+func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.Expr, error) {
+	var parts []string
+	for _, f := range cr.Fields {
+		if f.GetAStar() != nil {
+			return nil, b.unsupported(cr.Location, "* is not allowed here")
+		}
+		parts = append(parts, f.GetString_().GetSval())
+	}
+	var table, name string
+	switch len(parts) {
+	case 1:
+		name = parts[0]
+	case 2:
+		table, name = parts[0], parts[1]
+	default:
+		return nil, b.unsupported(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+	}
+	i, c, err := b.lookupColumn(ectx.scope, table, name, cr.Location)
+	if err != nil {
+		return nil, err
+	}
+	col := &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ}
+	if b.colLoc == nil {
+		b.colLoc = make(map[*expr.Column]int32)
+	}
+	b.colLoc[col] = cr.Location
+	return col, nil
+}
+
+func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
+	if c.Isnull {
+		return &expr.Literal{Value: scalar.MakeNullScalar(arrow.Null)}, nil
+	}
+	switch {
+	case c.GetIval() != nil:
+		return &expr.Literal{Value: scalar.NewInt32Scalar(c.GetIval().Ival)}, nil
+	case c.GetFval() != nil:
+		s := c.GetFval().Fval
+		if s2 := strings.TrimPrefix(s, "-"); !strings.ContainsAny(s2, ".eE") {
+			// Integer constants that do not fit int4 are int8, then numeric.
+			if v, err := parseLiteral(s, typeInt8); err == nil {
+				return &expr.Literal{Value: v}, nil
+			}
+		}
+		if v, ok := numericLiteral(s); ok {
+			return &expr.Literal{Value: v}, nil
+		}
+		return nil, b.errorf(pgerror.NumericValueOutOfRange, c.Location, "numeric constant %s exceeds %d digits", s, maxNumericPrecision)
+	case c.GetBoolval() != nil:
+		return &expr.Literal{Value: scalar.NewBooleanScalar(c.GetBoolval().Boolval)}, nil
+	case c.GetSval() != nil:
+		return &unknownLit{text: c.GetSval().Sval, loc: c.Location}, nil
+	}
+	return nil, b.unsupported(c.Location, "this constant is not supported yet")
+}
+
+func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, error) {
+	to, err := resolveTypeName(tc.TypeName, b.sql)
+	if err != nil {
+		return nil, err
+	}
+	in, err := b.bindExpr(tc.Arg, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return b.cast(in, to, tc.Location)
+}
+
+// cast converts e to type to, folding constants at plan time.
+func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, error) {
+	if u, ok := e.(*unknownLit); ok {
+		s, err := parseLiteral(u.text, to)
+		if err != nil {
+			return nil, pgerror.From(err).WithPosition(position(b.sql, u.loc))
+		}
+		return &expr.Literal{Value: s}, nil
+	}
+	if d, ok := to.(*arrow.Decimal128Type); ok && d.Scale < 0 {
+		to = unconstrainedDecimal(e.DataType())
+	}
+	if arrow.TypeEqual(e.DataType(), to) {
+		return e, nil
+	}
+	if lit, ok := e.(*expr.Literal); ok {
+		s, err := castScalar(lit.Value, to)
+		if err != nil {
+			return nil, pgerror.From(err).WithPosition(position(b.sql, loc))
+		}
+		return &expr.Literal{Value: s}, nil
+	}
+	if _, ok := e.DataType().(*pgtypes.NumericType); ok {
+		return nil, b.unsupported(loc, "casting an aggregate's numeric result is not supported yet")
+	}
+	return &expr.Cast{Input: e, Type: to}, nil
+}
+
+func (b *binder) bindBoolExpr(be *pg_query.BoolExpr, ectx exprContext) (expr.Expr, error) {
+	args := make([]expr.Expr, len(be.Args))
+	for i, a := range be.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, err
+		}
+		word := map[pg_query.BoolExprType]string{
+			pg_query.BoolExprType_AND_EXPR: "AND", pg_query.BoolExprType_OR_EXPR: "OR", pg_query.BoolExprType_NOT_EXPR: "NOT",
+		}[be.Boolop]
+		if args[i], err = b.coerceBool(e, nodeLocation(a), "argument of "+word); err != nil {
+			return nil, err
+		}
+	}
+	switch be.Boolop {
+	case pg_query.BoolExprType_NOT_EXPR:
+		return &expr.Not{Input: args[0]}, nil
+	case pg_query.BoolExprType_AND_EXPR, pg_query.BoolExprType_OR_EXPR:
+		op := expr.And
+		if be.Boolop == pg_query.BoolExprType_OR_EXPR {
+			op = expr.Or
+		}
+		out := args[0]
+		for _, a := range args[1:] {
+			out = &expr.Binary{Op: op, Left: out, Right: a, Type: typeBool}
+		}
+		return out, nil
+	}
+	return nil, b.unsupported(be.Location, "boolean expression is not supported")
+}
+
+var sqlOps = map[string]expr.Op{
+	"+": expr.Add, "-": expr.Sub, "*": expr.Mul, "/": expr.Div, "%": expr.Mod,
+	"=": expr.Eq, "<>": expr.NotEq, "<": expr.Lt, "<=": expr.LtEq, ">": expr.Gt, ">=": expr.GtEq,
+	"||": expr.Concat,
+}
+
+func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	if ae.Kind != pg_query.A_Expr_Kind_AEXPR_OP {
+		return nil, b.unsupported(ae.Location, "this operator is not supported yet")
+	}
+	opName := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	if ae.Lexpr == nil {
+		in, err := b.bindExpr(ae.Rexpr, ectx)
+		if err != nil {
+			return nil, err
+		}
+		switch opName {
+		case "-":
+			if u, ok := in.(*unknownLit); ok {
+				in = resolveUnknown(u)
+			}
+			if numericRank(in.DataType()) == 0 {
+				return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: - %s", typeName(in.DataType())).
+					WithHint("No operator matches the given name and argument type. You might need to add an explicit type cast.")
+			}
+			if lit, ok := in.(*expr.Literal); ok {
+				return foldConstant(&expr.Negate{Input: lit}), nil
+			}
+			return &expr.Negate{Input: in}, nil
+		case "+":
+			return in, nil
+		}
+		return nil, b.unsupported(ae.Location, "prefix operator %s is not supported yet", opName)
+	}
+	op, ok := sqlOps[opName]
+	if !ok {
+		return nil, b.unsupported(ae.Location, "operator %s is not supported yet", opName)
+	}
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return b.binary(op, l, r, ae.Location)
+}
+
+// numericRank orders the numeric types by PostgreSQL's implicit casts:
+// int2 < int4 < int8 < numeric < float4 < float8. Zero means not numeric.
+func numericRank(dt arrow.DataType) int {
+	switch dt.ID() {
+	case arrow.INT8, arrow.UINT8, arrow.INT16:
+		return 1
+	case arrow.UINT16, arrow.INT32:
+		return 2
+	case arrow.UINT32, arrow.INT64:
+		return 3
+	case arrow.UINT64, arrow.DECIMAL128:
+		return 4
+	case arrow.FLOAT16, arrow.FLOAT32:
+		return 5
+	case arrow.FLOAT64:
+		return 6
+	}
+	return 0
+}
+
+type typeCategory int
+
+const (
+	catOther typeCategory = iota
+	catNumeric
+	catString
+	catBool
+	catDateTime
+	catBinary
+)
+
+func category(dt arrow.DataType) typeCategory {
+	switch {
+	case numericRank(dt) > 0:
+		return catNumeric
+	}
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return catString
+	case arrow.BOOL:
+		return catBool
+	case arrow.DATE32, arrow.DATE64, arrow.TIMESTAMP:
+		return catDateTime
+	case arrow.BINARY, arrow.LARGE_BINARY:
+		return catBinary
+	}
+	return catOther
+}
+
+// commonType is the type both operands of a comparison or arithmetic are
+// converted to, or nil when PostgreSQL has no such operator.
+func commonType(a, b arrow.DataType) arrow.DataType {
+	if arrow.TypeEqual(a, b) {
+		return a
+	}
+	ca, cb := category(a), category(b)
+	if ca != cb {
+		return nil
+	}
+	switch ca {
+	case catNumeric:
+		ra, rb := numericRank(a), numericRank(b)
+		r := max(ra, rb)
+		switch r {
+		case 1:
+			return typeInt2
+		case 2:
+			return typeInt4
+		case 3:
+			return typeInt8
+		case 4:
+			da := unconstrainedDecimal(a).(*arrow.Decimal128Type)
+			db := unconstrainedDecimal(b).(*arrow.Decimal128Type)
+			scale := max(da.Scale, db.Scale)
+			digits := max(da.Precision-da.Scale, db.Precision-db.Scale)
+			return &arrow.Decimal128Type{Precision: min(maxNumericPrecision, digits+scale), Scale: scale}
+		case 5:
+			if ra == 5 && rb == 5 {
+				return typeFloat4
+			}
+			return typeFloat8
+		}
+		return typeFloat8
+	case catString:
+		return typeText
+	case catDateTime:
+		if a.ID() == arrow.TIMESTAMP && b.ID() == arrow.TIMESTAMP {
+			if a.(*arrow.TimestampType).TimeZone != "" || b.(*arrow.TimestampType).TimeZone != "" {
+				return typeTimestamptz
+			}
+			return typeTimestamp
+		}
+		if a.ID() == arrow.TIMESTAMP {
+			return a
+		}
+		if b.ID() == arrow.TIMESTAMP {
+			return b
+		}
+		return typeDate
+	case catBinary:
+		return typeBytea
+	}
+	return nil
+}
+
+// binary binds a binary operator with PostgreSQL's operand coercion.
+func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error) {
+	lu, lUnknown := l.(*unknownLit)
+	ru, rUnknown := r.(*unknownLit)
+	var err error
+	switch {
+	case lUnknown && rUnknown:
+		l, r = resolveUnknown(l), resolveUnknown(r)
+	case lUnknown:
+		if l, err = b.cast(lu, unknownTarget(r.DataType()), loc); err != nil {
+			return nil, err
+		}
+	case rUnknown:
+		if r, err = b.cast(ru, unknownTarget(l.DataType()), loc); err != nil {
+			return nil, err
+		}
+	}
+	// NULL constants take the other operand's type.
+	if lit, ok := l.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		l = &expr.Literal{Value: scalar.MakeNullScalar(r.DataType())}
+	}
+	if lit, ok := r.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		r = &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}
+	}
+	lt, rt := l.DataType(), r.DataType()
+	noOp := func() error {
+		return b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s %s %s", typeName(lt), op, typeName(rt)).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	if _, ok := lt.(*pgtypes.NumericType); ok {
+		return nil, b.unsupported(loc, "operators on avg() results are not supported yet")
+	}
+	if _, ok := rt.(*pgtypes.NumericType); ok {
+		return nil, b.unsupported(loc, "operators on avg() results are not supported yet")
+	}
+	if op == expr.Concat {
+		if category(lt) != catString || category(rt) != catString {
+			return nil, noOp()
+		}
+		return &expr.Binary{Op: op, Left: l, Right: r, Type: typeText}, nil
+	}
+	ct := commonType(lt, rt)
+	if ct == nil {
+		return nil, noOp()
+	}
+	if l, err = b.cast(l, ct, loc); err != nil {
+		return nil, err
+	}
+	if r, err = b.cast(r, ct, loc); err != nil {
+		return nil, err
+	}
+	if op.IsComparison() {
+		return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: typeBool}), nil
+	}
+	if category(ct) != catNumeric {
+		return nil, b.unsupported(loc, "operator %s on %s is not supported yet", op, typeName(ct))
+	}
+	resType := ct
+	if d, ok := ct.(*arrow.Decimal128Type); ok {
+		switch op {
+		case expr.Add, expr.Sub:
+			resType = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, d.Precision+1), Scale: d.Scale}
+		case expr.Mul:
+			resType = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, 2*d.Precision+1), Scale: 2 * d.Scale}
+		default:
+			return nil, b.unsupported(loc, "numeric operator %s is not supported yet", op)
+		}
+	}
+	if op == expr.Mod && category(ct) == catNumeric && numericRank(ct) > 3 {
+		return nil, b.unsupported(loc, "operator %% on %s is not supported yet", typeName(ct))
+	}
+	return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: resType}), nil
+}
+
+// unknownTarget is the type an unknown constant takes opposite dt.
+func unknownTarget(dt arrow.DataType) arrow.DataType {
+	if d, ok := dt.(*arrow.Decimal128Type); ok {
+		return &arrow.Decimal128Type{Precision: d.Precision, Scale: -1}
+	}
+	return dt
+}
+
+func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
+	name := funcName(fc)
+	if !isAggregateName(name) {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s does not exist", name).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	if ectx.aggs == nil {
+		clause := ectx.clause
+		if clause == "" {
+			clause = "this context"
+		}
+		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate functions are not allowed in %s", clause)
+	}
+	switch {
+	case fc.AggDistinct:
+		return nil, b.unsupported(fc.Location, "DISTINCT in aggregates is not supported yet")
+	case fc.AggFilter != nil:
+		return nil, b.unsupported(fc.Location, "FILTER in aggregates is not supported yet")
+	case fc.Over != nil:
+		return nil, b.unsupported(fc.Location, "window functions are not supported yet")
+	case len(fc.AggOrder) > 0:
+		return nil, b.unsupported(fc.Location, "ORDER BY in aggregates is not supported yet")
+	}
+	if fc.AggStar {
+		if name != "count" {
+			return nil, b.errorf(pgerror.SyntaxError, fc.Location, "%s(*) specified, but %s is not an aggregate function", name, name)
+		}
+		return ectx.aggs.add(&expr.Aggregate{Func: expr.CountStar, Type: typeInt8}), nil
+	}
+	if len(fc.Args) != 1 {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
+	}
+	// Aggregate arguments cannot themselves contain aggregates.
+	arg, err := b.bindExpr(fc.Args[0], exprContext{scope: ectx.scope, clause: "aggregate function calls"})
+	if err != nil {
+		if pe := pgerror.From(err); pe.Code == pgerror.GroupingError {
+			return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot be nested")
+		}
+		return nil, err
+	}
+	arg = resolveUnknown(arg)
+	in := arg.DataType()
+	var out arrow.DataType
+	switch expr.AggFunc(name) {
+	case expr.Count:
+		out = typeInt8
+	case expr.Sum:
+		switch rank := numericRank(in); {
+		case rank == 1 || rank == 2:
+			out = typeInt8
+		case rank == 3:
+			out = &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}
+		case in.ID() == arrow.DECIMAL128:
+			out = &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: in.(*arrow.Decimal128Type).Scale}
+		case rank == 5:
+			out = typeFloat4
+		case rank == 6:
+			out = typeFloat8
+		}
+	case expr.Avg:
+		switch rank := numericRank(in); {
+		case rank >= 1 && rank <= 3, in.ID() == arrow.DECIMAL128:
+			out = pgtypes.Numeric()
+		case rank >= 5:
+			out = typeFloat8
+		}
+	case expr.Min, expr.Max:
+		if in.ID() != arrow.BOOL && in.ID() != arrow.NULL {
+			out = in
+		}
+	}
+	if out == nil {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, typeName(in)).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out}), nil
+}
+
+// foldConstant evaluates an operator whose operands are all constants.
+// Only the cases the binder needs at plan time are folded here; the
+// optimizer's rule does the general work.
+func foldConstant(e expr.Expr) expr.Expr {
+	switch n := e.(type) {
+	case *expr.Negate:
+		if lit, ok := n.Input.(*expr.Literal); ok && lit.Value.IsValid() {
+			switch v := lit.Value.(type) {
+			case *scalar.Int32:
+				if v.Value != -1<<31 {
+					return &expr.Literal{Value: scalar.NewInt32Scalar(-v.Value)}
+				}
+			case *scalar.Int64:
+				if v.Value != -1<<63 {
+					return &expr.Literal{Value: scalar.NewInt64Scalar(-v.Value)}
+				}
+			case *scalar.Float64:
+				return &expr.Literal{Value: scalar.NewFloat64Scalar(-v.Value)}
+			case *scalar.Decimal128:
+				return &expr.Literal{Value: scalar.NewDecimal128Scalar(v.Value.Negate(), v.Type)}
+			}
+		}
+	}
+	return e
+}
+
+var _ = fmt.Sprint

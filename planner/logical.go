@@ -1,0 +1,137 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/sources"
+)
+
+// Plan is a node of a logical plan: what to compute, not how. The binder
+// builds it from the parse tree, optimizer rules rewrite it, and the physical
+// planner lowers it to engine operators.
+type Plan interface {
+	// Schema is the node's output.
+	Schema() *arrow.Schema
+	// Inputs are the node's children.
+	Inputs() []Plan
+	// String describes the node on one line.
+	String() string
+}
+
+// Scan reads a catalog table.
+type Scan struct {
+	Table *catalog.Table
+	// Projection lists the table columns read, nil for all.
+	Projection []int
+	// Filters are conjuncts over the table's full schema that the provider
+	// accepted; Exact reports which ones it applies fully.
+	Filters []expr.Expr
+	Exact   []bool
+	// Limit is the most rows needed, -1 for all.
+	Limit int64
+}
+
+// OneRow produces one row without columns (SELECT without FROM).
+type OneRow struct{}
+
+// Filter keeps rows where Predicate is true.
+type Filter struct {
+	Input     Plan
+	Predicate expr.Expr
+}
+
+// Project computes Exprs over each input row.
+type Project struct {
+	Input Plan
+	Exprs []expr.Expr
+	Names []string
+}
+
+// Aggregate groups by GroupBy and computes Aggs; its output is the group
+// keys followed by the aggregates.
+type Aggregate struct {
+	Input   Plan
+	GroupBy []expr.Expr
+	Aggs    []*expr.Aggregate
+	Names   []string
+}
+
+// SortKey orders by an input column.
+type SortKey struct {
+	Column     int
+	Desc       bool
+	NullsFirst bool
+}
+
+// Sort orders its input.
+type Sort struct {
+	Input Plan
+	Keys  []SortKey
+}
+
+// Limit skips Offset rows and returns at most Count (all when negative).
+type Limit struct {
+	Input         Plan
+	Offset, Count int64
+}
+
+func (s *Scan) Schema() *arrow.Schema {
+	return sources.ProjectSchema(s.Table.Provider.Schema(), s.Projection)
+}
+func (OneRow) Schema() *arrow.Schema     { return arrow.NewSchema(nil, nil) }
+func (f *Filter) Schema() *arrow.Schema  { return f.Input.Schema() }
+func (p *Project) Schema() *arrow.Schema { return exprSchema(p.Exprs, p.Names) }
+func (s *Sort) Schema() *arrow.Schema    { return s.Input.Schema() }
+func (l *Limit) Schema() *arrow.Schema   { return l.Input.Schema() }
+func (a *Aggregate) Schema() *arrow.Schema {
+	exprs := append([]expr.Expr{}, a.GroupBy...)
+	for _, ag := range a.Aggs {
+		exprs = append(exprs, ag)
+	}
+	return exprSchema(exprs, a.Names)
+}
+
+func exprSchema(exprs []expr.Expr, names []string) *arrow.Schema {
+	fields := make([]arrow.Field, len(exprs))
+	for i, e := range exprs {
+		fields[i] = arrow.Field{Name: names[i], Type: e.DataType(), Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+func (*Scan) Inputs() []Plan        { return nil }
+func (OneRow) Inputs() []Plan       { return nil }
+func (f *Filter) Inputs() []Plan    { return []Plan{f.Input} }
+func (p *Project) Inputs() []Plan   { return []Plan{p.Input} }
+func (a *Aggregate) Inputs() []Plan { return []Plan{a.Input} }
+func (s *Sort) Inputs() []Plan      { return []Plan{s.Input} }
+func (l *Limit) Inputs() []Plan     { return []Plan{l.Input} }
+
+func (s *Scan) String() string {
+	return fmt.Sprintf("Scan: %s.%s projection=%v filters=%v limit=%d", s.Table.Schema, s.Table.Name, s.Projection, s.Filters, s.Limit)
+}
+func (OneRow) String() string     { return "OneRow" }
+func (f *Filter) String() string  { return "Filter: " + f.Predicate.String() }
+func (p *Project) String() string { return "Project: " + joinExprs(p.Exprs) }
+func (a *Aggregate) String() string {
+	aggs := make([]expr.Expr, len(a.Aggs))
+	for i, ag := range a.Aggs {
+		aggs[i] = ag
+	}
+	return fmt.Sprintf("Aggregate: groupBy=[%s] aggs=[%s]", joinExprs(a.GroupBy), joinExprs(aggs))
+}
+func (s *Sort) String() string  { return fmt.Sprintf("Sort: %v", s.Keys) }
+func (l *Limit) String() string { return fmt.Sprintf("Limit: offset=%d count=%d", l.Offset, l.Count) }
+
+func joinExprs(es []expr.Expr) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.String()
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,71 @@
+package planner
+
+// rule is one logical rewrite. Rules keep the plan's meaning and output
+// schema; each lives in its own file.
+type rule interface {
+	name() string
+	apply(p Plan) (Plan, error)
+}
+
+// rules run once each, in this order:
+//  1. pushFilters moves WHERE conjuncts into the scan's provider, which can
+//     skip data with them; it runs first, while scans still read every
+//     column and so filters index the table's own schema.
+//  2. pruneColumns makes each scan read only the columns the query uses.
+//  3. pushLimit hands LIMIT to a scan that nothing filters or reorders.
+var rules = []rule{pushFilters{}, pruneColumns{}, pushLimit{}}
+
+// Optimize applies the optimizer rules to p.
+func Optimize(p Plan) (Plan, error) {
+	var err error
+	for _, r := range rules {
+		if p, err = r.apply(p); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// withInputs returns a copy of p reading from inputs.
+func withInputs(p Plan, inputs []Plan) Plan {
+	switch n := p.(type) {
+	case *Filter:
+		c := *n
+		c.Input = inputs[0]
+		return &c
+	case *Project:
+		c := *n
+		c.Input = inputs[0]
+		return &c
+	case *Aggregate:
+		c := *n
+		c.Input = inputs[0]
+		return &c
+	case *Sort:
+		c := *n
+		c.Input = inputs[0]
+		return &c
+	case *Limit:
+		c := *n
+		c.Input = inputs[0]
+		return &c
+	}
+	return p
+}
+
+// transformUp applies fn to every node, children first.
+func transformUp(p Plan, fn func(Plan) (Plan, error)) (Plan, error) {
+	ins := p.Inputs()
+	if len(ins) > 0 {
+		newIns := make([]Plan, len(ins))
+		for i, in := range ins {
+			n, err := transformUp(in, fn)
+			if err != nil {
+				return nil, err
+			}
+			newIns[i] = n
+		}
+		p = withInputs(p, newIns)
+	}
+	return fn(p)
+}

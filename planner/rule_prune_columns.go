@@ -1,0 +1,125 @@
+package planner
+
+import (
+	"slices"
+
+	"github.com/riffq/riffq/expr"
+)
+
+// pruneColumns narrows every scan to the columns some node above it reads,
+// and renumbers column references to match.
+type pruneColumns struct{}
+
+func (pruneColumns) name() string { return "prune_columns" }
+
+func (pruneColumns) apply(p Plan) (Plan, error) {
+	need := make([]bool, p.Schema().NumFields())
+	for i := range need {
+		need[i] = true
+	}
+	out, _ := prune(p, need)
+	return out, nil
+}
+
+// prune rewrites p so that it produces at least the needed columns of its
+// output. It returns the new plan and, for each old output column, its new
+// index (-1 when dropped).
+func prune(p Plan, need []bool) (Plan, []int) {
+	switch n := p.(type) {
+	case *Scan:
+		var proj []int
+		remap := make([]int, len(need))
+		for i, keep := range need {
+			remap[i] = -1
+			if keep {
+				remap[i] = len(proj)
+				col := i
+				if n.Projection != nil {
+					col = n.Projection[i]
+				}
+				proj = append(proj, col)
+			}
+		}
+		ns := *n
+		if proj == nil {
+			proj = []int{}
+		}
+		ns.Projection = proj
+		return &ns, remap
+	case *Filter:
+		childNeed := slices.Clone(need)
+		markColumns(childNeed, n.Predicate)
+		in, remap := prune(n.Input, childNeed)
+		return &Filter{Input: in, Predicate: renumber(n.Predicate, remap)}, remap
+	case *Project:
+		in, remap := pruneFor(n.Input, n.Exprs...)
+		exprs := make([]expr.Expr, len(n.Exprs))
+		for i, e := range n.Exprs {
+			exprs[i] = renumber(e, remap)
+		}
+		return &Project{Input: in, Exprs: exprs, Names: n.Names}, identity(len(need))
+	case *Aggregate:
+		uses := slices.Clone(n.GroupBy)
+		for _, a := range n.Aggs {
+			if a.Arg != nil {
+				uses = append(uses, a.Arg)
+			}
+		}
+		in, remap := pruneFor(n.Input, uses...)
+		na := &Aggregate{Input: in, Names: n.Names}
+		for _, g := range n.GroupBy {
+			na.GroupBy = append(na.GroupBy, renumber(g, remap))
+		}
+		for _, a := range n.Aggs {
+			na.Aggs = append(na.Aggs, renumber(a, remap).(*expr.Aggregate))
+		}
+		return na, identity(len(need))
+	case *Sort:
+		childNeed := slices.Clone(need)
+		for _, k := range n.Keys {
+			childNeed[k.Column] = true
+		}
+		in, remap := prune(n.Input, childNeed)
+		keys := slices.Clone(n.Keys)
+		for i := range keys {
+			keys[i].Column = remap[keys[i].Column]
+		}
+		return &Sort{Input: in, Keys: keys}, remap
+	case *Limit:
+		in, remap := prune(n.Input, need)
+		return &Limit{Input: in, Offset: n.Offset, Count: n.Count}, remap
+	}
+	return p, identity(len(need))
+}
+
+// pruneFor prunes input to the columns exprs read.
+func pruneFor(input Plan, exprs ...expr.Expr) (Plan, []int) {
+	need := make([]bool, input.Schema().NumFields())
+	for _, e := range exprs {
+		markColumns(need, e)
+	}
+	return prune(input, need)
+}
+
+func markColumns(need []bool, e expr.Expr) {
+	for _, c := range expr.Columns(e) {
+		need[c] = true
+	}
+}
+
+func renumber(e expr.Expr, remap []int) expr.Expr {
+	return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
+		if c, ok := e.(*expr.Column); ok {
+			return &expr.Column{Index: remap[c.Index], Name: c.Name, Type: c.Type}
+		}
+		return e
+	})
+}
+
+func identity(n int) []int {
+	m := make([]int, n)
+	for i := range m {
+		m[i] = i
+	}
+	return m
+}

@@ -1,0 +1,37 @@
+package planner
+
+import "slices"
+
+// pushLimit gives a scan the number of rows a Limit above it needs when only
+// projections stand between them and the scan applies all its filters
+// exactly, so the provider can stop reading early.
+type pushLimit struct{}
+
+func (pushLimit) name() string { return "push_limit" }
+
+func (pushLimit) apply(p Plan) (Plan, error) {
+	return transformUp(p, func(p Plan) (Plan, error) {
+		l, ok := p.(*Limit)
+		if !ok || l.Count < 0 {
+			return p, nil
+		}
+		return &Limit{Input: limitScan(l.Input, l.Offset+l.Count), Offset: l.Offset, Count: l.Count}, nil
+	})
+}
+
+func limitScan(p Plan, n int64) Plan {
+	switch x := p.(type) {
+	case *Project:
+		return &Project{Input: limitScan(x.Input, n), Exprs: x.Exprs, Names: x.Names}
+	case *Scan:
+		if slices.Contains(x.Exact, false) {
+			return p
+		}
+		s := *x
+		if s.Limit < 0 || n < s.Limit {
+			s.Limit = n
+		}
+		return &s
+	}
+	return p
+}

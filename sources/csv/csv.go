@@ -1,0 +1,318 @@
+// Package csv serves CSV files as a table, with header detection and column
+// type inference from a sample of the first rows.
+package csv
+
+import (
+	"bufio"
+	"context"
+	stdcsv "encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	arrowcsv "github.com/apache/arrow-go/v18/arrow/csv"
+
+	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/sources"
+)
+
+const (
+	// sampleRows is how many rows type inference looks at.
+	sampleRows = 1000
+	batchRows  = 64 * 1024
+)
+
+// Table is a table over one or more CSV files with the same layout.
+type Table struct {
+	files  []string
+	schema *arrow.Schema
+	header bool
+	comma  rune
+}
+
+// Open returns a table over the CSV files that path names: a file, a
+// directory (every *.csv file in it) or a glob. The first file decides the
+// header and the column types; an empty field reads as NULL.
+func Open(path string) (*Table, error) {
+	files, err := sources.Files(path, ".csv")
+	if err != nil {
+		return nil, err
+	}
+	return OpenFiles(files)
+}
+
+// OpenFiles returns a table over the given CSV files.
+func OpenFiles(files []string) (*Table, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("csv: no files")
+	}
+	t := &Table{files: files, comma: ','}
+	rows, err := sample(files[0], t.comma)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("csv %s: empty file", files[0])
+	}
+	t.schema, t.header = infer(rows)
+	return t, nil
+}
+
+func sample(path string, comma rune) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open csv %s: %w", path, err)
+	}
+	defer f.Close()
+	r := stdcsv.NewReader(bufio.NewReader(f))
+	r.Comma = comma
+	r.ReuseRecord = false
+	var rows [][]string
+	for len(rows) <= sampleRows {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read csv %s: %w", path, err)
+		}
+		rows = append(rows, rec)
+	}
+	return rows, nil
+}
+
+// kind is an inferred column type, from most to least specific.
+type kind int
+
+const (
+	kindNull kind = iota // only empty values seen so far
+	kindBool
+	kindInt
+	kindFloat
+	kindDate
+	kindTimestamp
+	kindTimestamptz
+	kindText
+)
+
+func (k kind) arrowType() arrow.DataType {
+	switch k {
+	case kindBool:
+		return arrow.FixedWidthTypes.Boolean
+	case kindInt:
+		return arrow.PrimitiveTypes.Int64
+	case kindFloat:
+		return arrow.PrimitiveTypes.Float64
+	case kindDate:
+		return arrow.FixedWidthTypes.Date32
+	case kindTimestamp:
+		return &arrow.TimestampType{Unit: arrow.Microsecond}
+	case kindTimestamptz:
+		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	}
+	return arrow.BinaryTypes.String
+}
+
+// kindOf returns the most specific kind that can hold v.
+func kindOf(v string) kind {
+	if v == "" {
+		return kindNull
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "t", "f":
+		return kindBool
+	}
+	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return kindInt
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xXpP_") {
+		return kindFloat
+	}
+	if len(v) == 10 {
+		if _, err := time.Parse("2006-01-02", v); err == nil {
+			return kindDate
+		}
+	}
+	if len(v) > 10 {
+		if _, zoned, err := arrow.TimestampFromStringInLocation(v, arrow.Microsecond, time.UTC); err == nil {
+			if zoned {
+				return kindTimestamptz
+			}
+			return kindTimestamp
+		}
+	}
+	return kindText
+}
+
+// widen returns the kind that holds values of both a and b.
+func widen(a, b kind) kind {
+	switch {
+	case a == b || b == kindNull:
+		return a
+	case a == kindNull:
+		return b
+	case (a == kindInt && b == kindFloat) || (a == kindFloat && b == kindInt):
+		return kindFloat
+	case (a == kindTimestamp && b == kindTimestamptz) || (a == kindTimestamptz && b == kindTimestamp):
+		return kindTimestamptz
+	case (a == kindDate && b == kindTimestamp) || (a == kindTimestamp && b == kindDate):
+		return kindTimestamp
+	}
+	return kindText
+}
+
+// infer decides the column types from the sample rows after the first, and
+// whether the first row is a header: it is when one of its values does not fit
+// its column's type, or when every column is text and the first row's values
+// are distinct non-empty names.
+func infer(rows [][]string) (*arrow.Schema, bool) {
+	ncols := len(rows[0])
+	kinds := make([]kind, ncols)
+	for _, row := range rows[1:] {
+		for i := 0; i < ncols && i < len(row); i++ {
+			kinds[i] = widen(kinds[i], kindOf(row[i]))
+		}
+	}
+	header := len(rows) == 1
+	allText := true
+	for i, v := range rows[0] {
+		k := kinds[i]
+		if k != kindText && k != kindNull {
+			allText = false
+			if widen(k, kindOf(v)) != k {
+				header = true
+			}
+		}
+	}
+	if allText && !header {
+		seen := make(map[string]bool)
+		header = true
+		for _, v := range rows[0] {
+			if v == "" || seen[v] {
+				header = false
+				break
+			}
+			seen[v] = true
+		}
+	}
+	if !header {
+		for i, v := range rows[0] {
+			kinds[i] = widen(kinds[i], kindOf(v))
+		}
+	}
+	fields := make([]arrow.Field, ncols)
+	for i := range fields {
+		name := fmt.Sprintf("column%d", i+1)
+		if header {
+			name = rows[0][i]
+		}
+		fields[i] = arrow.Field{Name: name, Type: kinds[i].arrowType(), Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil), header
+}
+
+// Files returns the files the table reads.
+func (t *Table) Files() []string { return t.files }
+
+// Schema implements sources.TableProvider.
+func (t *Table) Schema() *arrow.Schema { return t.schema }
+
+// Scan implements sources.TableProvider. The files are parsed as a stream of
+// batches; only the projected columns are built.
+func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
+	schema := sources.ProjectSchema(t.schema, req.Projection)
+	s := &scan{ctx: ctx, t: t, req: req, schema: schema, remaining: req.Limit}
+	return batchio.NewReader(schema, s.next, s.close), nil
+}
+
+type scan struct {
+	ctx       context.Context
+	t         *Table
+	req       sources.ScanRequest
+	schema    *arrow.Schema
+	remaining int64
+	fileIdx   int
+	f         *os.File
+	r         *arrowcsv.Reader
+}
+
+func (s *scan) next() (arrow.RecordBatch, error) {
+	for {
+		if err := s.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if s.remaining == 0 {
+			return nil, nil
+		}
+		if s.r == nil {
+			if s.fileIdx == len(s.t.files) {
+				return nil, nil
+			}
+			if err := s.open(s.t.files[s.fileIdx]); err != nil {
+				return nil, err
+			}
+			s.fileIdx++
+		}
+		if !s.r.Next() {
+			err := s.r.Err()
+			name := s.f.Name()
+			s.close()
+			if err != nil {
+				return nil, fmt.Errorf("read csv %s: %w", name, err)
+			}
+			continue
+		}
+		src := s.r.RecordBatch()
+		var cols []arrow.Array
+		if s.req.Projection == nil {
+			cols = src.Columns()
+		} else {
+			cols = make([]arrow.Array, len(s.req.Projection))
+			for i, c := range s.req.Projection {
+				cols[i] = src.Column(c)
+			}
+		}
+		b := array.NewRecordBatch(s.schema, cols, src.NumRows())
+		if s.remaining > 0 {
+			if b.NumRows() > s.remaining {
+				sliced := b.NewSlice(0, s.remaining)
+				b.Release()
+				b = sliced
+			}
+			s.remaining -= b.NumRows()
+		}
+		return b, nil
+	}
+}
+
+func (s *scan) open(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open csv %s: %w", path, err)
+	}
+	s.f = f
+	s.r = arrowcsv.NewReader(bufio.NewReaderSize(f, 1<<20), s.t.schema,
+		arrowcsv.WithHeader(s.t.header),
+		arrowcsv.WithComma(s.t.comma),
+		arrowcsv.WithChunk(batchRows),
+		arrowcsv.WithNullReader(true, ""),
+	)
+	return nil
+}
+
+func (s *scan) close() {
+	if s.r != nil {
+		s.r.Release()
+		s.r = nil
+	}
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+}

@@ -1,0 +1,70 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// MemTable is a table held in memory as Arrow record batches. It is meant for
+// small tables an application builds itself (lookup tables, test fixtures).
+type MemTable struct {
+	schema  *arrow.Schema
+	batches []arrow.RecordBatch
+}
+
+// NewMemTable returns a table over batches, which must all have schema. The
+// table retains the batches.
+func NewMemTable(schema *arrow.Schema, batches ...arrow.RecordBatch) (*MemTable, error) {
+	for i, b := range batches {
+		if !b.Schema().Equal(schema) {
+			return nil, fmt.Errorf("batch %d: schema %s does not match table schema %s", i, b.Schema(), schema)
+		}
+		b.Retain()
+	}
+	return &MemTable{schema: schema, batches: batches}, nil
+}
+
+// Schema implements TableProvider.
+func (t *MemTable) Schema() *arrow.Schema { return t.schema }
+
+// Scan implements TableProvider.
+func (t *MemTable) Scan(ctx context.Context, req ScanRequest) (array.RecordReader, error) {
+	schema := ProjectSchema(t.schema, req.Projection)
+	out := make([]arrow.RecordBatch, 0, len(t.batches))
+	remaining := req.Limit
+	for _, b := range t.batches {
+		if remaining == 0 {
+			break
+		}
+		cols := b.Columns()
+		if req.Projection != nil {
+			cols = make([]arrow.Array, len(req.Projection))
+			for i, c := range req.Projection {
+				cols[i] = b.Column(c)
+			}
+		}
+		n := b.NumRows()
+		rec := array.NewRecordBatch(schema, cols, n)
+		if remaining > 0 && n > remaining {
+			sliced := rec.NewSlice(0, remaining)
+			rec.Release()
+			rec = sliced
+			n = remaining
+		}
+		if remaining > 0 {
+			remaining -= n
+		}
+		out = append(out, rec)
+	}
+	rdr, err := array.NewRecordReader(schema, out)
+	for _, r := range out {
+		r.Release()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("memtable scan: %w", err)
+	}
+	return rdr, nil
+}

@@ -1,0 +1,184 @@
+// Package wire is a PostgreSQL v3 protocol backend: it accepts client
+// connections, runs the startup handshake, and turns Query messages into
+// calls on a Handler, streaming the Arrow results back as DataRows.
+package wire
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Handler answers the statements of a session. It is called from one
+// goroutine per connection, so it must be safe for concurrent use.
+type Handler interface {
+	// Parse splits the text of a Query message into statements. An error
+	// (a syntax error, say) fails the whole message.
+	Parse(ctx context.Context, s *Session, sql string) ([]Statement, error)
+}
+
+// Statement is one parsed statement, ready to run.
+type Statement interface {
+	// Execute runs the statement. Errors should be *pgerror.Error values;
+	// any other error reaches the client as an internal error (XX000).
+	Execute(ctx context.Context, s *Session) (*Result, error)
+}
+
+// Result is what a statement returned.
+type Result struct {
+	// Rows streams the result rows; nil for a statement without rows. The
+	// connection releases it.
+	Rows array.RecordReader
+	// Tag is the command tag. For "SELECT" the row count is appended, as
+	// PostgreSQL does.
+	Tag string
+}
+
+// Config configures a Server.
+type Config struct {
+	Handler Handler
+	Logger  *slog.Logger
+	// ServerVersion is reported as server_version; clients parse it to
+	// decide which catalog queries to send.
+	ServerVersion string
+	// AcceptDatabase, when set, decides whether a session may connect to a
+	// database; a refused name gets FATAL 3D000.
+	AcceptDatabase func(name string) bool
+}
+
+// Server accepts PostgreSQL connections.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	nextID  atomic.Uint32
+	mu      sync.Mutex
+	lns     map[net.Listener]struct{}
+	conns   map[*conn]struct{}
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// NewServer returns a server; call Serve to accept connections.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ServerVersion == "" {
+		cfg.ServerVersion = "15.0 (riffq)"
+	}
+	return &Server{cfg: cfg, log: cfg.Logger, lns: make(map[net.Listener]struct{}), conns: make(map[*conn]struct{})}
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("wire: server closed")
+
+// Serve accepts connections on l until Shutdown, serving each in its own
+// goroutine.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.lns[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.lns, l)
+		s.mu.Unlock()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return fmt.Errorf("accept: %w", err)
+		}
+		delay = 0
+		c := s.newConn(nc)
+		if c == nil {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go c.serve()
+	}
+}
+
+func (s *Server) newConn(nc net.Conn) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil
+	}
+	var key [4]byte
+	_, _ = rand.Read(key[:])
+	c := &conn{
+		srv:    s,
+		nc:     nc,
+		pid:    s.nextID.Add(1),
+		secret: binary.BigEndian.Uint32(key[:]),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return c
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Shutdown stops accepting connections, ends every session (running
+// queries are canceled and clients receive FATAL 57P01 as from PostgreSQL's
+// fast shutdown), and waits until the sessions are gone or ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for l := range s.lns {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.terminate()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}

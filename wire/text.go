@@ -1,0 +1,229 @@
+package wire
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/riffq/riffq/internal/pgtypes"
+)
+
+// textEncoder appends the PostgreSQL text form of row i of one column. It is
+// never called for NULLs.
+type textEncoder func(buf []byte, i int) []byte
+
+// newTextEncoder returns the encoder for a column, typed once per batch so
+// the per-value path has no type switch and no boxing. Timestamps with a
+// time zone print in loc, the session's TimeZone.
+func newTextEncoder(col arrow.Array, loc *time.Location) (textEncoder, error) {
+	switch a := col.(type) {
+	case *array.Boolean:
+		return func(buf []byte, i int) []byte {
+			if a.Value(i) {
+				return append(buf, 't')
+			}
+			return append(buf, 'f')
+		}, nil
+	case *array.Int8:
+		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, int64(a.Value(i)), 10) }, nil
+	case *array.Int16:
+		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, int64(a.Value(i)), 10) }, nil
+	case *array.Int32:
+		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, int64(a.Value(i)), 10) }, nil
+	case *array.Int64:
+		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, a.Value(i), 10) }, nil
+	case *array.Uint8:
+		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(a.Value(i)), 10) }, nil
+	case *array.Uint16:
+		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(a.Value(i)), 10) }, nil
+	case *array.Uint32:
+		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(a.Value(i)), 10) }, nil
+	case *array.Uint64:
+		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, a.Value(i), 10) }, nil
+	case *array.Float16:
+		return func(buf []byte, i int) []byte { return appendFloat(buf, float64(a.Value(i).Float32()), 32) }, nil
+	case *array.Float32:
+		return func(buf []byte, i int) []byte { return appendFloat(buf, float64(a.Value(i)), 32) }, nil
+	case *array.Float64:
+		return func(buf []byte, i int) []byte { return appendFloat(buf, a.Value(i), 64) }, nil
+	case *array.Decimal128:
+		scale := a.DataType().(*arrow.Decimal128Type).Scale
+		return func(buf []byte, i int) []byte { return appendDecimal128(buf, a.Value(i), scale) }, nil
+	case *array.String:
+		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
+	case *array.LargeString:
+		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
+	case *array.StringView:
+		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
+	case *array.Binary:
+		return func(buf []byte, i int) []byte { return appendBytea(buf, a.Value(i)) }, nil
+	case *array.LargeBinary:
+		return func(buf []byte, i int) []byte { return appendBytea(buf, a.Value(i)) }, nil
+	case *array.FixedSizeBinary:
+		return func(buf []byte, i int) []byte { return appendBytea(buf, a.Value(i)) }, nil
+	case *array.Date32:
+		return func(buf []byte, i int) []byte { return appendDate(buf, a.Value(i).ToTime()) }, nil
+	case *array.Date64:
+		return func(buf []byte, i int) []byte { return appendDate(buf, a.Value(i).ToTime()) }, nil
+	case *array.Timestamp:
+		tt := a.DataType().(*arrow.TimestampType)
+		toTime := timestampConverter(tt.Unit)
+		if tt.TimeZone == "" {
+			return func(buf []byte, i int) []byte { return appendTimestamp(buf, toTime(a.Value(i)), false) }, nil
+		}
+		return func(buf []byte, i int) []byte { return appendTimestamp(buf, toTime(a.Value(i)).In(loc), true) }, nil
+	case *pgtypes.NumericArray:
+		s := a.Storage().(*array.String)
+		return func(buf []byte, i int) []byte { return append(buf, s.Value(i)...) }, nil
+	case *array.Null:
+		return func(buf []byte, _ int) []byte { return buf }, nil
+	}
+	return nil, fmt.Errorf("no text encoding for arrow type %s", col.DataType())
+}
+
+// appendFloat formats like PostgreSQL's float8out/float4out with the default
+// extra_float_digits: the shortest exact digits, in exponent form when the
+// exponent is below -4 or at least 15 (6 for real).
+func appendFloat(buf []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(buf, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(buf, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(buf, "-Infinity"...)
+	case f == 0:
+		if math.Signbit(f) {
+			return append(buf, "-0"...)
+		}
+		return append(buf, '0')
+	}
+	limit := 15
+	if bits == 32 {
+		limit = 6
+	}
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits)
+	exp := 0
+	for j := len(e) - 1; j >= 0; j-- {
+		if e[j] == 'e' {
+			exp, _ = strconv.Atoi(string(e[j+1:]))
+			break
+		}
+	}
+	if exp < -4 || exp >= limit {
+		return append(buf, e...)
+	}
+	return strconv.AppendFloat(buf, f, 'f', -1, bits)
+}
+
+func appendDecimal128(buf []byte, v decimal128.Num, scale int32) []byte {
+	hi, lo := v.HighBits(), v.LowBits()
+	if (hi == 0 && lo <= math.MaxInt64) || (hi == -1 && lo > math.MaxInt64) {
+		return pgtypes.AppendDecimalInt64(buf, int64(lo), scale)
+	}
+	return pgtypes.AppendDecimal(buf, v.BigInt(), scale)
+}
+
+func appendBytea(buf, v []byte) []byte {
+	buf = append(buf, '\\', 'x')
+	n := len(buf)
+	buf = append(buf, make([]byte, hex.EncodedLen(len(v)))...)
+	hex.Encode(buf[n:], v)
+	return buf
+}
+
+func timestampConverter(unit arrow.TimeUnit) func(arrow.Timestamp) time.Time {
+	switch unit {
+	case arrow.Second:
+		return func(v arrow.Timestamp) time.Time { return time.Unix(int64(v), 0).UTC() }
+	case arrow.Millisecond:
+		return func(v arrow.Timestamp) time.Time { return time.UnixMilli(int64(v)).UTC() }
+	case arrow.Microsecond:
+		return func(v arrow.Timestamp) time.Time { return time.UnixMicro(int64(v)).UTC() }
+	}
+	// PostgreSQL keeps microseconds; round nanoseconds half up as its input does.
+	return func(v arrow.Timestamp) time.Time {
+		return time.Unix(0, int64(v)).Round(time.Microsecond).UTC()
+	}
+}
+
+// appendDate prints an ISO date, with " BC" for years before 1 as
+// PostgreSQL does.
+func appendDate(buf []byte, t time.Time) []byte {
+	buf, bc := appendYMD(buf, t)
+	if bc {
+		buf = append(buf, " BC"...)
+	}
+	return buf
+}
+
+func appendYMD(buf []byte, t time.Time) ([]byte, bool) {
+	y, m, d := t.Date()
+	bc := y <= 0
+	if bc {
+		y = 1 - y
+	}
+	buf = appendPadded(buf, y, 4)
+	buf = append(buf, '-')
+	buf = appendPadded(buf, int(m), 2)
+	buf = append(buf, '-')
+	return appendPadded(buf, d, 2), bc
+}
+
+// appendTimestamp prints "YYYY-MM-DD HH:MM:SS[.ffffff]" and, with zone, the
+// UTC offset as +HH[:MM[:SS]].
+func appendTimestamp(buf []byte, t time.Time, zone bool) []byte {
+	buf, bc := appendYMD(buf, t)
+	buf = append(buf, ' ')
+	buf = appendPadded(buf, t.Hour(), 2)
+	buf = append(buf, ':')
+	buf = appendPadded(buf, t.Minute(), 2)
+	buf = append(buf, ':')
+	buf = appendPadded(buf, t.Second(), 2)
+	if us := t.Nanosecond() / 1000; us != 0 {
+		buf = append(buf, '.')
+		digits := 6
+		for us%10 == 0 {
+			us /= 10
+			digits--
+		}
+		buf = appendPadded(buf, us, digits)
+	}
+	if zone {
+		_, off := t.Zone()
+		sign := byte('+')
+		if off < 0 {
+			sign, off = '-', -off
+		}
+		buf = append(buf, sign)
+		buf = appendPadded(buf, off/3600, 2)
+		if rem := off % 3600; rem != 0 {
+			buf = append(buf, ':')
+			buf = appendPadded(buf, rem/60, 2)
+			if rem%60 != 0 {
+				buf = append(buf, ':')
+				buf = appendPadded(buf, rem%60, 2)
+			}
+		}
+	}
+	if bc {
+		buf = append(buf, " BC"...)
+	}
+	return buf
+}
+
+func appendPadded(buf []byte, v, width int) []byte {
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
+	for range width - len(s) {
+		buf = append(buf, '0')
+	}
+	return append(buf, s...)
+}
