@@ -39,7 +39,7 @@ func compile(e expr.Expr) (evaluator, error) {
 	case *expr.Binary:
 		return compileBinary(n)
 	case *expr.Not:
-		return compileCall("invert", nil, n.DataType(), n.Input)
+		return compileUnaryKernel(n.Input, notKernel)
 	case *expr.Negate:
 		return compileCall("negate", nil, n.DataType(), n.Input)
 	case *expr.IsNull:
@@ -330,4 +330,42 @@ func concatKernel(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arr
 		bld.Append(sb.String())
 	}
 	return bld.NewArray(), nil
+}
+
+func compileUnaryKernel(input expr.Expr, k func(memory.Allocator, arrow.Array) (arrow.Array, error)) (evaluator, error) {
+	in, err := compile(input)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		a, err := evalArray(ctx, in, b)
+		if err != nil {
+			return nil, err
+		}
+		defer a.Release()
+		res, err := k(memory.DefaultAllocator, a)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatumWithoutOwning(res), nil
+	}, nil
+}
+
+// notKernel is SQL's NOT: true and false swap, NULL stays NULL.
+func notKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
+	in, ok := a.(*array.Boolean)
+	if !ok {
+		return nil, fmt.Errorf("NOT: unexpected input %s", a.DataType())
+	}
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	b.Reserve(in.Len())
+	for i := range in.Len() {
+		if in.IsNull(i) {
+			b.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		b.UnsafeAppend(!in.Value(i))
+	}
+	return b.NewArray(), nil
 }

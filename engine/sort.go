@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 
@@ -121,25 +122,40 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 		return nil, nil, err
 	}
 	// Sort on key columns only; numeric text is sorted through its value.
-	keyCols := make([]arrow.Array, len(s.Keys))
-	keyFields := make([]arrow.Field, len(s.Keys))
-	keys := make([]compute.SortKey, len(s.Keys))
-	for i, k := range s.Keys {
-		col := all.Column(k.Column)
-		if _, ok := col.DataType().(*pgtypes.NumericType); ok {
-			col = numericSortKey(col)
-		} else {
-			col.Retain()
-		}
-		keyCols[i] = col
-		keyFields[i] = arrow.Field{Name: fmt.Sprint(i), Type: col.DataType(), Nullable: true}
-		keys[i] = compute.SortKey{ColumnIndex: i}
+	var keyCols []arrow.Array
+	var keyFields []arrow.Field
+	var keys []compute.SortKey
+	addKey := func(col arrow.Array, k SortKey) {
+		key := compute.SortKey{ColumnIndex: len(keyCols)}
 		if k.Desc {
-			keys[i].Order = compute.SortOrderDescending
+			key.Order = compute.SortOrderDescending
 		}
 		if k.NullsFirst {
-			keys[i].NullPlacement = compute.SortNullsAtStart
+			key.NullPlacement = compute.SortNullsAtStart
 		}
+		keyCols = append(keyCols, col)
+		keyFields = append(keyFields, arrow.Field{Name: fmt.Sprint(len(keyFields)), Type: col.DataType(), Nullable: true})
+		keys = append(keys, key)
+	}
+	for _, k := range s.Keys {
+		col := all.Column(k.Column)
+		switch {
+		case col.DataType().ID() == arrow.EXTENSION:
+			if _, ok := col.DataType().(*pgtypes.NumericType); ok {
+				addKey(numericSortKey(col), k)
+				continue
+			}
+		case col.DataType().ID() == arrow.FLOAT32 || col.DataType().ID() == arrow.FLOAT64:
+			// PostgreSQL orders NaN above every number: sort on "is NaN"
+			// first, then on the value.
+			if isNaN, values, ok := splitNaN(col); ok {
+				addKey(isNaN, k)
+				addKey(values, k)
+				continue
+			}
+		}
+		col.Retain()
+		addKey(col, k)
 	}
 	keyBatch := array.NewRecordBatch(arrow.NewSchema(keyFields, nil), keyCols, all.NumRows())
 	for _, c := range keyCols {
@@ -152,6 +168,45 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 		return nil, nil, fmt.Errorf("sort: %w", err)
 	}
 	return all, idx, nil
+}
+
+// splitNaN returns, for a float column holding NaN, a boolean "is NaN"
+// column and the values with NaN replaced by zero; ok is false when the
+// column has no NaN.
+func splitNaN(col arrow.Array) (isNaN, values arrow.Array, ok bool) {
+	get := func(i int) float64 {
+		if f, ok := col.(*array.Float32); ok {
+			return float64(f.Value(i))
+		}
+		return col.(*array.Float64).Value(i)
+	}
+	for i := range col.Len() {
+		if col.IsValid(i) && math.IsNaN(get(i)) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return nil, nil, false
+	}
+	nb := array.NewBooleanBuilder(memory.DefaultAllocator)
+	defer nb.Release()
+	vb := array.NewFloat64Builder(memory.DefaultAllocator)
+	defer vb.Release()
+	for i := range col.Len() {
+		if col.IsNull(i) {
+			nb.AppendNull()
+			vb.AppendNull()
+			continue
+		}
+		v := get(i)
+		nb.Append(math.IsNaN(v))
+		if math.IsNaN(v) {
+			v = 0
+		}
+		vb.Append(v)
+	}
+	return nb.NewArray(), vb.NewArray(), true
 }
 
 // numericSortKey maps numeric text to float64 for ordering. Values that

@@ -582,6 +582,9 @@ func resolveUnknown(e expr.Expr) expr.Expr {
 	if u, ok := e.(*unknownLit); ok {
 		return &expr.Literal{Value: scalar.NewStringScalar(u.text)}
 	}
+	if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}
+	}
 	return e
 }
 
@@ -800,7 +803,13 @@ var sqlOps = map[string]expr.Op{
 }
 
 func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
-	if ae.Kind != pg_query.A_Expr_Kind_AEXPR_OP {
+	switch ae.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_OP:
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		return b.bindInList(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		return b.bindBetween(ae, ectx)
+	default:
 		return nil, b.unsupported(ae.Location, "this operator is not supported yet")
 	}
 	opName := ae.Name[len(ae.Name)-1].GetString_().GetSval()
@@ -840,6 +849,57 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		return nil, err
 	}
 	return b.binary(op, l, r, ae.Location)
+}
+
+// bindInList binds x IN (a, b, ...) as x = a OR x = b ..., and NOT IN as
+// x <> a AND x <> b ..., which have the same NULL semantics.
+func (b *binder) bindInList(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	list := ae.Rexpr.GetList()
+	if list == nil {
+		return nil, b.unsupported(ae.Location, "IN (subquery) is not supported yet")
+	}
+	op, join := expr.Eq, expr.Or
+	if ae.Name[len(ae.Name)-1].GetString_().GetSval() == "<>" {
+		op, join = expr.NotEq, expr.And
+	}
+	var out expr.Expr
+	for _, item := range list.Items {
+		e, err := b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op.String())},
+			Lexpr: ae.Lexpr, Rexpr: item, Location: ae.Location}, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = e
+		} else {
+			out = &expr.Binary{Op: join, Left: out, Right: e, Type: typeBool}
+		}
+	}
+	return out, nil
+}
+
+// bindBetween binds x BETWEEN a AND b as x >= a AND x <= b.
+func (b *binder) bindBetween(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	bounds := ae.Rexpr.GetList().GetItems()
+	if len(bounds) != 2 {
+		return nil, b.unsupported(ae.Location, "malformed BETWEEN")
+	}
+	cmp := func(op string, bound *pg_query.Node) (expr.Expr, error) {
+		return b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op)},
+			Lexpr: ae.Lexpr, Rexpr: bound, Location: ae.Location}, ectx)
+	}
+	lo, err := cmp(">=", bounds[0])
+	if err != nil {
+		return nil, err
+	}
+	hi, err := cmp("<=", bounds[1])
+	if err != nil {
+		return nil, err
+	}
+	if ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+		return &expr.Not{Input: &expr.Binary{Op: expr.And, Left: lo, Right: hi, Type: typeBool}}, nil
+	}
+	return &expr.Binary{Op: expr.And, Left: lo, Right: hi, Type: typeBool}, nil
 }
 
 // numericRank orders the numeric types by PostgreSQL's implicit casts:
@@ -992,6 +1052,9 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	if ct == nil {
 		return nil, noOp()
 	}
+	if d, ok := ct.(*arrow.Decimal128Type); ok && !op.IsComparison() {
+		return b.decimalArith(op, l, r, d, loc)
+	}
 	if l, err = b.cast(l, ct, loc); err != nil {
 		return nil, err
 	}
@@ -1004,21 +1067,37 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	if category(ct) != catNumeric {
 		return nil, b.unsupported(loc, "operator %s on %s is not supported yet", op, typeName(ct))
 	}
-	resType := ct
-	if d, ok := ct.(*arrow.Decimal128Type); ok {
-		switch op {
-		case expr.Add, expr.Sub:
-			resType = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, d.Precision+1), Scale: d.Scale}
-		case expr.Mul:
-			resType = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, 2*d.Precision+1), Scale: 2 * d.Scale}
-		default:
-			return nil, b.unsupported(loc, "numeric operator %s is not supported yet", op)
-		}
-	}
-	if op == expr.Mod && category(ct) == catNumeric && numericRank(ct) > 3 {
+	if op == expr.Mod && numericRank(ct) > 3 {
 		return nil, b.unsupported(loc, "operator %% on %s is not supported yet", typeName(ct))
 	}
-	return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: resType}), nil
+	return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: ct}), nil
+}
+
+// decimalArith binds numeric arithmetic. Each operand keeps its own scale
+// (an integer operand has scale 0), and the result scale follows
+// PostgreSQL: the larger scale for + and -, their sum for *.
+func (b *binder) decimalArith(op expr.Op, l, r expr.Expr, common *arrow.Decimal128Type, loc int32) (expr.Expr, error) {
+	var err error
+	if l, err = b.cast(l, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, loc); err != nil {
+		return nil, err
+	}
+	if r, err = b.cast(r, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, loc); err != nil {
+		return nil, err
+	}
+	ld, rd := l.DataType().(*arrow.Decimal128Type), r.DataType().(*arrow.Decimal128Type)
+	var res *arrow.Decimal128Type
+	switch op {
+	case expr.Add, expr.Sub:
+		scale := max(ld.Scale, rd.Scale)
+		digits := max(ld.Precision-ld.Scale, rd.Precision-rd.Scale) + 1
+		res = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, digits+scale), Scale: scale}
+	case expr.Mul:
+		res = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, ld.Precision+rd.Precision+1), Scale: ld.Scale + rd.Scale}
+	default:
+		return nil, b.unsupported(loc, "numeric operator %s is not supported yet", op)
+	}
+	_ = common
+	return &expr.Binary{Op: op, Left: l, Right: r, Type: res}, nil
 }
 
 // unknownTarget is the type an unknown constant takes opposite dt.
@@ -1032,8 +1111,22 @@ func unknownTarget(dt arrow.DataType) arrow.DataType {
 func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
 	name := funcName(fc)
 	if !isAggregateName(name) {
-		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s does not exist", name).
+		argTypes := make([]string, len(fc.Args))
+		for i, a := range fc.Args {
+			e, err := b.bindExpr(a, ectx)
+			if err != nil {
+				return nil, err
+			}
+			argTypes[i] = "unknown"
+			if _, ok := e.(*unknownLit); !ok {
+				argTypes[i] = typeName(e.DataType())
+			}
+		}
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(argTypes, ", ")).
 			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	if ectx.clause == "aggregate function calls" {
+		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot be nested")
 	}
 	if ectx.aggs == nil {
 		clause := ectx.clause
@@ -1064,9 +1157,6 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	// Aggregate arguments cannot themselves contain aggregates.
 	arg, err := b.bindExpr(fc.Args[0], exprContext{scope: ectx.scope, clause: "aggregate function calls"})
 	if err != nil {
-		if pe := pgerror.From(err); pe.Code == pgerror.GroupingError {
-			return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot be nested")
-		}
 		return nil, err
 	}
 	arg = resolveUnknown(arg)

@@ -1,7 +1,9 @@
 package planner
 
 import (
+	"context"
 	"encoding/hex"
+	"fmt"
 	"errors"
 	"math"
 	"math/big"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -214,11 +217,22 @@ func castScalar(s scalar.Scalar, dt arrow.DataType) (scalar.Scalar, error) {
 	if d, ok := dt.(*arrow.Decimal128Type); ok && d.Scale < 0 {
 		dt = unconstrainedDecimal(s.DataType())
 	}
-	out, err := s.CastTo(dt)
+	// Cast through the same Arrow kernel the engine uses at run time, so a
+	// folded constant equals the value the query would compute.
+	arr, err := scalar.MakeArrayFromScalar(s, 1, memory.DefaultAllocator)
 	if err != nil {
+		return nil, fmt.Errorf("cast constant: %w", err)
+	}
+	defer arr.Release()
+	out, err := compute.CastArray(context.Background(), arr, compute.SafeCastOptions(dt))
+	if err != nil {
+		if strings.Contains(err.Error(), "invalid") && s.DataType().ID() == arrow.STRING {
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type %s: %q", typeName(dt), s.String())
+		}
 		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", typeName(dt))
 	}
-	return out, nil
+	defer out.Release()
+	return scalar.GetScalar(out, 0)
 }
 
 // unconstrainedDecimal is the decimal type a value of dt becomes when cast

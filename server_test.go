@@ -1,0 +1,95 @@
+package riffq_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/riffq/riffq"
+	"github.com/riffq/riffq/sources"
+	"github.com/riffq/riffq/sources/csv"
+	"github.com/riffq/riffq/sources/parquet"
+)
+
+// sampleTables opens the bundled sample dataset.
+func sampleTables(t testing.TB) map[string]sources.TableProvider {
+	t.Helper()
+	tables := make(map[string]sources.TableProvider)
+	for _, name := range []string{"candles", "types"} {
+		p, err := parquet.Open(filepath.Join("testdata", "sample", name+".parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables[name] = p
+	}
+	c, err := csv.Open(filepath.Join("testdata", "sample", "symbols.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables["symbols"] = c
+	return tables
+}
+
+// startServer serves the sample tables on a random local port and returns
+// the connection URL.
+func startServer(t testing.TB) string {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv := riffq.NewServer(riffq.WithLogger(logger))
+	for name, p := range sampleTables(t) {
+		if err := srv.RegisterTable(name, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return "postgres://tester@" + l.Addr().String() + "/riffq?sslmode=disable"
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+// connect opens a pgx connection that uses the simple query protocol.
+func connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
