@@ -3,8 +3,8 @@ package planner
 import (
 	"context"
 	"encoding/hex"
-	"fmt"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"

@@ -1,0 +1,5 @@
+SELECT symbol, ts, close, volume, vwap FROM candles WHERE symbol = 'MSFT' AND volume > 900000 ORDER BY ts LIMIT 3;
+SELECT nosuch FROM candles;
+SELECT id, i2, f4, num, b, t, d, tstz, bin FROM types WHERE id IN (1, 5, 6) ORDER BY id;
+SELECT symbol, count(*), avg(close), sum(volume) FROM candles GROUP BY symbol ORDER BY 1 LIMIT 2;
+SELECT 1 AS one, 'a' || 'b' AS ab, NULL AS nothing, 7 / 2 AS half, 2 * 3.5 AS product;

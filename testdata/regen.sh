@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Regenerates the expected results in testdata/sql/*.slt from a real
+# PostgreSQL 15: starts a throwaway server (C locale, UTF8, TimeZone UTC),
+# loads the sample tables into it, runs every statement there and writes the
+# answers back into the files.
+#
+#   testdata/regen.sh          rewrite the files
+#   testdata/regen.sh --check  fail if the files differ from PostgreSQL's answers
+#
+# Needs Debian's postgresql-15 package (PGBIN overrides its bin directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PORT=${PGPORT:-55439}
+tmp=$(mktemp -d)
+as_pg=()
+if [ "$(id -u)" = 0 ]; then
+	# PostgreSQL refuses to run as root.
+	chown postgres "$tmp"
+	as_pg=(runuser -u postgres --)
+fi
+cleanup() {
+	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"${as_pg[@]}" env TZ=UTC "$PGBIN/initdb" -D "$tmp/data" --locale=C --encoding=UTF8 -A trust -U postgres >"$tmp/initdb.log"
+"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/data" -w -l "$tmp/server.log" \
+	-o "-p $PORT -k $tmp -c listen_addresses=127.0.0.1 -c timezone=UTC -c fsync=off" start >/dev/null
+"$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -XAtc "SELECT version()"
+
+go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
+
+# psql's own rendering of the same data: TestPsql compares riffq's with it.
+"$PGBIN/psql" -X -q -v ON_ERROR_STOP=0 -P null='(null)' -f testdata/psql/session.sql \
+	"postgres://postgres@127.0.0.1:$PORT/postgres" >testdata/psql/session.out 2>testdata/psql/session.err || true
+
+if [ "${1:-}" = "--check" ]; then
+	git diff --exit-code -- testdata/sql testdata/psql || {
+		echo "testdata/sql differs from PostgreSQL's answers: run testdata/regen.sh and commit" >&2
+		exit 1
+	}
+fi
