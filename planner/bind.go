@@ -1012,6 +1012,9 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	lu, lUnknown := l.(*unknownLit)
 	ru, rUnknown := r.(*unknownLit)
 	var err error
+	if op == expr.Concat {
+		return b.concat(l, r, loc)
+	}
 	switch {
 	case lUnknown && rUnknown:
 		l, r = resolveUnknown(l), resolveUnknown(r)
@@ -1042,12 +1045,6 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	if _, ok := rt.(*pgtypes.NumericType); ok {
 		return nil, b.unsupported(loc, "operators on avg() results are not supported yet")
 	}
-	if op == expr.Concat {
-		if category(lt) != catString || category(rt) != catString {
-			return nil, noOp()
-		}
-		return &expr.Binary{Op: op, Left: l, Right: r, Type: typeText}, nil
-	}
 	ct := commonType(lt, rt)
 	if ct == nil {
 		return nil, noOp()
@@ -1071,6 +1068,29 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 		return nil, b.unsupported(loc, "operator %% on %s is not supported yet", typeName(ct))
 	}
 	return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: ct}), nil
+}
+
+// concat binds ||. As in PostgreSQL, text concatenates with a value of any
+// other type through that value's text form; two non-text operands have no
+// || operator.
+func (b *binder) concat(l, r expr.Expr, loc int32) (expr.Expr, error) {
+	_, lUnknown := l.(*unknownLit)
+	_, rUnknown := r.(*unknownLit)
+	l, r = resolveUnknown(l), resolveUnknown(r)
+	lText := category(l.DataType()) == catString || lUnknown
+	rText := category(r.DataType()) == catString || rUnknown
+	if !lText && !rText {
+		return nil, b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s || %s", typeName(l.DataType()), typeName(r.DataType())).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	var err error
+	if l, err = b.cast(l, typeText, loc); err != nil {
+		return nil, err
+	}
+	if r, err = b.cast(r, typeText, loc); err != nil {
+		return nil, err
+	}
+	return &expr.Binary{Op: expr.Concat, Left: l, Right: r, Type: typeText}, nil
 }
 
 // decimalArith binds numeric arithmetic. Each operand keeps its own scale

@@ -106,6 +106,14 @@ type NumericArray struct {
 	array.ExtensionArrayBase
 }
 
+// ValueStr returns value i as PostgreSQL prints it.
+func (a *NumericArray) ValueStr(i int) string {
+	if a.IsNull(i) {
+		return array.NullValueStr
+	}
+	return a.Storage().(*array.String).Value(i)
+}
+
 // ArrayType implements arrow.ExtensionType.
 func (*NumericType) ArrayType() reflect.Type { return reflect.TypeOf(NumericArray{}) }
 
