@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -72,8 +73,12 @@ func (c *conn) serve() {
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
 	ok, err := c.startup()
 	if err != nil {
-		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
 			c.log.Info("startup failed", "err", err)
+			var pe *pgerror.Error
+			if !errors.As(err, &pe) {
+				_ = c.fatal(pgerror.New(pgerror.ProtocolViolation, "invalid startup packet: %v", err))
+			}
 		}
 		return
 	}
@@ -179,7 +184,7 @@ func (c *conn) fatal(e *pgerror.Error) error {
 	if err := c.be.Flush(); err != nil {
 		return err
 	}
-	return fmt.Errorf("%s", e.Message)
+	return e
 }
 
 func errorResponse(e *pgerror.Error) *pgproto3.ErrorResponse {
