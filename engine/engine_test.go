@@ -135,7 +135,9 @@ func TestOperators(t *testing.T) {
 		},
 		{
 			name: "filter NOT keeps NULL out",
-			plan: func(in Plan) Plan { return &Filter{Input: in, Predicate: &expr.Not{Input: bin(expr.Eq, col(0), lit("a"), boolT)}} },
+			plan: func(in Plan) Plan {
+				return &Filter{Input: in, Predicate: &expr.Not{Input: bin(expr.Eq, col(0), lit("a"), boolT)}}
+			},
 			want: []string{"b|2|NaN", "c|-5|0", "b|6|10"},
 		},
 		{
