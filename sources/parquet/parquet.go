@@ -171,19 +171,30 @@ func (s *scan) openFile(path string) error {
 		return fmt.Errorf("open parquet %s: %w", path, err)
 	}
 	s.pf = pf
-	if len(s.schema.Fields()) == 0 {
-		md := pf.MetaData()
-		for i := range md.NumRowGroups() {
-			s.rowGroupRows = append(s.rowGroupRows, md.RowGroup(i).NumRows())
-		}
-		return nil
-	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, s.t.mem)
 	if err != nil {
 		return fmt.Errorf("read parquet %s: %w", path, err)
 	}
+	if len(s.schema.Fields()) == 0 {
+		// Nothing to decode: emit each surviving row group's row count.
+		md := pf.MetaData()
+		groups := rowGroups(pf, fr.Manifest, s.t.schema, s.req.Filters)
+		if groups == nil {
+			for i := range md.NumRowGroups() {
+				groups = append(groups, i)
+			}
+		}
+		for _, i := range groups {
+			s.rowGroupRows = append(s.rowGroupRows, md.RowGroup(i).NumRows())
+		}
+		return nil
+	}
 	leaves := leafColumns(fr.Manifest, s.sorted)
-	rr, err := fr.GetRecordReader(s.ctx, leaves, nil)
+	groups := rowGroups(pf, fr.Manifest, s.t.schema, s.req.Filters)
+	if groups != nil && len(groups) == 0 {
+		return nil // statistics rule out every row group
+	}
+	rr, err := fr.GetRecordReader(s.ctx, leaves, groups)
 	if err != nil {
 		return fmt.Errorf("read parquet %s: %w", path, err)
 	}
