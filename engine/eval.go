@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -79,6 +80,11 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 		return compileKernel(n.Left, n.Right, n.Type, modKernel)
 	case expr.Concat:
 		return compileKernel(n.Left, n.Right, n.Type, concatKernel)
+	}
+	if n.Op.IsComparison() {
+		if id := n.Left.DataType().ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+			return compileKernel(n.Left, n.Right, n.Type, floatCompareKernel(n.Op))
+		}
 	}
 	fn, ok := binaryFuncs[n.Op]
 	if !ok {
@@ -368,4 +374,69 @@ func notKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 		b.UnsafeAppend(!in.Value(i))
 	}
 	return b.NewArray(), nil
+}
+
+// floatCompareKernel compares floats in PostgreSQL's total order, where NaN
+// equals NaN and sorts above every other value; IEEE comparison (Arrow's)
+// would make every comparison with NaN false.
+func floatCompareKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
+		get := func(a arrow.Array) func(int) float64 {
+			switch v := a.(type) {
+			case *array.Float32:
+				return func(i int) float64 { return float64(v.Value(i)) }
+			case *array.Float64:
+				return v.Value
+			}
+			return nil
+		}
+		lv, rv := get(l), get(r)
+		if lv == nil || rv == nil {
+			return nil, fmt.Errorf("float comparison of %s and %s", l.DataType(), r.DataType())
+		}
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		b.Reserve(l.Len())
+		for i := range l.Len() {
+			if l.IsNull(i) || r.IsNull(i) {
+				b.UnsafeAppendBoolToBitmap(false)
+				continue
+			}
+			c := floatCompare(lv(i), rv(i))
+			var res bool
+			switch op {
+			case expr.Eq:
+				res = c == 0
+			case expr.NotEq:
+				res = c != 0
+			case expr.Lt:
+				res = c < 0
+			case expr.LtEq:
+				res = c <= 0
+			case expr.Gt:
+				res = c > 0
+			case expr.GtEq:
+				res = c >= 0
+			}
+			b.UnsafeAppend(res)
+		}
+		return b.NewArray(), nil
+	}
+}
+
+func floatCompare(a, b float64) int {
+	an, bn := math.IsNaN(a), math.IsNaN(b)
+	switch {
+	case an && bn:
+		return 0
+	case an:
+		return 1
+	case bn:
+		return -1
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
