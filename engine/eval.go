@@ -142,35 +142,6 @@ func datumType(d compute.Datum) arrow.DataType {
 	return nil
 }
 
-func castDatum(ctx context.Context, d compute.Datum, to arrow.DataType) (compute.Datum, error) {
-	if sd, ok := d.(*compute.ScalarDatum); ok {
-		if !sd.Value.IsValid() {
-			return compute.NewDatum(scalar.MakeNullScalar(to)), nil
-		}
-		s, err := sd.Value.CastTo(to)
-		if err != nil {
-			return nil, castError(sd.Value.String(), to, err)
-		}
-		return compute.NewDatum(s), nil
-	}
-	out, err := compute.CastDatum(ctx, d, compute.SafeCastOptions(to))
-	if err != nil {
-		return nil, castError("", to, err)
-	}
-	return out, nil
-}
-
-func castError(value string, to arrow.DataType, err error) error {
-	msg := err.Error()
-	if strings.Contains(msg, "overflow") || strings.Contains(msg, "out of range") || strings.Contains(msg, "would lose") {
-		return pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(to))
-	}
-	if value != "" {
-		return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type %s: %q", pgTypeName(to), value)
-	}
-	return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type %s: %s", pgTypeName(to), msg)
-}
-
 // computeError turns an Arrow compute failure into the PostgreSQL error the
 // same operation raises there.
 func computeError(err error, result arrow.DataType) error {

@@ -753,9 +753,11 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 		return e, nil
 	}
 	if lit, ok := e.(*expr.Literal); ok {
+		// Folded now; PostgreSQL reports a failing cast of a constant
+		// without a position, as it happens at run time there.
 		s, err := castScalar(lit.Value, to)
 		if err != nil {
-			return nil, pgerror.From(err).WithPosition(position(b.sql, loc))
+			return nil, err
 		}
 		return &expr.Literal{Value: s}, nil
 	}

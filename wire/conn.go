@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -347,7 +348,7 @@ func (c *conn) sendRows(ctx context.Context, rdr array.RecordReader) (int64, err
 		}
 	}
 	c.be.Send(desc)
-	encoders := make([]textEncoder, schema.NumFields())
+	encoders := make([]pgtext.Encoder, schema.NumFields())
 	var n int64
 	for rdr.Next() {
 		if err := ctx.Err(); err != nil {
@@ -355,7 +356,7 @@ func (c *conn) sendRows(ctx context.Context, rdr array.RecordReader) (int64, err
 		}
 		b := rdr.RecordBatch()
 		for i, col := range b.Columns() {
-			enc, err := newTextEncoder(col, c.sess.Location)
+			enc, err := pgtext.NewEncoder(col, c.sess.Location)
 			if err != nil {
 				return n, pgerror.New(pgerror.FeatureNotSupported, "%v", err)
 			}

@@ -102,19 +102,20 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 
 func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("riffq", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Parse errors are reported on one line below, not with the usage text.
+	fs.SetOutput(io.Discard)
 	var srcs sourceFlags
 	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.Var(&srcs, "source", "table source `[NAME=]KIND:PATH` (repeatable); KIND is parquet or csv")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: riffq [flags]\n\nServes Parquet and CSV files to PostgreSQL clients.\n\n")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "usage: riffq [flags]\n\nServes Parquet and CSV files to PostgreSQL clients.\n\n")
+			fs.PrintDefaults()
 			return 0
 		}
+		fmt.Fprintf(stderr, "riffq: %v (see riffq -h)\n", err)
 		return 2
 	}
 	if fs.NArg() > 0 {

@@ -1,4 +1,8 @@
-package wire
+// Package pgtext implements PostgreSQL's text output and input of values,
+// what each type's out and in functions do, over Arrow data. The wire
+// encoder, casts to and from text, and constants in SQL all use it, so a
+// value reads and prints the same everywhere.
+package pgtext
 
 import (
 	"encoding/hex"
@@ -14,14 +18,14 @@ import (
 	"github.com/riffq/riffq/internal/pgtypes"
 )
 
-// textEncoder appends the PostgreSQL text form of row i of one column. It is
+// Encoder appends the PostgreSQL text form of row i of one column. It is
 // never called for NULLs.
-type textEncoder func(buf []byte, i int) []byte
+type Encoder func(buf []byte, i int) []byte
 
-// newTextEncoder returns the encoder for a column, typed once per batch so
+// NewEncoder returns the encoder for a column, typed once per batch so
 // the per-value path has no type switch and no boxing. Timestamps with a
 // time zone print in loc, the session's TimeZone.
-func newTextEncoder(col arrow.Array, loc *time.Location) (textEncoder, error) {
+func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 	switch a := col.(type) {
 	case *array.Boolean:
 		return func(buf []byte, i int) []byte {
@@ -47,11 +51,11 @@ func newTextEncoder(col arrow.Array, loc *time.Location) (textEncoder, error) {
 	case *array.Uint64:
 		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, a.Value(i), 10) }, nil
 	case *array.Float16:
-		return func(buf []byte, i int) []byte { return appendFloat(buf, float64(a.Value(i).Float32()), 32) }, nil
+		return func(buf []byte, i int) []byte { return AppendFloat(buf, float64(a.Value(i).Float32()), 32) }, nil
 	case *array.Float32:
-		return func(buf []byte, i int) []byte { return appendFloat(buf, float64(a.Value(i)), 32) }, nil
+		return func(buf []byte, i int) []byte { return AppendFloat(buf, float64(a.Value(i)), 32) }, nil
 	case *array.Float64:
-		return func(buf []byte, i int) []byte { return appendFloat(buf, a.Value(i), 64) }, nil
+		return func(buf []byte, i int) []byte { return AppendFloat(buf, a.Value(i), 64) }, nil
 	case *array.Decimal128:
 		scale := a.DataType().(*arrow.Decimal128Type).Scale
 		return func(buf []byte, i int) []byte { return appendDecimal128(buf, a.Value(i), scale) }, nil
@@ -62,22 +66,22 @@ func newTextEncoder(col arrow.Array, loc *time.Location) (textEncoder, error) {
 	case *array.StringView:
 		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
 	case *array.Binary:
-		return func(buf []byte, i int) []byte { return appendBytea(buf, a.Value(i)) }, nil
+		return func(buf []byte, i int) []byte { return AppendBytea(buf, a.Value(i)) }, nil
 	case *array.LargeBinary:
-		return func(buf []byte, i int) []byte { return appendBytea(buf, a.Value(i)) }, nil
+		return func(buf []byte, i int) []byte { return AppendBytea(buf, a.Value(i)) }, nil
 	case *array.FixedSizeBinary:
-		return func(buf []byte, i int) []byte { return appendBytea(buf, a.Value(i)) }, nil
+		return func(buf []byte, i int) []byte { return AppendBytea(buf, a.Value(i)) }, nil
 	case *array.Date32:
-		return func(buf []byte, i int) []byte { return appendDate(buf, a.Value(i).ToTime()) }, nil
+		return func(buf []byte, i int) []byte { return AppendDate(buf, a.Value(i).ToTime()) }, nil
 	case *array.Date64:
-		return func(buf []byte, i int) []byte { return appendDate(buf, a.Value(i).ToTime()) }, nil
+		return func(buf []byte, i int) []byte { return AppendDate(buf, a.Value(i).ToTime()) }, nil
 	case *array.Timestamp:
 		tt := a.DataType().(*arrow.TimestampType)
 		toTime := timestampConverter(tt.Unit)
 		if tt.TimeZone == "" {
-			return func(buf []byte, i int) []byte { return appendTimestamp(buf, toTime(a.Value(i)), false) }, nil
+			return func(buf []byte, i int) []byte { return AppendTimestamp(buf, toTime(a.Value(i)), false) }, nil
 		}
-		return func(buf []byte, i int) []byte { return appendTimestamp(buf, toTime(a.Value(i)).In(loc), true) }, nil
+		return func(buf []byte, i int) []byte { return AppendTimestamp(buf, toTime(a.Value(i)).In(loc), true) }, nil
 	case *pgtypes.NumericArray:
 		s := a.Storage().(*array.String)
 		return func(buf []byte, i int) []byte { return append(buf, s.Value(i)...) }, nil
@@ -87,10 +91,10 @@ func newTextEncoder(col arrow.Array, loc *time.Location) (textEncoder, error) {
 	return nil, fmt.Errorf("no text encoding for arrow type %s", col.DataType())
 }
 
-// appendFloat formats like PostgreSQL's float8out/float4out with the default
+// AppendFloat formats like PostgreSQL's float8out/float4out with the default
 // extra_float_digits: the shortest exact digits, in exponent form when the
 // exponent is below -4 or at least 15 (6 for real).
-func appendFloat(buf []byte, f float64, bits int) []byte {
+func AppendFloat(buf []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsNaN(f):
 		return append(buf, "NaN"...)
@@ -131,7 +135,8 @@ func appendDecimal128(buf []byte, v decimal128.Num, scale int32) []byte {
 	return pgtypes.AppendDecimal(buf, v.BigInt(), scale)
 }
 
-func appendBytea(buf, v []byte) []byte {
+// AppendBytea prints bytes in bytea's hex format.
+func AppendBytea(buf, v []byte) []byte {
 	buf = append(buf, '\\', 'x')
 	n := len(buf)
 	buf = append(buf, make([]byte, hex.EncodedLen(len(v)))...)
@@ -154,9 +159,9 @@ func timestampConverter(unit arrow.TimeUnit) func(arrow.Timestamp) time.Time {
 	}
 }
 
-// appendDate prints an ISO date, with " BC" for years before 1 as
+// AppendDate prints an ISO date, with " BC" for years before 1 as
 // PostgreSQL does.
-func appendDate(buf []byte, t time.Time) []byte {
+func AppendDate(buf []byte, t time.Time) []byte {
 	buf, bc := appendYMD(buf, t)
 	if bc {
 		buf = append(buf, " BC"...)
@@ -177,9 +182,9 @@ func appendYMD(buf []byte, t time.Time) ([]byte, bool) {
 	return appendPadded(buf, d, 2), bc
 }
 
-// appendTimestamp prints "YYYY-MM-DD HH:MM:SS[.ffffff]" and, with zone, the
+// AppendTimestamp prints "YYYY-MM-DD HH:MM:SS[.ffffff]" and, with zone, the
 // UTC offset as +HH[:MM[:SS]].
-func appendTimestamp(buf []byte, t time.Time, zone bool) []byte {
+func AppendTimestamp(buf []byte, t time.Time, zone bool) []byte {
 	buf, bc := appendYMD(buf, t)
 	buf = append(buf, ' ')
 	buf = appendPadded(buf, t.Hour(), 2)

@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// Cast converts arr to type to with PostgreSQL's cast semantics where they
+// differ from Arrow's: numeric and float to integer round (half away from
+// zero for numeric, half to even for float), numeric scale reductions round,
+// values that do not fit fail with 22003, and casts to and from text use
+// PostgreSQL's text forms.
+func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	from := arr.DataType()
+	mem := memory.DefaultAllocator
+	switch {
+	case arrow.TypeEqual(from, to):
+		arr.Retain()
+		return arr, nil
+	case from.ID() == arrow.NULL:
+		return array.MakeArrayOfNull(mem, to, arr.Len()), nil
+	case to.ID() == arrow.STRING && from.ID() != arrow.LARGE_STRING:
+		return castToText(mem, arr)
+	case from.ID() == arrow.STRING:
+		return castFromText(mem, arr.(*array.String), to)
+	case from.ID() == arrow.DECIMAL128 && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
+		return castDecimal(mem, arr.(*array.Decimal128), to)
+	case (from.ID() == arrow.FLOAT32 || from.ID() == arrow.FLOAT64) && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
+		return castFloat(mem, arr, to)
+	}
+	out, err := compute.CastArray(ctx, arr, compute.SafeCastOptions(to))
+	if err != nil {
+		return nil, castError(to, err)
+	}
+	return out, nil
+}
+
+func isInteger(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64:
+		return true
+	}
+	return false
+}
+
+func castError(to arrow.DataType, err error) error {
+	if _, ok := err.(*pgerror.Error); ok {
+		return err
+	}
+	if isInteger(to) || to.ID() == arrow.DECIMAL128 || to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64 {
+		return pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(to))
+	}
+	return pgerror.New(pgerror.FeatureNotSupported, "cannot cast to %s: %v", pgTypeName(to), err)
+}
+
+// castDatum casts an evaluated expression.
+func castDatum(ctx context.Context, d compute.Datum, to arrow.DataType) (compute.Datum, error) {
+	switch v := d.(type) {
+	case *compute.ArrayDatum:
+		arr := v.MakeArray()
+		defer arr.Release()
+		out, err := Cast(ctx, arr, to)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatumWithoutOwning(out), nil
+	case *compute.ScalarDatum:
+		s, err := CastScalar(ctx, v.Value, to)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatum(s), nil
+	}
+	return nil, fmt.Errorf("cast: unexpected datum %s", d.Kind())
+}
+
+// CastScalar casts one value with Cast's semantics.
+func CastScalar(ctx context.Context, s scalar.Scalar, to arrow.DataType) (scalar.Scalar, error) {
+	if !s.IsValid() {
+		return scalar.MakeNullScalar(to), nil
+	}
+	arr, err := scalar.MakeArrayFromScalar(s, 1, memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("cast %s: %w", s, err)
+	}
+	defer arr.Release()
+	out, err := Cast(ctx, arr, to)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	return scalar.GetScalar(out, 0)
+}
+
+func castToText(mem memory.Allocator, arr arrow.Array) (arrow.Array, error) {
+	var enc pgtext.Encoder
+	var err error
+	if arr.DataType().ID() == arrow.BOOL {
+		// bool::text is "true"/"false", unlike boolout's t/f.
+		bools := arr.(*array.Boolean)
+		enc = func(buf []byte, i int) []byte { return strconv.AppendBool(buf, bools.Value(i)) }
+	} else if enc, err = pgtext.NewEncoder(arr, time.UTC); err != nil {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot cast type %s to text", pgTypeName(arr.DataType()))
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var buf []byte
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		buf = enc(buf[:0], i)
+		b.BinaryBuilder.Append(buf)
+	}
+	return b.NewArray(), nil
+}
+
+func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType) (arrow.Array, error) {
+	b := array.NewBuilder(mem, to)
+	defer b.Release()
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		s, err := pgtext.Parse(arr.Value(i), to)
+		if err != nil {
+			return nil, err
+		}
+		if err := appendScalar(b, s); err != nil {
+			return nil, err
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// appendScalar appends a scalar produced by pgtext.Parse to a builder of
+// the same type.
+func appendScalar(b array.Builder, s scalar.Scalar) error {
+	switch v := s.(type) {
+	case *scalar.Boolean:
+		b.(*array.BooleanBuilder).Append(v.Value)
+	case *scalar.Int16:
+		b.(*array.Int16Builder).Append(v.Value)
+	case *scalar.Int32:
+		b.(*array.Int32Builder).Append(v.Value)
+	case *scalar.Int64:
+		b.(*array.Int64Builder).Append(v.Value)
+	case *scalar.Float32:
+		b.(*array.Float32Builder).Append(v.Value)
+	case *scalar.Float64:
+		b.(*array.Float64Builder).Append(v.Value)
+	case *scalar.Decimal128:
+		b.(*array.Decimal128Builder).Append(v.Value)
+	case *scalar.Date32:
+		b.(*array.Date32Builder).Append(v.Value)
+	case *scalar.Timestamp:
+		b.(*array.TimestampBuilder).Append(v.Value)
+	case *scalar.Binary:
+		b.(*array.BinaryBuilder).Append(v.Data())
+	case *scalar.String:
+		b.(*array.StringBuilder).Append(string(v.Data()))
+	default:
+		return fmt.Errorf("cast: cannot build %T", s)
+	}
+	return nil
+}
+
+// integerRange is the range of an integer type, with PostgreSQL's name for
+// the range error.
+func integerRange(dt arrow.DataType) (lo, hi int64) {
+	switch dt.ID() {
+	case arrow.INT16:
+		return math.MinInt16, math.MaxInt16
+	case arrow.INT32:
+		return math.MinInt32, math.MaxInt32
+	}
+	return math.MinInt64, math.MaxInt64
+}
+
+func appendInt(b array.Builder, v int64) {
+	switch bb := b.(type) {
+	case *array.Int16Builder:
+		bb.Append(int16(v))
+	case *array.Int32Builder:
+		bb.Append(int32(v))
+	case *array.Int64Builder:
+		bb.Append(v)
+	}
+}
+
+func castDecimal(mem memory.Allocator, arr *array.Decimal128, to arrow.DataType) (arrow.Array, error) {
+	scale := arr.DataType().(*arrow.Decimal128Type).Scale
+	b := array.NewBuilder(mem, to)
+	defer b.Release()
+	outOfRange := pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(to))
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		if d, ok := to.(*arrow.Decimal128Type); ok {
+			v, err := pgtext.Rescale(arr.Value(i).BigInt(), scale, d.Precision, d.Scale)
+			if err != nil {
+				return nil, err
+			}
+			b.(*array.Decimal128Builder).Append(v)
+			continue
+		}
+		v, err := pgtext.Rescale(arr.Value(i).BigInt(), scale, pgtext.MaxNumericPrecision, 0)
+		if err != nil {
+			return nil, outOfRange
+		}
+		bi := v.BigInt()
+		lo, hi := integerRange(to)
+		if !bi.IsInt64() || bi.Int64() < lo || bi.Int64() > hi {
+			return nil, outOfRange
+		}
+		appendInt(b, bi.Int64())
+	}
+	return b.NewArray(), nil
+}
+
+func castFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	get, digits := func(i int) float64 { return arr.(*array.Float64).Value(i) }, 15
+	if f32, ok := arr.(*array.Float32); ok {
+		get, digits = func(i int) float64 { return float64(f32.Value(i)) }, 6
+	}
+	b := array.NewBuilder(mem, to)
+	defer b.Release()
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := get(i)
+		if d, ok := to.(*arrow.Decimal128Type); ok {
+			// float8_numeric goes through the value's text with DBL_DIG
+			// (FLT_DIG for real) significant digits.
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot convert %v to numeric", v)
+			}
+			unscaled, scale, _ := pgtext.ParseNumeric(strconv.FormatFloat(v, 'e', digits-1, 64))
+			n, err := pgtext.Rescale(unscaled, scale, d.Precision, d.Scale)
+			if err != nil {
+				return nil, err
+			}
+			b.(*array.Decimal128Builder).Append(n)
+			continue
+		}
+		r := math.RoundToEven(v) // rint()
+		lo, hi := integerRange(to)
+		if math.IsNaN(r) || r < float64(lo) || r >= -float64(lo) || r > float64(hi) && to.ID() != arrow.INT64 {
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(to))
+		}
+		appendInt(b, int64(r))
+	}
+	return b.NewArray(), nil
+}
+

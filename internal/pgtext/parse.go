@@ -1,0 +1,230 @@
+package pgtext
+
+import (
+	"encoding/hex"
+	"errors"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// MaxNumericPrecision is the most decimal digits a decimal128 holds.
+const MaxNumericPrecision = 38
+
+// Unconstrained marks a numeric type without a declared scale: a value keeps
+// the scale it was written with.
+const Unconstrained = -1
+
+// Parse converts text to a value of type dt as PostgreSQL's input function
+// for the type does. A decimal type with Scale Unconstrained keeps the
+// text's own scale.
+func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
+	t := strings.TrimSpace(s)
+	switch dt.ID() {
+	case arrow.BOOL:
+		switch strings.ToLower(t) {
+		case "t", "tr", "tru", "true", "y", "ye", "yes", "on", "1":
+			return scalar.NewBooleanScalar(true), nil
+		case "f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0":
+			return scalar.NewBooleanScalar(false), nil
+		}
+		return nil, invalid(dt, s)
+	case arrow.INT16, arrow.INT32, arrow.INT64:
+		bits := map[arrow.Type]int{arrow.INT16: 16, arrow.INT32: 32, arrow.INT64: 64}[dt.ID()]
+		v, err := strconv.ParseInt(t, 10, bits)
+		if err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value %q is out of range for type %s", s, typeName(dt))
+			}
+			return nil, invalid(dt, s)
+		}
+		switch dt.ID() {
+		case arrow.INT16:
+			return scalar.NewInt16Scalar(int16(v)), nil
+		case arrow.INT32:
+			return scalar.NewInt32Scalar(int32(v)), nil
+		}
+		return scalar.NewInt64Scalar(v), nil
+	case arrow.FLOAT32, arrow.FLOAT64:
+		bits := 64
+		if dt.ID() == arrow.FLOAT32 {
+			bits = 32
+		}
+		v, err := parseFloat(t, bits)
+		if err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%q is out of range for type %s", s, typeName(dt))
+			}
+			return nil, invalid(dt, s)
+		}
+		if bits == 32 {
+			return scalar.NewFloat32Scalar(float32(v)), nil
+		}
+		return scalar.NewFloat64Scalar(v), nil
+	case arrow.DECIMAL128:
+		unscaled, scale, ok := ParseNumeric(t)
+		if !ok {
+			return nil, invalid(dt, s)
+		}
+		want := dt.(*arrow.Decimal128Type)
+		if want.Scale == Unconstrained {
+			precision := max(int32(len(new(big.Int).Abs(unscaled).String())), scale+1)
+			if precision > MaxNumericPrecision {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "numeric value %s has more than %d digits", t, MaxNumericPrecision)
+			}
+			return scalar.NewDecimal128Scalar(decimal128.FromBigInt(unscaled), &arrow.Decimal128Type{Precision: precision, Scale: scale}), nil
+		}
+		v, err := Rescale(unscaled, scale, want.Precision, want.Scale)
+		if err != nil {
+			return nil, err
+		}
+		return scalar.NewDecimal128Scalar(v, dt), nil
+	case arrow.STRING:
+		return scalar.NewStringScalar(s), nil
+	case arrow.BINARY:
+		if strings.HasPrefix(s, `\x`) {
+			b, err := hex.DecodeString(s[2:])
+			if err != nil {
+				return nil, invalid(dt, s)
+			}
+			return scalar.NewBinaryScalar(memory.NewBufferBytes(b), dt), nil
+		}
+		return scalar.NewBinaryScalar(memory.NewBufferBytes([]byte(s)), dt), nil
+	case arrow.DATE32:
+		d, err := time.Parse("2006-01-02", t)
+		if err != nil {
+			return nil, pgerror.New("22007", "invalid input syntax for type date: %q", s)
+		}
+		return scalar.NewDate32Scalar(arrow.Date32FromTime(d)), nil
+	case arrow.TIMESTAMP:
+		tt := dt.(*arrow.TimestampType)
+		ts, _, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
+		if err != nil {
+			return nil, pgerror.New("22007", "invalid input syntax for type %s: %q", typeName(dt), s)
+		}
+		return scalar.NewTimestampScalar(ts, dt), nil
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", typeName(dt))
+}
+
+func invalid(dt arrow.DataType, s string) error {
+	return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type %s: %q", typeName(dt), s)
+}
+
+func typeName(dt arrow.DataType) string {
+	t, err := pgtypes.FromArrow(dt)
+	if err != nil {
+		return dt.String()
+	}
+	return t.Name
+}
+
+// parseFloat reads a float as float8in does: NaN and [+-]Infinity in any
+// case, and no hexadecimal or underscore forms.
+func parseFloat(s string, bits int) (float64, error) {
+	switch strings.ToLower(s) {
+	case "nan":
+		return math.NaN(), nil
+	case "infinity", "+infinity", "inf", "+inf":
+		return math.Inf(1), nil
+	case "-infinity", "-inf":
+		return math.Inf(-1), nil
+	}
+	if strings.ContainsAny(s, "xXpP_") || strings.ContainsAny(strings.ToLower(s), "in") {
+		return 0, strconv.ErrSyntax
+	}
+	v, err := strconv.ParseFloat(s, bits)
+	if err != nil && errors.Is(err, strconv.ErrRange) && v != 0 && !math.IsInf(v, 0) {
+		err = nil // denormal
+	}
+	return v, err
+}
+
+// ParseNumeric reads a decimal number ("12.50", "-1e3") exactly, returning
+// the unscaled integer and the scale (digits after the point; the scale of
+// "1e3" is 0 and of "1.5e-3" is 4, as numeric_in computes it).
+func ParseNumeric(s string) (unscaled *big.Int, scale int32, ok bool) {
+	if s == "" {
+		return nil, 0, false
+	}
+	mant, exp := s, int64(0)
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.ParseInt(s[i+1:], 10, 32)
+		if err != nil {
+			return nil, 0, false
+		}
+		mant, exp = s[:i], e
+	}
+	neg := false
+	switch {
+	case strings.HasPrefix(mant, "-"):
+		neg, mant = true, mant[1:]
+	case strings.HasPrefix(mant, "+"):
+		mant = mant[1:]
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	if intPart == "" && frac == "" {
+		return nil, 0, false
+	}
+	digits := intPart + frac
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return nil, 0, false
+		}
+	}
+	v, ok := new(big.Int).SetString(digits, 10)
+	if !ok {
+		return nil, 0, false
+	}
+	sc := int64(len(frac)) - exp
+	if sc < 0 {
+		v.Mul(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(-sc), nil))
+		sc = 0
+	}
+	if neg {
+		v.Neg(v)
+	}
+	return v, int32(sc), true
+}
+
+// Rescale converts unscaled/10^scale to a decimal with the given precision
+// and scale, rounding half away from zero as numeric does, and fails with
+// "numeric field overflow" when the integer digits do not fit.
+func Rescale(unscaled *big.Int, scale, precision, toScale int32) (decimal128.Num, error) {
+	v := new(big.Int).Set(unscaled)
+	switch {
+	case toScale > scale:
+		v.Mul(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(toScale-scale)), nil))
+	case toScale < scale:
+		div := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale-toScale)), nil)
+		q, r := new(big.Int).QuoRem(v, div, new(big.Int))
+		if r.Abs(r).Lsh(r, 1).Cmp(div) >= 0 {
+			if v.Sign() < 0 {
+				q.Sub(q, big.NewInt(1))
+			} else {
+				q.Add(q, big.NewInt(1))
+			}
+		}
+		v = q
+	}
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(precision)), nil)
+	if new(big.Int).Abs(v).Cmp(limit) >= 0 {
+		return decimal128.Num{}, &pgerror.Error{
+			Code:    pgerror.NumericValueOutOfRange,
+			Message: "numeric field overflow",
+			Detail: "A field with precision " + strconv.Itoa(int(precision)) + ", scale " + strconv.Itoa(int(toScale)) +
+				" must round to an absolute value less than 10^" + strconv.Itoa(int(precision-toScale)) + ".",
+		}
+	}
+	return decimal128.FromBigInt(v), nil
+}
