@@ -270,4 +270,3 @@ func castFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.
 	}
 	return b.NewArray(), nil
 }
-
