@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/riffq/riffq/internal/batchio"
 )
 
 // MemTable is a table held in memory as Arrow record batches. It is meant for
@@ -22,6 +24,8 @@ func NewMemTable(schema *arrow.Schema, batches ...arrow.RecordBatch) (*MemTable,
 		if !b.Schema().Equal(schema) {
 			return nil, fmt.Errorf("batch %d: schema %s does not match table schema %s", i, b.Schema(), schema)
 		}
+	}
+	for _, b := range batches {
 		b.Retain()
 	}
 	return &MemTable{schema: schema, batches: batches}, nil
@@ -30,7 +34,8 @@ func NewMemTable(schema *arrow.Schema, batches ...arrow.RecordBatch) (*MemTable,
 // Schema implements TableProvider.
 func (t *MemTable) Schema() *arrow.Schema { return t.schema }
 
-// Scan implements TableProvider.
+// Scan implements TableProvider. The reader stops with ctx.Err() once ctx is
+// done.
 func (t *MemTable) Scan(ctx context.Context, req ScanRequest) (array.RecordReader, error) {
 	schema := ProjectSchema(t.schema, req.Projection)
 	out := make([]arrow.RecordBatch, 0, len(t.batches))
@@ -59,12 +64,22 @@ func (t *MemTable) Scan(ctx context.Context, req ScanRequest) (array.RecordReade
 		}
 		out = append(out, rec)
 	}
-	rdr, err := array.NewRecordReader(schema, out)
-	for _, r := range out {
-		r.Release()
+	next := func() (arrow.RecordBatch, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 {
+			return nil, nil
+		}
+		b := out[0]
+		out = out[1:]
+		return b, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("memtable scan: %w", err)
+	release := func() {
+		for _, b := range out {
+			b.Release()
+		}
+		out = nil
 	}
-	return rdr, nil
+	return batchio.NewReader(schema, next, release), nil
 }

@@ -124,8 +124,9 @@ func kindOf(v string) kind {
 	if v == "" {
 		return kindNull
 	}
-	switch strings.ToLower(v) {
-	case "true", "false", "t", "f":
+	// The spellings the reader's strconv.ParseBool accepts, less 1 and 0.
+	switch v {
+	case "true", "false", "t", "f", "TRUE", "FALSE", "True", "False", "T", "F":
 		return kindBool
 	}
 	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
@@ -150,7 +151,9 @@ func kindOf(v string) kind {
 	return kindText
 }
 
-// widen returns the kind that holds values of both a and b.
+// widen returns the kind that holds values of both a and b. Timestamps with
+// and without a zone offset widen to text: the reader accepts only zoned
+// values in a timestamptz column and only unzoned ones in a timestamp column.
 func widen(a, b kind) kind {
 	switch {
 	case a == b || b == kindNull:
@@ -159,8 +162,6 @@ func widen(a, b kind) kind {
 		return b
 	case (a == kindInt && b == kindFloat) || (a == kindFloat && b == kindInt):
 		return kindFloat
-	case (a == kindTimestamp && b == kindTimestamptz) || (a == kindTimestamptz && b == kindTimestamp):
-		return kindTimestamptz
 	case (a == kindDate && b == kindTimestamp) || (a == kindTimestamp && b == kindDate):
 		return kindTimestamp
 	}
@@ -168,9 +169,10 @@ func widen(a, b kind) kind {
 }
 
 // infer decides the column types from the sample rows after the first, and
-// whether the first row is a header: it is when one of its values does not fit
-// its column's type, or when every column is text and the first row's values
-// are distinct non-empty names.
+// whether the first row is a header: it is when one of its values would turn
+// its typed column into text, or when every column is text and the first
+// row's values are distinct non-empty names. A first-row value that only
+// widens its column (1.5 over integers, a timestamp over dates) is data.
 func infer(rows [][]string) (*arrow.Schema, bool) {
 	ncols := len(rows[0])
 	kinds := make([]kind, ncols)
@@ -185,7 +187,7 @@ func infer(rows [][]string) (*arrow.Schema, bool) {
 		k := kinds[i]
 		if k != kindText && k != kindNull {
 			allText = false
-			if widen(k, kindOf(v)) != k {
+			if widen(k, kindOf(v)) == kindText {
 				header = true
 			}
 		}
@@ -267,6 +269,12 @@ func (s *scan) next() (arrow.RecordBatch, error) {
 				return nil, fmt.Errorf("read csv %s: %w", name, err)
 			}
 			continue
+		}
+		if err := s.r.Err(); err != nil {
+			// The batch holds NULLs where values failed to parse.
+			name := s.f.Name()
+			s.close()
+			return nil, fmt.Errorf("read csv %s: %w", name, err)
 		}
 		src := s.r.RecordBatch()
 		var cols []arrow.Array

@@ -1,0 +1,750 @@
+package csv_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/riffq/riffq/sources"
+	"github.com/riffq/riffq/sources/csv"
+)
+
+// date and ts are how dates and timestamps appear in rows read by scan, so
+// that they cannot be confused with text.
+type (
+	date string // 2006-01-02
+	ts   string // RFC 3339 in UTC
+)
+
+var (
+	i64    = arrow.PrimitiveTypes.Int64
+	f64    = arrow.PrimitiveTypes.Float64
+	str    = arrow.BinaryTypes.String
+	boolT  = arrow.FixedWidthTypes.Boolean
+	date32 = arrow.FixedWidthTypes.Date32
+	tsT    = &arrow.TimestampType{Unit: arrow.Microsecond}
+	tstzT  = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+)
+
+func writeFile(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func value(t *testing.T, a arrow.Array, i int) any {
+	t.Helper()
+	if a.IsNull(i) {
+		return nil
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return a.Value(i)
+	case *array.String:
+		return a.Value(i)
+	case *array.Float64:
+		return a.Value(i)
+	case *array.Boolean:
+		return a.Value(i)
+	case *array.Date32:
+		return date(a.Value(i).ToTime().Format("2006-01-02"))
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		return ts(a.Value(i).ToTime(unit).UTC().Format(time.RFC3339Nano))
+	}
+	t.Fatalf("unexpected array type %s", a.DataType())
+	return nil
+}
+
+type result struct {
+	schema  *arrow.Schema
+	rows    [][]any
+	batches []int64
+	err     error
+}
+
+func scan(t *testing.T, tbl sources.TableProvider, ctx context.Context, projection []int, limit int64) result {
+	t.Helper()
+	rdr, err := tbl.Scan(ctx, sources.ScanRequest{Projection: projection, Limit: limit})
+	if err != nil {
+		return result{err: err}
+	}
+	defer rdr.Release()
+	res := result{schema: rdr.Schema()}
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		if !b.Schema().Equal(rdr.Schema()) {
+			t.Fatalf("batch schema %s differs from reader schema %s", b.Schema(), rdr.Schema())
+		}
+		res.batches = append(res.batches, b.NumRows())
+		for r := 0; r < int(b.NumRows()); r++ {
+			row := make([]any, b.NumCols())
+			for c := range row {
+				row[c] = value(t, b.Column(c), r)
+			}
+			res.rows = append(res.rows, row)
+		}
+	}
+	res.err = rdr.Err()
+	return res
+}
+
+func fieldNames(s *arrow.Schema) []string {
+	names := []string{}
+	for _, f := range s.Fields() {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+func checkTypes(t *testing.T, s *arrow.Schema, want []arrow.DataType) {
+	t.Helper()
+	if s.NumFields() != len(want) {
+		t.Fatalf("schema %s has %d fields, want %d", s, s.NumFields(), len(want))
+	}
+	for i, w := range want {
+		if !arrow.TypeEqual(s.Field(i).Type, w) {
+			t.Errorf("column %d (%s) has type %s, want %s", i, s.Field(i).Name, s.Field(i).Type, w)
+		}
+	}
+}
+
+func TestInference(t *testing.T) {
+	const (
+		t1 = ts("2024-01-02T03:04:05Z")
+	)
+	tests := []struct {
+		name    string
+		content string
+		names   []string
+		types   []arrow.DataType
+		rows    [][]any
+	}{
+		{
+			name:    "header over numeric data",
+			content: "id,price,qty\n1,2.5,3\n2,3,4\n",
+			names:   []string{"id", "price", "qty"},
+			types:   []arrow.DataType{i64, f64, i64},
+			rows:    [][]any{{int64(1), 2.5, int64(3)}, {int64(2), 3.0, int64(4)}},
+		},
+		{
+			name:    "no header when the first row has numbers",
+			content: "1,alice\n2,bob\n3,carol\n",
+			names:   []string{"column1", "column2"},
+			types:   []arrow.DataType{i64, str},
+			rows:    [][]any{{int64(1), "alice"}, {int64(2), "bob"}, {int64(3), "carol"}},
+		},
+		{
+			name:    "no header: the first row takes part in inference",
+			content: "1.5,x\n2,y\n",
+			names:   []string{"column1", "column2"},
+			types:   []arrow.DataType{f64, str},
+			rows:    [][]any{{1.5, "x"}, {2.0, "y"}},
+		},
+		{
+			name:    "no header: numeric first row over a text column and an int column",
+			content: "1,2\na,3\nb,4\n",
+			names:   []string{"column1", "column2"},
+			types:   []arrow.DataType{str, i64},
+			rows:    [][]any{{"1", int64(2)}, {"a", int64(3)}, {"b", int64(4)}},
+		},
+		{
+			name:    "all text with distinct names is a header",
+			content: "name,city\nalice,paris\nbob,rome\n",
+			names:   []string{"name", "city"},
+			types:   []arrow.DataType{str, str},
+			rows:    [][]any{{"alice", "paris"}, {"bob", "rome"}},
+		},
+		{
+			name:    "all text with a repeated value is not a header",
+			content: "a,a\nb,c\n",
+			names:   []string{"column1", "column2"},
+			types:   []arrow.DataType{str, str},
+			rows:    [][]any{{"a", "a"}, {"b", "c"}},
+		},
+		{
+			name:    "all text with an empty value is not a header",
+			content: "a,\nb,c\n",
+			names:   []string{"column1", "column2"},
+			types:   []arrow.DataType{str, str},
+			rows:    [][]any{{"a", nil}, {"b", "c"}},
+		},
+		{
+			name:    "header over a bool column",
+			content: "active,n\ntrue,1\nfalse,2\n",
+			names:   []string{"active", "n"},
+			types:   []arrow.DataType{boolT, i64},
+			rows:    [][]any{{true, int64(1)}, {false, int64(2)}},
+		},
+		{
+			name:    "bool spellings",
+			content: "flag\nt\nf\ntrue\nfalse\nTRUE\nFalse\nT\n",
+			names:   []string{"flag"},
+			types:   []arrow.DataType{boolT},
+			rows:    [][]any{{true}, {false}, {true}, {false}, {true}, {false}, {true}},
+		},
+		{
+			name:    "bool in a spelling the reader rejects is text",
+			content: "v\ntRuE\nfalse\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"tRuE"}, {"false"}},
+		},
+		{
+			name:    "date-like header over integer columns",
+			content: "name,2024-01-01,2024-01-02\nalice,3,4\nbob,5,6\n",
+			names:   []string{"name", "2024-01-01", "2024-01-02"},
+			types:   []arrow.DataType{str, i64, i64},
+			rows:    [][]any{{"alice", int64(3), int64(4)}, {"bob", int64(5), int64(6)}},
+		},
+		{
+			name:    "no header: a timestamp first row over dates widens the column",
+			content: "2024-01-02 03:04:05\n2024-01-03\n",
+			names:   []string{"column1"},
+			types:   []arrow.DataType{tsT},
+			rows:    [][]any{{t1}, {ts("2024-01-03T00:00:00Z")}},
+		},
+		{
+			name:    "bool with NULL",
+			content: "a,flag\n1,t\n2,\n3,f\n",
+			names:   []string{"a", "flag"},
+			types:   []arrow.DataType{i64, boolT},
+			rows:    [][]any{{int64(1), true}, {int64(2), nil}, {int64(3), false}},
+		},
+		{
+			name:    "int64 extremes",
+			content: "v\n9223372036854775807\n-9223372036854775808\n+7\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{i64},
+			rows:    [][]any{{int64(math.MaxInt64)}, {int64(math.MinInt64)}, {int64(7)}},
+		},
+		{
+			name:    "int64 overflow is float64",
+			content: "v\n9223372036854775808\n1\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{f64},
+			rows:    [][]any{{9223372036854775808.0}, {1.0}},
+		},
+		{
+			name:    "mixed int and float is float64",
+			content: "x\n1\n2.5\n-3\n1e3\ninf\n-Infinity\n",
+			names:   []string{"x"},
+			types:   []arrow.DataType{f64},
+			rows:    [][]any{{1.0}, {2.5}, {-3.0}, {1000.0}, {math.Inf(1)}, {math.Inf(-1)}},
+		},
+		{
+			name:    "date",
+			content: "d\n2024-01-02\n1999-12-31\n",
+			names:   []string{"d"},
+			types:   []arrow.DataType{date32},
+			rows:    [][]any{{date("2024-01-02")}, {date("1999-12-31")}},
+		},
+		{
+			name:    "timestamp",
+			content: "ts\n2024-01-02 03:04:05\n2024-01-02T03:04:05.123456\n",
+			names:   []string{"ts"},
+			types:   []arrow.DataType{tsT},
+			rows:    [][]any{{t1}, {ts("2024-01-02T03:04:05.123456Z")}},
+		},
+		{
+			name:    "timestamptz",
+			content: "ts\n2024-01-02 03:04:05+00\n2024-01-02T03:04:05Z\n2024-01-02 05:04:05+02:00\n2024-01-01 23:04:05-04\n2024-01-02 08:34:05+0530\n",
+			names:   []string{"ts"},
+			types:   []arrow.DataType{tstzT},
+			rows:    [][]any{{t1}, {t1}, {t1}, {t1}, {t1}},
+		},
+		{
+			name:    "date and timestamp is timestamp",
+			content: "v\n2024-01-02\n2024-01-02 03:04:05\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{tsT},
+			rows:    [][]any{{ts("2024-01-02T00:00:00Z")}, {t1}},
+		},
+		{
+			name:    "int and text is text",
+			content: "v\n1\nabc\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"1"}, {"abc"}},
+		},
+		{
+			name:    "bool and int is text",
+			content: "v\nt\n1\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"t"}, {"1"}},
+		},
+		{
+			name:    "date and int is text",
+			content: "v\n2024-01-02\n5\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"2024-01-02"}, {"5"}},
+		},
+		{
+			name:    "date and timestamptz is text",
+			content: "v\n2024-01-02\n2024-01-02 03:04:05Z\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"2024-01-02"}, {"2024-01-02 03:04:05Z"}},
+		},
+		{
+			name:    "hex and digit separators are text",
+			content: "v\n0x10\n1_000\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"0x10"}, {"1_000"}},
+		},
+		{
+			name:    "invalid date is text",
+			content: "v\n2024-02-30\n2024-01-02\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"2024-02-30"}, {"2024-01-02"}},
+		},
+		{
+			name:    "empty fields are NULL",
+			content: "a,b,c\n1,,x\n,2.5,\n",
+			names:   []string{"a", "b", "c"},
+			types:   []arrow.DataType{i64, f64, str},
+			rows:    [][]any{{int64(1), nil, "x"}, {nil, 2.5, nil}},
+		},
+		{
+			name:    "a column of only empty fields is text",
+			content: "a,b\n1,\n2,\n",
+			names:   []string{"a", "b"},
+			types:   []arrow.DataType{i64, str},
+			rows:    [][]any{{int64(1), nil}, {int64(2), nil}},
+		},
+		{
+			name:    "quoted fields",
+			content: "name,qty\n\"Smith, John\",3\n\"say \"\"hi\"\"\",4\n\"two\nlines\",5\n\"\",6\n",
+			names:   []string{"name", "qty"},
+			types:   []arrow.DataType{str, i64},
+			rows:    [][]any{{"Smith, John", int64(3)}, {`say "hi"`, int64(4)}, {"two\nlines", int64(5)}, {nil, int64(6)}},
+		},
+		{
+			name:    "quoted header",
+			content: "\"id\",\"full, name\"\n1,x\n",
+			names:   []string{"id", "full, name"},
+			types:   []arrow.DataType{i64, str},
+			rows:    [][]any{{int64(1), "x"}},
+		},
+		{
+			name:    "CRLF line endings",
+			content: "id,name\r\n1,x\r\n2,y\r\n",
+			names:   []string{"id", "name"},
+			types:   []arrow.DataType{i64, str},
+			rows:    [][]any{{int64(1), "x"}, {int64(2), "y"}},
+		},
+		{
+			name:    "no trailing newline",
+			content: "id,name\n1,x\n2,y",
+			names:   []string{"id", "name"},
+			types:   []arrow.DataType{i64, str},
+			rows:    [][]any{{int64(1), "x"}, {int64(2), "y"}},
+		},
+		{
+			name:    "header only",
+			content: "a,b\n",
+			names:   []string{"a", "b"},
+			types:   []arrow.DataType{str, str},
+			rows:    nil,
+		},
+	}
+	dir := t.TempDir()
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, filepath.Join(dir, fmt.Sprintf("t%d.csv", i)), tc.content)
+			tbl, err := csv.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fieldNames(tbl.Schema()); !reflect.DeepEqual(got, tc.names) {
+				t.Errorf("columns %v, want %v", got, tc.names)
+			}
+			checkTypes(t, tbl.Schema(), tc.types)
+			for _, f := range tbl.Schema().Fields() {
+				if !f.Nullable {
+					t.Errorf("column %s is not nullable", f.Name)
+				}
+			}
+			res := scan(t, tbl, context.Background(), nil, -1)
+			if res.err != nil {
+				t.Fatalf("scan: %v", res.err)
+			}
+			if !res.schema.Equal(tbl.Schema()) {
+				t.Errorf("scan schema %s, want %s", res.schema, tbl.Schema())
+			}
+			if !reflect.DeepEqual(res.rows, tc.rows) {
+				t.Fatalf("rows\n got %v\nwant %v", res.rows, tc.rows)
+			}
+		})
+	}
+}
+
+// Columns where some timestamps carry a zone and others do not must still
+// be readable.
+func TestMixedZoneTimestamps(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "m.csv"),
+		"id,v\n1,2024-01-02 03:04:05\n2,2024-01-02 03:04:05+00\n")
+	tbl, err := csv.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan(t, tbl, context.Background(), nil, -1)
+	if res.err != nil {
+		t.Fatalf("table of type %s cannot be read: %v", tbl.Schema().Field(1).Type, res.err)
+	}
+	// Text, as for other kinds of values that do not share a type.
+	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, str})
+	want := [][]any{{int64(1), "2024-01-02 03:04:05"}, {int64(2), "2024-01-02 03:04:05+00"}}
+	if !reflect.DeepEqual(res.rows, want) {
+		t.Fatalf("rows %v, want %v", res.rows, want)
+	}
+}
+
+func TestScanProjectionAndLimit(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "p.csv"),
+		"id,name,score,day\n1,a,1.5,2024-01-01\n2,,2.5,2024-01-02\n3,c,,2024-01-03\n4,d,4.5,\n5,e,5.5,2024-01-05\n")
+	tbl, err := csv.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, str, f64, date32})
+	all := [][]any{
+		{int64(1), "a", 1.5, date("2024-01-01")},
+		{int64(2), nil, 2.5, date("2024-01-02")},
+		{int64(3), "c", nil, date("2024-01-03")},
+		{int64(4), "d", 4.5, nil},
+		{int64(5), "e", 5.5, date("2024-01-05")},
+	}
+	tests := []struct {
+		name       string
+		projection []int
+		limit      int64
+		names      []string
+		rows       int
+	}{
+		{"nil projection", nil, -1, []string{"id", "name", "score", "day"}, 5},
+		{"projection [2 0]", []int{2, 0}, -1, []string{"score", "id"}, 5},
+		{"projection [3 1 0 2]", []int{3, 1, 0, 2}, -1, []string{"day", "name", "id", "score"}, 5},
+		{"repeated column", []int{1, 1}, -1, []string{"name", "name"}, 5},
+		{"empty projection", []int{}, -1, []string{}, 5},
+		{"limit 2", []int{2, 0}, 2, []string{"score", "id"}, 2},
+		{"limit 3 empty projection", []int{}, 3, []string{}, 3},
+		{"limit 0", nil, 0, []string{"id", "name", "score", "day"}, 0},
+		{"limit above row count", nil, 50, []string{"id", "name", "score", "day"}, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := scan(t, tbl, context.Background(), tc.projection, tc.limit)
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			if got := fieldNames(res.schema); !reflect.DeepEqual(got, tc.names) {
+				t.Errorf("columns %v, want %v", got, tc.names)
+			}
+			if len(res.rows) != tc.rows {
+				t.Fatalf("got %d rows, want %d", len(res.rows), tc.rows)
+			}
+			for i, row := range res.rows {
+				want := all[i]
+				if tc.projection != nil {
+					want = make([]any, len(tc.projection))
+					for j, c := range tc.projection {
+						want[j] = all[i][c]
+					}
+				}
+				if !reflect.DeepEqual(row, want) {
+					t.Errorf("row %d = %v, want %v", i, row, want)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenDirectoryAndGlob(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "b.csv"), "id,name\n3,c\n4,d\n")
+	writeFile(t, filepath.Join(dir, "a.csv"), "id,name\n1,a\n2,b\n")
+	writeFile(t, filepath.Join(dir, "notes.txt"), "not,a\ntable,!\n")
+	want := [][]any{{int64(1), "a"}, {int64(2), "b"}, {int64(3), "c"}, {int64(4), "d"}}
+
+	for _, path := range []string{dir, filepath.Join(dir, "*.csv")} {
+		t.Run(path, func(t *testing.T) {
+			tbl, err := csv.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFiles := []string{filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")}
+			if !reflect.DeepEqual(tbl.Files(), wantFiles) {
+				t.Errorf("Files() = %v, want %v", tbl.Files(), wantFiles)
+			}
+			if got := fieldNames(tbl.Schema()); !reflect.DeepEqual(got, []string{"id", "name"}) {
+				t.Errorf("columns %v", got)
+			}
+			res := scan(t, tbl, context.Background(), nil, -1)
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			if !reflect.DeepEqual(res.rows, want) {
+				t.Fatalf("rows\n got %v\nwant %v", res.rows, want)
+			}
+			// A limit that ends in the second file.
+			res = scan(t, tbl, context.Background(), []int{1}, 3)
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			if w := [][]any{{"a"}, {"b"}, {"c"}}; !reflect.DeepEqual(res.rows, w) {
+				t.Fatalf("limit 3 rows %v, want %v", res.rows, w)
+			}
+		})
+	}
+}
+
+func TestSecondFileWithOtherLayout(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.csv"), "id,name\n1,a\n")
+	b := writeFile(t, filepath.Join(dir, "b.csv"), "id,name,extra\n2,b,x\n")
+	tbl, err := csv.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan(t, tbl, context.Background(), nil, -1)
+	if res.err == nil {
+		t.Fatalf("scan over files with 2 and 3 columns succeeded: %v", res.rows)
+	}
+	if !strings.Contains(res.err.Error(), b) {
+		t.Errorf("error %q does not name %s", res.err, b)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := writeFile(t, filepath.Join(dir, "empty.csv"), "")
+	ragged := writeFile(t, filepath.Join(dir, "ragged.csv"), "a,b\n1,2\n3\n")
+	quote := writeFile(t, filepath.Join(dir, "quote.csv"), "a,b\n1,\"unterminated\n")
+	tests := []struct {
+		name    string
+		open    func() (*csv.Table, error)
+		wantErr string
+	}{
+		{"missing file", func() (*csv.Table, error) { return csv.Open(filepath.Join(dir, "nosuch.csv")) }, "nosuch.csv"},
+		{"missing file in OpenFiles", func() (*csv.Table, error) { return csv.OpenFiles([]string{filepath.Join(dir, "nosuch.csv")}) }, "nosuch.csv"},
+		{"no files", func() (*csv.Table, error) { return csv.OpenFiles(nil) }, "no files"},
+		{"empty file", func() (*csv.Table, error) { return csv.Open(empty) }, empty},
+		{"ragged rows", func() (*csv.Table, error) { return csv.Open(ragged) }, ragged},
+		{"unterminated quote", func() (*csv.Table, error) { return csv.Open(quote) }, quote},
+		{"glob without match", func() (*csv.Table, error) { return csv.Open(filepath.Join(dir, "*.nomatch")) }, "no files match"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tbl, err := tc.open()
+			if err == nil {
+				t.Fatalf("opened a table with schema %s", tbl.Schema())
+			}
+			if !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error %q does not contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// A value past the rows type inference looks at that does not fit its
+// column's type must fail the scan, not read as NULL, even when a limit is
+// reached in the same batch.
+func TestParseErrorAfterSample(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("id,v\n")
+	for i := range 1500 {
+		v := fmt.Sprint(i)
+		if i == 1200 {
+			v = "oops"
+		}
+		fmt.Fprintf(&sb, "%d,%s\n", i, v)
+	}
+	path := writeFile(t, filepath.Join(t.TempDir(), "late.csv"), sb.String())
+	tbl, err := csv.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, i64})
+	for _, tc := range []struct {
+		name       string
+		projection []int
+		limit      int64
+	}{
+		{"no limit", nil, -1},
+		{"limit past the bad row", nil, 1300},
+		{"projection of the bad column", []int{1}, 1300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := scan(t, tbl, context.Background(), tc.projection, tc.limit)
+			if res.err == nil {
+				t.Fatalf("scan read %d rows without error", len(res.rows))
+			}
+			if !strings.Contains(res.err.Error(), path) {
+				t.Errorf("error %q does not name the file", res.err)
+			}
+			for _, row := range res.rows {
+				for _, v := range row {
+					if v == nil {
+						t.Fatalf("scan returned a NULL for a value it could not parse: row %v", row)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestScanCancelled(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.csv"), "id,name\n1,a\n2,b\n")
+	writeFile(t, filepath.Join(dir, "b.csv"), "id,name\n3,c\n")
+	tbl, err := csv.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := scan(t, tbl, ctx, nil, -1)
+	if !errors.Is(res.err, context.Canceled) || len(res.rows) != 0 {
+		t.Fatalf("cancelled before scan: %d rows, error %v; want none and context.Canceled", len(res.rows), res.err)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	rdr, err := tbl.Scan(ctx, sources.ScanRequest{Projection: []int{1}, Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	if !rdr.Next() {
+		t.Fatalf("no first batch: %v", rdr.Err())
+	}
+	cancel()
+	if rdr.Next() {
+		t.Fatal("reader returned a batch after cancellation")
+	}
+	if !errors.Is(rdr.Err(), context.Canceled) {
+		t.Fatalf("reader error %v, want context.Canceled", rdr.Err())
+	}
+}
+
+func TestSampleSymbols(t *testing.T) {
+	tbl, err := csv.Open("../../testdata/sample/symbols.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fieldNames(tbl.Schema()), []string{"symbol", "name", "sector", "listed", "active"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("columns %v, want %v", got, want)
+	}
+	checkTypes(t, tbl.Schema(), []arrow.DataType{str, str, str, date32, boolT})
+	res := scan(t, tbl, context.Background(), nil, -1)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if len(res.rows) != 8 {
+		t.Fatalf("got %d rows, want 8", len(res.rows))
+	}
+	bySymbol := map[string][]any{}
+	for _, row := range res.rows {
+		bySymbol[row[0].(string)] = row
+	}
+	checks := map[string][]any{
+		"BTC-USD": {"BTC-USD", "Bitcoin", nil, date("2009-01-03"), true},
+		"AMZN":    {"AMZN", "Amazon.com, Inc.", "Consumer Discretionary", date("1997-05-15"), true},
+		"GOOG":    {"GOOG", `Alphabet Inc. "Class C"`, "Communication Services", date("2014-04-03"), true},
+		"TWTR":    {"TWTR", "Twitter, Inc.", "Communication Services", date("2013-11-07"), false},
+	}
+	for sym, want := range checks {
+		if got := bySymbol[sym]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: row %v, want %v", sym, got, want)
+		}
+	}
+	var nullSectors []string
+	for _, row := range res.rows {
+		if row[2] == nil {
+			nullSectors = append(nullSectors, row[0].(string))
+		}
+	}
+	if want := []string{"BTC-USD", "ETH-USD"}; !reflect.DeepEqual(nullSectors, want) {
+		t.Errorf("rows with NULL sector: %v, want %v", nullSectors, want)
+	}
+}
+
+func TestScanConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	var a, b strings.Builder
+	a.WriteString("id,half\n")
+	b.WriteString("id,half\n")
+	for i := range 300 {
+		w := &a
+		if i >= 200 {
+			w = &b
+		}
+		fmt.Fprintf(w, "%d,%g\n", i, float64(i)/2)
+	}
+	writeFile(t, filepath.Join(dir, "a.csv"), a.String())
+	writeFile(t, filepath.Join(dir, "b.csv"), b.String())
+	tbl, err := csv.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, f64})
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			// Half the scans read id first, half second.
+			projection, idPos := []int{0, 1}, 0
+			if i%2 == 1 {
+				projection, idPos = []int{1, 0}, 1
+			}
+			rdr, err := tbl.Scan(context.Background(), sources.ScanRequest{Projection: projection, Limit: -1})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer rdr.Release()
+			next := int64(0)
+			for rdr.Next() {
+				ids := rdr.RecordBatch().Column(idPos).(*array.Int64)
+				halves := rdr.RecordBatch().Column(1 - idPos).(*array.Float64)
+				for r := range ids.Len() {
+					if ids.Value(r) != next || halves.Value(r) != float64(next)/2 {
+						errs <- fmt.Errorf("scan %d: row %d is (%d, %g)", i, next, ids.Value(r), halves.Value(r))
+						return
+					}
+					next++
+				}
+			}
+			if err := rdr.Err(); err != nil {
+				errs <- err
+				return
+			}
+			if next != 300 {
+				errs <- fmt.Errorf("scan %d read %d rows, want 300", i, next)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
