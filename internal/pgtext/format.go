@@ -112,19 +112,53 @@ func AppendFloat(buf []byte, f float64, bits int) []byte {
 	if bits == 32 {
 		limit = 6
 	}
+	// Format once in exponent form (shortest digits), then lay the same
+	// digits out in fixed notation when the exponent is in range.
 	var tmp [32]byte
 	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits)
+	epos := len(e) - 4 // e±dd
+	for e[epos] != 'e' {
+		epos--
+	}
 	exp := 0
-	for j := len(e) - 1; j >= 0; j-- {
-		if e[j] == 'e' {
-			exp, _ = strconv.Atoi(string(e[j+1:]))
-			break
-		}
+	for _, c := range e[epos+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if e[epos+1] == '-' {
+		exp = -exp
 	}
 	if exp < -4 || exp >= limit {
 		return append(buf, e...)
 	}
-	return strconv.AppendFloat(buf, f, 'f', -1, bits)
+	mant := e[:epos]
+	if mant[0] == '-' {
+		buf = append(buf, '-')
+		mant = mant[1:]
+	}
+	// mant is "d" or "d.ddd": collect the significant digits.
+	var digits [24]byte
+	nd := copy(digits[:], mant[:1])
+	if len(mant) > 2 {
+		nd += copy(digits[nd:], mant[2:])
+	}
+	ds := digits[:nd]
+	if exp < 0 {
+		buf = append(buf, '0', '.')
+		for range -exp - 1 {
+			buf = append(buf, '0')
+		}
+		return append(buf, ds...)
+	}
+	if nd <= exp+1 {
+		buf = append(buf, ds...)
+		for range exp + 1 - nd {
+			buf = append(buf, '0')
+		}
+		return buf
+	}
+	buf = append(buf, ds[:exp+1]...)
+	buf = append(buf, '.')
+	return append(buf, ds[exp+1:]...)
 }
 
 func appendDecimal128(buf []byte, v decimal128.Num, scale int32) []byte {

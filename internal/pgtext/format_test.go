@@ -1,6 +1,8 @@
 package pgtext
 
 import (
+	"math"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -40,5 +42,26 @@ func TestTextEncoding(t *testing.T) {
 	}
 	if got := string(AppendBytea(nil, []byte{0, 0xab, 'z'})); got != `\x00ab7a` {
 		t.Errorf("bytea: got %s", got)
+	}
+}
+
+// TestAppendFloatMatchesFixed checks the fixed-notation layout against
+// strconv's own for many values across the fixed range.
+func TestAppendFloatMatchesFixed(t *testing.T) {
+	vals := []float64{0.0001, 0.00012345, 0.1, 1, 9.5, 10, 123.456, 1e14, 999999999999999, 123456789012345.6, 5e-5}
+	for _, v := range vals {
+		for _, sign := range []float64{1, -1} {
+			x := v * sign
+			got := string(AppendFloat(nil, x, 64))
+			var want string
+			if exp := math.Floor(math.Log10(math.Abs(x))); exp < -4 || exp >= 15 {
+				want = strconv.FormatFloat(x, 'e', -1, 64)
+			} else {
+				want = strconv.FormatFloat(x, 'f', -1, 64)
+			}
+			if got != want {
+				t.Errorf("%v: got %s, want %s", x, got, want)
+			}
+		}
 	}
 }
