@@ -58,10 +58,8 @@ func TestRunErrors(t *testing.T) {
 		oneLine   bool     // stderr must be exactly one line
 		wantInErr []string // substrings of stderr
 	}{
-		// Flag errors come from the flag package; whether usage follows is
-		// not checked here.
-		{name: "unknown flag", args: []string{"--nosuch"}, code: 2, wantInErr: []string{"flag provided but not defined: -nosuch"}},
-		{name: "flag without value", args: []string{"--source"}, code: 2, wantInErr: []string{"flag needs an argument: -source"}},
+		{name: "unknown flag", args: []string{"--nosuch"}, code: 2, oneLine: true, wantInErr: []string{"riffq: ", "flag provided but not defined: -nosuch"}},
+		{name: "flag without value", args: []string{"--source"}, code: 2, oneLine: true, wantInErr: []string{"flag needs an argument: -source"}},
 		{name: "unexpected argument", args: []string{"--source", "parquet:" + sampleDir, "extra"}, code: 2, oneLine: true, wantInErr: []string{`unexpected argument "extra"`}},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, code: 2, oneLine: true, wantInErr: []string{`--log-level "loud"`}},
 		{name: "unknown kind", args: []string{"--source", "nosuchkind:x"}, code: 2, oneLine: true, wantInErr: []string{"riffq: ", `unknown kind "nosuchkind"`}},
