@@ -226,7 +226,7 @@ func (t *Table) Files() []string { return t.files }
 func (t *Table) Schema() *arrow.Schema { return t.schema }
 
 // Scan implements sources.TableProvider. The files are parsed as a stream of
-// batches; only the projected columns are built.
+// batches; every column is parsed and the projected ones are returned.
 func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
 	schema := sources.ProjectSchema(t.schema, req.Projection)
 	s := &scan{ctx: ctx, t: t, req: req, schema: schema, remaining: req.Limit}
