@@ -18,7 +18,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	arrowcsv "github.com/apache/arrow-go/v18/arrow/csv"
 
-	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -229,98 +228,49 @@ func (t *Table) Schema() *arrow.Schema { return t.schema }
 // batches; every column is parsed and the projected ones are returned.
 func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
 	schema := sources.ProjectSchema(t.schema, req.Projection)
-	s := &scan{ctx: ctx, t: t, req: req, schema: schema, remaining: req.Limit}
-	return batchio.NewReader(schema, s.next, s.close), nil
-}
-
-type scan struct {
-	ctx       context.Context
-	t         *Table
-	req       sources.ScanRequest
-	schema    *arrow.Schema
-	remaining int64
-	fileIdx   int
-	f         *os.File
-	r         *arrowcsv.Reader
-}
-
-func (s *scan) next() (arrow.RecordBatch, error) {
-	for {
-		if err := s.ctx.Err(); err != nil {
-			return nil, err
-		}
-		if s.remaining == 0 {
-			return nil, nil
-		}
-		if s.r == nil {
-			if s.fileIdx == len(s.t.files) {
-				return nil, nil
-			}
-			if err := s.open(s.t.files[s.fileIdx]); err != nil {
-				return nil, err
-			}
-			s.fileIdx++
-		}
-		if !s.r.Next() {
-			err := s.r.Err()
-			name := s.f.Name()
-			s.close()
-			if err != nil {
-				return nil, fmt.Errorf("read csv %s: %w", name, err)
-			}
-			continue
-		}
-		if err := s.r.Err(); err != nil {
-			// The batch holds NULLs where values failed to parse.
-			name := s.f.Name()
-			s.close()
-			return nil, fmt.Errorf("read csv %s: %w", name, err)
-		}
-		src := s.r.RecordBatch()
-		var cols []arrow.Array
-		if s.req.Projection == nil {
-			cols = src.Columns()
-		} else {
-			cols = make([]arrow.Array, len(s.req.Projection))
-			for i, c := range s.req.Projection {
-				cols[i] = src.Column(c)
-			}
-		}
-		b := array.NewRecordBatch(s.schema, cols, src.NumRows())
-		if s.remaining > 0 {
-			if b.NumRows() > s.remaining {
-				sliced := b.NewSlice(0, s.remaining)
-				b.Release()
-				b = sliced
-			}
-			s.remaining -= b.NumRows()
-		}
-		return b, nil
+	open := func(_ context.Context, path string) (sources.FileBatches, error) {
+		return t.openFile(path, req.Projection, schema)
 	}
+	return sources.ScanFiles(ctx, schema, t.files, req.Limit, open), nil
 }
 
-func (s *scan) open(path string) error {
+// openFile prepares the scan of one file.
+func (t *Table) openFile(path string, projection []int, schema *arrow.Schema) (sources.FileBatches, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("open csv %s: %w", path, err)
+		return sources.FileBatches{}, fmt.Errorf("open csv %s: %w", path, err)
 	}
-	s.f = f
-	s.r = arrowcsv.NewReader(bufio.NewReaderSize(f, 1<<20), s.t.schema,
-		arrowcsv.WithHeader(s.t.header),
-		arrowcsv.WithComma(s.t.comma),
+	r := arrowcsv.NewReader(bufio.NewReaderSize(f, 1<<20), t.schema,
+		arrowcsv.WithHeader(t.header),
+		arrowcsv.WithComma(t.comma),
 		arrowcsv.WithChunk(batchRows),
 		arrowcsv.WithNullReader(true, ""),
 	)
-	return nil
-}
-
-func (s *scan) close() {
-	if s.r != nil {
-		s.r.Release()
-		s.r = nil
-	}
-	if s.f != nil {
-		s.f.Close()
-		s.f = nil
-	}
+	return sources.FileBatches{
+		Next: func() (arrow.RecordBatch, error) {
+			if !r.Next() {
+				if err := r.Err(); err != nil {
+					return nil, fmt.Errorf("read csv %s: %w", path, err)
+				}
+				return nil, nil
+			}
+			if err := r.Err(); err != nil {
+				// The batch holds NULLs where values failed to parse.
+				return nil, fmt.Errorf("read csv %s: %w", path, err)
+			}
+			src := r.RecordBatch()
+			cols := src.Columns()
+			if projection != nil {
+				cols = make([]arrow.Array, len(projection))
+				for i, c := range projection {
+					cols[i] = src.Column(c)
+				}
+			}
+			return array.NewRecordBatch(schema, cols, src.NumRows()), nil
+		},
+		Close: func() {
+			r.Release()
+			f.Close()
+		},
+	}, nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -99,135 +98,86 @@ func (t *Table) Files() []string { return t.files }
 func (t *Table) Schema() *arrow.Schema { return t.schema }
 
 // Scan implements sources.TableProvider. Files are read one after another,
-// each row group by row group in batches of batchRows rows.
+// each row group by row group in batches of batchRows rows, skipping the row
+// groups whose statistics rule out the scan's filters.
 func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
 	schema := sources.ProjectSchema(t.schema, req.Projection)
-	s := &scan{ctx: ctx, t: t, req: req, schema: schema, remaining: req.Limit}
+	var sorted []int // distinct projected fields in file order, as pqarrow returns them
 	if req.Projection != nil {
-		// pqarrow returns fields in file order; remember where each goes.
-		s.sorted = slices.Clone(req.Projection)
-		slices.Sort(s.sorted)
-		s.sorted = slices.Compact(s.sorted)
+		sorted = slices.Clone(req.Projection)
+		slices.Sort(sorted)
+		sorted = slices.Compact(sorted)
 	}
-	return batchio.NewReader(schema, s.next, s.close), nil
-}
-
-type scan struct {
-	ctx       context.Context
-	t         *Table
-	req       sources.ScanRequest
-	schema    *arrow.Schema
-	sorted    []int // distinct projected field indices in file order
-	remaining int64
-
-	fileIdx int
-	pf      *file.Reader
-	rr      pqarrow.RecordReader
-	// rowGroupRows holds the row counts still to emit when no column is
-	// projected (count(*)), where there is nothing to decode.
-	rowGroupRows []int64
-}
-
-func (s *scan) next() (arrow.RecordBatch, error) {
-	for {
-		if err := s.ctx.Err(); err != nil {
-			return nil, err
-		}
-		if s.remaining == 0 {
-			return nil, nil
-		}
-		if s.pf == nil {
-			if s.fileIdx == len(s.t.files) {
-				return nil, nil
-			}
-			if err := s.openFile(s.t.files[s.fileIdx]); err != nil {
-				return nil, err
-			}
-			s.fileIdx++
-		}
-		b, err := s.nextInFile()
-		if err != nil {
-			return nil, err
-		}
-		if b == nil {
-			s.closeFile()
-			continue
-		}
-		if s.remaining > 0 {
-			if b.NumRows() > s.remaining {
-				sliced := b.NewSlice(0, s.remaining)
-				b.Release()
-				b = sliced
-			}
-			s.remaining -= b.NumRows()
-		}
-		return b, nil
+	open := func(ctx context.Context, path string) (sources.FileBatches, error) {
+		return t.openFile(ctx, path, req, schema, sorted)
 	}
+	return sources.ScanFiles(ctx, schema, t.files, req.Limit, open), nil
 }
 
-func (s *scan) openFile(path string) error {
+// openFile prepares the scan of one file.
+func (t *Table) openFile(ctx context.Context, path string, req sources.ScanRequest, schema *arrow.Schema, sorted []int) (sources.FileBatches, error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
-		return fmt.Errorf("open parquet %s: %w", path, err)
+		return sources.FileBatches{}, fmt.Errorf("open parquet %s: %w", path, err)
 	}
-	s.pf = pf
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, s.t.mem)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, t.mem)
 	if err != nil {
-		return fmt.Errorf("read parquet %s: %w", path, err)
+		pf.Close()
+		return sources.FileBatches{}, fmt.Errorf("read parquet %s: %w", path, err)
 	}
-	if len(s.schema.Fields()) == 0 {
-		// Nothing to decode: emit each surviving row group's row count.
+	groups := rowGroups(pf, fr.Manifest, t.schema, req.Filters)
+	if groups == nil {
+		groups = make([]int, pf.NumRowGroups())
+		for i := range groups {
+			groups[i] = i
+		}
+	}
+	if len(schema.Fields()) == 0 || len(groups) == 0 {
+		// Nothing to decode: one batch of the right length per row group.
 		md := pf.MetaData()
-		groups := rowGroups(pf, fr.Manifest, s.t.schema, s.req.Filters)
-		if groups == nil {
-			for i := range md.NumRowGroups() {
-				groups = append(groups, i)
-			}
-		}
-		for _, i := range groups {
-			s.rowGroupRows = append(s.rowGroupRows, md.RowGroup(i).NumRows())
-		}
-		return nil
+		pf.Close()
+		return sources.FileBatches{
+			Next: func() (arrow.RecordBatch, error) {
+				if len(groups) == 0 {
+					return nil, nil
+				}
+				n := md.RowGroup(groups[0]).NumRows()
+				groups = groups[1:]
+				return array.NewRecordBatch(schema, nil, n), nil
+			},
+			Close: func() {},
+		}, nil
 	}
-	leaves := leafColumns(fr.Manifest, s.sorted)
-	groups := rowGroups(pf, fr.Manifest, s.t.schema, s.req.Filters)
-	if groups != nil && len(groups) == 0 {
-		return nil // statistics rule out every row group
-	}
-	rr, err := fr.GetRecordReader(s.ctx, leaves, groups)
+	rr, err := fr.GetRecordReader(ctx, leafColumns(fr.Manifest, sorted), groups)
 	if err != nil {
-		return fmt.Errorf("read parquet %s: %w", path, err)
+		pf.Close()
+		return sources.FileBatches{}, fmt.Errorf("read parquet %s: %w", path, err)
 	}
-	s.rr = rr
-	return nil
-}
-
-func (s *scan) nextInFile() (arrow.RecordBatch, error) {
-	if s.rr == nil {
-		if len(s.rowGroupRows) == 0 {
-			return nil, nil
-		}
-		n := s.rowGroupRows[0]
-		s.rowGroupRows = s.rowGroupRows[1:]
-		return array.NewRecordBatch(s.schema, nil, n), nil
-	}
-	if !s.rr.Next() {
-		if err := s.rr.Err(); err != nil {
-			return nil, fmt.Errorf("read parquet %s: %w", s.t.files[s.fileIdx-1], err)
-		}
-		return nil, nil
-	}
-	src := s.rr.RecordBatch()
-	cols := make([]arrow.Array, len(s.schema.Fields()))
-	if s.req.Projection == nil {
-		copy(cols, src.Columns())
-	} else {
-		for i, c := range s.req.Projection {
-			pos, _ := slices.BinarySearch(s.sorted, c)
-			cols[i] = src.Column(pos)
-		}
-	}
-	return array.NewRecordBatch(s.schema, cols, src.NumRows()), nil
+	return sources.FileBatches{
+		Next: func() (arrow.RecordBatch, error) {
+			if !rr.Next() {
+				if err := rr.Err(); err != nil {
+					return nil, fmt.Errorf("read parquet %s: %w", path, err)
+				}
+				return nil, nil
+			}
+			src := rr.RecordBatch()
+			cols := make([]arrow.Array, len(schema.Fields()))
+			if req.Projection == nil {
+				copy(cols, src.Columns())
+			} else {
+				for i, c := range req.Projection {
+					pos, _ := slices.BinarySearch(sorted, c)
+					cols[i] = src.Column(pos)
+				}
+			}
+			return array.NewRecordBatch(schema, cols, src.NumRows()), nil
+		},
+		Close: func() {
+			rr.Release()
+			pf.Close()
+		},
+	}, nil
 }
 
 // leafColumns returns the Parquet leaf column indices of the given top-level
@@ -251,17 +201,3 @@ func leafColumns(m *pqarrow.SchemaManifest, fields []int) []int {
 	}
 	return leaves
 }
-
-func (s *scan) closeFile() {
-	if s.rr != nil {
-		s.rr.Release()
-		s.rr = nil
-	}
-	if s.pf != nil {
-		s.pf.Close()
-		s.pf = nil
-	}
-	s.rowGroupRows = nil
-}
-
-func (s *scan) close() { s.closeFile() }
