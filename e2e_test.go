@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -211,4 +213,109 @@ func TestPsql(t *testing.T) {
 			t.Errorf("psql output differs from %s (PostgreSQL's)\n--- got\n%s\n--- want\n%s", c.file, c.got, want)
 		}
 	}
+}
+
+// TestPgxExtended runs queries through pgx's default mode: the extended
+// protocol with prepared statements, parameters in binary and results in
+// binary for the types pgx knows. Every value must decode to what the
+// simple protocol's text gives.
+func TestPgxExtended(t *testing.T) {
+	url := startServer(t)
+	simple := connect(t, url)
+	ext, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close(context.Background())
+	ctx := context.Background()
+
+	collect := func(conn *pgx.Conn, sql string, args ...any) [][]any {
+		t.Helper()
+		rows, err := conn.Query(ctx, sql, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		var out [][]any
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range vals {
+				// Compare numerics by value: pgx decodes a binary zero
+				// without its display scale, as it would from PostgreSQL.
+				if n, ok := v.(pgtype.Numeric); ok && n.Valid {
+					r := new(big.Rat).SetInt(n.Int)
+					exp := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(n.Exp))), nil))
+					if n.Exp < 0 {
+						r.Quo(r, exp)
+					} else {
+						r.Mul(r, exp)
+					}
+					vals[i] = r.RatString()
+				}
+			}
+			out = append(out, vals)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return out
+	}
+	all := "SELECT id, i2, i4, i8, f4, f8, num, b, t, d, ts, tstz, bin FROM types"
+	want := collect(simple, all+" ORDER BY id")
+	for i := range 3 { // the third run uses pgx's cached statement
+		got := collect(ext, all+" WHERE id >= $1 ORDER BY id", int32(1))
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("run %d: extended result differs\n got %v\nwant %v", i, got, want)
+		}
+	}
+
+	// Parameters of every type, sent in binary by pgx.
+	d := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	ts := time.Date(2024, 2, 29, 23, 59, 59, 0, time.UTC)
+	tstz := time.Date(2024, 2, 29, 0, 0, 0, 1000, time.UTC)
+	num := pgtype.Numeric{Int: big.NewInt(-5), Exp: -3, Valid: true}
+	cases := []struct {
+		where string
+		arg   any
+	}{
+		{"i2 = $1", int16(42)}, {"i4 = $1", int32(123456)}, {"i8 = $1", int64(1234567890123)},
+		{"f4 = $1", float32(1234567)}, {"f8 = $1", 1e15}, {"num = $1", num}, {"t = $1", "O'Reilly"},
+		{"d = $1", d}, {"ts = $1", ts}, {"tstz = $1", tstz}, {"bin = $1", []byte{0}},
+		{"b = $1 AND i4 > $2", []any{false, 100}},
+	}
+	for _, c := range cases {
+		args, ok := c.arg.([]any)
+		if !ok {
+			args = []any{c.arg}
+		}
+		got := collect(ext, "SELECT id FROM types WHERE "+c.where, args...)
+		if len(got) != 1 || got[0][0] != int32(6) {
+			t.Errorf("WHERE %s with %v: got %v, want id 6", c.where, args, got)
+		}
+	}
+
+	// A NULL parameter matches nothing; LIMIT takes a parameter.
+	if got := collect(ext, "SELECT id FROM types WHERE i4 = $1", nil); len(got) != 0 {
+		t.Errorf("NULL parameter matched %v", got)
+	}
+	if got := collect(ext, "SELECT id FROM types ORDER BY id LIMIT $1", 2); len(got) != 2 {
+		t.Errorf("LIMIT $1: got %d rows", len(got))
+	}
+	// Parameter types are inferred from context and reported by Describe.
+	sd, err := ext.Prepare(ctx, "infer", "SELECT t || $1, $2::int8 + i2, $3 FROM types WHERE f8 > $4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(sd.ParamOIDs) != "[25 20 25 701]" {
+		t.Errorf("inferred parameter types %v, want [25 20 25 701]", sd.ParamOIDs)
+	}
+}
+
+func abs(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

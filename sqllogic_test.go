@@ -100,6 +100,7 @@ func run(t *testing.T, conn *pgx.Conn, rec *sqllogic.Record) []string {
 		}
 		rows.Close()
 		err = rows.Err()
+		res.Tag = rows.CommandTag().String()
 	}
 	var pgErr *pgconn.PgError
 	switch {

@@ -23,6 +23,10 @@ type binder struct {
 	// colLoc remembers where each bound column reference was written, for
 	// errors found after binding (GROUP BY checks).
 	colLoc map[*expr.Column]int32
+	// params are the statement's parameters; describeOnly is set while a
+	// statement is prepared, when parameters have types but no values.
+	params       *paramSet
+	describeOnly bool
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {
@@ -48,12 +52,18 @@ type scope struct {
 // unknownLit is a string constant whose type is not decided yet: like
 // PostgreSQL's "unknown", it takes the type its context needs.
 type unknownLit struct {
-	text string
-	loc  int32
+	text  string
+	param int // $n when the unknown is a parameter, else 0
+	loc   int32
 }
 
 func (u *unknownLit) DataType() arrow.DataType { return typeText }
-func (u *unknownLit) String() string           { return "'" + strings.ReplaceAll(u.text, "'", "''") + "'" }
+func (u *unknownLit) String() string {
+	if u.param > 0 {
+		return fmt.Sprintf("$%d", u.param)
+	}
+	return "'" + strings.ReplaceAll(u.text, "'", "''") + "'"
+}
 
 // aggRef stands for the result of the aggregate collected at index i, until
 // the select list is rewritten over the Aggregate node's output.
@@ -145,7 +155,7 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		exprs[i] = resolveUnknown(e)
+		exprs[i] = b.resolveUnknown(e)
 		_ = locs
 	}
 
@@ -171,7 +181,7 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 			if err != nil {
 				return nil, err
 			}
-			e = resolveUnknown(e)
+			e = b.resolveUnknown(e)
 			idx = len(exprs)
 			for i, x := range exprs {
 				if x.String() == e.String() {
@@ -448,7 +458,7 @@ func (b *binder) bindGroupItem(n *pg_query.Node, targets []*pg_query.Node, names
 			return nil, b.errorf(pgerror.GroupingError, c.Location, "aggregate functions are not allowed in GROUP BY")
 		}
 		e, err := b.bindExpr(targets[i-1], ectx)
-		return resolveUnknown(e), err
+		return b.resolveUnknown(e), err
 	}
 	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
 		name := cr.Fields[0].GetString_().GetSval()
@@ -456,13 +466,13 @@ func (b *binder) bindGroupItem(n *pg_query.Node, targets []*pg_query.Node, names
 			for i, out := range names {
 				if out == name {
 					e, err := b.bindExpr(targets[i], ectx)
-					return resolveUnknown(e), err
+					return b.resolveUnknown(e), err
 				}
 			}
 		}
 	}
 	e, err := b.bindExpr(n, ectx)
-	return resolveUnknown(e), err
+	return b.resolveUnknown(e), err
 }
 
 // bindSortTarget resolves an ORDER BY item that names an output column by
@@ -502,13 +512,14 @@ func (b *binder) bindLimit(n *pg_query.Node, clause string) (int64, error) {
 		return 0, err
 	}
 	if u, ok := e.(*unknownLit); ok {
-		s, err := parseLiteral(u.text, typeInt8)
-		if err != nil {
+		if e, err = b.resolveAs(u, typeInt8); err != nil {
 			return 0, err
 		}
-		e = &expr.Literal{Value: s}
 	}
 	lit, ok := foldConstant(e).(*expr.Literal)
+	if !ok && b.describeOnly {
+		return -1, nil // LIMIT $1: known when the statement runs
+	}
 	if !ok {
 		return 0, b.unsupported(nodeLocation(n), "%s must be a constant", clause)
 	}
@@ -578,8 +589,12 @@ func (b *binder) overAggregate(e expr.Expr, groups []expr.Expr) (expr.Expr, erro
 
 // resolveUnknown gives an untyped string constant left at the top of an
 // expression the type text, as PostgreSQL does for select-list items.
-func resolveUnknown(e expr.Expr) expr.Expr {
+func (b *binder) resolveUnknown(e expr.Expr) expr.Expr {
 	if u, ok := e.(*unknownLit); ok {
+		if u.param > 0 {
+			out, _ := b.resolveAs(u, typeText)
+			return out
+		}
 		return &expr.Literal{Value: scalar.NewStringScalar(u.text)}
 	}
 	if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
@@ -599,11 +614,7 @@ func (b *binder) bindPredicate(n *pg_query.Node, ectx exprContext) (expr.Expr, e
 
 func (b *binder) coerceBool(e expr.Expr, loc int32, what string) (expr.Expr, error) {
 	if u, ok := e.(*unknownLit); ok {
-		s, err := parseLiteral(u.text, typeBool)
-		if err != nil {
-			return nil, pgerror.From(err).WithPosition(position(b.sql, u.loc))
-		}
-		return &expr.Literal{Value: s}, nil
+		return b.resolveAs(u, typeBool)
 	}
 	if e.DataType().ID() != arrow.BOOL {
 		if lit, ok := e.(*expr.Literal); ok && !lit.Value.IsValid() {
@@ -654,13 +665,13 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		if err != nil {
 			return nil, err
 		}
-		return &expr.IsNull{Input: resolveUnknown(in), Negated: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
+		return &expr.IsNull{Input: b.resolveUnknown(in), Negated: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
 	case n.GetTypeCast() != nil:
 		return b.bindCast(n.GetTypeCast(), ectx)
 	case n.GetFuncCall() != nil:
 		return b.bindFuncCall(n.GetFuncCall(), ectx)
 	case n.GetParamRef() != nil:
-		return nil, b.unsupported(n.GetParamRef().Location, "parameters are not supported yet")
+		return b.bindParam(n.GetParamRef())
 	case n.GetSubLink() != nil:
 		return nil, b.unsupported(n.GetSubLink().Location, "subqueries are not supported yet")
 	case n.GetCaseExpr() != nil:
@@ -740,11 +751,7 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 // cast converts e to type to, folding constants at plan time.
 func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, error) {
 	if u, ok := e.(*unknownLit); ok {
-		s, err := parseLiteral(u.text, to)
-		if err != nil {
-			return nil, pgerror.From(err).WithPosition(position(b.sql, u.loc))
-		}
-		return &expr.Literal{Value: s}, nil
+		return b.resolveAs(u, to)
 	}
 	if d, ok := to.(*arrow.Decimal128Type); ok && d.Scale < 0 {
 		to = unconstrainedDecimal(e.DataType())
@@ -823,7 +830,7 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		switch opName {
 		case "-":
 			if u, ok := in.(*unknownLit); ok {
-				in = resolveUnknown(u)
+				in = b.resolveUnknown(u)
 			}
 			if numericRank(in.DataType()) == 0 {
 				return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: - %s", typeName(in.DataType())).
@@ -1019,7 +1026,7 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	}
 	switch {
 	case lUnknown && rUnknown:
-		l, r = resolveUnknown(l), resolveUnknown(r)
+		l, r = b.resolveUnknown(l), b.resolveUnknown(r)
 	case lUnknown:
 		if l, err = b.cast(lu, unknownTarget(r.DataType()), loc); err != nil {
 			return nil, err
@@ -1078,7 +1085,7 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 func (b *binder) concat(l, r expr.Expr, loc int32) (expr.Expr, error) {
 	_, lUnknown := l.(*unknownLit)
 	_, rUnknown := r.(*unknownLit)
-	l, r = resolveUnknown(l), resolveUnknown(r)
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
 	lText := category(l.DataType()) == catString || lUnknown
 	rText := category(r.DataType()) == catString || rUnknown
 	if !lText && !rText {
@@ -1181,7 +1188,7 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if err != nil {
 		return nil, err
 	}
-	arg = resolveUnknown(arg)
+	arg = b.resolveUnknown(arg)
 	in := arg.DataType()
 	var out arrow.DataType
 	switch expr.AggFunc(name) {

@@ -1,7 +1,8 @@
 // Package planner turns SQL text into executable plans: it parses with
 // PostgreSQL's grammar (pg_query), binds names and types against the
 // catalog into a logical plan, optimizes it, and lowers it to engine
-// operators.
+// operators. Statements that are not queries (SET, SHOW, BEGIN, ...) become
+// small plans too, so every statement flows the same way.
 package planner
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
@@ -24,25 +26,81 @@ type Planner struct {
 	Catalog *catalog.Catalog
 }
 
+// Session is what planning needs from the client's session.
+type Session interface {
+	// Database is the database the session connected to.
+	Database() string
+	// Setting returns a run-time setting's canonical name and value; an
+	// unknown name is error 42704.
+	Setting(name string) (canonical, value string, err error)
+	// SetSetting changes a setting for the session (for the transaction when
+	// local); value "" with reset restores the default. Name "all" with
+	// reset restores every setting.
+	SetSetting(name, value string, local, reset bool) error
+	// Settings lists every setting as name, value, description.
+	Settings() [][3]string
+}
+
 // Query is a planned statement.
 type Query struct {
 	// Plan yields the statement's rows; nil for a statement without rows.
 	Plan engine.Plan
-	// Tag is the command tag's verb: "SELECT", "EXPLAIN", ...
+	// Tag is the command tag: "SELECT" (the wire adds the row count),
+	// "SET", "BEGIN", ...
 	Tag string
+	// Run performs a command's effect when the statement executes (SET
+	// changes the setting); nil for queries.
+	Run func() error
+	// Tx is the statement's effect on the transaction state (TxBegin, ...).
+	Tx byte
 }
 
-// Plan plans one statement for a session connected to database db.
-func (p *Planner) Plan(ctx context.Context, db string, stmt Statement) (*Query, error) {
+// Prepared describes a statement prepared with the extended protocol.
+type Prepared struct {
+	// Params are the parameter types: declared ones, and those inferred
+	// from context ($1 compared with an integer column is an integer).
+	Params []arrow.DataType
+	// Schema is the result's schema, nil for a statement without rows.
+	Schema *arrow.Schema
+}
+
+// Plan plans one statement. params holds the values of $1, $2, ... (typed
+// as Prepare reported), nil for a statement without parameters.
+func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params []scalar.Scalar) (*Query, error) {
+	types := make([]arrow.DataType, len(params))
+	for i, v := range params {
+		types[i] = v.DataType()
+	}
+	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params)}
+	return p.plan(b, sess, stmt.Node)
+}
+
+// Prepare binds a statement without running it, to learn its parameter and
+// result types. paramTypes holds the declared types; nil entries (and
+// parameters beyond them) are inferred.
+func (p *Planner) Prepare(ctx context.Context, sess Session, stmt Statement, paramTypes []arrow.DataType) (*Prepared, error) {
+	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(paramTypes, nil), describeOnly: true}
+	q, err := p.plan(b, sess, stmt.Node)
+	if err != nil {
+		return nil, err
+	}
+	out := &Prepared{Params: b.params.resolved()}
+	if q.Plan != nil {
+		out.Schema = q.Plan.Schema()
+	}
+	return out, nil
+}
+
+func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error) {
 	switch {
-	case stmt.Node.GetSelectStmt() != nil:
-		plan, err := p.planSelect(db, stmt.SQL, stmt.Node.GetSelectStmt())
+	case n.GetSelectStmt() != nil:
+		plan, err := p.planSelect(b, n.GetSelectStmt())
 		if err != nil {
 			return nil, err
 		}
 		return &Query{Plan: plan, Tag: "SELECT"}, nil
-	case stmt.Node.GetExplainStmt() != nil:
-		ex := stmt.Node.GetExplainStmt()
+	case n.GetExplainStmt() != nil:
+		ex := n.GetExplainStmt()
 		sel := ex.Query.GetSelectStmt()
 		if sel == nil {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN supports SELECT only")
@@ -52,17 +110,19 @@ func (p *Planner) Plan(ctx context.Context, db string, stmt Statement) (*Query, 
 				return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN option %s is not supported yet", strings.ToUpper(name))
 			}
 		}
-		plan, err := p.planSelect(db, stmt.SQL, sel)
+		plan, err := p.planSelect(b, sel)
 		if err != nil {
 			return nil, err
 		}
 		return &Query{Plan: &explain{plan: plan}, Tag: "EXPLAIN"}, nil
 	}
-	return nil, pgerror.New(pgerror.FeatureNotSupported, "%s is not supported yet", statementName(stmt.Node))
+	if q, ok, err := planUtility(sess, n); ok || err != nil {
+		return q, err
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "%s is not supported yet", statementName(n))
 }
 
-func (p *Planner) planSelect(db, sql string, s *pg_query.SelectStmt) (engine.Plan, error) {
-	b := &binder{sql: sql, cat: p.Catalog, db: db}
+func (p *Planner) planSelect(b *binder, s *pg_query.SelectStmt) (engine.Plan, error) {
 	logical, err := b.bindSelect(s)
 	if err != nil {
 		return nil, err
@@ -85,30 +145,66 @@ func statementName(n *pg_query.Node) string {
 	return strings.ToUpper(strings.ReplaceAll(name, "_", " "))
 }
 
+// rowsPlan is a plan over rows computed at plan time: EXPLAIN's lines, a
+// SHOW's value.
+type rowsPlan struct {
+	name   string
+	schema *arrow.Schema
+	rows   [][]string
+}
+
+func textSchema(names ...string) *arrow.Schema {
+	fields := make([]arrow.Field, len(names))
+	for i, n := range names {
+		fields[i] = arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+func (r *rowsPlan) Schema() *arrow.Schema   { return r.schema }
+func (r *rowsPlan) Children() []engine.Plan { return nil }
+func (r *rowsPlan) String() string          { return r.name }
+
+func (r *rowsPlan) Execute(context.Context) (array.RecordReader, error) {
+	done := false
+	return batchio.NewReader(r.schema, func() (arrow.RecordBatch, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		cols := make([]arrow.Array, r.schema.NumFields())
+		for c := range cols {
+			b := array.NewStringBuilder(memory.DefaultAllocator)
+			for _, row := range r.rows {
+				b.Append(row[c])
+			}
+			cols[c] = b.NewArray()
+			b.Release()
+		}
+		out := array.NewRecordBatch(r.schema, cols, int64(len(r.rows)))
+		for _, c := range cols {
+			c.Release()
+		}
+		return out, nil
+	}, nil), nil
+}
+
 // explain is the plan of EXPLAIN: one text row per operator line.
 type explain struct {
 	plan engine.Plan
 }
 
-var explainSchema = arrow.NewSchema([]arrow.Field{{Name: "QUERY PLAN", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+var explainSchema = textSchema("QUERY PLAN")
 
 func (e *explain) Schema() *arrow.Schema   { return explainSchema }
 func (e *explain) Children() []engine.Plan { return nil }
 func (e *explain) String() string          { return "Explain" }
 
-func (e *explain) Execute(context.Context) (array.RecordReader, error) {
+func (e *explain) Execute(ctx context.Context) (array.RecordReader, error) {
 	lines := strings.Split(strings.TrimRight(engine.Explain(e.plan), "\n"), "\n")
-	done := false
-	return batchio.NewReader(explainSchema, func() (arrow.RecordBatch, error) {
-		if done {
-			return nil, nil
-		}
-		done = true
-		b := array.NewStringBuilder(memory.DefaultAllocator)
-		defer b.Release()
-		b.AppendValues(lines, nil)
-		col := b.NewArray()
-		defer col.Release()
-		return array.NewRecordBatch(explainSchema, []arrow.Array{col}, int64(len(lines))), nil
-	}, nil), nil
+	rows := make([][]string, len(lines))
+	for i, l := range lines {
+		rows[i] = []string{l}
+	}
+	return (&rowsPlan{name: "Explain", schema: explainSchema, rows: rows}).Execute(ctx)
 }

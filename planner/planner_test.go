@@ -72,7 +72,7 @@ func planSQL(t *testing.T, p *Planner, sql string) (engine.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := p.Plan(context.Background(), "db", stmts[0])
+	q, err := p.Plan(context.Background(), testSession{}, stmts[0], nil)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func TestBindErrors(t *testing.T) {
 		{"SELECT a FROM t ORDER BY 3", pgerror.InvalidColumnReference, 26},
 		{"SELECT DISTINCT a FROM t", pgerror.FeatureNotSupported, 0},
 		{"SELECT a FROM t t1, t t2", pgerror.FeatureNotSupported, 0},
-		{"SELECT a FROM t WHERE a = $1", pgerror.FeatureNotSupported, 27},
+		{"SELECT a FROM t WHERE a = $1", "42P02", 27},
 		{"SELECT a || a FROM t", pgerror.UndefinedFunction, 10},
 	}
 	for _, c := range cases {
@@ -214,3 +214,13 @@ func TestParseSplitsStatements(t *testing.T) {
 		t.Errorf("message %q does not name the token", pgerror.From(err).Message)
 	}
 }
+
+// testSession is a session without settings.
+type testSession struct{}
+
+func (testSession) Database() string { return "db" }
+func (testSession) Setting(name string) (string, string, error) {
+	return "", "", pgerror.New("42704", "unrecognized configuration parameter %q", name)
+}
+func (testSession) SetSetting(string, string, bool, bool) error { return nil }
+func (testSession) Settings() [][3]string                       { return nil }

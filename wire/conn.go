@@ -4,39 +4,19 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/riffq/riffq/internal/pgtext"
-	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
-
-// Session is the state of one client connection that statements may read.
-type Session struct {
-	// ID is the process ID sent in BackendKeyData.
-	ID              uint32
-	User            string
-	Database        string
-	ApplicationName string
-	RemoteAddr      net.Addr
-	// Startup holds every parameter of the startup message.
-	Startup map[string]string
-	// Location is the session's TimeZone, used to print timestamptz.
-	Location *time.Location
-	Logger   *slog.Logger
-}
 
 // flushThreshold is how many bytes of DataRows are buffered before a write.
 const flushThreshold = 64 * 1024
@@ -57,6 +37,9 @@ type conn struct {
 	mu          sync.Mutex
 	cancelQuery context.CancelFunc // of the running query, if any
 
+	prepared map[string]*prepared // by name; "" is the unnamed statement
+	portals  map[string]*portal   // by name; "" is the unnamed portal
+
 	rows []byte // DataRows not yet written
 }
 
@@ -66,12 +49,18 @@ func (c *conn) serve() {
 		if r := recover(); r != nil {
 			c.log.Error("connection panic", "panic", r, "stack", string(debug.Stack()))
 		}
+		c.closePortals()
 		c.cancel()
 		c.nc.Close()
 		c.srv.removeConn(c)
 		c.log.Debug("connection closed")
 	}()
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	c.prepared = make(map[string]*prepared)
+	c.portals = make(map[string]*portal)
 	ok, err := c.startup()
 	if err != nil {
 		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -114,12 +103,14 @@ func (c *conn) startup() (bool, error) {
 				return false, err
 			}
 		case *pgproto3.CancelRequest:
-			c.srv.cancelQuery(m.ProcessID, binary.BigEndian.Uint32(m.SecretKey))
+			if len(m.SecretKey) == 4 {
+				c.srv.cancelQuery(m.ProcessID, binary.BigEndian.Uint32(m.SecretKey))
+			}
 			return false, nil
 		case *pgproto3.StartupMessage:
 			return c.startSession(m)
 		default:
-			return false, fmt.Errorf("unexpected startup message %T", msg)
+			return false, pgerror.New(pgerror.ProtocolViolation, "unexpected startup message %T", msg)
 		}
 	}
 }
@@ -140,35 +131,18 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
 	if accept := c.srv.cfg.AcceptDatabase; accept != nil && !accept(db) {
 		return false, c.fatal(pgerror.New("3D000", "database %q does not exist", db))
 	}
-	c.sess = &Session{
-		ID:              c.pid,
-		User:            user,
-		Database:        db,
-		ApplicationName: params["application_name"],
-		RemoteAddr:      c.nc.RemoteAddr(),
-		Startup:         params,
-		Location:        time.UTC,
-		Logger:          c.log,
-	}
+	c.sess = newSession(c, user, db, params)
 	c.log = c.log.With("user", user, "database", db)
 	c.sess.Logger = c.log
+	if err := c.sess.applyStartup(); err != nil {
+		return false, c.fatal(pgerror.From(err))
+	}
 	c.be.Send(&pgproto3.AuthenticationOk{})
-	for _, p := range [][2]string{
-		{"server_version", c.srv.cfg.ServerVersion},
-		{"server_encoding", "UTF8"},
-		{"client_encoding", "UTF8"},
-		{"DateStyle", "ISO, MDY"},
-		{"IntervalStyle", "postgres"},
-		{"TimeZone", "UTC"},
-		{"integer_datetimes", "on"},
-		{"standard_conforming_strings", "on"},
-		{"application_name", c.sess.ApplicationName},
-		{"is_superuser", "on"},
-		{"session_authorization", user},
-		{"default_transaction_read_only", "off"},
-		{"in_hot_standby", "off"},
-	} {
-		c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
+	for _, d := range settingDefs {
+		if d.report {
+			_, v, _ := c.sess.Setting(d.name)
+			c.be.Send(&pgproto3.ParameterStatus{Name: d.name, Value: v})
+		}
 	}
 	var key [4]byte
 	binary.BigEndian.PutUint32(key[:], c.secret)
@@ -201,8 +175,14 @@ func errorResponse(e *pgerror.Error) *pgproto3.ErrorResponse {
 	}
 }
 
+func (c *conn) notice(code, format string, args ...any) {
+	e := pgerror.New(code, format, args...)
+	c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: e.Code, Message: e.Message})
+}
+
 func (c *conn) loop() {
-	// After an extended-protocol error, messages are skipped until Sync.
+	// After an error in an extended-protocol message, messages are skipped
+	// until Sync, as PostgreSQL does.
 	skipToSync := false
 	for {
 		msg, err := c.be.Receive()
@@ -213,48 +193,167 @@ func (c *conn) loop() {
 			}
 			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
 				c.log.Info("receive failed", "err", err)
+				_ = c.fatal(pgerror.New(pgerror.ProtocolViolation, "invalid message: %v", err))
 			}
 			return
 		}
+		flush := false
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			c.simpleQuery(m.String)
+			c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
+			flush = true
 		case *pgproto3.Terminate:
 			return
 		case *pgproto3.Sync:
 			skipToSync = false
-			c.be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+			if c.sess.tx == 'I' {
+				// The implicit transaction ends: its portals go with it.
+				c.closePortals()
+			}
+			c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
+			flush = true
 		case *pgproto3.Flush:
+			flush = true
 		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
-			if !skipToSync {
-				c.be.Send(errorResponse(pgerror.New(pgerror.FeatureNotSupported, "the extended query protocol is not supported yet; use the simple query protocol")))
+			if skipToSync {
+				continue
+			}
+			if err := c.guard(func() error { return c.extended(msg) }); err != nil {
+				c.sendError(err, "")
 				skipToSync = true
 			}
 		default:
-			c.be.Send(errorResponse(pgerror.New(pgerror.ProtocolViolation, "unexpected message type %T", msg)))
-			c.be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+			c.sendError(pgerror.New(pgerror.ProtocolViolation, "unexpected message type %T", msg), "")
 		}
-		if err := c.be.Flush(); err != nil {
-			c.log.Info("send failed", "err", err)
-			return
+		if flush {
+			if err := c.flushAll(); err != nil {
+				c.log.Info("send failed", "err", err)
+				return
+			}
 		}
 	}
 }
 
-// simpleQuery answers a Query message: every statement in order, stopping
-// at the first error, then ReadyForQuery.
-func (c *conn) simpleQuery(sql string) {
-	defer c.be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+// flushAll writes everything buffered, in order.
+func (c *conn) flushAll() error {
+	if err := c.flushRows(); err != nil {
+		return err
+	}
+	return c.be.Flush()
+}
+
+// guard runs fn, turning a panic into an internal error so that one bad
+// statement never takes the connection down.
+func (c *conn) guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("statement panic", "panic", r, "stack", string(debug.Stack()))
+			err = pgerror.New(pgerror.InternalError, "internal error: %v", r)
+		}
+	}()
+	return fn()
+}
+
+// sendError reports a failed statement; a failure inside a transaction
+// block marks the block failed.
+func (c *conn) sendError(err error, sql string) {
+	_ = c.flushRows()
+	var pe *pgerror.Error
+	switch {
+	case errors.As(err, &pe):
+	case errors.Is(err, context.Canceled) && c.ctx.Err() == nil:
+		pe = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+	case errors.Is(err, context.Canceled):
+		pe = pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command")
+	default:
+		pe = pgerror.From(err)
+	}
+	if pe.Code == pgerror.InternalError {
+		c.log.Error("query failed", "sql", sql, "err", err)
+	} else {
+		c.log.Debug("query failed", "sql", sql, "sqlstate", pe.Code, "err", pe.Message)
+	}
+	if c.sess != nil && c.sess.tx == 'T' {
+		c.sess.tx = 'E'
+	}
+	c.be.Send(errorResponse(pe))
+}
+
+// checkFailedTx refuses a statement in a failed transaction block unless it
+// ends the block, as PostgreSQL does.
+func (c *conn) checkFailedTx(tx TxEffect) error {
+	if c.sess.tx == 'E' && tx != TxCommit && tx != TxRollback && tx != TxRollbackTo {
+		return pgerror.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	return nil
+}
+
+// applyTx updates the transaction state after a statement with effect tx
+// succeeded; it returns the tag to report (COMMIT of a failed block reports
+// ROLLBACK).
+func (c *conn) applyTx(tx TxEffect, tag string) string {
+	s := c.sess
+	switch tx {
+	case TxBegin:
+		if s.tx != 'I' {
+			c.notice("25001", "there is already a transaction in progress")
+			return tag
+		}
+		s.tx = 'T'
+	case TxCommit, TxRollback:
+		if s.tx == 'I' {
+			c.notice("25P01", "there is no transaction in progress")
+			return tag
+		}
+		commit := tx == TxCommit && s.tx == 'T'
+		if tx == TxCommit && !commit {
+			tag = "ROLLBACK"
+		}
+		s.endTx(commit)
+		s.tx = 'I'
+	case TxRollbackTo:
+		if s.tx == 'E' {
+			s.tx = 'T'
+		}
+	}
+	return tag
+}
+
+// reportSettings sends ParameterStatus for the reported settings a
+// statement changed.
+func (c *conn) reportSettings() {
+	for _, p := range c.sess.changed {
+		c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
+	}
+	c.sess.changed = c.sess.changed[:0]
+}
+
+// runContext returns the context for a statement and registers its cancel
+// function for CancelRequest.
+func (c *conn) runContext() (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
 	c.mu.Lock()
 	c.cancelQuery = cancel
 	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.cancelQuery = nil
-		c.mu.Unlock()
-	}()
+	return ctx, cancel
+}
+
+func (c *conn) clearCancel() {
+	c.mu.Lock()
+	c.cancelQuery = nil
+	c.mu.Unlock()
+}
+
+// simpleQuery answers a Query message: every statement in order, stopping
+// at the first error. The caller sends ReadyForQuery.
+func (c *conn) simpleQuery(sql string) {
+	// A Query message ends the unnamed statement and portal.
+	delete(c.prepared, "")
+	c.closePortal("")
+	ctx, cancel := c.runContext()
+	defer cancel()
+	defer c.clearCancel()
 
 	start := time.Now()
 	var stmts []Statement
@@ -271,144 +370,23 @@ func (c *conn) simpleQuery(sql string) {
 		return
 	}
 	for _, st := range stmts {
-		if err := c.guard(func() error { return c.execute(ctx, st) }); err != nil {
+		p := &portal{stmt: st}
+		err := c.guard(func() error {
+			if err := c.startPortal(p); err != nil {
+				return err
+			}
+			if p.rows != nil {
+				c.be.Send(rowDescription(p.rows.Schema(), nil))
+			}
+			return c.runPortal(p, 0)
+		})
+		p.close()
+		if err != nil {
 			c.sendError(err, sql)
 			return
 		}
 	}
 	c.log.Debug("query done", "sql", sql, "duration", time.Since(start))
-}
-
-// guard runs fn, turning a panic into an internal error so that one bad
-// statement never takes the connection down.
-func (c *conn) guard(fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			c.log.Error("statement panic", "panic", r, "stack", string(debug.Stack()))
-			err = pgerror.New(pgerror.InternalError, "internal error: %v", r)
-		}
-	}()
-	return fn()
-}
-
-func (c *conn) sendError(err error, sql string) {
-	c.flushRows()
-	var pe *pgerror.Error
-	switch {
-	case errors.As(err, &pe):
-	case errors.Is(err, context.Canceled) && c.ctx.Err() == nil:
-		pe = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
-	case errors.Is(err, context.Canceled):
-		pe = pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command")
-	default:
-		pe = pgerror.From(err)
-	}
-	if pe.Code == pgerror.InternalError {
-		c.log.Error("query failed", "sql", sql, "err", err)
-	} else {
-		c.log.Debug("query failed", "sql", sql, "sqlstate", pe.Code, "err", pe.Message)
-	}
-	c.be.Send(errorResponse(pe))
-}
-
-func (c *conn) execute(ctx context.Context, st Statement) error {
-	res, err := st.Execute(ctx, c.sess)
-	if err != nil {
-		return err
-	}
-	if res.Rows == nil {
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(res.Tag)})
-		return nil
-	}
-	defer res.Rows.Release()
-	n, err := c.sendRows(ctx, res.Rows)
-	if err != nil {
-		return err
-	}
-	tag := res.Tag
-	if tag == "SELECT" {
-		tag += " " + strconv.FormatInt(n, 10)
-	}
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
-	return nil
-}
-
-// sendRows writes RowDescription and then the rows of rdr as DataRows,
-// encoded straight from the Arrow columns into the output buffer.
-func (c *conn) sendRows(ctx context.Context, rdr array.RecordReader) (int64, error) {
-	schema := rdr.Schema()
-	desc := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, schema.NumFields())}
-	for i, f := range schema.Fields() {
-		t, err := pgtypes.FromArrow(f.Type)
-		if err != nil {
-			return 0, pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", f.Name, err)
-		}
-		desc.Fields[i] = pgproto3.FieldDescription{
-			Name: []byte(f.Name), DataTypeOID: t.OID, DataTypeSize: t.Len, TypeModifier: t.Mod,
-		}
-	}
-	c.be.Send(desc)
-	encoders := make([]pgtext.Encoder, schema.NumFields())
-	var n int64
-	for rdr.Next() {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		b := rdr.RecordBatch()
-		for i, col := range b.Columns() {
-			enc, err := pgtext.NewEncoder(col, c.sess.Location)
-			if err != nil {
-				return n, pgerror.New(pgerror.FeatureNotSupported, "%v", err)
-			}
-			encoders[i] = enc
-		}
-		cols := b.Columns()
-		rows := int(b.NumRows())
-		for r := range rows {
-			start := len(c.rows)
-			c.rows = append(c.rows, 'D', 0, 0, 0, 0)
-			c.rows = binary.BigEndian.AppendUint16(c.rows, uint16(len(cols)))
-			for i, col := range cols {
-				if col.IsNull(r) {
-					c.rows = binary.BigEndian.AppendUint32(c.rows, 0xFFFFFFFF)
-					continue
-				}
-				lenAt := len(c.rows)
-				c.rows = append(c.rows, 0, 0, 0, 0)
-				c.rows = encoders[i](c.rows, r)
-				binary.BigEndian.PutUint32(c.rows[lenAt:], uint32(len(c.rows)-lenAt-4))
-			}
-			binary.BigEndian.PutUint32(c.rows[start+1:], uint32(len(c.rows)-start-1))
-			if len(c.rows) >= flushThreshold {
-				if err := c.flushRows(); err != nil {
-					return n, err
-				}
-			}
-		}
-		n += int64(rows)
-	}
-	if err := rdr.Err(); err != nil {
-		return n, err
-	}
-	return n, c.flushRows()
-}
-
-// flushRows writes buffered messages and then the pending DataRows, keeping
-// the order in which they were produced.
-func (c *conn) flushRows() error {
-	if len(c.rows) == 0 {
-		return nil
-	}
-	if err := c.be.Flush(); err != nil {
-		return err
-	}
-	_, err := c.nc.Write(c.rows)
-	if cap(c.rows) > 4*flushThreshold {
-		c.rows = nil
-	} else {
-		c.rows = c.rows[:0]
-	}
-	return err
 }
 
 // cancelQuery cancels the running query of the session with the given

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
@@ -24,13 +25,48 @@ type Handler interface {
 	// Parse splits the text of a Query message into statements. An error
 	// (a syntax error, say) fails the whole message.
 	Parse(ctx context.Context, s *Session, sql string) ([]Statement, error)
+	// Prepare readies the one statement of a Parse message. paramOIDs are
+	// the declared parameter types, 0 where the client left the type to
+	// the server. A nil Prepared stands for an empty query.
+	Prepare(ctx context.Context, s *Session, sql string, paramOIDs []uint32) (Prepared, error)
 }
+
+// TxEffect is what a statement does to the transaction state.
+type TxEffect int
+
+const (
+	// TxNone leaves the transaction state alone.
+	TxNone TxEffect = iota
+	// TxBegin opens a transaction block (BEGIN, START TRANSACTION).
+	TxBegin
+	// TxCommit ends a block, keeping its effects (COMMIT, END).
+	TxCommit
+	// TxRollback ends a block, undoing its effects (ROLLBACK, ABORT).
+	TxRollback
+	// TxRollbackTo returns a block to a savepoint; it is accepted in a failed block.
+	TxRollbackTo
+)
 
 // Statement is one parsed statement, ready to run.
 type Statement interface {
+	// Command is the statement's command tag verb and transaction effect,
+	// known before it runs.
+	Command() (tag string, tx TxEffect)
 	// Execute runs the statement. Errors should be *pgerror.Error values;
 	// any other error reaches the client as an internal error (XX000).
 	Execute(ctx context.Context, s *Session) (*Result, error)
+}
+
+// Prepared is a statement prepared by a Parse message.
+type Prepared interface {
+	Command() (tag string, tx TxEffect)
+	// ParamOIDs are the parameter types, declared or inferred.
+	ParamOIDs() []uint32
+	// Schema describes the result rows; nil when the statement returns none.
+	Schema() *arrow.Schema
+	// Bind supplies parameter values, in text (format 0) or binary (1)
+	// as formats says (one format for all, or one per parameter).
+	Bind(ctx context.Context, s *Session, params [][]byte, formats []int16) (Statement, error)
 }
 
 // Result is what a statement returned.

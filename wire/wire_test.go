@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"log/slog"
@@ -35,6 +36,57 @@ func (fakeHandler) Parse(_ context.Context, _ *Session, sql string) ([]Statement
 		}
 	}
 	return out, nil
+}
+
+func (f fakeStmt) Command() (string, TxEffect) {
+	switch f {
+	case "begin":
+		return "BEGIN", TxBegin
+	case "commit":
+		return "COMMIT", TxCommit
+	case "rollback":
+		return "ROLLBACK", TxRollback
+	}
+	return strings.ToUpper(strings.Fields(string(f))[0]), TxNone
+}
+
+// Prepare supports one statement; "rows $1" takes the row count as a
+// parameter.
+func (fakeHandler) Prepare(_ context.Context, _ *Session, sql string, _ []uint32) (Prepared, error) {
+	if strings.TrimSpace(sql) == "" {
+		return nil, nil
+	}
+	return fakePrepared(strings.TrimSpace(sql)), nil
+}
+
+type fakePrepared string
+
+func (f fakePrepared) Command() (string, TxEffect) { return fakeStmt(f).Command() }
+
+func (f fakePrepared) ParamOIDs() []uint32 {
+	if strings.Contains(string(f), "$1") {
+		return []uint32{20}
+	}
+	return nil
+}
+
+func (f fakePrepared) Schema() *arrow.Schema {
+	if strings.HasPrefix(string(f), "rows") {
+		return arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+	}
+	return nil
+}
+
+func (f fakePrepared) Bind(_ context.Context, _ *Session, params [][]byte, formats []int16) (Statement, error) {
+	sql := string(f)
+	if len(params) == 1 {
+		v := string(params[0])
+		if len(formats) > 0 && formats[0] == 1 {
+			v = strconv.FormatInt(int64(binary.BigEndian.Uint64(params[0])), 10)
+		}
+		sql = strings.ReplaceAll(sql, "$1", v)
+	}
+	return fakeStmt(sql), nil
 }
 
 func (f fakeStmt) Execute(ctx context.Context, _ *Session) (*Result, error) {
@@ -140,14 +192,146 @@ func TestRowsAndErrors(t *testing.T) {
 			t.Fatalf("connection unusable after %s: %v", sql, err)
 		}
 	}
-	// The extended protocol is refused with 0A000, and the session goes on.
-	rr := conn.ExecParams(ctx, "rows 1", nil, nil, nil, nil).Read()
-	var pe *pgconn.PgError
-	if !errors.As(rr.Err, &pe) || pe.Code != "0A000" {
-		t.Errorf("extended protocol: got %v", rr.Err)
+}
+
+func TestExtendedProtocol(t *testing.T) {
+	_, addr := startFake(t)
+	conn := dial(t, addr, "disable")
+	ctx := context.Background()
+
+	// Unnamed statement, text parameter, binary result.
+	rr := conn.ExecParams(ctx, "rows $1", [][]byte{[]byte("3")}, nil, nil, []int16{1}).Read()
+	if rr.Err != nil {
+		t.Fatal(rr.Err)
 	}
-	if _, err := conn.Exec(ctx, "rows 2").ReadAll(); err != nil {
-		t.Fatalf("after extended protocol: %v", err)
+	if len(rr.Rows) != 3 || binary.BigEndian.Uint64(rr.Rows[2][0]) != 2 || rr.FieldDescriptions[0].Format != 1 {
+		t.Errorf("binary rows: %v", rr.Rows)
+	}
+
+	// Named statement: Describe reports parameter and result types.
+	sd, err := conn.Prepare(ctx, "s1", "rows $1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sd.ParamOIDs) != 1 || sd.ParamOIDs[0] != 20 || len(sd.Fields) != 1 || sd.Fields[0].DataTypeOID != 20 {
+		t.Errorf("describe: params %v fields %v", sd.ParamOIDs, sd.Fields)
+	}
+	var param [8]byte
+	binary.BigEndian.PutUint64(param[:], 5)
+	rr = conn.ExecPrepared(ctx, "s1", [][]byte{param[:]}, []int16{1}, nil).Read()
+	if rr.Err != nil || len(rr.Rows) != 5 || rr.CommandTag.String() != "SELECT 5" {
+		t.Errorf("prepared: %d rows, tag %s, %v", len(rr.Rows), rr.CommandTag, rr.Err)
+	}
+	if _, err := conn.Prepare(ctx, "s1", "rows 1", nil); err == nil {
+		t.Error("preparing s1 twice succeeded")
+	}
+
+	// An error skips to Sync; the session goes on.
+	rr = conn.ExecParams(ctx, "fail", nil, nil, nil, nil).Read()
+	var pe *pgconn.PgError
+	if !errors.As(rr.Err, &pe) || pe.Code != "42P01" {
+		t.Errorf("extended error: got %v", rr.Err)
+	}
+	if rr := conn.ExecParams(ctx, "rows 2", nil, nil, nil, nil).Read(); rr.Err != nil || len(rr.Rows) != 2 {
+		t.Fatalf("after error: %v", rr.Err)
+	}
+}
+
+// TestPortalSuspended drives Execute with a row limit by hand: the portal
+// answers PortalSuspended until its rows run out.
+func TestPortalSuspended(t *testing.T) {
+	_, addr := startFake(t)
+	fe := rawSession(t, addr)
+	fe.Send(&pgproto3.Parse{Query: "rows 5"})
+	fe.Send(&pgproto3.Bind{})
+	fe.Send(&pgproto3.Execute{MaxRows: 2})
+	fe.Send(&pgproto3.Execute{MaxRows: 2})
+	fe.Send(&pgproto3.Execute{MaxRows: 2})
+	fe.Send(&pgproto3.Sync{})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := msg.(type) {
+		case *pgproto3.DataRow:
+			got = append(got, string(m.Values[0]))
+		case *pgproto3.PortalSuspended:
+			got = append(got, "suspended")
+		case *pgproto3.CommandComplete:
+			got = append(got, string(m.CommandTag))
+		case *pgproto3.ReadyForQuery:
+			want := "0 1 suspended 2 3 suspended 4 SELECT 5"
+			if strings.Join(got, " ") != want {
+				t.Errorf("got %q, want %q", strings.Join(got, " "), want)
+			}
+			return
+		}
+	}
+}
+
+func rawSession(t *testing.T, addr string) *pgproto3.Frontend {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "u"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
+			return fe
+		}
+	}
+}
+
+// TestTransactionStates checks ReadyForQuery's status through a block that
+// fails: T, then E with 25P02 for every statement, until ROLLBACK.
+func TestTransactionStates(t *testing.T) {
+	_, addr := startFake(t)
+	conn := dial(t, addr, "disable")
+	ctx := context.Background()
+	steps := []struct {
+		sql    string
+		code   string
+		status byte
+	}{
+		{"rows 1", "", 'I'},
+		{"begin", "", 'T'},
+		{"rows 1", "", 'T'},
+		{"fail", "42P01", 'E'},
+		{"rows 1", "25P02", 'E'},
+		{"commit", "", 'I'}, // reports ROLLBACK
+		{"begin", "", 'T'},
+		{"rollback", "", 'I'},
+	}
+	for _, st := range steps {
+		res, err := conn.Exec(ctx, st.sql).ReadAll()
+		var pe *pgconn.PgError
+		switch {
+		case st.code == "" && err != nil:
+			t.Fatalf("%s: %v", st.sql, err)
+		case st.code != "" && (!errors.As(err, &pe) || pe.Code != st.code):
+			t.Fatalf("%s: got %v, want %s", st.sql, err, st.code)
+		}
+		if got := conn.TxStatus(); got != st.status {
+			t.Fatalf("after %s: status %c, want %c", st.sql, got, st.status)
+		}
+		if st.sql == "commit" && res[0].CommandTag.String() != "ROLLBACK" {
+			t.Errorf("COMMIT of a failed block: tag %s, want ROLLBACK", res[0].CommandTag)
+		}
 	}
 }
 

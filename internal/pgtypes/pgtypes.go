@@ -61,6 +61,9 @@ func FromArrow(dt arrow.DataType) (Type, error) {
 	case *arrow.Float64Type:
 		return Type{Float8OID, "double precision", 8, -1}, nil
 	case *arrow.Decimal128Type:
+		if t.Scale < 0 {
+			return Type{NumericOID, "numeric", -1, -1}, nil
+		}
 		return Type{NumericOID, "numeric", -1, numericTypmod(t.Precision, t.Scale)}, nil
 	case *arrow.Decimal256Type:
 		return Type{NumericOID, "numeric", -1, numericTypmod(t.Precision, t.Scale)}, nil
@@ -181,4 +184,38 @@ func appendScaledDigits(buf, digits []byte, scale int32) []byte {
 	buf = append(buf, digits[:len(digits)-s]...)
 	buf = append(buf, '.')
 	return append(buf, digits[len(digits)-s:]...)
+}
+
+// ToArrow returns the Arrow type riffq uses for values of the PostgreSQL
+// type oid (as declared for a parameter); ok is false for types it does not
+// handle and for 0 and unknown, which leave the type to be inferred.
+// numeric has scale -1: each value keeps its own scale.
+func ToArrow(oid uint32) (arrow.DataType, bool) {
+	switch oid {
+	case BoolOID:
+		return arrow.FixedWidthTypes.Boolean, true
+	case Int2OID:
+		return arrow.PrimitiveTypes.Int16, true
+	case Int4OID:
+		return arrow.PrimitiveTypes.Int32, true
+	case Int8OID:
+		return arrow.PrimitiveTypes.Int64, true
+	case Float4OID:
+		return arrow.PrimitiveTypes.Float32, true
+	case Float8OID:
+		return arrow.PrimitiveTypes.Float64, true
+	case NumericOID:
+		return &arrow.Decimal128Type{Precision: 38, Scale: -1}, true
+	case TextOID, VarcharOID, 1042 /* bpchar */, 19 /* name */ :
+		return arrow.BinaryTypes.String, true
+	case ByteaOID:
+		return arrow.BinaryTypes.Binary, true
+	case DateOID:
+		return arrow.FixedWidthTypes.Date32, true
+	case TimestampOID:
+		return &arrow.TimestampType{Unit: arrow.Microsecond}, true
+	case TimestamptzOID:
+		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, true
+	}
+	return nil, false
 }

@@ -19,7 +19,8 @@
 //
 // The first result line lists the columns as name:type; each further line
 // is a row with tab-separated values, NULL for null, (empty) for the empty
-// string, and \t, \n, \\ escaped. rowsort compares rows as sorted lists.
+// string, and \t, \n, \\ escaped; the last line is the command tag after
+// "-- ". rowsort compares rows as sorted lists.
 package sqllogic
 
 import (
@@ -150,11 +151,15 @@ func Value(v []byte) string {
 type Result struct {
 	Columns []string   // name:type
 	Rows    [][]string // rendered with Value
+	Tag     string     // the command tag, e.g. "SELECT 3"
 }
 
 // Lines renders a result as result lines, rows sorted when rowSort.
 func (r Result) Lines(rowSort bool) []string {
-	lines := []string{strings.Join(r.Columns, "\t")}
+	var lines []string
+	if len(r.Columns) > 0 {
+		lines = append(lines, strings.Join(r.Columns, "\t"))
+	}
 	rows := make([]string, len(r.Rows))
 	for i, row := range r.Rows {
 		rows[i] = strings.Join(row, "\t")
@@ -162,7 +167,8 @@ func (r Result) Lines(rowSort bool) []string {
 	if rowSort {
 		slices.Sort(rows)
 	}
-	return append(lines, rows...)
+	lines = append(lines, rows...)
+	return append(lines, "-- "+r.Tag)
 }
 
 // ErrorLine renders an expected error.

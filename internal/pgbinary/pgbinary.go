@@ -1,0 +1,283 @@
+// Package pgbinary implements PostgreSQL's binary format of values (each
+// type's send and recv functions) over Arrow data: results a client asked
+// for in binary, and parameters it sent in binary.
+package pgbinary
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// pgEpochDays is 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01.
+const pgEpochDays = 10957
+
+// pgEpochMicros is PostgreSQL's epoch in microseconds since 1970-01-01.
+const pgEpochMicros = pgEpochDays * 86400 * 1_000_000
+
+// Encoder appends the binary form of row i of a column; never called for
+// NULLs.
+type Encoder func(buf []byte, i int) []byte
+
+// NewEncoder returns the binary encoder for a column. The encoding follows
+// the PostgreSQL type pgtypes.FromArrow assigns to the column's Arrow type,
+// so an int8 Arrow column (smallint) is sent in two bytes.
+func NewEncoder(col arrow.Array) (Encoder, error) {
+	be := binary.BigEndian
+	switch a := col.(type) {
+	case *array.Boolean:
+		return func(buf []byte, i int) []byte {
+			if a.Value(i) {
+				return append(buf, 1)
+			}
+			return append(buf, 0)
+		}, nil
+	case *array.Int8:
+		return func(buf []byte, i int) []byte { return be.AppendUint16(buf, uint16(int16(a.Value(i)))) }, nil
+	case *array.Uint8:
+		return func(buf []byte, i int) []byte { return be.AppendUint16(buf, uint16(a.Value(i))) }, nil
+	case *array.Int16:
+		return func(buf []byte, i int) []byte { return be.AppendUint16(buf, uint16(a.Value(i))) }, nil
+	case *array.Uint16:
+		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, uint32(a.Value(i))) }, nil
+	case *array.Int32:
+		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, uint32(a.Value(i))) }, nil
+	case *array.Uint32:
+		return func(buf []byte, i int) []byte { return be.AppendUint64(buf, uint64(a.Value(i))) }, nil
+	case *array.Int64:
+		return func(buf []byte, i int) []byte { return be.AppendUint64(buf, uint64(a.Value(i))) }, nil
+	case *array.Uint64:
+		return func(buf []byte, i int) []byte {
+			return AppendNumeric(buf, new(big.Int).SetUint64(a.Value(i)), 0)
+		}, nil
+	case *array.Float32:
+		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, math.Float32bits(a.Value(i))) }, nil
+	case *array.Float64:
+		return func(buf []byte, i int) []byte { return be.AppendUint64(buf, math.Float64bits(a.Value(i))) }, nil
+	case *array.Decimal128:
+		scale := a.DataType().(*arrow.Decimal128Type).Scale
+		return func(buf []byte, i int) []byte { return AppendNumeric(buf, a.Value(i).BigInt(), scale) }, nil
+	case *pgtypes.NumericArray:
+		s := a.Storage().(*array.String)
+		return func(buf []byte, i int) []byte {
+			v, scale, _ := pgtext.ParseNumeric(s.Value(i))
+			return AppendNumeric(buf, v, scale)
+		}, nil
+	case *array.String:
+		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
+	case *array.LargeString:
+		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
+	case *array.Binary:
+		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
+	case *array.LargeBinary:
+		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
+	case *array.Date32:
+		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, uint32(int32(a.Value(i))-pgEpochDays)) }, nil
+	case *array.Timestamp:
+		toMicros := microsConverter(a.DataType().(*arrow.TimestampType).Unit)
+		return func(buf []byte, i int) []byte {
+			return be.AppendUint64(buf, uint64(toMicros(int64(a.Value(i)))-pgEpochMicros))
+		}, nil
+	}
+	return nil, fmt.Errorf("no binary encoding for arrow type %s", col.DataType())
+}
+
+func microsConverter(unit arrow.TimeUnit) func(int64) int64 {
+	switch unit {
+	case arrow.Second:
+		return func(v int64) int64 { return v * 1_000_000 }
+	case arrow.Millisecond:
+		return func(v int64) int64 { return v * 1000 }
+	case arrow.Nanosecond:
+		return func(v int64) int64 { return int64(math.Round(float64(v) / 1000)) }
+	}
+	return func(v int64) int64 { return v }
+}
+
+// AppendNumeric appends numeric's binary form of unscaled/10^scale: digit
+// count, weight, sign and display scale, then base-10000 digits.
+func AppendNumeric(buf []byte, unscaled *big.Int, scale int32) []byte {
+	be := binary.BigEndian
+	sign := uint16(0x0000)
+	if unscaled.Sign() < 0 {
+		sign = 0x4000
+	}
+	digits := new(big.Int).Abs(unscaled).String()
+	if scale < 0 {
+		digits += strings.Repeat("0", int(-scale))
+		scale = 0
+	}
+	// Pad the integer part to whole groups on the left and the fraction to
+	// whole groups on the right.
+	intLen := len(digits) - int(scale)
+	if intLen < 0 {
+		digits = strings.Repeat("0", -intLen) + digits
+		intLen = 0
+	}
+	lead := (4 - intLen%4) % 4
+	digits = strings.Repeat("0", lead) + digits
+	intLen += lead
+	if frac := len(digits) - intLen; frac%4 != 0 {
+		digits += strings.Repeat("0", 4-frac%4)
+	}
+	groups := make([]uint16, 0, len(digits)/4)
+	for g := 0; g < len(digits); g += 4 {
+		v := 0
+		for _, c := range digits[g : g+4] {
+			v = v*10 + int(c-'0')
+		}
+		groups = append(groups, uint16(v))
+	}
+	weight := intLen/4 - 1
+	// Strip leading and trailing zero groups, as numeric stores them.
+	for len(groups) > 0 && groups[0] == 0 {
+		groups = groups[1:]
+		weight--
+	}
+	for len(groups) > 0 && groups[len(groups)-1] == 0 {
+		groups = groups[:len(groups)-1]
+	}
+	if len(groups) == 0 {
+		weight = 0
+		sign = 0
+	}
+	buf = be.AppendUint16(buf, uint16(len(groups)))
+	buf = be.AppendUint16(buf, uint16(int16(weight)))
+	buf = be.AppendUint16(buf, sign)
+	buf = be.AppendUint16(buf, uint16(scale))
+	for _, g := range groups {
+		buf = be.AppendUint16(buf, g)
+	}
+	return buf
+}
+
+// DecodeNumeric reads numeric's binary form into an unscaled value and its
+// display scale.
+func DecodeNumeric(b []byte) (*big.Int, int32, error) {
+	be := binary.BigEndian
+	if len(b) < 8 {
+		return nil, 0, fmt.Errorf("numeric: %d bytes", len(b))
+	}
+	n, weight, sign, dscale := int(be.Uint16(b)), int(int16(be.Uint16(b[2:]))), be.Uint16(b[4:]), int32(be.Uint16(b[6:]))
+	if len(b) != 8+2*n {
+		return nil, 0, fmt.Errorf("numeric: %d digits in %d bytes", n, len(b))
+	}
+	if sign == 0xC000 || sign == 0xD000 || sign == 0xF000 {
+		return nil, 0, fmt.Errorf("numeric NaN and infinity are not supported")
+	}
+	v := new(big.Int)
+	tenK := big.NewInt(10000)
+	for i := range n {
+		v.Mul(v, tenK)
+		v.Add(v, big.NewInt(int64(be.Uint16(b[8+2*i:]))))
+	}
+	// v holds digits d0..d(n-1) with d0 at 10000^weight; scale to dscale.
+	exp := 4 * (weight - (n - 1)) // decimal exponent of the last digit
+	shift := int(dscale) + exp
+	switch {
+	case shift > 0:
+		v.Mul(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+	case shift < 0:
+		v.Quo(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-shift)), nil))
+	}
+	if sign == 0x4000 {
+		v.Neg(v)
+	}
+	return v, dscale, nil
+}
+
+// DecodeParam reads a parameter value sent in binary as type dt.
+func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
+	be := binary.BigEndian
+	want := func(n int) error {
+		if len(b) != n {
+			return pgerror.New(pgerror.ProtocolViolation, "incorrect binary data format in bind parameter: %d bytes for %s", len(b), dt)
+		}
+		return nil
+	}
+	switch dt.ID() {
+	case arrow.BOOL:
+		if err := want(1); err != nil {
+			return nil, err
+		}
+		return scalar.NewBooleanScalar(b[0] != 0), nil
+	case arrow.INT16:
+		if err := want(2); err != nil {
+			return nil, err
+		}
+		return scalar.NewInt16Scalar(int16(be.Uint16(b))), nil
+	case arrow.INT32:
+		if err := want(4); err != nil {
+			return nil, err
+		}
+		return scalar.NewInt32Scalar(int32(be.Uint32(b))), nil
+	case arrow.INT64:
+		if err := want(8); err != nil {
+			return nil, err
+		}
+		return scalar.NewInt64Scalar(int64(be.Uint64(b))), nil
+	case arrow.FLOAT32:
+		if err := want(4); err != nil {
+			return nil, err
+		}
+		return scalar.NewFloat32Scalar(math.Float32frombits(be.Uint32(b))), nil
+	case arrow.FLOAT64:
+		if err := want(8); err != nil {
+			return nil, err
+		}
+		return scalar.NewFloat64Scalar(math.Float64frombits(be.Uint64(b))), nil
+	case arrow.STRING:
+		return scalar.NewStringScalar(string(b)), nil
+	case arrow.BINARY:
+		return scalar.NewBinaryScalar(memory.NewBufferBytes(append([]byte{}, b...)), dt), nil
+	case arrow.DATE32:
+		if err := want(4); err != nil {
+			return nil, err
+		}
+		return scalar.NewDate32Scalar(arrow.Date32(int32(be.Uint32(b)) + pgEpochDays)), nil
+	case arrow.TIMESTAMP:
+		if err := want(8); err != nil {
+			return nil, err
+		}
+		us := int64(be.Uint64(b)) + pgEpochMicros
+		tt := dt.(*arrow.TimestampType)
+		t := time.UnixMicro(us).UTC()
+		v, err := arrow.TimestampFromTime(t, tt.Unit)
+		if err != nil {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range")
+		}
+		return scalar.NewTimestampScalar(v, dt), nil
+	case arrow.DECIMAL128:
+		v, scale, err := DecodeNumeric(b)
+		if err != nil {
+			return nil, pgerror.New(pgerror.ProtocolViolation, "invalid binary numeric: %v", err)
+		}
+		d := dt.(*arrow.Decimal128Type)
+		if d.Scale == pgtext.Unconstrained {
+			precision := max(int32(len(new(big.Int).Abs(v).String())), scale+1)
+			if precision > pgtext.MaxNumericPrecision {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "numeric parameter has more than %d digits", pgtext.MaxNumericPrecision)
+			}
+			return scalar.NewDecimal128Scalar(decimal128.FromBigInt(v), &arrow.Decimal128Type{Precision: precision, Scale: scale}), nil
+		}
+		n, err := pgtext.Rescale(v, scale, d.Precision, d.Scale)
+		if err != nil {
+			return nil, err
+		}
+		return scalar.NewDecimal128Scalar(n, dt), nil
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "binary parameters of type %s are not supported", dt)
+}

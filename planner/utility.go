@@ -1,0 +1,198 @@
+package planner
+
+import (
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/pgerror"
+)
+
+// Transaction effects a statement has on the session's transaction state.
+const (
+	TxNone       byte = 0
+	TxBegin      byte = 'B' // starts a transaction block
+	TxEnd        byte = 'E' // COMMIT or ROLLBACK: ends the block
+	TxRollbackTo byte = 'R' // ROLLBACK TO SAVEPOINT: leaves a failed block usable
+)
+
+// TxSession is the part of Session that transaction statements need.
+type TxSession interface {
+	// InTransaction reports whether a transaction block is open.
+	InTransaction() bool
+	// Deallocate drops a prepared statement, or all of them.
+	Deallocate(name string, all bool) error
+}
+
+// CommandTag returns the command tag a statement completes with, and its
+// transaction effect, without planning it. The wire protocol needs both
+// before running a statement inside a failed transaction block, where only
+// ROLLBACK (and COMMIT, which rolls back) are accepted.
+func CommandTag(stmt Statement) (tag string, tx byte) {
+	n := stmt.Node
+	switch {
+	case n.GetSelectStmt() != nil:
+		return "SELECT", TxNone
+	case n.GetExplainStmt() != nil:
+		return "EXPLAIN", TxNone
+	case n.GetVariableSetStmt() != nil:
+		if k := n.GetVariableSetStmt().Kind; k == pg_query.VariableSetKind_VAR_RESET || k == pg_query.VariableSetKind_VAR_RESET_ALL {
+			return "RESET", TxNone
+		}
+		return "SET", TxNone
+	case n.GetVariableShowStmt() != nil:
+		return "SHOW", TxNone
+	case n.GetDiscardStmt() != nil:
+		return "DISCARD " + strings.TrimPrefix(n.GetDiscardStmt().Target.String(), "DISCARD_"), TxNone
+	case n.GetDeallocateStmt() != nil:
+		if n.GetDeallocateStmt().Isall {
+			return "DEALLOCATE ALL", TxNone
+		}
+		return "DEALLOCATE", TxNone
+	case n.GetTransactionStmt() != nil:
+		switch n.GetTransactionStmt().Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN:
+			return "BEGIN", TxBegin
+		case pg_query.TransactionStmtKind_TRANS_STMT_START:
+			return "START TRANSACTION", TxBegin
+		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+			return "COMMIT", TxEnd
+		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			return "ROLLBACK", TxEnd
+		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+			return "SAVEPOINT", TxNone
+		case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+			return "RELEASE", TxNone
+		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+			return "ROLLBACK", TxRollbackTo
+		}
+	}
+	return statementName(n), TxNone
+}
+
+// planUtility plans the statements that configure the session rather than
+// read data. ok is false for statements it does not know.
+func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) {
+	tag, tx := CommandTag(Statement{Node: n})
+	cmd := func(run func() error) (*Query, bool, error) {
+		return &Query{Tag: tag, Run: run}, true, nil
+	}
+	switch {
+	case n.GetVariableSetStmt() != nil:
+		return planSet(sess, n.GetVariableSetStmt(), tag)
+	case n.GetVariableShowStmt() != nil:
+		name := n.GetVariableShowStmt().Name
+		if name == "all" {
+			settings := sess.Settings()
+			rows := make([][]string, len(settings))
+			for i, s := range settings {
+				rows[i] = []string{s[0], s[1], s[2]}
+			}
+			return &Query{Tag: tag, Plan: &rowsPlan{name: "Show", schema: textSchema("name", "setting", "description"), rows: rows}}, true, nil
+		}
+		canonical, value, err := sess.Setting(name)
+		if err != nil {
+			return nil, true, err
+		}
+		return &Query{Tag: tag, Plan: &rowsPlan{name: "Show", schema: textSchema(canonical), rows: [][]string{{value}}}}, true, nil
+	case n.GetTransactionStmt() != nil:
+		ts := n.GetTransactionStmt()
+		txs, _ := sess.(TxSession)
+		switch ts.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT, pg_query.TransactionStmtKind_TRANS_STMT_RELEASE,
+			pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+			if txs == nil || !txs.InTransaction() {
+				return nil, true, pgerror.New("25P01", "%s can only be used in transaction blocks", map[byte]string{TxNone: tag, TxRollbackTo: "ROLLBACK TO SAVEPOINT"}[tx])
+			}
+		case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE, pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED,
+			pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+			return nil, true, pgerror.New(pgerror.FeatureNotSupported, "prepared transactions are not supported")
+		}
+		q, ok, err := cmd(nil)
+		if q != nil {
+			q.Tx = tx
+		}
+		return q, ok, err
+	case n.GetDiscardStmt() != nil:
+		txs, _ := sess.(TxSession)
+		switch n.GetDiscardStmt().Target {
+		case pg_query.DiscardMode_DISCARD_ALL:
+			if txs != nil && txs.InTransaction() {
+				return nil, true, pgerror.New("25001", "DISCARD ALL cannot run inside a transaction block")
+			}
+			return cmd(func() error {
+				if txs != nil {
+					if err := txs.Deallocate("", true); err != nil {
+						return err
+					}
+				}
+				return sess.SetSetting("all", "", false, true)
+			})
+		case pg_query.DiscardMode_DISCARD_PLANS, pg_query.DiscardMode_DISCARD_SEQUENCES, pg_query.DiscardMode_DISCARD_TEMP:
+			return cmd(nil) // no plan cache, sequences or temporary tables to drop
+		}
+	case n.GetDeallocateStmt() != nil:
+		ds := n.GetDeallocateStmt()
+		txs, _ := sess.(TxSession)
+		return cmd(func() error {
+			if txs == nil {
+				return nil
+			}
+			return txs.Deallocate(ds.Name, ds.Isall)
+		})
+	}
+	return nil, false, nil
+}
+
+// planSet plans SET, SET LOCAL, SET ... TO DEFAULT, RESET and RESET ALL.
+func planSet(sess Session, vs *pg_query.VariableSetStmt, tag string) (*Query, bool, error) {
+	set := func(name, value string, reset bool) (*Query, bool, error) {
+		return &Query{Tag: tag, Run: func() error { return sess.SetSetting(name, value, vs.IsLocal, reset) }}, true, nil
+	}
+	switch vs.Kind {
+	case pg_query.VariableSetKind_VAR_SET_VALUE:
+		parts := make([]string, len(vs.Args))
+		for i, a := range vs.Args {
+			v, err := settingValue(a)
+			if err != nil {
+				return nil, true, err
+			}
+			parts[i] = v
+		}
+		return set(vs.Name, strings.Join(parts, ", "), false)
+	case pg_query.VariableSetKind_VAR_SET_DEFAULT, pg_query.VariableSetKind_VAR_RESET:
+		return set(vs.Name, "", true)
+	case pg_query.VariableSetKind_VAR_RESET_ALL:
+		return set("all", "", true)
+	case pg_query.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION / SET SESSION CHARACTERISTICS: the data is read
+		// only, so every isolation level behaves the same.
+		return &Query{Tag: tag}, true, nil
+	}
+	return nil, true, pgerror.New(pgerror.FeatureNotSupported, "SET %s FROM CURRENT is not supported", vs.Name)
+}
+
+// settingValue renders one SET argument as PostgreSQL would store it.
+func settingValue(n *pg_query.Node) (string, error) {
+	if tc := n.GetTypeCast(); tc != nil {
+		return settingValue(tc.Arg)
+	}
+	c := n.GetAConst()
+	switch {
+	case c == nil:
+		return "", pgerror.New(pgerror.SyntaxError, "SET value must be a constant")
+	case c.GetSval() != nil:
+		return c.GetSval().Sval, nil
+	case c.GetIval() != nil:
+		return strconv.Itoa(int(c.GetIval().Ival)), nil
+	case c.GetFval() != nil:
+		return c.GetFval().Fval, nil
+	case c.GetBoolval() != nil:
+		if c.GetBoolval().Boolval {
+			return "on", nil
+		}
+		return "off", nil
+	}
+	return "", pgerror.New(pgerror.SyntaxError, "SET value must be a constant")
+}

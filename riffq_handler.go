@@ -1,0 +1,168 @@
+package riffq
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/internal/pgbinary"
+	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+	"github.com/riffq/riffq/planner"
+	"github.com/riffq/riffq/wire"
+)
+
+// handler connects the wire protocol to the planner and engine.
+type handler struct {
+	planner *planner.Planner
+}
+
+// session adapts a wire session to what the planner needs.
+type session struct {
+	*wire.Session
+}
+
+func (s session) Database() string { return s.Session.Database }
+
+func (h handler) Parse(_ context.Context, _ *wire.Session, sql string) ([]wire.Statement, error) {
+	stmts, err := planner.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Statement, len(stmts))
+	for i, st := range stmts {
+		out[i] = &statement{planner: h.planner, stmt: st}
+	}
+	return out, nil
+}
+
+func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, paramOIDs []uint32) (wire.Prepared, error) {
+	stmts, err := planner.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	switch len(stmts) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
+	}
+	declared := make([]arrow.DataType, len(paramOIDs))
+	for i, oid := range paramOIDs {
+		if t, ok := pgtypes.ToArrow(oid); ok {
+			declared[i] = t
+		} else if oid != 0 && oid != pgtypes.UnknownOID {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "parameters of type OID %d are not supported", oid)
+		}
+	}
+	p, err := h.planner.Prepare(ctx, session{s}, stmts[0], declared)
+	if err != nil {
+		return nil, err
+	}
+	oids := make([]uint32, len(p.Params))
+	for i, t := range p.Params {
+		pt, err := pgtypes.FromArrow(t)
+		if err != nil {
+			return nil, err
+		}
+		oids[i] = pt.OID
+	}
+	return &prepared{statement: statement{planner: h.planner, stmt: stmts[0]}, types: p.Params, oids: oids, schema: p.Schema}, nil
+}
+
+// statement is a parsed statement; it is planned when it runs, so it sees
+// the tables registered by then and the session's current settings.
+type statement struct {
+	planner *planner.Planner
+	stmt    planner.Statement
+	params  []scalar.Scalar
+}
+
+func (st *statement) Command() (string, wire.TxEffect) {
+	tag, tx := planner.CommandTag(st.stmt)
+	switch tx {
+	case planner.TxBegin:
+		return tag, wire.TxBegin
+	case planner.TxEnd:
+		if tag == "COMMIT" {
+			return tag, wire.TxCommit
+		}
+		return tag, wire.TxRollback
+	case planner.TxRollbackTo:
+		return tag, wire.TxRollbackTo
+	}
+	return tag, wire.TxNone
+}
+
+func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result, error) {
+	q, err := st.planner.Plan(ctx, session{s}, st.stmt, st.params)
+	if err != nil {
+		return nil, err
+	}
+	if q.Run != nil {
+		if err := q.Run(); err != nil {
+			return nil, err
+		}
+	}
+	if q.Plan == nil {
+		return &wire.Result{Tag: q.Tag}, nil
+	}
+	rows, err := q.Plan.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.Result{Rows: rows, Tag: q.Tag}, nil
+}
+
+// prepared is a statement prepared by the extended protocol, with its
+// parameter and result types.
+type prepared struct {
+	statement
+	types  []arrow.DataType
+	oids   []uint32
+	schema *arrow.Schema
+}
+
+func (p *prepared) ParamOIDs() []uint32   { return p.oids }
+func (p *prepared) Schema() *arrow.Schema { return p.schema }
+
+// Bind decodes the parameter values as their prepared types.
+func (p *prepared) Bind(_ context.Context, _ *wire.Session, params [][]byte, formats []int16) (wire.Statement, error) {
+	values := make([]scalar.Scalar, len(params))
+	for i, raw := range params {
+		t := p.types[i]
+		format := int16(0)
+		switch len(formats) {
+		case 0:
+		case 1:
+			format = formats[0]
+		default:
+			format = formats[i]
+		}
+		var (
+			v   scalar.Scalar
+			err error
+		)
+		switch {
+		case raw == nil:
+			if d, ok := t.(*arrow.Decimal128Type); ok && d.Scale < 0 {
+				t = &arrow.Decimal128Type{Precision: d.Precision, Scale: 0}
+			}
+			v = scalar.MakeNullScalar(t)
+		case format == 1:
+			v, err = pgbinary.DecodeParam(raw, t)
+		default:
+			v, err = pgtext.Parse(string(raw), t)
+		}
+		if err != nil {
+			return nil, err
+		}
+		values[i] = v
+	}
+	st := p.statement
+	st.params = values
+	return &st, nil
+}

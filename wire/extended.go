@@ -1,0 +1,403 @@
+package wire
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/riffq/riffq/internal/pgbinary"
+	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// prepared is a statement created by a Parse message.
+type prepared struct {
+	sql  string
+	stmt Prepared // nil for an empty query
+}
+
+// portal is a statement with its parameters bound, and once it runs, the
+// position reached in its result.
+type portal struct {
+	stmt    Statement // nil for an empty query
+	schema  *arrow.Schema
+	formats []int16 // result formats as Bind gave them
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	tag    string
+	tx     TxEffect
+
+	rows    array.RecordReader // nil until it runs, or for rowless statements
+	batch   arrow.RecordBatch
+	next    int // next row of batch
+	encs    []func([]byte, int) []byte
+	sent    int64
+	started bool
+	done    bool
+}
+
+func (p *portal) close() {
+	if p.batch != nil {
+		p.batch.Release()
+		p.batch = nil
+	}
+	if p.rows != nil {
+		p.rows.Release()
+		p.rows = nil
+	}
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+func (c *conn) closePortal(name string) {
+	if p, ok := c.portals[name]; ok {
+		p.close()
+		delete(c.portals, name)
+	}
+}
+
+func (c *conn) closePortals() {
+	for name := range c.portals {
+		c.closePortal(name)
+	}
+}
+
+// extended handles one extended-query message.
+func (c *conn) extended(msg pgproto3.FrontendMessage) error {
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		return c.parse(m)
+	case *pgproto3.Bind:
+		return c.bind(m)
+	case *pgproto3.Describe:
+		return c.describe(m)
+	case *pgproto3.Execute:
+		p, ok := c.portals[m.Portal]
+		if !ok {
+			return pgerror.New("34000", "portal %q does not exist", m.Portal)
+		}
+		if err := c.startPortal(p); err != nil {
+			return err
+		}
+		return c.runPortal(p, int64(m.MaxRows))
+	case *pgproto3.Close:
+		if m.ObjectType == 'S' {
+			delete(c.prepared, m.Name)
+		} else {
+			c.closePortal(m.Name)
+		}
+		c.be.Send(&pgproto3.CloseComplete{})
+	}
+	return nil
+}
+
+func (c *conn) parse(m *pgproto3.Parse) error {
+	if m.Name != "" {
+		if _, ok := c.prepared[m.Name]; ok {
+			return pgerror.New("42P05", "prepared statement %q already exists", m.Name)
+		}
+	}
+	ctx, cancel := c.runContext()
+	defer cancel()
+	defer c.clearCancel()
+	stmt, err := c.srv.cfg.Handler.Prepare(ctx, c.sess, m.Query, m.ParameterOIDs)
+	if err != nil {
+		return err
+	}
+	if stmt != nil {
+		_, tx := stmt.Command()
+		if err := c.checkFailedTx(tx); err != nil {
+			return err
+		}
+	}
+	c.prepared[m.Name] = &prepared{sql: m.Query, stmt: stmt}
+	c.be.Send(&pgproto3.ParseComplete{})
+	return nil
+}
+
+func (c *conn) bind(m *pgproto3.Bind) error {
+	ps, ok := c.prepared[m.PreparedStatement]
+	if !ok {
+		return pgerror.New("26000", "prepared statement %q does not exist", m.PreparedStatement)
+	}
+	if m.DestinationPortal != "" {
+		if _, ok := c.portals[m.DestinationPortal]; ok {
+			return pgerror.New("42P03", "portal %q already exists", m.DestinationPortal)
+		}
+	}
+	p := &portal{formats: m.ResultFormatCodes}
+	if ps.stmt != nil {
+		want := len(ps.stmt.ParamOIDs())
+		if len(m.Parameters) != want {
+			return pgerror.New(pgerror.ProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d", len(m.Parameters), m.PreparedStatement, want)
+		}
+		if n := len(m.ParameterFormatCodes); n > 1 && n != want {
+			return pgerror.New(pgerror.ProtocolViolation, "bind message has %d parameter formats but %d parameters", n, want)
+		}
+		p.schema = ps.stmt.Schema()
+		if p.schema != nil {
+			if n := len(m.ResultFormatCodes); n > 1 && n != p.schema.NumFields() {
+				return pgerror.New(pgerror.ProtocolViolation, "bind message has %d result formats but query has %d columns", n, p.schema.NumFields())
+			}
+		}
+		for _, f := range m.ResultFormatCodes {
+			if f != 0 && f != 1 {
+				return pgerror.New(pgerror.ProtocolViolation, "unsupported format code: %d", f)
+			}
+		}
+		_, tx := ps.stmt.Command()
+		if err := c.checkFailedTx(tx); err != nil {
+			return err
+		}
+		ctx, cancel := c.runContext()
+		defer cancel()
+		defer c.clearCancel()
+		st, err := ps.stmt.Bind(ctx, c.sess, m.Parameters, m.ParameterFormatCodes)
+		if err != nil {
+			return err
+		}
+		p.stmt = st
+	}
+	c.closePortal(m.DestinationPortal)
+	c.portals[m.DestinationPortal] = p
+	c.be.Send(&pgproto3.BindComplete{})
+	return nil
+}
+
+func (c *conn) describe(m *pgproto3.Describe) error {
+	if m.ObjectType == 'S' {
+		ps, ok := c.prepared[m.Name]
+		if !ok {
+			return pgerror.New("26000", "prepared statement %q does not exist", m.Name)
+		}
+		if ps.stmt == nil {
+			c.be.Send(&pgproto3.ParameterDescription{})
+			c.be.Send(&pgproto3.NoData{})
+			return nil
+		}
+		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: ps.stmt.ParamOIDs()})
+		if schema := ps.stmt.Schema(); schema != nil {
+			c.be.Send(rowDescription(schema, nil))
+		} else {
+			c.be.Send(&pgproto3.NoData{})
+		}
+		return nil
+	}
+	p, ok := c.portals[m.Name]
+	if !ok {
+		return pgerror.New("34000", "portal %q does not exist", m.Name)
+	}
+	if p.schema == nil {
+		c.be.Send(&pgproto3.NoData{})
+		return nil
+	}
+	c.be.Send(rowDescription(p.schema, p.formats))
+	return nil
+}
+
+// formatOf returns the format of result column i under Bind's format codes.
+func formatOf(formats []int16, i int) int16 {
+	switch len(formats) {
+	case 0:
+		return 0
+	case 1:
+		return formats[0]
+	}
+	return formats[i]
+}
+
+func rowDescription(schema *arrow.Schema, formats []int16) *pgproto3.RowDescription {
+	desc := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, schema.NumFields())}
+	for i, f := range schema.Fields() {
+		t, err := pgtypes.FromArrow(f.Type)
+		if err != nil {
+			t = pgtypes.Type{OID: pgtypes.TextOID, Len: -1, Mod: -1}
+		}
+		desc.Fields[i] = pgproto3.FieldDescription{
+			Name: []byte(f.Name), DataTypeOID: t.OID, DataTypeSize: t.Len, TypeModifier: t.Mod,
+			Format: formatOf(formats, i),
+		}
+	}
+	return desc
+}
+
+// startPortal runs a portal's statement the first time it executes.
+func (c *conn) startPortal(p *portal) error {
+	if p.started || p.stmt == nil {
+		return nil
+	}
+	p.tag, p.tx = p.stmt.Command()
+	if err := c.checkFailedTx(p.tx); err != nil {
+		return err
+	}
+	if p.ctx == nil {
+		p.ctx, p.cancel = context.WithCancel(c.ctx)
+	}
+	c.mu.Lock()
+	c.cancelQuery = p.cancel
+	c.mu.Unlock()
+	defer c.clearCancel()
+	res, err := p.stmt.Execute(p.ctx, c.sess)
+	if err != nil {
+		return err
+	}
+	p.started = true
+	p.tag = c.applyTx(p.tx, res.Tag)
+	c.reportSettings()
+	p.rows = res.Rows
+	if p.rows != nil && p.schema == nil {
+		p.schema = p.rows.Schema()
+	}
+	return nil
+}
+
+// runPortal sends up to maxRows rows of a started portal (all when
+// maxRows <= 0), then PortalSuspended when rows remain or CommandComplete.
+func (c *conn) runPortal(p *portal, maxRows int64) error {
+	if p.stmt == nil {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return nil
+	}
+	if p.rows == nil {
+		if !p.done {
+			p.done = true
+			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+			return nil
+		}
+		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag + " 0")})
+		return nil
+	}
+	ctx := p.ctx
+	c.mu.Lock()
+	c.cancelQuery = p.cancel
+	c.mu.Unlock()
+	defer c.clearCancel()
+	suspended, err := c.streamRows(ctx, p, maxRows)
+	if err != nil {
+		return err
+	}
+	if suspended {
+		if err := c.flushRows(); err != nil {
+			return err
+		}
+		c.be.Send(&pgproto3.PortalSuspended{})
+		return nil
+	}
+	if err := c.flushRows(); err != nil {
+		return err
+	}
+	tag := p.tag
+	if tag == "SELECT" {
+		tag += " " + strconv.FormatInt(p.sent, 10)
+	}
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+	p.rows.Release()
+	p.rows = nil
+	p.done = true
+	return nil
+}
+
+// streamRows writes DataRows of p, encoded straight from the Arrow columns
+// into the output buffer, until the result ends or max rows were sent
+// (suspended).
+func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended bool, err error) {
+	var sent int64
+	for {
+		if p.batch == nil {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			if !p.rows.Next() {
+				return false, p.rows.Err()
+			}
+			p.batch = p.rows.RecordBatch()
+			p.batch.Retain()
+			p.next = 0
+			if err := p.encoders(c.sess); err != nil {
+				return false, err
+			}
+		}
+		cols := p.batch.Columns()
+		n := int(p.batch.NumRows())
+		for ; p.next < n; p.next++ {
+			if max > 0 && sent == max {
+				return true, nil
+			}
+			r := p.next
+			start := len(c.rows)
+			c.rows = append(c.rows, 'D', 0, 0, 0, 0)
+			c.rows = binary.BigEndian.AppendUint16(c.rows, uint16(len(cols)))
+			for i, col := range cols {
+				if col.IsNull(r) {
+					c.rows = binary.BigEndian.AppendUint32(c.rows, 0xFFFFFFFF)
+					continue
+				}
+				lenAt := len(c.rows)
+				c.rows = append(c.rows, 0, 0, 0, 0)
+				c.rows = p.encs[i](c.rows, r)
+				binary.BigEndian.PutUint32(c.rows[lenAt:], uint32(len(c.rows)-lenAt-4))
+			}
+			binary.BigEndian.PutUint32(c.rows[start+1:], uint32(len(c.rows)-start-1))
+			sent++
+			p.sent++
+			if len(c.rows) >= flushThreshold {
+				if err := c.flushRows(); err != nil {
+					return false, err
+				}
+			}
+		}
+		p.batch.Release()
+		p.batch = nil
+	}
+}
+
+// encoders builds the per-column encoders for the portal's current batch.
+func (p *portal) encoders(s *Session) error {
+	cols := p.batch.Columns()
+	p.encs = p.encs[:0]
+	for i, col := range cols {
+		if formatOf(p.formats, i) == 1 {
+			enc, err := pgbinary.NewEncoder(col)
+			if err != nil {
+				return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", p.batch.ColumnName(i), err)
+			}
+			p.encs = append(p.encs, enc)
+			continue
+		}
+		enc, err := pgtext.NewEncoder(col, s.Location)
+		if err != nil {
+			return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", p.batch.ColumnName(i), err)
+		}
+		p.encs = append(p.encs, enc)
+	}
+	return nil
+}
+
+// flushRows writes buffered messages and then the pending DataRows, keeping
+// the order in which they were produced.
+func (c *conn) flushRows() error {
+	if len(c.rows) == 0 {
+		return nil
+	}
+	if err := c.be.Flush(); err != nil {
+		return err
+	}
+	_, err := c.nc.Write(c.rows)
+	if cap(c.rows) > 4*flushThreshold {
+		c.rows = nil
+	} else {
+		c.rows = c.rows[:0]
+	}
+	if err != nil {
+		return fmt.Errorf("write rows: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,311 @@
+package wire
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riffq/riffq/pgerror"
+)
+
+// setting describes one run-time parameter a session can SHOW and SET.
+type setting struct {
+	name     string // canonical spelling, as SHOW ALL prints it
+	def      string
+	desc     string
+	report   bool // sent as ParameterStatus when it changes (GUC_REPORT)
+	readOnly bool
+	// check validates and normalizes a new value; nil accepts anything.
+	check func(s *Session, v string) (string, error)
+}
+
+// settingDefs are the parameters riffq knows, with PostgreSQL 15's names and
+// defaults. Unknown names fail as in PostgreSQL, except custom ones with a
+// dot ("myapp.tenant"), which any session may set.
+var settingDefs = []setting{
+	{name: "application_name", desc: "Sets the application name to be reported in statistics and logs.", report: true},
+	{name: "bytea_output", def: "hex", desc: "Sets the output format for bytea.", check: oneOf("hex")},
+	{name: "client_encoding", def: "UTF8", desc: "Sets the client's character set encoding.", report: true, check: checkEncoding},
+	{name: "client_min_messages", def: "notice", desc: "Sets the message levels that are sent to the client."},
+	{name: "DateStyle", def: "ISO, MDY", desc: "Sets the display format for date and time values.", report: true, check: checkDateStyle},
+	{name: "default_transaction_isolation", def: "read committed", desc: "Sets the transaction isolation level of each new transaction."},
+	{name: "default_transaction_read_only", def: "off", desc: "Sets the default read-only status of new transactions.", report: true},
+	{name: "extra_float_digits", def: "1", desc: "Sets the number of digits displayed for floating-point values.", check: checkInt("extra_float_digits", -15, 3)},
+	{name: "idle_in_transaction_session_timeout", def: "0", desc: "Sets the maximum allowed idle time between queries, when in a transaction."},
+	{name: "idle_session_timeout", def: "0", desc: "Sets the maximum allowed idle time between queries, when not in a transaction."},
+	{name: "in_hot_standby", def: "off", desc: "Shows whether hot standby is currently active.", report: true, readOnly: true},
+	{name: "integer_datetimes", def: "on", desc: "Shows whether datetimes are integer based.", report: true, readOnly: true},
+	{name: "IntervalStyle", def: "postgres", desc: "Sets the display format for interval values.", report: true, check: oneOf("postgres")},
+	{name: "is_superuser", def: "on", desc: "Shows whether the current user is a superuser.", report: true, readOnly: true},
+	{name: "jit", def: "off", desc: "Allow JIT compilation."},
+	{name: "lc_collate", def: "C", desc: "Shows the collation order locale.", readOnly: true},
+	{name: "lc_ctype", def: "C", desc: "Shows the character classification and case conversion locale.", readOnly: true},
+	{name: "lc_messages", def: "C", desc: "Sets the language in which messages are displayed."},
+	{name: "lc_monetary", def: "C", desc: "Sets the locale for formatting monetary amounts."},
+	{name: "lc_numeric", def: "C", desc: "Sets the locale for formatting numbers."},
+	{name: "lc_time", def: "C", desc: "Sets the locale for formatting date and time values."},
+	{name: "lock_timeout", def: "0", desc: "Sets the maximum allowed duration of any wait for a lock."},
+	{name: "max_identifier_length", def: "63", desc: "Shows the maximum identifier length.", readOnly: true},
+	{name: "search_path", def: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
+	{name: "server_encoding", def: "UTF8", desc: "Shows the server (database) character set encoding.", report: true, readOnly: true},
+	{name: "server_version", desc: "Shows the server version.", report: true, readOnly: true},
+	{name: "server_version_num", def: "150000", desc: "Shows the server version as an integer.", readOnly: true},
+	{name: "session_authorization", desc: "Sets the session user name.", report: true, readOnly: true},
+	{name: "standard_conforming_strings", def: "on", desc: "Causes '...' strings to treat backslashes literally.", report: true, check: oneOf("on")},
+	{name: "statement_timeout", def: "0", desc: "Sets the maximum allowed duration of any statement."},
+	{name: "synchronous_commit", def: "on", desc: "Sets the current transaction's synchronization level."},
+	{name: "TimeZone", def: "UTC", desc: "Sets the time zone for displaying and interpreting time stamps.", report: true, check: checkTimeZone},
+	{name: "timezone_abbreviations", def: "Default", desc: "Selects a file of time zone abbreviations."},
+	{name: "transaction_isolation", def: "read committed", desc: "Sets the current transaction's isolation level."},
+	{name: "transaction_read_only", def: "off", desc: "Sets the current transaction's read-only status."},
+	{name: "work_mem", def: "4MB", desc: "Sets the maximum memory to be used for query workspaces."},
+}
+
+func findSetting(name string) (*setting, bool) {
+	for i := range settingDefs {
+		if strings.EqualFold(settingDefs[i].name, name) {
+			return &settingDefs[i], true
+		}
+	}
+	return nil, false
+}
+
+func oneOf(values ...string) func(*Session, string) (string, error) {
+	return func(_ *Session, v string) (string, error) {
+		for _, ok := range values {
+			if strings.EqualFold(v, ok) {
+				return ok, nil
+			}
+		}
+		return "", fmt.Errorf("only %s is supported", strings.Join(values, ", "))
+	}
+}
+
+func checkInt(name string, lo, hi int) func(*Session, string) (string, error) {
+	return func(_ *Session, v string) (string, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter %q: %q", name, v).WithHint("requires an integer value")
+		}
+		if n < lo || n > hi {
+			return "", pgerror.New(pgerror.InvalidParameterValue, "%d is outside the valid range for parameter %q (%d .. %d)", n, name, lo, hi)
+		}
+		return strconv.Itoa(n), nil
+	}
+}
+
+func checkEncoding(_ *Session, v string) (string, error) {
+	switch strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(v), "-", "")) {
+	case "UTF8", "UNICODE":
+		return "UTF8", nil
+	}
+	return "", fmt.Errorf("only UTF8 is supported")
+}
+
+func checkDateStyle(_ *Session, v string) (string, error) {
+	out := "ISO, MDY"
+	for _, part := range strings.Split(v, ",") {
+		switch strings.ToUpper(strings.TrimSpace(part)) {
+		case "ISO", "MDY", "US", "NONEURO", "NONEUROPEAN", "DEFAULT":
+		case "DMY", "EURO", "EUROPEAN":
+			out = "ISO, DMY"
+		case "YMD":
+			out = "ISO, YMD"
+		default:
+			return "", fmt.Errorf("only the ISO output style is supported")
+		}
+	}
+	return out, nil
+}
+
+func checkTimeZone(s *Session, v string) (string, error) {
+	loc, err := loadLocation(v)
+	if err != nil {
+		return "", err
+	}
+	if s != nil {
+		s.Location = loc
+	}
+	return v, nil
+}
+
+// loadLocation resolves a TimeZone value: a zone name or a POSIX-style
+// numeric offset such as "+02" or "-05:30" (east of Greenwich, as in
+// PostgreSQL's ISO 8601 offsets).
+func loadLocation(v string) (*time.Location, error) {
+	switch strings.ToUpper(v) {
+	case "UTC", "GMT", "Z", "ZULU", "UCT", "UNIVERSAL":
+		return time.UTC, nil
+	}
+	if v != "" && (v[0] == '+' || v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		if d, err := parseOffset(v); err == nil {
+			return time.FixedZone(v, d), nil
+		}
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %s", v)
+	}
+	return loc, nil
+}
+
+func parseOffset(v string) (int, error) {
+	sign := 1
+	switch v[0] {
+	case '-':
+		sign, v = -1, v[1:]
+	case '+':
+		v = v[1:]
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) > 3 {
+		return 0, fmt.Errorf("bad offset")
+	}
+	secs := 0
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return 0, err
+		}
+		secs += n * []int{3600, 60, 1}[i]
+	}
+	// A bare number is hours west of UTC in POSIX terms; PostgreSQL treats
+	// SET TIME ZONE -5 as 5 hours behind, as here.
+	return sign * secs, nil
+}
+
+// Setting returns the canonical name and current value of a setting.
+func (s *Session) Setting(name string) (string, string, error) {
+	def, ok := findSetting(name)
+	if !ok {
+		if strings.Contains(name, ".") {
+			if v, ok := s.settings[strings.ToLower(name)]; ok {
+				return name, v, nil
+			}
+		}
+		return "", "", pgerror.New("42704", "unrecognized configuration parameter %q", name)
+	}
+	if v, ok := s.settings[strings.ToLower(def.name)]; ok {
+		return def.name, v, nil
+	}
+	return def.name, def.def, nil
+}
+
+// SetSetting changes a setting: for the session, or until the end of the
+// transaction when local; reset restores the default ("all" resets every
+// setting).
+func (s *Session) SetSetting(name, value string, local, reset bool) error {
+	if reset && strings.EqualFold(name, "all") {
+		for _, d := range settingDefs {
+			if !d.readOnly {
+				if err := s.SetSetting(d.name, "", local, true); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if strings.EqualFold(name, "timezone") || name == "time zone" {
+		name = "TimeZone"
+	}
+	key := strings.ToLower(name)
+	def, known := findSetting(name)
+	switch {
+	case !known && !strings.Contains(name, "."):
+		return pgerror.New("42704", "unrecognized configuration parameter %q", name)
+	case known && def.readOnly:
+		return pgerror.New("55P02", "parameter %q cannot be changed", def.name)
+	}
+	if reset {
+		value = s.defaults[key]
+		if known && value == "" {
+			value = def.def
+		}
+	}
+	if known && def.check != nil {
+		v, err := def.check(s, value)
+		if pe, ok := err.(*pgerror.Error); ok {
+			return pe
+		}
+		if err != nil {
+			return &pgerror.Error{Code: pgerror.InvalidParameterValue, Message: fmt.Sprintf("invalid value for parameter %q: %q", def.name, value), Detail: err.Error()}
+		}
+		value = v
+	}
+	if local && !s.inTx() {
+		// As PostgreSQL: SET LOCAL outside a transaction block has no effect
+		// (it warns; the block it would apply to ends at once).
+		return nil
+	}
+	if s.inTx() {
+		if _, saved := s.txSaved[key]; !saved {
+			old, had := s.settings[key]
+			s.txSaved[key] = savedSetting{value: old, had: had, local: local}
+		}
+	}
+	s.settings[key] = value
+	if known && def.report {
+		s.reportChanged(def.name, value)
+	}
+	return nil
+}
+
+type savedSetting struct {
+	value      string
+	had, local bool
+}
+
+// endTx finishes a transaction block's settings: a rollback restores what
+// the block changed, a commit keeps them except SET LOCAL ones.
+func (s *Session) endTx(commit bool) {
+	for key, saved := range s.txSaved {
+		if commit && !saved.local {
+			continue
+		}
+		if saved.had {
+			s.settings[key] = saved.value
+		} else {
+			delete(s.settings, key)
+		}
+		if def, ok := findSetting(key); ok {
+			v := saved.value
+			if !saved.had {
+				v = s.defaults[key]
+				if v == "" {
+					v = def.def
+				}
+			}
+			if def.check != nil {
+				_, _ = def.check(s, v)
+			}
+			if def.report {
+				s.reportChanged(def.name, v)
+			}
+		}
+	}
+	clear(s.txSaved)
+}
+
+func (s *Session) reportChanged(name, value string) {
+	for i, p := range s.changed {
+		if p[0] == name {
+			s.changed[i][1] = value
+			return
+		}
+	}
+	s.changed = append(s.changed, [2]string{name, value})
+}
+
+// Settings lists every setting as name, value and description, sorted by
+// name as SHOW ALL prints them.
+func (s *Session) Settings() [][3]string {
+	out := make([][3]string, 0, len(settingDefs))
+	for _, d := range settingDefs {
+		_, v, _ := s.Setting(d.name)
+		out = append(out, [3]string{d.name, v, d.desc})
+	}
+	slices.SortFunc(out, func(a, b [3]string) int { return strings.Compare(strings.ToLower(a[0]), strings.ToLower(b[0])) })
+	return out
+}
