@@ -10,6 +10,7 @@ package riffq
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,12 +27,14 @@ const DefaultAddr = "127.0.0.1:5433"
 
 // Server is a PostgreSQL-compatible server over registered tables.
 type Server struct {
-	addr    string
-	logger  *slog.Logger
-	version string
-	catalog *catalog.Catalog
-	planner *planner.Planner
-	wire    *wire.Server
+	addr      string
+	logger    *slog.Logger
+	version   string
+	databases []string
+	wireCfg   wire.Config
+	catalog   *catalog.Catalog
+	planner   *planner.Planner
+	wire      *wire.Server
 }
 
 // Option configures a Server.
@@ -46,6 +49,44 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l }
 // WithServerVersion sets the server_version reported to clients.
 func WithServerVersion(v string) Option { return func(s *Server) { s.version = v } }
 
+// WithTLS serves TLS to clients that ask for it (sslmode=require and
+// stricter); with required set, clients that do not are refused.
+func WithTLS(cfg *tls.Config, required bool) Option {
+	return func(s *Server) { s.wireCfg.TLS, s.wireCfg.TLSRequired = cfg, required }
+}
+
+// WithAuth makes clients authenticate with method; secret returns each
+// user's password or its MD5 or SCRAM-SHA-256 verifier.
+func WithAuth(method wire.AuthMethod, secret wire.SecretFunc) Option {
+	return func(s *Server) { s.wireCfg.Auth, s.wireCfg.Secret = method, secret }
+}
+
+// WithPassword lets one user in with a password, through method (AuthSCRAM
+// is the sensible choice; AuthTrust ignores the password).
+func WithPassword(method wire.AuthMethod, user, password string) Option {
+	return WithAuth(method, func(_ context.Context, l wire.LoginInfo) (string, error) {
+		if l.User != user {
+			return "", fmt.Errorf("unknown user %q", l.User)
+		}
+		return password, nil
+	})
+}
+
+// WithDatabases restricts the database names clients may connect to; any
+// other gets FATAL 3D000. By default every name is accepted and sees the
+// same tables.
+func WithDatabases(names ...string) Option {
+	return func(s *Server) { s.databases = append(s.databases, names...) }
+}
+
+// WithMaxConns limits concurrent connections; one more gets FATAL 53300.
+func WithMaxConns(n int) Option { return func(s *Server) { s.wireCfg.MaxConns = n } }
+
+// WithConnectHook may refuse a client before it authenticates.
+func WithConnectHook(fn func(context.Context, wire.ConnectInfo) error) Option {
+	return func(s *Server) { s.wireCfg.Connect = fn }
+}
+
 // NewServer returns a server with no tables.
 func NewServer(opts ...Option) *Server {
 	s := &Server{addr: DefaultAddr, logger: slog.Default()}
@@ -53,28 +94,39 @@ func NewServer(opts ...Option) *Server {
 		o(s)
 	}
 	s.catalog = catalog.New("riffq")
+	for _, db := range s.databases {
+		_ = s.catalog.AddDatabase(db)
+	}
 	s.planner = &planner.Planner{Catalog: s.catalog}
-	s.wire = wire.NewServer(wire.Config{
-		Handler:        handler{s.planner},
-		Logger:         s.logger,
-		ServerVersion:  s.version,
-		AcceptDatabase: s.catalog.HasDatabase,
-	})
+	cfg := s.wireCfg
+	cfg.Handler = handler{s.planner}
+	cfg.Logger = s.logger
+	cfg.ServerVersion = s.version
+	cfg.AcceptDatabase = s.catalog.HasDatabase
+	s.wire = wire.NewServer(cfg)
 	return s
 }
 
 // Catalog returns the server's catalog.
 func (s *Server) Catalog() *catalog.Catalog { return s.catalog }
 
-// RegisterTable serves p as table name in schema public. Tables can be
-// registered while the server runs.
+// RegisterTable serves p as table name in schema public, in every
+// database. Tables can be registered while the server runs.
 func (s *Server) RegisterTable(name string, p sources.TableProvider) error {
-	return s.catalog.AddTable("", catalog.DefaultSchema, name, p)
+	return s.RegisterSchemaTable(catalog.DefaultSchema, name, p)
 }
 
-// RegisterSchemaTable serves p as schema.name.
+// RegisterSchemaTable serves p as schema.name, in every database.
 func (s *Server) RegisterSchemaTable(schema, name string, p sources.TableProvider) error {
-	return s.catalog.AddTable("", schema, name, p)
+	if len(s.databases) == 0 {
+		return s.catalog.AddTable("", schema, name, p)
+	}
+	for _, db := range s.databases {
+		if err := s.catalog.AddTable(db, schema, name, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListenAndServe listens on the configured address and serves until ctx is

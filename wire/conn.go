@@ -2,13 +2,17 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +33,7 @@ type conn struct {
 	secret uint32
 	sess   *Session
 	log    *slog.Logger
+	tls    *tls.ConnectionState // nil for plaintext
 
 	ctx         context.Context // canceled when the server shuts down
 	cancel      context.CancelFunc
@@ -59,6 +64,7 @@ func (c *conn) serve() {
 		_ = tc.SetNoDelay(true)
 	}
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	c.prepared = make(map[string]*prepared)
 	c.portals = make(map[string]*portal)
 	ok, err := c.startup()
@@ -96,9 +102,26 @@ func (c *conn) startup() (bool, error) {
 			return false, err
 		}
 		switch m := msg.(type) {
-		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
-			// No TLS or GSS encryption configured: the client may go on
-			// in plaintext.
+		case *pgproto3.SSLRequest:
+			if c.srv.cfg.TLS == nil || c.tls != nil {
+				// No TLS configured: the client may go on in plaintext.
+				if _, err := c.nc.Write([]byte{'N'}); err != nil {
+					return false, err
+				}
+				continue
+			}
+			if _, err := c.nc.Write([]byte{'S'}); err != nil {
+				return false, err
+			}
+			tc := tls.Server(c.nc, c.srv.cfg.TLS)
+			if err := tc.Handshake(); err != nil {
+				return false, fmt.Errorf("tls handshake: %w", err)
+			}
+			state := tc.ConnectionState()
+			c.nc, c.tls = tc, &state
+			c.be = pgproto3.NewBackend(c.nc, c.nc)
+			c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+		case *pgproto3.GSSEncRequest:
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return false, err
 			}
@@ -128,7 +151,48 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
 	if db == "" {
 		db = user
 	}
-	if accept := c.srv.cfg.AcceptDatabase; accept != nil && !accept(db) {
+	cfg := c.srv.cfg
+	if m.ProtocolVersion != pgproto3.ProtocolVersionNumber || hasProtocolOptions(params) {
+		// Only protocol 3.0 is spoken; tell a newer client so, with the
+		// protocol options it asked for that are not understood.
+		var opts []string
+		for k := range params {
+			if strings.HasPrefix(k, "_pq_.") {
+				opts = append(opts, k)
+			}
+		}
+		slices.Sort(opts)
+		c.be.Send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: opts})
+	}
+	if cfg.TLSRequired && c.tls == nil {
+		return false, c.fatal(pgerror.New(pgerror.InvalidAuthorization, "no pg_hba.conf entry for host %q, user %q, database %q, no encryption", hostOf(c.nc.RemoteAddr()), user, db))
+	}
+	if cfg.MaxConns > 0 && c.srv.sessionCount() > cfg.MaxConns {
+		return false, c.fatal(pgerror.New("53300", "sorry, too many clients already"))
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, time.Minute)
+	defer cancel()
+	if cfg.Connect != nil {
+		info := ConnectInfo{RemoteAddr: c.nc.RemoteAddr(), TLS: c.tls, User: user, Database: db}
+		if c.tls != nil {
+			info.ServerName = c.tls.ServerName
+		}
+		if err := cfg.Connect(ctx, info); err != nil {
+			var pe *pgerror.Error
+			if !errors.As(err, &pe) {
+				pe = pgerror.New(pgerror.InvalidAuthorization, "%v", err)
+			}
+			return false, c.fatal(pe)
+		}
+	}
+	if err := c.authenticate(ctx, LoginInfo{User: user, Database: db, RemoteAddr: c.nc.RemoteAddr(), TLS: c.tls != nil}); err != nil {
+		var pe *pgerror.Error
+		if errors.As(err, &pe) {
+			return false, c.fatal(pe)
+		}
+		return false, err
+	}
+	if accept := cfg.AcceptDatabase; accept != nil && !accept(db) {
 		return false, c.fatal(pgerror.New("3D000", "database %q does not exist", db))
 	}
 	c.sess = newSession(c, user, db, params)
@@ -404,4 +468,21 @@ func (s *Server) cancelQuery(pid, secret uint32) {
 			return
 		}
 	}
+}
+
+func hasProtocolOptions(params map[string]string) bool {
+	for k := range params {
+		if strings.HasPrefix(k, "_pq_.") {
+			return true
+		}
+	}
+	return false
+}
+
+func hostOf(a net.Addr) string {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
 }

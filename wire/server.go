@@ -6,6 +6,7 @@ package wire
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -89,6 +90,33 @@ type Config struct {
 	// AcceptDatabase, when set, decides whether a session may connect to a
 	// database; a refused name gets FATAL 3D000.
 	AcceptDatabase func(name string) bool
+	// Auth is how clients authenticate; every method but AuthTrust needs
+	// Secret.
+	Auth   AuthMethod
+	Secret SecretFunc
+	// TLS, when set, answers SSLRequest with TLS; TLSRequired then refuses
+	// clients that do not ask for it.
+	TLS         *tls.Config
+	TLSRequired bool
+	// Connect, when set, may refuse a client before it authenticates; a
+	// *pgerror.Error is sent as it is, anything else as FATAL 28000.
+	Connect func(ctx context.Context, c ConnectInfo) error
+	// MaxConns limits concurrent sessions (0: no limit); one more gets
+	// FATAL 53300.
+	MaxConns int
+	// MaxMessageSize limits the size of one client message (default 64 MiB);
+	// a larger one ends the session without reading it.
+	MaxMessageSize int
+}
+
+// ConnectInfo describes a connecting client for the Connect hook.
+type ConnectInfo struct {
+	RemoteAddr net.Addr
+	// TLS is the TLS state, nil for a plaintext connection.
+	TLS *tls.ConnectionState
+	// ServerName is the name the client asked for through SNI.
+	ServerName     string
+	User, Database string
 }
 
 // Server accepts PostgreSQL connections.
@@ -110,6 +138,9 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.ServerVersion == "" {
 		cfg.ServerVersion = "15.0 (riffq)"
+	}
+	if cfg.MaxMessageSize == 0 {
+		cfg.MaxMessageSize = 64 << 20
 	}
 	return &Server{cfg: cfg, log: cfg.Logger, lns: make(map[net.Listener]struct{}), conns: make(map[*conn]struct{})}
 }
@@ -217,4 +248,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		return ctx.Err()
 	}
+}
+
+// sessionCount is the number of connections, including the one asking.
+func (s *Server) sessionCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
 }

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
 	"github.com/riffq/riffq/sources/parquet"
+	"github.com/riffq/riffq/wire"
 )
 
 func main() {
@@ -108,6 +110,15 @@ func run(args []string, stderr io.Writer) int {
 	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.Var(&srcs, "source", "table source `[NAME=]KIND:PATH` (repeatable); KIND is parquet or csv")
+	var dbs sourceFlags
+	fs.Var(&dbs, "database", "accept only this database `name` (repeatable); default: any name")
+	user := fs.String("user", "", "require this user name (with --password)")
+	password := fs.String("password", "", "the user's password; also read from RIFFQ_PASSWORD")
+	authName := fs.String("auth", "", "authentication: trust, password, md5 or scram (default scram with --user, else trust)")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate `file` (PEM)")
+	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM: PKCS#1, PKCS#8 or EC)")
+	tlsRequired := fs.Bool("tls-required", false, "refuse clients that do not use TLS")
+	maxConns := fs.Int("max-connections", 100, "most concurrent connections (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -129,7 +140,24 @@ func run(args []string, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	srv := riffq.NewServer(riffq.WithAddr(*listen), riffq.WithLogger(logger))
+	opts := []riffq.Option{riffq.WithAddr(*listen), riffq.WithLogger(logger), riffq.WithMaxConns(*maxConns), riffq.WithDatabases(dbs...)}
+	authOpt, err := authOption(*user, *password, *authName)
+	if err != nil {
+		fmt.Fprintf(stderr, "riffq: %v\n", err)
+		return 2
+	}
+	if authOpt != nil {
+		opts = append(opts, authOpt)
+	}
+	if *tlsCert != "" || *tlsKey != "" || *tlsRequired {
+		cfg, err := tlsConfig(*tlsCert, *tlsKey)
+		if err != nil {
+			fmt.Fprintf(stderr, "riffq: %v\n", err)
+			return 2
+		}
+		opts = append(opts, riffq.WithTLS(cfg, *tlsRequired))
+	}
+	srv := riffq.NewServer(opts...)
 	for _, v := range srcs {
 		s, err := parseSource(v)
 		if err != nil {
@@ -158,4 +186,42 @@ func run(args []string, stderr io.Writer) int {
 	}
 	logger.Info("riffq stopped")
 	return 0
+}
+
+// authOption turns --user, --password and --auth into a server option.
+func authOption(user, password, method string) (riffq.Option, error) {
+	if password == "" {
+		password = os.Getenv("RIFFQ_PASSWORD")
+	}
+	if method == "" {
+		method = "trust"
+		if user != "" {
+			method = "scram"
+		}
+	}
+	m, err := wire.ParseAuthMethod(method)
+	if err != nil {
+		return nil, fmt.Errorf("--auth: %v", err)
+	}
+	switch {
+	case m == wire.AuthTrust && (user != "" || password != ""):
+		return nil, fmt.Errorf("--auth trust takes no --user or --password")
+	case m == wire.AuthTrust:
+		return nil, nil
+	case user == "" || password == "":
+		return nil, fmt.Errorf("--auth %s needs --user and --password (or RIFFQ_PASSWORD)", method)
+	}
+	return riffq.WithPassword(m, user, password), nil
+}
+
+// tlsConfig loads a PEM certificate and key for TLS 1.2 and later.
+func tlsConfig(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" || keyFile == "" {
+		return nil, fmt.Errorf("TLS needs both --tls-cert and --tls-key")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS key pair: %v", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
