@@ -38,13 +38,13 @@ func sampleTables(t testing.TB) map[string]sources.TableProvider {
 
 // startServer serves the sample tables on a random local port and returns
 // the connection URL.
-func startServer(t testing.TB) string {
+func startServer(t testing.TB, opts ...riffq.Option) string {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	srv := riffq.NewServer(riffq.WithLogger(logger))
+	srv := riffq.NewServer(append([]riffq.Option{riffq.WithLogger(logger)}, opts...)...)
 	for name, p := range sampleTables(t) {
 		if err := srv.RegisterTable(name, p); err != nil {
 			t.Fatal(err)

@@ -7,7 +7,8 @@
 #   testdata/regen.sh          rewrite the files
 #   testdata/regen.sh --check  fail if the files differ from PostgreSQL's answers
 #
-# Needs Debian's postgresql-15 package (PGBIN overrides its bin directory).
+# Needs Debian's postgresql-15 package (PGBIN overrides its bin directory)
+# and the drivers .ci/run installs (python3-psycopg2, node's pg, JDBC).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +38,18 @@ go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@
 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=0 -P null='(null)' -f testdata/psql/session.sql \
 	"postgres://postgres@127.0.0.1:$PORT/postgres" >testdata/psql/session.out 2>testdata/psql/session.err || true
 
+# What each driver prints against PostgreSQL: TestDrivers compares riffq's.
+url="postgres://postgres@127.0.0.1:$PORT/postgres"
+/usr/bin/python3 testdata/clients/psycopg2_client.py "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" >testdata/clients/psycopg2.expected
+[ -d testdata/clients/node/node_modules/pg ] || (cd testdata/clients/node && npm ci --no-audit --no-fund --silent)
+(cd testdata/clients/node && TZ=UTC node client.js "$url") >testdata/clients/node.expected
+classes=$(mktemp -d)
+javac -d "$classes" testdata/clients/jdbc/Client.java
+java -cp "/usr/share/java/postgresql.jar:$classes" Client "jdbc:postgresql://127.0.0.1:$PORT/postgres" postgres unused >testdata/clients/jdbc.expected
+rm -rf "$classes"
+
 if [ "${1:-}" = "--check" ]; then
-	git diff --exit-code -- testdata/sql testdata/psql || {
+	git diff --exit-code -- testdata/sql testdata/psql testdata/clients || {
 		echo "testdata/sql differs from PostgreSQL's answers: run testdata/regen.sh and commit" >&2
 		exit 1
 	}

@@ -101,7 +101,7 @@ func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
 		}
 		return scalar.NewBinaryScalar(memory.NewBufferBytes([]byte(s)), dt), nil
 	case arrow.DATE32:
-		d, err := time.Parse("2006-01-02", t)
+		d, err := parseDate(t)
 		if err != nil {
 			return nil, pgerror.New("22007", "invalid input syntax for type date: %q", s)
 		}
@@ -227,4 +227,30 @@ func Rescale(unscaled *big.Int, scale, precision, toScale int32) (decimal128.Num
 		}
 	}
 	return decimal128.FromBigInt(v), nil
+}
+
+// parseDate reads an ISO date. As date_in does, it accepts a time of day
+// and zone after the date ("2000-01-01 00:00:00+00", as JDBC sends dates)
+// and ignores them, and a trailing " BC".
+func parseDate(t string) (time.Time, error) {
+	bc := false
+	if rest, ok := strings.CutSuffix(t, " BC"); ok {
+		t, bc = rest, true
+	}
+	if len(t) > 10 && (t[10] == ' ' || t[10] == 'T') {
+		if _, _, err := arrow.TimestampFromStringInLocation(t, arrow.Microsecond, time.UTC); err != nil {
+			if _, err := time.Parse("2006-01-02 -07", t); err != nil {
+				return time.Time{}, err
+			}
+		}
+		t = t[:10]
+	}
+	d, err := time.Parse("2006-01-02", t)
+	if err != nil {
+		return d, err
+	}
+	if bc {
+		d = d.AddDate(1-2*d.Year(), 0, 0)
+	}
+	return d, nil
 }

@@ -1,0 +1,40 @@
+"""Drives psycopg2 against a PostgreSQL-compatible server and prints what it
+sees, one line per result, so the output can be compared with PostgreSQL's.
+
+usage: python3 psycopg2_client.py DSN
+"""
+import sys
+
+import psycopg2
+
+conn = psycopg2.connect(sys.argv[1])
+cur = conn.cursor()
+
+
+def show(sql, params=None):
+    try:
+        cur.execute(sql, params)
+        desc = [(d.name, d.type_code) for d in cur.description] if cur.description else None
+        rows = cur.fetchall() if cur.description else None
+        if rows:
+            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
+        print(repr((cur.statusmessage, desc, rows)))
+    except psycopg2.Error as e:
+        print(repr(("error", e.pgcode, e.pgerror.splitlines()[0] if e.pgerror else None)))
+        conn.rollback()
+
+
+show("SELECT symbol, count(*), sum(volume), max(close) FROM candles WHERE close > %s GROUP BY symbol ORDER BY symbol", (200,))
+show("SELECT * FROM types WHERE id <> 3 ORDER BY id")  # Python has no BC dates
+show("SELECT id, t FROM types WHERE t = %s OR num = %s OR d = %s", ("O'Reilly", 0.999, "1999-12-31"))
+show("SELECT nosuch FROM candles")
+show("SELECT count(*) FROM symbols WHERE active")
+show("SHOW TimeZone")
+conn.commit()
+conn.autocommit = True
+show("BEGIN")
+show("SELECT 1 / 0")
+show("SELECT 1")
+show("ROLLBACK")
+show("SELECT %s::int + 1, %s || 'x', %s::numeric * 2", (41, "a", "1.5"))
+conn.close()
