@@ -86,6 +86,8 @@ func (c *conn) serve() {
 
 // terminate ends the session from another goroutine (server shutdown).
 func (c *conn) terminate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.terminating.Store(true)
 	c.cancel()
 	_ = c.nc.SetReadDeadline(time.Now())
@@ -118,7 +120,9 @@ func (c *conn) startup() (bool, error) {
 				return false, fmt.Errorf("tls handshake: %w", err)
 			}
 			state := tc.ConnectionState()
+			c.mu.Lock() // terminate may use c.nc from another goroutine
 			c.nc, c.tls = tc, &state
+			c.mu.Unlock()
 			c.be = pgproto3.NewBackend(c.nc, c.nc)
 			c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 		case *pgproto3.GSSEncRequest:
@@ -249,10 +253,29 @@ func (c *conn) loop() {
 	// until Sync, as PostgreSQL does.
 	skipToSync := false
 	for {
+		// Idle timeouts apply while waiting for the next message.
+		idle, idleErr := c.sess.timeout("idle_session_timeout"), pgerror.New("57P05", "terminating connection due to idle-session timeout")
+		if c.sess.tx != 'I' {
+			idle, idleErr = c.sess.timeout("idle_in_transaction_session_timeout"), pgerror.New("25P03", "terminating connection due to idle-in-transaction timeout")
+		}
+		c.mu.Lock()
+		switch {
+		case c.terminating.Load():
+			// Shutdown already set the deadline that ends this read.
+		case idle > 0:
+			_ = c.nc.SetReadDeadline(time.Now().Add(idle))
+		default:
+			_ = c.nc.SetReadDeadline(time.Time{})
+		}
+		c.mu.Unlock()
 		msg, err := c.be.Receive()
 		if err != nil {
 			if c.terminating.Load() {
 				_ = c.fatal(pgerror.New(pgerror.AdminShutdown, "terminating connection due to administrator command"))
+				return
+			}
+			if idle > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+				_ = c.fatal(idleErr)
 				return
 			}
 			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
@@ -326,6 +349,8 @@ func (c *conn) sendError(err error, sql string) {
 	var pe *pgerror.Error
 	switch {
 	case errors.As(err, &pe):
+	case errors.Is(err, context.DeadlineExceeded):
+		pe = pgerror.New(pgerror.QueryCanceled, "canceling statement due to statement timeout")
 	case errors.Is(err, context.Canceled) && c.ctx.Err() == nil:
 		pe = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
 	case errors.Is(err, context.Canceled):

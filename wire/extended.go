@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -15,6 +16,9 @@ import (
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
+
+// errStatementTimeout is the cause of a context that statement_timeout ended.
+var errStatementTimeout = errors.New("statement timeout")
 
 // prepared is a statement created by a Parse message.
 type prepared struct {
@@ -239,7 +243,11 @@ func (c *conn) startPortal(p *portal) error {
 		return err
 	}
 	if p.ctx == nil {
-		p.ctx, p.cancel = context.WithCancel(c.ctx)
+		if d := c.sess.timeout("statement_timeout"); d > 0 {
+			p.ctx, p.cancel = context.WithTimeoutCause(c.ctx, d, errStatementTimeout)
+		} else {
+			p.ctx, p.cancel = context.WithCancel(c.ctx)
+		}
 	}
 	c.mu.Lock()
 	c.cancelQuery = p.cancel

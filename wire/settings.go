@@ -33,8 +33,8 @@ var settingDefs = []setting{
 	{name: "default_transaction_isolation", def: "read committed", desc: "Sets the transaction isolation level of each new transaction."},
 	{name: "default_transaction_read_only", def: "off", desc: "Sets the default read-only status of new transactions.", report: true},
 	{name: "extra_float_digits", def: "1", desc: "Sets the number of digits displayed for floating-point values.", check: checkInt("extra_float_digits", -15, 3)},
-	{name: "idle_in_transaction_session_timeout", def: "0", desc: "Sets the maximum allowed idle time between queries, when in a transaction."},
-	{name: "idle_session_timeout", def: "0", desc: "Sets the maximum allowed idle time between queries, when not in a transaction."},
+	{name: "idle_in_transaction_session_timeout", def: "0", check: checkDuration("idle_in_transaction_session_timeout"), desc: "Sets the maximum allowed idle time between queries, when in a transaction."},
+	{name: "idle_session_timeout", def: "0", check: checkDuration("idle_session_timeout"), desc: "Sets the maximum allowed idle time between queries, when not in a transaction."},
 	{name: "in_hot_standby", def: "off", desc: "Shows whether hot standby is currently active.", report: true, readOnly: true},
 	{name: "integer_datetimes", def: "on", desc: "Shows whether datetimes are integer based.", report: true, readOnly: true},
 	{name: "IntervalStyle", def: "postgres", desc: "Sets the display format for interval values.", report: true, check: oneOf("postgres")},
@@ -46,7 +46,7 @@ var settingDefs = []setting{
 	{name: "lc_monetary", def: "C", desc: "Sets the locale for formatting monetary amounts."},
 	{name: "lc_numeric", def: "C", desc: "Sets the locale for formatting numbers."},
 	{name: "lc_time", def: "C", desc: "Sets the locale for formatting date and time values."},
-	{name: "lock_timeout", def: "0", desc: "Sets the maximum allowed duration of any wait for a lock."},
+	{name: "lock_timeout", def: "0", check: checkDuration("lock_timeout"), desc: "Sets the maximum allowed duration of any wait for a lock."},
 	{name: "max_identifier_length", def: "63", desc: "Shows the maximum identifier length.", readOnly: true},
 	{name: "search_path", def: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
 	{name: "server_encoding", def: "UTF8", desc: "Shows the server (database) character set encoding.", report: true, readOnly: true},
@@ -54,7 +54,7 @@ var settingDefs = []setting{
 	{name: "server_version_num", def: "150000", desc: "Shows the server version as an integer.", readOnly: true},
 	{name: "session_authorization", desc: "Sets the session user name.", report: true, readOnly: true},
 	{name: "standard_conforming_strings", def: "on", desc: "Causes '...' strings to treat backslashes literally.", report: true, check: oneOf("on")},
-	{name: "statement_timeout", def: "0", desc: "Sets the maximum allowed duration of any statement."},
+	{name: "statement_timeout", def: "0", check: checkDuration("statement_timeout"), desc: "Sets the maximum allowed duration of any statement."},
 	{name: "synchronous_commit", def: "on", desc: "Sets the current transaction's synchronization level."},
 	{name: "TimeZone", def: "UTC", desc: "Sets the time zone for displaying and interpreting time stamps.", report: true, check: checkTimeZone},
 	{name: "timezone_abbreviations", def: "Default", desc: "Selects a file of time zone abbreviations."},
@@ -308,4 +308,65 @@ func (s *Session) Settings() [][3]string {
 	}
 	slices.SortFunc(out, func(a, b [3]string) int { return strings.Compare(strings.ToLower(a[0]), strings.ToLower(b[0])) })
 	return out
+}
+
+// checkDuration validates a time setting: a number of milliseconds or a
+// number with a unit (us, ms, s, min, h, d), normalized as PostgreSQL shows
+// it (500 -> 500ms, 60s -> 1min).
+func checkDuration(name string) func(*Session, string) (string, error) {
+	return func(_ *Session, v string) (string, error) {
+		d, err := parseDuration(v)
+		if err != nil {
+			return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter %q: %q", name, v).
+				WithHint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".")
+		}
+		return formatDuration(d), nil
+	}
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	i := 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9' || v[i] == '.' || v[i] == '-') {
+		i++
+	}
+	n, err := strconv.ParseFloat(v[:i], 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad duration")
+	}
+	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+		"s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	u, ok := unit[strings.TrimSpace(v[i:])]
+	if !ok {
+		return 0, fmt.Errorf("bad unit")
+	}
+	return time.Duration(n * float64(u)), nil
+}
+
+func formatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "min"}, {time.Second, "s"}} {
+		if d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}
+
+// timeout returns a duration setting's value; 0 means none.
+func (s *Session) timeout(name string) time.Duration {
+	_, v, err := s.Setting(name)
+	if err != nil {
+		return 0
+	}
+	d, err := parseDuration(v)
+	if err != nil {
+		return 0
+	}
+	return d
 }

@@ -274,7 +274,7 @@ func TestPortalSuspended(t *testing.T) {
 	}
 }
 
-func rawSession(t *testing.T, addr string) *pgproto3.Frontend {
+func rawSession(t *testing.T, addr string, params ...string) *pgproto3.Frontend {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -282,7 +282,11 @@ func rawSession(t *testing.T, addr string) *pgproto3.Frontend {
 	}
 	t.Cleanup(func() { nc.Close() })
 	fe := pgproto3.NewFrontend(nc, nc)
-	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "u"}})
+	startup := map[string]string{"user": "u"}
+	for i := 0; i+1 < len(params); i += 2 {
+		startup[params[i]] = params[i+1]
+	}
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: startup})
 	if err := fe.Flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -431,5 +435,42 @@ func TestBadStartupPacket(t *testing.T) {
 	}
 	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != pgerror.ProtocolViolation || er.Severity != "FATAL" {
 		t.Fatalf("got %#v", msg)
+	}
+}
+
+func TestTimeouts(t *testing.T) {
+	_, addr := startFake(t)
+	conn := dial(t, addr, "disable")
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, "set").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	// statement_timeout comes from the startup options here.
+	conn2, err := pgconn.Connect(ctx, "postgres://u@"+addr+"/db?sslmode=disable&options=-c%20statement_timeout%3D50ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close(ctx)
+	start := time.Now()
+	_, err = conn2.Exec(ctx, "sleep").ReadAll()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != pgerror.QueryCanceled || !strings.Contains(pe.Message, "statement timeout") {
+		t.Fatalf("got %v, want 57014 statement timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("timeout took %v", d)
+	}
+	if _, err := conn2.Exec(ctx, "rows 1").ReadAll(); err != nil {
+		t.Fatalf("after timeout: %v", err)
+	}
+
+	// idle_session_timeout ends an idle session with FATAL 57P05.
+	fe := rawSession(t, addr, "idle_session_timeout", "100")
+	msg, err := fe.Receive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != "57P05" || er.Severity != "FATAL" {
+		t.Fatalf("idle session: got %#v, want FATAL 57P05", msg)
 	}
 }
