@@ -322,3 +322,21 @@ func abs(v int32) int32 {
 	}
 	return v
 }
+
+// TestCopyBinary reads a binary COPY through pgx and compares it byte for
+// byte with the file psql's \copy wrote from PostgreSQL.
+func TestCopyBinary(t *testing.T) {
+	conn := connect(t, startServer(t))
+	var buf bytes.Buffer
+	tag, err := conn.PgConn().CopyTo(context.Background(), &buf, "COPY (SELECT * FROM types ORDER BY id) TO STDOUT (FORMAT binary)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/psql/types.copy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag.String() != "COPY 9" || !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("binary COPY differs from PostgreSQL's (tag %s, %d bytes, want %d)", tag, buf.Len(), len(want))
+	}
+}

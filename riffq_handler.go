@@ -114,7 +114,12 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	if err != nil {
 		return nil, err
 	}
-	return &wire.Result{Rows: rows, Tag: q.Tag}, nil
+	res := &wire.Result{Rows: rows, Tag: q.Tag}
+	if f := q.Copy; f != nil {
+		res.Copy = &wire.CopyFormat{Binary: f.Kind == "binary", CSV: f.Kind == "csv", Delimiter: f.Delimiter,
+			Null: f.Null, Header: f.Header, Quote: f.Quote, Escape: f.Escape}
+	}
+	return res, nil
 }
 
 // prepared is a statement prepared by the extended protocol, with its

@@ -53,6 +53,8 @@ type Query struct {
 	Run func() error
 	// Tx is the statement's effect on the transaction state (TxBegin, ...).
 	Tx byte
+	// Copy is set for COPY ... TO STDOUT: the rows go out in this format.
+	Copy *CopyFormat
 }
 
 // Prepared describes a statement prepared with the extended protocol.
@@ -115,6 +117,9 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 			return nil, err
 		}
 		return &Query{Plan: &explain{plan: plan}, Tag: "EXPLAIN"}, nil
+	}
+	if cs := n.GetCopyStmt(); cs != nil {
+		return p.planCopy(b, cs)
 	}
 	if q, ok, err := planUtility(sess, n); ok || err != nil {
 		return q, err

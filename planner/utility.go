@@ -36,6 +36,8 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "SELECT", TxNone
 	case n.GetExplainStmt() != nil:
 		return "EXPLAIN", TxNone
+	case n.GetCopyStmt() != nil:
+		return "COPY", TxNone
 	case n.GetVariableSetStmt() != nil:
 		if k := n.GetVariableSetStmt().Kind; k == pg_query.VariableSetKind_VAR_RESET || k == pg_query.VariableSetKind_VAR_RESET_ALL {
 			return "RESET", TxNone

@@ -38,6 +38,10 @@ go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@
 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=0 -P null='(null)' -f testdata/psql/session.sql \
 	"postgres://postgres@127.0.0.1:$PORT/postgres" >testdata/psql/session.out 2>testdata/psql/session.err || true
 
+# A binary COPY of every type: TestCopyBinary compares riffq's bytes.
+"$PGBIN/psql" -X -q -c "\\copy (SELECT * FROM types ORDER BY id) TO 'testdata/psql/types.copy' (FORMAT binary)" \
+	"postgres://postgres@127.0.0.1:$PORT/postgres"
+
 # What each driver prints against PostgreSQL: TestDrivers compares riffq's.
 url="postgres://postgres@127.0.0.1:$PORT/postgres"
 /usr/bin/python3 testdata/clients/psycopg2_client.py "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" >testdata/clients/psycopg2.expected

@@ -464,7 +464,7 @@ func (c *conn) simpleQuery(sql string) {
 			if err := c.startPortal(p); err != nil {
 				return err
 			}
-			if p.rows != nil {
+			if p.rows != nil && p.copy == nil {
 				c.be.Send(rowDescription(p.rows.Schema(), nil))
 			}
 			return c.runPortal(p, 0)

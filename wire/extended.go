@@ -39,6 +39,7 @@ type portal struct {
 	tx     TxEffect
 
 	rows    array.RecordReader // nil until it runs, or for rowless statements
+	copy    *CopyFormat        // set for COPY TO STDOUT
 	batch   arrow.RecordBatch
 	next    int // next row of batch
 	encs    []func([]byte, int) []byte
@@ -261,7 +262,8 @@ func (c *conn) startPortal(p *portal) error {
 	p.tag = c.applyTx(p.tx, res.Tag)
 	c.reportSettings()
 	p.rows = res.Rows
-	if p.rows != nil && p.schema == nil {
+	p.copy = res.Copy
+	if p.rows != nil && (p.schema == nil || p.copy != nil) {
 		p.schema = p.rows.Schema()
 	}
 	return nil
@@ -288,6 +290,13 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 	c.cancelQuery = p.cancel
 	c.mu.Unlock()
 	defer c.clearCancel()
+	if p.copy != nil {
+		err := c.copyOut(ctx, p)
+		p.rows.Release()
+		p.rows = nil
+		p.done = true
+		return err
+	}
 	suspended, err := c.streamRows(ctx, p, maxRows)
 	if err != nil {
 		return err

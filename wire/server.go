@@ -78,6 +78,8 @@ type Result struct {
 	// Tag is the command tag. For "SELECT" the row count is appended, as
 	// PostgreSQL does.
 	Tag string
+	// Copy, when set, sends Rows as a COPY TO STDOUT stream in this format.
+	Copy *CopyFormat
 }
 
 // Config configures a Server.

@@ -3,3 +3,7 @@ SELECT nosuch FROM candles;
 SELECT id, i2, f4, num, b, t, d, tstz, bin FROM types WHERE id IN (1, 5, 6) ORDER BY id;
 SELECT symbol, count(*), avg(close), sum(volume) FROM candles GROUP BY symbol ORDER BY 1 LIMIT 2;
 SELECT 1 AS one, 'a' || 'b' AS ab, NULL AS nothing, 7 / 2 AS half, 2 * 3.5 AS product;
+COPY types TO STDOUT;
+COPY (SELECT id, t, num, tstz FROM types ORDER BY id) TO STDOUT (FORMAT csv, HEADER);
+COPY symbols (symbol, name) TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'NA');
+\copy (SELECT id, t FROM types WHERE id < 4 ORDER BY id) TO STDOUT (HEADER)

@@ -1,0 +1,184 @@
+package wire
+
+import (
+	"context"
+	"encoding/binary"
+	"strconv"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/riffq/riffq/internal/pgbinary"
+	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// CopyFormat is how COPY ... TO STDOUT writes a result.
+type CopyFormat struct {
+	// Binary selects PostgreSQL's binary COPY format; otherwise text, or
+	// CSV when CSV is set.
+	Binary, CSV bool
+	Delimiter   byte
+	Null        string
+	Header      bool
+	Quote       byte
+	Escape      byte
+}
+
+// binarySignature starts a binary COPY stream.
+var binarySignature = []byte("PGCOPY\n\xff\r\n\x00")
+
+// copyOut sends a started portal's rows as a COPY TO STDOUT stream.
+func (c *conn) copyOut(ctx context.Context, p *portal) error {
+	f := p.copy
+	ncols := p.schema.NumFields()
+	resp := &pgproto3.CopyOutResponse{ColumnFormatCodes: make([]uint16, ncols)}
+	if f.Binary {
+		resp.OverallFormat = 1
+		for i := range resp.ColumnFormatCodes {
+			resp.ColumnFormatCodes[i] = 1
+		}
+	}
+	c.be.Send(resp)
+	var line []byte
+	send := func() {
+		c.rows = append(c.rows, 'd', 0, 0, 0, 0)
+		binary.BigEndian.PutUint32(c.rows[len(c.rows)-4:], uint32(len(line)+4))
+		c.rows = append(c.rows, line...)
+	}
+	switch {
+	case f.Binary:
+		line = append(line[:0], binarySignature...)
+		line = binary.BigEndian.AppendUint32(line, 0) // flags
+		line = binary.BigEndian.AppendUint32(line, 0) // header extension length
+		send()
+	case f.Header:
+		line = line[:0]
+		for i, fld := range p.schema.Fields() {
+			if i > 0 {
+				line = append(line, f.Delimiter)
+			}
+			line = f.appendField(line, []byte(fld.Name))
+		}
+		line = append(line, '\n')
+		send()
+	}
+	var n int64
+	var val []byte
+	for p.rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b := p.rows.RecordBatch()
+		cols := b.Columns()
+		encs := make([]func([]byte, int) []byte, len(cols))
+		for i, col := range cols {
+			var err error
+			if f.Binary {
+				encs[i], err = pgbinary.NewEncoder(col)
+			} else {
+				encs[i], err = pgtext.NewEncoder(col, c.sess.Location)
+			}
+			if err != nil {
+				return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", b.ColumnName(i), err)
+			}
+		}
+		for r := range int(b.NumRows()) {
+			line = line[:0]
+			if f.Binary {
+				line = binary.BigEndian.AppendUint16(line, uint16(len(cols)))
+			}
+			for i, col := range cols {
+				switch {
+				case f.Binary && col.IsNull(r):
+					line = binary.BigEndian.AppendUint32(line, 0xFFFFFFFF)
+				case f.Binary:
+					at := len(line)
+					line = append(line, 0, 0, 0, 0)
+					line = encs[i](line, r)
+					binary.BigEndian.PutUint32(line[at:], uint32(len(line)-at-4))
+				default:
+					if i > 0 {
+						line = append(line, f.Delimiter)
+					}
+					if col.IsNull(r) {
+						line = append(line, f.Null...)
+						continue
+					}
+					val = encs[i](val[:0], r)
+					line = f.appendField(line, val)
+				}
+			}
+			if !f.Binary {
+				line = append(line, '\n')
+			}
+			send()
+			n++
+			if len(c.rows) >= flushThreshold {
+				if err := c.flushRows(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := p.rows.Err(); err != nil {
+		return err
+	}
+	if f.Binary {
+		line = binary.BigEndian.AppendUint16(line[:0], 0xFFFF) // trailer
+		send()
+	}
+	if err := c.flushRows(); err != nil {
+		return err
+	}
+	c.be.Send(&pgproto3.CopyDone{})
+	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("COPY " + strconv.FormatInt(n, 10))})
+	return nil
+}
+
+// appendField appends one non-null value in text or CSV form.
+func (f *CopyFormat) appendField(line, v []byte) []byte {
+	if f.CSV {
+		needQuote := len(v) == 0 && f.Null == "" || string(v) == f.Null
+		for _, ch := range v {
+			if ch == f.Delimiter || ch == f.Quote || ch == '\n' || ch == '\r' {
+				needQuote = true
+				break
+			}
+		}
+		if !needQuote {
+			return append(line, v...)
+		}
+		line = append(line, f.Quote)
+		for _, ch := range v {
+			if ch == f.Quote || ch == f.Escape {
+				line = append(line, f.Escape)
+			}
+			line = append(line, ch)
+		}
+		return append(line, f.Quote)
+	}
+	for _, ch := range v {
+		switch ch {
+		case '\\':
+			line = append(line, '\\', '\\')
+		case '\n':
+			line = append(line, '\\', 'n')
+		case '\r':
+			line = append(line, '\\', 'r')
+		case '\t':
+			line = append(line, '\\', 't')
+		case '\b':
+			line = append(line, '\\', 'b')
+		case '\f':
+			line = append(line, '\\', 'f')
+		case '\v':
+			line = append(line, '\\', 'v')
+		default:
+			if ch == f.Delimiter {
+				line = append(line, '\\')
+			}
+			line = append(line, ch)
+		}
+	}
+	return line
+}
