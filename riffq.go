@@ -31,6 +31,7 @@ type Server struct {
 	logger    *slog.Logger
 	version   string
 	databases []string
+	tables    []namedTable
 	wireCfg   wire.Config
 	catalog   *catalog.Catalog
 	planner   *planner.Planner
@@ -87,6 +88,17 @@ func WithConnectHook(fn func(context.Context, wire.ConnectInfo) error) Option {
 	return func(s *Server) { s.wireCfg.Connect = fn }
 }
 
+// WithTable registers p as table name in schema public when the server is
+// created.
+func WithTable(name string, p sources.TableProvider) Option {
+	return func(s *Server) { s.tables = append(s.tables, namedTable{name, p}) }
+}
+
+type namedTable struct {
+	name string
+	p    sources.TableProvider
+}
+
 // NewServer returns a server with no tables.
 func NewServer(opts ...Option) *Server {
 	s := &Server{addr: DefaultAddr, logger: slog.Default()}
@@ -104,6 +116,11 @@ func NewServer(opts ...Option) *Server {
 	cfg.ServerVersion = s.version
 	cfg.AcceptDatabase = s.catalog.HasDatabase
 	s.wire = wire.NewServer(cfg)
+	for _, t := range s.tables {
+		if err := s.RegisterTable(t.name, t.p); err != nil {
+			s.logger.Error("register table", "table", t.name, "err", err)
+		}
+	}
 	return s
 }
 
