@@ -52,7 +52,7 @@ func FuzzStartup(f *testing.F) {
 	f.Add(startupPacket("user", "u"))
 	f.Add(startupPacket("user", "u", "database", "d", "options", "-c statement_timeout=5"))
 	f.Add(append([]byte{0, 0, 0, 8, 4, 210, 22, 47}, startupPacket("user", "u")...)) // SSLRequest first
-	f.Add([]byte{0, 0, 0, 16, 4, 210, 22, 46, 0, 0, 0, 1, 0, 0, 0, 2})            // CancelRequest
+	f.Add([]byte{0, 0, 0, 16, 4, 210, 22, 46, 0, 0, 0, 1, 0, 0, 0, 2})               // CancelRequest
 	f.Add([]byte{0, 0, 0, 4})
 	f.Fuzz(func(t *testing.T, input []byte) { runRaw(t, input) })
 }
