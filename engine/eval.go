@@ -82,8 +82,11 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 		return compileKernel(n.Left, n.Right, n.Type, concatKernel)
 	}
 	if n.Op.IsComparison() {
-		if id := n.Left.DataType().ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+		switch n.Left.DataType().ID() {
+		case arrow.FLOAT32, arrow.FLOAT64:
 			return compileKernel(n.Left, n.Right, n.Type, floatCompareKernel(n.Op))
+		case arrow.INTERVAL_MONTH_DAY_NANO:
+			return compileKernel(n.Left, n.Right, n.Type, intervalCompareKernel(n.Op))
 		}
 	}
 	fn, ok := binaryFuncs[n.Op]
@@ -373,23 +376,7 @@ func floatCompareKernel(op expr.Op) kernel {
 				b.UnsafeAppendBoolToBitmap(false)
 				continue
 			}
-			c := floatCompare(lv(i), rv(i))
-			var res bool
-			switch op {
-			case expr.Eq:
-				res = c == 0
-			case expr.NotEq:
-				res = c != 0
-			case expr.Lt:
-				res = c < 0
-			case expr.LtEq:
-				res = c <= 0
-			case expr.Gt:
-				res = c > 0
-			case expr.GtEq:
-				res = c >= 0
-			}
-			b.UnsafeAppend(res)
+			b.UnsafeAppend(compareResult(op, floatCompare(lv(i), rv(i))))
 		}
 		return b.NewArray(), nil
 	}
@@ -410,4 +397,72 @@ func floatCompare(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// intervalCompareKernel compares intervals as PostgreSQL does: by their
+// length with a month counted as 30 days, so '1 day' = '24 hours'.
+func intervalCompareKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
+		la, ok1 := l.(*array.MonthDayNanoInterval)
+		ra, ok2 := r.(*array.MonthDayNanoInterval)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("interval comparison of %s and %s", l.DataType(), r.DataType())
+		}
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		for i := range la.Len() {
+			if la.IsNull(i) || ra.IsNull(i) {
+				b.AppendNull()
+				continue
+			}
+			b.Append(compareResult(op, intervalCompare(la.Value(i), ra.Value(i))))
+		}
+		return b.NewArray(), nil
+	}
+}
+
+func intervalCompare(a, b arrow.MonthDayNanoInterval) int {
+	key := func(v arrow.MonthDayNanoInterval) (int64, int64) {
+		const day = 86400 * int64(1e9)
+		days := int64(v.Months)*30 + int64(v.Days) + v.Nanoseconds/day
+		rem := v.Nanoseconds % day
+		if rem < 0 {
+			days, rem = days-1, rem+day
+		}
+		return days, rem
+	}
+	ad, ar := key(a)
+	bd, br := key(b)
+	switch {
+	case ad != bd:
+		return cmpInt(ad, bd)
+	default:
+		return cmpInt(ar, br)
+	}
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func compareResult(op expr.Op, c int) bool {
+	switch op {
+	case expr.Eq:
+		return c == 0
+	case expr.NotEq:
+		return c != 0
+	case expr.Lt:
+		return c < 0
+	case expr.LtEq:
+		return c <= 0
+	case expr.Gt:
+		return c > 0
+	}
+	return c >= 0
 }

@@ -9,6 +9,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -177,7 +178,7 @@ func applyFilter(ctx context.Context, b arrow.RecordBatch, d compute.Datum) (arr
 	case *compute.ArrayDatum:
 		mask := v.MakeArray()
 		defer mask.Release()
-		return compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
+		return filterBatch(ctx, b, mask)
 	}
 	return nil, fmt.Errorf("filter: unexpected datum %s", d.Kind())
 }
@@ -290,4 +291,42 @@ func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
 		}
 		return nil, in.Err()
 	}, in.Release), nil
+}
+
+// filterBatch keeps the rows of b where mask is true. Arrow's filter has no
+// kernel for month-day-nano intervals, so those columns are filtered as
+// the 16-byte fixed-size binary values they are laid out as.
+func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
+	var intervals []int
+	for i, col := range b.Columns() {
+		if col.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO {
+			intervals = append(intervals, i)
+		}
+	}
+	if len(intervals) == 0 {
+		return compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
+	}
+	fsb := &arrow.FixedSizeBinaryType{ByteWidth: 16}
+	cols := slices.Clone(b.Columns())
+	fields := slices.Clone(b.Schema().Fields())
+	for _, i := range intervals {
+		d := cols[i].Data()
+		cols[i] = array.MakeFromData(array.NewData(fsb, d.Len(), d.Buffers(), nil, d.NullN(), d.Offset()))
+		defer cols[i].Release()
+		fields[i].Type = fsb
+	}
+	in := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
+	defer in.Release()
+	out, err := compute.FilterRecordBatch(ctx, in, mask, compute.DefaultFilterOptions())
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	res := slices.Clone(out.Columns())
+	for _, i := range intervals {
+		d := res[i].Data()
+		res[i] = array.MakeFromData(array.NewData(b.Column(i).DataType(), d.Len(), d.Buffers(), nil, d.NullN(), d.Offset()))
+		defer res[i].Release()
+	}
+	return array.NewRecordBatch(b.Schema(), res, out.NumRows()), nil
 }

@@ -79,6 +79,13 @@ func (e *Error) WithPosition(pos int) *Error {
 	return &c
 }
 
+// WithDetail returns a copy of e with a detail message.
+func (e *Error) WithDetail(format string, args ...any) *Error {
+	c := *e
+	c.Detail = fmt.Sprintf(format, args...)
+	return &c
+}
+
 // WithHint returns a copy of e with a hint.
 func (e *Error) WithHint(format string, args ...any) *Error {
 	c := *e

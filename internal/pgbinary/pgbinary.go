@@ -5,6 +5,7 @@ package pgbinary
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -14,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -91,8 +93,95 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 		return func(buf []byte, i int) []byte {
 			return be.AppendUint64(buf, uint64(toMicros(int64(a.Value(i)))-pgEpochMicros))
 		}, nil
+	case *array.Time32:
+		toMicros := microsConverter(a.DataType().(*arrow.Time32Type).Unit)
+		return func(buf []byte, i int) []byte { return be.AppendUint64(buf, uint64(toMicros(int64(a.Value(i))))) }, nil
+	case *array.Time64:
+		toMicros := microsConverter(a.DataType().(*arrow.Time64Type).Unit)
+		return func(buf []byte, i int) []byte { return be.AppendUint64(buf, uint64(toMicros(int64(a.Value(i))))) }, nil
+	case *array.MonthDayNanoInterval:
+		return func(buf []byte, i int) []byte {
+			v := a.Value(i)
+			return appendInterval(buf, v.Nanoseconds/1000, v.Days, v.Months)
+		}, nil
+	case *array.DayTimeInterval:
+		return func(buf []byte, i int) []byte {
+			v := a.Value(i)
+			return appendInterval(buf, int64(v.Milliseconds)*1000, v.Days, 0)
+		}, nil
+	case *array.MonthInterval:
+		return func(buf []byte, i int) []byte { return appendInterval(buf, 0, 0, int32(a.Value(i))) }, nil
+	case *array.Duration:
+		toMicros := microsConverter(a.DataType().(*arrow.DurationType).Unit)
+		return func(buf []byte, i int) []byte { return appendInterval(buf, toMicros(int64(a.Value(i))), 0, 0) }, nil
+	case *extensions.UUIDArray:
+		st := a.Storage().(*array.FixedSizeBinary)
+		return func(buf []byte, i int) []byte { return append(buf, st.Value(i)...) }, nil
+	case *extensions.JSONArray:
+		st := a.Storage().(*array.String)
+		return func(buf []byte, i int) []byte { return append(buf, st.Value(i)...) }, nil
+	case *pgtypes.OIDArray:
+		st := a.Storage().(*array.Uint32)
+		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, st.Value(i)) }, nil
+	case array.ListLike:
+		return newArrayEncoder(a)
 	}
 	return nil, fmt.Errorf("no binary encoding for arrow type %s", col.DataType())
+}
+
+func appendInterval(buf []byte, micros int64, days, months int32) []byte {
+	buf = binary.BigEndian.AppendUint64(buf, uint64(micros))
+	buf = binary.BigEndian.AppendUint32(buf, uint32(days))
+	return binary.BigEndian.AppendUint32(buf, uint32(months))
+}
+
+// newArrayEncoder writes a list in array_send's format: dimensions, a
+// has-null flag, the element type, then each element with its length.
+func newArrayEncoder(a array.ListLike) (Encoder, error) {
+	values := a.ListValues()
+	if _, nested := values.(array.ListLike); nested {
+		return nil, fmt.Errorf("multidimensional arrays are not supported")
+	}
+	elemType, err := pgtypes.FromArrow(values.DataType())
+	if err != nil {
+		return nil, err
+	}
+	elem, err := NewEncoder(values)
+	if err != nil {
+		return nil, err
+	}
+	be := binary.BigEndian
+	return func(buf []byte, i int) []byte {
+		start, end := a.ValueOffsets(i)
+		hasNull := uint32(0)
+		for j := start; j < end; j++ {
+			if values.IsNull(int(j)) {
+				hasNull = 1
+				break
+			}
+		}
+		if start == end {
+			buf = be.AppendUint32(buf, 0) // an empty array has no dimensions
+			buf = be.AppendUint32(buf, 0)
+			return be.AppendUint32(buf, elemType.OID)
+		}
+		buf = be.AppendUint32(buf, 1)
+		buf = be.AppendUint32(buf, hasNull)
+		buf = be.AppendUint32(buf, elemType.OID)
+		buf = be.AppendUint32(buf, uint32(end-start))
+		buf = be.AppendUint32(buf, 1) // lower bound
+		for j := start; j < end; j++ {
+			if values.IsNull(int(j)) {
+				buf = be.AppendUint32(buf, 0xFFFFFFFF)
+				continue
+			}
+			at := len(buf)
+			buf = append(buf, 0, 0, 0, 0)
+			buf = elem(buf, int(j))
+			be.PutUint32(buf[at:], uint32(len(buf)-at-4))
+		}
+		return buf
+	}, nil
 }
 
 func microsConverter(unit arrow.TimeUnit) func(int64) int64 {
@@ -278,6 +367,39 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 			return nil, err
 		}
 		return scalar.NewDecimal128Scalar(n, dt), nil
+	}
+	switch typ := dt.(type) {
+	case *arrow.Time64Type:
+		if err := want(8); err != nil {
+			return nil, err
+		}
+		us := int64(be.Uint64(b))
+		if typ.Unit == arrow.Nanosecond {
+			us *= 1000
+		}
+		return scalar.NewTime64Scalar(arrow.Time64(us), dt), nil
+	case *arrow.MonthDayNanoIntervalType:
+		if err := want(16); err != nil {
+			return nil, err
+		}
+		return scalar.NewMonthDayNanoIntervalScalar(arrow.MonthDayNanoInterval{
+			Nanoseconds: int64(be.Uint64(b)) * 1000, Days: int32(be.Uint32(b[8:])), Months: int32(be.Uint32(b[12:])),
+		}), nil
+	case *extensions.UUIDType:
+		if err := want(16); err != nil {
+			return nil, err
+		}
+		return scalar.NewExtensionScalar(scalar.NewFixedSizeBinaryScalar(memory.NewBufferBytes(append([]byte{}, b...)), typ.StorageType()), typ), nil
+	case *extensions.JSONType:
+		if len(b) > 0 && b[0] == 1 && !json.Valid(b) { // jsonb's version byte
+			b = b[1:]
+		}
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(string(b)), typ), nil
+	case *pgtypes.OIDType:
+		if err := want(4); err != nil {
+			return nil, err
+		}
+		return scalar.NewExtensionScalar(scalar.NewUint32Scalar(be.Uint32(b)), typ), nil
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "binary parameters of type %s are not supported", dt)
 }

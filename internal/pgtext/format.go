@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 
 	"github.com/riffq/riffq/internal/pgtypes"
 )
@@ -87,8 +89,197 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 		return func(buf []byte, i int) []byte { return append(buf, s.Value(i)...) }, nil
 	case *array.Null:
 		return func(buf []byte, _ int) []byte { return buf }, nil
+	case *array.Time32:
+		unit := a.DataType().(*arrow.Time32Type).Unit
+		return func(buf []byte, i int) []byte { return AppendTime(buf, a.Value(i).ToTime(unit)) }, nil
+	case *array.Time64:
+		unit := a.DataType().(*arrow.Time64Type).Unit
+		return func(buf []byte, i int) []byte { return AppendTime(buf, a.Value(i).ToTime(unit)) }, nil
+	case *array.MonthDayNanoInterval:
+		return func(buf []byte, i int) []byte {
+			v := a.Value(i)
+			return AppendInterval(buf, v.Months, v.Days, v.Nanoseconds/1000)
+		}, nil
+	case *array.DayTimeInterval:
+		return func(buf []byte, i int) []byte {
+			v := a.Value(i)
+			return AppendInterval(buf, 0, v.Days, int64(v.Milliseconds)*1000)
+		}, nil
+	case *array.MonthInterval:
+		return func(buf []byte, i int) []byte { return AppendInterval(buf, int32(a.Value(i)), 0, 0) }, nil
+	case *array.Duration:
+		toMicros := durationMicros(a.DataType().(*arrow.DurationType).Unit)
+		return func(buf []byte, i int) []byte { return AppendInterval(buf, 0, 0, toMicros(int64(a.Value(i)))) }, nil
+	case *extensions.UUIDArray:
+		s := a.Storage().(*array.FixedSizeBinary)
+		return func(buf []byte, i int) []byte { return AppendUUID(buf, s.Value(i)) }, nil
+	case *extensions.JSONArray:
+		return newStorageEncoder(a.Storage(), loc)
+	case *pgtypes.OIDArray:
+		s := a.Storage().(*array.Uint32)
+		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(s.Value(i)), 10) }, nil
+	case array.ListLike:
+		return newArrayEncoder(a, loc)
 	}
 	return nil, fmt.Errorf("no text encoding for arrow type %s", col.DataType())
+}
+
+func newStorageEncoder(storage arrow.Array, loc *time.Location) (Encoder, error) {
+	return NewEncoder(storage, loc)
+}
+
+func durationMicros(unit arrow.TimeUnit) func(int64) int64 {
+	switch unit {
+	case arrow.Second:
+		return func(v int64) int64 { return v * 1_000_000 }
+	case arrow.Millisecond:
+		return func(v int64) int64 { return v * 1000 }
+	case arrow.Nanosecond:
+		return func(v int64) int64 { return v / 1000 }
+	}
+	return func(v int64) int64 { return v }
+}
+
+// AppendTime prints a time of day as time_out does: HH:MM:SS[.ffffff].
+func AppendTime(buf []byte, t time.Time) []byte {
+	buf = appendPadded(buf, t.Hour(), 2)
+	buf = append(buf, ':')
+	buf = appendPadded(buf, t.Minute(), 2)
+	buf = append(buf, ':')
+	buf = appendPadded(buf, t.Second(), 2)
+	return appendMicros(buf, t.Nanosecond()/1000)
+}
+
+func appendMicros(buf []byte, us int) []byte {
+	if us == 0 {
+		return buf
+	}
+	buf = append(buf, '.')
+	digits := 6
+	for us%10 == 0 {
+		us /= 10
+		digits--
+	}
+	return appendPadded(buf, us, digits)
+}
+
+// AppendInterval prints an interval in IntervalStyle postgres:
+// "1 year 2 mons -3 days +04:05:06.5". Each field carries its own sign; a
+// positive field after a negative one gets a "+".
+func AppendInterval(buf []byte, months, days int32, micros int64) []byte {
+	years, mons := months/12, months%12
+	printed, prevNeg := false, false
+	field := func(v int64, unit string) {
+		if v == 0 {
+			return
+		}
+		if printed {
+			buf = append(buf, ' ')
+		}
+		if v > 0 && prevNeg {
+			buf = append(buf, '+')
+		}
+		buf = strconv.AppendInt(buf, v, 10)
+		buf = append(buf, ' ')
+		buf = append(buf, unit...)
+		if v != 1 { // PostgreSQL writes "-1 days"
+			buf = append(buf, 's')
+		}
+		printed, prevNeg = true, v < 0
+	}
+	field(int64(years), "year")
+	field(int64(mons), "mon")
+	field(int64(days), "day")
+	if micros != 0 || !printed {
+		if printed {
+			buf = append(buf, ' ')
+		}
+		neg := micros < 0
+		if neg {
+			buf = append(buf, '-')
+			micros = -micros
+		} else if prevNeg {
+			buf = append(buf, '+')
+		}
+		secs := micros / 1_000_000
+		buf = appendPadded(buf, int(secs/3600), 2)
+		buf = append(buf, ':')
+		buf = appendPadded(buf, int(secs/60%60), 2)
+		buf = append(buf, ':')
+		buf = appendPadded(buf, int(secs%60), 2)
+		buf = appendMicros(buf, int(micros%1_000_000))
+	}
+	return buf
+}
+
+// AppendUUID prints a UUID in its canonical lower-case form.
+func AppendUUID(buf, u []byte) []byte {
+	for i, b := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			buf = append(buf, '-')
+		}
+		buf = append(buf, "0123456789abcdef"[b>>4], "0123456789abcdef"[b&15])
+	}
+	return buf
+}
+
+// newArrayEncoder prints a list as a one-dimensional array: {1,2,NULL},
+// quoting elements the way array_out does.
+func newArrayEncoder(a array.ListLike, loc *time.Location) (Encoder, error) {
+	values := a.ListValues()
+	if _, nested := values.(array.ListLike); nested {
+		return nil, fmt.Errorf("multidimensional arrays are not supported")
+	}
+	elem, err := NewEncoder(values, loc)
+	if err != nil {
+		return nil, err
+	}
+	quoteAlways := false
+	switch values.DataType().ID() {
+	case arrow.BINARY, arrow.LARGE_BINARY: // "\x.." always needs quotes
+		quoteAlways = true
+	}
+	var tmp []byte
+	return func(buf []byte, i int) []byte {
+		start, end := a.ValueOffsets(i)
+		buf = append(buf, '{')
+		for j := start; j < end; j++ {
+			if j > start {
+				buf = append(buf, ',')
+			}
+			if values.IsNull(int(j)) {
+				buf = append(buf, "NULL"...)
+				continue
+			}
+			tmp = elem(tmp[:0], int(j))
+			if !quoteAlways && !needsArrayQuote(tmp) {
+				buf = append(buf, tmp...)
+				continue
+			}
+			buf = append(buf, '"')
+			for _, c := range tmp {
+				if c == '"' || c == '\\' {
+					buf = append(buf, '\\')
+				}
+				buf = append(buf, c)
+			}
+			buf = append(buf, '"')
+		}
+		return append(buf, '}')
+	}, nil
+}
+
+func needsArrayQuote(v []byte) bool {
+	if len(v) == 0 || (len(v) == 4 && strings.EqualFold(string(v), "null")) {
+		return true
+	}
+	for _, c := range v {
+		switch c {
+		case '"', '\\', '{', '}', ',', ' ', '\t', '\n', '\r', '\v', '\f':
+			return true
+		}
+	}
+	return false
 }
 
 // AppendFloat formats like PostgreSQL's float8out/float4out with the default

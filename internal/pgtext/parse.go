@@ -2,7 +2,9 @@ package pgtext
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -11,8 +13,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/google/uuid"
 
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
@@ -114,7 +118,99 @@ func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
 		}
 		return scalar.NewTimestampScalar(ts, dt), nil
 	}
+	if v, ok, err := parseExtra(t, s, dt); ok {
+		return v, err
+	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", typeName(dt))
+}
+
+// parseExtra reads the types that have no SQL operators yet but can be
+// bound as parameters: time, uuid, json, oid and interval.
+func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
+	switch typ := dt.(type) {
+	case *arrow.Time64Type:
+		tm, err := time.Parse("15:04:05.999999999", t)
+		if err != nil {
+			if tm, err = time.Parse("15:04", t); err != nil {
+				return nil, true, pgerror.New("22007", "invalid input syntax for type time: %q", s)
+			}
+		}
+		us := int64(tm.Hour())*3600e6 + int64(tm.Minute())*60e6 + int64(tm.Second())*1e6 + int64(tm.Nanosecond()/1000)
+		if typ.Unit == arrow.Nanosecond {
+			us *= 1000
+		}
+		return scalar.NewTime64Scalar(arrow.Time64(us), dt), true, nil
+	case *extensions.UUIDType:
+		u, err := uuid.Parse(t)
+		if err != nil {
+			return nil, true, invalid(dt, s)
+		}
+		return scalar.NewExtensionScalar(scalar.NewFixedSizeBinaryScalar(memory.NewBufferBytes(u[:]), typ.StorageType()), typ), true, nil
+	case *extensions.JSONType:
+		if !json.Valid([]byte(s)) {
+			return nil, true, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json").WithDetail("Token %q is invalid.", s)
+		}
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(s), typ), true, nil
+	case *pgtypes.OIDType:
+		v, err := strconv.ParseUint(t, 10, 32)
+		if err != nil {
+			return nil, true, invalid(dt, s)
+		}
+		return scalar.NewExtensionScalar(scalar.NewUint32Scalar(uint32(v)), typ), true, nil
+	case *arrow.MonthDayNanoIntervalType:
+		v, err := parseInterval(t)
+		if err != nil {
+			return nil, true, pgerror.New("22007", "invalid input syntax for type interval: %q", s)
+		}
+		return scalar.NewMonthDayNanoIntervalScalar(v), true, nil
+	}
+	return nil, false, nil
+}
+
+// parseInterval reads PostgreSQL's interval output style and the common
+// input forms: "1 year 2 mons -3 days 04:05:06.5", "2 hours", "-00:00:01".
+func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
+	var v arrow.MonthDayNanoInterval
+	f := strings.Fields(strings.ToLower(s))
+	units := map[string]func(n float64){
+		"year": func(n float64) { v.Months += int32(n * 12) }, "mon": func(n float64) { v.Months += int32(n) },
+		"month": func(n float64) { v.Months += int32(n) }, "week": func(n float64) { v.Days += int32(n * 7) },
+		"day": func(n float64) { v.Days += int32(n) }, "hour": func(n float64) { v.Nanoseconds += int64(n * 3600e9) },
+		"min": func(n float64) { v.Nanoseconds += int64(n * 60e9) }, "minute": func(n float64) { v.Nanoseconds += int64(n * 60e9) },
+		"sec": func(n float64) { v.Nanoseconds += int64(n * 1e9) }, "second": func(n float64) { v.Nanoseconds += int64(n * 1e9) },
+	}
+	for i := 0; i < len(f); i++ {
+		w := strings.TrimPrefix(f[i], "+")
+		if strings.Contains(w, ":") {
+			neg := strings.HasPrefix(w, "-")
+			parts := strings.Split(strings.TrimPrefix(w, "-"), ":")
+			var ns int64
+			for k, p := range parts {
+				x, err := strconv.ParseFloat(p, 64)
+				if err != nil || k > 2 {
+					return v, fmt.Errorf("bad time")
+				}
+				ns += int64(x * []float64{3600e9, 60e9, 1e9}[k])
+			}
+			if neg {
+				ns = -ns
+			}
+			v.Nanoseconds += ns
+			continue
+		}
+		n, err := strconv.ParseFloat(w, 64)
+		if err != nil || i+1 >= len(f) {
+			return v, fmt.Errorf("bad number")
+		}
+		i++
+		unit := strings.TrimSuffix(f[i], "s")
+		set, ok := units[unit]
+		if !ok {
+			return v, fmt.Errorf("bad unit")
+		}
+		set(n)
+	}
+	return v, nil
 }
 
 func invalid(dt arrow.DataType, s string) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 )
 
 // OIDs of PostgreSQL's built-in types, as in pg_type.dat.
@@ -33,7 +34,33 @@ const (
 	IntervalOID    uint32 = 1186
 	NumericOID     uint32 = 1700
 	UUIDOID        uint32 = 2950
+	OIDOID         uint32 = 26
+	JSONOID        uint32 = 114
+	JSONBOID       uint32 = 3802
 )
+
+// arrayOIDs maps an element type's OID to its one-dimensional array type.
+var arrayOIDs = map[uint32]struct {
+	oid  uint32
+	name string
+}{
+	BoolOID: {1000, "boolean[]"}, ByteaOID: {1001, "bytea[]"}, Int2OID: {1005, "smallint[]"},
+	Int4OID: {1007, "integer[]"}, TextOID: {1009, "text[]"}, Int8OID: {1016, "bigint[]"},
+	Float4OID: {1021, "real[]"}, Float8OID: {1022, "double precision[]"}, OIDOID: {1028, "oid[]"},
+	DateOID: {1182, "date[]"}, TimeOID: {1183, "time without time zone[]"},
+	TimestampOID: {1115, "timestamp without time zone[]"}, TimestamptzOID: {1185, "timestamp with time zone[]"},
+	IntervalOID: {1187, "interval[]"}, NumericOID: {1231, "numeric[]"}, UUIDOID: {2951, "uuid[]"},
+	JSONOID: {199, "json[]"}, JSONBOID: {3807, "jsonb[]"}, VarcharOID: {1015, "character varying[]"},
+}
+
+// ArrayOf returns the array type whose elements are of type elem.
+func ArrayOf(elem Type) (Type, bool) {
+	a, ok := arrayOIDs[elem.OID]
+	if !ok {
+		return Type{}, false
+	}
+	return Type{OID: a.oid, Name: a.name, Len: -1, Mod: -1}, true
+}
 
 // Type describes a PostgreSQL type as a client sees it in RowDescription.
 type Type struct {
@@ -82,12 +109,72 @@ func FromArrow(dt arrow.DataType) (Type, error) {
 		return Type{TimestampOID, "timestamp without time zone", 8, -1}, nil
 	case *arrow.NullType:
 		return Type{TextOID, "text", -1, -1}, nil
+	case *arrow.Time32Type, *arrow.Time64Type:
+		return Type{TimeOID, "time without time zone", 8, -1}, nil
+	case *arrow.MonthDayNanoIntervalType, *arrow.DayTimeIntervalType, *arrow.MonthIntervalType, *arrow.DurationType:
+		return Type{IntervalOID, "interval", 16, -1}, nil
+	case *extensions.UUIDType:
+		return Type{UUIDOID, "uuid", 16, -1}, nil
+	case *extensions.JSONType:
+		return Type{JSONOID, "json", -1, -1}, nil
+	case *OIDType:
+		return Type{OIDOID, "oid", 4, -1}, nil
+	case *arrow.ListType, *arrow.LargeListType, *arrow.FixedSizeListType:
+		elem, err := FromArrow(t.(arrow.ListLikeType).Elem())
+		if err != nil {
+			return Type{}, err
+		}
+		if a, ok := ArrayOf(elem); ok {
+			return a, nil
+		}
 	}
 	return Type{}, fmt.Errorf("arrow type %s has no PostgreSQL equivalent yet", dt)
 }
 
 func numericTypmod(precision, scale int32) int32 {
 	return (precision<<16 | scale) + 4
+}
+
+// OIDType is an Arrow extension type for PostgreSQL's oid: an unsigned
+// 32-bit object identifier, distinct from a plain integer so that clients
+// see type oid.
+type OIDType struct {
+	arrow.ExtensionBase
+}
+
+// OID returns the oid extension type.
+func OID() *OIDType {
+	return &OIDType{ExtensionBase: arrow.ExtensionBase{Storage: arrow.PrimitiveTypes.Uint32}}
+}
+
+// OIDArray is an array of OIDType values.
+type OIDArray struct {
+	array.ExtensionArrayBase
+}
+
+// ArrayType implements arrow.ExtensionType.
+func (*OIDType) ArrayType() reflect.Type { return reflect.TypeOf(OIDArray{}) }
+
+// ExtensionName implements arrow.ExtensionType.
+func (*OIDType) ExtensionName() string { return "riffq.oid" }
+
+// String implements arrow.DataType.
+func (*OIDType) String() string { return "oid" }
+
+// Serialize implements arrow.ExtensionType.
+func (*OIDType) Serialize() string { return "" }
+
+// Deserialize implements arrow.ExtensionType.
+func (*OIDType) Deserialize(storage arrow.DataType, _ string) (arrow.ExtensionType, error) {
+	if !arrow.TypeEqual(storage, arrow.PrimitiveTypes.Uint32) {
+		return nil, fmt.Errorf("riffq.oid: storage must be uint32, got %s", storage)
+	}
+	return OID(), nil
+}
+
+// ExtensionEquals implements arrow.ExtensionType.
+func (*OIDType) ExtensionEquals(other arrow.ExtensionType) bool {
+	return other.ExtensionName() == "riffq.oid"
 }
 
 // NumericType is an Arrow extension type for PostgreSQL's arbitrary-precision
@@ -216,6 +303,24 @@ func ToArrow(oid uint32) (arrow.DataType, bool) {
 		return &arrow.TimestampType{Unit: arrow.Microsecond}, true
 	case TimestamptzOID:
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, true
+	case TimeOID:
+		return arrow.FixedWidthTypes.Time64us, true
+	case IntervalOID:
+		return arrow.FixedWidthTypes.MonthDayNanoInterval, true
+	case UUIDOID:
+		return extensions.NewUUIDType(), true
+	case JSONOID, JSONBOID:
+		t, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
+		return t, true
+	case OIDOID:
+		return OID(), true
+	}
+	for elem, a := range arrayOIDs {
+		if a.oid == oid {
+			if et, ok := ToArrow(elem); ok {
+				return arrow.ListOf(et), true
+			}
+		}
 	}
 	return nil, false
 }
