@@ -42,7 +42,7 @@ func extraTypes(t *testing.T) sources.TableProvider {
 	}
 	ib := b.Field(1).(*array.MonthDayNanoIntervalBuilder)
 	for _, v := range []arrow.MonthDayNanoInterval{
-		{Months: 14, Days: 3, Nanoseconds: (4*3600 + 5*60 + 6) * 1e9 + 5e8},
+		{Months: 14, Days: 3, Nanoseconds: (4*3600+5*60+6)*1e9 + 5e8},
 		{Days: -1, Nanoseconds: 2 * 3600 * 1e9},
 		{},
 		{Months: -14},
@@ -149,14 +149,14 @@ func TestExtraTypes(t *testing.T) {
 	}
 	defer ext.Close(ctx)
 	var (
-		tm   pgtype.Time
-		iv   pgtype.Interval
-		u    pgtype.UUID
-		j    map[string]any
-		o    uint32
-		ai   []*int32
-		at   []string
-		af   []float64
+		tm pgtype.Time
+		iv pgtype.Interval
+		u  pgtype.UUID
+		j  map[string]any
+		o  uint32
+		ai []*int32
+		at []string
+		af []float64
 	)
 	err = ext.QueryRow(ctx, "SELECT t, iv, u, j, o, ai, at, af FROM extras LIMIT 1").Scan(&tm, &iv, &u, &j, &o, &ai, &at, &af)
 	if err != nil {
