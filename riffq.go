@@ -111,7 +111,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.planner = &planner.Planner{Catalog: s.catalog}
 	cfg := s.wireCfg
-	cfg.Handler = handler{s.planner}
+	cfg.Handler = handler{planner: s.planner, parser: planner.NewParseCache(4096)}
 	cfg.Logger = s.logger
 	cfg.ServerVersion = s.version
 	cfg.AcceptDatabase = s.catalog.HasDatabase

@@ -17,6 +17,7 @@ import (
 // handler connects the wire protocol to the planner and engine.
 type handler struct {
 	planner *planner.Planner
+	parser  *planner.ParseCache
 }
 
 // session adapts a wire session to what the planner needs.
@@ -27,7 +28,7 @@ type session struct {
 func (s session) Database() string { return s.Session.Database }
 
 func (h handler) Parse(_ context.Context, _ *wire.Session, sql string) ([]wire.Statement, error) {
-	stmts, err := planner.Parse(sql)
+	stmts, err := h.parser.Parse(sql)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +40,7 @@ func (h handler) Parse(_ context.Context, _ *wire.Session, sql string) ([]wire.S
 }
 
 func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, paramOIDs []uint32) (wire.Prepared, error) {
-	stmts, err := planner.Parse(sql)
+	stmts, err := h.parser.Parse(sql)
 	if err != nil {
 		return nil, err
 	}

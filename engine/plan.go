@@ -87,11 +87,17 @@ func (s *Scan) String() string {
 	return fmt.Sprintf("Scan: %s %s", s.Table, strings.Join(parts, " "))
 }
 
+// scanPrefetch is how many batches a scan decodes ahead of its consumer.
+const scanPrefetch = 2
+
 func (s *Scan) Execute(ctx context.Context) (array.RecordReader, error) {
 	rdr, err := s.Provider.Scan(ctx, s.Request)
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", s.Table, err)
 	}
+	// Decode on another core while the operators above (and the wire
+	// encoder) work on the previous batch.
+	rdr = batchio.Prefetch(rdr, scanPrefetch)
 	if !rdr.Schema().Equal(s.schema) {
 		// Providers own their field metadata; present the planned schema.
 		return batchio.NewReader(s.schema, func() (arrow.RecordBatch, error) {

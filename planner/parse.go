@@ -2,6 +2,7 @@ package planner
 
 import (
 	"errors"
+	"sync"
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -16,6 +17,42 @@ type Statement struct {
 	// are byte offsets into it.
 	SQL  string
 	Node *pg_query.Node
+}
+
+// ParseCache remembers parse trees by statement text. Clients send the same
+// statements again and again, and parsing costs tens of microseconds; the
+// trees are read-only once built, so sessions share them. It is safe for
+// concurrent use.
+type ParseCache struct {
+	mu      sync.Mutex
+	entries map[string][]Statement
+	max     int
+}
+
+// NewParseCache returns a cache of at most max statement texts.
+func NewParseCache(max int) *ParseCache {
+	return &ParseCache{entries: make(map[string][]Statement), max: max}
+}
+
+// Parse is Parse through the cache. Failed parses are not cached.
+func (c *ParseCache) Parse(sql string) ([]Statement, error) {
+	c.mu.Lock()
+	stmts, ok := c.entries[sql]
+	c.mu.Unlock()
+	if ok {
+		return stmts, nil
+	}
+	stmts, err := Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.entries) >= c.max {
+		clear(c.entries) // crude but bounded; a working set refills quickly
+	}
+	c.entries[sql] = stmts
+	c.mu.Unlock()
+	return stmts, nil
 }
 
 // Parse splits sql into statements with PostgreSQL's own grammar. A syntax

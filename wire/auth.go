@@ -115,7 +115,7 @@ func (c *conn) receiveAuth(authType uint32) (pgproto3.FrontendMessage, error) {
 	if err := c.be.SetAuthType(authType); err != nil {
 		return nil, err
 	}
-	if err := c.be.Flush(); err != nil {
+	if err := c.flush(); err != nil {
 		return nil, err
 	}
 	msg, err := c.be.Receive()
@@ -126,7 +126,7 @@ func (c *conn) receiveAuth(authType uint32) (pgproto3.FrontendMessage, error) {
 }
 
 func (c *conn) authCleartext(user, secret string) (bool, error) {
-	c.be.Send(&pgproto3.AuthenticationCleartextPassword{})
+	c.send(&pgproto3.AuthenticationCleartextPassword{})
 	msg, err := c.receiveAuth(pgproto3.AuthTypeCleartextPassword)
 	if err != nil {
 		return false, err
@@ -175,7 +175,7 @@ func (c *conn) authMD5(user, secret string) (bool, error) {
 	if _, err := rand.Read(salt[:]); err != nil {
 		return false, err
 	}
-	c.be.Send(&pgproto3.AuthenticationMD5Password{Salt: salt})
+	c.send(&pgproto3.AuthenticationMD5Password{Salt: salt})
 	msg, err := c.receiveAuth(pgproto3.AuthTypeMD5Password)
 	if err != nil {
 		return false, err
@@ -277,7 +277,7 @@ func (c *conn) authSCRAM(secret string) (bool, error) {
 		}
 		v = verifierFor(secret, salt, scramIterations)
 	}
-	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
+	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
 	msg, err := c.receiveAuth(pgproto3.AuthTypeSASL)
 	if err != nil {
 		return false, err
@@ -303,7 +303,7 @@ func (c *conn) authSCRAM(secret string) (bool, error) {
 	}
 	nonce := clientNonce + base64.StdEncoding.EncodeToString(nonceBytes)
 	serverFirst := fmt.Sprintf("r=%s,s=%s,i=%d", nonce, base64.StdEncoding.EncodeToString(v.salt), v.iterations)
-	c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(serverFirst)})
+	c.send(&pgproto3.AuthenticationSASLContinue{Data: []byte(serverFirst)})
 	msg, err = c.receiveAuth(pgproto3.AuthTypeSASLContinue)
 	if err != nil {
 		return false, err
@@ -333,7 +333,7 @@ func (c *conn) authSCRAM(secret string) (bool, error) {
 		return false, nil
 	}
 	serverSig := hmacSHA256(v.serverKey, authMessage)
-	c.be.Send(&pgproto3.AuthenticationSASLFinal{Data: []byte("v=" + base64.StdEncoding.EncodeToString(serverSig))})
+	c.send(&pgproto3.AuthenticationSASLFinal{Data: []byte("v=" + base64.StdEncoding.EncodeToString(serverSig))})
 	return true, nil
 }
 

@@ -23,7 +23,7 @@ import (
 )
 
 // flushThreshold is how many bytes of DataRows are buffered before a write.
-const flushThreshold = 64 * 1024
+const flushThreshold = 256 * 1024
 
 type conn struct {
 	srv    *Server
@@ -45,7 +45,7 @@ type conn struct {
 	prepared map[string]*prepared // by name; "" is the unnamed statement
 	portals  map[string]*portal   // by name; "" is the unnamed portal
 
-	rows []byte // DataRows not yet written
+	out []byte // messages not yet written
 }
 
 func (c *conn) serve() {
@@ -166,7 +166,7 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
 			}
 		}
 		slices.Sort(opts)
-		c.be.Send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: opts})
+		c.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: opts})
 	}
 	if cfg.TLSRequired && c.tls == nil {
 		return false, c.fatal(pgerror.New(pgerror.InvalidAuthorization, "no pg_hba.conf entry for host %q, user %q, database %q, no encryption", hostOf(c.nc.RemoteAddr()), user, db))
@@ -205,26 +205,26 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
 	if err := c.sess.applyStartup(); err != nil {
 		return false, c.fatal(pgerror.From(err))
 	}
-	c.be.Send(&pgproto3.AuthenticationOk{})
+	c.send(&pgproto3.AuthenticationOk{})
 	for _, d := range settingDefs {
 		if d.report {
 			_, v, _ := c.sess.Setting(d.name)
-			c.be.Send(&pgproto3.ParameterStatus{Name: d.name, Value: v})
+			c.send(&pgproto3.ParameterStatus{Name: d.name, Value: v})
 		}
 	}
 	var key [4]byte
 	binary.BigEndian.PutUint32(key[:], c.secret)
-	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: key[:]})
-	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	c.send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: key[:]})
+	c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
 	c.log.Info("session started", "application_name", c.sess.ApplicationName)
-	return true, c.be.Flush()
+	return true, c.flush()
 }
 
 // fatal sends a FATAL error; the caller then closes the connection.
 func (c *conn) fatal(e *pgerror.Error) error {
 	e.Severity = pgerror.SeverityFatal
-	c.be.Send(errorResponse(e))
-	if err := c.be.Flush(); err != nil {
+	c.send(errorResponse(e))
+	if err := c.flush(); err != nil {
 		return err
 	}
 	return e
@@ -245,7 +245,7 @@ func errorResponse(e *pgerror.Error) *pgproto3.ErrorResponse {
 
 func (c *conn) notice(code, format string, args ...any) {
 	e := pgerror.New(code, format, args...)
-	c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: e.Code, Message: e.Message})
+	c.send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: e.Code, Message: e.Message})
 }
 
 func (c *conn) loop() {
@@ -288,7 +288,7 @@ func (c *conn) loop() {
 		switch m := msg.(type) {
 		case *pgproto3.Query:
 			c.simpleQuery(m.String)
-			c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
+			c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
 			flush = true
 		case *pgproto3.Terminate:
 			return
@@ -298,7 +298,7 @@ func (c *conn) loop() {
 				// The implicit transaction ends: its portals go with it.
 				c.closePortals()
 			}
-			c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
+			c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
 			flush = true
 		case *pgproto3.Flush:
 			flush = true
@@ -322,13 +322,8 @@ func (c *conn) loop() {
 	}
 }
 
-// flushAll writes everything buffered, in order.
-func (c *conn) flushAll() error {
-	if err := c.flushRows(); err != nil {
-		return err
-	}
-	return c.be.Flush()
-}
+// flushAll writes everything buffered.
+func (c *conn) flushAll() error { return c.flush() }
 
 // guard runs fn, turning a panic into an internal error so that one bad
 // statement never takes the connection down.
@@ -366,7 +361,7 @@ func (c *conn) sendError(err error, sql string) {
 	if c.sess != nil && c.sess.tx == 'T' {
 		c.sess.tx = 'E'
 	}
-	c.be.Send(errorResponse(pe))
+	c.send(errorResponse(pe))
 }
 
 // checkFailedTx refuses a statement in a failed transaction block unless it
@@ -413,7 +408,7 @@ func (c *conn) applyTx(tx TxEffect, tag string) string {
 // statement changed.
 func (c *conn) reportSettings() {
 	for _, p := range c.sess.changed {
-		c.be.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
+		c.send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
 	}
 	c.sess.changed = c.sess.changed[:0]
 }
@@ -455,7 +450,7 @@ func (c *conn) simpleQuery(sql string) {
 		return
 	}
 	if len(stmts) == 0 {
-		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
 	for _, st := range stmts {
@@ -465,7 +460,7 @@ func (c *conn) simpleQuery(sql string) {
 				return err
 			}
 			if p.rows != nil && p.copy == nil {
-				c.be.Send(rowDescription(p.rows.Schema(), nil))
+				c.send(rowDescription(p.rows.Schema(), nil))
 			}
 			return c.runPortal(p, 0)
 		})

@@ -38,12 +38,12 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 			resp.ColumnFormatCodes[i] = 1
 		}
 	}
-	c.be.Send(resp)
+	c.send(resp)
 	var line []byte
 	send := func() {
-		c.rows = append(c.rows, 'd', 0, 0, 0, 0)
-		binary.BigEndian.PutUint32(c.rows[len(c.rows)-4:], uint32(len(line)+4))
-		c.rows = append(c.rows, line...)
+		c.out = append(c.out, 'd', 0, 0, 0, 0)
+		binary.BigEndian.PutUint32(c.out[len(c.out)-4:], uint32(len(line)+4))
+		c.out = append(c.out, line...)
 	}
 	switch {
 	case f.Binary:
@@ -113,7 +113,7 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 			}
 			send()
 			n++
-			if len(c.rows) >= flushThreshold {
+			if len(c.out) >= flushThreshold {
 				if err := c.flushRows(); err != nil {
 					return err
 				}
@@ -130,8 +130,8 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 	if err := c.flushRows(); err != nil {
 		return err
 	}
-	c.be.Send(&pgproto3.CopyDone{})
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte("COPY " + strconv.FormatInt(n, 10))})
+	c.send(&pgproto3.CopyDone{})
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte("COPY " + strconv.FormatInt(n, 10))})
 	return nil
 }
 

@@ -99,7 +99,7 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 		} else {
 			c.closePortal(m.Name)
 		}
-		c.be.Send(&pgproto3.CloseComplete{})
+		c.send(&pgproto3.CloseComplete{})
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 		}
 	}
 	c.prepared[m.Name] = &prepared{sql: m.Query, stmt: stmt}
-	c.be.Send(&pgproto3.ParseComplete{})
+	c.send(&pgproto3.ParseComplete{})
 	return nil
 }
 
@@ -173,7 +173,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	}
 	c.closePortal(m.DestinationPortal)
 	c.portals[m.DestinationPortal] = p
-	c.be.Send(&pgproto3.BindComplete{})
+	c.send(&pgproto3.BindComplete{})
 	return nil
 }
 
@@ -184,15 +184,15 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 			return pgerror.New("26000", "prepared statement %q does not exist", m.Name)
 		}
 		if ps.stmt == nil {
-			c.be.Send(&pgproto3.ParameterDescription{})
-			c.be.Send(&pgproto3.NoData{})
+			c.send(&pgproto3.ParameterDescription{})
+			c.send(&pgproto3.NoData{})
 			return nil
 		}
-		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: ps.stmt.ParamOIDs()})
+		c.send(&pgproto3.ParameterDescription{ParameterOIDs: ps.stmt.ParamOIDs()})
 		if schema := ps.stmt.Schema(); schema != nil {
-			c.be.Send(rowDescription(schema, nil))
+			c.send(rowDescription(schema, nil))
 		} else {
-			c.be.Send(&pgproto3.NoData{})
+			c.send(&pgproto3.NoData{})
 		}
 		return nil
 	}
@@ -201,10 +201,10 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		return pgerror.New("34000", "portal %q does not exist", m.Name)
 	}
 	if p.schema == nil {
-		c.be.Send(&pgproto3.NoData{})
+		c.send(&pgproto3.NoData{})
 		return nil
 	}
-	c.be.Send(rowDescription(p.schema, p.formats))
+	c.send(rowDescription(p.schema, p.formats))
 	return nil
 }
 
@@ -273,16 +273,16 @@ func (c *conn) startPortal(p *portal) error {
 // maxRows <= 0), then PortalSuspended when rows remain or CommandComplete.
 func (c *conn) runPortal(p *portal, maxRows int64) error {
 	if p.stmt == nil {
-		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		c.send(&pgproto3.EmptyQueryResponse{})
 		return nil
 	}
 	if p.rows == nil {
 		if !p.done {
 			p.done = true
-			c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+			c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
 			return nil
 		}
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag + " 0")})
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag + " 0")})
 		return nil
 	}
 	ctx := p.ctx
@@ -305,7 +305,7 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 		if err := c.flushRows(); err != nil {
 			return err
 		}
-		c.be.Send(&pgproto3.PortalSuspended{})
+		c.send(&pgproto3.PortalSuspended{})
 		return nil
 	}
 	if err := c.flushRows(); err != nil {
@@ -315,7 +315,7 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 	if tag == "SELECT" {
 		tag += " " + strconv.FormatInt(p.sent, 10)
 	}
-	c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	p.rows.Release()
 	p.rows = nil
 	p.done = true
@@ -349,23 +349,23 @@ func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended 
 				return true, nil
 			}
 			r := p.next
-			start := len(c.rows)
-			c.rows = append(c.rows, 'D', 0, 0, 0, 0)
-			c.rows = binary.BigEndian.AppendUint16(c.rows, uint16(len(cols)))
+			start := len(c.out)
+			c.out = append(c.out, 'D', 0, 0, 0, 0)
+			c.out = binary.BigEndian.AppendUint16(c.out, uint16(len(cols)))
 			for i, col := range cols {
 				if col.IsNull(r) {
-					c.rows = binary.BigEndian.AppendUint32(c.rows, 0xFFFFFFFF)
+					c.out = binary.BigEndian.AppendUint32(c.out, 0xFFFFFFFF)
 					continue
 				}
-				lenAt := len(c.rows)
-				c.rows = append(c.rows, 0, 0, 0, 0)
-				c.rows = p.encs[i](c.rows, r)
-				binary.BigEndian.PutUint32(c.rows[lenAt:], uint32(len(c.rows)-lenAt-4))
+				lenAt := len(c.out)
+				c.out = append(c.out, 0, 0, 0, 0)
+				c.out = p.encs[i](c.out, r)
+				binary.BigEndian.PutUint32(c.out[lenAt:], uint32(len(c.out)-lenAt-4))
 			}
-			binary.BigEndian.PutUint32(c.rows[start+1:], uint32(len(c.rows)-start-1))
+			binary.BigEndian.PutUint32(c.out[start+1:], uint32(len(c.out)-start-1))
 			sent++
 			p.sent++
-			if len(c.rows) >= flushThreshold {
+			if len(c.out) >= flushThreshold {
 				if err := c.flushRows(); err != nil {
 					return false, err
 				}
@@ -398,23 +398,39 @@ func (p *portal) encoders(s *Session) error {
 	return nil
 }
 
-// flushRows writes buffered messages and then the pending DataRows, keeping
-// the order in which they were produced.
+// send appends a message to the output buffer. Every message, DataRows
+// included, goes through this one buffer, so a short query's whole answer
+// leaves in a single write.
+func (c *conn) send(msg pgproto3.BackendMessage) {
+	out, err := msg.Encode(c.out)
+	if err != nil {
+		c.log.Error("encode message", "type", fmt.Sprintf("%T", msg), "err", err)
+		return
+	}
+	c.out = out
+}
+
+// flushRows writes the output buffer once it holds at least flushThreshold
+// bytes; flush writes it whatever its size.
 func (c *conn) flushRows() error {
-	if len(c.rows) == 0 {
+	if len(c.out) < flushThreshold {
 		return nil
 	}
-	if err := c.be.Flush(); err != nil {
-		return err
+	return c.flush()
+}
+
+func (c *conn) flush() error {
+	if len(c.out) == 0 {
+		return nil
 	}
-	_, err := c.nc.Write(c.rows)
-	if cap(c.rows) > 4*flushThreshold {
-		c.rows = nil
+	_, err := c.nc.Write(c.out)
+	if cap(c.out) > 4*flushThreshold {
+		c.out = nil
 	} else {
-		c.rows = c.rows[:0]
+		c.out = c.out[:0]
 	}
 	if err != nil {
-		return fmt.Errorf("write rows: %w", err)
+		return fmt.Errorf("write: %w", err)
 	}
 	return nil
 }

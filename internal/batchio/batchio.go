@@ -85,3 +85,47 @@ func (r *reader) finish() {
 func Empty(schema *arrow.Schema) array.RecordReader {
 	return NewReader(schema, func() (arrow.RecordBatch, error) { return nil, nil }, nil)
 }
+
+// Prefetch reads r in its own goroutine, up to depth batches ahead, so that
+// producing batches (decoding a file, say) overlaps with consuming them.
+// Releasing the returned reader stops the goroutine and releases r.
+func Prefetch(r array.RecordReader, depth int) array.RecordReader {
+	ch := make(chan arrow.RecordBatch, depth)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	var err error
+	go func() {
+		defer close(done)
+		defer close(ch)
+		for r.Next() {
+			b := r.RecordBatch()
+			b.Retain()
+			select {
+			case ch <- b:
+			case <-stop:
+				b.Release()
+				return
+			}
+		}
+		err = r.Err()
+	}()
+	var stopOnce bool
+	return NewReader(r.Schema(), func() (arrow.RecordBatch, error) {
+		b, ok := <-ch
+		if !ok {
+			<-done
+			return nil, err
+		}
+		return b, nil
+	}, func() {
+		if !stopOnce {
+			stopOnce = true
+			close(stop)
+			for b := range ch {
+				b.Release()
+			}
+			<-done
+			r.Release()
+		}
+	})
+}

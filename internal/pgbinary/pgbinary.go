@@ -71,7 +71,13 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 		return func(buf []byte, i int) []byte { return be.AppendUint64(buf, math.Float64bits(a.Value(i))) }, nil
 	case *array.Decimal128:
 		scale := a.DataType().(*arrow.Decimal128Type).Scale
-		return func(buf []byte, i int) []byte { return AppendNumeric(buf, a.Value(i).BigInt(), scale) }, nil
+		return func(buf []byte, i int) []byte {
+			v := a.Value(i)
+			if hi, lo := v.HighBits(), v.LowBits(); (hi == 0 && lo <= math.MaxInt64) || (hi == -1 && lo > math.MaxInt64 && lo != 1<<63) {
+				return appendNumericInt64(buf, int64(lo), scale)
+			}
+			return AppendNumeric(buf, v.BigInt(), scale)
+		}, nil
 	case *pgtypes.NumericArray:
 		s := a.Storage().(*array.String)
 		return func(buf []byte, i int) []byte {
@@ -249,6 +255,69 @@ func AppendNumeric(buf []byte, unscaled *big.Int, scale int32) []byte {
 	buf = be.AppendUint16(buf, uint16(scale))
 	for _, g := range groups {
 		buf = be.AppendUint16(buf, g)
+	}
+	return buf
+}
+
+// appendNumericInt64 is AppendNumeric for an unscaled value that fits
+// int64, without big-number arithmetic: the hot path of decimal columns.
+func appendNumericInt64(buf []byte, unscaled int64, scale int32) []byte {
+	be := binary.BigEndian
+	sign := uint16(0)
+	if unscaled < 0 {
+		sign, unscaled = 0x4000, -unscaled
+	}
+	if unscaled == 0 || scale < 0 {
+		if unscaled == 0 {
+			buf = be.AppendUint64(buf, 0) // ndigits 0, weight 0, sign 0 ...
+			return be.AppendUint16(buf[:len(buf)-2], uint16(max(scale, 0)))
+		}
+		return AppendNumeric(buf, big.NewInt(int64(sign>>14)*-2*unscaled+unscaled), scale)
+	}
+	// Split into integer and fraction at the decimal point, then pad the
+	// fraction on the right to whole base-10000 digits.
+	pow := int64(1)
+	for range scale {
+		pow *= 10
+	}
+	intPart, frac := unscaled/pow, unscaled%pow
+	fracGroups := (int(scale) + 3) / 4
+	for range fracGroups*4 - int(scale) {
+		frac *= 10
+	}
+	var digits [16]uint16
+	n := 0
+	for intPart > 0 {
+		digits[n] = uint16(intPart % 10000)
+		intPart /= 10000
+		n++
+	}
+	intGroups := n
+	// reverse the integer groups into most-significant-first order
+	for i, j := 0, n-1; i < j; i, j = i+1, j-1 {
+		digits[i], digits[j] = digits[j], digits[i]
+	}
+	var fracDigits [8]uint16
+	for k := fracGroups - 1; k >= 0; k-- {
+		fracDigits[k] = uint16(frac % 10000)
+		frac /= 10000
+	}
+	n += copy(digits[n:], fracDigits[:fracGroups])
+	weight := intGroups - 1
+	all := digits[:n]
+	for len(all) > 0 && all[0] == 0 {
+		all = all[1:]
+		weight--
+	}
+	for len(all) > 0 && all[len(all)-1] == 0 {
+		all = all[:len(all)-1]
+	}
+	buf = be.AppendUint16(buf, uint16(len(all)))
+	buf = be.AppendUint16(buf, uint16(int16(weight)))
+	buf = be.AppendUint16(buf, sign)
+	buf = be.AppendUint16(buf, uint16(scale))
+	for _, d := range all {
+		buf = be.AppendUint16(buf, d)
 	}
 	return buf
 }
