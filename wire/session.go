@@ -29,6 +29,7 @@ type Session struct {
 	txSaved  map[string]savedSetting // values to restore when the block ends
 	changed  [][2]string             // reported settings to send as ParameterStatus
 	tx       byte                    // 'I' idle, 'T' in a block, 'E' in a failed block
+	timeouts map[string]time.Duration
 	conn     *conn
 }
 
@@ -46,6 +47,7 @@ func newSession(c *conn, user, db string, startup map[string]string) *Session {
 		tx:         'I',
 		conn:       c,
 	}
+	s.refreshTimeouts()
 	s.defaults["server_version"] = c.srv.cfg.ServerVersion
 	s.defaults["session_authorization"] = user
 	s.settings["server_version"] = c.srv.cfg.ServerVersion

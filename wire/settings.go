@@ -249,6 +249,9 @@ func (s *Session) SetSetting(name, value string, local, reset bool) error {
 	if known && def.report {
 		s.reportChanged(def.name, value)
 	}
+	if strings.HasSuffix(key, "_timeout") {
+		s.refreshTimeouts()
+	}
 	return nil
 }
 
@@ -286,6 +289,7 @@ func (s *Session) endTx(commit bool) {
 		}
 	}
 	clear(s.txSaved)
+	s.refreshTimeouts()
 }
 
 func (s *Session) reportChanged(name, value string) {
@@ -358,15 +362,24 @@ func formatDuration(d time.Duration) string {
 	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 }
 
-// timeout returns a duration setting's value; 0 means none.
+// timeout returns a duration setting's value; 0 means none. The values are
+// parsed once per change (refreshTimeouts), not on every message.
 func (s *Session) timeout(name string) time.Duration {
-	_, v, err := s.Setting(name)
-	if err != nil {
-		return 0
+	return s.timeouts[name]
+}
+
+var timeoutSettings = []string{"statement_timeout", "idle_session_timeout", "idle_in_transaction_session_timeout"}
+
+func (s *Session) refreshTimeouts() {
+	if s.timeouts == nil {
+		s.timeouts = make(map[string]time.Duration, len(timeoutSettings))
 	}
-	d, err := parseDuration(v)
-	if err != nil {
-		return 0
+	for _, name := range timeoutSettings {
+		_, v, err := s.Setting(name)
+		d, perr := parseDuration(v)
+		if err != nil || perr != nil {
+			d = 0
+		}
+		s.timeouts[name] = d
 	}
-	return d
 }
