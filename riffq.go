@@ -32,6 +32,7 @@ type Server struct {
 	version   string
 	databases []string
 	tables    []namedTable
+	hook      QueryHandler
 	wireCfg   wire.Config
 	catalog   *catalog.Catalog
 	planner   *planner.Planner
@@ -111,7 +112,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.planner = &planner.Planner{Catalog: s.catalog}
 	cfg := s.wireCfg
-	cfg.Handler = handler{planner: s.planner, parser: planner.NewParseCache(4096)}
+	cfg.Handler = handler{planner: s.planner, parser: planner.NewParseCache(4096), hook: s.hook}
 	cfg.Logger = s.logger
 	cfg.ServerVersion = s.version
 	cfg.AcceptDatabase = s.catalog.HasDatabase
@@ -140,6 +141,30 @@ func (s *Server) RegisterSchemaTable(schema, name string, p sources.TableProvide
 	}
 	for _, db := range s.databases {
 		if err := s.catalog.AddTable(db, schema, name, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RegisterDatabase adds a database. Once one is registered, clients may
+// connect only to registered databases (others get FATAL 3D000); tables
+// registered afterwards with RegisterTable go into every database.
+func (s *Server) RegisterDatabase(name string) error {
+	if err := s.catalog.AddDatabase(name); err != nil {
+		return err
+	}
+	s.databases = append(s.databases, name)
+	return nil
+}
+
+// RegisterSchema adds an empty schema to every database.
+func (s *Server) RegisterSchema(name string) error {
+	if len(s.databases) == 0 {
+		return s.catalog.AddSchema("", name)
+	}
+	for _, db := range s.databases {
+		if err := s.catalog.AddSchema(db, name); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package riffq
 
 import (
 	"context"
+	"errors"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -18,6 +19,7 @@ import (
 type handler struct {
 	planner *planner.Planner
 	parser  *planner.ParseCache
+	hook    QueryHandler // nil without WithQueryHandler
 }
 
 // session adapts a wire session to what the planner needs.
@@ -34,7 +36,7 @@ func (h handler) Parse(_ context.Context, _ *wire.Session, sql string) ([]wire.S
 	}
 	out := make([]wire.Statement, len(stmts))
 	for i, st := range stmts {
-		out[i] = &statement{planner: h.planner, stmt: st}
+		out[i] = &statement{planner: h.planner, stmt: st, hook: h.hook}
 	}
 	return out, nil
 }
@@ -50,6 +52,15 @@ func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, param
 	case 1:
 	default:
 		return nil, pgerror.New(pgerror.SyntaxError, "cannot insert multiple commands into a prepared statement")
+	}
+	if h.hook != nil {
+		schema, err := h.hook.Describe(ctx, &Query{SQL: stmts[0].Text(), Statement: stmts[0].Node, Session: s})
+		switch {
+		case err == nil:
+			return hookPrepared(h, stmts[0], paramOIDs, schema), nil
+		case !errors.Is(err, ErrNotHandled):
+			return nil, err
+		}
 	}
 	declared := make([]arrow.DataType, len(paramOIDs))
 	for i, oid := range paramOIDs {
@@ -71,7 +82,26 @@ func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, param
 		}
 		oids[i] = pt.OID
 	}
-	return &prepared{statement: statement{planner: h.planner, stmt: stmts[0]}, types: p.Params, oids: oids, schema: p.Schema}, nil
+	return &prepared{statement: statement{planner: h.planner, stmt: stmts[0], hook: h.hook}, types: p.Params, oids: oids, schema: p.Schema}, nil
+}
+
+// hookPrepared prepares a statement the query handler answers: its
+// parameters keep their declared types, text where none was declared.
+func hookPrepared(h handler, st planner.Statement, paramOIDs []uint32, schema *arrow.Schema) *prepared {
+	n := max(st.ParamCount(), len(paramOIDs))
+	p := &prepared{statement: statement{planner: h.planner, stmt: st, hook: h.hook}, schema: schema}
+	for i := range n {
+		t := arrow.DataType(arrow.BinaryTypes.String)
+		if i < len(paramOIDs) {
+			if dt, ok := pgtypes.ToArrow(paramOIDs[i]); ok {
+				t = dt
+			}
+		}
+		pt, _ := pgtypes.FromArrow(t)
+		p.types = append(p.types, t)
+		p.oids = append(p.oids, pt.OID)
+	}
+	return p
 }
 
 // statement is a parsed statement; it is planned when it runs, so it sees
@@ -80,6 +110,7 @@ type statement struct {
 	planner *planner.Planner
 	stmt    planner.Statement
 	params  []scalar.Scalar
+	hook    QueryHandler
 }
 
 func (st *statement) Command() (string, wire.TxEffect) {
@@ -99,6 +130,26 @@ func (st *statement) Command() (string, wire.TxEffect) {
 }
 
 func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result, error) {
+	if st.hook != nil {
+		q := &Query{SQL: st.stmt.Text(), Statement: st.stmt.Node, Session: s}
+		for _, p := range st.params {
+			q.Params = append(q.Params, goValue(p))
+		}
+		res, err := st.hook.Query(ctx, q)
+		switch {
+		case err == nil:
+			if res == nil {
+				res = &Result{}
+			}
+			tag := res.Tag
+			if tag == "" && res.Rows != nil {
+				tag = "SELECT"
+			}
+			return &wire.Result{Rows: res.Rows, Tag: tag}, nil
+		case !errors.Is(err, ErrNotHandled):
+			return nil, err
+		}
+	}
 	q, err := st.planner.Plan(ctx, session{s}, st.stmt, st.params)
 	if err != nil {
 		return nil, err

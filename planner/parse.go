@@ -2,6 +2,8 @@ package planner
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -17,6 +19,35 @@ type Statement struct {
 	// are byte offsets into it.
 	SQL  string
 	Node *pg_query.Node
+	// start and end delimit this statement's own text within SQL.
+	start, end int
+}
+
+// Text is the statement's own text, without the other statements of the
+// query string.
+func (s Statement) Text() string {
+	if s.end <= s.start || s.end > len(s.SQL) {
+		return strings.TrimSpace(s.SQL[min(s.start, len(s.SQL)):])
+	}
+	return strings.TrimSpace(s.SQL[s.start:s.end])
+}
+
+// ParamCount returns the highest $n the statement's text uses.
+func (s Statement) ParamCount() int {
+	text := s.Text()
+	res, err := pg_query.Scan(text)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, tok := range res.Tokens {
+		if tok.Token == pg_query.Token_PARAM {
+			if v, err := strconv.Atoi(text[tok.Start+1 : tok.End]); err == nil {
+				n = max(n, v)
+			}
+		}
+	}
+	return n
 }
 
 // ParseCache remembers parse trees by statement text. Clients send the same
@@ -68,7 +99,11 @@ func Parse(sql string) ([]Statement, error) {
 	}
 	stmts := make([]Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
-		stmts = append(stmts, Statement{SQL: sql, Node: raw.Stmt})
+		end := int(raw.StmtLocation + raw.StmtLen)
+		if raw.StmtLen == 0 {
+			end = len(sql)
+		}
+		stmts = append(stmts, Statement{SQL: sql, Node: raw.Stmt, start: int(raw.StmtLocation), end: end})
 	}
 	return stmts, nil
 }

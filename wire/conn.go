@@ -57,6 +57,9 @@ func (c *conn) serve() {
 		c.closePortals()
 		c.cancel()
 		c.nc.Close()
+		if c.sess != nil && c.srv.cfg.Disconnect != nil {
+			c.srv.cfg.Disconnect(c.sess)
+		}
 		c.srv.removeConn(c)
 		c.log.Debug("connection closed")
 	}()

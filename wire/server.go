@@ -103,6 +103,8 @@ type Config struct {
 	// Connect, when set, may refuse a client before it authenticates; a
 	// *pgerror.Error is sent as it is, anything else as FATAL 28000.
 	Connect func(ctx context.Context, c ConnectInfo) error
+	// Disconnect, when set, is called once a session ends, however it ends.
+	Disconnect func(s *Session)
 	// MaxConns limits concurrent sessions (0: no limit); one more gets
 	// FATAL 53300.
 	MaxConns int

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riffq/riffq/pgerror"
@@ -31,6 +32,27 @@ type Session struct {
 	tx       byte                    // 'I' idle, 'T' in a block, 'E' in a failed block
 	timeouts map[string]time.Duration
 	conn     *conn
+
+	mu     sync.Mutex
+	values map[any]any
+}
+
+// Value returns the application's value for key, nil if none. Values live
+// as long as the session; hooks use them to carry per-session state.
+func (s *Session) Value(key any) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.values[key]
+}
+
+// SetValue stores an application value for the session's lifetime.
+func (s *Session) SetValue(key, value any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.values == nil {
+		s.values = make(map[any]any)
+	}
+	s.values[key] = value
 }
 
 func newSession(c *conn, user, db string, startup map[string]string) *Session {
