@@ -3,13 +3,15 @@
 //
 //   - table runtime_metrics is computed on every scan from the Go runtime
 //     (a TableProvider written by hand);
+//
 //   - a query handler answers "SELECT err" with ERROR 42846 "bad type" and
 //     "SHOW uptime" with a row of its own, and leaves every other statement
 //     to riffq's engine;
+//
 //   - clients log in with SCRAM-SHA-256 as user "admin".
 //
-//	RIFFQ_PASSWORD=secret go run ./examples/metrics
-//	PGPASSWORD=secret psql -h 127.0.0.1 -p 5435 -U admin -c "SELECT name, value FROM runtime_metrics ORDER BY name"
+//     RIFFQ_PASSWORD=secret go run ./examples/metrics
+//     PGPASSWORD=secret psql -h 127.0.0.1 -p 5435 -U admin -c "SELECT name, value FROM runtime_metrics ORDER BY name"
 package main
 
 import (
