@@ -90,3 +90,19 @@ func BenchmarkTopN(b *testing.B) {
 
 // BenchmarkSelectOne is a round trip without data.
 func BenchmarkSelectOne(b *testing.B) { run(b, "SELECT 1") }
+
+// BenchmarkSelectOnePrepared is a round trip through a prepared statement
+// (Bind, Execute, Sync), as pgbench -M prepared runs it.
+func BenchmarkSelectOnePrepared(b *testing.B) {
+	conn := serve(b)
+	ctx := context.Background()
+	if _, err := conn.Prepare(ctx, "one", "SELECT 1"); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		res := conn.PgConn().ExecPrepared(ctx, "one", nil, nil, nil).Read()
+		if res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
+}

@@ -257,9 +257,9 @@ func (c *conn) loop() {
 	skipToSync := false
 	for {
 		// Idle timeouts apply while waiting for the next message.
-		idle, idleErr := c.sess.timeout("idle_session_timeout"), pgerror.New("57P05", "terminating connection due to idle-session timeout")
+		idle := c.sess.timeout("idle_session_timeout")
 		if c.sess.tx != 'I' {
-			idle, idleErr = c.sess.timeout("idle_in_transaction_session_timeout"), pgerror.New("25P03", "terminating connection due to idle-in-transaction timeout")
+			idle = c.sess.timeout("idle_in_transaction_session_timeout")
 		}
 		c.mu.Lock()
 		switch {
@@ -278,7 +278,11 @@ func (c *conn) loop() {
 				return
 			}
 			if idle > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
-				_ = c.fatal(idleErr)
+				if c.sess.tx != 'I' {
+					_ = c.fatal(pgerror.New("25P03", "terminating connection due to idle-in-transaction timeout"))
+				} else {
+					_ = c.fatal(pgerror.New("57P05", "terminating connection due to idle-session timeout"))
+				}
 				return
 			}
 			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
