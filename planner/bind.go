@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -42,11 +43,17 @@ type scopeColumn struct {
 	table string // table name or alias
 	name  string
 	typ   arrow.DataType
+	// hidden columns are the duplicates a JOIN ... USING merges: they are
+	// reachable qualified (t.col) but not by a bare name or a bare *.
+	hidden bool
 }
 
 type scope struct {
 	cols   []scopeColumn
 	tables []string
+	// star is the order a bare * lists the columns in; nil means cols'
+	// order. JOIN ... USING puts the merged columns first.
+	star []int
 }
 
 // unknownLit is a string constant whose type is not decided yet: like
@@ -263,19 +270,166 @@ func (b *binder) bindFrom(from []*pg_query.Node) (Plan, *scope, error) {
 	if len(from) == 0 {
 		return OneRow{}, &scope{}, nil
 	}
-	if len(from) > 1 {
-		return nil, nil, b.unsupported(-1, "joins are not supported yet")
+	plan, sc, err := b.bindFromItem(from[0])
+	if err != nil {
+		return nil, nil, err
 	}
-	rv := from[0].GetRangeVar()
-	if rv == nil {
-		switch {
-		case from[0].GetJoinExpr() != nil:
-			return nil, nil, b.unsupported(-1, "joins are not supported yet")
-		case from[0].GetRangeSubselect() != nil:
-			return nil, nil, b.unsupported(-1, "subqueries in FROM are not supported yet")
+	// FROM a, b is a cross join; WHERE conditions become its keys later.
+	for _, item := range from[1:] {
+		right, rsc, err := b.bindFromItem(item)
+		if err != nil {
+			return nil, nil, err
 		}
-		return nil, nil, b.unsupported(-1, "this FROM item is not supported yet")
+		if sc, err = b.mergeScopes(sc, rsc, nodeLocation(item)); err != nil {
+			return nil, nil, err
+		}
+		plan = &Join{Left: plan, Right: right, Type: InnerJoin}
 	}
+	return plan, sc, nil
+}
+
+func (b *binder) bindFromItem(n *pg_query.Node) (Plan, *scope, error) {
+	switch {
+	case n.GetRangeVar() != nil:
+		return b.bindRangeVar(n.GetRangeVar())
+	case n.GetJoinExpr() != nil:
+		return b.bindJoin(n.GetJoinExpr())
+	case n.GetRangeSubselect() != nil:
+		return nil, nil, b.unsupported(-1, "subqueries in FROM are not supported yet")
+	}
+	return nil, nil, b.unsupported(-1, "this FROM item is not supported yet")
+}
+
+// mergeScopes combines the scopes of a join's two sides.
+func (b *binder) mergeScopes(l, r *scope, loc int32) (*scope, error) {
+	for _, t := range r.tables {
+		if contains(l.tables, t) {
+			return nil, b.errorf("42712", loc, "table name %q specified more than once", t)
+		}
+	}
+	sc := &scope{tables: append(slices.Clone(l.tables), r.tables...), cols: append(slices.Clone(l.cols), r.cols...)}
+	if l.star != nil || r.star != nil {
+		sc.star = starOrder(l)
+		for _, i := range starOrder(r) {
+			sc.star = append(sc.star, len(l.cols)+i)
+		}
+	}
+	return sc, nil
+}
+
+func starOrder(sc *scope) []int {
+	if sc.star != nil {
+		return sc.star
+	}
+	out := make([]int, len(sc.cols))
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+var joinTypes = map[pg_query.JoinType]JoinType{
+	pg_query.JoinType_JOIN_INNER: InnerJoin, pg_query.JoinType_JOIN_LEFT: LeftJoin,
+	pg_query.JoinType_JOIN_RIGHT: RightJoin, pg_query.JoinType_JOIN_FULL: FullJoin,
+}
+
+// bindJoin binds a JOIN clause: ON, USING or NATURAL.
+func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
+	if je.Alias != nil || je.JoinUsingAlias != nil {
+		return nil, nil, b.unsupported(-1, "aliases of joins are not supported yet")
+	}
+	typ, ok := joinTypes[je.Jointype]
+	if !ok {
+		return nil, nil, b.unsupported(-1, "this join type is not supported")
+	}
+	left, lsc, err := b.bindFromItem(je.Larg)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rsc, err := b.bindFromItem(je.Rarg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := b.mergeScopes(lsc, rsc, nodeLocation(je.Rarg))
+	if err != nil {
+		return nil, nil, err
+	}
+	join := &Join{Left: left, Right: right, Type: typ}
+	nl := len(lsc.cols)
+	var using []string
+	for _, u := range je.UsingClause {
+		using = append(using, u.GetString_().GetSval())
+	}
+	if je.IsNatural {
+		for _, c := range lsc.cols {
+			if c.hidden {
+				continue
+			}
+			for _, rc := range rsc.cols {
+				if !rc.hidden && rc.name == c.name && !slices.Contains(using, c.name) {
+					using = append(using, c.name)
+				}
+			}
+		}
+	}
+	switch {
+	case len(using) > 0:
+		if typ == FullJoin {
+			return nil, nil, b.unsupported(-1, "FULL JOIN with USING or NATURAL is not supported yet")
+		}
+		var conds []expr.Expr
+		var first []int
+		for _, name := range using {
+			li, _, lerr := b.lookupColumn(lsc, "", name, -1)
+			ri, _, rerr := b.lookupColumn(rsc, "", name, -1)
+			if lerr != nil {
+				return nil, nil, b.errorf(pgerror.UndefinedColumn, -1, "column %q specified in USING clause does not exist in left table", name)
+			}
+			if rerr != nil {
+				return nil, nil, b.errorf(pgerror.UndefinedColumn, -1, "column %q specified in USING clause does not exist in right table", name)
+			}
+			lc := &expr.Column{Index: li, Name: lsc.cols[li].table + "." + name, Type: lsc.cols[li].typ}
+			rc := &expr.Column{Index: nl + ri, Name: rsc.cols[ri].table + "." + name, Type: rsc.cols[ri].typ}
+			cond, err := b.binary(expr.Eq, lc, rc, -1)
+			if err != nil {
+				return nil, nil, err
+			}
+			conds = append(conds, cond)
+			keep, hide := li, nl+ri
+			if typ == RightJoin {
+				keep, hide = nl+ri, li
+			}
+			sc.cols[hide].hidden = true
+			first = append(first, keep)
+		}
+		join.On = and(conds)
+		// A bare * lists the merged columns first, then the others.
+		sc.star = first
+		for _, i := range starOrder(&scope{cols: sc.cols, star: mergedStar(lsc, rsc)}) {
+			if !sc.cols[i].hidden && !slices.Contains(first, i) {
+				sc.star = append(sc.star, i)
+			}
+		}
+	case je.Quals != nil:
+		on, err := b.bindPredicate(je.Quals, exprContext{scope: sc, clause: "JOIN conditions"})
+		if err != nil {
+			return nil, nil, err
+		}
+		join.On = on
+	}
+	return join, sc, nil
+}
+
+func mergedStar(l, r *scope) []int {
+	out := starOrder(l)
+	for _, i := range starOrder(r) {
+		out = append(out, len(l.cols)+i)
+	}
+	return out
+}
+
+// bindRangeVar binds a table reference.
+func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 	if rv.Catalogname != "" && rv.Catalogname != b.db {
 		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "cross-database references are not implemented: %s.%s.%s", rv.Catalogname, rv.Schemaname, rv.Relname)
 	}
@@ -317,8 +471,13 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) (nodes []*pg_qu
 			if len(sc.tables) == 0 {
 				return nil, nil, nil, b.errorf(pgerror.SyntaxError, cr.Location, "SELECT * with no tables specified is not valid")
 			}
-			for _, c := range sc.cols {
-				if table != "" && c.table != table {
+			order := starOrder(sc)
+			if table != "" {
+				order = starOrder(&scope{cols: sc.cols})
+			}
+			for _, i := range order {
+				c := sc.cols[i]
+				if (table != "" && c.table != table) || (table == "" && c.hidden) {
 					continue
 				}
 				nodes = append(nodes, columnRefNode(c.table, c.name, cr.Location))
@@ -632,7 +791,7 @@ func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, sc
 	}
 	found := -1
 	for i, c := range sc.cols {
-		if c.name == name && (table == "" || c.table == table) {
+		if c.name == name && (table == "" && !c.hidden || c.table == table) {
 			if found >= 0 {
 				return 0, scopeColumn{}, b.errorf(pgerror.AmbiguousColumn, loc, "column reference %q is ambiguous", name)
 			}

@@ -74,6 +74,26 @@ type Sort struct {
 	Keys  []SortKey
 }
 
+// JoinType is the kind of a join.
+type JoinType int
+
+// Join types.
+const (
+	InnerJoin JoinType = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+)
+
+// Join combines Left and Right rows for which On (over the left columns
+// followed by the right ones; nil for every pair) is true, padding
+// unmatched rows with NULLs in outer joins.
+type Join struct {
+	Left, Right Plan
+	Type        JoinType
+	On          expr.Expr
+}
+
 // Limit skips Offset rows and returns at most Count (all when negative).
 type Limit struct {
 	Input         Plan
@@ -111,6 +131,8 @@ func (p *Project) Inputs() []Plan   { return []Plan{p.Input} }
 func (a *Aggregate) Inputs() []Plan { return []Plan{a.Input} }
 func (s *Sort) Inputs() []Plan      { return []Plan{s.Input} }
 func (l *Limit) Inputs() []Plan     { return []Plan{l.Input} }
+func (j *Join) Inputs() []Plan      { return []Plan{j.Left, j.Right} }
+func (j *Join) String() string      { return fmt.Sprintf("Join: %d on %v", j.Type, j.On) }
 
 func (s *Scan) String() string {
 	return fmt.Sprintf("Scan: %s.%s projection=%v filters=%v limit=%d", s.Table.Schema, s.Table.Name, s.Projection, s.Filters, s.Limit)
@@ -134,4 +156,12 @@ func joinExprs(es []expr.Expr) string {
 		parts[i] = e.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+func (j *Join) Schema() *arrow.Schema {
+	fields := append(append([]arrow.Field{}, j.Left.Schema().Fields()...), j.Right.Schema().Fields()...)
+	for i := range fields {
+		fields[i].Nullable = true
+	}
+	return arrow.NewSchema(fields, nil)
 }

@@ -8,12 +8,15 @@ type rule interface {
 }
 
 // rules run once each, in this order:
+//  0. pushJoinFilters moves WHERE and ON conjuncts that read one side of a
+//     join below it, and WHERE conjuncts that read both sides of an inner
+//     join into its condition, where the hash join can use them as keys.
 //  1. pushFilters moves WHERE conjuncts into the scan's provider, which can
 //     skip data with them; it runs first, while scans still read every
 //     column and so filters index the table's own schema.
 //  2. pruneColumns makes each scan read only the columns the query uses.
 //  3. pushLimit hands LIMIT to a scan that nothing filters or reorders.
-var rules = []rule{pushFilters{}, pruneColumns{}, pushLimit{}}
+var rules = []rule{pushJoinFilters{}, pushFilters{}, pruneColumns{}, pushLimit{}}
 
 // Optimize applies the optimizer rules to p.
 func Optimize(p Plan) (Plan, error) {
@@ -48,6 +51,10 @@ func withInputs(p Plan, inputs []Plan) Plan {
 	case *Limit:
 		c := *n
 		c.Input = inputs[0]
+		return &c
+	case *Join:
+		c := *n
+		c.Left, c.Right = inputs[0], inputs[1]
 		return &c
 	}
 	return p

@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 
+	"github.com/riffq/riffq/expr"
+
 	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/sources"
 )
@@ -51,6 +53,42 @@ func Physical(p Plan) (engine.Plan, error) {
 			return nil, err
 		}
 		return &engine.Limit{Input: in, Offset: n.Offset, Count: n.Count}, nil
+	case *Join:
+		return physicalJoin(n)
 	}
 	return nil, fmt.Errorf("no physical operator for %T", p)
+}
+
+// physicalJoin lowers a join to a hash join: each ON conjunct that equates
+// an expression over the left input with one over the right becomes a pair
+// of hash keys; the rest is checked on each matching pair.
+func physicalJoin(j *Join) (engine.Plan, error) {
+	left, err := Physical(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	right, err := Physical(j.Right)
+	if err != nil {
+		return nil, err
+	}
+	nl := j.Left.Schema().NumFields()
+	var lkeys, rkeys, residual []expr.Expr
+	if j.On != nil {
+		for _, c := range expr.Conjuncts(j.On) {
+			if b, ok := c.(*expr.Binary); ok && b.Op == expr.Eq {
+				ls, rs := side(b.Left, nl), side(b.Right, nl)
+				if ls == sideLeft && rs == sideRight && len(expr.Columns(b.Left)) > 0 {
+					lkeys, rkeys = append(lkeys, b.Left), append(rkeys, shift(b.Right, -nl))
+					continue
+				}
+				if ls == sideRight && rs == sideLeft && len(expr.Columns(b.Right)) > 0 {
+					lkeys, rkeys = append(lkeys, b.Right), append(rkeys, shift(b.Left, -nl))
+					continue
+				}
+			}
+			residual = append(residual, c)
+		}
+	}
+	typ := map[JoinType]engine.JoinType{InnerJoin: engine.InnerJoin, LeftJoin: engine.LeftJoin, RightJoin: engine.RightJoin, FullJoin: engine.FullJoin}[j.Type]
+	return engine.NewHashJoin(left, right, typ, lkeys, rkeys, and(residual)), nil
 }

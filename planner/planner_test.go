@@ -187,7 +187,7 @@ func TestBindErrors(t *testing.T) {
 		{"SELECT a + b FROM t", pgerror.UndefinedFunction, 10},
 		{"SELECT a FROM t ORDER BY 3", pgerror.InvalidColumnReference, 26},
 		{"SELECT DISTINCT a FROM t", pgerror.FeatureNotSupported, 0},
-		{"SELECT a FROM t t1, t t2", pgerror.FeatureNotSupported, 0},
+		{"SELECT a FROM t t1, t t2", pgerror.AmbiguousColumn, 8},
 		{"SELECT a FROM t WHERE a = $1", "42P02", 27},
 		{"SELECT a || a FROM t", pgerror.UndefinedFunction, 10},
 	}
@@ -224,3 +224,22 @@ func (testSession) Setting(name string) (string, string, error) {
 }
 func (testSession) SetSetting(string, string, bool, bool) error { return nil }
 func (testSession) Settings() [][3]string                       { return nil }
+
+// TestJoinPlan checks that WHERE conjuncts of a comma join become hash keys
+// and single-table filters go below the join.
+func TestJoinPlan(t *testing.T) {
+	p, _ := newTestPlanner(t, sources.Unsupported)
+	plan, err := planSQL(t, p, "SELECT t1.b, t2.c FROM t t1, t t2 WHERE t1.a = t2.a AND t2.c > 1 AND t1.b <> t2.b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `Project: t1.b AS b, t2.c AS c
+  HashJoin: Inner on=[t1.a = t2.a] filter=(t1.b <> t2.b)
+    Scan: public.t projection=[a, b]
+    Filter: (t2.c > 1)
+      Scan: public.t projection=[a, b, c]
+`
+	if got := engine.Explain(plan); got != want {
+		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -88,6 +88,33 @@ func prune(p Plan, need []bool) (Plan, []int) {
 	case *Limit:
 		in, remap := prune(n.Input, need)
 		return &Limit{Input: in, Offset: n.Offset, Count: n.Count}, remap
+	case *Join:
+		nl := n.Left.Schema().NumFields()
+		leftNeed, rightNeed := slices.Clone(need[:nl]), slices.Clone(need[nl:])
+		if n.On != nil {
+			for _, c := range expr.Columns(n.On) {
+				if c < nl {
+					leftNeed[c] = true
+				} else {
+					rightNeed[c-nl] = true
+				}
+			}
+		}
+		l, lremap := prune(n.Left, leftNeed)
+		r, rremap := prune(n.Right, rightNeed)
+		newNL := l.Schema().NumFields()
+		remap := slices.Clone(lremap)
+		for _, i := range rremap {
+			if i >= 0 {
+				i += newNL
+			}
+			remap = append(remap, i)
+		}
+		var on expr.Expr
+		if n.On != nil {
+			on = renumber(n.On, remap)
+		}
+		return &Join{Left: l, Right: r, Type: n.Type, On: on}, remap
 	}
 	return p, identity(len(need))
 }

@@ -1,0 +1,432 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
+)
+
+// JoinType is the kind of a join.
+type JoinType int
+
+// Join types. Outer joins pad the rows of one side without a match with
+// NULLs.
+const (
+	InnerJoin JoinType = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+)
+
+var joinNames = [...]string{"Inner", "Left", "Right", "Full"}
+
+func (t JoinType) String() string { return joinNames[t] }
+
+// HashJoin joins Left and Right on LeftKeys[i] = RightKeys[i] (no keys: every
+// pair, a cross join), keeping pairs for which Filter, over the combined
+// row, is true. It builds a hash table of the right input, then streams
+// the left input through it. Its output is the left columns followed by
+// the right ones.
+type HashJoin struct {
+	Left, Right         Plan
+	Type                JoinType
+	LeftKeys, RightKeys []expr.Expr
+	Filter              expr.Expr // nil: none
+	schema              *arrow.Schema
+}
+
+// NewHashJoin returns a hash join.
+func NewHashJoin(left, right Plan, typ JoinType, leftKeys, rightKeys []expr.Expr, filter expr.Expr) *HashJoin {
+	fields := append(append([]arrow.Field{}, left.Schema().Fields()...), right.Schema().Fields()...)
+	for i := range fields {
+		fields[i].Nullable = true
+	}
+	return &HashJoin{Left: left, Right: right, Type: typ, LeftKeys: leftKeys, RightKeys: rightKeys, Filter: filter, schema: arrow.NewSchema(fields, nil)}
+}
+
+func (j *HashJoin) Schema() *arrow.Schema { return j.schema }
+func (j *HashJoin) Children() []Plan      { return []Plan{j.Left, j.Right} }
+
+func (j *HashJoin) String() string {
+	var conds []string
+	for i := range j.LeftKeys {
+		conds = append(conds, fmt.Sprintf("%s = %s", j.LeftKeys[i], j.RightKeys[i]))
+	}
+	s := fmt.Sprintf("HashJoin: %s on=[%s]", j.Type, strings.Join(conds, ", "))
+	if j.Filter != nil {
+		s += " filter=" + j.Filter.String()
+	}
+	return s
+}
+
+// joinBuild is the hashed right input.
+type joinBuild struct {
+	batch   arrow.RecordBatch // all right rows, or nil when there are none
+	rows    map[string][]int32
+	all     []int32 // every row, for a join without keys
+	matched []bool
+}
+
+func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
+	leftKeyEvals, err := compileAll(j.LeftKeys)
+	if err != nil {
+		return nil, err
+	}
+	rightKeyEvals, err := compileAll(j.RightKeys)
+	if err != nil {
+		return nil, err
+	}
+	var filter evaluator
+	if j.Filter != nil {
+		if filter, err = compile(j.Filter); err != nil {
+			return nil, err
+		}
+	}
+	keys := make([]keyColumn, len(j.LeftKeys))
+	for i, k := range j.LeftKeys {
+		if keys[i], err = newKeyColumn(k.DataType()); err != nil {
+			return nil, err
+		}
+	}
+	left, err := j.Left.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var build *joinBuild
+	var pending []arrow.RecordBatch // outputs not yet returned
+	leftDone, tailDone := false, false
+	leftSchema := j.Left.Schema()
+	cleanup := func() {
+		left.Release()
+		if build != nil && build.batch != nil {
+			build.batch.Release()
+		}
+		for _, b := range pending {
+			b.Release()
+		}
+	}
+	return batchio.NewReader(j.schema, func() (arrow.RecordBatch, error) {
+		if build == nil {
+			if build, err = j.build(ctx, rightKeyEvals, keys); err != nil {
+				return nil, err
+			}
+		}
+		for len(pending) == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if !leftDone {
+				if !left.Next() {
+					if err := left.Err(); err != nil {
+						return nil, err
+					}
+					leftDone = true
+					continue
+				}
+				out, err := j.probe(ctx, left.RecordBatch(), build, leftKeyEvals, keys, filter)
+				if err != nil {
+					return nil, err
+				}
+				pending = append(pending, out...)
+				continue
+			}
+			if tailDone || (j.Type != RightJoin && j.Type != FullJoin) || build.batch == nil {
+				return nil, nil
+			}
+			tailDone = true
+			var ri []int32
+			for r, m := range build.matched {
+				if !m {
+					ri = append(ri, int32(r))
+				}
+			}
+			if len(ri) == 0 {
+				return nil, nil
+			}
+			out, err := j.assemble(ctx, nil, leftSchema, nil, build.batch, ri)
+			if err != nil {
+				return nil, err
+			}
+			pending = append(pending, out)
+		}
+		b := pending[0]
+		pending = pending[1:]
+		return b, nil
+	}, cleanup), nil
+}
+
+func compileAll(es []expr.Expr) ([]evaluator, error) {
+	out := make([]evaluator, len(es))
+	for i, e := range es {
+		ev, err := compile(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+// build reads the right input and hashes its rows by key.
+func (j *HashJoin) build(ctx context.Context, evals []evaluator, keys []keyColumn) (*joinBuild, error) {
+	right, err := j.Right.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer right.Release()
+	var batches []arrow.RecordBatch
+	for right.Next() {
+		b := right.RecordBatch()
+		b.Retain()
+		batches = append(batches, b)
+	}
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	if err := right.Err(); err != nil {
+		return nil, err
+	}
+	jb := &joinBuild{rows: make(map[string][]int32)}
+	if len(batches) == 0 {
+		return jb, nil
+	}
+	if jb.batch, err = concatBatches(j.Right.Schema(), batches); err != nil {
+		return nil, err
+	}
+	n := int(jb.batch.NumRows())
+	jb.matched = make([]bool, n)
+	if len(evals) == 0 {
+		jb.all = make([]int32, n)
+		for i := range jb.all {
+			jb.all[i] = int32(i)
+		}
+		return jb, nil
+	}
+	cols, err := evalKeys(ctx, evals, jb.batch)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(cols)
+	var buf []byte
+	for r := range n {
+		var ok bool
+		if buf, ok = encodeKey(buf[:0], keys, cols, r); ok {
+			jb.rows[string(buf)] = append(jb.rows[string(buf)], int32(r))
+		}
+	}
+	return jb, nil
+}
+
+func evalKeys(ctx context.Context, evals []evaluator, b arrow.RecordBatch) ([]arrow.Array, error) {
+	cols := make([]arrow.Array, len(evals))
+	for i, ev := range evals {
+		c, err := evalArray(ctx, ev, b)
+		if err != nil {
+			releaseAll(cols[:i])
+			return nil, err
+		}
+		cols[i] = c
+	}
+	return cols, nil
+}
+
+func releaseAll(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
+	}
+}
+
+// encodeKey encodes row r's key; ok is false when a key column is NULL,
+// which matches nothing.
+func encodeKey(buf []byte, keys []keyColumn, cols []arrow.Array, r int) ([]byte, bool) {
+	for i, c := range cols {
+		if c.IsNull(r) {
+			return buf, false
+		}
+		buf = keys[i].encode(buf, c, r)
+	}
+	return buf, true
+}
+
+// probe joins one left batch with the build side.
+func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn, filter evaluator) ([]arrow.RecordBatch, error) {
+	n := int(lb.NumRows())
+	var li, ri []int32
+	if build.batch != nil {
+		var cols []arrow.Array
+		if len(evals) > 0 {
+			var err error
+			if cols, err = evalKeys(ctx, evals, lb); err != nil {
+				return nil, err
+			}
+			defer releaseAll(cols)
+		}
+		var buf []byte
+		for r := range n {
+			matches := build.all
+			if len(evals) > 0 {
+				var ok bool
+				if buf, ok = encodeKey(buf[:0], keys, cols, r); !ok {
+					continue
+				}
+				matches = build.rows[string(buf)]
+			}
+			for _, m := range matches {
+				li = append(li, int32(r))
+				ri = append(ri, m)
+			}
+		}
+	}
+	if filter != nil && len(li) > 0 {
+		cand, err := j.assemble(ctx, lb, nil, li, build.batch, ri)
+		if err != nil {
+			return nil, err
+		}
+		d, err := filter(ctx, cand)
+		cand.Release()
+		if err != nil {
+			return nil, err
+		}
+		keep, err := evalMask(d, len(li))
+		d.Release()
+		if err != nil {
+			return nil, err
+		}
+		k := 0
+		for i := range li {
+			if keep[i] {
+				li[k], ri[k] = li[i], ri[i]
+				k++
+			}
+		}
+		li, ri = li[:k], ri[:k]
+	}
+	for _, r := range ri {
+		build.matched[r] = true
+	}
+	if j.Type == LeftJoin || j.Type == FullJoin {
+		hit := make([]bool, n)
+		for _, l := range li {
+			hit[l] = true
+		}
+		for r := range n {
+			if !hit[r] {
+				li = append(li, int32(r))
+				ri = append(ri, -1)
+			}
+		}
+	}
+	if len(li) == 0 {
+		return nil, nil
+	}
+	var out []arrow.RecordBatch
+	for start := 0; start < len(li); start += outputBatchRows {
+		end := min(start+outputBatchRows, len(li))
+		b, err := j.assemble(ctx, lb, nil, li[start:end], build.batch, ri[start:end])
+		if err != nil {
+			for _, o := range out {
+				o.Release()
+			}
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// evalMask reads a boolean result as a keep mask (NULL is false).
+func evalMask(d compute.Datum, n int) ([]bool, error) {
+	keep := make([]bool, n)
+	switch v := d.(type) {
+	case *compute.ScalarDatum:
+		if b, ok := v.Value.(*scalar.Boolean); ok && b.IsValid() && b.Value {
+			for i := range keep {
+				keep[i] = true
+			}
+		}
+		return keep, nil
+	case *compute.ArrayDatum:
+		a := v.MakeArray()
+		defer a.Release()
+		bools, ok := a.(*array.Boolean)
+		if !ok {
+			return nil, fmt.Errorf("join filter is %s, not boolean", a.DataType())
+		}
+		for i := range keep {
+			keep[i] = bools.IsValid(i) && bools.Value(i)
+		}
+		return keep, nil
+	}
+	return nil, fmt.Errorf("join filter: unexpected datum %s", d.Kind())
+}
+
+// assemble builds output rows from left row indices li (of lb; nil lb
+// means NULL left columns of leftSchema) and right row indices ri (of rb;
+// -1 is a NULL right row).
+func (j *HashJoin) assemble(ctx context.Context, lb arrow.RecordBatch, leftSchema *arrow.Schema, li []int32, rb arrow.RecordBatch, ri []int32) (arrow.RecordBatch, error) {
+	mem := memory.DefaultAllocator
+	n := max(len(li), len(ri))
+	cols := make([]arrow.Array, 0, j.schema.NumFields())
+	defer func() { releaseAll(cols) }()
+	if lb == nil {
+		for _, f := range leftSchema.Fields() {
+			cols = append(cols, array.MakeArrayOfNull(mem, f.Type, n))
+		}
+	} else {
+		idx := indices(mem, li)
+		defer idx.Release()
+		for _, c := range lb.Columns() {
+			t, err := compute.TakeArray(ctx, c, idx)
+			if err != nil {
+				return nil, fmt.Errorf("join: %w", err)
+			}
+			cols = append(cols, t)
+		}
+	}
+	rightFields := j.Right.Schema().Fields()
+	if rb == nil {
+		for _, f := range rightFields {
+			cols = append(cols, array.MakeArrayOfNull(mem, f.Type, n))
+		}
+	} else {
+		idx := indices(mem, ri)
+		defer idx.Release()
+		for _, c := range rb.Columns() {
+			t, err := compute.TakeArray(ctx, c, idx)
+			if err != nil {
+				return nil, fmt.Errorf("join: %w", err)
+			}
+			cols = append(cols, t)
+		}
+	}
+	out := array.NewRecordBatch(j.schema, cols, int64(n))
+	return out, nil
+}
+
+// indices makes a take-index array; -1 becomes NULL (a NULL row).
+func indices(mem memory.Allocator, idx []int32) arrow.Array {
+	b := array.NewInt32Builder(mem)
+	defer b.Release()
+	b.Reserve(len(idx))
+	for _, i := range idx {
+		if i < 0 {
+			b.AppendNull()
+		} else {
+			b.UnsafeAppend(i)
+		}
+	}
+	return b.NewArray()
+}

@@ -1,0 +1,153 @@
+package planner
+
+import (
+	"github.com/riffq/riffq/expr"
+)
+
+// pushJoinFilters moves conjuncts to where they filter earliest: a WHERE
+// conjunct over one side of a join goes below the join when the join type
+// keeps that side's rows unchanged, a WHERE conjunct over both sides of an
+// inner join joins its condition, and an ON conjunct over the inner side of
+// a join (either side of an inner join) goes below it.
+type pushJoinFilters struct{}
+
+func (pushJoinFilters) name() string { return "push_join_filters" }
+
+func (pushJoinFilters) apply(p Plan) (Plan, error) {
+	return pushDown(p), nil
+}
+
+// pushDown rewrites p top down, so conjuncts pushed into a join continue
+// into the joins below it.
+func pushDown(p Plan) Plan {
+	switch n := p.(type) {
+	case *Filter:
+		if j, ok := n.Input.(*Join); ok {
+			return pushDown(filterJoin(j, expr.Conjuncts(n.Predicate)))
+		}
+	case *Join:
+		nj := *n
+		var on []expr.Expr
+		if n.On != nil {
+			on = expr.Conjuncts(n.On)
+		}
+		nl := n.Left.Schema().NumFields()
+		var left, right, keep []expr.Expr
+		for _, c := range on {
+			switch side(c, nl) {
+			case sideLeft:
+				if n.Type == InnerJoin || n.Type == RightJoin {
+					left = append(left, c)
+					continue
+				}
+			case sideRight:
+				if n.Type == InnerJoin || n.Type == LeftJoin {
+					right = append(right, shift(c, -nl))
+					continue
+				}
+			}
+			keep = append(keep, c)
+		}
+		nj.Left = pushDown(withFilter(n.Left, left))
+		nj.Right = pushDown(withFilter(n.Right, right))
+		nj.On = and(keep)
+		return &nj
+	}
+	ins := p.Inputs()
+	if len(ins) == 0 {
+		return p
+	}
+	newIns := make([]Plan, len(ins))
+	for i, in := range ins {
+		newIns[i] = pushDown(in)
+	}
+	return withInputs(p, newIns)
+}
+
+// filterJoin applies WHERE conjuncts to a join.
+func filterJoin(j *Join, conj []expr.Expr) Plan {
+	nl := j.Left.Schema().NumFields()
+	nj := *j
+	var left, right, above []expr.Expr
+	on := []expr.Expr{}
+	if j.On != nil {
+		on = expr.Conjuncts(j.On)
+	}
+	for _, c := range conj {
+		switch s := side(c, nl); {
+		case s == sideLeft && (j.Type == InnerJoin || j.Type == LeftJoin):
+			left = append(left, c)
+		case s == sideRight && (j.Type == InnerJoin || j.Type == RightJoin):
+			right = append(right, shift(c, -nl))
+		case s == sideBoth && j.Type == InnerJoin:
+			on = append(on, c)
+		default:
+			above = append(above, c)
+		}
+	}
+	nj.Left = withFilter(j.Left, left)
+	nj.Right = withFilter(j.Right, right)
+	nj.On = and(on)
+	return withFilter(&nj, above)
+}
+
+type joinSide int
+
+const (
+	sideNone joinSide = iota // a constant
+	sideLeft
+	sideRight
+	sideBoth
+)
+
+// side says which inputs of a join with nl left columns e reads.
+func side(e expr.Expr, nl int) joinSide {
+	s := sideNone
+	for _, c := range expr.Columns(e) {
+		cs := sideLeft
+		if c >= nl {
+			cs = sideRight
+		}
+		switch {
+		case s == sideNone:
+			s = cs
+		case s != cs:
+			return sideBoth
+		}
+	}
+	if s == sideNone {
+		return sideLeft // constants filter as well on the left
+	}
+	return s
+}
+
+// shift renumbers the column references of e by delta.
+func shift(e expr.Expr, delta int) expr.Expr {
+	return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
+		if c, ok := e.(*expr.Column); ok {
+			return &expr.Column{Index: c.Index + delta, Name: c.Name, Type: c.Type}
+		}
+		return e
+	})
+}
+
+func and(conj []expr.Expr) expr.Expr {
+	if len(conj) == 0 {
+		return nil
+	}
+	out := conj[0]
+	for _, c := range conj[1:] {
+		out = &expr.Binary{Op: expr.And, Left: out, Right: c, Type: typeBool}
+	}
+	return out
+}
+
+func withFilter(p Plan, conj []expr.Expr) Plan {
+	if len(conj) == 0 {
+		return p
+	}
+	if f, ok := p.(*Filter); ok {
+		return &Filter{Input: f.Input, Predicate: and(append(expr.Conjuncts(f.Predicate), conj...))}
+	}
+	return &Filter{Input: p, Predicate: and(conj)}
+}
