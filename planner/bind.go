@@ -295,7 +295,7 @@ func (b *binder) bindFromItem(n *pg_query.Node) (Plan, *scope, error) {
 	case n.GetJoinExpr() != nil:
 		return b.bindJoin(n.GetJoinExpr())
 	case n.GetRangeSubselect() != nil:
-		return nil, nil, b.unsupported(-1, "subqueries in FROM are not supported yet")
+		return b.bindDerived(n.GetRangeSubselect())
 	}
 	return nil, nil, b.unsupported(-1, "this FROM item is not supported yet")
 }
@@ -426,6 +426,61 @@ func mergedStar(l, r *scope) []int {
 		out = append(out, len(l.cols)+i)
 	}
 	return out
+}
+
+// bindDerived binds a subquery in FROM: its select list becomes the
+// columns of a table named by its alias.
+func (b *binder) bindDerived(rs *pg_query.RangeSubselect) (Plan, *scope, error) {
+	if rs.Lateral {
+		return nil, nil, b.unsupported(-1, "LATERAL is not supported yet")
+	}
+	if rs.Alias == nil {
+		return nil, nil, b.errorf(pgerror.SyntaxError, b.subqueryStart(rs.Subquery.GetSelectStmt()), "subquery in FROM must have an alias").
+			WithHint("For example, FROM (SELECT ...) [AS] foo.")
+	}
+	sel := rs.Subquery.GetSelectStmt()
+	if sel == nil {
+		return nil, nil, b.unsupported(-1, "this subquery is not supported yet")
+	}
+	plan, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	alias := rs.Alias.Aliasname
+	schema := plan.Schema()
+	if len(rs.Alias.Colnames) > schema.NumFields() {
+		return nil, nil, b.errorf("42P10", -1, "table %q has %d columns available but %d columns specified", alias, schema.NumFields(), len(rs.Alias.Colnames))
+	}
+	sc := &scope{tables: []string{alias}}
+	for i, f := range schema.Fields() {
+		name := f.Name
+		if i < len(rs.Alias.Colnames) {
+			name = rs.Alias.Colnames[i].GetString_().GetSval()
+		}
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type})
+	}
+	return plan, sc, nil
+}
+
+// subqueryStart finds the "(" that opens a subquery, which the parse tree
+// does not record: the parenthesis before the SELECT keyword that precedes
+// the first select-list item.
+func (b *binder) subqueryStart(sel *pg_query.SelectStmt) int32 {
+	if sel == nil || len(sel.TargetList) == 0 {
+		return -1
+	}
+	loc := int(sel.TargetList[0].GetResTarget().GetLocation())
+	i := strings.LastIndex(strings.ToUpper(b.sql[:min(loc, len(b.sql))]), "SELECT")
+	for i--; i >= 0; i-- {
+		switch b.sql[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '(':
+			return int32(i)
+		}
+		break
+	}
+	return -1
 }
 
 // bindRangeVar binds a table reference.
