@@ -44,11 +44,20 @@ func compile(e expr.Expr) (evaluator, error) {
 	case *expr.Negate:
 		return compileCall("negate", nil, n.DataType(), n.Input)
 	case *expr.IsNull:
-		fn := "is_null"
-		if n.Negated {
-			fn = "is_not_null"
-		}
-		return compileCall(fn, nil, n.DataType(), n.Input)
+		negated := n.Negated
+		return compileUnaryKernel(n.Input, func(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
+			b := array.NewBooleanBuilder(mem)
+			defer b.Release()
+			b.Reserve(a.Len())
+			for i := range a.Len() {
+				b.UnsafeAppend(a.IsNull(i) != negated)
+			}
+			return b.NewArray(), nil
+		})
+	case *expr.Case:
+		return compileCase(n)
+	case *expr.Call:
+		return compileFunc(n)
 	case *expr.Cast:
 		in, err := compile(n.Input)
 		if err != nil {

@@ -111,6 +111,26 @@ type Cast struct {
 	Type  arrow.DataType
 }
 
+// Case picks the Result of the first When whose Cond is true, else Else
+// (NULL when Else is nil). COALESCE and NULLIF are bound to it too.
+type Case struct {
+	Whens []When
+	Else  Expr
+	Type  arrow.DataType
+}
+
+// When is one branch of a Case.
+type When struct {
+	Cond, Result Expr
+}
+
+// Call applies a scalar function by name to Args.
+type Call struct {
+	Func string
+	Args []Expr
+	Type arrow.DataType
+}
+
 // AggFunc names an aggregate function.
 type AggFunc string
 
@@ -141,6 +161,29 @@ func (n *Negate) DataType() arrow.DataType    { return n.Input.DataType() }
 func (*IsNull) DataType() arrow.DataType      { return arrow.FixedWidthTypes.Boolean }
 func (c *Cast) DataType() arrow.DataType      { return c.Type }
 func (a *Aggregate) DataType() arrow.DataType { return a.Type }
+func (c *Case) DataType() arrow.DataType      { return c.Type }
+func (c *Call) DataType() arrow.DataType      { return c.Type }
+
+func (c *Case) String() string {
+	var sb strings.Builder
+	sb.WriteString("CASE")
+	for _, w := range c.Whens {
+		fmt.Fprintf(&sb, " WHEN %s THEN %s", w.Cond, w.Result)
+	}
+	if c.Else != nil {
+		fmt.Fprintf(&sb, " ELSE %s", c.Else)
+	}
+	sb.WriteString(" END")
+	return sb.String()
+}
+
+func (c *Call) String() string {
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		args[i] = a.String()
+	}
+	return c.Func + "(" + strings.Join(args, ", ") + ")"
+}
 
 func (c *Column) String() string { return c.Name }
 
@@ -206,6 +249,16 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(n.Input, fn)
 	case *Aggregate:
 		Walk(n.Arg, fn)
+	case *Case:
+		for _, w := range n.Whens {
+			Walk(w.Cond, fn)
+			Walk(w.Result, fn)
+		}
+		Walk(n.Else, fn)
+	case *Call:
+		for _, a := range n.Args {
+			Walk(a, fn)
+		}
 	}
 }
 
@@ -232,6 +285,18 @@ func Rewrite(e Expr, fn func(Expr) Expr) Expr {
 		c := *n
 		c.Arg = Rewrite(n.Arg, fn)
 		return fn(&c)
+	case *Case:
+		c := &Case{Type: n.Type, Else: Rewrite(n.Else, fn)}
+		for _, w := range n.Whens {
+			c.Whens = append(c.Whens, When{Cond: Rewrite(w.Cond, fn), Result: Rewrite(w.Result, fn)})
+		}
+		return fn(c)
+	case *Call:
+		c := &Call{Func: n.Func, Type: n.Type}
+		for _, a := range n.Args {
+			c.Args = append(c.Args, Rewrite(a, fn))
+		}
+		return fn(c)
 	}
 	return fn(e)
 }
@@ -275,6 +340,18 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		c := *n
 		c.Arg = Transform(n.Arg, fn)
 		return &c
+	case *Case:
+		c := &Case{Type: n.Type, Else: Transform(n.Else, fn)}
+		for _, w := range n.Whens {
+			c.Whens = append(c.Whens, When{Cond: Transform(w.Cond, fn), Result: Transform(w.Result, fn)})
+		}
+		return c
+	case *Call:
+		c := &Call{Func: n.Func, Type: n.Type}
+		for _, a := range n.Args {
+			c.Args = append(c.Args, Transform(a, fn))
+		}
+		return c
 	}
 	return e
 }

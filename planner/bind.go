@@ -572,28 +572,48 @@ func columnRefNode(table, name string, loc int32) *pg_query.Node {
 	}}}
 }
 
-// figureColname names an unaliased select-list item as PostgreSQL does.
+// figureColname names an unaliased select-list item as PostgreSQL's
+// FigureColname does.
 func figureColname(n *pg_query.Node) string {
+	name, strength := figureColnameStrength(n)
+	if strength == 0 {
+		return "?column?"
+	}
+	return name
+}
+
+// figureColnameStrength returns a name and how good it is: 2 for a real
+// name (a column, a function), 1 for a fallback ("case", a type name).
+func figureColnameStrength(n *pg_query.Node) (string, int) {
 	switch {
+	case n == nil:
+		return "", 0
 	case n.GetColumnRef() != nil:
 		f := n.GetColumnRef().Fields
 		if s := f[len(f)-1].GetString_(); s != nil {
-			return s.Sval
+			return s.Sval, 2
 		}
 	case n.GetFuncCall() != nil:
 		f := n.GetFuncCall().Funcname
-		return f[len(f)-1].GetString_().GetSval()
+		return f[len(f)-1].GetString_().GetSval(), 2
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
-		if name := figureColname(tc.Arg); name != "?column?" {
-			return name
+		if name, s := figureColnameStrength(tc.Arg); s > 1 {
+			return name, s
 		}
 		names := tc.TypeName.Names
-		return names[len(names)-1].GetString_().GetSval()
+		return names[len(names)-1].GetString_().GetSval(), 1
 	case n.GetCaseExpr() != nil:
-		return "case"
+		if name, s := figureColnameStrength(n.GetCaseExpr().Defresult); s > 1 {
+			return name, s
+		}
+		return "case", 1
+	case n.GetCoalesceExpr() != nil:
+		return "coalesce", 2
+	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		return "nullif", 2
 	}
-	return "?column?"
+	return "", 0
 }
 
 func hasAggregate(targets []*pg_query.Node) bool {
@@ -642,6 +662,22 @@ func nodeHasAggregate(n *pg_query.Node) bool {
 		return nodeHasAggregate(n.GetNullTest().Arg)
 	case n.GetTypeCast() != nil:
 		return nodeHasAggregate(n.GetTypeCast().Arg)
+	case n.GetCaseExpr() != nil:
+		ce := n.GetCaseExpr()
+		if nodeHasAggregate(ce.Arg) || nodeHasAggregate(ce.Defresult) {
+			return true
+		}
+		for _, w := range ce.Args {
+			if nodeHasAggregate(w.GetCaseWhen().Expr) || nodeHasAggregate(w.GetCaseWhen().Result) {
+				return true
+			}
+		}
+	case n.GetCoalesceExpr() != nil:
+		for _, a := range n.GetCoalesceExpr().Args {
+			if nodeHasAggregate(a) {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -889,7 +925,9 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 	case n.GetSubLink() != nil:
 		return nil, b.unsupported(n.GetSubLink().Location, "subqueries are not supported yet")
 	case n.GetCaseExpr() != nil:
-		return nil, b.unsupported(n.GetCaseExpr().Location, "CASE is not supported yet")
+		return b.bindCase(n.GetCaseExpr(), ectx)
+	case n.GetCoalesceExpr() != nil:
+		return b.bindCoalesce(n.GetCoalesceExpr(), ectx)
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
 }
@@ -1027,6 +1065,8 @@ var sqlOps = map[string]expr.Op{
 
 func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	switch ae.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		return b.bindNullIf(ae, ectx)
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 	case pg_query.A_Expr_Kind_AEXPR_IN:
 		return b.bindInList(ae, ectx)
@@ -1354,6 +1394,9 @@ func unknownTarget(dt arrow.DataType) arrow.DataType {
 func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
 	name := funcName(fc)
 	if !isAggregateName(name) {
+		if e, ok, err := b.bindScalarFunc(fc, name, ectx); ok || err != nil {
+			return e, err
+		}
 		argTypes := make([]string, len(fc.Args))
 		for i, a := range fc.Args {
 			e, err := b.bindExpr(a, ectx)
@@ -1467,3 +1510,195 @@ func foldConstant(e expr.Expr) expr.Expr {
 }
 
 var _ = fmt.Sprint
+
+// commonResultType unifies the types of CASE results or COALESCE
+// arguments, as PostgreSQL's select_common_type does for the types riffq
+// has; untyped constants take the others' type, or text.
+func (b *binder) commonResultType(es []expr.Expr, locs []int32, what string) (arrow.DataType, error) {
+	var ct arrow.DataType
+	for i, e := range es {
+		if _, ok := e.(*unknownLit); ok {
+			continue
+		}
+		if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+			continue
+		}
+		if ct == nil {
+			ct = e.DataType()
+			continue
+		}
+		next := commonType(ct, e.DataType())
+		if next == nil {
+			return nil, b.errorf(pgerror.DatatypeMismatch, locs[i], "%s types %s and %s cannot be matched", what, typeName(ct), typeName(e.DataType()))
+		}
+		ct = next
+	}
+	if ct == nil {
+		ct = typeText
+	}
+	return ct, nil
+}
+
+// bindCase binds CASE [arg] WHEN ... THEN ... [ELSE ...] END.
+func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (expr.Expr, error) {
+	var arg expr.Expr
+	if ce.Arg != nil {
+		var err error
+		if arg, err = b.bindExpr(ce.Arg, ectx); err != nil {
+			return nil, err
+		}
+	}
+	out := &expr.Case{}
+	var results []expr.Expr
+	var locs []int32
+	for _, wn := range ce.Args {
+		w := wn.GetCaseWhen()
+		cond, err := b.bindExpr(w.Expr, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if arg != nil {
+			if cond, err = b.binary(expr.Eq, arg, cond, w.Location); err != nil {
+				return nil, err
+			}
+		}
+		if cond, err = b.coerceBool(cond, nodeLocation(w.Expr), "argument of CASE/WHEN"); err != nil {
+			return nil, err
+		}
+		res, err := b.bindExpr(w.Result, ectx)
+		if err != nil {
+			return nil, err
+		}
+		out.Whens = append(out.Whens, expr.When{Cond: cond, Result: res})
+		results = append(results, res)
+		locs = append(locs, nodeLocation(w.Result))
+	}
+	if ce.Defresult != nil {
+		e, err := b.bindExpr(ce.Defresult, ectx)
+		if err != nil {
+			return nil, err
+		}
+		out.Else = e
+		// PostgreSQL unifies the ELSE result first.
+		results = append([]expr.Expr{e}, results...)
+		locs = append([]int32{nodeLocation(ce.Defresult)}, locs...)
+	}
+	ct, err := b.commonResultType(results, locs, "CASE")
+	if err != nil {
+		return nil, err
+	}
+	out.Type = ct
+	for i := range out.Whens {
+		if out.Whens[i].Result, err = b.castResult(out.Whens[i].Result, ct, ce.Location); err != nil {
+			return nil, err
+		}
+	}
+	if out.Else != nil {
+		if out.Else, err = b.castResult(out.Else, ct, ce.Location); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// castResult converts a CASE branch or COALESCE argument to the common type.
+func (b *binder) castResult(e expr.Expr, t arrow.DataType, loc int32) (expr.Expr, error) {
+	if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		return &expr.Literal{Value: scalar.MakeNullScalar(t)}, nil
+	}
+	return b.cast(e, t, loc)
+}
+
+// bindCoalesce binds COALESCE(a, b, ...) as CASE WHEN a IS NOT NULL THEN a
+// ... ELSE last END, which evaluates as lazily as PostgreSQL does.
+func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr.Expr, error) {
+	args := make([]expr.Expr, len(ce.Args))
+	locs := make([]int32, len(ce.Args))
+	for i, a := range ce.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, err
+		}
+		args[i], locs[i] = e, nodeLocation(a)
+	}
+	ct, err := b.commonResultType(args, locs, "COALESCE")
+	if err != nil {
+		return nil, err
+	}
+	out := &expr.Case{Type: ct}
+	for i, a := range args {
+		if args[i], err = b.castResult(a, ct, ce.Location); err != nil {
+			return nil, err
+		}
+		if i < len(args)-1 {
+			out.Whens = append(out.Whens, expr.When{Cond: &expr.IsNull{Input: args[i], Negated: true}, Result: args[i]})
+		}
+	}
+	out.Else = args[len(args)-1]
+	return out, nil
+}
+
+// bindNullIf binds NULLIF(a, b) as CASE WHEN a = b THEN NULL ELSE a END.
+func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	l = b.resolveUnknown(l)
+	eq, err := b.binary(expr.Eq, l, r, ae.Location)
+	if err != nil {
+		return nil, err
+	}
+	return &expr.Case{Whens: []expr.When{{Cond: eq, Result: &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}}}, Else: l, Type: l.DataType()}, nil
+}
+
+// bindScalarFunc binds the scalar functions the engine implements; ok is
+// false for other names.
+func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	switch name {
+	case "lower", "upper", "length", "char_length", "character_length", "abs":
+	default:
+		return nil, false, nil
+	}
+	if len(fc.Args) != 1 || fc.AggStar || fc.AggDistinct {
+		return nil, false, nil
+	}
+	arg, err := b.bindExpr(fc.Args[0], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if u, ok := arg.(*unknownLit); ok {
+		t := arrow.DataType(typeText)
+		if name == "abs" {
+			t = typeFloat8
+		}
+		if arg, err = b.resolveAs(u, t); err != nil {
+			return nil, true, err
+		}
+	}
+	noFunc := func() (expr.Expr, bool, error) {
+		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, typeName(arg.DataType())).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	switch name {
+	case "abs":
+		switch arg.DataType().ID() {
+		case arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128:
+			return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: arg.DataType()}, true, nil
+		}
+		return noFunc()
+	case "length", "char_length", "character_length":
+		if category(arg.DataType()) != catString {
+			return noFunc()
+		}
+		return &expr.Call{Func: "length", Args: []expr.Expr{arg}, Type: typeInt4}, true, nil
+	}
+	if category(arg.DataType()) != catString {
+		return noFunc()
+	}
+	return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: typeText}, true, nil
+}

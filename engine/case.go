@@ -1,0 +1,283 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// compileCase evaluates CASE lazily, as PostgreSQL does: each condition
+// only on the rows no earlier branch took, and each result only on the rows
+// that chose it, so CASE WHEN x <> 0 THEN 1 / x END never divides by zero.
+func compileCase(n *expr.Case) (evaluator, error) {
+	conds := make([]evaluator, len(n.Whens))
+	results := make([]evaluator, len(n.Whens)+1)
+	for i, w := range n.Whens {
+		var err error
+		if conds[i], err = compile(w.Cond); err != nil {
+			return nil, err
+		}
+		if results[i], err = compile(w.Result); err != nil {
+			return nil, err
+		}
+	}
+	elseExpr := n.Else
+	if elseExpr == nil {
+		elseExpr = &expr.Literal{Value: scalar.MakeNullScalar(n.Type)}
+	}
+	var err error
+	if results[len(n.Whens)], err = compile(elseExpr); err != nil {
+		return nil, err
+	}
+	typ := n.Type
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		rows := int(b.NumRows())
+		branch := make([]int32, rows)
+		undecided := make([]int32, rows)
+		for i := range undecided {
+			undecided[i] = int32(i)
+			branch[i] = int32(len(conds))
+		}
+		for ci, cond := range conds {
+			if len(undecided) == 0 {
+				break
+			}
+			sub, err := takeRows(ctx, b, undecided)
+			if err != nil {
+				return nil, err
+			}
+			mask, err := evalArray(ctx, cond, sub)
+			sub.Release()
+			if err != nil {
+				return nil, err
+			}
+			bools, ok := mask.(*array.Boolean)
+			if !ok {
+				mask.Release()
+				return nil, fmt.Errorf("CASE condition is %s, not boolean", mask.DataType())
+			}
+			rest := undecided[:0:0]
+			for k, r := range undecided {
+				if bools.IsValid(k) && bools.Value(k) {
+					branch[r] = int32(ci)
+				} else {
+					rest = append(rest, r)
+				}
+			}
+			mask.Release()
+			undecided = rest
+		}
+		// Evaluate each result on its rows, then gather them back in order.
+		var pieces []arrow.Array
+		defer func() { releaseAll(pieces) }()
+		pos := make([]int32, rows)
+		offset := int32(0)
+		for bi, res := range results {
+			var sel []int32
+			for r, br := range branch {
+				if br == int32(bi) {
+					pos[r] = offset + int32(len(sel))
+					sel = append(sel, int32(r))
+				}
+			}
+			if len(sel) == 0 {
+				continue
+			}
+			sub, err := takeRows(ctx, b, sel)
+			if err != nil {
+				return nil, err
+			}
+			a, err := evalArray(ctx, res, sub)
+			sub.Release()
+			if err != nil {
+				return nil, err
+			}
+			if !arrow.TypeEqual(a.DataType(), typ) {
+				c, err := Cast(ctx, a, typ)
+				a.Release()
+				if err != nil {
+					return nil, err
+				}
+				a = c
+			}
+			pieces = append(pieces, a)
+			offset += int32(len(sel))
+		}
+		if len(pieces) == 0 {
+			return compute.NewDatumWithoutOwning(array.MakeArrayOfNull(memory.DefaultAllocator, typ, rows)), nil
+		}
+		all, err := array.Concatenate(pieces, memory.DefaultAllocator)
+		if err != nil {
+			return nil, err
+		}
+		defer all.Release()
+		idx := indices(memory.DefaultAllocator, pos)
+		defer idx.Release()
+		out, err := compute.TakeArray(ctx, all, idx)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatumWithoutOwning(out), nil
+	}, nil
+}
+
+// takeRows returns the given rows of b as a new batch.
+func takeRows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
+	if b.NumCols() == 0 {
+		return array.NewRecordBatch(b.Schema(), nil, int64(len(rows))), nil
+	}
+	idx := indices(memory.DefaultAllocator, rows)
+	defer idx.Release()
+	d, err := compute.Take(ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(b), compute.NewDatumWithoutOwning(idx))
+	if err != nil {
+		return nil, err
+	}
+	return d.(*compute.RecordDatum).Value, nil
+}
+
+// compileCall evaluates a scalar function.
+func compileFunc(n *expr.Call) (evaluator, error) {
+	args, err := compileAll(n.Args)
+	if err != nil {
+		return nil, err
+	}
+	var fn func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
+	switch n.Func {
+	case "lower", "upper":
+		upper := n.Func == "upper"
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return mapStrings(mem, in[0], func(s string) string { return asciiCase(s, upper) })
+		}
+	case "length", "char_length", "character_length":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			s, ok := in[0].(*array.String)
+			if !ok {
+				return nil, fmt.Errorf("length of %s", in[0].DataType())
+			}
+			b := array.NewInt32Builder(mem)
+			defer b.Release()
+			for i := range s.Len() {
+				if s.IsNull(i) {
+					b.AppendNull()
+				} else {
+					b.Append(int32(utf8.RuneCountInString(s.Value(i))))
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case "abs":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
+	default:
+		return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
+	}
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		in := make([]arrow.Array, len(args))
+		defer func() { releaseAll(in) }()
+		for i, a := range args {
+			v, err := evalArray(ctx, a, b)
+			if err != nil {
+				return nil, err
+			}
+			in[i] = v
+		}
+		out, err := fn(memory.DefaultAllocator, in)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatumWithoutOwning(out), nil
+	}, nil
+}
+
+// asciiCase changes the case of ASCII letters only, as PostgreSQL's lower
+// and upper do under the C locale.
+func asciiCase(s string, upper bool) string {
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case upper && c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case !upper && c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
+}
+
+func mapStrings(mem memory.Allocator, a arrow.Array, f func(string) string) (arrow.Array, error) {
+	s, ok := a.(*array.String)
+	if !ok {
+		return nil, fmt.Errorf("expected text, got %s", a.DataType())
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := range s.Len() {
+		if s.IsNull(i) {
+			b.AppendNull()
+		} else {
+			b.Append(f(s.Value(i)))
+		}
+	}
+	return b.NewArray(), nil
+}
+
+func absKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
+	b := array.NewBuilder(mem, a.DataType())
+	defer b.Release()
+	for i := range a.Len() {
+		if a.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		switch v := a.(type) {
+		case *array.Int16:
+			if v.Value(i) == -1<<15 {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "smallint out of range")
+			}
+			b.(*array.Int16Builder).Append(max(v.Value(i), -v.Value(i)))
+		case *array.Int32:
+			if v.Value(i) == -1<<31 {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "integer out of range")
+			}
+			b.(*array.Int32Builder).Append(max(v.Value(i), -v.Value(i)))
+		case *array.Int64:
+			if v.Value(i) == -1<<63 {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "bigint out of range")
+			}
+			b.(*array.Int64Builder).Append(max(v.Value(i), -v.Value(i)))
+		case *array.Float32:
+			x := v.Value(i)
+			if x < 0 || (x == 0 && 1/x < 0) {
+				x = -x
+			}
+			b.(*array.Float32Builder).Append(x)
+		case *array.Float64:
+			x := v.Value(i)
+			if x < 0 || (x == 0 && 1/x < 0) {
+				x = -x
+			}
+			b.(*array.Float64Builder).Append(x)
+		case *array.Decimal128:
+			x := v.Value(i)
+			if x.Sign() < 0 {
+				x = x.Negate()
+			}
+			b.(*array.Decimal128Builder).Append(x)
+		default:
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function abs(%s) does not exist", pgTypeName(a.DataType()))
+		}
+	}
+	return b.NewArray(), nil
+}
