@@ -95,8 +95,11 @@ func (e *Error) WithHint(format string, args ...any) *Error {
 
 // From returns err as a PostgreSQL error. An error that carries no *Error in
 // its chain becomes an internal error (XX000) with err's text as its message,
-// so a client always receives a well-formed ErrorResponse.
+// so a client always receives a well-formed ErrorResponse. From(nil) is nil.
 func From(err error) *Error {
+	if err == nil {
+		return nil
+	}
 	var pe *Error
 	if errors.As(err, &pe) {
 		return pe

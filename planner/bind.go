@@ -28,6 +28,8 @@ type binder struct {
 	// statement is prepared, when parameters have types but no values.
 	params       *paramSet
 	describeOnly bool
+	// ctes are the WITH queries in scope, innermost last.
+	ctes []map[string]*pg_query.CommonTableExpr
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {
@@ -106,15 +108,28 @@ type exprContext struct {
 
 // bindSelect plans a SELECT statement.
 func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
+	if s.WithClause != nil {
+		if s.WithClause.Recursive {
+			return nil, b.unsupported(s.WithClause.Location, "WITH RECURSIVE is not supported yet")
+		}
+		ctes := make(map[string]*pg_query.CommonTableExpr)
+		for _, n := range s.WithClause.Ctes {
+			cte := n.GetCommonTableExpr()
+			if _, dup := ctes[cte.Ctename]; dup {
+				return nil, b.errorf("42712", cte.Location, "WITH query name %q specified more than once", cte.Ctename)
+			}
+			ctes[cte.Ctename] = cte
+		}
+		b.ctes = append(b.ctes, ctes)
+		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
+	}
 	switch {
 	case s.Op != pg_query.SetOperation_SETOP_NONE:
-		return nil, b.unsupported(-1, "UNION, INTERSECT and EXCEPT are not supported yet")
+		return b.bindSetOp(s)
 	case len(s.ValuesLists) > 0:
 		return nil, b.unsupported(-1, "VALUES is not supported yet")
-	case s.WithClause != nil:
-		return nil, b.unsupported(s.WithClause.Location, "WITH is not supported yet")
-	case len(s.DistinctClause) > 0:
-		return nil, b.unsupported(-1, "SELECT DISTINCT is not supported yet")
+	case len(s.DistinctClause) > 1 || len(s.DistinctClause) == 1 && s.DistinctClause[0].Node != nil:
+		return nil, b.unsupported(-1, "SELECT DISTINCT ON is not supported yet")
 	case len(s.WindowClause) > 0:
 		return nil, b.unsupported(-1, "WINDOW is not supported yet")
 	case s.IntoClause != nil:
@@ -239,6 +254,12 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	}
 
 	var plan Plan = &Project{Input: input, Exprs: exprs, Names: names}
+	if len(s.DistinctClause) == 1 {
+		if len(exprs) > visible {
+			return nil, b.errorf(pgerror.InvalidColumnReference, nodeLocation(s.SortClause[0].GetSortBy().Node), "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+		}
+		plan = distinct(plan)
+	}
 	if len(keys) > 0 {
 		plan = &Sort{Input: plan, Keys: keys}
 	}
@@ -487,6 +508,13 @@ func (b *binder) subqueryStart(sel *pg_query.SelectStmt) int32 {
 func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 	if rv.Catalogname != "" && rv.Catalogname != b.db {
 		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "cross-database references are not implemented: %s.%s.%s", rv.Catalogname, rv.Schemaname, rv.Relname)
+	}
+	if rv.Schemaname == "" {
+		for i := len(b.ctes) - 1; i >= 0; i-- {
+			if cte, ok := b.ctes[i][rv.Relname]; ok {
+				return b.bindCTE(cte, rv, i)
+			}
+		}
 	}
 	t, ok := b.cat.LookupTable(b.db, rv.Schemaname, rv.Relname)
 	if !ok {
@@ -1701,4 +1729,170 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 		return noFunc()
 	}
 	return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: typeText}, true, nil
+}
+
+// distinct removes duplicate rows from p, as a grouping on every column.
+func distinct(p Plan) Plan {
+	schema := p.Schema()
+	agg := &Aggregate{Input: p}
+	for i, f := range schema.Fields() {
+		agg.GroupBy = append(agg.GroupBy, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+		agg.Names = append(agg.Names, f.Name)
+	}
+	return agg
+}
+
+// bindCTE binds a reference to a WITH query as a subquery in FROM. The WITH
+// queries visible inside it are those of its own and outer levels.
+func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, level int) (Plan, *scope, error) {
+	sel := cte.Ctequery.GetSelectStmt()
+	if sel == nil {
+		return nil, nil, b.unsupported(cte.Location, "WITH queries other than SELECT are not supported")
+	}
+	saved := b.ctes
+	b.ctes = b.ctes[:level+1]
+	plan, err := b.bindSelect(sel)
+	b.ctes = saved
+	if err != nil {
+		return nil, nil, err
+	}
+	alias := rv.Relname
+	var colnames []*pg_query.Node = cte.Aliascolnames
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		if len(rv.Alias.Colnames) > 0 {
+			colnames = rv.Alias.Colnames
+		}
+	}
+	schema := plan.Schema()
+	if len(colnames) > schema.NumFields() {
+		return nil, nil, b.errorf("42P10", cte.Location, "WITH query %q has %d columns available but %d columns specified", cte.Ctename, schema.NumFields(), len(colnames))
+	}
+	sc := &scope{tables: []string{alias}}
+	for i, f := range schema.Fields() {
+		name := f.Name
+		if i < len(colnames) {
+			name = colnames[i].GetString_().GetSval()
+		}
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type})
+	}
+	return plan, sc, nil
+}
+
+// bindSetOp binds UNION [ALL] of two queries, with the ORDER BY and LIMIT
+// that apply to the combined result.
+func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
+	if s.Op != pg_query.SetOperation_SETOP_UNION {
+		return nil, b.unsupported(-1, "INTERSECT and EXCEPT are not supported yet")
+	}
+	left, err := b.bindSelect(s.Larg)
+	if err != nil {
+		return nil, err
+	}
+	right, err := b.bindSelect(s.Rarg)
+	if err != nil {
+		return nil, err
+	}
+	ls, rs := left.Schema(), right.Schema()
+	// Errors point at the right query's select list, as PostgreSQL's do.
+	targetLoc := func(i int) int32 {
+		if tl := s.Rarg.TargetList; i < len(tl) {
+			return tl[i].GetResTarget().GetLocation()
+		}
+		return -1
+	}
+	if ls.NumFields() != rs.NumFields() {
+		return nil, b.errorf(pgerror.SyntaxError, targetLoc(0), "each UNION query must have the same number of columns")
+	}
+	types := make([]arrow.DataType, ls.NumFields())
+	for i := range types {
+		lt, rt := ls.Field(i).Type, rs.Field(i).Type
+		if lt.ID() == arrow.NULL {
+			lt = rt
+		}
+		if rt.ID() == arrow.NULL {
+			rt = lt
+		}
+		if types[i] = commonType(lt, rt); types[i] == nil {
+			return nil, b.errorf(pgerror.DatatypeMismatch, targetLoc(i), "UNION types %s and %s cannot be matched", typeName(lt), typeName(rt))
+		}
+	}
+	if left, err = b.castColumns(left, types); err != nil {
+		return nil, err
+	}
+	if right, err = b.castColumns(right, types); err != nil {
+		return nil, err
+	}
+	var plan Plan = &Union{Parts: []Plan{left, right}}
+	if !s.All {
+		plan = distinct(plan)
+	}
+	schema := plan.Schema()
+	var keys []SortKey
+	for _, n := range s.SortClause {
+		sb := n.GetSortBy()
+		exprs := make([]expr.Expr, schema.NumFields())
+		names := make([]string, schema.NumFields())
+		for i, f := range schema.Fields() {
+			exprs[i] = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+			names[i] = f.Name
+		}
+		idx, err := b.bindSortTarget(sb.Node, exprs, names, exprContext{scope: &scope{}})
+		if err != nil {
+			return nil, err
+		}
+		if idx < 0 {
+			return nil, b.unsupported(sb.Location, "ORDER BY on a UNION must name an output column")
+		}
+		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		nullsFirst := desc
+		switch sb.SortbyNulls {
+		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+			nullsFirst = true
+		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+			nullsFirst = false
+		}
+		keys = append(keys, SortKey{Column: idx, Desc: desc, NullsFirst: nullsFirst})
+	}
+	if len(keys) > 0 {
+		plan = &Sort{Input: plan, Keys: keys}
+	}
+	if s.LimitCount != nil || s.LimitOffset != nil {
+		lim := &Limit{Input: plan, Count: -1}
+		if lim.Count, err = b.bindLimit(s.LimitCount, "LIMIT"); err != nil {
+			return nil, err
+		}
+		if s.LimitOffset != nil {
+			if lim.Offset, err = b.bindLimit(s.LimitOffset, "OFFSET"); err != nil {
+				return nil, err
+			}
+		}
+		plan = lim
+	}
+	return plan, nil
+}
+
+// castColumns projects p's columns to the given types where they differ.
+func (b *binder) castColumns(p Plan, types []arrow.DataType) (Plan, error) {
+	schema := p.Schema()
+	same := true
+	exprs := make([]expr.Expr, len(types))
+	names := make([]string, len(types))
+	for i, f := range schema.Fields() {
+		var e expr.Expr = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+		if !arrow.TypeEqual(f.Type, types[i]) {
+			same = false
+			var err error
+			if f.Type.ID() == arrow.NULL {
+				e = &expr.Cast{Input: e, Type: types[i]}
+			} else if e, err = b.cast(e, types[i], -1); err != nil {
+				return nil, err
+			}
+		}
+		exprs[i], names[i] = e, f.Name
+	}
+	if same {
+		return p, nil
+	}
+	return &Project{Input: p, Exprs: exprs, Names: names}, nil
 }

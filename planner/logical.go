@@ -165,3 +165,18 @@ func (j *Join) Schema() *arrow.Schema {
 	}
 	return arrow.NewSchema(fields, nil)
 }
+
+// Union concatenates its parts, which have the same column types.
+type Union struct {
+	Parts []Plan
+}
+
+func (u *Union) Schema() *arrow.Schema {
+	fields := append([]arrow.Field{}, u.Parts[0].Schema().Fields()...)
+	for i := range fields {
+		fields[i].Nullable = true
+	}
+	return arrow.NewSchema(fields, nil)
+}
+func (u *Union) String() string { return "Union" }
+func (u *Union) Inputs() []Plan { return u.Parts }

@@ -56,6 +56,8 @@ func withInputs(p Plan, inputs []Plan) Plan {
 		c := *n
 		c.Left, c.Right = inputs[0], inputs[1]
 		return &c
+	case *Union:
+		return &Union{Parts: inputs}
 	}
 	return p
 }

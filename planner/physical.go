@@ -55,6 +55,15 @@ func Physical(p Plan) (engine.Plan, error) {
 		return &engine.Limit{Input: in, Offset: n.Offset, Count: n.Count}, nil
 	case *Join:
 		return physicalJoin(n)
+	case *Union:
+		parts := make([]engine.Plan, len(n.Parts))
+		for i, part := range n.Parts {
+			var err error
+			if parts[i], err = Physical(part); err != nil {
+				return nil, err
+			}
+		}
+		return engine.NewUnion(parts), nil
 	}
 	return nil, fmt.Errorf("no physical operator for %T", p)
 }

@@ -186,7 +186,7 @@ func TestBindErrors(t *testing.T) {
 		{"SELECT a FROM t WHERE a = 'x'", pgerror.InvalidTextRepresentation, 27},
 		{"SELECT a + b FROM t", pgerror.UndefinedFunction, 10},
 		{"SELECT a FROM t ORDER BY 3", pgerror.InvalidColumnReference, 26},
-		{"SELECT DISTINCT a FROM t", pgerror.FeatureNotSupported, 0},
+		{"SELECT DISTINCT ON (a) a FROM t", pgerror.FeatureNotSupported, 0},
 		{"SELECT a FROM t t1, t t2", pgerror.AmbiguousColumn, 8},
 		{"SELECT a FROM t WHERE a = $1", "42P02", 27},
 		{"SELECT a || a FROM t", pgerror.UndefinedFunction, 10},
@@ -195,7 +195,11 @@ func TestBindErrors(t *testing.T) {
 		p, _ := newTestPlanner(t, sources.Unsupported)
 		_, err := planSQL(t, p, c.sql)
 		pe := pgerror.From(err)
-		if err == nil || pe.Code != c.code || pe.Position != c.pos {
+		if err == nil {
+			t.Errorf("%s: no error, want %s", c.sql, c.code)
+			continue
+		}
+		if pe.Code != c.code || pe.Position != c.pos {
 			t.Errorf("%s: got %v (position %d), want %s at %d", c.sql, err, pe.Position, c.code, c.pos)
 		}
 	}

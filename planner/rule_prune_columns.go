@@ -88,6 +88,17 @@ func prune(p Plan, need []bool) (Plan, []int) {
 	case *Limit:
 		in, remap := prune(n.Input, need)
 		return &Limit{Input: in, Offset: n.Offset, Count: n.Count}, remap
+	case *Union:
+		// Parts line up by position: every part keeps every column.
+		all := make([]bool, len(need))
+		for i := range all {
+			all[i] = true
+		}
+		parts := make([]Plan, len(n.Parts))
+		for i, part := range n.Parts {
+			parts[i], _ = prune(part, all)
+		}
+		return &Union{Parts: parts}, identity(len(need))
 	case *Join:
 		nl := n.Left.Schema().NumFields()
 		leftNeed, rightNeed := slices.Clone(need[:nl]), slices.Clone(need[nl:])
