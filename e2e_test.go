@@ -340,3 +340,26 @@ func TestCopyBinary(t *testing.T) {
 		t.Errorf("binary COPY differs from PostgreSQL's (tag %s, %d bytes, want %d)", tag, buf.Len(), len(want))
 	}
 }
+
+// TestSessionFunctions checks the functions clients call on connect
+// (SQLAlchemy's version() and current_schema(), among others).
+func TestSessionFunctions(t *testing.T) {
+	conn := connect(t, startServer(t))
+	var version, db, schema, user, session, tz string
+	var pid int32
+	err := conn.QueryRow(context.Background(), "SELECT pg_catalog.version(), current_database(), current_schema(), current_user, session_user, current_setting('TimeZone'), pg_backend_pid()").
+		Scan(&version, &db, &schema, &user, &session, &tz, &pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(version, "PostgreSQL 15.") || db != "riffq" || schema != "public" || user != "tester" || session != "tester" || tz != "UTC" || pid <= 0 {
+		t.Errorf("got %q %q %q %q %q %q %d", version, db, schema, user, session, tz, pid)
+	}
+	var now, later time.Time
+	if err := conn.QueryRow(context.Background(), "SELECT now(), CURRENT_TIMESTAMP").Scan(&now, &later); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(now); d < 0 || d > time.Minute || !now.Equal(later) {
+		t.Errorf("now() = %v, CURRENT_TIMESTAMP = %v", now, later)
+	}
+}

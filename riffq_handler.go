@@ -27,7 +27,9 @@ type session struct {
 	*wire.Session
 }
 
-func (s session) Database() string { return s.Session.Database }
+func (s session) Database() string   { return s.Session.Database }
+func (s session) UserName() string   { return s.Session.User }
+func (s session) BackendPID() uint32 { return s.Session.ID }
 
 func (h handler) Parse(_ context.Context, _ *wire.Session, sql string) ([]wire.Statement, error) {
 	stmts, err := h.parser.Parse(sql)

@@ -2,8 +2,10 @@ package planner
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -30,6 +32,10 @@ type binder struct {
 	describeOnly bool
 	// ctes are the WITH queries in scope, innermost last.
 	ctes []map[string]*pg_query.CommonTableExpr
+	// sess answers current_user, current_setting() and the like; now is
+	// the statement's start, for now() and CURRENT_TIMESTAMP.
+	sess Session
+	now  time.Time
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {
@@ -638,6 +644,8 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 		return "case", 1
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce", 2
+	case n.GetSqlvalueFunction() != nil:
+		return sqlValueNames[n.GetSqlvalueFunction().Op], 2
 	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF:
 		return "nullif", 2
 	}
@@ -956,6 +964,8 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		return b.bindCase(n.GetCaseExpr(), ectx)
 	case n.GetCoalesceExpr() != nil:
 		return b.bindCoalesce(n.GetCoalesceExpr(), ectx)
+	case n.GetSqlvalueFunction() != nil:
+		return b.bindSQLValueFunction(n.GetSqlvalueFunction())
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
 }
@@ -1687,6 +1697,9 @@ func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 // bindScalarFunc binds the scalar functions the engine implements; ok is
 // false for other names.
 func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if e, ok, err := b.bindSessionFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	switch name {
 	case "lower", "upper", "length", "char_length", "character_length", "abs":
 	default:
@@ -1895,4 +1908,91 @@ func (b *binder) castColumns(p Plan, types []arrow.DataType) (Plan, error) {
 		return p, nil
 	}
 	return &Project{Input: p, Exprs: exprs, Names: names}, nil
+}
+
+var sqlValueNames = map[pg_query.SQLValueFunctionOp]string{
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE: "current_date", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP: "current_timestamp",
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N: "current_timestamp", pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP: "localtimestamp",
+	pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N: "localtimestamp", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE: "current_role",
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER: "current_user", pg_query.SQLValueFunctionOp_SVFOP_USER: "current_user",
+	pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER: "session_user", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG: "current_catalog",
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA: "current_schema",
+}
+
+// bindSQLValueFunction binds CURRENT_USER, CURRENT_DATE and the other
+// keyword functions; their values are fixed for the statement.
+func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, error) {
+	user := ""
+	if b.sess != nil {
+		user = b.sess.UserName()
+	}
+	ts := b.now.UTC().Truncate(time.Microsecond)
+	switch f.Op {
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg_query.SQLValueFunctionOp_SVFOP_USER,
+		pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE:
+		return &expr.Literal{Value: scalar.NewStringScalar(user)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
+		return &expr.Literal{Value: scalar.NewStringScalar(b.db)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+		return &expr.Literal{Value: scalar.NewStringScalar(catalog.DefaultSchema)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		return &expr.Literal{Value: scalar.NewDate32Scalar(arrow.Date32FromTime(ts))}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamp)}, nil
+	}
+	return nil, b.unsupported(f.Location, "%s is not supported yet", strings.ToUpper(sqlValueNames[f.Op]))
+}
+
+// bindSessionFunc binds the functions clients call to learn about the
+// server and session: version(), current_database(), current_schema(),
+// current_setting(), pg_backend_pid(), now().
+func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
+		return nil, false, nil
+	}
+	text := func(s string) (expr.Expr, bool, error) {
+		return &expr.Literal{Value: scalar.NewStringScalar(s)}, true, nil
+	}
+	switch {
+	case name == "version" && len(fc.Args) == 0:
+		v := "15.0"
+		if b.sess != nil {
+			if _, sv, err := b.sess.Setting("server_version"); err == nil && sv != "" {
+				v = strings.Fields(sv)[0]
+			}
+		}
+		return text("PostgreSQL " + v + " (riffq) on " + runtime.GOARCH + "-" + runtime.GOOS + ", compiled by " + runtime.Version() + ", 64-bit")
+	case name == "current_database" && len(fc.Args) == 0:
+		return text(b.db)
+	case name == "current_schema" && len(fc.Args) == 0:
+		return text(catalog.DefaultSchema)
+	case name == "pg_backend_pid" && len(fc.Args) == 0:
+		pid := uint32(0)
+		if b.sess != nil {
+			pid = b.sess.BackendPID()
+		}
+		return &expr.Literal{Value: scalar.NewInt32Scalar(int32(pid))}, true, nil
+	case (name == "now" || name == "transaction_timestamp" || name == "statement_timestamp") && len(fc.Args) == 0:
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(b.now.UTC().Truncate(time.Microsecond).UnixMicro()), typeTimestamptz)}, true, nil
+	case name == "current_setting" && (len(fc.Args) == 1 || len(fc.Args) == 2):
+		arg, err := b.bindExpr(fc.Args[0], ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		u, ok := arg.(*unknownLit)
+		if !ok || u.param > 0 || b.sess == nil {
+			return nil, true, b.unsupported(fc.Location, "current_setting() takes a constant name")
+		}
+		_, v, err := b.sess.Setting(u.text)
+		if err != nil {
+			if len(fc.Args) == 2 { // missing_ok
+				return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}, true, nil
+			}
+			return nil, true, err
+		}
+		return text(v)
+	}
+	return nil, false, nil
 }

@@ -8,6 +8,7 @@ package planner
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -39,6 +40,10 @@ type Session interface {
 	SetSetting(name, value string, local, reset bool) error
 	// Settings lists every setting as name, value, description.
 	Settings() [][3]string
+	// UserName is the role the session logged in as.
+	UserName() string
+	// BackendPID is the process ID the session reported in BackendKeyData.
+	BackendPID() uint32
 }
 
 // Query is a planned statement.
@@ -73,7 +78,7 @@ func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params
 	for i, v := range params {
 		types[i] = v.DataType()
 	}
-	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params)}
+	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params), sess: sess, now: time.Now()}
 	return p.plan(b, sess, stmt.Node)
 }
 
@@ -81,7 +86,7 @@ func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params
 // result types. paramTypes holds the declared types; nil entries (and
 // parameters beyond them) are inferred.
 func (p *Planner) Prepare(ctx context.Context, sess Session, stmt Statement, paramTypes []arrow.DataType) (*Prepared, error) {
-	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(paramTypes, nil), describeOnly: true}
+	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(paramTypes, nil), describeOnly: true, sess: sess, now: time.Now()}
 	q, err := p.plan(b, sess, stmt.Node)
 	if err != nil {
 		return nil, err

@@ -247,3 +247,6 @@ func TestJoinPlan(t *testing.T) {
 		t.Errorf("plan:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func (testSession) UserName() string   { return "tester" }
+func (testSession) BackendPID() uint32 { return 7 }
