@@ -58,6 +58,8 @@ func compile(e expr.Expr) (evaluator, error) {
 		return compileCase(n)
 	case *expr.Call:
 		return compileFunc(n)
+	case *expr.Subquery:
+		return compileSubquery(n)
 	case *expr.Cast:
 		in, err := compile(n.Input)
 		if err != nil {

@@ -8,10 +8,12 @@
 package expr
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 )
 
@@ -131,6 +133,35 @@ type Call struct {
 	Type arrow.DataType
 }
 
+// SubqueryKind is the form of a subquery in an expression.
+type SubqueryKind int
+
+// Subquery forms.
+const (
+	// ScalarSubquery yields the single value of its one row (NULL for none).
+	ScalarSubquery SubqueryKind = iota
+	// ExistsSubquery is true when the subquery returns any row.
+	ExistsSubquery
+	// InSubquery tests Left against the subquery's single column.
+	InSubquery
+)
+
+// SubqueryPlan is an executable query an expression reads: the physical
+// plan of an uncorrelated subquery, which runs once per statement.
+type SubqueryPlan interface {
+	Schema() *arrow.Schema
+	Execute(ctx context.Context) (array.RecordReader, error)
+	String() string
+}
+
+// Subquery is an uncorrelated subquery used as a value.
+type Subquery struct {
+	Kind SubqueryKind
+	Plan SubqueryPlan
+	Left Expr // InSubquery only
+	Type arrow.DataType
+}
+
 // AggFunc names an aggregate function.
 type AggFunc string
 
@@ -163,6 +194,17 @@ func (c *Cast) DataType() arrow.DataType      { return c.Type }
 func (a *Aggregate) DataType() arrow.DataType { return a.Type }
 func (c *Case) DataType() arrow.DataType      { return c.Type }
 func (c *Call) DataType() arrow.DataType      { return c.Type }
+func (q *Subquery) DataType() arrow.DataType  { return q.Type }
+
+func (q *Subquery) String() string {
+	switch q.Kind {
+	case ExistsSubquery:
+		return "EXISTS(<subquery>)"
+	case InSubquery:
+		return fmt.Sprintf("(%s IN (<subquery>))", q.Left)
+	}
+	return "(<subquery>)"
+}
 
 func (c *Case) String() string {
 	var sb strings.Builder
@@ -259,6 +301,8 @@ func Walk(e Expr, fn func(Expr) bool) {
 		for _, a := range n.Args {
 			Walk(a, fn)
 		}
+	case *Subquery:
+		Walk(n.Left, fn)
 	}
 }
 
@@ -297,6 +341,10 @@ func Rewrite(e Expr, fn func(Expr) Expr) Expr {
 			c.Args = append(c.Args, Rewrite(a, fn))
 		}
 		return fn(c)
+	case *Subquery:
+		c := *n
+		c.Left = Rewrite(n.Left, fn)
+		return fn(&c)
 	}
 	return fn(e)
 }
@@ -352,6 +400,10 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 			c.Args = append(c.Args, Transform(a, fn))
 		}
 		return c
+	case *Subquery:
+		c := *n
+		c.Left = Transform(n.Left, fn)
+		return &c
 	}
 	return e
 }

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -36,6 +38,9 @@ type binder struct {
 	// the statement's start, for now() and CURRENT_TIMESTAMP.
 	sess Session
 	now  time.Time
+	// outer are the scopes of the queries enclosing a subquery; a name
+	// found only there makes the subquery correlated.
+	outer []*scope
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {
@@ -646,6 +651,22 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 		return "coalesce", 2
 	case n.GetSqlvalueFunction() != nil:
 		return sqlValueNames[n.GetSqlvalueFunction().Op], 2
+	case n.GetSubLink() != nil:
+		sl := n.GetSubLink()
+		switch sl.SubLinkType {
+		case pg_query.SubLinkType_EXISTS_SUBLINK:
+			return "exists", 2
+		case pg_query.SubLinkType_ARRAY_SUBLINK:
+			return "array", 2
+		case pg_query.SubLinkType_EXPR_SUBLINK:
+			if tl := sl.Subselect.GetSelectStmt().GetTargetList(); len(tl) > 0 {
+				if rt := tl[0].GetResTarget(); rt.Name != "" {
+					return rt.Name, 2
+				} else if name, s := figureColnameStrength(rt.Val); s > 1 {
+					return name, s
+				}
+			}
+		}
 	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF:
 		return "nullif", 2
 	}
@@ -914,6 +935,11 @@ func (b *binder) coerceBool(e expr.Expr, loc int32, what string) (expr.Expr, err
 // lookupColumn finds a column by optional table qualifier and name.
 func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, scopeColumn, error) {
 	if table != "" && !contains(sc.tables, table) {
+		for _, o := range b.outer {
+			if o != nil && contains(o.tables, table) {
+				return 0, scopeColumn{}, b.unsupported(loc, "correlated subqueries are not supported yet")
+			}
+		}
 		return 0, scopeColumn{}, b.errorf(pgerror.UndefinedTable, loc, "missing FROM-clause entry for table %q", table)
 	}
 	found := -1
@@ -926,6 +952,16 @@ func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, sc
 		}
 	}
 	if found < 0 {
+		for _, o := range b.outer {
+			if o == nil {
+				continue
+			}
+			for _, c := range o.cols {
+				if c.name == name && (table == "" && !c.hidden || c.table == table) {
+					return 0, scopeColumn{}, b.unsupported(loc, "correlated subqueries are not supported yet")
+				}
+			}
+		}
 		if table != "" {
 			return 0, scopeColumn{}, b.errorf(pgerror.UndefinedColumn, loc, "column %s.%s does not exist", table, name)
 		}
@@ -959,7 +995,7 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 	case n.GetParamRef() != nil:
 		return b.bindParam(n.GetParamRef())
 	case n.GetSubLink() != nil:
-		return nil, b.unsupported(n.GetSubLink().Location, "subqueries are not supported yet")
+		return b.bindSubLink(n.GetSubLink(), ectx)
 	case n.GetCaseExpr() != nil:
 		return b.bindCase(n.GetCaseExpr(), ectx)
 	case n.GetCoalesceExpr() != nil:
@@ -1995,4 +2031,88 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		return text(v)
 	}
 	return nil, false, nil
+}
+
+// bindSubLink binds a subquery used as a value: (SELECT ...), EXISTS
+// (SELECT ...) or x IN (SELECT ...). Only uncorrelated subqueries are
+// supported; they run once per statement.
+func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr, error) {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil {
+		return nil, b.unsupported(sl.Location, "this subquery is not supported")
+	}
+	var left expr.Expr
+	if sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
+		if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" {
+			return nil, b.unsupported(sl.Location, "only = ANY (subquery) is supported yet")
+		}
+		var err error
+		if left, err = b.bindExpr(sl.Testexpr, ectx); err != nil {
+			return nil, err
+		}
+	}
+	b.outer = append(b.outer, ectx.scope)
+	logical, err := b.bindSelect(sel)
+	b.outer = b.outer[:len(b.outer)-1]
+	if err != nil {
+		return nil, err
+	}
+	schema := logical.Schema()
+	out := &expr.Subquery{}
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		out.Kind, out.Type = expr.ExistsSubquery, typeBool
+	case pg_query.SubLinkType_EXPR_SUBLINK:
+		if schema.NumFields() != 1 {
+			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")
+		}
+		out.Kind, out.Type = expr.ScalarSubquery, schema.Field(0).Type
+	case pg_query.SubLinkType_ANY_SUBLINK:
+		if schema.NumFields() != 1 {
+			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery has too many columns")
+		}
+		ct := commonType(b.resolveUnknown(left).DataType(), schema.Field(0).Type)
+		if u, ok := left.(*unknownLit); ok {
+			ct = schema.Field(0).Type
+			if left, err = b.resolveAs(u, ct); err != nil {
+				return nil, err
+			}
+		}
+		if ct == nil {
+			return nil, b.errorf(pgerror.UndefinedFunction, sl.Location, "operator does not exist: %s = %s", typeName(left.DataType()), typeName(schema.Field(0).Type)).
+				WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+		}
+		if left, err = b.cast(left, ct, sl.Location); err != nil {
+			return nil, err
+		}
+		if logical, err = b.castColumns(logical, []arrow.DataType{ct}); err != nil {
+			return nil, err
+		}
+		out.Kind, out.Left, out.Type = expr.InSubquery, left, typeBool
+	default:
+		return nil, b.unsupported(sl.Location, "this kind of subquery is not supported yet")
+	}
+	if b.describeOnly {
+		// Preparing needs only the types; the plan is built when it runs.
+		out.Plan = describePlan{schema}
+		return out, nil
+	}
+	opt, err := Optimize(logical)
+	if err != nil {
+		return nil, err
+	}
+	if out.Plan, err = Physical(opt); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// describePlan stands in for a subquery's plan while a statement is only
+// described.
+type describePlan struct{ schema *arrow.Schema }
+
+func (d describePlan) Schema() *arrow.Schema { return d.schema }
+func (d describePlan) String() string        { return "subquery" }
+func (d describePlan) Execute(context.Context) (array.RecordReader, error) {
+	return nil, pgerror.New(pgerror.InternalError, "a described statement cannot run")
 }
