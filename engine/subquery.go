@@ -123,4 +123,3 @@ func compileSubquery(n *expr.Subquery) (evaluator, error) {
 		return compute.NewDatumWithoutOwning(out.NewArray()), nil
 	}, nil
 }
-
