@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -177,6 +178,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		}
 	case "abs":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
+	case "like", "ilike":
+		fold := n.Func == "ilike"
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return likeKernel(mem, in[0], in[1], fold) }
 	default:
 		return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
 	}
@@ -280,4 +284,69 @@ func absKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 		}
 	}
 	return b.NewArray(), nil
+}
+
+// likeKernel matches strings against LIKE patterns: % is any run of
+// characters, _ one character, \ escapes the next. ILIKE folds ASCII case,
+// as PostgreSQL does under the C locale. Patterns are compiled once per
+// distinct pattern in the batch.
+func likeKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool) (arrow.Array, error) {
+	vs, ok1 := vals.(*array.String)
+	ps, ok2 := pats.(*array.String)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("LIKE on %s and %s", vals.DataType(), pats.DataType())
+	}
+	cache := make(map[string]*regexp.Regexp)
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	for i := range vs.Len() {
+		if vs.IsNull(i) || ps.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		p := ps.Value(i)
+		re, ok := cache[p]
+		if !ok {
+			var err error
+			if re, err = likeRegexp(p, fold); err != nil {
+				return nil, err
+			}
+			cache[p] = re
+		}
+		v := vs.Value(i)
+		if fold {
+			v = asciiCase(v, false)
+		}
+		b.Append(re.MatchString(v))
+	}
+	return b.NewArray(), nil
+}
+
+func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
+	if fold {
+		pattern = asciiCase(pattern, false)
+	}
+	var sb strings.Builder
+	sb.WriteString("(?s)^")
+	escaped := false
+	for _, r := range pattern {
+		switch {
+		case escaped:
+			sb.WriteString(regexp.QuoteMeta(string(r)))
+			escaped = false
+		case r == '%':
+			sb.WriteString(".*")
+		case r == '_':
+			sb.WriteString(".")
+		case r == '\\':
+			escaped = true
+		default:
+			sb.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	if escaped {
+		return nil, pgerror.New("22025", "LIKE pattern must not end with escape character")
+	}
+	sb.WriteString("$")
+	return regexp.Compile(sb.String())
 }

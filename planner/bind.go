@@ -1141,6 +1141,8 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	switch ae.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
 		return b.bindNullIf(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		return b.bindLike(ae, ectx)
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 	case pg_query.A_Expr_Kind_AEXPR_IN:
 		return b.bindInList(ae, ectx)
@@ -2115,4 +2117,41 @@ func (d describePlan) Schema() *arrow.Schema { return d.schema }
 func (d describePlan) String() string        { return "subquery" }
 func (d describePlan) Execute(context.Context) (array.RecordReader, error) {
 	return nil, pgerror.New(pgerror.InternalError, "a described statement cannot run")
+}
+
+// bindLike binds [NOT] LIKE and ILIKE ("~~", "!~~", "~~*", "!~~*").
+func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	if ae.Rexpr.GetFuncCall() != nil {
+		return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is not supported yet")
+	}
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	name := func(e expr.Expr) string {
+		if _, ok := e.(*unknownLit); ok {
+			return "unknown"
+		}
+		return typeName(e.DataType())
+	}
+	ln, rn := name(l), name(r)
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	if category(l.DataType()) != catString || category(r.DataType()) != catString {
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", ln, op, rn).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	fn := "like"
+	if strings.HasSuffix(op, "*") {
+		fn = "ilike"
+	}
+	var e expr.Expr = &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeBool}
+	if strings.HasPrefix(op, "!") {
+		e = &expr.Not{Input: e}
+	}
+	return e, nil
 }
