@@ -180,7 +180,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
 	case "like", "ilike":
 		fold := n.Func == "ilike"
-		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return likeKernel(mem, in[0], in[1], fold) }
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return likeKernel(mem, in[0], in[1], fold)
+		}
 	default:
 		return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
 	}
