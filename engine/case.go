@@ -178,6 +178,17 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		}
 	case "abs":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
+	case "date_trunc":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return dateTruncKernel(mem, in[0], in[1]) }
+	case "date_part":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return datePartKernel(mem, in[0], in[1], false, 0)
+		}
+	case "extract":
+		scale := n.Type.(*arrow.Decimal128Type).Scale
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return datePartKernel(mem, in[0], in[1], true, scale)
+		}
 	case "like", "ilike":
 		fold := n.Func == "ilike"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

@@ -14,6 +14,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
@@ -1738,6 +1739,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	if e, ok, err := b.bindSessionFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindDateFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	switch name {
 	case "lower", "upper", "length", "char_length", "character_length", "abs":
 	default:
@@ -2154,4 +2158,49 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 		e = &expr.Not{Input: e}
 	}
 	return e, nil
+}
+
+// bindDateFunc binds date_trunc(unit, t), date_part(field, t) and
+// EXTRACT(field FROM t) over dates and timestamps.
+func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if (name != "date_trunc" && name != "date_part" && name != "extract") || len(fc.Args) != 2 {
+		return nil, false, nil
+	}
+	unit, err := b.bindExpr(fc.Args[0], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	unit = b.resolveUnknown(unit)
+	t, err := b.bindExpr(fc.Args[1], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if u, ok := t.(*unknownLit); ok {
+		if t, err = b.resolveAs(u, typeTimestamptz); err != nil {
+			return nil, true, err
+		}
+	}
+	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime {
+		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s, %s) does not exist", name, typeName(unit.DataType()), typeName(t.DataType())).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	isDate := t.DataType().ID() == arrow.DATE32
+	switch name {
+	case "date_trunc":
+		if isDate {
+			// date_trunc has no date variant: the date becomes a timestamptz.
+			if t, err = b.cast(t, typeTimestamptz, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+	case "date_part":
+		return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: typeFloat8}, true, nil
+	}
+	lit, ok := unit.(*expr.Literal)
+	if !ok || !lit.Value.IsValid() {
+		return nil, true, b.unsupported(fc.Location, "EXTRACT needs a constant field")
+	}
+	scale := engine.ExtractScale(string(lit.Value.(*scalar.String).Data()), isDate)
+	return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
 }

@@ -1,0 +1,270 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/pgerror"
+)
+
+// timeValues reads a date or timestamp column as times in UTC (the
+// session time zone riffq evaluates in).
+func timeValues(a arrow.Array) (func(i int) time.Time, error) {
+	switch v := a.(type) {
+	case *array.Timestamp:
+		unit := v.DataType().(*arrow.TimestampType).Unit
+		return func(i int) time.Time { return v.Value(i).ToTime(unit) }, nil
+	case *array.Date32:
+		return func(i int) time.Time { return v.Value(i).ToTime() }, nil
+	}
+	return nil, fmt.Errorf("expected a date or timestamp, got %s", a.DataType())
+}
+
+// truncateTime cuts t down to the start of its unit, as date_trunc does
+// (weeks start on Monday).
+func truncateTime(t time.Time, unit string) (time.Time, error) {
+	y, m, d := t.Date()
+	loc := t.Location()
+	switch unit {
+	case "microseconds":
+		return t.Truncate(time.Microsecond), nil
+	case "milliseconds":
+		return t.Truncate(time.Millisecond), nil
+	case "second":
+		return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), 0, loc), nil
+	case "minute":
+		return time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, loc), nil
+	case "hour":
+		return time.Date(y, m, d, t.Hour(), 0, 0, 0, loc), nil
+	case "day":
+		return time.Date(y, m, d, 0, 0, 0, 0, loc), nil
+	case "week":
+		wd := (int(t.Weekday()) + 6) % 7 // Monday = 0
+		return time.Date(y, m, d-wd, 0, 0, 0, 0, loc), nil
+	case "month":
+		return time.Date(y, m, 1, 0, 0, 0, 0, loc), nil
+	case "quarter":
+		return time.Date(y, m-(m-1)%3, 1, 0, 0, 0, 0, loc), nil
+	case "year":
+		return time.Date(y, 1, 1, 0, 0, 0, 0, loc), nil
+	case "decade":
+		return time.Date(y-mod(y, 10), 1, 1, 0, 0, 0, 0, loc), nil
+	case "century":
+		return time.Date(y-mod(y-1, 100), 1, 1, 0, 0, 0, 0, loc), nil
+	case "millennium":
+		return time.Date(y-mod(y-1, 1000), 1, 1, 0, 0, 0, 0, loc), nil
+	}
+	return t, errUnit
+}
+
+// errUnit marks a date/time unit the function does not know; callers name
+// the type in the error, as PostgreSQL does.
+var errUnit = fmt.Errorf("unit not recognized")
+
+func unitError(unit string, dt arrow.DataType) error {
+	return pgerror.New(pgerror.InvalidParameterValue, "unit %q not recognized for type %s", unit, pgTypeName(dt))
+}
+
+func mod(a, b int) int { return ((a % b) + b) % b }
+
+// datePart returns a field of t as date_part computes it, with the
+// microseconds it has (for extract's numeric scale).
+func datePart(t time.Time, field string, isDate bool) (float64, error) {
+	y, m, d := t.Date()
+	us := float64(t.Nanosecond() / 1000)
+	switch field {
+	case "year":
+		if y <= 0 {
+			return float64(y - 1), nil // there is no year 0
+		}
+		return float64(y), nil
+	case "month":
+		return float64(m), nil
+	case "day":
+		return float64(d), nil
+	case "hour":
+		return float64(t.Hour()), nil
+	case "minute":
+		return float64(t.Minute()), nil
+	case "second":
+		return float64(t.Second()) + us/1e6, nil
+	case "milliseconds":
+		return float64(t.Second())*1000 + us/1000, nil
+	case "microseconds":
+		return float64(t.Second())*1e6 + us, nil
+	case "dow":
+		return float64(t.Weekday()), nil
+	case "isodow":
+		return float64((int(t.Weekday())+6)%7 + 1), nil
+	case "doy":
+		return float64(t.YearDay()), nil
+	case "quarter":
+		return float64((int(m)-1)/3 + 1), nil
+	case "week":
+		_, w := t.ISOWeek()
+		return float64(w), nil
+	case "isoyear":
+		iy, _ := t.ISOWeek()
+		return float64(iy), nil
+	case "decade":
+		return math.Floor(float64(y) / 10), nil
+	case "century":
+		if y > 0 {
+			return float64((y + 99) / 100), nil
+		}
+		return -float64((99 - (y - 1)) / 100), nil
+	case "millennium":
+		if y > 0 {
+			return float64((y + 999) / 1000), nil
+		}
+		return -float64((999 - (y - 1)) / 1000), nil
+	case "epoch":
+		return float64(t.Unix()) + us/1e6, nil
+	}
+	return 0, errUnit
+}
+
+// dateTruncKernel applies date_trunc(unit, ts).
+func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array) (arrow.Array, error) {
+	get, err := timeValues(ts)
+	if err != nil {
+		return nil, err
+	}
+	u := units.(*array.String)
+	out := array.NewTimestampBuilder(mem, ts.DataType().(*arrow.TimestampType))
+	defer out.Release()
+	unit := ts.DataType().(*arrow.TimestampType).Unit
+	for i := range ts.Len() {
+		if ts.IsNull(i) || u.IsNull(i) {
+			out.AppendNull()
+			continue
+		}
+		t, err := truncateTime(get(i), canonicalUnit(u.Value(i)))
+		if err != nil {
+			return nil, unitError(u.Value(i), ts.DataType())
+		}
+		v, err := arrow.TimestampFromTime(t, unit)
+		if err != nil {
+			return nil, err
+		}
+		out.Append(v)
+	}
+	return out.NewArray(), nil
+}
+
+// datePartKernel applies date_part (float8) or extract (numeric with
+// scale 6 for fields with a fractional part, as PostgreSQL's extract).
+func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool, scale int32) (arrow.Array, error) {
+	get, err := timeValues(vals)
+	if err != nil {
+		return nil, err
+	}
+	isDate := vals.DataType().ID() == arrow.DATE32
+	f := fields.(*array.String)
+	var fb *array.Float64Builder
+	var db *array.Decimal128Builder
+	if numeric {
+		db = array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 38, Scale: scale})
+		defer db.Release()
+	} else {
+		fb = array.NewFloat64Builder(mem)
+		defer fb.Release()
+	}
+	for i := range vals.Len() {
+		if vals.IsNull(i) || f.IsNull(i) {
+			if numeric {
+				db.AppendNull()
+			} else {
+				fb.AppendNull()
+			}
+			continue
+		}
+		t := get(i)
+		field := canonicalUnit(f.Value(i))
+		if isDate && (field == "hour" || field == "minute" || field == "second" || field == "milliseconds" || field == "microseconds") {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "unit %q not supported for type date", field)
+		}
+		v, err := datePart(t, field, isDate)
+		if err != nil {
+			return nil, unitError(f.Value(i), vals.DataType())
+		}
+		if !numeric {
+			fb.Append(v)
+			continue
+		}
+		// Compute exactly from the parts, not through the float.
+		var unscaled int64
+		us := int64(t.Nanosecond() / 1000)
+		switch field {
+		case "second":
+			unscaled = int64(t.Second())*1_000_000 + us
+		case "milliseconds":
+			unscaled = int64(t.Second())*1_000_000 + us
+		case "epoch":
+			unscaled = t.Unix()*int64(math.Pow10(int(scale))) + us*int64(math.Pow10(int(scale)))/1_000_000
+		default:
+			unscaled = int64(v) * int64(math.Pow10(int(scale)))
+		}
+		db.Append(decimal128.FromI64(unscaled))
+	}
+	if numeric {
+		return db.NewArray(), nil
+	}
+	return fb.NewArray(), nil
+}
+
+// ExtractScale is the scale of extract's numeric result for a field.
+func ExtractScale(field string, isDate bool) int32 {
+	switch canonicalUnit(field) {
+	case "second", "milliseconds", "epoch":
+		if isDate {
+			return 0
+		}
+		if canonicalUnit(field) == "milliseconds" {
+			return 3
+		}
+		return 6
+	}
+	return 0
+}
+
+// canonicalUnit maps the spellings PostgreSQL accepts to one name.
+func canonicalUnit(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	switch u {
+	case "us", "usec", "usecs", "microsecond", "microseconds", "useconds":
+		return "microseconds"
+	case "ms", "msec", "msecs", "millisecond", "milliseconds", "mseconds":
+		return "milliseconds"
+	case "s", "sec", "secs", "second", "seconds":
+		return "second"
+	case "m", "min", "mins", "minute", "minutes":
+		return "minute"
+	case "h", "hr", "hrs", "hour", "hours":
+		return "hour"
+	case "d", "day", "days":
+		return "day"
+	case "w", "week", "weeks":
+		return "week"
+	case "mon", "mons", "month", "months":
+		return "month"
+	case "qtr", "quarter":
+		return "quarter"
+	case "y", "yr", "yrs", "year", "years":
+		return "year"
+	case "dec", "decs", "decade", "decades":
+		return "decade"
+	case "c", "cent", "century", "centuries":
+		return "century"
+	case "mil", "mils", "millennia", "millennium":
+		return "millennium"
+	}
+	return u
+}
