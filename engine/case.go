@@ -179,7 +179,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	case "abs":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
 	case "date_trunc":
-		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return dateTruncKernel(mem, in[0], in[1]) }
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return dateTruncKernel(mem, in[0], in[1])
+		}
 	case "date_part":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return datePartKernel(mem, in[0], in[1], false, 0)
