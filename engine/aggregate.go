@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -72,6 +74,8 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 	}
 	argEvals := make([]evaluator, len(a.Aggs))
 	accs := make([]accumulator, len(a.Aggs))
+	filters := make([]evaluator, len(a.Aggs))
+	distincts := make([]*distinctSet, len(a.Aggs))
 	for i, ag := range a.Aggs {
 		if ag.Arg != nil {
 			ev, err := compile(ag.Arg)
@@ -85,6 +89,18 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 			return nil, err
 		}
 		accs[i] = acc
+		if ag.Filter != nil {
+			if filters[i], err = compile(ag.Filter); err != nil {
+				return nil, err
+			}
+		}
+		if ag.Distinct {
+			kc, err := newKeyColumn(ag.Arg.DataType())
+			if err != nil {
+				return nil, err
+			}
+			distincts[i] = &distinctSet{key: kc, seen: make(map[string]struct{})}
+		}
 	}
 	in, err := a.Input.Execute(ctx)
 	if err != nil {
@@ -116,8 +132,14 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 						return nil, err
 					}
 				}
+				rowIDs := ids
+				if filters[i] != nil || distincts[i] != nil {
+					if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, filters[i], distincts[i], a.Aggs[i].Arg); err != nil {
+						return nil, err
+					}
+				}
 				acc.grow(h.ngroups)
-				err := acc.update(ids, arg)
+				err := acc.update(rowIDs, arg)
 				if arg != nil {
 					arg.Release()
 				}
@@ -409,6 +431,18 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 		}
 	case expr.Min, expr.Max:
 		return newMinMax(in, a.Func == expr.Max)
+	case expr.BoolAnd, expr.BoolOr:
+		return &boolAcc{and: a.Func == expr.BoolAnd}, nil
+	case expr.StringAgg:
+		lit, ok := a.Delimiter.(*expr.Literal)
+		if !ok {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "string_agg needs a constant delimiter")
+		}
+		delim := ""
+		if lit.Value.IsValid() {
+			delim = lit.Value.String()
+		}
+		return &stringAggAcc{delim: delim}, nil
 	}
 	return nil, pgerror.New(pgerror.UndefinedFunction, "function %s(%s) does not exist", a.Func, pgTypeName(in))
 }
@@ -680,4 +714,157 @@ func formatScaled(v *big.Int, scale int) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// distinctSet remembers the (group, value) pairs an aggregate with
+// DISTINCT has seen.
+type distinctSet struct {
+	key  keyColumn
+	seen map[string]struct{}
+	buf  []byte
+}
+
+// selectAggRows keeps the rows an aggregate with FILTER or DISTINCT
+// should see: those passing the filter, and for DISTINCT only the first
+// non-NULL occurrence of each value in each group. It returns their group
+// ids and argument values.
+func selectAggRows(ctx context.Context, b arrow.RecordBatch, ids []uint32, arg arrow.Array, filter evaluator, ds *distinctSet, _ expr.Expr) ([]uint32, arrow.Array, error) {
+	keep := make([]bool, len(ids))
+	for i := range keep {
+		keep[i] = true
+	}
+	if filter != nil {
+		d, err := filter(ctx, b)
+		if err != nil {
+			return nil, nil, err
+		}
+		mask, err := evalMask(d, len(ids))
+		d.Release()
+		if err != nil {
+			return nil, nil, err
+		}
+		keep = mask
+	}
+	if ds != nil {
+		for r := range ids {
+			if !keep[r] {
+				continue
+			}
+			if arg.IsNull(r) {
+				keep[r] = false
+				continue
+			}
+			ds.buf = binary.LittleEndian.AppendUint32(ds.buf[:0], ids[r])
+			ds.buf = ds.key.encode(ds.buf, arg, r)
+			if _, dup := ds.seen[string(ds.buf)]; dup {
+				keep[r] = false
+				continue
+			}
+			ds.seen[string(ds.buf)] = struct{}{}
+		}
+	}
+	var rows []int32
+	var sel []uint32
+	for r, k := range keep {
+		if k {
+			rows = append(rows, int32(r))
+			sel = append(sel, ids[r])
+		}
+	}
+	if arg == nil {
+		return sel, nil, nil
+	}
+	idx := indices(memory.DefaultAllocator, rows)
+	defer idx.Release()
+	out, err := compute.TakeArray(ctx, arg, idx)
+	arg.Release()
+	if err != nil {
+		return nil, nil, err
+	}
+	return sel, out, nil
+}
+
+// boolAcc computes bool_and and bool_or.
+type boolAcc struct {
+	and        bool
+	vals, seen []bool
+}
+
+func (a *boolAcc) grow(n int) {
+	for len(a.vals) < n {
+		a.vals = append(a.vals, a.and)
+		a.seen = append(a.seen, false)
+	}
+}
+
+func (a *boolAcc) update(ids []uint32, arg arrow.Array) error {
+	bs, ok := arg.(*array.Boolean)
+	if !ok {
+		return fmt.Errorf("bool aggregate of %s", arg.DataType())
+	}
+	for r, id := range ids {
+		if bs.IsNull(r) {
+			continue
+		}
+		a.seen[id] = true
+		if a.and {
+			a.vals[id] = a.vals[id] && bs.Value(r)
+		} else {
+			a.vals[id] = a.vals[id] || bs.Value(r)
+		}
+	}
+	return nil
+}
+
+func (a *boolAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	b.AppendValues(a.vals, a.seen)
+	return b.NewArray(), nil
+}
+
+// stringAggAcc concatenates non-NULL strings with a delimiter, in input
+// order.
+type stringAggAcc struct {
+	delim string
+	vals  [][]byte
+	seen  []bool
+}
+
+func (a *stringAggAcc) grow(n int) {
+	for len(a.vals) < n {
+		a.vals = append(a.vals, nil)
+		a.seen = append(a.seen, false)
+	}
+}
+
+func (a *stringAggAcc) update(ids []uint32, arg arrow.Array) error {
+	ss, ok := arg.(*array.String)
+	if !ok {
+		return fmt.Errorf("string_agg of %s", arg.DataType())
+	}
+	for r, id := range ids {
+		if ss.IsNull(r) {
+			continue
+		}
+		if a.seen[id] {
+			a.vals[id] = append(a.vals[id], a.delim...)
+		}
+		a.vals[id] = append(a.vals[id], ss.Value(r)...)
+		a.seen[id] = true
+	}
+	return nil
+}
+
+func (a *stringAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := range a.vals {
+		if a.seen[i] {
+			b.Append(string(a.vals[i]))
+		} else {
+			b.AppendNull()
+		}
+	}
+	return b.NewArray(), nil
 }

@@ -173,6 +173,9 @@ const (
 	Min       AggFunc = "min"
 	Max       AggFunc = "max"
 	Avg       AggFunc = "avg"
+	BoolAnd   AggFunc = "bool_and"
+	BoolOr    AggFunc = "bool_or"
+	StringAgg AggFunc = "string_agg"
 )
 
 // Aggregate is an aggregate call. It appears only in the Aggregate node of a
@@ -181,6 +184,12 @@ type Aggregate struct {
 	Func AggFunc
 	Arg  Expr // nil for count(*)
 	Type arrow.DataType
+	// Distinct aggregates each distinct non-NULL value once per group.
+	Distinct bool
+	// Filter, when set, limits the rows the aggregate sees (FILTER (WHERE ...)).
+	Filter Expr
+	// Delimiter is string_agg's separator.
+	Delimiter Expr
 }
 
 // DataType implements Expr.
@@ -257,10 +266,21 @@ func (n *IsNull) String() string {
 func (c *Cast) String() string { return fmt.Sprintf("CAST(%s AS %s)", c.Input, c.Type) }
 
 func (a *Aggregate) String() string {
-	if a.Arg == nil {
-		return string(a.Func)
+	s := string(a.Func)
+	if a.Arg != nil {
+		arg := a.Arg.String()
+		if a.Distinct {
+			arg = "DISTINCT " + arg
+		}
+		if a.Delimiter != nil {
+			arg += ", " + a.Delimiter.String()
+		}
+		s = fmt.Sprintf("%s(%s)", a.Func, arg)
 	}
-	return fmt.Sprintf("%s(%s)", a.Func, a.Arg)
+	if a.Filter != nil {
+		s += fmt.Sprintf(" FILTER (WHERE %s)", a.Filter)
+	}
+	return s
 }
 
 // Conjuncts splits e into the operands of its top-level ANDs.
@@ -291,6 +311,8 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(n.Input, fn)
 	case *Aggregate:
 		Walk(n.Arg, fn)
+		Walk(n.Filter, fn)
+		Walk(n.Delimiter, fn)
 	case *Case:
 		for _, w := range n.Whens {
 			Walk(w.Cond, fn)
@@ -327,7 +349,7 @@ func Rewrite(e Expr, fn func(Expr) Expr) Expr {
 		return fn(&Cast{Input: Rewrite(n.Input, fn), Type: n.Type})
 	case *Aggregate:
 		c := *n
-		c.Arg = Rewrite(n.Arg, fn)
+		c.Arg, c.Filter, c.Delimiter = Rewrite(n.Arg, fn), Rewrite(n.Filter, fn), Rewrite(n.Delimiter, fn)
 		return fn(&c)
 	case *Case:
 		c := &Case{Type: n.Type, Else: Rewrite(n.Else, fn)}
@@ -386,7 +408,7 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		return &Cast{Input: Transform(n.Input, fn), Type: n.Type}
 	case *Aggregate:
 		c := *n
-		c.Arg = Transform(n.Arg, fn)
+		c.Arg, c.Filter, c.Delimiter = Transform(n.Arg, fn), Transform(n.Filter, fn), Transform(n.Delimiter, fn)
 		return &c
 	case *Case:
 		c := &Case{Type: n.Type, Else: Transform(n.Else, fn)}

@@ -747,7 +747,7 @@ func funcName(fc *pg_query.FuncCall) string {
 
 func isAggregateName(name string) bool {
 	switch name {
-	case "count", "sum", "min", "max", "avg":
+	case "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "string_agg":
 		return true
 	}
 	return false
@@ -1499,28 +1499,45 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate functions are not allowed in %s", clause)
 	}
 	switch {
-	case fc.AggDistinct:
-		return nil, b.unsupported(fc.Location, "DISTINCT in aggregates is not supported yet")
-	case fc.AggFilter != nil:
-		return nil, b.unsupported(fc.Location, "FILTER in aggregates is not supported yet")
 	case fc.Over != nil:
 		return nil, b.unsupported(fc.Location, "window functions are not supported yet")
 	case len(fc.AggOrder) > 0:
 		return nil, b.unsupported(fc.Location, "ORDER BY in aggregates is not supported yet")
 	}
+	var filter expr.Expr
+	if fc.AggFilter != nil {
+		var err error
+		if filter, err = b.bindPredicate(fc.AggFilter, exprContext{scope: ectx.scope, clause: "FILTER"}); err != nil {
+			return nil, err
+		}
+	}
+	if name == "every" {
+		name = "bool_and"
+	}
 	if fc.AggStar {
 		if name != "count" {
 			return nil, b.errorf(pgerror.SyntaxError, fc.Location, "%s(*) specified, but %s is not an aggregate function", name, name)
 		}
-		return ectx.aggs.add(&expr.Aggregate{Func: expr.CountStar, Type: typeInt8}), nil
+		return ectx.aggs.add(&expr.Aggregate{Func: expr.CountStar, Type: typeInt8, Filter: filter}), nil
 	}
-	if len(fc.Args) != 1 {
+	nargs := 1
+	if name == "string_agg" {
+		nargs = 2
+	}
+	if len(fc.Args) != nargs {
 		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
 	}
 	// Aggregate arguments cannot themselves contain aggregates.
 	arg, err := b.bindExpr(fc.Args[0], exprContext{scope: ectx.scope, clause: "aggregate function calls"})
 	if err != nil {
 		return nil, err
+	}
+	var delim expr.Expr
+	if nargs == 2 {
+		if delim, err = b.bindExpr(fc.Args[1], exprContext{scope: ectx.scope, clause: "aggregate function calls"}); err != nil {
+			return nil, err
+		}
+		delim = b.resolveUnknown(delim)
 	}
 	arg = b.resolveUnknown(arg)
 	in := arg.DataType()
@@ -1552,12 +1569,20 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if in.ID() != arrow.BOOL && in.ID() != arrow.NULL {
 			out = in
 		}
+	case expr.BoolAnd, expr.BoolOr:
+		if in.ID() == arrow.BOOL {
+			out = typeBool
+		}
+	case expr.StringAgg:
+		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
+			out = typeText
+		}
 	}
 	if out == nil {
 		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, typeName(in)).
 			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 	}
-	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out}), nil
+	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim}), nil
 }
 
 // foldConstant evaluates an operator whose operands are all constants.

@@ -61,8 +61,10 @@ func prune(p Plan, need []bool) (Plan, []int) {
 	case *Aggregate:
 		uses := slices.Clone(n.GroupBy)
 		for _, a := range n.Aggs {
-			if a.Arg != nil {
-				uses = append(uses, a.Arg)
+			for _, e := range []expr.Expr{a.Arg, a.Filter, a.Delimiter} {
+				if e != nil {
+					uses = append(uses, e)
+				}
 			}
 		}
 		in, remap := pruneFor(n.Input, uses...)
