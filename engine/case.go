@@ -191,13 +191,24 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return datePartKernel(mem, in[0], in[1], true, scale)
 		}
+	case "position", "strpos":
+		fn = positionKernel
+	case "round", "trunc", "ceil", "ceiling", "floor":
+		name, out := n.Func, n.Type
+		scale := int32(0)
+		if d, ok := out.(*arrow.Decimal128Type); ok {
+			scale = d.Scale
+		}
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return roundKernel(mem, name, in[0], scale, out) }
 	case "like", "ilike":
 		fold := n.Func == "ilike"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return likeKernel(mem, in[0], in[1], fold)
 		}
 	default:
-		return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
+		if fn = textFunction(n.Func); fn == nil {
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
+		}
 	}
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
 		in := make([]arrow.Array, len(args))

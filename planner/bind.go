@@ -1767,6 +1767,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	if e, ok, err := b.bindDateFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindTextMathFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	switch name {
 	case "lower", "upper", "length", "char_length", "character_length", "abs":
 	default:
@@ -2228,4 +2231,130 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	}
 	scale := engine.ExtractScale(string(lit.Value.(*scalar.String).Data()), isDate)
 	return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+}
+
+// textFuncArgs are the argument kinds of the text functions: t text, i an
+// integer; a trailing ? makes the rest optional.
+var textFuncArgs = map[string]string{
+	"substr": "ti?i", "substring": "ti?i", "replace": "ttt", "btrim": "t?t", "trim": "t?t",
+	"ltrim": "t?t", "rtrim": "t?t", "left": "ti", "right": "ti", "repeat": "ti", "reverse": "t",
+	"initcap": "t", "position": "tt", "strpos": "tt",
+}
+
+// bindTextMathFunc binds the string functions above, concat, and round,
+// trunc, ceil and floor.
+func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
+		return nil, false, nil
+	}
+	sig, isText := textFuncArgs[name]
+	isMath := name == "round" || name == "trunc" || name == "ceil" || name == "ceiling" || name == "floor"
+	if !isText && !isMath && name != "concat" {
+		return nil, false, nil
+	}
+	args := make([]expr.Expr, len(fc.Args))
+	for i, a := range fc.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		args[i] = e
+	}
+	noFunc := func() (expr.Expr, bool, error) {
+		types := make([]string, len(args))
+		for i, a := range args {
+			types[i] = "unknown"
+			if _, ok := a.(*unknownLit); !ok {
+				types[i] = typeName(a.DataType())
+			}
+		}
+		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	var err error
+	switch {
+	case name == "concat":
+		for i, a := range args {
+			if args[i], err = b.cast(b.resolveUnknown(a), typeText, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: name, Args: args, Type: typeText}, true, nil
+	case isText:
+		required, optional, _ := strings.Cut(sig, "?")
+		if len(args) < len(required) || len(args) > len(required)+len(optional) {
+			return noFunc()
+		}
+		kinds := required + optional
+		for i, a := range args {
+			want, cat := arrow.DataType(typeText), catString
+			if kinds[i] == 'i' {
+				want, cat = typeInt4, catNumeric
+			}
+			if u, ok := a.(*unknownLit); ok {
+				if args[i], err = b.resolveAs(u, want); err != nil {
+					return nil, true, err
+				}
+				continue
+			}
+			if category(a.DataType()) != cat || (cat == catNumeric && numericRank(a.DataType()) > 3) {
+				return noFunc()
+			}
+		}
+		typ := arrow.DataType(typeText)
+		if name == "position" || name == "strpos" {
+			typ = typeInt4
+		}
+		return &expr.Call{Func: name, Args: args, Type: typ}, true, nil
+	}
+	// round, trunc, ceil, floor
+	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && (name == "ceil" || name == "ceiling" || name == "floor")) {
+		return noFunc()
+	}
+	x := args[0]
+	if u, ok := x.(*unknownLit); ok {
+		if x, err = b.resolveAs(u, typeFloat8); err != nil {
+			return nil, true, err
+		}
+	}
+	if numericRank(x.DataType()) == 0 {
+		return noFunc()
+	}
+	if len(args) == 1 {
+		if x.DataType().ID() != arrow.DECIMAL128 {
+			// The integer and real variants resolve to double precision.
+			if x, err = b.cast(x, typeFloat8, fc.Location); err != nil {
+				return nil, true, err
+			}
+			return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: typeFloat8}, true, nil
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}}, true, nil
+	}
+	if id := x.DataType().ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+		return noFunc() // only numeric has a scale argument
+	}
+	lit, ok := foldConstant(args[1]).(*expr.Literal)
+	if u, isU := args[1].(*unknownLit); isU {
+		if v, err := parseLiteral(u.text, typeInt4); err == nil {
+			lit, ok = &expr.Literal{Value: v}, true
+		}
+	}
+	if !ok || !lit.Value.IsValid() || numericRank(lit.Value.DataType()) > 3 {
+		return nil, true, b.unsupported(fc.Location, "%s(numeric, scale) needs a constant integer scale", name)
+	}
+	sv, err := castScalar(lit.Value, typeInt4)
+	if err != nil {
+		return nil, true, err
+	}
+	scale := sv.(*scalar.Int32).Value
+	if scale < 0 {
+		return nil, true, b.unsupported(fc.Location, "%s with a negative scale is not supported yet", name)
+	}
+	if x, err = b.cast(x, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
+		return nil, true, err
+	}
+	if x.DataType().ID() != arrow.DECIMAL128 {
+		return noFunc()
+	}
+	return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
 }
