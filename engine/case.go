@@ -199,7 +199,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		if d, ok := out.(*arrow.Decimal128Type); ok {
 			scale = d.Scale
 		}
-		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return roundKernel(mem, name, in[0], scale, out) }
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return roundKernel(mem, name, in[0], scale, out)
+		}
 	case "like", "ilike":
 		fold := n.Func == "ilike"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
