@@ -1,14 +1,12 @@
 package planner
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
 
 	"github.com/riffq/riffq/pgerror"
 )
@@ -35,7 +33,7 @@ func (s Statement) Text() string {
 // ParamCount returns the highest $n the statement's text uses.
 func (s Statement) ParamCount() int {
 	text := s.Text()
-	res, err := pg_query.Scan(text)
+	res, err := scanSQL(text)
 	if err != nil {
 		return 0
 	}
@@ -89,11 +87,10 @@ func (c *ParseCache) Parse(sql string) ([]Statement, error) {
 // Parse splits sql into statements with PostgreSQL's own grammar. A syntax
 // error anywhere fails the whole string, as it does in PostgreSQL.
 func Parse(sql string) ([]Statement, error) {
-	tree, err := pg_query.Parse(sql)
+	tree, err := parseSQL(sql)
 	if err != nil {
-		var pe *pgparser.Error
-		if errors.As(err, &pe) {
-			return nil, &pgerror.Error{Code: pgerror.SyntaxError, Message: pe.Message, Position: pe.Cursorpos}
+		if msg, pos, ok := syntaxError(err); ok {
+			return nil, &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Position: pos}
 		}
 		return nil, pgerror.New(pgerror.SyntaxError, "%s", err.Error())
 	}
