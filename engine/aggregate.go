@@ -11,7 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -776,7 +775,7 @@ func selectAggRows(ctx context.Context, b arrow.RecordBatch, ids []uint32, arg a
 	}
 	idx := indices(memory.DefaultAllocator, rows)
 	defer idx.Release()
-	out, err := compute.TakeArray(ctx, arg, idx)
+	out, err := takeArray(ctx, arg, idx)
 	arg.Release()
 	if err != nil {
 		return nil, nil, err

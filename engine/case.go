@@ -124,7 +124,7 @@ func compileCase(n *expr.Case) (evaluator, error) {
 		defer all.Release()
 		idx := indices(memory.DefaultAllocator, pos)
 		defer idx.Release()
-		out, err := compute.TakeArray(ctx, all, idx)
+		out, err := takeArray(ctx, all, idx)
 		if err != nil {
 			return nil, err
 		}
@@ -139,11 +139,7 @@ func takeRows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.Rec
 	}
 	idx := indices(memory.DefaultAllocator, rows)
 	defer idx.Release()
-	d, err := compute.Take(ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(b), compute.NewDatumWithoutOwning(idx))
-	if err != nil {
-		return nil, err
-	}
-	return d.(*compute.RecordDatum).Value, nil
+	return takeBatch(ctx, b, idx)
 }
 
 // compileCall evaluates a scalar function.
@@ -190,6 +186,18 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		scale := n.Type.(*arrow.Decimal128Type).Scale
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return datePartKernel(mem, in[0], in[1], true, scale)
+		}
+	case "date_pli", "date_mi", "ts_pl_interval", "ts_mi", "date_mii", "ts_mi_interval":
+		name, out := n.Func, n.Type
+		sign := 1
+		switch name {
+		case "date_mii":
+			name, sign = "date_pli", -1
+		case "ts_mi_interval":
+			name, sign = "ts_pl_interval", -1
+		}
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return dateArithKernel(mem, name, in[0], in[1], sign, out)
 		}
 	case "position", "strpos":
 		fn = positionKernel

@@ -389,7 +389,7 @@ func (j *HashJoin) assemble(ctx context.Context, lb arrow.RecordBatch, leftSchem
 		idx := indices(mem, li)
 		defer idx.Release()
 		for _, c := range lb.Columns() {
-			t, err := compute.TakeArray(ctx, c, idx)
+			t, err := takeArray(ctx, c, idx)
 			if err != nil {
 				return nil, fmt.Errorf("join: %w", err)
 			}
@@ -405,7 +405,7 @@ func (j *HashJoin) assemble(ctx context.Context, lb arrow.RecordBatch, leftSchem
 		idx := indices(mem, ri)
 		defer idx.Release()
 		for _, c := range rb.Columns() {
-			t, err := compute.TakeArray(ctx, c, idx)
+			t, err := takeArray(ctx, c, idx)
 			if err != nil {
 				return nil, fmt.Errorf("join: %w", err)
 			}

@@ -299,9 +299,8 @@ func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
 	}, in.Release), nil
 }
 
-// filterBatch keeps the rows of b where mask is true. Arrow's filter has no
-// kernel for month-day-nano intervals, so those columns are filtered as
-// the 16-byte fixed-size binary values they are laid out as.
+// filterBatch keeps the rows of b where mask is true; intervals go through
+// the filter kernel reinterpreted as fixed-size binary (see takeArray).
 func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
 	var intervals []int
 	for i, col := range b.Columns() {
@@ -312,14 +311,12 @@ func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (ar
 	if len(intervals) == 0 {
 		return compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
 	}
-	fsb := &arrow.FixedSizeBinaryType{ByteWidth: 16}
 	cols := slices.Clone(b.Columns())
 	fields := slices.Clone(b.Schema().Fields())
 	for _, i := range intervals {
-		d := cols[i].Data()
-		cols[i] = array.MakeFromData(array.NewData(fsb, d.Len(), d.Buffers(), nil, d.NullN(), d.Offset()))
+		cols[i] = reinterpret(cols[i], fsb16)
 		defer cols[i].Release()
-		fields[i].Type = fsb
+		fields[i].Type = fsb16
 	}
 	in := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
 	defer in.Release()
@@ -330,8 +327,7 @@ func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (ar
 	defer out.Release()
 	res := slices.Clone(out.Columns())
 	for _, i := range intervals {
-		d := res[i].Data()
-		res[i] = array.MakeFromData(array.NewData(b.Column(i).DataType(), d.Len(), d.Buffers(), nil, d.NullN(), d.Offset()))
+		res[i] = reinterpret(res[i], b.Column(i).DataType())
 		defer res[i].Release()
 	}
 	return array.NewRecordBatch(b.Schema(), res, out.NumRows()), nil

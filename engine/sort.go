@@ -85,11 +85,11 @@ func (s *Sort) Execute(ctx context.Context) (array.RecordReader, error) {
 		idx := array.NewSlice(indices, pos, end)
 		defer idx.Release()
 		pos = end
-		out, err := compute.Take(ctx, *compute.DefaultTakeOptions(), compute.NewDatumWithoutOwning(sorted), compute.NewDatumWithoutOwning(idx))
+		out, err := takeBatch(ctx, sorted, idx)
 		if err != nil {
 			return nil, fmt.Errorf("sort: %w", err)
 		}
-		return out.(*compute.RecordDatum).Value, nil
+		return out, nil
 	}, cleanup), nil
 }
 

@@ -1355,6 +1355,9 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	if op == expr.Concat {
 		return b.concat(l, r, loc)
 	}
+	if e, ok, err := b.dateArith(op, l, r, loc); ok || err != nil {
+		return e, err
+	}
 	switch {
 	case lUnknown && rUnknown:
 		l, r = b.resolveUnknown(l), b.resolveUnknown(r)
@@ -2357,4 +2360,74 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return noFunc()
 	}
 	return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+}
+
+// dateArith binds + and - on dates, timestamps and intervals as PostgreSQL
+// resolves them: date ± integer is a date, date - date an integer,
+// timestamp ± interval a timestamp (a date becomes a timestamp), timestamp
+// - timestamp an interval. ok is false for other operand types.
+func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bool, error) {
+	if op != expr.Add && op != expr.Sub {
+		return nil, false, nil
+	}
+	kind := func(e expr.Expr) string {
+		if _, ok := e.(*unknownLit); ok {
+			return "unknown"
+		}
+		switch t := e.DataType(); {
+		case t.ID() == arrow.DATE32:
+			return "date"
+		case t.ID() == arrow.TIMESTAMP:
+			return "timestamp"
+		case t.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
+			return "interval"
+		case numericRank(t) >= 1 && numericRank(t) <= 3:
+			return "int"
+		}
+		return ""
+	}
+	lk, rk := kind(l), kind(r)
+	// Commute interval + timestamp and integer + date.
+	if op == expr.Add && (lk == "interval" && (rk == "timestamp" || rk == "date") || lk == "int" && rk == "date") {
+		l, r, lk, rk = r, l, rk, lk
+	}
+	resolve := func(e expr.Expr, t arrow.DataType) (expr.Expr, error) {
+		if u, ok := e.(*unknownLit); ok {
+			return b.resolveAs(u, t)
+		}
+		return e, nil
+	}
+	var err error
+	call := func(fn string, typ arrow.DataType) (expr.Expr, bool, error) {
+		return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typ}, true, nil
+	}
+	switch {
+	case lk == "date" && (rk == "int" || rk == "unknown"):
+		if r, err = resolve(r, typeInt4); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "date_pli", expr.Sub: "date_mii"}[op], typeDate)
+	case lk == "date" && rk == "date" && op == expr.Sub:
+		return call("date_mi", typeInt4)
+	case (lk == "timestamp" || lk == "date") && (rk == "interval" || rk == "unknown" && lk == "timestamp"):
+		if r, err = resolve(r, typeInterval); err != nil {
+			return nil, true, err
+		}
+		if lk == "date" {
+			if l, err = b.cast(l, typeTimestamp, loc); err != nil {
+				return nil, true, err
+			}
+		}
+		return call(map[expr.Op]string{expr.Add: "ts_pl_interval", expr.Sub: "ts_mi_interval"}[op], l.DataType())
+	case lk == "timestamp" && rk == "timestamp" && op == expr.Sub:
+		ct := commonType(l.DataType(), r.DataType())
+		if l, err = b.cast(l, ct, loc); err != nil {
+			return nil, true, err
+		}
+		if r, err = b.cast(r, ct, loc); err != nil {
+			return nil, true, err
+		}
+		return call("ts_mi", typeInterval)
+	}
+	return nil, false, nil
 }

@@ -26,6 +26,7 @@ var (
 	typeDate        = arrow.FixedWidthTypes.Date32
 	typeTimestamp   = &arrow.TimestampType{Unit: arrow.Microsecond}
 	typeTimestamptz = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	typeInterval    = arrow.FixedWidthTypes.MonthDayNanoInterval
 )
 
 // maxNumericPrecision is the most digits a decimal128 holds.
@@ -72,6 +73,8 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return typeTimestamp, nil
 	case "timestamptz":
 		return typeTimestamptz, nil
+	case "interval":
+		return typeInterval, nil
 	case "numeric", "decimal":
 		precision, scale := int32(maxNumericPrecision), int32(-1)
 		mods := tn.Typmods
