@@ -229,18 +229,11 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 				names = append(names, "?sort?")
 			}
 		}
-		if sb.UseOp != nil {
-			return nil, b.unsupported(sb.Location, "ORDER BY USING is not supported")
+		key, err := b.sortKey(sb, idx)
+		if err != nil {
+			return nil, err
 		}
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-		nullsFirst := desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			nullsFirst = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			nullsFirst = false
-		}
-		keys = append(keys, SortKey{Column: idx, Desc: desc, NullsFirst: nullsFirst})
+		keys = append(keys, key)
 	}
 
 	if grouped {
@@ -276,18 +269,8 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	if len(keys) > 0 {
 		plan = &Sort{Input: plan, Keys: keys}
 	}
-	if s.LimitCount != nil || s.LimitOffset != nil {
-		lim := &Limit{Input: plan, Count: -1}
-		if lim.Count, err = b.bindLimit(s.LimitCount, "LIMIT"); err != nil {
-			return nil, err
-		}
-		if s.LimitOffset != nil {
-			if lim.Offset, err = b.bindLimit(s.LimitOffset, "OFFSET"); err != nil {
-				return nil, err
-			}
-			lim.Offset = max(lim.Offset, 0)
-		}
-		plan = lim
+	if plan, err = b.limit(plan, s); err != nil {
+		return nil, err
 	}
 	if len(exprs) > visible {
 		cols := make([]expr.Expr, visible)
@@ -1939,32 +1922,52 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 		if idx < 0 {
 			return nil, b.unsupported(sb.Location, "ORDER BY on a UNION must name an output column")
 		}
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-		nullsFirst := desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			nullsFirst = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			nullsFirst = false
+		key, err := b.sortKey(sb, idx)
+		if err != nil {
+			return nil, err
 		}
-		keys = append(keys, SortKey{Column: idx, Desc: desc, NullsFirst: nullsFirst})
+		keys = append(keys, key)
 	}
 	if len(keys) > 0 {
 		plan = &Sort{Input: plan, Keys: keys}
 	}
-	if s.LimitCount != nil || s.LimitOffset != nil {
-		lim := &Limit{Input: plan, Count: -1}
-		if lim.Count, err = b.bindLimit(s.LimitCount, "LIMIT"); err != nil {
+	return b.limit(plan, s)
+}
+
+// sortKey reads an ORDER BY item's direction; PostgreSQL puts NULLs last
+// ascending and first descending unless told otherwise.
+func (b *binder) sortKey(sb *pg_query.SortBy, column int) (SortKey, error) {
+	if sb.UseOp != nil {
+		return SortKey{}, b.unsupported(sb.Location, "ORDER BY USING is not supported")
+	}
+	desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+	nullsFirst := desc
+	switch sb.SortbyNulls {
+	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	return SortKey{Column: column, Desc: desc, NullsFirst: nullsFirst}, nil
+}
+
+// limit applies a statement's LIMIT and OFFSET to plan.
+func (b *binder) limit(plan Plan, s *pg_query.SelectStmt) (Plan, error) {
+	if s.LimitCount == nil && s.LimitOffset == nil {
+		return plan, nil
+	}
+	lim := &Limit{Input: plan, Count: -1}
+	var err error
+	if lim.Count, err = b.bindLimit(s.LimitCount, "LIMIT"); err != nil {
+		return nil, err
+	}
+	if s.LimitOffset != nil {
+		if lim.Offset, err = b.bindLimit(s.LimitOffset, "OFFSET"); err != nil {
 			return nil, err
 		}
-		if s.LimitOffset != nil {
-			if lim.Offset, err = b.bindLimit(s.LimitOffset, "OFFSET"); err != nil {
-				return nil, err
-			}
-		}
-		plan = lim
+		lim.Offset = max(lim.Offset, 0)
 	}
-	return plan, nil
+	return lim, nil
 }
 
 // castColumns projects p's columns to the given types where they differ.
