@@ -1,0 +1,939 @@
+package planner
+
+import (
+	"context"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// bindPredicate binds a WHERE or HAVING condition, which must be boolean.
+func (b *binder) bindPredicate(n *pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	e, err := b.bindExpr(n, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return b.coerceBool(e, nodeLocation(n), "argument of "+ectx.clause)
+}
+
+func (b *binder) coerceBool(e expr.Expr, loc int32, what string) (expr.Expr, error) {
+	if u, ok := e.(*unknownLit); ok {
+		return b.resolveAs(u, typeBool)
+	}
+	if e.DataType().ID() != arrow.BOOL {
+		if lit, ok := e.(*expr.Literal); ok && !lit.Value.IsValid() {
+			return &expr.Literal{Value: scalar.MakeNullScalar(typeBool)}, nil
+		}
+		return nil, b.errorf(pgerror.DatatypeMismatch, loc, "%s must be type boolean, not type %s", what, typeName(e.DataType()))
+	}
+	return e, nil
+}
+
+// lookupColumn finds a column by optional table qualifier and name.
+func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, scopeColumn, error) {
+	if table != "" && !contains(sc.tables, table) {
+		for _, o := range b.outer {
+			if o != nil && contains(o.tables, table) {
+				return 0, scopeColumn{}, b.unsupported(loc, "correlated subqueries are not supported yet")
+			}
+		}
+		return 0, scopeColumn{}, b.errorf(pgerror.UndefinedTable, loc, "missing FROM-clause entry for table %q", table)
+	}
+	found := -1
+	for i, c := range sc.cols {
+		if c.name == name && (table == "" && !c.hidden || c.table == table) {
+			if found >= 0 {
+				return 0, scopeColumn{}, b.errorf(pgerror.AmbiguousColumn, loc, "column reference %q is ambiguous", name)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		for _, o := range b.outer {
+			if o == nil {
+				continue
+			}
+			for _, c := range o.cols {
+				if c.name == name && (table == "" && !c.hidden || c.table == table) {
+					return 0, scopeColumn{}, b.unsupported(loc, "correlated subqueries are not supported yet")
+				}
+			}
+		}
+		if table != "" {
+			return 0, scopeColumn{}, b.errorf(pgerror.UndefinedColumn, loc, "column %s.%s does not exist", table, name)
+		}
+		return 0, scopeColumn{}, b.errorf(pgerror.UndefinedColumn, loc, "column %q does not exist", name)
+	}
+	return found, sc.cols[found], nil
+}
+
+// bindExpr binds a scalar expression.
+func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	switch {
+	case n.GetColumnRef() != nil:
+		return b.bindColumnRef(n.GetColumnRef(), ectx)
+	case n.GetAConst() != nil:
+		return b.bindConst(n.GetAConst())
+	case n.GetAExpr() != nil:
+		return b.bindAExpr(n.GetAExpr(), ectx)
+	case n.GetBoolExpr() != nil:
+		return b.bindBoolExpr(n.GetBoolExpr(), ectx)
+	case n.GetNullTest() != nil:
+		nt := n.GetNullTest()
+		in, err := b.bindExpr(nt.Arg, ectx)
+		if err != nil {
+			return nil, err
+		}
+		return &expr.IsNull{Input: b.resolveUnknown(in), Negated: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
+	case n.GetTypeCast() != nil:
+		return b.bindCast(n.GetTypeCast(), ectx)
+	case n.GetFuncCall() != nil:
+		return b.bindFuncCall(n.GetFuncCall(), ectx)
+	case n.GetParamRef() != nil:
+		return b.bindParam(n.GetParamRef())
+	case n.GetSubLink() != nil:
+		return b.bindSubLink(n.GetSubLink(), ectx)
+	case n.GetCaseExpr() != nil:
+		return b.bindCase(n.GetCaseExpr(), ectx)
+	case n.GetCoalesceExpr() != nil:
+		return b.bindCoalesce(n.GetCoalesceExpr(), ectx)
+	case n.GetSqlvalueFunction() != nil:
+		return b.bindSQLValueFunction(n.GetSqlvalueFunction())
+	}
+	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
+}
+
+func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.Expr, error) {
+	var parts []string
+	for _, f := range cr.Fields {
+		if f.GetAStar() != nil {
+			return nil, b.unsupported(cr.Location, "* is not allowed here")
+		}
+		parts = append(parts, f.GetString_().GetSval())
+	}
+	var table, name string
+	switch len(parts) {
+	case 1:
+		name = parts[0]
+	case 2:
+		table, name = parts[0], parts[1]
+	default:
+		return nil, b.unsupported(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+	}
+	i, c, err := b.lookupColumn(ectx.scope, table, name, cr.Location)
+	if err != nil {
+		return nil, err
+	}
+	col := &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ}
+	if b.colLoc == nil {
+		b.colLoc = make(map[*expr.Column]int32)
+	}
+	b.colLoc[col] = cr.Location
+	return col, nil
+}
+
+func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
+	if c.Isnull {
+		return &expr.Literal{Value: scalar.MakeNullScalar(arrow.Null)}, nil
+	}
+	switch {
+	case c.GetIval() != nil:
+		return &expr.Literal{Value: scalar.NewInt32Scalar(c.GetIval().Ival)}, nil
+	case c.GetFval() != nil:
+		s := c.GetFval().Fval
+		if s2 := strings.TrimPrefix(s, "-"); !strings.ContainsAny(s2, ".eE") {
+			// Integer constants that do not fit int4 are int8, then numeric.
+			if v, err := parseLiteral(s, typeInt8); err == nil {
+				return &expr.Literal{Value: v}, nil
+			}
+		}
+		if v, ok := numericLiteral(s); ok {
+			return &expr.Literal{Value: v}, nil
+		}
+		return nil, b.errorf(pgerror.NumericValueOutOfRange, c.Location, "numeric constant %s exceeds %d digits", s, maxNumericPrecision)
+	case c.GetBoolval() != nil:
+		return &expr.Literal{Value: scalar.NewBooleanScalar(c.GetBoolval().Boolval)}, nil
+	case c.GetSval() != nil:
+		return &unknownLit{text: c.GetSval().Sval, loc: c.Location}, nil
+	}
+	return nil, b.unsupported(c.Location, "this constant is not supported yet")
+}
+
+func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, error) {
+	to, err := resolveTypeName(tc.TypeName, b.sql)
+	if err != nil {
+		return nil, err
+	}
+	in, err := b.bindExpr(tc.Arg, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return b.cast(in, to, tc.Location)
+}
+
+// cast converts e to type to, folding constants at plan time.
+func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, error) {
+	if u, ok := e.(*unknownLit); ok {
+		return b.resolveAs(u, to)
+	}
+	if d, ok := to.(*arrow.Decimal128Type); ok && d.Scale < 0 {
+		to = unconstrainedDecimal(e.DataType())
+	}
+	if arrow.TypeEqual(e.DataType(), to) {
+		return e, nil
+	}
+	if lit, ok := e.(*expr.Literal); ok {
+		// Folded now; PostgreSQL reports a failing cast of a constant
+		// without a position, as it happens at run time there.
+		s, err := castScalar(lit.Value, to)
+		if err != nil {
+			return nil, err
+		}
+		return &expr.Literal{Value: s}, nil
+	}
+	if _, ok := e.DataType().(*pgtypes.NumericType); ok {
+		return nil, b.unsupported(loc, "casting an aggregate's numeric result is not supported yet")
+	}
+	return &expr.Cast{Input: e, Type: to}, nil
+}
+
+func (b *binder) bindBoolExpr(be *pg_query.BoolExpr, ectx exprContext) (expr.Expr, error) {
+	args := make([]expr.Expr, len(be.Args))
+	for i, a := range be.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, err
+		}
+		word := map[pg_query.BoolExprType]string{
+			pg_query.BoolExprType_AND_EXPR: "AND", pg_query.BoolExprType_OR_EXPR: "OR", pg_query.BoolExprType_NOT_EXPR: "NOT",
+		}[be.Boolop]
+		if args[i], err = b.coerceBool(e, nodeLocation(a), "argument of "+word); err != nil {
+			return nil, err
+		}
+	}
+	switch be.Boolop {
+	case pg_query.BoolExprType_NOT_EXPR:
+		return &expr.Not{Input: args[0]}, nil
+	case pg_query.BoolExprType_AND_EXPR, pg_query.BoolExprType_OR_EXPR:
+		op := expr.And
+		if be.Boolop == pg_query.BoolExprType_OR_EXPR {
+			op = expr.Or
+		}
+		out := args[0]
+		for _, a := range args[1:] {
+			out = &expr.Binary{Op: op, Left: out, Right: a, Type: typeBool}
+		}
+		return out, nil
+	}
+	return nil, b.unsupported(be.Location, "boolean expression is not supported")
+}
+
+var sqlOps = map[string]expr.Op{
+	"+": expr.Add, "-": expr.Sub, "*": expr.Mul, "/": expr.Div, "%": expr.Mod,
+	"=": expr.Eq, "<>": expr.NotEq, "<": expr.Lt, "<=": expr.LtEq, ">": expr.Gt, ">=": expr.GtEq,
+	"||": expr.Concat,
+}
+
+func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	switch ae.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		return b.bindNullIf(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		return b.bindLike(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_OP:
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		return b.bindInList(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		return b.bindBetween(ae, ectx)
+	default:
+		return nil, b.unsupported(ae.Location, "this operator is not supported yet")
+	}
+	opName := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	if ae.Lexpr == nil {
+		in, err := b.bindExpr(ae.Rexpr, ectx)
+		if err != nil {
+			return nil, err
+		}
+		switch opName {
+		case "-":
+			if u, ok := in.(*unknownLit); ok {
+				in = b.resolveUnknown(u)
+			}
+			if numericRank(in.DataType()) == 0 {
+				return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: - %s", typeName(in.DataType())).
+					WithHint("No operator matches the given name and argument type. You might need to add an explicit type cast.")
+			}
+			if lit, ok := in.(*expr.Literal); ok {
+				return foldConstant(&expr.Negate{Input: lit}), nil
+			}
+			return &expr.Negate{Input: in}, nil
+		case "+":
+			return in, nil
+		}
+		return nil, b.unsupported(ae.Location, "prefix operator %s is not supported yet", opName)
+	}
+	op, ok := sqlOps[opName]
+	if !ok {
+		return nil, b.unsupported(ae.Location, "operator %s is not supported yet", opName)
+	}
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return b.binary(op, l, r, ae.Location)
+}
+
+// bindInList binds x IN (a, b, ...) as x = a OR x = b ..., and NOT IN as
+// x <> a AND x <> b ..., which have the same NULL semantics.
+func (b *binder) bindInList(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	list := ae.Rexpr.GetList()
+	if list == nil {
+		return nil, b.unsupported(ae.Location, "IN (subquery) is not supported yet")
+	}
+	op, join := expr.Eq, expr.Or
+	if ae.Name[len(ae.Name)-1].GetString_().GetSval() == "<>" {
+		op, join = expr.NotEq, expr.And
+	}
+	var out expr.Expr
+	for _, item := range list.Items {
+		e, err := b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op.String())},
+			Lexpr: ae.Lexpr, Rexpr: item, Location: ae.Location}, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = e
+		} else {
+			out = &expr.Binary{Op: join, Left: out, Right: e, Type: typeBool}
+		}
+	}
+	return out, nil
+}
+
+// bindBetween binds x BETWEEN a AND b as x >= a AND x <= b.
+func (b *binder) bindBetween(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	bounds := ae.Rexpr.GetList().GetItems()
+	if len(bounds) != 2 {
+		return nil, b.unsupported(ae.Location, "malformed BETWEEN")
+	}
+	cmp := func(op string, bound *pg_query.Node) (expr.Expr, error) {
+		return b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op)},
+			Lexpr: ae.Lexpr, Rexpr: bound, Location: ae.Location}, ectx)
+	}
+	lo, err := cmp(">=", bounds[0])
+	if err != nil {
+		return nil, err
+	}
+	hi, err := cmp("<=", bounds[1])
+	if err != nil {
+		return nil, err
+	}
+	if ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+		return &expr.Not{Input: &expr.Binary{Op: expr.And, Left: lo, Right: hi, Type: typeBool}}, nil
+	}
+	return &expr.Binary{Op: expr.And, Left: lo, Right: hi, Type: typeBool}, nil
+}
+
+// numericRank orders the numeric types by PostgreSQL's implicit casts:
+// int2 < int4 < int8 < numeric < float4 < float8. Zero means not numeric.
+func numericRank(dt arrow.DataType) int {
+	switch dt.ID() {
+	case arrow.INT8, arrow.UINT8, arrow.INT16:
+		return 1
+	case arrow.UINT16, arrow.INT32:
+		return 2
+	case arrow.UINT32, arrow.INT64:
+		return 3
+	case arrow.UINT64, arrow.DECIMAL128:
+		return 4
+	case arrow.FLOAT16, arrow.FLOAT32:
+		return 5
+	case arrow.FLOAT64:
+		return 6
+	}
+	return 0
+}
+
+type typeCategory int
+
+const (
+	catOther typeCategory = iota
+	catNumeric
+	catString
+	catBool
+	catDateTime
+	catBinary
+)
+
+func category(dt arrow.DataType) typeCategory {
+	switch {
+	case numericRank(dt) > 0:
+		return catNumeric
+	}
+	switch dt.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return catString
+	case arrow.BOOL:
+		return catBool
+	case arrow.DATE32, arrow.DATE64, arrow.TIMESTAMP:
+		return catDateTime
+	case arrow.BINARY, arrow.LARGE_BINARY:
+		return catBinary
+	}
+	return catOther
+}
+
+// commonType is the type both operands of a comparison or arithmetic are
+// converted to, or nil when PostgreSQL has no such operator.
+func commonType(a, b arrow.DataType) arrow.DataType {
+	if arrow.TypeEqual(a, b) {
+		return a
+	}
+	ca, cb := category(a), category(b)
+	if ca != cb {
+		return nil
+	}
+	switch ca {
+	case catNumeric:
+		ra, rb := numericRank(a), numericRank(b)
+		r := max(ra, rb)
+		switch r {
+		case 1:
+			return typeInt2
+		case 2:
+			return typeInt4
+		case 3:
+			return typeInt8
+		case 4:
+			da := unconstrainedDecimal(a).(*arrow.Decimal128Type)
+			db := unconstrainedDecimal(b).(*arrow.Decimal128Type)
+			scale := max(da.Scale, db.Scale)
+			digits := max(da.Precision-da.Scale, db.Precision-db.Scale)
+			return &arrow.Decimal128Type{Precision: min(maxNumericPrecision, digits+scale), Scale: scale}
+		case 5:
+			if ra == 5 && rb == 5 {
+				return typeFloat4
+			}
+			return typeFloat8
+		}
+		return typeFloat8
+	case catString:
+		return typeText
+	case catDateTime:
+		if a.ID() == arrow.TIMESTAMP && b.ID() == arrow.TIMESTAMP {
+			if a.(*arrow.TimestampType).TimeZone != "" || b.(*arrow.TimestampType).TimeZone != "" {
+				return typeTimestamptz
+			}
+			return typeTimestamp
+		}
+		if a.ID() == arrow.TIMESTAMP {
+			return a
+		}
+		if b.ID() == arrow.TIMESTAMP {
+			return b
+		}
+		return typeDate
+	case catBinary:
+		return typeBytea
+	}
+	return nil
+}
+
+// binary binds a binary operator with PostgreSQL's operand coercion.
+func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error) {
+	lu, lUnknown := l.(*unknownLit)
+	ru, rUnknown := r.(*unknownLit)
+	var err error
+	if op == expr.Concat {
+		return b.concat(l, r, loc)
+	}
+	if e, ok, err := b.dateArith(op, l, r, loc); ok || err != nil {
+		return e, err
+	}
+	switch {
+	case lUnknown && rUnknown:
+		l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	case lUnknown:
+		if l, err = b.cast(lu, unknownTarget(r.DataType()), loc); err != nil {
+			return nil, err
+		}
+	case rUnknown:
+		if r, err = b.cast(ru, unknownTarget(l.DataType()), loc); err != nil {
+			return nil, err
+		}
+	}
+	// NULL constants take the other operand's type.
+	if lit, ok := l.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		l = &expr.Literal{Value: scalar.MakeNullScalar(r.DataType())}
+	}
+	if lit, ok := r.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		r = &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}
+	}
+	lt, rt := l.DataType(), r.DataType()
+	noOp := func() error {
+		return b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s %s %s", typeName(lt), op, typeName(rt)).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	if _, ok := lt.(*pgtypes.NumericType); ok {
+		return nil, b.unsupported(loc, "operators on avg() results are not supported yet")
+	}
+	if _, ok := rt.(*pgtypes.NumericType); ok {
+		return nil, b.unsupported(loc, "operators on avg() results are not supported yet")
+	}
+	ct := commonType(lt, rt)
+	if ct == nil {
+		return nil, noOp()
+	}
+	if d, ok := ct.(*arrow.Decimal128Type); ok && !op.IsComparison() {
+		return b.decimalArith(op, l, r, d, loc)
+	}
+	if l, err = b.cast(l, ct, loc); err != nil {
+		return nil, err
+	}
+	if r, err = b.cast(r, ct, loc); err != nil {
+		return nil, err
+	}
+	if op.IsComparison() {
+		return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: typeBool}), nil
+	}
+	if category(ct) != catNumeric {
+		return nil, b.unsupported(loc, "operator %s on %s is not supported yet", op, typeName(ct))
+	}
+	if op == expr.Mod && numericRank(ct) > 3 {
+		return nil, b.unsupported(loc, "operator %% on %s is not supported yet", typeName(ct))
+	}
+	return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: ct}), nil
+}
+
+// concat binds ||. As in PostgreSQL, text concatenates with a value of any
+// other type through that value's text form; two non-text operands have no
+// || operator.
+func (b *binder) concat(l, r expr.Expr, loc int32) (expr.Expr, error) {
+	_, lUnknown := l.(*unknownLit)
+	_, rUnknown := r.(*unknownLit)
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	lText := category(l.DataType()) == catString || lUnknown
+	rText := category(r.DataType()) == catString || rUnknown
+	if !lText && !rText {
+		return nil, b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s || %s", typeName(l.DataType()), typeName(r.DataType())).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	var err error
+	if l, err = b.cast(l, typeText, loc); err != nil {
+		return nil, err
+	}
+	if r, err = b.cast(r, typeText, loc); err != nil {
+		return nil, err
+	}
+	return &expr.Binary{Op: expr.Concat, Left: l, Right: r, Type: typeText}, nil
+}
+
+// decimalArith binds numeric arithmetic. Each operand keeps its own scale
+// (an integer operand has scale 0), and the result scale follows
+// PostgreSQL: the larger scale for + and -, their sum for *.
+func (b *binder) decimalArith(op expr.Op, l, r expr.Expr, common *arrow.Decimal128Type, loc int32) (expr.Expr, error) {
+	var err error
+	if l, err = b.cast(l, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, loc); err != nil {
+		return nil, err
+	}
+	if r, err = b.cast(r, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, loc); err != nil {
+		return nil, err
+	}
+	ld, rd := l.DataType().(*arrow.Decimal128Type), r.DataType().(*arrow.Decimal128Type)
+	var res *arrow.Decimal128Type
+	switch op {
+	case expr.Add, expr.Sub:
+		scale := max(ld.Scale, rd.Scale)
+		digits := max(ld.Precision-ld.Scale, rd.Precision-rd.Scale) + 1
+		res = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, digits+scale), Scale: scale}
+	case expr.Mul:
+		res = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, ld.Precision+rd.Precision+1), Scale: ld.Scale + rd.Scale}
+	default:
+		return nil, b.unsupported(loc, "numeric operator %s is not supported yet", op)
+	}
+	_ = common
+	return &expr.Binary{Op: op, Left: l, Right: r, Type: res}, nil
+}
+
+// unknownTarget is the type an unknown constant takes opposite dt.
+func unknownTarget(dt arrow.DataType) arrow.DataType {
+	if d, ok := dt.(*arrow.Decimal128Type); ok {
+		return &arrow.Decimal128Type{Precision: d.Precision, Scale: -1}
+	}
+	return dt
+}
+
+// foldConstant evaluates an operator whose operands are all constants.
+// Only the cases the binder needs at plan time are folded here; the
+// optimizer's rule does the general work.
+func foldConstant(e expr.Expr) expr.Expr {
+	switch n := e.(type) {
+	case *expr.Negate:
+		if lit, ok := n.Input.(*expr.Literal); ok && lit.Value.IsValid() {
+			switch v := lit.Value.(type) {
+			case *scalar.Int32:
+				if v.Value != -1<<31 {
+					return &expr.Literal{Value: scalar.NewInt32Scalar(-v.Value)}
+				}
+			case *scalar.Int64:
+				if v.Value != -1<<63 {
+					return &expr.Literal{Value: scalar.NewInt64Scalar(-v.Value)}
+				}
+			case *scalar.Float64:
+				return &expr.Literal{Value: scalar.NewFloat64Scalar(-v.Value)}
+			case *scalar.Decimal128:
+				return &expr.Literal{Value: scalar.NewDecimal128Scalar(v.Value.Negate(), v.Type)}
+			}
+		}
+	}
+	return e
+}
+
+// commonResultType unifies the types of CASE results or COALESCE
+// arguments, as PostgreSQL's select_common_type does for the types riffq
+// has; untyped constants take the others' type, or text.
+func (b *binder) commonResultType(es []expr.Expr, locs []int32, what string) (arrow.DataType, error) {
+	var ct arrow.DataType
+	for i, e := range es {
+		if _, ok := e.(*unknownLit); ok {
+			continue
+		}
+		if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+			continue
+		}
+		if ct == nil {
+			ct = e.DataType()
+			continue
+		}
+		next := commonType(ct, e.DataType())
+		if next == nil {
+			return nil, b.errorf(pgerror.DatatypeMismatch, locs[i], "%s types %s and %s cannot be matched", what, typeName(ct), typeName(e.DataType()))
+		}
+		ct = next
+	}
+	if ct == nil {
+		ct = typeText
+	}
+	return ct, nil
+}
+
+// bindCase binds CASE [arg] WHEN ... THEN ... [ELSE ...] END.
+func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (expr.Expr, error) {
+	var arg expr.Expr
+	if ce.Arg != nil {
+		var err error
+		if arg, err = b.bindExpr(ce.Arg, ectx); err != nil {
+			return nil, err
+		}
+	}
+	out := &expr.Case{}
+	var results []expr.Expr
+	var locs []int32
+	for _, wn := range ce.Args {
+		w := wn.GetCaseWhen()
+		cond, err := b.bindExpr(w.Expr, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if arg != nil {
+			if cond, err = b.binary(expr.Eq, arg, cond, w.Location); err != nil {
+				return nil, err
+			}
+		}
+		if cond, err = b.coerceBool(cond, nodeLocation(w.Expr), "argument of CASE/WHEN"); err != nil {
+			return nil, err
+		}
+		res, err := b.bindExpr(w.Result, ectx)
+		if err != nil {
+			return nil, err
+		}
+		out.Whens = append(out.Whens, expr.When{Cond: cond, Result: res})
+		results = append(results, res)
+		locs = append(locs, nodeLocation(w.Result))
+	}
+	if ce.Defresult != nil {
+		e, err := b.bindExpr(ce.Defresult, ectx)
+		if err != nil {
+			return nil, err
+		}
+		out.Else = e
+		// PostgreSQL unifies the ELSE result first.
+		results = append([]expr.Expr{e}, results...)
+		locs = append([]int32{nodeLocation(ce.Defresult)}, locs...)
+	}
+	ct, err := b.commonResultType(results, locs, "CASE")
+	if err != nil {
+		return nil, err
+	}
+	out.Type = ct
+	for i := range out.Whens {
+		if out.Whens[i].Result, err = b.castResult(out.Whens[i].Result, ct, ce.Location); err != nil {
+			return nil, err
+		}
+	}
+	if out.Else != nil {
+		if out.Else, err = b.castResult(out.Else, ct, ce.Location); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// castResult converts a CASE branch or COALESCE argument to the common type.
+func (b *binder) castResult(e expr.Expr, t arrow.DataType, loc int32) (expr.Expr, error) {
+	if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		return &expr.Literal{Value: scalar.MakeNullScalar(t)}, nil
+	}
+	return b.cast(e, t, loc)
+}
+
+// bindCoalesce binds COALESCE(a, b, ...) as CASE WHEN a IS NOT NULL THEN a
+// ... ELSE last END, which evaluates as lazily as PostgreSQL does.
+func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr.Expr, error) {
+	args := make([]expr.Expr, len(ce.Args))
+	locs := make([]int32, len(ce.Args))
+	for i, a := range ce.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, err
+		}
+		args[i], locs[i] = e, nodeLocation(a)
+	}
+	ct, err := b.commonResultType(args, locs, "COALESCE")
+	if err != nil {
+		return nil, err
+	}
+	out := &expr.Case{Type: ct}
+	for i, a := range args {
+		if args[i], err = b.castResult(a, ct, ce.Location); err != nil {
+			return nil, err
+		}
+		if i < len(args)-1 {
+			out.Whens = append(out.Whens, expr.When{Cond: &expr.IsNull{Input: args[i], Negated: true}, Result: args[i]})
+		}
+	}
+	out.Else = args[len(args)-1]
+	return out, nil
+}
+
+// bindNullIf binds NULLIF(a, b) as CASE WHEN a = b THEN NULL ELSE a END.
+func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	l = b.resolveUnknown(l)
+	eq, err := b.binary(expr.Eq, l, r, ae.Location)
+	if err != nil {
+		return nil, err
+	}
+	return &expr.Case{Whens: []expr.When{{Cond: eq, Result: &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}}}, Else: l, Type: l.DataType()}, nil
+}
+
+// bindSubLink binds a subquery used as a value: (SELECT ...), EXISTS
+// (SELECT ...) or x IN (SELECT ...). Only uncorrelated subqueries are
+// supported; they run once per statement.
+func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr, error) {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil {
+		return nil, b.unsupported(sl.Location, "this subquery is not supported")
+	}
+	var left expr.Expr
+	if sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
+		if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" {
+			return nil, b.unsupported(sl.Location, "only = ANY (subquery) is supported yet")
+		}
+		var err error
+		if left, err = b.bindExpr(sl.Testexpr, ectx); err != nil {
+			return nil, err
+		}
+	}
+	b.outer = append(b.outer, ectx.scope)
+	logical, err := b.bindSelect(sel)
+	b.outer = b.outer[:len(b.outer)-1]
+	if err != nil {
+		return nil, err
+	}
+	schema := logical.Schema()
+	out := &expr.Subquery{}
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		out.Kind, out.Type = expr.ExistsSubquery, typeBool
+	case pg_query.SubLinkType_EXPR_SUBLINK:
+		if schema.NumFields() != 1 {
+			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")
+		}
+		out.Kind, out.Type = expr.ScalarSubquery, schema.Field(0).Type
+	case pg_query.SubLinkType_ANY_SUBLINK:
+		if schema.NumFields() != 1 {
+			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery has too many columns")
+		}
+		ct := commonType(b.resolveUnknown(left).DataType(), schema.Field(0).Type)
+		if u, ok := left.(*unknownLit); ok {
+			ct = schema.Field(0).Type
+			if left, err = b.resolveAs(u, ct); err != nil {
+				return nil, err
+			}
+		}
+		if ct == nil {
+			return nil, b.errorf(pgerror.UndefinedFunction, sl.Location, "operator does not exist: %s = %s", typeName(left.DataType()), typeName(schema.Field(0).Type)).
+				WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+		}
+		if left, err = b.cast(left, ct, sl.Location); err != nil {
+			return nil, err
+		}
+		if logical, err = b.castColumns(logical, []arrow.DataType{ct}); err != nil {
+			return nil, err
+		}
+		out.Kind, out.Left, out.Type = expr.InSubquery, left, typeBool
+	default:
+		return nil, b.unsupported(sl.Location, "this kind of subquery is not supported yet")
+	}
+	if b.describeOnly {
+		// Preparing needs only the types; the plan is built when it runs.
+		out.Plan = describePlan{schema}
+		return out, nil
+	}
+	opt, err := Optimize(logical)
+	if err != nil {
+		return nil, err
+	}
+	if out.Plan, err = Physical(opt); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// describePlan stands in for a subquery's plan while a statement is only
+// described.
+type describePlan struct{ schema *arrow.Schema }
+
+func (d describePlan) Schema() *arrow.Schema { return d.schema }
+
+func (d describePlan) String() string { return "subquery" }
+
+func (d describePlan) Execute(context.Context) (array.RecordReader, error) {
+	return nil, pgerror.New(pgerror.InternalError, "a described statement cannot run")
+}
+
+// bindLike binds [NOT] LIKE and ILIKE ("~~", "!~~", "~~*", "!~~*").
+func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	if ae.Rexpr.GetFuncCall() != nil {
+		return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is not supported yet")
+	}
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	name := func(e expr.Expr) string {
+		if _, ok := e.(*unknownLit); ok {
+			return "unknown"
+		}
+		return typeName(e.DataType())
+	}
+	ln, rn := name(l), name(r)
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	if category(l.DataType()) != catString || category(r.DataType()) != catString {
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", ln, op, rn).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	fn := "like"
+	if strings.HasSuffix(op, "*") {
+		fn = "ilike"
+	}
+	var e expr.Expr = &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeBool}
+	if strings.HasPrefix(op, "!") {
+		e = &expr.Not{Input: e}
+	}
+	return e, nil
+}
+
+// dateArith binds + and - on dates, timestamps and intervals as PostgreSQL
+// resolves them: date ± integer is a date, date - date an integer,
+// timestamp ± interval a timestamp (a date becomes a timestamp), timestamp
+// - timestamp an interval. ok is false for other operand types.
+func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bool, error) {
+	if op != expr.Add && op != expr.Sub {
+		return nil, false, nil
+	}
+	kind := func(e expr.Expr) string {
+		if _, ok := e.(*unknownLit); ok {
+			return "unknown"
+		}
+		switch t := e.DataType(); {
+		case t.ID() == arrow.DATE32:
+			return "date"
+		case t.ID() == arrow.TIMESTAMP:
+			return "timestamp"
+		case t.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
+			return "interval"
+		case numericRank(t) >= 1 && numericRank(t) <= 3:
+			return "int"
+		}
+		return ""
+	}
+	lk, rk := kind(l), kind(r)
+	// Commute interval + timestamp and integer + date.
+	if op == expr.Add && (lk == "interval" && (rk == "timestamp" || rk == "date") || lk == "int" && rk == "date") {
+		l, r, lk, rk = r, l, rk, lk
+	}
+	resolve := func(e expr.Expr, t arrow.DataType) (expr.Expr, error) {
+		if u, ok := e.(*unknownLit); ok {
+			return b.resolveAs(u, t)
+		}
+		return e, nil
+	}
+	var err error
+	call := func(fn string, typ arrow.DataType) (expr.Expr, bool, error) {
+		return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typ}, true, nil
+	}
+	switch {
+	case lk == "date" && (rk == "int" || rk == "unknown"):
+		if r, err = resolve(r, typeInt4); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "date_pli", expr.Sub: "date_mii"}[op], typeDate)
+	case lk == "date" && rk == "date" && op == expr.Sub:
+		return call("date_mi", typeInt4)
+	case (lk == "timestamp" || lk == "date") && (rk == "interval" || rk == "unknown" && lk == "timestamp"):
+		if r, err = resolve(r, typeInterval); err != nil {
+			return nil, true, err
+		}
+		if lk == "date" {
+			if l, err = b.cast(l, typeTimestamp, loc); err != nil {
+				return nil, true, err
+			}
+		}
+		return call(map[expr.Op]string{expr.Add: "ts_pl_interval", expr.Sub: "ts_mi_interval"}[op], l.DataType())
+	case lk == "timestamp" && rk == "timestamp" && op == expr.Sub:
+		ct := commonType(l.DataType(), r.DataType())
+		if l, err = b.cast(l, ct, loc); err != nil {
+			return nil, true, err
+		}
+		if r, err = b.cast(r, ct, loc); err != nil {
+			return nil, true, err
+		}
+		return call("ts_mi", typeInterval)
+	}
+	return nil, false, nil
+}

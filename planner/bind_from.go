@@ -1,0 +1,300 @@
+package planner
+
+import (
+	"slices"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// bindFrom resolves the FROM clause: nothing, or one table.
+func (b *binder) bindFrom(from []*pg_query.Node) (Plan, *scope, error) {
+	if len(from) == 0 {
+		return OneRow{}, &scope{}, nil
+	}
+	plan, sc, err := b.bindFromItem(from[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	// FROM a, b is a cross join; WHERE conditions become its keys later.
+	for _, item := range from[1:] {
+		right, rsc, err := b.bindFromItem(item)
+		if err != nil {
+			return nil, nil, err
+		}
+		if sc, err = b.mergeScopes(sc, rsc, nodeLocation(item)); err != nil {
+			return nil, nil, err
+		}
+		plan = &Join{Left: plan, Right: right, Type: InnerJoin}
+	}
+	return plan, sc, nil
+}
+
+func (b *binder) bindFromItem(n *pg_query.Node) (Plan, *scope, error) {
+	switch {
+	case n.GetRangeVar() != nil:
+		return b.bindRangeVar(n.GetRangeVar())
+	case n.GetJoinExpr() != nil:
+		return b.bindJoin(n.GetJoinExpr())
+	case n.GetRangeSubselect() != nil:
+		return b.bindDerived(n.GetRangeSubselect())
+	}
+	return nil, nil, b.unsupported(-1, "this FROM item is not supported yet")
+}
+
+// mergeScopes combines the scopes of a join's two sides.
+func (b *binder) mergeScopes(l, r *scope, loc int32) (*scope, error) {
+	for _, t := range r.tables {
+		if contains(l.tables, t) {
+			return nil, b.errorf("42712", loc, "table name %q specified more than once", t)
+		}
+	}
+	sc := &scope{tables: append(slices.Clone(l.tables), r.tables...), cols: append(slices.Clone(l.cols), r.cols...)}
+	if l.star != nil || r.star != nil {
+		sc.star = starOrder(l)
+		for _, i := range starOrder(r) {
+			sc.star = append(sc.star, len(l.cols)+i)
+		}
+	}
+	return sc, nil
+}
+
+func starOrder(sc *scope) []int {
+	if sc.star != nil {
+		return sc.star
+	}
+	out := make([]int, len(sc.cols))
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+var joinTypes = map[pg_query.JoinType]JoinType{
+	pg_query.JoinType_JOIN_INNER: InnerJoin, pg_query.JoinType_JOIN_LEFT: LeftJoin,
+	pg_query.JoinType_JOIN_RIGHT: RightJoin, pg_query.JoinType_JOIN_FULL: FullJoin,
+}
+
+// bindJoin binds a JOIN clause: ON, USING or NATURAL.
+func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
+	if je.Alias != nil || je.JoinUsingAlias != nil {
+		return nil, nil, b.unsupported(-1, "aliases of joins are not supported yet")
+	}
+	typ, ok := joinTypes[je.Jointype]
+	if !ok {
+		return nil, nil, b.unsupported(-1, "this join type is not supported")
+	}
+	left, lsc, err := b.bindFromItem(je.Larg)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rsc, err := b.bindFromItem(je.Rarg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := b.mergeScopes(lsc, rsc, nodeLocation(je.Rarg))
+	if err != nil {
+		return nil, nil, err
+	}
+	join := &Join{Left: left, Right: right, Type: typ}
+	nl := len(lsc.cols)
+	var using []string
+	for _, u := range je.UsingClause {
+		using = append(using, u.GetString_().GetSval())
+	}
+	if je.IsNatural {
+		for _, c := range lsc.cols {
+			if c.hidden {
+				continue
+			}
+			for _, rc := range rsc.cols {
+				if !rc.hidden && rc.name == c.name && !slices.Contains(using, c.name) {
+					using = append(using, c.name)
+				}
+			}
+		}
+	}
+	switch {
+	case len(using) > 0:
+		if typ == FullJoin {
+			return nil, nil, b.unsupported(-1, "FULL JOIN with USING or NATURAL is not supported yet")
+		}
+		var conds []expr.Expr
+		var first []int
+		for _, name := range using {
+			li, _, lerr := b.lookupColumn(lsc, "", name, -1)
+			ri, _, rerr := b.lookupColumn(rsc, "", name, -1)
+			if lerr != nil {
+				return nil, nil, b.errorf(pgerror.UndefinedColumn, -1, "column %q specified in USING clause does not exist in left table", name)
+			}
+			if rerr != nil {
+				return nil, nil, b.errorf(pgerror.UndefinedColumn, -1, "column %q specified in USING clause does not exist in right table", name)
+			}
+			lc := &expr.Column{Index: li, Name: lsc.cols[li].table + "." + name, Type: lsc.cols[li].typ}
+			rc := &expr.Column{Index: nl + ri, Name: rsc.cols[ri].table + "." + name, Type: rsc.cols[ri].typ}
+			cond, err := b.binary(expr.Eq, lc, rc, -1)
+			if err != nil {
+				return nil, nil, err
+			}
+			conds = append(conds, cond)
+			keep, hide := li, nl+ri
+			if typ == RightJoin {
+				keep, hide = nl+ri, li
+			}
+			sc.cols[hide].hidden = true
+			first = append(first, keep)
+		}
+		join.On = and(conds)
+		// A bare * lists the merged columns first, then the others.
+		sc.star = first
+		for _, i := range starOrder(&scope{cols: sc.cols, star: mergedStar(lsc, rsc)}) {
+			if !sc.cols[i].hidden && !slices.Contains(first, i) {
+				sc.star = append(sc.star, i)
+			}
+		}
+	case je.Quals != nil:
+		on, err := b.bindPredicate(je.Quals, exprContext{scope: sc, clause: "JOIN conditions"})
+		if err != nil {
+			return nil, nil, err
+		}
+		join.On = on
+	}
+	return join, sc, nil
+}
+
+func mergedStar(l, r *scope) []int {
+	out := starOrder(l)
+	for _, i := range starOrder(r) {
+		out = append(out, len(l.cols)+i)
+	}
+	return out
+}
+
+// bindDerived binds a subquery in FROM: its select list becomes the
+// columns of a table named by its alias.
+func (b *binder) bindDerived(rs *pg_query.RangeSubselect) (Plan, *scope, error) {
+	if rs.Lateral {
+		return nil, nil, b.unsupported(-1, "LATERAL is not supported yet")
+	}
+	if rs.Alias == nil {
+		return nil, nil, b.errorf(pgerror.SyntaxError, b.subqueryStart(rs.Subquery.GetSelectStmt()), "subquery in FROM must have an alias").
+			WithHint("For example, FROM (SELECT ...) [AS] foo.")
+	}
+	sel := rs.Subquery.GetSelectStmt()
+	if sel == nil {
+		return nil, nil, b.unsupported(-1, "this subquery is not supported yet")
+	}
+	plan, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	alias := rs.Alias.Aliasname
+	schema := plan.Schema()
+	if len(rs.Alias.Colnames) > schema.NumFields() {
+		return nil, nil, b.errorf("42P10", -1, "table %q has %d columns available but %d columns specified", alias, schema.NumFields(), len(rs.Alias.Colnames))
+	}
+	sc := &scope{tables: []string{alias}}
+	for i, f := range schema.Fields() {
+		name := f.Name
+		if i < len(rs.Alias.Colnames) {
+			name = rs.Alias.Colnames[i].GetString_().GetSval()
+		}
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type})
+	}
+	return plan, sc, nil
+}
+
+// subqueryStart finds the "(" that opens a subquery, which the parse tree
+// does not record: the parenthesis before the SELECT keyword that precedes
+// the first select-list item.
+func (b *binder) subqueryStart(sel *pg_query.SelectStmt) int32 {
+	if sel == nil || len(sel.TargetList) == 0 {
+		return -1
+	}
+	loc := int(sel.TargetList[0].GetResTarget().GetLocation())
+	i := strings.LastIndex(strings.ToUpper(b.sql[:min(loc, len(b.sql))]), "SELECT")
+	for i--; i >= 0; i-- {
+		switch b.sql[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '(':
+			return int32(i)
+		}
+		break
+	}
+	return -1
+}
+
+// bindRangeVar binds a table reference.
+func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
+	if rv.Catalogname != "" && rv.Catalogname != b.db {
+		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "cross-database references are not implemented: %s.%s.%s", rv.Catalogname, rv.Schemaname, rv.Relname)
+	}
+	if rv.Schemaname == "" {
+		for i := len(b.ctes) - 1; i >= 0; i-- {
+			if cte, ok := b.ctes[i][rv.Relname]; ok {
+				return b.bindCTE(cte, rv, i)
+			}
+		}
+	}
+	t, ok := b.cat.LookupTable(b.db, rv.Schemaname, rv.Relname)
+	if !ok {
+		name := rv.Relname
+		if rv.Schemaname != "" {
+			name = rv.Schemaname + "." + name
+		}
+		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", name)
+	}
+	alias := rv.Relname
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		if len(rv.Alias.Colnames) > 0 {
+			return nil, nil, b.unsupported(rv.Location, "column aliases in FROM are not supported yet")
+		}
+	}
+	sc := &scope{tables: []string{alias}}
+	for _, f := range t.Provider.Schema().Fields() {
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: f.Name, typ: f.Type})
+	}
+	return &Scan{Table: t, Limit: -1}, sc, nil
+}
+
+// bindCTE binds a reference to a WITH query as a subquery in FROM. The WITH
+// queries visible inside it are those of its own and outer levels.
+func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, level int) (Plan, *scope, error) {
+	sel := cte.Ctequery.GetSelectStmt()
+	if sel == nil {
+		return nil, nil, b.unsupported(cte.Location, "WITH queries other than SELECT are not supported")
+	}
+	saved := b.ctes
+	b.ctes = b.ctes[:level+1]
+	plan, err := b.bindSelect(sel)
+	b.ctes = saved
+	if err != nil {
+		return nil, nil, err
+	}
+	alias := rv.Relname
+	var colnames []*pg_query.Node = cte.Aliascolnames
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		if len(rv.Alias.Colnames) > 0 {
+			colnames = rv.Alias.Colnames
+		}
+	}
+	schema := plan.Schema()
+	if len(colnames) > schema.NumFields() {
+		return nil, nil, b.errorf("42P10", cte.Location, "WITH query %q has %d columns available but %d columns specified", cte.Ctename, schema.NumFields(), len(colnames))
+	}
+	sc := &scope{tables: []string{alias}}
+	for i, f := range schema.Fields() {
+		name := f.Name
+		if i < len(colnames) {
+			name = colnames[i].GetString_().GetSval()
+		}
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type})
+	}
+	return plan, sc, nil
+}

@@ -1,0 +1,448 @@
+package planner
+
+import (
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
+	name := funcName(fc)
+	if !isAggregateName(name) {
+		if e, ok, err := b.bindScalarFunc(fc, name, ectx); ok || err != nil {
+			return e, err
+		}
+		argTypes := make([]string, len(fc.Args))
+		for i, a := range fc.Args {
+			e, err := b.bindExpr(a, ectx)
+			if err != nil {
+				return nil, err
+			}
+			argTypes[i] = "unknown"
+			if _, ok := e.(*unknownLit); !ok {
+				argTypes[i] = typeName(e.DataType())
+			}
+		}
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(argTypes, ", ")).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	if ectx.clause == "aggregate function calls" {
+		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot be nested")
+	}
+	if ectx.aggs == nil {
+		clause := ectx.clause
+		if clause == "" {
+			clause = "this context"
+		}
+		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate functions are not allowed in %s", clause)
+	}
+	switch {
+	case fc.Over != nil:
+		return nil, b.unsupported(fc.Location, "window functions are not supported yet")
+	case len(fc.AggOrder) > 0:
+		return nil, b.unsupported(fc.Location, "ORDER BY in aggregates is not supported yet")
+	}
+	var filter expr.Expr
+	if fc.AggFilter != nil {
+		var err error
+		if filter, err = b.bindPredicate(fc.AggFilter, exprContext{scope: ectx.scope, clause: "FILTER"}); err != nil {
+			return nil, err
+		}
+	}
+	if name == "every" {
+		name = "bool_and"
+	}
+	if fc.AggStar {
+		if name != "count" {
+			return nil, b.errorf(pgerror.SyntaxError, fc.Location, "%s(*) specified, but %s is not an aggregate function", name, name)
+		}
+		return ectx.aggs.add(&expr.Aggregate{Func: expr.CountStar, Type: typeInt8, Filter: filter}), nil
+	}
+	nargs := 1
+	if name == "string_agg" {
+		nargs = 2
+	}
+	if len(fc.Args) != nargs {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
+	}
+	// Aggregate arguments cannot themselves contain aggregates.
+	arg, err := b.bindExpr(fc.Args[0], exprContext{scope: ectx.scope, clause: "aggregate function calls"})
+	if err != nil {
+		return nil, err
+	}
+	var delim expr.Expr
+	if nargs == 2 {
+		if delim, err = b.bindExpr(fc.Args[1], exprContext{scope: ectx.scope, clause: "aggregate function calls"}); err != nil {
+			return nil, err
+		}
+		delim = b.resolveUnknown(delim)
+	}
+	arg = b.resolveUnknown(arg)
+	in := arg.DataType()
+	var out arrow.DataType
+	switch expr.AggFunc(name) {
+	case expr.Count:
+		out = typeInt8
+	case expr.Sum:
+		switch rank := numericRank(in); {
+		case rank == 1 || rank == 2:
+			out = typeInt8
+		case rank == 3:
+			out = &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}
+		case in.ID() == arrow.DECIMAL128:
+			out = &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: in.(*arrow.Decimal128Type).Scale}
+		case rank == 5:
+			out = typeFloat4
+		case rank == 6:
+			out = typeFloat8
+		}
+	case expr.Avg:
+		switch rank := numericRank(in); {
+		case rank >= 1 && rank <= 3, in.ID() == arrow.DECIMAL128:
+			out = pgtypes.Numeric()
+		case rank >= 5:
+			out = typeFloat8
+		}
+	case expr.Min, expr.Max:
+		if in.ID() != arrow.BOOL && in.ID() != arrow.NULL {
+			out = in
+		}
+	case expr.BoolAnd, expr.BoolOr:
+		if in.ID() == arrow.BOOL {
+			out = typeBool
+		}
+	case expr.StringAgg:
+		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
+			out = typeText
+		}
+	}
+	if out == nil {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, typeName(in)).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim}), nil
+}
+
+// bindScalarFunc binds the scalar functions the engine implements; ok is
+// false for other names.
+func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if e, ok, err := b.bindSessionFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
+	if e, ok, err := b.bindDateFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
+	if e, ok, err := b.bindTextMathFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
+	switch name {
+	case "lower", "upper", "length", "char_length", "character_length", "abs":
+	default:
+		return nil, false, nil
+	}
+	if len(fc.Args) != 1 || fc.AggStar || fc.AggDistinct {
+		return nil, false, nil
+	}
+	arg, err := b.bindExpr(fc.Args[0], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if u, ok := arg.(*unknownLit); ok {
+		t := arrow.DataType(typeText)
+		if name == "abs" {
+			t = typeFloat8
+		}
+		if arg, err = b.resolveAs(u, t); err != nil {
+			return nil, true, err
+		}
+	}
+	noFunc := func() (expr.Expr, bool, error) {
+		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, typeName(arg.DataType())).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	switch name {
+	case "abs":
+		switch arg.DataType().ID() {
+		case arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128:
+			return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: arg.DataType()}, true, nil
+		}
+		return noFunc()
+	case "length", "char_length", "character_length":
+		if category(arg.DataType()) != catString {
+			return noFunc()
+		}
+		return &expr.Call{Func: "length", Args: []expr.Expr{arg}, Type: typeInt4}, true, nil
+	}
+	if category(arg.DataType()) != catString {
+		return noFunc()
+	}
+	return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: typeText}, true, nil
+}
+
+var sqlValueNames = map[pg_query.SQLValueFunctionOp]string{
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE: "current_date", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP: "current_timestamp",
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N: "current_timestamp", pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP: "localtimestamp",
+	pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N: "localtimestamp", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE: "current_role",
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER: "current_user", pg_query.SQLValueFunctionOp_SVFOP_USER: "current_user",
+	pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER: "session_user", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG: "current_catalog",
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA: "current_schema",
+}
+
+// bindSQLValueFunction binds CURRENT_USER, CURRENT_DATE and the other
+// keyword functions; their values are fixed for the statement.
+func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, error) {
+	user := ""
+	if b.sess != nil {
+		user = b.sess.UserName()
+	}
+	ts := b.now.UTC().Truncate(time.Microsecond)
+	switch f.Op {
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg_query.SQLValueFunctionOp_SVFOP_USER,
+		pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE:
+		return &expr.Literal{Value: scalar.NewStringScalar(user)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
+		return &expr.Literal{Value: scalar.NewStringScalar(b.db)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+		return &expr.Literal{Value: scalar.NewStringScalar(catalog.DefaultSchema)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		return &expr.Literal{Value: scalar.NewDate32Scalar(arrow.Date32FromTime(ts))}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamp)}, nil
+	}
+	return nil, b.unsupported(f.Location, "%s is not supported yet", strings.ToUpper(sqlValueNames[f.Op]))
+}
+
+// bindSessionFunc binds the functions clients call to learn about the
+// server and session: version(), current_database(), current_schema(),
+// current_setting(), pg_backend_pid(), now().
+func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
+		return nil, false, nil
+	}
+	text := func(s string) (expr.Expr, bool, error) {
+		return &expr.Literal{Value: scalar.NewStringScalar(s)}, true, nil
+	}
+	switch {
+	case name == "version" && len(fc.Args) == 0:
+		v := "15.0"
+		if b.sess != nil {
+			if _, sv, err := b.sess.Setting("server_version"); err == nil && sv != "" {
+				v = strings.Fields(sv)[0]
+			}
+		}
+		return text("PostgreSQL " + v + " (riffq) on " + runtime.GOARCH + "-" + runtime.GOOS + ", compiled by " + runtime.Version() + ", 64-bit")
+	case name == "current_database" && len(fc.Args) == 0:
+		return text(b.db)
+	case name == "current_schema" && len(fc.Args) == 0:
+		return text(catalog.DefaultSchema)
+	case name == "pg_backend_pid" && len(fc.Args) == 0:
+		pid := uint32(0)
+		if b.sess != nil {
+			pid = b.sess.BackendPID()
+		}
+		return &expr.Literal{Value: scalar.NewInt32Scalar(int32(pid))}, true, nil
+	case (name == "now" || name == "transaction_timestamp" || name == "statement_timestamp") && len(fc.Args) == 0:
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(b.now.UTC().Truncate(time.Microsecond).UnixMicro()), typeTimestamptz)}, true, nil
+	case name == "current_setting" && (len(fc.Args) == 1 || len(fc.Args) == 2):
+		arg, err := b.bindExpr(fc.Args[0], ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		u, ok := arg.(*unknownLit)
+		if !ok || u.param > 0 || b.sess == nil {
+			return nil, true, b.unsupported(fc.Location, "current_setting() takes a constant name")
+		}
+		_, v, err := b.sess.Setting(u.text)
+		if err != nil {
+			if len(fc.Args) == 2 { // missing_ok
+				return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}, true, nil
+			}
+			return nil, true, err
+		}
+		return text(v)
+	}
+	return nil, false, nil
+}
+
+// bindDateFunc binds date_trunc(unit, t), date_part(field, t) and
+// EXTRACT(field FROM t) over dates and timestamps.
+func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if (name != "date_trunc" && name != "date_part" && name != "extract") || len(fc.Args) != 2 {
+		return nil, false, nil
+	}
+	unit, err := b.bindExpr(fc.Args[0], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	unit = b.resolveUnknown(unit)
+	t, err := b.bindExpr(fc.Args[1], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if u, ok := t.(*unknownLit); ok {
+		if t, err = b.resolveAs(u, typeTimestamptz); err != nil {
+			return nil, true, err
+		}
+	}
+	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime {
+		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s, %s) does not exist", name, typeName(unit.DataType()), typeName(t.DataType())).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	isDate := t.DataType().ID() == arrow.DATE32
+	switch name {
+	case "date_trunc":
+		if isDate {
+			// date_trunc has no date variant: the date becomes a timestamptz.
+			if t, err = b.cast(t, typeTimestamptz, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+	case "date_part":
+		return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: typeFloat8}, true, nil
+	}
+	lit, ok := unit.(*expr.Literal)
+	if !ok || !lit.Value.IsValid() {
+		return nil, true, b.unsupported(fc.Location, "EXTRACT needs a constant field")
+	}
+	scale := engine.ExtractScale(string(lit.Value.(*scalar.String).Data()), isDate)
+	return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+}
+
+// textFuncArgs are the argument kinds of the text functions: t text, i an
+// integer; a trailing ? makes the rest optional.
+var textFuncArgs = map[string]string{
+	"substr": "ti?i", "substring": "ti?i", "replace": "ttt", "btrim": "t?t", "trim": "t?t",
+	"ltrim": "t?t", "rtrim": "t?t", "left": "ti", "right": "ti", "repeat": "ti", "reverse": "t",
+	"initcap": "t", "position": "tt", "strpos": "tt",
+}
+
+// bindTextMathFunc binds the string functions above, concat, and round,
+// trunc, ceil and floor.
+func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
+		return nil, false, nil
+	}
+	sig, isText := textFuncArgs[name]
+	isMath := name == "round" || name == "trunc" || name == "ceil" || name == "ceiling" || name == "floor"
+	if !isText && !isMath && name != "concat" {
+		return nil, false, nil
+	}
+	args := make([]expr.Expr, len(fc.Args))
+	for i, a := range fc.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		args[i] = e
+	}
+	noFunc := func() (expr.Expr, bool, error) {
+		types := make([]string, len(args))
+		for i, a := range args {
+			types[i] = "unknown"
+			if _, ok := a.(*unknownLit); !ok {
+				types[i] = typeName(a.DataType())
+			}
+		}
+		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
+			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	var err error
+	switch {
+	case name == "concat":
+		for i, a := range args {
+			if args[i], err = b.cast(b.resolveUnknown(a), typeText, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: name, Args: args, Type: typeText}, true, nil
+	case isText:
+		required, optional, _ := strings.Cut(sig, "?")
+		if len(args) < len(required) || len(args) > len(required)+len(optional) {
+			return noFunc()
+		}
+		kinds := required + optional
+		for i, a := range args {
+			want, cat := arrow.DataType(typeText), catString
+			if kinds[i] == 'i' {
+				want, cat = typeInt4, catNumeric
+			}
+			if u, ok := a.(*unknownLit); ok {
+				if args[i], err = b.resolveAs(u, want); err != nil {
+					return nil, true, err
+				}
+				continue
+			}
+			if category(a.DataType()) != cat || (cat == catNumeric && numericRank(a.DataType()) > 3) {
+				return noFunc()
+			}
+		}
+		typ := arrow.DataType(typeText)
+		if name == "position" || name == "strpos" {
+			typ = typeInt4
+		}
+		return &expr.Call{Func: name, Args: args, Type: typ}, true, nil
+	}
+	// round, trunc, ceil, floor
+	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && (name == "ceil" || name == "ceiling" || name == "floor")) {
+		return noFunc()
+	}
+	x := args[0]
+	if u, ok := x.(*unknownLit); ok {
+		if x, err = b.resolveAs(u, typeFloat8); err != nil {
+			return nil, true, err
+		}
+	}
+	if numericRank(x.DataType()) == 0 {
+		return noFunc()
+	}
+	if len(args) == 1 {
+		if x.DataType().ID() != arrow.DECIMAL128 {
+			// The integer and real variants resolve to double precision.
+			if x, err = b.cast(x, typeFloat8, fc.Location); err != nil {
+				return nil, true, err
+			}
+			return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: typeFloat8}, true, nil
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}}, true, nil
+	}
+	if id := x.DataType().ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+		return noFunc() // only numeric has a scale argument
+	}
+	lit, ok := foldConstant(args[1]).(*expr.Literal)
+	if u, isU := args[1].(*unknownLit); isU {
+		if v, err := parseLiteral(u.text, typeInt4); err == nil {
+			lit, ok = &expr.Literal{Value: v}, true
+		}
+	}
+	if !ok || !lit.Value.IsValid() || numericRank(lit.Value.DataType()) > 3 {
+		return nil, true, b.unsupported(fc.Location, "%s(numeric, scale) needs a constant integer scale", name)
+	}
+	sv, err := castScalar(lit.Value, typeInt4)
+	if err != nil {
+		return nil, true, err
+	}
+	scale := sv.(*scalar.Int32).Value
+	if scale < 0 {
+		return nil, true, b.unsupported(fc.Location, "%s with a negative scale is not supported yet", name)
+	}
+	if x, err = b.cast(x, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
+		return nil, true, err
+	}
+	if x.DataType().ID() != arrow.DECIMAL128 {
+		return noFunc()
+	}
+	return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+}

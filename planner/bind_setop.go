@@ -1,0 +1,182 @@
+package planner
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// distinct removes duplicate rows from p, as a grouping on every column.
+func distinct(p Plan) Plan {
+	schema := p.Schema()
+	agg := &Aggregate{Input: p}
+	for i, f := range schema.Fields() {
+		agg.GroupBy = append(agg.GroupBy, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+		agg.Names = append(agg.Names, f.Name)
+	}
+	return agg
+}
+
+// bindSetOp binds UNION [ALL] of two queries, with the ORDER BY and LIMIT
+// that apply to the combined result.
+func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
+	opName := map[pg_query.SetOperation]string{pg_query.SetOperation_SETOP_UNION: "UNION",
+		pg_query.SetOperation_SETOP_INTERSECT: "INTERSECT", pg_query.SetOperation_SETOP_EXCEPT: "EXCEPT"}[s.Op]
+	if s.Op != pg_query.SetOperation_SETOP_UNION && s.All {
+		return nil, b.unsupported(-1, "%s ALL is not supported yet", opName)
+	}
+	left, err := b.bindSelect(s.Larg)
+	if err != nil {
+		return nil, err
+	}
+	right, err := b.bindSelect(s.Rarg)
+	if err != nil {
+		return nil, err
+	}
+	ls, rs := left.Schema(), right.Schema()
+	// Errors point at the right query's select list, as PostgreSQL's do.
+	targetLoc := func(i int) int32 {
+		if tl := s.Rarg.TargetList; i < len(tl) {
+			return tl[i].GetResTarget().GetLocation()
+		}
+		return -1
+	}
+	if ls.NumFields() != rs.NumFields() {
+		return nil, b.errorf(pgerror.SyntaxError, targetLoc(0), "each %s query must have the same number of columns", opName)
+	}
+	types := make([]arrow.DataType, ls.NumFields())
+	for i := range types {
+		lt, rt := ls.Field(i).Type, rs.Field(i).Type
+		if lt.ID() == arrow.NULL {
+			lt = rt
+		}
+		if rt.ID() == arrow.NULL {
+			rt = lt
+		}
+		if types[i] = commonType(lt, rt); types[i] == nil {
+			return nil, b.errorf(pgerror.DatatypeMismatch, targetLoc(i), "%s types %s and %s cannot be matched", opName, typeName(lt), typeName(rt))
+		}
+	}
+	if left, err = b.castColumns(left, types); err != nil {
+		return nil, err
+	}
+	if right, err = b.castColumns(right, types); err != nil {
+		return nil, err
+	}
+	var plan Plan
+	switch s.Op {
+	case pg_query.SetOperation_SETOP_UNION:
+		plan = &Union{Parts: []Plan{left, right}}
+		if !s.All {
+			plan = distinct(plan)
+		}
+	default:
+		plan = intersectExcept(left, right, s.Op == pg_query.SetOperation_SETOP_INTERSECT)
+	}
+	schema := plan.Schema()
+	var keys []SortKey
+	for _, n := range s.SortClause {
+		sb := n.GetSortBy()
+		exprs := make([]expr.Expr, schema.NumFields())
+		names := make([]string, schema.NumFields())
+		for i, f := range schema.Fields() {
+			exprs[i] = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+			names[i] = f.Name
+		}
+		idx, err := b.bindSortTarget(sb.Node, exprs, names, exprContext{scope: &scope{}})
+		if err != nil {
+			return nil, err
+		}
+		if idx < 0 {
+			return nil, b.unsupported(sb.Location, "ORDER BY on a UNION must name an output column")
+		}
+		key, err := b.sortKey(sb, idx)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) > 0 {
+		plan = &Sort{Input: plan, Keys: keys}
+	}
+	return b.limit(plan, s)
+}
+
+// castColumns projects p's columns to the given types where they differ.
+func (b *binder) castColumns(p Plan, types []arrow.DataType) (Plan, error) {
+	schema := p.Schema()
+	same := true
+	exprs := make([]expr.Expr, len(types))
+	names := make([]string, len(types))
+	for i, f := range schema.Fields() {
+		var e expr.Expr = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+		if !arrow.TypeEqual(f.Type, types[i]) {
+			same = false
+			var err error
+			if f.Type.ID() == arrow.NULL {
+				e = &expr.Cast{Input: e, Type: types[i]}
+			} else if e, err = b.cast(e, types[i], -1); err != nil {
+				return nil, err
+			}
+		}
+		exprs[i], names[i] = e, f.Name
+	}
+	if same {
+		return p, nil
+	}
+	return &Project{Input: p, Exprs: exprs, Names: names}, nil
+}
+
+// intersectExcept plans INTERSECT and EXCEPT (without ALL) as a grouping of
+// both inputs, each row tagged with its side: a group is kept when both
+// sides have it (INTERSECT) or only the left one does (EXCEPT). Grouping
+// treats NULLs as equal, as set operations must.
+func intersectExcept(left, right Plan, intersect bool) Plan {
+	tag := func(p Plan, l, r int64) Plan {
+		schema := p.Schema()
+		var exprs []expr.Expr
+		var names []string
+		for i, f := range schema.Fields() {
+			exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+			names = append(names, f.Name)
+		}
+		exprs = append(exprs, &expr.Literal{Value: scalar.NewInt64Scalar(l)}, &expr.Literal{Value: scalar.NewInt64Scalar(r)})
+		names = append(names, "?left?", "?right?")
+		return &Project{Input: p, Exprs: exprs, Names: names}
+	}
+	union := &Union{Parts: []Plan{tag(left, 1, 0), tag(right, 0, 1)}}
+	schema := union.Schema()
+	n := schema.NumFields() - 2
+	agg := &Aggregate{Input: union}
+	for i := range n {
+		f := schema.Field(i)
+		agg.GroupBy = append(agg.GroupBy, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+		agg.Names = append(agg.Names, f.Name)
+	}
+	for i, name := range []string{"?left?", "?right?"} {
+		agg.Aggs = append(agg.Aggs, &expr.Aggregate{Func: expr.Sum, Arg: &expr.Column{Index: n + i, Name: name, Type: typeInt8},
+			Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}})
+		agg.Names = append(agg.Names, name)
+	}
+	zero := &expr.Literal{Value: scalar.NewDecimal128Scalar(decimal128.FromI64(0), &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0})}
+	lcount := &expr.Column{Index: n, Name: "?left?", Type: zero.DataType()}
+	rcount := &expr.Column{Index: n + 1, Name: "?right?", Type: zero.DataType()}
+	cond := &expr.Binary{Op: expr.Gt, Left: lcount, Right: zero, Type: typeBool}
+	other := &expr.Binary{Op: expr.Eq, Left: rcount, Right: zero, Type: typeBool}
+	if intersect {
+		other = &expr.Binary{Op: expr.Gt, Left: rcount, Right: zero, Type: typeBool}
+	}
+	filtered := &Filter{Input: agg, Predicate: &expr.Binary{Op: expr.And, Left: cond, Right: other, Type: typeBool}}
+	var exprs []expr.Expr
+	var names []string
+	for i := range n {
+		f := schema.Field(i)
+		exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+		names = append(names, f.Name)
+	}
+	return &Project{Input: filtered, Exprs: exprs, Names: names}
+}
