@@ -1,0 +1,262 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// compileFunc evaluates a scalar function by name.
+func compileFunc(n *expr.Call) (evaluator, error) {
+	args, err := compileAll(n.Args)
+	if err != nil {
+		return nil, err
+	}
+	var fn func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
+	switch n.Func {
+	case "lower", "upper":
+		upper := n.Func == "upper"
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return mapStrings(mem, in[0], func(s string) string { return asciiCase(s, upper) })
+		}
+	case "length", "char_length", "character_length":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			s, ok := in[0].(*array.String)
+			if !ok {
+				return nil, fmt.Errorf("length of %s", in[0].DataType())
+			}
+			b := array.NewInt32Builder(mem)
+			defer b.Release()
+			for i := range s.Len() {
+				if s.IsNull(i) {
+					b.AppendNull()
+				} else {
+					b.Append(int32(utf8.RuneCountInString(s.Value(i))))
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case "abs":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
+	case "date_trunc":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return dateTruncKernel(mem, in[0], in[1])
+		}
+	case "date_part":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return datePartKernel(mem, in[0], in[1], false, 0)
+		}
+	case "extract":
+		scale := n.Type.(*arrow.Decimal128Type).Scale
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return datePartKernel(mem, in[0], in[1], true, scale)
+		}
+	case "date_pli", "date_mi", "ts_pl_interval", "ts_mi", "date_mii", "ts_mi_interval":
+		name, out := n.Func, n.Type
+		sign := 1
+		switch name {
+		case "date_mii":
+			name, sign = "date_pli", -1
+		case "ts_mi_interval":
+			name, sign = "ts_pl_interval", -1
+		}
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return dateArithKernel(mem, name, in[0], in[1], sign, out)
+		}
+	case "position", "strpos":
+		fn = positionKernel
+	case "round", "trunc", "ceil", "ceiling", "floor":
+		name, out := n.Func, n.Type
+		scale := int32(0)
+		if d, ok := out.(*arrow.Decimal128Type); ok {
+			scale = d.Scale
+		}
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return roundKernel(mem, name, in[0], scale, out)
+		}
+	case "like", "ilike":
+		fold := n.Func == "ilike"
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return likeKernel(mem, in[0], in[1], fold)
+		}
+	default:
+		if fn = textFunction(n.Func); fn == nil {
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
+		}
+	}
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		in := make([]arrow.Array, len(args))
+		defer func() { releaseAll(in) }()
+		for i, a := range args {
+			v, err := evalArray(ctx, a, b)
+			if err != nil {
+				return nil, err
+			}
+			in[i] = v
+		}
+		out, err := fn(memory.DefaultAllocator, in)
+		if err != nil {
+			return nil, err
+		}
+		return compute.NewDatumWithoutOwning(out), nil
+	}, nil
+}
+
+// asciiCase changes the case of ASCII letters only, as PostgreSQL's lower
+// and upper do under the C locale.
+func asciiCase(s string, upper bool) string {
+	var sb strings.Builder
+	sb.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case upper && c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case !upper && c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
+}
+
+func mapStrings(mem memory.Allocator, a arrow.Array, f func(string) string) (arrow.Array, error) {
+	s, ok := a.(*array.String)
+	if !ok {
+		return nil, fmt.Errorf("expected text, got %s", a.DataType())
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := range s.Len() {
+		if s.IsNull(i) {
+			b.AppendNull()
+		} else {
+			b.Append(f(s.Value(i)))
+		}
+	}
+	return b.NewArray(), nil
+}
+
+func absKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
+	b := array.NewBuilder(mem, a.DataType())
+	defer b.Release()
+	for i := range a.Len() {
+		if a.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		switch v := a.(type) {
+		case *array.Int16:
+			if v.Value(i) == -1<<15 {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "smallint out of range")
+			}
+			b.(*array.Int16Builder).Append(max(v.Value(i), -v.Value(i)))
+		case *array.Int32:
+			if v.Value(i) == -1<<31 {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "integer out of range")
+			}
+			b.(*array.Int32Builder).Append(max(v.Value(i), -v.Value(i)))
+		case *array.Int64:
+			if v.Value(i) == -1<<63 {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "bigint out of range")
+			}
+			b.(*array.Int64Builder).Append(max(v.Value(i), -v.Value(i)))
+		case *array.Float32:
+			x := v.Value(i)
+			if x < 0 || (x == 0 && 1/x < 0) {
+				x = -x
+			}
+			b.(*array.Float32Builder).Append(x)
+		case *array.Float64:
+			x := v.Value(i)
+			if x < 0 || (x == 0 && 1/x < 0) {
+				x = -x
+			}
+			b.(*array.Float64Builder).Append(x)
+		case *array.Decimal128:
+			x := v.Value(i)
+			if x.Sign() < 0 {
+				x = x.Negate()
+			}
+			b.(*array.Decimal128Builder).Append(x)
+		default:
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function abs(%s) does not exist", pgTypeName(a.DataType()))
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// likeKernel matches strings against LIKE patterns: % is any run of
+// characters, _ one character, \ escapes the next. ILIKE folds ASCII case,
+// as PostgreSQL does under the C locale. Patterns are compiled once per
+// distinct pattern in the batch.
+func likeKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool) (arrow.Array, error) {
+	vs, ok1 := vals.(*array.String)
+	ps, ok2 := pats.(*array.String)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("LIKE on %s and %s", vals.DataType(), pats.DataType())
+	}
+	cache := make(map[string]*regexp.Regexp)
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	for i := range vs.Len() {
+		if vs.IsNull(i) || ps.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		p := ps.Value(i)
+		re, ok := cache[p]
+		if !ok {
+			var err error
+			if re, err = likeRegexp(p, fold); err != nil {
+				return nil, err
+			}
+			cache[p] = re
+		}
+		v := vs.Value(i)
+		if fold {
+			v = asciiCase(v, false)
+		}
+		b.Append(re.MatchString(v))
+	}
+	return b.NewArray(), nil
+}
+
+func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
+	if fold {
+		pattern = asciiCase(pattern, false)
+	}
+	var sb strings.Builder
+	sb.WriteString("(?s)^")
+	escaped := false
+	for _, r := range pattern {
+		switch {
+		case escaped:
+			sb.WriteString(regexp.QuoteMeta(string(r)))
+			escaped = false
+		case r == '%':
+			sb.WriteString(".*")
+		case r == '_':
+			sb.WriteString(".")
+		case r == '\\':
+			escaped = true
+		default:
+			sb.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	if escaped {
+		return nil, pgerror.New("22025", "LIKE pattern must not end with escape character")
+	}
+	sb.WriteString("$")
+	return regexp.Compile(sb.String())
+}
