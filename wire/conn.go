@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -34,6 +35,7 @@ type conn struct {
 	sess   *Session
 	log    *slog.Logger
 	tls    *tls.ConnectionState // nil for plaintext
+	minor  uint32               // the 3.x minor protocol version the client asked for
 
 	ctx         context.Context // canceled when the server shuts down
 	cancel      context.CancelFunc
@@ -96,18 +98,39 @@ func (c *conn) terminate() {
 	_ = c.nc.SetReadDeadline(time.Now())
 }
 
+// Startup packet codes (the 32 bits after the length).
+const (
+	sslRequestCode    = 80877103
+	gssEncRequestCode = 80877104
+	cancelRequestCode = 80877102
+	maxStartupPacket  = 10000
+)
+
 // startup runs the handshake up to the first ReadyForQuery. It returns
 // false when the connection ends without a session (cancel requests).
+// Startup packets are read here rather than by pgproto3 so that a client
+// asking for a newer 3.x protocol can be answered with
+// NegotiateProtocolVersion instead of being refused.
 func (c *conn) startup() (bool, error) {
 	_ = c.nc.SetReadDeadline(time.Now().Add(time.Minute))
 	defer c.nc.SetReadDeadline(time.Time{})
 	for {
-		msg, err := c.be.ReceiveStartupMessage()
-		if err != nil {
+		var head [8]byte
+		if _, err := io.ReadFull(c.nc, head[:4]); err != nil {
 			return false, err
 		}
-		switch m := msg.(type) {
-		case *pgproto3.SSLRequest:
+		size := int(binary.BigEndian.Uint32(head[:4]))
+		if size < 8 || size > maxStartupPacket {
+			return false, pgerror.New(pgerror.ProtocolViolation, "invalid length of startup packet")
+		}
+		pkt := make([]byte, size)
+		copy(pkt, head[:4])
+		if _, err := io.ReadFull(c.nc, pkt[4:]); err != nil {
+			return false, err
+		}
+		code := binary.BigEndian.Uint32(pkt[4:8])
+		switch {
+		case code == sslRequestCode:
 			if c.srv.cfg.TLS == nil || c.tls != nil {
 				// No TLS configured: the client may go on in plaintext.
 				if _, err := c.nc.Write([]byte{'N'}); err != nil {
@@ -126,21 +149,33 @@ func (c *conn) startup() (bool, error) {
 			c.mu.Lock() // terminate may use c.nc from another goroutine
 			c.nc, c.tls = tc, &state
 			c.mu.Unlock()
-			c.be = pgproto3.NewBackend(c.nc, c.nc)
-			c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
-		case *pgproto3.GSSEncRequest:
+		case code == gssEncRequestCode:
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return false, err
 			}
-		case *pgproto3.CancelRequest:
-			if len(m.SecretKey) == 4 {
-				c.srv.cancelQuery(m.ProcessID, binary.BigEndian.Uint32(m.SecretKey))
+		case code == cancelRequestCode:
+			if size == 16 {
+				c.srv.cancelQuery(binary.BigEndian.Uint32(pkt[8:12]), binary.BigEndian.Uint32(pkt[12:16]))
 			}
 			return false, nil
-		case *pgproto3.StartupMessage:
+		case code>>16 == 3:
+			// Protocol 3.x: speak 3.0, and tell a client that asked for
+			// more (startSession sends NegotiateProtocolVersion).
+			c.minor = code & 0xFFFF
+			binary.BigEndian.PutUint32(pkt[4:8], uint32(pgproto3.ProtocolVersionNumber))
+			c.be = pgproto3.NewBackend(io.MultiReader(bytes.NewReader(pkt), c.nc), c.nc)
+			c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+			msg, err := c.be.ReceiveStartupMessage()
+			if err != nil {
+				return false, err
+			}
+			m, ok := msg.(*pgproto3.StartupMessage)
+			if !ok {
+				return false, pgerror.New(pgerror.ProtocolViolation, "unexpected startup message %T", msg)
+			}
 			return c.startSession(m)
 		default:
-			return false, pgerror.New(pgerror.ProtocolViolation, "unexpected startup message %T", msg)
+			return false, c.fatal(pgerror.New(pgerror.FeatureNotSupported, "unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", code>>16, code&0xFFFF))
 		}
 	}
 }
@@ -159,7 +194,7 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
 		db = user
 	}
 	cfg := c.srv.cfg
-	if m.ProtocolVersion != pgproto3.ProtocolVersionNumber || hasProtocolOptions(params) {
+	if c.minor > 0 || hasProtocolOptions(params) {
 		// Only protocol 3.0 is spoken; tell a newer client so, with the
 		// protocol options it asked for that are not understood.
 		var opts []string

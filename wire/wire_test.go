@@ -474,3 +474,53 @@ func TestTimeouts(t *testing.T) {
 		t.Fatalf("idle session: got %#v, want FATAL 57P05", msg)
 	}
 }
+
+// TestProtocolNegotiation checks that a client asking for a newer 3.x
+// protocol, with protocol options, is answered with
+// NegotiateProtocolVersion and served protocol 3.0, and that protocol 2.0
+// is refused.
+func TestProtocolNegotiation(t *testing.T) {
+	_, addr := startFake(t)
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: 3<<16 | 9, Parameters: map[string]string{"user": "u", "_pq_.fancy": "1"}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := fe.Receive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	npv, ok := msg.(*pgproto3.NegotiateProtocolVersion)
+	if !ok || npv.NewestMinorProtocol != 0 || len(npv.UnrecognizedOptions) != 1 || npv.UnrecognizedOptions[0] != "_pq_.fancy" {
+		t.Fatalf("got %#v, want NegotiateProtocolVersion(0, [_pq_.fancy])", msg)
+	}
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+
+	nc2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc2.Close()
+	nc2.Write([]byte{0, 0, 0, 8, 0, 2, 0, 0})
+	fe2 := pgproto3.NewFrontend(nc2, nc2)
+	msg, err = fe2.Receive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != "0A000" || er.Severity != "FATAL" {
+		t.Fatalf("protocol 2.0: got %#v", msg)
+	}
+}
