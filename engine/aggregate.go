@@ -432,6 +432,10 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 		return newMinMax(in, a.Func == expr.Max)
 	case expr.BoolAnd, expr.BoolOr:
 		return &boolAcc{and: a.Func == expr.BoolAnd}, nil
+	case expr.StddevSamp, expr.StddevPop, expr.VarSamp, expr.VarPop:
+		if in.ID() == arrow.FLOAT32 || in.ID() == arrow.FLOAT64 {
+			return &varianceAcc{fn: a.Func}, nil
+		}
 	case expr.StringAgg:
 		lit, ok := a.Delimiter.(*expr.Literal)
 		if !ok {
@@ -864,6 +868,72 @@ func (a *stringAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 		} else {
 			b.AppendNull()
 		}
+	}
+	return b.NewArray(), nil
+}
+
+// varianceAcc computes variance and standard deviation of floats with the
+// Youngs-Cramer update PostgreSQL's float8_accum uses, so results match it
+// to the last bit for the same input order.
+type varianceAcc struct {
+	fn         expr.AggFunc
+	n, sx, sxx []float64
+}
+
+func (v *varianceAcc) grow(n int) {
+	for len(v.n) < n {
+		v.n, v.sx, v.sxx = append(v.n, 0), append(v.sx, 0), append(v.sxx, 0)
+	}
+}
+
+func (v *varianceAcc) update(ids []uint32, arg arrow.Array) error {
+	get := func(r int) float64 { return arg.(*array.Float64).Value(r) }
+	if f32, ok := arg.(*array.Float32); ok {
+		get = func(r int) float64 { return float64(f32.Value(r)) }
+	}
+	for r, id := range ids {
+		if arg.IsNull(r) {
+			continue
+		}
+		x := get(r)
+		n, sx, sxx := v.n[id]+1, v.sx[id]+x, v.sxx[id]
+		if v.n[id] > 0 {
+			tmp := x*n - sx
+			sxx += tmp * tmp / (n * v.n[id])
+			// As PostgreSQL: an infinite input makes Sxx NaN.
+			if math.IsInf(sx, 0) || math.IsInf(sxx, 0) {
+				if !math.IsInf(x, 0) && !math.IsInf(v.sx[id], 0) {
+					return pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
+				}
+				sxx = math.NaN()
+			}
+		} else if math.IsNaN(x) || math.IsInf(x, 0) {
+			sxx = math.NaN()
+		}
+		v.n[id], v.sx[id], v.sxx[id] = n, sx, sxx
+	}
+	return nil
+}
+
+func (v *varianceAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b := array.NewFloat64Builder(mem)
+	defer b.Release()
+	for i, n := range v.n {
+		samp := v.fn == expr.StddevSamp || v.fn == expr.VarSamp
+		switch {
+		case n == 0, samp && n == 1:
+			b.AppendNull()
+			continue
+		}
+		d := n
+		if samp {
+			d = n - 1
+		}
+		r := v.sxx[i] / d
+		if v.fn == expr.StddevSamp || v.fn == expr.StddevPop {
+			r = math.Sqrt(r)
+		}
+		b.Append(r)
 	}
 	return b.NewArray(), nil
 }

@@ -167,15 +167,19 @@ type AggFunc string
 
 // Aggregate functions the engine implements.
 const (
-	CountStar AggFunc = "count(*)"
-	Count     AggFunc = "count"
-	Sum       AggFunc = "sum"
-	Min       AggFunc = "min"
-	Max       AggFunc = "max"
-	Avg       AggFunc = "avg"
-	BoolAnd   AggFunc = "bool_and"
-	BoolOr    AggFunc = "bool_or"
-	StringAgg AggFunc = "string_agg"
+	CountStar  AggFunc = "count(*)"
+	Count      AggFunc = "count"
+	Sum        AggFunc = "sum"
+	Min        AggFunc = "min"
+	Max        AggFunc = "max"
+	Avg        AggFunc = "avg"
+	BoolAnd    AggFunc = "bool_and"
+	BoolOr     AggFunc = "bool_or"
+	StringAgg  AggFunc = "string_agg"
+	StddevSamp AggFunc = "stddev_samp"
+	StddevPop  AggFunc = "stddev_pop"
+	VarSamp    AggFunc = "var_samp"
+	VarPop     AggFunc = "var_pop"
 )
 
 // Aggregate is an aggregate call. It appears only in the Aggregate node of a

@@ -59,8 +59,13 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 			return nil, err
 		}
 	}
-	if name == "every" {
+	switch name {
+	case "every":
 		name = "bool_and"
+	case "stddev":
+		name = "stddev_samp"
+	case "variance":
+		name = "var_samp"
 	}
 	if fc.AggStar {
 		if name != "count" {
@@ -120,6 +125,13 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	case expr.BoolAnd, expr.BoolOr:
 		if in.ID() == arrow.BOOL {
 			out = typeBool
+		}
+	case expr.StddevSamp, expr.StddevPop, expr.VarSamp, expr.VarPop:
+		switch rank := numericRank(in); {
+		case rank == 5 || rank == 6:
+			out = typeFloat8
+		case rank > 0:
+			return nil, b.unsupported(fc.Location, "%s of integers and numeric (a numeric result) is not supported yet", name)
 		}
 	case expr.StringAgg:
 		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
