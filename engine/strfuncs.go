@@ -36,6 +36,19 @@ func stringFunc(mem memory.Allocator, in []arrow.Array, f func(row int) (string,
 	return b.NewArray(), nil
 }
 
+// strictStringFunc is stringFunc for a function that is NULL whenever an
+// argument is (PostgreSQL's STRICT functions): f sees only rows without NULLs.
+func strictStringFunc(mem memory.Allocator, in []arrow.Array, f func(a argReader, row int) (string, error)) (arrow.Array, error) {
+	a := argReader{in}
+	return stringFunc(mem, in, func(r int) (string, bool, error) {
+		if a.null(r) {
+			return "", false, nil
+		}
+		v, err := f(a, r)
+		return v, err == nil, err
+	})
+}
+
 // args reads row r of each argument as a string or an int64, reporting
 // whether any is NULL.
 type argReader struct{ in []arrow.Array }
@@ -68,48 +81,36 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 	switch name {
 	case "substr", "substring":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			return stringFunc(mem, in, func(r int) (string, bool, error) {
-				if a.null(r) {
-					return "", false, nil
-				}
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				runes := []rune(a.str(0, r))
 				start := a.int(1, r) // 1-based, may be < 1
 				end := int64(len(runes)) + 1
 				if len(in) == 3 {
 					count := a.int(2, r)
 					if count < 0 {
-						return "", false, pgerror.New("22011", "negative substring length not allowed")
+						return "", pgerror.New("22011", "negative substring length not allowed")
 					}
 					end = start + count
 				}
 				lo, hi := max(start, 1), min(end, int64(len(runes))+1)
 				if hi <= lo {
-					return "", true, nil
+					return "", nil
 				}
-				return string(runes[lo-1 : hi-1]), true, nil
+				return string(runes[lo-1 : hi-1]), nil
 			})
 		}
 	case "replace":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			return stringFunc(mem, in, func(r int) (string, bool, error) {
-				if a.null(r) {
-					return "", false, nil
-				}
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				if a.str(1, r) == "" {
-					return a.str(0, r), true, nil
+					return a.str(0, r), nil
 				}
-				return strings.ReplaceAll(a.str(0, r), a.str(1, r), a.str(2, r)), true, nil
+				return strings.ReplaceAll(a.str(0, r), a.str(1, r), a.str(2, r)), nil
 			})
 		}
 	case "btrim", "trim", "ltrim", "rtrim":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			return stringFunc(mem, in, func(r int) (string, bool, error) {
-				if a.null(r) {
-					return "", false, nil
-				}
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				cut := " "
 				if len(in) == 2 {
 					cut = a.str(1, r)
@@ -117,20 +118,16 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				s := a.str(0, r)
 				switch name {
 				case "ltrim":
-					return strings.TrimLeft(s, cut), true, nil
+					return strings.TrimLeft(s, cut), nil
 				case "rtrim":
-					return strings.TrimRight(s, cut), true, nil
+					return strings.TrimRight(s, cut), nil
 				}
-				return strings.Trim(s, cut), true, nil
+				return strings.Trim(s, cut), nil
 			})
 		}
 	case "left", "right":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			return stringFunc(mem, in, func(r int) (string, bool, error) {
-				if a.null(r) {
-					return "", false, nil
-				}
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				runes := []rune(a.str(0, r))
 				n := int(a.int(1, r))
 				if n < 0 {
@@ -138,49 +135,37 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				}
 				n = min(n, len(runes))
 				if name == "left" {
-					return string(runes[:n]), true, nil
+					return string(runes[:n]), nil
 				}
-				return string(runes[len(runes)-n:]), true, nil
+				return string(runes[len(runes)-n:]), nil
 			})
 		}
 	case "repeat":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			return stringFunc(mem, in, func(r int) (string, bool, error) {
-				if a.null(r) {
-					return "", false, nil
-				}
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				n := a.int(1, r)
 				if n <= 0 {
-					return "", true, nil
+					return "", nil
 				}
 				if n*int64(len(a.str(0, r))) > 1<<30 {
-					return "", false, pgerror.New("54000", "requested length too large")
+					return "", pgerror.New("54000", "requested length too large")
 				}
-				return strings.Repeat(a.str(0, r), int(n)), true, nil
+				return strings.Repeat(a.str(0, r), int(n)), nil
 			})
 		}
 	case "reverse":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			return stringFunc(mem, in, func(r int) (string, bool, error) {
-				if a.null(r) {
-					return "", false, nil
-				}
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				runes := []rune(a.str(0, r))
 				for i, j := 0, len(runes)-1; i < j; i, j = i+1, j-1 {
 					runes[i], runes[j] = runes[j], runes[i]
 				}
-				return string(runes), true, nil
+				return string(runes), nil
 			})
 		}
 	case "initcap":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			return stringFunc(mem, in, func(r int) (string, bool, error) {
-				if a.null(r) {
-					return "", false, nil
-				}
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				s := []byte(a.str(0, r))
 				word := false
 				for i, c := range s {
@@ -193,7 +178,7 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 					}
 					word = alnum
 				}
-				return string(s), true, nil
+				return string(s), nil
 			})
 		}
 	case "concat":
