@@ -22,19 +22,15 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if e, ok, err := b.bindScalarFunc(fc, name, ectx); ok || err != nil {
 			return e, err
 		}
-		argTypes := make([]string, len(fc.Args))
+		args := make([]expr.Expr, len(fc.Args))
 		for i, a := range fc.Args {
 			e, err := b.bindExpr(a, ectx)
 			if err != nil {
 				return nil, err
 			}
-			argTypes[i] = "unknown"
-			if _, ok := e.(*unknownLit); !ok {
-				argTypes[i] = typeName(e.DataType())
-			}
+			args[i] = e
 		}
-		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(argTypes, ", ")).
-			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+		return nil, b.noFunction(fc, name, args...)
 	}
 	if ectx.clause == "aggregate function calls" {
 		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot be nested")
@@ -139,8 +135,7 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		}
 	}
 	if out == nil {
-		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, typeName(in)).
-			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+		return nil, b.noFunction(fc, name, arg)
 	}
 	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim}), nil
 }
@@ -178,10 +173,7 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 			return nil, true, err
 		}
 	}
-	noFunc := func() (expr.Expr, bool, error) {
-		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, typeName(arg.DataType())).
-			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
-	}
+	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, arg) }
 	switch name {
 	case "abs":
 		switch arg.DataType().ID() {
@@ -309,8 +301,7 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		}
 	}
 	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime {
-		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s, %s) does not exist", name, typeName(unit.DataType()), typeName(t.DataType())).
-			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+		return nil, true, b.noFunction(fc, name, unit, t)
 	}
 	isDate := t.DataType().ID() == arrow.DATE32
 	switch name {
@@ -360,17 +351,7 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		}
 		args[i] = e
 	}
-	noFunc := func() (expr.Expr, bool, error) {
-		types := make([]string, len(args))
-		for i, a := range args {
-			types[i] = "unknown"
-			if _, ok := a.(*unknownLit); !ok {
-				types[i] = typeName(a.DataType())
-			}
-		}
-		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
-			WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
-	}
+	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
 	var err error
 	switch {
 	case name == "concat":
@@ -457,4 +438,18 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return noFunc()
 	}
 	return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+}
+
+// noFunction is PostgreSQL's error for a call that no function matches;
+// untyped constants show as "unknown", as they do there.
+func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Expr) *pgerror.Error {
+	types := make([]string, len(args))
+	for i, a := range args {
+		types[i] = "unknown"
+		if _, ok := a.(*unknownLit); !ok {
+			types[i] = typeName(a.DataType())
+		}
+	}
+	return b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
+		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 }
