@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
@@ -196,15 +197,21 @@ func (b *binder) bindDerived(rs *pg_query.RangeSubselect) (Plan, *scope, error) 
 	if len(rs.Alias.Colnames) > schema.NumFields() {
 		return nil, nil, b.errorf("42P10", -1, "table %q has %d columns available but %d columns specified", alias, schema.NumFields(), len(rs.Alias.Colnames))
 	}
+	return plan, tableScope(alias, schema, rs.Alias.Colnames), nil
+}
+
+// tableScope makes the scope of a table named alias with the columns of
+// schema, the first of them renamed by colnames.
+func tableScope(alias string, schema *arrow.Schema, colnames []*pg_query.Node) *scope {
 	sc := &scope{tables: []string{alias}}
 	for i, f := range schema.Fields() {
 		name := f.Name
-		if i < len(rs.Alias.Colnames) {
-			name = rs.Alias.Colnames[i].GetString_().GetSval()
+		if i < len(colnames) {
+			name = colnames[i].GetString_().GetSval()
 		}
 		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type})
 	}
-	return plan, sc, nil
+	return sc
 }
 
 // subqueryStart finds the "(" that opens a subquery, which the parse tree
@@ -255,11 +262,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 			return nil, nil, b.unsupported(rv.Location, "column aliases in FROM are not supported yet")
 		}
 	}
-	sc := &scope{tables: []string{alias}}
-	for _, f := range t.Provider.Schema().Fields() {
-		sc.cols = append(sc.cols, scopeColumn{table: alias, name: f.Name, typ: f.Type})
-	}
-	return &Scan{Table: t, Limit: -1}, sc, nil
+	return &Scan{Table: t, Limit: -1}, tableScope(alias, t.Provider.Schema(), nil), nil
 }
 
 // bindCTE binds a reference to a WITH query as a subquery in FROM. The WITH
@@ -277,7 +280,7 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 		return nil, nil, err
 	}
 	alias := rv.Relname
-	var colnames []*pg_query.Node = cte.Aliascolnames
+	colnames := cte.Aliascolnames
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 		if len(rv.Alias.Colnames) > 0 {
@@ -288,13 +291,5 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 	if len(colnames) > schema.NumFields() {
 		return nil, nil, b.errorf("42P10", cte.Location, "WITH query %q has %d columns available but %d columns specified", cte.Ctename, schema.NumFields(), len(colnames))
 	}
-	sc := &scope{tables: []string{alias}}
-	for i, f := range schema.Fields() {
-		name := f.Name
-		if i < len(colnames) {
-			name = colnames[i].GetString_().GetSval()
-		}
-		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type})
-	}
-	return plan, sc, nil
+	return plan, tableScope(alias, schema, colnames), nil
 }
