@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"runtime/debug"
@@ -68,8 +69,6 @@ func (c *conn) serve() {
 	if tc, ok := c.nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
-	c.be = pgproto3.NewBackend(c.nc, c.nc)
-	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	c.prepared = make(map[string]*prepared)
 	c.portals = make(map[string]*portal)
 	ok, err := c.startup()
@@ -181,10 +180,7 @@ func (c *conn) startup() (bool, error) {
 }
 
 func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
-	params := make(map[string]string, len(m.Parameters))
-	for k, v := range m.Parameters {
-		params[k] = v
-	}
+	params := maps.Clone(m.Parameters)
 	user := params["user"]
 	if user == "" {
 		return false, c.fatal(pgerror.New(pgerror.InvalidAuthorization, "no PostgreSQL user name specified in startup packet"))
@@ -194,15 +190,15 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
 		db = user
 	}
 	cfg := c.srv.cfg
-	if c.minor > 0 || hasProtocolOptions(params) {
-		// Only protocol 3.0 is spoken; tell a newer client so, with the
-		// protocol options it asked for that are not understood.
-		var opts []string
-		for k := range params {
-			if strings.HasPrefix(k, "_pq_.") {
-				opts = append(opts, k)
-			}
+	// Only protocol 3.0 is spoken; tell a newer client so, with the
+	// protocol options it asked for, none of which are understood.
+	var opts []string
+	for k := range params {
+		if strings.HasPrefix(k, "_pq_.") {
+			opts = append(opts, k)
 		}
+	}
+	if c.minor > 0 || len(opts) > 0 {
 		slices.Sort(opts)
 		c.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: opts})
 	}
@@ -530,15 +526,6 @@ func (s *Server) cancelQuery(pid, secret uint32) {
 			return
 		}
 	}
-}
-
-func hasProtocolOptions(params map[string]string) bool {
-	for k := range params {
-		if strings.HasPrefix(k, "_pq_.") {
-			return true
-		}
-	}
-	return false
 }
 
 func hostOf(a net.Addr) string {
