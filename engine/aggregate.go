@@ -133,7 +133,7 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 				}
 				rowIDs := ids
 				if filters[i] != nil || distincts[i] != nil {
-					if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, filters[i], distincts[i], a.Aggs[i].Arg); err != nil {
+					if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, filters[i], distincts[i]); err != nil {
 						return nil, err
 					}
 				}
@@ -731,7 +731,7 @@ type distinctSet struct {
 // should see: those passing the filter, and for DISTINCT only the first
 // non-NULL occurrence of each value in each group. It returns their group
 // ids and argument values.
-func selectAggRows(ctx context.Context, b arrow.RecordBatch, ids []uint32, arg arrow.Array, filter evaluator, ds *distinctSet, _ expr.Expr) ([]uint32, arrow.Array, error) {
+func selectAggRows(ctx context.Context, b arrow.RecordBatch, ids []uint32, arg arrow.Array, filter evaluator, ds *distinctSet) ([]uint32, arrow.Array, error) {
 	keep := make([]bool, len(ids))
 	for i := range keep {
 		keep[i] = true
