@@ -193,14 +193,6 @@ func (p *prepared) Bind(_ context.Context, _ *wire.Session, params [][]byte, for
 	values := make([]scalar.Scalar, len(params))
 	for i, raw := range params {
 		t := p.types[i]
-		format := int16(0)
-		switch len(formats) {
-		case 0:
-		case 1:
-			format = formats[0]
-		default:
-			format = formats[i]
-		}
 		var (
 			v   scalar.Scalar
 			err error
@@ -211,7 +203,7 @@ func (p *prepared) Bind(_ context.Context, _ *wire.Session, params [][]byte, for
 				t = &arrow.Decimal128Type{Precision: d.Precision, Scale: 0}
 			}
 			v = scalar.MakeNullScalar(t)
-		case format == 1:
+		case wire.FormatOf(formats, i) == 1:
 			v, err = pgbinary.DecodeParam(raw, t)
 		default:
 			v, err = pgtext.Parse(string(raw), t)

@@ -208,8 +208,10 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	return nil
 }
 
-// formatOf returns the format of result column i under Bind's format codes.
-func formatOf(formats []int16, i int) int16 {
+// FormatOf returns the format code (0 text, 1 binary) of value i under the
+// format codes of a Bind message: none means text for all, one applies to
+// all, otherwise there is one per value.
+func FormatOf(formats []int16, i int) int16 {
 	switch len(formats) {
 	case 0:
 		return 0
@@ -228,7 +230,7 @@ func rowDescription(schema *arrow.Schema, formats []int16) *pgproto3.RowDescript
 		}
 		desc.Fields[i] = pgproto3.FieldDescription{
 			Name: []byte(f.Name), DataTypeOID: t.OID, DataTypeSize: t.Len, TypeModifier: t.Mod,
-			Format: formatOf(formats, i),
+			Format: FormatOf(formats, i),
 		}
 	}
 	return desc
@@ -381,7 +383,7 @@ func (p *portal) encoders(s *Session) error {
 	cols := p.batch.Columns()
 	p.encs = p.encs[:0]
 	for i, col := range cols {
-		if formatOf(p.formats, i) == 1 {
+		if FormatOf(p.formats, i) == 1 {
 			enc, err := pgbinary.NewEncoder(col)
 			if err != nil {
 				return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", p.batch.ColumnName(i), err)
