@@ -76,36 +76,35 @@ func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, sc
 
 // bindExpr binds a scalar expression.
 func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error) {
-	switch {
-	case n.GetColumnRef() != nil:
-		return b.bindColumnRef(n.GetColumnRef(), ectx)
-	case n.GetAConst() != nil:
-		return b.bindConst(n.GetAConst())
-	case n.GetAExpr() != nil:
-		return b.bindAExpr(n.GetAExpr(), ectx)
-	case n.GetBoolExpr() != nil:
-		return b.bindBoolExpr(n.GetBoolExpr(), ectx)
-	case n.GetNullTest() != nil:
-		nt := n.GetNullTest()
-		in, err := b.bindExpr(nt.Arg, ectx)
+	switch x := n.GetNode().(type) {
+	case *pg_query.Node_ColumnRef:
+		return b.bindColumnRef(x.ColumnRef, ectx)
+	case *pg_query.Node_AConst:
+		return b.bindConst(x.AConst)
+	case *pg_query.Node_AExpr:
+		return b.bindAExpr(x.AExpr, ectx)
+	case *pg_query.Node_BoolExpr:
+		return b.bindBoolExpr(x.BoolExpr, ectx)
+	case *pg_query.Node_NullTest:
+		in, err := b.bindExpr(x.NullTest.Arg, ectx)
 		if err != nil {
 			return nil, err
 		}
-		return &expr.IsNull{Input: b.resolveUnknown(in), Negated: nt.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
-	case n.GetTypeCast() != nil:
-		return b.bindCast(n.GetTypeCast(), ectx)
-	case n.GetFuncCall() != nil:
-		return b.bindFuncCall(n.GetFuncCall(), ectx)
-	case n.GetParamRef() != nil:
-		return b.bindParam(n.GetParamRef())
-	case n.GetSubLink() != nil:
-		return b.bindSubLink(n.GetSubLink(), ectx)
-	case n.GetCaseExpr() != nil:
-		return b.bindCase(n.GetCaseExpr(), ectx)
-	case n.GetCoalesceExpr() != nil:
-		return b.bindCoalesce(n.GetCoalesceExpr(), ectx)
-	case n.GetSqlvalueFunction() != nil:
-		return b.bindSQLValueFunction(n.GetSqlvalueFunction())
+		return &expr.IsNull{Input: b.resolveUnknown(in), Negated: x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
+	case *pg_query.Node_TypeCast:
+		return b.bindCast(x.TypeCast, ectx)
+	case *pg_query.Node_FuncCall:
+		return b.bindFuncCall(x.FuncCall, ectx)
+	case *pg_query.Node_ParamRef:
+		return b.bindParam(x.ParamRef)
+	case *pg_query.Node_SubLink:
+		return b.bindSubLink(x.SubLink, ectx)
+	case *pg_query.Node_CaseExpr:
+		return b.bindCase(x.CaseExpr, ectx)
+	case *pg_query.Node_CoalesceExpr:
+		return b.bindCoalesce(x.CoalesceExpr, ectx)
+	case *pg_query.Node_SqlvalueFunction:
+		return b.bindSQLValueFunction(x.SqlvalueFunction)
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
 }
