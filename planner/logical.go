@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/sources"
 )
@@ -74,15 +75,16 @@ type Sort struct {
 	Keys  []SortKey
 }
 
-// JoinType is the kind of a join.
-type JoinType int
+// JoinType is the kind of a join. The engine's join operators define it;
+// the logical plan shares it so that lowering needs no translation.
+type JoinType = engine.JoinType
 
 // Join types.
 const (
-	InnerJoin JoinType = iota
-	LeftJoin
-	RightJoin
-	FullJoin
+	InnerJoin = engine.InnerJoin
+	LeftJoin  = engine.LeftJoin
+	RightJoin = engine.RightJoin
+	FullJoin  = engine.FullJoin
 )
 
 // Join combines Left and Right rows for which On (over the left columns

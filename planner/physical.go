@@ -98,6 +98,5 @@ func physicalJoin(j *Join) (engine.Plan, error) {
 			residual = append(residual, c)
 		}
 	}
-	typ := map[JoinType]engine.JoinType{InnerJoin: engine.InnerJoin, LeftJoin: engine.LeftJoin, RightJoin: engine.RightJoin, FullJoin: engine.FullJoin}[j.Type]
-	return engine.NewHashJoin(left, right, typ, lkeys, rkeys, and(residual)), nil
+	return engine.NewHashJoin(left, right, j.Type, lkeys, rkeys, and(residual)), nil
 }
