@@ -276,12 +276,7 @@ func TestPortalSuspended(t *testing.T) {
 
 func rawSession(t *testing.T, addr string, params ...string) *pgproto3.Frontend {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	fe := pgproto3.NewFrontend(nc, nc)
+	_, fe := rawConn(t, addr)
 	startup := map[string]string{"user": "u"}
 	for i := 0; i+1 < len(params); i += 2 {
 		startup[params[i]] = params[i+1]
@@ -290,14 +285,46 @@ func rawSession(t *testing.T, addr string, params ...string) *pgproto3.Frontend 
 	if err := fe.Flush(); err != nil {
 		t.Fatal(err)
 	}
+	untilReady(t, fe)
+	return fe
+}
+
+// rawConn dials addr for a test that speaks the protocol by hand; the
+// connection is closed when the test ends.
+func rawConn(t *testing.T, addr string) (net.Conn, *pgproto3.Frontend) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return nc, pgproto3.NewFrontend(nc, nc)
+}
+
+// untilReady receives messages up to and including ReadyForQuery.
+func untilReady(t *testing.T, fe *pgproto3.Frontend) {
+	t.Helper()
 	for {
 		msg, err := fe.Receive()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
-			return fe
+			return
 		}
+	}
+}
+
+// wantFatal receives the next message and fails the test unless it is a
+// FATAL error with the given SQLSTATE.
+func wantFatal(t *testing.T, fe *pgproto3.Frontend, code string) {
+	t.Helper()
+	msg, err := fe.Receive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != code || er.Severity != "FATAL" {
+		t.Fatalf("got %#v, want FATAL %s", msg, code)
 	}
 }
 
@@ -366,76 +393,29 @@ func TestCancelRequest(t *testing.T) {
 
 func TestShutdownSendsAdminShutdown(t *testing.T) {
 	srv, addr := startFake(t)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	fe := pgproto3.NewFrontend(nc, nc)
-	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "u"}})
-	if err := fe.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		msg, err := fe.Receive()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
-			break
-		}
-	}
+	fe := rawSession(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	msg, err := fe.Receive()
-	if err != nil {
-		t.Fatal(err)
-	}
-	er, ok := msg.(*pgproto3.ErrorResponse)
-	if !ok || er.Code != pgerror.AdminShutdown || er.Severity != "FATAL" {
-		t.Fatalf("got %#v, want FATAL 57P01", msg)
-	}
+	wantFatal(t, fe, pgerror.AdminShutdown)
 }
 
 func TestMissingUser(t *testing.T) {
 	_, addr := startFake(t)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	fe := pgproto3.NewFrontend(nc, nc)
+	_, fe := rawConn(t, addr)
 	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"database": "d"}})
 	fe.Flush()
-	msg, err := fe.Receive()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != "28000" || er.Severity != "FATAL" {
-		t.Fatalf("got %#v", msg)
-	}
+	wantFatal(t, fe, "28000")
 }
 
 func TestBadStartupPacket(t *testing.T) {
 	_, addr := startFake(t)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc, fe := rawConn(t, addr)
 	// Protocol 3.0 with no terminator after the parameters.
 	nc.Write([]byte{0, 0, 0, 12, 0, 3, 0, 0, 'u', 's', 'e', 'r'})
-	fe := pgproto3.NewFrontend(nc, nc)
-	msg, err := fe.Receive()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != pgerror.ProtocolViolation || er.Severity != "FATAL" {
-		t.Fatalf("got %#v", msg)
-	}
+	wantFatal(t, fe, pgerror.ProtocolViolation)
 }
 
 func TestTimeouts(t *testing.T) {
@@ -466,13 +446,7 @@ func TestTimeouts(t *testing.T) {
 
 	// idle_session_timeout ends an idle session with FATAL 57P05.
 	fe := rawSession(t, addr, "idle_session_timeout", "100")
-	msg, err := fe.Receive()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != "57P05" || er.Severity != "FATAL" {
-		t.Fatalf("idle session: got %#v, want FATAL 57P05", msg)
-	}
+	wantFatal(t, fe, "57P05")
 }
 
 // TestProtocolNegotiation checks that a client asking for a newer 3.x
@@ -481,12 +455,7 @@ func TestTimeouts(t *testing.T) {
 // is refused.
 func TestProtocolNegotiation(t *testing.T) {
 	_, addr := startFake(t)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	fe := pgproto3.NewFrontend(nc, nc)
+	_, fe := rawConn(t, addr)
 	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: 3<<16 | 9, Parameters: map[string]string{"user": "u", "_pq_.fancy": "1"}})
 	if err := fe.Flush(); err != nil {
 		t.Fatal(err)
@@ -499,28 +468,9 @@ func TestProtocolNegotiation(t *testing.T) {
 	if !ok || npv.NewestMinorProtocol != 0 || len(npv.UnrecognizedOptions) != 1 || npv.UnrecognizedOptions[0] != "_pq_.fancy" {
 		t.Fatalf("got %#v, want NegotiateProtocolVersion(0, [_pq_.fancy])", msg)
 	}
-	for {
-		msg, err := fe.Receive()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
-			break
-		}
-	}
+	untilReady(t, fe)
 
-	nc2, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc2.Close()
+	nc2, fe2 := rawConn(t, addr)
 	nc2.Write([]byte{0, 0, 0, 8, 0, 2, 0, 0})
-	fe2 := pgproto3.NewFrontend(nc2, nc2)
-	msg, err = fe2.Receive()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if er, ok := msg.(*pgproto3.ErrorResponse); !ok || er.Code != "0A000" || er.Severity != "FATAL" {
-		t.Fatalf("protocol 2.0: got %#v", msg)
-	}
+	wantFatal(t, fe2, "0A000")
 }
