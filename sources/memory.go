@@ -44,15 +44,8 @@ func (t *MemTable) Scan(ctx context.Context, req ScanRequest) (array.RecordReade
 		if remaining == 0 {
 			break
 		}
-		cols := b.Columns()
-		if req.Projection != nil {
-			cols = make([]arrow.Array, len(req.Projection))
-			for i, c := range req.Projection {
-				cols[i] = b.Column(c)
-			}
-		}
-		n := b.NumRows()
-		rec := array.NewRecordBatch(schema, cols, n)
+		rec := ProjectBatch(schema, b, req.Projection)
+		n := rec.NumRows()
 		if remaining > 0 && n > remaining {
 			sliced := rec.NewSlice(0, remaining)
 			rec.Release()

@@ -82,3 +82,17 @@ func ProjectSchema(schema *arrow.Schema, projection []int) *arrow.Schema {
 	md := schema.Metadata()
 	return arrow.NewSchema(fields, &md)
 }
+
+// ProjectBatch returns a batch of schema holding the given columns of b (all
+// of them when projection is nil), sharing their data. The caller releases
+// the result.
+func ProjectBatch(schema *arrow.Schema, b arrow.RecordBatch, projection []int) arrow.RecordBatch {
+	cols := b.Columns()
+	if projection != nil {
+		cols = make([]arrow.Array, len(projection))
+		for i, c := range projection {
+			cols[i] = b.Column(c)
+		}
+	}
+	return array.NewRecordBatch(schema, cols, b.NumRows())
+}

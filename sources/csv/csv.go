@@ -258,15 +258,7 @@ func (t *Table) openFile(path string, projection []int, schema *arrow.Schema) (s
 				// The batch holds NULLs where values failed to parse.
 				return nil, fmt.Errorf("read csv %s: %w", path, err)
 			}
-			src := r.RecordBatch()
-			cols := src.Columns()
-			if projection != nil {
-				cols = make([]arrow.Array, len(projection))
-				for i, c := range projection {
-					cols[i] = src.Column(c)
-				}
-			}
-			return array.NewRecordBatch(schema, cols, src.NumRows()), nil
+			return sources.ProjectBatch(schema, r.RecordBatch(), projection), nil
 		},
 		Close: func() {
 			r.Release()
