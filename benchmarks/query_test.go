@@ -17,25 +17,12 @@ import (
 // serve starts riffq on a random port over the sample candles table.
 func serve(b *testing.B) *pgx.Conn {
 	b.Helper()
-	srv := riffq.NewServer(riffq.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	tbl, err := parquet.Open("../testdata/sample/candles.parquet")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := srv.RegisterTable("candles", tbl); err != nil {
-		b.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(l)
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	cfg, err := pgx.ParseConfig("postgres://bench@" + l.Addr().String() + "/riffq?sslmode=disable")
+	addr := startServer(b, riffq.WithTable("candles", tbl))
+	cfg, err := pgx.ParseConfig("postgres://bench@" + addr + "/riffq?sslmode=disable")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -105,4 +92,23 @@ func BenchmarkSelectOnePrepared(b *testing.B) {
 			b.Fatal(res.Err)
 		}
 	}
+}
+
+// startServer serves riffq with opts on a random local port until the
+// benchmark ends, and returns its address.
+func startServer(b *testing.B, opts ...riffq.Option) string {
+	b.Helper()
+	opts = append([]riffq.Option{riffq.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
+	srv := riffq.NewServer(opts...)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve(l)
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return l.Addr().String()
 }

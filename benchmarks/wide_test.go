@@ -2,12 +2,8 @@ package benchmarks
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,23 +22,13 @@ func BenchmarkStreamLineitem(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := riffq.NewServer(riffq.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), riffq.WithTable("lineitem", tbl))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(l)
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
+	addr := startServer(b, riffq.WithTable("lineitem", tbl))
 	for _, mode := range []struct {
 		name string
 		m    pgx.QueryExecMode
 	}{{"text", pgx.QueryExecModeSimpleProtocol}, {"binary", pgx.QueryExecModeCacheStatement}} {
 		b.Run(mode.name, func(b *testing.B) {
-			cfg, _ := pgx.ParseConfig("postgres://bench@" + l.Addr().String() + "/db?sslmode=disable")
+			cfg, _ := pgx.ParseConfig("postgres://bench@" + addr + "/db?sslmode=disable")
 			cfg.DefaultQueryExecMode = mode.m
 			conn, err := pgx.ConnectConfig(context.Background(), cfg)
 			if err != nil {
