@@ -49,12 +49,7 @@ func compileCase(n *expr.Case) (evaluator, error) {
 			if len(undecided) == 0 {
 				break
 			}
-			sub, err := takeRows(ctx, b, undecided)
-			if err != nil {
-				return nil, err
-			}
-			mask, err := evalArray(ctx, cond, sub)
-			sub.Release()
+			mask, err := evalRows(ctx, cond, b, undecided)
 			if err != nil {
 				return nil, err
 			}
@@ -90,12 +85,7 @@ func compileCase(n *expr.Case) (evaluator, error) {
 			if len(sel) == 0 {
 				continue
 			}
-			sub, err := takeRows(ctx, b, sel)
-			if err != nil {
-				return nil, err
-			}
-			a, err := evalArray(ctx, res, sub)
-			sub.Release()
+			a, err := evalRows(ctx, res, b, sel)
 			if err != nil {
 				return nil, err
 			}
@@ -128,12 +118,20 @@ func compileCase(n *expr.Case) (evaluator, error) {
 	}, nil
 }
 
-// takeRows returns the given rows of b as a new batch.
-func takeRows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
+// evalRows evaluates ev over the given rows of b only, so that a CASE
+// branch never sees the rows (and their errors) of another.
+func evalRows(ctx context.Context, ev evaluator, b arrow.RecordBatch, rows []int32) (arrow.Array, error) {
+	var sub arrow.RecordBatch
 	if b.NumCols() == 0 {
-		return array.NewRecordBatch(b.Schema(), nil, int64(len(rows))), nil
+		sub = array.NewRecordBatch(b.Schema(), nil, int64(len(rows)))
+	} else {
+		idx := indices(memory.DefaultAllocator, rows)
+		defer idx.Release()
+		var err error
+		if sub, err = takeBatch(ctx, b, idx); err != nil {
+			return nil, err
+		}
 	}
-	idx := indices(memory.DefaultAllocator, rows)
-	defer idx.Release()
-	return takeBatch(ctx, b, idx)
+	defer sub.Release()
+	return evalArray(ctx, ev, sub)
 }
