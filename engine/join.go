@@ -381,36 +381,31 @@ func (j *HashJoin) assemble(ctx context.Context, lb arrow.RecordBatch, leftSchem
 	n := max(len(li), len(ri))
 	cols := make([]arrow.Array, 0, j.schema.NumFields())
 	defer func() { releaseAll(cols) }()
-	if lb == nil {
-		for _, f := range leftSchema.Fields() {
-			cols = append(cols, array.MakeArrayOfNull(mem, f.Type, n))
+	// appendSide appends the columns of one side: rows of b, or NULLs of
+	// schema when b is nil.
+	appendSide := func(b arrow.RecordBatch, schema *arrow.Schema, rows []int32) error {
+		if b == nil {
+			for _, f := range schema.Fields() {
+				cols = append(cols, array.MakeArrayOfNull(mem, f.Type, n))
+			}
+			return nil
 		}
-	} else {
-		idx := indices(mem, li)
+		idx := indices(mem, rows)
 		defer idx.Release()
-		for _, c := range lb.Columns() {
+		for _, c := range b.Columns() {
 			t, err := takeArray(ctx, c, idx)
 			if err != nil {
-				return nil, fmt.Errorf("join: %w", err)
+				return fmt.Errorf("join: %w", err)
 			}
 			cols = append(cols, t)
 		}
+		return nil
 	}
-	rightFields := j.Right.Schema().Fields()
-	if rb == nil {
-		for _, f := range rightFields {
-			cols = append(cols, array.MakeArrayOfNull(mem, f.Type, n))
-		}
-	} else {
-		idx := indices(mem, ri)
-		defer idx.Release()
-		for _, c := range rb.Columns() {
-			t, err := takeArray(ctx, c, idx)
-			if err != nil {
-				return nil, fmt.Errorf("join: %w", err)
-			}
-			cols = append(cols, t)
-		}
+	if err := appendSide(lb, leftSchema, li); err != nil {
+		return nil, err
+	}
+	if err := appendSide(rb, j.Right.Schema(), ri); err != nil {
+		return nil, err
 	}
 	out := array.NewRecordBatch(j.schema, cols, int64(n))
 	return out, nil
