@@ -295,7 +295,9 @@ func (c *conn) loop() {
 		c.mu.Lock()
 		switch {
 		case c.terminating.Load():
-			// Shutdown already set the deadline that ends this read.
+			// Shutdown set a deadline to end this read, but startup's
+			// deferred reset may have cleared it since: set it again.
+			_ = c.nc.SetReadDeadline(time.Now())
 		case idle > 0:
 			_ = c.nc.SetReadDeadline(time.Now().Add(idle))
 		default:
