@@ -34,6 +34,7 @@ import (
 
 	"github.com/riffq/riffq/benchmarks"
 	"github.com/riffq/riffq/internal/pgload"
+	"github.com/riffq/riffq/internal/pgtest"
 	"github.com/riffq/riffq/sources/parquet"
 )
 
@@ -51,7 +52,7 @@ func main() {
 	wide := flag.Int("wide", 6_000_000, "rows of the lineitem-like table")
 	runs := flag.Int("runs", 3, "repetitions of each measurement")
 	pgbenchSecs := flag.Int("pgbench-seconds", 10, "duration of each pgbench run")
-	pgbin := flag.String("pgbin", "/usr/lib/postgresql/15/bin", "PostgreSQL 15 binaries")
+	pgbin := flag.String("pgbin", pgtest.DefaultBin, "PostgreSQL 15 binaries")
 	out := flag.String("out", "benchmarks/results", "directory for the JSON report")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
@@ -102,7 +103,7 @@ func run(narrowRows, wideRows, runs, pgbenchSecs int, pgbin, outDir string) erro
 	riffqURL := fmt.Sprintf("postgres://bench@127.0.0.1:%d/bench?sslmode=disable", rport)
 
 	slog.Info("starting PostgreSQL")
-	pg, err := benchmarks.StartPostgres(ctx, pgbin, freePort())
+	pg, err := pgtest.Start(ctx, pgbin, freePort())
 	if err != nil {
 		return err
 	}

@@ -1,19 +1,23 @@
-package benchmarks
+// Package pgtest starts throwaway PostgreSQL 15 servers for tests and
+// benchmarks, which compare riffq with the real thing or read from it.
+package pgtest
 
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Postgres is a throwaway PostgreSQL server started for a benchmark run.
+// Postgres is a throwaway PostgreSQL server.
 type Postgres struct {
 	Dir  string
 	Port int
@@ -26,12 +30,12 @@ func (p *Postgres) URL() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", p.Port)
 }
 
-// StartPostgres initializes a cluster in a temporary directory (C locale,
+// Start initializes a cluster in a temporary directory (C locale,
 // UTF8, TimeZone UTC, fsync off) with Debian's PostgreSQL 15 binaries in
 // bin, and starts it on port. PostgreSQL refuses to run as root, so as root
 // it runs as the postgres user.
-func StartPostgres(ctx context.Context, bin string, port int) (*Postgres, error) {
-	dir, err := os.MkdirTemp("", "riffq-bench-pg-")
+func Start(ctx context.Context, bin string, port int) (*Postgres, error) {
+	dir, err := os.MkdirTemp("", "riffq-pg-")
 	if err != nil {
 		return nil, err
 	}
@@ -80,4 +84,39 @@ func (p *Postgres) run(ctx context.Context, name string, args ...string) ([]byte
 func (p *Postgres) Stop() {
 	_, _ = p.run(context.Background(), filepath.Join(p.bin, "pg_ctl"), "-D", filepath.Join(p.Dir, "data"), "-m", "immediate", "stop")
 	os.RemoveAll(p.Dir)
+}
+
+// DefaultBin is where Debian installs PostgreSQL 15's server binaries.
+const DefaultBin = "/usr/lib/postgresql/15/bin"
+
+// ForTest starts a server for t and stops it when t ends. Without the
+// binaries the test is skipped, unless CI is set: there .ci/run installs
+// them, and a skip would hide a broken setup.
+func ForTest(t testing.TB) *Postgres {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(DefaultBin, "postgres")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL 15 is not installed: %v", err)
+		}
+		t.Skipf("PostgreSQL 15 is not installed (%v)", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := Start(ctx, DefaultBin, FreePort(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// FreePort returns a TCP port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
