@@ -92,12 +92,18 @@ func WithConnectHook(fn func(context.Context, wire.ConnectInfo) error) Option {
 // WithTable registers p as table name in schema public when the server is
 // created.
 func WithTable(name string, p sources.TableProvider) Option {
-	return func(s *Server) { s.tables = append(s.tables, namedTable{name, p}) }
+	return WithSchemaTable("", name, p)
+}
+
+// WithSchemaTable registers p as table schema.name when the server is
+// created; schema "" is public.
+func WithSchemaTable(schema, name string, p sources.TableProvider) Option {
+	return func(s *Server) { s.tables = append(s.tables, namedTable{schema, name, p}) }
 }
 
 type namedTable struct {
-	name string
-	p    sources.TableProvider
+	schema, name string
+	p            sources.TableProvider
 }
 
 // NewServer returns a server with no tables.
@@ -118,8 +124,8 @@ func NewServer(opts ...Option) *Server {
 	cfg.AcceptDatabase = s.catalog.HasDatabase
 	s.wire = wire.NewServer(cfg)
 	for _, t := range s.tables {
-		if err := s.RegisterTable(t.name, t.p); err != nil {
-			s.logger.Error("register table", "table", t.name, "err", err)
+		if err := s.RegisterSchemaTable(t.schema, t.name, t.p); err != nil {
+			s.logger.Error("register table", "schema", t.schema, "table", t.name, "err", err)
 		}
 	}
 	return s

@@ -1,10 +1,15 @@
-// Command riffq serves Parquet and CSV files to PostgreSQL clients.
+// Command riffq serves Parquet and CSV files and the tables of remote
+// PostgreSQL databases to PostgreSQL clients.
 //
-//	riffq --source parquet:testdata/sample --source trades=csv:trades.csv
+//	riffq --source parquet:testdata/sample --source trades=csv:trades.csv \
+//	      --source crm=postgres:postgres://reader@db.internal/crm
 //
-// A source is [NAME=]KIND:PATH. KIND is parquet or csv; PATH is a file, a
-// directory or a glob. Without NAME every file becomes a table named after
-// its file name; with NAME all matched files form that one table.
+// A source is [NAME=]KIND:LOCATION. For parquet and csv, LOCATION is a
+// file, a directory or a glob: without NAME every file becomes a table named
+// after its file name; with NAME all matched files form that one table. For
+// postgres, LOCATION is a connection URL or keyword/value string: every
+// table and view the user may read is served, in a schema of its remote
+// schema's name, or all in schema NAME when given.
 package main
 
 import (
@@ -20,11 +25,13 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/riffq/riffq"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
 	"github.com/riffq/riffq/sources/parquet"
+	"github.com/riffq/riffq/sources/postgres"
 	"github.com/riffq/riffq/wire"
 )
 
@@ -66,9 +73,9 @@ func parseSource(v string) (source, error) {
 	}
 	s.kind, s.path = kind, path
 	switch kind {
-	case "parquet", "csv":
+	case "parquet", "csv", "postgres":
 	default:
-		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet or csv)", v, kind)
+		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv or postgres)", v, kind)
 	}
 	return s, nil
 }
@@ -109,6 +116,35 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 	return tables, nil
 }
 
+// remoteTable is a table of a remote database and where it is served.
+type remoteTable struct {
+	schema, name string
+	provider     sources.TableProvider
+}
+
+// openRemote connects to a postgres source and lists its tables.
+func openRemote(ctx context.Context, s source, logger *slog.Logger) ([]remoteTable, func(), error) {
+	src, err := postgres.Open(ctx, s.path, postgres.Options{Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []remoteTable
+	seen := make(map[string]bool)
+	for _, t := range src.Tables() {
+		schema := t.RemoteSchema()
+		if s.name != "" {
+			schema = s.name
+		}
+		if seen[schema+"."+t.Name()] {
+			src.Close()
+			return nil, nil, fmt.Errorf("postgres source: two remote schemas have a table %q; serve them as separate sources", t.Name())
+		}
+		seen[schema+"."+t.Name()] = true
+		out = append(out, remoteTable{schema: schema, name: t.Name(), provider: t})
+	}
+	return out, src.Close, nil
+}
+
 func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("riffq", flag.ContinueOnError)
 	// Parse errors are reported on one line below, not with the usage text.
@@ -116,7 +152,7 @@ func run(args []string, stderr io.Writer) int {
 	var srcs sourceFlags
 	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	fs.Var(&srcs, "source", "table source `[NAME=]KIND:PATH` (repeatable); KIND is parquet or csv")
+	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv or postgres")
 	var dbs sourceFlags
 	fs.Var(&dbs, "database", "accept only this database `name` (repeatable); default: any name")
 	user := fs.String("user", "", "require this user name (with --password)")
@@ -170,6 +206,24 @@ func run(args []string, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stderr, "riffq: %v\n", err)
 			return 2
+		}
+		if s.kind == "postgres" {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			tables, closeSrc, err := openRemote(ctx, s, logger)
+			cancel()
+			if err != nil {
+				fmt.Fprintf(stderr, "riffq: %v\n", err)
+				return 2
+			}
+			defer closeSrc()
+			for _, t := range tables {
+				if err := srv.RegisterSchemaTable(t.schema, t.name, t.provider); err != nil {
+					fmt.Fprintf(stderr, "riffq: %v\n", err)
+					return 2
+				}
+			}
+			logger.Info("serving remote tables", "source", "postgres", "tables", len(tables))
+			continue
 		}
 		tables, err := openTables(s)
 		if err != nil {

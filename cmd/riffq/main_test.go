@@ -68,6 +68,7 @@ func TestRunErrors(t *testing.T) {
 		{name: "empty name", args: []string{"--source", "=csv:x.csv"}, code: 2, oneLine: true, wantInErr: []string{"empty table name"}},
 		{name: "missing path", args: []string{"--source", "parquet:/nonexistent"}, code: 2, oneLine: true, wantInErr: []string{"riffq: parquet source", "/nonexistent"}},
 		{name: "glob without match", args: []string{"--source", "csv:" + filepath.Join(dir, "*.csv")}, code: 2, oneLine: true, wantInErr: []string{"no files match"}},
+		{name: "unreachable postgres", args: []string{"--source", "postgres:postgres://nobody@127.0.0.1:1/db?connect_timeout=2"}, code: 2, oneLine: true, wantInErr: []string{"riffq: postgres source", "127.0.0.1"}},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
 		{
 			name: "second source fails after the first opened",
@@ -130,6 +131,8 @@ func TestParseSource(t *testing.T) {
 		{in: "csv:dir/x=1/y=2", want: source{kind: "csv", path: "dir/x=1/y=2"}},
 		{in: "t=csv:a=b.csv", want: source{name: "t", kind: "csv", path: "a=b.csv"}},
 		{in: "parquet:/x/y:z.parquet", want: source{kind: "parquet", path: "/x/y:z.parquet"}},
+		{in: "postgres:postgres://u@h:5432/db?sslmode=disable", want: source{kind: "postgres", path: "postgres://u@h:5432/db?sslmode=disable"}},
+		{in: "crm=postgres:host=h dbname=db", want: source{name: "crm", kind: "postgres", path: "host=h dbname=db"}},
 		{in: "=csv:x.csv", wantErr: "empty table name"},
 		{in: "=", wantErr: "empty table name"},
 		{in: "csv", wantErr: "want [NAME=]KIND:PATH"},

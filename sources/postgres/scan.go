@@ -1,0 +1,308 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/pgbinary"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/sources"
+)
+
+// batchRows is the most rows per batch; a batch also ends at batchBytes of
+// values, so wide rows do not make huge batches.
+const (
+	batchRows  = 32 * 1024
+	batchBytes = 16 << 20
+)
+
+// Table is one remote relation.
+type Table struct {
+	src          *Source
+	remoteSchema string
+	remoteName   string
+	columns      []column
+	schema       *arrow.Schema
+}
+
+// RemoteSchema is the schema the relation lives in on the remote server.
+func (t *Table) RemoteSchema() string { return t.remoteSchema }
+
+// Name is the relation's name on the remote server.
+func (t *Table) Name() string { return t.remoteName }
+
+// Schema implements sources.TableProvider.
+func (t *Table) Schema() *arrow.Schema { return t.schema }
+
+// SupportsFilters implements sources.FilterPusher. Filters the remote
+// server evaluates exactly as riffq would are Exact: comparisons, IS NULL,
+// LIKE, AND, OR and NOT over columns and constants. Text is compared with
+// COLLATE "C", riffq's byte order, whatever the remote database's collation.
+func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
+	out := make([]sources.FilterSupport, len(filters))
+	for i, f := range filters {
+		var q query
+		if q.expr(t, f) == nil {
+			out[i] = sources.Exact
+		}
+	}
+	return out
+}
+
+// query is a remote SELECT being built: its text and its parameters, bound
+// in binary with their types, never spliced into the text.
+type query struct {
+	sql    strings.Builder
+	params [][]byte
+	oids   []uint32
+}
+
+// selectQuery builds the SELECT a scan sends.
+func (t *Table) selectQuery(req sources.ScanRequest) (*query, error) {
+	q := &query{}
+	q.sql.WriteString("SELECT ")
+	cols := req.Projection
+	if cols == nil {
+		cols = make([]int, len(t.columns))
+		for i := range cols {
+			cols[i] = i
+		}
+	}
+	if len(cols) == 0 {
+		q.sql.WriteString("NULL") // only the row count is needed
+	}
+	for i, c := range cols {
+		if i > 0 {
+			q.sql.WriteString(", ")
+		}
+		q.sql.WriteString(quoteIdent(t.columns[c].name))
+	}
+	q.sql.WriteString(" FROM ")
+	q.sql.WriteString(quoteIdent(t.remoteSchema, t.remoteName))
+	for i, f := range req.Filters {
+		if i == 0 {
+			q.sql.WriteString(" WHERE ")
+		} else {
+			q.sql.WriteString(" AND ")
+		}
+		q.sql.WriteByte('(')
+		if err := q.expr(t, f); err != nil {
+			return nil, err
+		}
+		q.sql.WriteByte(')')
+	}
+	if req.Limit >= 0 {
+		q.sql.WriteString(" LIMIT " + strconv.FormatInt(req.Limit, 10))
+	}
+	return q, nil
+}
+
+// errUnsupported marks a filter the remote server cannot be trusted with.
+var errUnsupported = fmt.Errorf("filter not expressible in remote SQL")
+
+// expr appends e as remote SQL, or fails with errUnsupported.
+func (q *query) expr(t *Table, e expr.Expr) error {
+	switch e := e.(type) {
+	case *expr.Column:
+		if e.Index < 0 || e.Index >= len(t.columns) || t.columns[e.Index].padded {
+			return errUnsupported
+		}
+		q.sql.WriteString(quoteIdent(t.columns[e.Index].name))
+		return nil
+	case *expr.Literal:
+		return q.param(e.Value)
+	case *expr.Binary:
+		switch {
+		case e.Op == expr.And || e.Op == expr.Or:
+		case e.Op.IsComparison():
+			if !comparable(e.Left.DataType()) || !arrow.TypeEqual(e.Left.DataType(), e.Right.DataType()) {
+				return errUnsupported
+			}
+		default:
+			return errUnsupported
+		}
+		q.sql.WriteByte('(')
+		if err := q.expr(t, e.Left); err != nil {
+			return err
+		}
+		q.collate(e)
+		q.sql.WriteString(" " + e.Op.String() + " ")
+		if err := q.expr(t, e.Right); err != nil {
+			return err
+		}
+		q.collate(e)
+		q.sql.WriteByte(')')
+		return nil
+	case *expr.Not:
+		q.sql.WriteString("(NOT ")
+		if err := q.expr(t, e.Input); err != nil {
+			return err
+		}
+		q.sql.WriteByte(')')
+		return nil
+	case *expr.IsNull:
+		q.sql.WriteByte('(')
+		if err := q.expr(t, e.Input); err != nil {
+			return err
+		}
+		if e.Negated {
+			q.sql.WriteString(" IS NOT NULL)")
+		} else {
+			q.sql.WriteString(" IS NULL)")
+		}
+		return nil
+	case *expr.Call:
+		// LIKE matches bytes whatever the collation; ILIKE's case folding
+		// depends on it, so ILIKE stays with riffq.
+		if e.Func != "like" || len(e.Args) != 2 || e.Args[0].DataType().ID() != arrow.STRING || e.Args[1].DataType().ID() != arrow.STRING {
+			return errUnsupported
+		}
+		q.sql.WriteByte('(')
+		if err := q.expr(t, e.Args[0]); err != nil {
+			return err
+		}
+		q.sql.WriteString(" LIKE ")
+		if err := q.expr(t, e.Args[1]); err != nil {
+			return err
+		}
+		q.sql.WriteByte(')')
+		return nil
+	}
+	return errUnsupported
+}
+
+// collate makes an ordering comparison of text use byte order, as riffq
+// compares text, whatever the remote collation.
+func (q *query) collate(e *expr.Binary) {
+	if e.Op != expr.Eq && e.Op != expr.NotEq && e.Left.DataType().ID() == arrow.STRING {
+		q.sql.WriteString(` COLLATE "C"`)
+	}
+}
+
+// comparable reports whether the remote server orders and equates values of
+// type dt exactly as riffq does.
+func comparable(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.BOOL, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64,
+		arrow.STRING, arrow.DATE32, arrow.TIMESTAMP, arrow.TIME64, arrow.DECIMAL128:
+		return true
+	}
+	return false
+}
+
+// param binds a constant as the next parameter, in binary with its type.
+func (q *query) param(v scalar.Scalar) error {
+	if !v.IsValid() {
+		return errUnsupported // comparisons with NULL are folded before scans
+	}
+	typ, err := pgtypes.FromArrow(v.DataType())
+	if err != nil {
+		return errUnsupported
+	}
+	arr, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
+	if err != nil {
+		return errUnsupported
+	}
+	defer arr.Release()
+	enc, err := pgbinary.NewEncoder(arr)
+	if err != nil {
+		return errUnsupported
+	}
+	q.params = append(q.params, enc(nil, 0))
+	q.oids = append(q.oids, typ.OID)
+	fmt.Fprintf(&q.sql, "$%d", len(q.params))
+	return nil
+}
+
+// Scan implements sources.TableProvider: one remote SELECT per scan, read as
+// the rows arrive. A reader released before the end closes its connection
+// rather than reading the rest of the result.
+func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
+	q, err := t.selectQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	name := t.remoteSchema + "." + t.remoteName
+	schema := sources.ProjectSchema(t.schema, req.Projection)
+	cols := req.Projection
+	if cols == nil {
+		cols = make([]int, len(t.columns))
+		for i := range cols {
+			cols[i] = i
+		}
+	}
+	formats := make([]int16, len(cols))
+	for i, c := range cols {
+		formats[i] = t.columns[c].format
+	}
+	conn, err := t.src.pool.Acquire(ctx)
+	if err != nil {
+		return nil, remoteError(ctx, name, err)
+	}
+	sql := q.sql.String()
+	t.src.log.Debug("remote query", "table", name, "sql", sql, "params", len(q.params))
+	formatsParams := make([]int16, len(q.params))
+	for i := range formatsParams {
+		formatsParams[i] = binaryFormat
+	}
+	rr := conn.Conn().PgConn().ExecParams(ctx, sql, q.params, q.oids, formatsParams, formats)
+	done := false
+	next := func() (arrow.RecordBatch, error) {
+		if done {
+			return nil, nil
+		}
+		bld := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer bld.Release()
+		appenders := make([]func([]byte) error, len(cols))
+		for i, c := range cols {
+			appenders[i] = t.columns[c].appender(bld.Field(i))
+		}
+		rows, size := 0, 0
+		for rows < batchRows && size < batchBytes {
+			if !rr.NextRow() {
+				done = true
+				if _, err := rr.Close(); err != nil {
+					return nil, remoteError(ctx, name, err)
+				}
+				break
+			}
+			for i, v := range rr.Values()[:len(cols)] { // SELECT NULL when no columns
+				if v == nil {
+					bld.Field(i).AppendNull()
+					continue
+				}
+				size += len(v)
+				if err := appenders[i](v); err != nil {
+					return nil, fmt.Errorf("remote table %s, column %s: %w", name, t.columns[cols[i]].name, err)
+				}
+			}
+			rows++
+		}
+		if rows == 0 {
+			return nil, nil
+		}
+		if len(cols) == 0 {
+			return array.NewRecordBatch(schema, nil, int64(rows)), nil
+		}
+		return bld.NewRecordBatch(), nil
+	}
+	release := func() {
+		if !done {
+			// Reading the rest would take as long as the whole scan:
+			// drop the connection instead, and the pool with it.
+			_ = conn.Conn().PgConn().Conn().Close()
+			_, _ = rr.Close()
+		}
+		conn.Release()
+	}
+	return batchio.NewReader(schema, next, release), nil
+}
