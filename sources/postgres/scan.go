@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,6 +14,7 @@ import (
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/internal/pgbinary"
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/internal/sqlgen"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -50,8 +50,7 @@ func (t *Table) Schema() *arrow.Schema { return t.schema }
 func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 	out := make([]sources.FilterSupport, len(filters))
 	for i, f := range filters {
-		var q query
-		if q.expr(t, f) == nil {
+		if t.dialect(&query{}).Supported(f) {
 			out[i] = sources.Exact
 		}
 	}
@@ -61,15 +60,31 @@ func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 // query is a remote SELECT being built: its text and its parameters, bound
 // in binary with their types, never spliced into the text.
 type query struct {
-	sql    strings.Builder
+	sqlgen.Writer
 	params [][]byte
 	oids   []uint32
+}
+
+// dialect is PostgreSQL's SQL for filters, binding constants into q.
+func (t *Table) dialect(q *query) sqlgen.Dialect {
+	return sqlgen.Dialect{
+		Column: func(i int) (string, bool) {
+			if i < 0 || i >= len(t.columns) || t.columns[i].padded {
+				return "", false
+			}
+			return quoteIdent(t.columns[i].name), true
+		},
+		Param:      q.param,
+		TextOrder:  ` COLLATE "C"`,
+		LikeEscape: "", // backslash is PostgreSQL's default
+	}
 }
 
 // selectQuery builds the SELECT a scan sends.
 func (t *Table) selectQuery(req sources.ScanRequest) (*query, error) {
 	q := &query{}
-	q.sql.WriteString("SELECT ")
+	q.Dialect = t.dialect(q)
+	q.SQL.WriteString("SELECT ")
 	cols := req.Projection
 	if cols == nil {
 		cols = make([]int, len(t.columns))
@@ -78,149 +93,52 @@ func (t *Table) selectQuery(req sources.ScanRequest) (*query, error) {
 		}
 	}
 	if len(cols) == 0 {
-		q.sql.WriteString("NULL") // only the row count is needed
+		q.SQL.WriteString("NULL") // only the row count is needed
 	}
 	for i, c := range cols {
 		if i > 0 {
-			q.sql.WriteString(", ")
+			q.SQL.WriteString(", ")
 		}
-		q.sql.WriteString(quoteIdent(t.columns[c].name))
+		q.SQL.WriteString(quoteIdent(t.columns[c].name))
 	}
-	q.sql.WriteString(" FROM ")
-	q.sql.WriteString(quoteIdent(t.remoteSchema, t.remoteName))
+	q.SQL.WriteString(" FROM ")
+	q.SQL.WriteString(quoteIdent(t.remoteSchema, t.remoteName))
 	for i, f := range req.Filters {
 		if i == 0 {
-			q.sql.WriteString(" WHERE ")
+			q.SQL.WriteString(" WHERE ")
 		} else {
-			q.sql.WriteString(" AND ")
+			q.SQL.WriteString(" AND ")
 		}
-		q.sql.WriteByte('(')
-		if err := q.expr(t, f); err != nil {
+		q.SQL.WriteByte('(')
+		if err := q.Expr(f); err != nil {
 			return nil, err
 		}
-		q.sql.WriteByte(')')
+		q.SQL.WriteByte(')')
 	}
 	if req.Limit >= 0 {
-		q.sql.WriteString(" LIMIT " + strconv.FormatInt(req.Limit, 10))
+		q.SQL.WriteString(" LIMIT " + strconv.FormatInt(req.Limit, 10))
 	}
 	return q, nil
 }
 
-// errUnsupported marks a filter the remote server cannot be trusted with.
-var errUnsupported = fmt.Errorf("filter not expressible in remote SQL")
-
-// expr appends e as remote SQL, or fails with errUnsupported.
-func (q *query) expr(t *Table, e expr.Expr) error {
-	switch e := e.(type) {
-	case *expr.Column:
-		if e.Index < 0 || e.Index >= len(t.columns) || t.columns[e.Index].padded {
-			return errUnsupported
-		}
-		q.sql.WriteString(quoteIdent(t.columns[e.Index].name))
-		return nil
-	case *expr.Literal:
-		return q.param(e.Value)
-	case *expr.Binary:
-		switch {
-		case e.Op == expr.And || e.Op == expr.Or:
-		case e.Op.IsComparison():
-			if !comparable(e.Left.DataType()) || !arrow.TypeEqual(e.Left.DataType(), e.Right.DataType()) {
-				return errUnsupported
-			}
-		default:
-			return errUnsupported
-		}
-		q.sql.WriteByte('(')
-		if err := q.expr(t, e.Left); err != nil {
-			return err
-		}
-		q.collate(e)
-		q.sql.WriteString(" " + e.Op.String() + " ")
-		if err := q.expr(t, e.Right); err != nil {
-			return err
-		}
-		q.collate(e)
-		q.sql.WriteByte(')')
-		return nil
-	case *expr.Not:
-		q.sql.WriteString("(NOT ")
-		if err := q.expr(t, e.Input); err != nil {
-			return err
-		}
-		q.sql.WriteByte(')')
-		return nil
-	case *expr.IsNull:
-		q.sql.WriteByte('(')
-		if err := q.expr(t, e.Input); err != nil {
-			return err
-		}
-		if e.Negated {
-			q.sql.WriteString(" IS NOT NULL)")
-		} else {
-			q.sql.WriteString(" IS NULL)")
-		}
-		return nil
-	case *expr.Call:
-		// LIKE matches bytes whatever the collation; ILIKE's case folding
-		// depends on it, so ILIKE stays with riffq.
-		if e.Func != "like" || len(e.Args) != 2 || e.Args[0].DataType().ID() != arrow.STRING || e.Args[1].DataType().ID() != arrow.STRING {
-			return errUnsupported
-		}
-		q.sql.WriteByte('(')
-		if err := q.expr(t, e.Args[0]); err != nil {
-			return err
-		}
-		q.sql.WriteString(" LIKE ")
-		if err := q.expr(t, e.Args[1]); err != nil {
-			return err
-		}
-		q.sql.WriteByte(')')
-		return nil
-	}
-	return errUnsupported
-}
-
-// collate makes an ordering comparison of text use byte order, as riffq
-// compares text, whatever the remote collation.
-func (q *query) collate(e *expr.Binary) {
-	if e.Op != expr.Eq && e.Op != expr.NotEq && e.Left.DataType().ID() == arrow.STRING {
-		q.sql.WriteString(` COLLATE "C"`)
-	}
-}
-
-// comparable reports whether the remote server orders and equates values of
-// type dt exactly as riffq does.
-func comparable(dt arrow.DataType) bool {
-	switch dt.ID() {
-	case arrow.BOOL, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64,
-		arrow.STRING, arrow.DATE32, arrow.TIMESTAMP, arrow.TIME64, arrow.DECIMAL128:
-		return true
-	}
-	return false
-}
-
 // param binds a constant as the next parameter, in binary with its type.
-func (q *query) param(v scalar.Scalar) error {
-	if !v.IsValid() {
-		return errUnsupported // comparisons with NULL are folded before scans
-	}
+func (q *query) param(v scalar.Scalar) (string, bool) {
 	typ, err := pgtypes.FromArrow(v.DataType())
 	if err != nil {
-		return errUnsupported
+		return "", false
 	}
 	arr, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
 	if err != nil {
-		return errUnsupported
+		return "", false
 	}
 	defer arr.Release()
 	enc, err := pgbinary.NewEncoder(arr)
 	if err != nil {
-		return errUnsupported
+		return "", false
 	}
 	q.params = append(q.params, enc(nil, 0))
 	q.oids = append(q.oids, typ.OID)
-	fmt.Fprintf(&q.sql, "$%d", len(q.params))
-	return nil
+	return "$" + strconv.Itoa(len(q.params)), true
 }
 
 // Scan implements sources.TableProvider: one remote SELECT per scan, read as
@@ -248,7 +166,7 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 	if err != nil {
 		return nil, remoteError(ctx, name, err)
 	}
-	sql := q.sql.String()
+	sql := q.SQL.String()
 	t.src.log.Debug("remote query", "table", name, "sql", sql, "params", len(q.params))
 	formatsParams := make([]int16, len(q.params))
 	for i := range formatsParams {
