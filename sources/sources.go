@@ -32,6 +32,10 @@ import (
 //   - The reader stops with ctx.Err() once ctx is done; Release frees it even
 //     before it is exhausted.
 //   - Scan may be called concurrently.
+//   - Batches must be in Go memory (any allocator whose buffers stay valid
+//     while Go code references them): operators may keep values, such as
+//     group keys, after releasing the batch that held them. A provider
+//     reading C memory (DuckDB's Arrow results) copies it first.
 type TableProvider interface {
 	Schema() *arrow.Schema
 	Scan(ctx context.Context, req ScanRequest) (array.RecordReader, error)

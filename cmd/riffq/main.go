@@ -7,9 +7,9 @@
 // A source is [NAME=]KIND:LOCATION. For parquet and csv, LOCATION is a
 // file, a directory or a glob: without NAME every file becomes a table named
 // after its file name; with NAME all matched files form that one table. For
-// postgres, LOCATION is a connection URL or keyword/value string: every
-// table and view the user may read is served, in a schema of its remote
-// schema's name, or all in schema NAME when given.
+// postgres, LOCATION is a connection URL or keyword/value string, and for
+// duckdb a database file (opened read-only): every table and view is served,
+// in a schema of its own schema's name, or all in schema NAME when given.
 package main
 
 import (
@@ -30,6 +30,7 @@ import (
 	"github.com/riffq/riffq"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
+	"github.com/riffq/riffq/sources/duckdb"
 	"github.com/riffq/riffq/sources/parquet"
 	"github.com/riffq/riffq/sources/postgres"
 	"github.com/riffq/riffq/wire"
@@ -73,9 +74,9 @@ func parseSource(v string) (source, error) {
 	}
 	s.kind, s.path = kind, path
 	switch kind {
-	case "parquet", "csv", "postgres":
+	case "parquet", "csv", "postgres", "duckdb":
 	default:
-		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv or postgres)", v, kind)
+		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv, postgres or duckdb)", v, kind)
 	}
 	return s, nil
 }
@@ -122,27 +123,46 @@ type remoteTable struct {
 	provider     sources.TableProvider
 }
 
-// openRemote connects to a postgres source and lists its tables.
+// openRemote opens a source holding many tables in schemas of its own (a
+// remote PostgreSQL, a DuckDB database) and lists its tables.
 func openRemote(ctx context.Context, s source, logger *slog.Logger) ([]remoteTable, func(), error) {
-	src, err := postgres.Open(ctx, s.path, postgres.Options{Logger: logger})
-	if err != nil {
-		return nil, nil, err
+	var tables []remoteTable
+	var closeSrc func()
+	switch s.kind {
+	case "postgres":
+		src, err := postgres.Open(ctx, s.path, postgres.Options{Logger: logger})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, t := range src.Tables() {
+			tables = append(tables, remoteTable{t.RemoteSchema(), t.Name(), t})
+		}
+		closeSrc = src.Close
+	case "duckdb":
+		src, err := duckdb.Open(ctx, s.path, duckdb.Options{Logger: logger})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, t := range src.Tables() {
+			tables = append(tables, remoteTable{t.RemoteSchema(), t.Name(), t})
+		}
+		closeSrc = func() { _ = src.Close() }
+	default:
+		return nil, nil, fmt.Errorf("%s source: not a database", s.kind)
 	}
-	var out []remoteTable
+	if s.name == "" {
+		return tables, closeSrc, nil
+	}
 	seen := make(map[string]bool)
-	for _, t := range src.Tables() {
-		schema := t.RemoteSchema()
-		if s.name != "" {
-			schema = s.name
+	for i := range tables {
+		tables[i].schema = s.name
+		if seen[tables[i].name] {
+			closeSrc()
+			return nil, nil, fmt.Errorf("%s source: two schemas have a table %q; serve them without %s=", s.kind, tables[i].name, s.name)
 		}
-		if seen[schema+"."+t.Name()] {
-			src.Close()
-			return nil, nil, fmt.Errorf("postgres source: two remote schemas have a table %q; serve them as separate sources", t.Name())
-		}
-		seen[schema+"."+t.Name()] = true
-		out = append(out, remoteTable{schema: schema, name: t.Name(), provider: t})
+		seen[tables[i].name] = true
 	}
-	return out, src.Close, nil
+	return tables, closeSrc, nil
 }
 
 func run(args []string, stderr io.Writer) int {
@@ -152,7 +172,7 @@ func run(args []string, stderr io.Writer) int {
 	var srcs sourceFlags
 	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv or postgres")
+	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv, postgres or duckdb")
 	var dbs sourceFlags
 	fs.Var(&dbs, "database", "accept only this database `name` (repeatable); default: any name")
 	user := fs.String("user", "", "require this user name (with --password)")
@@ -207,7 +227,7 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "riffq: %v\n", err)
 			return 2
 		}
-		if s.kind == "postgres" {
+		if s.kind == "postgres" || s.kind == "duckdb" {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			tables, closeSrc, err := openRemote(ctx, s, logger)
 			cancel()
@@ -222,7 +242,10 @@ func run(args []string, stderr io.Writer) int {
 					return 2
 				}
 			}
-			logger.Info("serving remote tables", "source", "postgres", "tables", len(tables))
+			for _, t := range tables {
+				logger.Debug("serving table", "table", t.schema+"."+t.name, "source", s.kind, "columns", t.provider.Schema().NumFields())
+			}
+			logger.Info("serving database", "source", s.kind, "tables", len(tables))
 			continue
 		}
 		tables, err := openTables(s)

@@ -69,6 +69,7 @@ func TestRunErrors(t *testing.T) {
 		{name: "missing path", args: []string{"--source", "parquet:/nonexistent"}, code: 2, oneLine: true, wantInErr: []string{"riffq: parquet source", "/nonexistent"}},
 		{name: "glob without match", args: []string{"--source", "csv:" + filepath.Join(dir, "*.csv")}, code: 2, oneLine: true, wantInErr: []string{"no files match"}},
 		{name: "unreachable postgres", args: []string{"--source", "postgres:postgres://nobody@127.0.0.1:1/db?connect_timeout=2"}, code: 2, oneLine: true, wantInErr: []string{"riffq: postgres source", "127.0.0.1"}},
+		{name: "missing duckdb file", args: []string{"--source", "duckdb:/nonexistent.duckdb"}, code: 2, oneLine: true, wantInErr: []string{"riffq: duckdb source"}},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
 		{
 			name: "second source fails after the first opened",

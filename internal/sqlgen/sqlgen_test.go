@@ -17,7 +17,9 @@ func TestWriter(t *testing.T) {
 	hidden := &expr.Column{Index: 2, Name: "hidden", Type: arrow.PrimitiveTypes.Int64}
 	str := func(s string) expr.Expr { return &expr.Literal{Value: scalar.NewStringScalar(s)} }
 	i64 := func(v int64) expr.Expr { return &expr.Literal{Value: scalar.NewInt64Scalar(v)} }
-	cmp := func(op expr.Op, l, r expr.Expr) expr.Expr { return &expr.Binary{Op: op, Left: l, Right: r, Type: boolT} }
+	cmp := func(op expr.Op, l, r expr.Expr) expr.Expr {
+		return &expr.Binary{Op: op, Left: l, Right: r, Type: boolT}
+	}
 	tests := []struct {
 		e    expr.Expr
 		want string // "" when unsupported
