@@ -97,6 +97,18 @@ func (c *conn) terminate() {
 	_ = c.nc.SetReadDeadline(time.Now())
 }
 
+// setReadDeadline sets the connection's read deadline, unless the server is
+// shutting down: then the deadline stays in the past, so that the read
+// Shutdown means to end does end.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.terminating.Load() {
+		t = time.Now()
+	}
+	_ = c.nc.SetReadDeadline(t)
+}
+
 // Startup packet codes (the 32 bits after the length).
 const (
 	sslRequestCode    = 80877103
@@ -111,8 +123,8 @@ const (
 // asking for a newer 3.x protocol can be answered with
 // NegotiateProtocolVersion instead of being refused.
 func (c *conn) startup() (bool, error) {
-	_ = c.nc.SetReadDeadline(time.Now().Add(time.Minute))
-	defer c.nc.SetReadDeadline(time.Time{})
+	c.setReadDeadline(time.Now().Add(time.Minute))
+	defer c.setReadDeadline(time.Time{})
 	for {
 		var head [8]byte
 		if _, err := io.ReadFull(c.nc, head[:4]); err != nil {
@@ -292,18 +304,11 @@ func (c *conn) loop() {
 		if c.sess.tx != 'I' {
 			idle = c.sess.timeout("idle_in_transaction_session_timeout")
 		}
-		c.mu.Lock()
-		switch {
-		case c.terminating.Load():
-			// Shutdown set a deadline to end this read, but startup's
-			// deferred reset may have cleared it since: set it again.
-			_ = c.nc.SetReadDeadline(time.Now())
-		case idle > 0:
-			_ = c.nc.SetReadDeadline(time.Now().Add(idle))
-		default:
-			_ = c.nc.SetReadDeadline(time.Time{})
+		if idle > 0 {
+			c.setReadDeadline(time.Now().Add(idle))
+		} else {
+			c.setReadDeadline(time.Time{})
 		}
-		c.mu.Unlock()
 		msg, err := c.be.Receive()
 		if err != nil {
 			if c.terminating.Load() {
