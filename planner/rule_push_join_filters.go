@@ -23,7 +23,10 @@ func pushDown(p Plan) Plan {
 	switch n := p.(type) {
 	case *Filter:
 		if j, ok := n.Input.(*Join); ok {
-			return pushDown(filterJoin(j, expr.Conjuncts(n.Predicate)))
+			// Conjuncts that cannot go below the join stay above it; only
+			// the join is rewritten further, or they would loop forever.
+			nj, above := filterJoin(j, expr.Conjuncts(n.Predicate))
+			return withFilter(pushDown(nj), above)
 		}
 	case *Join:
 		nj := *n
@@ -64,8 +67,9 @@ func pushDown(p Plan) Plan {
 	return withInputs(p, newIns)
 }
 
-// filterJoin applies WHERE conjuncts to a join.
-func filterJoin(j *Join, conj []expr.Expr) Plan {
+// filterJoin applies WHERE conjuncts to a join: it returns the join with
+// the conjuncts it took, and those that must stay above it.
+func filterJoin(j *Join, conj []expr.Expr) (*Join, []expr.Expr) {
 	nl := j.Left.Schema().NumFields()
 	nj := *j
 	var left, right, above []expr.Expr
@@ -88,7 +92,7 @@ func filterJoin(j *Join, conj []expr.Expr) Plan {
 	nj.Left = withFilter(j.Left, left)
 	nj.Right = withFilter(j.Right, right)
 	nj.On = and(on)
-	return withFilter(&nj, above)
+	return &nj, above
 }
 
 type joinSide int
