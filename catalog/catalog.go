@@ -21,17 +21,26 @@ type Catalog struct {
 	// fallback serves sessions whose database name is not registered: a
 	// server that registers no database serves its tables under any name.
 	fallback *Database
+	// nextOID is the OID the next registered object gets: OIDs are stable
+	// for a given order of registrations.
+	nextOID uint32
+	// version counts registrations; system tables built for an older
+	// version are rebuilt.
+	version uint64
+	system  map[string]*systemTables // by the session's database name
 }
 
 // Database is a named set of schemas.
 type Database struct {
 	Name    string
+	OID     uint32
 	schemas map[string]*Schema
 }
 
 // Schema is a named set of tables.
 type Schema struct {
 	Name   string
+	OID    uint32
 	tables map[string]*Table
 }
 
@@ -40,21 +49,36 @@ type Table struct {
 	Database string
 	Schema   string
 	Name     string
+	OID      uint32
 	Provider sources.TableProvider
+	// System marks the emulated pg_catalog and information_schema tables.
+	System bool
 }
 
 // New returns an empty catalog whose default database is named defaultDB.
 func New(defaultDB string) *Catalog {
-	return &Catalog{
+	c := &Catalog{
 		databases: make(map[string]*Database),
-		fallback:  newDatabase(defaultDB),
+		nextOID:   FirstUserOID,
+		system:    make(map[string]*systemTables),
 	}
+	c.fallback = c.newDatabase(defaultDB)
+	return c
 }
 
-func newDatabase(name string) *Database {
-	return &Database{Name: name, schemas: map[string]*Schema{
-		DefaultSchema: {Name: DefaultSchema, tables: make(map[string]*Table)},
+func (c *Catalog) newDatabase(name string) *Database {
+	return &Database{Name: name, OID: c.assignOID(), schemas: map[string]*Schema{
+		DefaultSchema: {Name: DefaultSchema, OID: publicOID, tables: make(map[string]*Table)},
 	}}
+}
+
+// assignOID returns the next object identifier and marks the registry
+// changed; c.mu is held (or c is not shared yet).
+func (c *Catalog) assignOID() uint32 {
+	c.version++
+	oid := c.nextOID
+	c.nextOID++
+	return oid
 }
 
 // AddDatabase registers an empty database (with schema public). Once any
@@ -65,7 +89,7 @@ func (c *Catalog) AddDatabase(name string) error {
 	if _, ok := c.databases[name]; ok {
 		return fmt.Errorf("database %q already exists", name)
 	}
-	c.databases[name] = newDatabase(name)
+	c.databases[name] = c.newDatabase(name)
 	return nil
 }
 
@@ -77,10 +101,10 @@ func (c *Catalog) AddSchema(db, schema string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := d.schemas[schema]; ok {
+	if _, ok := d.schemas[schema]; ok || schema == PgCatalog || schema == InformationSchema {
 		return fmt.Errorf("schema %q already exists", schema)
 	}
-	d.schemas[schema] = &Schema{Name: schema, tables: make(map[string]*Table)}
+	d.schemas[schema] = &Schema{Name: schema, OID: c.assignOID(), tables: make(map[string]*Table)}
 	return nil
 }
 
@@ -96,15 +120,18 @@ func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) err
 	if err != nil {
 		return err
 	}
+	if schema == PgCatalog || schema == InformationSchema {
+		return fmt.Errorf("schema %s is reserved for the system catalog", schema)
+	}
 	s, ok := d.schemas[schema]
 	if !ok {
-		s = &Schema{Name: schema, tables: make(map[string]*Table)}
+		s = &Schema{Name: schema, OID: c.assignOID(), tables: make(map[string]*Table)}
 		d.schemas[schema] = s
 	}
 	if _, ok := s.tables[name]; ok {
 		return fmt.Errorf("table %s.%s already exists", schema, name)
 	}
-	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, Provider: p}
+	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
 	return nil
 }
 
@@ -128,8 +155,20 @@ func (c *Catalog) HasDatabase(name string) bool {
 }
 
 // LookupTable resolves schema.name in database db. An empty schema searches
-// the search path (public).
+// the search path: pg_catalog, as PostgreSQL searches it first, then public.
 func (c *Catalog) LookupTable(db, schema, name string) (*Table, bool) {
+	if schema == "" || schema == PgCatalog || schema == InformationSchema {
+		sys := PgCatalog
+		if schema == InformationSchema {
+			sys = schema
+		}
+		if t, ok := c.systemTable(db, sys, name); ok {
+			return t, true
+		}
+		if schema != "" {
+			return nil, false
+		}
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	d, ok := c.databases[db]
@@ -176,5 +215,29 @@ func (c *Catalog) Tables(db string) []*Table {
 		}
 		return 0
 	})
+	return out
+}
+
+// VisibleRelations returns the OIDs of the relations an unqualified name
+// can reach in database db: pg_catalog's, then public's (the search path).
+func (c *Catalog) VisibleRelations(db string) []uint32 {
+	var out []uint32
+	for i := range systemRelations {
+		if systemRelations[i].schema == PgCatalog {
+			out = append(out, systemRelations[i].oid)
+		}
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.databases[db]
+	if !ok {
+		d = c.fallback
+	}
+	if s, ok := d.schemas[DefaultSchema]; ok {
+		for _, t := range s.tables {
+			out = append(out, t.OID)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

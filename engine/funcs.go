@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
 
@@ -87,10 +89,18 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	case "like", "ilike":
 		fold := n.Func == "ilike"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return likeKernel(mem, in[0], in[1], fold)
+			return matchKernel(mem, in[0], in[1], fold, func(p string) (*regexp.Regexp, error) { return likeRegexp(p, fold) })
+		}
+	case "regex", "iregex":
+		fold := n.Func == "iregex"
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return matchKernel(mem, in[0], in[1], fold, func(p string) (*regexp.Regexp, error) { return posixRegexp(p, fold) })
 		}
 	default:
 		if fn = textFunction(n.Func); fn == nil {
+			fn = catalogFunction(n.Func)
+		}
+		if fn == nil {
 			return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
 		}
 	}
@@ -200,11 +210,13 @@ func absKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 // characters, _ one character, \ escapes the next. ILIKE folds ASCII case,
 // as PostgreSQL does under the C locale. Patterns are compiled once per
 // distinct pattern in the batch.
-func likeKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool) (arrow.Array, error) {
+// matchKernel matches each value against its pattern, compiled once per
+// distinct pattern; fold matches ASCII case-insensitively.
+func matchKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool, compile func(string) (*regexp.Regexp, error)) (arrow.Array, error) {
 	vs, ok1 := vals.(*array.String)
 	ps, ok2 := pats.(*array.String)
 	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("LIKE on %s and %s", vals.DataType(), pats.DataType())
+		return nil, fmt.Errorf("pattern match on %s and %s", vals.DataType(), pats.DataType())
 	}
 	cache := make(map[string]*regexp.Regexp)
 	b := array.NewBooleanBuilder(mem)
@@ -218,7 +230,7 @@ func likeKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool) (arrow.
 		re, ok := cache[p]
 		if !ok {
 			var err error
-			if re, err = likeRegexp(p, fold); err != nil {
+			if re, err = compile(p); err != nil {
 				return nil, err
 			}
 			cache[p] = re
@@ -230,6 +242,43 @@ func likeKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool) (arrow.
 		b.Append(re.MatchString(v))
 	}
 	return b.NewArray(), nil
+}
+
+// posixRegexp compiles a POSIX regular expression (the ~ operators). Go's
+// RE2 syntax covers what clients send (anchors, classes, alternation,
+// repetition); back-references and lookahead, which RE2 lacks, are an
+// invalid regular expression here.
+func posixRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
+	if fold {
+		pattern = asciiCase(pattern, false)
+	}
+	re, err := regexp.Compile("(?s)" + pattern)
+	if err != nil {
+		msg := err.Error()
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			msg = string(se.Code)
+			if pg, ok := regexpErrors[se.Code]; ok {
+				msg = pg
+			}
+		}
+		return nil, pgerror.New("2201B", "invalid regular expression: %s", msg)
+	}
+	return re, nil
+}
+
+// regexpErrors are PostgreSQL's words for the syntax errors it shares with
+// Go's regular expressions.
+var regexpErrors = map[syntax.ErrorCode]string{
+	syntax.ErrMissingParen:          "parentheses () not balanced",
+	syntax.ErrUnexpectedParen:       "parentheses () not balanced",
+	syntax.ErrMissingBracket:        "brackets [] not balanced",
+	syntax.ErrInvalidCharRange:      "invalid character range",
+	syntax.ErrInvalidEscape:         "invalid escape \\ sequence",
+	syntax.ErrTrailingBackslash:     "invalid escape \\ sequence",
+	syntax.ErrMissingRepeatArgument: "quantifier operand invalid",
+	syntax.ErrInvalidRepeatOp:       "quantifier operand invalid",
+	syntax.ErrInvalidRepeatSize:     "invalid repetition count(s)",
 }
 
 func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {

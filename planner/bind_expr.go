@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
@@ -105,8 +106,40 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		return b.bindCoalesce(x.CoalesceExpr, ectx)
 	case *pg_query.Node_SqlvalueFunction:
 		return b.bindSQLValueFunction(x.SqlvalueFunction)
+	case *pg_query.Node_CollateClause:
+		return b.bindCollate(x.CollateClause, ectx)
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
+}
+
+// bindCollate binds x COLLATE name. riffq orders text by bytes, which is
+// the C collation, and its default collation is C: those collations (and
+// POSIX, the same) leave x as it is; others are not supported.
+func (b *binder) bindCollate(cc *pg_query.CollateClause, ectx exprContext) (expr.Expr, error) {
+	var parts []string
+	for _, n := range cc.Collname {
+		parts = append(parts, n.GetString_().GetSval())
+	}
+	name := parts[len(parts)-1]
+	if len(parts) > 2 || len(parts) == 2 && parts[0] != catalog.PgCatalog {
+		return nil, b.errorf("42704", cc.Location, "collation %q for encoding \"UTF8\" does not exist", strings.Join(parts, "."))
+	}
+	x, err := b.bindExpr(cc.Arg, ectx)
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "default", "C", "POSIX", "ucs_basic":
+	default:
+		return nil, b.unsupported(cc.Location, "collation %q is not supported yet: riffq compares text in byte order (collation \"C\")", name)
+	}
+	if u, ok := x.(*unknownLit); ok {
+		return b.resolveAs(u, typeText)
+	}
+	if category(x.DataType()) != catString {
+		return nil, b.errorf(pgerror.DatatypeMismatch, cc.Location, "collations are not supported by type %s", typeName(x.DataType()))
+	}
+	return x, nil
 }
 
 func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.Expr, error) {
@@ -277,6 +310,10 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 			return in, nil
 		}
 		return nil, b.unsupported(ae.Location, "prefix operator %s is not supported yet", opName)
+	}
+	switch opName {
+	case "~", "!~", "~*", "!~*":
+		return b.bindLike(ae, ectx)
 	}
 	op, ok := sqlOps[opName]
 	if !ok {
@@ -830,7 +867,8 @@ func (d describePlan) Execute(context.Context) (array.RecordReader, error) {
 	return nil, pgerror.New(pgerror.InternalError, "a described statement cannot run")
 }
 
-// bindLike binds [NOT] LIKE and ILIKE ("~~", "!~~", "~~*", "!~~*").
+// bindLike binds [NOT] LIKE and ILIKE ("~~", "!~~", "~~*", "!~~*") and the
+// POSIX regular expression matches ("~", "!~", "~*", "!~*").
 func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
 	if ae.Rexpr.GetFuncCall() != nil {
@@ -857,8 +895,11 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
 	}
 	fn := "like"
+	if !strings.Contains(op, "~~") {
+		fn = "regex"
+	}
 	if strings.HasSuffix(op, "*") {
-		fn = "ilike"
+		fn = "i" + fn
 	}
 	var e expr.Expr = &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeBool}
 	if strings.HasPrefix(op, "!") {

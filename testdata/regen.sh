@@ -32,6 +32,11 @@ trap cleanup EXIT
 	-o "-p $PORT -k $tmp -c listen_addresses=127.0.0.1 -c timezone=UTC -c fsync=off" start >/dev/null
 "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -XAtc "SELECT version()"
 
+# The columns of the emulated pg_catalog and information_schema, and the
+# built-in types, as PostgreSQL 15 defines them.
+go run ./catalog/internal/gensystem -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable" >catalog/system_relations.go.new
+mv catalog/system_relations.go.new catalog/system_relations.go
+
 go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
 
 # psql's own rendering of the same data: TestPsql compares riffq's with it.
@@ -53,7 +58,7 @@ java -cp "/usr/share/java/postgresql.jar:$classes" Client "jdbc:postgresql://127
 rm -rf "$classes"
 
 if [ "${1:-}" = "--check" ]; then
-	git diff --exit-code -- testdata/sql testdata/psql testdata/clients || {
+	git diff --exit-code -- testdata/sql testdata/psql testdata/clients catalog/system_relations.go || {
 		echo "testdata/sql differs from PostgreSQL's answers: run testdata/regen.sh and commit" >&2
 		exit 1
 	}

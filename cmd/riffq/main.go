@@ -20,9 +20,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -253,7 +255,10 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "riffq: %v\n", err)
 			return 2
 		}
-		for name, t := range tables {
+		// Registered in name order: OIDs follow registration order, and
+		// clients expect them stable across restarts.
+		for _, name := range slices.Sorted(maps.Keys(tables)) {
+			t := tables[name]
 			if err := srv.RegisterTable(name, t); err != nil {
 				fmt.Fprintf(stderr, "riffq: %v\n", err)
 				return 2

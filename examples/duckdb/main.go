@@ -5,7 +5,9 @@
 //
 //   - every table and view of the DuckDB file is served, in its own schema,
 //     read through DuckDB's Arrow interface with filters pushed down;
+//
 //   - clients log in as "analyst" with SCRAM-SHA-256, over TLS only;
+//
 //   - a query handler answers "SELECT err" with ERROR 42846 "bad type" and
 //     leaves every other statement to riffq's engine.
 //

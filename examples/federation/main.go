@@ -2,8 +2,10 @@
 // so one query can join them:
 //
 //   - the Parquet files of a directory (table per file, schema public);
+//
 //   - the tables of a remote PostgreSQL, in their own schemas, with filters
 //     and limits pushed down as SQL;
+//
 //   - an HTTP JSON API, fetched on every scan by a TableProvider written
 //     here in a few lines (table public.quotes).
 //

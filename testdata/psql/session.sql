@@ -7,3 +7,7 @@ COPY types TO STDOUT;
 COPY (SELECT id, t, num, tstz FROM types ORDER BY id) TO STDOUT (FORMAT csv, HEADER);
 COPY symbols (symbol, name) TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'NA');
 \copy (SELECT id, t FROM types WHERE id < 4 ORDER BY id) TO STDOUT (HEADER)
+\dt
+\dn
+\dt public.*
+\dv

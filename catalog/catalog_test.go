@@ -1,0 +1,98 @@
+package catalog
+
+import (
+	"context"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/riffq/riffq/sources"
+)
+
+func table(t *testing.T, fields ...arrow.Field) *sources.MemTable {
+	t.Helper()
+	mt, err := sources.NewMemTable(arrow.NewSchema(fields, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mt
+}
+
+// relnames scans pg_class's relname for the rows in namespace nsp.
+func relnames(t *testing.T, c *Catalog, db string, nsp int64) []string {
+	t.Helper()
+	pc, ok := c.LookupTable(db, "", "pg_class")
+	if !ok || !pc.System {
+		t.Fatal("pg_class not found on the search path")
+	}
+	s := pc.Provider.Schema()
+	rdr, err := pc.Provider.Scan(context.Background(), sources.ScanRequest{Projection: []int{s.FieldIndices("relname")[0], s.FieldIndices("relnamespace")[0]}, Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	var out []string
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		for i := range int(b.NumRows()) {
+			if b.Column(1).(*array.Int64).Value(i) == nsp {
+				out = append(out, b.Column(0).(*array.String).Value(i))
+			}
+		}
+	}
+	return out
+}
+
+func TestSystemTablesFollowRegistrations(t *testing.T) {
+	c := New("app")
+	a := table(t, arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int32})
+	if err := c.AddTable("", "", "a", a); err != nil {
+		t.Fatal(err)
+	}
+	if got := relnames(t, c, "app", publicOID); len(got) != 1 || got[0] != "a" {
+		t.Fatalf("public relations %v, want [a]", got)
+	}
+	if err := c.AddTable("", "", "b", a); err != nil {
+		t.Fatal(err)
+	}
+	if got := relnames(t, c, "app", publicOID); len(got) != 2 {
+		t.Fatalf("after registering b: %v", got)
+	}
+	ta, _ := c.LookupTable("app", "", "a")
+	tb, _ := c.LookupTable("app", "public", "b")
+	if ta.OID < FirstUserOID || tb.OID != ta.OID+1 {
+		t.Errorf("OIDs %d, %d: want consecutive from %d in registration order", ta.OID, tb.OID, FirstUserOID)
+	}
+	for _, s := range []string{PgCatalog, InformationSchema} {
+		if err := c.AddTable("", s, "t", a); err == nil {
+			t.Errorf("registered a table in %s", s)
+		}
+		if err := c.AddSchema("", s); err == nil {
+			t.Errorf("registered schema %s", s)
+		}
+	}
+	if _, ok := c.LookupTable("app", InformationSchema, "columns"); !ok {
+		t.Error("information_schema.columns missing")
+	}
+	if _, ok := c.LookupTable("app", "public", "pg_class"); ok {
+		t.Error("pg_class found in public")
+	}
+}
+
+func TestFormatType(t *testing.T) {
+	for _, tc := range []struct {
+		oid    int64
+		typmod int32
+		want   string
+	}{
+		{16, -1, "boolean"}, {20, -1, "bigint"}, {1043, 14, "character varying(10)"}, {1043, -1, "character varying"},
+		{1700, (12<<16 | 2) + 4, "numeric(12,2)"}, {1700, -1, "numeric"}, {1184, 3, "timestamp(3) with time zone"},
+		{1007, -1, "integer[]"}, {1009, -1, "text[]"}, {18, -1, `"char"`}, {19, -1, "name"}, {2950, -1, "uuid"},
+		{4242424, -1, "???"},
+	} {
+		if got := FormatType(tc.oid, tc.typmod); got != tc.want {
+			t.Errorf("FormatType(%d, %d) = %q, want %q", tc.oid, tc.typmod, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,270 @@
+package catalog
+
+import (
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/riffq/riffq/internal/pgtypes"
+)
+
+// fillers write the rows of the system relations that hold any; the others
+// are empty, with PostgreSQL's columns.
+var fillers = map[[2]string]func(*systemBuilder, *rows){
+	{PgCatalog, "pg_namespace"}:           fillNamespace,
+	{PgCatalog, "pg_class"}:               fillClass,
+	{PgCatalog, "pg_attribute"}:           fillAttribute,
+	{PgCatalog, "pg_type"}:                fillType,
+	{PgCatalog, "pg_database"}:            fillDatabase,
+	{PgCatalog, "pg_am"}:                  fillAm,
+	{PgCatalog, "pg_roles"}:               fillRoles,
+	{PgCatalog, "pg_user"}:                fillUser,
+	{PgCatalog, "pg_collation"}:           fillCollation,
+	{PgCatalog, "pg_tablespace"}:          fillTablespace,
+	{PgCatalog, "pg_language"}:            fillLanguage,
+	{PgCatalog, "pg_extension"}:           fillExtension,
+	{PgCatalog, "pg_tables"}:              fillTables,
+	{PgCatalog, "pg_views"}:               fillViews,
+	{InformationSchema, "schemata"}:       fillSchemata,
+	{InformationSchema, "tables"}:         fillInfoTables,
+	{InformationSchema, "columns"}:        fillInfoColumns,
+	{InformationSchema, "enabled_roles"}:  func(_ *systemBuilder, r *rows) { r.add("role_name", OwnerName) },
+	{InformationSchema, "character_sets"}: fillCharacterSets,
+}
+
+// relation is any table the system tables list: a registered one or a
+// system relation itself.
+type relation struct {
+	oid       uint32
+	schemaOID uint32
+	schema    string
+	name      string
+	kind      string
+	arrow     *arrow.Schema
+}
+
+// relations lists the system relations, then the registered tables.
+func (b *systemBuilder) relations() []relation {
+	var out []relation
+	for i := range systemRelations {
+		r := &systemRelations[i]
+		nsp := uint32(pgCatalogOID)
+		if r.schema == InformationSchema {
+			nsp = infoSchemaOID
+		}
+		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf()})
+	}
+	for _, t := range b.tables {
+		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, "r", t.schema})
+	}
+	return out
+}
+
+func fillNamespace(b *systemBuilder, r *rows) {
+	for _, n := range systemNamespaces {
+		r.add("oid", n.oid, "nspname", n.name, "nspowner", OwnerOID)
+	}
+	for _, s := range b.schemas {
+		r.add("oid", s.OID, "nspname", s.Name, "nspowner", schemaOwner(s))
+	}
+}
+
+// schemaOwner is PostgreSQL 15's owner of a schema: public belongs to
+// pg_database_owner, the others to the bootstrap superuser.
+func schemaOwner(s *Schema) int {
+	if s.OID == publicOID {
+		return DatabaseOwnerOID
+	}
+	return OwnerOID
+}
+
+func fillClass(b *systemBuilder, r *rows) {
+	for _, rel := range b.relations() {
+		am := 2 // heap
+		if rel.kind == "v" {
+			am = 0
+		}
+		r.add("oid", rel.oid, "relname", rel.name, "relnamespace", rel.schemaOID, "relowner", OwnerOID,
+			"relam", am, "relfilenode", rel.oid, "reltuples", -1.0, "relpersistence", "p", "relkind", rel.kind,
+			"relnatts", rel.arrow.NumFields(), "relispopulated", true, "relreplident", "d")
+	}
+}
+
+func fillAttribute(b *systemBuilder, r *rows) {
+	for _, rel := range b.relations() {
+		for i, f := range rel.arrow.Fields() {
+			t := columnType(f.Type)
+			r.add("attrelid", rel.oid, "attname", f.Name, "atttypid", t.oid, "attstattarget", -1, "attlen", t.len,
+				"attnum", i+1, "attndims", t.ndims, "attcacheoff", -1, "atttypmod", t.typmod, "attbyval", t.byval,
+				"attalign", t.align, "attstorage", t.store, "attcompression", "", "attnotnull", !f.Nullable,
+				"attidentity", "", "attgenerated", "", "attislocal", true, "attcollation", t.coll)
+		}
+	}
+}
+
+func fillType(_ *systemBuilder, r *rows) {
+	for _, row := range builtinTypes {
+		r.data = append(r.data, row)
+	}
+}
+
+func fillDatabase(b *systemBuilder, r *rows) {
+	r.add("oid", b.db.OID, "datname", b.dbName, "datdba", OwnerOID, "encoding", 6, "datlocprovider", "c",
+		"datallowconn", true, "datconnlimit", -1, "datminmxid", 1, "dattablespace", 1663,
+		"datcollate", "C", "datctype", "C")
+}
+
+func fillAm(_ *systemBuilder, r *rows) {
+	r.add("oid", 2, "amname", "heap", "amhandler", "heap_tableam_handler", "amtype", "t")
+	r.add("oid", 403, "amname", "btree", "amhandler", "bthandler", "amtype", "i")
+	r.add("oid", 405, "amname", "hash", "amhandler", "hashhandler", "amtype", "i")
+}
+
+func fillRoles(_ *systemBuilder, r *rows) {
+	r.add("rolname", DatabaseOwnerName, "rolinherit", true, "rolconnlimit", -1, "rolpassword", "********", "oid", DatabaseOwnerOID)
+	r.add("rolname", OwnerName, "rolsuper", true, "rolinherit", true, "rolcreaterole", true, "rolcreatedb", true,
+		"rolcanlogin", true, "rolreplication", true, "rolconnlimit", -1, "rolpassword", "********",
+		"rolbypassrls", true, "oid", OwnerOID)
+}
+
+func fillUser(_ *systemBuilder, r *rows) {
+	r.add("usename", OwnerName, "usesysid", OwnerOID, "usecreatedb", true, "usesuper", true, "userepl", true,
+		"usebypassrls", true, "passwd", "********")
+}
+
+func fillCollation(_ *systemBuilder, r *rows) {
+	for _, c := range []struct {
+		oid      int
+		name     string
+		provider string
+		collate  any
+	}{{100, "default", "d", nil}, {950, "C", "c", "C"}, {951, "POSIX", "c", "POSIX"}} {
+		r.add("oid", c.oid, "collname", c.name, "collnamespace", pgCatalogOID, "collowner", OwnerOID,
+			"collprovider", c.provider, "collisdeterministic", true, "collencoding", -1,
+			"collcollate", c.collate, "collctype", c.collate)
+	}
+}
+
+func fillTablespace(_ *systemBuilder, r *rows) {
+	r.add("oid", 1663, "spcname", "pg_default", "spcowner", OwnerOID)
+	r.add("oid", 1664, "spcname", "pg_global", "spcowner", OwnerOID)
+}
+
+func fillLanguage(_ *systemBuilder, r *rows) {
+	r.add("oid", 12, "lanname", "internal", "lanowner", OwnerOID, "lanvalidator", 2246)
+	r.add("oid", 13, "lanname", "c", "lanowner", OwnerOID, "lanvalidator", 2247)
+	r.add("oid", 14, "lanname", "sql", "lanowner", OwnerOID, "lanpltrusted", true, "lanvalidator", 2248)
+	r.add("oid", 13563, "lanname", "plpgsql", "lanowner", OwnerOID, "lanispl", true, "lanpltrusted", true,
+		"lanplcallfoid", 13560, "laninline", 13561, "lanvalidator", 13562)
+}
+
+func fillExtension(_ *systemBuilder, r *rows) {
+	r.add("oid", 13559, "extname", "plpgsql", "extowner", OwnerOID, "extnamespace", pgCatalogOID,
+		"extrelocatable", false, "extversion", "1.0")
+}
+
+func fillTables(b *systemBuilder, r *rows) {
+	for _, rel := range b.relations() {
+		if rel.kind == "r" {
+			r.add("schemaname", rel.schema, "tablename", rel.name, "tableowner", OwnerName)
+		}
+	}
+}
+
+func fillViews(b *systemBuilder, r *rows) {
+	for _, rel := range b.relations() {
+		if rel.kind == "v" {
+			r.add("schemaname", rel.schema, "viewname", rel.name, "viewowner", OwnerName)
+		}
+	}
+}
+
+func fillSchemata(b *systemBuilder, r *rows) {
+	for _, n := range systemNamespaces {
+		r.add("catalog_name", b.dbName, "schema_name", n.name, "schema_owner", OwnerName)
+	}
+	for _, s := range b.schemas {
+		owner := OwnerName
+		if schemaOwner(s) == DatabaseOwnerOID {
+			owner = DatabaseOwnerName
+		}
+		r.add("catalog_name", b.dbName, "schema_name", s.Name, "schema_owner", owner)
+	}
+}
+
+func fillInfoTables(b *systemBuilder, r *rows) {
+	for _, rel := range b.relations() {
+		typ := "BASE TABLE"
+		if rel.kind == "v" {
+			typ = "VIEW"
+		}
+		r.add("table_catalog", b.dbName, "table_schema", rel.schema, "table_name", rel.name, "table_type", typ,
+			"is_insertable_into", "NO", "is_typed", "NO")
+	}
+}
+
+func fillInfoColumns(b *systemBuilder, r *rows) {
+	for _, rel := range b.relations() {
+		for i, f := range rel.arrow.Fields() {
+			pt, err := pgtypes.FromArrow(f.Type)
+			if err != nil {
+				pt = pgtypes.Type{OID: pgtypes.TextOID, Name: "text"}
+			}
+			dataType, udt := pt.Name, ""
+			if name, ok := TypeName(int64(pt.OID)); ok {
+				udt = name
+			}
+			if _, ok := f.Type.(arrow.ListLikeType); ok {
+				dataType = "ARRAY"
+			}
+			nullable := "YES"
+			if !f.Nullable {
+				nullable = "NO"
+			}
+			row := []any{"table_catalog", b.dbName, "table_schema", rel.schema, "table_name", rel.name,
+				"column_name", f.Name, "ordinal_position", i + 1, "is_nullable", nullable, "data_type", dataType,
+				"udt_catalog", b.dbName, "udt_schema", PgCatalog, "udt_name", udt, "dtd_identifier", strconv.Itoa(i + 1),
+				"is_self_referencing", "NO", "is_identity", "NO", "is_generated", "NEVER", "is_updatable", "NO"}
+			row = append(row, numericFacts(f.Type)...)
+			r.add(row...)
+		}
+	}
+}
+
+// numericFacts are information_schema.columns' precision columns for a
+// type, as PostgreSQL reports them.
+func numericFacts(dt arrow.DataType) []any {
+	binary := func(bits int) []any {
+		return []any{"numeric_precision", bits, "numeric_precision_radix", 2, "numeric_scale", 0}
+	}
+	pt, _ := pgtypes.FromArrow(dt)
+	switch pt.OID {
+	case pgtypes.Int2OID:
+		return binary(16)
+	case pgtypes.Int4OID:
+		return binary(32)
+	case pgtypes.Int8OID:
+		return binary(64)
+	case pgtypes.Float4OID:
+		return []any{"numeric_precision", 24, "numeric_precision_radix", 2}
+	case pgtypes.Float8OID:
+		return []any{"numeric_precision", 53, "numeric_precision_radix", 2}
+	case pgtypes.NumericOID:
+		if d, ok := dt.(*arrow.Decimal128Type); ok && d.Scale >= 0 {
+			return []any{"numeric_precision", int(d.Precision), "numeric_precision_radix", 10, "numeric_scale", int(d.Scale)}
+		}
+		return []any{"numeric_precision_radix", 10}
+	case pgtypes.TextOID, pgtypes.VarcharOID:
+		return []any{"character_octet_length", 1073741824}
+	case pgtypes.DateOID:
+		return []any{"datetime_precision", 0}
+	case pgtypes.TimeOID, pgtypes.TimestampOID, pgtypes.TimestamptzOID, pgtypes.IntervalOID:
+		return []any{"datetime_precision", 6}
+	}
+	return nil
+}
+
+func fillCharacterSets(b *systemBuilder, r *rows) {
+	r.add("character_set_name", "UTF8", "character_repertoire", "UCS", "form_of_use", "UTF8",
+		"default_collate_catalog", b.dbName, "default_collate_schema", PgCatalog, "default_collate_name", "C")
+}

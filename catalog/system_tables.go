@@ -1,0 +1,223 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/riffq/riffq/internal/pgtypes"
+)
+
+// systemIndex finds a system relation by schema and name; it is built once
+// from the generated list and never changes.
+var systemIndex = func() map[[2]string]*systemRelation {
+	m := make(map[[2]string]*systemRelation, len(systemRelations))
+	for i := range systemRelations {
+		r := &systemRelations[i]
+		m[[2]string{r.schema, r.name}] = r
+	}
+	return m
+}()
+
+// builtinTypeIndex finds a built-in type's generated pg_type row by OID.
+var builtinTypeIndex = func() map[int64][]any {
+	m := make(map[int64][]any, len(builtinTypes))
+	for _, row := range builtinTypes {
+		oid, _ := strconv.ParseInt(row[0].(string), 10, 64)
+		m[oid] = row
+	}
+	return m
+}()
+
+// pg_type columns read from the generated rows.
+const (
+	typNameCol   = 1
+	typLenCol    = 4
+	typByValCol  = 5
+	typAlignCol  = 22
+	typStoreCol  = 23
+	typCollation = 28
+)
+
+// TypeName returns the pg_type name of a built-in type (int4, _text...).
+func TypeName(oid int64) (string, bool) {
+	row, ok := builtinTypeIndex[oid]
+	if !ok {
+		return "", false
+	}
+	return row[typNameCol].(string), true
+}
+
+// systemTables are one database's system tables, as of a registry version.
+type systemTables struct {
+	version uint64
+	tables  map[[2]string]*Table
+}
+
+// systemTable returns system table schema.name of database db, building
+// the system tables again if registrations changed them.
+func (c *Catalog) systemTable(db, schema, name string) (*Table, bool) {
+	if _, ok := systemIndex[[2]string{schema, name}]; !ok {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.system[db]
+	if st == nil || st.version != c.version {
+		tables, err := c.buildSystem(db)
+		if err != nil {
+			// The generated definitions and the registry are both
+			// riffq's own: a failure here is a bug.
+			panic(fmt.Sprintf("catalog: building system tables: %v", err))
+		}
+		st = &systemTables{version: c.version, tables: tables}
+		c.system[db] = st
+	}
+	t, ok := st.tables[[2]string{schema, name}]
+	return t, ok
+}
+
+// userTable is a registered table with what the system tables say of it.
+type userTable struct {
+	*Table
+	schemaOID uint32
+	schema    *arrow.Schema
+}
+
+// buildSystem builds every system table of database db; c.mu is held.
+func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
+	d, ok := c.databases[db]
+	if !ok {
+		d = c.fallback
+	}
+	dbName := db
+	if dbName == "" {
+		dbName = d.Name
+	}
+	schemas := make([]*Schema, 0, len(d.schemas))
+	for _, s := range d.schemas {
+		schemas = append(schemas, s)
+	}
+	slices.SortFunc(schemas, func(a, b *Schema) int { return int(a.OID) - int(b.OID) })
+	var tables []userTable
+	for _, s := range schemas {
+		names := make([]string, 0, len(s.tables))
+		for n := range s.tables {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			t := s.tables[n]
+			tables = append(tables, userTable{Table: t, schemaOID: s.OID, schema: t.Provider.Schema()})
+		}
+	}
+	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables}
+	out := make(map[[2]string]*Table, len(systemRelations))
+	for i := range systemRelations {
+		rel := &systemRelations[i]
+		r := newRows(rel)
+		if fill, ok := fillers[[2]string{rel.schema, rel.name}]; ok {
+			fill(b, r)
+		}
+		mt, err := r.table()
+		if err != nil {
+			return nil, err
+		}
+		out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: mt, System: true}
+	}
+	return out, nil
+}
+
+// systemBuilder holds what the fillers read.
+type systemBuilder struct {
+	db      *Database
+	dbName  string
+	schemas []*Schema
+	tables  []userTable
+}
+
+// systemNamespaces are the schemas PostgreSQL always has.
+var systemNamespaces = []struct {
+	oid  uint32
+	name string
+}{{pgCatalogOID, PgCatalog}, {pgToastOID, "pg_toast"}, {infoSchemaOID, InformationSchema}}
+
+// relationType describes a column type for pg_attribute.
+type relationType struct {
+	oid    int64
+	typmod int32
+	len    int64
+	byval  bool
+	align  string
+	store  string
+	coll   int64
+	ndims  int
+}
+
+func columnType(dt arrow.DataType) relationType {
+	t, err := pgtypes.FromArrow(dt)
+	if err != nil {
+		t = pgtypes.Type{OID: pgtypes.TextOID, Name: "text", Len: -1, Mod: -1}
+	}
+	rt := relationType{oid: int64(t.OID), typmod: t.Mod, len: int64(t.Len), align: "i", store: "p"}
+	if row, ok := builtinTypeIndex[rt.oid]; ok {
+		rt.len, _ = strconv.ParseInt(row[typLenCol].(string), 10, 64)
+		rt.byval = row[typByValCol].(string) == "t"
+		rt.align = row[typAlignCol].(string)
+		rt.store = row[typStoreCol].(string)
+		rt.coll, _ = strconv.ParseInt(row[typCollation].(string), 10, 64)
+	}
+	if _, ok := dt.(arrow.ListLikeType); ok {
+		rt.ndims = 1
+	}
+	return rt
+}
+
+// sqlTypeNames are the names format_type prints for types whose pg_type
+// name differs.
+var sqlTypeNames = map[string]string{
+	"bool": "boolean", "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real",
+	"float8": "double precision", "varchar": "character varying", "bpchar": "character",
+	"timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
+	"time": "time without time zone", "timetz": "time with time zone", "varbit": "bit varying",
+	"char": `"char"`,
+}
+
+// FormatType is PostgreSQL's format_type(oid, typmod): the SQL name of a
+// type with its modifier; typmod < 0 means none. Unknown OIDs give "???".
+func FormatType(oid int64, typmod int32) string {
+	row, ok := builtinTypeIndex[oid]
+	if !ok {
+		return "???"
+	}
+	name := row[typNameCol].(string)
+	const typCategoryCol, typElemCol = 7, 13
+	if row[typCategoryCol].(string) == "A" {
+		elem, _ := strconv.ParseInt(row[typElemCol].(string), 10, 64)
+		return FormatType(elem, typmod) + "[]"
+	}
+	if sql, ok := sqlTypeNames[name]; ok {
+		name = sql
+	}
+	if typmod >= 0 {
+		switch name {
+		case "numeric":
+			if typmod >= 4 {
+				return fmt.Sprintf("numeric(%d,%d)", (typmod-4)>>16, (typmod-4)&0xffff)
+			}
+		case "character varying", "character":
+			if typmod >= 4 {
+				return fmt.Sprintf("%s(%d)", name, typmod-4)
+			}
+		case "timestamp without time zone", "timestamp with time zone", "time without time zone", "time with time zone":
+			kind, zone, _ := strings.Cut(name, " ")
+			return fmt.Sprintf("%s(%d) %s", kind, typmod, zone)
+		}
+	} else if name == "character" {
+		return "bpchar"
+	}
+	return name
+}
