@@ -25,6 +25,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_extension"}:           fillExtension,
 	{PgCatalog, "pg_tables"}:              fillTables,
 	{PgCatalog, "pg_views"}:               fillViews,
+	{PgCatalog, "pg_description"}:         fillDescription,
 	{InformationSchema, "schemata"}:       fillSchemata,
 	{InformationSchema, "tables"}:         fillInfoTables,
 	{InformationSchema, "columns"}:        fillInfoColumns,
@@ -267,4 +268,25 @@ func numericFacts(dt arrow.DataType) []any {
 func fillCharacterSets(b *systemBuilder, r *rows) {
 	r.add("character_set_name", "UTF8", "character_repertoire", "UCS", "form_of_use", "UTF8",
 		"default_collate_catalog", b.dbName, "default_collate_schema", PgCatalog, "default_collate_name", "C")
+}
+
+// Description is a comment on an object, as pg_description holds it.
+type Description struct {
+	ClassOID uint32 // the catalog the object is listed in (pg_class...)
+	Class    string // that catalog's name
+	ObjOID   uint32
+	Text     string
+}
+
+// Descriptions are the comments riffq's catalog carries: those PostgreSQL
+// 15 puts on the objects riffq emulates.
+var Descriptions = []Description{
+	{3079, "pg_extension", 13559, "PL/pgSQL procedural language"},
+	{2612, "pg_language", 13563, "PL/pgSQL procedural language"},
+}
+
+func fillDescription(_ *systemBuilder, r *rows) {
+	for _, d := range Descriptions {
+		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", 0, "description", d.Text)
+	}
 }

@@ -221,3 +221,41 @@ func FormatType(oid int64, typmod int32) string {
 	}
 	return name
 }
+
+// TypeOID finds a built-in type by its pg_type name (int4, _text) or the
+// SQL name format_type prints (integer, character varying).
+func TypeOID(name string) (int64, bool) {
+	for sqlName, pgName := range sqlTypeNames {
+		if pgName == name || pgName == `"`+name+`"` {
+			name = sqlName
+			break
+		}
+	}
+	for _, row := range builtinTypes {
+		if row[typNameCol].(string) == name {
+			oid, _ := strconv.ParseInt(row[0].(string), 10, 64)
+			return oid, true
+		}
+	}
+	return 0, false
+}
+
+// SchemaOID returns the OID of schema name in database db.
+func (c *Catalog) SchemaOID(db, name string) (uint32, bool) {
+	for _, n := range systemNamespaces {
+		if n.name == name {
+			return n.oid, true
+		}
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.databases[db]
+	if !ok {
+		d = c.fallback
+	}
+	s, ok := d.schemas[name]
+	if !ok {
+		return 0, false
+	}
+	return s.OID, true
+}

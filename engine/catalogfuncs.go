@@ -1,16 +1,13 @@
 package engine
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/catalog"
-	"github.com/riffq/riffq/internal/pgtext"
 )
 
 // catalogFunction returns the kernel of a system information function
@@ -40,10 +37,8 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return sizePretty(a.int(0, r)), nil })
 		}
-	case "array_to_string":
-		return arrayToString
 	}
-	return nil
+	return arrayFunction(name)
 }
 
 // quoteIdent quotes an identifier when PostgreSQL would: anything but a
@@ -94,47 +89,4 @@ func sizePretty(n int64) string {
 		v /= 1024
 	}
 	return strconv.FormatInt(half(v), 10) + " PB"
-}
-
-// arrayToString is array_to_string(list, delimiter[, null_string]):
-// elements joined by the delimiter, NULL elements skipped unless a
-// null_string is given.
-func arrayToString(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-	list, ok := in[0].(array.ListLike)
-	if !ok {
-		return nil, fmt.Errorf("array_to_string of %s", in[0].DataType())
-	}
-	enc, err := pgtext.NewEncoder(list.ListValues(), nil)
-	if err != nil {
-		return nil, err
-	}
-	a := argReader{in}
-	return stringFunc(mem, in, func(r int) (string, bool, error) {
-		if list.IsNull(r) || in[1].IsNull(r) {
-			return "", false, nil
-		}
-		sep := a.str(1, r)
-		start, end := list.ValueOffsets(r)
-		var sb strings.Builder
-		first := true
-		var buf []byte
-		for i := start; i < end; i++ {
-			var v string
-			if list.ListValues().IsNull(int(i)) {
-				if len(in) < 3 || in[2].IsNull(r) {
-					continue
-				}
-				v = a.str(2, r)
-			} else {
-				buf = enc(buf[:0], int(i))
-				v = string(buf)
-			}
-			if !first {
-				sb.WriteString(sep)
-			}
-			sb.WriteString(v)
-			first = false
-		}
-		return sb.String(), true, nil
-	})
 }

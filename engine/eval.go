@@ -98,6 +98,11 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 			return compileKernel(n.Left, n.Right, n.Type, floatCompareKernel(n.Op))
 		case arrow.INTERVAL_MONTH_DAY_NANO:
 			return compileKernel(n.Left, n.Right, n.Type, intervalCompareKernel(n.Op))
+		case arrow.LIST:
+			if n.Op != expr.Eq && n.Op != expr.NotEq {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "ordering arrays is not supported yet")
+			}
+			return compileKernel(n.Left, n.Right, n.Type, arrayEqualKernel(n.Op == expr.NotEq))
 		}
 	}
 	fn, ok := binaryFuncs[n.Op]

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
+	"slices"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -14,88 +16,121 @@ import (
 	"github.com/riffq/riffq/pgerror"
 )
 
+// subqueryResult is what a subquery's rows reduce to: the value of a
+// scalar or EXISTS subquery, or the set an IN subquery tests against.
+type subqueryResult struct {
+	value   scalar.Scalar
+	set     map[string]bool
+	hasNull bool
+}
+
+// runSubquery executes plan and reduces its rows for kind; key encodes the
+// IN subquery's values.
+func runSubquery(ctx context.Context, n *expr.Subquery, plan expr.SubqueryPlan, key keyColumn) (subqueryResult, error) {
+	var res subqueryResult
+	rdr, err := plan.Execute(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer rdr.Release()
+	switch n.Kind {
+	case expr.ExistsSubquery:
+		found := false
+		for rdr.Next() {
+			if rdr.RecordBatch().NumRows() > 0 {
+				found = true
+				break
+			}
+		}
+		res.value = scalar.NewBooleanScalar(found)
+	case expr.ScalarSubquery:
+		res.value = scalar.MakeNullScalar(n.Type)
+		rows := 0
+		for rdr.Next() {
+			b := rdr.RecordBatch()
+			if b.NumRows() == 0 {
+				continue
+			}
+			rows += int(b.NumRows())
+			if rows > 1 {
+				return res, pgerror.New("21000", "more than one row returned by a subquery used as an expression")
+			}
+			if res.value, err = scalar.GetScalar(b.Column(0), 0); err != nil {
+				return res, err
+			}
+		}
+	case expr.ArraySubquery:
+		var parts []arrow.Array
+		defer func() { releaseAll(parts) }()
+		for rdr.Next() {
+			c := rdr.RecordBatch().Column(0)
+			c.Retain()
+			parts = append(parts, c)
+		}
+		if err := rdr.Err(); err != nil {
+			return res, err
+		}
+		elem := n.Type.(*arrow.ListType).Elem()
+		var values arrow.Array
+		if len(parts) == 0 {
+			values = array.MakeArrayOfNull(memory.DefaultAllocator, elem, 0)
+		} else if values, err = array.Concatenate(parts, memory.DefaultAllocator); err != nil {
+			return res, err
+		}
+		defer values.Release()
+		res.value = scalar.NewListScalar(values)
+	case expr.InSubquery:
+		res.set = make(map[string]bool)
+		var buf []byte
+		for rdr.Next() {
+			col := rdr.RecordBatch().Column(0)
+			for i := range col.Len() {
+				if col.IsNull(i) {
+					res.hasNull = true
+					continue
+				}
+				buf = key.encode(buf[:0], col, i)
+				res.set[string(buf)] = true
+			}
+		}
+	}
+	return res, rdr.Err()
+}
+
 // compileSubquery evaluates an uncorrelated subquery once, the first time
-// the expression is evaluated, and reuses the answer for every batch.
+// the expression is evaluated, and reuses the answer for every batch; a
+// correlated one runs once per distinct tuple of the outer values it reads.
 func compileSubquery(n *expr.Subquery) (evaluator, error) {
 	var left evaluator
+	var key keyColumn
 	if n.Kind == expr.InSubquery {
 		var err error
 		if left, err = compile(n.Left); err != nil {
 			return nil, err
 		}
+		if key, err = newKeyColumn(n.Left.DataType()); err != nil {
+			return nil, err
+		}
+	}
+	if n.Correlated != nil {
+		return compileCorrelated(n, left, key)
 	}
 	var (
 		once    sync.Once
 		onceErr error
-		value   scalar.Scalar // scalar and EXISTS subqueries
-		set     map[string]bool
-		hasNull bool
-		key     keyColumn
+		res     subqueryResult
 	)
-	run := func(ctx context.Context) {
-		rdr, err := n.Plan.Execute(ctx)
-		if err != nil {
-			onceErr = err
-			return
-		}
-		defer rdr.Release()
-		switch n.Kind {
-		case expr.ExistsSubquery:
-			found := false
-			for rdr.Next() {
-				if rdr.RecordBatch().NumRows() > 0 {
-					found = true
-					break
-				}
-			}
-			value, onceErr = scalar.NewBooleanScalar(found), rdr.Err()
-		case expr.ScalarSubquery:
-			value = scalar.MakeNullScalar(n.Type)
-			rows := 0
-			for rdr.Next() {
-				b := rdr.RecordBatch()
-				if b.NumRows() == 0 {
-					continue
-				}
-				rows += int(b.NumRows())
-				if rows > 1 {
-					onceErr = pgerror.New("21000", "more than one row returned by a subquery used as an expression")
-					return
-				}
-				if value, onceErr = scalar.GetScalar(b.Column(0), 0); onceErr != nil {
-					return
-				}
-			}
-			if err := rdr.Err(); err != nil {
-				onceErr = err
-			}
-		case expr.InSubquery:
-			set = make(map[string]bool)
-			if key, onceErr = newKeyColumn(n.Left.DataType()); onceErr != nil {
-				return
-			}
-			var buf []byte
-			for rdr.Next() {
-				col := rdr.RecordBatch().Column(0)
-				for i := range col.Len() {
-					if col.IsNull(i) {
-						hasNull = true
-						continue
-					}
-					buf = key.encode(buf[:0], col, i)
-					set[string(buf)] = true
-				}
-			}
-			onceErr = rdr.Err()
-		}
-	}
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		once.Do(func() { run(ctx) })
+		once.Do(func() { res, onceErr = runSubquery(ctx, n, n.Plan, key) })
 		if onceErr != nil {
 			return nil, onceErr
 		}
+		if n.Kind == expr.ArraySubquery {
+			// A list scalar does not broadcast: make the column.
+			return scalarsArray(ctx, slices.Repeat([]subqueryResult{res}, int(b.NumRows())), n.Type)
+		}
 		if n.Kind != expr.InSubquery {
-			return compute.NewDatum(value), nil
+			return compute.NewDatum(res.value), nil
 		}
 		l, err := evalArray(ctx, left, b)
 		if err != nil {
@@ -106,20 +141,159 @@ func compileSubquery(n *expr.Subquery) (evaluator, error) {
 		defer out.Release()
 		var buf []byte
 		for i := range l.Len() {
-			if l.IsNull(i) {
-				out.AppendNull()
-				continue
-			}
-			buf = key.encode(buf[:0], l, i)
-			switch {
-			case set[string(buf)]:
-				out.Append(true)
-			case hasNull: // x IN (..., NULL) is NULL when nothing matches
-				out.AppendNull()
-			default:
-				out.Append(false)
-			}
+			buf = appendIn(out, res, key, l, i, buf)
 		}
 		return compute.NewDatumWithoutOwning(out.NewArray()), nil
 	}, nil
+}
+
+// appendIn appends row i's x IN (subquery) to out.
+func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l arrow.Array, i int, buf []byte) []byte {
+	if l.IsNull(i) {
+		out.AppendNull()
+		return buf
+	}
+	buf = key.encode(buf[:0], l, i)
+	switch {
+	case res.set[string(buf)]:
+		out.Append(true)
+	case res.hasNull: // x IN (..., NULL) is NULL when nothing matches
+		out.AppendNull()
+	default:
+		out.Append(false)
+	}
+	return buf
+}
+
+// compileCorrelated evaluates a correlated subquery: for each row, the
+// outer values it reads are planned into the subquery, which runs once per
+// distinct tuple of them (results are kept for the statement).
+func compileCorrelated(n *expr.Subquery, left evaluator, key keyColumn) (evaluator, error) {
+	outer := make([]evaluator, len(n.Outer))
+	keys := make([]func(buf []byte, a arrow.Array, r int) []byte, len(n.Outer))
+	for i, o := range n.Outer {
+		var err error
+		if outer[i], err = compile(o); err != nil {
+			return nil, err
+		}
+		if k, err := newKeyColumn(o.DataType()); err == nil {
+			keys[i] = k.encode
+		} else {
+			// Types without a hash key (arrays) are told apart by
+			// their text, length-prefixed.
+			keys[i] = func(buf []byte, a arrow.Array, r int) []byte {
+				v := a.ValueStr(r)
+				return append(binary.LittleEndian.AppendUint32(buf, uint32(len(v))), v...)
+			}
+		}
+	}
+	var mu sync.Mutex // batches of one operator may be evaluated concurrently
+	cache := make(map[string]subqueryResult)
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		cols := make([]arrow.Array, len(outer))
+		defer func() { releaseAll(cols) }()
+		for i, ev := range outer {
+			var err error
+			if cols[i], err = evalArray(ctx, ev, b); err != nil {
+				return nil, err
+			}
+		}
+		var l arrow.Array
+		if left != nil {
+			var err error
+			if l, err = evalArray(ctx, left, b); err != nil {
+				return nil, err
+			}
+			defer l.Release()
+		}
+		rows := int(b.NumRows())
+		results := make([]subqueryResult, rows)
+		var buf []byte
+		for r := range rows {
+			buf = buf[:0]
+			for i, c := range cols {
+				if c.IsNull(r) {
+					buf = append(buf, 0)
+					continue
+				}
+				buf = append(buf, 1)
+				buf = keys[i](buf, c, r)
+			}
+			mu.Lock()
+			res, ok := cache[string(buf)]
+			mu.Unlock()
+			if !ok {
+				values := make([]scalar.Scalar, len(cols))
+				for i, c := range cols {
+					var err error
+					if values[i], err = scalar.GetScalar(c, r); err != nil {
+						return nil, err
+					}
+				}
+				plan, err := n.Correlated.Bind(values)
+				if err != nil {
+					return nil, err
+				}
+				if res, err = runSubquery(ctx, n, plan, key); err != nil {
+					return nil, err
+				}
+				mu.Lock()
+				cache[string(buf)] = res
+				mu.Unlock()
+			}
+			results[r] = res
+		}
+		if n.Kind == expr.InSubquery {
+			out := array.NewBooleanBuilder(memory.DefaultAllocator)
+			defer out.Release()
+			var kb []byte
+			for r := range rows {
+				kb = appendIn(out, results[r], key, l, r, kb)
+			}
+			return compute.NewDatumWithoutOwning(out.NewArray()), nil
+		}
+		return scalarsArray(ctx, results, n.Type)
+	}, nil
+}
+
+// scalarsArray makes the column of the rows' subquery values: each distinct
+// value becomes a one-row array, and the rows take from them.
+func scalarsArray(ctx context.Context, results []subqueryResult, dt arrow.DataType) (compute.Datum, error) {
+	var parts []arrow.Array
+	defer func() { releaseAll(parts) }()
+	seen := make(map[scalar.Scalar]int)
+	idx := array.NewInt32Builder(memory.DefaultAllocator)
+	defer idx.Release()
+	for _, res := range results {
+		v := res.value
+		if !v.IsValid() {
+			v = scalar.MakeNullScalar(dt)
+		}
+		i, ok := seen[v]
+		if !ok {
+			a, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
+			if err != nil {
+				return nil, err
+			}
+			i = len(parts)
+			parts = append(parts, a)
+			seen[v] = i
+		}
+		idx.Append(int32(i))
+	}
+	if len(parts) == 0 {
+		return compute.NewDatumWithoutOwning(array.MakeArrayOfNull(memory.DefaultAllocator, dt, 0)), nil
+	}
+	values, err := array.Concatenate(parts, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	defer values.Release()
+	indices := idx.NewArray()
+	defer indices.Release()
+	out, err := takeArray(ctx, values, indices)
+	if err != nil {
+		return nil, err
+	}
+	return compute.NewDatumWithoutOwning(out), nil
 }

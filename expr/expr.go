@@ -144,6 +144,9 @@ const (
 	ExistsSubquery
 	// InSubquery tests Left against the subquery's single column.
 	InSubquery
+	// ArraySubquery collects the single column's values into an array
+	// (ARRAY(SELECT ...)); no rows make an empty array.
+	ArraySubquery
 )
 
 // SubqueryPlan is an executable query an expression reads: the physical
@@ -154,12 +157,34 @@ type SubqueryPlan interface {
 	String() string
 }
 
-// Subquery is an uncorrelated subquery used as a value.
+// CorrelatedPlan is a correlated subquery: a query that reads values of
+// the enclosing query's current row (its OuterRefs). Bind plans it for one
+// row's values.
+type CorrelatedPlan interface {
+	Schema() *arrow.Schema
+	Bind(values []scalar.Scalar) (SubqueryPlan, error)
+	String() string
+}
+
+// Subquery is a subquery used as a value. An uncorrelated one has a Plan
+// and runs once per statement; a correlated one has Correlated and Outer,
+// the enclosing row's values it reads (OuterRef i is Outer[i]), and runs
+// once per distinct tuple of them.
 type Subquery struct {
-	Kind SubqueryKind
-	Plan SubqueryPlan
-	Left Expr // InSubquery only
-	Type arrow.DataType
+	Kind       SubqueryKind
+	Plan       SubqueryPlan
+	Correlated CorrelatedPlan
+	Outer      []Expr
+	Left       Expr // InSubquery only
+	Type       arrow.DataType
+}
+
+// OuterRef is, inside a correlated subquery, value Index of the enclosing
+// query's current row (the subquery's Outer[Index]).
+type OuterRef struct {
+	Index int
+	Name  string
+	Type  arrow.DataType
 }
 
 // AggFunc names an aggregate function.
@@ -208,6 +233,8 @@ func (a *Aggregate) DataType() arrow.DataType { return a.Type }
 func (c *Case) DataType() arrow.DataType      { return c.Type }
 func (c *Call) DataType() arrow.DataType      { return c.Type }
 func (q *Subquery) DataType() arrow.DataType  { return q.Type }
+func (o *OuterRef) DataType() arrow.DataType  { return o.Type }
+func (o *OuterRef) String() string            { return "outer." + o.Name }
 
 func (q *Subquery) String() string {
 	switch q.Kind {
@@ -215,6 +242,8 @@ func (q *Subquery) String() string {
 		return "EXISTS(<subquery>)"
 	case InSubquery:
 		return fmt.Sprintf("(%s IN (<subquery>))", q.Left)
+	case ArraySubquery:
+		return "ARRAY(<subquery>)"
 	}
 	return "(<subquery>)"
 }
@@ -329,6 +358,9 @@ func Walk(e Expr, fn func(Expr) bool) {
 		}
 	case *Subquery:
 		Walk(n.Left, fn)
+		for _, o := range n.Outer {
+			Walk(o, fn)
+		}
 	}
 }
 
@@ -370,6 +402,10 @@ func Rewrite(e Expr, fn func(Expr) Expr) Expr {
 	case *Subquery:
 		c := *n
 		c.Left = Rewrite(n.Left, fn)
+		c.Outer = make([]Expr, len(n.Outer))
+		for i, o := range n.Outer {
+			c.Outer[i] = Rewrite(o, fn)
+		}
 		return fn(&c)
 	}
 	return fn(e)
@@ -429,6 +465,10 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 	case *Subquery:
 		c := *n
 		c.Left = Transform(n.Left, fn)
+		c.Outer = make([]Expr, len(n.Outer))
+		for i, o := range n.Outer {
+			c.Outer[i] = Transform(o, fn)
+		}
 		return &c
 	}
 	return e

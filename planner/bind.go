@@ -34,8 +34,10 @@ type binder struct {
 	sess Session
 	now  time.Time
 	// outer are the scopes of the queries enclosing a subquery; a name
-	// found only there makes the subquery correlated.
-	outer []*scope
+	// found only there makes the subquery correlated. correlations, one
+	// per outer scope, collect the columns read from it.
+	outer        []*scope
+	correlations []*correlation
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {
@@ -363,6 +365,13 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 	case n.GetFuncCall() != nil:
 		f := n.GetFuncCall().Funcname
 		return f[len(f)-1].GetString_().GetSval(), 2
+	case n.GetAIndirection() != nil:
+		// A subscript names the column after what it subscripts.
+		ind := n.GetAIndirection()
+		if last := ind.Indirection[len(ind.Indirection)-1].GetString_(); last != nil {
+			return last.Sval, 2
+		}
+		return figureColnameStrength(ind.Arg)
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
 		if name, s := figureColnameStrength(tc.Arg); s > 1 {

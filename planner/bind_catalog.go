@@ -1,12 +1,17 @@
 package planner
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
 )
 
 // bindCatalogFunc binds the system information functions of clients'
@@ -76,7 +81,33 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		six := &expr.Binary{Op: expr.Eq, Left: enc, Right: &expr.Literal{Value: scalar.NewInt32Scalar(6)}, Type: typeBool}
 		return &expr.Case{Whens: []expr.When{{Cond: six, Result: textLit("UTF8")}}, Else: strictNull(enc, textLit(""), typeText), Type: typeText}, true, nil
-	case "obj_description", "col_description", "shobj_description", "pg_get_expr", "pg_get_constraintdef",
+	case "obj_description":
+		oid, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		class := ""
+		if len(args) == 2 {
+			u, ok := args[1].(*unknownLit)
+			if !ok || u.param > 0 {
+				return nullText, true, nil
+			}
+			class = u.text
+			if i := strings.LastIndexByte(class, '.'); i >= 0 {
+				class = class[i+1:]
+			}
+		}
+		var whens []expr.When
+		for _, d := range catalog.Descriptions {
+			if class == "" || class == d.Class {
+				whens = append(whens, expr.When{Cond: eq(oid, int64(d.ObjOID)), Result: textLit(d.Text)})
+			}
+		}
+		if len(whens) == 0 {
+			return nullText, true, nil
+		}
+		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
+	case "col_description", "shobj_description", "pg_get_expr", "pg_get_constraintdef",
 		"pg_get_indexdef", "pg_get_viewdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef", "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
 		// riffq has no comments, defaults, constraints, indexes, views,
@@ -87,7 +118,8 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		"has_language_privilege", "has_tablespace_privilege", "has_foreign_data_wrapper_privilege", "has_server_privilege":
 		// Every session may read everything; riffq grants nothing else.
 		return boolLit(true), true, nil
-	case "pg_is_in_recovery":
+	case "pg_is_in_recovery", "pg_relation_is_publishable":
+		// Not a standby; nothing is published.
 		return boolLit(false), true, nil
 	case "pg_relation_size", "pg_total_relation_size", "pg_table_size", "pg_indexes_size", "pg_database_size":
 		return &expr.Literal{Value: scalar.NewInt64Scalar(0)}, true, nil
@@ -113,6 +145,24 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		return &expr.Call{Func: name, Args: []expr.Expr{s}, Type: typeText}, true, nil
+	case "array_length", "array_upper", "array_lower", "cardinality":
+		if _, ok := args[0].DataType().(*arrow.ListType); !ok {
+			return nil, true, b.noFunction(fc, name, args...)
+		}
+		if name == "cardinality" {
+			if len(args) != 1 {
+				return nil, true, b.noFunction(fc, name, args...)
+			}
+		} else {
+			if len(args) != 2 {
+				return nil, true, b.noFunction(fc, name, args...)
+			}
+			var err error
+			if args[1], err = b.cast(b.resolveUnknown(args[1]), typeInt4, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: name, Args: args, Type: typeInt4}, true, nil
 	case "array_to_string":
 		if _, ok := args[0].DataType().(arrow.ListLikeType); !ok {
 			return nil, true, b.noFunction(fc, name, args...)
@@ -144,10 +194,11 @@ var catalogFuncs = map[string][2]int{
 	"has_column_privilege": {3, 4}, "has_function_privilege": {2, 3}, "has_any_column_privilege": {2, 3},
 	"has_sequence_privilege": {2, 3}, "has_type_privilege": {2, 3}, "has_language_privilege": {2, 3},
 	"has_tablespace_privilege": {2, 3}, "has_foreign_data_wrapper_privilege": {2, 3}, "has_server_privilege": {2, 3},
-	"pg_is_in_recovery": {0, 0},
-	"pg_relation_size":  {1, 2}, "pg_total_relation_size": {1, 1}, "pg_table_size": {1, 1}, "pg_indexes_size": {1, 1},
+	"pg_is_in_recovery": {0, 0}, "pg_relation_is_publishable": {1, 1},
+	"pg_relation_size": {1, 2}, "pg_total_relation_size": {1, 1}, "pg_table_size": {1, 1}, "pg_indexes_size": {1, 1},
 	"pg_database_size": {1, 1},
-	"format_type":      {2, 2}, "pg_size_pretty": {1, 1}, "quote_ident": {1, 1}, "array_to_string": {2, 3},
+	"array_length":     {2, 2}, "array_upper": {2, 2}, "array_lower": {2, 2}, "cardinality": {1, 1},
+	"format_type": {2, 2}, "pg_size_pretty": {1, 1}, "quote_ident": {1, 1}, "array_to_string": {2, 3},
 }
 
 // strictNull is e, or NULL when arg is NULL: functions declared STRICT in
@@ -157,4 +208,192 @@ func strictNull(arg, e expr.Expr, t arrow.DataType) expr.Expr {
 		return e
 	}
 	return &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: arg}, Result: &expr.Literal{Value: scalar.MakeNullScalar(t)}}}, Else: e, Type: t}
+}
+
+// bindRegCast binds casts to oid and the reg* types, which riffq's catalog
+// holds as bigint OIDs: a name constant ('pg_class'::regclass,
+// 'integer'::regtype, 'public'::regnamespace, 'postgres'::regrole) is looked
+// up now, a number passes through. (PostgreSQL prints a reg* value as the
+// object's name; here it stays a number.)
+func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, bool, error) {
+	names := tc.TypeName.Names
+	if len(names) == 0 || len(tc.TypeName.ArrayBounds) > 0 {
+		return nil, false, nil
+	}
+	kind := names[len(names)-1].GetString_().GetSval()
+	switch kind {
+	case "oid", "regclass", "regtype", "regnamespace", "regrole", "regproc", "regprocedure", "regoper", "regoperator", "regconfig", "regdictionary", "regcollation":
+	default:
+		return nil, false, nil
+	}
+	in, err := b.bindExpr(tc.Arg, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	u, isConst := in.(*unknownLit)
+	if !isConst || u.param > 0 || kind == "oid" {
+		in = b.resolveUnknown(in)
+		if category(in.DataType()) != catNumeric {
+			return nil, true, b.unsupported(tc.Location, "casting %s to %s is not supported yet", typeName(in.DataType()), kind)
+		}
+		e, err := b.cast(in, typeInt8, tc.Location)
+		return e, true, err
+	}
+	oid := func(v int64) (expr.Expr, bool, error) {
+		return &expr.Literal{Value: scalar.NewInt64Scalar(v)}, true, nil
+	}
+	if n, err := strconv.ParseInt(u.text, 10, 64); err == nil {
+		return oid(n) // a numeric string is an OID
+	}
+	parts, err := splitQualifiedName(u.text)
+	if err != nil {
+		return nil, true, b.errorf(pgerror.InvalidTextRepresentation, tc.Location, "%s", err.Error())
+	}
+	last := parts[len(parts)-1]
+	switch kind {
+	case "regclass":
+		schema := ""
+		if len(parts) == 2 {
+			schema = parts[0]
+		}
+		if t, ok := b.cat.LookupTable(b.db, schema, last); ok && len(parts) <= 2 {
+			return oid(int64(t.OID))
+		}
+		return nil, true, b.errorf(pgerror.UndefinedTable, tc.Location, "relation %q does not exist", u.text)
+	case "regtype":
+		if t, ok := catalog.TypeOID(strings.Join(strings.Fields(strings.ToLower(u.text)), " ")); ok {
+			return oid(t)
+		}
+		if t, ok := catalog.TypeOID(last); ok && (len(parts) == 1 || parts[0] == catalog.PgCatalog) {
+			return oid(t)
+		}
+		return nil, true, b.errorf("42704", tc.Location, "type %q does not exist", u.text)
+	case "regnamespace":
+		if o, ok := b.cat.SchemaOID(b.db, last); ok && len(parts) == 1 {
+			return oid(int64(o))
+		}
+		return nil, true, b.errorf("3F000", tc.Location, "schema %q does not exist", u.text)
+	case "regrole":
+		switch last {
+		case catalog.OwnerName:
+			return oid(catalog.OwnerOID)
+		case catalog.DatabaseOwnerName:
+			return oid(catalog.DatabaseOwnerOID)
+		}
+		return nil, true, b.errorf("42704", tc.Location, "role %q does not exist", u.text)
+	}
+	// riffq has no functions, operators or text search objects of its own
+	// in the catalog.
+	return nil, true, b.errorf(pgerror.UndefinedFunction, tc.Location, "%s %q does not exist", strings.TrimPrefix(kind, "reg"), u.text)
+}
+
+// splitQualifiedName splits a possibly qualified, possibly quoted name as
+// PostgreSQL reads one in a reg* constant: unquoted parts fold to lower
+// case, "" inside quotes is a quote.
+func splitQualifiedName(s string) ([]string, error) {
+	var parts []string
+	for i := 0; ; {
+		var part strings.Builder
+		if i < len(s) && s[i] == '"' {
+			i++
+			for {
+				if i >= len(s) {
+					return nil, fmt.Errorf("invalid name syntax")
+				}
+				if s[i] == '"' {
+					if i+1 < len(s) && s[i+1] == '"' {
+						part.WriteByte('"')
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				part.WriteByte(s[i])
+				i++
+			}
+		} else {
+			start := i
+			for i < len(s) && s[i] != '.' {
+				i++
+			}
+			part.WriteString(strings.ToLower(strings.TrimSpace(s[start:i])))
+		}
+		if part.Len() == 0 {
+			return nil, fmt.Errorf("invalid name syntax")
+		}
+		parts = append(parts, part.String())
+		if i >= len(s) {
+			return parts, nil
+		}
+		if s[i] != '.' {
+			return nil, fmt.Errorf("invalid name syntax")
+		}
+		i++
+	}
+}
+
+// bindArrayOp binds x = ANY (array) and x <> ALL (array), the membership
+// tests clients write over array columns such as pg_class.reloptions.
+// x <> ALL (a) is NOT (x = ANY (a)), which has the same NULL semantics.
+func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	any := ae.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY
+	if !(any && op == "=" || !any && op == "<>") {
+		return nil, b.unsupported(ae.Location, "only = ANY (array) and <> ALL (array) are supported yet")
+	}
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := r.(*unknownLit); ok {
+		lt := b.resolveUnknown(l).DataType()
+		if r, err = b.resolveAs(u, arrow.ListOf(lt)); err != nil {
+			return nil, err
+		}
+	}
+	list, ok := r.DataType().(*arrow.ListType)
+	if !ok {
+		return nil, b.errorf(pgerror.DatatypeMismatch, ae.Location, "op ANY/ALL (array) requires array on right side")
+	}
+	if l, err = b.cast(b.resolveUnknown(l), list.Elem(), ae.Location); err != nil {
+		return nil, err
+	}
+	var e expr.Expr = &expr.Call{Func: "array_contains", Args: []expr.Expr{r, l}, Type: typeBool}
+	if !any {
+		e = &expr.Not{Input: e}
+	}
+	return e, nil
+}
+
+// bindIndirection binds array subscripts, a[i] (1-based; NULL out of range).
+// Slices and field selection are not supported yet.
+func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) (expr.Expr, error) {
+	e, err := b.bindExpr(ind.Arg, ectx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ind.Indirection {
+		idx := n.GetAIndices()
+		if idx == nil || idx.IsSlice || idx.Uidx == nil {
+			return nil, b.unsupported(-1, "this kind of indirection is not supported yet")
+		}
+		list, ok := e.DataType().(*arrow.ListType)
+		if !ok {
+			return nil, b.errorf(pgerror.DatatypeMismatch, -1, "cannot subscript type %s because it does not support subscripting", typeName(e.DataType()))
+		}
+		i, err := b.bindExpr(idx.Uidx, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if i, err = b.cast(b.resolveUnknown(i), typeInt8, -1); err != nil {
+			return nil, err
+		}
+		e = &expr.Call{Func: "array_element", Args: []expr.Expr{e, i}, Type: list.Elem()}
+	}
+	return e, nil
 }

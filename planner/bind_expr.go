@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -37,12 +38,14 @@ func (b *binder) coerceBool(e expr.Expr, loc int32, what string) (expr.Expr, err
 	return e, nil
 }
 
-// lookupColumn finds a column by optional table qualifier and name.
+// lookupColumn finds a column by optional table qualifier and name. A
+// column of the immediately enclosing query (in a subquery) is reported as
+// an *outerColumn error, which bindColumnRef turns into an OuterRef.
 func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, scopeColumn, error) {
 	if table != "" && !contains(sc.tables, table) {
-		for _, o := range b.outer {
-			if o != nil && contains(o.tables, table) {
-				return 0, scopeColumn{}, b.unsupported(loc, "correlated subqueries are not supported yet")
+		for depth := len(b.outer) - 1; depth >= 0; depth-- {
+			if o := b.outer[depth]; o != nil && contains(o.tables, table) {
+				return 0, scopeColumn{}, b.outerLookup(depth, table, name, loc)
 			}
 		}
 		return 0, scopeColumn{}, b.errorf(pgerror.UndefinedTable, loc, "missing FROM-clause entry for table %q", table)
@@ -57,13 +60,14 @@ func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, sc
 		}
 	}
 	if found < 0 {
-		for _, o := range b.outer {
+		for depth := len(b.outer) - 1; depth >= 0; depth-- {
+			o := b.outer[depth]
 			if o == nil {
 				continue
 			}
 			for _, c := range o.cols {
 				if c.name == name && (table == "" && !c.hidden || c.table == table) {
-					return 0, scopeColumn{}, b.unsupported(loc, "correlated subqueries are not supported yet")
+					return 0, scopeColumn{}, b.outerLookup(depth, table, name, loc)
 				}
 			}
 		}
@@ -108,6 +112,8 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		return b.bindSQLValueFunction(x.SqlvalueFunction)
 	case *pg_query.Node_CollateClause:
 		return b.bindCollate(x.CollateClause, ectx)
+	case *pg_query.Node_AIndirection:
+		return b.bindIndirection(x.AIndirection, ectx)
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
 }
@@ -160,6 +166,10 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		return nil, b.unsupported(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
 	}
 	i, c, err := b.lookupColumn(ectx.scope, table, name, cr.Location)
+	var oc *outerColumn
+	if errors.As(err, &oc) {
+		return b.correlations[len(b.correlations)-1].ref(oc), nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +209,9 @@ func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
 }
 
 func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, error) {
+	if e, ok, err := b.bindRegCast(tc, ectx); ok || err != nil {
+		return e, err
+	}
 	to, err := resolveTypeName(tc.TypeName, b.sql)
 	if err != nil {
 		return nil, err
@@ -282,6 +295,8 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 	case pg_query.A_Expr_Kind_AEXPR_IN:
 		return b.bindInList(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
+		return b.bindArrayOp(ae, ectx)
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
 		return b.bindBetween(ae, ectx)
 	default:
@@ -800,8 +815,11 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 		}
 	}
 	b.outer = append(b.outer, ectx.scope)
+	corr := &correlation{}
+	b.correlations = append(b.correlations, corr)
 	logical, err := b.bindSelect(sel)
 	b.outer = b.outer[:len(b.outer)-1]
+	b.correlations = b.correlations[:len(b.correlations)-1]
 	if err != nil {
 		return nil, err
 	}
@@ -815,6 +833,11 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")
 		}
 		out.Kind, out.Type = expr.ScalarSubquery, schema.Field(0).Type
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		if schema.NumFields() != 1 {
+			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")
+		}
+		out.Kind, out.Type = expr.ArraySubquery, arrow.ListOf(schema.Field(0).Type)
 	case pg_query.SubLinkType_ANY_SUBLINK:
 		if schema.NumFields() != 1 {
 			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery has too many columns")
@@ -843,6 +866,11 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 	if b.describeOnly {
 		// Preparing needs only the types; the plan is built when it runs.
 		out.Plan = describePlan{schema}
+		return out, nil
+	}
+	if len(corr.outer) > 0 {
+		out.Outer = corr.outer
+		out.Correlated = &correlatedPlan{logical: logical}
 		return out, nil
 	}
 	opt, err := Optimize(logical)

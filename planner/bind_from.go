@@ -42,6 +42,8 @@ func (b *binder) bindFromItem(n *pg_query.Node) (Plan, *scope, error) {
 		return b.bindJoin(n.GetJoinExpr())
 	case n.GetRangeSubselect() != nil:
 		return b.bindDerived(n.GetRangeSubselect())
+	case n.GetRangeFunction() != nil:
+		return b.bindRangeFunction(n.GetRangeFunction())
 	}
 	return nil, nil, b.unsupported(-1, "this FROM item is not supported yet")
 }
@@ -292,4 +294,63 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 		return nil, nil, b.errorf("42P10", cte.Location, "WITH query %q has %d columns available but %d columns specified", cte.Ctename, schema.NumFields(), len(colnames))
 	}
 	return plan, tableScope(alias, schema, colnames), nil
+}
+
+// bindRangeFunction binds a set-returning function in FROM:
+// generate_series(start, stop[, step]) over integers and unnest(array).
+// Arguments may not read other FROM items (that would be LATERAL), but may
+// read an enclosing query's row in a correlated subquery.
+func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, error) {
+	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 {
+		return nil, nil, b.unsupported(-1, "this function in FROM is not supported yet")
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	fc := items[0].GetFuncCall()
+	if fc == nil {
+		return nil, nil, b.unsupported(-1, "this function in FROM is not supported yet")
+	}
+	name := funcName(fc)
+	ectx := exprContext{scope: &scope{}, clause: "functions in FROM"}
+	args := make([]expr.Expr, len(fc.Args))
+	for i, a := range fc.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, nil, err
+		}
+		args[i] = e
+	}
+	var elem arrow.DataType
+	switch {
+	case name == "generate_series" && (len(args) == 2 || len(args) == 3):
+		elem = typeInt4
+		for _, a := range args {
+			if t := b.resolveUnknown(a).DataType(); t.ID() == arrow.INT64 {
+				elem = typeInt8
+			} else if t.ID() != arrow.INT32 && t.ID() != arrow.INT16 {
+				return nil, nil, b.unsupported(fc.Location, "generate_series over %s is not supported yet", typeName(t))
+			}
+		}
+		for i, a := range args {
+			var err error
+			if args[i], err = b.cast(b.resolveUnknown(a), elem, fc.Location); err != nil {
+				return nil, nil, err
+			}
+		}
+	case name == "unnest" && len(args) == 1:
+		list, ok := args[0].DataType().(*arrow.ListType)
+		if !ok {
+			return nil, nil, b.noFunction(fc, name, args...)
+		}
+		elem = list.Elem()
+	default:
+		return nil, nil, b.noFunction(fc, name, args...)
+	}
+	alias, colName := name, name
+	var colnames []*pg_query.Node
+	if rf.Alias != nil {
+		alias, colName = rf.Alias.Aliasname, rf.Alias.Aliasname
+		colnames = rf.Alias.Colnames
+	}
+	schema := arrow.NewSchema([]arrow.Field{{Name: colName, Type: elem, Nullable: true}}, nil)
+	return &TableFunc{Func: name, Args: args, Out: schema}, tableScope(alias, schema, colnames), nil
 }

@@ -182,3 +182,15 @@ func (u *Union) Schema() *arrow.Schema {
 }
 func (u *Union) String() string { return "Union" }
 func (u *Union) Inputs() []Plan { return u.Parts }
+
+// TableFunc is a set-returning function in FROM (generate_series,
+// unnest): its arguments are evaluated once, without input columns.
+type TableFunc struct {
+	Func string
+	Args []expr.Expr
+	Out  *arrow.Schema
+}
+
+func (t *TableFunc) Schema() *arrow.Schema { return t.Out }
+func (*TableFunc) Inputs() []Plan          { return nil }
+func (t *TableFunc) String() string        { return "TableFunc: " + t.Func + "(" + joinExprs(t.Args) + ")" }

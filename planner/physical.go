@@ -19,6 +19,8 @@ func Physical(p Plan) (engine.Plan, error) {
 		}), nil
 	case OneRow:
 		return engine.OneRow{}, nil
+	case *TableFunc:
+		return &engine.TableFunc{Func: n.Func, Args: n.Args, Out: n.Out}, nil
 	case *Filter:
 		in, err := Physical(n.Input)
 		if err != nil {

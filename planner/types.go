@@ -48,7 +48,15 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		name = tn.Names[n-1].GetString_().GetSval()
 	}
 	if len(tn.ArrayBounds) > 0 {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "array types are not supported yet").WithPosition(position(sql, tn.Location))
+		if len(tn.ArrayBounds) > 1 {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "multidimensional arrays are not supported yet").WithPosition(position(sql, tn.Location))
+		}
+		elem := &pg_query.TypeName{Names: tn.Names, Typmods: tn.Typmods, Location: tn.Location}
+		et, err := resolveTypeName(elem, sql)
+		if err != nil {
+			return nil, err
+		}
+		return arrow.ListOf(et), nil
 	}
 	switch name {
 	case "bool", "boolean":

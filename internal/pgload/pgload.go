@@ -36,6 +36,9 @@ func CopyTable(ctx context.Context, conn *pgx.Conn, name string, p sources.Table
 			typ = fmt.Sprintf("numeric(%d,%d)", d.Precision, d.Scale)
 		}
 		cols[i] = pgx.Identifier{f.Name}.Sanitize() + " " + typ
+		if !f.Nullable {
+			cols[i] += " NOT NULL"
+		}
 		colNames[i] = f.Name
 	}
 	ident := pgx.Identifier{name}.Sanitize()

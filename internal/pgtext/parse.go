@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -163,8 +164,90 @@ func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 			return nil, true, pgerror.New("22007", "invalid input syntax for type interval: %q", s)
 		}
 		return scalar.NewMonthDayNanoIntervalScalar(v), true, nil
+	case *arrow.ListType:
+		v, err := parseArray(t, typ)
+		return v, true, err
 	}
 	return nil, false, nil
+}
+
+// parseArray reads a one-dimensional array in PostgreSQL's text form:
+// {1,2,NULL}, {"a b","c\"d"}, {}.
+func parseArray(s string, typ *arrow.ListType) (scalar.Scalar, error) {
+	malformed := func(detail string) error {
+		return pgerror.New(pgerror.InvalidTextRepresentation, "malformed array literal: %q", s).WithDetail("%s", detail)
+	}
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, malformed(`Array value must start with "{" or dimension information.`)
+	}
+	body := s[1 : len(s)-1]
+	b := array.NewBuilder(memory.DefaultAllocator, typ.Elem())
+	defer b.Release()
+	for i := 0; strings.TrimSpace(body) != ""; {
+		for i < len(body) && body[i] == ' ' {
+			i++
+		}
+		var elem strings.Builder
+		quoted := false
+		if i < len(body) && body[i] == '"' {
+			quoted = true
+			i++
+			for ; i < len(body) && body[i] != '"'; i++ {
+				if body[i] == '\\' && i+1 < len(body) {
+					i++
+				}
+				elem.WriteByte(body[i])
+			}
+			if i >= len(body) {
+				return nil, malformed("Unexpected end of input.")
+			}
+			i++
+		} else {
+			for ; i < len(body) && body[i] != ','; i++ {
+				if body[i] == '{' || body[i] == '"' {
+					return nil, malformed("Multidimensional arrays are not supported.")
+				}
+				if body[i] == '\\' && i+1 < len(body) {
+					i++
+				}
+				elem.WriteByte(body[i])
+			}
+		}
+		v := elem.String()
+		if !quoted {
+			v = strings.TrimSpace(v)
+		}
+		if !quoted && strings.EqualFold(v, "NULL") {
+			b.AppendNull()
+		} else {
+			sc, err := Parse(v, typ.Elem())
+			if err != nil {
+				return nil, err
+			}
+			arr, err := scalar.MakeArrayFromScalar(sc, 1, memory.DefaultAllocator)
+			if err != nil {
+				return nil, err
+			}
+			err = b.AppendValueFromString(arr.ValueStr(0))
+			arr.Release()
+			if err != nil {
+				return nil, err
+			}
+		}
+		for i < len(body) && body[i] == ' ' {
+			i++
+		}
+		if i >= len(body) {
+			break
+		}
+		if body[i] != ',' {
+			return nil, malformed("Unexpected array element.")
+		}
+		i++
+	}
+	values := b.NewArray()
+	defer values.Release()
+	return scalar.NewListScalar(values), nil
 }
 
 // parseInterval reads PostgreSQL's interval output style and the common

@@ -11,3 +11,10 @@ COPY symbols (symbol, name) TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'NA'
 \dn
 \dt public.*
 \dv
+\d candles
+\d types
+\d symbols
+\du
+\dx
+\dT
+\df
