@@ -53,6 +53,10 @@ type Table struct {
 	Provider sources.TableProvider
 	// System marks the emulated pg_catalog and information_schema tables.
 	System bool
+	// Hidden is the number of trailing columns of the provider's schema
+	// that are system columns (xmin of the pg_catalog tables): reachable
+	// by name, left out of SELECT *.
+	Hidden int
 }
 
 // New returns an empty catalog whose default database is named defaultDB.
@@ -240,4 +244,12 @@ func (c *Catalog) VisibleRelations(db string) []uint32 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Version counts the registrations so far; the catalog tables' xmin holds
+// it, so clients can tell what changed.
+func (c *Catalog) Version() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.version
 }

@@ -139,6 +139,16 @@ func (r *rows) add(kv ...any) {
 	r.data = append(r.data, row)
 }
 
+// addSystemColumn appends a column holding v in every row, after the
+// relation's own columns.
+func (r *rows) addSystemColumn(name string, dt arrow.DataType, v any) {
+	fields := append(r.schema.Fields(), arrow.Field{Name: name, Type: dt})
+	r.schema = arrow.NewSchema(fields, nil)
+	for i := range r.data {
+		r.data[i] = append(r.data[i], v)
+	}
+}
+
 // table builds the relation's Arrow table.
 func (r *rows) table() (*sources.MemTable, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
@@ -152,7 +162,7 @@ func (r *rows) table() (*sources.MemTable, error) {
 				continue
 			}
 			if err := appendValue(b.Field(j), v); err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", r.rel.name, r.rel.columns[j].name, err)
+				return nil, fmt.Errorf("%s.%s: %w", r.rel.name, r.schema.Field(j).Name, err)
 			}
 		}
 	}

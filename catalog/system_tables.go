@@ -122,11 +122,19 @@ func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
 		if fill, ok := fillers[[2]string{rel.schema, rel.name}]; ok {
 			fill(b, r)
 		}
+		hidden := 0
+		if rel.kind == 'r' {
+			// The catalog tables' xmin is the registry's version: clients
+			// such as DataGrip read it to see what changed since they
+			// last looked.
+			r.addSystemColumn("xmin", arrow.PrimitiveTypes.Int64, int64(c.version))
+			hidden = 1
+		}
 		mt, err := r.table()
 		if err != nil {
 			return nil, err
 		}
-		out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: mt, System: true}
+		out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: mt, System: true, Hidden: hidden}
 	}
 	return out, nil
 }

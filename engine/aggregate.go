@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -436,6 +437,8 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 		if in.ID() == arrow.FLOAT32 || in.ID() == arrow.FLOAT64 {
 			return &varianceAcc{fn: a.Func}, nil
 		}
+	case expr.ArrayAgg:
+		return &arrayAggAcc{elem: in}, nil
 	case expr.StringAgg:
 		lit, ok := a.Delimiter.(*expr.Literal)
 		if !ok {
@@ -870,6 +873,81 @@ func (a *stringAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 		}
 	}
 	return b.NewArray(), nil
+}
+
+// arrayAggAcc collects each group's values, NULLs included, in input
+// order. It keeps the input columns and which rows went to which group,
+// and takes the values out at the end.
+type arrayAggAcc struct {
+	elem  arrow.DataType
+	parts []arrow.Array
+	rows  [][]int64 // per group: row positions in the concatenated parts
+	total int64
+}
+
+func (a *arrayAggAcc) grow(n int) {
+	for len(a.rows) < n {
+		a.rows = append(a.rows, nil)
+	}
+}
+
+func (a *arrayAggAcc) update(ids []uint32, arg arrow.Array) error {
+	arg.Retain()
+	a.parts = append(a.parts, arg)
+	for r, id := range ids {
+		a.rows[id] = append(a.rows[id], a.total+int64(r))
+	}
+	a.total += int64(arg.Len())
+	return nil
+}
+
+func (a *arrayAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	defer func() {
+		releaseAll(a.parts)
+		a.parts = nil
+	}()
+	var all arrow.Array
+	if len(a.parts) == 0 {
+		all = array.MakeArrayOfNull(mem, a.elem, 0)
+	} else {
+		var err error
+		if all, err = array.Concatenate(a.parts, mem); err != nil {
+			return nil, err
+		}
+	}
+	defer all.Release()
+	idx := array.NewInt64Builder(mem)
+	defer idx.Release()
+	offsets := make([]int32, 0, len(a.rows)+1)
+	valid := make([]bool, len(a.rows))
+	offsets = append(offsets, 0)
+	for g, rows := range a.rows {
+		idx.AppendValues(rows, nil)
+		offsets = append(offsets, offsets[len(offsets)-1]+int32(len(rows)))
+		valid[g] = len(rows) > 0 // no rows (all filtered out) is NULL
+	}
+	indices := idx.NewArray()
+	defer indices.Release()
+	values, err := takeArray(context.Background(), all, indices)
+	if err != nil {
+		return nil, err
+	}
+	defer values.Release()
+	// The list's offsets point into the taken values, in group order.
+	nulls := 0
+	bitmap := make([]byte, bitutil.BytesForBits(int64(len(a.rows))))
+	for g, ok := range valid {
+		if ok {
+			bitutil.SetBit(bitmap, g)
+		} else {
+			nulls++
+		}
+	}
+	data := array.NewData(arrow.ListOf(a.elem), len(a.rows),
+		[]*memory.Buffer{memory.NewBufferBytes(bitmap), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets))},
+		[]arrow.ArrayData{values.Data()}, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data), nil
 }
 
 // varianceAcc computes variance and standard deviation of floats with the

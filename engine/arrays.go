@@ -24,6 +24,8 @@ func arrayFunction(name string) func(mem memory.Allocator, in []arrow.Array) (ar
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return arrayBound(mem, name, in) }
 	case "array_element":
 		return arrayElement
+	case "make_array":
+		return makeArray
 	}
 	return nil
 }
@@ -223,4 +225,24 @@ func arrayEqualKernel(negate bool) kernel {
 		}
 		return b.NewArray(), nil
 	}
+}
+
+// makeArray is ARRAY[a, b, ...] over columns: one list per row.
+func makeArray(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	b := array.NewListBuilder(mem, in[0].DataType())
+	defer b.Release()
+	vb := b.ValueBuilder()
+	for r := range in[0].Len() {
+		b.Append(true)
+		for _, c := range in {
+			if c.IsNull(r) {
+				vb.AppendNull()
+				continue
+			}
+			if err := vb.AppendValueFromString(c.ValueStr(r)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.NewArray(), nil
 }

@@ -201,6 +201,7 @@ const (
 	BoolAnd    AggFunc = "bool_and"
 	BoolOr     AggFunc = "bool_or"
 	StringAgg  AggFunc = "string_agg"
+	ArrayAgg   AggFunc = "array_agg"
 	StddevSamp AggFunc = "stddev_samp"
 	StddevPop  AggFunc = "stddev_pop"
 	VarSamp    AggFunc = "var_samp"

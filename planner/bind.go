@@ -365,6 +365,13 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 	case n.GetFuncCall() != nil:
 		f := n.GetFuncCall().Funcname
 		return f[len(f)-1].GetString_().GetSval(), 2
+	case n.GetMinMaxExpr() != nil:
+		if n.GetMinMaxExpr().Op == pg_query.MinMaxOp_IS_LEAST {
+			return "least", 2
+		}
+		return "greatest", 2
+	case n.GetAArrayExpr() != nil:
+		return "array", 2
 	case n.GetAIndirection() != nil:
 		// A subscript names the column after what it subscripts.
 		ind := n.GetAIndirection()
@@ -483,7 +490,7 @@ func funcName(fc *pg_query.FuncCall) string {
 
 func isAggregateName(name string) bool {
 	switch name {
-	case "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "string_agg",
+	case "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "string_agg", "array_agg",
 		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		return true
 	}

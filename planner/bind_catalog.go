@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -118,6 +120,39 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		"has_language_privilege", "has_tablespace_privilege", "has_foreign_data_wrapper_privilege", "has_server_privilege":
 		// Every session may read everything; riffq grants nothing else.
 		return boolLit(true), true, nil
+	case "current_schemas":
+		// The search path: pg_catalog (implicit) and public.
+		schemas := []string{catalog.DefaultSchema}
+		if lit, ok := args[0].(*unknownLit); ok && lit.param == 0 && (lit.text == "t" || lit.text == "true") {
+			schemas = []string{catalog.PgCatalog, catalog.DefaultSchema}
+		} else if l, ok := args[0].(*expr.Literal); ok && l.Value.IsValid() && l.Value.(*scalar.Boolean).Value {
+			schemas = []string{catalog.PgCatalog, catalog.DefaultSchema}
+		}
+		bld := array.NewStringBuilder(memory.DefaultAllocator)
+		defer bld.Release()
+		bld.AppendValues(schemas, nil)
+		values := bld.NewArray()
+		defer values.Release()
+		return &expr.Literal{Value: scalar.NewListScalar(values)}, true, nil
+	case "pg_tablespace_location":
+		return textLit(""), true, nil
+	case "txid_current":
+		// riffq's transaction counter is its catalog's version: it is
+		// also what the catalog tables' xmin holds.
+		return &expr.Literal{Value: scalar.NewInt64Scalar(int64(b.cat.Version()))}, true, nil
+	case "age":
+		// age(xid): how many transactions ago; age(timestamp) is not
+		// supported yet.
+		x := b.resolveUnknown(args[0])
+		if category(x.DataType()) != catNumeric || len(args) != 1 {
+			return nil, true, b.noFunction(fc, name, args...)
+		}
+		x, err := b.cast(x, typeInt8, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		now := &expr.Literal{Value: scalar.NewInt64Scalar(int64(b.cat.Version()))}
+		return &expr.Cast{Input: &expr.Binary{Op: expr.Sub, Left: now, Right: x, Type: typeInt8}, Type: typeInt4}, true, nil
 	case "pg_is_in_recovery", "pg_relation_is_publishable":
 		// Not a standby; nothing is published.
 		return boolLit(false), true, nil
@@ -194,6 +229,7 @@ var catalogFuncs = map[string][2]int{
 	"has_column_privilege": {3, 4}, "has_function_privilege": {2, 3}, "has_any_column_privilege": {2, 3},
 	"has_sequence_privilege": {2, 3}, "has_type_privilege": {2, 3}, "has_language_privilege": {2, 3},
 	"has_tablespace_privilege": {2, 3}, "has_foreign_data_wrapper_privilege": {2, 3}, "has_server_privilege": {2, 3},
+	"current_schemas": {1, 1}, "pg_tablespace_location": {1, 1}, "txid_current": {0, 0}, "age": {1, 2},
 	"pg_is_in_recovery": {0, 0}, "pg_relation_is_publishable": {1, 1},
 	"pg_relation_size": {1, 2}, "pg_total_relation_size": {1, 1}, "pg_table_size": {1, 1}, "pg_indexes_size": {1, 1},
 	"pg_database_size": {1, 1},
@@ -231,7 +267,12 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 		return nil, true, err
 	}
 	u, isConst := in.(*unknownLit)
-	if !isConst || u.param > 0 || kind == "oid" {
+	if isConst && (u.param > 0 || kind == "oid") {
+		// $1::oid, '16385'::oid: an OID, given as a number.
+		e, err := b.resolveAs(u, typeInt8)
+		return e, true, err
+	}
+	if !isConst {
 		in = b.resolveUnknown(in)
 		if category(in.DataType()) != catNumeric {
 			return nil, true, b.unsupported(tc.Location, "casting %s to %s is not supported yet", typeName(in.DataType()), kind)
@@ -282,8 +323,12 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 		}
 		return nil, true, b.errorf("42704", tc.Location, "role %q does not exist", u.text)
 	}
-	// riffq has no functions, operators or text search objects of its own
-	// in the catalog.
+	if kind == "regproc" || kind == "regprocedure" {
+		// riffq's catalog holds regproc columns as the function's name.
+		return &expr.Literal{Value: scalar.NewStringScalar(last)}, true, nil
+	}
+	// riffq has no operators or text search objects of its own in the
+	// catalog.
 	return nil, true, b.errorf(pgerror.UndefinedFunction, tc.Location, "%s %q does not exist", strings.TrimPrefix(kind, "reg"), u.text)
 }
 
@@ -396,4 +441,67 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) 
 		e = &expr.Call{Func: "array_element", Args: []expr.Expr{e, i}, Type: list.Elem()}
 	}
 	return e, nil
+}
+
+// bindArrayExpr binds ARRAY[a, b, ...]: the elements take their common type;
+// an array of constants is a constant.
+func (b *binder) bindArrayExpr(ae *pg_query.A_ArrayExpr, ectx exprContext) (expr.Expr, error) {
+	elems := make([]expr.Expr, len(ae.Elements))
+	var elem arrow.DataType
+	for i, n := range ae.Elements {
+		e, err := b.bindExpr(n, ectx)
+		if err != nil {
+			return nil, err
+		}
+		elems[i] = e
+		if _, ok := e.(*unknownLit); ok || e.DataType().ID() == arrow.NULL {
+			continue
+		}
+		if elem == nil {
+			elem = e.DataType()
+		} else if elem = commonType(elem, e.DataType()); elem == nil {
+			return nil, b.errorf(pgerror.DatatypeMismatch, ae.Location, "ARRAY types %s and %s cannot be matched", typeName(elems[0].DataType()), typeName(e.DataType()))
+		}
+	}
+	if elem == nil {
+		if len(elems) == 0 {
+			return nil, b.errorf("42P18", ae.Location, "cannot determine type of empty array").
+				WithHint("Explicitly cast to the desired type, for example ARRAY[]::integer[].")
+		}
+		elem = typeText
+	}
+	constant := true
+	for i, e := range elems {
+		var err error
+		if elems[i], err = b.cast(e, elem, ae.Location); err != nil {
+			return nil, err
+		}
+		if _, ok := elems[i].(*expr.Literal); !ok {
+			constant = false
+		}
+	}
+	if !constant {
+		return &expr.Call{Func: "make_array", Args: elems, Type: arrow.ListOf(elem)}, nil
+	}
+	bld := array.NewBuilder(memory.DefaultAllocator, elem)
+	defer bld.Release()
+	for _, e := range elems {
+		v := e.(*expr.Literal).Value
+		if !v.IsValid() {
+			bld.AppendNull()
+			continue
+		}
+		a, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
+		if err != nil {
+			return nil, err
+		}
+		err = bld.AppendValueFromString(a.ValueStr(0))
+		a.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	values := bld.NewArray()
+	defer values.Release()
+	return &expr.Literal{Value: scalar.NewListScalar(values)}, nil
 }

@@ -114,6 +114,10 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		return b.bindCollate(x.CollateClause, ectx)
 	case *pg_query.Node_AIndirection:
 		return b.bindIndirection(x.AIndirection, ectx)
+	case *pg_query.Node_AArrayExpr:
+		return b.bindArrayExpr(x.AArrayExpr, ectx)
+	case *pg_query.Node_MinMaxExpr:
+		return b.bindMinMax(x.MinMaxExpr, ectx)
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
 }
@@ -776,6 +780,48 @@ func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr
 	}
 	out.Else = args[len(args)-1]
 	return out, nil
+}
+
+// bindMinMax binds GREATEST and LEAST, which ignore NULLs (NULL only when
+// every argument is), as a chain of CASEs over their common type.
+func (b *binder) bindMinMax(mm *pg_query.MinMaxExpr, ectx exprContext) (expr.Expr, error) {
+	name, op := "GREATEST", expr.Gt
+	if mm.Op == pg_query.MinMaxOp_IS_LEAST {
+		name, op = "LEAST", expr.Lt
+	}
+	args := make([]expr.Expr, len(mm.Args))
+	locs := make([]int32, len(mm.Args))
+	for i, a := range mm.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return nil, err
+		}
+		args[i], locs[i] = e, nodeLocation(a)
+	}
+	ct, err := b.commonResultType(args, locs, name)
+	if err != nil {
+		return nil, err
+	}
+	var acc expr.Expr
+	for i, a := range args {
+		if args[i], err = b.castResult(a, ct, mm.Location); err != nil {
+			return nil, err
+		}
+		if acc == nil {
+			acc = args[i]
+			continue
+		}
+		better, err := b.binary(op, args[i], acc, mm.Location)
+		if err != nil {
+			return nil, err
+		}
+		acc = &expr.Case{Whens: []expr.When{
+			{Cond: &expr.IsNull{Input: acc}, Result: args[i]},
+			{Cond: &expr.IsNull{Input: args[i]}, Result: acc},
+			{Cond: better, Result: args[i]},
+		}, Else: acc, Type: ct}
+	}
+	return acc, nil
 }
 
 // bindNullIf binds NULLIF(a, b) as CASE WHEN a = b THEN NULL ELSE a END.

@@ -264,7 +264,11 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 			return nil, nil, b.unsupported(rv.Location, "column aliases in FROM are not supported yet")
 		}
 	}
-	return &Scan{Table: t, Limit: -1}, tableScope(alias, t.Provider.Schema(), nil), nil
+	sc := tableScope(alias, t.Provider.Schema(), nil)
+	if t.Hidden > 0 {
+		sc.star = starOrder(sc)[:len(sc.cols)-t.Hidden]
+	}
+	return &Scan{Table: t, Limit: -1}, sc, nil
 }
 
 // bindCTE binds a reference to a WITH query as a subquery in FROM. The WITH

@@ -133,6 +133,13 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
 			out = typeText
 		}
+	case expr.ArrayAgg:
+		if fc.AggDistinct {
+			return nil, b.unsupported(fc.Location, "array_agg(DISTINCT ...) is not supported yet")
+		}
+		if _, nested := in.(*arrow.ListType); !nested && in.ID() != arrow.NULL {
+			out = arrow.ListOf(in)
+		}
 	}
 	if out == nil {
 		return nil, b.noFunction(fc, name, arg)

@@ -65,13 +65,14 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return typeInt2, nil
 	case "int4", "integer", "int":
 		return typeInt4, nil
-	case "int8", "bigint":
+	case "int8", "bigint", "xid", "xid8":
+		// xid is bigint in riffq's catalog, like oid.
 		return typeInt8, nil
 	case "float4", "real":
 		return typeFloat4, nil
 	case "float8":
 		return typeFloat8, nil
-	case "text", "varchar", "bpchar", "name":
+	case "text", "varchar", "bpchar", "name", "char":
 		return typeText, nil
 	case "bytea":
 		return typeBytea, nil
