@@ -290,3 +290,20 @@ func fillDescription(_ *systemBuilder, r *rows) {
 		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", 0, "description", d.Text)
 	}
 }
+
+// SettingsTable is pg_settings for a session's settings, given as name,
+// value and description: the catalog has no session, so the planner builds
+// it for each statement that reads it.
+func SettingsTable(settings [][3]string) (*Table, error) {
+	rel := systemIndex[[2]string{PgCatalog, "pg_settings"}]
+	r := newRows(rel)
+	for _, s := range settings {
+		r.add("name", s[0], "setting", s[1], "category", "Client Connection Defaults", "short_desc", s[2],
+			"context", "user", "vartype", "string", "source", "session", "reset_val", s[1], "pending_restart", false)
+	}
+	mt, err := r.table()
+	if err != nil {
+		return nil, err
+	}
+	return &Table{Schema: PgCatalog, Name: rel.name, OID: rel.oid, Provider: mt, System: true}, nil
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -256,6 +257,15 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 			name = rv.Schemaname + "." + name
 		}
 		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", name)
+	}
+	if t.System && t.Schema == catalog.PgCatalog && t.Name == "pg_settings" && b.sess != nil {
+		// The session's own settings, as of this statement.
+		st, err := catalog.SettingsTable(b.sess.Settings())
+		if err != nil {
+			return nil, nil, err
+		}
+		st.Database = t.Database
+		t = st
 	}
 	alias := rv.Relname
 	if rv.Alias != nil {
