@@ -111,9 +111,13 @@ func (c *aggCollector) add(a *expr.Aggregate) *aggRef {
 
 // exprContext is what an expression may refer to where it is written.
 type exprContext struct {
-	scope  *scope
-	aggs   *aggCollector // nil where aggregates are not allowed
-	clause string        // for "aggregate functions are not allowed in WHERE"
+	scope *scope
+	aggs  *aggCollector // nil where aggregates are not allowed
+	wins  *winCollector // nil where window functions are not allowed
+	// argAggs, when binding an aggregate used as a window function, is
+	// the query's collector its arguments' aggregates go to.
+	argAggs *aggCollector
+	clause  string // for "aggregate functions are not allowed in WHERE"
 }
 
 // bindSelect plans a SELECT statement.
@@ -166,7 +170,8 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	}
 
 	grouped := len(s.GroupClause) > 0 || s.HavingClause != nil || hasAggregate(s.TargetList) || sortHasAggregate(s.SortClause)
-	ectx := exprContext{scope: sc}
+	wins := &winCollector{}
+	ectx := exprContext{scope: sc, wins: wins}
 	var aggs *aggCollector
 	var groups []expr.Expr
 	if grouped {
@@ -256,6 +261,11 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		}
 	}
 
+	if len(wins.calls) > 0 {
+		if input, exprs, err = b.windowStage(input, exprs, wins, grouped, groups); err != nil {
+			return nil, err
+		}
+	}
 	var plan Plan = &Project{Input: input, Exprs: exprs, Names: names}
 	if len(s.DistinctClause) == 1 {
 		if len(exprs) > visible {
@@ -443,7 +453,7 @@ func nodeHasAggregate(n *pg_query.Node) bool {
 	switch {
 	case n.GetFuncCall() != nil:
 		fc := n.GetFuncCall()
-		if isAggregateName(funcName(fc)) {
+		if isAggregateName(funcName(fc)) && fc.Over == nil {
 			return true
 		}
 		for _, a := range fc.Args {

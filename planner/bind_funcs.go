@@ -18,6 +18,9 @@ import (
 
 func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
 	name := funcName(fc)
+	if fc.Over != nil {
+		return b.bindWindow(fc, name, ectx)
+	}
 	if !isAggregateName(name) {
 		if e, ok, err := b.bindScalarFunc(fc, name, ectx); ok || err != nil {
 			return e, err
@@ -76,14 +79,19 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if len(fc.Args) != nargs {
 		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
 	}
-	// Aggregate arguments cannot themselves contain aggregates.
-	arg, err := b.bindExpr(fc.Args[0], exprContext{scope: ectx.scope, clause: "aggregate function calls"})
+	// Aggregate arguments cannot themselves contain aggregates, except an
+	// aggregate used as a window function over a grouped query's rows.
+	argCtx := exprContext{scope: ectx.scope, clause: "aggregate function calls"}
+	if ectx.argAggs != nil {
+		argCtx = exprContext{scope: ectx.scope, aggs: ectx.argAggs, clause: "window function calls"}
+	}
+	arg, err := b.bindExpr(fc.Args[0], argCtx)
 	if err != nil {
 		return nil, err
 	}
 	var delim expr.Expr
 	if nargs == 2 {
-		if delim, err = b.bindExpr(fc.Args[1], exprContext{scope: ectx.scope, clause: "aggregate function calls"}); err != nil {
+		if delim, err = b.bindExpr(fc.Args[1], argCtx); err != nil {
 			return nil, err
 		}
 		delim = b.resolveUnknown(delim)

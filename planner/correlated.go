@@ -157,6 +157,22 @@ func substituteOuter(p Plan, values []scalar.Scalar) (Plan, error) {
 			c.Args[i] = sub(e)
 		}
 		return &c, nil
+	case *Window:
+		c := *n
+		c.Input = newIns[0]
+		c.Funcs = make([]*WindowFunc, len(n.Funcs))
+		for i, f := range n.Funcs {
+			nf := *f
+			nf.Args = make([]expr.Expr, len(f.Args))
+			for j, a := range f.Args {
+				nf.Args[j] = sub(a)
+			}
+			if f.Agg != nil {
+				nf.Agg = sub(f.Agg).(*expr.Aggregate)
+			}
+			c.Funcs[i] = &nf
+		}
+		return &c, nil
 	case *OneRow, OneRow, *Sort, *Limit, *Union:
 		return withInputs(p, newIns), nil
 	}

@@ -58,6 +58,10 @@ func withInputs(p Plan, inputs []Plan) Plan {
 		return &c
 	case *Union:
 		return &Union{Parts: inputs}
+	case *Window:
+		c := *n
+		c.Input = inputs[0]
+		return &c
 	}
 	return p
 }

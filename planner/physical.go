@@ -19,6 +19,19 @@ func Physical(p Plan) (engine.Plan, error) {
 		}), nil
 	case OneRow:
 		return engine.OneRow{}, nil
+	case *Window:
+		in, err := Physical(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		w := &engine.Window{Input: in, Partition: n.Partition}
+		for _, k := range n.Order {
+			w.Order = append(w.Order, k.Column)
+		}
+		for _, f := range n.Funcs {
+			w.Funcs = append(w.Funcs, engine.WindowFunc{Func: f.Func, Args: f.Args, Agg: f.Agg, Type: f.Type})
+		}
+		return w, nil
 	case *TableFunc:
 		return &engine.TableFunc{Func: n.Func, Args: n.Args, Out: n.Out}, nil
 	case *Filter:

@@ -90,6 +90,16 @@ func prune(p Plan, need []bool) (Plan, []int) {
 	case *Limit:
 		in, remap := prune(n.Input, need)
 		return &Limit{Input: in, Offset: n.Offset, Count: n.Count}, remap
+	case *Window:
+		// The window keeps its input's columns (the Project below it holds
+		// only what the window and the select list read); prune below.
+		all := make([]bool, n.Input.Schema().NumFields())
+		for i := range all {
+			all[i] = true
+		}
+		nw := *n
+		nw.Input, _ = prune(n.Input, all)
+		return &nw, identity(len(need))
 	case *Union:
 		// Parts line up by position: every part keeps every column.
 		all := make([]bool, len(need))
