@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -138,6 +139,25 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 					return string(runes[:n]), nil
 				}
 				return string(runes[len(runes)-n:]), nil
+			})
+		}
+	case "translate":
+		// Each character of from becomes the character at the same place
+		// in to, or is deleted when to is shorter.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				from, to := []rune(a.str(1, r)), []rune(a.str(2, r))
+				var sb strings.Builder
+				for _, c := range a.str(0, r) {
+					i := slices.Index(from, c)
+					switch {
+					case i < 0:
+						sb.WriteRune(c)
+					case i < len(to):
+						sb.WriteRune(to[i])
+					}
+				}
+				return sb.String(), nil
 			})
 		}
 	case "repeat":

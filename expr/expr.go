@@ -220,6 +220,9 @@ type Aggregate struct {
 	Filter Expr
 	// Delimiter is string_agg's separator.
 	Delimiter Expr
+	// Order is the aggregate's ORDER BY as written (the planner sorts the
+	// input by it); empty when none.
+	Order string
 }
 
 // DataType implements Expr.
@@ -308,6 +311,9 @@ func (a *Aggregate) String() string {
 		}
 		if a.Delimiter != nil {
 			arg += ", " + a.Delimiter.String()
+		}
+		if a.Order != "" {
+			arg += " ORDER BY " + a.Order
 		}
 		s = fmt.Sprintf("%s(%s)", a.Func, arg)
 	}

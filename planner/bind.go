@@ -97,6 +97,17 @@ func (a *aggRef) String() string { return a.agg.String() }
 // aggCollector gathers the distinct aggregate calls of a query.
 type aggCollector struct {
 	aggs []*expr.Aggregate
+	// order is the ORDER BY of the query's ordered aggregates (they must
+	// share it): the aggregate's input is sorted by it.
+	order     []orderKey
+	orderText string
+}
+
+// orderKey is one ORDER BY item of an ordered aggregate.
+type orderKey struct {
+	e          expr.Expr
+	desc       bool
+	nullsFirst bool
 }
 
 func (c *aggCollector) add(a *expr.Aggregate) *aggRef {
@@ -239,6 +250,25 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	}
 
 	if grouped {
+		if len(aggs.order) > 0 {
+			// Ordered aggregates see their rows in order: sort the
+			// input by the ORDER BY keys, added as columns after the
+			// input's own.
+			in := input.Schema()
+			var pexprs []expr.Expr
+			var pnames []string
+			for i, f := range in.Fields() {
+				pexprs = append(pexprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+				pnames = append(pnames, f.Name)
+			}
+			var keys []SortKey
+			for _, k := range aggs.order {
+				keys = append(keys, SortKey{Column: len(pexprs), Desc: k.desc, NullsFirst: k.nullsFirst})
+				pexprs = append(pexprs, k.e)
+				pnames = append(pnames, k.e.String())
+			}
+			input = &Sort{Input: &Project{Input: input, Exprs: pexprs, Names: pnames}, Keys: keys}
+		}
 		agg := &Aggregate{Input: input, GroupBy: groups, Aggs: aggs.aggs}
 		for _, g := range groups {
 			agg.Names = append(agg.Names, g.String())

@@ -45,11 +45,8 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		}
 		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate functions are not allowed in %s", clause)
 	}
-	switch {
-	case fc.Over != nil:
+	if fc.Over != nil {
 		return nil, b.unsupported(fc.Location, "window functions are not supported yet")
-	case len(fc.AggOrder) > 0:
-		return nil, b.unsupported(fc.Location, "ORDER BY in aggregates is not supported yet")
 	}
 	var filter expr.Expr
 	if fc.AggFilter != nil {
@@ -97,6 +94,10 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		delim = b.resolveUnknown(delim)
 	}
 	arg = b.resolveUnknown(arg)
+	order, err := b.bindAggOrder(fc, ectx, argCtx)
+	if err != nil {
+		return nil, err
+	}
 	in := arg.DataType()
 	var out arrow.DataType
 	switch expr.AggFunc(name) {
@@ -152,7 +153,53 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if out == nil {
 		return nil, b.noFunction(fc, name, arg)
 	}
-	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim}), nil
+	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order}), nil
+}
+
+// bindAggOrder binds an aggregate's ORDER BY into the query's collector and
+// returns its text. The planner sorts the aggregate's input by it, so all
+// ordered aggregates of a query must share it.
+func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext) (string, error) {
+	if len(fc.AggOrder) == 0 {
+		return "", nil
+	}
+	if fc.AggDistinct {
+		return "", b.unsupported(fc.Location, "DISTINCT with ORDER BY in aggregates is not supported yet")
+	}
+	var keys []orderKey
+	var parts []string
+	for _, n := range fc.AggOrder {
+		sb := n.GetSortBy()
+		e, err := b.bindExpr(sb.Node, argCtx)
+		if err != nil {
+			return "", err
+		}
+		e = b.resolveUnknown(e)
+		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		nullsFirst := desc
+		switch sb.SortbyNulls {
+		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+			nullsFirst = true
+		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+			nullsFirst = false
+		}
+		keys = append(keys, orderKey{e: e, desc: desc, nullsFirst: nullsFirst})
+		part := e.String()
+		if desc {
+			part += " DESC"
+		}
+		if nullsFirst != desc {
+			part += map[bool]string{true: " NULLS FIRST", false: " NULLS LAST"}[nullsFirst]
+		}
+		parts = append(parts, part)
+	}
+	text := strings.Join(parts, ", ")
+	aggs := ectx.aggs
+	if aggs.orderText != "" && aggs.orderText != text {
+		return "", b.unsupported(fc.Location, "aggregates with different ORDER BY in one query are not supported yet")
+	}
+	aggs.order, aggs.orderText = keys, text
+	return text, nil
 }
 
 // bindScalarFunc binds the scalar functions the engine implements; ok is
@@ -347,7 +394,7 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 var textFuncArgs = map[string]string{
 	"substr": "ti?i", "substring": "ti?i", "replace": "ttt", "btrim": "t?t", "trim": "t?t",
 	"ltrim": "t?t", "rtrim": "t?t", "left": "ti", "right": "ti", "repeat": "ti", "reverse": "t",
-	"initcap": "t", "position": "tt", "strpos": "tt",
+	"initcap": "t", "position": "tt", "strpos": "tt", "translate": "ttt",
 }
 
 // bindTextMathFunc binds the string functions above, concat, and round,
@@ -394,6 +441,10 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 				if args[i], err = b.resolveAs(u, want); err != nil {
 					return nil, true, err
 				}
+				continue
+			}
+			if a.DataType().ID() == arrow.NULL { // a bare NULL is unknown too
+				args[i] = &expr.Literal{Value: scalar.MakeNullScalar(want)}
 				continue
 			}
 			if category(a.DataType()) != cat || (cat == catNumeric && numericRank(a.DataType()) > 3) {
