@@ -109,11 +109,12 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nullText, true, nil
 		}
 		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
-	case "col_description", "shobj_description", "pg_get_expr", "pg_get_constraintdef",
+	case "col_description", "shobj_description", "pg_get_expr", "pg_get_constraintdef", "pg_get_serial_sequence",
 		"pg_get_indexdef", "pg_get_viewdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef", "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
-		// riffq has no comments, defaults, constraints, indexes, views,
-		// triggers, rules or functions of its own: nothing to describe.
+		// riffq has no column comments, defaults, constraints, indexes,
+		// views, triggers, rules, sequences or functions of its own:
+		// nothing to describe.
 		return nullText, true, nil
 	case "has_table_privilege", "has_schema_privilege", "has_database_privilege", "has_column_privilege",
 		"has_function_privilege", "has_any_column_privilege", "has_sequence_privilege", "has_type_privilege",
@@ -224,7 +225,7 @@ var catalogFuncs = map[string][2]int{
 	"pg_get_expr": {2, 3}, "pg_get_constraintdef": {1, 2}, "pg_get_indexdef": {1, 3}, "pg_get_viewdef": {1, 2},
 	"pg_get_triggerdef": {1, 2}, "pg_get_ruledef": {1, 2}, "pg_get_statisticsobjdef_columns": {1, 1},
 	"pg_get_partkeydef": {1, 1}, "pg_get_function_result": {1, 1}, "pg_get_function_arguments": {1, 1},
-	"pg_get_function_identity_arguments": {1, 1},
+	"pg_get_function_identity_arguments": {1, 1}, "pg_get_serial_sequence": {2, 2},
 	"has_table_privilege":                {2, 3}, "has_schema_privilege": {2, 3}, "has_database_privilege": {2, 3},
 	"has_column_privilege": {3, 4}, "has_function_privilege": {2, 3}, "has_any_column_privilege": {2, 3},
 	"has_sequence_privilege": {2, 3}, "has_type_privilege": {2, 3}, "has_language_privilege": {2, 3},
