@@ -267,3 +267,29 @@ func (c *Catalog) SchemaOID(db, name string) (uint32, bool) {
 	}
 	return s.OID, true
 }
+
+// procOIDs finds the built-in functions by name (the first, lowest OID,
+// for overloaded names).
+var procOIDs = func() map[string]int64 {
+	m := make(map[string]int64, len(builtinProcs))
+	for oid, name := range builtinProcs {
+		if o, ok := m[name]; !ok || oid < o {
+			m[name] = oid
+		}
+	}
+	return m
+}()
+
+// ProcOID returns the OID of a built-in function the catalog's regproc
+// columns name.
+func ProcOID(name string) (int64, bool) {
+	oid, ok := procOIDs[name]
+	return oid, ok
+}
+
+// ProcName returns the name of a built-in function the catalog's regproc
+// columns name.
+func ProcName(oid int64) (string, bool) {
+	name, ok := builtinProcs[oid]
+	return name, ok
+}

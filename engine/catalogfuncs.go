@@ -5,9 +5,11 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/pgerror"
 )
 
 // catalogFunction returns the kernel of a system information function
@@ -32,6 +34,42 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 	case "quote_ident":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return quoteIdent(a.str(0, r)), nil })
+		}
+	case "text_to_oid":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			s := in[0].(*array.String)
+			b := array.NewInt64Builder(mem)
+			defer b.Release()
+			for i := range s.Len() {
+				if s.IsNull(i) {
+					b.AppendNull()
+					continue
+				}
+				v := s.Value(i)
+				if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+					b.Append(int64(n))
+				} else if v == "-" {
+					b.Append(0) // regproc's "no function"
+				} else if oid, ok := catalog.ProcOID(v); ok {
+					b.Append(oid)
+				} else {
+					return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type oid: %q", v)
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case "proc_name":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				oid := a.int(0, r)
+				if oid == 0 {
+					return "-", nil
+				}
+				if name, ok := catalog.ProcName(oid); ok {
+					return name, nil
+				}
+				return strconv.FormatInt(oid, 10), nil
+			})
 		}
 	case "pg_size_pretty":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

@@ -226,7 +226,7 @@ var catalogFuncs = map[string][2]int{
 	"pg_get_triggerdef": {1, 2}, "pg_get_ruledef": {1, 2}, "pg_get_statisticsobjdef_columns": {1, 1},
 	"pg_get_partkeydef": {1, 1}, "pg_get_function_result": {1, 1}, "pg_get_function_arguments": {1, 1},
 	"pg_get_function_identity_arguments": {1, 1}, "pg_get_serial_sequence": {2, 2},
-	"has_table_privilege":                {2, 3}, "has_schema_privilege": {2, 3}, "has_database_privilege": {2, 3},
+	"has_table_privilege": {2, 3}, "has_schema_privilege": {2, 3}, "has_database_privilege": {2, 3},
 	"has_column_privilege": {3, 4}, "has_function_privilege": {2, 3}, "has_any_column_privilege": {2, 3},
 	"has_sequence_privilege": {2, 3}, "has_type_privilege": {2, 3}, "has_language_privilege": {2, 3},
 	"has_tablespace_privilege": {2, 3}, "has_foreign_data_wrapper_privilege": {2, 3}, "has_server_privilege": {2, 3},
@@ -275,7 +275,20 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	}
 	if !isConst {
 		in = b.resolveUnknown(in)
-		if category(in.DataType()) != catNumeric {
+		isProc := kind == "regproc" || kind == "regprocedure"
+		switch cat := category(in.DataType()); {
+		case cat == catString && kind == "oid":
+			// A regproc column (a name here) or numeric text.
+			return &expr.Call{Func: "text_to_oid", Args: []expr.Expr{in}, Type: typeInt8}, true, nil
+		case cat == catString && isProc:
+			return in, true, nil // regproc is the function's name already
+		case cat == catNumeric && isProc:
+			e, err := b.cast(in, typeInt8, tc.Location)
+			if err != nil {
+				return nil, true, err
+			}
+			return &expr.Call{Func: "proc_name", Args: []expr.Expr{e}, Type: typeText}, true, nil
+		case cat != catNumeric:
 			return nil, true, b.unsupported(tc.Location, "casting %s to %s is not supported yet", typeName(in.DataType()), kind)
 		}
 		e, err := b.cast(in, typeInt8, tc.Location)

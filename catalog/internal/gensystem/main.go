@@ -11,6 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"go/format"
 	"os"
 	"strings"
 
@@ -127,5 +128,37 @@ func main() {
 		os.Exit(1)
 	}
 	out.WriteString("}\n")
-	os.Stdout.WriteString(out.String())
+
+	// The functions the catalog's regproc columns name, by OID.
+	procs, err := conn.Query(ctx, `
+		SELECT DISTINCT p.oid::int8, p.proname::text FROM pg_catalog.pg_proc p
+		JOIN (SELECT unnest(ARRAY[typinput, typoutput, typreceive, typsend, typmodin, typmodout, typanalyze, typsubscript])::oid AS f
+		      FROM pg_catalog.pg_type WHERE typnamespace = 'pg_catalog'::regnamespace AND typtype <> 'c'
+		      UNION SELECT amhandler::oid FROM pg_catalog.pg_am) r ON r.f = p.oid
+		ORDER BY 1`)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
+		os.Exit(1)
+	}
+	out.WriteString("\n// builtinProcs are the functions the regproc columns of the built-in rows\n// name, by OID.\nvar builtinProcs = map[int64]string{\n")
+	for procs.Next() {
+		var oid int64
+		var name string
+		if err := procs.Scan(&oid, &name); err != nil {
+			fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(&out, "\t%d: %q,\n", oid, name)
+	}
+	if err := procs.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
+		os.Exit(1)
+	}
+	out.WriteString("}\n")
+	src, err := format.Source([]byte(out.String()))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gensystem: gofmt:", err)
+		os.Exit(1)
+	}
+	os.Stdout.Write(src)
 }
