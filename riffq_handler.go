@@ -3,10 +3,12 @@ package riffq
 import (
 	"context"
 	"errors"
+	"net"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/internal/pgbinary"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
@@ -30,6 +32,23 @@ type session struct {
 func (s session) Database() string   { return s.Session.Database }
 func (s session) UserName() string   { return s.Session.User }
 func (s session) BackendPID() uint32 { return s.Session.ID }
+
+// Activity converts the wire's view of the sessions for the catalog.
+func (s session) Activity() []catalog.Activity {
+	var out []catalog.Activity
+	for _, a := range s.Session.Activity() {
+		ca := catalog.Activity{
+			PID: a.PID, User: a.User, Database: a.Database, ApplicationName: a.ApplicationName, ClientPort: -1,
+			BackendStart: a.BackendStart, XactStart: a.XactStart, QueryStart: a.QueryStart, Changed: a.StateChange,
+			State: a.State, Query: a.Query,
+		}
+		if tcp, ok := a.ClientAddr.(*net.TCPAddr); ok {
+			ca.ClientAddr, ca.ClientPort = tcp.IP.String(), tcp.Port
+		}
+		out = append(out, ca)
+	}
+	return out
+}
 
 func (h handler) Parse(_ context.Context, _ *wire.Session, sql string) ([]wire.Statement, error) {
 	stmts, err := h.parser.Parse(sql)

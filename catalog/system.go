@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -231,6 +232,8 @@ func appendValue(b array.Builder, v any) error {
 		b.Append(float32(v.(float64)))
 	case *array.Float64Builder:
 		b.Append(v.(float64))
+	case *array.TimestampBuilder:
+		b.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
 	case *array.ListBuilder:
 		b.Append(true)
 		switch vs := v.(type) {

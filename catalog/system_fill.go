@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -306,4 +307,50 @@ func SettingsTable(settings [][3]string) (*Table, error) {
 		return nil, err
 	}
 	return &Table{Schema: PgCatalog, Name: rel.name, OID: rel.oid, Provider: mt, System: true}, nil
+}
+
+// Activity is one session as pg_stat_activity shows it.
+type Activity struct {
+	PID                                          uint32
+	User, Database, ApplicationName              string
+	ClientAddr                                   string // "" when not TCP
+	ClientPort                                   int    // -1 for a Unix socket
+	BackendStart, XactStart, QueryStart, Changed time.Time
+	State, Query                                 string
+}
+
+// ActivityTable is pg_stat_activity for the sessions given (the catalog
+// does not know them: the planner builds it for each statement reading it).
+func (c *Catalog) ActivityTable(db string, sessions []Activity) (*Table, error) {
+	rel := systemIndex[[2]string{PgCatalog, "pg_stat_activity"}]
+	r := newRows(rel)
+	ts := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t
+	}
+	for _, a := range sessions {
+		var dbOID any
+		c.mu.RLock()
+		if d, ok := c.databases[a.Database]; ok {
+			dbOID = d.OID
+		} else if len(c.databases) == 0 {
+			dbOID = c.fallback.OID
+		}
+		c.mu.RUnlock()
+		var addr, port any
+		if a.ClientAddr != "" {
+			addr, port = a.ClientAddr, a.ClientPort
+		}
+		r.add("datid", dbOID, "datname", a.Database, "pid", int(a.PID), "usesysid", OwnerOID, "usename", a.User,
+			"application_name", a.ApplicationName, "client_addr", addr, "client_port", port,
+			"backend_start", ts(a.BackendStart), "xact_start", ts(a.XactStart), "query_start", ts(a.QueryStart),
+			"state_change", ts(a.Changed), "state", a.State, "query", a.Query, "backend_type", "client backend")
+	}
+	mt, err := r.table()
+	if err != nil {
+		return nil, err
+	}
+	return &Table{Database: db, Schema: PgCatalog, Name: rel.name, OID: rel.oid, Provider: mt, System: true}, nil
 }

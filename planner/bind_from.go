@@ -267,6 +267,13 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 		st.Database = t.Database
 		t = st
 	}
+	if t.System && t.Schema == catalog.PgCatalog && t.Name == "pg_stat_activity" && b.sess != nil {
+		st, err := b.cat.ActivityTable(b.db, b.sess.Activity())
+		if err != nil {
+			return nil, nil, err
+		}
+		t = st
+	}
 	alias := rv.Relname
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname

@@ -44,6 +44,8 @@ type Session interface {
 	UserName() string
 	// BackendPID is the process ID the session reported in BackendKeyData.
 	BackendPID() uint32
+	// Activity lists the server's sessions for pg_stat_activity.
+	Activity() []catalog.Activity
 }
 
 // Query is a planned statement.

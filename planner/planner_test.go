@@ -224,7 +224,8 @@ func TestParseSplitsStatements(t *testing.T) {
 // testSession is a session without settings.
 type testSession struct{}
 
-func (testSession) Database() string { return "db" }
+func (testSession) Activity() []catalog.Activity { return nil }
+func (testSession) Database() string             { return "db" }
 func (testSession) Setting(name string) (string, string, error) {
 	return "", "", pgerror.New("42704", "unrecognized configuration parameter %q", name)
 }

@@ -49,6 +49,65 @@ type conn struct {
 	portals  map[string]*portal   // by name; "" is the unnamed portal
 
 	out []byte // messages not yet written
+
+	// What pg_stat_activity shows, guarded by mu.
+	backendStart time.Time
+	activity     Activity
+}
+
+// Activity is what a session is doing, as pg_stat_activity shows it.
+type Activity struct {
+	PID             uint32
+	User, Database  string
+	ApplicationName string
+	ClientAddr      net.Addr
+	BackendStart    time.Time
+	XactStart       time.Time // zero outside a transaction block
+	QueryStart      time.Time
+	StateChange     time.Time
+	// State is "active", "idle", "idle in transaction" or "idle in
+	// transaction (aborted)".
+	State string
+	Query string // the running or last statement
+}
+
+// setActivity records a change of what the session does: "active" with the
+// statement it runs, or "" for idle in the state the transaction is in.
+func (c *conn) setActivity(state, query string) {
+	_, app, _ := c.sess.Setting("application_name") // on the session's goroutine
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	a := &c.activity
+	a.ApplicationName = app
+	if state == "" {
+		switch c.sess.tx {
+		case 'T':
+			state = "idle in transaction"
+		case 'E':
+			state = "idle in transaction (aborted)"
+		default:
+			state = "idle"
+		}
+	} else {
+		a.Query, a.QueryStart = query, now
+	}
+	if c.sess.tx == 'I' {
+		a.XactStart = time.Time{}
+	} else if a.XactStart.IsZero() {
+		a.XactStart = now
+	}
+	if a.State != state {
+		a.State, a.StateChange = state, now
+	}
+}
+
+// snapshot returns the session's activity; false while it is still
+// starting up.
+func (c *conn) snapshot() (Activity, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.activity, c.activity.PID != 0
 }
 
 func (c *conn) serve() {
@@ -246,6 +305,9 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) (bool, error) {
 		return false, c.fatal(pgerror.New("3D000", "database %q does not exist", db))
 	}
 	c.sess = newSession(c, user, db, params)
+	c.mu.Lock()
+	c.activity = Activity{PID: c.pid, User: user, Database: db, ClientAddr: c.nc.RemoteAddr(), BackendStart: c.backendStart, State: "idle", StateChange: time.Now()}
+	c.mu.Unlock()
 	c.log = c.log.With("user", user, "database", db)
 	c.sess.Logger = c.log
 	if err := c.sess.applyStartup(); err != nil {
@@ -332,7 +394,9 @@ func (c *conn) loop() {
 		flush := false
 		switch m := msg.(type) {
 		case *pgproto3.Query:
+			c.setActivity("active", m.String)
 			c.simpleQuery(m.String)
+			c.setActivity("", "")
 			c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
 			flush = true
 		case *pgproto3.Terminate:
@@ -343,6 +407,7 @@ func (c *conn) loop() {
 				// The implicit transaction ends: its portals go with it.
 				c.closePortals()
 			}
+			c.setActivity("", "")
 			c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
 			flush = true
 		case *pgproto3.Flush:

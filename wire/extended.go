@@ -29,6 +29,7 @@ type prepared struct {
 // portal is a statement with its parameters bound, and once it runs, the
 // position reached in its result.
 type portal struct {
+	sql     string    // the statement's text, for pg_stat_activity
 	stmt    Statement // nil for an empty query
 	schema  *arrow.Schema
 	formats []int16 // result formats as Bind gave them
@@ -89,6 +90,7 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 		if !ok {
 			return pgerror.New("34000", "portal %q does not exist", m.Portal)
 		}
+		c.setActivity("active", p.sql)
 		if err := c.startPortal(p); err != nil {
 			return err
 		}
@@ -138,7 +140,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return pgerror.New("42P03", "portal %q already exists", m.DestinationPortal)
 		}
 	}
-	p := &portal{formats: m.ResultFormatCodes}
+	p := &portal{sql: ps.sql, formats: m.ResultFormatCodes}
 	if ps.stmt != nil {
 		want := len(ps.stmt.ParamOIDs())
 		if len(m.Parameters) != want {

@@ -4,6 +4,7 @@
 package wire
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -211,6 +213,7 @@ func (s *Server) newConn(nc net.Conn) *conn {
 		secret: binary.BigEndian.Uint32(key[:]),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.backendStart = time.Now()
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	return c
@@ -252,6 +255,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		return ctx.Err()
 	}
+}
+
+// activity lists what every session is doing, by process ID.
+func (s *Server) activity() []Activity {
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	var out []Activity
+	for _, c := range conns {
+		if a, ok := c.snapshot(); ok {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b Activity) int { return cmp.Compare(a.PID, b.PID) })
+	return out
 }
 
 // sessionCount is the number of connections, including the one asking.

@@ -37,6 +37,10 @@ type Session struct {
 	values map[any]any
 }
 
+// Activity lists what every session of the server is doing, this one
+// included, as pg_stat_activity shows it.
+func (s *Session) Activity() []Activity { return s.conn.srv.activity() }
+
 // Value returns the application's value for key, nil if none. Values live
 // as long as the session; hooks use them to carry per-session state.
 func (s *Session) Value(key any) any {
