@@ -1,6 +1,8 @@
 package sources
 
 import (
+	"io"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,3 +64,24 @@ func TableName(file string) string {
 	}
 	return strings.ToLower(base)
 }
+
+// File is an open file of a file provider: read in sequence (CSV) or at
+// offsets (Parquet footers and column chunks).
+type File interface {
+	io.Reader
+	io.ReaderAt
+	io.Seeker
+	io.Closer
+}
+
+// FileSystem opens the files a file provider reads. Local files are the
+// default; sources/httpfs reads them from HTTP servers with range requests.
+type FileSystem interface {
+	Open(ctx context.Context, name string) (File, error)
+}
+
+// LocalFS opens local files.
+type LocalFS struct{}
+
+// Open implements FileSystem.
+func (LocalFS) Open(_ context.Context, name string) (File, error) { return os.Open(name) }

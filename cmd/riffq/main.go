@@ -10,6 +10,8 @@
 // postgres, LOCATION is a connection URL or keyword/value string, and for
 // duckdb a database file (opened read-only): every table and view is served,
 // in a schema of its own schema's name, or all in schema NAME when given.
+// For http, LOCATION is the URL of one .parquet or .csv file, read with
+// range requests (Parquet) or streamed (CSV); --http-header adds headers.
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -33,6 +36,7 @@ import (
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
 	"github.com/riffq/riffq/sources/duckdb"
+	"github.com/riffq/riffq/sources/httpfs"
 	"github.com/riffq/riffq/sources/parquet"
 	"github.com/riffq/riffq/sources/postgres"
 	"github.com/riffq/riffq/wire"
@@ -76,9 +80,9 @@ func parseSource(v string) (source, error) {
 	}
 	s.kind, s.path = kind, path
 	switch kind {
-	case "parquet", "csv", "postgres", "duckdb":
+	case "parquet", "csv", "postgres", "duckdb", "http":
 	default:
-		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv, postgres or duckdb)", v, kind)
+		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv, postgres, duckdb or http)", v, kind)
 	}
 	return s, nil
 }
@@ -123,6 +127,55 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 type remoteTable struct {
 	schema, name string
 	provider     sources.TableProvider
+}
+
+// openHTTP opens a Parquet or CSV file served over HTTP(S), a table named
+// after the URL's file name unless the source names it.
+func openHTTP(ctx context.Context, s source, header http.Header) (string, sources.TableProvider, error) {
+	fs := &httpfs.FS{Header: header, Client: &http.Client{Timeout: 5 * time.Minute}}
+	name := s.name
+	if name == "" {
+		name = httpfs.TableName(s.path)
+	}
+	path := s.path
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	var t sources.TableProvider
+	var err error
+	switch {
+	case strings.HasSuffix(path, ".parquet"):
+		t, err = parquet.OpenFS(ctx, fs, []string{s.path})
+	case strings.HasSuffix(path, ".csv"):
+		t, err = csv.OpenFS(ctx, fs, []string{s.path})
+	default:
+		return "", nil, fmt.Errorf("http source %s: want a .parquet or .csv URL", s.path)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("http source: %w", err)
+	}
+	return name, t, nil
+}
+
+// redactURL drops a URL's query (often a signature) for logs.
+func redactURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i] + "?..."
+	}
+	return u
+}
+
+// parseHeaders turns --http-header "Name: value" flags into a header.
+func parseHeaders(flags []string) (http.Header, error) {
+	h := http.Header{}
+	for _, f := range flags {
+		k, v, ok := strings.Cut(f, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--http-header %q: want \"Name: value\"", f)
+		}
+		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	return h, nil
 }
 
 // openRemote opens a source holding many tables in schemas of its own (a
@@ -175,6 +228,8 @@ func run(args []string, stderr io.Writer) int {
 	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv, postgres or duckdb")
+	var httpHeaders sourceFlags
+	fs.Var(&httpHeaders, "http-header", "header `\"Name: value\"` sent with every request of http sources (repeatable), e.g. a bearer token")
 	var dbs sourceFlags
 	fs.Var(&dbs, "database", "accept only this database `name` (repeatable); default: any name")
 	user := fs.String("user", "", "require this user name (with --password)")
@@ -228,6 +283,26 @@ func run(args []string, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stderr, "riffq: %v\n", err)
 			return 2
+		}
+		if s.kind == "http" {
+			header, err := parseHeaders(httpHeaders)
+			if err != nil {
+				fmt.Fprintf(stderr, "riffq: %v\n", err)
+				return 2
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			name, t, err := openHTTP(ctx, s, header)
+			cancel()
+			if err != nil {
+				fmt.Fprintf(stderr, "riffq: %v\n", err)
+				return 2
+			}
+			if err := srv.RegisterTable(name, t); err != nil {
+				fmt.Fprintf(stderr, "riffq: %v\n", err)
+				return 2
+			}
+			logger.Info("serving table", "table", "public."+name, "source", "http", "url", redactURL(s.path), "columns", t.Schema().NumFields())
+			continue
 		}
 		if s.kind == "postgres" || s.kind == "duckdb" {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -69,6 +69,9 @@ func TestRunErrors(t *testing.T) {
 		{name: "missing path", args: []string{"--source", "parquet:/nonexistent"}, code: 2, oneLine: true, wantInErr: []string{"riffq: parquet source", "/nonexistent"}},
 		{name: "glob without match", args: []string{"--source", "csv:" + filepath.Join(dir, "*.csv")}, code: 2, oneLine: true, wantInErr: []string{"no files match"}},
 		{name: "unreachable postgres", args: []string{"--source", "postgres:postgres://nobody@127.0.0.1:1/db?connect_timeout=2"}, code: 2, oneLine: true, wantInErr: []string{"riffq: postgres source", "127.0.0.1"}},
+		{name: "unreachable http", args: []string{"--source", "http:http://127.0.0.1:1/x.parquet"}, code: 2, oneLine: true, wantInErr: []string{"riffq: http source", "127.0.0.1:1/x.parquet"}},
+		{name: "http without a file type", args: []string{"--source", "http:http://127.0.0.1:1/x.json"}, code: 2, oneLine: true, wantInErr: []string{"want a .parquet or .csv URL"}},
+		{name: "bad http header", args: []string{"--http-header", "nocolon", "--source", "http:http://127.0.0.1:1/x.csv"}, code: 2, oneLine: true, wantInErr: []string{"--http-header"}},
 		{name: "missing duckdb file", args: []string{"--source", "duckdb:/nonexistent.duckdb"}, code: 2, oneLine: true, wantInErr: []string{"riffq: duckdb source"}},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
 		{

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +28,7 @@ const (
 
 // Table is a table over one or more CSV files with the same layout.
 type Table struct {
+	fs     sources.FileSystem
 	files  []string
 	schema *arrow.Schema
 	header bool
@@ -48,11 +48,17 @@ func Open(path string) (*Table, error) {
 
 // OpenFiles returns a table over the given CSV files.
 func OpenFiles(files []string) (*Table, error) {
+	return OpenFS(context.Background(), sources.LocalFS{}, files)
+}
+
+// OpenFS returns a table over the given CSV files of fs (local files, or
+// URLs through sources/httpfs, streamed).
+func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("csv: no files")
 	}
-	t := &Table{files: files, comma: ','}
-	rows, err := sample(files[0], t.comma)
+	t := &Table{fs: fs, files: files, comma: ','}
+	rows, err := t.sample(ctx, files[0])
 	if err != nil {
 		return nil, err
 	}
@@ -63,14 +69,14 @@ func OpenFiles(files []string) (*Table, error) {
 	return t, nil
 }
 
-func sample(path string, comma rune) ([][]string, error) {
-	f, err := os.Open(path)
+func (t *Table) sample(ctx context.Context, path string) ([][]string, error) {
+	f, err := t.fs.Open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open csv %s: %w", path, err)
 	}
 	defer f.Close()
 	r := stdcsv.NewReader(bufio.NewReader(f))
-	r.Comma = comma
+	r.Comma = t.comma
 	r.ReuseRecord = false
 	var rows [][]string
 	for len(rows) <= sampleRows {
@@ -228,15 +234,15 @@ func (t *Table) Schema() *arrow.Schema { return t.schema }
 // batches; every column is parsed and the projected ones are returned.
 func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
 	schema := sources.ProjectSchema(t.schema, req.Projection)
-	open := func(_ context.Context, path string) (sources.FileBatches, error) {
-		return t.openFile(path, req.Projection, schema)
+	open := func(ctx context.Context, path string) (sources.FileBatches, error) {
+		return t.openFile(ctx, path, req.Projection, schema)
 	}
 	return sources.ScanFiles(ctx, schema, t.files, req.Limit, open), nil
 }
 
 // openFile prepares the scan of one file.
-func (t *Table) openFile(path string, projection []int, schema *arrow.Schema) (sources.FileBatches, error) {
-	f, err := os.Open(path)
+func (t *Table) openFile(ctx context.Context, path string, projection []int, schema *arrow.Schema) (sources.FileBatches, error) {
+	f, err := t.fs.Open(ctx, path)
 	if err != nil {
 		return sources.FileBatches{}, fmt.Errorf("open csv %s: %w", path, err)
 	}

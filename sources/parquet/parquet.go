@@ -22,6 +22,7 @@ const batchRows = 64 * 1024
 
 // Table is a table over one or more Parquet files with the same schema.
 type Table struct {
+	fs     sources.FileSystem
 	files  []string
 	schema *arrow.Schema
 	mem    memory.Allocator
@@ -40,12 +41,19 @@ func Open(path string) (*Table, error) {
 
 // OpenFiles returns a table over the given Parquet files.
 func OpenFiles(files []string) (*Table, error) {
+	return OpenFS(context.Background(), sources.LocalFS{}, files)
+}
+
+// OpenFS returns a table over the given Parquet files of fs (local files,
+// or URLs through sources/httpfs, whose range requests fetch the footer
+// first and then only the column chunks a scan needs).
+func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("parquet: no files")
 	}
-	t := &Table{files: files, mem: memory.DefaultAllocator}
+	t := &Table{fs: fs, files: files, mem: memory.DefaultAllocator}
 	for _, f := range files {
-		schema, err := readSchema(f)
+		schema, err := t.readSchema(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -60,10 +68,24 @@ func OpenFiles(files []string) (*Table, error) {
 	return t, nil
 }
 
-func readSchema(path string) (*arrow.Schema, error) {
-	pf, err := file.OpenParquetFile(path, false)
+// openParquet opens one file's footer.
+func (t *Table) openParquet(ctx context.Context, path string) (*file.Reader, error) {
+	f, err := t.fs.Open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open parquet %s: %w", path, err)
+	}
+	pf, err := file.NewParquetReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open parquet %s: %w", path, err)
+	}
+	return pf, nil
+}
+
+func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, error) {
+	pf, err := t.openParquet(ctx, path)
+	if err != nil {
+		return nil, err
 	}
 	defer pf.Close()
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
@@ -116,9 +138,9 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 
 // openFile prepares the scan of one file.
 func (t *Table) openFile(ctx context.Context, path string, req sources.ScanRequest, schema *arrow.Schema, sorted []int) (sources.FileBatches, error) {
-	pf, err := file.OpenParquetFile(path, false)
+	pf, err := t.openParquet(ctx, path)
 	if err != nil {
-		return sources.FileBatches{}, fmt.Errorf("open parquet %s: %w", path, err)
+		return sources.FileBatches{}, err
 	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, t.mem)
 	if err != nil {
