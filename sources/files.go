@@ -1,9 +1,9 @@
 package sources
 
 import (
-	"io"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
