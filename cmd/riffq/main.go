@@ -4,13 +4,13 @@
 //	riffq --source parquet:testdata/sample --source trades=csv:trades.csv \
 //	      --source crm=postgres:postgres://reader@db.internal/crm
 //
-// A source is [NAME=]KIND:LOCATION. For parquet and csv, LOCATION is a
+// A source is [NAME=]KIND:LOCATION. For parquet, csv and ndjson, LOCATION is a
 // file, a directory or a glob: without NAME every file becomes a table named
 // after its file name; with NAME all matched files form that one table. For
 // postgres, LOCATION is a connection URL or keyword/value string, and for
 // duckdb a database file (opened read-only): every table and view is served,
 // in a schema of its own schema's name, or all in schema NAME when given.
-// For http, LOCATION is the URL of one .parquet or .csv file, read with
+// For http, LOCATION is the URL of one .parquet, .csv or .ndjson file, read with
 // range requests (Parquet) or streamed (CSV); --http-header adds headers.
 package main
 
@@ -37,6 +37,7 @@ import (
 	"github.com/riffq/riffq/sources/csv"
 	"github.com/riffq/riffq/sources/duckdb"
 	"github.com/riffq/riffq/sources/httpfs"
+	"github.com/riffq/riffq/sources/ndjson"
 	"github.com/riffq/riffq/sources/parquet"
 	"github.com/riffq/riffq/sources/postgres"
 	"github.com/riffq/riffq/wire"
@@ -80,9 +81,9 @@ func parseSource(v string) (source, error) {
 	}
 	s.kind, s.path = kind, path
 	switch kind {
-	case "parquet", "csv", "postgres", "duckdb", "http":
+	case "parquet", "csv", "ndjson", "postgres", "duckdb", "http":
 	default:
-		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv, postgres, duckdb or http)", v, kind)
+		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv, ndjson, postgres, duckdb or http)", v, kind)
 	}
 	return s, nil
 }
@@ -95,8 +96,11 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 		return nil, fmt.Errorf("%s source: %w", s.kind, err)
 	}
 	open := func(files []string) (sources.TableProvider, error) {
-		if s.kind == "csv" {
+		switch s.kind {
+		case "csv":
 			return csv.OpenFiles(files)
+		case "ndjson":
+			return ndjson.OpenFS(context.Background(), sources.LocalFS{}, files, ndjson.SampleLines)
 		}
 		return parquet.OpenFiles(files)
 	}
@@ -148,8 +152,10 @@ func openHTTP(ctx context.Context, s source, header http.Header) (string, source
 		t, err = parquet.OpenFS(ctx, fs, []string{s.path})
 	case strings.HasSuffix(path, ".csv"):
 		t, err = csv.OpenFS(ctx, fs, []string{s.path})
+	case strings.HasSuffix(path, ".ndjson") || strings.HasSuffix(path, ".jsonl"):
+		t, err = ndjson.OpenFS(ctx, fs, []string{s.path}, ndjson.SampleLines)
 	default:
-		return "", nil, fmt.Errorf("http source %s: want a .parquet or .csv URL", s.path)
+		return "", nil, fmt.Errorf("http source %s: want a .parquet, .csv, .ndjson or .jsonl URL", s.path)
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("http source: %w", err)
@@ -227,7 +233,7 @@ func run(args []string, stderr io.Writer) int {
 	var srcs sourceFlags
 	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv, postgres or duckdb")
+	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv, ndjson, postgres, duckdb or http")
 	var httpHeaders sourceFlags
 	fs.Var(&httpHeaders, "http-header", "header `\"Name: value\"` sent with every request of http sources (repeatable), e.g. a bearer token")
 	var dbs sourceFlags

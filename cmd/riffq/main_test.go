@@ -70,7 +70,7 @@ func TestRunErrors(t *testing.T) {
 		{name: "glob without match", args: []string{"--source", "csv:" + filepath.Join(dir, "*.csv")}, code: 2, oneLine: true, wantInErr: []string{"no files match"}},
 		{name: "unreachable postgres", args: []string{"--source", "postgres:postgres://nobody@127.0.0.1:1/db?connect_timeout=2"}, code: 2, oneLine: true, wantInErr: []string{"riffq: postgres source", "127.0.0.1"}},
 		{name: "unreachable http", args: []string{"--source", "http:http://127.0.0.1:1/x.parquet"}, code: 2, oneLine: true, wantInErr: []string{"riffq: http source", "127.0.0.1:1/x.parquet"}},
-		{name: "http without a file type", args: []string{"--source", "http:http://127.0.0.1:1/x.json"}, code: 2, oneLine: true, wantInErr: []string{"want a .parquet or .csv URL"}},
+		{name: "http without a file type", args: []string{"--source", "http:http://127.0.0.1:1/x.json"}, code: 2, oneLine: true, wantInErr: []string{"want a .parquet, .csv, .ndjson or .jsonl URL"}},
 		{name: "bad http header", args: []string{"--http-header", "nocolon", "--source", "http:http://127.0.0.1:1/x.csv"}, code: 2, oneLine: true, wantInErr: []string{"--http-header"}},
 		{name: "missing duckdb file", args: []string{"--source", "duckdb:/nonexistent.duckdb"}, code: 2, oneLine: true, wantInErr: []string{"riffq: duckdb source"}},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
@@ -146,6 +146,7 @@ func TestParseSource(t *testing.T) {
 		{in: "", wantErr: "want [NAME=]KIND:PATH"},
 		{in: ":x", wantErr: "unknown kind"},
 		{in: "json:x.json", wantErr: `unknown kind "json"`},
+		{in: "events=ndjson:logs/", want: source{name: "events", kind: "ndjson", path: "logs/"}},
 		{in: "t=json:x.json", wantErr: `unknown kind "json"`},
 	}
 	for _, tc := range tests {
