@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -8,12 +9,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/klauspost/compress/zstd"
 )
 
-// Files lists the files that path names: the file itself, every file with
-// extension ext (such as ".parquet") directly inside a directory, or the
-// matches of a glob pattern. The result is sorted and never empty.
-func Files(path, ext string) ([]string, error) {
+// Files lists the files that path names: the file itself, every file whose
+// name ends in one of exts (such as ".parquet", ".csv.gz") directly inside
+// a directory, or the matches of a glob pattern. The result is sorted and
+// never empty.
+func Files(path string, exts ...string) ([]string, error) {
 	if strings.ContainsAny(path, "*?[") {
 		matches, err := filepath.Glob(path)
 		if err != nil {
@@ -38,12 +42,13 @@ func Files(path, ext string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ext) {
+		name := strings.ToLower(e.Name())
+		if !e.IsDir() && slices.ContainsFunc(exts, func(ext string) bool { return strings.HasSuffix(name, ext) }) {
 			files = append(files, filepath.Join(path, e.Name()))
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no %s files in directory", path, ext)
+		return nil, fmt.Errorf("%s: no %s files in directory", path, strings.Join(exts, " or "))
 	}
 	return files, nil
 }
@@ -85,3 +90,23 @@ type LocalFS struct{}
 
 // Open implements FileSystem.
 func (LocalFS) Open(_ context.Context, name string) (File, error) { return os.Open(name) }
+
+// Decompress wraps a file's reader to decompress it when its name says it
+// is compressed: .gz (gzip) or .zst/.zstd (Zstandard).
+func Decompress(name string, r io.Reader) (io.ReadCloser, error) {
+	switch lower := strings.ToLower(name); {
+	case strings.HasSuffix(lower, ".gz"):
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("gunzip %s: %w", name, err)
+		}
+		return zr, nil
+	case strings.HasSuffix(lower, ".zst") || strings.HasSuffix(lower, ".zstd"):
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("zstd %s: %w", name, err)
+		}
+		return zr.IOReadCloser(), nil
+	}
+	return io.NopCloser(r), nil
+}

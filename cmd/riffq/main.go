@@ -24,10 +24,12 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +66,8 @@ type source struct {
 	name string // table name, or "" for one table per file
 	kind string
 	path string
+	// opts are the ?option=value pairs of a file source's location.
+	opts string
 }
 
 func parseSource(v string) (source, error) {
@@ -80,6 +84,11 @@ func parseSource(v string) (source, error) {
 		return s, fmt.Errorf("--source %q: want [NAME=]KIND:PATH, e.g. parquet:data/", v)
 	}
 	s.kind, s.path = kind, path
+	if kind == "parquet" || kind == "csv" || kind == "ndjson" {
+		if i := strings.LastIndexByte(path, '?'); i >= 0 {
+			s.path, s.opts = path[:i], path[i+1:]
+		}
+	}
 	switch kind {
 	case "parquet", "csv", "ndjson", "postgres", "duckdb", "http":
 	default:
@@ -90,17 +99,57 @@ func parseSource(v string) (source, error) {
 
 // openTables opens the tables a source names.
 func openTables(s source) (map[string]sources.TableProvider, error) {
-	ext := "." + s.kind
-	files, err := sources.Files(s.path, ext)
+	exts := map[string][]string{
+		"parquet": {".parquet"},
+		"csv":     {".csv", ".csv.gz", ".csv.zst"},
+		"ndjson":  {".ndjson", ".jsonl", ".ndjson.gz", ".ndjson.zst"},
+	}[s.kind]
+	files, err := sources.Files(s.path, exts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s source: %w", s.kind, err)
+	}
+	opts, err := parseOptions(s.opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s source options %q: %w", s.kind, s.opts, err)
+	}
+	var csvOpts csv.Options
+	sample := ndjson.SampleLines
+	for _, key := range slices.Sorted(maps.Keys(opts)) {
+		v := opts[key]
+		switch {
+		case key == "delimiter" && s.kind == "csv":
+			switch r := []rune(v); {
+			case v == "tab" || v == `\t`:
+				csvOpts.Delimiter = '\t'
+			case len(r) == 1:
+				csvOpts.Delimiter = r[0]
+			default:
+				return nil, fmt.Errorf("csv source: delimiter %q: want one character or tab", v)
+			}
+		case key == "header" && s.kind == "csv":
+			h, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("csv source: header %q: want true or false", v)
+			}
+			csvOpts.Header = &h
+		case key == "null" && s.kind == "csv":
+			csvOpts.Null = v
+		case key == "sample" && (s.kind == "csv" || s.kind == "ndjson"):
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("%s source: sample %q: want a positive number of rows", s.kind, v)
+			}
+			csvOpts.SampleRows, sample = n, n
+		default:
+			return nil, fmt.Errorf("%s source: unknown option %q", s.kind, key)
+		}
 	}
 	open := func(files []string) (sources.TableProvider, error) {
 		switch s.kind {
 		case "csv":
-			return csv.OpenFiles(files)
+			return csv.OpenWith(context.Background(), sources.LocalFS{}, files, csvOpts)
 		case "ndjson":
-			return ndjson.OpenFS(context.Background(), sources.LocalFS{}, files, ndjson.SampleLines)
+			return ndjson.OpenFS(context.Background(), sources.LocalFS{}, files, sample)
 		}
 		return parquet.OpenFiles(files)
 	}
@@ -125,6 +174,24 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 		tables[name] = t
 	}
 	return tables, nil
+}
+
+// parseOptions reads option=value pairs joined by &, values URL-escaped
+// where they must be (a literal ; or , is fine: delimiter=;).
+func parseOptions(q string) (map[string]string, error) {
+	out := make(map[string]string)
+	if q == "" {
+		return out, nil
+	}
+	for _, pair := range strings.Split(q, "&") {
+		k, v, _ := strings.Cut(pair, "=")
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = val
+	}
+	return out, nil
 }
 
 // remoteTable is a table of a remote database and where it is served.

@@ -72,6 +72,9 @@ func TestRunErrors(t *testing.T) {
 		{name: "unreachable http", args: []string{"--source", "http:http://127.0.0.1:1/x.parquet"}, code: 2, oneLine: true, wantInErr: []string{"riffq: http source", "127.0.0.1:1/x.parquet"}},
 		{name: "http without a file type", args: []string{"--source", "http:http://127.0.0.1:1/x.json"}, code: 2, oneLine: true, wantInErr: []string{"want a .parquet, .csv, .ndjson or .jsonl URL"}},
 		{name: "bad http header", args: []string{"--http-header", "nocolon", "--source", "http:http://127.0.0.1:1/x.csv"}, code: 2, oneLine: true, wantInErr: []string{"--http-header"}},
+		{name: "unknown csv option", args: []string{"--source", "csv:" + filepath.Join(sampleDir, "symbols.csv") + "?quote=x"}, code: 2, oneLine: true, wantInErr: []string{`unknown option "quote"`}},
+		{name: "bad csv delimiter", args: []string{"--source", "csv:" + filepath.Join(sampleDir, "symbols.csv") + "?delimiter=ab"}, code: 2, oneLine: true, wantInErr: []string{`delimiter "ab"`}},
+		{name: "parquet takes no options", args: []string{"--source", "parquet:" + sampleDir + "?sample=5"}, code: 2, oneLine: true, wantInErr: []string{`unknown option "sample"`}},
 		{name: "missing duckdb file", args: []string{"--source", "duckdb:/nonexistent.duckdb"}, code: 2, oneLine: true, wantInErr: []string{"riffq: duckdb source"}},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
 		{
@@ -147,6 +150,7 @@ func TestParseSource(t *testing.T) {
 		{in: ":x", wantErr: "unknown kind"},
 		{in: "json:x.json", wantErr: `unknown kind "json"`},
 		{in: "events=ndjson:logs/", want: source{name: "events", kind: "ndjson", path: "logs/"}},
+		{in: "csv:data/x.csv?delimiter=;&header=false", want: source{kind: "csv", path: "data/x.csv", opts: "delimiter=;&header=false"}},
 		{in: "t=json:x.json", wantErr: `unknown kind "json"`},
 	}
 	for _, tc := range tests {

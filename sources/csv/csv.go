@@ -21,8 +21,8 @@ import (
 )
 
 const (
-	// sampleRows is how many rows type inference looks at.
-	sampleRows = 1000
+	// defaultSampleRows is how many rows type inference looks at.
+	defaultSampleRows = 1000
 	batchRows  = 64 * 1024
 )
 
@@ -33,13 +33,26 @@ type Table struct {
 	schema *arrow.Schema
 	header bool
 	comma  rune
+	null   string
+}
+
+// Options tune how CSV files are read.
+type Options struct {
+	// Delimiter separates fields; 0 means a comma.
+	Delimiter rune
+	// Header says whether the first line names the columns; nil detects it.
+	Header *bool
+	// Null is the text that reads as NULL (besides an empty field).
+	Null string
+	// SampleRows is how many rows type inference reads; 0 means 1,000.
+	SampleRows int
 }
 
 // Open returns a table over the CSV files that path names: a file, a
 // directory (every *.csv file in it) or a glob. The first file decides the
 // header and the column types; an empty field reads as NULL.
 func Open(path string) (*Table, error) {
-	files, err := sources.Files(path, ".csv")
+	files, err := sources.Files(path, ".csv", ".csv.gz", ".csv.zst")
 	if err != nil {
 		return nil, err
 	}
@@ -54,28 +67,55 @@ func OpenFiles(files []string) (*Table, error) {
 // OpenFS returns a table over the given CSV files of fs (local files, or
 // URLs through sources/httpfs, streamed).
 func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table, error) {
+	return OpenWith(ctx, fs, files, Options{})
+}
+
+// OpenWith is OpenFS with options. Files named *.gz or *.zst are
+// decompressed as they are read.
+func OpenWith(ctx context.Context, fs sources.FileSystem, files []string, opts Options) (*Table, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("csv: no files")
 	}
-	t := &Table{fs: fs, files: files, comma: ','}
-	rows, err := t.sample(ctx, files[0])
+	t := &Table{fs: fs, files: files, comma: ',', null: opts.Null}
+	if opts.Delimiter != 0 {
+		t.comma = opts.Delimiter
+	}
+	sampleRows := opts.SampleRows
+	if sampleRows <= 0 {
+		sampleRows = defaultSampleRows
+	}
+	rows, err := t.sample(ctx, files[0], sampleRows)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("csv %s: empty file", files[0])
 	}
-	t.schema, t.header = infer(rows)
+	if t.null != "" {
+		for _, row := range rows[1:] {
+			for i, v := range row {
+				if v == t.null {
+					row[i] = ""
+				}
+			}
+		}
+	}
+	t.schema, t.header = infer(rows, opts.Header)
 	return t, nil
 }
 
-func (t *Table) sample(ctx context.Context, path string) ([][]string, error) {
+func (t *Table) sample(ctx context.Context, path string, sampleRows int) ([][]string, error) {
 	f, err := t.fs.Open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open csv %s: %w", path, err)
 	}
 	defer f.Close()
-	r := stdcsv.NewReader(bufio.NewReader(f))
+	in, err := sources.Decompress(path, f)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	r := stdcsv.NewReader(bufio.NewReader(in))
 	r.Comma = t.comma
 	r.ReuseRecord = false
 	var rows [][]string
@@ -178,7 +218,7 @@ func widen(a, b kind) kind {
 // its typed column into text, or when every column is text and the first
 // row's values are distinct non-empty names. A first-row value that only
 // widens its column (1.5 over integers, a timestamp over dates) is data.
-func infer(rows [][]string) (*arrow.Schema, bool) {
+func infer(rows [][]string, forced *bool) (*arrow.Schema, bool) {
 	ncols := len(rows[0])
 	kinds := make([]kind, ncols)
 	for _, row := range rows[1:] {
@@ -187,6 +227,10 @@ func infer(rows [][]string) (*arrow.Schema, bool) {
 		}
 	}
 	header := len(rows) == 1
+	if forced != nil {
+		header = *forced
+		return inferred(rows, kinds, header), header
+	}
 	allText := true
 	for i, v := range rows[0] {
 		k := kinds[i]
@@ -208,6 +252,13 @@ func infer(rows [][]string) (*arrow.Schema, bool) {
 			seen[v] = true
 		}
 	}
+	return inferred(rows, kinds, header), header
+}
+
+// inferred makes the schema once the header question is settled: a data
+// first row widens the kinds; a header names the columns.
+func inferred(rows [][]string, kinds []kind, header bool) *arrow.Schema {
+	ncols := len(rows[0])
 	if !header {
 		for i, v := range rows[0] {
 			kinds[i] = widen(kinds[i], kindOf(v))
@@ -221,7 +272,7 @@ func infer(rows [][]string) (*arrow.Schema, bool) {
 		}
 		fields[i] = arrow.Field{Name: name, Type: kinds[i].arrowType(), Nullable: true}
 	}
-	return arrow.NewSchema(fields, nil), header
+	return arrow.NewSchema(fields, nil)
 }
 
 // Files returns the files the table reads.
@@ -246,11 +297,20 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 	if err != nil {
 		return sources.FileBatches{}, fmt.Errorf("open csv %s: %w", path, err)
 	}
-	r := arrowcsv.NewReader(bufio.NewReaderSize(f, 1<<20), t.schema,
+	in, err := sources.Decompress(path, f)
+	if err != nil {
+		f.Close()
+		return sources.FileBatches{}, err
+	}
+	nulls := []string{""}
+	if t.null != "" {
+		nulls = append(nulls, t.null)
+	}
+	r := arrowcsv.NewReader(bufio.NewReaderSize(in, 1<<20), t.schema,
 		arrowcsv.WithHeader(t.header),
 		arrowcsv.WithComma(t.comma),
 		arrowcsv.WithChunk(batchRows),
-		arrowcsv.WithNullReader(true, ""),
+		arrowcsv.WithNullReader(true, nulls...),
 	)
 	return sources.FileBatches{
 		Next: func() (arrow.RecordBatch, error) {
@@ -268,6 +328,7 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 		},
 		Close: func() {
 			r.Release()
+			in.Close()
 			f.Close()
 		},
 	}, nil

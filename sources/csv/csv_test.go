@@ -1,6 +1,8 @@
 package csv_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
@@ -746,5 +749,48 @@ func TestScanConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+func TestOptionsAndCompression(t *testing.T) {
+	dir := t.TempDir()
+	data := "1;NA;2024-01-02\n2;x;NA\n"
+	plain := filepath.Join(dir, "semi.csv")
+	if err := os.WriteFile(plain, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("a,b\n1,x\n2,y\n"))
+	zw.Close()
+	gzPath := filepath.Join(dir, "z.csv.gz")
+	if err := os.WriteFile(gzPath, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := zstd.NewWriter(nil)
+	zstPath := filepath.Join(dir, "z.csv.zst")
+	if err := os.WriteFile(zstPath, enc.EncodeAll([]byte("a,b\n3,z\n"), nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noHeader := false
+	tb, err := csv.OpenWith(context.Background(), sources.LocalFS{}, []string{plain}, csv.Options{Delimiter: ';', Header: &noHeader, Null: "NA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tb.Schema().String(); !strings.Contains(got, "column1: type=int64") || !strings.Contains(got, "column3: type=date32") {
+		t.Fatalf("schema %s", got)
+	}
+	res := scan(t, tb, context.Background(), nil, -1)
+	if res.err != nil || len(res.rows) != 2 || res.rows[0][1] != nil || res.rows[1][2] != nil || res.rows[1][1] != "x" {
+		t.Fatalf("rows %v, %v", res.rows, res.err)
+	}
+	// A directory lists the compressed files too, and reads them.
+	tb, err = csv.Open(dir + "/z.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = scan(t, tb, context.Background(), nil, -1)
+	if res.err != nil || len(res.rows) != 3 || res.rows[2][1] != "z" {
+		t.Fatalf("compressed rows %v, %v", res.rows, res.err)
 	}
 }

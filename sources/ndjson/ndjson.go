@@ -39,9 +39,10 @@ type Table struct {
 }
 
 // Open returns a table over the NDJSON files that path names: a file, a
-// directory (every *.ndjson file in it) or a glob.
+// directory (every *.ndjson or *.jsonl file in it, also gzip or zstd
+// compressed as *.gz, *.zst) or a glob.
 func Open(path string) (*Table, error) {
-	files, err := sources.Files(path, ".ndjson")
+	files, err := sources.Files(path, ".ndjson", ".jsonl", ".ndjson.gz", ".ndjson.zst")
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +64,14 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string, sample i
 		return nil, fmt.Errorf("open ndjson %s: %w", files[0], err)
 	}
 	defer f.Close()
+	in, err := sources.Decompress(files[0], f)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
 	var names []string
 	index := make(map[string]int)
-	lines := newLines(f)
+	lines := newLines(in)
 	for n := 0; n < sample; {
 		line, lineNo, err := lines.next()
 		if err != nil {
@@ -133,7 +139,12 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 	for i, c := range cols {
 		pos[t.schema.Field(c).Name] = i
 	}
-	lines := newLines(f)
+	in, err := sources.Decompress(path, f)
+	if err != nil {
+		f.Close()
+		return sources.FileBatches{}, err
+	}
+	lines := newLines(in)
 	next := func() (arrow.RecordBatch, error) {
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 		defer b.Release()
@@ -177,7 +188,7 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 		}
 		return b.NewRecordBatch(), nil
 	}
-	return sources.FileBatches{Next: next, Close: func() { f.Close() }}, nil
+	return sources.FileBatches{Next: next, Close: func() { in.Close(); f.Close() }}, nil
 }
 
 // lines reads non-blank lines with their line numbers.
