@@ -176,6 +176,24 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 	return tables, nil
 }
 
+// configFlag finds --config FILE (or -config=FILE) among the arguments:
+// the file's settings are read before the flags so that flags win.
+func configFlag(args []string) (string, bool) {
+	for i, a := range args {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "config" {
+			continue
+		}
+		if hasVal {
+			return val, true
+		}
+		if i+1 < len(args) {
+			return args[i+1], true
+		}
+	}
+	return "", false
+}
+
 // parseOptions reads option=value pairs joined by &, values URL-escaped
 // where they must be (a literal ; or , is fine: delimiter=;).
 func parseOptions(q string) (map[string]string, error) {
@@ -312,6 +330,20 @@ func run(args []string, stderr io.Writer) int {
 	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM: PKCS#1, PKCS#8 or EC)")
 	tlsRequired := fs.Bool("tls-required", false, "refuse clients that do not use TLS")
 	maxConns := fs.Int("max-connections", 100, "most concurrent connections (0: no limit)")
+	fs.String("config", "", "read settings and sources from this YAML `file` (flags win)")
+	if cfgPath, ok := configFlag(args); ok {
+		c, err := loadConfig(cfgPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "riffq: %v\n", err)
+			return 2
+		}
+		cargs, err := c.args()
+		if err != nil {
+			fmt.Fprintf(stderr, "riffq: %v\n", err)
+			return 2
+		}
+		args = append(cargs, args...)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
