@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -99,6 +100,18 @@ func parseSource(v string) (source, error) {
 
 // openTables opens the tables a source names.
 func openTables(s source) (map[string]sources.TableProvider, error) {
+	if fi, err := os.Stat(s.path); s.kind == "parquet" && err == nil && fi.IsDir() && parquet.IsHive(s.path) {
+		// A Hive-style partitioned directory is one table.
+		t, err := parquet.OpenHive(s.path)
+		if err != nil {
+			return nil, err
+		}
+		name := s.name
+		if name == "" {
+			name = sources.TableName(filepath.Clean(s.path))
+		}
+		return map[string]sources.TableProvider{name: t}, nil
+	}
 	exts := map[string][]string{
 		"parquet": {".parquet"},
 		"csv":     {".csv", ".csv.gz", ".csv.zst"},

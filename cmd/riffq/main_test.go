@@ -339,3 +339,33 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 }
+
+func TestHiveSource(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Sales")
+	for _, sub := range []string{"year=2023", "year=2024"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(sampleDir, "candles.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, sub, "c.parquet"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tables, err := openTables(source{kind: "parquet", path: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, ok := tables["sales"]
+	if !ok || len(tables) != 1 {
+		t.Fatalf("tables %v", tableNames(tables))
+	}
+	if n := countRows(t, tbl); n != 2*5760 {
+		t.Errorf("%d rows", n)
+	}
+	if f := tbl.Schema().Field(tbl.Schema().NumFields() - 1); f.Name != "year" {
+		t.Errorf("last column %s, want year", f.Name)
+	}
+}

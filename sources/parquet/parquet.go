@@ -5,11 +5,13 @@ package parquet
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
@@ -24,19 +26,53 @@ const batchRows = 64 * 1024
 type Table struct {
 	fs     sources.FileSystem
 	files  []string
-	schema *arrow.Schema
+	schema *arrow.Schema // the files' columns, then the partition columns
 	mem    memory.Allocator
+	// nfile is the number of columns the files hold; partition columns
+	// (Hive-style year=2024/ directories) follow them, with one value per
+	// file in parts.
+	nfile int
+	parts [][]scalar.Scalar
 }
 
 // Open returns a table over the Parquet files that path names: a file, a
 // directory (every *.parquet file in it) or a glob. All files must share one
-// schema. Only the footers are read here.
+// schema. Only the footers are read here. A directory laid out Hive-style
+// (year=2024/month=01/...) is one table over every file below it, with the
+// partition keys as columns.
 func Open(path string) (*Table, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() && IsHive(path) {
+		return OpenHive(path)
+	}
 	files, err := sources.Files(path, ".parquet")
 	if err != nil {
 		return nil, err
 	}
 	return OpenFiles(files)
+}
+
+// OpenHive returns a table over a Hive-style partitioned directory: every
+// .parquet file below it, with a column per partition key after the files'
+// columns (bigint when every value is an integer, else text). Filters on
+// partition columns skip whole files.
+func OpenHive(dir string) (*Table, error) {
+	files, keys, values, err := hiveFiles(dir)
+	if err != nil {
+		return nil, fmt.Errorf("parquet: %w", err)
+	}
+	t, err := OpenFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	fields, vals := partitionColumns(keys, values)
+	for _, f := range fields {
+		if len(t.schema.FieldIndices(f.Name)) > 0 {
+			return nil, fmt.Errorf("parquet %s: partition key %q is also a column of the files", dir, f.Name)
+		}
+	}
+	t.schema = arrow.NewSchema(append(t.schema.Fields(), fields...), nil)
+	t.parts = vals
+	return t, nil
 }
 
 // OpenFiles returns a table over the given Parquet files.
@@ -59,6 +95,7 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 		}
 		if t.schema == nil {
 			t.schema = schema
+			t.nfile = schema.NumFields()
 			continue
 		}
 		if !schemaFieldsEqual(t.schema, schema) {
@@ -121,19 +158,92 @@ func (t *Table) Schema() *arrow.Schema { return t.schema }
 
 // Scan implements sources.TableProvider. Files are read one after another,
 // each row group by row group in batches of batchRows rows, skipping the row
-// groups whose statistics rule out the scan's filters.
+// groups whose statistics rule out the scan's filters, and the files whose
+// partition values do.
 func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
 	schema := sources.ProjectSchema(t.schema, req.Projection)
+	proj := req.Projection
+	if proj == nil {
+		proj = make([]int, t.schema.NumFields())
+		for i := range proj {
+			proj[i] = i
+		}
+	}
+	// The files' own columns, in the order the projection names them
+	// (nil: all of them, in file order).
+	fileProj := []int{}
+	for _, c := range proj {
+		if c < t.nfile {
+			fileProj = append(fileProj, c)
+		}
+	}
+	if req.Projection == nil && len(t.parts) == 0 {
+		fileProj = nil
+	}
+	fileSchema := arrow.NewSchema(t.schema.Fields()[:t.nfile], nil)
+	fileOut := sources.ProjectSchema(fileSchema, fileProj)
 	var sorted []int // distinct projected fields in file order, as pqarrow returns them
-	if req.Projection != nil {
-		sorted = slices.Clone(req.Projection)
+	if fileProj != nil {
+		sorted = slices.Clone(fileProj)
 		slices.Sort(sorted)
 		sorted = slices.Compact(sorted)
 	}
-	open := func(ctx context.Context, path string) (sources.FileBatches, error) {
-		return t.openFile(ctx, path, req, schema, sorted)
+	files, partOf := t.files, make(map[string][]scalar.Scalar, len(t.files))
+	if t.parts != nil {
+		files = nil
+		for i, f := range t.files {
+			keep := true
+			for _, flt := range req.Filters {
+				if partitionFilter(flt, t.nfile) && partitionMatch(flt, t.nfile, t.parts[i]) != triTrue {
+					keep = false
+					break
+				}
+			}
+			if keep {
+				files = append(files, f)
+				partOf[f] = t.parts[i]
+			}
+		}
 	}
-	return sources.ScanFiles(ctx, schema, t.files, req.Limit, open), nil
+	fileReq := sources.ScanRequest{Projection: fileProj, Filters: req.Filters, Limit: req.Limit}
+	open := func(ctx context.Context, path string) (sources.FileBatches, error) {
+		fb, err := t.openFile(ctx, path, fileReq, fileOut, sorted)
+		if err != nil || t.parts == nil {
+			return fb, err
+		}
+		// Put the file's partition values in, as constant columns.
+		vals := partOf[path]
+		inner := fb.Next
+		fb.Next = func() (arrow.RecordBatch, error) {
+			b, err := inner()
+			if err != nil || b == nil {
+				return b, err
+			}
+			defer b.Release()
+			cols := make([]arrow.Array, len(proj))
+			defer func() {
+				for i, c := range proj {
+					if c >= t.nfile && cols[i] != nil {
+						cols[i].Release()
+					}
+				}
+			}()
+			next := 0
+			for i, c := range proj {
+				if c < t.nfile {
+					cols[i] = b.Column(next)
+					next++
+					continue
+				}
+				if cols[i], err = scalar.MakeArrayFromScalar(vals[c-t.nfile], int(b.NumRows()), t.mem); err != nil {
+					return nil, err
+				}
+			}
+			return array.NewRecordBatch(schema, cols, b.NumRows()), nil
+		}
+		return fb, nil
+	}
+	return sources.ScanFiles(ctx, schema, files, req.Limit, open), nil
 }
 
 // openFile prepares the scan of one file.
@@ -147,7 +257,7 @@ func (t *Table) openFile(ctx context.Context, path string, req sources.ScanReque
 		pf.Close()
 		return sources.FileBatches{}, fmt.Errorf("read parquet %s: %w", path, err)
 	}
-	groups := rowGroups(pf, fr.Manifest, t.schema, req.Filters)
+	groups := rowGroups(pf, fr.Manifest, arrow.NewSchema(t.schema.Fields()[:t.nfile], nil), req.Filters)
 	if groups == nil {
 		groups = make([]int, pf.NumRowGroups())
 		for i := range groups {

@@ -17,12 +17,20 @@ import (
 // SupportsFilters implements sources.FilterPusher. Comparisons of a column
 // with a constant are Inexact: the scan skips row groups whose min/max
 // statistics prove that no row can match, and the engine still checks every
-// row it returns.
+// row it returns. Filters over partition columns alone are Exact: files
+// whose partition values fail them are skipped.
 func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 	out := make([]sources.FilterSupport, len(filters))
+	fileSchema := arrow.NewSchema(t.schema.Fields()[:t.nfile], nil)
 	for i, f := range filters {
-		if _, ok := prunable(t.schema, f); ok {
-			out[i] = sources.Inexact
+		switch {
+		case t.parts != nil && partitionFilter(f, t.nfile):
+			// Evaluated per file from its partition values: exact.
+			out[i] = sources.Exact
+		default:
+			if _, ok := prunable(fileSchema, f); ok {
+				out[i] = sources.Inexact
+			}
 		}
 	}
 	return out
