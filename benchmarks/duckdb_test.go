@@ -58,23 +58,7 @@ func BenchmarkDuckDBSource(b *testing.B) {
 	}
 	defer conn.Close(context.Background())
 	for _, q := range duckdbQueries {
-		b.Run(q.name, func(b *testing.B) {
-			var rows int64
-			for b.Loop() {
-				r, err := conn.Query(context.Background(), q.sql, pgx.QueryExecModeSimpleProtocol)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for r.Next() {
-					_ = r.RawValues()
-					rows++
-				}
-				if err := r.Err(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-		})
+		b.Run(q.name, func(b *testing.B) { loop(b, conn, q.sql) })
 	}
 }
 

@@ -53,23 +53,7 @@ func BenchmarkPostgresSource(b *testing.B) {
 		conn *pgx.Conn
 	}{{"riffq", viaRiffq}, {"postgres", direct}} {
 		for _, q := range remoteQueries {
-			b.Run(target.name+"/"+q.name, func(b *testing.B) {
-				var rows int64
-				for b.Loop() {
-					r, err := target.conn.Query(ctx, q.sql, pgx.QueryExecModeSimpleProtocol)
-					if err != nil {
-						b.Fatal(err)
-					}
-					for r.Next() {
-						_ = r.RawValues()
-						rows++
-					}
-					if err := r.Err(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-			})
+			b.Run(target.name+"/"+q.name, func(b *testing.B) { loop(b, target.conn, q.sql) })
 		}
 	}
 }

@@ -38,11 +38,17 @@ func serve(b *testing.B) *pgx.Conn {
 // run executes sql b.N times, reading every value, and reports rows/s.
 func run(b *testing.B, sql string) {
 	conn := serve(b)
+	b.ResetTimer()
+	loop(b, conn, sql)
+}
+
+// loop runs sql through conn b.N times (simple protocol), reading every
+// row, and reports rows/s.
+func loop(b *testing.B, conn *pgx.Conn, sql string) {
 	ctx := context.Background()
 	var rows int64
-	b.ResetTimer()
 	for b.Loop() {
-		r, err := conn.Query(ctx, sql)
+		r, err := conn.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -21,6 +21,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/riffq/riffq/internal/exampletest"
 )
 
 // selfSigned returns a certificate for 127.0.0.1, valid for an hour.
@@ -51,35 +53,11 @@ func TestDuckDBExample(t *testing.T) {
 	}
 	db.Close()
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	cfg := config{addr: addr, db: path, password: "s3cret", tls: selfSigned(t)}
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-
-	url := "postgres://analyst:s3cret@" + addr + "/shop?sslmode=require"
-	var conn *pgx.Conn
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if conn, err = pgx.Connect(context.Background(), url); err == nil {
-			break
-		}
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) || time.Since(start) > 10*time.Second {
-			t.Fatal(err)
-		}
-	}
-	defer conn.Close(context.Background())
+	addr := exampletest.Serve(t, func(ctx context.Context, addr string) error {
+		cfg := config{addr: addr, db: path, password: "s3cret", tls: selfSigned(t)}
+		return run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
+	conn := exampletest.Connect(t, "postgres://analyst:s3cret@"+addr+"/shop?sslmode=require")
 	bg := context.Background()
 	if !conn.PgConn().Conn().(interface{ ConnectionState() tls.ConnectionState }).ConnectionState().HandshakeComplete {
 		t.Error("connection is not encrypted")

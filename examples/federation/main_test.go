@@ -5,16 +5,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/riffq/riffq/internal/exampletest"
 	"github.com/riffq/riffq/internal/pgtest"
 )
 
@@ -44,34 +43,11 @@ func TestFederationExample(t *testing.T) {
 	}))
 	defer api.Close()
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(bg)
-	done := make(chan error, 1)
-	cfg := config{addr: addr, parquetDir: "../../testdata/sample", postgresURL: pg.URL(), apiURL: api.URL}
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	var conn *pgx.Conn
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if conn, err = pgx.Connect(bg, "postgres://u@"+addr+"/db?sslmode=disable"); err == nil {
-			break
-		}
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) || time.Since(start) > 10*time.Second {
-			t.Fatal(err)
-		}
-	}
-	defer conn.Close(bg)
-
+	addr := exampletest.Serve(t, func(ctx context.Context, addr string) error {
+		cfg := config{addr: addr, parquetDir: "../../testdata/sample", postgresURL: pg.URL(), apiURL: api.URL}
+		return run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
+	conn := exampletest.Connect(t, "postgres://u@"+addr+"/db?sslmode=disable")
 	// One query over the three: remote accounts, API prices, Parquet candles.
 	rows, err := conn.Query(bg, `
 		SELECT a.owner, a.symbol, q.price, count(c.close) > 0

@@ -5,42 +5,19 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/riffq/riffq/internal/exampletest"
 )
 
 func TestMetricsExample(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, addr, "s3cret", slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	url := "postgres://admin:s3cret@" + addr + "/app?sslmode=disable"
-	var conn *pgx.Conn
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if conn, err = pgx.Connect(context.Background(), url); err == nil {
-			break
-		}
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) || time.Since(start) > 10*time.Second {
-			t.Fatal(err)
-		}
-	}
-	defer conn.Close(context.Background())
+	addr := exampletest.Serve(t, func(ctx context.Context, addr string) error {
+		return run(ctx, addr, "s3cret", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
+	conn := exampletest.Connect(t, "postgres://admin:s3cret@"+addr+"/app?sslmode=disable")
 	ctx2 := context.Background()
 
 	var goroutines float64
@@ -53,7 +30,7 @@ func TestMetricsExample(t *testing.T) {
 	}
 	// The handler's own statements, in both protocols.
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
-		_, err = conn.Exec(ctx2, "select err", mode)
+		_, err := conn.Exec(ctx2, "select err", mode)
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) || pe.Code != "42846" || pe.Message != "bad type" {
 			t.Errorf("select err (mode %v): %v", mode, err)

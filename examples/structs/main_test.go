@@ -4,39 +4,17 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/riffq/riffq/internal/exampletest"
 )
 
 func TestStructsExample(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, addr, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	var conn *pgx.Conn
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if conn, err = pgx.Connect(context.Background(), "postgres://u@"+addr+"/shop?sslmode=disable"); err == nil {
-			break
-		}
-		if time.Since(start) > 10*time.Second {
-			t.Fatal(err)
-		}
-	}
-	defer conn.Close(context.Background())
+	addr := exampletest.Serve(t, func(ctx context.Context, addr string) error {
+		return run(ctx, addr, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
+	conn := exampletest.Connect(t, "postgres://u@"+addr+"/shop?sslmode=disable")
 	rows, err := conn.Query(context.Background(), "SELECT name, price, discount, added FROM products WHERE in_stock AND price < $1 ORDER BY price", 100.0)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ package sqlgen
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -38,6 +39,32 @@ type Dialect struct {
 type Writer struct {
 	Dialect
 	SQL strings.Builder
+}
+
+// Select writes SELECT cols FROM from [WHERE f1 AND f2 ...] [LIMIT n]: a
+// scan as one query. No columns select NULL, for the row count alone.
+func (w *Writer) Select(cols []string, from string, filters []expr.Expr, limit int64) error {
+	w.SQL.WriteString("SELECT ")
+	if len(cols) == 0 {
+		w.SQL.WriteString("NULL")
+	}
+	w.SQL.WriteString(strings.Join(cols, ", "))
+	w.SQL.WriteString(" FROM " + from)
+	for i, f := range filters {
+		if i == 0 {
+			w.SQL.WriteString(" WHERE (")
+		} else {
+			w.SQL.WriteString(" AND (")
+		}
+		if err := w.Expr(f); err != nil {
+			return err
+		}
+		w.SQL.WriteByte(')')
+	}
+	if limit >= 0 {
+		w.SQL.WriteString(" LIMIT " + strconv.FormatInt(limit, 10))
+	}
+	return nil
 }
 
 // Supported reports whether e can be written, writing it to a scratch

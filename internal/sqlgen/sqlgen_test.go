@@ -69,3 +69,26 @@ func TestWriter(t *testing.T) {
 		}
 	}
 }
+
+func TestSelect(t *testing.T) {
+	n := &expr.Column{Index: 0, Name: "n", Type: arrow.PrimitiveTypes.Int64}
+	d := Dialect{
+		Column: func(int) (string, bool) { return `"n"`, true },
+		Param:  func(scalar.Scalar) (string, bool) { return "$1", true },
+	}
+	gt := &expr.Binary{Op: expr.Gt, Left: n, Right: &expr.Literal{Value: scalar.NewInt64Scalar(1)}, Type: arrow.FixedWidthTypes.Boolean}
+	for _, tc := range []struct {
+		cols    []string
+		filters []expr.Expr
+		limit   int64
+		want    string
+	}{
+		{[]string{`"a"`, `"b"`}, nil, -1, `SELECT "a", "b" FROM t`},
+		{nil, []expr.Expr{gt, &expr.IsNull{Input: n, Negated: true}}, 5, `SELECT NULL FROM t WHERE (("n" > $1)) AND (("n" IS NOT NULL)) LIMIT 5`},
+	} {
+		w := Writer{Dialect: d}
+		if err := w.Select(tc.cols, "t", tc.filters, tc.limit); err != nil || w.SQL.String() != tc.want {
+			t.Errorf("got %s (%v), want %s", w.SQL.String(), err, tc.want)
+		}
+	}
+}

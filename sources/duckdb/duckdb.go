@@ -259,7 +259,6 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 	var args []any
 	var w sqlgen.Writer
 	w.Dialect = t.dialect(&args)
-	w.SQL.WriteString("SELECT ")
 	cols := req.Projection
 	if cols == nil {
 		cols = make([]int, t.schema.NumFields())
@@ -267,33 +266,16 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 			cols[i] = i
 		}
 	}
-	if len(cols) == 0 {
-		w.SQL.WriteString("NULL") // only the row count is needed
-	}
+	names := make([]string, len(cols))
 	for i, c := range cols {
-		if i > 0 {
-			w.SQL.WriteString(", ")
-		}
 		name := pgx.Identifier{t.schema.Field(c).Name}.Sanitize()
 		if t.asText[c] {
 			name = "CAST(" + name + " AS VARCHAR) AS " + name
 		}
-		w.SQL.WriteString(name)
+		names[i] = name
 	}
-	w.SQL.WriteString(" FROM " + t.quotedName())
-	for i, f := range req.Filters {
-		if i == 0 {
-			w.SQL.WriteString(" WHERE (")
-		} else {
-			w.SQL.WriteString(" AND (")
-		}
-		if err := w.Expr(f); err != nil {
-			return nil, err
-		}
-		w.SQL.WriteByte(')')
-	}
-	if req.Limit >= 0 {
-		w.SQL.WriteString(" LIMIT " + strconv.FormatInt(req.Limit, 10))
+	if err := w.Select(names, t.quotedName(), req.Filters, req.Limit); err != nil {
+		return nil, err
 	}
 	sqlText := w.SQL.String()
 	t.src.log.Debug("duckdb query", "table", t.remoteSchema+"."+t.remoteName, "sql", sqlText)

@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -181,7 +182,7 @@ func partitionMatch(f expr.Expr, first int, vals []scalar.Scalar) tri {
 		var c int
 		switch lv := l.(type) {
 		case *scalar.Int64:
-			c = cmpInt(lv.Value, r.(*scalar.Int64).Value)
+			c = cmp.Compare(lv.Value, r.(*scalar.Int64).Value)
 		case *scalar.String:
 			c = strings.Compare(string(lv.Data()), string(r.(*scalar.String).Data()))
 		default:
@@ -211,14 +212,4 @@ func partitionMatch(f expr.Expr, first int, vals []scalar.Scalar) tri {
 		return triFalse
 	}
 	return triNull
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -84,39 +84,17 @@ func (t *Table) dialect(q *query) sqlgen.Dialect {
 func (t *Table) selectQuery(req sources.ScanRequest) (*query, error) {
 	q := &query{}
 	q.Dialect = t.dialect(q)
-	q.SQL.WriteString("SELECT ")
-	cols := req.Projection
-	if cols == nil {
-		cols = make([]int, len(t.columns))
-		for i := range cols {
-			cols[i] = i
+	var names []string
+	if req.Projection == nil {
+		for _, c := range t.columns {
+			names = append(names, quoteIdent(c.name))
 		}
 	}
-	if len(cols) == 0 {
-		q.SQL.WriteString("NULL") // only the row count is needed
+	for _, c := range req.Projection {
+		names = append(names, quoteIdent(t.columns[c].name))
 	}
-	for i, c := range cols {
-		if i > 0 {
-			q.SQL.WriteString(", ")
-		}
-		q.SQL.WriteString(quoteIdent(t.columns[c].name))
-	}
-	q.SQL.WriteString(" FROM ")
-	q.SQL.WriteString(quoteIdent(t.remoteSchema, t.remoteName))
-	for i, f := range req.Filters {
-		if i == 0 {
-			q.SQL.WriteString(" WHERE ")
-		} else {
-			q.SQL.WriteString(" AND ")
-		}
-		q.SQL.WriteByte('(')
-		if err := q.Expr(f); err != nil {
-			return nil, err
-		}
-		q.SQL.WriteByte(')')
-	}
-	if req.Limit >= 0 {
-		q.SQL.WriteString(" LIMIT " + strconv.FormatInt(req.Limit, 10))
+	if err := q.Select(names, quoteIdent(t.remoteSchema, t.remoteName), req.Filters, req.Limit); err != nil {
+		return nil, err
 	}
 	return q, nil
 }
