@@ -110,3 +110,32 @@ func Decompress(name string, r io.Reader) (io.ReadCloser, error) {
 	}
 	return io.NopCloser(r), nil
 }
+
+// OpenStream opens a file of fs for reading in sequence, decompressed when
+// its name says so; closing the result closes the file too.
+func OpenStream(ctx context.Context, fs FileSystem, name string) (io.ReadCloser, error) {
+	f, err := fs.Open(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	in, err := Decompress(name, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return stream{in, f}, nil
+}
+
+// stream is a decompressing reader over a file it closes with itself.
+type stream struct {
+	io.ReadCloser
+	file io.Closer
+}
+
+func (s stream) Close() error {
+	err := s.ReadCloser.Close()
+	if ferr := s.file.Close(); err == nil {
+		err = ferr
+	}
+	return err
+}

@@ -23,7 +23,7 @@ import (
 const (
 	// defaultSampleRows is how many rows type inference looks at.
 	defaultSampleRows = 1000
-	batchRows  = 64 * 1024
+	batchRows         = 64 * 1024
 )
 
 // Table is a table over one or more CSV files with the same layout.
@@ -105,14 +105,9 @@ func OpenWith(ctx context.Context, fs sources.FileSystem, files []string, opts O
 }
 
 func (t *Table) sample(ctx context.Context, path string, sampleRows int) ([][]string, error) {
-	f, err := t.fs.Open(ctx, path)
+	in, err := sources.OpenStream(ctx, t.fs, path)
 	if err != nil {
 		return nil, fmt.Errorf("open csv %s: %w", path, err)
-	}
-	defer f.Close()
-	in, err := sources.Decompress(path, f)
-	if err != nil {
-		return nil, err
 	}
 	defer in.Close()
 	r := stdcsv.NewReader(bufio.NewReader(in))
@@ -293,14 +288,9 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 
 // openFile prepares the scan of one file.
 func (t *Table) openFile(ctx context.Context, path string, projection []int, schema *arrow.Schema) (sources.FileBatches, error) {
-	f, err := t.fs.Open(ctx, path)
+	in, err := sources.OpenStream(ctx, t.fs, path)
 	if err != nil {
 		return sources.FileBatches{}, fmt.Errorf("open csv %s: %w", path, err)
-	}
-	in, err := sources.Decompress(path, f)
-	if err != nil {
-		f.Close()
-		return sources.FileBatches{}, err
 	}
 	nulls := []string{""}
 	if t.null != "" {
@@ -329,7 +319,6 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 		Close: func() {
 			r.Release()
 			in.Close()
-			f.Close()
 		},
 	}, nil
 }

@@ -59,14 +59,9 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string, sample i
 		return nil, fmt.Errorf("ndjson: no files")
 	}
 	t := &Table{fs: fs, files: files}
-	f, err := fs.Open(ctx, files[0])
+	in, err := sources.OpenStream(ctx, fs, files[0])
 	if err != nil {
 		return nil, fmt.Errorf("open ndjson %s: %w", files[0], err)
-	}
-	defer f.Close()
-	in, err := sources.Decompress(files[0], f)
-	if err != nil {
-		return nil, err
 	}
 	defer in.Close()
 	var names []string
@@ -124,7 +119,7 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 }
 
 func (t *Table) openFile(ctx context.Context, path string, projection []int, schema *arrow.Schema) (sources.FileBatches, error) {
-	f, err := t.fs.Open(ctx, path)
+	in, err := sources.OpenStream(ctx, t.fs, path)
 	if err != nil {
 		return sources.FileBatches{}, fmt.Errorf("open ndjson %s: %w", path, err)
 	}
@@ -138,11 +133,6 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 	pos := make(map[string]int, len(cols)) // key -> output column
 	for i, c := range cols {
 		pos[t.schema.Field(c).Name] = i
-	}
-	in, err := sources.Decompress(path, f)
-	if err != nil {
-		f.Close()
-		return sources.FileBatches{}, err
 	}
 	lines := newLines(in)
 	next := func() (arrow.RecordBatch, error) {
@@ -188,7 +178,7 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 		}
 		return b.NewRecordBatch(), nil
 	}
-	return sources.FileBatches{Next: next, Close: func() { in.Close(); f.Close() }}, nil
+	return sources.FileBatches{Next: next, Close: func() { in.Close() }}, nil
 }
 
 // lines reads non-blank lines with their line numbers.
