@@ -133,8 +133,15 @@ func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, err
 	if err != nil {
 		return nil, fmt.Errorf("parquet schema of %s: %w", path, err)
 	}
-	// The ARROW:schema metadata pqarrow stores is of no use downstream.
-	return arrow.NewSchema(schema.Fields(), nil), nil
+	// The ARROW:schema metadata pqarrow stores is of no use downstream;
+	// nested columns PostgreSQL has no type for are served as json.
+	fields := schema.Fields()
+	for i, f := range fields {
+		if sources.AsJSON(f.Type) {
+			fields[i].Type = sources.JSONType()
+		}
+	}
+	return arrow.NewSchema(fields, nil), nil
 }
 
 func schemaFieldsEqual(a, b *arrow.Schema) bool {
@@ -301,6 +308,16 @@ func (t *Table) openFile(ctx context.Context, path string, req sources.ScanReque
 				for i, c := range req.Projection {
 					pos, _ := slices.BinarySearch(sorted, c)
 					cols[i] = src.Column(pos)
+				}
+			}
+			for i, c := range cols {
+				if schema.Field(i).Type.ID() == arrow.EXTENSION && sources.AsJSON(c.DataType()) {
+					j, err := sources.ToJSON(t.mem, c)
+					if err != nil {
+						return nil, fmt.Errorf("read parquet %s: %w", path, err)
+					}
+					defer j.Release()
+					cols[i] = j
 				}
 			}
 			return array.NewRecordBatch(schema, cols, src.NumRows()), nil

@@ -118,12 +118,8 @@ func value(t *testing.T, a arrow.Array, i int) any {
 		return a.Value(i)
 	case *array.Float64:
 		return a.Value(i)
-	case *array.Struct:
-		out := make([]any, a.NumField())
-		for f := range out {
-			out[f] = value(t, a.Field(f), i)
-		}
-		return out
+	case array.ExtensionArray: // json text of a nested column
+		return a.ValueStr(i)
 	case *array.List:
 		start, end := a.ValueOffsets(i)
 		out := []any{}
@@ -675,7 +671,8 @@ func TestNestedColumns(t *testing.T) {
 			sb.Append(true)
 			sb.FieldBuilder(0).(*array.Int64Builder).Append(id * 10)
 			sb.FieldBuilder(1).(*array.StringBuilder).Append(fmt.Sprintf("p%d", id))
-			point = []any{id * 10, fmt.Sprintf("p%d", id)}
+			// Structs are served as json (keys in order by name).
+			point = fmt.Sprintf(`{"label":"p%d","x":%d}`, id, id*10)
 		}
 		lb := b.Field(2).(*array.ListBuilder)
 		lb.Append(true)
@@ -721,5 +718,66 @@ func TestNestedColumns(t *testing.T) {
 				t.Fatalf("rows\n got %v\nwant %v", res.rows, want)
 			}
 		})
+	}
+}
+
+// Struct, map and list-of-struct columns have no PostgreSQL type: they are
+// served as json text.
+func TestNestedAsJSON(t *testing.T) {
+	inner := arrow.StructOf(arrow.Field{Name: "a", Type: arrow.PrimitiveTypes.Int64, Nullable: true}, arrow.Field{Name: "b", Type: arrow.BinaryTypes.String, Nullable: true})
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "s", Type: inner, Nullable: true},
+		{Name: "ls", Type: arrow.ListOf(inner), Nullable: true},
+		{Name: "li", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).AppendValues([]int64{1, 2}, nil)
+	sb := b.Field(1).(*array.StructBuilder)
+	sb.Append(true)
+	sb.FieldBuilder(0).(*array.Int64Builder).Append(7)
+	sb.FieldBuilder(1).(*array.StringBuilder).Append("x")
+	sb.AppendNull()
+	lb := b.Field(2).(*array.ListBuilder)
+	lb.Append(true)
+	esb := lb.ValueBuilder().(*array.StructBuilder)
+	esb.Append(true)
+	esb.FieldBuilder(0).(*array.Int64Builder).Append(1)
+	esb.FieldBuilder(1).(*array.StringBuilder).AppendNull()
+	lb.Append(true)
+	li := b.Field(3).(*array.ListBuilder)
+	li.Append(true)
+	li.ValueBuilder().(*array.Int64Builder).AppendValues([]int64{3, 4}, nil)
+	li.AppendNull()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	path := filepath.Join(t.TempDir(), "nested.parquet")
+	writeRecord(t, path, rec, 10)
+	tbl, err := parquet.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, f := range tbl.Schema().Fields() {
+		types = append(types, f.Type.String())
+	}
+	if !strings.Contains(types[1], "arrow.json") || !strings.Contains(types[2], "arrow.json") || types[3] != "list<element: int64, nullable>" {
+		t.Fatalf("types %v", types)
+	}
+	r, err := tbl.Scan(context.Background(), sources.ScanRequest{Projection: []int{1, 2}, Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	if !r.Next() {
+		t.Fatal(r.Err())
+	}
+	got := r.RecordBatch()
+	if v := got.Column(0).ValueStr(0); v != `{"a":7,"b":"x"}` || !got.Column(0).IsNull(1) {
+		t.Errorf("struct as json: %q", v)
+	}
+	if v := got.Column(1).ValueStr(0); v != `[{"a":1,"b":null}]` || got.Column(1).ValueStr(1) != "[]" {
+		t.Errorf("list of structs as json: %q, %q", v, got.Column(1).ValueStr(1))
 	}
 }
