@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -33,11 +34,15 @@ type Table struct {
 	// file in parts.
 	nfile int
 	parts [][]scalar.Scalar
+	// local maps, for each file, the table's file columns to that file's
+	// own (-1 where the file lacks the column: it reads as NULL there).
+	local [][]int
 }
 
 // Open returns a table over the Parquet files that path names: a file, a
-// directory (every *.parquet file in it) or a glob. All files must share one
-// schema. Only the footers are read here. A directory laid out Hive-style
+// directory (every *.parquet file in it) or a glob. The table has every
+// column of every file (a column in several files must have one type; a
+// file without it reads NULL there). Only the footers are read here. A directory laid out Hive-style
 // (year=2024/month=01/...) is one table over every file below it, with the
 // partition keys as columns.
 func Open(path string) (*Table, error) {
@@ -88,20 +93,45 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 		return nil, fmt.Errorf("parquet: no files")
 	}
 	t := &Table{fs: fs, files: files, mem: memory.DefaultAllocator}
-	for _, f := range files {
+	// The table has every column of every file, in order of first
+	// appearance; a column in several files must have one type.
+	var fields []arrow.Field
+	index := make(map[string]int)
+	schemas := make([]*arrow.Schema, len(files))
+	for i, f := range files {
 		schema, err := t.readSchema(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		if t.schema == nil {
-			t.schema = schema
-			t.nfile = schema.NumFields()
-			continue
-		}
-		if !schemaFieldsEqual(t.schema, schema) {
-			return nil, fmt.Errorf("parquet %s: schema %s differs from %s's %s", f, schema, files[0], t.schema)
+		schemas[i] = schema
+		for _, fld := range schema.Fields() {
+			j, ok := index[fld.Name]
+			if !ok {
+				index[fld.Name] = len(fields)
+				fields = append(fields, fld)
+				continue
+			}
+			if !arrow.TypeEqual(fields[j].Type, fld.Type) {
+				return nil, fmt.Errorf("parquet %s: column %s is %s, but %s in %s", f, fld.Name, fld.Type, fields[j].Type, firstWith(files, schemas, fld.Name))
+			}
+			fields[j].Nullable = fields[j].Nullable || fld.Nullable
 		}
 	}
+	for i := range files {
+		local := make([]int, len(fields))
+		for j, fld := range fields {
+			local[j] = -1
+			if k := schemas[i].FieldIndices(fld.Name); len(k) > 0 {
+				local[j] = k[0]
+			}
+			if local[j] < 0 {
+				fields[j].Nullable = true
+			}
+		}
+		t.local = append(t.local, local)
+	}
+	t.schema = arrow.NewSchema(fields, nil)
+	t.nfile = len(fields)
 	return t, nil
 }
 
@@ -144,18 +174,16 @@ func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, err
 	return arrow.NewSchema(fields, nil), nil
 }
 
-func schemaFieldsEqual(a, b *arrow.Schema) bool {
-	if a.NumFields() != b.NumFields() {
-		return false
-	}
-	for i := range a.NumFields() {
-		fa, fb := a.Field(i), b.Field(i)
-		if fa.Name != fb.Name || !arrow.TypeEqual(fa.Type, fb.Type) {
-			return false
+// firstWith names the first file that has column name.
+func firstWith(files []string, schemas []*arrow.Schema, name string) string {
+	for i, s := range schemas {
+		if s != nil && len(s.FieldIndices(name)) > 0 {
+			return files[i]
 		}
 	}
-	return true
+	return ""
 }
+
 
 // Files returns the files the table reads.
 func (t *Table) Files() []string { return t.files }
@@ -184,16 +212,11 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 			fileProj = append(fileProj, c)
 		}
 	}
-	if req.Projection == nil && len(t.parts) == 0 {
-		fileProj = nil
-	}
 	fileSchema := arrow.NewSchema(t.schema.Fields()[:t.nfile], nil)
 	fileOut := sources.ProjectSchema(fileSchema, fileProj)
-	var sorted []int // distinct projected fields in file order, as pqarrow returns them
-	if fileProj != nil {
-		sorted = slices.Clone(fileProj)
-		slices.Sort(sorted)
-		sorted = slices.Compact(sorted)
+	fileIndex := make(map[string]int, len(t.files))
+	for i, f := range t.files {
+		fileIndex[f] = i
 	}
 	files, partOf := t.files, make(map[string][]scalar.Scalar, len(t.files))
 	if t.parts != nil {
@@ -212,9 +235,8 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 			}
 		}
 	}
-	fileReq := sources.ScanRequest{Projection: fileProj, Filters: req.Filters, Limit: req.Limit}
 	open := func(ctx context.Context, path string) (sources.FileBatches, error) {
-		fb, err := t.openFile(ctx, path, fileReq, fileOut, sorted)
+		fb, err := t.openFile(ctx, fileIndex[path], fileProj, req.Filters, fileOut)
 		if err != nil || t.parts == nil {
 			return fb, err
 		}
@@ -253,8 +275,11 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 	return sources.ScanFiles(ctx, schema, files, req.Limit, open), nil
 }
 
-// openFile prepares the scan of one file.
-func (t *Table) openFile(ctx context.Context, path string, req sources.ScanRequest, schema *arrow.Schema, sorted []int) (sources.FileBatches, error) {
+// openFile prepares the scan of one file: want lists the table's file
+// columns to return, in order; the file's own indices come from t.local.
+func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr.Expr, schema *arrow.Schema) (sources.FileBatches, error) {
+	path := t.files[fi]
+	local := t.local[fi]
 	pf, err := t.openParquet(ctx, path)
 	if err != nil {
 		return sources.FileBatches{}, err
@@ -264,14 +289,54 @@ func (t *Table) openFile(ctx context.Context, path string, req sources.ScanReque
 		pf.Close()
 		return sources.FileBatches{}, fmt.Errorf("read parquet %s: %w", path, err)
 	}
-	groups := rowGroups(pf, fr.Manifest, arrow.NewSchema(t.schema.Fields()[:t.nfile], nil), req.Filters)
+	fileSchema, _ := fr.Schema()
+	groups := rowGroups(pf, fr.Manifest, fileSchema, localFilters(filters, local))
 	if groups == nil {
 		groups = make([]int, pf.NumRowGroups())
 		for i := range groups {
 			groups[i] = i
 		}
 	}
-	if len(schema.Fields()) == 0 || len(groups) == 0 {
+	var sorted []int // the file's columns to decode, in file order, as pqarrow returns them
+	for _, c := range want {
+		if local[c] >= 0 {
+			sorted = append(sorted, local[c])
+		}
+	}
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	// assemble builds the output batch from the decoded columns (nil when
+	// none were decoded): NULLs where the file lacks a column, json text
+	// for nested columns.
+	assemble := func(src arrow.RecordBatch, rows int64) (arrow.RecordBatch, error) {
+		cols := make([]arrow.Array, len(want))
+		var owned []arrow.Array
+		defer func() {
+			for _, a := range owned {
+				a.Release()
+			}
+		}()
+		for i, c := range want {
+			l := local[c]
+			if l < 0 {
+				cols[i] = array.MakeArrayOfNull(t.mem, schema.Field(i).Type, int(rows))
+				owned = append(owned, cols[i])
+				continue
+			}
+			pos, _ := slices.BinarySearch(sorted, l)
+			cols[i] = src.Column(pos)
+			if schema.Field(i).Type.ID() == arrow.EXTENSION && sources.AsJSON(cols[i].DataType()) {
+				j, err := sources.ToJSON(t.mem, cols[i])
+				if err != nil {
+					return nil, fmt.Errorf("read parquet %s: %w", path, err)
+				}
+				owned = append(owned, j)
+				cols[i] = j
+			}
+		}
+		return array.NewRecordBatch(schema, cols, rows), nil
+	}
+	if len(sorted) == 0 || len(groups) == 0 {
 		// Nothing to decode: one batch of the right length per row group.
 		md := pf.MetaData()
 		pf.Close()
@@ -282,7 +347,7 @@ func (t *Table) openFile(ctx context.Context, path string, req sources.ScanReque
 				}
 				n := md.RowGroup(groups[0]).NumRows()
 				groups = groups[1:]
-				return array.NewRecordBatch(schema, nil, n), nil
+				return assemble(nil, n)
 			},
 			Close: func() {},
 		}, nil
@@ -301,32 +366,38 @@ func (t *Table) openFile(ctx context.Context, path string, req sources.ScanReque
 				return nil, nil
 			}
 			src := rr.RecordBatch()
-			cols := make([]arrow.Array, len(schema.Fields()))
-			if req.Projection == nil {
-				copy(cols, src.Columns())
-			} else {
-				for i, c := range req.Projection {
-					pos, _ := slices.BinarySearch(sorted, c)
-					cols[i] = src.Column(pos)
-				}
-			}
-			for i, c := range cols {
-				if schema.Field(i).Type.ID() == arrow.EXTENSION && sources.AsJSON(c.DataType()) {
-					j, err := sources.ToJSON(t.mem, c)
-					if err != nil {
-						return nil, fmt.Errorf("read parquet %s: %w", path, err)
-					}
-					defer j.Release()
-					cols[i] = j
-				}
-			}
-			return array.NewRecordBatch(schema, cols, src.NumRows()), nil
+			return assemble(src, src.NumRows())
 		},
 		Close: func() {
 			rr.Release()
 			pf.Close()
 		},
 	}, nil
+}
+
+// localFilters renumbers filters over the table's columns to one file's
+// columns, dropping those that read a column the file lacks (they cannot
+// prune its row groups).
+func localFilters(filters []expr.Expr, local []int) []expr.Expr {
+	var out []expr.Expr
+	for _, f := range filters {
+		ok := true
+		for _, c := range expr.Columns(f) {
+			if c >= len(local) || local[c] < 0 {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		out = append(out, expr.Rewrite(f, func(e expr.Expr) expr.Expr {
+			if c, isCol := e.(*expr.Column); isCol {
+				return &expr.Column{Index: local[c.Index], Name: c.Name, Type: c.Type}
+			}
+			return e
+		}))
+	}
+	return out
 }
 
 // leafColumns returns the Parquet leaf column indices of the given top-level

@@ -424,9 +424,7 @@ func TestOpenErrors(t *testing.T) {
 		files   []string
 		wantErr []string
 	}{
-		{"different type", []string{good, otherType}, []string{otherType, "differs"}},
-		{"different name", []string{good, otherName}, []string{otherName, "differs"}},
-		{"fewer columns", []string{good, fewer}, []string{fewer, "differs"}},
+		{"different type", []string{good, otherType}, []string{otherType, "column id is int32, but int64 in " + good}},
 		{"not parquet", []string{junk}, []string{junk}},
 		{"not parquet after a good file", []string{good, junk}, []string{junk}},
 		{"empty file", []string{empty}, []string{empty}},
@@ -445,6 +443,38 @@ func TestOpenErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// Files with other or fewer columns merge: every column of every file,
+	// NULL where a file lacks it.
+	tbl, err := parquet.OpenFiles([]string{good, otherName, fewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(fieldNames(tbl.Schema()), ","); got != "id,name,score,label" {
+		t.Fatalf("merged columns %s", got)
+	}
+	if res := scan(t, tbl, context.Background(), []int{3, 2, 0}, -1); res.err != nil || len(res.rows) != 3 || res.rows[0][0] != nil || res.rows[0][2] != int64(0) {
+		t.Errorf("merged scan %v, %v", res.rows, res.err)
+	}
+	// A file without score contributes rows whose score is NULL, also when
+	// the scan reads only score, and filters on score skip nothing there.
+	twoCols := arrow.NewSchema(testSchema.Fields()[:2], nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, twoCols)
+	b.Field(0).(*array.Int64Builder).AppendValues([]int64{100, 101}, nil)
+	b.Field(1).(*array.StringBuilder).AppendValues([]string{"x", "y"}, nil)
+	rec := b.NewRecordBatch()
+	b.Release()
+	partial := filepath.Join(t.TempDir(), "partial.parquet")
+	writeRecord(t, partial, rec, 10)
+	rec.Release()
+	tbl, err = parquet.OpenFiles([]string{good, partial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan(t, tbl, context.Background(), []int{2}, -1)
+	if res.err != nil || len(res.rows) != 5 || res.rows[3][0] != nil || res.rows[4][0] != nil || res.rows[0][0] != 0.25 {
+		t.Errorf("score over both files: %v, %v", res.rows, res.err)
 	}
 
 	// Open reports the same errors for a directory and for a missing path.
