@@ -184,7 +184,6 @@ func firstWith(files []string, schemas []*arrow.Schema, name string) string {
 	return ""
 }
 
-
 // Files returns the files the table reads.
 func (t *Table) Files() []string { return t.files }
 
