@@ -102,7 +102,7 @@ func BenchmarkSelectOnePrepared(b *testing.B) {
 
 // startServer serves riffq with opts on a random local port until the
 // benchmark ends, and returns its address.
-func startServer(b *testing.B, opts ...riffq.Option) string {
+func startServer(b testing.TB, opts ...riffq.Option) string {
 	b.Helper()
 	opts = append([]riffq.Option{riffq.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
 	srv := riffq.NewServer(opts...)

@@ -135,3 +135,84 @@ func evalRows(ctx context.Context, ev evaluator, b arrow.RecordBatch, rows []int
 	defer sub.Release()
 	return evalArray(ctx, ev, sub)
 }
+
+// hasSubquery reports whether e runs a subquery.
+func hasSubquery(e expr.Expr) bool {
+	found := false
+	expr.Walk(e, func(n expr.Expr) bool {
+		if _, ok := n.(*expr.Subquery); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// compileLazyLogic evaluates AND/OR with a subquery on one side: the other
+// side first, and the subquery's side only on the rows it does not decide
+// (OR: not true; AND: not false), as PostgreSQL short-circuits them. A
+// correlated subquery under OR then runs for far fewer outer rows.
+func compileLazyLogic(n *expr.Binary) (evaluator, error) {
+	first, second := n.Left, n.Right
+	if hasSubquery(first) && !hasSubquery(second) {
+		first, second = second, first
+	}
+	ev1, err := compile(first)
+	if err != nil {
+		return nil, err
+	}
+	ev2, err := compile(second)
+	if err != nil {
+		return nil, err
+	}
+	decides := n.Op == expr.Or // OR: true decides; AND: false decides
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		l, err := evalArray(ctx, ev1, b)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Release()
+		lb, ok := l.(*array.Boolean)
+		if !ok {
+			return nil, fmt.Errorf("%s operand is %s, not boolean", n.Op, l.DataType())
+		}
+		var rest []int32
+		for i := range lb.Len() {
+			if !lb.IsValid(i) || lb.Value(i) != decides {
+				rest = append(rest, int32(i))
+			}
+		}
+		var rb *array.Boolean
+		if len(rest) > 0 {
+			r, err := evalRows(ctx, ev2, b, rest)
+			if err != nil {
+				return nil, err
+			}
+			defer r.Release()
+			if rb, ok = r.(*array.Boolean); !ok {
+				return nil, fmt.Errorf("%s operand is %s, not boolean", n.Op, r.DataType())
+			}
+		}
+		out := array.NewBooleanBuilder(memory.DefaultAllocator)
+		defer out.Release()
+		k := 0
+		for i := range lb.Len() {
+			if lb.IsValid(i) && lb.Value(i) == decides {
+				out.Append(decides)
+				continue
+			}
+			// Three-valued logic for the undecided row.
+			rv, rnull := rb.Value(k), !rb.IsValid(k)
+			k++
+			switch {
+			case !rnull && rv == decides:
+				out.Append(decides)
+			case rnull || !lb.IsValid(i):
+				out.AppendNull()
+			default:
+				out.Append(!decides)
+			}
+		}
+		return compute.NewDatumWithoutOwning(out.NewArray()), nil
+	}, nil
+}

@@ -86,6 +86,9 @@ var binaryFuncs = map[expr.Op]string{
 }
 
 func compileBinary(n *expr.Binary) (evaluator, error) {
+	if (n.Op == expr.And || n.Op == expr.Or) && (hasSubquery(n.Left) || hasSubquery(n.Right)) {
+		return compileLazyLogic(n)
+	}
 	switch n.Op {
 	case expr.Mod:
 		return compileKernel(n.Left, n.Right, n.Type, modKernel)

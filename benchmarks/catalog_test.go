@@ -1,0 +1,140 @@
+package benchmarks
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/riffq/riffq"
+	"github.com/riffq/riffq/internal/pgload"
+	"github.com/riffq/riffq/internal/pgtest"
+	"github.com/riffq/riffq/sources"
+	"github.com/riffq/riffq/sources/csv"
+	"github.com/riffq/riffq/sources/parquet"
+)
+
+// capturedQueries are the DBeaver and DataGrip catalog queries of
+// testdata/clients/captures, in capture order.
+func capturedQueries(b testing.TB) [][2]any {
+	b.Helper()
+	f, err := os.Open("../testdata/clients/captures/client-queries.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var out [][2]any
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var q struct {
+			Source string `json:"source"`
+			SQL    string `json:"sql"`
+			Params []any  `json:"params"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+			b.Fatal(err)
+		}
+		if strings.HasPrefix(q.Source, "DBeaver") || strings.HasPrefix(q.Source, "IntelliJ") {
+			out = append(out, [2]any{q.SQL, q.Params})
+		}
+	}
+	return out
+}
+
+// BenchmarkCatalogReplay replays the captured DBeaver and DataGrip
+// introspection queries against riffq and against PostgreSQL 15 holding
+// the same sample tables, and reports the median time per query and the
+// time of the whole sequence (queries that fail on a server count with the
+// time they took to fail).
+func BenchmarkCatalogReplay(b *testing.B) {
+	queries := capturedQueries(b)
+	tables := map[string]sources.TableProvider{}
+	for _, name := range []string{"candles", "types"} {
+		t, err := parquet.Open(filepath.Join("../testdata/sample", name+".parquet"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		tables[name] = t
+	}
+	sym, err := csv.Open("../testdata/sample/symbols.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tables["symbols"] = sym
+	var opts []riffq.Option
+	for name, t := range tables {
+		opts = append(opts, riffq.WithTable(name, t))
+	}
+	riffqURL := "postgres://bench@" + startServer(b, opts...) + "/riffq?sslmode=disable"
+	pg := pgtest.ForTest(b)
+	ctx := context.Background()
+	load, err := pgx.Connect(ctx, pg.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, t := range tables {
+		if _, err := pgload.CopyTable(ctx, load, name, t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	load.Close(ctx)
+
+	for _, target := range []struct{ name, url string }{{"riffq", riffqURL}, {"postgres", pg.URL()}} {
+		b.Run(target.name, func(b *testing.B) {
+			conn, err := pgx.Connect(ctx, target.url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var per []time.Duration
+			failures := 0
+			for b.Loop() {
+				for _, q := range queries {
+					start := time.Now()
+					if err := replay(ctx, conn, q[0].(string), q[1].([]any)); err != nil {
+						failures++
+						if conn.PgConn().TxStatus() != 'I' {
+							_, _ = conn.Exec(ctx, "ROLLBACK")
+						}
+					}
+					per = append(per, time.Since(start))
+				}
+			}
+			slices.Sort(per)
+			b.ReportMetric(float64(per[len(per)/2].Microseconds())/1000, "median-ms/query")
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/sequence")
+			b.ReportMetric(float64(failures)/float64(b.N), "failed/sequence")
+		})
+	}
+}
+
+func replay(ctx context.Context, conn *pgx.Conn, sql string, params []any) error {
+	mode := pgx.QueryExecModeSimpleProtocol
+	args := []any{}
+	if len(params) > 0 {
+		mode = pgx.QueryExecModeDescribeExec
+		for _, p := range params {
+			if p == nil {
+				args = append(args, nil)
+			} else {
+				args = append(args, fmt.Sprint(p))
+			}
+		}
+	}
+	rows, err := conn.Query(ctx, sql, append([]any{mode}, args...)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	return rows.Err()
+}
