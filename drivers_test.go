@@ -34,6 +34,14 @@ func TestDrivers(t *testing.T) {
 		dsn := "host=" + hostname + " port=" + port + " user=tester dbname=riffq password='" + password + "'"
 		compareClient(t, "testdata/clients/psycopg2.expected", exec.Command(py, "testdata/clients/psycopg2_client.py", dsn))
 	})
+	t.Run("sqlalchemy", func(t *testing.T) {
+		py := requireClient(t, "/usr/bin/python3")
+		if err := exec.Command(py, "-c", "import sqlalchemy, psycopg2").Run(); err != nil {
+			requireClient(t, "SQLAlchemy (python3-sqlalchemy)")
+		}
+		saURL := (&url.URL{Scheme: "postgresql+psycopg2", User: url.UserPassword("tester", password), Host: host, Path: "/riffq"}).String()
+		compareClient(t, "testdata/clients/sqlalchemy.expected", exec.Command(py, "testdata/clients/sqlalchemy_client.py", saURL))
+	})
 	t.Run("node-postgres", func(t *testing.T) {
 		node := requireClient(t, "node")
 		if _, err := os.Stat("testdata/clients/node/node_modules/pg"); err != nil {

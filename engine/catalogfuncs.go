@@ -1,14 +1,19 @@
 package engine
 
 import (
+	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -71,6 +76,8 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 				return strconv.FormatInt(oid, 10), nil
 			})
 		}
+	case "json_build_object":
+		return jsonBuildObject
 	case "pg_size_pretty":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return sizePretty(a.int(0, r)), nil })
@@ -127,4 +134,77 @@ func sizePretty(n int64) string {
 		v /= 1024
 	}
 	return strconv.FormatInt(half(v), 10) + " PB"
+}
+
+// jsonBuildObject is json_build_object(k1, v1, k2, v2, ...): keys as JSON
+// strings, values as PostgreSQL's to_json renders them -- numbers and
+// booleans bare, json as is, NULL as null, everything else as a JSON
+// string of its text form; PostgreSQL's spacing ({"a" : 1, "b" : null}).
+func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	n := 0
+	if len(in) > 0 {
+		n = in[0].Len()
+	}
+	encs := make([]pgtext.Encoder, len(in))
+	for i, a := range in {
+		var err error
+		if encs[i], err = pgtext.NewEncoder(a, time.UTC); err != nil {
+			return nil, err
+		}
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var buf []byte
+	for r := range n {
+		var sb strings.Builder
+		sb.WriteByte('{')
+		for i := 0; i+1 < len(in); i += 2 {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			if in[i].IsNull(r) {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "null value not allowed for object key")
+			}
+			buf = encs[i](buf[:0], r)
+			key, _ := json.Marshal(string(buf))
+			sb.Write(key)
+			sb.WriteString(" : ")
+			v := in[i+1]
+			if v.IsNull(r) {
+				sb.WriteString("null")
+				continue
+			}
+			buf = encs[i+1](buf[:0], r)
+			switch v.DataType().ID() {
+			case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.DECIMAL128:
+				sb.Write(buf)
+			case arrow.FLOAT32, arrow.FLOAT64:
+				if f, err := strconv.ParseFloat(string(buf), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+					sb.Write(buf)
+				} else {
+					q, _ := json.Marshal(string(buf))
+					sb.Write(q)
+				}
+			case arrow.BOOL:
+				if string(buf) == "t" {
+					sb.WriteString("true")
+				} else {
+					sb.WriteString("false")
+				}
+			default:
+				if ext, ok := v.DataType().(arrow.ExtensionType); ok && ext.ExtensionName() == "arrow.json" {
+					sb.Write(buf)
+					continue
+				}
+				q, _ := json.Marshal(string(buf))
+				sb.Write(q)
+			}
+		}
+		sb.WriteByte('}')
+		b.Append(sb.String())
+	}
+	storage := b.NewArray()
+	defer storage.Release()
+	jt, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
+	return array.NewExtensionArrayWithStorage(jt, storage), nil
 }

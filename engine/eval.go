@@ -254,9 +254,27 @@ func evalArray(ctx context.Context, ev evaluator, b arrow.RecordBatch) (arrow.Ar
 	case *compute.ArrayDatum:
 		return v.MakeArray(), nil
 	case *compute.ScalarDatum:
-		return scalar.MakeArrayFromScalar(v.Value, int(b.NumRows()), memory.DefaultAllocator)
+		return broadcast(v.Value, int(b.NumRows()))
 	}
 	return nil, fmt.Errorf("unexpected datum kind %s", d.Kind())
+}
+
+// broadcast repeats a constant n times. arrow-go cannot do it for extension
+// types (json, uuid...), so those repeat their storage.
+func broadcast(s scalar.Scalar, n int) (arrow.Array, error) {
+	if ext, ok := s.(*scalar.Extension); ok {
+		et := ext.DataType().(arrow.ExtensionType)
+		if !ext.IsValid() {
+			return array.MakeArrayOfNull(memory.DefaultAllocator, et, n), nil
+		}
+		storage, err := scalar.MakeArrayFromScalar(ext.Value, n, memory.DefaultAllocator)
+		if err != nil {
+			return nil, err
+		}
+		defer storage.Release()
+		return array.NewExtensionArrayWithStorage(et, storage), nil
+	}
+	return scalar.MakeArrayFromScalar(s, n, memory.DefaultAllocator)
 }
 
 type integer interface{ ~int16 | ~int32 | ~int64 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -199,6 +200,19 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			}
 		}
 		return &expr.Call{Func: name, Args: args, Type: typeInt4}, true, nil
+	case "json_build_object":
+		if len(args)%2 != 0 {
+			return nil, true, b.errorf(pgerror.InvalidParameterValue, fc.Location, "argument list must have even number of elements").
+				WithHint("The arguments of json_build_object() must consist of alternating keys and values.")
+		}
+		for i, a := range args {
+			args[i] = b.resolveUnknown(a)
+			if args[i].DataType().ID() == arrow.NULL {
+				args[i] = &expr.Literal{Value: scalar.MakeNullScalar(typeText)}
+			}
+		}
+		jt, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
+		return &expr.Call{Func: name, Args: args, Type: jt}, true, nil
 	case "array_to_string":
 		if _, ok := args[0].DataType().(arrow.ListLikeType); !ok {
 			return nil, true, b.noFunction(fc, name, args...)
@@ -235,7 +249,8 @@ var catalogFuncs = map[string][2]int{
 	"pg_relation_size": {1, 2}, "pg_total_relation_size": {1, 1}, "pg_table_size": {1, 1}, "pg_indexes_size": {1, 1},
 	"pg_database_size": {1, 1},
 	"array_length":     {2, 2}, "array_upper": {2, 2}, "array_lower": {2, 2}, "cardinality": {1, 1},
-	"format_type": {2, 2}, "pg_size_pretty": {1, 1}, "quote_ident": {1, 1}, "array_to_string": {2, 3},
+	"json_build_object": {0, 100},
+	"format_type":       {2, 2}, "pg_size_pretty": {1, 1}, "quote_ident": {1, 1}, "array_to_string": {2, 3},
 }
 
 // strictNull is e, or NULL when arg is NULL: functions declared STRICT in
@@ -272,6 +287,9 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 		// $1::oid, '16385'::oid: an OID, given as a number.
 		e, err := b.resolveAs(u, typeInt8)
 		return e, true, err
+	}
+	if lit, ok := in.(*expr.Literal); ok && !lit.Value.IsValid() {
+		return &expr.Literal{Value: scalar.MakeNullScalar(typeInt8)}, true, nil
 	}
 	if !isConst {
 		in = b.resolveUnknown(in)

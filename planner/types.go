@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -84,6 +85,12 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return typeTimestamptz, nil
 	case "interval":
 		return typeInterval, nil
+	case "json", "jsonb":
+		// jsonb is kept as json text (riffq has no binary json).
+		t, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
+		return t, nil
+	case "uuid":
+		return extensions.NewUUIDType(), nil
 	case "numeric", "decimal":
 		precision, scale := int32(maxNumericPrecision), int32(-1)
 		mods := tn.Typmods

@@ -50,6 +50,7 @@ go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@
 # What each driver prints against PostgreSQL: TestDrivers compares riffq's.
 url="postgres://postgres@127.0.0.1:$PORT/postgres"
 /usr/bin/python3 testdata/clients/psycopg2_client.py "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" >testdata/clients/psycopg2.expected
+/usr/bin/python3 testdata/clients/sqlalchemy_client.py "postgresql+psycopg2://postgres@127.0.0.1:$PORT/postgres" >testdata/clients/sqlalchemy.expected
 [ -d testdata/clients/node/node_modules/pg ] || (cd testdata/clients/node && npm ci --no-audit --no-fund --silent)
 (cd testdata/clients/node && TZ=UTC node client.js "$url") >testdata/clients/node.expected
 classes=$(mktemp -d)
