@@ -198,13 +198,28 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	}
 
 	exprs := make([]expr.Expr, len(targets))
+	var srfs map[int]SetItem // select-list items that are set-returning functions
 	for i, t := range targets {
+		if isSRFCall(t) {
+			if grouped || len(s.SortClause) > 0 || len(s.DistinctClause) > 0 {
+				return nil, b.unsupported(locs[i], "set-returning functions in the select list of a grouped, sorted or DISTINCT query are not supported yet")
+			}
+			item, err := b.bindSRFItem(t, ectx)
+			if err != nil {
+				return nil, err
+			}
+			if srfs == nil {
+				srfs = make(map[int]SetItem)
+			}
+			srfs[i] = item
+			exprs[i] = &expr.Literal{Value: scalar.MakeNullScalar(item.Type)} // stands in until the ProjectSet
+			continue
+		}
 		e, err := b.bindExpr(t, ectx)
 		if err != nil {
 			return nil, err
 		}
 		exprs[i] = b.resolveUnknown(e)
-		_ = locs
 	}
 
 	var having expr.Expr
@@ -297,6 +312,20 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		}
 	}
 	var plan Plan = &Project{Input: input, Exprs: exprs, Names: names}
+	if srfs != nil {
+		if len(wins.calls) > 0 {
+			return nil, b.unsupported(-1, "set-returning functions with window functions are not supported yet")
+		}
+		ps := &ProjectSet{Input: input, Names: names}
+		for i, e := range exprs {
+			item, ok := srfs[i]
+			if !ok {
+				item = SetItem{Expr: e, Type: e.DataType()}
+			}
+			ps.Items = append(ps.Items, item)
+		}
+		plan = ps
+	}
 	if len(s.DistinctClause) == 1 {
 		if len(exprs) > visible {
 			return nil, b.errorf(pgerror.InvalidColumnReference, nodeLocation(s.SortClause[0].GetSortBy().Node), "for SELECT DISTINCT, ORDER BY expressions must appear in select list")

@@ -157,6 +157,22 @@ func substituteOuter(p Plan, values []scalar.Scalar) (Plan, error) {
 			c.Args[i] = sub(e)
 		}
 		return &c, nil
+	case *ProjectSet:
+		c := *n
+		c.Input = newIns[0]
+		c.Items = make([]SetItem, len(n.Items))
+		for i, it := range n.Items {
+			ni := it
+			if it.Expr != nil {
+				ni.Expr = sub(it.Expr)
+			}
+			ni.Args = make([]expr.Expr, len(it.Args))
+			for j, a := range it.Args {
+				ni.Args[j] = sub(a)
+			}
+			c.Items[i] = ni
+		}
+		return &c, nil
 	case *Window:
 		c := *n
 		c.Input = newIns[0]

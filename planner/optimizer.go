@@ -62,6 +62,10 @@ func withInputs(p Plan, inputs []Plan) Plan {
 		c := *n
 		c.Input = inputs[0]
 		return &c
+	case *ProjectSet:
+		c := *n
+		c.Input = inputs[0]
+		return &c
 	}
 	return p
 }

@@ -32,6 +32,16 @@ func Physical(p Plan) (engine.Plan, error) {
 			w.Funcs = append(w.Funcs, engine.WindowFunc{Func: f.Func, Args: f.Args, Agg: f.Agg, Type: f.Type})
 		}
 		return w, nil
+	case *ProjectSet:
+		in, err := Physical(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		ps := &engine.ProjectSet{Input: in, Names: n.Names}
+		for _, it := range n.Items {
+			ps.Items = append(ps.Items, engine.SetItem{Expr: it.Expr, Func: it.Func, Args: it.Args, Type: it.Type})
+		}
+		return ps, nil
 	case *TableFunc:
 		return &engine.TableFunc{Func: n.Func, Args: n.Args, Out: n.Out}, nil
 	case *Filter:

@@ -90,6 +90,28 @@ func prune(p Plan, need []bool) (Plan, []int) {
 	case *Limit:
 		in, remap := prune(n.Input, need)
 		return &Limit{Input: in, Offset: n.Offset, Count: n.Count}, remap
+	case *ProjectSet:
+		var uses []expr.Expr
+		for _, it := range n.Items {
+			if it.Expr != nil {
+				uses = append(uses, it.Expr)
+			}
+			uses = append(uses, it.Args...)
+		}
+		in, remap := pruneFor(n.Input, uses...)
+		np := &ProjectSet{Input: in, Names: n.Names}
+		for _, it := range n.Items {
+			ni := it
+			if it.Expr != nil {
+				ni.Expr = renumber(it.Expr, remap)
+			}
+			ni.Args = make([]expr.Expr, len(it.Args))
+			for j, a := range it.Args {
+				ni.Args[j] = renumber(a, remap)
+			}
+			np.Items = append(np.Items, ni)
+		}
+		return np, identity(len(need))
 	case *Window:
 		// The window keeps its input's columns (the Project below it holds
 		// only what the window and the select list read); prune below.

@@ -18,6 +18,7 @@ def main():
     for table in tables:
         for c in insp.get_columns(table):
             print("column", table, c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("comment"))
+        print("primary key", table, insp.get_pk_constraint(table))
         print("foreign keys", table, insp.get_foreign_keys(table))
         print("indexes", table, insp.get_indexes(table))
     with engine.connect() as conn:

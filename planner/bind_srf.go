@@ -1,0 +1,105 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+)
+
+// ProjectSet computes a select list holding set-returning functions: for
+// each input row, every function's values side by side (the longest set
+// decides how many rows, shorter ones pad with NULL, as PostgreSQL 10+ does)
+// with the other items repeated. A row whose sets are all empty produces
+// none.
+type ProjectSet struct {
+	Input Plan
+	Items []SetItem
+	Names []string
+}
+
+// SetItem is one select-list item: Expr, or a set-returning function over
+// Args when Func is set.
+type SetItem struct {
+	Expr expr.Expr
+	Func string // unnest, generate_series, generate_subscripts
+	Args []expr.Expr
+	Type arrow.DataType
+}
+
+func (p *ProjectSet) Schema() *arrow.Schema {
+	fields := make([]arrow.Field, len(p.Items))
+	for i, it := range p.Items {
+		fields[i] = arrow.Field{Name: p.Names[i], Type: it.Type, Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+func (p *ProjectSet) Inputs() []Plan { return []Plan{p.Input} }
+func (p *ProjectSet) String() string { return fmt.Sprintf("ProjectSet: %d items", len(p.Items)) }
+
+// isSRFCall reports whether n is a call of a set-returning function riffq
+// runs in a select list.
+func isSRFCall(n *pg_query.Node) bool {
+	fc := n.GetFuncCall()
+	if fc == nil || fc.Over != nil {
+		return false
+	}
+	switch funcName(fc) {
+	case "unnest", "generate_series", "generate_subscripts":
+		return true
+	}
+	return false
+}
+
+// bindSRFItem binds a select-list set-returning function call.
+func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error) {
+	fc := n.GetFuncCall()
+	name := funcName(fc)
+	args := make([]expr.Expr, len(fc.Args))
+	for i, a := range fc.Args {
+		e, err := b.bindExpr(a, ectx)
+		if err != nil {
+			return SetItem{}, err
+		}
+		args[i] = b.resolveUnknown(e)
+	}
+	item := SetItem{Func: name, Args: args}
+	switch {
+	case name == "unnest" && len(args) == 1:
+		list, ok := args[0].DataType().(*arrow.ListType)
+		if !ok {
+			return SetItem{}, b.noFunction(fc, name, args...)
+		}
+		item.Type = list.Elem()
+	case name == "generate_subscripts" && len(args) == 2:
+		if _, ok := args[0].DataType().(*arrow.ListType); !ok {
+			return SetItem{}, b.noFunction(fc, name, args...)
+		}
+		var err error
+		if item.Args[1], err = b.cast(args[1], typeInt4, fc.Location); err != nil {
+			return SetItem{}, err
+		}
+		item.Type = typeInt4
+	case name == "generate_series" && (len(args) == 2 || len(args) == 3):
+		item.Type = typeInt4
+		for _, a := range args {
+			if a.DataType().ID() == arrow.INT64 {
+				item.Type = typeInt8
+			} else if a.DataType().ID() != arrow.INT32 && a.DataType().ID() != arrow.INT16 {
+				return SetItem{}, b.unsupported(fc.Location, "generate_series over %s is not supported yet", typeName(a.DataType()))
+			}
+		}
+		for i, a := range args {
+			var err error
+			if item.Args[i], err = b.cast(a, item.Type, fc.Location); err != nil {
+				return SetItem{}, err
+			}
+		}
+	default:
+		return SetItem{}, b.noFunction(fc, name, args...)
+	}
+	return item, nil
+}
