@@ -363,3 +363,27 @@ func TestSessionFunctions(t *testing.T) {
 		t.Errorf("now() = %v, CURRENT_TIMESTAMP = %v", now, later)
 	}
 }
+
+// TestArrayParameters binds array parameters in binary (pgx's extended
+// protocol) and as text (simple protocol), NULL elements and empty arrays
+// included.
+func TestArrayParameters(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+		var n int64
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM symbols WHERE symbol = ANY($1)", mode, []string{"AAPL", "MSFT", "NOPE"}).Scan(&n); err != nil || n != 2 {
+			t.Errorf("mode %v: = ANY(text[]): %d, %v", mode, n, err)
+		}
+		var in, empty *bool
+		if err := conn.QueryRow(ctx, "SELECT 2 = ANY($1::int[]), 2 = ANY($2::int[])", mode, []*int32{ptr(int32(1)), nil}, []int32{}).Scan(&in, &empty); err != nil || in != nil || empty == nil || *empty {
+			t.Errorf("mode %v: NULL element gives %v, empty array %v (%v); want NULL and false", mode, in, empty, err)
+		}
+		var back []int64
+		if err := conn.QueryRow(ctx, "SELECT $1::bigint[]", mode, []int64{3, 1, 2}).Scan(&back); err != nil || len(back) != 3 || back[0] != 3 {
+			t.Errorf("mode %v: round trip %v, %v", mode, back, err)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

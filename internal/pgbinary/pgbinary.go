@@ -469,6 +469,73 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 			return nil, err
 		}
 		return scalar.NewExtensionScalar(scalar.NewUint32Scalar(be.Uint32(b)), typ), nil
+	case *arrow.ListType:
+		return decodeArrayParam(b, typ)
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "binary parameters of type %s are not supported", dt)
+}
+
+// decodeArrayParam reads a one-dimensional array in binary form: ndim,
+// has-null flag, element type, per dimension its length and lower bound,
+// then each element as a length (-1 for NULL) and its bytes.
+func decodeArrayParam(b []byte, typ *arrow.ListType) (scalar.Scalar, error) {
+	bad := func(what string) error {
+		return pgerror.New(pgerror.ProtocolViolation, "incorrect binary data format in array parameter: %s", what)
+	}
+	be := binary.BigEndian
+	if len(b) < 12 {
+		return nil, bad("too short")
+	}
+	ndim := be.Uint32(b)
+	var elems []arrow.Array
+	defer func() {
+		for _, e := range elems {
+			e.Release()
+		}
+	}()
+	switch {
+	case ndim > 1:
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "multidimensional array parameters are not supported")
+	case ndim == 1:
+		if len(b) < 20 {
+			return nil, bad("too short")
+		}
+		n := int(int32(be.Uint32(b[12:])))
+		rest := b[20:]
+		for range n {
+			if len(rest) < 4 {
+				return nil, bad("ends early")
+			}
+			size := int(int32(be.Uint32(rest)))
+			rest = rest[4:]
+			if size < 0 {
+				elems = append(elems, array.MakeArrayOfNull(memory.DefaultAllocator, typ.Elem(), 1))
+				continue
+			}
+			if size > len(rest) {
+				return nil, bad("ends early")
+			}
+			v, err := DecodeParam(rest[:size], typ.Elem())
+			if err != nil {
+				return nil, err
+			}
+			rest = rest[size:]
+			a, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
+			if err != nil {
+				return nil, err
+			}
+			elems = append(elems, a)
+		}
+	}
+	var values arrow.Array
+	if len(elems) == 0 {
+		values = array.MakeArrayOfNull(memory.DefaultAllocator, typ.Elem(), 0)
+	} else {
+		var err error
+		if values, err = array.Concatenate(elems, memory.DefaultAllocator); err != nil {
+			return nil, err
+		}
+	}
+	defer values.Release()
+	return scalar.NewListScalar(values), nil
 }
