@@ -5,8 +5,9 @@
 //	      --source crm=postgres:postgres://reader@db.internal/crm
 //
 // A source is [NAME=]KIND:LOCATION. For parquet, csv and ndjson, LOCATION is a
-// file, a directory or a glob: without NAME every file becomes a table named
-// after its file name; with NAME all matched files form that one table. For
+// file, a directory or a glob: every file becomes a table named after its
+// file name, in schema public or, for a directory, in schema NAME; a file
+// or a glob with NAME is that one table. For
 // postgres, LOCATION is a connection URL or keyword/value string, and for
 // duckdb a database file (opened read-only): every table and view is served,
 // in a schema of its own schema's name, or all in schema NAME when given.
@@ -36,6 +37,7 @@ import (
 	"time"
 
 	"github.com/riffq/riffq"
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
 	"github.com/riffq/riffq/sources/duckdb"
@@ -99,7 +101,21 @@ func parseSource(v string) (source, error) {
 }
 
 // openTables opens the tables a source names.
-func openTables(s source) (map[string]sources.TableProvider, error) {
+func openTables(s source) (string, map[string]sources.TableProvider, error) {
+	tables, err := openFileTables(s)
+	if err != nil {
+		return "", nil, err
+	}
+	// A directory holds many tables: NAME= names the schema they appear in
+	// (a file, a glob or a Hive-style directory is one table NAME names).
+	if fi, err := os.Stat(s.path); err == nil && fi.IsDir() && s.name != "" && !(s.kind == "parquet" && parquet.IsHive(s.path)) {
+		return s.name, tables, nil
+	}
+	return catalog.DefaultSchema, tables, nil
+}
+
+// openFileTables opens the tables of a file source, by table name.
+func openFileTables(s source) (map[string]sources.TableProvider, error) {
 	if fi, err := os.Stat(s.path); s.kind == "parquet" && err == nil && fi.IsDir() && parquet.IsHive(s.path) {
 		// A Hive-style partitioned directory is one table.
 		t, err := parquet.OpenHive(s.path)
@@ -167,7 +183,9 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 		return parquet.OpenFiles(files)
 	}
 	tables := make(map[string]sources.TableProvider)
-	if s.name != "" {
+	fi, statErr := os.Stat(s.path)
+	if s.name != "" && (statErr != nil || !fi.IsDir()) {
+		// A file or a glob with a name: one table over all of it.
 		t, err := open(files)
 		if err != nil {
 			return nil, err
@@ -182,7 +200,7 @@ func openTables(s source) (map[string]sources.TableProvider, error) {
 		}
 		name := sources.TableName(f)
 		if _, dup := tables[name]; dup {
-			return nil, fmt.Errorf("%s source: two files map to table %q; name the source (NAME=%s:...)", s.kind, name, s.kind)
+			return nil, fmt.Errorf("%s source: two files map to table %q; make them one table with a named glob (NAME=%s:'dir/*')", s.kind, name, s.kind)
 		}
 		tables[name] = t
 	}
@@ -443,7 +461,7 @@ func run(args []string, stderr io.Writer) int {
 			logger.Info("serving database", "source", s.kind, "tables", len(tables))
 			continue
 		}
-		tables, err := openTables(s)
+		schema, tables, err := openTables(s)
 		if err != nil {
 			fmt.Fprintf(stderr, "riffq: %v\n", err)
 			return 2
@@ -452,11 +470,11 @@ func run(args []string, stderr io.Writer) int {
 		// clients expect them stable across restarts.
 		for _, name := range slices.Sorted(maps.Keys(tables)) {
 			t := tables[name]
-			if err := srv.RegisterTable(name, t); err != nil {
+			if err := srv.RegisterSchemaTable(schema, name, t); err != nil {
 				fmt.Fprintf(stderr, "riffq: %v\n", err)
 				return 2
 			}
-			logger.Info("serving table", "table", "public."+name, "source", s.kind, "path", s.path, "columns", t.Schema().NumFields())
+			logger.Info("serving table", "table", schema+"."+name, "source", s.kind, "path", s.path, "columns", t.Schema().NumFields())
 		}
 	}
 

@@ -235,7 +235,7 @@ func TestOpenTables(t *testing.T) {
 	write("dup/a.csv", "id\n2\n")
 
 	t.Run("one table per file", func(t *testing.T) {
-		tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "two")})
+		_, tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "two")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,10 +255,22 @@ func TestOpenTables(t *testing.T) {
 			t.Errorf("beta has %d rows, want 1", n)
 		}
 	})
-	t.Run("named source is one table", func(t *testing.T) {
-		tables, err := openTables(source{name: "all", kind: "csv", path: filepath.Join(dir, "two")})
+	t.Run("named directory is a schema", func(t *testing.T) {
+		schema, tables, err := openTables(source{name: "sales", kind: "csv", path: filepath.Join(dir, "two")})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := tableNames(tables); schema != "sales" || !reflect.DeepEqual(got, []string{"alpha", "beta"}) {
+			t.Fatalf("schema %q, tables %v; want sales with alpha and beta", schema, got)
+		}
+	})
+	t.Run("named glob is one table", func(t *testing.T) {
+		schema, tables, err := openTables(source{name: "all", kind: "csv", path: filepath.Join(dir, "two", "*.[cC][sS][vV]")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if schema != "public" {
+			t.Errorf("schema %q, want public", schema)
 		}
 		if got := tableNames(tables); !reflect.DeepEqual(got, []string{"all"}) {
 			t.Fatalf("tables %v, want [all]", got)
@@ -270,8 +282,8 @@ func TestOpenTables(t *testing.T) {
 			t.Errorf("all has %d rows, want 3", n)
 		}
 	})
-	t.Run("named source resolves the name clash", func(t *testing.T) {
-		tables, err := openTables(source{name: "a", kind: "csv", path: filepath.Join(dir, "dup")})
+	t.Run("named glob resolves the name clash", func(t *testing.T) {
+		_, tables, err := openTables(source{name: "a", kind: "csv", path: filepath.Join(dir, "dup", "*")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,18 +292,18 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("two files map to one table", func(t *testing.T) {
-		tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "dup")})
+		_, tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "dup")})
 		if err == nil {
 			t.Fatalf("openTables succeeded with tables %v", tableNames(tables))
 		}
-		for _, s := range []string{`table "a"`, "NAME=csv:"} {
+		for _, s := range []string{`table "a"`, "named glob"} {
 			if !strings.Contains(err.Error(), s) {
 				t.Errorf("error %q does not contain %q", err, s)
 			}
 		}
 	})
 	t.Run("parquet directory", func(t *testing.T) {
-		tables, err := openTables(source{kind: "parquet", path: sampleDir})
+		_, tables, err := openTables(source{kind: "parquet", path: sampleDir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +318,7 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("csv kind only takes csv files", func(t *testing.T) {
-		tables, err := openTables(source{kind: "csv", path: sampleDir})
+		_, tables, err := openTables(source{kind: "csv", path: sampleDir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,13 +330,13 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("missing path", func(t *testing.T) {
-		_, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "nosuch")})
+		_, _, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "nosuch")})
 		if err == nil || !strings.HasPrefix(err.Error(), "parquet source: ") {
 			t.Fatalf("error %v, want one starting with %q", err, "parquet source: ")
 		}
 	})
 	t.Run("directory without files of the kind", func(t *testing.T) {
-		_, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "two")})
+		_, _, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "two")})
 		if err == nil || !strings.Contains(err.Error(), "no .parquet files") {
 			t.Fatalf("error %v, want no .parquet files", err)
 		}
@@ -332,7 +344,7 @@ func TestOpenTables(t *testing.T) {
 	t.Run("unreadable file", func(t *testing.T) {
 		bad := write("bad/x.parquet", "not parquet")
 		for _, name := range []string{"", "t"} {
-			_, err := openTables(source{name: name, kind: "parquet", path: filepath.Join(dir, "bad")})
+			_, _, err := openTables(source{name: name, kind: "parquet", path: filepath.Join(dir, "bad")})
 			if err == nil || !strings.Contains(err.Error(), bad) {
 				t.Errorf("name %q: error %v, want one naming %s", name, err, bad)
 			}
@@ -354,7 +366,7 @@ func TestHiveSource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tables, err := openTables(source{kind: "parquet", path: dir})
+	_, tables, err := openTables(source{kind: "parquet", path: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
