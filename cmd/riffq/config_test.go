@@ -92,7 +92,7 @@ func TestExampleConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.path = filepath.Join("../..", s.path)
-		if _, _, err := openTables(s); err != nil {
+		if _, _, err := openTables(s, discard); err != nil {
 			t.Errorf("source %s: %v", args[i+1], err)
 		}
 	}

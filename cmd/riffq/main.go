@@ -101,8 +101,8 @@ func parseSource(v string) (source, error) {
 }
 
 // openTables opens the tables a source names.
-func openTables(s source) (string, map[string]sources.TableProvider, error) {
-	tables, err := openFileTables(s)
+func openTables(s source, log *slog.Logger) (string, map[string]sources.TableProvider, error) {
+	tables, err := openFileTables(s, log)
 	if err != nil {
 		return "", nil, err
 	}
@@ -115,7 +115,7 @@ func openTables(s source) (string, map[string]sources.TableProvider, error) {
 }
 
 // openFileTables opens the tables of a file source, by table name.
-func openFileTables(s source) (map[string]sources.TableProvider, error) {
+func openFileTables(s source, log *slog.Logger) (map[string]sources.TableProvider, error) {
 	if fi, err := os.Stat(s.path); s.kind == "parquet" && err == nil && fi.IsDir() && parquet.IsHive(s.path) {
 		// A Hive-style partitioned directory is one table.
 		t, err := parquet.OpenHive(s.path)
@@ -193,11 +193,14 @@ func openFileTables(s source) (map[string]sources.TableProvider, error) {
 		tables[s.name] = t
 		return tables, nil
 	}
+	prog := newProgress(log, "opening "+s.kind+" files", len(files), 2*time.Second)
+	defer prog.finish()
 	for _, f := range files {
 		t, err := open([]string{f})
 		if err != nil {
 			return nil, err
 		}
+		prog.step()
 		name := sources.TableName(f)
 		if _, dup := tables[name]; dup {
 			return nil, fmt.Errorf("%s source: two files map to table %q; make them one table with a named glob (NAME=%s:'dir/*')", s.kind, name, s.kind)
@@ -461,7 +464,7 @@ func run(args []string, stderr io.Writer) int {
 			logger.Info("serving database", "source", s.kind, "tables", len(tables))
 			continue
 		}
-		schema, tables, err := openTables(s)
+		schema, tables, err := openTables(s, logger)
 		if err != nil {
 			fmt.Fprintf(stderr, "riffq: %v\n", err)
 			return 2

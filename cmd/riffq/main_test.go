@@ -235,7 +235,7 @@ func TestOpenTables(t *testing.T) {
 	write("dup/a.csv", "id\n2\n")
 
 	t.Run("one table per file", func(t *testing.T) {
-		_, tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "two")})
+		_, tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "two")}, discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +256,7 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("named directory is a schema", func(t *testing.T) {
-		schema, tables, err := openTables(source{name: "sales", kind: "csv", path: filepath.Join(dir, "two")})
+		schema, tables, err := openTables(source{name: "sales", kind: "csv", path: filepath.Join(dir, "two")}, discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,7 +265,7 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("named glob is one table", func(t *testing.T) {
-		schema, tables, err := openTables(source{name: "all", kind: "csv", path: filepath.Join(dir, "two", "*.[cC][sS][vV]")})
+		schema, tables, err := openTables(source{name: "all", kind: "csv", path: filepath.Join(dir, "two", "*.[cC][sS][vV]")}, discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("named glob resolves the name clash", func(t *testing.T) {
-		_, tables, err := openTables(source{name: "a", kind: "csv", path: filepath.Join(dir, "dup", "*")})
+		_, tables, err := openTables(source{name: "a", kind: "csv", path: filepath.Join(dir, "dup", "*")}, discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +292,7 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("two files map to one table", func(t *testing.T) {
-		_, tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "dup")})
+		_, tables, err := openTables(source{kind: "csv", path: filepath.Join(dir, "dup")}, discard)
 		if err == nil {
 			t.Fatalf("openTables succeeded with tables %v", tableNames(tables))
 		}
@@ -303,7 +303,7 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("parquet directory", func(t *testing.T) {
-		_, tables, err := openTables(source{kind: "parquet", path: sampleDir})
+		_, tables, err := openTables(source{kind: "parquet", path: sampleDir}, discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +318,7 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("csv kind only takes csv files", func(t *testing.T) {
-		_, tables, err := openTables(source{kind: "csv", path: sampleDir})
+		_, tables, err := openTables(source{kind: "csv", path: sampleDir}, discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,13 +330,13 @@ func TestOpenTables(t *testing.T) {
 		}
 	})
 	t.Run("missing path", func(t *testing.T) {
-		_, _, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "nosuch")})
+		_, _, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "nosuch")}, discard)
 		if err == nil || !strings.HasPrefix(err.Error(), "parquet source: ") {
 			t.Fatalf("error %v, want one starting with %q", err, "parquet source: ")
 		}
 	})
 	t.Run("directory without files of the kind", func(t *testing.T) {
-		_, _, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "two")})
+		_, _, err := openTables(source{kind: "parquet", path: filepath.Join(dir, "two")}, discard)
 		if err == nil || !strings.Contains(err.Error(), "no .parquet files") {
 			t.Fatalf("error %v, want no .parquet files", err)
 		}
@@ -344,7 +344,7 @@ func TestOpenTables(t *testing.T) {
 	t.Run("unreadable file", func(t *testing.T) {
 		bad := write("bad/x.parquet", "not parquet")
 		for _, name := range []string{"", "t"} {
-			_, _, err := openTables(source{name: name, kind: "parquet", path: filepath.Join(dir, "bad")})
+			_, _, err := openTables(source{name: name, kind: "parquet", path: filepath.Join(dir, "bad")}, discard)
 			if err == nil || !strings.Contains(err.Error(), bad) {
 				t.Errorf("name %q: error %v, want one naming %s", name, err, bad)
 			}
@@ -366,7 +366,7 @@ func TestHiveSource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, tables, err := openTables(source{kind: "parquet", path: dir})
+	_, tables, err := openTables(source{kind: "parquet", path: dir}, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
