@@ -29,13 +29,9 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 	if !known {
 		return nil, false, nil
 	}
-	args := make([]expr.Expr, len(fc.Args))
-	for i, a := range fc.Args {
-		e, err := b.bindExpr(a, ectx)
-		if err != nil {
-			return nil, true, err
-		}
-		args[i] = e
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
 	}
 	if len(args) < arity[0] || len(args) > arity[1] {
 		return nil, true, b.noFunction(fc, name, args...)

@@ -753,6 +753,19 @@ func (b *binder) castResult(e expr.Expr, t arrow.DataType, loc int32) (expr.Expr
 	return b.cast(e, t, loc)
 }
 
+// bindExprs binds a list of expressions (function arguments and the like).
+func (b *binder) bindExprs(nodes []*pg_query.Node, ectx exprContext) ([]expr.Expr, error) {
+	out := make([]expr.Expr, len(nodes))
+	for i, n := range nodes {
+		e, err := b.bindExpr(n, ectx)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
 // bindCoalesce binds COALESCE(a, b, ...) as CASE WHEN a IS NOT NULL THEN a
 // ... ELSE last END, which evaluates as lazily as PostgreSQL does.
 func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr.Expr, error) {

@@ -332,13 +332,9 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	}
 	name := funcName(fc)
 	ectx := exprContext{scope: &scope{}, clause: "functions in FROM"}
-	args := make([]expr.Expr, len(fc.Args))
-	for i, a := range fc.Args {
-		e, err := b.bindExpr(a, ectx)
-		if err != nil {
-			return nil, nil, err
-		}
-		args[i] = e
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, nil, err
 	}
 	var elem arrow.DataType
 	switch {

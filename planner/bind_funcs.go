@@ -25,13 +25,9 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if e, ok, err := b.bindScalarFunc(fc, name, ectx); ok || err != nil {
 			return e, err
 		}
-		args := make([]expr.Expr, len(fc.Args))
-		for i, a := range fc.Args {
-			e, err := b.bindExpr(a, ectx)
-			if err != nil {
-				return nil, err
-			}
-			args[i] = e
+		args, err := b.bindExprs(fc.Args, ectx)
+		if err != nil {
+			return nil, err
 		}
 		return nil, b.noFunction(fc, name, args...)
 	}
@@ -408,16 +404,11 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	if !isText && !isMath && name != "concat" {
 		return nil, false, nil
 	}
-	args := make([]expr.Expr, len(fc.Args))
-	for i, a := range fc.Args {
-		e, err := b.bindExpr(a, ectx)
-		if err != nil {
-			return nil, true, err
-		}
-		args[i] = e
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
-	var err error
 	switch {
 	case name == "concat":
 		for i, a := range args {

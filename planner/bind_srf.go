@@ -58,13 +58,12 @@ func isSRFCall(n *pg_query.Node) bool {
 func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error) {
 	fc := n.GetFuncCall()
 	name := funcName(fc)
-	args := make([]expr.Expr, len(fc.Args))
-	for i, a := range fc.Args {
-		e, err := b.bindExpr(a, ectx)
-		if err != nil {
-			return SetItem{}, err
-		}
-		args[i] = b.resolveUnknown(e)
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return SetItem{}, err
+	}
+	for i, a := range args {
+		args[i] = b.resolveUnknown(a)
 	}
 	item := SetItem{Func: name, Args: args}
 	switch {

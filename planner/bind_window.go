@@ -130,13 +130,12 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 		call.nullsLast = append(call.nullsLast, nullsLast)
 	}
 	call.key = fmt.Sprint(call.partition, call.order, call.desc, call.nullsLast)
-	args := make([]expr.Expr, len(fc.Args))
-	for i, a := range fc.Args {
-		e, err := b.bindExpr(a, inner)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = b.resolveUnknown(e)
+	args, err := b.bindExprs(fc.Args, inner)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range args {
+		args[i] = b.resolveUnknown(a)
 	}
 	if fc.AggFilter != nil || fc.AggDistinct || len(fc.AggOrder) > 0 {
 		return nil, b.unsupported(fc.Location, "DISTINCT, ORDER BY and FILTER in window functions are not supported yet")
