@@ -164,6 +164,7 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 	}, cleanup), nil
 }
 
+// compileAll compiles each expression.
 func compileAll(es []expr.Expr) ([]evaluator, error) {
 	out := make([]evaluator, len(es))
 	for i, e := range es {
@@ -213,7 +214,7 @@ func (j *HashJoin) build(ctx context.Context, evals []evaluator, keys []keyColum
 		}
 		return jb, nil
 	}
-	cols, err := evalKeys(ctx, evals, jb.batch)
+	cols, err := evalArrays(ctx, evals, jb.batch)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +229,9 @@ func (j *HashJoin) build(ctx context.Context, evals []evaluator, keys []keyColum
 	return jb, nil
 }
 
-func evalKeys(ctx context.Context, evals []evaluator, b arrow.RecordBatch) ([]arrow.Array, error) {
+// evalArrays evaluates each evaluator over b; the caller releases the
+// arrays.
+func evalArrays(ctx context.Context, evals []evaluator, b arrow.RecordBatch) ([]arrow.Array, error) {
 	cols := make([]arrow.Array, len(evals))
 	for i, ev := range evals {
 		c, err := evalArray(ctx, ev, b)
@@ -269,7 +272,7 @@ func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinB
 		var cols []arrow.Array
 		if len(evals) > 0 {
 			var err error
-			if cols, err = evalKeys(ctx, evals, lb); err != nil {
+			if cols, err = evalArrays(ctx, evals, lb); err != nil {
 				return nil, err
 			}
 			defer releaseAll(cols)

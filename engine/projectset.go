@@ -55,13 +55,9 @@ func (p *ProjectSet) Execute(ctx context.Context) (array.RecordReader, error) {
 		if it.Func == "" {
 			exprs = []expr.Expr{it.Expr}
 		}
-		for _, e := range exprs {
-			ev, err := compile(e)
-			if err != nil {
-				in.Release()
-				return nil, err
-			}
-			evs[i] = append(evs[i], ev)
+		if evs[i], err = compileAll(exprs); err != nil {
+			in.Release()
+			return nil, err
 		}
 	}
 	schema := p.Schema()
@@ -86,15 +82,12 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 		}
 	}()
 	for i, ev := range evs {
-		for _, e := range ev {
-			a, err := evalArray(ctx, e, b)
-			if err != nil {
-				return nil, err
-			}
-			vals[i] = append(vals[i], a)
+		var err error
+		if vals[i], err = evalArrays(ctx, ev, b); err != nil {
+			return nil, err
 		}
 	}
-	// sets[i][r] is item i's set size for row r (-1 for a plain item).
+	// counts[r] is how many rows input row r yields: its longest set.
 	counts := make([]int, n)
 	for i, it := range p.Items {
 		if it.Func == "" {

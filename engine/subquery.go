@@ -169,13 +169,12 @@ func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l ar
 // outer values it reads are planned into the subquery, which runs once per
 // distinct tuple of them (results are kept for the statement).
 func compileCorrelated(n *expr.Subquery, left evaluator, key keyColumn) (evaluator, error) {
-	outer := make([]evaluator, len(n.Outer))
+	outer, err := compileAll(n.Outer)
+	if err != nil {
+		return nil, err
+	}
 	keys := make([]func(buf []byte, a arrow.Array, r int) []byte, len(n.Outer))
 	for i, o := range n.Outer {
-		var err error
-		if outer[i], err = compile(o); err != nil {
-			return nil, err
-		}
 		if k, err := newKeyColumn(o.DataType()); err == nil {
 			keys[i] = k.encode
 		} else {
@@ -190,14 +189,11 @@ func compileCorrelated(n *expr.Subquery, left evaluator, key keyColumn) (evaluat
 	var mu sync.Mutex // batches of one operator may be evaluated concurrently
 	cache := make(map[string]subqueryResult)
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		cols := make([]arrow.Array, len(outer))
-		defer func() { releaseAll(cols) }()
-		for i, ev := range outer {
-			var err error
-			if cols[i], err = evalArray(ctx, ev, b); err != nil {
-				return nil, err
-			}
+		cols, err := evalArrays(ctx, outer, b)
+		if err != nil {
+			return nil, err
 		}
+		defer releaseAll(cols)
 		var l arrow.Array
 		if left != nil {
 			var err error

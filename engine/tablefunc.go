@@ -34,17 +34,15 @@ const seriesBatch = 64 * 1024
 func (t *TableFunc) Execute(ctx context.Context) (array.RecordReader, error) {
 	one := array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, 1)
 	defer one.Release()
-	args := make([]arrow.Array, len(t.Args))
-	defer func() { releaseAll(args) }()
-	for i, a := range t.Args {
-		ev, err := compile(a)
-		if err != nil {
-			return nil, err
-		}
-		if args[i], err = evalArray(ctx, ev, one); err != nil {
-			return nil, err
-		}
+	evs, err := compileAll(t.Args)
+	if err != nil {
+		return nil, err
 	}
+	args, err := evalArrays(ctx, evs, one)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(args)
 	for _, a := range args {
 		if a.IsNull(0) {
 			return batchio.Empty(t.Out), nil // STRICT: NULL in, no rows out

@@ -192,20 +192,18 @@ func (w *Window) frames(all arrow.RecordBatch) (*frameInfo, error) {
 func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBatch, f *frameInfo) (arrow.Array, error) {
 	n := int(all.NumRows())
 	mem := memory.DefaultAllocator
-	args := make([]arrow.Array, len(fn.Args))
-	defer func() { releaseAll(args) }()
-	for i, a := range fn.Args {
-		ev, err := compile(a)
-		if err != nil {
-			return nil, err
-		}
-		if args[i], err = evalArray(ctx, ev, all); err != nil {
-			return nil, err
-		}
-	}
 	if fn.Agg != nil {
 		return w.aggregate(ctx, fn, all, f)
 	}
+	evs, err := compileAll(fn.Args)
+	if err != nil {
+		return nil, err
+	}
+	args, err := evalArrays(ctx, evs, all)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(args)
 	switch fn.Func {
 	case "row_number", "rank", "dense_rank":
 		b := array.NewInt64Builder(mem)
