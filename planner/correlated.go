@@ -97,14 +97,6 @@ func (c *correlatedPlan) Bind(values []scalar.Scalar) (expr.SubqueryPlan, error)
 
 // substituteOuter replaces every OuterRef in p's expressions with its value.
 func substituteOuter(p Plan, values []scalar.Scalar) (Plan, error) {
-	sub := func(e expr.Expr) expr.Expr {
-		return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
-			if o, ok := e.(*expr.OuterRef); ok {
-				return &expr.Literal{Value: values[o.Index]}
-			}
-			return e
-		})
-	}
 	ins := p.Inputs()
 	newIns := make([]Plan, len(ins))
 	for i, in := range ins {
@@ -113,84 +105,80 @@ func substituteOuter(p Plan, values []scalar.Scalar) (Plan, error) {
 			return nil, err
 		}
 	}
+	return mapExprs(withInputs(p, newIns), func(e expr.Expr) expr.Expr {
+		return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
+			if o, ok := e.(*expr.OuterRef); ok {
+				return &expr.Literal{Value: values[o.Index]}
+			}
+			return e
+		})
+	})
+}
+
+// mapExprs returns a copy of p (same inputs) with fn applied to each of its
+// expressions.
+func mapExprs(p Plan, fn func(expr.Expr) expr.Expr) (Plan, error) {
+	all := func(es []expr.Expr) []expr.Expr {
+		out := make([]expr.Expr, len(es))
+		for i, e := range es {
+			out[i] = fn(e)
+		}
+		return out
+	}
 	switch n := p.(type) {
 	case *Filter:
-		return &Filter{Input: newIns[0], Predicate: sub(n.Predicate)}, nil
+		return &Filter{Input: n.Input, Predicate: fn(n.Predicate)}, nil
 	case *Project:
 		c := *n
-		c.Input = newIns[0]
-		c.Exprs = make([]expr.Expr, len(n.Exprs))
-		for i, e := range n.Exprs {
-			c.Exprs[i] = sub(e)
-		}
+		c.Exprs = all(n.Exprs)
 		return &c, nil
 	case *Aggregate:
 		c := *n
-		c.Input = newIns[0]
-		c.GroupBy = make([]expr.Expr, len(n.GroupBy))
-		for i, e := range n.GroupBy {
-			c.GroupBy[i] = sub(e)
-		}
+		c.GroupBy = all(n.GroupBy)
 		c.Aggs = make([]*expr.Aggregate, len(n.Aggs))
 		for i, a := range n.Aggs {
-			c.Aggs[i] = sub(a).(*expr.Aggregate)
+			c.Aggs[i] = fn(a).(*expr.Aggregate)
 		}
 		return &c, nil
 	case *Join:
 		c := *n
-		c.Left, c.Right = newIns[0], newIns[1]
 		if n.On != nil {
-			c.On = sub(n.On)
+			c.On = fn(n.On)
 		}
 		return &c, nil
 	case *Scan:
 		c := *n
-		c.Filters = make([]expr.Expr, len(n.Filters))
-		for i, e := range n.Filters {
-			c.Filters[i] = sub(e)
-		}
+		c.Filters = all(n.Filters)
 		return &c, nil
 	case *TableFunc:
 		c := *n
-		c.Args = make([]expr.Expr, len(n.Args))
-		for i, e := range n.Args {
-			c.Args[i] = sub(e)
-		}
+		c.Args = all(n.Args)
 		return &c, nil
 	case *ProjectSet:
 		c := *n
-		c.Input = newIns[0]
 		c.Items = make([]SetItem, len(n.Items))
 		for i, it := range n.Items {
-			ni := it
 			if it.Expr != nil {
-				ni.Expr = sub(it.Expr)
+				it.Expr = fn(it.Expr)
 			}
-			ni.Args = make([]expr.Expr, len(it.Args))
-			for j, a := range it.Args {
-				ni.Args[j] = sub(a)
-			}
-			c.Items[i] = ni
+			it.Args = all(it.Args)
+			c.Items[i] = it
 		}
 		return &c, nil
 	case *Window:
 		c := *n
-		c.Input = newIns[0]
 		c.Funcs = make([]*WindowFunc, len(n.Funcs))
 		for i, f := range n.Funcs {
 			nf := *f
-			nf.Args = make([]expr.Expr, len(f.Args))
-			for j, a := range f.Args {
-				nf.Args[j] = sub(a)
-			}
+			nf.Args = all(f.Args)
 			if f.Agg != nil {
-				nf.Agg = sub(f.Agg).(*expr.Aggregate)
+				nf.Agg = fn(f.Agg).(*expr.Aggregate)
 			}
 			c.Funcs[i] = &nf
 		}
 		return &c, nil
 	case *OneRow, OneRow, *Sort, *Limit, *Union:
-		return withInputs(p, newIns), nil
+		return p, nil // no expressions
 	}
 	return nil, fmt.Errorf("correlated subquery: cannot substitute into %T", p)
 }

@@ -99,18 +99,7 @@ func prune(p Plan, need []bool) (Plan, []int) {
 			uses = append(uses, it.Args...)
 		}
 		in, remap := pruneFor(n.Input, uses...)
-		np := &ProjectSet{Input: in, Names: n.Names}
-		for _, it := range n.Items {
-			ni := it
-			if it.Expr != nil {
-				ni.Expr = renumber(it.Expr, remap)
-			}
-			ni.Args = make([]expr.Expr, len(it.Args))
-			for j, a := range it.Args {
-				ni.Args[j] = renumber(a, remap)
-			}
-			np.Items = append(np.Items, ni)
-		}
+		np, _ := mapExprs(&ProjectSet{Input: in, Items: n.Items, Names: n.Names}, func(e expr.Expr) expr.Expr { return renumber(e, remap) })
 		return np, identity(len(need))
 	case *Window:
 		// The window keeps its input's columns (the Project below it holds
