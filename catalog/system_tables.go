@@ -63,9 +63,18 @@ func (c *Catalog) systemTable(db, schema, name string) (*Table, bool) {
 	if _, ok := systemIndex[[2]string{schema, name}]; !ok {
 		return nil, false
 	}
+	// Most lookups find the tables built: a read lock suffices.
+	c.mu.RLock()
+	st := c.system[db]
+	if st != nil && st.version == c.version {
+		t, ok := st.tables[[2]string{schema, name}]
+		c.mu.RUnlock()
+		return t, ok
+	}
+	c.mu.RUnlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := c.system[db]
+	st = c.system[db]
 	if st == nil || st.version != c.version {
 		tables, err := c.buildSystem(db)
 		if err != nil {

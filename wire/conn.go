@@ -74,7 +74,8 @@ type Activity struct {
 // setActivity records a change of what the session does: "active" with the
 // statement it runs, or "" for idle in the state the transaction is in.
 func (c *conn) setActivity(state, query string) {
-	_, app, _ := c.sess.Setting("application_name") // on the session's goroutine
+	// Read on the session's goroutine, by key: this runs twice a statement.
+	app := c.sess.settings["application_name"]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
