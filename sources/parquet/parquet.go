@@ -37,6 +37,7 @@ type Table struct {
 	// local maps, for each file, the table's file columns to that file's
 	// own (-1 where the file lacks the column: it reads as NULL there).
 	local [][]int
+	index map[string]int // position of each file in files
 }
 
 // Open returns a table over the Parquet files that path names: a file, a
@@ -132,6 +133,10 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 	}
 	t.schema = arrow.NewSchema(fields, nil)
 	t.nfile = len(fields)
+	t.index = make(map[string]int, len(files))
+	for i, f := range files {
+		t.index[f] = i
+	}
 	return t, nil
 }
 
@@ -213,11 +218,7 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 	}
 	fileSchema := arrow.NewSchema(t.schema.Fields()[:t.nfile], nil)
 	fileOut := sources.ProjectSchema(fileSchema, fileProj)
-	fileIndex := make(map[string]int, len(t.files))
-	for i, f := range t.files {
-		fileIndex[f] = i
-	}
-	files, partOf := t.files, make(map[string][]scalar.Scalar, len(t.files))
+	files := t.files
 	if t.parts != nil {
 		files = nil
 		for i, f := range t.files {
@@ -230,17 +231,17 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 			}
 			if keep {
 				files = append(files, f)
-				partOf[f] = t.parts[i]
 			}
 		}
 	}
 	open := func(ctx context.Context, path string) (sources.FileBatches, error) {
-		fb, err := t.openFile(ctx, fileIndex[path], fileProj, req.Filters, fileOut)
+		fi := t.index[path]
+		fb, err := t.openFile(ctx, fi, fileProj, req.Filters, fileOut)
 		if err != nil || t.parts == nil {
 			return fb, err
 		}
 		// Put the file's partition values in, as constant columns.
-		vals := partOf[path]
+		vals := t.parts[fi]
 		inner := fb.Next
 		fb.Next = func() (arrow.RecordBatch, error) {
 			b, err := inner()
