@@ -80,18 +80,13 @@ func (t *Table) dialect(q *query) sqlgen.Dialect {
 	}
 }
 
-// selectQuery builds the SELECT a scan sends.
-func (t *Table) selectQuery(req sources.ScanRequest) (*query, error) {
+// selectQuery builds the SELECT a scan of columns cols sends.
+func (t *Table) selectQuery(cols []int, req sources.ScanRequest) (*query, error) {
 	q := &query{}
 	q.Dialect = t.dialect(q)
-	var names []string
-	if req.Projection == nil {
-		for _, c := range t.columns {
-			names = append(names, quoteIdent(c.name))
-		}
-	}
-	for _, c := range req.Projection {
-		names = append(names, quoteIdent(t.columns[c].name))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = quoteIdent(t.columns[c].name)
 	}
 	if err := q.Select(names, quoteIdent(t.remoteSchema, t.remoteName), req.Filters, req.Limit); err != nil {
 		return nil, err
@@ -123,12 +118,6 @@ func (q *query) param(v scalar.Scalar) (string, bool) {
 // the rows arrive. A reader released before the end closes its connection
 // rather than reading the rest of the result.
 func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
-	q, err := t.selectQuery(req)
-	if err != nil {
-		return nil, err
-	}
-	name := t.remoteSchema + "." + t.remoteName
-	schema := sources.ProjectSchema(t.schema, req.Projection)
 	cols := req.Projection
 	if cols == nil {
 		cols = make([]int, len(t.columns))
@@ -136,6 +125,12 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 			cols[i] = i
 		}
 	}
+	q, err := t.selectQuery(cols, req)
+	if err != nil {
+		return nil, err
+	}
+	name := t.remoteSchema + "." + t.remoteName
+	schema := sources.ProjectSchema(t.schema, req.Projection)
 	formats := make([]int16, len(cols))
 	for i, c := range cols {
 		formats[i] = t.columns[c].format
