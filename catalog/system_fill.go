@@ -105,9 +105,7 @@ func fillAttribute(b *systemBuilder, r *rows) {
 }
 
 func fillType(_ *systemBuilder, r *rows) {
-	for _, row := range builtinTypes {
-		r.data = append(r.data, row)
-	}
+	r.data = append(r.data, builtinTypes...)
 }
 
 func fillDatabase(b *systemBuilder, r *rows) {

@@ -160,11 +160,11 @@ func (t *Table) loadSchema(ctx context.Context) error {
 
 // servable reports whether riffq serves Arrow type dt as it comes.
 func servable(dt arrow.DataType) bool {
-	switch dt.(type) {
+	switch t := dt.(type) {
 	case *arrow.StringViewType, *arrow.BinaryViewType, *arrow.DictionaryType, *arrow.StructType, *arrow.MapType:
 		return false
 	case *arrow.ListType:
-		return servable(dt.(*arrow.ListType).Elem())
+		return servable(t.Elem())
 	}
 	_, err := pgtypes.FromArrow(dt)
 	return err == nil
