@@ -267,7 +267,7 @@ func scalarsArray(ctx context.Context, results []subqueryResult, dt arrow.DataTy
 		}
 		i, ok := seen[v]
 		if !ok {
-			a, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
+			a, err := broadcast(v, 1)
 			if err != nil {
 				return nil, err
 			}
