@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,45 +42,52 @@ func TestSQLLogic(t *testing.T) {
 		conn = connect(t, startServer(t))
 	}
 	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".slt"), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			recs, err := sqllogic.Parse(bytes.NewReader(data))
-			if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			for i := range recs {
-				rec := &recs[i]
-				got := run(t, conn, rec)
-				if *update {
-					rec.Expected = got
-					continue
-				}
-				want := rec.Expected
-				if strings.Join(got, "\n") != strings.Join(want, "\n") {
-					t.Errorf("%s:%d: %s\n--- got\n%s\n--- want (PostgreSQL)\n%s", file, rec.Line, rec.SQL,
-						strings.Join(got, "\n"), strings.Join(want, "\n"))
-				}
-			}
-			if *update {
-				var buf bytes.Buffer
-				if err := sqllogic.Write(&buf, recs); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".slt"), func(t *testing.T) { checkFile(t, conn, file) })
+	}
+}
+
+// checkFile runs the records of an .slt file through conn and compares
+// the answers with the file's, or with -update writes conn's answers into
+// the file.
+func checkFile(t *testing.T, conn *pgx.Conn, file string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := sqllogic.Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	for i := range recs {
+		rec := &recs[i]
+		got := run(t, conn, rec)
+		if *update {
+			rec.Expected = got
+			continue
+		}
+		want := rec.Expected
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s:%d: %s\n--- got\n%s\n--- want (PostgreSQL)\n%s", file, rec.Line, rec.SQL,
+				strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	if *update {
+		var buf bytes.Buffer
+		if err := sqllogic.Write(&buf, recs); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
 // run executes a record's SQL and renders the outcome as result lines.
 func run(t *testing.T, conn *pgx.Conn, rec *sqllogic.Record) []string {
 	t.Helper()
-	ctx := context.Background()
+	// A statement that runs away fails alone instead of the whole run.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	rows, err := conn.Query(ctx, rec.SQL)
 	var res sqllogic.Result
 	if err == nil {

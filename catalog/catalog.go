@@ -7,6 +7,9 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -53,6 +56,8 @@ type Table struct {
 	Provider sources.TableProvider
 	// System marks the emulated pg_catalog and information_schema tables.
 	System bool
+	// View is set for a view (CREATE VIEW); it has no Provider then.
+	View *View
 	// Hidden is the number of trailing columns of the provider's schema
 	// that are system columns (xmin of the pg_catalog tables): reachable
 	// by name, left out of SELECT *.
@@ -137,6 +142,91 @@ func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) err
 	}
 	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
 	return nil
+}
+
+// View is a stored query that names expand to where they are used.
+type View struct {
+	// SQL is the CREATE VIEW statement that defined the view.
+	SQL string
+	// Schema holds the view's column names and types as they were bound
+	// when it was created.
+	Schema *arrow.Schema
+}
+
+// Columns returns the table's column layout: its provider's schema, or a
+// view's.
+func (t *Table) Columns() *arrow.Schema {
+	if t.View != nil {
+		return t.View.Schema
+	}
+	return t.Provider.Schema()
+}
+
+// AddView stores v as db.schema.name (schema "" is public). With replace,
+// an existing view of that name is replaced; it keeps its OID, as CREATE
+// OR REPLACE VIEW keeps it.
+func (c *Catalog) AddView(db, schema, name string, v *View, replace bool) error {
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	if schema == PgCatalog || schema == InformationSchema {
+		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s.%s\"", schema, name)
+	}
+	s, ok := d.schemas[schema]
+	if !ok {
+		return pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
+	}
+	if old, ok := s.tables[name]; ok {
+		switch {
+		case !replace:
+			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
+		case old.View == nil:
+			return pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a view", name)
+		}
+		c.version++
+		s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: old.OID, View: v}
+		return nil
+	}
+	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: c.assignOID(), View: v}
+	return nil
+}
+
+// DropView removes view db.schema.name; schema "" searches public. With
+// missingOK a view that does not exist is not an error.
+func (c *Catalog) DropView(db, schema, name string, missingOK bool) error {
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	var t *Table
+	if s, ok := d.schemas[schema]; ok {
+		t = s.tables[name]
+	}
+	switch {
+	case t == nil && missingOK:
+		return nil
+	case t == nil:
+		return pgerror.New(pgerror.UndefinedTable, "view \"%s\" does not exist", name)
+	case t.View == nil:
+		return pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a view", name).WithHint("Use DROP TABLE to remove a table.")
+	}
+	delete(d.schemas[schema].tables, name)
+	c.version++
+	return nil
+}
+
+// sessionDatabaseLocked is the database a session connected to db works
+// in: the fallback one when no database of that name is registered.
+func (c *Catalog) sessionDatabaseLocked(db string) *Database {
+	if d, ok := c.databases[db]; ok {
+		return d
+	}
+	return c.fallback
 }
 
 func (c *Catalog) databaseLocked(name string) (*Database, error) {

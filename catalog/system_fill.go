@@ -57,7 +57,11 @@ func (b *systemBuilder) relations() []relation {
 		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf()})
 	}
 	for _, t := range b.tables {
-		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, "r", t.schema})
+		kind := "r"
+		if t.View != nil {
+			kind = "v"
+		}
+		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema})
 	}
 	return out
 }

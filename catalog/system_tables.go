@@ -120,7 +120,7 @@ func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
 		slices.Sort(names)
 		for _, n := range names {
 			t := s.tables[n]
-			tables = append(tables, userTable{Table: t, schemaOID: s.OID, schema: t.Provider.Schema()})
+			tables = append(tables, userTable{Table: t, schemaOID: s.OID, schema: t.Columns()})
 		}
 	}
 	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables}

@@ -89,10 +89,15 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 	if (n.Op == expr.And || n.Op == expr.Or) && (hasSubquery(n.Left) || hasSubquery(n.Right)) {
 		return compileLazyLogic(n)
 	}
-	switch n.Op {
-	case expr.Mod:
+	switch {
+	case isNumericOperand(n.Left.DataType()) && isNumericOperand(n.Right.DataType()):
+		switch n.Op {
+		case expr.Add, expr.Sub, expr.Mul, expr.Div, expr.Mod, expr.Eq, expr.NotEq, expr.Lt, expr.LtEq, expr.Gt, expr.GtEq:
+			return compileKernel(n.Left, n.Right, n.Type, numericKernel(n.Op))
+		}
+	case n.Op == expr.Mod:
 		return compileKernel(n.Left, n.Right, n.Type, modKernel)
-	case expr.Concat:
+	case n.Op == expr.Concat:
 		return compileKernel(n.Left, n.Right, n.Type, concatKernel)
 	}
 	if n.Op.IsComparison() {

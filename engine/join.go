@@ -19,17 +19,23 @@ import (
 type JoinType int
 
 // Join types. Outer joins pad the rows of one side without a match with
-// NULLs.
+// NULLs. Semi and anti joins return left rows only: those with at least
+// one match (EXISTS) and those with none (NOT EXISTS).
 const (
 	InnerJoin JoinType = iota
 	LeftJoin
 	RightJoin
 	FullJoin
+	SemiJoin
+	AntiJoin
 )
 
-var joinNames = [...]string{"Inner", "Left", "Right", "Full"}
+var joinNames = [...]string{"Inner", "Left", "Right", "Full", "Semi", "Anti"}
 
 func (t JoinType) String() string { return joinNames[t] }
+
+// LeftOnly reports whether the join returns only its left columns.
+func (t JoinType) LeftOnly() bool { return t == SemiJoin || t == AntiJoin }
 
 // HashJoin joins Left and Right on LeftKeys[i] = RightKeys[i] (no keys: every
 // pair, a cross join), keeping pairs for which Filter, over the combined
@@ -46,11 +52,22 @@ type HashJoin struct {
 
 // NewHashJoin returns a hash join.
 func NewHashJoin(left, right Plan, typ JoinType, leftKeys, rightKeys []expr.Expr, filter expr.Expr) *HashJoin {
-	fields := append(append([]arrow.Field{}, left.Schema().Fields()...), right.Schema().Fields()...)
+	j := &HashJoin{Left: left, Right: right, Type: typ, LeftKeys: leftKeys, RightKeys: rightKeys, Filter: filter}
+	j.schema = joinSchema(left.Schema(), right.Schema())
+	if typ.LeftOnly() {
+		j.schema = left.Schema()
+	}
+	return j
+}
+
+// joinSchema is the schema of joined rows: the left columns followed by
+// the right ones, all nullable.
+func joinSchema(left, right *arrow.Schema) *arrow.Schema {
+	fields := append(append([]arrow.Field{}, left.Fields()...), right.Fields()...)
 	for i := range fields {
 		fields[i].Nullable = true
 	}
-	return &HashJoin{Left: left, Right: right, Type: typ, LeftKeys: leftKeys, RightKeys: rightKeys, Filter: filter, schema: arrow.NewSchema(fields, nil)}
+	return arrow.NewSchema(fields, nil)
 }
 
 func (j *HashJoin) Schema() *arrow.Schema { return j.schema }
@@ -152,7 +169,7 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 			if len(ri) == 0 {
 				return nil, nil
 			}
-			out, err := j.assemble(ctx, nil, leftSchema, nil, build.batch, ri)
+			out, err := j.assemble(ctx, j.schema, nil, leftSchema, nil, build.batch, ri)
 			if err != nil {
 				return nil, err
 			}
@@ -294,7 +311,7 @@ func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinB
 		}
 	}
 	if filter != nil && len(li) > 0 {
-		cand, err := j.assemble(ctx, lb, nil, li, build.batch, ri)
+		cand, err := j.assemble(ctx, j.pairSchema(), lb, nil, li, build.batch, ri)
 		if err != nil {
 			return nil, err
 		}
@@ -317,6 +334,9 @@ func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinB
 		}
 		li, ri = li[:k], ri[:k]
 	}
+	if j.Type.LeftOnly() {
+		return j.semiRows(ctx, lb, li)
+	}
 	for _, r := range ri {
 		build.matched[r] = true
 	}
@@ -338,7 +358,7 @@ func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinB
 	var out []arrow.RecordBatch
 	for start := 0; start < len(li); start += outputBatchRows {
 		end := min(start+outputBatchRows, len(li))
-		b, err := j.assemble(ctx, lb, nil, li[start:end], build.batch, ri[start:end])
+		b, err := j.assemble(ctx, j.schema, lb, nil, li[start:end], build.batch, ri[start:end])
 		if err != nil {
 			for _, o := range out {
 				o.Release()
@@ -379,10 +399,10 @@ func evalMask(d compute.Datum, n int) ([]bool, error) {
 // assemble builds output rows from left row indices li (of lb; nil lb
 // means NULL left columns of leftSchema) and right row indices ri (of rb;
 // -1 is a NULL right row).
-func (j *HashJoin) assemble(ctx context.Context, lb arrow.RecordBatch, leftSchema *arrow.Schema, li []int32, rb arrow.RecordBatch, ri []int32) (arrow.RecordBatch, error) {
+func (j *HashJoin) assemble(ctx context.Context, schema *arrow.Schema, lb arrow.RecordBatch, leftSchema *arrow.Schema, li []int32, rb arrow.RecordBatch, ri []int32) (arrow.RecordBatch, error) {
 	mem := memory.DefaultAllocator
 	n := max(len(li), len(ri))
-	cols := make([]arrow.Array, 0, j.schema.NumFields())
+	cols := make([]arrow.Array, 0, schema.NumFields())
 	defer func() { releaseAll(cols) }()
 	// appendSide appends the columns of one side: rows of b, or NULLs of
 	// schema when b is nil.
@@ -410,8 +430,53 @@ func (j *HashJoin) assemble(ctx context.Context, lb arrow.RecordBatch, leftSchem
 	if err := appendSide(rb, j.Right.Schema(), ri); err != nil {
 		return nil, err
 	}
-	out := array.NewRecordBatch(j.schema, cols, int64(n))
+	out := array.NewRecordBatch(schema, cols, int64(n))
 	return out, nil
+}
+
+// pairSchema is the schema of the matched pairs a join filter reads.
+func (j *HashJoin) pairSchema() *arrow.Schema {
+	if j.Type.LeftOnly() {
+		return joinSchema(j.Left.Schema(), j.Right.Schema())
+	}
+	return j.schema
+}
+
+// semiRows returns the rows of lb a semi join keeps (those among the
+// matched rows li) or an anti join keeps (the others).
+func (j *HashJoin) semiRows(ctx context.Context, lb arrow.RecordBatch, li []int32) ([]arrow.RecordBatch, error) {
+	n := int(lb.NumRows())
+	hit := make([]bool, n)
+	for _, l := range li {
+		hit[l] = true
+	}
+	keep := j.Type == SemiJoin
+	var rows []int32
+	for r := range n {
+		if hit[r] == keep {
+			rows = append(rows, int32(r))
+		}
+	}
+	switch {
+	case len(rows) == 0:
+		return nil, nil
+	case len(rows) == n:
+		lb.Retain()
+		return []arrow.RecordBatch{lb}, nil
+	}
+	idx := indices(memory.DefaultAllocator, rows)
+	defer idx.Release()
+	cols := make([]arrow.Array, 0, lb.NumCols())
+	for _, c := range lb.Columns() {
+		t, err := takeArray(ctx, c, idx)
+		if err != nil {
+			releaseAll(cols)
+			return nil, fmt.Errorf("join: %w", err)
+		}
+		cols = append(cols, t)
+	}
+	defer releaseAll(cols)
+	return []arrow.RecordBatch{array.NewRecordBatch(j.schema, cols, int64(len(rows)))}, nil
 }
 
 // indices makes a take-index array; -1 becomes NULL (a NULL row).

@@ -224,6 +224,9 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 	if err != nil {
 		return nil, err
 	}
+	if q, ok := intervalQualifier(tc.TypeName); ok {
+		return b.castQualifiedInterval(in, q, tc.Location)
+	}
 	return b.cast(in, to, tc.Location)
 }
 
@@ -540,11 +543,8 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 		return b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s %s %s", typeName(lt), op, typeName(rt)).
 			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
 	}
-	if _, ok := lt.(*pgtypes.NumericType); ok {
-		return nil, b.unsupported(loc, "operators on avg() results are not supported yet")
-	}
-	if _, ok := rt.(*pgtypes.NumericType); ok {
-		return nil, b.unsupported(loc, "operators on avg() results are not supported yet")
+	if isPerValueNumeric(lt) || isPerValueNumeric(rt) {
+		return b.perValueNumeric(op, l, r, loc, noOp)
 	}
 	ct := commonType(lt, rt)
 	if ct == nil {
@@ -565,7 +565,7 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	if category(ct) != catNumeric {
 		return nil, b.unsupported(loc, "operator %s on %s is not supported yet", op, typeName(ct))
 	}
-	if op == expr.Mod && numericRank(ct) > 3 {
+	if op == expr.Mod && numericRank(ct) > 4 {
 		return nil, b.unsupported(loc, "operator %% on %s is not supported yet", typeName(ct))
 	}
 	return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: ct}), nil
@@ -608,17 +608,51 @@ func (b *binder) decimalArith(op expr.Op, l, r expr.Expr, common *arrow.Decimal1
 	ld, rd := l.DataType().(*arrow.Decimal128Type), r.DataType().(*arrow.Decimal128Type)
 	var res *arrow.Decimal128Type
 	switch op {
-	case expr.Add, expr.Sub:
+	case expr.Add, expr.Sub, expr.Mod:
 		scale := max(ld.Scale, rd.Scale)
 		digits := max(ld.Precision-ld.Scale, rd.Precision-rd.Scale) + 1
 		res = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, digits+scale), Scale: scale}
 	case expr.Mul:
 		res = &arrow.Decimal128Type{Precision: min(maxNumericPrecision, ld.Precision+rd.Precision+1), Scale: ld.Scale + rd.Scale}
+	case expr.Div:
+		// A quotient's scale depends on the operands' values.
+		return &expr.Binary{Op: op, Left: l, Right: r, Type: pgtypes.Numeric()}, nil
 	default:
 		return nil, b.unsupported(loc, "numeric operator %s is not supported yet", op)
 	}
 	_ = common
 	return &expr.Binary{Op: op, Left: l, Right: r, Type: res}, nil
+}
+
+func isPerValueNumeric(dt arrow.DataType) bool {
+	_, ok := dt.(*pgtypes.NumericType)
+	return ok
+}
+
+// perValueNumeric binds an operator with a numeric operand whose values
+// carry their own scale (an avg() result, a quotient): the other operand
+// becomes numeric too, and so does an arithmetic result.
+func (b *binder) perValueNumeric(op expr.Op, l, r expr.Expr, loc int32, noOp func() error) (expr.Expr, error) {
+	var err error
+	for _, side := range []*expr.Expr{&l, &r} {
+		dt := (*side).DataType()
+		if isPerValueNumeric(dt) {
+			continue
+		}
+		if category(dt) != catNumeric || numericRank(dt) > 4 {
+			return nil, noOp()
+		}
+		if *side, err = b.cast(*side, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, loc); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case op.IsComparison():
+		return &expr.Binary{Op: op, Left: l, Right: r, Type: typeBool}, nil
+	case op == expr.Add || op == expr.Sub || op == expr.Mul || op == expr.Div || op == expr.Mod:
+		return &expr.Binary{Op: op, Left: l, Right: r, Type: pgtypes.Numeric()}, nil
+	}
+	return nil, b.unsupported(loc, "operator %s on numeric values is not supported yet", op)
 }
 
 // unknownTarget is the type an unknown constant takes opposite dt.

@@ -258,6 +258,9 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 		}
 		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", name)
 	}
+	if t.View != nil {
+		return b.bindView(t, rv)
+	}
 	if t.System && t.Schema == catalog.PgCatalog && t.Name == "pg_settings" && b.sess != nil {
 		// The session's own settings, as of this statement.
 		st, err := catalog.SettingsTable(b.sess.Settings())

@@ -85,11 +85,14 @@ const (
 	LeftJoin  = engine.LeftJoin
 	RightJoin = engine.RightJoin
 	FullJoin  = engine.FullJoin
+	SemiJoin  = engine.SemiJoin
+	AntiJoin  = engine.AntiJoin
 )
 
 // Join combines Left and Right rows for which On (over the left columns
 // followed by the right ones; nil for every pair) is true, padding
-// unmatched rows with NULLs in outer joins.
+// unmatched rows with NULLs in outer joins. Semi and anti joins output
+// the left rows with and without such a pair.
 type Join struct {
 	Left, Right Plan
 	Type        JoinType
@@ -161,6 +164,9 @@ func joinExprs(es []expr.Expr) string {
 }
 
 func (j *Join) Schema() *arrow.Schema {
+	if j.Type.LeftOnly() {
+		return j.Left.Schema()
+	}
 	fields := append(append([]arrow.Field{}, j.Left.Schema().Fields()...), j.Right.Schema().Fields()...)
 	for i := range fields {
 		fields[i].Nullable = true

@@ -128,6 +128,12 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 	if cs := n.GetCopyStmt(); cs != nil {
 		return p.planCopy(b, cs)
 	}
+	if vs := n.GetViewStmt(); vs != nil {
+		return p.planCreateView(b, vs)
+	}
+	if ds := n.GetDropStmt(); ds != nil {
+		return p.planDropView(b, ds)
+	}
 	if q, ok, err := planUtility(sess, n); ok || err != nil {
 		return q, err
 	}

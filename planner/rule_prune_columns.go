@@ -124,7 +124,10 @@ func prune(p Plan, need []bool) (Plan, []int) {
 		return &Union{Parts: parts}, identity(len(need))
 	case *Join:
 		nl := n.Left.Schema().NumFields()
-		leftNeed, rightNeed := slices.Clone(need[:nl]), slices.Clone(need[nl:])
+		leftNeed, rightNeed := slices.Clone(need[:nl]), make([]bool, n.Right.Schema().NumFields())
+		if !n.Type.LeftOnly() {
+			copy(rightNeed, need[nl:])
+		}
 		if n.On != nil {
 			for _, c := range expr.Columns(n.On) {
 				if c < nl {
@@ -147,6 +150,9 @@ func prune(p Plan, need []bool) (Plan, []int) {
 		var on expr.Expr
 		if n.On != nil {
 			on = renumber(n.On, remap)
+		}
+		if n.Type.LeftOnly() {
+			return &Join{Left: l, Right: r, Type: n.Type, On: on}, lremap
 		}
 		return &Join{Left: l, Right: r, Type: n.Type, On: on}, remap
 	}

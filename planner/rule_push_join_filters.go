@@ -39,12 +39,14 @@ func pushDown(p Plan) Plan {
 		for _, c := range on {
 			switch side(c, nl) {
 			case sideLeft:
-				if n.Type == InnerJoin || n.Type == RightJoin {
+				// A semi join keeps no left row that fails an ON conjunct
+				// over the left side alone; an anti join keeps them all.
+				if n.Type == InnerJoin || n.Type == RightJoin || n.Type == SemiJoin {
 					left = append(left, c)
 					continue
 				}
 			case sideRight:
-				if n.Type == InnerJoin || n.Type == LeftJoin {
+				if n.Type == InnerJoin || n.Type == LeftJoin || n.Type.LeftOnly() {
 					right = append(right, shift(c, -nl))
 					continue
 				}
@@ -79,7 +81,7 @@ func filterJoin(j *Join, conj []expr.Expr) (*Join, []expr.Expr) {
 	}
 	for _, c := range conj {
 		switch s := side(c, nl); {
-		case s == sideLeft && (j.Type == InnerJoin || j.Type == LeftJoin):
+		case s == sideLeft && (j.Type == InnerJoin || j.Type == LeftJoin || j.Type.LeftOnly()):
 			left = append(left, c)
 		case s == sideRight && (j.Type == InnerJoin || j.Type == RightJoin):
 			right = append(right, shift(c, -nl))

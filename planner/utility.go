@@ -38,6 +38,10 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "EXPLAIN", TxNone
 	case n.GetCopyStmt() != nil:
 		return "COPY", TxNone
+	case n.GetViewStmt() != nil:
+		return "CREATE VIEW", TxNone
+	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg_query.ObjectType_OBJECT_VIEW:
+		return "DROP VIEW", TxNone
 	case n.GetVariableSetStmt() != nil:
 		if k := n.GetVariableSetStmt().Kind; k == pg_query.VariableSetKind_VAR_RESET || k == pg_query.VariableSetKind_VAR_RESET_ALL {
 			return "RESET", TxNone

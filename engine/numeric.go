@@ -1,0 +1,465 @@
+package engine
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// numeric arithmetic and comparison, exact as PostgreSQL's numeric: the
+// operands are decimal128 columns (one scale per column) or numeric
+// values with their own scale (pgtypes.NumericType: avg results,
+// quotients). Values that fit in int64 take a fast path; the rest go
+// through math/big.
+
+// num is one value: unscaled / 10^scale, in small unless big is set.
+type num struct {
+	small int64
+	big   *big.Int
+	scale int32
+}
+
+func (n num) bigInt() *big.Int {
+	if n.big != nil {
+		return n.big
+	}
+	return big.NewInt(n.small)
+}
+
+func (n num) sign() int {
+	if n.big != nil {
+		return n.big.Sign()
+	}
+	switch {
+	case n.small < 0:
+		return -1
+	case n.small > 0:
+		return 1
+	}
+	return 0
+}
+
+// numReader returns a function reading value i of a decimal128 or numeric
+// array (ok is false for NULL).
+func numReader(a arrow.Array) (func(i int) (num, bool, error), error) {
+	switch c := a.(type) {
+	case *array.Decimal128:
+		scale := c.DataType().(*arrow.Decimal128Type).Scale
+		return func(i int) (num, bool, error) {
+			if c.IsNull(i) {
+				return num{}, false, nil
+			}
+			v := c.Value(i)
+			hi, lo := v.HighBits(), v.LowBits()
+			if (hi == 0 && lo <= math.MaxInt64) || (hi == -1 && lo > math.MaxInt64) {
+				return num{small: int64(lo), scale: scale}, true, nil
+			}
+			return num{big: v.BigInt(), scale: scale}, true, nil
+		}, nil
+	case *pgtypes.NumericArray:
+		s := c.Storage().(*array.String)
+		return func(i int) (num, bool, error) {
+			if c.IsNull(i) {
+				return num{}, false, nil
+			}
+			u, scale, ok := pgtext.ParseNumeric(s.Value(i))
+			if !ok {
+				return num{}, false, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type numeric: %q", s.Value(i))
+			}
+			if u.IsInt64() {
+				return num{small: u.Int64(), scale: scale}, true, nil
+			}
+			return num{big: u, scale: scale}, true, nil
+		}, nil
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "numeric operator on %s is not supported", a.DataType())
+}
+
+var pow10s = func() [19]int64 {
+	var p [19]int64
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+func bigPow10(n int32) *big.Int {
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+}
+
+// mul64 multiplies exactly; ok is false when the product leaves int64.
+func mul64(a, b int64) (int64, bool) {
+	neg := (a < 0) != (b < 0)
+	hi, lo := bits.Mul64(absU(a), absU(b))
+	if hi != 0 || lo > math.MaxInt64 {
+		return 0, false
+	}
+	if neg {
+		return -int64(lo), true
+	}
+	return int64(lo), true
+}
+
+func absU(a int64) uint64 {
+	if a < 0 {
+		return uint64(-a)
+	}
+	return uint64(a)
+}
+
+// upscale multiplies n by 10^k (k >= 0) to scale n.scale+k.
+func upscale(n num, k int32) num {
+	if k == 0 {
+		return n
+	}
+	if n.big == nil && k < int32(len(pow10s)) {
+		if v, ok := mul64(n.small, pow10s[k]); ok {
+			return num{small: v, scale: n.scale + k}
+		}
+	}
+	return num{big: new(big.Int).Mul(n.bigInt(), bigPow10(k)), scale: n.scale + k}
+}
+
+// align brings a and b to the larger of their scales.
+func align(a, b num) (num, num) {
+	switch {
+	case a.scale < b.scale:
+		a = upscale(a, b.scale-a.scale)
+	case b.scale < a.scale:
+		b = upscale(b, a.scale-b.scale)
+	}
+	return a, b
+}
+
+func numAdd(a, b num, negateB bool) num {
+	a, b = align(a, b)
+	if a.big == nil && b.big == nil && !(negateB && b.small == math.MinInt64) {
+		y := b.small
+		if negateB {
+			y = -y
+		}
+		s := a.small + y
+		if (y >= 0 && s >= a.small) || (y < 0 && s < a.small) {
+			return num{small: s, scale: a.scale}
+		}
+	}
+	y := b.bigInt()
+	if negateB {
+		y = new(big.Int).Neg(y)
+	}
+	return num{big: new(big.Int).Add(a.bigInt(), y), scale: a.scale}
+}
+
+func numMul(a, b num) num {
+	if a.big == nil && b.big == nil {
+		if v, ok := mul64(a.small, b.small); ok {
+			return num{small: v, scale: a.scale + b.scale}
+		}
+	}
+	return num{big: new(big.Int).Mul(a.bigInt(), b.bigInt()), scale: a.scale + b.scale}
+}
+
+func numCmp(a, b num) int {
+	a, b = align(a, b)
+	if a.big == nil && b.big == nil {
+		switch {
+		case a.small < b.small:
+			return -1
+		case a.small > b.small:
+			return 1
+		}
+		return 0
+	}
+	return a.bigInt().Cmp(b.bigInt())
+}
+
+// Display-scale limits of PostgreSQL's numeric division (numeric.c).
+const (
+	numericMinSigDigits = 16
+	numericMaxDisplay   = 1000
+)
+
+// divScale is the scale of a / b as PostgreSQL's select_div_scale picks
+// it: at least 16 significant digits, and no less than either operand's
+// scale. Weights count base-10000 digits, as numeric stores them.
+func divScale(a, b num) int32 {
+	w1, f1 := weightAndFirstDigit(a)
+	w2, f2 := weightAndFirstDigit(b)
+	q := w1 - w2
+	if f1 <= f2 {
+		q--
+	}
+	s := numericMinSigDigits - q*4
+	s = max(s, a.scale, b.scale, 0)
+	return min(s, numericMaxDisplay)
+}
+
+// weightAndFirstDigit returns the base-10000 weight of n's leading
+// nonzero digit group and that group's value (0, 0 for zero).
+func weightAndFirstDigit(n num) (int32, int64) {
+	u := new(big.Int).Abs(n.bigInt())
+	if u.Sign() == 0 {
+		return 0, 0
+	}
+	digits := int32(len(u.Text(10)))
+	e := digits - 1 - n.scale // 10^e <= |n| < 10^(e+1)
+	w := e / 4
+	if e < 0 && e%4 != 0 {
+		w--
+	}
+	k := n.scale + 4*w
+	var first *big.Int
+	if k >= 0 {
+		first = new(big.Int).Quo(u, bigPow10(k))
+	} else {
+		first = new(big.Int).Mul(u, bigPow10(-k))
+	}
+	return w, first.Int64()
+}
+
+// numDiv divides as PostgreSQL's numeric_div: rounded half away from zero
+// to divScale's scale.
+func numDiv(a, b num) (num, error) {
+	if b.sign() == 0 {
+		return num{}, pgerror.New(pgerror.DivisionByZero, "division by zero")
+	}
+	scale := divScale(a, b)
+	// a/b at scale: a.u * 10^(scale - a.scale + b.scale) / b.u.
+	n, d := a.bigInt(), b.bigInt()
+	if k := scale - a.scale + b.scale; k >= 0 {
+		n = new(big.Int).Mul(n, bigPow10(k))
+	} else {
+		d = new(big.Int).Mul(d, bigPow10(-k))
+	}
+	return numRound(n, d, scale), nil
+}
+
+// numMod is x - trunc(x/y)*y at the larger scale, as numeric_mod.
+func numMod(a, b num) (num, error) {
+	if b.sign() == 0 {
+		return num{}, pgerror.New(pgerror.DivisionByZero, "division by zero")
+	}
+	a, b = align(a, b)
+	if a.big == nil && b.big == nil && !(a.small == math.MinInt64 && b.small == -1) {
+		return num{small: a.small % b.small, scale: a.scale}, nil
+	}
+	return num{big: new(big.Int).Rem(a.bigInt(), b.bigInt()), scale: a.scale}, nil
+}
+
+// numRound is num/den rounded half away from zero, at scale.
+func numRound(n, den *big.Int, scale int32) num {
+	q, r := new(big.Int).QuoRem(n, den, new(big.Int))
+	r.Abs(r).Lsh(r, 1)
+	if r.Cmp(new(big.Int).Abs(den)) >= 0 {
+		if (n.Sign() < 0) != (den.Sign() < 0) {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	if q.IsInt64() {
+		return num{small: q.Int64(), scale: scale}
+	}
+	return num{big: q, scale: scale}
+}
+
+// maxDecimal128 is 10^38, the first value a decimal128 column cannot hold.
+var maxDecimal128 = bigPow10(38)
+
+// numBuilder appends results to a decimal128 column (rescaled to its
+// scale) or a numeric one (each value with its own scale).
+type numBuilder struct {
+	dec   *array.Decimal128Builder
+	scale int32
+	str   *array.StringBuilder
+	buf   []byte
+}
+
+func newNumBuilder(mem memory.Allocator, out arrow.DataType, n int) (*numBuilder, error) {
+	switch t := out.(type) {
+	case *arrow.Decimal128Type:
+		b := array.NewDecimal128Builder(mem, t)
+		b.Reserve(n)
+		return &numBuilder{dec: b, scale: t.Scale}, nil
+	case *pgtypes.NumericType:
+		b := array.NewStringBuilder(mem)
+		b.Reserve(n)
+		return &numBuilder{str: b}, nil
+	}
+	return nil, pgerror.New(pgerror.FeatureNotSupported, "numeric result of type %s is not supported", out)
+}
+
+func (b *numBuilder) appendNull() {
+	if b.dec != nil {
+		b.dec.AppendNull()
+	} else {
+		b.str.AppendNull()
+	}
+}
+
+func (b *numBuilder) append(n num) error {
+	if b.str != nil {
+		b.buf = b.buf[:0]
+		if n.big == nil {
+			b.buf = pgtypes.AppendDecimalInt64(b.buf, n.small, n.scale)
+		} else {
+			b.buf = pgtypes.AppendDecimal(b.buf, n.big, n.scale)
+		}
+		b.str.BinaryBuilder.Append(b.buf)
+		return nil
+	}
+	if n.scale != b.scale {
+		if n.scale > b.scale {
+			n = numRound(n.bigInt(), bigPow10(n.scale-b.scale), b.scale)
+		} else {
+			n = upscale(n, b.scale-n.scale)
+		}
+	}
+	if n.big == nil {
+		b.dec.UnsafeAppend(decimal128.FromI64(n.small))
+		return nil
+	}
+	if new(big.Int).Abs(n.big).Cmp(maxDecimal128) >= 0 {
+		return pgerror.New(pgerror.NumericValueOutOfRange, "value overflows numeric format")
+	}
+	b.dec.UnsafeAppend(decimal128.FromBigInt(n.big))
+	return nil
+}
+
+func (b *numBuilder) newArray() arrow.Array {
+	if b.dec != nil {
+		defer b.dec.Release()
+		return b.dec.NewArray()
+	}
+	defer b.str.Release()
+	storage := b.str.NewArray()
+	defer storage.Release()
+	return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage)
+}
+
+func (b *numBuilder) release() {
+	if b.dec != nil {
+		b.dec.Release()
+	} else {
+		b.str.Release()
+	}
+}
+
+// isNumericOperand reports whether dt is exact numeric: decimal128 or
+// numeric with per-value scale.
+func isNumericOperand(dt arrow.DataType) bool {
+	if dt.ID() == arrow.DECIMAL128 {
+		return true
+	}
+	_, ok := dt.(*pgtypes.NumericType)
+	return ok
+}
+
+// numericKernel computes an arithmetic operator or a comparison over
+// exact numeric operands.
+func numericKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
+		lv, err := numReader(l)
+		if err != nil {
+			return nil, err
+		}
+		rv, err := numReader(r)
+		if err != nil {
+			return nil, err
+		}
+		if op.IsComparison() {
+			return numericCompare(mem, op, lv, rv, l.Len())
+		}
+		b, err := newNumBuilder(mem, out, l.Len())
+		if err != nil {
+			return nil, err
+		}
+		defer b.release()
+		for i := range l.Len() {
+			x, xok, err := lv(i)
+			if err != nil {
+				return nil, err
+			}
+			y, yok, err := rv(i)
+			if err != nil {
+				return nil, err
+			}
+			if !xok || !yok {
+				b.appendNull()
+				continue
+			}
+			var z num
+			switch op {
+			case expr.Add:
+				z = numAdd(x, y, false)
+			case expr.Sub:
+				z = numAdd(x, y, true)
+			case expr.Mul:
+				z = numMul(x, y)
+			case expr.Div:
+				if z, err = numDiv(x, y); err != nil {
+					return nil, err
+				}
+			case expr.Mod:
+				if z, err = numMod(x, y); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "numeric operator %s is not supported yet", op)
+			}
+			if err := b.append(z); err != nil {
+				return nil, err
+			}
+		}
+		return b.newArray(), nil
+	}
+}
+
+func numericCompare(mem memory.Allocator, op expr.Op, lv, rv func(int) (num, bool, error), n int) (arrow.Array, error) {
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	for i := range n {
+		x, xok, err := lv(i)
+		if err != nil {
+			return nil, err
+		}
+		y, yok, err := rv(i)
+		if err != nil {
+			return nil, err
+		}
+		if !xok || !yok {
+			b.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		c := numCmp(x, y)
+		var v bool
+		switch op {
+		case expr.Eq:
+			v = c == 0
+		case expr.NotEq:
+			v = c != 0
+		case expr.Lt:
+			v = c < 0
+		case expr.LtEq:
+			v = c <= 0
+		case expr.Gt:
+			v = c > 0
+		case expr.GtEq:
+			v = c >= 0
+		}
+		b.UnsafeAppend(v)
+	}
+	return b.NewArray(), nil
+}

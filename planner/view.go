@@ -1,0 +1,113 @@
+package planner
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// planCreateView plans CREATE [OR REPLACE] VIEW name [(columns)] AS
+// SELECT: the query is bound now, to check it and learn its columns, and
+// stored as text; each use binds it again, so it reads the tables' data at
+// that time.
+func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, error) {
+	sel := vs.Query.GetSelectStmt()
+	if sel == nil {
+		return nil, b.unsupported(-1, "views other than SELECT are not supported")
+	}
+	if vs.View.Catalogname != "" && vs.View.Catalogname != b.db {
+		return nil, b.errorf(pgerror.FeatureNotSupported, vs.View.Location, "cross-database references are not implemented: %s.%s.%s",
+			vs.View.Catalogname, vs.View.Schemaname, vs.View.Relname)
+	}
+	logical, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, err
+	}
+	fields := logical.Schema().Fields()
+	if len(vs.Aliases) > len(fields) {
+		return nil, pgerror.New(pgerror.SyntaxError, "CREATE VIEW specifies more column names than columns")
+	}
+	seen := make(map[string]bool, len(fields))
+	for i := range fields {
+		if i < len(vs.Aliases) {
+			fields[i].Name = vs.Aliases[i].GetString_().GetSval()
+		}
+		if seen[fields[i].Name] {
+			return nil, pgerror.New(pgerror.DuplicateColumn, "column \"%s\" specified more than once", fields[i].Name)
+		}
+		seen[fields[i].Name] = true
+		fields[i].Nullable = true
+	}
+	view := &catalog.View{SQL: b.sql, Schema: arrow.NewSchema(fields, nil)}
+	db, schema, name, replace := b.db, vs.View.Schemaname, vs.View.Relname, vs.Replace
+	return &Query{Tag: "CREATE VIEW", Run: func() error {
+		return p.Catalog.AddView(db, schema, name, view, replace)
+	}}, nil
+}
+
+// planDropView plans DROP VIEW [IF EXISTS] name [, ...]. Tables come from
+// sources and cannot be dropped through SQL.
+func (p *Planner) planDropView(b *binder, ds *pg_query.DropStmt) (*Query, error) {
+	if ds.RemoveType != pg_query.ObjectType_OBJECT_VIEW {
+		return nil, b.unsupported(-1, "%s is not supported yet", statementName(&pg_query.Node{Node: &pg_query.Node_DropStmt{DropStmt: ds}}))
+	}
+	type target struct{ schema, name string }
+	var targets []target
+	for _, o := range ds.Objects {
+		items := o.GetList().GetItems()
+		var t target
+		switch len(items) {
+		case 1:
+			t.name = items[0].GetString_().GetSval()
+		case 2:
+			t.schema, t.name = items[0].GetString_().GetSval(), items[1].GetString_().GetSval()
+		default:
+			return nil, b.unsupported(-1, "cross-database references are not implemented")
+		}
+		targets = append(targets, t)
+	}
+	db, missingOK := b.db, ds.MissingOk
+	return &Query{Tag: "DROP VIEW", Run: func() error {
+		for _, t := range targets {
+			if err := p.Catalog.DropView(db, t.schema, t.name, missingOK); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, nil
+}
+
+// bindView binds a reference to a view: its query, bound on its own (it
+// sees neither the referencing query's WITH queries nor its columns), as
+// a subquery in FROM.
+func (b *binder) bindView(t *catalog.Table, rv *pg_query.RangeVar) (Plan, *scope, error) {
+	stmts, err := Parse(t.View.SQL)
+	if err != nil || len(stmts) != 1 || stmts[0].Node.GetViewStmt() == nil {
+		return nil, nil, b.errorf(pgerror.InternalError, rv.Location, "view %q has an unreadable definition", t.Name)
+	}
+	vb := &binder{sql: t.View.SQL, cat: b.cat, db: b.db, params: newParams(nil, nil), sess: b.sess, now: b.now}
+	plan, err := vb.bindSelect(stmts[0].Node.GetViewStmt().Query.GetSelectStmt())
+	if err != nil {
+		return nil, nil, err
+	}
+	if got, want := plan.Schema().NumFields(), t.View.Schema.NumFields(); got != want {
+		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "view %q has %d columns now but %d when it was created", t.Name, got, want)
+	}
+	alias := rv.Relname
+	var colnames []*pg_query.Node
+	for _, f := range t.View.Schema.Fields() {
+		colnames = append(colnames, pg_query.MakeStrNode(f.Name))
+	}
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+		for i, c := range rv.Alias.Colnames {
+			if i >= len(colnames) {
+				return nil, nil, b.errorf(pgerror.InvalidColumnReference, rv.Location, "table \"%s\" has %d columns available but %d columns specified", alias, len(colnames), len(rv.Alias.Colnames))
+			}
+			colnames[i] = c
+		}
+	}
+	return plan, tableScope(alias, plan.Schema(), colnames), nil
+}
