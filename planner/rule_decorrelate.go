@@ -1,16 +1,25 @@
 package planner
 
 import (
+	"strconv"
+
 	"github.com/riffq/riffq/expr"
 )
 
-// decorrelate turns a WHERE conjunct EXISTS (correlated subquery) into a
-// semi join and NOT EXISTS into an anti join, when the subquery is a
-// filtered input that nothing else correlates and at least one of its
-// correlated conditions equates an outer value with an inner one: the
-// subquery then runs once, as the hash join's build side, instead of
-// once per distinct outer tuple. Subqueries of other shapes keep running
-// per tuple (correlatedPlan).
+// decorrelate rewrites correlated subqueries in WHERE as joins, so they
+// run once, as a hash join's build side, instead of once per distinct
+// outer tuple:
+//
+//   - a conjunct EXISTS (subquery) becomes a semi join and NOT EXISTS an
+//     anti join, when the subquery filters an input that reads no outer
+//     value and at least one correlated condition equates an outer value
+//     with an inner one (the other correlated conditions join too);
+//   - a scalar subquery that aggregates (with anything but count, whose
+//     empty groups would read 0, not NULL) such an input, correlated by
+//     equalities only, becomes a left join with that input grouped by
+//     the inner side of the equalities.
+//
+// Subqueries of other shapes keep running per tuple (correlatedPlan).
 type decorrelate struct{}
 
 func (decorrelate) name() string { return "decorrelate" }
@@ -42,10 +51,142 @@ func decorrelatePlan(p Plan) Plan {
 		}
 		rest = append(rest, c)
 	}
+	// Conjuncts without a correlated scalar subquery filter the input
+	// before it joins the subqueries' groups, where the joins below can
+	// use them.
+	var withSub, plain []expr.Expr
+	for _, c := range rest {
+		if hasCorrelatedScalar(c) {
+			withSub = append(withSub, c)
+		} else {
+			plain = append(plain, c)
+		}
+	}
+	if len(withSub) > 0 {
+		if joinedInput, conj, ok := scalarJoins(withFilter(input, plain), withSub); ok {
+			// The joined value columns are not the filter's output.
+			out := &Project{Input: withFilter(joinedInput, conj)}
+			for i, f := range f.Input.Schema().Fields() {
+				out.Exprs = append(out.Exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+				out.Names = append(out.Names, f.Name)
+			}
+			return out
+		}
+	}
 	if !changed {
 		return p
 	}
 	return withFilter(input, rest)
+}
+
+func hasCorrelatedScalar(e expr.Expr) bool {
+	found := false
+	expr.Walk(e, func(e expr.Expr) bool {
+		if s, ok := e.(*expr.Subquery); ok && s.Kind == expr.ScalarSubquery && s.Correlated != nil {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// scalarJoins replaces the correlated scalar subqueries in conj that
+// decorrelate allows with the value column of a left join to input; it
+// returns the new input and conjuncts.
+func scalarJoins(input Plan, conj []expr.Expr) (Plan, []expr.Expr, bool) {
+	changed := false
+	out := make([]expr.Expr, len(conj))
+	for i, c := range conj {
+		out[i] = expr.Transform(c, func(e expr.Expr) (expr.Expr, bool) {
+			sub, ok := e.(*expr.Subquery)
+			if !ok {
+				return nil, false
+			}
+			j, col, ok := scalarJoin(input, sub)
+			if !ok {
+				return e, true
+			}
+			input, changed = j, true
+			return col, true
+		})
+	}
+	return input, out, changed
+}
+
+// scalarJoin joins input with the groups of a correlated aggregate
+// subquery and returns the join and the column holding the subquery's
+// value.
+func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
+	if sub.Kind != expr.ScalarSubquery || sub.Correlated == nil {
+		return nil, nil, false
+	}
+	cp, ok := sub.Correlated.(*correlatedPlan)
+	if !ok {
+		return nil, nil, false
+	}
+	pr, ok := cp.logical.(*Project)
+	if !ok || len(pr.Exprs) != 1 || readsOuter(pr.Exprs[0]) {
+		return nil, nil, false
+	}
+	agg, ok := pr.Input.(*Aggregate)
+	if !ok || len(agg.GroupBy) > 0 {
+		return nil, nil, false
+	}
+	for _, a := range agg.Aggs {
+		if a.Func == expr.Count || a.Func == expr.CountStar || readsOuter(a) {
+			return nil, nil, false
+		}
+	}
+	f, ok := agg.Input.(*Filter)
+	if !ok || planReadsOuter(f.Input) {
+		return nil, nil, false
+	}
+	var local, outerKeys, innerKeys []expr.Expr
+	for _, cj := range expr.Conjuncts(f.Predicate) {
+		switch {
+		case !readsOuter(cj):
+			local = append(local, cj)
+		case isOuterInnerEquality(cj):
+			b := cj.(*expr.Binary)
+			o, in := b.Left, b.Right
+			if !readsOuter(o) {
+				o, in = in, o
+			}
+			outerKeys = append(outerKeys, expr.Rewrite(o, func(e expr.Expr) expr.Expr {
+				if r, ok := e.(*expr.OuterRef); ok {
+					return sub.Outer[r.Index]
+				}
+				return e
+			}))
+			innerKeys = append(innerKeys, in)
+		default:
+			return nil, nil, false
+		}
+	}
+	if len(outerKeys) == 0 {
+		return nil, nil, false
+	}
+	k := len(innerKeys)
+	grouped := &Aggregate{Input: decorrelatePlan(withFilter(f.Input, local)), GroupBy: innerKeys, Aggs: agg.Aggs}
+	right := &Project{Input: grouped}
+	for i, key := range innerKeys {
+		name := "key" + strconv.Itoa(i)
+		grouped.Names = append(grouped.Names, name)
+		right.Exprs = append(right.Exprs, &expr.Column{Index: i, Name: name, Type: key.DataType()})
+		right.Names = append(right.Names, name)
+	}
+	grouped.Names = append(grouped.Names, agg.Names...)
+	value := shift(pr.Exprs[0], k)
+	right.Exprs = append(right.Exprs, value)
+	right.Names = append(right.Names, pr.Names[0])
+	nl := input.Schema().NumFields()
+	var on []expr.Expr
+	for i, o := range outerKeys {
+		key := &expr.Column{Index: nl + i, Name: right.Names[i], Type: innerKeys[i].DataType()}
+		on = append(on, &expr.Binary{Op: expr.Eq, Left: o, Right: key, Type: typeBool})
+	}
+	join := &Join{Left: input, Right: right, Type: LeftJoin, On: and(on)}
+	return join, &expr.Column{Index: nl + k, Name: pr.Names[0], Type: value.DataType()}, true
 }
 
 // semiJoin rewrites input filtered by [NOT] EXISTS c as a semi (anti)

@@ -52,12 +52,31 @@ func prune(p Plan, need []bool) (Plan, []int) {
 		in, remap := prune(n.Input, childNeed)
 		return &Filter{Input: in, Predicate: renumber(n.Predicate, remap)}, remap
 	case *Project:
-		in, remap := pruneFor(n.Input, n.Exprs...)
-		exprs := make([]expr.Expr, len(n.Exprs))
-		for i, e := range n.Exprs {
-			exprs[i] = renumber(e, remap)
+		// Only the needed expressions stay (at least one, so the rows
+		// keep a column to be counted by).
+		out := make([]int, len(need))
+		var kept []int
+		for i := range n.Exprs {
+			out[i] = -1
+			if need[i] {
+				kept = append(kept, i)
+			}
 		}
-		return &Project{Input: in, Exprs: exprs, Names: n.Names}, identity(len(need))
+		if len(kept) == 0 && len(n.Exprs) > 0 {
+			kept = []int{0}
+		}
+		var uses []expr.Expr
+		for _, i := range kept {
+			uses = append(uses, n.Exprs[i])
+		}
+		in, remap := pruneFor(n.Input, uses...)
+		np := &Project{Input: in}
+		for k, i := range kept {
+			np.Exprs = append(np.Exprs, renumber(n.Exprs[i], remap))
+			np.Names = append(np.Names, n.Names[i])
+			out[i] = k
+		}
+		return np, out
 	case *Aggregate:
 		uses := slices.Clone(n.GroupBy)
 		for _, a := range n.Aggs {
