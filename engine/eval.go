@@ -508,3 +508,29 @@ func compareResult(op expr.Op, c int) bool {
 	}
 	return c >= 0
 }
+
+// EvalConstant evaluates an expression that reads no column (constants
+// and operators over them) to its value, for constant folding at plan
+// time.
+func EvalConstant(ctx context.Context, e expr.Expr) (scalar.Scalar, error) {
+	ev, err := compile(e)
+	if err != nil {
+		return nil, err
+	}
+	one := array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, 1)
+	defer one.Release()
+	d, err := ev(ctx, one)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Release()
+	switch v := d.(type) {
+	case *compute.ScalarDatum:
+		return v.Value, nil
+	case *compute.ArrayDatum:
+		a := v.MakeArray()
+		defer a.Release()
+		return scalar.GetScalar(a, 0)
+	}
+	return nil, fmt.Errorf("constant: unexpected datum %s", d.Kind())
+}

@@ -8,24 +8,25 @@ type rule interface {
 }
 
 // rules run once each, in this order:
-//  0. decorrelate turns [NOT] EXISTS over a correlated subquery into a
+//  0. foldConstants evaluates operators over constants once, at plan time.
+//  1. decorrelate turns [NOT] EXISTS over a correlated subquery into a
 //     semi (anti) join and a correlated aggregate into a left join with its
 //     groups, so the subquery runs once rather than per outer row.
-//  1. factorOr pulls the conjuncts all branches of an OR share out of it,
+//  2. factorOr pulls the conjuncts all branches of an OR share out of it,
 //     so the rules below can push them (a join condition repeated in each
 //     branch becomes a join key).
-//  2. reorderJoins orders the inputs of inner joins so that each joins the
+//  3. reorderJoins orders the inputs of inner joins so that each joins the
 //     ones before it through an equality when one can (no cross products
 //     that FROM's order alone would make).
-//  3. pushJoinFilters moves WHERE and ON conjuncts that read one side of a
+//  4. pushJoinFilters moves WHERE and ON conjuncts that read one side of a
 //     join below it, and WHERE conjuncts that read both sides of an inner
 //     join into its condition, where the hash join can use them as keys.
-//  4. pushFilters moves WHERE conjuncts into the scan's provider, which can
+//  5. pushFilters moves WHERE conjuncts into the scan's provider, which can
 //     skip data with them; it runs first, while scans still read every
 //     column and so filters index the table's own schema.
-//  5. pruneColumns makes each scan read only the columns the query uses.
-//  6. pushLimit hands LIMIT to a scan that nothing filters or reorders.
-var rules = []rule{decorrelate{}, factorOr{}, reorderJoins{}, pushJoinFilters{}, pushFilters{}, pruneColumns{}, pushLimit{}}
+//  6. pruneColumns makes each scan read only the columns the query uses.
+//  7. pushLimit hands LIMIT to a scan that nothing filters or reorders.
+var rules = []rule{foldConstants{}, decorrelate{}, factorOr{}, reorderJoins{}, pushJoinFilters{}, pushFilters{}, pruneColumns{}, pushLimit{}}
 
 // Optimize applies the optimizer rules to p.
 func Optimize(p Plan) (Plan, error) {

@@ -1,0 +1,134 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/engine"
+	"github.com/riffq/riffq/expr"
+)
+
+// foldConstants evaluates the operators, casts and functions whose
+// arguments are all constants once, at plan time, instead of once per
+// batch (and, for some kernels, once per row): `date '1994-01-01' +
+// interval '1' year` becomes a timestamp constant a scan can use, `0.06 -
+// 0.01` a numeric one. An expression whose evaluation fails stays as it
+// is, so the error, if any, comes when the query runs it.
+type foldConstants struct{}
+
+func (foldConstants) name() string { return "fold_constants" }
+
+func (foldConstants) apply(p Plan) (Plan, error) {
+	return foldPlan(p)
+}
+
+func foldPlan(p Plan) (Plan, error) {
+	ins := p.Inputs()
+	if len(ins) > 0 {
+		newIns := make([]Plan, len(ins))
+		for i, in := range ins {
+			var err error
+			if newIns[i], err = foldPlan(in); err != nil {
+				return nil, err
+			}
+		}
+		p = withInputs(p, newIns)
+	}
+	return mapExprs(p, foldExpr)
+}
+
+func foldExpr(e expr.Expr) expr.Expr {
+	return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
+		if !foldable(e) {
+			return unwrapDateCast(e)
+		}
+		v, err := engine.EvalConstant(context.Background(), e)
+		if err != nil || !arrow.TypeEqual(v.DataType(), e.DataType()) {
+			return e
+		}
+		return &expr.Literal{Value: v}
+	})
+}
+
+// foldable reports whether e is an operator over constants only. Calls
+// without arguments (now(), random-like functions) are left alone.
+func foldable(e expr.Expr) bool {
+	var args []expr.Expr
+	switch n := e.(type) {
+	case *expr.Binary:
+		args = []expr.Expr{n.Left, n.Right}
+	case *expr.Cast:
+		args = []expr.Expr{n.Input}
+	case *expr.Negate:
+		args = []expr.Expr{n.Input}
+	case *expr.Not:
+		args = []expr.Expr{n.Input}
+	case *expr.IsNull:
+		args = []expr.Expr{n.Input}
+	case *expr.Call:
+		args = n.Args
+	default:
+		return false
+	}
+	if len(args) == 0 {
+		return false
+	}
+	for _, a := range args {
+		if _, ok := a.(*expr.Literal); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// unwrapDateCast turns CAST(d AS timestamp) <op> T, where d is a date and
+// T a timestamp at midnight, into d <op> date(T): the comparison means the
+// same, and reads the column itself, so it reaches a scan's filters (a
+// date plus an interval is a timestamp, so TPC-H's date ranges arrive in
+// this form).
+func unwrapDateCast(e expr.Expr) expr.Expr {
+	b, ok := e.(*expr.Binary)
+	if !ok || !b.Op.IsComparison() {
+		return e
+	}
+	c, lit, flipped := dateCastSide(b.Left, b.Right)
+	if c == nil {
+		if c, lit, _ = dateCastSide(b.Right, b.Left); c == nil {
+			return e
+		}
+		flipped = true
+	}
+	ts, ok := lit.Value.(*scalar.Timestamp)
+	if !ok || !ts.IsValid() {
+		return e
+	}
+	const microsPerDay = 86_400_000_000
+	us := int64(ts.Value)
+	if us%microsPerDay != 0 {
+		return e
+	}
+	d := &expr.Literal{Value: scalar.NewDate32Scalar(arrow.Date32(us / microsPerDay))}
+	if flipped {
+		return &expr.Binary{Op: b.Op, Left: d, Right: c.Input, Type: b.Type}
+	}
+	return &expr.Binary{Op: b.Op, Left: c.Input, Right: d, Type: b.Type}
+}
+
+// dateCastSide matches x as CAST(date AS timestamp) and y as a constant.
+func dateCastSide(x, y expr.Expr) (*expr.Cast, *expr.Literal, bool) {
+	c, ok := x.(*expr.Cast)
+	if !ok || c.Input.DataType().ID() != arrow.DATE32 {
+		return nil, nil, false
+	}
+	t, ok := c.Type.(*arrow.TimestampType)
+	if !ok || t.TimeZone != "" || t.Unit != arrow.Microsecond {
+		return nil, nil, false
+	}
+	lit, ok := y.(*expr.Literal)
+	if !ok {
+		return nil, nil, false
+	}
+	return c, lit, false
+}
