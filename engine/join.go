@@ -91,6 +91,43 @@ type joinBuild struct {
 	rows    map[string][]int32
 	all     []int32 // every row, for a join without keys
 	matched []bool
+	// A single integer key (the common case: joins on ids) is hashed as
+	// an int64: head maps a key to its first row and next chains the
+	// rows of one key, in row order (-1 ends a chain).
+	head map[int64]int32
+	next []int32
+}
+
+// intKey returns a reader of a single integer key column as int64.
+func intKey(a arrow.Array) (func(i int) int64, bool) {
+	switch c := a.(type) {
+	case *array.Int32:
+		return func(i int) int64 { return int64(c.Value(i)) }, true
+	case *array.Int64:
+		return func(i int) int64 { return c.Value(i) }, true
+	case *array.Int16:
+		return func(i int) int64 { return int64(c.Value(i)) }, true
+	case *array.Date32:
+		return func(i int) int64 { return int64(c.Value(i)) }, true
+	}
+	return nil, false
+}
+
+// matches appends to li/ri the pairs of left row r (key column cols) with
+// its build rows; ok is false when r has a NULL key.
+func (jb *joinBuild) intMatches(li, ri []int32, r int, key func(int) int64, col arrow.Array) ([]int32, []int32) {
+	if col.IsNull(r) {
+		return li, ri
+	}
+	m, ok := jb.head[key(r)]
+	if !ok {
+		return li, ri
+	}
+	for ; m >= 0; m = jb.next[m] {
+		li = append(li, int32(r))
+		ri = append(ri, m)
+	}
+	return li, ri
 }
 
 func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
@@ -236,6 +273,23 @@ func (j *HashJoin) build(ctx context.Context, evals []evaluator, keys []keyColum
 		return nil, err
 	}
 	defer releaseAll(cols)
+	if key, ok := intKey(cols[0]); ok && len(cols) == 1 {
+		jb.head = make(map[int64]int32)
+		jb.next = make([]int32, n)
+		// Backwards, so that each chain lists its rows in order.
+		for r := n - 1; r >= 0; r-- {
+			jb.next[r] = -1
+			if cols[0].IsNull(r) {
+				continue
+			}
+			k := key(r)
+			if h, ok := jb.head[k]; ok {
+				jb.next[r] = h
+			}
+			jb.head[k] = int32(r)
+		}
+		return jb, nil
+	}
 	var buf []byte
 	for r := range n {
 		var ok bool
@@ -294,8 +348,17 @@ func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinB
 			}
 			defer releaseAll(cols)
 		}
+		if build.head != nil {
+			key, _ := intKey(cols[0])
+			for r := range n {
+				li, ri = build.intMatches(li, ri, r, key, cols[0])
+			}
+		}
 		var buf []byte
 		for r := range n {
+			if build.head != nil {
+				break
+			}
 			matches := build.all
 			if len(evals) > 0 {
 				var ok bool

@@ -123,5 +123,36 @@ func physicalJoin(j *Join) (engine.Plan, error) {
 			residual = append(residual, c)
 		}
 	}
+	if j.Type == InnerJoin && len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right) {
+		return swappedJoin(j, left, right, lkeys, rkeys, residual), nil
+	}
 	return engine.NewHashJoin(left, right, j.Type, lkeys, rkeys, and(residual)), nil
+}
+
+// swappedJoin hashes the left input of an inner join, the smaller by the
+// estimates, and streams the right one through it; a projection puts the
+// columns back in the join's order.
+func swappedJoin(j *Join, left, right engine.Plan, lkeys, rkeys, residual []expr.Expr) engine.Plan {
+	nl, nr := left.Schema().NumFields(), right.Schema().NumFields()
+	remap := make([]int, nl+nr) // the join's column -> the swapped join's
+	for i := range nl {
+		remap[i] = nr + i
+	}
+	for i := range nr {
+		remap[nl+i] = i
+	}
+	var filter []expr.Expr
+	for _, c := range residual {
+		filter = append(filter, renumber(c, remap))
+	}
+	hj := engine.NewHashJoin(right, left, InnerJoin, rkeys, lkeys, and(filter))
+	fields := hj.Schema().Fields()
+	exprs := make([]expr.Expr, nl+nr)
+	names := make([]string, nl+nr)
+	for i := range exprs {
+		f := fields[remap[i]]
+		exprs[i] = &expr.Column{Index: remap[i], Name: f.Name, Type: f.Type}
+		names[i] = f.Name
+	}
+	return engine.NewProject(hj, exprs, names)
 }

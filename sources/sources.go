@@ -73,6 +73,20 @@ type FilterPusher interface {
 	SupportsFilters(filters []expr.Expr) []FilterSupport
 }
 
+// Statistics describes a table's data for the planner's estimates.
+type Statistics struct {
+	// RowCount is the number of rows, or -1 when unknown.
+	RowCount int64
+}
+
+// StatisticsProvider is implemented by providers that know their
+// statistics without reading the data (Parquet footers, in-memory
+// tables). The planner uses them to pick the smaller side of a join as
+// the one it hashes.
+type StatisticsProvider interface {
+	Statistics() Statistics
+}
+
 // ProjectSchema returns schema restricted to the given column indices (all
 // of it when projection is nil).
 func ProjectSchema(schema *arrow.Schema, projection []int) *arrow.Schema {

@@ -38,6 +38,7 @@ type Table struct {
 	// own (-1 where the file lacks the column: it reads as NULL there).
 	local [][]int
 	index map[string]int // position of each file in files
+	rows  int64          // rows of all files, from their footers
 }
 
 // Open returns a table over the Parquet files that path names: a file, a
@@ -100,10 +101,11 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 	index := make(map[string]int)
 	schemas := make([]*arrow.Schema, len(files))
 	for i, f := range files {
-		schema, err := t.readSchema(ctx, f)
+		schema, rows, err := t.readSchema(ctx, f)
 		if err != nil {
 			return nil, err
 		}
+		t.rows += rows
 		schemas[i] = schema
 		for _, fld := range schema.Fields() {
 			j, ok := index[fld.Name]
@@ -154,19 +156,19 @@ func (t *Table) openParquet(ctx context.Context, path string) (*file.Reader, err
 	return pf, nil
 }
 
-func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, error) {
+func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int64, error) {
 	pf, err := t.openParquet(ctx, path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer pf.Close()
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
 	if err != nil {
-		return nil, fmt.Errorf("read parquet %s: %w", path, err)
+		return nil, 0, fmt.Errorf("read parquet %s: %w", path, err)
 	}
 	schema, err := fr.Schema()
 	if err != nil {
-		return nil, fmt.Errorf("parquet schema of %s: %w", path, err)
+		return nil, 0, fmt.Errorf("parquet schema of %s: %w", path, err)
 	}
 	// The ARROW:schema metadata pqarrow stores is of no use downstream;
 	// nested columns PostgreSQL has no type for are served as json.
@@ -176,7 +178,12 @@ func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, err
 			fields[i].Type = sources.JSONType()
 		}
 	}
-	return arrow.NewSchema(fields, nil), nil
+	return arrow.NewSchema(fields, nil), pf.NumRows(), nil
+}
+
+// Statistics reports the row count the files' footers record.
+func (t *Table) Statistics() sources.Statistics {
+	return sources.Statistics{RowCount: t.rows}
 }
 
 // firstWith names the first file that has column name.
