@@ -5,6 +5,22 @@ import (
 	"github.com/riffq/riffq/sources"
 )
 
+// selectivity guesses the share of rows a condition keeps.
+func selectivity(c expr.Expr) float64 {
+	switch b := c.(type) {
+	case *expr.Binary:
+		switch b.Op {
+		case expr.Eq:
+			return 0.1
+		case expr.Or:
+			return min(1, selectivity(b.Left)+selectivity(b.Right))
+		case expr.And:
+			return selectivity(b.Left) * selectivity(b.Right)
+		}
+	}
+	return 0.5
+}
+
 // unknownRows is the estimate for a table whose provider reports no
 // statistics.
 const unknownRows = 1_000_000
@@ -30,11 +46,7 @@ func estimateRows(p Plan) float64 {
 	case *Filter:
 		rows := estimateRows(n.Input)
 		for _, c := range expr.Conjuncts(n.Predicate) {
-			if b, ok := c.(*expr.Binary); ok && b.Op == expr.Eq {
-				rows *= 0.1
-			} else {
-				rows *= 0.5
-			}
+			rows *= selectivity(c)
 		}
 		return max(rows, 1)
 	case *Join:

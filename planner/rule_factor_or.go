@@ -31,6 +31,9 @@ func factorPlan(p Plan) Plan {
 	case *Filter:
 		c := *n
 		c.Predicate = factorConjuncts(n.Predicate)
+		if j, ok := n.Input.(*Join); ok && j.Type == InnerJoin {
+			c.Predicate = and(append(expr.Conjuncts(c.Predicate), impliedByOr(j, c.Predicate)...))
+		}
 		return &c
 	case *Join:
 		if n.On != nil {
@@ -104,6 +107,70 @@ func factorOrExpr(e expr.Expr) expr.Expr {
 		}
 	}
 	return and(append(common, rest))
+}
+
+// impliedByOr derives, from each OR conjunct over a tree of inner joins,
+// the condition it implies on each input alone: (n1.a = 'X' AND n2.b =
+// 'Y') OR (n1.a = 'Y' AND n2.b = 'X') implies n1.a = 'X' OR n1.a = 'Y',
+// which can filter n1 before the join (PostgreSQL extracts such
+// restrictions too). The OR itself stays, to be checked on joined rows.
+func impliedByOr(j *Join, pred expr.Expr) []expr.Expr {
+	leaves, _ := flattenJoins(j, 0, nil, nil)
+	if len(leaves) < 2 {
+		return nil
+	}
+	within := func(e expr.Expr, l joinLeaf) bool {
+		cols := expr.Columns(e)
+		for _, c := range cols {
+			if c < l.start || c >= l.start+l.width {
+				return false
+			}
+		}
+		return len(cols) > 0 && !hasSubquery(e)
+	}
+	var out []expr.Expr
+	for _, c := range expr.Conjuncts(pred) {
+		branches := disjuncts(c)
+		if len(branches) < 2 {
+			continue
+		}
+		for _, l := range leaves {
+			var implied expr.Expr
+			for _, b := range branches {
+				var own []expr.Expr
+				for _, bc := range expr.Conjuncts(b) {
+					if within(bc, l) {
+						own = append(own, bc)
+					}
+				}
+				if len(own) == 0 {
+					implied = nil
+					break
+				}
+				if implied == nil {
+					implied = and(own)
+				} else {
+					implied = &expr.Binary{Op: expr.Or, Left: implied, Right: and(own), Type: typeBool}
+				}
+			}
+			// A condition the OR already is adds nothing.
+			if implied != nil && exprKey(implied) != exprKey(c) {
+				out = append(out, implied)
+			}
+		}
+	}
+	return out
+}
+
+func hasSubquery(e expr.Expr) bool {
+	found := false
+	expr.Walk(e, func(e expr.Expr) bool {
+		if _, ok := e.(*expr.Subquery); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // disjuncts splits e into the operands of its top-level ORs.
