@@ -37,6 +37,7 @@ type Server struct {
 	catalog   *catalog.Catalog
 	planner   *planner.Planner
 	wire      *wire.Server
+	memLimit  int64
 }
 
 // Option configures a Server.
@@ -84,6 +85,12 @@ func WithDatabases(names ...string) Option {
 // WithMaxConns limits concurrent connections; one more gets FATAL 53300.
 func WithMaxConns(n int) Option { return func(s *Server) { s.wireCfg.MaxConns = n } }
 
+// WithQueryMemoryLimit limits the memory each query may hold in its
+// blocking operators (hash join build sides, sorts, aggregation groups,
+// windows) to bytes; a query that needs more fails with SQLSTATE 53200
+// and the server goes on serving. 0, the default, sets no limit.
+func WithQueryMemoryLimit(bytes int64) Option { return func(s *Server) { s.memLimit = bytes } }
+
 // WithConnectHook may refuse a client before it authenticates.
 func WithConnectHook(fn func(context.Context, wire.ConnectInfo) error) Option {
 	return func(s *Server) { s.wireCfg.Connect = fn }
@@ -116,7 +123,7 @@ func NewServer(opts ...Option) *Server {
 	for _, db := range s.databases {
 		_ = s.catalog.AddDatabase(db)
 	}
-	s.planner = &planner.Planner{Catalog: s.catalog}
+	s.planner = &planner.Planner{Catalog: s.catalog, MemoryLimit: s.memLimit}
 	cfg := s.wireCfg
 	cfg.Handler = handler{planner: s.planner, parser: planner.NewParseCache(4096), hook: s.hook}
 	cfg.Logger = s.logger

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/internal/pgbinary"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
@@ -183,7 +184,7 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	if q.Plan == nil {
 		return &wire.Result{Tag: q.Tag}, nil
 	}
-	rows, err := q.Plan.Execute(ctx)
+	rows, err := q.Plan.Execute(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit))
 	if err != nil {
 		return nil, err
 	}

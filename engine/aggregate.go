@@ -121,8 +121,14 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 				return nil, err
 			}
 			b := in.RecordBatch()
+			before := h.ngroups
 			ids, err := h.groupIDs(ctx, keyEvals, b)
 			if err != nil {
+				return nil, err
+			}
+			// A new group costs its key in the hash table and the key
+			// column, and a state per aggregate: about 64 + 16 a state.
+			if err := reserve(ctx, int64(h.ngroups-before)*int64(64+16*len(accs))); err != nil {
 				return nil, err
 			}
 			for i, acc := range accs {

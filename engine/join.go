@@ -239,16 +239,20 @@ func (j *HashJoin) build(ctx context.Context, evals []evaluator, keys []keyColum
 	}
 	defer right.Release()
 	var batches []arrow.RecordBatch
-	for right.Next() {
-		b := right.RecordBatch()
-		b.Retain()
-		batches = append(batches, b)
-	}
 	defer func() {
 		for _, b := range batches {
 			b.Release()
 		}
 	}()
+	for right.Next() {
+		b := right.RecordBatch()
+		b.Retain()
+		batches = append(batches, b)
+		// The batch, and about 16 bytes a row of hash table.
+		if err := reserve(ctx, batchBytes(b)+16*b.NumRows()); err != nil {
+			return nil, err
+		}
+	}
 	if err := right.Err(); err != nil {
 		return nil, err
 	}

@@ -110,6 +110,9 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 		b := in.RecordBatch()
 		b.Retain()
 		batches = append(batches, b)
+		if err := reserveBatch(ctx, b); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := in.Err(); err != nil {
 		return nil, nil, err

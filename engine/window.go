@@ -65,6 +65,9 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 		b := in.RecordBatch()
 		b.Retain()
 		batches = append(batches, b)
+		if err := reserveBatch(ctx, b); err != nil {
+			return nil, err
+		}
 	}
 	if err := in.Err(); err != nil {
 		return nil, err

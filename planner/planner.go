@@ -25,6 +25,9 @@ import (
 // Planner plans statements against a catalog.
 type Planner struct {
 	Catalog *catalog.Catalog
+	// MemoryLimit is the most bytes a query's blocking operators may hold
+	// (engine.WithMemoryLimit); 0 is no limit.
+	MemoryLimit int64
 }
 
 // Session is what planning needs from the client's session.

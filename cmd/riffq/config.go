@@ -15,6 +15,7 @@ import (
 //	listen: 127.0.0.1:5433
 //	log_level: info
 //	max_connections: 100
+//	query_memory_limit: 25%
 //	databases: [analytics]
 //	auth: {method: scram, user: admin, password_env: RIFFQ_PASSWORD}
 //	tls: {cert: server.crt, key: server.key, required: true}
@@ -28,6 +29,7 @@ type config struct {
 	Listen         string         `yaml:"listen"`
 	LogLevel       string         `yaml:"log_level"`
 	MaxConnections *int           `yaml:"max_connections"`
+	QueryMemLimit  string         `yaml:"query_memory_limit"`
 	Databases      []string       `yaml:"databases"`
 	Auth           authConfig     `yaml:"auth"`
 	TLS            tlsConfigFile  `yaml:"tls"`
@@ -120,6 +122,7 @@ func (c *config) args() ([]string, error) {
 	if c.MaxConnections != nil {
 		add("max-connections", strconv.Itoa(*c.MaxConnections))
 	}
+	add("query-memory-limit", c.QueryMemLimit)
 	for _, d := range c.Databases {
 		add("database", d)
 	}

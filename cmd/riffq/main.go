@@ -366,6 +366,7 @@ func run(args []string, stderr io.Writer) int {
 	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM: PKCS#1, PKCS#8 or EC)")
 	tlsRequired := fs.Bool("tls-required", false, "refuse clients that do not use TLS")
 	maxConns := fs.Int("max-connections", 100, "most concurrent connections (0: no limit)")
+	memLimit := fs.String("query-memory-limit", "25%", "most memory one query may hold in joins, sorts and aggregations: a `size` (4GB, 512MB), a share of the machine's memory (25%), or 0 for no limit")
 	fs.String("config", "", "read settings and sources from this YAML `file` (flags win)")
 	pprofAddr := fs.String("pprof", "", "serve Go's runtime profiles (net/http/pprof) on this `address`, for diagnosing performance")
 	if cfgPath, ok := configFlag(args); ok {
@@ -416,7 +417,13 @@ func run(args []string, stderr io.Writer) int {
 		logger.Info("serving profiles", "addr", l.Addr().String(), "path", "/debug/pprof/")
 	}
 
-	opts := []riffq.Option{riffq.WithAddr(*listen), riffq.WithLogger(logger), riffq.WithMaxConns(*maxConns), riffq.WithDatabases(dbs...)}
+	limit, err := parseMemoryLimit(*memLimit, physicalMemory())
+	if err != nil {
+		fmt.Fprintf(stderr, "riffq: --query-memory-limit: %v\n", err)
+		return 2
+	}
+	opts := []riffq.Option{riffq.WithAddr(*listen), riffq.WithLogger(logger), riffq.WithMaxConns(*maxConns), riffq.WithDatabases(dbs...),
+		riffq.WithQueryMemoryLimit(limit)}
 	authOpt, err := authOption(*user, *password, *authName)
 	if err != nil {
 		fmt.Fprintf(stderr, "riffq: %v\n", err)

@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/riffq/riffq/pgerror"
+)
+
+// The operators that hold data rather than stream it (the build side of
+// a hash join, a sort's input, an aggregation's groups, a window's
+// partitions) account what they hold to their query's memory budget. A
+// query over its limit fails with 53200 and releases what it held; the
+// server and its other queries go on.
+
+type budgetKey struct{}
+
+// memoryBudget is one query's account.
+type memoryBudget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// WithMemoryLimit returns a context whose query may hold at most limit
+// bytes in its blocking operators; limit 0 means no limit.
+func WithMemoryLimit(ctx context.Context, limit int64) context.Context {
+	if limit <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, budgetKey{}, &memoryBudget{limit: limit})
+}
+
+// reserve accounts n more bytes to ctx's query.
+func reserve(ctx context.Context, n int64) error {
+	b, ok := ctx.Value(budgetKey{}).(*memoryBudget)
+	if !ok || n <= 0 {
+		return nil
+	}
+	if used := b.used.Add(n); used > b.limit {
+		return &pgerror.Error{
+			Code:    "53200",
+			Message: "out of memory",
+			Detail:  fmt.Sprintf("The query needs more than its memory limit of %s.", formatBytes(b.limit)),
+			Hint:    "Raise the server's per-query memory limit (riffq --query-memory-limit), or make the query hold less: filter earlier, join or sort fewer rows.",
+		}
+	}
+	return nil
+}
+
+// reserveBatch accounts a batch an operator keeps.
+func reserveBatch(ctx context.Context, b arrow.RecordBatch) error {
+	return reserve(ctx, batchBytes(b))
+}
+
+// batchBytes is the size of a batch's buffers (a slice counts its whole
+// buffers: what it keeps alive).
+func batchBytes(b arrow.RecordBatch) int64 {
+	var n int64
+	for _, c := range b.Columns() {
+		n += dataBytes(c.Data())
+	}
+	return n
+}
+
+func dataBytes(d arrow.ArrayData) int64 {
+	var n int64
+	for _, buf := range d.Buffers() {
+		if buf != nil {
+			n += int64(buf.Len())
+		}
+	}
+	for _, c := range d.Children() {
+		n += dataBytes(c)
+	}
+	if d.DataType().ID() == arrow.DICTIONARY {
+		n += dataBytes(d.Dictionary())
+	}
+	return n
+}
+
+func formatBytes(n int64) string {
+	const unit = 1024
+	switch {
+	case n >= unit*unit*unit:
+		return fmt.Sprintf("%.1f GB", float64(n)/(unit*unit*unit))
+	case n >= unit*unit:
+		return fmt.Sprintf("%.1f MB", float64(n)/(unit*unit))
+	case n >= unit:
+		return fmt.Sprintf("%.1f kB", float64(n)/unit)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
