@@ -152,7 +152,7 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	case s.Op != pg_query.SetOperation_SETOP_NONE:
 		return b.bindSetOp(s)
 	case len(s.ValuesLists) > 0:
-		return nil, b.unsupported(-1, "VALUES is not supported yet")
+		return b.bindValues(s)
 	case len(s.DistinctClause) > 1 || len(s.DistinctClause) == 1 && s.DistinctClause[0].Node != nil:
 		return nil, b.unsupported(-1, "SELECT DISTINCT ON is not supported yet")
 	case len(s.WindowClause) > 0:

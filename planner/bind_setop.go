@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strconv"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -77,6 +79,12 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 	default:
 		plan = intersectExcept(left, right, s.Op == pg_query.SetOperation_SETOP_INTERSECT)
 	}
+	return b.orderAndLimit(plan, s, "a UNION")
+}
+
+// orderAndLimit applies the ORDER BY and LIMIT of s to plan, a set
+// operation or VALUES whose output columns ORDER BY may name.
+func (b *binder) orderAndLimit(plan Plan, s *pg_query.SelectStmt, what string) (Plan, error) {
 	schema := plan.Schema()
 	var keys []SortKey
 	for _, n := range s.SortClause {
@@ -92,7 +100,7 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 			return nil, err
 		}
 		if idx < 0 {
-			return nil, b.unsupported(sb.Location, "ORDER BY on a UNION must name an output column")
+			return nil, b.unsupported(sb.Location, "ORDER BY on %s must name an output column", what)
 		}
 		key, err := b.sortKey(sb, idx)
 		if err != nil {
@@ -179,4 +187,59 @@ func intersectExcept(left, right Plan, intersect bool) Plan {
 		names = append(names, f.Name)
 	}
 	return &Project{Input: filtered, Exprs: exprs, Names: names}
+}
+
+// bindValues binds VALUES (...), (...): each row is a projection of one
+// row, the rows a union; a column's type is the common type of its
+// values, as PostgreSQL resolves it, and columns are named column1, ...
+func (b *binder) bindValues(s *pg_query.SelectStmt) (Plan, error) {
+	lists := s.ValuesLists
+	width := len(lists[0].GetList().GetItems())
+	rows := make([][]expr.Expr, len(lists))
+	locs := make([][]int32, len(lists))
+	for i, l := range lists {
+		items := l.GetList().GetItems()
+		if len(items) != width {
+			loc := int32(-1)
+			if len(items) > 0 {
+				loc = nodeLocation(items[0])
+			}
+			return nil, b.errorf(pgerror.SyntaxError, loc, "VALUES lists must all be the same length")
+		}
+		for _, it := range items {
+			e, err := b.bindExpr(it, exprContext{scope: &scope{}})
+			if err != nil {
+				return nil, err
+			}
+			rows[i] = append(rows[i], e)
+			locs[i] = append(locs[i], nodeLocation(it))
+		}
+	}
+	names := make([]string, width)
+	for j := range width {
+		names[j] = "column" + strconv.Itoa(j+1)
+		col := make([]expr.Expr, len(rows))
+		colLocs := make([]int32, len(rows))
+		for i := range rows {
+			col[i], colLocs[i] = rows[i][j], locs[i][j]
+		}
+		t, err := b.commonResultType(col, colLocs, "VALUES")
+		if err != nil {
+			return nil, err
+		}
+		for i := range rows {
+			if rows[i][j], err = b.cast(rows[i][j], t, locs[i][j]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	parts := make([]Plan, len(rows))
+	for i, r := range rows {
+		parts[i] = &Project{Input: OneRow{}, Exprs: r, Names: names}
+	}
+	plan := parts[0]
+	if len(parts) > 1 {
+		plan = &Union{Parts: parts}
+	}
+	return b.orderAndLimit(plan, s, "VALUES")
 }
