@@ -28,9 +28,6 @@ func distinct(p Plan) Plan {
 func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 	opName := map[pg_query.SetOperation]string{pg_query.SetOperation_SETOP_UNION: "UNION",
 		pg_query.SetOperation_SETOP_INTERSECT: "INTERSECT", pg_query.SetOperation_SETOP_EXCEPT: "EXCEPT"}[s.Op]
-	if s.Op != pg_query.SetOperation_SETOP_UNION && s.All {
-		return nil, b.unsupported(-1, "%s ALL is not supported yet", opName)
-	}
 	left, err := b.bindSelect(s.Larg)
 	if err != nil {
 		return nil, err
@@ -77,7 +74,11 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 			plan = distinct(plan)
 		}
 	default:
-		plan = intersectExcept(left, right, s.Op == pg_query.SetOperation_SETOP_INTERSECT)
+		if s.All {
+			plan = intersectExceptAll(left, right, s.Op == pg_query.SetOperation_SETOP_INTERSECT)
+		} else {
+			plan = intersectExcept(left, right, s.Op == pg_query.SetOperation_SETOP_INTERSECT)
+		}
 	}
 	return b.orderAndLimit(plan, s, "a UNION")
 }
@@ -139,11 +140,11 @@ func (b *binder) castColumns(p Plan, types []arrow.DataType) (Plan, error) {
 	return &Project{Input: p, Exprs: exprs, Names: names}, nil
 }
 
-// intersectExcept plans INTERSECT and EXCEPT (without ALL) as a grouping of
-// both inputs, each row tagged with its side: a group is kept when both
-// sides have it (INTERSECT) or only the left one does (EXCEPT). Grouping
-// treats NULLs as equal, as set operations must.
-func intersectExcept(left, right Plan, intersect bool) Plan {
+// sideCounts groups the rows of both inputs, each row tagged with its
+// side, and counts per distinct row how many each side has: the output is
+// the columns, then the left and right counts (numeric). Grouping treats
+// NULLs as equal, as set operations must.
+func sideCounts(left, right Plan) (agg *Aggregate, n int, lcount, rcount *expr.Column) {
 	tag := func(p Plan, l, r int64) Plan {
 		schema := p.Schema()
 		var exprs []expr.Expr
@@ -158,35 +159,75 @@ func intersectExcept(left, right Plan, intersect bool) Plan {
 	}
 	union := &Union{Parts: []Plan{tag(left, 1, 0), tag(right, 0, 1)}}
 	schema := union.Schema()
-	n := schema.NumFields() - 2
-	agg := &Aggregate{Input: union}
+	n = schema.NumFields() - 2
+	agg = &Aggregate{Input: union}
 	for i := range n {
 		f := schema.Field(i)
 		agg.GroupBy = append(agg.GroupBy, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
 		agg.Names = append(agg.Names, f.Name)
 	}
+	countType := &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}
 	for i, name := range []string{"?left?", "?right?"} {
-		agg.Aggs = append(agg.Aggs, &expr.Aggregate{Func: expr.Sum, Arg: &expr.Column{Index: n + i, Name: name, Type: typeInt8},
-			Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}})
+		agg.Aggs = append(agg.Aggs, &expr.Aggregate{Func: expr.Sum, Arg: &expr.Column{Index: n + i, Name: name, Type: typeInt8}, Type: countType})
 		agg.Names = append(agg.Names, name)
 	}
-	zero := &expr.Literal{Value: scalar.NewDecimal128Scalar(decimal128.FromI64(0), &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0})}
-	lcount := &expr.Column{Index: n, Name: "?left?", Type: zero.DataType()}
-	rcount := &expr.Column{Index: n + 1, Name: "?right?", Type: zero.DataType()}
+	lcount = &expr.Column{Index: n, Name: "?left?", Type: countType}
+	rcount = &expr.Column{Index: n + 1, Name: "?right?", Type: countType}
+	return agg, n, lcount, rcount
+}
+
+// columnsOf projects the first n columns of p.
+func columnsOf(p Plan, n int) Plan {
+	schema := p.Schema()
+	out := &Project{Input: p}
+	for i := range n {
+		f := schema.Field(i)
+		out.Exprs = append(out.Exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+		out.Names = append(out.Names, f.Name)
+	}
+	return out
+}
+
+// intersectExcept plans INTERSECT and EXCEPT (without ALL): a distinct row
+// is kept when both sides have it (INTERSECT) or only the left one does
+// (EXCEPT).
+func intersectExcept(left, right Plan, intersect bool) Plan {
+	agg, n, lcount, rcount := sideCounts(left, right)
+	zero := &expr.Literal{Value: scalar.NewDecimal128Scalar(decimal128.FromI64(0), lcount.Type)}
 	cond := &expr.Binary{Op: expr.Gt, Left: lcount, Right: zero, Type: typeBool}
 	other := &expr.Binary{Op: expr.Eq, Left: rcount, Right: zero, Type: typeBool}
 	if intersect {
 		other = &expr.Binary{Op: expr.Gt, Left: rcount, Right: zero, Type: typeBool}
 	}
-	filtered := &Filter{Input: agg, Predicate: &expr.Binary{Op: expr.And, Left: cond, Right: other, Type: typeBool}}
-	var exprs []expr.Expr
-	var names []string
+	return columnsOf(&Filter{Input: agg, Predicate: &expr.Binary{Op: expr.And, Left: cond, Right: other, Type: typeBool}}, n)
+}
+
+// intersectExceptAll plans INTERSECT ALL and EXCEPT ALL: a row the left
+// side has l times and the right r times comes min(l, r) times
+// (INTERSECT ALL) or max(l - r, 0) times (EXCEPT ALL), repeated by
+// generate_series over the count.
+func intersectExceptAll(left, right Plan, intersect bool) Plan {
+	agg, n, lcount, rcount := sideCounts(left, right)
+	var times expr.Expr
+	if intersect {
+		times = &expr.Case{Whens: []expr.When{{Cond: &expr.Binary{Op: expr.Lt, Left: lcount, Right: rcount, Type: typeBool}, Result: lcount}},
+			Else: rcount, Type: lcount.Type}
+	} else {
+		zero := &expr.Literal{Value: scalar.NewDecimal128Scalar(decimal128.FromI64(0), lcount.Type)}
+		times = &expr.Case{Whens: []expr.When{{Cond: &expr.Binary{Op: expr.Gt, Left: lcount, Right: rcount, Type: typeBool},
+			Result: &expr.Binary{Op: expr.Sub, Left: lcount, Right: rcount, Type: lcount.Type}}}, Else: zero, Type: lcount.Type}
+	}
+	schema := agg.Schema()
+	set := &ProjectSet{Input: agg}
 	for i := range n {
 		f := schema.Field(i)
-		exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
-		names = append(names, f.Name)
+		set.Items = append(set.Items, SetItem{Expr: &expr.Column{Index: i, Name: f.Name, Type: f.Type}, Type: f.Type})
+		set.Names = append(set.Names, f.Name)
 	}
-	return &Project{Input: filtered, Exprs: exprs, Names: names}
+	set.Items = append(set.Items, SetItem{Func: "generate_series", Type: typeInt8,
+		Args: []expr.Expr{&expr.Literal{Value: scalar.NewInt64Scalar(1)}, &expr.Cast{Input: times, Type: typeInt8}}})
+	set.Names = append(set.Names, "?copy?")
+	return columnsOf(set, n)
 }
 
 // bindValues binds VALUES (...), (...): each row is a projection of one
