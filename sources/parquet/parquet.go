@@ -6,7 +6,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -359,7 +362,13 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 			Close: func() {},
 		}, nil
 	}
-	rr, err := fr.GetRecordReader(ctx, leafColumns(fr.Manifest, sorted), groups)
+	cols := leafColumns(fr.Manifest, sorted)
+	// Local files are read concurrently; remote ones (httpfs) one range
+	// request at a time.
+	if _, local := t.fs.(sources.LocalFS); local && len(groups) > 1 && runtime.GOMAXPROCS(0) > 1 {
+		return t.parallelGroups(ctx, pf, path, cols, groups, assemble), nil
+	}
+	rr, err := fr.GetRecordReader(ctx, cols, groups)
 	if err != nil {
 		pf.Close()
 		return sources.FileBatches{}, fmt.Errorf("read parquet %s: %w", path, err)
@@ -380,6 +389,122 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 			pf.Close()
 		},
 	}, nil
+}
+
+// groupResult is one decoded row group.
+type groupResult struct {
+	batches []arrow.RecordBatch
+	err     error
+}
+
+// parallelGroups decodes a file's row groups on every core, at most one
+// row group per core ahead of the reader, and returns their batches in
+// row-group order.
+func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string, cols, groups []int,
+	assemble func(arrow.RecordBatch, int64) (arrow.RecordBatch, error)) sources.FileBatches {
+	workers := min(runtime.GOMAXPROCS(0), len(groups))
+	slots := make([]chan groupResult, len(groups))
+	for i := range slots {
+		slots[i] = make(chan groupResult, 1)
+	}
+	ahead := make(chan struct{}, workers) // row groups decoded but not yet read
+	done := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	decode := func(g int) groupResult {
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, t.mem)
+		if err != nil {
+			return groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
+		}
+		rr, err := fr.GetRecordReader(ctx, cols, []int{g})
+		if err != nil {
+			return groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
+		}
+		defer rr.Release()
+		var res groupResult
+		for rr.Next() {
+			b := rr.RecordBatch()
+			b.Retain()
+			res.batches = append(res.batches, b)
+		}
+		if err := rr.Err(); err != nil {
+			for _, b := range res.batches {
+				b.Release()
+			}
+			return groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
+		}
+		return res
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case ahead <- struct{}{}:
+				case <-done:
+					return
+				}
+				i := int(next.Add(1)) - 1
+				if i >= len(groups) {
+					return
+				}
+				slots[i] <- decode(groups[i])
+			}
+		}()
+	}
+	var (
+		cur     int
+		pending []arrow.RecordBatch
+	)
+	return sources.FileBatches{
+		Next: func() (arrow.RecordBatch, error) {
+			for len(pending) == 0 {
+				if cur == len(groups) {
+					return nil, nil
+				}
+				var res groupResult
+				select {
+				case res = <-slots[cur]:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				cur++
+				<-ahead
+				if res.err != nil {
+					return nil, res.err
+				}
+				pending = res.batches
+			}
+			src := pending[0]
+			pending = pending[1:]
+			defer src.Release()
+			return assemble(src, src.NumRows())
+		},
+		Close: func() {
+			close(done)
+			// Unblock workers waiting to hand over a row group, then wait.
+			go func() {
+				for range ahead {
+				}
+			}()
+			wg.Wait()
+			close(ahead)
+			for _, b := range pending {
+				b.Release()
+			}
+			for _, ch := range slots[cur:] {
+				select {
+				case res := <-ch:
+					for _, b := range res.batches {
+						b.Release()
+					}
+				default:
+				}
+			}
+			pf.Close()
+		},
+	}
 }
 
 // localFilters renumbers filters over the table's columns to one file's
