@@ -524,6 +524,25 @@ func decimalArith(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, out 
 	return b.NewArray(), nil
 }
 
+// compared is a comparison's outcome from a three-way result c.
+func compared(op expr.Op, c int) bool {
+	switch op {
+	case expr.Eq:
+		return c == 0
+	case expr.NotEq:
+		return c != 0
+	case expr.Lt:
+		return c < 0
+	case expr.LtEq:
+		return c <= 0
+	case expr.Gt:
+		return c > 0
+	case expr.GtEq:
+		return c >= 0
+	}
+	return false
+}
+
 // compareDecimals compares decimal128 columns of one scale value by value,
 // the hot path of filters such as l_discount >= 0.05.
 func compareDecimals(mem memory.Allocator, op expr.Op, l, r *array.Decimal128) arrow.Array {
@@ -539,22 +558,7 @@ func compareDecimals(mem memory.Allocator, op expr.Op, l, r *array.Decimal128) a
 			continue
 		}
 		c := lv[i].Cmp(rv[i])
-		var v bool
-		switch op {
-		case expr.Eq:
-			v = c == 0
-		case expr.NotEq:
-			v = c != 0
-		case expr.Lt:
-			v = c < 0
-		case expr.LtEq:
-			v = c <= 0
-		case expr.Gt:
-			v = c > 0
-		case expr.GtEq:
-			v = c >= 0
-		}
-		b.UnsafeAppend(v)
+		b.UnsafeAppend(compared(op, c))
 	}
 	return b.NewArray()
 }
@@ -577,22 +581,7 @@ func numericCompare(mem memory.Allocator, op expr.Op, lv, rv func(int) (num, boo
 			continue
 		}
 		c := numCmp(x, y)
-		var v bool
-		switch op {
-		case expr.Eq:
-			v = c == 0
-		case expr.NotEq:
-			v = c != 0
-		case expr.Lt:
-			v = c < 0
-		case expr.LtEq:
-			v = c <= 0
-		case expr.Gt:
-			v = c > 0
-		case expr.GtEq:
-			v = c >= 0
-		}
-		b.UnsafeAppend(v)
+		b.UnsafeAppend(compared(op, c))
 	}
 	return b.NewArray(), nil
 }

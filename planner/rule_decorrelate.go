@@ -152,12 +152,7 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 			if !readsOuter(o) {
 				o, in = in, o
 			}
-			outerKeys = append(outerKeys, expr.Rewrite(o, func(e expr.Expr) expr.Expr {
-				if r, ok := e.(*expr.OuterRef); ok {
-					return sub.Outer[r.Index]
-				}
-				return e
-			}))
+			outerKeys = append(outerKeys, outerValues(o, sub.Outer))
 			innerKeys = append(innerKeys, in)
 		default:
 			return nil, nil, false
@@ -221,14 +216,7 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 	// toJoin rewrites a correlated condition over the join's row: the
 	// outer values are the left columns they stand for, the inner columns
 	// follow them.
-	toJoin := func(e expr.Expr) expr.Expr {
-		return expr.Rewrite(shift(e, nl), func(e expr.Expr) expr.Expr {
-			if o, ok := e.(*expr.OuterRef); ok {
-				return sub.Outer[o.Index]
-			}
-			return e
-		})
-	}
+	toJoin := func(e expr.Expr) expr.Expr { return outerValues(shift(e, nl), sub.Outer) }
 	var local, keys, residual []expr.Expr
 	for _, cj := range expr.Conjuncts(f.Predicate) {
 		switch {
@@ -245,6 +233,17 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 	}
 	right := decorrelatePlan(withFilter(f.Input, local))
 	return &Join{Left: input, Right: right, Type: typ, On: and(append(keys, residual...))}, true
+}
+
+// outerValues replaces the outer references in e with the enclosing
+// query's expressions they stand for.
+func outerValues(e expr.Expr, outer []expr.Expr) expr.Expr {
+	return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
+		if o, ok := e.(*expr.OuterRef); ok {
+			return outer[o.Index]
+		}
+		return e
+	})
 }
 
 // isOuterInnerEquality reports whether e is outer = inner: one side reads
