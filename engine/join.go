@@ -47,7 +47,11 @@ type HashJoin struct {
 	Type                JoinType
 	LeftKeys, RightKeys []expr.Expr
 	Filter              expr.Expr // nil: none
-	schema              *arrow.Schema
+	// BuildLeft makes a semi or anti join hash its left input and stream
+	// the right one through it (the planner sets it when the left side is
+	// the smaller); the left rows come out once the right input is read.
+	BuildLeft bool
+	schema    *arrow.Schema
 }
 
 // NewHashJoin returns a hash join.
@@ -79,6 +83,9 @@ func (j *HashJoin) String() string {
 		conds = append(conds, fmt.Sprintf("%s = %s", j.LeftKeys[i], j.RightKeys[i]))
 	}
 	s := fmt.Sprintf("HashJoin: %s on=[%s]", j.Type, strings.Join(conds, ", "))
+	if j.BuildLeft {
+		s += " build=left"
+	}
 	if j.Filter != nil {
 		s += " filter=" + j.Filter.String()
 	}
@@ -151,6 +158,9 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 			return nil, err
 		}
 	}
+	if j.BuildLeft && j.Type.LeftOnly() {
+		return j.executeBuildLeft(ctx, leftKeyEvals, rightKeyEvals, keys, filter)
+	}
 	left, err := j.Left.Execute(ctx)
 	if err != nil {
 		return nil, err
@@ -170,7 +180,7 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 	}
 	return batchio.NewReader(j.schema, func() (arrow.RecordBatch, error) {
 		if build == nil {
-			if build, err = j.build(ctx, rightKeyEvals, keys); err != nil {
+			if build, err = j.build(ctx, j.Right, rightKeyEvals, keys); err != nil {
 				return nil, err
 			}
 		}
@@ -231,9 +241,10 @@ func compileAll(es []expr.Expr) ([]evaluator, error) {
 	return out, nil
 }
 
-// build reads the right input and hashes its rows by key.
-func (j *HashJoin) build(ctx context.Context, evals []evaluator, keys []keyColumn) (*joinBuild, error) {
-	right, err := j.Right.Execute(ctx)
+// build reads one input (the right one unless BuildLeft) and hashes its
+// rows by key.
+func (j *HashJoin) build(ctx context.Context, side Plan, evals []evaluator, keys []keyColumn) (*joinBuild, error) {
+	right, err := side.Execute(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +271,7 @@ func (j *HashJoin) build(ctx context.Context, evals []evaluator, keys []keyColum
 	if len(batches) == 0 {
 		return jb, nil
 	}
-	if jb.batch, err = concatBatches(j.Right.Schema(), batches); err != nil {
+	if jb.batch, err = concatBatches(side.Schema(), batches); err != nil {
 		return nil, err
 	}
 	n := int(jb.batch.NumRows())
@@ -342,64 +353,14 @@ func encodeKey(buf []byte, keys []keyColumn, cols []arrow.Array, r int) ([]byte,
 // probe joins one left batch with the build side.
 func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn, filter evaluator) ([]arrow.RecordBatch, error) {
 	n := int(lb.NumRows())
-	var li, ri []int32
-	if build.batch != nil {
-		var cols []arrow.Array
-		if len(evals) > 0 {
-			var err error
-			if cols, err = evalArrays(ctx, evals, lb); err != nil {
-				return nil, err
-			}
-			defer releaseAll(cols)
-		}
-		if build.head != nil {
-			key, _ := intKey(cols[0])
-			for r := range n {
-				li, ri = build.intMatches(li, ri, r, key, cols[0])
-			}
-		}
-		var buf []byte
-		for r := range n {
-			if build.head != nil {
-				break
-			}
-			matches := build.all
-			if len(evals) > 0 {
-				var ok bool
-				if buf, ok = encodeKey(buf[:0], keys, cols, r); !ok {
-					continue
-				}
-				matches = build.rows[string(buf)]
-			}
-			for _, m := range matches {
-				li = append(li, int32(r))
-				ri = append(ri, m)
-			}
-		}
+	li, ri, err := matchPairs(ctx, lb, build, evals, keys)
+	if err != nil {
+		return nil, err
 	}
 	if filter != nil && len(li) > 0 {
-		cand, err := j.assemble(ctx, j.pairSchema(), lb, nil, li, build.batch, ri)
-		if err != nil {
+		if li, ri, err = j.keepPairs(ctx, filter, lb, li, build.batch, ri); err != nil {
 			return nil, err
 		}
-		d, err := filter(ctx, cand)
-		cand.Release()
-		if err != nil {
-			return nil, err
-		}
-		keep, err := evalMask(d, len(li))
-		d.Release()
-		if err != nil {
-			return nil, err
-		}
-		k := 0
-		for i := range li {
-			if keep[i] {
-				li[k], ri[k] = li[i], ri[i]
-				k++
-			}
-		}
-		li, ri = li[:k], ri[:k]
 	}
 	if j.Type.LeftOnly() {
 		return j.semiRows(ctx, lb, li)
@@ -435,6 +396,161 @@ func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinB
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// keepPairs evaluates the join filter over the pairs of left rows li
+// (of lb) and right rows ri (of rb), and returns the pairs it keeps.
+func (j *HashJoin) keepPairs(ctx context.Context, filter evaluator, lb arrow.RecordBatch, li []int32, rb arrow.RecordBatch, ri []int32) ([]int32, []int32, error) {
+	cand, err := j.assemble(ctx, j.pairSchema(), lb, nil, li, rb, ri)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := filter(ctx, cand)
+	cand.Release()
+	if err != nil {
+		return nil, nil, err
+	}
+	keep, err := evalMask(d, len(li))
+	d.Release()
+	if err != nil {
+		return nil, nil, err
+	}
+	k := 0
+	for i := range li {
+		if keep[i] {
+			li[k], ri[k] = li[i], ri[i]
+			k++
+		}
+	}
+	return li[:k], ri[:k], nil
+}
+
+// executeBuildLeft runs a semi or anti join that hashes its left input:
+// the right rows mark the left rows they match (through the filter, if
+// any), and the marked rows (semi) or the others (anti) come out at the
+// end, in the left input's order.
+func (j *HashJoin) executeBuildLeft(ctx context.Context, leftEvals, rightEvals []evaluator, keys []keyColumn, filter evaluator) (array.RecordReader, error) {
+	var out []arrow.RecordBatch
+	done := false
+	cleanup := func() {
+		for _, b := range out {
+			b.Release()
+		}
+	}
+	return batchio.NewReader(j.schema, func() (arrow.RecordBatch, error) {
+		if !done {
+			done = true
+			var err error
+			if out, err = j.buildLeftRows(ctx, leftEvals, rightEvals, keys, filter); err != nil {
+				return nil, err
+			}
+		}
+		if len(out) == 0 {
+			return nil, nil
+		}
+		b := out[0]
+		out = out[1:]
+		return b, nil
+	}, cleanup), nil
+}
+
+func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []evaluator, keys []keyColumn, filter evaluator) ([]arrow.RecordBatch, error) {
+	build, err := j.build(ctx, j.Left, leftEvals, keys)
+	if err != nil {
+		return nil, err
+	}
+	if build.batch == nil {
+		return nil, nil
+	}
+	defer build.batch.Release()
+	right, err := j.Right.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer right.Release()
+	for right.Next() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rb := right.RecordBatch()
+		ri, bi, err := matchPairs(ctx, rb, build, rightEvals, keys)
+		if err != nil {
+			return nil, err
+		}
+		if filter != nil && len(bi) > 0 {
+			if bi, ri, err = j.keepPairs(ctx, filter, build.batch, bi, rb, ri); err != nil {
+				return nil, err
+			}
+		}
+		for _, b := range bi {
+			build.matched[b] = true
+		}
+	}
+	if err := right.Err(); err != nil {
+		return nil, err
+	}
+	keep := j.Type == SemiJoin
+	var rows []int32
+	for r, m := range build.matched {
+		if m == keep {
+			rows = append(rows, int32(r))
+		}
+	}
+	var out []arrow.RecordBatch
+	for start := 0; start < len(rows); start += outputBatchRows {
+		idx := indices(memory.DefaultAllocator, rows[start:min(start+outputBatchRows, len(rows))])
+		b, err := takeBatch(ctx, build.batch, idx)
+		idx.Release()
+		if err != nil {
+			for _, o := range out {
+				o.Release()
+			}
+			return nil, fmt.Errorf("join: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// matchPairs finds, for each row of lb (keys from evals), its matching
+// rows of the hashed input: li are rows of lb, ri rows of build.
+func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) (li, ri []int32, err error) {
+	n := int(lb.NumRows())
+	if build.batch != nil {
+		var cols []arrow.Array
+		if len(evals) > 0 {
+			var err error
+			if cols, err = evalArrays(ctx, evals, lb); err != nil {
+				return nil, nil, err
+			}
+			defer releaseAll(cols)
+		}
+		if build.head != nil {
+			key, _ := intKey(cols[0])
+			for r := range n {
+				li, ri = build.intMatches(li, ri, r, key, cols[0])
+			}
+		}
+		var buf []byte
+		for r := range n {
+			if build.head != nil {
+				break
+			}
+			matches := build.all
+			if len(evals) > 0 {
+				var ok bool
+				if buf, ok = encodeKey(buf[:0], keys, cols, r); !ok {
+					continue
+				}
+				matches = build.rows[string(buf)]
+			}
+			for _, m := range matches {
+				li = append(li, int32(r))
+				ri = append(ri, m)
+			}
+		}
+	}
+	return li, ri, nil
 }
 
 // evalMask reads a boolean result as a keep mask (NULL is false).

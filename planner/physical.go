@@ -126,7 +126,10 @@ func physicalJoin(j *Join) (engine.Plan, error) {
 	if j.Type == InnerJoin && len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right) {
 		return swappedJoin(j, left, right, lkeys, rkeys, residual), nil
 	}
-	return engine.NewHashJoin(left, right, j.Type, lkeys, rkeys, and(residual)), nil
+	hj := engine.NewHashJoin(left, right, j.Type, lkeys, rkeys, and(residual))
+	// A semi or anti join hashes whichever side is smaller.
+	hj.BuildLeft = j.Type.LeftOnly() && len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right)
+	return hj, nil
 }
 
 // swappedJoin hashes the left input of an inner join, the smaller by the
