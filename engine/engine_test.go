@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -338,5 +340,48 @@ func TestExplain(t *testing.T) {
 	want := "Limit: offset=0 count=2\n  Filter: (v > 1)\n    Scan: t projection=[k, v, f]\n"
 	if got := Explain(p); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestSemiAntiJoinSides checks that semi and anti joins return the same
+// left rows whichever side they hash, with integer and text keys, NULL
+// keys (never matching) and a filter over the pairs.
+func TestSemiAntiJoinSides(t *testing.T) {
+	left := []row{{s("a"), i(1), f(1)}, {s("b"), i(2), f(2)}, {nil, nil, f(3)}, {s("c"), i(3), f(4)}, {s("a"), i(1), f(5)}}
+	right := []row{{s("a"), i(1), f(0)}, {s("a"), i(1), f(9)}, {s("c"), i(3), f(1)}, {nil, nil, f(0)}, {s("d"), i(7), f(0)}}
+	nl := testSchema.NumFields()
+	rcol := func(c int) expr.Expr {
+		return &expr.Column{Index: nl + c, Name: "r" + testSchema.Field(c).Name, Type: testSchema.Field(c).Type}
+	}
+	for _, tc := range []struct {
+		name     string
+		typ      JoinType
+		key      int
+		filter   expr.Expr
+		wantRows []string
+	}{
+		{"semi int", SemiJoin, 1, nil, []string{"a|1|1", "c|3|4", "a|1|5"}},
+		{"anti int", AntiJoin, 1, nil, []string{"b|2|2", "NULL|NULL|3"}},
+		{"semi text", SemiJoin, 0, nil, []string{"a|1|1", "c|3|4", "a|1|5"}},
+		{"semi filtered", SemiJoin, 1, bin(expr.Gt, rcol(2), col(2), arrow.FixedWidthTypes.Boolean), []string{"a|1|1", "a|1|5"}},
+		{"anti filtered", AntiJoin, 1, bin(expr.Gt, rcol(2), col(2), arrow.FixedWidthTypes.Boolean), []string{"b|2|2", "NULL|NULL|3", "c|3|4"}},
+	} {
+		for _, buildLeft := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/buildLeft=%v", tc.name, buildLeft), func(t *testing.T) {
+				j := NewHashJoin(testScan(t, 2, left...), testScan(t, 2, right...), tc.typ,
+					[]expr.Expr{col(tc.key)}, []expr.Expr{col(tc.key)}, tc.filter)
+				j.BuildLeft = buildLeft
+				got, err := collect(t, j)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(got)
+				want := slices.Clone(tc.wantRows)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Errorf("got %v, want %v", got, want)
+				}
+			})
+		}
 	}
 }
