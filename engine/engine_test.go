@@ -385,3 +385,34 @@ func TestSemiAntiJoinSides(t *testing.T) {
 		}
 	}
 }
+
+// TestLikeMatcher checks the substring matcher of LIKE patterns against
+// the regular-expression translation on the same patterns and values.
+func TestLikeMatcher(t *testing.T) {
+	patterns := []string{"", "%", "%%", "abc", "a%", "%c", "%b%", "a%c", "%special%requests%", "a%b%c", "%a%a%", `a\%b`, `%\%%`, `\\%`, "ab%ab", "é%", "%ü", "a_c", "%a_%"}
+	values := []string{"", "a", "abc", "ac", "abbc", "xabcx", "special requests", "requests special", "specialrequests and more",
+		"a%b", "ab", "abab", "aba", `\x`, "é!", "ü", "aXc", "aa", "aaa", "%"}
+	for _, p := range patterns {
+		for _, fold := range []bool{false, true} {
+			m, err := likeMatcher(p, fold)
+			if err != nil {
+				t.Fatalf("likeMatcher(%q): %v", p, err)
+			}
+			re, err := likeRegexp(p, fold)
+			if err != nil {
+				t.Fatalf("likeRegexp(%q): %v", p, err)
+			}
+			for _, v := range values {
+				if fold {
+					v = asciiCase(v, false)
+				}
+				if got, want := m.MatchString(v), re.MatchString(v); got != want {
+					t.Errorf("%q LIKE %q (fold %v) = %v, want %v", v, p, fold, got, want)
+				}
+			}
+		}
+	}
+	if _, err := likeMatcher(`ab\`, false); err == nil {
+		t.Error("a pattern ending with the escape character must fail")
+	}
+}

@@ -89,12 +89,12 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	case "like", "ilike":
 		fold := n.Func == "ilike"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return matchKernel(mem, in[0], in[1], fold, func(p string) (*regexp.Regexp, error) { return likeRegexp(p, fold) })
+			return matchKernel(mem, in[0], in[1], fold, func(p string) (matcher, error) { return likeMatcher(p, fold) })
 		}
 	case "regex", "iregex":
 		fold := n.Func == "iregex"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return matchKernel(mem, in[0], in[1], fold, func(p string) (*regexp.Regexp, error) { return posixRegexp(p, fold) })
+			return matchKernel(mem, in[0], in[1], fold, func(p string) (matcher, error) { return posixRegexp(p, fold) })
 		}
 	default:
 		if fn = textFunction(n.Func); fn == nil {
@@ -206,19 +206,18 @@ func absKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 	return b.NewArray(), nil
 }
 
-// likeKernel matches strings against LIKE patterns: % is any run of
-// characters, _ one character, \ escapes the next. ILIKE folds ASCII case,
-// as PostgreSQL does under the C locale. Patterns are compiled once per
-// distinct pattern in the batch.
+// matcher tests a string against a compiled pattern.
+type matcher interface{ MatchString(string) bool }
+
 // matchKernel matches each value against its pattern, compiled once per
 // distinct pattern; fold matches ASCII case-insensitively.
-func matchKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool, compile func(string) (*regexp.Regexp, error)) (arrow.Array, error) {
+func matchKernel(mem memory.Allocator, vals, pats arrow.Array, fold bool, compile func(string) (matcher, error)) (arrow.Array, error) {
 	vs, ok1 := vals.(*array.String)
 	ps, ok2 := pats.(*array.String)
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("pattern match on %s and %s", vals.DataType(), pats.DataType())
 	}
-	cache := make(map[string]*regexp.Regexp)
+	cache := make(map[string]matcher)
 	b := array.NewBooleanBuilder(mem)
 	defer b.Release()
 	for i := range vs.Len() {
@@ -279,6 +278,65 @@ var regexpErrors = map[syntax.ErrorCode]string{
 	syntax.ErrMissingRepeatArgument: "quantifier operand invalid",
 	syntax.ErrInvalidRepeatOp:       "quantifier operand invalid",
 	syntax.ErrInvalidRepeatSize:     "invalid repetition count(s)",
+}
+
+// likeSegments matches a LIKE pattern made of literal text and %: the
+// value starts with the first segment, ends with the last, and holds the
+// others in order between them (taking each at its first occurrence
+// leaves the most room for the rest, so that search is exact).
+type likeSegments struct {
+	segs []string // the literal runs between the %s; one segment: no %
+}
+
+func (l *likeSegments) MatchString(s string) bool {
+	first, last := l.segs[0], l.segs[len(l.segs)-1]
+	if len(l.segs) == 1 {
+		return s == first
+	}
+	if len(s) < len(first)+len(last) || !strings.HasPrefix(s, first) || !strings.HasSuffix(s, last) {
+		return false
+	}
+	mid := s[len(first) : len(s)-len(last)]
+	for _, seg := range l.segs[1 : len(l.segs)-1] {
+		i := strings.Index(mid, seg)
+		if i < 0 {
+			return false
+		}
+		mid = mid[i+len(seg):]
+	}
+	return true
+}
+
+// likeMatcher compiles a LIKE pattern: % is any run of characters, _ one
+// character, \ escapes the next. ILIKE (fold) folds ASCII case, as
+// PostgreSQL does under the C locale. Patterns without _ are matched by
+// substring search; the others through a regular expression.
+func likeMatcher(pattern string, fold bool) (matcher, error) {
+	if fold {
+		pattern = asciiCase(pattern, false)
+	}
+	segs := []string{""}
+	escaped := false
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		switch {
+		case escaped:
+			segs[len(segs)-1] += pattern[i : i+1]
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '%':
+			segs = append(segs, "")
+		case c == '_':
+			return likeRegexp(pattern, false)
+		default:
+			segs[len(segs)-1] += pattern[i : i+1]
+		}
+	}
+	if escaped {
+		return nil, pgerror.New("22025", "LIKE pattern must not end with escape character")
+	}
+	return &likeSegments{segs: segs}, nil
 }
 
 func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
