@@ -137,16 +137,6 @@ func evalRows(ctx context.Context, ev evaluator, b arrow.RecordBatch, rows []int
 }
 
 // hasSubquery reports whether e runs a subquery.
-func hasSubquery(e expr.Expr) bool {
-	found := false
-	expr.Walk(e, func(n expr.Expr) bool {
-		if _, ok := n.(*expr.Subquery); ok {
-			found = true
-		}
-		return !found
-	})
-	return found
-}
 
 // compileLazyLogic evaluates AND/OR with a subquery on one side: the other
 // side first, and the subquery's side only on the rows it does not decide
@@ -154,7 +144,7 @@ func hasSubquery(e expr.Expr) bool {
 // correlated subquery under OR then runs for far fewer outer rows.
 func compileLazyLogic(n *expr.Binary) (evaluator, error) {
 	first, second := n.Left, n.Right
-	if hasSubquery(first) && !hasSubquery(second) {
+	if expr.HasSubquery(first) && !expr.HasSubquery(second) {
 		first, second = second, first
 	}
 	ev1, err := compile(first)

@@ -86,7 +86,7 @@ var binaryFuncs = map[expr.Op]string{
 }
 
 func compileBinary(n *expr.Binary) (evaluator, error) {
-	if (n.Op == expr.And || n.Op == expr.Or) && (hasSubquery(n.Left) || hasSubquery(n.Right)) {
+	if (n.Op == expr.And || n.Op == expr.Or) && (expr.HasSubquery(n.Left) || expr.HasSubquery(n.Right)) {
 		return compileLazyLogic(n)
 	}
 	switch {

@@ -371,6 +371,24 @@ func Walk(e Expr, fn func(Expr) bool) {
 	}
 }
 
+// Any reports whether pred holds for e or any expression below it.
+func Any(e Expr, pred func(Expr) bool) bool {
+	found := false
+	Walk(e, func(n Expr) bool {
+		found = found || pred(n)
+		return !found
+	})
+	return found
+}
+
+// HasSubquery reports whether e contains a subquery.
+func HasSubquery(e Expr) bool {
+	return Any(e, func(n Expr) bool {
+		_, ok := n.(*Subquery)
+		return ok
+	})
+}
+
 // Rewrite returns e with every node replaced by fn's result, bottom up. fn
 // receives nodes whose children are already rewritten.
 func Rewrite(e Expr, fn func(Expr) Expr) Expr {

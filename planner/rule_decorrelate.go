@@ -80,14 +80,10 @@ func decorrelatePlan(p Plan) Plan {
 }
 
 func hasCorrelatedScalar(e expr.Expr) bool {
-	found := false
-	expr.Walk(e, func(e expr.Expr) bool {
-		if s, ok := e.(*expr.Subquery); ok && s.Kind == expr.ScalarSubquery && s.Correlated != nil {
-			found = true
-		}
-		return !found
+	return expr.Any(e, func(e expr.Expr) bool {
+		s, ok := e.(*expr.Subquery)
+		return ok && s.Kind == expr.ScalarSubquery && s.Correlated != nil
 	})
-	return found
 }
 
 // scalarJoins replaces the correlated scalar subqueries in conj that
@@ -259,14 +255,10 @@ func isOuterInnerEquality(e expr.Expr) bool {
 }
 
 func readsOuter(e expr.Expr) bool {
-	found := false
-	expr.Walk(e, func(e expr.Expr) bool {
-		if _, ok := e.(*expr.OuterRef); ok {
-			found = true
-		}
-		return !found
+	return expr.Any(e, func(e expr.Expr) bool {
+		_, ok := e.(*expr.OuterRef)
+		return ok
 	})
-	return found
 }
 
 // planReadsOuter reports whether any expression of p or its inputs reads

@@ -126,7 +126,7 @@ func impliedByOr(j *Join, pred expr.Expr) []expr.Expr {
 				return false
 			}
 		}
-		return len(cols) > 0 && !hasSubquery(e)
+		return len(cols) > 0 && !expr.HasSubquery(e)
 	}
 	var out []expr.Expr
 	for _, c := range expr.Conjuncts(pred) {
@@ -160,17 +160,6 @@ func impliedByOr(j *Join, pred expr.Expr) []expr.Expr {
 		}
 	}
 	return out
-}
-
-func hasSubquery(e expr.Expr) bool {
-	found := false
-	expr.Walk(e, func(e expr.Expr) bool {
-		if _, ok := e.(*expr.Subquery); ok {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // disjuncts splits e into the operands of its top-level ORs.
