@@ -59,12 +59,7 @@ func numReader(a arrow.Array) (func(i int) (num, bool, error), error) {
 			if c.IsNull(i) {
 				return num{}, false, nil
 			}
-			v := c.Value(i)
-			hi, lo := v.HighBits(), v.LowBits()
-			if (hi == 0 && lo <= math.MaxInt64) || (hi == -1 && lo > math.MaxInt64) {
-				return num{small: int64(lo), scale: scale}, true, nil
-			}
-			return num{big: v.BigInt(), scale: scale}, true, nil
+			return decimalNum(c.Value(i), scale), true, nil
 		}, nil
 	case *pgtypes.NumericArray:
 		s := c.Storage().(*array.String)
@@ -173,13 +168,7 @@ func numMul(a, b num) num {
 func numCmp(a, b num) int {
 	a, b = align(a, b)
 	if a.big == nil && b.big == nil {
-		switch {
-		case a.small < b.small:
-			return -1
-		case a.small > b.small:
-			return 1
-		}
-		return 0
+		return cmpInt(a.small, b.small)
 	}
 	return a.bigInt().Cmp(b.bigInt())
 }
@@ -401,36 +390,17 @@ func numericKernel(op expr.Op) kernel {
 		}
 		defer b.release()
 		for i := range l.Len() {
-			x, xok, err := lv(i)
+			x, y, ok, err := readPair(lv, rv, i)
 			if err != nil {
 				return nil, err
 			}
-			y, yok, err := rv(i)
-			if err != nil {
-				return nil, err
-			}
-			if !xok || !yok {
+			if !ok {
 				b.appendNull()
 				continue
 			}
-			var z num
-			switch op {
-			case expr.Add:
-				z = numAdd(x, y, false)
-			case expr.Sub:
-				z = numAdd(x, y, true)
-			case expr.Mul:
-				z = numMul(x, y)
-			case expr.Div:
-				if z, err = numDiv(x, y); err != nil {
-					return nil, err
-				}
-			case expr.Mod:
-				if z, err = numMod(x, y); err != nil {
-					return nil, err
-				}
-			default:
-				return nil, pgerror.New(pgerror.FeatureNotSupported, "numeric operator %s is not supported yet", op)
+			z, err := numArith(op, x, y)
+			if err != nil {
+				return nil, err
 			}
 			if err := b.append(z); err != nil {
 				return nil, err
@@ -440,107 +410,41 @@ func numericKernel(op expr.Op) kernel {
 	}
 }
 
-// small64 returns v as an int64 when it fits.
-func small64(v decimal128.Num) (int64, bool) {
+// decimalNum is a decimal128 value of the given scale as a num.
+func decimalNum(v decimal128.Num, scale int32) num {
 	hi, lo := v.HighBits(), v.LowBits()
 	if (hi == 0 && lo <= math.MaxInt64) || (hi == -1 && lo > math.MaxInt64) {
-		return int64(lo), true
+		return num{small: int64(lo), scale: scale}
 	}
-	return 0, false
+	return num{big: v.BigInt(), scale: scale}
 }
 
 // decimalArith adds, subtracts or multiplies decimal128 columns into a
-// decimal128 result, in int64 where the values allow (the hot path of
-// TPC-H's l_extendedprice * (1 - l_discount)), through num otherwise.
+// decimal128 result: the hot path of TPC-H's l_extendedprice * (1 -
+// l_discount), read straight from the columns' values.
 func decimalArith(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, out *arrow.Decimal128Type) (arrow.Array, error) {
 	ls, rs := l.DataType().(*arrow.Decimal128Type).Scale, r.DataType().(*arrow.Decimal128Type).Scale
-	b := array.NewDecimal128Builder(mem, out)
-	defer b.Release()
-	n := l.Len()
-	b.Reserve(n)
+	b, err := newNumBuilder(mem, out, l.Len())
+	if err != nil {
+		return nil, err
+	}
+	defer b.release()
 	lv, rv := l.Values(), r.Values()
 	nulls := l.NullN() > 0 || r.NullN() > 0
-	// The int64 path needs no rescaling of the result.
-	var la, ra int64 = 1, 1 // factors aligning the operands of + and -
-	fast := true
-	switch op {
-	case expr.Mul:
-		fast = ls+rs == out.Scale
-	default:
-		fast = max(ls, rs) == out.Scale && out.Scale-min(ls, rs) < int32(len(pow10s))
-		if ls < rs {
-			la = pow10s[rs-ls]
-		} else {
-			ra = pow10s[ls-rs]
-		}
-	}
-	nb := &numBuilder{dec: b, scale: out.Scale}
-	for i := range n {
+	for i := range l.Len() {
 		if nulls && (l.IsNull(i) || r.IsNull(i)) {
-			b.UnsafeAppendBoolToBitmap(false)
+			b.appendNull()
 			continue
 		}
-		if fast {
-			x, ok1 := small64(lv[i])
-			y, ok2 := small64(rv[i])
-			if ok1 && ok2 {
-				var z int64
-				ok := true
-				switch op {
-				case expr.Mul:
-					z, ok = mul64(x, y)
-				default:
-					if x, ok = mul64(x, la); ok {
-						if y, ok = mul64(y, ra); ok {
-							if op == expr.Sub {
-								y = -y
-							}
-							z = x + y
-							ok = y != math.MinInt64 && ((y >= 0 && z >= x) || (y < 0 && z < x))
-						}
-					}
-				}
-				if ok {
-					b.UnsafeAppend(decimal128.FromI64(z))
-					continue
-				}
-			}
+		z, err := numArith(op, decimalNum(lv[i], ls), decimalNum(rv[i], rs))
+		if err != nil {
+			return nil, err
 		}
-		x := num{big: lv[i].BigInt(), scale: ls}
-		y := num{big: rv[i].BigInt(), scale: rs}
-		var z num
-		switch op {
-		case expr.Add:
-			z = numAdd(x, y, false)
-		case expr.Sub:
-			z = numAdd(x, y, true)
-		default:
-			z = numMul(x, y)
-		}
-		if err := nb.append(z); err != nil {
+		if err := b.append(z); err != nil {
 			return nil, err
 		}
 	}
-	return b.NewArray(), nil
-}
-
-// compared is a comparison's outcome from a three-way result c.
-func compared(op expr.Op, c int) bool {
-	switch op {
-	case expr.Eq:
-		return c == 0
-	case expr.NotEq:
-		return c != 0
-	case expr.Lt:
-		return c < 0
-	case expr.LtEq:
-		return c <= 0
-	case expr.Gt:
-		return c > 0
-	case expr.GtEq:
-		return c >= 0
-	}
-	return false
+	return b.newArray(), nil
 }
 
 // compareDecimals compares decimal128 columns of one scale value by value,
@@ -558,7 +462,7 @@ func compareDecimals(mem memory.Allocator, op expr.Op, l, r *array.Decimal128) a
 			continue
 		}
 		c := lv[i].Cmp(rv[i])
-		b.UnsafeAppend(compared(op, c))
+		b.UnsafeAppend(compareResult(op, c))
 	}
 	return b.NewArray()
 }
@@ -568,20 +472,46 @@ func numericCompare(mem memory.Allocator, op expr.Op, lv, rv func(int) (num, boo
 	defer b.Release()
 	b.Reserve(n)
 	for i := range n {
-		x, xok, err := lv(i)
+		x, y, ok, err := readPair(lv, rv, i)
 		if err != nil {
 			return nil, err
 		}
-		y, yok, err := rv(i)
-		if err != nil {
-			return nil, err
-		}
-		if !xok || !yok {
+		if !ok {
 			b.UnsafeAppendBoolToBitmap(false)
 			continue
 		}
-		c := numCmp(x, y)
-		b.UnsafeAppend(compared(op, c))
+		b.UnsafeAppend(compareResult(op, numCmp(x, y)))
 	}
 	return b.NewArray(), nil
+}
+
+// readPair reads value i of both operands; ok is false when either is
+// NULL.
+func readPair(lv, rv func(int) (num, bool, error), i int) (x, y num, ok bool, err error) {
+	x, xok, err := lv(i)
+	if err != nil {
+		return x, y, false, err
+	}
+	y, yok, err := rv(i)
+	if err != nil {
+		return x, y, false, err
+	}
+	return x, y, xok && yok, nil
+}
+
+// numArith applies an arithmetic operator.
+func numArith(op expr.Op, x, y num) (num, error) {
+	switch op {
+	case expr.Add:
+		return numAdd(x, y, false), nil
+	case expr.Sub:
+		return numAdd(x, y, true), nil
+	case expr.Mul:
+		return numMul(x, y), nil
+	case expr.Div:
+		return numDiv(x, y)
+	case expr.Mod:
+		return numMod(x, y)
+	}
+	return num{}, pgerror.New(pgerror.FeatureNotSupported, "numeric operator %s is not supported yet", op)
 }
