@@ -120,8 +120,8 @@ func intKey(a arrow.Array) (func(i int) int64, bool) {
 	return nil, false
 }
 
-// matches appends to li/ri the pairs of left row r (key column cols) with
-// its build rows; ok is false when r has a NULL key.
+// intMatches appends to li/ri the pairs of probe row r (key column col,
+// read by key) with its build rows; a NULL key matches nothing.
 func (jb *joinBuild) intMatches(li, ri []int32, r int, key func(int) int64, col arrow.Array) ([]int32, []int32) {
 	if col.IsNull(r) {
 		return li, ri
@@ -515,39 +515,38 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 // matchPairs finds, for each row of lb (keys from evals), its matching
 // rows of the hashed input: li are rows of lb, ri rows of build.
 func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) (li, ri []int32, err error) {
+	if build.batch == nil {
+		return nil, nil, nil
+	}
 	n := int(lb.NumRows())
-	if build.batch != nil {
-		var cols []arrow.Array
-		if len(evals) > 0 {
-			var err error
-			if cols, err = evalArrays(ctx, evals, lb); err != nil {
-				return nil, nil, err
-			}
-			defer releaseAll(cols)
-		}
-		if build.head != nil {
-			key, _ := intKey(cols[0])
-			for r := range n {
-				li, ri = build.intMatches(li, ri, r, key, cols[0])
-			}
-		}
-		var buf []byte
+	if len(evals) == 0 { // no keys: every pair
 		for r := range n {
-			if build.head != nil {
-				break
+			for _, m := range build.all {
+				li, ri = append(li, int32(r)), append(ri, m)
 			}
-			matches := build.all
-			if len(evals) > 0 {
-				var ok bool
-				if buf, ok = encodeKey(buf[:0], keys, cols, r); !ok {
-					continue
-				}
-				matches = build.rows[string(buf)]
-			}
-			for _, m := range matches {
-				li = append(li, int32(r))
-				ri = append(ri, m)
-			}
+		}
+		return li, ri, nil
+	}
+	cols, err := evalArrays(ctx, evals, lb)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer releaseAll(cols)
+	if build.head != nil {
+		key, _ := intKey(cols[0])
+		for r := range n {
+			li, ri = build.intMatches(li, ri, r, key, cols[0])
+		}
+		return li, ri, nil
+	}
+	var buf []byte
+	for r := range n {
+		var ok bool
+		if buf, ok = encodeKey(buf[:0], keys, cols, r); !ok {
+			continue
+		}
+		for _, m := range build.rows[string(buf)] {
+			li, ri = append(li, int32(r)), append(ri, m)
 		}
 	}
 	return li, ri, nil

@@ -43,7 +43,7 @@ func reserve(ctx context.Context, n int64) error {
 		return &pgerror.Error{
 			Code:    "53200",
 			Message: "out of memory",
-			Detail:  fmt.Sprintf("The query needs more than its memory limit of %s.", formatBytes(b.limit)),
+			Detail:  fmt.Sprintf("The query needs more than its memory limit of %s.", sizePretty(b.limit)),
 			Hint:    "Raise the server's per-query memory limit (riffq --query-memory-limit), or make the query hold less: filter earlier, join or sort fewer rows.",
 		}
 	}
@@ -79,17 +79,4 @@ func dataBytes(d arrow.ArrayData) int64 {
 		n += dataBytes(d.Dictionary())
 	}
 	return n
-}
-
-func formatBytes(n int64) string {
-	const unit = 1024
-	switch {
-	case n >= unit*unit*unit:
-		return fmt.Sprintf("%.1f GB", float64(n)/(unit*unit*unit))
-	case n >= unit*unit:
-		return fmt.Sprintf("%.1f MB", float64(n)/(unit*unit))
-	case n >= unit:
-		return fmt.Sprintf("%.1f kB", float64(n)/unit)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
