@@ -133,32 +133,21 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 			return nil, nil, false
 		}
 	}
-	f, ok := agg.Input.(*Filter)
-	if !ok || planReadsOuter(f.Input) {
+	cf, ok := splitCorrelated(agg.Input)
+	if !ok || len(cf.other) > 0 {
 		return nil, nil, false
 	}
-	var local, outerKeys, innerKeys []expr.Expr
-	for _, cj := range expr.Conjuncts(f.Predicate) {
-		switch {
-		case !readsOuter(cj):
-			local = append(local, cj)
-		case isOuterInnerEquality(cj):
-			b := cj.(*expr.Binary)
-			o, in := b.Left, b.Right
-			if !readsOuter(o) {
-				o, in = in, o
-			}
-			outerKeys = append(outerKeys, outerValues(o, sub.Outer))
-			innerKeys = append(innerKeys, in)
-		default:
-			return nil, nil, false
+	var outerKeys, innerKeys []expr.Expr
+	for _, eq := range cf.eqs {
+		o, in := eq.Left, eq.Right
+		if !readsOuter(o) {
+			o, in = in, o
 		}
-	}
-	if len(outerKeys) == 0 {
-		return nil, nil, false
+		outerKeys = append(outerKeys, outerValues(o, sub.Outer))
+		innerKeys = append(innerKeys, in)
 	}
 	k := len(innerKeys)
-	grouped := &Aggregate{Input: decorrelatePlan(withFilter(f.Input, local)), GroupBy: innerKeys, Aggs: agg.Aggs}
+	grouped := &Aggregate{Input: cf.inner(), GroupBy: innerKeys, Aggs: agg.Aggs}
 	right := &Project{Input: grouped}
 	for i, key := range innerKeys {
 		name := "key" + strconv.Itoa(i)
@@ -204,31 +193,57 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 		}
 		inner = pr.Input
 	}
-	f, ok := inner.(*Filter)
-	if !ok || planReadsOuter(f.Input) {
+	cf, ok := splitCorrelated(inner)
+	if !ok {
 		return nil, false
 	}
+	// The correlated conditions over the join's row: the outer values are
+	// the left columns they stand for, the inner columns follow them.
 	nl := input.Schema().NumFields()
-	// toJoin rewrites a correlated condition over the join's row: the
-	// outer values are the left columns they stand for, the inner columns
-	// follow them.
-	toJoin := func(e expr.Expr) expr.Expr { return outerValues(shift(e, nl), sub.Outer) }
-	var local, keys, residual []expr.Expr
-	for _, cj := range expr.Conjuncts(f.Predicate) {
+	var on []expr.Expr
+	for _, eq := range cf.eqs {
+		on = append(on, outerValues(shift(eq, nl), sub.Outer))
+	}
+	for _, c := range cf.other {
+		on = append(on, outerValues(shift(c, nl), sub.Outer))
+	}
+	return &Join{Left: input, Right: cf.inner(), Type: typ, On: and(on)}, true
+}
+
+// correlatedFilter is a subquery's filtered input, its conditions sorted
+// by how they read the enclosing query's values.
+type correlatedFilter struct {
+	input Plan           // the filter's input, which reads no outer value
+	local []expr.Expr    // conditions without outer values
+	eqs   []*expr.Binary // outer = inner equalities (at least one)
+	other []expr.Expr    // the other correlated conditions
+}
+
+// splitCorrelated reads p as a correlated filter, if it is one that a
+// join can replace.
+func splitCorrelated(p Plan) (correlatedFilter, bool) {
+	f, ok := p.(*Filter)
+	if !ok || planReadsOuter(f.Input) {
+		return correlatedFilter{}, false
+	}
+	cf := correlatedFilter{input: f.Input}
+	for _, c := range expr.Conjuncts(f.Predicate) {
 		switch {
-		case !readsOuter(cj):
-			local = append(local, cj)
-		case isOuterInnerEquality(cj):
-			keys = append(keys, toJoin(cj))
+		case !readsOuter(c):
+			cf.local = append(cf.local, c)
+		case isOuterInnerEquality(c):
+			cf.eqs = append(cf.eqs, c.(*expr.Binary))
 		default:
-			residual = append(residual, toJoin(cj))
+			cf.other = append(cf.other, c)
 		}
 	}
-	if len(keys) == 0 {
-		return nil, false
-	}
-	right := decorrelatePlan(withFilter(f.Input, local))
-	return &Join{Left: input, Right: right, Type: typ, On: and(append(keys, residual...))}, true
+	return cf, len(cf.eqs) > 0
+}
+
+// inner is the subquery's input with its own conditions, decorrelated in
+// turn.
+func (cf correlatedFilter) inner() Plan {
+	return decorrelatePlan(withFilter(cf.input, cf.local))
 }
 
 // outerValues replaces the outer references in e with the enclosing
