@@ -265,10 +265,7 @@ func (c *Catalog) LookupTable(db, schema, name string) (*Table, bool) {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	d, ok := c.databases[db]
-	if !ok {
-		d = c.fallback
-	}
+	d := c.sessionDatabaseLocked(db)
 	if schema == "" {
 		schema = DefaultSchema
 	}
@@ -284,10 +281,7 @@ func (c *Catalog) LookupTable(db, schema, name string) (*Table, bool) {
 func (c *Catalog) Tables(db string) []*Table {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	d, ok := c.databases[db]
-	if !ok {
-		d = c.fallback
-	}
+	d := c.sessionDatabaseLocked(db)
 	var out []*Table
 	for _, s := range d.schemas {
 		for _, t := range s.tables {
@@ -323,10 +317,7 @@ func (c *Catalog) VisibleRelations(db string) []uint32 {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	d, ok := c.databases[db]
-	if !ok {
-		d = c.fallback
-	}
+	d := c.sessionDatabaseLocked(db)
 	if s, ok := d.schemas[DefaultSchema]; ok {
 		for _, t := range s.tables {
 			out = append(out, t.OID)

@@ -98,10 +98,7 @@ type userTable struct {
 
 // buildSystem builds every system table of database db; c.mu is held.
 func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
-	d, ok := c.databases[db]
-	if !ok {
-		d = c.fallback
-	}
+	d := c.sessionDatabaseLocked(db)
 	dbName := db
 	if dbName == "" {
 		dbName = d.Name
@@ -266,10 +263,7 @@ func (c *Catalog) SchemaOID(db, name string) (uint32, bool) {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	d, ok := c.databases[db]
-	if !ok {
-		d = c.fallback
-	}
+	d := c.sessionDatabaseLocked(db)
 	s, ok := d.schemas[name]
 	if !ok {
 		return 0, false
