@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"slices"
+
 	"github.com/riffq/riffq/expr"
 )
 
@@ -81,7 +83,7 @@ func reorder(j *Join, conj []expr.Expr) (Plan, bool) {
 		}
 		return -1
 	}
-	// readsOnly reports whether e reads columns of leaf and no other.
+	// leavesOf is the set of inputs e reads.
 	leavesOf := func(e expr.Expr) map[int]bool {
 		m := map[int]bool{}
 		for _, c := range expr.Columns(e) {
@@ -89,24 +91,30 @@ func reorder(j *Join, conj []expr.Expr) (Plan, bool) {
 		}
 		return m
 	}
+	// The equalities, as the inputs each side reads.
+	type edge struct{ l, r map[int]bool }
+	var edges []edge
+	for _, c := range conds {
+		if b, ok := c.(*expr.Binary); ok && b.Op == expr.Eq {
+			edges = append(edges, edge{leavesOf(b.Left), leavesOf(b.Right)})
+		}
+	}
 	chosen := map[int]bool{0: true}
 	order := []int{0}
+	connected := func(i int) bool {
+		for _, e := range edges {
+			if joins(e.l, e.r, i, chosen) || joins(e.r, e.l, i, chosen) {
+				return true
+			}
+		}
+		return false
+	}
 	for len(order) < len(leaves) {
 		next := -1
 		for i := range leaves {
-			if chosen[i] || next >= 0 {
-				continue
-			}
-			for _, c := range conds {
-				b, ok := c.(*expr.Binary)
-				if !ok || b.Op != expr.Eq {
-					continue
-				}
-				l, r := leavesOf(b.Left), leavesOf(b.Right)
-				if joins(l, r, i, chosen) || joins(r, l, i, chosen) {
-					next = i
-					break
-				}
+			if !chosen[i] && connected(i) {
+				next = i
+				break
 			}
 		}
 		if next < 0 { // nothing joins: the first left, as FROM has it
@@ -120,11 +128,7 @@ func reorder(j *Join, conj []expr.Expr) (Plan, bool) {
 		chosen[next] = true
 		order = append(order, next)
 	}
-	inOrder := true
-	for i, o := range order {
-		inOrder = inOrder && i == o
-	}
-	if inOrder {
+	if slices.IsSorted(order) { // FROM's order already
 		return nil, false
 	}
 	remap := make([]int, j.Schema().NumFields())
