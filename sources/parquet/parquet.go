@@ -411,11 +411,8 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 	done := make(chan struct{})
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	decode := func(g int) groupResult {
-		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, t.mem)
-		if err != nil {
-			return groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
-		}
+	// Each worker has its own pqarrow reader over the shared file.
+	decode := func(fr *pqarrow.FileReader, g int) groupResult {
 		rr, err := fr.GetRecordReader(ctx, cols, []int{g})
 		if err != nil {
 			return groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
@@ -439,6 +436,7 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, t.mem)
 			for {
 				select {
 				case ahead <- struct{}{}:
@@ -449,7 +447,11 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 				if i >= len(groups) {
 					return
 				}
-				slots[i] <- decode(groups[i])
+				if err != nil {
+					slots[i] <- groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
+					continue
+				}
+				slots[i] <- decode(fr, groups[i])
 			}
 		}()
 	}
