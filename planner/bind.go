@@ -730,15 +730,22 @@ func (b *binder) sortKey(sb *pg_query.SortBy, column int) (SortKey, error) {
 	if sb.UseOp != nil {
 		return SortKey{}, b.unsupported(sb.Location, "ORDER BY USING is not supported")
 	}
-	desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-	nullsFirst := desc
+	desc, nullsFirst := sortDirection(sb)
+	return SortKey{Column: column, Desc: desc, NullsFirst: nullsFirst}, nil
+}
+
+// sortDirection reads ASC/DESC and NULLS FIRST/LAST; NULLs sort as larger
+// than any value by default, so first in descending order.
+func sortDirection(sb *pg_query.SortBy) (desc, nullsFirst bool) {
+	desc = sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+	nullsFirst = desc
 	switch sb.SortbyNulls {
 	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
 		nullsFirst = true
 	case pg_query.SortByNulls_SORTBY_NULLS_LAST:
 		nullsFirst = false
 	}
-	return SortKey{Column: column, Desc: desc, NullsFirst: nullsFirst}, nil
+	return desc, nullsFirst
 }
 
 // limit applies a statement's LIMIT and OFFSET to plan.

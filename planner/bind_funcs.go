@@ -171,14 +171,7 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext) (
 			return "", err
 		}
 		e = b.resolveUnknown(e)
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-		nullsFirst := desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			nullsFirst = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			nullsFirst = false
-		}
+		desc, nullsFirst := sortDirection(sb)
 		keys = append(keys, orderKey{e: e, desc: desc, nullsFirst: nullsFirst})
 		part := e.String()
 		if desc {
