@@ -478,7 +478,7 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 			return nil, err
 		}
 		if filter != nil && len(bi) > 0 {
-			if bi, ri, err = j.keepPairs(ctx, filter, build.batch, bi, rb, ri); err != nil {
+			if bi, _, err = j.keepPairs(ctx, filter, build.batch, bi, rb, ri); err != nil {
 				return nil, err
 			}
 		}
