@@ -13,6 +13,9 @@
 // in a schema of its own schema's name, or all in schema NAME when given.
 // For http, LOCATION is the URL of one .parquet, .csv or .ndjson file, read with
 // range requests (Parquet) or streamed (CSV); --http-header adds headers.
+// For pgbench, LOCATION is a scale factor: pgbench's four tables, generated
+// as `pgbench -i -s SCALE` would load them, in schema public or NAME, for
+// running `pgbench -n -S` against riffq (riffq --source pgbench:10).
 package main
 
 import (
@@ -46,6 +49,7 @@ import (
 	"github.com/riffq/riffq/sources/httpfs"
 	"github.com/riffq/riffq/sources/ndjson"
 	"github.com/riffq/riffq/sources/parquet"
+	"github.com/riffq/riffq/sources/pgbench"
 	"github.com/riffq/riffq/sources/postgres"
 	"github.com/riffq/riffq/wire"
 )
@@ -96,10 +100,45 @@ func parseSource(v string) (source, error) {
 	}
 	switch kind {
 	case "parquet", "csv", "ndjson", "postgres", "duckdb", "http":
+	case "pgbench":
+		if _, err := pgbenchScale(path); err != nil {
+			return s, fmt.Errorf("--source %q: %w", v, err)
+		}
 	default:
-		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv, ndjson, postgres, duckdb or http)", v, kind)
+		return s, fmt.Errorf("--source %q: unknown kind %q (want parquet, csv, ndjson, postgres, duckdb, http or pgbench)", v, kind)
 	}
 	return s, nil
+}
+
+// pgbenchScale reads the LOCATION of a pgbench source: a scale factor.
+func pgbenchScale(location string) (int, error) {
+	scale, err := strconv.Atoi(location)
+	if err != nil || scale < 1 || scale > pgbench.MaxScale {
+		return 0, fmt.Errorf("pgbench scale %q: want a whole number from 1 to %d", location, pgbench.MaxScale)
+	}
+	return scale, nil
+}
+
+// openPgbench returns the tables of a pgbench source, in pgbench.TableNames
+// order, in schema public or the source's NAME.
+func openPgbench(s source) ([]remoteTable, error) {
+	scale, err := pgbenchScale(s.path)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := pgbench.Tables(scale)
+	if err != nil {
+		return nil, err
+	}
+	schema := catalog.DefaultSchema
+	if s.name != "" {
+		schema = s.name
+	}
+	out := make([]remoteTable, 0, len(tables))
+	for _, name := range pgbench.TableNames {
+		out = append(out, remoteTable{schema: schema, name: name, provider: tables[name]})
+	}
+	return out, nil
 }
 
 // openTables opens the tables a source names.
@@ -354,7 +393,7 @@ func run(args []string, stderr io.Writer) int {
 	var srcs sourceFlags
 	listen := fs.String("listen", riffq.DefaultAddr, "address to listen on")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv, ndjson, postgres, duckdb or http")
+	fs.Var(&srcs, "source", "table source `[NAME=]KIND:LOCATION` (repeatable); KIND is parquet, csv, ndjson, postgres, duckdb, http or pgbench (LOCATION: the scale)")
 	var httpHeaders sourceFlags
 	fs.Var(&httpHeaders, "http-header", "header `\"Name: value\"` sent with every request of http sources (repeatable), e.g. a bearer token")
 	var dbs sourceFlags
@@ -465,6 +504,22 @@ func run(args []string, stderr io.Writer) int {
 				return 2
 			}
 			logger.Info("serving table", "table", "public."+name, "source", "http", "url", redactURL(s.path), "columns", t.Schema().NumFields())
+			continue
+		}
+		if s.kind == "pgbench" {
+			tables, err := openPgbench(s)
+			if err != nil {
+				fmt.Fprintf(stderr, "riffq: %v\n", err)
+				return 2
+			}
+			for _, t := range tables {
+				if err := srv.RegisterSchemaTable(t.schema, t.name, t.provider); err != nil {
+					fmt.Fprintf(stderr, "riffq: %v\n", err)
+					return 2
+				}
+				logger.Info("serving table", "table", t.schema+"."+t.name, "source", "pgbench", "scale", s.path,
+					"rows", t.provider.(*pgbench.Table).Rows())
+			}
 			continue
 		}
 		if s.kind == "postgres" || s.kind == "duckdb" {

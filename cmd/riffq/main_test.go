@@ -76,6 +76,13 @@ func TestRunErrors(t *testing.T) {
 		{name: "bad csv delimiter", args: []string{"--source", "csv:" + filepath.Join(sampleDir, "symbols.csv") + "?delimiter=ab"}, code: 2, oneLine: true, wantInErr: []string{`delimiter "ab"`}},
 		{name: "parquet takes no options", args: []string{"--source", "parquet:" + sampleDir + "?sample=5"}, code: 2, oneLine: true, wantInErr: []string{`unknown option "sample"`}},
 		{name: "missing duckdb file", args: []string{"--source", "duckdb:/nonexistent.duckdb"}, code: 2, oneLine: true, wantInErr: []string{"riffq: duckdb source"}},
+		{name: "bad pgbench scale", args: []string{"--source", "pgbench:-3"}, code: 2, oneLine: true, wantInErr: []string{`riffq: --source "pgbench:-3": pgbench scale "-3"`}},
+		{
+			// The pgbench tables are registered, then listening fails.
+			name: "pgbench tables",
+			args: []string{"--listen", "127.0.0.1:notaport", "--source", "bench=pgbench:2"},
+			code: 1, wantInErr: []string{"table=bench.pgbench_accounts", "rows=200000", "table=bench.pgbench_tellers", "rows=20", "table=bench.pgbench_history"},
+		},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
 		{
 			name: "second source fails after the first opened",
@@ -152,6 +159,12 @@ func TestParseSource(t *testing.T) {
 		{in: "events=ndjson:logs/", want: source{name: "events", kind: "ndjson", path: "logs/"}},
 		{in: "csv:data/x.csv?delimiter=;&header=false", want: source{kind: "csv", path: "data/x.csv", opts: "delimiter=;&header=false"}},
 		{in: "t=json:x.json", wantErr: `unknown kind "json"`},
+		{in: "pgbench:10", want: source{kind: "pgbench", path: "10"}},
+		{in: "bench=pgbench:1", want: source{name: "bench", kind: "pgbench", path: "1"}},
+		{in: "pgbench:0", wantErr: `pgbench scale "0"`},
+		{in: "pgbench:ten", wantErr: `pgbench scale "ten"`},
+		{in: "pgbench:1.5", wantErr: `pgbench scale "1.5"`},
+		{in: "pgbench:99999", wantErr: "from 1 to 21474"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
