@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/expr"
@@ -21,16 +24,19 @@ type WindowFunc struct {
 	Args []expr.Expr
 	Agg  *expr.Aggregate
 	Type arrow.DataType
+	// Frame is the rows aggregates, first_value, last_value and nth_value
+	// see; the other functions ignore it.
+	Frame WindowFrame
 }
 
 // Window computes window functions over its input, which arrives sorted by
-// the Partition columns then the Order columns. The frame is PostgreSQL's
-// default: the whole partition without ORDER BY, else the partition's rows
-// up to the current row's last peer.
+// the Partition columns then the Order keys. Rows with equal Order values
+// are peers; each function's frame says which rows of the partition it
+// sees.
 type Window struct {
 	Input     Plan
 	Partition []int
-	Order     []int
+	Order     []SortKey
 	Funcs     []WindowFunc
 }
 
@@ -44,7 +50,21 @@ func (w *Window) Schema() *arrow.Schema {
 
 func (w *Window) Children() []Plan { return []Plan{w.Input} }
 func (w *Window) String() string {
-	return fmt.Sprintf("Window: partition=%v order=%v functions=%d", w.Partition, w.Order, len(w.Funcs))
+	order := make([]int, len(w.Order))
+	for i, k := range w.Order {
+		order[i] = k.Column
+	}
+	frames := make([]string, 0, len(w.Funcs))
+	for _, fn := range w.Funcs {
+		if fr := fn.Frame.String(); fr != DefaultFrame.String() && !slices.Contains(frames, fr) {
+			frames = append(frames, fr)
+		}
+	}
+	s := fmt.Sprintf("Window: partition=%v order=%v functions=%d", w.Partition, order, len(w.Funcs))
+	if len(frames) > 0 {
+		s += " frames=[" + strings.Join(frames, "; ") + "]"
+	}
+	return s
 }
 
 // Execute reads the whole input (window frames can reach any row of a
@@ -88,8 +108,17 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 	cols := append([]arrow.Array{}, all.Columns()...)
 	var computed []arrow.Array
 	defer func() { releaseAll(computed) }()
+	frames := make(map[string]*frameRows)
 	for _, fn := range w.Funcs {
-		c, err := w.compute(ctx, fn, all, f)
+		key := fn.Frame.String()
+		rows, ok := frames[key]
+		if !ok && (fn.Agg != nil || frameFuncs[fn.Func]) {
+			if rows, err = w.frameRowsFor(ctx, fn.Frame, all, f); err != nil {
+				return nil, err
+			}
+			frames[key] = rows
+		}
+		c, err := w.compute(ctx, fn, all, f, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -153,7 +182,11 @@ func (w *Window) frames(all arrow.RecordBatch) (*frameInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	orderDiff, err := differs(w.Order)
+	order := make([]int, len(w.Order))
+	for i, k := range w.Order {
+		order[i] = k.Column
+	}
+	orderDiff, err := differs(order)
 	if err != nil {
 		return nil, err
 	}
@@ -192,11 +225,14 @@ func (w *Window) frames(all arrow.RecordBatch) (*frameInfo, error) {
 	return f, nil
 }
 
-func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBatch, f *frameInfo) (arrow.Array, error) {
+// frameFuncs are the window functions proper that see only their frame.
+var frameFuncs = map[string]bool{"first_value": true, "last_value": true, "nth_value": true}
+
+func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBatch, f *frameInfo, rows *frameRows) (arrow.Array, error) {
 	n := int(all.NumRows())
 	mem := memory.DefaultAllocator
 	if fn.Agg != nil {
-		return w.aggregate(ctx, fn, all, f)
+		return w.aggregate(ctx, fn, all, f, rows)
 	}
 	evs, err := compileAll(fn.Args)
 	if err != nil {
@@ -261,12 +297,12 @@ func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBat
 			b.Append(int32(bucket + 1))
 		}
 		return b.NewArray(), nil
-	case "lag", "lead", "first_value", "last_value":
+	case "lag", "lead", "first_value", "last_value", "nth_value":
 		// Take from the argument, or from the default (after it) when the
 		// offset leaves the partition.
 		values := args[0]
 		var defaults arrow.Array
-		if len(args) == 3 {
+		if len(args) == 3 && fn.Func != "nth_value" {
 			defaults = args[2]
 		} else {
 			defaults = array.MakeArrayOfNull(mem, values.DataType(), n)
@@ -284,11 +320,21 @@ func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBat
 			var j int
 			switch fn.Func {
 			case "first_value":
-				j = f.partStart[i]
+				j = rows.nth(i, 0)
 			case "last_value":
-				j = f.partEnd[i] - 1
-				if len(w.Order) > 0 {
-					j = f.peerEnd[i] - 1
+				j = rows.last(i)
+			case "nth_value":
+				if args[1].IsNull(i) {
+					idx.AppendNull()
+					continue
+				}
+				k := a.int(1, i)
+				if k <= 0 {
+					return nil, pgerror.New("22016", "argument of nth_value must be greater than zero")
+				}
+				j = -1
+				if k <= int64(n) {
+					j = rows.nth(i, int(k-1))
 				}
 			default:
 				off := int64(1)
@@ -309,6 +355,9 @@ func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBat
 				}
 				j = int(target)
 			}
+			if j < 0 { // an empty frame, or nth_value past its end
+				j = n + i
+			}
 			idx.Append(int64(j))
 		}
 		indices := idx.NewArray()
@@ -318,9 +367,11 @@ func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBat
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "window function %s is not supported yet", fn.Func)
 }
 
-// aggregate computes an aggregate over each row's frame: per partition
-// without ORDER BY; running, up to the row's last peer, with it.
-func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordBatch, f *frameInfo) (arrow.Array, error) {
+// aggregate computes an aggregate over each row's frame. Frames that span
+// their partition aggregate once per partition; count, sum and avg of
+// exact types use prefix sums, and float sums, min and max running totals,
+// where the frames allow; any other aggregate is fed each frame's rows.
+func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordBatch, f *frameInfo, rows *frameRows) (arrow.Array, error) {
 	n := int(all.NumRows())
 	mem := memory.DefaultAllocator
 	var arg arrow.Array
@@ -334,7 +385,13 @@ func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordB
 		}
 		defer arg.Release()
 	}
-	if len(w.Order) == 0 {
+	whole, fromStart := true, true
+	for i := range n {
+		plain := rows.xstart[i] >= rows.xend[i]
+		whole = whole && plain && rows.start[i] == f.partStart[i] && rows.end[i] == f.partEnd[i]
+		fromStart = fromStart && plain && rows.start[i] == f.partStart[i]
+	}
+	if whole {
 		acc, err := newAccumulator(fn.Agg)
 		if err != nil {
 			return nil, err
@@ -355,82 +412,248 @@ func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordB
 		defer indices.Release()
 		return takeArray(ctx, perPart, indices)
 	}
-	// Running count, sum, min and max (the binder admits no others here).
-	b := array.NewBuilder(mem, fn.Type)
-	defer b.Release()
+	acc, err := prefixAggregate(fn.Agg, arg, rows, f, fromStart)
+	if err != nil {
+		return nil, err
+	}
+	if acc != nil {
+		return acc.finish(mem)
+	}
+	if fromStart && (fn.Agg.Func == expr.Min || fn.Agg.Func == expr.Max) {
+		if out, err := runningMinMax(ctx, fn, arg, rows, f); out != nil || err != nil {
+			return out, err
+		}
+	}
+	return frameAggregate(ctx, fn.Agg, arg, rows)
+}
+
+// prefixAggregate computes count, and sum and avg of integers and
+// decimals, over any frames from prefix sums, and sum and avg of floats
+// over frames that start at their partition's start from running sums
+// (the order PostgreSQL adds them in). It returns nil for other
+// aggregates.
+func prefixAggregate(a *expr.Aggregate, arg arrow.Array, rows *frameRows, f *frameInfo, fromStart bool) (accumulator, error) {
+	base, err := newAccumulator(a)
+	if err != nil {
+		return nil, err
+	}
+	switch base.(type) {
+	case *countAcc, *intSumAcc:
+	case *floatSumAcc:
+		if !fromStart {
+			return nil, nil
+		}
+	default:
+		return nil, nil
+	}
+	n := len(rows.start)
+	base.grow(n)
+	ids := make([]uint32, n)
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	// Each row in a group of its own: the accumulator converts the values.
+	if err := base.update(ids, arg); err != nil {
+		return nil, err
+	}
+	prefix := func(vs []int64) []int64 {
+		p := make([]int64, len(vs)+1)
+		for i, v := range vs {
+			p[i+1] = p[i] + v
+		}
+		return p
+	}
+	switch acc := base.(type) {
+	case *countAcc:
+		p := prefix(acc.counts)
+		for i := range n {
+			var c int64
+			rows.each(i, func(from, to int) { c += p[to] - p[from] })
+			acc.counts[i] = c
+		}
+	case *intSumAcc:
+		pc := prefix(acc.counts)
+		ps := make([]decimal128.Num, n+1)
+		for i, v := range acc.sums {
+			ps[i+1] = ps[i].Add(v)
+		}
+		for i := range n {
+			var s decimal128.Num
+			var c int64
+			rows.each(i, func(from, to int) {
+				s = s.Add(ps[to].Sub(ps[from]))
+				c += pc[to] - pc[from]
+			})
+			acc.sums[i], acc.counts[i] = s, c
+		}
+	case *floatSumAcc:
+		// Running sums restarted at each partition; row i's frame is
+		// [its partition's start, rows.end[i]).
+		run, run32, cnt := make([]float64, n), make([]float32, n), make([]int64, n)
+		for j := range n {
+			if j > f.partStart[j] {
+				run[j], run32[j], cnt[j] = run[j-1], run32[j-1], cnt[j-1]
+			}
+			run[j] += acc.sums[j]
+			run32[j] += acc.sums32[j]
+			cnt[j] += acc.counts[j]
+		}
+		for i := range n {
+			if e := rows.end[i]; e > rows.start[i] {
+				acc.sums[i], acc.sums32[i], acc.counts[i] = run[e-1], run32[e-1], cnt[e-1]
+			} else {
+				acc.sums[i], acc.sums32[i], acc.counts[i] = 0, 0, 0
+			}
+		}
+	}
+	return base, nil
+}
+
+// runningMinMax computes min or max of integers or floats over frames that
+// start at their partition's start, or returns nil for other types.
+func runningMinMax(ctx context.Context, fn WindowFunc, arg arrow.Array, rows *frameRows, f *frameInfo) (arrow.Array, error) {
+	isMax := fn.Agg.Func == expr.Max
+	n := len(rows.start)
+	var better func(j, k int) bool // whether row j's value beats row k's
+	switch a := arg.(type) {
+	case *array.Int16, *array.Int32, *array.Int64:
+		ints := argReader{[]arrow.Array{a}}
+		better = func(j, k int) bool {
+			if isMax {
+				return ints.int(0, j) > ints.int(0, k)
+			}
+			return ints.int(0, j) < ints.int(0, k)
+		}
+	case *array.Float32, *array.Float64:
+		fl := func(i int) float64 {
+			if x, ok := a.(*array.Float32); ok {
+				return float64(x.Value(i))
+			}
+			return a.(*array.Float64).Value(i)
+		}
+		better = func(j, k int) bool {
+			c := floatCompare(fl(j), fl(k))
+			return isMax && c > 0 || !isMax && c < 0
+		}
+	default:
+		return nil, nil
+	}
+	// best[j] is the row holding the best value from j's partition start
+	// to j, or -1.
+	best := make([]int, n)
+	for j := range n {
+		best[j] = -1
+		if j > f.partStart[j] {
+			best[j] = best[j-1]
+		}
+		if arg.IsValid(j) && (best[j] < 0 || better(j, best[j])) {
+			best[j] = j
+		}
+	}
+	idx := array.NewInt64Builder(memory.DefaultAllocator)
+	defer idx.Release()
+	for i := range n {
+		if e := rows.end[i]; e > rows.start[i] && best[e-1] >= 0 {
+			idx.Append(int64(best[e-1]))
+		} else {
+			idx.AppendNull()
+		}
+	}
+	indices := idx.NewArray()
+	defer indices.Release()
+	return takeArray(ctx, arg, indices)
+}
+
+// frameAggregate feeds each row's frame rows to a group of its own (rows
+// with the same frame share one), in chunks that bound the memory it
+// takes: the time is the frames' total size.
+func frameAggregate(ctx context.Context, a *expr.Aggregate, arg arrow.Array, rows *frameRows) (arrow.Array, error) {
+	const chunk = 1 << 20
+	mem := memory.DefaultAllocator
+	n := len(rows.start)
+	var parts []arrow.Array
+	defer func() { releaseAll(parts) }()
 	var (
-		count    int64
-		isum     int64
-		fsum     float64
-		best     float64
-		ibest    int64
-		seen     bool
-		floatArg = arg != nil && (arg.DataType().ID() == arrow.FLOAT32 || arg.DataType().ID() == arrow.FLOAT64)
+		ids     []uint32 // group of each fed row
+		take    []int64  // the fed rows
+		groupOf []uint32 // each output row's group
+		groups  int
 	)
-	num := func(i int) (int64, float64) {
-		switch a := arg.(type) {
-		case *array.Int16:
-			return int64(a.Value(i)), 0
-		case *array.Int32:
-			return int64(a.Value(i)), 0
-		case *array.Int64:
-			return a.Value(i), 0
-		case *array.Float32:
-			return 0, float64(a.Value(i))
-		case *array.Float64:
-			return 0, a.Value(i)
+	flush := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		return 0, 0
+		acc, err := newAccumulator(a)
+		if err != nil {
+			return err
+		}
+		acc.grow(groups)
+		var in arrow.Array
+		if arg != nil {
+			idx := array.NewInt64Builder(mem)
+			idx.AppendValues(take, nil)
+			indices := idx.NewArray()
+			idx.Release()
+			in, err = takeArray(ctx, arg, indices)
+			indices.Release()
+			if err != nil {
+				return err
+			}
+			defer in.Release()
+		}
+		if err := acc.update(ids, in); err != nil {
+			return err
+		}
+		res, err := acc.finish(mem)
+		if err != nil {
+			return err
+		}
+		defer res.Release()
+		gb := array.NewUint32Builder(mem)
+		gb.AppendValues(groupOf, nil)
+		gi := gb.NewArray()
+		gb.Release()
+		defer gi.Release()
+		out, err := takeArray(ctx, res, gi)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, out)
+		ids, take, groupOf, groups = ids[:0], take[:0], groupOf[:0], 0
+		return nil
 	}
-	for i := 0; i < n; {
-		if i == f.partStart[i] {
-			count, isum, fsum, seen = 0, 0, 0, false
+	for i := range n {
+		if len(groupOf) > 0 && !rows.ties && rows.start[i] == rows.start[i-1] && rows.end[i] == rows.end[i-1] &&
+			rows.xstart[i] == rows.xstart[i-1] && rows.xend[i] == rows.xend[i-1] {
+			groupOf = append(groupOf, uint32(groups-1))
+			continue
 		}
-		end := f.peerEnd[i]
-		for j := i; j < end; j++ {
-			if arg != nil && arg.IsNull(j) {
-				continue
+		g := uint32(groups)
+		groups++
+		rows.each(i, func(from, to int) {
+			for j := from; j < to; j++ {
+				ids = append(ids, g)
+				take = append(take, int64(j))
 			}
-			count++
-			if arg == nil {
-				continue
-			}
-			iv, fv := num(j)
-			switch fn.Agg.Func {
-			case expr.Sum:
-				isum += iv
-				fsum += fv
-			case expr.Min, expr.Max:
-				max := fn.Agg.Func == expr.Max
-				if floatArg {
-					if !seen || (max && floatCompare(fv, best) > 0) || (!max && floatCompare(fv, best) < 0) {
-						best = fv
-					}
-				} else if !seen || (max && iv > ibest) || (!max && iv < ibest) {
-					ibest = iv
-				}
-			}
-			seen = true
-		}
-		for j := i; j < end; j++ {
-			switch {
-			case fn.Agg.Func == expr.Count || fn.Agg.Func == expr.CountStar:
-				appendInt(b, count)
-			case !seen:
-				b.AppendNull()
-			case fn.Agg.Func == expr.Sum && !floatArg:
-				appendInt(b, isum)
-			case fn.Agg.Func == expr.Sum:
-				appendFloat(b, fsum)
-			case floatArg:
-				appendFloat(b, best)
-			default:
-				appendInt(b, ibest)
+		})
+		groupOf = append(groupOf, g)
+		if len(ids) >= chunk {
+			if err := flush(); err != nil {
+				return nil, err
 			}
 		}
-		i = end
 	}
-	return b.NewArray(), nil
+	if len(groupOf) > 0 {
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	if len(parts) == 1 {
+		out := parts[0]
+		parts = nil
+		return out, nil
+	}
+	return array.Concatenate(parts, mem)
 }
 
 func appendFloat(b array.Builder, v float64) {

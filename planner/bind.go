@@ -155,8 +155,6 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		return b.bindValues(s)
 	case len(s.DistinctClause) > 1 || len(s.DistinctClause) == 1 && s.DistinctClause[0].Node != nil:
 		return nil, b.unsupported(-1, "SELECT DISTINCT ON is not supported yet")
-	case len(s.WindowClause) > 0:
-		return nil, b.unsupported(-1, "WINDOW is not supported yet")
 	case s.IntoClause != nil:
 		return nil, b.unsupported(-1, "SELECT INTO is not supported")
 	case len(s.LockingClause) > 0:
@@ -182,6 +180,16 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 
 	grouped := len(s.GroupClause) > 0 || s.HavingClause != nil || hasAggregate(s.TargetList) || sortHasAggregate(s.SortClause)
 	wins := &winCollector{}
+	for _, n := range s.WindowClause {
+		def := n.GetWindowDef()
+		if _, dup := wins.defs[def.Name]; dup {
+			return nil, b.errorf("42P20", def.Location, "window %q is already defined", def.Name)
+		}
+		if wins.defs == nil {
+			wins.defs = make(map[string]*pg_query.WindowDef)
+		}
+		wins.defs[def.Name] = def
+	}
 	ectx := exprContext{scope: sc, wins: wins}
 	var aggs *aggCollector
 	var groups []expr.Expr

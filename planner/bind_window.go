@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -18,13 +19,20 @@ type WindowFunc struct {
 	Type arrow.DataType
 	// Agg is set for aggregates used as window functions.
 	Agg *expr.Aggregate
+	// Frame is the rows aggregates and first_value, last_value and
+	// nth_value see.
+	Frame engine.WindowFrame
 }
 
 func (w *WindowFunc) String() string {
-	if w.Agg != nil {
-		return w.Agg.String() + " OVER ()"
+	over := "()"
+	if w.Frame != engine.DefaultFrame {
+		over = "(" + w.Frame.String() + ")"
 	}
-	return fmt.Sprintf("%s(%s) OVER ()", w.Func, joinExprs(w.Args))
+	if w.Agg != nil {
+		return w.Agg.String() + " OVER " + over
+	}
+	return fmt.Sprintf("%s(%s) OVER %s", w.Func, joinExprs(w.Args), over)
 }
 
 // Window computes window functions over its input, which is sorted by
@@ -66,12 +74,14 @@ type winCall struct {
 	order     []expr.Expr
 	desc      []bool
 	nullsLast []bool
-	key       string // the window's text, to check all calls share it
+	key       string // the window's partitioning and ordering, shared by calls sorted alike
 }
 
 // winCollector gathers a query's window function calls.
 type winCollector struct {
 	calls []*winCall
+	// defs are the query's WINDOW clause, by name.
+	defs map[string]*pg_query.WindowDef
 }
 
 // windowFuncs are the window functions proper, with their result types
@@ -79,12 +89,11 @@ type winCollector struct {
 var windowFuncs = map[string]arrow.DataType{
 	"row_number": typeInt8, "rank": typeInt8, "dense_rank": typeInt8,
 	"percent_rank": typeFloat8, "cume_dist": typeFloat8, "ntile": typeInt4,
-	"lag": nil, "lead": nil, "first_value": nil, "last_value": nil,
+	"lag": nil, "lead": nil, "first_value": nil, "last_value": nil, "nth_value": nil,
 }
 
-// bindWindow binds f(...) OVER (PARTITION BY ... ORDER BY ...). Frames other
-// than the default, named windows and different windows in one query are
-// not supported yet.
+// bindWindow binds f(...) OVER window, where the window is written out or
+// names one of the WINDOW clause.
 func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, error) {
 	if ectx.wins == nil {
 		clause := ectx.clause
@@ -93,14 +102,9 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 		}
 		return nil, b.errorf("42P20", fc.Location, "window functions are not allowed in %s", clause)
 	}
-	over := fc.Over
-	if over.Name != "" || over.Refname != "" {
-		return nil, b.unsupported(fc.Location, "named windows are not supported yet")
-	}
-	// FrameOptions' lowest bit (FRAMEOPTION_NONDEFAULT) marks a frame
-	// clause; only the default frame is supported yet.
-	if over.FrameOptions&1 != 0 {
-		return nil, b.unsupported(fc.Location, "window frames other than the default are not supported yet")
+	over, err := b.resolveWindow(fc.Over, ectx.wins.defs, 0)
+	if err != nil {
+		return nil, err
 	}
 	inner := exprContext{scope: ectx.scope, aggs: ectx.aggs, clause: "window function calls"}
 	call := &winCall{}
@@ -130,6 +134,10 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 		call.nullsLast = append(call.nullsLast, nullsLast)
 	}
 	call.key = fmt.Sprint(call.partition, call.order, call.desc, call.nullsLast)
+	frame, err := b.bindFrame(over, call, inner)
+	if err != nil {
+		return nil, err
+	}
 	args, err := b.bindExprs(fc.Args, inner)
 	if err != nil {
 		return nil, err
@@ -140,10 +148,18 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 	if fc.AggFilter != nil || fc.AggDistinct || len(fc.AggOrder) > 0 {
 		return nil, b.unsupported(fc.Location, "DISTINCT, ORDER BY and FILTER in window functions are not supported yet")
 	}
-	fn := &WindowFunc{Func: name, Args: args}
+	fn := &WindowFunc{Func: name, Args: args, Frame: frame}
 	if t, ok := windowFuncs[name]; ok {
 		fn.Type = t
 		switch name {
+		case "nth_value":
+			if len(args) != 2 {
+				return nil, b.noFunction(fc, name, args...)
+			}
+			fn.Type = args[0].DataType()
+			if args[1], err = b.cast(args[1], typeInt4, fc.Location); err != nil {
+				return nil, err
+			}
 		case "lag", "lead", "first_value", "last_value":
 			if len(args) == 0 || len(args) > 3 || (name == "first_value" || name == "last_value") && len(args) != 1 {
 				return nil, b.noFunction(fc, name, args...)
@@ -182,9 +198,6 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 		}
 		fn.Agg = coll.aggs[0]
 		fn.Type = fn.Agg.Type
-		if len(call.order) > 0 && !runningAggregate(fn.Agg) {
-			return nil, b.unsupported(fc.Location, "%s over an ordered window is not supported yet", name)
-		}
 	} else {
 		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s does not exist", name)
 	}
@@ -193,23 +206,175 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 	return &winRef{i: len(ectx.wins.calls) - 1, call: call}, nil
 }
 
-// runningAggregate reports whether the engine computes a over an ordered
-// window (a running aggregate over the rows up to the current row's peers).
-func runningAggregate(a *expr.Aggregate) bool {
-	switch a.Func {
-	case expr.CountStar, expr.Count:
-		return true
-	case expr.Sum:
-		// sum(bigint) is numeric: not computed running yet.
-		switch a.Arg.DataType().ID() {
-		case arrow.INT16, arrow.INT32, arrow.FLOAT32, arrow.FLOAT64:
+// Frame option bits of a WindowDef (PostgreSQL's FRAMEOPTION_*).
+const (
+	frameNonDefault        = 0x00001
+	frameRange             = 0x00002
+	frameRows              = 0x00004
+	frameGroups            = 0x00008
+	frameStartUnbounded    = 0x00020
+	frameEndUnbounded      = 0x00100
+	frameStartCurrentRow   = 0x00200
+	frameEndCurrentRow     = 0x00400
+	frameStartPreceding    = 0x00800
+	frameEndPreceding      = 0x01000
+	frameStartFollowing    = 0x02000
+	frameEndFollowing      = 0x04000
+	frameExcludeCurrentRow = 0x08000
+	frameExcludeGroup      = 0x10000
+	frameExcludeTies       = 0x20000
+)
+
+// resolveWindow returns the window an OVER clause means: a WINDOW clause
+// entry by name (OVER w), or a written-out window that may copy a named
+// one's partitioning and ordering (OVER (w ORDER BY ...)), as PostgreSQL
+// allows.
+func (b *binder) resolveWindow(over *pg_query.WindowDef, defs map[string]*pg_query.WindowDef, depth int) (*pg_query.WindowDef, error) {
+	named := over.Name != "" && over.Refname == "" && len(over.PartitionClause) == 0 && len(over.OrderClause) == 0 && over.FrameOptions&frameNonDefault == 0
+	lookup := func(name string) (*pg_query.WindowDef, error) {
+		def, ok := defs[name]
+		if !ok || depth > len(defs) {
+			return nil, b.errorf("42704", over.Location, "window %q does not exist", name)
+		}
+		return b.resolveWindow(def, defs, depth+1)
+	}
+	if named && depth == 0 {
+		return lookup(over.Name)
+	}
+	if over.Refname == "" {
+		return over, nil
+	}
+	ref, err := lookup(over.Refname)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(over.PartitionClause) > 0:
+		return nil, b.errorf("42P20", over.Location, "cannot override PARTITION BY clause of window %q", over.Refname)
+	case len(over.OrderClause) > 0 && len(ref.OrderClause) > 0:
+		return nil, b.errorf("42P20", over.Location, "cannot override ORDER BY clause of window %q", over.Refname)
+	case ref.FrameOptions&frameNonDefault != 0:
+		return nil, b.errorf("42P20", over.Location, "cannot copy window %q because it has a frame clause", over.Refname)
+	}
+	merged := &pg_query.WindowDef{
+		PartitionClause: ref.PartitionClause, OrderClause: over.OrderClause,
+		FrameOptions: over.FrameOptions, StartOffset: over.StartOffset, EndOffset: over.EndOffset, Location: over.Location,
+	}
+	if len(merged.OrderClause) == 0 {
+		merged.OrderClause = ref.OrderClause
+	}
+	return merged, nil
+}
+
+// bindFrame binds a window's frame clause (the default frame without one).
+func (b *binder) bindFrame(over *pg_query.WindowDef, call *winCall, ectx exprContext) (engine.WindowFrame, error) {
+	opts := over.FrameOptions
+	if opts&frameNonDefault == 0 {
+		return engine.DefaultFrame, nil
+	}
+	fr := engine.WindowFrame{Mode: engine.FrameRange}
+	mode := "RANGE"
+	switch {
+	case opts&frameRows != 0:
+		fr.Mode, mode = engine.FrameRows, "ROWS"
+	case opts&frameGroups != 0:
+		fr.Mode, mode = engine.FrameGroups, "GROUPS"
+		if len(call.order) == 0 {
+			return fr, b.errorf("42P20", over.Location, "GROUPS mode requires an ORDER BY clause")
+		}
+	}
+	offset := func(n *pg_query.Node) (expr.Expr, error) {
+		if n == nil {
+			return nil, nil
+		}
+		e, err := b.bindExpr(n, exprContext{scope: &scope{}, clause: mode})
+		if err != nil {
+			if pe, ok := err.(*pgerror.Error); ok && pe.Code == pgerror.UndefinedColumn {
+				return nil, b.errorf("42P10", nodeLocation(n), "argument of %s must not contain variables", mode)
+			}
+			return nil, err
+		}
+		if fr.Mode != engine.FrameRange {
+			return b.cast(e, typeInt8, nodeLocation(n))
+		}
+		if len(call.order) != 1 {
+			return nil, b.errorf("42P20", over.Location, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+		}
+		col := call.order[0].DataType()
+		var want arrow.DataType
+		switch col.ID() {
+		case arrow.INT16, arrow.INT32, arrow.INT64:
+			want = typeInt8
+		case arrow.FLOAT32, arrow.FLOAT64:
+			want = typeFloat8
+		case arrow.DECIMAL128:
+			if e.DataType().ID() == arrow.DECIMAL128 {
+				return e, nil
+			}
+			want = typeInt8
+		case arrow.DATE32, arrow.TIMESTAMP:
+			want = typeInterval
+		}
+		if ul, ok := e.(*unknownLit); ok && want != nil {
+			return b.cast(ul, want, nodeLocation(n))
+		}
+		if want == nil {
+			return nil, b.errorf(pgerror.FeatureNotSupported, nodeLocation(n), "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", typeName(col))
+		}
+		if !rangeOffsetType(e.DataType(), want) {
+			return nil, b.errorf(pgerror.FeatureNotSupported, nodeLocation(n), "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", typeName(col), typeName(e.DataType()))
+		}
+		return b.cast(e, want, nodeLocation(n))
+	}
+	bound := func(unbounded, current, preceding int32, off *pg_query.Node) (engine.FrameBound, error) {
+		switch {
+		case opts&unbounded != 0 && unbounded == frameStartUnbounded:
+			return engine.FrameBound{Kind: engine.UnboundedPreceding}, nil
+		case opts&unbounded != 0:
+			return engine.FrameBound{Kind: engine.UnboundedFollowing}, nil
+		case opts&current != 0:
+			return engine.FrameBound{Kind: engine.CurrentRow}, nil
+		}
+		e, err := offset(off)
+		if err != nil {
+			return engine.FrameBound{}, err
+		}
+		if opts&preceding != 0 {
+			return engine.FrameBound{Kind: engine.OffsetPreceding, Offset: e}, nil
+		}
+		return engine.FrameBound{Kind: engine.OffsetFollowing, Offset: e}, nil
+	}
+	var err error
+	if fr.Start, err = bound(frameStartUnbounded, frameStartCurrentRow, frameStartPreceding, over.StartOffset); err != nil {
+		return fr, err
+	}
+	if fr.End, err = bound(frameEndUnbounded, frameEndCurrentRow, frameEndPreceding, over.EndOffset); err != nil {
+		return fr, err
+	}
+	switch {
+	case opts&frameExcludeCurrentRow != 0:
+		fr.Exclude = engine.ExcludeCurrentRow
+	case opts&frameExcludeGroup != 0:
+		fr.Exclude = engine.ExcludeGroup
+	case opts&frameExcludeTies != 0:
+		fr.Exclude = engine.ExcludeTies
+	}
+	return fr, nil
+}
+
+// rangeOffsetType reports whether a RANGE offset of type t goes with an
+// ordering column whose offsets are of type want.
+func rangeOffsetType(t, want arrow.DataType) bool {
+	switch want.ID() {
+	case arrow.INT64:
+		return t.ID() == arrow.INT16 || t.ID() == arrow.INT32 || t.ID() == arrow.INT64
+	case arrow.FLOAT64:
+		switch t.ID() {
+		case arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128:
 			return true
 		}
-	case expr.Min, expr.Max:
-		switch a.Arg.DataType().ID() {
-		case arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64:
-			return true
-		}
+	case arrow.INTERVAL_MONTH_DAY_NANO:
+		return t.ID() == arrow.INTERVAL_MONTH_DAY_NANO
 	}
 	return false
 }

@@ -26,10 +26,10 @@ func Physical(p Plan) (engine.Plan, error) {
 		}
 		w := &engine.Window{Input: in, Partition: n.Partition}
 		for _, k := range n.Order {
-			w.Order = append(w.Order, k.Column)
+			w.Order = append(w.Order, engine.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst})
 		}
 		for _, f := range n.Funcs {
-			w.Funcs = append(w.Funcs, engine.WindowFunc{Func: f.Func, Args: f.Args, Agg: f.Agg, Type: f.Type})
+			w.Funcs = append(w.Funcs, engine.WindowFunc{Func: f.Func, Args: f.Args, Agg: f.Agg, Type: f.Type, Frame: f.Frame})
 		}
 		return w, nil
 	case *ProjectSet:
