@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,8 +154,6 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		return b.bindSetOp(s)
 	case len(s.ValuesLists) > 0:
 		return b.bindValues(s)
-	case len(s.DistinctClause) > 1 || len(s.DistinctClause) == 1 && s.DistinctClause[0].Node != nil:
-		return nil, b.unsupported(-1, "SELECT DISTINCT ON is not supported yet")
 	case s.IntoClause != nil:
 		return nil, b.unsupported(-1, "SELECT INTO is not supported")
 	case len(s.LockingClause) > 0:
@@ -237,33 +236,46 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		}
 	}
 
-	// ORDER BY items become output columns: existing ones by ordinal, name
-	// or equal expression, others as hidden columns dropped at the end.
+	// ORDER BY and DISTINCT ON items become output columns: existing ones
+	// by ordinal, name or equal expression, others as hidden columns
+	// dropped at the end.
 	visible := len(exprs)
-	var keys []SortKey
-	for _, n := range s.SortClause {
-		sb := n.GetSortBy()
-		idx, err := b.bindSortTarget(sb.Node, exprs, names, ectx)
-		if err != nil {
-			return nil, err
+	outputColumn := func(n *pg_query.Node) (int, error) {
+		idx, err := b.bindSortTarget(n, exprs, names, ectx)
+		if err != nil || idx >= 0 {
+			return idx, err
 		}
-		if idx < 0 {
-			e, err := b.bindExpr(sb.Node, ectx)
+		e, err := b.bindExpr(n, ectx)
+		if err != nil {
+			return 0, err
+		}
+		e = b.resolveUnknown(e)
+		for i, x := range exprs {
+			if x.String() == e.String() {
+				return i, nil
+			}
+		}
+		exprs = append(exprs, e)
+		names = append(names, "?sort?")
+		return len(exprs) - 1, nil
+	}
+	distinctOn := len(s.DistinctClause) > 0 && s.DistinctClause[0].Node != nil
+	var onCols []int
+	if distinctOn {
+		for _, n := range s.DistinctClause {
+			idx, err := outputColumn(n)
 			if err != nil {
 				return nil, err
 			}
-			e = b.resolveUnknown(e)
-			idx = len(exprs)
-			for i, x := range exprs {
-				if x.String() == e.String() {
-					idx = i
-					break
-				}
-			}
-			if idx == len(exprs) {
-				exprs = append(exprs, e)
-				names = append(names, "?sort?")
-			}
+			onCols = append(onCols, idx)
+		}
+	}
+	var keys []SortKey
+	for _, n := range s.SortClause {
+		sb := n.GetSortBy()
+		idx, err := outputColumn(sb.Node)
+		if err != nil {
+			return nil, err
 		}
 		key, err := b.sortKey(sb, idx)
 		if err != nil {
@@ -334,7 +346,26 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		}
 		plan = ps
 	}
-	if len(s.DistinctClause) == 1 {
+	if distinctOn {
+		// The ORDER BY must start with the DISTINCT ON items (in any
+		// order); without ORDER BY they are the sort.
+		lead := 0
+		for lead < len(keys) && slices.Contains(onCols, keys[lead].Column) {
+			lead++
+		}
+		for i, c := range onCols {
+			if len(keys) > 0 && !slices.ContainsFunc(keys[:lead], func(k SortKey) bool { return k.Column == c }) {
+				return nil, b.errorf(pgerror.InvalidColumnReference, nodeLocation(s.DistinctClause[i]), "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+			}
+		}
+		if len(keys) == 0 {
+			for _, c := range onCols {
+				keys = append(keys, SortKey{Column: c})
+			}
+		}
+		plan = &DistinctOn{Input: &Sort{Input: plan, Keys: keys}, Keys: onCols}
+		keys = nil
+	} else if len(s.DistinctClause) == 1 {
 		if len(exprs) > visible {
 			return nil, b.errorf(pgerror.InvalidColumnReference, nodeLocation(s.SortClause[0].GetSortBy().Node), "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 		}

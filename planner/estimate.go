@@ -70,6 +70,8 @@ func estimateRows(p Plan) float64 {
 			return 1
 		}
 		return max(estimateRows(n.Input)*0.1, 1)
+	case *DistinctOn:
+		return max(estimateRows(n.Input)*0.1, 1)
 	case *Limit:
 		rows := estimateRows(n.Input)
 		if n.Count >= 0 {

@@ -99,6 +99,17 @@ type Join struct {
 	On          expr.Expr
 }
 
+// DistinctOn keeps the first row of each run of rows with equal Keys
+// columns in its input, which is sorted on them first (SELECT DISTINCT ON).
+type DistinctOn struct {
+	Input Plan
+	Keys  []int
+}
+
+func (d *DistinctOn) Schema() *arrow.Schema { return d.Input.Schema() }
+func (d *DistinctOn) Inputs() []Plan        { return []Plan{d.Input} }
+func (d *DistinctOn) String() string        { return fmt.Sprintf("DistinctOn: keys=%v", d.Keys) }
+
 // Limit skips Offset rows and returns at most Count (all when negative).
 type Limit struct {
 	Input         Plan

@@ -58,6 +58,10 @@ func withInputs(p Plan, inputs []Plan) Plan {
 		c := *n
 		c.Input = inputs[0]
 		return &c
+	case *DistinctOn:
+		c := *n
+		c.Input = inputs[0]
+		return &c
 	case *Limit:
 		c := *n
 		c.Input = inputs[0]

@@ -72,6 +72,12 @@ func Physical(p Plan) (engine.Plan, error) {
 			keys[i] = engine.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst}
 		}
 		return &engine.Sort{Input: in, Keys: keys}, nil
+	case *DistinctOn:
+		in, err := Physical(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.DistinctOn{Input: in, Keys: n.Keys}, nil
 	case *Limit:
 		in, err := Physical(n.Input)
 		if err != nil {

@@ -106,6 +106,17 @@ func prune(p Plan, need []bool) (Plan, []int) {
 			keys[i].Column = remap[keys[i].Column]
 		}
 		return &Sort{Input: in, Keys: keys}, remap
+	case *DistinctOn:
+		childNeed := slices.Clone(need)
+		for _, k := range n.Keys {
+			childNeed[k] = true
+		}
+		in, remap := prune(n.Input, childNeed)
+		keys := slices.Clone(n.Keys)
+		for i := range keys {
+			keys[i] = remap[keys[i]]
+		}
+		return &DistinctOn{Input: in, Keys: keys}, remap
 	case *Limit:
 		in, remap := prune(n.Input, need)
 		return &Limit{Input: in, Offset: n.Offset, Count: n.Count}, remap
