@@ -186,7 +186,7 @@ func TestBindErrors(t *testing.T) {
 		{"SELECT a FROM t WHERE a = 'x'", pgerror.InvalidTextRepresentation, 27},
 		{"SELECT a + b FROM t", pgerror.UndefinedFunction, 10},
 		{"SELECT a FROM t ORDER BY 3", pgerror.InvalidColumnReference, 26},
-		{"SELECT DISTINCT ON (a) a FROM t", pgerror.FeatureNotSupported, 0},
+		{"SELECT DISTINCT ON (a) a FROM t ORDER BY b", pgerror.InvalidColumnReference, 21},
 		{"SELECT a FROM t t1, t t2", pgerror.AmbiguousColumn, 8},
 		{"SELECT a FROM t WHERE a = $1", "42P02", 27},
 		{"SELECT a || a FROM t", pgerror.UndefinedFunction, 10},
