@@ -102,6 +102,8 @@ type aggCollector struct {
 	// share it): the aggregate's input is sorted by it.
 	order     []orderKey
 	orderText string
+	// groupings are the query's GROUPING() calls.
+	groupings []*groupingRef
 }
 
 // orderKey is one ORDER BY item of an ordered aggregate.
@@ -192,15 +194,12 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	ectx := exprContext{scope: sc, wins: wins}
 	var aggs *aggCollector
 	var groups []expr.Expr
+	var sets [][]int // grouping sets, nil for a plain GROUP BY
 	if grouped {
 		aggs = &aggCollector{}
 		ectx.aggs = aggs
-		for _, g := range s.GroupClause {
-			e, err := b.bindGroupItem(g, targets, names, sc)
-			if err != nil {
-				return nil, err
-			}
-			groups = append(groups, e)
+		if groups, sets, err = b.bindGroupClause(s.GroupClause, targets, names, sc); err != nil {
+			return nil, err
 		}
 	}
 
@@ -304,14 +303,20 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 			}
 			input = &Sort{Input: &Project{Input: input, Exprs: pexprs, Names: pnames}, Keys: keys}
 		}
-		agg := &Aggregate{Input: input, GroupBy: groups, Aggs: aggs.aggs}
-		for _, g := range groups {
-			agg.Names = append(agg.Names, g.String())
+		if sets != nil || len(aggs.groupings) > 0 {
+			if input, err = b.groupingSetsPlan(input, groups, sets, aggs); err != nil {
+				return nil, err
+			}
+		} else {
+			agg := &Aggregate{Input: input, GroupBy: groups, Aggs: aggs.aggs}
+			for _, g := range groups {
+				agg.Names = append(agg.Names, g.String())
+			}
+			for _, a := range aggs.aggs {
+				agg.Names = append(agg.Names, a.String())
+			}
+			input = agg
 		}
-		for _, a := range aggs.aggs {
-			agg.Names = append(agg.Names, a.String())
-		}
-		input = agg
 		for i, e := range exprs {
 			if exprs[i], err = b.overAggregate(e, groups); err != nil {
 				return nil, err
@@ -473,6 +478,8 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 	case n.GetFuncCall() != nil:
 		f := n.GetFuncCall().Funcname
 		return f[len(f)-1].GetString_().GetSval(), 2
+	case n.GetGroupingFunc() != nil:
+		return "grouping", 2
 	case n.GetMinMaxExpr() != nil:
 		if n.GetMinMaxExpr().Op == pg_query.MinMaxOp_IS_LEAST {
 			return "least", 2
@@ -732,6 +739,9 @@ func (b *binder) overAggregate(e expr.Expr, groups []expr.Expr) (expr.Expr, erro
 		}
 		if a, ok := n.(*aggRef); ok {
 			return &expr.Column{Index: len(groups) + a.i, Name: a.agg.String(), Type: a.agg.Type}, true
+		}
+		if g, ok := n.(*groupingRef); ok {
+			return &expr.Column{Index: len(groups) + len(g.coll.aggs) + g.i, Name: g.String(), Type: typeInt4}, true
 		}
 		for i, g := range groups {
 			if g.String() == n.String() {

@@ -100,6 +100,8 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		return b.bindCast(x.TypeCast, ectx)
 	case *pg_query.Node_FuncCall:
 		return b.bindFuncCall(x.FuncCall, ectx)
+	case *pg_query.Node_GroupingFunc:
+		return b.bindGrouping(x.GroupingFunc, ectx)
 	case *pg_query.Node_ParamRef:
 		return b.bindParam(x.ParamRef)
 	case *pg_query.Node_SubLink:
