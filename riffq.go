@@ -17,6 +17,7 @@ import (
 	"net"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/planner"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/wire"
@@ -27,17 +28,18 @@ const DefaultAddr = "127.0.0.1:5433"
 
 // Server is a PostgreSQL-compatible server over registered tables.
 type Server struct {
-	addr      string
-	logger    *slog.Logger
-	version   string
-	databases []string
-	tables    []namedTable
-	hook      QueryHandler
-	wireCfg   wire.Config
-	catalog   *catalog.Catalog
-	planner   *planner.Planner
-	wire      *wire.Server
-	memLimit  int64
+	addr           string
+	logger         *slog.Logger
+	version        string
+	databases      []string
+	tables         []namedTable
+	hook           QueryHandler
+	wireCfg        wire.Config
+	catalog        *catalog.Catalog
+	planner        *planner.Planner
+	wire           *wire.Server
+	memLimit       int64
+	recursionLimit int
 }
 
 // Option configures a Server.
@@ -91,6 +93,11 @@ func WithMaxConns(n int) Option { return func(s *Server) { s.wireCfg.MaxConns = 
 // and the server goes on serving. 0, the default, sets no limit.
 func WithQueryMemoryLimit(bytes int64) Option { return func(s *Server) { s.memLimit = bytes } }
 
+// WithRecursionLimit limits how many times a WITH RECURSIVE query runs its
+// recursive term; one more fails with SQLSTATE 54001. 0 sets no limit;
+// the default is engine.DefaultRecursionLimit.
+func WithRecursionLimit(n int) Option { return func(s *Server) { s.recursionLimit = n } }
+
 // WithConnectHook may refuse a client before it authenticates.
 func WithConnectHook(fn func(context.Context, wire.ConnectInfo) error) Option {
 	return func(s *Server) { s.wireCfg.Connect = fn }
@@ -115,7 +122,7 @@ type namedTable struct {
 
 // NewServer returns a server with no tables.
 func NewServer(opts ...Option) *Server {
-	s := &Server{addr: DefaultAddr, logger: slog.Default()}
+	s := &Server{addr: DefaultAddr, logger: slog.Default(), recursionLimit: engine.DefaultRecursionLimit}
 	for _, o := range opts {
 		o(s)
 	}
@@ -123,7 +130,7 @@ func NewServer(opts ...Option) *Server {
 	for _, db := range s.databases {
 		_ = s.catalog.AddDatabase(db)
 	}
-	s.planner = &planner.Planner{Catalog: s.catalog, MemoryLimit: s.memLimit}
+	s.planner = &planner.Planner{Catalog: s.catalog, MemoryLimit: s.memLimit, RecursionLimit: s.recursionLimit}
 	cfg := s.wireCfg
 	cfg.Handler = handler{planner: s.planner, parser: planner.NewParseCache(4096), hook: s.hook}
 	cfg.Logger = s.logger

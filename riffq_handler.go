@@ -184,7 +184,8 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	if q.Plan == nil {
 		return &wire.Result{Tag: q.Tag}, nil
 	}
-	rows, err := q.Plan.Execute(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit))
+	ctx = engine.WithRecursionLimit(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit), st.planner.RecursionLimit)
+	rows, err := q.Plan.Execute(ctx)
 	if err != nil {
 		return nil, err
 	}

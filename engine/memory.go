@@ -50,6 +50,13 @@ func reserve(ctx context.Context, n int64) error {
 	return nil
 }
 
+// release gives back n bytes an operator reserved and no longer holds.
+func release(ctx context.Context, n int64) {
+	if b, ok := ctx.Value(budgetKey{}).(*memoryBudget); ok && n > 0 {
+		b.used.Add(-n)
+	}
+}
+
 // reserveBatch accounts a batch an operator keeps.
 func reserveBatch(ctx context.Context, b arrow.RecordBatch) error {
 	return reserve(ctx, batchBytes(b))

@@ -28,8 +28,11 @@ type binder struct {
 	// statement is prepared, when parameters have types but no values.
 	params       *paramSet
 	describeOnly bool
-	// ctes are the WITH queries in scope, innermost last.
-	ctes []map[string]*pg_query.CommonTableExpr
+	// ctes are the WITH clauses in scope, innermost last.
+	ctes []withClause
+	// work are the recursive WITH queries whose recursive term is being
+	// bound: references to them read the work table.
+	work map[*pg_query.CommonTableExpr]*workRef
 	// sess answers current_user, current_setting() and the like; now is
 	// the statement's start, for now() and CURRENT_TIMESTAMP.
 	sess Session
@@ -137,9 +140,6 @@ type exprContext struct {
 // bindSelect plans a SELECT statement.
 func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	if s.WithClause != nil {
-		if s.WithClause.Recursive {
-			return nil, b.unsupported(s.WithClause.Location, "WITH RECURSIVE is not supported yet")
-		}
 		ctes := make(map[string]*pg_query.CommonTableExpr)
 		for _, n := range s.WithClause.Ctes {
 			cte := n.GetCommonTableExpr()
@@ -148,7 +148,7 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 			}
 			ctes[cte.Ctename] = cte
 		}
-		b.ctes = append(b.ctes, ctes)
+		b.ctes = append(b.ctes, withClause{ctes: ctes, recursive: s.WithClause.Recursive})
 		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
 	}
 	switch {

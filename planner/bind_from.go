@@ -245,7 +245,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 	}
 	if rv.Schemaname == "" {
 		for i := len(b.ctes) - 1; i >= 0; i-- {
-			if cte, ok := b.ctes[i][rv.Relname]; ok {
+			if cte, ok := b.ctes[i].ctes[rv.Relname]; ok {
 				return b.bindCTE(cte, rv, i)
 			}
 		}
@@ -298,13 +298,6 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 	if sel == nil {
 		return nil, nil, b.unsupported(cte.Location, "WITH queries other than SELECT are not supported")
 	}
-	saved := b.ctes
-	b.ctes = b.ctes[:level+1]
-	plan, err := b.bindSelect(sel)
-	b.ctes = saved
-	if err != nil {
-		return nil, nil, err
-	}
 	alias := rv.Relname
 	colnames := cte.Aliascolnames
 	if rv.Alias != nil {
@@ -312,6 +305,26 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 		if len(rv.Alias.Colnames) > 0 {
 			colnames = rv.Alias.Colnames
 		}
+	}
+	if w, ok := b.work[cte]; ok {
+		// A reference from inside the query's own definition.
+		if err := w.use(b, cte, rv.Location); err != nil {
+			return nil, nil, err
+		}
+		return &WorkTableScan{Table: w.table}, tableScope(alias, w.table.Schema, colnames), nil
+	}
+	saved := b.ctes
+	b.ctes = b.ctes[:level+1]
+	var plan Plan
+	var err error
+	if b.ctes[level].recursive {
+		plan, err = b.bindRecursive(cte, sel)
+	} else {
+		plan, err = b.bindSelect(sel)
+	}
+	b.ctes = saved
+	if err != nil {
+		return nil, nil, err
 	}
 	schema := plan.Schema()
 	if len(colnames) > schema.NumFields() {

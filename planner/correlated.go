@@ -177,7 +177,7 @@ func mapExprs(p Plan, fn func(expr.Expr) expr.Expr) (Plan, error) {
 			c.Funcs[i] = &nf
 		}
 		return &c, nil
-	case *OneRow, OneRow, *Sort, *Limit, *Union, *DistinctOn:
+	case *OneRow, OneRow, *Sort, *Limit, *Union, *DistinctOn, *RecursiveUnion, *WorkTableScan:
 		return p, nil // no expressions
 	}
 	return nil, fmt.Errorf("correlated subquery: cannot substitute into %T", p)

@@ -72,6 +72,8 @@ func estimateRows(p Plan) float64 {
 		return max(estimateRows(n.Input)*0.1, 1)
 	case *DistinctOn:
 		return max(estimateRows(n.Input)*0.1, 1)
+	case *RecursiveUnion:
+		return estimateRows(n.Anchor) * 10
 	case *Limit:
 		rows := estimateRows(n.Input)
 		if n.Count >= 0 {

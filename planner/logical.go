@@ -110,6 +110,31 @@ func (d *DistinctOn) Schema() *arrow.Schema { return d.Input.Schema() }
 func (d *DistinctOn) Inputs() []Plan        { return []Plan{d.Input} }
 func (d *DistinctOn) String() string        { return fmt.Sprintf("DistinctOn: keys=%v", d.Keys) }
 
+// RecursiveUnion is WITH RECURSIVE's UNION [ALL]: the Anchor's rows, then
+// Recursive run over the previous iteration's rows (its WorkTableScan)
+// until an iteration yields none; Distinct drops rows seen before.
+type RecursiveUnion struct {
+	Anchor, Recursive Plan
+	Table             *engine.WorkTable
+	Distinct          bool
+}
+
+func (r *RecursiveUnion) Schema() *arrow.Schema { return r.Table.Schema }
+func (r *RecursiveUnion) Inputs() []Plan        { return []Plan{r.Anchor, r.Recursive} }
+func (r *RecursiveUnion) String() string {
+	return fmt.Sprintf("RecursiveUnion: %s distinct=%v", r.Table.Name, r.Distinct)
+}
+
+// WorkTableScan reads the previous iteration's rows in the recursive term
+// of a RecursiveUnion.
+type WorkTableScan struct {
+	Table *engine.WorkTable
+}
+
+func (w *WorkTableScan) Schema() *arrow.Schema { return w.Table.Schema }
+func (*WorkTableScan) Inputs() []Plan          { return nil }
+func (w *WorkTableScan) String() string        { return "WorkTableScan: " + w.Table.Name }
+
 // Limit skips Offset rows and returns at most Count (all when negative).
 type Limit struct {
 	Input         Plan

@@ -72,6 +72,18 @@ func Physical(p Plan) (engine.Plan, error) {
 			keys[i] = engine.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst}
 		}
 		return &engine.Sort{Input: in, Keys: keys}, nil
+	case *RecursiveUnion:
+		anchor, err := Physical(n.Anchor)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := Physical(n.Recursive)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.RecursiveUnion{Anchor: anchor, Recursive: rec, Table: n.Table, Distinct: n.Distinct}, nil
+	case *WorkTableScan:
+		return &engine.WorkTableScan{Table: n.Table}, nil
 	case *DistinctOn:
 		in, err := Physical(n.Input)
 		if err != nil {

@@ -28,6 +28,9 @@ type Planner struct {
 	// MemoryLimit is the most bytes a query's blocking operators may hold
 	// (engine.WithMemoryLimit); 0 is no limit.
 	MemoryLimit int64
+	// RecursionLimit is the most iterations of a WITH RECURSIVE query's
+	// recursive term (engine.WithRecursionLimit); 0 is no limit.
+	RecursionLimit int
 }
 
 // Session is what planning needs from the client's session.

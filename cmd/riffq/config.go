@@ -16,6 +16,7 @@ import (
 //	log_level: info
 //	max_connections: 100
 //	query_memory_limit: 25%
+//	max_recursion: 1000000
 //	databases: [analytics]
 //	auth: {method: scram, user: admin, password_env: RIFFQ_PASSWORD}
 //	tls: {cert: server.crt, key: server.key, required: true}
@@ -30,6 +31,7 @@ type config struct {
 	LogLevel       string         `yaml:"log_level"`
 	MaxConnections *int           `yaml:"max_connections"`
 	QueryMemLimit  string         `yaml:"query_memory_limit"`
+	MaxRecursion   *int           `yaml:"max_recursion"`
 	Databases      []string       `yaml:"databases"`
 	Auth           authConfig     `yaml:"auth"`
 	TLS            tlsConfigFile  `yaml:"tls"`
@@ -123,6 +125,9 @@ func (c *config) args() ([]string, error) {
 		add("max-connections", strconv.Itoa(*c.MaxConnections))
 	}
 	add("query-memory-limit", c.QueryMemLimit)
+	if c.MaxRecursion != nil {
+		add("max-recursion", strconv.Itoa(*c.MaxRecursion))
+	}
 	for _, d := range c.Databases {
 		add("database", d)
 	}

@@ -43,6 +43,7 @@ import (
 
 	"github.com/riffq/riffq"
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
 	"github.com/riffq/riffq/sources/duckdb"
@@ -406,6 +407,7 @@ func run(args []string, stderr io.Writer) int {
 	tlsRequired := fs.Bool("tls-required", false, "refuse clients that do not use TLS")
 	maxConns := fs.Int("max-connections", 100, "most concurrent connections (0: no limit)")
 	memLimit := fs.String("query-memory-limit", "25%", "most memory one query may hold in joins, sorts and aggregations: a `size` (4GB, 512MB), a share of the machine's memory (25%), or 0 for no limit")
+	maxRecursion := fs.Int("max-recursion", engine.DefaultRecursionLimit, "most iterations of a WITH RECURSIVE query's recursive term before it fails with 54001 (0: no limit)")
 	fs.String("config", "", "read settings and sources from this YAML `file` (flags win)")
 	pprofAddr := fs.String("pprof", "", "serve Go's runtime profiles (net/http/pprof) on this `address`, for diagnosing performance")
 	if cfgPath, ok := configFlag(args); ok {
@@ -462,7 +464,7 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	opts := []riffq.Option{riffq.WithAddr(*listen), riffq.WithLogger(logger), riffq.WithMaxConns(*maxConns), riffq.WithDatabases(dbs...),
-		riffq.WithQueryMemoryLimit(limit)}
+		riffq.WithQueryMemoryLimit(limit), riffq.WithRecursionLimit(*maxRecursion)}
 	authOpt, err := authOption(*user, *password, *authName)
 	if err != nil {
 		fmt.Fprintf(stderr, "riffq: %v\n", err)
