@@ -132,10 +132,33 @@ func sizesFor(sf float64) sizes {
 // Generate writes the eight tables at scale factor sf into dir as
 // <table>.parquet. The same sf always gives the same files.
 func Generate(dir string, sf float64, logger *slog.Logger) error {
+	return GenerateWithProgress(dir, sf, logger, nil)
+}
+
+// Progress is how far the generation of one table has got.
+type Progress struct {
+	Table string
+	// Rows is the number of rows generated so far.
+	Rows int64
+	// Total is the number of rows the table will have. For lineitem it
+	// is an estimate (4 line items per order, the mean) until Done.
+	Total int64
+	// Done is set once, in the last report of the table, when its file
+	// is complete; Total is then exact.
+	Done bool
+}
+
+// progressEvery is how many rows pass between two progress reports.
+const progressEvery = 16 * 1024
+
+// GenerateWithProgress is Generate calling progress (when not nil) as
+// each table fills: every few thousand rows and when it is done, from the
+// calling goroutine.
+func GenerateWithProgress(dir string, sf float64, logger *slog.Logger, progress func(Progress)) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	g := &generator{dir: dir, n: sizesFor(sf), logger: logger}
+	g := &generator{dir: dir, n: sizesFor(sf), logger: logger, progress: progress}
 	for _, step := range []func() error{g.region, g.nation, g.supplier, g.part, g.partsupp, g.customer, g.ordersAndLineitems} {
 		if err := step(); err != nil {
 			return err
@@ -145,9 +168,32 @@ func Generate(dir string, sf float64, logger *slog.Logger) error {
 }
 
 type generator struct {
-	dir    string
-	n      sizes
-	logger *slog.Logger
+	dir      string
+	n        sizes
+	logger   *slog.Logger
+	progress func(Progress)
+}
+
+// totalRows is the number of rows a table will have (for lineitem, the
+// expected number).
+func (g *generator) totalRows(name string) int64 {
+	switch name {
+	case "region":
+		return int64(len(regions))
+	case "nation":
+		return int64(len(nations))
+	case "supplier":
+		return int64(g.n.supplier)
+	case "part":
+		return int64(g.n.part)
+	case "partsupp":
+		return 4 * int64(g.n.part)
+	case "customer":
+		return int64(g.n.customer)
+	case "orders":
+		return int64(g.n.orders)
+	}
+	return 4 * int64(g.n.orders) // lineitem: 1 to 7 per order
 }
 
 // table is one Parquet file being written.
@@ -159,6 +205,9 @@ type table struct {
 	rows int
 	last time.Time
 	log  *slog.Logger
+	// progress, when not nil, is told about the rows written.
+	progress func(Progress)
+	total    int64
 }
 
 const rowGroup = 128 * 1024
@@ -180,7 +229,7 @@ func (g *generator) create(name string) (*table, error) {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	return &table{name: name, f: f, w: w, b: array.NewRecordBuilder(memory.DefaultAllocator, Schemas[name]),
-		last: time.Now(), log: g.logger}, nil
+		last: time.Now(), log: g.logger, progress: g.progress, total: g.totalRows(name)}, nil
 }
 
 // row appends one row of Go values (int32, int64 cents for money, string,
@@ -199,6 +248,9 @@ func (t *table) row(vals ...any) error {
 		}
 	}
 	t.rows++
+	if t.progress != nil && t.rows%progressEvery == 0 {
+		t.progress(Progress{Table: t.name, Rows: int64(t.rows), Total: max(t.total, int64(t.rows))})
+	}
 	if t.rows%rowGroup == 0 {
 		return t.flush()
 	}
@@ -227,7 +279,13 @@ func (t *table) close() error {
 		t.w.Close()
 		return err
 	}
-	return t.w.Close()
+	if err := t.w.Close(); err != nil {
+		return err
+	}
+	if t.progress != nil {
+		t.progress(Progress{Table: t.name, Rows: int64(t.rows), Total: int64(t.rows), Done: true})
+	}
+	return nil
 }
 
 // rng gives each table its own deterministic stream.
