@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,6 +20,8 @@ type TableFunc struct {
 	Func string
 	Args []expr.Expr
 	Out  *arrow.Schema
+	// Ordinality numbers the rows from 1 in a last column of Out.
+	Ordinality bool
 }
 
 func (t *TableFunc) Schema() *arrow.Schema { return t.Out }
@@ -32,6 +35,35 @@ const seriesBatch = 64 * 1024
 
 // Execute evaluates the arguments once, on a row without columns.
 func (t *TableFunc) Execute(ctx context.Context) (array.RecordReader, error) {
+	if !t.Ordinality {
+		return t.execute(ctx, t.Out)
+	}
+	// The function's own rows, then their numbers beside them.
+	fields := t.Out.Fields()
+	inner := arrow.NewSchema(fields[:len(fields)-1], nil)
+	rdr, err := t.execute(ctx, inner)
+	if err != nil {
+		return nil, err
+	}
+	var n int64
+	return batchio.NewReader(t.Out, func() (arrow.RecordBatch, error) {
+		if !rdr.Next() {
+			return nil, rdr.Err()
+		}
+		b := rdr.RecordBatch()
+		ord := array.NewInt64Builder(memory.DefaultAllocator)
+		defer ord.Release()
+		for range b.NumRows() {
+			n++
+			ord.Append(n)
+		}
+		col := ord.NewArray()
+		defer col.Release()
+		return array.NewRecordBatch(t.Out, append(append([]arrow.Array{}, b.Columns()...), col), b.NumRows()), nil
+	}, rdr.Release), nil
+}
+
+func (t *TableFunc) execute(ctx context.Context, out *arrow.Schema) (array.RecordReader, error) {
 	one := array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, 1)
 	defer one.Release()
 	evs, err := compileAll(t.Args)
@@ -45,20 +77,23 @@ func (t *TableFunc) Execute(ctx context.Context) (array.RecordReader, error) {
 	defer releaseAll(args)
 	for _, a := range args {
 		if a.IsNull(0) {
-			return batchio.Empty(t.Out), nil // STRICT: NULL in, no rows out
+			return batchio.Empty(out), nil // STRICT: NULL in, no rows out
 		}
 	}
-	elem := t.Out.Field(0).Type
+	elem := out.Field(0).Type
 	switch t.Func {
 	case "unnest":
 		values := args[0].(array.ListLike)
 		start, end := values.ValueOffsets(0)
 		col := array.NewSlice(values.ListValues(), start, end)
 		defer col.Release()
-		b := array.NewRecordBatch(t.Out, []arrow.Array{col}, end-start)
+		b := array.NewRecordBatch(out, []arrow.Array{col}, end-start)
 		defer b.Release()
-		return array.NewRecordReader(t.Out, []arrow.RecordBatch{b})
+		return array.NewRecordReader(out, []arrow.RecordBatch{b})
 	case "generate_series":
+		if tt, ok := elem.(*arrow.TimestampType); ok {
+			return timeSeries(ctx, out, tt, args)
+		}
 		a := argReader{args}
 		next, stop, step := a.int(0, 0), a.int(1, 0), int64(1)
 		if len(args) == 3 {
@@ -68,7 +103,7 @@ func (t *TableFunc) Execute(ctx context.Context) (array.RecordReader, error) {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
 		}
 		done := step > 0 && next > stop || step < 0 && next < stop
-		return batchio.NewReader(t.Out, func() (arrow.RecordBatch, error) {
+		return batchio.NewReader(out, func() (arrow.RecordBatch, error) {
 			if done {
 				return nil, nil
 			}
@@ -87,8 +122,59 @@ func (t *TableFunc) Execute(ctx context.Context) (array.RecordReader, error) {
 			}
 			col := bld.NewArray()
 			defer col.Release()
-			return array.NewRecordBatch(t.Out, []arrow.Array{col}, int64(col.Len())), nil
+			return array.NewRecordBatch(out, []arrow.Array{col}, int64(col.Len())), nil
 		}, nil), nil
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "function %s in FROM is not supported", t.Func)
+}
+
+// timeSeries is generate_series over timestamps: start, stop and an
+// interval step, added as PostgreSQL adds intervals (months, then days,
+// then time).
+func timeSeries(ctx context.Context, out *arrow.Schema, tt *arrow.TimestampType, args []arrow.Array) (array.RecordReader, error) {
+	get, err := timeValues(args[0])
+	if err != nil {
+		return nil, err
+	}
+	start := get(0)
+	getStop, err := timeValues(args[1])
+	if err != nil {
+		return nil, err
+	}
+	stop := getStop(0)
+	step := args[2].(*array.MonthDayNanoInterval).Value(0)
+	add := func(t time.Time) time.Time {
+		t = addMonths(t, int(step.Months))
+		return t.AddDate(0, 0, int(step.Days)).Add(time.Duration(step.Nanoseconds))
+	}
+	dir := add(start).Compare(start)
+	if dir == 0 {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
+	}
+	next, done := start, false
+	return batchio.NewReader(out, func() (arrow.RecordBatch, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		bld := array.NewTimestampBuilder(memory.DefaultAllocator, tt)
+		defer bld.Release()
+		for n := 0; n < seriesBatch && !done; n++ {
+			if next.Compare(stop) == dir {
+				done = true
+				break
+			}
+			v, err := arrow.TimestampFromTime(next, tt.Unit)
+			if err != nil {
+				return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range")
+			}
+			bld.Append(v)
+			next = add(next)
+		}
+		if bld.Len() == 0 {
+			return nil, nil
+		}
+		col := bld.NewArray()
+		defer col.Release()
+		return array.NewRecordBatch(out, []arrow.Array{col}, int64(col.Len())), nil
+	}, nil), nil
 }

@@ -174,7 +174,11 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 	i, c, err := b.lookupColumn(ectx.scope, table, name, cr.Location)
 	var oc *outerColumn
 	if errors.As(err, &oc) {
-		return b.correlations[len(b.correlations)-1].ref(oc), nil
+		corr := b.correlations[len(b.correlations)-1]
+		if len(corr.outer) == 0 {
+			corr.loc = cr.Location
+		}
+		return corr.ref(oc), nil
 	}
 	if err != nil {
 		return nil, err

@@ -23,16 +23,40 @@ func (b *binder) bindFrom(from []*pg_query.Node) (Plan, *scope, error) {
 	}
 	// FROM a, b is a cross join; WHERE conditions become its keys later.
 	for _, item := range from[1:] {
-		right, rsc, err := b.bindFromItem(item)
+		right, rsc, corr, err := b.bindFromItemAfter(item, sc)
 		if err != nil {
 			return nil, nil, err
 		}
+		outer := corr.outer
 		if sc, err = b.mergeScopes(sc, rsc, nodeLocation(item)); err != nil {
 			return nil, nil, err
+		}
+		if len(outer) > 0 {
+			plan = &Lateral{Left: plan, Right: right, Outer: outer, Type: InnerJoin}
+			continue
 		}
 		plan = &Join{Left: plan, Right: right, Type: InnerJoin}
 	}
 	return plan, sc, nil
+}
+
+// bindFromItemAfter binds a FROM item that follows others. A LATERAL
+// subquery, and any function (PostgreSQL makes functions in FROM lateral),
+// may read the columns of the items before it, left: the correlation it
+// returns lists the ones it reads, which make the join a Lateral.
+func (b *binder) bindFromItemAfter(n *pg_query.Node, left *scope) (Plan, *scope, *correlation, error) {
+	rs := n.GetRangeSubselect()
+	if !(rs != nil && rs.Lateral || n.GetRangeFunction() != nil) {
+		p, sc, err := b.bindFromItem(n)
+		return p, sc, &correlation{}, err
+	}
+	b.outer = append(b.outer, left)
+	corr := &correlation{}
+	b.correlations = append(b.correlations, corr)
+	p, sc, err := b.bindFromItem(n)
+	b.outer = b.outer[:len(b.outer)-1]
+	b.correlations = b.correlations[:len(b.correlations)-1]
+	return p, sc, corr, err
 }
 
 func (b *binder) bindFromItem(n *pg_query.Node) (Plan, *scope, error) {
@@ -95,9 +119,14 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	right, rsc, err := b.bindFromItem(je.Rarg)
+	right, rsc, corr, err := b.bindFromItemAfter(je.Rarg, lsc)
 	if err != nil {
 		return nil, nil, err
+	}
+	outer := corr.outer
+	if len(outer) > 0 && typ != InnerJoin && typ != LeftJoin {
+		return nil, nil, b.errorf("42P10", corr.loc, "invalid reference to FROM-clause entry for table %q", lsc.tables[0]).
+			WithDetail("The combining JOIN type must be INNER or LEFT for a LATERAL reference.")
 	}
 	sc, err := b.mergeScopes(lsc, rsc, nodeLocation(je.Rarg))
 	if err != nil {
@@ -166,6 +195,9 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 		}
 		join.On = on
 	}
+	if len(outer) > 0 {
+		return &Lateral{Left: left, Right: right, Outer: outer, Type: typ, On: join.On}, sc, nil
+	}
 	return join, sc, nil
 }
 
@@ -180,9 +212,6 @@ func mergedStar(l, r *scope) []int {
 // bindDerived binds a subquery in FROM: its select list becomes the
 // columns of a table named by its alias.
 func (b *binder) bindDerived(rs *pg_query.RangeSubselect) (Plan, *scope, error) {
-	if rs.Lateral {
-		return nil, nil, b.unsupported(-1, "LATERAL is not supported yet")
-	}
 	if rs.Alias == nil {
 		return nil, nil, b.errorf(pgerror.SyntaxError, b.subqueryStart(rs.Subquery.GetSelectStmt()), "subquery in FROM must have an alias").
 			WithHint("For example, FROM (SELECT ...) [AS] foo.")
@@ -338,7 +367,7 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 // Arguments may not read other FROM items (that would be LATERAL), but may
 // read an enclosing query's row in a correlated subquery.
 func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, error) {
-	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 {
+	if rf.IsRowsfrom || len(rf.Functions) != 1 {
 		return nil, nil, b.unsupported(-1, "this function in FROM is not supported yet")
 	}
 	items := rf.Functions[0].GetList().GetItems()
@@ -354,6 +383,25 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	}
 	var elem arrow.DataType
 	switch {
+	case name == "generate_series" && len(args) == 3 && isDateTime(args[0], args[1]):
+		// generate_series(timestamp[tz], timestamp[tz], interval); dates
+		// are timestamptz, PostgreSQL's preferred date/time type.
+		elem = typeTimestamp
+		for _, a := range args[:2] {
+			if t := a.DataType(); t.ID() == arrow.DATE32 || t.ID() == arrow.TIMESTAMP && t.(*arrow.TimestampType).TimeZone != "" {
+				elem = typeTimestamptz
+			}
+		}
+		for i, a := range args {
+			want := elem
+			if i == 2 {
+				want = typeInterval
+			}
+			var err error
+			if args[i], err = b.cast(a, want, fc.Location); err != nil {
+				return nil, nil, err
+			}
+		}
 	case name == "generate_series" && (len(args) == 2 || len(args) == 3):
 		elem = typeInt4
 		for _, a := range args {
@@ -384,6 +432,27 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 		alias, colName = rf.Alias.Aliasname, rf.Alias.Aliasname
 		colnames = rf.Alias.Colnames
 	}
-	schema := arrow.NewSchema([]arrow.Field{{Name: colName, Type: elem, Nullable: true}}, nil)
-	return &TableFunc{Func: name, Args: args, Out: schema}, tableScope(alias, schema, colnames), nil
+	fields := []arrow.Field{{Name: colName, Type: elem, Nullable: true}}
+	if rf.Ordinality {
+		fields = append(fields, arrow.Field{Name: "ordinality", Type: typeInt8})
+	}
+	schema := arrow.NewSchema(fields, nil)
+	return &TableFunc{Func: name, Args: args, Out: schema, Ordinality: rf.Ordinality}, tableScope(alias, schema, colnames), nil
+}
+
+// isDateTime reports whether the first two arguments of generate_series
+// are dates or timestamps (one may be an untyped literal).
+func isDateTime(args ...expr.Expr) bool {
+	found := false
+	for _, a := range args {
+		switch a.DataType().ID() {
+		case arrow.DATE32, arrow.TIMESTAMP:
+			found = true
+		default:
+			if _, ok := a.(*unknownLit); !ok {
+				return false
+			}
+		}
+	}
+	return found
 }

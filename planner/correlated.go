@@ -53,6 +53,7 @@ func (b *binder) outerLookup(depth int, table, name string, loc int32) error {
 type correlation struct {
 	outer []expr.Expr // the enclosing query's columns, in OuterRef order
 	refs  map[int]*expr.OuterRef
+	loc   int32 // of the first reference
 }
 
 // ref returns the OuterRef for an outer column, the same one each time.
@@ -175,6 +176,13 @@ func mapExprs(p Plan, fn func(expr.Expr) expr.Expr) (Plan, error) {
 				nf.Agg = fn(f.Agg).(*expr.Aggregate)
 			}
 			c.Funcs[i] = &nf
+		}
+		return &c, nil
+	case *Lateral:
+		c := *n
+		c.Outer = all(n.Outer)
+		if n.On != nil {
+			c.On = fn(n.On)
 		}
 		return &c, nil
 	case *OneRow, OneRow, *Sort, *Limit, *Union, *DistinctOn, *RecursiveUnion, *WorkTableScan:

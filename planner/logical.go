@@ -135,6 +135,33 @@ func (w *WorkTableScan) Schema() *arrow.Schema { return w.Table.Schema }
 func (*WorkTableScan) Inputs() []Plan          { return nil }
 func (w *WorkTableScan) String() string        { return "WorkTableScan: " + w.Table.Name }
 
+// Lateral joins each Left row with the rows Right yields for it (a
+// LATERAL subquery or function in FROM): Right reads the Left columns in
+// Outer through OuterRefs and is planned again for each distinct tuple of
+// them. On, over Left's columns then Right's, keeps pairs; a LeftJoin
+// pads Left rows without one.
+type Lateral struct {
+	Left, Right Plan
+	Outer       []expr.Expr
+	Type        JoinType
+	On          expr.Expr
+}
+
+func (l *Lateral) Schema() *arrow.Schema {
+	fields := append([]arrow.Field{}, l.Left.Schema().Fields()...)
+	for _, f := range l.Right.Schema().Fields() {
+		f.Nullable = true
+		fields = append(fields, f)
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// Inputs holds only Left: Right is a template, planned per row.
+func (l *Lateral) Inputs() []Plan { return []Plan{l.Left} }
+func (l *Lateral) String() string {
+	return fmt.Sprintf("Lateral: %d outer=[%s] on %v", l.Type, joinExprs(l.Outer), l.On)
+}
+
 // Limit skips Offset rows and returns at most Count (all when negative).
 type Limit struct {
 	Input         Plan
@@ -231,6 +258,9 @@ type TableFunc struct {
 	Func string
 	Args []expr.Expr
 	Out  *arrow.Schema
+	// Ordinality adds the row number, counting from 1, as a last column
+	// (WITH ORDINALITY).
+	Ordinality bool
 }
 
 func (t *TableFunc) Schema() *arrow.Schema { return t.Out }

@@ -62,6 +62,10 @@ func withInputs(p Plan, inputs []Plan) Plan {
 		c := *n
 		c.Input = inputs[0]
 		return &c
+	case *Lateral:
+		c := *n
+		c.Left = inputs[0]
+		return &c
 	case *RecursiveUnion:
 		c := *n
 		c.Anchor, c.Recursive = inputs[0], inputs[1]

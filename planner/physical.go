@@ -43,7 +43,7 @@ func Physical(p Plan) (engine.Plan, error) {
 		}
 		return ps, nil
 	case *TableFunc:
-		return &engine.TableFunc{Func: n.Func, Args: n.Args, Out: n.Out}, nil
+		return &engine.TableFunc{Func: n.Func, Args: n.Args, Out: n.Out, Ordinality: n.Ordinality}, nil
 	case *Filter:
 		in, err := Physical(n.Input)
 		if err != nil {
@@ -72,6 +72,12 @@ func Physical(p Plan) (engine.Plan, error) {
 			keys[i] = engine.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst}
 		}
 		return &engine.Sort{Input: in, Keys: keys}, nil
+	case *Lateral:
+		left, err := Physical(n.Left)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.Apply{Left: left, Right: &correlatedPlan{logical: n.Right}, Outer: n.Outer, Type: n.Type, On: n.On}, nil
 	case *RecursiveUnion:
 		anchor, err := Physical(n.Anchor)
 		if err != nil {

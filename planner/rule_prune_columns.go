@@ -152,6 +152,34 @@ func prune(p Plan, need []bool) (Plan, []int) {
 			parts[i], _ = prune(part, all)
 		}
 		return &Union{Parts: parts}, identity(len(need))
+	case *Lateral:
+		// The right side is a template planned per row: prune the left.
+		nl := n.Left.Schema().NumFields()
+		leftNeed := slices.Clone(need[:nl])
+		for _, e := range n.Outer {
+			markColumns(leftNeed, e)
+		}
+		if n.On != nil {
+			for _, c := range expr.Columns(n.On) {
+				if c < nl {
+					leftNeed[c] = true
+				}
+			}
+		}
+		l, lremap := prune(n.Left, leftNeed)
+		newNL := l.Schema().NumFields()
+		remap := slices.Clone(lremap)
+		for i := nl; i < len(need); i++ {
+			remap = append(remap, newNL+i-nl)
+		}
+		nn := &Lateral{Left: l, Right: n.Right, Type: n.Type}
+		for _, e := range n.Outer {
+			nn.Outer = append(nn.Outer, renumber(e, lremap))
+		}
+		if n.On != nil {
+			nn.On = renumber(n.On, remap)
+		}
+		return nn, remap
 	case *Join:
 		nl := n.Left.Schema().NumFields()
 		leftNeed, rightNeed := slices.Clone(need[:nl]), make([]bool, n.Right.Schema().NumFields())
