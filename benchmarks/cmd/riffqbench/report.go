@@ -164,6 +164,9 @@ func cell(wr *workloadResult, system string) string {
 	if v, ok := m.Extra["pgconn_rate"]; ok {
 		s += fmt.Sprintf(" (latency pass: %s/s)", thousands(v))
 	}
+	if v, ok := m.Extra["queries_p50_ms"]; ok {
+		s += fmt.Sprintf(" (without connecting: p50 %s / p99 %s ms)", ms(v), ms(m.Extra["queries_p99_ms"]))
+	}
 	if n, ok := m.Extra["analytic_queries"]; ok {
 		s += fmt.Sprintf("; %.0f analytic queries, %.2f s each", n, m.Extra["analytic_mean_s"])
 	}
