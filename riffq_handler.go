@@ -176,15 +176,15 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	if err != nil {
 		return nil, err
 	}
+	ctx = engine.WithRecursionLimit(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit), st.planner.RecursionLimit)
 	if q.Run != nil {
-		if err := q.Run(); err != nil {
+		if err := q.Run(ctx); err != nil {
 			return nil, err
 		}
 	}
 	if q.Plan == nil {
 		return &wire.Result{Tag: q.Tag}, nil
 	}
-	ctx = engine.WithRecursionLimit(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit), st.planner.RecursionLimit)
 	rows, err := q.Plan.Execute(ctx)
 	if err != nil {
 		return nil, err

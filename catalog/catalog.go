@@ -144,6 +144,67 @@ func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) err
 	return nil
 }
 
+// CreateTable registers p as table db.schema.name for CREATE TABLE: db is
+// a session's database, schema "" is public. With ifNotExists an existing
+// relation of that name is not an error, and created is false.
+func (c *Catalog) CreateTable(db, schema, name string, p sources.TableProvider, ifNotExists bool) (created bool, err error) {
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	if schema == PgCatalog || schema == InformationSchema {
+		return false, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s.%s\"", schema, name)
+	}
+	s, ok := d.schemas[schema]
+	if !ok {
+		return false, pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
+	}
+	if _, ok := s.tables[name]; ok {
+		if ifNotExists {
+			return false, nil
+		}
+		return false, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
+	}
+	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
+	return true, nil
+}
+
+// DropTable removes table db.schema.name (schema "" is public) for DROP
+// TABLE. Only tables SQL created (writable ones) can be dropped: a
+// source's table is read-only. With missingOK a missing table is not an
+// error.
+func (c *Catalog) DropTable(db, schema, name string, missingOK bool) error {
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	var t *Table
+	if s, ok := d.schemas[schema]; ok {
+		t = s.tables[name]
+	}
+	switch {
+	case t == nil && missingOK:
+		return nil
+	case t == nil:
+		return pgerror.New(pgerror.UndefinedTable, "table \"%s\" does not exist", name)
+	case t.View != nil:
+		return pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a table", name).WithHint("Use DROP VIEW to remove a view.")
+	case t.System:
+		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied: \"%s\" is a system catalog", name)
+	}
+	if _, ok := t.Provider.(sources.Writer); !ok {
+		return pgerror.New(pgerror.FeatureNotSupported, "cannot drop table \"%s\": it is served from a read-only source", name).
+			WithHint("Tables of sources go away when the server stops serving the source.")
+	}
+	delete(d.schemas[schema].tables, name)
+	c.version++
+	return nil
+}
+
 // View is a stored query that names expand to where they are used.
 type View struct {
 	// SQL is the CREATE VIEW statement that defined the view.

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
@@ -62,8 +63,9 @@ type Query struct {
 	// "SET", "BEGIN", ...
 	Tag string
 	// Run performs a command's effect when the statement executes (SET
-	// changes the setting); nil for queries.
-	Run func() error
+	// changes the setting, INSERT adds rows); nil for queries. It may set
+	// Tag (INSERT reports its row count there).
+	Run func(ctx context.Context) error
 	// Tx is the statement's effect on the transaction state (TxBegin, ...).
 	Tx byte
 	// Copy is set for COPY ... TO STDOUT: the rows go out in this format.
@@ -108,6 +110,11 @@ func (p *Planner) Prepare(ctx context.Context, sess Session, stmt Statement, par
 
 func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error) {
 	switch {
+	case n.GetSelectStmt() != nil && n.GetSelectStmt().IntoClause != nil:
+		sel := proto.Clone(n.GetSelectStmt()).(*pg_query.SelectStmt)
+		into := sel.IntoClause
+		sel.IntoClause = nil
+		return p.planCreateTableAs(b, into, sel, false)
 	case n.GetSelectStmt() != nil:
 		plan, err := p.planSelect(b, n.GetSelectStmt())
 		if err != nil {
@@ -138,7 +145,29 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		return p.planCreateView(b, vs)
 	}
 	if ds := n.GetDropStmt(); ds != nil {
+		if ds.RemoveType == pg_query.ObjectType_OBJECT_TABLE {
+			return p.planDropTable(b, ds)
+		}
 		return p.planDropView(b, ds)
+	}
+	switch {
+	case n.GetCreateStmt() != nil:
+		return p.planCreateTable(b, n.GetCreateStmt())
+	case n.GetCreateTableAsStmt() != nil:
+		ct := n.GetCreateTableAsStmt()
+		sel := ct.Query.GetSelectStmt()
+		if ct.Objtype != pg_query.ObjectType_OBJECT_TABLE || sel == nil {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "%s is not supported yet", statementName(n))
+		}
+		return p.planCreateTableAs(b, ct.Into, sel, ct.IfNotExists)
+	case n.GetInsertStmt() != nil:
+		return p.planInsert(b, n.GetInsertStmt())
+	case n.GetUpdateStmt() != nil:
+		return p.planUpdate(b, n.GetUpdateStmt())
+	case n.GetDeleteStmt() != nil:
+		return p.planDelete(b, n.GetDeleteStmt())
+	case n.GetTruncateStmt() != nil:
+		return p.planTruncate(b, n.GetTruncateStmt())
 	}
 	if q, ok, err := planUtility(sess, n); ok || err != nil {
 		return q, err

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,20 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "CREATE VIEW", TxNone
 	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg_query.ObjectType_OBJECT_VIEW:
 		return "DROP VIEW", TxNone
+	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg_query.ObjectType_OBJECT_TABLE:
+		return "DROP TABLE", TxNone
+	case n.GetCreateStmt() != nil:
+		return "CREATE TABLE", TxNone
+	case n.GetCreateTableAsStmt() != nil:
+		return "CREATE TABLE AS", TxNone
+	case n.GetInsertStmt() != nil:
+		return "INSERT", TxNone
+	case n.GetUpdateStmt() != nil:
+		return "UPDATE", TxNone
+	case n.GetDeleteStmt() != nil:
+		return "DELETE", TxNone
+	case n.GetTruncateStmt() != nil:
+		return "TRUNCATE TABLE", TxNone
 	case n.GetVariableSetStmt() != nil:
 		if k := n.GetVariableSetStmt().Kind; k == pg_query.VariableSetKind_VAR_RESET || k == pg_query.VariableSetKind_VAR_RESET_ALL {
 			return "RESET", TxNone
@@ -81,7 +96,7 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 // read data. ok is false for statements it does not know.
 func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) {
 	tag, tx := CommandTag(Statement{Node: n})
-	cmd := func(run func() error) (*Query, bool, error) {
+	cmd := func(run func(context.Context) error) (*Query, bool, error) {
 		return &Query{Tag: tag, Run: run}, true, nil
 	}
 	switch {
@@ -127,7 +142,7 @@ func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) 
 			if txs != nil && txs.InTransaction() {
 				return nil, true, pgerror.New("25001", "DISCARD ALL cannot run inside a transaction block")
 			}
-			return cmd(func() error {
+			return cmd(func(context.Context) error {
 				if txs != nil {
 					if err := txs.Deallocate("", true); err != nil {
 						return err
@@ -141,7 +156,7 @@ func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) 
 	case n.GetDeallocateStmt() != nil:
 		ds := n.GetDeallocateStmt()
 		txs, _ := sess.(TxSession)
-		return cmd(func() error {
+		return cmd(func(context.Context) error {
 			if txs == nil {
 				return nil
 			}
@@ -154,7 +169,7 @@ func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) 
 // planSet plans SET, SET LOCAL, SET ... TO DEFAULT, RESET and RESET ALL.
 func planSet(sess Session, vs *pg_query.VariableSetStmt, tag string) (*Query, bool, error) {
 	set := func(name, value string, reset bool) (*Query, bool, error) {
-		return &Query{Tag: tag, Run: func() error { return sess.SetSetting(name, value, vs.IsLocal, reset) }}, true, nil
+		return &Query{Tag: tag, Run: func(context.Context) error { return sess.SetSetting(name, value, vs.IsLocal, reset) }}, true, nil
 	}
 	switch vs.Kind {
 	case pg_query.VariableSetKind_VAR_SET_VALUE:

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -42,7 +43,7 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 	}
 	view := &catalog.View{SQL: b.sql, Schema: arrow.NewSchema(fields, nil)}
 	db, schema, name, replace := b.db, vs.View.Schemaname, vs.View.Relname, vs.Replace
-	return &Query{Tag: "CREATE VIEW", Run: func() error {
+	return &Query{Tag: "CREATE VIEW", Run: func(context.Context) error {
 		return p.Catalog.AddView(db, schema, name, view, replace)
 	}}, nil
 }
@@ -69,7 +70,7 @@ func (p *Planner) planDropView(b *binder, ds *pg_query.DropStmt) (*Query, error)
 		targets = append(targets, t)
 	}
 	db, missingOK := b.db, ds.MissingOk
-	return &Query{Tag: "DROP VIEW", Run: func() error {
+	return &Query{Tag: "DROP VIEW", Run: func(context.Context) error {
 		for _, t := range targets {
 			if err := p.Catalog.DropView(db, t.schema, t.name, missingOK); err != nil {
 				return err

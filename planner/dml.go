@@ -1,0 +1,676 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
+	"github.com/riffq/riffq/sources"
+)
+
+// In-memory tables: CREATE TABLE makes a sources.WritableTable, and INSERT,
+// UPDATE, DELETE and TRUNCATE change it. Each statement takes the table's
+// write lock, computes the rows with the engine (UPDATE and DELETE compute
+// the table's new contents) and installs them; there are no transactions
+// to roll the change back. Tables of sources are read-only.
+
+// columnDefaults is implemented by tables whose columns have DEFAULT
+// expressions.
+type columnDefaults interface {
+	Defaults() []expr.Expr
+}
+
+// writableTable is a table CREATE TABLE made, with its column defaults.
+type writableTable struct {
+	*sources.WritableTable
+	defaults []expr.Expr
+}
+
+func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
+
+// qualifiedName checks a statement's table name is in the session's
+// database.
+func (b *binder) qualifiedName(rv *pg_query.RangeVar) error {
+	if rv.Catalogname != "" && rv.Catalogname != b.db {
+		return b.errorf(pgerror.FeatureNotSupported, rv.Location, "cross-database references are not implemented: %s.%s.%s", rv.Catalogname, rv.Schemaname, rv.Relname)
+	}
+	return nil
+}
+
+// writable finds the table a statement changes.
+func (b *binder) writable(rv *pg_query.RangeVar, verb string) (*catalog.Table, sources.Writer, error) {
+	if err := b.qualifiedName(rv); err != nil {
+		return nil, nil, err
+	}
+	t, ok := b.cat.LookupTable(b.db, rv.Schemaname, rv.Relname)
+	if !ok {
+		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", rv.Relname)
+	}
+	switch {
+	case t.View != nil:
+		return nil, nil, b.errorf("55000", rv.Location, "cannot %s view %q", verb, t.Name).
+			WithDetail("Views are not updatable.")
+	case t.System:
+		return nil, nil, b.errorf(pgerror.InsufficientPrivilege, rv.Location, "permission denied for table %s", t.Name)
+	}
+	w, ok := t.Provider.(sources.Writer)
+	if !ok {
+		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "cannot %s table %q: its source is read-only", verb, t.Name).
+			WithHint("Only tables made with CREATE TABLE can be changed.")
+	}
+	return t, w, nil
+}
+
+// planCreateTable plans CREATE TABLE name (column type [constraints], ...).
+// NOT NULL, DEFAULT, PRIMARY KEY and UNIQUE are kept; other constraints
+// are refused rather than ignored.
+func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, error) {
+	rel := cs.Relation
+	if err := b.qualifiedName(rel); err != nil {
+		return nil, err
+	}
+	if len(cs.InhRelations) > 0 || cs.Partspec != nil || cs.Partbound != nil || cs.OfTypename != nil {
+		return nil, b.unsupported(rel.Location, "inherited, partitioned and typed tables are not supported")
+	}
+	var fields []arrow.Field
+	var defaults []expr.Expr
+	var keys []sources.UniqueKey
+	column := func(name string, loc int32) (int, error) {
+		for i, f := range fields {
+			if f.Name == name {
+				return i, nil
+			}
+		}
+		return 0, b.errorf(pgerror.UndefinedColumn, loc, "column %q named in key does not exist", name)
+	}
+	addKey := func(c *pg_query.Constraint, cols []int) error {
+		k := sources.UniqueKey{Name: c.Conname, Columns: cols, Primary: c.Contype == pg_query.ConstrType_CONSTR_PRIMARY}
+		if k.Primary {
+			for _, x := range keys {
+				if x.Primary {
+					return b.errorf("42P16", c.Location, "multiple primary keys for table %q are not allowed", rel.Relname)
+				}
+			}
+			for _, i := range cols {
+				fields[i].Nullable = false
+			}
+		}
+		if k.Name == "" {
+			names := []string{rel.Relname}
+			suffix := "pkey"
+			if !k.Primary {
+				for _, i := range cols {
+					names = append(names, fields[i].Name)
+				}
+				suffix = "key"
+			}
+			k.Name = strings.Join(names, "_") + "_" + suffix
+		}
+		keys = append(keys, k)
+		return nil
+	}
+	for _, elt := range cs.TableElts {
+		switch {
+		case elt.GetColumnDef() != nil:
+			cd := elt.GetColumnDef()
+			if _, err := column(cd.Colname, -1); err == nil {
+				return nil, b.errorf(pgerror.DuplicateColumn, cd.Location, "column %q specified more than once", cd.Colname)
+			}
+			t, err := resolveTypeName(cd.TypeName, b.sql)
+			if err != nil {
+				return nil, err
+			}
+			fields = append(fields, arrow.Field{Name: cd.Colname, Type: t, Nullable: !cd.IsNotNull})
+			defaults = append(defaults, nil)
+			i := len(fields) - 1
+			for _, cn := range cd.Constraints {
+				c := cn.GetConstraint()
+				switch c.Contype {
+				case pg_query.ConstrType_CONSTR_NOTNULL:
+					fields[i].Nullable = false
+				case pg_query.ConstrType_CONSTR_NULL:
+				case pg_query.ConstrType_CONSTR_DEFAULT:
+					e, err := b.bindExpr(c.RawExpr, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
+					if err != nil {
+						return nil, err
+					}
+					if defaults[i], err = b.cast(e, t, nodeLocation(c.RawExpr)); err != nil {
+						return nil, err
+					}
+				case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
+					if err := addKey(c, []int{i}); err != nil {
+						return nil, err
+					}
+				default:
+					return nil, b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
+				}
+			}
+		case elt.GetConstraint() != nil:
+			c := elt.GetConstraint()
+			if c.Contype != pg_query.ConstrType_CONSTR_PRIMARY && c.Contype != pg_query.ConstrType_CONSTR_UNIQUE {
+				return nil, b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
+			}
+			var cols []int
+			for _, k := range c.Keys {
+				i, err := column(k.GetString_().GetSval(), c.Location)
+				if err != nil {
+					return nil, err
+				}
+				cols = append(cols, i)
+			}
+			if err := addKey(c, cols); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, b.unsupported(rel.Location, "CREATE TABLE ... LIKE is not supported")
+		}
+	}
+	table := &writableTable{sources.NewWritableTable(rel.Relname, arrow.NewSchema(fields, nil), keys), defaults}
+	db, schema, name, ifNotExists := b.db, rel.Schemaname, rel.Relname, cs.IfNotExists
+	return &Query{Tag: "CREATE TABLE", Run: func(context.Context) error {
+		_, err := p.Catalog.CreateTable(db, schema, name, table, ifNotExists)
+		return err
+	}}, nil
+}
+
+func constraintName(c *pg_query.Constraint) string {
+	return strings.ReplaceAll(strings.TrimPrefix(c.Contype.String(), "CONSTR_"), "_", " ")
+}
+
+// planCreateTableAs plans CREATE TABLE name [(columns)] AS SELECT ... and
+// SELECT ... INTO name: the query runs and its rows fill a new table.
+func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *pg_query.SelectStmt, ifNotExists bool) (*Query, error) {
+	rel := into.Rel
+	if err := b.qualifiedName(rel); err != nil {
+		return nil, err
+	}
+	logical, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, err
+	}
+	fields := logical.Schema().Fields()
+	if len(into.ColNames) > len(fields) {
+		return nil, b.errorf(pgerror.SyntaxError, rel.Location, "too many column names were specified")
+	}
+	seen := make(map[string]bool)
+	for i := range fields {
+		if i < len(into.ColNames) {
+			fields[i].Name = into.ColNames[i].GetString_().GetSval()
+		}
+		if seen[fields[i].Name] {
+			return nil, b.errorf(pgerror.DuplicateColumn, rel.Location, "column %q specified more than once", fields[i].Name)
+		}
+		seen[fields[i].Name] = true
+		fields[i].Nullable = true
+	}
+	plan, err := physicalOf(logical)
+	if err != nil {
+		return nil, err
+	}
+	schema := arrow.NewSchema(fields, nil)
+	table := &writableTable{sources.NewWritableTable(rel.Relname, schema, nil), make([]expr.Expr, len(fields))}
+	db := b.db
+	q := &Query{Tag: "SELECT 0"}
+	q.Run = func(ctx context.Context) error {
+		created, err := p.Catalog.CreateTable(db, rel.Schemaname, rel.Relname, table, ifNotExists)
+		if err != nil || !created {
+			q.Tag = "CREATE TABLE AS"
+			return err
+		}
+		if into.SkipData {
+			q.Tag = "CREATE TABLE AS"
+			return nil
+		}
+		table.Lock()
+		defer table.Unlock()
+		batches, n, err := collectRows(ctx, plan, schema)
+		defer releaseBatches(batches)
+		if err == nil {
+			err = table.Append(batches)
+		}
+		if err != nil {
+			_ = p.Catalog.DropTable(db, rel.Schemaname, rel.Relname, true)
+			return err
+		}
+		q.Tag = fmt.Sprintf("SELECT %d", n)
+		return nil
+	}
+	return q, nil
+}
+
+func physicalOf(logical Plan) (engine.Plan, error) {
+	opt, err := Optimize(logical)
+	if err != nil {
+		return nil, err
+	}
+	return Physical(opt)
+}
+
+// collectRows runs plan and keeps its rows, as batches of schema (the
+// plan's columns under the table's names and nullability).
+func collectRows(ctx context.Context, plan engine.Plan, schema *arrow.Schema) ([]arrow.RecordBatch, int64, error) {
+	rdr, err := plan.Execute(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rdr.Release()
+	var out []arrow.RecordBatch
+	var n int64
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		if b.NumRows() == 0 {
+			continue
+		}
+		cols := b.Columns()
+		if len(cols) > schema.NumFields() {
+			cols = cols[:schema.NumFields()]
+		}
+		out = append(out, array.NewRecordBatch(schema, cols, b.NumRows()))
+		n += b.NumRows()
+	}
+	if err := rdr.Err(); err != nil {
+		releaseBatches(out)
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+func releaseBatches(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}
+
+// defaultOf is column i's DEFAULT expression, or a NULL of its type.
+func defaultOf(t *catalog.Table, i int) expr.Expr {
+	if d, ok := t.Provider.(columnDefaults); ok {
+		if e := d.Defaults()[i]; e != nil {
+			return e
+		}
+	}
+	return &expr.Literal{Value: scalar.MakeNullScalar(t.Provider.Schema().Field(i).Type)}
+}
+
+// planInsert plans INSERT INTO table [(columns)] VALUES ... | SELECT ... |
+// DEFAULT VALUES.
+func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error) {
+	switch {
+	case is.OnConflictClause != nil:
+		return nil, b.unsupported(is.OnConflictClause.Location, "INSERT ... ON CONFLICT is not supported yet")
+	case len(is.ReturningList) > 0:
+		return nil, b.unsupported(nodeLocation(is.ReturningList[0]), "RETURNING is not supported yet")
+	case is.WithClause != nil:
+		return nil, b.unsupported(is.WithClause.Location, "WITH before INSERT is not supported yet")
+	}
+	t, w, err := b.writable(is.Relation, "insert into")
+	if err != nil {
+		return nil, err
+	}
+	schema := w.Schema()
+	// targets are the table columns the statement supplies, in its order.
+	var targets []int
+	if len(is.Cols) == 0 {
+		for i := range schema.NumFields() {
+			targets = append(targets, i)
+		}
+	}
+	for _, n := range is.Cols {
+		rt := n.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			return nil, b.unsupported(rt.Location, "assigning to parts of a column is not supported")
+		}
+		i := schema.FieldIndices(rt.Name)
+		if len(i) == 0 {
+			return nil, b.errorf(pgerror.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
+		}
+		for _, x := range targets {
+			if x == i[0] {
+				return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "column %q specified more than once", rt.Name)
+			}
+		}
+		targets = append(targets, i[0])
+	}
+	var source Plan
+	sel := is.SelectStmt.GetSelectStmt()
+	switch {
+	case sel == nil: // DEFAULT VALUES
+		targets = nil
+		source = OneRow{}
+	case len(sel.ValuesLists) > 0 && len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil:
+		if source, err = b.bindInsertValues(t, sel.ValuesLists, targets); err != nil {
+			return nil, err
+		}
+	default:
+		if source, err = b.bindSelect(sel); err != nil {
+			return nil, err
+		}
+		n := source.Schema().NumFields()
+		if n > len(targets) {
+			return nil, b.errorf(pgerror.SyntaxError, -1, "INSERT has more expressions than target columns")
+		}
+		if n < len(targets) {
+			return nil, b.errorf(pgerror.SyntaxError, -1, "INSERT has more target columns than expressions")
+		}
+	}
+	// The table's columns: supplied ones cast to their types, the others
+	// their defaults.
+	in := source.Schema()
+	exprs := make([]expr.Expr, schema.NumFields())
+	names := make([]string, schema.NumFields())
+	for i, f := range schema.Fields() {
+		names[i] = f.Name
+		exprs[i] = defaultOf(t, i)
+	}
+	for pos, i := range targets {
+		col := &expr.Column{Index: pos, Name: in.Field(pos).Name, Type: in.Field(pos).Type}
+		if exprs[i], err = b.cast(col, schema.Field(i).Type, -1); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := physicalOf(&Project{Input: source, Exprs: exprs, Names: names})
+	if err != nil {
+		return nil, err
+	}
+	q := &Query{Tag: "INSERT 0 0"}
+	q.Run = func(ctx context.Context) error {
+		w.Lock()
+		defer w.Unlock()
+		batches, n, err := collectRows(ctx, plan, schema)
+		defer releaseBatches(batches)
+		if err != nil {
+			return err
+		}
+		if err := w.Append(batches); err != nil {
+			return err
+		}
+		q.Tag = fmt.Sprintf("INSERT 0 %d", n)
+		return nil
+	}
+	return q, nil
+}
+
+// bindInsertValues binds INSERT's VALUES lists: each value takes the type
+// of its target column (an untyped literal or parameter is read as that
+// type), and DEFAULT stands for the column's default.
+func (b *binder) bindInsertValues(t *catalog.Table, lists []*pg_query.Node, targets []int) (Plan, error) {
+	schema := t.Provider.Schema()
+	names := make([]string, len(targets))
+	for i, c := range targets {
+		names[i] = schema.Field(c).Name
+	}
+	parts := make([]Plan, 0, len(lists))
+	for _, l := range lists {
+		items := l.GetList().GetItems()
+		if len(items) > len(targets) {
+			return nil, b.errorf(pgerror.SyntaxError, nodeLocation(items[len(targets)]), "INSERT has more expressions than target columns")
+		}
+		if len(items) < len(targets) {
+			loc := int32(-1)
+			if len(items) > 0 {
+				loc = nodeLocation(items[0])
+			}
+			return nil, b.errorf(pgerror.SyntaxError, loc, "INSERT has more target columns than expressions")
+		}
+		row := make([]expr.Expr, len(items))
+		for j, it := range items {
+			c := targets[j]
+			if it.GetSetToDefault() != nil {
+				row[j] = defaultOf(t, c)
+				continue
+			}
+			e, err := b.bindExpr(it, exprContext{scope: &scope{}, clause: "VALUES"})
+			if err != nil {
+				return nil, err
+			}
+			if row[j], err = b.cast(e, schema.Field(c).Type, nodeLocation(it)); err != nil {
+				return nil, err
+			}
+		}
+		parts = append(parts, &Project{Input: OneRow{}, Exprs: row, Names: names})
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return &Union{Parts: parts}, nil
+}
+
+// tableRowsPlan is a scan of the whole table t, as a statement's target.
+func tableRowsPlan(t *catalog.Table) (*Scan, []expr.Expr) {
+	schema := t.Provider.Schema()
+	cols := make([]expr.Expr, schema.NumFields())
+	for i, f := range schema.Fields() {
+		cols[i] = &expr.Column{Index: i, Name: t.Name + "." + f.Name, Type: f.Type}
+	}
+	return &Scan{Table: t, Limit: -1}, cols
+}
+
+// targetScope is the scope of an UPDATE's or DELETE's table.
+func targetScope(t *catalog.Table, rv *pg_query.RangeVar) *scope {
+	alias := t.Name
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	return tableScope(alias, t.Provider.Schema(), nil)
+}
+
+// planUpdate plans UPDATE table SET column = value, ... [WHERE ...]: the
+// table's new contents are its rows with the matching ones changed.
+func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error) {
+	switch {
+	case len(us.FromClause) > 0:
+		return nil, b.unsupported(nodeLocation(us.FromClause[0]), "UPDATE ... FROM is not supported yet")
+	case len(us.ReturningList) > 0:
+		return nil, b.unsupported(nodeLocation(us.ReturningList[0]), "RETURNING is not supported yet")
+	case us.WithClause != nil:
+		return nil, b.unsupported(us.WithClause.Location, "WITH before UPDATE is not supported yet")
+	}
+	t, w, err := b.writable(us.Relation, "update")
+	if err != nil {
+		return nil, err
+	}
+	schema := w.Schema()
+	scan, cols := tableRowsPlan(t)
+	sc := targetScope(t, us.Relation)
+	var pred expr.Expr = &expr.Literal{Value: scalar.NewBooleanScalar(true)}
+	if us.WhereClause != nil {
+		if pred, err = b.bindPredicate(us.WhereClause, exprContext{scope: sc, clause: "WHERE"}); err != nil {
+			return nil, err
+		}
+	}
+	exprs := append([]expr.Expr{}, cols...)
+	set := make(map[int]bool)
+	for _, n := range us.TargetList {
+		rt := n.GetResTarget()
+		if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
+			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
+		}
+		idx := schema.FieldIndices(rt.Name)
+		if len(idx) == 0 {
+			return nil, b.errorf(pgerror.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
+		}
+		i := idx[0]
+		if set[i] {
+			return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "multiple assignments to same column %q", rt.Name)
+		}
+		set[i] = true
+		var v expr.Expr
+		if rt.Val.GetSetToDefault() != nil {
+			v = defaultOf(t, i)
+		} else {
+			e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})
+			if err != nil {
+				return nil, err
+			}
+			if v, err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
+				return nil, err
+			}
+		}
+		exprs[i] = &expr.Case{Whens: []expr.When{{Cond: pred, Result: v}}, Else: cols[i], Type: schema.Field(i).Type}
+	}
+	// A last column marks the rows the statement changes, to count them.
+	matched := &expr.Case{Whens: []expr.When{{Cond: pred, Result: &expr.Literal{Value: scalar.NewBooleanScalar(true)}}},
+		Else: &expr.Literal{Value: scalar.NewBooleanScalar(false)}, Type: typeBool}
+	names := make([]string, 0, len(exprs)+1)
+	for _, f := range schema.Fields() {
+		names = append(names, f.Name)
+	}
+	plan, err := physicalOf(&Project{Input: scan, Exprs: append(exprs, matched), Names: append(names, "?matched?")})
+	if err != nil {
+		return nil, err
+	}
+	q := &Query{Tag: "UPDATE 0"}
+	q.Run = func(ctx context.Context) error {
+		w.Lock()
+		defer w.Unlock()
+		rdr, err := plan.Execute(ctx)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		var rows []arrow.RecordBatch
+		defer func() { releaseBatches(rows) }()
+		var n int64
+		for rdr.Next() {
+			b := rdr.RecordBatch()
+			m := b.Column(schema.NumFields()).(*array.Boolean)
+			for i := range m.Len() {
+				if m.Value(i) {
+					n++
+				}
+			}
+			rows = append(rows, array.NewRecordBatch(schema, b.Columns()[:schema.NumFields()], b.NumRows()))
+		}
+		if err := rdr.Err(); err != nil {
+			return err
+		}
+		if err := w.Replace(rows); err != nil {
+			return err
+		}
+		q.Tag = fmt.Sprintf("UPDATE %d", n)
+		return nil
+	}
+	return q, nil
+}
+
+// planDelete plans DELETE FROM table [WHERE ...]: the table keeps the rows
+// the condition is not true for.
+func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error) {
+	switch {
+	case len(ds.UsingClause) > 0:
+		return nil, b.unsupported(nodeLocation(ds.UsingClause[0]), "DELETE ... USING is not supported yet")
+	case len(ds.ReturningList) > 0:
+		return nil, b.unsupported(nodeLocation(ds.ReturningList[0]), "RETURNING is not supported yet")
+	case ds.WithClause != nil:
+		return nil, b.unsupported(ds.WithClause.Location, "WITH before DELETE is not supported yet")
+	}
+	t, w, err := b.writable(ds.Relation, "delete from")
+	if err != nil {
+		return nil, err
+	}
+	schema := w.Schema()
+	scan, _ := tableRowsPlan(t)
+	var keep Plan // nil: no row stays
+	if ds.WhereClause != nil {
+		pred, err := b.bindPredicate(ds.WhereClause, exprContext{scope: targetScope(t, ds.Relation), clause: "WHERE"})
+		if err != nil {
+			return nil, err
+		}
+		notMatched := &expr.Case{Whens: []expr.When{{Cond: pred, Result: &expr.Literal{Value: scalar.NewBooleanScalar(false)}}},
+			Else: &expr.Literal{Value: scalar.NewBooleanScalar(true)}, Type: typeBool}
+		keep = &Filter{Input: scan, Predicate: notMatched}
+	}
+	var plan engine.Plan
+	if keep != nil {
+		if plan, err = physicalOf(keep); err != nil {
+			return nil, err
+		}
+	}
+	q := &Query{Tag: "DELETE 0"}
+	q.Run = func(ctx context.Context) error {
+		w.Lock()
+		defer w.Unlock()
+		before := rowCount(w)
+		var rows []arrow.RecordBatch
+		var kept int64
+		if plan != nil {
+			var err error
+			if rows, kept, err = collectRows(ctx, plan, schema); err != nil {
+				return err
+			}
+			defer releaseBatches(rows)
+		}
+		if err := w.Replace(rows); err != nil {
+			return err
+		}
+		q.Tag = fmt.Sprintf("DELETE %d", before-kept)
+		return nil
+	}
+	return q, nil
+}
+
+func rowCount(w sources.Writer) int64 {
+	if s, ok := w.(sources.StatisticsProvider); ok {
+		return s.Statistics().RowCount
+	}
+	return 0
+}
+
+// planTruncate plans TRUNCATE [TABLE] name [, ...].
+func (p *Planner) planTruncate(b *binder, ts *pg_query.TruncateStmt) (*Query, error) {
+	var ws []sources.Writer
+	for _, n := range ts.Relations {
+		_, w, err := b.writable(n.GetRangeVar(), "truncate")
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, w)
+	}
+	return &Query{Tag: "TRUNCATE TABLE", Run: func(context.Context) error {
+		for _, w := range ws {
+			w.Lock()
+			err := w.Replace(nil)
+			w.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, nil
+}
+
+// planDropTable plans DROP TABLE [IF EXISTS] name [, ...].
+func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error) {
+	type target struct{ schema, name string }
+	var targets []target
+	for _, o := range ds.Objects {
+		items := o.GetList().GetItems()
+		var t target
+		switch len(items) {
+		case 1:
+			t.name = items[0].GetString_().GetSval()
+		case 2:
+			t.schema, t.name = items[0].GetString_().GetSval(), items[1].GetString_().GetSval()
+		default:
+			return nil, b.unsupported(-1, "cross-database references are not implemented")
+		}
+		targets = append(targets, t)
+	}
+	db, missingOK := b.db, ds.MissingOk
+	return &Query{Tag: "DROP TABLE", Run: func(context.Context) error {
+		for _, t := range targets {
+			if err := p.Catalog.DropTable(db, t.schema, t.name, missingOK); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, nil
+}
