@@ -182,6 +182,9 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 			return nil, err
 		}
 	}
+	if ci := q.CopyIn; ci != nil {
+		return &wire.Result{Tag: q.Tag, CopyIn: &wire.CopyIn{Columns: ci.Columns, Binary: ci.Binary, Load: ci.Load}}, nil
+	}
 	if q.Plan == nil {
 		return &wire.Result{Tag: q.Tag}, nil
 	}

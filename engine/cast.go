@@ -147,6 +147,23 @@ func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType) (a
 	return b.NewArray(), nil
 }
 
+// ArrayFromScalars builds an array of type dt from values of that type
+// (NULL scalars included), as the text and binary parsers produce them.
+func ArrayFromScalars(dt arrow.DataType, vals []scalar.Scalar) (arrow.Array, error) {
+	b := array.NewBuilder(memory.DefaultAllocator, dt)
+	defer b.Release()
+	for _, v := range vals {
+		if !v.IsValid() {
+			b.AppendNull()
+			continue
+		}
+		if err := appendScalar(b, v); err != nil {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "values of type %s cannot be loaded this way yet", pgTypeName(dt))
+		}
+	}
+	return b.NewArray(), nil
+}
+
 // appendScalar appends a scalar produced by pgtext.Parse to a builder of
 // the same type.
 func appendScalar(b array.Builder, s scalar.Scalar) error {

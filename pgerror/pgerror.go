@@ -16,6 +16,7 @@ const (
 	DivisionByZero            = "22012"
 	NumericValueOutOfRange    = "22003"
 	InvalidTextRepresentation = "22P02"
+	BadCopyFileFormat         = "22P04"
 	DatetimeFieldOverflow     = "22008"
 	SyntaxError               = "42601"
 	UndefinedTable            = "42P01"

@@ -23,7 +23,7 @@ type CopyFormat struct {
 // STDOUT: the query's plan with the output format.
 func (p *Planner) planCopy(b *binder, cs *pg_query.CopyStmt) (*Query, error) {
 	if cs.IsFrom {
-		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY FROM is not supported: the tables are read-only")
+		return p.planCopyFrom(b, cs)
 	}
 	if cs.Filename != "" || cs.IsProgram {
 		return nil, pgerror.New("42501", "must be superuser or have privileges of the pg_write_server_files role to COPY to a file").

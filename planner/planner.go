@@ -70,6 +70,8 @@ type Query struct {
 	Tx byte
 	// Copy is set for COPY ... TO STDOUT: the rows go out in this format.
 	Copy *CopyFormat
+	// CopyIn is set for COPY ... FROM STDIN.
+	CopyIn *CopyInput
 }
 
 // Prepared describes a statement prepared with the extended protocol.

@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"encoding/binary"
+	"io"
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -181,4 +182,96 @@ func (f *CopyFormat) appendField(line, v []byte) []byte {
 		}
 	}
 	return line
+}
+
+// CopyIn is a COPY ... FROM STDIN. The connection answers CopyInResponse,
+// then Load reads the client's data (the CopyData payloads, in order,
+// ending at CopyDone) and returns the rows it stored, which complete the
+// command as "COPY n".
+type CopyIn struct {
+	// Binary tells the client to send PostgreSQL's binary COPY format.
+	Binary bool
+	// Columns is the number of columns each row carries.
+	Columns int
+	Load    func(ctx context.Context, r io.Reader) (int64, error)
+}
+
+// copyIn runs a COPY FROM STDIN portal.
+func (c *conn) copyIn(ctx context.Context, p *portal) error {
+	ci := p.copyIn
+	resp := &pgproto3.CopyInResponse{ColumnFormatCodes: make([]uint16, ci.Columns)}
+	if ci.Binary {
+		resp.OverallFormat = 1
+		for i := range resp.ColumnFormatCodes {
+			resp.ColumnFormatCodes[i] = 1
+		}
+	}
+	c.send(resp)
+	if err := c.flush(); err != nil {
+		return err
+	}
+	r := &copyReader{c: c}
+	n, err := ci.Load(ctx, r)
+	// Whatever Load left unread is skipped up to the end of the stream,
+	// so that the connection is in step with the client again.
+	for !r.done && r.err == nil {
+		if _, rerr := r.Read(make([]byte, 64*1024)); rerr != nil && rerr != io.EOF {
+			break
+		}
+	}
+	switch {
+	case r.err != nil:
+		return r.err
+	case err != nil:
+		return err
+	}
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte("COPY " + strconv.FormatInt(n, 10))})
+	return nil
+}
+
+// copyReader reads the payloads of CopyData messages until CopyDone.
+type copyReader struct {
+	c    *conn
+	buf  []byte
+	done bool
+	err  error // CopyFail, or a message COPY does not allow
+}
+
+func (r *copyReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.done {
+			return 0, io.EOF
+		}
+		if r.err != nil {
+			return 0, r.err
+		}
+		msg, err := r.c.be.Receive()
+		if err != nil {
+			r.err = err
+			return 0, err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.CopyData:
+			r.buf = append(r.buf[:0], m.Data...)
+		case *pgproto3.CopyDone:
+			r.done = true
+		case *pgproto3.CopyFail:
+			r.err = pgerror.New(pgerror.QueryCanceled, "COPY from stdin failed: %s", m.Message)
+		case *pgproto3.Flush, *pgproto3.Sync:
+			// PostgreSQL ignores them during COPY IN.
+		default:
+			r.err = pgerror.New(pgerror.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", msgType(msg))
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+func msgType(m pgproto3.FrontendMessage) byte {
+	b, err := m.Encode(nil)
+	if err != nil || len(b) == 0 {
+		return 0
+	}
+	return b[0]
 }

@@ -41,6 +41,7 @@ type portal struct {
 
 	rows    array.RecordReader // nil until it runs, or for rowless statements
 	copy    *CopyFormat        // set for COPY TO STDOUT
+	copyIn  *CopyIn            // set for COPY FROM STDIN
 	batch   arrow.RecordBatch
 	next    int // next row of batch
 	encs    []func([]byte, int) []byte
@@ -267,6 +268,7 @@ func (c *conn) startPortal(p *portal) error {
 	c.reportSettings()
 	p.rows = res.Rows
 	p.copy = res.Copy
+	p.copyIn = res.CopyIn
 	if p.rows != nil && (p.schema == nil || p.copy != nil) {
 		p.schema = p.rows.Schema()
 	}
@@ -279,6 +281,14 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 	if p.stmt == nil {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return nil
+	}
+	if p.copyIn != nil && !p.done {
+		c.mu.Lock()
+		c.cancelQuery = p.cancel
+		c.mu.Unlock()
+		defer c.clearCancel()
+		p.done = true
+		return c.copyIn(p.ctx, p)
 	}
 	if p.rows == nil {
 		if !p.done {

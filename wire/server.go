@@ -82,6 +82,8 @@ type Result struct {
 	Tag string
 	// Copy, when set, sends Rows as a COPY TO STDOUT stream in this format.
 	Copy *CopyFormat
+	// CopyIn, when set, receives a COPY FROM STDIN stream; Rows is nil.
+	CopyIn *CopyIn
 }
 
 // Config configures a Server.
