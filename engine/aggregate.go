@@ -445,6 +445,8 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 		}
 	case expr.ArrayAgg:
 		return &arrayAggAcc{elem: in}, nil
+	case expr.PercentileCont, expr.PercentileDisc, expr.Mode:
+		return newOrderedSetAcc(a)
 	case expr.StringAgg:
 		lit, ok := a.Delimiter.(*expr.Literal)
 		if !ok {

@@ -124,6 +124,17 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 	if err != nil {
 		return nil, nil, err
 	}
+	idx, err := sortIndices(ctx, all, s.Keys)
+	if err != nil {
+		all.Release()
+		return nil, nil, err
+	}
+	return all, idx, nil
+}
+
+// sortIndices returns the permutation that orders all's rows by keys, as
+// PostgreSQL orders them.
+func sortIndices(ctx context.Context, all arrow.RecordBatch, sortKeys []SortKey) (arrow.Array, error) {
 	// Sort on key columns only; numeric text is sorted through its value.
 	var keyCols []arrow.Array
 	var keyFields []arrow.Field
@@ -140,7 +151,7 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 		keyFields = append(keyFields, arrow.Field{Name: fmt.Sprint(len(keyFields)), Type: col.DataType(), Nullable: true})
 		keys = append(keys, key)
 	}
-	for _, k := range s.Keys {
+	for _, k := range sortKeys {
 		col := all.Column(k.Column)
 		switch {
 		case col.DataType().ID() == arrow.EXTENSION:
@@ -167,10 +178,9 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 	defer keyBatch.Release()
 	idx, err := compute.SortIndicesRecordBatch(ctx, keyBatch, keys)
 	if err != nil {
-		all.Release()
-		return nil, nil, fmt.Errorf("sort: %w", err)
+		return nil, fmt.Errorf("sort: %w", err)
 	}
-	return all, idx, nil
+	return idx, nil
 }
 
 // splitNaN returns, for a float column holding NaN, a boolean "is NaN"

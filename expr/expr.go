@@ -206,6 +206,10 @@ const (
 	StddevPop  AggFunc = "stddev_pop"
 	VarSamp    AggFunc = "var_samp"
 	VarPop     AggFunc = "var_pop"
+	// Ordered-set aggregates: Arg is the WITHIN GROUP ordering's value.
+	PercentileCont AggFunc = "percentile_cont"
+	PercentileDisc AggFunc = "percentile_disc"
+	Mode           AggFunc = "mode"
 )
 
 // Aggregate is an aggregate call. It appears only in the Aggregate node of a
@@ -220,6 +224,11 @@ type Aggregate struct {
 	Filter Expr
 	// Delimiter is string_agg's separator.
 	Delimiter Expr
+	// Fraction is percentile_cont's and percentile_disc's argument.
+	Fraction Expr
+	// Desc is set when an ordered-set aggregate's WITHIN GROUP ordering
+	// is descending (the aggregate sorts its values itself).
+	Desc bool
 	// Order is the aggregate's ORDER BY as written (the planner sorts the
 	// input by it); empty when none.
 	Order string
@@ -303,6 +312,18 @@ func (n *IsNull) String() string {
 func (c *Cast) String() string { return fmt.Sprintf("CAST(%s AS %s)", c.Input, c.Type) }
 
 func (a *Aggregate) String() string {
+	switch a.Func {
+	case PercentileCont, PercentileDisc, Mode:
+		frac := ""
+		if a.Fraction != nil {
+			frac = a.Fraction.String()
+		}
+		s := fmt.Sprintf("%s(%s) WITHIN GROUP (ORDER BY %s)", a.Func, frac, a.Order)
+		if a.Filter != nil {
+			s += fmt.Sprintf(" FILTER (WHERE %s)", a.Filter)
+		}
+		return s
+	}
 	s := string(a.Func)
 	if a.Arg != nil {
 		arg := a.Arg.String()

@@ -606,7 +606,8 @@ func funcName(fc *pg_query.FuncCall) string {
 func isAggregateName(name string) bool {
 	switch name {
 	case "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "string_agg", "array_agg",
-		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
+		"percentile_cont", "percentile_disc", "mode":
 		return true
 	}
 	return false

@@ -65,6 +65,25 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		}
 		return ectx.aggs.add(&expr.Aggregate{Func: expr.CountStar, Type: typeInt8, Filter: filter}), nil
 	}
+	orderedSet := name == "percentile_cont" || name == "percentile_disc" || name == "mode"
+	if orderedSet != fc.AggWithinGroup {
+		// As in PostgreSQL, no function takes these arguments.
+		var nodes []*pg_query.Node
+		nodes = append(nodes, fc.Args...)
+		if fc.AggWithinGroup {
+			for _, o := range fc.AggOrder {
+				nodes = append(nodes, o.GetSortBy().Node)
+			}
+		}
+		args, err := b.bindExprs(nodes, exprContext{scope: ectx.scope, clause: "aggregate function calls"})
+		if err != nil {
+			return nil, err
+		}
+		return nil, b.noFunction(fc, name, args...)
+	}
+	if orderedSet {
+		return b.bindOrderedSet(fc, name, ectx, filter)
+	}
 	nargs := 1
 	if name == "string_agg" {
 		nargs = 2
@@ -150,6 +169,64 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		return nil, b.noFunction(fc, name, arg)
 	}
 	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order}), nil
+}
+
+// bindOrderedSet binds percentile_cont(fraction), percentile_disc(fraction)
+// and mode() WITHIN GROUP (ORDER BY value): the input is sorted by the
+// ordering, whose value is the aggregate's argument.
+func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprContext, filter expr.Expr) (expr.Expr, error) {
+	want := 1
+	if name == "mode" {
+		want = 0
+	}
+	if len(fc.Args) != want || len(fc.AggOrder) != 1 {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args)+len(fc.AggOrder))
+	}
+	if fc.AggDistinct {
+		return nil, b.errorf(pgerror.SyntaxError, fc.Location, "cannot use DISTINCT with WITHIN GROUP")
+	}
+	argCtx := exprContext{scope: ectx.scope, clause: "aggregate function calls"}
+	arg, err := b.bindExpr(fc.AggOrder[0].GetSortBy().Node, argCtx)
+	if err != nil {
+		return nil, err
+	}
+	arg = b.resolveUnknown(arg)
+	out := arg.DataType()
+	agg := &expr.Aggregate{Func: expr.AggFunc(name), Filter: filter}
+	if want == 1 {
+		// The fraction is evaluated once; it may not read the rows.
+		frac, err := b.bindExpr(fc.Args[0], exprContext{scope: &scope{}, clause: "the fraction of " + name})
+		if err != nil {
+			return nil, err
+		}
+		if _, isList := frac.DataType().(*arrow.ListType); isList {
+			return nil, b.unsupported(fc.Location, "%s of an array of fractions is not supported yet", name)
+		}
+		if agg.Fraction, err = b.cast(frac, typeFloat8, nodeLocation(fc.Args[0])); err != nil {
+			return nil, err
+		}
+	}
+	if name == "percentile_cont" {
+		if category(out) != catNumeric {
+			return nil, b.noFunction(fc, name, arg)
+		}
+		if arg, err = b.cast(arg, typeFloat8, fc.Location); err != nil {
+			return nil, err
+		}
+		out = typeFloat8
+	}
+	// The aggregate sorts its values itself: only the direction matters
+	// (NULLs are left out).
+	sb := fc.AggOrder[0].GetSortBy()
+	if sb.UseOp != nil {
+		return nil, b.unsupported(sb.Location, "ORDER BY USING is not supported")
+	}
+	agg.Desc, _ = sortDirection(sb)
+	agg.Arg, agg.Type, agg.Order = arg, out, arg.String()
+	if agg.Desc {
+		agg.Order += " DESC"
+	}
+	return ectx.aggs.add(agg), nil
 }
 
 // bindAggOrder binds an aggregate's ORDER BY into the query's collector and

@@ -145,6 +145,9 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 	for i, a := range args {
 		args[i] = b.resolveUnknown(a)
 	}
+	if fc.AggWithinGroup {
+		return nil, b.errorf(pgerror.FeatureNotSupported, fc.Location, "OVER is not supported for ordered-set aggregate %s", name)
+	}
 	if fc.AggFilter != nil || fc.AggDistinct || len(fc.AggOrder) > 0 {
 		return nil, b.unsupported(fc.Location, "DISTINCT, ORDER BY and FILTER in window functions are not supported yet")
 	}
