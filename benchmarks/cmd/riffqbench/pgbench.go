@@ -43,6 +43,9 @@ func (p pgbenchRun) run(ctx context.Context) (tps float64, txs, failed int64, er
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("pgbench %s: %v\n%s", strings.Join(p.args, " "), err, lastLines(out, 15))
 	}
+	if m := txRE.FindSubmatch(out); m != nil && string(m[1]) == "0" {
+		return 0, 0, 0, fmt.Errorf("pgbench completed no transaction in %ds (connecting the clients can take longer than that)", p.seconds)
+	}
 	m := tpsRE.FindSubmatch(out)
 	if m == nil {
 		return 0, 0, 0, fmt.Errorf("no tps in pgbench output:\n%s", lastLines(out, 15))
