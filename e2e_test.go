@@ -106,7 +106,7 @@ func TestErrorsKeepConnection(t *testing.T) {
 		{"SELECT FROM WHERE", "42601", 13},
 		{"SELECT 1/0", "22012", 0},
 		{"SELECT symbol, count(*) FROM candles", "42803", 8},
-		{"INSERT INTO candles VALUES (1)", "0A000", 0},
+		{"INSERT INTO candles VALUES (1)", "0A000", 13},
 	}
 	for _, c := range cases {
 		_, err := conn.Exec(ctx, c.sql)

@@ -447,6 +447,8 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 		return &arrayAggAcc{elem: in}, nil
 	case expr.PercentileCont, expr.PercentileDisc, expr.Mode:
 		return newOrderedSetAcc(a)
+	case expr.JSONAgg, expr.JSONBAgg:
+		return &jsonAggAcc{out: a.Type, jsonb: a.Func == expr.JSONBAgg}, nil
 	case expr.StringAgg:
 		lit, ok := a.Delimiter.(*expr.Literal)
 		if !ok {

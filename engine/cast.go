@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/riffq/riffq/internal/jsonb"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -31,6 +32,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return arr, nil
 	case from.ID() == arrow.NULL:
 		return array.MakeArrayOfNull(mem, to, arr.Len()), nil
+	case isJSON(from) && isJSON(to):
+		return castJSON(mem, arr, to)
 	case to.ID() == arrow.STRING && from.ID() != arrow.LARGE_STRING:
 		return castToText(mem, arr)
 	case from.ID() == arrow.STRING:
@@ -91,7 +94,7 @@ func CastScalar(ctx context.Context, s scalar.Scalar, to arrow.DataType) (scalar
 	if !s.IsValid() {
 		return scalar.MakeNullScalar(to), nil
 	}
-	arr, err := scalar.MakeArrayFromScalar(s, 1, memory.DefaultAllocator)
+	arr, err := broadcast(s, 1)
 	if err != nil {
 		return nil, fmt.Errorf("cast %s: %w", s, err)
 	}
@@ -190,6 +193,12 @@ func appendScalar(b array.Builder, s scalar.Scalar) error {
 		b.(*array.BinaryBuilder).Append(v.Data())
 	case *scalar.String:
 		b.(*array.StringBuilder).Append(string(v.Data()))
+	case *scalar.Extension:
+		eb, ok := b.(*array.ExtensionBuilder)
+		if !ok {
+			return fmt.Errorf("cast: cannot build %s", s.DataType())
+		}
+		return appendScalar(eb.StorageBuilder(), v.Value)
 	default:
 		return fmt.Errorf("cast: cannot build %T", s)
 	}
@@ -286,4 +295,35 @@ func castFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.
 		appendInt(b, int64(r))
 	}
 	return b.NewArray(), nil
+}
+
+// isJSON reports whether dt is json or jsonb.
+func isJSON(dt arrow.DataType) bool {
+	ext, ok := dt.(arrow.ExtensionType)
+	return ok && (ext.ExtensionName() == "arrow.json" || ext.ExtensionName() == "riffq.jsonb")
+}
+
+// castJSON converts between json and jsonb: to jsonb the text becomes
+// canonical; to json it stays.
+func castJSON(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	storage := arr.(array.ExtensionArray).Storage().(*array.String)
+	if to.(arrow.ExtensionType).ExtensionName() == "arrow.json" {
+		return array.NewExtensionArrayWithStorage(to.(arrow.ExtensionType), storage), nil
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := range storage.Len() {
+		if storage.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		canon, err := jsonb.Normalize(storage.Value(i))
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+		}
+		b.Append(canon)
+	}
+	out := b.NewArray()
+	defer out.Release()
+	return array.NewExtensionArrayWithStorage(to.(arrow.ExtensionType), out), nil
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -169,36 +168,8 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error
 			key, _ := json.Marshal(string(buf))
 			sb.Write(key)
 			sb.WriteString(" : ")
-			v := in[i+1]
-			if v.IsNull(r) {
-				sb.WriteString("null")
-				continue
-			}
-			buf = encs[i+1](buf[:0], r)
-			switch v.DataType().ID() {
-			case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.DECIMAL128:
-				sb.Write(buf)
-			case arrow.FLOAT32, arrow.FLOAT64:
-				if f, err := strconv.ParseFloat(string(buf), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-					sb.Write(buf)
-				} else {
-					q, _ := json.Marshal(string(buf))
-					sb.Write(q)
-				}
-			case arrow.BOOL:
-				if string(buf) == "t" {
-					sb.WriteString("true")
-				} else {
-					sb.WriteString("false")
-				}
-			default:
-				if ext, ok := v.DataType().(arrow.ExtensionType); ok && ext.ExtensionName() == "arrow.json" {
-					sb.Write(buf)
-					continue
-				}
-				q, _ := json.Marshal(string(buf))
-				sb.Write(q)
-			}
+			var scratch []byte
+			sb.Write(appendJSONValue(nil, in[i+1], encs[i+1], r, &scratch))
 		}
 		sb.WriteByte('}')
 		b.Append(sb.String())

@@ -101,6 +101,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 			fn = catalogFunction(n.Func)
 		}
 		if fn == nil {
+			fn = jsonFunction(n.Func, n.Type)
+		}
+		if fn == nil {
 			return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
 		}
 	}

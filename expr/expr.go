@@ -202,6 +202,8 @@ const (
 	BoolOr     AggFunc = "bool_or"
 	StringAgg  AggFunc = "string_agg"
 	ArrayAgg   AggFunc = "array_agg"
+	JSONAgg    AggFunc = "json_agg"
+	JSONBAgg   AggFunc = "jsonb_agg"
 	StddevSamp AggFunc = "stddev_samp"
 	StddevPop  AggFunc = "stddev_pop"
 	VarSamp    AggFunc = "var_samp"

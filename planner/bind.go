@@ -607,7 +607,7 @@ func isAggregateName(name string) bool {
 	switch name {
 	case "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "string_agg", "array_agg",
 		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
-		"percentile_cont", "percentile_disc", "mode":
+		"percentile_cont", "percentile_disc", "mode", "json_agg", "jsonb_agg":
 		return true
 	}
 	return false

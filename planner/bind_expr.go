@@ -343,6 +343,9 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	case "~", "!~", "~*", "!~*":
 		return b.bindLike(ae, ectx)
 	}
+	if jsonOps[opName] {
+		return b.bindJSONOp(ae, opName, ectx)
+	}
 	op, ok := sqlOps[opName]
 	if !ok {
 		return nil, b.unsupported(ae.Location, "operator %s is not supported yet", opName)

@@ -381,6 +381,17 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	if err != nil {
 		return nil, nil, err
 	}
+	defaultCol := name
+	resolved := make([]expr.Expr, len(args))
+	for i, a := range args {
+		resolved[i] = b.resolveUnknown(a)
+	}
+	if arr, col, ok, err := b.jsonSetFunc(fc, name, resolved); ok || err != nil {
+		if err != nil {
+			return nil, nil, err
+		}
+		name, args, defaultCol = "unnest", []expr.Expr{arr}, col
+	}
 	var elem arrow.DataType
 	switch {
 	case name == "generate_series" && len(args) == 3 && isDateTime(args[0], args[1]):
@@ -426,10 +437,15 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	default:
 		return nil, nil, b.noFunction(fc, name, args...)
 	}
-	alias, colName := name, name
+	alias, colName := funcName(fc), defaultCol
 	var colnames []*pg_query.Node
 	if rf.Alias != nil {
-		alias, colName = rf.Alias.Aliasname, rf.Alias.Aliasname
+		// A function's own column name (json_array_elements' value)
+		// stays; otherwise the column takes the alias.
+		alias = rf.Alias.Aliasname
+		if defaultCol == name {
+			colName = rf.Alias.Aliasname
+		}
 		colnames = rf.Alias.Colnames
 	}
 	fields := []arrow.Field{{Name: colName, Type: elem, Nullable: true}}

@@ -157,6 +157,10 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
 			out = typeText
 		}
+	case expr.JSONAgg:
+		out = typeJSON
+	case expr.JSONBAgg:
+		out = typeJSONB
 	case expr.ArrayAgg:
 		if fc.AggDistinct {
 			return nil, b.unsupported(fc.Location, "array_agg(DISTINCT ...) is not supported yet")
@@ -281,6 +285,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 		return e, ok, err
 	}
 	if e, ok, err := b.bindCatalogFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
+	if e, ok, err := b.bindJSONFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
 	switch name {

@@ -48,7 +48,9 @@ func isSRFCall(n *pg_query.Node) bool {
 		return false
 	}
 	switch funcName(fc) {
-	case "unnest", "generate_series", "generate_subscripts":
+	case "unnest", "generate_series", "generate_subscripts",
+		"json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+		"json_object_keys", "jsonb_object_keys":
 		return true
 	}
 	return false
@@ -64,6 +66,12 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 	}
 	for i, a := range args {
 		args[i] = b.resolveUnknown(a)
+	}
+	if arr, _, ok, err := b.jsonSetFunc(fc, name, args); ok || err != nil {
+		if err != nil {
+			return SetItem{}, err
+		}
+		name, args = "unnest", []expr.Expr{arr}
 	}
 	item := SetItem{Func: name, Args: args}
 	switch {

@@ -37,6 +37,8 @@ type writableTable struct {
 
 func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
 
+var _ sources.Writer = (*writableTable)(nil)
+
 // qualifiedName checks a statement's table name is in the session's
 // database.
 func (b *binder) qualifiedName(rv *pg_query.RangeVar) error {

@@ -85,10 +85,12 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return typeTimestamptz, nil
 	case "interval":
 		return typeInterval, nil
-	case "json", "jsonb":
-		// jsonb is kept as json text (riffq has no binary json).
+	case "json":
 		t, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
 		return t, nil
+	case "jsonb":
+		// jsonb is kept as its canonical text.
+		return pgtypes.JSONB(), nil
 	case "uuid":
 		return extensions.NewUUIDType(), nil
 	case "numeric", "decimal":

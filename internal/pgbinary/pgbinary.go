@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/riffq/riffq/internal/jsonb"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
@@ -126,6 +127,9 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 	case *extensions.JSONArray:
 		st := a.Storage().(*array.String)
 		return func(buf []byte, i int) []byte { return append(buf, st.Value(i)...) }, nil
+	case *pgtypes.JSONBArray:
+		st := a.Storage().(*array.String)
+		return func(buf []byte, i int) []byte { return append(append(buf, 1), st.Value(i)...) }, nil // version 1
 	case *pgtypes.OIDArray:
 		st := a.Storage().(*array.Uint32)
 		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, st.Value(i)) }, nil
@@ -459,6 +463,15 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 			return nil, err
 		}
 		return scalar.NewExtensionScalar(scalar.NewFixedSizeBinaryScalar(memory.NewBufferBytes(append([]byte{}, b...)), typ.StorageType()), typ), nil
+	case *pgtypes.JSONBType:
+		if len(b) > 0 && b[0] == 1 { // jsonb's version byte
+			b = b[1:]
+		}
+		canon, err := jsonb.Normalize(string(b))
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+		}
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(canon), typ), nil
 	case *extensions.JSONType:
 		if len(b) > 0 && b[0] == 1 && !json.Valid(b) { // jsonb's version byte
 			b = b[1:]

@@ -115,6 +115,8 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 		return func(buf []byte, i int) []byte { return AppendUUID(buf, s.Value(i)) }, nil
 	case *extensions.JSONArray:
 		return newStorageEncoder(a.Storage(), loc)
+	case *pgtypes.JSONBArray:
+		return newStorageEncoder(a.Storage(), loc)
 	case *pgtypes.OIDArray:
 		s := a.Storage().(*array.Uint32)
 		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(s.Value(i)), 10) }, nil

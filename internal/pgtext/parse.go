@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/google/uuid"
 
+	"github.com/riffq/riffq/internal/jsonb"
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -147,6 +148,12 @@ func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 			return nil, true, invalid(dt, s)
 		}
 		return scalar.NewExtensionScalar(scalar.NewFixedSizeBinaryScalar(memory.NewBufferBytes(u[:]), typ.StorageType()), typ), true, nil
+	case *pgtypes.JSONBType:
+		canon, err := jsonb.Normalize(s)
+		if err != nil {
+			return nil, true, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json").WithDetail("Token %q is invalid.", s)
+		}
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(canon), typ), true, nil
 	case *extensions.JSONType:
 		if !json.Valid([]byte(s)) {
 			return nil, true, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json").WithDetail("Token %q is invalid.", s)

@@ -117,6 +117,8 @@ func FromArrow(dt arrow.DataType) (Type, error) {
 		return Type{UUIDOID, "uuid", 16, -1}, nil
 	case *extensions.JSONType:
 		return Type{JSONOID, "json", -1, -1}, nil
+	case *JSONBType:
+		return Type{JSONBOID, "jsonb", -1, -1}, nil
 	case *OIDType:
 		return Type{OIDOID, "oid", 4, -1}, nil
 	case *arrow.ListType, *arrow.LargeListType, *arrow.FixedSizeListType:
@@ -309,9 +311,11 @@ func ToArrow(oid uint32) (arrow.DataType, bool) {
 		return arrow.FixedWidthTypes.MonthDayNanoInterval, true
 	case UUIDOID:
 		return extensions.NewUUIDType(), true
-	case JSONOID, JSONBOID:
+	case JSONOID:
 		t, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
 		return t, true
+	case JSONBOID:
+		return JSONB(), true
 	case OIDOID:
 		return OID(), true
 	}
@@ -323,4 +327,55 @@ func ToArrow(oid uint32) (arrow.DataType, bool) {
 		}
 	}
 	return nil, false
+}
+
+// JSONBType is an Arrow extension type for PostgreSQL's jsonb: values are
+// stored as their canonical text (keys sorted, duplicates dropped,
+// PostgreSQL's spacing), which is also how jsonb prints. json, which keeps
+// its text as written, is Arrow's own arrow.json extension.
+type JSONBType struct {
+	arrow.ExtensionBase
+}
+
+// JSONB returns the jsonb extension type.
+func JSONB() *JSONBType {
+	return &JSONBType{ExtensionBase: arrow.ExtensionBase{Storage: arrow.BinaryTypes.String}}
+}
+
+// JSONBArray is an array of JSONBType values.
+type JSONBArray struct {
+	array.ExtensionArrayBase
+}
+
+// ValueStr returns value i's text.
+func (a *JSONBArray) ValueStr(i int) string {
+	if a.IsNull(i) {
+		return array.NullValueStr
+	}
+	return a.Storage().(*array.String).Value(i)
+}
+
+// ArrayType implements arrow.ExtensionType.
+func (*JSONBType) ArrayType() reflect.Type { return reflect.TypeOf(JSONBArray{}) }
+
+// String implements arrow.DataType.
+func (*JSONBType) String() string { return "jsonb" }
+
+// ExtensionName implements arrow.ExtensionType.
+func (*JSONBType) ExtensionName() string { return "riffq.jsonb" }
+
+// Serialize implements arrow.ExtensionType.
+func (*JSONBType) Serialize() string { return "" }
+
+// Deserialize implements arrow.ExtensionType.
+func (*JSONBType) Deserialize(storage arrow.DataType, _ string) (arrow.ExtensionType, error) {
+	if !arrow.TypeEqual(storage, arrow.BinaryTypes.String) {
+		return nil, fmt.Errorf("riffq.jsonb: storage must be utf8, got %s", storage)
+	}
+	return JSONB(), nil
+}
+
+// ExtensionEquals implements arrow.ExtensionType.
+func (*JSONBType) ExtensionEquals(other arrow.ExtensionType) bool {
+	return other.ExtensionName() == "riffq.jsonb"
 }

@@ -1,0 +1,231 @@
+package planner
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
+)
+
+var (
+	typeJSON  = func() arrow.DataType { t, _ := extensions.NewJSONType(arrow.BinaryTypes.String); return t }()
+	typeJSONB = arrow.DataType(pgtypes.JSONB())
+)
+
+// isJSONType reports whether dt is json or jsonb.
+func isJSONType(dt arrow.DataType) bool {
+	ext, ok := dt.(arrow.ExtensionType)
+	return ok && (ext.ExtensionName() == "arrow.json" || ext.ExtensionName() == "riffq.jsonb")
+}
+
+func isJSONB(dt arrow.DataType) bool {
+	ext, ok := dt.(arrow.ExtensionType)
+	return ok && ext.ExtensionName() == "riffq.jsonb"
+}
+
+// jsonOps are the json and jsonb operators, by name.
+var jsonOps = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "@>": true, "<@": true, "?": true, "?|": true, "?&": true}
+
+// bindJSONOp binds json's field and path operators (-> ->> #> #>>, for
+// json and jsonb) and jsonb's containment and existence operators
+// (@> <@ ? ?| ?&).
+func (b *binder) bindJSONOp(ae *pg_query.A_Expr, op string, ectx exprContext) (expr.Expr, error) {
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := l.(*unknownLit); ok {
+		if _, ok := r.(*unknownLit); ok {
+			return nil, b.errorf("42725", ae.Location, "operator is not unique: unknown %s unknown", op).
+				WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+		}
+	}
+	if u, ok := l.(*unknownLit); ok {
+		if l, err = b.resolveAs(u, typeJSONB); err != nil {
+			return nil, err
+		}
+	}
+	lt := l.DataType()
+	noOp := func() error {
+		return b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", typeName(lt), op, typeName(b.resolveUnknown(r).DataType())).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	textList := arrow.ListOf(typeText)
+	switch op {
+	case "->", "->>":
+		if !isJSONType(lt) {
+			return nil, noOp()
+		}
+		switch {
+		case isInteger(r.DataType()):
+			if r, err = b.cast(r, typeInt4, ae.Location); err != nil {
+				return nil, err
+			}
+		case category(b.resolveUnknown(r).DataType()) == catString:
+			if r, err = b.cast(r, typeText, ae.Location); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, noOp()
+		}
+		if op == "->" {
+			return &expr.Call{Func: "json_field", Args: []expr.Expr{l, r}, Type: lt}, nil
+		}
+		return &expr.Call{Func: "json_field_text", Args: []expr.Expr{l, r}, Type: typeText}, nil
+	case "#>", "#>>":
+		if !isJSONType(lt) {
+			return nil, noOp()
+		}
+		if r, err = b.cast(r, textList, ae.Location); err != nil {
+			return nil, err
+		}
+		if op == "#>" {
+			return &expr.Call{Func: "json_path", Args: []expr.Expr{l, r}, Type: lt}, nil
+		}
+		return &expr.Call{Func: "json_path_text", Args: []expr.Expr{l, r}, Type: typeText}, nil
+	case "@>", "<@":
+		if u, ok := r.(*unknownLit); ok {
+			if r, err = b.resolveAs(u, typeJSONB); err != nil {
+				return nil, err
+			}
+		}
+		if !isJSONB(lt) || !isJSONB(r.DataType()) {
+			if _, isList := lt.(*arrow.ListType); isList {
+				return nil, b.unsupported(ae.Location, "array containment operators are not supported yet")
+			}
+			return nil, noOp()
+		}
+		if op == "<@" {
+			l, r = r, l
+		}
+		return &expr.Call{Func: "jsonb_contains", Args: []expr.Expr{l, r}, Type: typeBool}, nil
+	}
+	// ? ?| ?&
+	if !isJSONB(lt) {
+		return nil, noOp()
+	}
+	want, fn := arrow.DataType(typeText), "jsonb_exists"
+	if op != "?" {
+		want, fn = textList, map[string]string{"?|": "jsonb_exists_any", "?&": "jsonb_exists_all"}[op]
+	}
+	if r, err = b.cast(r, want, ae.Location); err != nil {
+		return nil, err
+	}
+	return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeBool}, nil
+}
+
+func isInteger(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64:
+		return true
+	}
+	return false
+}
+
+// bindJSONFunc binds the json functions riffq implements; ok is false for
+// other names.
+func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	switch name {
+	case "to_json", "to_jsonb", "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_build_object",
+		"json_elements", "json_elements_text", "json_keys":
+	default:
+		return nil, false, nil
+	}
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	for i, a := range args {
+		args[i] = b.resolveUnknown(a)
+	}
+	if len(args) != 1 && name != "jsonb_build_object" {
+		return nil, true, b.noFunction(fc, name, args...)
+	}
+	jsonArg := func(t arrow.DataType) error {
+		if lit, ok := args[0].(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.STRING {
+			args[0], err = b.cast(lit, t, fc.Location)
+			return err
+		}
+		if !isJSONType(args[0].DataType()) || (t == typeJSONB) != isJSONB(args[0].DataType()) {
+			return b.noFunction(fc, name, args...)
+		}
+		return nil
+	}
+	switch name {
+	case "to_json":
+		return &expr.Call{Func: name, Args: args, Type: typeJSON}, true, nil
+	case "to_jsonb":
+		return &expr.Call{Func: name, Args: args, Type: typeJSONB}, true, nil
+	case "json_typeof", "jsonb_typeof":
+		t := typeJSON
+		if name == "jsonb_typeof" {
+			t = typeJSONB
+		}
+		if err := jsonArg(t); err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "json_typeof", Args: args, Type: typeText}, true, nil
+	case "json_array_length", "jsonb_array_length":
+		t := typeJSON
+		if name == "jsonb_array_length" {
+			t = typeJSONB
+		}
+		if err := jsonArg(t); err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "json_array_length", Args: args, Type: typeInt4}, true, nil
+	case "jsonb_build_object":
+		if len(args)%2 != 0 {
+			return nil, true, b.errorf(pgerror.InvalidParameterValue, fc.Location, "argument list must have even number of elements").
+				WithHint("The arguments of jsonb_build_object() must consist of alternating keys and values.")
+		}
+		return &expr.Call{Func: name, Args: args, Type: typeJSONB}, true, nil
+	}
+	return nil, false, nil
+}
+
+// jsonSetFunc rewrites the json set-returning functions as unnest of an
+// array the engine builds: json[b]_array_elements[_text] and
+// json[b]_object_keys. It returns the array and the output column's name.
+func (b *binder) jsonSetFunc(fc *pg_query.FuncCall, name string, args []expr.Expr) (expr.Expr, string, bool, error) {
+	var fn, col string
+	switch name {
+	case "json_array_elements", "jsonb_array_elements":
+		fn, col = "json_elements", "value"
+	case "json_array_elements_text", "jsonb_array_elements_text":
+		fn, col = "json_elements_text", "value"
+	case "json_object_keys", "jsonb_object_keys":
+		fn, col = "json_keys", name
+	default:
+		return nil, "", false, nil
+	}
+	if len(args) != 1 {
+		return nil, "", true, b.noFunction(fc, name, args...)
+	}
+	want := typeJSON
+	if name[4] == 'b' { // jsonb_...
+		want = typeJSONB
+	}
+	arg := args[0]
+	var err error
+	switch {
+	case arg.DataType().ID() == arrow.STRING:
+		if arg, err = b.cast(arg, want, fc.Location); err != nil {
+			return nil, "", true, err
+		}
+	case !isJSONType(arg.DataType()) || isJSONB(arg.DataType()) != isJSONB(want):
+		return nil, "", true, b.noFunction(fc, name, args...)
+	}
+	elem := arg.DataType()
+	if fn != "json_elements" {
+		elem = typeText
+	}
+	return &expr.Call{Func: fn, Args: []expr.Expr{arg}, Type: arrow.ListOf(elem)}, col, true, nil
+}
