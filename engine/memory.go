@@ -35,6 +35,7 @@ func WithMemoryLimit(ctx context.Context, limit int64) context.Context {
 
 // reserve accounts n more bytes to ctx's query.
 func reserve(ctx context.Context, n int64) error {
+	chargeOperator(ctx, n)
 	b, ok := ctx.Value(budgetKey{}).(*memoryBudget)
 	if !ok || n <= 0 {
 		return nil
@@ -52,6 +53,7 @@ func reserve(ctx context.Context, n int64) error {
 
 // release gives back n bytes an operator reserved and no longer holds.
 func release(ctx context.Context, n int64) {
+	chargeOperator(ctx, -n)
 	if b, ok := ctx.Value(budgetKey{}).(*memoryBudget); ok && n > 0 {
 		b.used.Add(-n)
 	}

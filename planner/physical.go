@@ -10,7 +10,29 @@ import (
 )
 
 // Physical lowers an optimized logical plan to engine operators.
-func Physical(p Plan) (engine.Plan, error) {
+func Physical(p Plan) (engine.Plan, error) { return lowering{}.plan(p) }
+
+// PhysicalAnalyzed lowers p with every operator measured, for EXPLAIN
+// ANALYZE.
+func PhysicalAnalyzed(p Plan) (engine.Plan, error) {
+	return lowering{wrap: func(op engine.Plan) engine.Plan { return engine.NewAnalyzed(op) }}.plan(p)
+}
+
+// lowering turns logical nodes into engine operators; wrap, when set,
+// wraps each operator made.
+type lowering struct {
+	wrap func(engine.Plan) engine.Plan
+}
+
+func (l lowering) plan(p Plan) (engine.Plan, error) {
+	op, err := l.node(p)
+	if err != nil || l.wrap == nil {
+		return op, err
+	}
+	return l.wrap(op), nil
+}
+
+func (l lowering) node(p Plan) (engine.Plan, error) {
 	switch n := p.(type) {
 	case *Scan:
 		name := n.Table.Schema + "." + n.Table.Name
@@ -20,7 +42,7 @@ func Physical(p Plan) (engine.Plan, error) {
 	case OneRow:
 		return engine.OneRow{}, nil
 	case *Window:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
@@ -33,7 +55,7 @@ func Physical(p Plan) (engine.Plan, error) {
 		}
 		return w, nil
 	case *ProjectSet:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
@@ -45,25 +67,25 @@ func Physical(p Plan) (engine.Plan, error) {
 	case *TableFunc:
 		return &engine.TableFunc{Func: n.Func, Args: n.Args, Out: n.Out, Ordinality: n.Ordinality}, nil
 	case *Filter:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return &engine.Filter{Input: in, Predicate: n.Predicate}, nil
 	case *Project:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return engine.NewProject(in, n.Exprs, n.Names), nil
 	case *Aggregate:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return engine.NewAggregate(in, n.GroupBy, n.Aggs, n.Names), nil
 	case *Sort:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
@@ -73,17 +95,17 @@ func Physical(p Plan) (engine.Plan, error) {
 		}
 		return &engine.Sort{Input: in, Keys: keys}, nil
 	case *Lateral:
-		left, err := Physical(n.Left)
+		left, err := l.plan(n.Left)
 		if err != nil {
 			return nil, err
 		}
 		return &engine.Apply{Left: left, Right: &correlatedPlan{logical: n.Right}, Outer: n.Outer, Type: n.Type, On: n.On}, nil
 	case *RecursiveUnion:
-		anchor, err := Physical(n.Anchor)
+		anchor, err := l.plan(n.Anchor)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := Physical(n.Recursive)
+		rec, err := l.plan(n.Recursive)
 		if err != nil {
 			return nil, err
 		}
@@ -91,24 +113,24 @@ func Physical(p Plan) (engine.Plan, error) {
 	case *WorkTableScan:
 		return &engine.WorkTableScan{Table: n.Table}, nil
 	case *DistinctOn:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return &engine.DistinctOn{Input: in, Keys: n.Keys}, nil
 	case *Limit:
-		in, err := Physical(n.Input)
+		in, err := l.plan(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return &engine.Limit{Input: in, Offset: n.Offset, Count: n.Count}, nil
 	case *Join:
-		return physicalJoin(n)
+		return l.join(n)
 	case *Union:
 		parts := make([]engine.Plan, len(n.Parts))
 		for i, part := range n.Parts {
 			var err error
-			if parts[i], err = Physical(part); err != nil {
+			if parts[i], err = l.plan(part); err != nil {
 				return nil, err
 			}
 		}
@@ -117,15 +139,15 @@ func Physical(p Plan) (engine.Plan, error) {
 	return nil, fmt.Errorf("no physical operator for %T", p)
 }
 
-// physicalJoin lowers a join to a hash join: each ON conjunct that equates
+// join lowers a join to a hash join: each ON conjunct that equates
 // an expression over the left input with one over the right becomes a pair
 // of hash keys; the rest is checked on each matching pair.
-func physicalJoin(j *Join) (engine.Plan, error) {
-	left, err := Physical(j.Left)
+func (l lowering) join(j *Join) (engine.Plan, error) {
+	left, err := l.plan(j.Left)
 	if err != nil {
 		return nil, err
 	}
-	right, err := Physical(j.Right)
+	right, err := l.plan(j.Right)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +170,7 @@ func physicalJoin(j *Join) (engine.Plan, error) {
 		}
 	}
 	if j.Type == InnerJoin && len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right) {
-		return swappedJoin(j, left, right, lkeys, rkeys, residual), nil
+		return l.swappedJoin(j, left, right, lkeys, rkeys, residual), nil
 	}
 	hj := engine.NewHashJoin(left, right, j.Type, lkeys, rkeys, and(residual))
 	// A semi or anti join hashes whichever side is smaller.
@@ -159,7 +181,7 @@ func physicalJoin(j *Join) (engine.Plan, error) {
 // swappedJoin hashes the left input of an inner join, the smaller by the
 // estimates, and streams the right one through it; a projection puts the
 // columns back in the join's order.
-func swappedJoin(j *Join, left, right engine.Plan, lkeys, rkeys, residual []expr.Expr) engine.Plan {
+func (l lowering) swappedJoin(j *Join, left, right engine.Plan, lkeys, rkeys, residual []expr.Expr) engine.Plan {
 	nl, nr := left.Schema().NumFields(), right.Schema().NumFields()
 	remap := make([]int, nl+nr) // the join's column -> the swapped join's
 	for i := range nl {
@@ -172,7 +194,10 @@ func swappedJoin(j *Join, left, right engine.Plan, lkeys, rkeys, residual []expr
 	for _, c := range residual {
 		filter = append(filter, renumber(c, remap))
 	}
-	hj := engine.NewHashJoin(right, left, InnerJoin, rkeys, lkeys, and(filter))
+	var hj engine.Plan = engine.NewHashJoin(right, left, InnerJoin, rkeys, lkeys, and(filter))
+	if l.wrap != nil {
+		hj = l.wrap(hj)
+	}
 	fields := hj.Schema().Fields()
 	exprs := make([]expr.Expr, nl+nr)
 	names := make([]string, nl+nr)

@@ -7,6 +7,7 @@ package planner
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -129,16 +130,41 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		if sel == nil {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN supports SELECT only")
 		}
+		analyze := false
 		for _, o := range ex.Options {
-			if name := o.GetDefElem().GetDefname(); name != "verbose" && name != "costs" {
+			d := o.GetDefElem()
+			switch name := d.GetDefname(); name {
+			case "analyze":
+				analyze = d.Arg == nil || defTrue(d.Arg)
+			case "verbose", "costs", "timing", "summary", "buffers":
+			case "format":
+				if f := strings.ToLower(d.Arg.GetString_().GetSval()); f != "text" {
+					return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN format %s is not supported yet", strings.ToUpper(f))
+				}
+			default:
 				return nil, pgerror.New(pgerror.FeatureNotSupported, "EXPLAIN option %s is not supported yet", strings.ToUpper(name))
 			}
 		}
-		plan, err := p.planSelect(b, sel)
+		if !analyze {
+			plan, err := p.planSelect(b, sel)
+			if err != nil {
+				return nil, err
+			}
+			return &Query{Plan: &explain{plan: plan}, Tag: "EXPLAIN"}, nil
+		}
+		start := time.Now()
+		logical, err := b.bindSelect(sel)
 		if err != nil {
 			return nil, err
 		}
-		return &Query{Plan: &explain{plan: plan}, Tag: "EXPLAIN"}, nil
+		if logical, err = Optimize(logical); err != nil {
+			return nil, err
+		}
+		plan, err := PhysicalAnalyzed(logical)
+		if err != nil {
+			return nil, err
+		}
+		return &Query{Plan: &explain{plan: plan, analyze: true, planning: time.Since(start)}, Tag: "EXPLAIN"}, nil
 	}
 	if cs := n.GetCopyStmt(); cs != nil {
 		return p.planCopy(b, cs)
@@ -244,9 +270,27 @@ func (r *rowsPlan) Execute(context.Context) (array.RecordReader, error) {
 	}, nil), nil
 }
 
-// explain is the plan of EXPLAIN: one text row per operator line.
+// explain is the plan of EXPLAIN: one text row per operator line. With
+// analyze, the measured plan runs first (its rows are discarded) and the
+// lines carry what each operator did.
 type explain struct {
-	plan engine.Plan
+	plan     engine.Plan
+	analyze  bool
+	planning time.Duration
+}
+
+// defTrue reads an EXPLAIN option's boolean argument.
+func defTrue(n *pg_query.Node) bool {
+	switch {
+	case n.GetBoolean() != nil:
+		return n.GetBoolean().Boolval
+	case n.GetInteger() != nil:
+		return n.GetInteger().Ival != 0
+	case n.GetString_() != nil:
+		v := strings.ToLower(n.GetString_().Sval)
+		return v == "true" || v == "on" || v == "1" || v == "yes"
+	}
+	return true
 }
 
 var explainSchema = textSchema("QUERY PLAN")
@@ -256,7 +300,24 @@ func (e *explain) Children() []engine.Plan { return nil }
 func (e *explain) String() string          { return "Explain" }
 
 func (e *explain) Execute(ctx context.Context) (array.RecordReader, error) {
-	lines := strings.Split(strings.TrimRight(engine.Explain(e.plan), "\n"), "\n")
+	text := engine.Explain(e.plan)
+	if e.analyze {
+		start := time.Now()
+		rdr, err := e.plan.Execute(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for rdr.Next() {
+		}
+		err = rdr.Err()
+		rdr.Release()
+		if err != nil {
+			return nil, err
+		}
+		text = engine.ExplainAnalyze(e.plan) + fmt.Sprintf("Planning Time: %.3f ms\nExecution Time: %.3f ms\n",
+			float64(e.planning)/1e6, float64(time.Since(start))/1e6)
+	}
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	rows := make([][]string, len(lines))
 	for i, l := range lines {
 		rows[i] = []string{l}
