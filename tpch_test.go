@@ -2,7 +2,10 @@ package riffq_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/riffq/riffq"
 	"github.com/riffq/riffq/internal/tpch"
@@ -10,9 +13,10 @@ import (
 	"github.com/riffq/riffq/sources/parquet"
 )
 
-// TestTPCH runs the 22 TPC-H queries (testdata/tpch/queries.slt) over the
-// generator's scale factor 0.01 Parquet files and compares every answer
-// with PostgreSQL 15's over the same data.
+// TestTPCH runs the 22 TPC-H queries (testdata/tpch/queries.slt) and the
+// window and grouping-set workload (analytics.slt) over the generator's
+// scale factor 0.01 Parquet files and compares every answer with
+// PostgreSQL 15's over the same data.
 func TestTPCH(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and queries TPC-H data")
@@ -31,15 +35,21 @@ func TestTPCH(t *testing.T) {
 		tables[name] = p
 		opts = append(opts, riffq.WithTable(name, p))
 	}
-	file := filepath.Join("testdata", "tpch", "queries.slt")
+	files, err := filepath.Glob(filepath.Join("testdata", "tpch", "*.slt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no TPC-H query files: %v", err)
+	}
+	var conn *pgx.Conn
 	if *update {
 		if *pgURL == "" {
 			t.Fatal("-update needs -pg URL of a reference PostgreSQL")
 		}
-		conn := connect(t, *pgURL)
+		conn = connect(t, *pgURL)
 		loadReference(t, conn, tables)
-		checkFile(t, conn, file)
-		return
+	} else {
+		conn = connect(t, startServer(t, opts...))
 	}
-	checkFile(t, connect(t, startServer(t, opts...)), file)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".slt"), func(t *testing.T) { checkFile(t, conn, file) })
+	}
 }

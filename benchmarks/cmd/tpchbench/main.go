@@ -5,6 +5,9 @@
 //
 //	go run -tags duckdb_arrow ./benchmarks/cmd/tpchbench -sf 1 -runs 3
 //
+// With -file testdata/tpch/analytics.slt it runs the window-function and
+// grouping-set workload over the same tables instead.
+//
 // Systems alternate query by query within each run. The report gives each
 // query's median time per system, the riffq/DuckDB and riffq/PostgreSQL
 // ratios, their geometric means, and riffq's peak resident memory during
@@ -70,7 +73,8 @@ func main() {
 	runs := flag.Int("runs", 3, "repetitions of each query per system")
 	dataDir := flag.String("data", "", "directory of the generated Parquet files (default benchmarks/results/tpch-sf<SF>; generated when missing)")
 	systemsFlag := flag.String("systems", "riffq,duckdb,postgres", "systems to measure")
-	only := flag.String("queries", "", "comma-separated query numbers to run (default all)")
+	only := flag.String("queries", "", "comma-separated queries to run, by number (3) or name (W2) (default all)")
+	file := flag.String("file", filepath.Join("testdata", "tpch", "queries.slt"), "the queries: the 22 TPC-H ones, or testdata/tpch/analytics.slt (windows and grouping sets)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "limit per query execution")
 	pgbin := flag.String("pgbin", pgtest.DefaultBin, "PostgreSQL 15 binaries")
 	out := flag.String("out", "benchmarks/results", "directory for the JSON report")
@@ -79,15 +83,15 @@ func main() {
 	if *dataDir == "" {
 		*dataDir = filepath.Join("benchmarks", "results", "tpch-sf"+strconv.FormatFloat(*sf, 'f', -1, 64))
 	}
-	if err := run(*sf, *runs, *dataDir, strings.Split(*systemsFlag, ","), *only, *timeout, *pgbin, *out); err != nil {
+	if err := run(*sf, *runs, *dataDir, strings.Split(*systemsFlag, ","), *file, *only, *timeout, *pgbin, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "tpchbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sf float64, runs int, dataDir string, names []string, only string, timeout time.Duration, pgbin, outDir string) error {
+func run(sf float64, runs int, dataDir string, names []string, file, only string, timeout time.Duration, pgbin, outDir string) error {
 	ctx := context.Background()
-	queries, err := loadQueries(filepath.Join("testdata", "tpch", "queries.slt"), only)
+	queries, err := loadQueries(file, only)
 	if err != nil {
 		return err
 	}
@@ -159,7 +163,8 @@ func run(sf float64, runs int, dataDir string, names []string, only string, time
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(outDir, fmt.Sprintf("tpch-sf%s-%s.json", strconv.FormatFloat(sf, 'f', -1, 64), time.Now().UTC().Format("20060102-150405")))
+	workload := strings.TrimSuffix(filepath.Base(file), ".slt")
+	path := filepath.Join(outDir, fmt.Sprintf("tpch-sf%s-%s-%s.json", strconv.FormatFloat(sf, 'f', -1, 64), workload, time.Now().UTC().Format("20060102-150405")))
 	slog.Info("wrote report", "path", path)
 	return os.WriteFile(path, data, 0o644)
 }
@@ -177,6 +182,7 @@ func loadQueries(path, only string) ([]query, error) {
 	want := map[string]bool{}
 	for _, n := range strings.Split(only, ",") {
 		if n = strings.TrimSpace(n); n != "" {
+			want[n] = true
 			want["Q"+n] = true
 		}
 	}
@@ -184,7 +190,8 @@ func loadQueries(path, only string) ([]query, error) {
 	for _, rec := range recs {
 		name := ""
 		for _, c := range rec.Comments {
-			if f := strings.Fields(strings.TrimPrefix(c, "#")); len(f) > 0 && strings.HasPrefix(f[0], "Q") {
+			// "# Q1: ..." or "# W2: ..." names the query that follows.
+			if f := strings.Fields(strings.TrimPrefix(c, "#")); len(f) > 0 && strings.HasSuffix(f[0], ":") {
 				name = strings.TrimSuffix(f[0], ":")
 			}
 		}
