@@ -96,14 +96,6 @@ func (f WindowFrame) String() string {
 	return s
 }
 
-// running reports whether every row's frame starts at its partition's
-// start and ends at or after the previous row's end, without exclusions:
-// aggregates can then be computed as running totals.
-func (f WindowFrame) running() bool {
-	return f.Start.Kind == UnboundedPreceding && f.Exclude == ExcludeNoOthers &&
-		f.End.Kind != OffsetPreceding && f.End.Kind != UnboundedPreceding
-}
-
 // frameRows are the bounds of each row's frame: [start, end) before
 // exclusion, and the rows excluded, [xstart, xend) (empty without
 // exclusion). With EXCLUDE TIES the current row stays although it lies in
@@ -133,13 +125,6 @@ func (r *frameRows) each(i int, fn func(from, to int)) {
 	if a := max(s, xe); a < e {
 		fn(a, e)
 	}
-}
-
-// size is the number of rows in row i's frame.
-func (r *frameRows) size(i int) int {
-	n := 0
-	r.each(i, func(from, to int) { n += to - from })
-	return n
 }
 
 // nth is the k-th (0-based) row of row i's frame, or -1.
@@ -304,10 +289,9 @@ func frameOffset(ctx context.Context, e expr.Expr, which string) (scalar.Scalar,
 // rangeSearch finds RANGE frame bounds with offsets by binary search over
 // a partition's sorted ordering values.
 type rangeSearch struct {
-	col   arrow.Array
-	desc  bool
-	f     *frameInfo
-	start FrameBound
+	col  arrow.Array
+	desc bool
+	f    *frameInfo
 	// cmp compares row j's value with row i's value moved by the offset
 	// (towards smaller values when sign < 0).
 	cmp              func(j, i int, off scalar.Scalar, sign int) int
@@ -315,7 +299,7 @@ type rangeSearch struct {
 }
 
 func newRangeSearch(ctx context.Context, col arrow.Array, desc bool, fr WindowFrame, f *frameInfo) (*rangeSearch, error) {
-	s := &rangeSearch{col: col, desc: desc, f: f, start: fr.Start}
+	s := &rangeSearch{col: col, desc: desc, f: f}
 	for _, b := range []struct {
 		bound FrameBound
 		which string
