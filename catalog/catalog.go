@@ -5,6 +5,7 @@ package catalog
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -62,6 +63,101 @@ type Table struct {
 	// that are system columns (xmin of the pg_catalog tables): reachable
 	// by name, left out of SELECT *.
 	Hidden int
+	// keys are the provider's primary and unique keys (sources.KeyProvider)
+	// with the OIDs of their index and constraint.
+	keys []tableKey
+}
+
+// tableKey is a table's key as the catalog lists it.
+type tableKey struct {
+	sources.UniqueKey
+	indexOID, constraintOID uint32
+}
+
+// newTableLocked makes a registered table, with OIDs for it and its keys;
+// c.mu is held.
+func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvider) *Table {
+	t := &Table{Database: db, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
+	if kp, ok := p.(sources.KeyProvider); ok {
+		for _, k := range kp.UniqueKeys() {
+			t.keys = append(t.keys, tableKey{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()})
+		}
+	}
+	return t
+}
+
+// Key is a table's primary or unique key, for the catalog functions that
+// describe one (pg_get_indexdef, pg_get_constraintdef).
+type Key struct {
+	Schema, Table, Name     string
+	Columns                 []string
+	Primary                 bool
+	IndexOID, ConstraintOID uint32
+}
+
+// IndexDef is pg_get_indexdef's text for the key's index. Pretty, as
+// pg_get_indexdef's pretty flag, leaves out the schema of a table on the
+// search path.
+func (k Key) IndexDef(pretty bool) string {
+	table := QuoteIdent(k.Schema) + "." + QuoteIdent(k.Table)
+	if pretty && k.Schema == DefaultSchema {
+		table = QuoteIdent(k.Table)
+	}
+	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s USING btree (%s)", QuoteIdent(k.Name), table, k.columnList())
+}
+
+// ConstraintDef is pg_get_constraintdef's text for the key's constraint.
+func (k Key) ConstraintDef() string {
+	if k.Primary {
+		return "PRIMARY KEY (" + k.columnList() + ")"
+	}
+	return "UNIQUE (" + k.columnList() + ")"
+}
+
+func (k Key) columnList() string {
+	cols := make([]string, len(k.Columns))
+	for i, c := range k.Columns {
+		cols[i] = QuoteIdent(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// QuoteIdent quotes an identifier when PostgreSQL would: anything but a
+// lower-case letter or underscore followed by lower-case letters, digits
+// and underscores (keywords are not quoted here).
+func QuoteIdent(s string) string {
+	plain := s != ""
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// Keys lists the keys of database db's tables.
+func (c *Catalog) Keys(db string) []Key {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d := c.sessionDatabaseLocked(db)
+	var out []Key
+	for _, s := range d.schemas {
+		for _, t := range s.tables {
+			for _, k := range t.keys {
+				key := Key{Schema: t.Schema, Table: t.Name, Name: k.Name, Primary: k.Primary, IndexOID: k.indexOID, ConstraintOID: k.constraintOID}
+				fields := t.Provider.Schema().Fields()
+				for _, col := range k.Columns {
+					key.Columns = append(key.Columns, fields[col].Name)
+				}
+				out = append(out, key)
+			}
+		}
+	}
+	return out
 }
 
 // New returns an empty catalog whose default database is named defaultDB.
@@ -140,7 +236,7 @@ func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) err
 	if _, ok := s.tables[name]; ok {
 		return fmt.Errorf("table %s.%s already exists", schema, name)
 	}
-	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
+	s.tables[name] = c.newTableLocked(d.Name, schema, name, p)
 	return nil
 }
 
@@ -167,7 +263,7 @@ func (c *Catalog) CreateTable(db, schema, name string, p sources.TableProvider, 
 		}
 		return false, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
+	s.tables[name] = c.newTableLocked(d.Name, schema, name, p)
 	return true, nil
 }
 
@@ -382,6 +478,9 @@ func (c *Catalog) VisibleRelations(db string) []uint32 {
 	if s, ok := d.schemas[DefaultSchema]; ok {
 		for _, t := range s.tables {
 			out = append(out, t.OID)
+			for _, k := range t.keys {
+				out = append(out, k.indexOID)
+			}
 		}
 	}
 	slices.Sort(out)

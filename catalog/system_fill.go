@@ -12,26 +12,32 @@ import (
 // fillers write the rows of the system relations that hold any; the others
 // are empty, with PostgreSQL's columns.
 var fillers = map[[2]string]func(*systemBuilder, *rows){
-	{PgCatalog, "pg_namespace"}:           fillNamespace,
-	{PgCatalog, "pg_class"}:               fillClass,
-	{PgCatalog, "pg_attribute"}:           fillAttribute,
-	{PgCatalog, "pg_type"}:                fillType,
-	{PgCatalog, "pg_database"}:            fillDatabase,
-	{PgCatalog, "pg_am"}:                  fillAm,
-	{PgCatalog, "pg_roles"}:               fillRoles,
-	{PgCatalog, "pg_user"}:                fillUser,
-	{PgCatalog, "pg_collation"}:           fillCollation,
-	{PgCatalog, "pg_tablespace"}:          fillTablespace,
-	{PgCatalog, "pg_language"}:            fillLanguage,
-	{PgCatalog, "pg_extension"}:           fillExtension,
-	{PgCatalog, "pg_tables"}:              fillTables,
-	{PgCatalog, "pg_views"}:               fillViews,
-	{PgCatalog, "pg_description"}:         fillDescription,
-	{InformationSchema, "schemata"}:       fillSchemata,
-	{InformationSchema, "tables"}:         fillInfoTables,
-	{InformationSchema, "columns"}:        fillInfoColumns,
-	{InformationSchema, "enabled_roles"}:  func(_ *systemBuilder, r *rows) { r.add("role_name", OwnerName) },
-	{InformationSchema, "character_sets"}: fillCharacterSets,
+	{PgCatalog, "pg_namespace"}:                    fillNamespace,
+	{PgCatalog, "pg_class"}:                        fillClass,
+	{PgCatalog, "pg_attribute"}:                    fillAttribute,
+	{PgCatalog, "pg_type"}:                         fillType,
+	{PgCatalog, "pg_database"}:                     fillDatabase,
+	{PgCatalog, "pg_am"}:                           fillAm,
+	{PgCatalog, "pg_roles"}:                        fillRoles,
+	{PgCatalog, "pg_user"}:                         fillUser,
+	{PgCatalog, "pg_collation"}:                    fillCollation,
+	{PgCatalog, "pg_tablespace"}:                   fillTablespace,
+	{PgCatalog, "pg_language"}:                     fillLanguage,
+	{PgCatalog, "pg_extension"}:                    fillExtension,
+	{PgCatalog, "pg_tables"}:                       fillTables,
+	{PgCatalog, "pg_views"}:                        fillViews,
+	{PgCatalog, "pg_description"}:                  fillDescription,
+	{PgCatalog, "pg_index"}:                        fillIndex,
+	{PgCatalog, "pg_indexes"}:                      fillIndexes,
+	{PgCatalog, "pg_constraint"}:                   fillConstraint,
+	{InformationSchema, "table_constraints"}:       fillTableConstraints,
+	{InformationSchema, "key_column_usage"}:        fillKeyColumnUsage,
+	{InformationSchema, "constraint_column_usage"}: fillConstraintColumnUsage,
+	{InformationSchema, "schemata"}:                fillSchemata,
+	{InformationSchema, "tables"}:                  fillInfoTables,
+	{InformationSchema, "columns"}:                 fillInfoColumns,
+	{InformationSchema, "enabled_roles"}:           func(_ *systemBuilder, r *rows) { r.add("role_name", OwnerName) },
+	{InformationSchema, "character_sets"}:          fillCharacterSets,
 }
 
 // relation is any table the system tables list: a registered one or a
@@ -43,6 +49,7 @@ type relation struct {
 	name      string
 	kind      string
 	arrow     *arrow.Schema
+	hasIndex  bool
 }
 
 // relations lists the system relations, then the registered tables.
@@ -54,16 +61,113 @@ func (b *systemBuilder) relations() []relation {
 		if r.schema == InformationSchema {
 			nsp = infoSchemaOID
 		}
-		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf()})
+		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false})
 	}
 	for _, t := range b.tables {
 		kind := "r"
 		if t.View != nil {
 			kind = "v"
 		}
-		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema})
+		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys) > 0})
+		// Each key's index is a relation too, with the key's columns.
+		for _, k := range t.keys {
+			fields := make([]arrow.Field, len(k.Columns))
+			for i, c := range k.Columns {
+				fields[i] = t.schema.Field(c)
+			}
+			out = append(out, relation{k.indexOID, t.schemaOID, t.Schema, k.Name, "i", arrow.NewSchema(fields, nil), false})
+		}
 	}
 	return out
+}
+
+// keyAttnums are a key's column numbers (from 1).
+func keyAttnums(k tableKey) []int64 {
+	out := make([]int64, len(k.Columns))
+	for i, c := range k.Columns {
+		out[i] = int64(c + 1)
+	}
+	return out
+}
+
+func fillIndex(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		for _, k := range t.keys {
+			nums := keyAttnums(k)
+			zeros := make([]int64, len(nums))
+			r.add("indexrelid", k.indexOID, "indrelid", t.OID, "indnatts", len(nums), "indnkeyatts", len(nums),
+				"indisunique", true, "indisprimary", k.Primary, "indimmediate", true, "indisvalid", true,
+				"indisready", true, "indislive", true, "indkey", nums, "indcollation", zeros, "indclass", zeros,
+				"indoption", zeros)
+		}
+	}
+}
+
+func fillIndexes(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		for _, k := range t.keys {
+			key := Key{Schema: t.Schema, Table: t.Name, Name: k.Name}
+			for _, c := range k.Columns {
+				key.Columns = append(key.Columns, t.schema.Field(c).Name)
+			}
+			r.add("schemaname", t.Schema, "tablename", t.Name, "indexname", k.Name, "indexdef", key.IndexDef(false))
+		}
+	}
+}
+
+func fillConstraint(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		for _, k := range t.keys {
+			contype := "u"
+			if k.Primary {
+				contype = "p"
+			}
+			r.add("oid", k.constraintOID, "conname", k.Name, "connamespace", t.schemaOID, "contype", contype,
+				"convalidated", true, "conrelid", t.OID, "conindid", k.indexOID, "confupdtype", " ",
+				"confdeltype", " ", "confmatchtype", " ", "conislocal", true, "connoinherit", true, "conkey", keyAttnums(k))
+		}
+	}
+}
+
+func keyType(k tableKey) string {
+	if k.Primary {
+		return "PRIMARY KEY"
+	}
+	return "UNIQUE"
+}
+
+func fillTableConstraints(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		for _, k := range t.keys {
+			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", k.Name,
+				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", keyType(k),
+				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES", "nulls_distinct", "YES")
+		}
+	}
+}
+
+func fillKeyColumnUsage(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		for _, k := range t.keys {
+			for i, c := range k.Columns {
+				r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", k.Name,
+					"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name,
+					"column_name", t.schema.Field(c).Name, "ordinal_position", i+1)
+			}
+		}
+	}
+}
+
+func fillConstraintColumnUsage(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		for _, k := range t.keys {
+			for _, c := range k.Columns {
+				r.add("table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name,
+					"column_name", t.schema.Field(c).Name, "constraint_catalog", b.dbName,
+					"constraint_schema", t.Schema, "constraint_name", k.Name)
+			}
+		}
+	}
 }
 
 func fillNamespace(b *systemBuilder, r *rows) {
@@ -87,12 +191,15 @@ func schemaOwner(s *Schema) int {
 func fillClass(b *systemBuilder, r *rows) {
 	for _, rel := range b.relations() {
 		am := 2 // heap
-		if rel.kind == "v" {
+		switch rel.kind {
+		case "v":
 			am = 0
+		case "i":
+			am = 403 // btree
 		}
 		r.add("oid", rel.oid, "relname", rel.name, "relnamespace", rel.schemaOID, "relowner", OwnerOID,
 			"relam", am, "relfilenode", rel.oid, "reltuples", -1.0, "relpersistence", "p", "relkind", rel.kind,
-			"relnatts", rel.arrow.NumFields(), "relispopulated", true, "relreplident", "d")
+			"relnatts", rel.arrow.NumFields(), "relispopulated", true, "relreplident", "d", "relhasindex", rel.hasIndex)
 	}
 }
 

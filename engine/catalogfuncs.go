@@ -37,7 +37,7 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 		}
 	case "quote_ident":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return quoteIdent(a.str(0, r)), nil })
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return catalog.QuoteIdent(a.str(0, r)), nil })
 		}
 	case "text_to_oid":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
@@ -83,23 +83,6 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 		}
 	}
 	return arrayFunction(name)
-}
-
-// quoteIdent quotes an identifier when PostgreSQL would: anything but a
-// lower-case letter or underscore followed by lower-case letters, digits
-// and underscores (keywords are not quoted here).
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // sizePretty is pg_size_pretty(bigint), as PostgreSQL 15 computes it: bytes

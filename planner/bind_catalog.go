@@ -106,8 +106,51 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nullText, true, nil
 		}
 		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
-	case "col_description", "shobj_description", "pg_get_expr", "pg_get_constraintdef", "pg_get_serial_sequence",
-		"pg_get_indexdef", "pg_get_viewdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
+	case "pg_get_indexdef", "pg_get_constraintdef":
+		// The keys of the tables that declare them (in-memory tables,
+		// sources.KeyProvider); nothing else has indexes or constraints.
+		oid, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		var whens []expr.When
+		for _, k := range b.cat.Keys(b.db) {
+			if name == "pg_get_constraintdef" {
+				whens = append(whens, expr.When{Cond: eq(oid, int64(k.ConstraintOID)), Result: textLit(k.ConstraintDef())})
+				continue
+			}
+			def := textLit(k.IndexDef(false))
+			if len(args) == 3 {
+				// The pretty flag, when a constant (it is in clients'
+				// queries).
+				if lit, ok := args[2].(*expr.Literal); ok && lit.Value.IsValid() && lit.Value.String() == "true" {
+					def = textLit(k.IndexDef(true))
+				} else if u, ok := args[2].(*unknownLit); ok && (u.text == "t" || u.text == "true") {
+					def = textLit(k.IndexDef(true))
+				}
+			}
+			if len(args) >= 2 {
+				// pg_get_indexdef(index, column, pretty): column 0 is
+				// the whole definition, column n the key's n-th column.
+				col, err := b.cast(b.resolveUnknown(args[1]), typeInt4, fc.Location)
+				if err != nil {
+					return nil, true, err
+				}
+				cw := []expr.When{}
+				for i, c := range k.Columns {
+					cw = append(cw, expr.When{Cond: &expr.Binary{Op: expr.Eq, Left: col, Right: &expr.Literal{Value: scalar.NewInt32Scalar(int32(i + 1))}, Type: typeBool}, Result: textLit(catalog.QuoteIdent(c))})
+				}
+				zero := &expr.Binary{Op: expr.Eq, Left: col, Right: &expr.Literal{Value: scalar.NewInt32Scalar(0)}, Type: typeBool}
+				def = &expr.Case{Whens: append([]expr.When{{Cond: zero, Result: def}}, cw...), Else: textLit(""), Type: typeText}
+			}
+			whens = append(whens, expr.When{Cond: eq(oid, int64(k.IndexOID)), Result: def})
+		}
+		if len(whens) == 0 {
+			return nullText, true, nil
+		}
+		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
+	case "col_description", "shobj_description", "pg_get_expr", "pg_get_serial_sequence",
+		"pg_get_viewdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef", "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
 		// riffq has no column comments, defaults, constraints, indexes,
 		// views, triggers, rules, sequences or functions of its own:

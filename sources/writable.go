@@ -30,8 +30,18 @@ type Writer interface {
 	Replace(batches []arrow.RecordBatch) error
 }
 
+// KeyProvider is implemented by providers that know their table's primary
+// and unique keys. The catalog lists them (pg_index, pg_constraint,
+// information_schema) so clients show them; riffq does not check a
+// provider's rows against them, so a provider declares only keys its data
+// honours.
+type KeyProvider interface {
+	UniqueKeys() []UniqueKey
+}
+
 // UniqueKey is a PRIMARY KEY or UNIQUE constraint: no two rows may have
-// equal values in Columns (rows with a NULL there never conflict).
+// equal values in Columns (rows with a NULL there never conflict). Name
+// names the constraint and its index.
 type UniqueKey struct {
 	Name    string
 	Columns []int

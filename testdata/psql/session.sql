@@ -18,3 +18,12 @@ COPY symbols (symbol, name) TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'NA'
 \dx
 \dT
 \df
+CREATE TABLE accounts (id integer PRIMARY KEY, owner text NOT NULL, code text UNIQUE, balance numeric(12,2));
+INSERT INTO accounts VALUES (1, 'ann', 'a', 10.50), (2, 'bob', NULL, 3);
+\d accounts
+\di
+SELECT * FROM accounts ORDER BY id;
+UPDATE accounts SET balance = balance + 1 WHERE id = 2;
+DELETE FROM accounts WHERE id = 1;
+TABLE accounts;
+DROP TABLE accounts;
