@@ -64,8 +64,10 @@ func reserveBatch(ctx context.Context, b arrow.RecordBatch) error {
 	return reserve(ctx, batchBytes(b))
 }
 
-// batchBytes is the size of a batch's buffers (a slice counts its whole
-// buffers: what it keeps alive).
+// batchBytes is the size of a batch's values. A slice counts the values
+// it covers, not the whole buffers it shares: operators often hold many
+// slices of one batch (a sort's or a window's output), which would
+// otherwise count that batch once per slice.
 func batchBytes(b arrow.RecordBatch) int64 {
 	var n int64
 	for _, c := range b.Columns() {
@@ -75,8 +77,27 @@ func batchBytes(b arrow.RecordBatch) int64 {
 }
 
 func dataBytes(d arrow.ArrayData) int64 {
+	dt := d.DataType()
+	if ext, ok := dt.(arrow.ExtensionType); ok {
+		dt = ext.StorageType()
+	}
+	rows := int64(d.Len())
+	bitmap := (rows + 7) / 8
+	bufs := d.Buffers()
+	switch t := dt.(type) {
+	case arrow.FixedWidthDataType:
+		return (rows*int64(t.BitWidth())+7)/8 + bitmap
+	case *arrow.StringType, *arrow.BinaryType:
+		if len(bufs) > 1 && bufs[1] != nil && rows > 0 {
+			offsets := arrow.Int32Traits.CastFromBytes(bufs[1].Bytes())
+			start, end := d.Offset(), d.Offset()+int(rows)
+			if end < len(offsets) {
+				return 4*(rows+1) + int64(offsets[end]-offsets[start]) + bitmap
+			}
+		}
+	}
 	var n int64
-	for _, buf := range d.Buffers() {
+	for _, buf := range bufs {
 		if buf != nil {
 			n += int64(buf.Len())
 		}
@@ -84,7 +105,7 @@ func dataBytes(d arrow.ArrayData) int64 {
 	for _, c := range d.Children() {
 		n += dataBytes(c)
 	}
-	if d.DataType().ID() == arrow.DICTIONARY {
+	if dt.ID() == arrow.DICTIONARY {
 		n += dataBytes(d.Dictionary())
 	}
 	return n

@@ -135,6 +135,9 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 // sortIndices returns the permutation that orders all's rows by keys, as
 // PostgreSQL orders them.
 func sortIndices(ctx context.Context, all arrow.RecordBatch, sortKeys []SortKey) (arrow.Array, error) {
+	if idx, ok, err := compareSortIndices(ctx, all, sortKeys); ok || err != nil {
+		return idx, err
+	}
 	// Sort on key columns only; numeric text is sorted through its value.
 	var keyCols []arrow.Array
 	var keyFields []arrow.Field

@@ -132,15 +132,54 @@ func prune(p Plan, need []bool) (Plan, []int) {
 		np, _ := mapExprs(&ProjectSet{Input: in, Items: n.Items, Names: n.Names}, func(e expr.Expr) expr.Expr { return renumber(e, remap) })
 		return np, identity(len(need))
 	case *Window:
-		// The window keeps its input's columns (the Project below it holds
-		// only what the window and the select list read); prune below.
-		all := make([]bool, n.Input.Schema().NumFields())
-		for i := range all {
-			all[i] = true
+		// The window passes its input's columns through: keep those
+		// needed above, its keys and its functions' arguments.
+		nin := n.Input.Schema().NumFields()
+		childNeed := slices.Clone(need[:nin])
+		for _, c := range n.Partition {
+			childNeed[c] = true
 		}
-		nw := *n
-		nw.Input, _ = prune(n.Input, all)
-		return &nw, identity(len(need))
+		for _, k := range n.Order {
+			childNeed[k.Column] = true
+		}
+		for _, f := range n.Funcs {
+			for _, a := range f.Args {
+				markColumns(childNeed, a)
+			}
+			if f.Agg != nil {
+				for _, e := range []expr.Expr{f.Agg.Arg, f.Agg.Filter, f.Agg.Delimiter} {
+					if e != nil {
+						markColumns(childNeed, e)
+					}
+				}
+			}
+		}
+		in, inRemap := prune(n.Input, childNeed)
+		nw := &Window{Input: in}
+		for _, c := range n.Partition {
+			nw.Partition = append(nw.Partition, inRemap[c])
+		}
+		for _, k := range n.Order {
+			k.Column = inRemap[k.Column]
+			nw.Order = append(nw.Order, k)
+		}
+		for _, f := range n.Funcs {
+			nf := *f
+			nf.Args = nil
+			for _, a := range f.Args {
+				nf.Args = append(nf.Args, renumber(a, inRemap))
+			}
+			if f.Agg != nil {
+				nf.Agg = renumber(f.Agg, inRemap).(*expr.Aggregate)
+			}
+			nw.Funcs = append(nw.Funcs, &nf)
+		}
+		newIn := in.Schema().NumFields()
+		remap := slices.Clone(inRemap)
+		for k := range n.Funcs {
+			remap = append(remap, newIn+k)
+		}
+		return nw, remap
 	case *Union:
 		// Parts line up by position: every part keeps every column.
 		all := make([]bool, len(need))

@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"math"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// keyComparator compares rows i and j of one sort key's column, NULLs and
+// direction included.
+type keyComparator func(i, j int) int
+
+// newKeyComparator returns the comparator of a column of a type it knows
+// (integers, floats in PostgreSQL's order, decimals, dates, timestamps,
+// text and bytea in byte order, booleans), or nil.
+func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
+	var values func(i, j int) int
+	switch a := col.(type) {
+	case *array.Int16:
+		v := a.Int16Values()
+		values = func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Int32:
+		v := a.Int32Values()
+		values = func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Int64:
+		v := a.Int64Values()
+		values = func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Date32:
+		v := a.Date32Values()
+		values = func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Timestamp:
+		v := a.TimestampValues()
+		values = func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Float32:
+		v := a.Float32Values()
+		values = func(i, j int) int { return floatCompare(float64(v[i]), float64(v[j])) }
+	case *array.Float64:
+		v := a.Float64Values()
+		values = func(i, j int) int { return floatCompare(v[i], v[j]) }
+	case *array.Decimal128:
+		values = func(i, j int) int { return a.Value(i).Cmp(a.Value(j)) }
+	case *array.String:
+		values = func(i, j int) int { return cmp.Compare(a.Value(i), a.Value(j)) }
+	case *array.Binary:
+		values = func(i, j int) int { return bytes.Compare(a.Value(i), a.Value(j)) }
+	case *array.Boolean:
+		values = func(i, j int) int {
+			x, y := a.Value(i), a.Value(j)
+			switch {
+			case x == y:
+				return 0
+			case !x:
+				return -1
+			}
+			return 1
+		}
+	default:
+		return nil
+	}
+	if k.Desc {
+		asc := values
+		values = func(i, j int) int { return asc(j, i) }
+	}
+	if col.NullN() == 0 {
+		return values
+	}
+	nullOrder := 1 // NULLs after values
+	if k.NullsFirst {
+		nullOrder = -1
+	}
+	return func(i, j int) int {
+		ni, nj := col.IsNull(i), col.IsNull(j)
+		switch {
+		case ni && nj:
+			return 0
+		case ni:
+			return nullOrder
+		case nj:
+			return -nullOrder
+		}
+		return values(i, j)
+	}
+}
+
+// compareSortIndices sorts by comparators when every key has one: a
+// pattern-defeating quicksort with the row number as the last key, so the
+// order of equal rows is their input order, as the stable Arrow sort
+// gives. ok is false when some key's type needs the Arrow sort.
+func compareSortIndices(ctx context.Context, all arrow.RecordBatch, keys []SortKey) (arrow.Array, bool, error) {
+	cmps := make([]keyComparator, len(keys))
+	for i, k := range keys {
+		if cmps[i] = newKeyComparator(all.Column(k.Column), k); cmps[i] == nil {
+			return nil, false, nil
+		}
+	}
+	n := int(all.NumRows())
+	idx := make([]uint64, n)
+	for i := range idx {
+		idx[i] = uint64(i)
+	}
+	// An integer first key without NULLs is compared inline: most
+	// comparisons end there.
+	first := intKeys(all.Column(keys[0].Column), keys[0].Desc)
+	rest := cmps
+	if first != nil {
+		rest = cmps[1:]
+	}
+	slices.SortFunc(idx, func(a, b uint64) int {
+		if first != nil {
+			if x, y := first[a], first[b]; x != y {
+				return cmp.Compare(x, y)
+			}
+		}
+		for _, c := range rest {
+			if r := c(int(a), int(b)); r != 0 {
+				return r
+			}
+		}
+		return cmp.Compare(a, b)
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, true, err
+	}
+	bld := array.NewUint64Builder(memory.DefaultAllocator)
+	defer bld.Release()
+	bld.AppendValues(idx, nil)
+	return bld.NewArray(), true, nil
+}
+
+// intKeys returns an integer column without NULLs as int64 sort keys
+// (negated when descending), or nil.
+func intKeys(col arrow.Array, desc bool) []int64 {
+	if col.NullN() > 0 {
+		return nil
+	}
+	out := make([]int64, col.Len())
+	switch a := col.(type) {
+	case *array.Int16:
+		for i, v := range a.Int16Values() {
+			out[i] = int64(v)
+		}
+	case *array.Int32:
+		for i, v := range a.Int32Values() {
+			out[i] = int64(v)
+		}
+	case *array.Int64:
+		copy(out, a.Int64Values())
+	case *array.Date32:
+		for i, v := range a.Date32Values() {
+			out[i] = int64(v)
+		}
+	case *array.Timestamp:
+		for i, v := range a.TimestampValues() {
+			out[i] = int64(v)
+		}
+	default:
+		return nil
+	}
+	if desc {
+		for i, v := range out {
+			if v == math.MinInt64 {
+				return nil // no negation for it
+			}
+			out[i] = -v
+		}
+	}
+	return out
+}
