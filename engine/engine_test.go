@@ -416,3 +416,31 @@ func TestLikeMatcher(t *testing.T) {
 		t.Error("a pattern ending with the escape character must fail")
 	}
 }
+
+// TestSortFetch checks that a sort keeping only its first rows (top-K,
+// compacting as its input grows) returns the full sort's first rows, ties
+// in input order, NULLs where the keys put them.
+func TestSortFetch(t *testing.T) {
+	var rows []row
+	for n := range 300_000 {
+		r := row{k: s(fmt.Sprint(n % 7)), v: i(int32((n * 7919) % 1000)), f: f(float64(n))}
+		if n%1000 == 3 {
+			r.v = nil
+		}
+		rows = append(rows, r)
+	}
+	keys := []SortKey{{Column: 1, Desc: true, NullsFirst: true}, {Column: 0}}
+	full, err := collect(t, &Sort{Input: testScan(t, 4096, rows...), Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fetch := range []int64{1, 10, 500, 70_000} {
+		top, err := collect(t, &Sort{Input: testScan(t, 4096, rows...), Keys: keys, Fetch: fetch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(top)) != fetch || strings.Join(top, "\n") != strings.Join(full[:fetch], "\n") {
+			t.Fatalf("fetch %d: got %d rows, first %v; want %v", fetch, len(top), top[:min(3, len(top))], full[:3])
+		}
+	}
+}

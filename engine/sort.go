@@ -28,6 +28,10 @@ type SortKey struct {
 type Sort struct {
 	Input Plan
 	Keys  []SortKey
+	// Fetch, when positive, is how many rows are needed (ORDER BY ...
+	// LIMIT): the sort keeps only the best Fetch rows seen so far, in
+	// memory proportional to Fetch instead of the input (top-K).
+	Fetch int64
 }
 
 func (s *Sort) Schema() *arrow.Schema { return s.Input.Schema() }
@@ -46,7 +50,11 @@ func (s *Sort) String() string {
 			parts[i] += " NULLS LAST"
 		}
 	}
-	return "Sort: " + strings.Join(parts, ", ")
+	out := "Sort: " + strings.Join(parts, ", ")
+	if s.Fetch > 0 {
+		out += fmt.Sprintf(" fetch=%d", s.Fetch)
+	}
+	return out
 }
 
 func (s *Sort) Execute(ctx context.Context) (array.RecordReader, error) {
@@ -78,10 +86,17 @@ func (s *Sort) Execute(ctx context.Context) (array.RecordReader, error) {
 				return nil, err
 			}
 		}
-		if sorted == nil || pos >= int64(indices.Len()) {
+		if sorted == nil {
 			return nil, nil
 		}
-		end := min(pos+outputBatchRows, int64(indices.Len()))
+		total := int64(indices.Len())
+		if s.Fetch > 0 {
+			total = min(total, s.Fetch)
+		}
+		if pos >= total {
+			return nil, nil
+		}
+		end := min(pos+outputBatchRows, total)
 		idx := array.NewSlice(indices, pos, end)
 		defer idx.Release()
 		pos = end
@@ -103,6 +118,7 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 			b.Release()
 		}
 	}()
+	var held int64 // rows in batches
 	for in.Next() {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -110,8 +126,24 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.Record
 		b := in.RecordBatch()
 		b.Retain()
 		batches = append(batches, b)
+		held += b.NumRows()
 		if err := reserveBatch(ctx, b); err != nil {
 			return nil, nil, err
+		}
+		if s.Fetch > 0 && held > 2*s.Fetch+outputBatchRows {
+			// Keep the best Fetch rows so far.
+			top, err := s.topRows(ctx, batches)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, b := range batches {
+				release(ctx, batchBytes(b))
+				b.Release()
+			}
+			batches, held = []arrow.RecordBatch{top}, top.NumRows()
+			if err := reserveBatch(ctx, top); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	if err := in.Err(); err != nil {
@@ -184,6 +216,23 @@ func sortIndices(ctx context.Context, all arrow.RecordBatch, sortKeys []SortKey)
 		return nil, fmt.Errorf("sort: %w", err)
 	}
 	return idx, nil
+}
+
+// topRows sorts batches and returns their first Fetch rows.
+func (s *Sort) topRows(ctx context.Context, batches []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	all, err := concatBatches(s.Schema(), batches)
+	if err != nil {
+		return nil, err
+	}
+	defer all.Release()
+	idx, err := sortIndices(ctx, all, s.Keys)
+	if err != nil {
+		return nil, err
+	}
+	defer idx.Release()
+	first := array.NewSlice(idx, 0, min(s.Fetch, int64(idx.Len())))
+	defer first.Release()
+	return takeBatch(ctx, all, first)
 }
 
 // splitNaN returns, for a float column holding NaN, a boolean "is NaN"

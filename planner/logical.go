@@ -69,10 +69,12 @@ type SortKey struct {
 	NullsFirst bool
 }
 
-// Sort orders its input.
+// Sort orders its input. Fetch, when positive, is how many rows of the
+// result are needed (a LIMIT above).
 type Sort struct {
 	Input Plan
 	Keys  []SortKey
+	Fetch int64
 }
 
 // JoinType is the kind of a join. The engine's join operators define it;
@@ -215,7 +217,7 @@ func (a *Aggregate) String() string {
 	}
 	return fmt.Sprintf("Aggregate: groupBy=[%s] aggs=[%s]", joinExprs(a.GroupBy), joinExprs(aggs))
 }
-func (s *Sort) String() string  { return fmt.Sprintf("Sort: %v", s.Keys) }
+func (s *Sort) String() string  { return fmt.Sprintf("Sort: %v fetch=%d", s.Keys, s.Fetch) }
 func (l *Limit) String() string { return fmt.Sprintf("Limit: offset=%d count=%d", l.Offset, l.Count) }
 
 func joinExprs(es []expr.Expr) string {

@@ -93,7 +93,7 @@ func (l lowering) node(p Plan) (engine.Plan, error) {
 		for i, k := range n.Keys {
 			keys[i] = engine.SortKey{Column: k.Column, Desc: k.Desc, NullsFirst: k.NullsFirst}
 		}
-		return &engine.Sort{Input: in, Keys: keys}, nil
+		return &engine.Sort{Input: in, Keys: keys, Fetch: n.Fetch}, nil
 	case *Lateral:
 		left, err := l.plan(n.Left)
 		if err != nil {

@@ -119,9 +119,10 @@ func TestPushdown(t *testing.T) {
 			rows: 1, req: sources.ScanRequest{Projection: []int{1}, Limit: 2},
 		},
 		{
-			name: "sort stops limit pushdown", support: sources.Unsupported,
+			// The sort keeps the top two rows; the scan reads everything.
+			name: "sort stops limit pushdown, keeps top-K", support: sources.Unsupported,
 			sql:  "SELECT a FROM t ORDER BY c DESC LIMIT 2",
-			plan: "Project: a\n  Limit: offset=0 count=2\n    Sort: ?sort? DESC NULLS FIRST\n      Project: t.a AS a, t.c AS ?sort?\n        Scan: public.t projection=[a, c]\n",
+			plan: "Project: a\n  Limit: offset=0 count=2\n    Sort: ?sort? DESC NULLS FIRST fetch=2\n      Project: t.a AS a, t.c AS ?sort?\n        Scan: public.t projection=[a, c]\n",
 			rows: 2, req: sources.ScanRequest{Projection: []int{0, 2}, Limit: -1},
 		},
 	}

@@ -105,7 +105,7 @@ func prune(p Plan, need []bool) (Plan, []int) {
 		for i := range keys {
 			keys[i].Column = remap[keys[i].Column]
 		}
-		return &Sort{Input: in, Keys: keys}, remap
+		return &Sort{Input: in, Keys: keys, Fetch: n.Fetch}, remap
 	case *DistinctOn:
 		childNeed := slices.Clone(need)
 		for _, k := range n.Keys {

@@ -4,7 +4,8 @@ import "slices"
 
 // pushLimit gives a scan the number of rows a Limit above it needs when only
 // projections stand between them and the scan applies all its filters
-// exactly, so the provider can stop reading early.
+// exactly, so the provider can stop reading early; and a Sort under a
+// Limit the rows to keep (top-K).
 type pushLimit struct{}
 
 func (pushLimit) name() string { return "push_limit" }
@@ -14,6 +15,11 @@ func (pushLimit) apply(p Plan) (Plan, error) {
 		l, ok := p.(*Limit)
 		if !ok || l.Count < 0 {
 			return p, nil
+		}
+		if srt, ok := l.Input.(*Sort); ok && l.Offset+l.Count > 0 {
+			ns := *srt
+			ns.Fetch = l.Offset + l.Count
+			return &Limit{Input: &ns, Offset: l.Offset, Count: l.Count}, nil
 		}
 		return &Limit{Input: limitScan(l.Input, l.Offset+l.Count), Offset: l.Offset, Count: l.Count}, nil
 	})
