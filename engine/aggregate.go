@@ -116,43 +116,39 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 		if len(keys) == 0 {
 			h.ngroups = 1 // a global aggregate has one group even without rows
 		}
-		for in.Next() {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			b := in.RecordBatch()
+		// add folds one batch's evaluated keys and arguments into the
+		// groups, in input order.
+		add := func(b arrow.RecordBatch, keyCols, args []arrow.Array) error {
 			before := h.ngroups
-			ids, err := h.groupIDs(ctx, keyEvals, b)
-			if err != nil {
-				return nil, err
-			}
+			ids := h.groupIDsOf(keyCols, int(b.NumRows()))
 			// A new group costs its key in the hash table and the key
 			// column, and a state per aggregate: about 64 + 16 a state.
 			if err := reserve(ctx, int64(h.ngroups-before)*int64(64+16*len(accs))); err != nil {
-				return nil, err
+				return err
 			}
 			for i, acc := range accs {
-				var arg arrow.Array
-				if argEvals[i] != nil {
-					if arg, err = evalArray(ctx, argEvals[i], b); err != nil {
-						return nil, err
-					}
-				}
+				arg := args[i]
 				rowIDs := ids
 				if filters[i] != nil || distincts[i] != nil {
+					var err error
 					if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, filters[i], distincts[i]); err != nil {
-						return nil, err
+						return err
 					}
+					defer func() {
+						if arg != nil {
+							arg.Release()
+						}
+					}()
 				}
 				acc.grow(h.ngroups)
-				err := acc.update(rowIDs, arg)
-				if arg != nil {
-					arg.Release()
-				}
-				if err != nil {
-					return nil, err
+				if err := acc.update(rowIDs, arg); err != nil {
+					return err
 				}
 			}
+			return nil
+		}
+		if err := a.consume(ctx, in, keyEvals, argEvals, add); err != nil {
+			return nil, err
 		}
 		if err := in.Err(); err != nil {
 			return nil, err
@@ -182,20 +178,11 @@ type hashTable struct {
 	buf     []byte
 }
 
-func (h *hashTable) groupIDs(ctx context.Context, evals []evaluator, b arrow.RecordBatch) ([]uint32, error) {
-	n := int(b.NumRows())
+// groupIDsOf assigns the group ids of n rows whose keys are cols.
+func (h *hashTable) groupIDsOf(cols []arrow.Array, n int) []uint32 {
 	ids := make([]uint32, n)
-	if len(evals) == 0 {
-		return ids, nil
-	}
-	cols := make([]arrow.Array, len(evals))
-	for i, ev := range evals {
-		c, err := evalArray(ctx, ev, b)
-		if err != nil {
-			return nil, err
-		}
-		defer c.Release()
-		cols[i] = c
+	if len(cols) == 0 {
+		return ids
 	}
 	for r := range n {
 		h.buf = h.buf[:0]
@@ -213,7 +200,7 @@ func (h *hashTable) groupIDs(ctx context.Context, evals []evaluator, b arrow.Rec
 		}
 		ids[r] = id
 	}
-	return ids, nil
+	return ids
 }
 
 // keyColumn collects the distinct values of one group key.
