@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -68,17 +67,7 @@ func (a *Apply) Execute(ctx context.Context) (array.RecordReader, error) {
 			return nil, err
 		}
 	}
-	keys := make([]func(buf []byte, arr arrow.Array, r int) []byte, len(a.Outer))
-	for i, o := range a.Outer {
-		if k, err := newKeyColumn(o.DataType()); err == nil {
-			keys[i] = k.encode
-		} else {
-			keys[i] = func(buf []byte, arr arrow.Array, r int) []byte {
-				v := arr.ValueStr(r)
-				return append(binary.LittleEndian.AppendUint32(buf, uint32(len(v))), v...)
-			}
-		}
-	}
+	keys := outerKeyEncoders(a.Outer)
 	schema := a.Schema()
 	leftSchema, rightSchema := a.Left.Schema(), a.Right.Schema()
 	cache := make(map[string]arrow.RecordBatch)

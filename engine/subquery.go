@@ -165,16 +165,11 @@ func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l ar
 	return buf
 }
 
-// compileCorrelated evaluates a correlated subquery: for each row, the
-// outer values it reads are planned into the subquery, which runs once per
-// distinct tuple of them (results are kept for the statement).
-func compileCorrelated(n *expr.Subquery, left evaluator, key keyColumn) (evaluator, error) {
-	outer, err := compileAll(n.Outer)
-	if err != nil {
-		return nil, err
-	}
-	keys := make([]func(buf []byte, a arrow.Array, r int) []byte, len(n.Outer))
-	for i, o := range n.Outer {
+// outerKeyEncoders return, for each outer value a correlated subquery (or
+// a LATERAL item) reads, how to encode it in the key of its cache.
+func outerKeyEncoders(outer []expr.Expr) []func(buf []byte, a arrow.Array, r int) []byte {
+	keys := make([]func(buf []byte, a arrow.Array, r int) []byte, len(outer))
+	for i, o := range outer {
 		if k, err := newKeyColumn(o.DataType()); err == nil {
 			keys[i] = k.encode
 		} else {
@@ -186,6 +181,18 @@ func compileCorrelated(n *expr.Subquery, left evaluator, key keyColumn) (evaluat
 			}
 		}
 	}
+	return keys
+}
+
+// compileCorrelated evaluates a correlated subquery: for each row, the
+// outer values it reads are planned into the subquery, which runs once per
+// distinct tuple of them (results are kept for the statement).
+func compileCorrelated(n *expr.Subquery, left evaluator, key keyColumn) (evaluator, error) {
+	outer, err := compileAll(n.Outer)
+	if err != nil {
+		return nil, err
+	}
+	keys := outerKeyEncoders(n.Outer)
 	var mu sync.Mutex // batches of one operator may be evaluated concurrently
 	cache := make(map[string]subqueryResult)
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {

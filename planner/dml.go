@@ -651,20 +651,9 @@ func (p *Planner) planTruncate(b *binder, ts *pg_query.TruncateStmt) (*Query, er
 
 // planDropTable plans DROP TABLE [IF EXISTS] name [, ...].
 func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error) {
-	type target struct{ schema, name string }
-	var targets []target
-	for _, o := range ds.Objects {
-		items := o.GetList().GetItems()
-		var t target
-		switch len(items) {
-		case 1:
-			t.name = items[0].GetString_().GetSval()
-		case 2:
-			t.schema, t.name = items[0].GetString_().GetSval(), items[1].GetString_().GetSval()
-		default:
-			return nil, b.unsupported(-1, "cross-database references are not implemented")
-		}
-		targets = append(targets, t)
+	targets, err := b.dropTargets(ds)
+	if err != nil {
+		return nil, err
 	}
 	db, missingOK := b.db, ds.MissingOk
 	return &Query{Tag: "DROP TABLE", Run: func(context.Context) error {

@@ -54,20 +54,9 @@ func (p *Planner) planDropView(b *binder, ds *pg_query.DropStmt) (*Query, error)
 	if ds.RemoveType != pg_query.ObjectType_OBJECT_VIEW {
 		return nil, b.unsupported(-1, "%s is not supported yet", statementName(&pg_query.Node{Node: &pg_query.Node_DropStmt{DropStmt: ds}}))
 	}
-	type target struct{ schema, name string }
-	var targets []target
-	for _, o := range ds.Objects {
-		items := o.GetList().GetItems()
-		var t target
-		switch len(items) {
-		case 1:
-			t.name = items[0].GetString_().GetSval()
-		case 2:
-			t.schema, t.name = items[0].GetString_().GetSval(), items[1].GetString_().GetSval()
-		default:
-			return nil, b.unsupported(-1, "cross-database references are not implemented")
-		}
-		targets = append(targets, t)
+	targets, err := b.dropTargets(ds)
+	if err != nil {
+		return nil, err
 	}
 	db, missingOK := b.db, ds.MissingOk
 	return &Query{Tag: "DROP VIEW", Run: func(context.Context) error {
@@ -111,4 +100,26 @@ func (b *binder) bindView(t *catalog.Table, rv *pg_query.RangeVar) (Plan, *scope
 		}
 	}
 	return plan, tableScope(alias, plan.Schema(), colnames), nil
+}
+
+// dropTarget is a relation a DROP statement names.
+type dropTarget struct{ schema, name string }
+
+// dropTargets reads the [schema.]name list of DROP VIEW or DROP TABLE.
+func (b *binder) dropTargets(ds *pg_query.DropStmt) ([]dropTarget, error) {
+	var targets []dropTarget
+	for _, o := range ds.Objects {
+		items := o.GetList().GetItems()
+		var t dropTarget
+		switch len(items) {
+		case 1:
+			t.name = items[0].GetString_().GetSval()
+		case 2:
+			t.schema, t.name = items[0].GetString_().GetSval(), items[1].GetString_().GetSval()
+		default:
+			return nil, b.unsupported(-1, "cross-database references are not implemented")
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
 }
