@@ -272,16 +272,9 @@ func (c *Catalog) CreateTable(db, schema, name string, p sources.TableProvider, 
 // source's table is read-only. With missingOK a missing table is not an
 // error.
 func (c *Catalog) DropTable(db, schema, name string, missingOK bool) error {
-	if schema == "" {
-		schema = DefaultSchema
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.sessionDatabaseLocked(db)
-	var t *Table
-	if s, ok := d.schemas[schema]; ok {
-		t = s.tables[name]
-	}
+	d, schema, t := c.relationLocked(db, schema, name)
 	switch {
 	case t == nil && missingOK:
 		return nil
@@ -354,16 +347,9 @@ func (c *Catalog) AddView(db, schema, name string, v *View, replace bool) error 
 // DropView removes view db.schema.name; schema "" searches public. With
 // missingOK a view that does not exist is not an error.
 func (c *Catalog) DropView(db, schema, name string, missingOK bool) error {
-	if schema == "" {
-		schema = DefaultSchema
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.sessionDatabaseLocked(db)
-	var t *Table
-	if s, ok := d.schemas[schema]; ok {
-		t = s.tables[name]
-	}
+	d, schema, t := c.relationLocked(db, schema, name)
 	switch {
 	case t == nil && missingOK:
 		return nil
@@ -375,6 +361,20 @@ func (c *Catalog) DropView(db, schema, name string, missingOK bool) error {
 	delete(d.schemas[schema].tables, name)
 	c.version++
 	return nil
+}
+
+// relationLocked finds relation schema.name (schema "" is public) in the
+// database a session connected to db works in; t is nil when there is
+// none. c.mu is held.
+func (c *Catalog) relationLocked(db, schema, name string) (d *Database, resolved string, t *Table) {
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	d = c.sessionDatabaseLocked(db)
+	if s, ok := d.schemas[schema]; ok {
+		t = s.tables[name]
+	}
+	return d, schema, t
 }
 
 // sessionDatabaseLocked is the database a session connected to db works
