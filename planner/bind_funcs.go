@@ -109,7 +109,7 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		delim = b.resolveUnknown(delim)
 	}
 	arg = b.resolveUnknown(arg)
-	order, err := b.bindAggOrder(fc, ectx, argCtx)
+	order, err := b.bindAggOrder(fc, ectx, argCtx, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -236,12 +236,9 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 // bindAggOrder binds an aggregate's ORDER BY into the query's collector and
 // returns its text. The planner sorts the aggregate's input by it, so all
 // ordered aggregates of a query must share it.
-func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext) (string, error) {
+func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, arg expr.Expr) (string, error) {
 	if len(fc.AggOrder) == 0 {
 		return "", nil
-	}
-	if fc.AggDistinct {
-		return "", b.unsupported(fc.Location, "DISTINCT with ORDER BY in aggregates is not supported yet")
 	}
 	var keys []orderKey
 	var parts []string
@@ -252,6 +249,11 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext) (
 			return "", err
 		}
 		e = b.resolveUnknown(e)
+		// DISTINCT keeps each value's first row in the sorted input, so
+		// the ordering may only use the value itself, as in PostgreSQL.
+		if fc.AggDistinct && e.String() != arg.String() {
+			return "", b.errorf(pgerror.InvalidColumnReference, nodeLocation(sb.Node), "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+		}
 		desc, nullsFirst := sortDirection(sb)
 		keys = append(keys, orderKey{e: e, desc: desc, nullsFirst: nullsFirst})
 		part := e.String()
