@@ -153,6 +153,25 @@ type frameInfo struct {
 func (w *Window) frames(all arrow.RecordBatch) (*frameInfo, error) {
 	n := int(all.NumRows())
 	differs := func(cols []int) (func(i int) bool, error) {
+		// Typed comparisons where the column has them (NULLs compare
+		// equal to NULLs there too), else the grouping encoding.
+		cmps := make([]keyComparator, len(cols))
+		typed := true
+		for k, c := range cols {
+			if cmps[k] = newKeyComparator(all.Column(c), SortKey{}); cmps[k] == nil {
+				typed = false
+			}
+		}
+		if typed {
+			return func(i int) bool {
+				for _, c := range cmps {
+					if c(i, i-1) != 0 {
+						return true
+					}
+				}
+				return false
+			}, nil
+		}
 		keys := make([]keyColumn, len(cols))
 		for k, c := range cols {
 			var err error
