@@ -464,12 +464,11 @@ func (c *conn) sendError(err error, sql string) {
 	default:
 		pe = pgerror.From(err)
 	}
+	// A session going away (the client left, the server stops) fails its
+	// statement through its context: not an error of the server's.
 	if pe.Code == pgerror.InternalError && c.ctx.Err() == nil {
 		c.log.Error("query failed", "sql", sql, "err", err)
 	} else {
-		// A session that is going away (the client left, the server
-		// stops) fails its statement through its context: not an error
-		// of the server's.
 		c.log.Debug("query failed", "sql", sql, "sqlstate", pe.Code, "err", pe.Message)
 	}
 	if c.sess != nil && c.sess.tx == 'T' {
