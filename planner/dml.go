@@ -7,12 +7,14 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -308,8 +310,6 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 	switch {
 	case is.OnConflictClause != nil:
 		return nil, b.unsupported(is.OnConflictClause.Location, "INSERT ... ON CONFLICT is not supported yet")
-	case len(is.ReturningList) > 0:
-		return nil, b.unsupported(nodeLocation(is.ReturningList[0]), "RETURNING is not supported yet")
 	case is.WithClause != nil:
 		return nil, b.unsupported(is.WithClause.Location, "WITH before INSERT is not supported yet")
 	}
@@ -383,6 +383,10 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		return nil, err
 	}
 	q := &Query{Tag: "INSERT 0 0"}
+	ret, err := b.returning(q, t, is.Relation, is.ReturningList)
+	if err != nil {
+		return nil, err
+	}
 	q.Run = func(ctx context.Context) error {
 		w.Lock()
 		defer w.Unlock()
@@ -394,6 +398,7 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		if err := w.Append(batches); err != nil {
 			return err
 		}
+		ret.keep(batches)
 		q.Tag = fmt.Sprintf("INSERT 0 %d", n)
 		return nil
 	}
@@ -470,8 +475,6 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 	switch {
 	case len(us.FromClause) > 0:
 		return nil, b.unsupported(nodeLocation(us.FromClause[0]), "UPDATE ... FROM is not supported yet")
-	case len(us.ReturningList) > 0:
-		return nil, b.unsupported(nodeLocation(us.ReturningList[0]), "RETURNING is not supported yet")
 	case us.WithClause != nil:
 		return nil, b.unsupported(us.WithClause.Location, "WITH before UPDATE is not supported yet")
 	}
@@ -530,6 +533,10 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 		return nil, err
 	}
 	q := &Query{Tag: "UPDATE 0"}
+	ret, err := b.returning(q, t, us.Relation, us.ReturningList)
+	if err != nil {
+		return nil, err
+	}
 	q.Run = func(ctx context.Context) error {
 		w.Lock()
 		defer w.Unlock()
@@ -541,6 +548,8 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 		var rows []arrow.RecordBatch
 		defer func() { releaseBatches(rows) }()
 		var n int64
+		var changed []arrow.RecordBatch
+		defer func() { releaseBatches(changed) }()
 		for rdr.Next() {
 			b := rdr.RecordBatch()
 			m := b.Column(schema.NumFields()).(*array.Boolean)
@@ -549,7 +558,15 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 					n++
 				}
 			}
-			rows = append(rows, array.NewRecordBatch(schema, b.Columns()[:schema.NumFields()], b.NumRows()))
+			row := array.NewRecordBatch(schema, b.Columns()[:schema.NumFields()], b.NumRows())
+			rows = append(rows, row)
+			if ret != nil {
+				c, err := compute.FilterRecordBatch(ctx, row, m, compute.DefaultFilterOptions())
+				if err != nil {
+					return err
+				}
+				changed = append(changed, c)
+			}
 		}
 		if err := rdr.Err(); err != nil {
 			return err
@@ -557,6 +574,7 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 		if err := w.Replace(rows); err != nil {
 			return err
 		}
+		ret.keep(changed)
 		q.Tag = fmt.Sprintf("UPDATE %d", n)
 		return nil
 	}
@@ -569,8 +587,6 @@ func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error)
 	switch {
 	case len(ds.UsingClause) > 0:
 		return nil, b.unsupported(nodeLocation(ds.UsingClause[0]), "DELETE ... USING is not supported yet")
-	case len(ds.ReturningList) > 0:
-		return nil, b.unsupported(nodeLocation(ds.ReturningList[0]), "RETURNING is not supported yet")
 	case ds.WithClause != nil:
 		return nil, b.unsupported(ds.WithClause.Location, "WITH before DELETE is not supported yet")
 	}
@@ -597,9 +613,36 @@ func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error)
 		}
 	}
 	q := &Query{Tag: "DELETE 0"}
+	ret, err := b.returning(q, t, ds.Relation, ds.ReturningList)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING reads the rows the condition is true for, before they go.
+	var deleted engine.Plan
+	if ret != nil {
+		var gone Plan = scan
+		if ds.WhereClause != nil {
+			pred, err := b.bindPredicate(ds.WhereClause, exprContext{scope: targetScope(t, ds.Relation), clause: "WHERE"})
+			if err != nil {
+				return nil, err
+			}
+			gone = &Filter{Input: scan, Predicate: pred}
+		}
+		if deleted, err = physicalOf(gone); err != nil {
+			return nil, err
+		}
+	}
 	q.Run = func(ctx context.Context) error {
 		w.Lock()
 		defer w.Unlock()
+		if deleted != nil {
+			gone, _, err := collectRows(ctx, deleted, schema)
+			if err != nil {
+				return err
+			}
+			ret.keep(gone)
+			releaseBatches(gone)
+		}
 		before := rowCount(w)
 		var rows []arrow.RecordBatch
 		var kept int64
@@ -617,6 +660,72 @@ func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error)
 		return nil
 	}
 	return q, nil
+}
+
+// returned holds the rows an INSERT, UPDATE or DELETE with RETURNING
+// wrote or removed, for its RETURNING list to read once the statement
+// ran.
+type returned struct {
+	schema  *arrow.Schema
+	batches []arrow.RecordBatch
+}
+
+// keep stores the rows (retaining them); a nil returned keeps nothing.
+func (r *returned) keep(bs []arrow.RecordBatch) {
+	if r == nil {
+		return
+	}
+	for _, b := range bs {
+		b.Retain()
+		r.batches = append(r.batches, b)
+	}
+}
+
+func (r *returned) Schema() *arrow.Schema   { return r.schema }
+func (r *returned) Children() []engine.Plan { return nil }
+func (r *returned) String() string          { return "Returning" }
+func (r *returned) Execute(ctx context.Context) (array.RecordReader, error) {
+	i := 0
+	return batchio.NewReader(r.schema, func() (arrow.RecordBatch, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if i >= len(r.batches) {
+			return nil, nil
+		}
+		b := r.batches[i]
+		i++
+		return b, nil // the reader hands over the reference keep took
+	}, func() {
+		for _, b := range r.batches[i:] {
+			b.Release()
+		}
+	}), nil
+}
+
+// returning binds a RETURNING list over the statement's table and makes
+// it q's result: the statement's Run keeps its rows in the returned
+// holder. It returns nil without a RETURNING list.
+func (b *binder) returning(q *Query, t *catalog.Table, rv *pg_query.RangeVar, list []*pg_query.Node) (*returned, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	sc := targetScope(t, rv)
+	nodes, names, _, err := b.expandTargets(list, sc)
+	if err != nil {
+		return nil, err
+	}
+	exprs := make([]expr.Expr, len(nodes))
+	for i, n := range nodes {
+		e, err := b.bindExpr(n, exprContext{scope: sc, clause: "RETURNING"})
+		if err != nil {
+			return nil, err
+		}
+		exprs[i] = b.resolveUnknown(e)
+	}
+	ret := &returned{schema: t.Provider.Schema()}
+	q.Plan = engine.NewProject(ret, exprs, names)
+	return ret, nil
 }
 
 func rowCount(w sources.Writer) int64 {
