@@ -26,6 +26,20 @@ func arrayFunction(name string) func(mem memory.Allocator, in []arrow.Array) (ar
 		return arrayElement
 	case "make_array":
 		return makeArray
+	case "array_slice":
+		return arraySlice
+	case "array_cat":
+		return arrayCat
+	case "array_remove":
+		return arrayRemove
+	case "array_position":
+		return arrayPosition(false)
+	case "array_positions":
+		return arrayPosition(true)
+	case "array_contains_all":
+		return arraySetOp(false)
+	case "array_overlap":
+		return arraySetOp(true)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"math"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -57,12 +59,35 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) 
 	}
 	for _, n := range ind.Indirection {
 		idx := n.GetAIndices()
-		if idx == nil || idx.IsSlice || idx.Uidx == nil {
+		if idx == nil || !idx.IsSlice && idx.Uidx == nil {
 			return nil, b.unsupported(-1, "this kind of indirection is not supported yet")
 		}
 		list, ok := e.DataType().(*arrow.ListType)
 		if !ok {
 			return nil, b.errorf(pgerror.DatatypeMismatch, -1, "cannot subscript type %s because it does not support subscripting", typeName(e.DataType()))
+		}
+		if idx.IsSlice {
+			// a[lo:hi]; an omitted bound is the array's own.
+			bound := func(n *pg_query.Node, def int64) (expr.Expr, error) {
+				if n == nil {
+					return &expr.Literal{Value: scalar.NewInt64Scalar(def)}, nil
+				}
+				v, err := b.bindExpr(n, ectx)
+				if err != nil {
+					return nil, err
+				}
+				return b.cast(b.resolveUnknown(v), typeInt8, -1)
+			}
+			lo, err := bound(idx.Lidx, 1)
+			if err != nil {
+				return nil, err
+			}
+			hi, err := bound(idx.Uidx, math.MaxInt32)
+			if err != nil {
+				return nil, err
+			}
+			e = &expr.Call{Func: "array_slice", Args: []expr.Expr{e, lo, hi}, Type: list}
+			continue
 		}
 		i, err := b.bindExpr(idx.Uidx, ectx)
 		if err != nil {
@@ -137,4 +162,153 @@ func (b *binder) bindArrayExpr(ae *pg_query.A_ArrayExpr, ectx exprContext) (expr
 	values := bld.NewArray()
 	defer values.Release()
 	return &expr.Literal{Value: scalar.NewListScalar(values)}, nil
+}
+
+// arrayConcat binds || between arrays, or an array and an element
+// (array_cat, array_append, array_prepend); ok is false when neither side
+// is an array.
+func (b *binder) arrayConcat(l, r expr.Expr, loc int32) (expr.Expr, bool, error) {
+	ll, lList := l.DataType().(*arrow.ListType)
+	rl, rList := r.DataType().(*arrow.ListType)
+	var err error
+	// numeric has no precision limit in PostgreSQL: numeric arrays and
+	// elements meet at the most digits and the larger scale.
+	widen := func(e expr.Expr, other arrow.DataType) (expr.Expr, error) {
+		lt, ok := e.DataType().(*arrow.ListType)
+		if !ok {
+			return e, nil
+		}
+		d, ok := lt.Elem().(*arrow.Decimal128Type)
+		if !ok {
+			return e, nil
+		}
+		scale := d.Scale
+		if ol, ok := other.(*arrow.ListType); ok {
+			other = ol.Elem()
+		}
+		if od, ok := other.(*arrow.Decimal128Type); ok {
+			scale = max(scale, od.Scale)
+		}
+		return b.cast(e, arrow.ListOf(&arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}), loc)
+	}
+	if lList {
+		if l, err = widen(l, b.resolveUnknown(r).DataType()); err != nil {
+			return nil, true, err
+		}
+		ll = l.DataType().(*arrow.ListType)
+	}
+	if rList {
+		if r, err = widen(r, b.resolveUnknown(l).DataType()); err != nil {
+			return nil, true, err
+		}
+		rl = r.DataType().(*arrow.ListType)
+	}
+	switch {
+	case lList && rList:
+		if !arrow.TypeEqual(ll, rl) {
+			return nil, true, b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s || %s", typeName(ll), typeName(rl))
+		}
+	case lList:
+		if _, ok := r.(*unknownLit); ok {
+			// An untyped literal next to an array is an array, as in
+			// PostgreSQL ('{1,2}').
+			if r, err = b.cast(r, ll, loc); err != nil {
+				return nil, true, err
+			}
+			break
+		}
+		if r, err = b.cast(b.resolveUnknown(r), ll.Elem(), loc); err != nil {
+			return nil, true, err
+		}
+		r = &expr.Call{Func: "make_array", Args: []expr.Expr{r}, Type: ll}
+	case rList:
+		if _, ok := l.(*unknownLit); ok {
+			if l, err = b.cast(l, rl, loc); err != nil {
+				return nil, true, err
+			}
+			break
+		}
+		if l, err = b.cast(b.resolveUnknown(l), rl.Elem(), loc); err != nil {
+			return nil, true, err
+		}
+		l = &expr.Call{Func: "make_array", Args: []expr.Expr{l}, Type: rl}
+	default:
+		return nil, false, nil
+	}
+	return &expr.Call{Func: "array_cat", Args: []expr.Expr{l, r}, Type: l.DataType()}, true, nil
+}
+
+// bindArrayFunc binds array_cat, array_append, array_prepend,
+// array_remove, array_position and array_positions; ok is false for other
+// names.
+func (b *binder) bindArrayFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	switch name {
+	case "array_cat", "array_append", "array_prepend", "array_remove", "array_position", "array_positions":
+	default:
+		return nil, false, nil
+	}
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	want := 2
+	if name == "array_position" && len(args) == 3 {
+		want = 3
+	}
+	if len(args) != want {
+		return nil, true, b.noFunction(fc, name, args...)
+	}
+	arr, elem := 0, 1
+	if name == "array_prepend" {
+		arr, elem = 1, 0
+	}
+	if u, ok := args[arr].(*unknownLit); ok {
+		// '{1,2}' takes the element's type.
+		et := b.resolveUnknown(args[elem]).DataType()
+		if name == "array_cat" {
+			if lt, ok := et.(arrow.ListLikeType); ok {
+				et = lt.Elem()
+			}
+		}
+		if args[arr], err = b.cast(u, arrow.ListOf(et), fc.Location); err != nil {
+			return nil, true, err
+		}
+	}
+	list, ok := args[arr].DataType().(*arrow.ListType)
+	if !ok {
+		return nil, true, b.noFunction(fc, name, args...)
+	}
+	switch name {
+	case "array_cat":
+		e, _, err := b.arrayConcat(args[0], args[1], fc.Location)
+		return e, true, err
+	case "array_append", "array_prepend":
+		// The element is one element, even an untyped literal.
+		x, err := b.cast(args[elem], list.Elem(), fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		one := &expr.Call{Func: "make_array", Args: []expr.Expr{x}, Type: list}
+		if name == "array_append" {
+			e, _, err := b.arrayConcat(args[arr], one, fc.Location)
+			return e, true, err
+		}
+		e, _, err := b.arrayConcat(one, args[arr], fc.Location)
+		return e, true, err
+	}
+	if args[1], err = b.cast(b.resolveUnknown(args[1]), list.Elem(), fc.Location); err != nil {
+		return nil, true, err
+	}
+	switch name {
+	case "array_remove":
+		return &expr.Call{Func: name, Args: args, Type: list}, true, nil
+	case "array_positions":
+		return &expr.Call{Func: name, Args: args, Type: arrow.ListOf(typeInt4)}, true, nil
+	}
+	if len(args) == 3 {
+		if args[2], err = b.cast(b.resolveUnknown(args[2]), typeInt4, fc.Location); err != nil {
+			return nil, true, err
+		}
+	}
+	return &expr.Call{Func: name, Args: args, Type: typeInt4}, true, nil
 }

@@ -343,7 +343,7 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	case "~", "!~", "~*", "!~*":
 		return b.bindLike(ae, ectx)
 	}
-	if jsonOps[opName] {
+	if jsonOps[opName] || opName == "&&" {
 		return b.bindJSONOp(ae, opName, ectx)
 	}
 	op, ok := sqlOps[opName]
@@ -584,6 +584,9 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 // other type through that value's text form; two non-text operands have no
 // || operator.
 func (b *binder) concat(l, r expr.Expr, loc int32) (expr.Expr, error) {
+	if e, ok, err := b.arrayConcat(l, r, loc); ok || err != nil {
+		return e, err
+	}
 	_, lUnknown := l.(*unknownLit)
 	_, rUnknown := r.(*unknownLit)
 	l, r = b.resolveUnknown(l), b.resolveUnknown(r)

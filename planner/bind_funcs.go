@@ -292,6 +292,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	if e, ok, err := b.bindJSONFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindArrayFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	switch name {
 	case "lower", "upper", "length", "char_length", "character_length", "abs":
 	default:

@@ -90,16 +90,32 @@ func (b *binder) bindJSONOp(ae *pg_query.A_Expr, op string, ectx exprContext) (e
 			return &expr.Call{Func: "json_path", Args: []expr.Expr{l, r}, Type: lt}, nil
 		}
 		return &expr.Call{Func: "json_path_text", Args: []expr.Expr{l, r}, Type: typeText}, nil
-	case "@>", "<@":
+	case "@>", "<@", "&&":
+		if ll, isList := lt.(*arrow.ListType); isList {
+			// Array containment and overlap.
+			if r, err = b.cast(r, ll, ae.Location); err != nil {
+				return nil, err
+			}
+			if !arrow.TypeEqual(r.DataType(), ll) {
+				return nil, noOp()
+			}
+			switch op {
+			case "<@":
+				return &expr.Call{Func: "array_contains_all", Args: []expr.Expr{r, l}, Type: typeBool}, nil
+			case "&&":
+				return &expr.Call{Func: "array_overlap", Args: []expr.Expr{l, r}, Type: typeBool}, nil
+			}
+			return &expr.Call{Func: "array_contains_all", Args: []expr.Expr{l, r}, Type: typeBool}, nil
+		}
+		if op == "&&" {
+			return nil, noOp()
+		}
 		if u, ok := r.(*unknownLit); ok {
 			if r, err = b.resolveAs(u, typeJSONB); err != nil {
 				return nil, err
 			}
 		}
 		if !isJSONB(lt) || !isJSONB(r.DataType()) {
-			if _, isList := lt.(*arrow.ListType); isList {
-				return nil, b.unsupported(ae.Location, "array containment operators are not supported yet")
-			}
 			return nil, noOp()
 		}
 		if op == "<@" {
