@@ -106,6 +106,16 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nullText, true, nil
 		}
 		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
+	case "pg_typeof":
+		// The argument's type, known here. PostgreSQL's result is a
+		// regtype; riffq's is its text (the same when printed).
+		if len(args) != 1 {
+			return nil, true, b.noFunction(fc, name, args...)
+		}
+		if _, ok := args[0].(*unknownLit); ok {
+			return textLit("unknown"), true, nil
+		}
+		return textLit(typeName(args[0].DataType())), true, nil
 	case "pg_get_indexdef", "pg_get_constraintdef":
 		// The keys of the tables that declare them (in-memory tables,
 		// sources.KeyProvider); nothing else has indexes or constraints.
@@ -276,6 +286,7 @@ var catalogFuncs = map[string][2]int{
 	"pg_get_userbyid": {1, 1}, "pg_encoding_to_char": {1, 1},
 	"obj_description": {1, 2}, "col_description": {2, 2}, "shobj_description": {2, 2},
 	"pg_get_expr": {2, 3}, "pg_get_constraintdef": {1, 2}, "pg_get_indexdef": {1, 3}, "pg_get_viewdef": {1, 2},
+	"pg_typeof":         {1, 1},
 	"pg_get_triggerdef": {1, 2}, "pg_get_ruledef": {1, 2}, "pg_get_statisticsobjdef_columns": {1, 1},
 	"pg_get_partkeydef": {1, 1}, "pg_get_function_result": {1, 1}, "pg_get_function_arguments": {1, 1},
 	"pg_get_function_identity_arguments": {1, 1}, "pg_get_serial_sequence": {2, 2},
