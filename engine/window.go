@@ -674,12 +674,3 @@ func frameAggregate(ctx context.Context, a *expr.Aggregate, arg arrow.Array, row
 	}
 	return array.Concatenate(parts, mem)
 }
-
-func appendFloat(b array.Builder, v float64) {
-	switch bb := b.(type) {
-	case *array.Float32Builder:
-		bb.Append(float32(v))
-	case *array.Float64Builder:
-		bb.Append(v)
-	}
-}
