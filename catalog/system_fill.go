@@ -305,6 +305,9 @@ func fillSchemata(b *systemBuilder, r *rows) {
 
 func fillInfoTables(b *systemBuilder, r *rows) {
 	for _, rel := range b.relations() {
+		if rel.kind == "i" {
+			continue // information_schema lists tables and views, not indexes
+		}
 		typ := "BASE TABLE"
 		if rel.kind == "v" {
 			typ = "VIEW"
@@ -316,6 +319,9 @@ func fillInfoTables(b *systemBuilder, r *rows) {
 
 func fillInfoColumns(b *systemBuilder, r *rows) {
 	for _, rel := range b.relations() {
+		if rel.kind == "i" {
+			continue
+		}
 		for i, f := range rel.arrow.Fields() {
 			pt, err := pgtypes.FromArrow(f.Type)
 			if err != nil {
