@@ -66,6 +66,16 @@ type Table struct {
 	// keys are the provider's primary and unique keys (sources.KeyProvider)
 	// with the OIDs of their index and constraint.
 	keys []tableKey
+	// defaults are the columns' DEFAULT expressions
+	// (sources.ColumnDefaulter), with their pg_attrdef OIDs.
+	defaults []columnDefault
+}
+
+// columnDefault is a column's DEFAULT as the catalog lists it.
+type columnDefault struct {
+	column int
+	text   string
+	oid    uint32
 }
 
 // tableKey is a table's key as the catalog lists it.
@@ -78,6 +88,13 @@ type tableKey struct {
 // c.mu is held.
 func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvider) *Table {
 	t := &Table{Database: db, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
+	if cd, ok := p.(sources.ColumnDefaulter); ok {
+		for i, text := range cd.ColumnDefaults() {
+			if text != "" {
+				t.defaults = append(t.defaults, columnDefault{column: i, text: text, oid: c.assignOID()})
+			}
+		}
+	}
 	if kp, ok := p.(sources.KeyProvider); ok {
 		for _, k := range kp.UniqueKeys() {
 			t.keys = append(t.keys, tableKey{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()})

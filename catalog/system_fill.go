@@ -28,6 +28,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_views"}:                        fillViews,
 	{PgCatalog, "pg_description"}:                  fillDescription,
 	{PgCatalog, "pg_index"}:                        fillIndex,
+	{PgCatalog, "pg_attrdef"}:                      fillAttrdef,
 	{PgCatalog, "pg_indexes"}:                      fillIndexes,
 	{PgCatalog, "pg_constraint"}:                   fillConstraint,
 	{InformationSchema, "table_constraints"}:       fillTableConstraints,
@@ -86,6 +87,30 @@ func keyAttnums(k tableKey) []int64 {
 	out := make([]int64, len(k.Columns))
 	for i, c := range k.Columns {
 		out[i] = int64(c + 1)
+	}
+	return out
+}
+
+func fillAttrdef(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		for _, d := range t.defaults {
+			// adbin holds the expression's SQL text, which pg_get_expr
+			// returns as it is.
+			r.add("oid", d.oid, "adrelid", t.OID, "adnum", d.column+1, "adbin", d.text)
+		}
+	}
+}
+
+// columnDefaults maps relation OIDs to their columns' DEFAULT texts.
+func (b *systemBuilder) columnDefaults() map[uint32]map[int]string {
+	out := make(map[uint32]map[int]string)
+	for _, t := range b.tables {
+		for _, d := range t.defaults {
+			if out[t.OID] == nil {
+				out[t.OID] = make(map[int]string)
+			}
+			out[t.OID][d.column] = d.text
+		}
 	}
 	return out
 }
@@ -204,13 +229,15 @@ func fillClass(b *systemBuilder, r *rows) {
 }
 
 func fillAttribute(b *systemBuilder, r *rows) {
+	defaults := b.columnDefaults()
 	for _, rel := range b.relations() {
 		for i, f := range rel.arrow.Fields() {
+			_, hasDef := defaults[rel.oid][i]
 			t := columnType(f.Type)
 			r.add("attrelid", rel.oid, "attname", f.Name, "atttypid", t.oid, "attstattarget", -1, "attlen", t.len,
 				"attnum", i+1, "attndims", t.ndims, "attcacheoff", -1, "atttypmod", t.typmod, "attbyval", t.byval,
 				"attalign", t.align, "attstorage", t.store, "attcompression", "", "attnotnull", !f.Nullable,
-				"attidentity", "", "attgenerated", "", "attislocal", true, "attcollation", t.coll)
+				"attidentity", "", "attgenerated", "", "attislocal", true, "attcollation", t.coll, "atthasdef", hasDef)
 		}
 	}
 }
@@ -318,6 +345,7 @@ func fillInfoTables(b *systemBuilder, r *rows) {
 }
 
 func fillInfoColumns(b *systemBuilder, r *rows) {
+	defaults := b.columnDefaults()
 	for _, rel := range b.relations() {
 		if rel.kind == "i" {
 			continue
@@ -342,6 +370,9 @@ func fillInfoColumns(b *systemBuilder, r *rows) {
 				"column_name", f.Name, "ordinal_position", i + 1, "is_nullable", nullable, "data_type", dataType,
 				"udt_catalog", b.dbName, "udt_schema", PgCatalog, "udt_name", udt, "dtd_identifier", strconv.Itoa(i + 1),
 				"is_self_referencing", "NO", "is_identity", "NO", "is_generated", "NEVER", "is_updatable", "NO"}
+			if d, ok := defaults[rel.oid][i]; ok {
+				row = append(row, "column_default", d)
+			}
 			row = append(row, numericFacts(f.Type)...)
 			r.add(row...)
 		}

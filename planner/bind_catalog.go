@@ -159,7 +159,12 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nullText, true, nil
 		}
 		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
-	case "col_description", "shobj_description", "pg_get_expr", "pg_get_serial_sequence",
+	case "pg_get_expr":
+		// The expressions riffq's catalog holds (pg_attrdef.adbin) are
+		// SQL text already.
+		e, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
+		return e, true, err
+	case "col_description", "shobj_description", "pg_get_serial_sequence",
 		"pg_get_viewdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef", "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
 		// riffq has no column comments, defaults, constraints, indexes,

@@ -31,13 +31,66 @@ type columnDefaults interface {
 	Defaults() []expr.Expr
 }
 
-// writableTable is a table CREATE TABLE made, with its column defaults.
+// writableTable is a table CREATE TABLE made, with its column defaults:
+// bound, and as PostgreSQL's pg_get_expr prints them.
 type writableTable struct {
 	*sources.WritableTable
-	defaults []expr.Expr
+	defaults     []expr.Expr
+	defaultTexts []string
 }
 
 func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
+
+// ColumnDefaults implements sources.ColumnDefaulter.
+func (w *writableTable) ColumnDefaults() []string { return w.defaultTexts }
+
+// defaultText renders a DEFAULT expression as pg_get_expr does for the
+// usual ones (constants, with a cast unless numeric or boolean;
+// functions without arguments; CURRENT_TIMESTAMP and the like), else as
+// riffq prints the bound expression.
+func defaultText(n *pg_query.Node, bound expr.Expr, col arrow.DataType) string {
+	quoted := func(v string) string {
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'::" + typeName(col)
+	}
+	switch {
+	case n.GetAConst() != nil:
+		c := n.GetAConst()
+		switch {
+		case c.Isnull:
+			return "NULL::" + typeName(col)
+		case c.GetIval() != nil && c.GetIval().Ival < 0:
+			// A negative constant prints quoted, with its type.
+			return quoted(fmt.Sprint(c.GetIval().Ival))
+		case c.GetIval() != nil:
+			return fmt.Sprint(c.GetIval().Ival)
+		case c.GetFval() != nil && strings.HasPrefix(c.GetFval().Fval, "-"):
+			return quoted(c.GetFval().Fval)
+		case c.GetFval() != nil:
+			return c.GetFval().Fval
+		case c.GetBoolval() != nil:
+			return fmt.Sprint(c.GetBoolval().Boolval)
+		case c.GetSval() != nil:
+			return quoted(c.GetSval().Sval)
+		}
+	case n.GetAExpr() != nil:
+		// -1 is stored folded, as a constant.
+		ae := n.GetAExpr()
+		if ae.Lexpr == nil && len(ae.Name) == 1 && ae.Name[0].GetString_().GetSval() == "-" {
+			if c := ae.Rexpr.GetAConst(); c != nil && (c.GetIval() != nil || c.GetFval() != nil) {
+				v := c.GetFval().GetFval()
+				if c.GetIval() != nil {
+					v = fmt.Sprint(c.GetIval().Ival)
+				}
+				return quoted("-" + v)
+			}
+		}
+	case n.GetFuncCall() != nil && len(n.GetFuncCall().Args) == 0:
+		return funcName(n.GetFuncCall()) + "()"
+	case n.GetSqlvalueFunction() != nil:
+		return strings.ToUpper(sqlValueNames[n.GetSqlvalueFunction().Op])
+	}
+	return bound.String()
+}
 
 var _ sources.Writer = (*writableTable)(nil)
 
@@ -87,6 +140,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 	}
 	var fields []arrow.Field
 	var defaults []expr.Expr
+	var defaultTexts []string
 	var keys []sources.UniqueKey
 	column := func(name string, loc int32) (int, error) {
 		for i, f := range fields {
@@ -135,6 +189,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			}
 			fields = append(fields, arrow.Field{Name: cd.Colname, Type: t, Nullable: !cd.IsNotNull})
 			defaults = append(defaults, nil)
+			defaultTexts = append(defaultTexts, "")
 			i := len(fields) - 1
 			for _, cn := range cd.Constraints {
 				c := cn.GetConstraint()
@@ -150,6 +205,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 					if defaults[i], err = b.cast(e, t, nodeLocation(c.RawExpr)); err != nil {
 						return nil, err
 					}
+					defaultTexts[i] = defaultText(c.RawExpr, defaults[i], t)
 				case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
 					if err := addKey(c, []int{i}); err != nil {
 						return nil, err
@@ -178,7 +234,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			return nil, b.unsupported(rel.Location, "CREATE TABLE ... LIKE is not supported")
 		}
 	}
-	table := &writableTable{sources.NewWritableTable(rel.Relname, arrow.NewSchema(fields, nil), keys), defaults}
+	table := &writableTable{sources.NewWritableTable(rel.Relname, arrow.NewSchema(fields, nil), keys), defaults, defaultTexts}
 	db, schema, name, ifNotExists := b.db, rel.Schemaname, rel.Relname, cs.IfNotExists
 	return &Query{Tag: "CREATE TABLE", Run: func(context.Context) error {
 		_, err := p.Catalog.CreateTable(db, schema, name, table, ifNotExists)
@@ -221,7 +277,7 @@ func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *p
 		return nil, err
 	}
 	schema := arrow.NewSchema(fields, nil)
-	table := &writableTable{sources.NewWritableTable(rel.Relname, schema, nil), make([]expr.Expr, len(fields))}
+	table := &writableTable{sources.NewWritableTable(rel.Relname, schema, nil), make([]expr.Expr, len(fields)), nil}
 	db := b.db
 	q := &Query{Tag: "SELECT 0"}
 	q.Run = func(ctx context.Context) error {

@@ -39,6 +39,13 @@ type KeyProvider interface {
 	UniqueKeys() []UniqueKey
 }
 
+// ColumnDefaulter is implemented by providers whose columns have DEFAULT
+// expressions: ColumnDefaults returns each column's as SQL text, "" for
+// none. The catalog shows them (pg_attrdef, information_schema.columns).
+type ColumnDefaulter interface {
+	ColumnDefaults() []string
+}
+
 // UniqueKey is a PRIMARY KEY or UNIQUE constraint: no two rows may have
 // equal values in Columns (rows with a NULL there never conflict). Name
 // names the constraint and its index.

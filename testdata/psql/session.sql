@@ -18,12 +18,12 @@ COPY symbols (symbol, name) TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'NA'
 \dx
 \dT
 \df
-CREATE TABLE accounts (id integer PRIMARY KEY, owner text NOT NULL, code text UNIQUE, balance numeric(12,2));
-INSERT INTO accounts VALUES (1, 'ann', 'a', 10.50), (2, 'bob', NULL, 3);
+CREATE TABLE accounts (id integer PRIMARY KEY, owner text NOT NULL, code text UNIQUE, balance numeric(12,2) DEFAULT 0, note text DEFAULT 'none', opened timestamptz DEFAULT now(), vip boolean DEFAULT false, score integer DEFAULT -1);
+INSERT INTO accounts (id, owner, code, balance) VALUES (1, 'ann', 'a', 10.50), (2, 'bob', NULL, 3);
 \d accounts
 \di
-SELECT * FROM accounts ORDER BY id;
+SELECT id, owner, code, balance, note, vip, score FROM accounts ORDER BY id;
 UPDATE accounts SET balance = balance + 1 WHERE id = 2;
 DELETE FROM accounts WHERE id = 1;
-TABLE accounts;
+SELECT id, owner, balance, note FROM accounts;
 DROP TABLE accounts;
