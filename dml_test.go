@@ -63,3 +63,62 @@ func TestDMLParameters(t *testing.T) {
 		t.Fatal("a duplicate key was accepted")
 	}
 }
+
+// TestTempTables checks that temporary tables are private to their
+// session, shadow a permanent table of the same name, and go away with
+// the session.
+func TestTempTables(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	for _, sql := range []string{
+		"CREATE TABLE shared (v int)",
+		"INSERT INTO shared VALUES (1)",
+	} {
+		if _, err := a.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if _, err := a.Exec(ctx, "CREATE TEMP TABLE scratch AS SELECT 1 AS v"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Exec(ctx, "CREATE TEMPORARY TABLE scratch (v int)"); err != nil {
+		t.Fatalf("the same temporary name in another session: %v", err)
+	}
+	if _, err := b.Exec(ctx, "INSERT INTO scratch VALUES (2), (3)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Exec(ctx, "CREATE TEMP TABLE shared (v int)"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := a.QueryRow(ctx, "SELECT sum(v) FROM scratch").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("session a's scratch: %d, %v", n, err)
+	}
+	if err := b.QueryRow(ctx, "SELECT sum(v) FROM scratch").Scan(&n); err != nil || n != 5 {
+		t.Fatalf("session b's scratch: %d, %v", n, err)
+	}
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM shared").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("b's temporary shared should hide the permanent one: %d, %v", n, err)
+	}
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM public.shared").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("public.shared from b: %d, %v", n, err)
+	}
+	if err := a.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Once a's session is gone, its temporary schema is too.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := b.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'pg_temp_%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n != 1 {
+		t.Fatalf("%d temporary schemas after a session ended, want 1", n)
+	}
+}

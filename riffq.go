@@ -144,6 +144,14 @@ func NewServer(opts ...Option) *Server {
 	cfg.Logger = s.logger
 	cfg.ServerVersion = s.version
 	cfg.AcceptDatabase = s.catalog.HasDatabase
+	// A session's temporary tables go with it.
+	userDisconnect := cfg.Disconnect
+	cfg.Disconnect = func(sess *wire.Session) {
+		s.catalog.DropTempSchema(sess.Database, sess.ID)
+		if userDisconnect != nil {
+			userDisconnect(sess)
+		}
+	}
 	s.wire = wire.NewServer(cfg)
 	for _, t := range s.tables {
 		if err := s.RegisterSchemaTable(t.schema, t.name, t.p); err != nil {

@@ -139,6 +139,25 @@ func (k Key) columnList() string {
 	return strings.Join(cols, ", ")
 }
 
+// TempSchema is the schema of the temporary tables of the session with
+// backend ID pid (CREATE TEMP TABLE): PostgreSQL's pg_temp_N.
+func TempSchema(pid uint32) string { return fmt.Sprintf("pg_temp_%d", pid) }
+
+// IsTempSchema reports whether schema is a session's temporary schema.
+func IsTempSchema(schema string) bool { return strings.HasPrefix(schema, "pg_temp_") }
+
+// DropTempSchema removes a session's temporary schema and its tables, when
+// the session ends.
+func (c *Catalog) DropTempSchema(db string, pid uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	if _, ok := d.schemas[TempSchema(pid)]; ok {
+		delete(d.schemas, TempSchema(pid))
+		c.version++
+	}
+}
+
 // QuoteIdent quotes an identifier when PostgreSQL would: anything but a
 // lower-case letter or underscore followed by lower-case letters, digits
 // and underscores (keywords are not quoted here).
@@ -271,7 +290,11 @@ func (c *Catalog) CreateTable(db, schema, name string, p sources.TableProvider, 
 		return false, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s.%s\"", schema, name)
 	}
 	s, ok := d.schemas[schema]
-	if !ok {
+	if !ok && IsTempSchema(schema) {
+		// A session's temporary schema comes with its first table.
+		s = &Schema{Name: schema, OID: c.assignOID(), tables: make(map[string]*Table)}
+		d.schemas[schema] = s
+	} else if !ok {
 		return false, pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
 	}
 	if _, ok := s.tables[name]; ok {

@@ -384,7 +384,7 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 		if len(parts) == 2 {
 			schema = parts[0]
 		}
-		if t, ok := b.cat.LookupTable(b.db, schema, last); ok && len(parts) <= 2 {
+		if t, ok := b.lookupTable(schema, last); ok && len(parts) <= 2 {
 			return oid(int64(t.OID))
 		}
 		return nil, true, b.errorf(pgerror.UndefinedTable, tc.Location, "relation %q does not exist", u.text)

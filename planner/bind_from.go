@@ -279,7 +279,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 			}
 		}
 	}
-	t, ok := b.cat.LookupTable(b.db, rv.Schemaname, rv.Relname)
+	t, ok := b.lookupTable(rv.Schemaname, rv.Relname)
 	if !ok {
 		name := rv.Relname
 		if rv.Schemaname != "" {

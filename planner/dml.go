@@ -103,12 +103,53 @@ func (b *binder) qualifiedName(rv *pg_query.RangeVar) error {
 	return nil
 }
 
+// tempSchema is the session's schema of temporary tables ("" without a
+// session).
+func (b *binder) tempSchema() string {
+	if b.sess == nil {
+		return ""
+	}
+	return catalog.TempSchema(b.sess.BackendPID())
+}
+
+// lookupTable finds a relation as the session's search path does: its
+// temporary tables first (pg_temp names them too), then pg_catalog and
+// public.
+func (b *binder) lookupTable(schema, name string) (*catalog.Table, bool) {
+	temp := b.tempSchema()
+	if schema == "pg_temp" {
+		schema = temp
+	}
+	if schema == "" && temp != "" {
+		if t, ok := b.cat.LookupTable(b.db, temp, name); ok {
+			return t, true
+		}
+	}
+	return b.cat.LookupTable(b.db, schema, name)
+}
+
+// createSchema is the schema a CREATE TABLE [AS] puts its table in: the
+// session's temporary schema for TEMP tables.
+func (b *binder) createSchema(rel *pg_query.RangeVar) (string, error) {
+	if rel.Relpersistence != "t" {
+		return rel.Schemaname, nil
+	}
+	temp := b.tempSchema()
+	switch {
+	case temp == "":
+		return "", b.unsupported(rel.Location, "temporary tables need a session")
+	case rel.Schemaname != "" && rel.Schemaname != "pg_temp" && rel.Schemaname != temp:
+		return "", b.errorf("42P16", rel.Location, "cannot create temporary relation in non-temporary schema")
+	}
+	return temp, nil
+}
+
 // writable finds the table a statement changes.
 func (b *binder) writable(rv *pg_query.RangeVar, verb string) (*catalog.Table, sources.Writer, error) {
 	if err := b.qualifiedName(rv); err != nil {
 		return nil, nil, err
 	}
-	t, ok := b.cat.LookupTable(b.db, rv.Schemaname, rv.Relname)
+	t, ok := b.lookupTable(rv.Schemaname, rv.Relname)
 	if !ok {
 		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", rv.Relname)
 	}
@@ -235,7 +276,11 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		}
 	}
 	table := &writableTable{sources.NewWritableTable(rel.Relname, arrow.NewSchema(fields, nil), keys), defaults, defaultTexts}
-	db, schema, name, ifNotExists := b.db, rel.Schemaname, rel.Relname, cs.IfNotExists
+	schema, err := b.createSchema(rel)
+	if err != nil {
+		return nil, err
+	}
+	db, name, ifNotExists := b.db, rel.Relname, cs.IfNotExists
 	return &Query{Tag: "CREATE TABLE", Run: func(context.Context) error {
 		_, err := p.Catalog.CreateTable(db, schema, name, table, ifNotExists)
 		return err
@@ -251,6 +296,10 @@ func constraintName(c *pg_query.Constraint) string {
 func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *pg_query.SelectStmt, ifNotExists bool) (*Query, error) {
 	rel := into.Rel
 	if err := b.qualifiedName(rel); err != nil {
+		return nil, err
+	}
+	tableSchema, err := b.createSchema(rel)
+	if err != nil {
 		return nil, err
 	}
 	logical, err := b.bindSelect(sel)
@@ -281,7 +330,7 @@ func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *p
 	db := b.db
 	q := &Query{Tag: "SELECT 0"}
 	q.Run = func(ctx context.Context) error {
-		created, err := p.Catalog.CreateTable(db, rel.Schemaname, rel.Relname, table, ifNotExists)
+		created, err := p.Catalog.CreateTable(db, tableSchema, rel.Relname, table, ifNotExists)
 		if err != nil || !created {
 			q.Tag = "CREATE TABLE AS"
 			return err
@@ -298,7 +347,7 @@ func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *p
 			err = table.Append(batches)
 		}
 		if err != nil {
-			_ = p.Catalog.DropTable(db, rel.Schemaname, rel.Relname, true)
+			_ = p.Catalog.DropTable(db, tableSchema, rel.Relname, true)
 			return err
 		}
 		q.Tag = fmt.Sprintf("SELECT %d", n)
@@ -819,6 +868,16 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 	targets, err := b.dropTargets(ds)
 	if err != nil {
 		return nil, err
+	}
+	// An unqualified name drops the session's temporary table first.
+	for i, t := range targets {
+		if t.schema == "pg_temp" {
+			targets[i].schema = b.tempSchema()
+		} else if temp := b.tempSchema(); t.schema == "" && temp != "" {
+			if _, ok := b.cat.LookupTable(b.db, temp, t.name); ok {
+				targets[i].schema = temp
+			}
+		}
 	}
 	db, missingOK := b.db, ds.MissingOk
 	return &Query{Tag: "DROP TABLE", Run: func(context.Context) error {
