@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/sources"
 )
 
 // fillers write the rows of the system relations that hold any; the others
@@ -51,6 +52,7 @@ type relation struct {
 	kind      string
 	arrow     *arrow.Schema
 	hasIndex  bool
+	writable  bool // SQL may change its rows (sources.Writer)
 }
 
 // relations lists the system relations, then the registered tables.
@@ -62,21 +64,22 @@ func (b *systemBuilder) relations() []relation {
 		if r.schema == InformationSchema {
 			nsp = infoSchemaOID
 		}
-		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false})
+		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false})
 	}
 	for _, t := range b.tables {
 		kind := "r"
 		if t.View != nil {
 			kind = "v"
 		}
-		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys) > 0})
+		_, writable := t.Provider.(sources.Writer)
+		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys) > 0, writable})
 		// Each key's index is a relation too, with the key's columns.
 		for _, k := range t.keys {
 			fields := make([]arrow.Field, len(k.Columns))
 			for i, c := range k.Columns {
 				fields[i] = t.schema.Field(c)
 			}
-			out = append(out, relation{k.indexOID, t.schemaOID, t.Schema, k.Name, "i", arrow.NewSchema(fields, nil), false})
+			out = append(out, relation{k.indexOID, t.schemaOID, t.Schema, k.Name, "i", arrow.NewSchema(fields, nil), false, false})
 		}
 	}
 	return out
@@ -339,8 +342,12 @@ func fillInfoTables(b *systemBuilder, r *rows) {
 		if rel.kind == "v" {
 			typ = "VIEW"
 		}
+		insertable := "NO"
+		if rel.writable {
+			insertable = "YES"
+		}
 		r.add("table_catalog", b.dbName, "table_schema", rel.schema, "table_name", rel.name, "table_type", typ,
-			"is_insertable_into", "NO", "is_typed", "NO")
+			"is_insertable_into", insertable, "is_typed", "NO")
 	}
 }
 
@@ -366,10 +373,14 @@ func fillInfoColumns(b *systemBuilder, r *rows) {
 			if !f.Nullable {
 				nullable = "NO"
 			}
+			updatable := "NO"
+			if rel.writable {
+				updatable = "YES"
+			}
 			row := []any{"table_catalog", b.dbName, "table_schema", rel.schema, "table_name", rel.name,
 				"column_name", f.Name, "ordinal_position", i + 1, "is_nullable", nullable, "data_type", dataType,
 				"udt_catalog", b.dbName, "udt_schema", PgCatalog, "udt_name", udt, "dtd_identifier", strconv.Itoa(i + 1),
-				"is_self_referencing", "NO", "is_identity", "NO", "is_generated", "NEVER", "is_updatable", "NO"}
+				"is_self_referencing", "NO", "is_identity", "NO", "is_generated", "NEVER", "is_updatable", updatable}
 			if d, ok := defaults[rel.oid][i]; ok {
 				row = append(row, "column_default", d)
 			}

@@ -51,7 +51,16 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		var in expr.Expr = boolLit(false)
-		for _, v := range b.cat.VisibleRelations(b.db) {
+		visible := b.cat.VisibleRelations(b.db)
+		// The session's temporary tables come first on its search path.
+		if temp := b.tempSchema(); temp != "" {
+			for _, t := range b.cat.Tables(b.db) {
+				if t.Schema == temp {
+					visible = append(visible, t.OID)
+				}
+			}
+		}
+		for _, v := range visible {
 			in = &expr.Binary{Op: expr.Or, Left: in, Right: eq(oid, int64(v)), Type: typeBool}
 		}
 		return strictNull(oid, in, typeBool), true, nil
