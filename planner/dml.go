@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -413,8 +414,8 @@ func defaultOf(t *catalog.Table, i int) expr.Expr {
 // DEFAULT VALUES.
 func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error) {
 	switch {
-	case is.OnConflictClause != nil:
-		return nil, b.unsupported(is.OnConflictClause.Location, "INSERT ... ON CONFLICT is not supported yet")
+	case is.OnConflictClause != nil && is.OnConflictClause.Action != pg_query.OnConflictAction_ONCONFLICT_NOTHING:
+		return nil, b.unsupported(is.OnConflictClause.Location, "INSERT ... ON CONFLICT DO UPDATE is not supported yet")
 	case is.WithClause != nil:
 		return nil, b.unsupported(is.WithClause.Location, "WITH before INSERT is not supported yet")
 	}
@@ -492,6 +493,18 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 	if err != nil {
 		return nil, err
 	}
+	// ON CONFLICT DO NOTHING skips the rows that would break the unique
+	// keys it names (every one without a target).
+	var skipOn []int
+	skipping := is.OnConflictClause != nil
+	if skipping {
+		if skipOn, err = b.conflictKeys(t, w, is.OnConflictClause); err != nil {
+			return nil, err
+		}
+		if ret != nil {
+			return nil, b.unsupported(is.OnConflictClause.Location, "RETURNING with ON CONFLICT is not supported yet")
+		}
+	}
 	q.Run = func(ctx context.Context) error {
 		w.Lock()
 		defer w.Unlock()
@@ -499,6 +512,14 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		defer releaseBatches(batches)
 		if err != nil {
 			return err
+		}
+		if skipping {
+			n, err = w.(*writableTable).AppendNew(batches, skipOn)
+			if err != nil {
+				return err
+			}
+			q.Tag = fmt.Sprintf("INSERT 0 %d", n)
+			return nil
 		}
 		if err := w.Append(batches); err != nil {
 			return err
@@ -508,6 +529,53 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		return nil
 	}
 	return q, nil
+}
+
+// conflictKeys resolves ON CONFLICT's target — (columns) or ON
+// CONSTRAINT name — to the table's unique keys; nil means all of them.
+func (b *binder) conflictKeys(t *catalog.Table, w sources.Writer, oc *pg_query.OnConflictClause) ([]int, error) {
+	wt, ok := w.(*writableTable)
+	if !ok {
+		return nil, b.unsupported(oc.Location, "ON CONFLICT needs an in-memory table")
+	}
+	keys := wt.UniqueKeys()
+	if oc.Infer == nil {
+		return nil, nil
+	}
+	noMatch := b.errorf(pgerror.InvalidColumnReference, -1, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+	if oc.Infer.Conname != "" {
+		for i, k := range keys {
+			if k.Name == oc.Infer.Conname {
+				return []int{i}, nil
+			}
+		}
+		return nil, b.errorf("42704", oc.Location, "constraint %q for table %q does not exist", oc.Infer.Conname, t.Name)
+	}
+	var cols []int
+	schema := wt.Schema()
+	for _, n := range oc.Infer.IndexElems {
+		name := n.GetIndexElem().GetName()
+		idx := schema.FieldIndices(name)
+		if len(idx) == 0 {
+			return nil, b.errorf(pgerror.UndefinedColumn, oc.Location, "column %q does not exist", name)
+		}
+		cols = append(cols, idx[0])
+	}
+	for i, k := range keys {
+		if len(k.Columns) == len(cols) && sameColumns(k.Columns, cols) {
+			return []int{i}, nil
+		}
+	}
+	return nil, noMatch
+}
+
+func sameColumns(a, b []int) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // bindInsertValues binds INSERT's VALUES lists: each value takes the type

@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/pgerror"
@@ -170,6 +172,106 @@ func (t *WritableTable) Replace(batches []arrow.RecordBatch) error {
 	return nil
 }
 
+// AppendNew appends the rows that conflict with no row of the table, nor
+// with an earlier row of batches, on the unique keys numbered in keys (all
+// of them when keys is nil), as INSERT ... ON CONFLICT DO NOTHING; the
+// caller holds Lock. The other constraints are checked as Append does. It
+// returns how many rows went in.
+func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int64, error) {
+	if keys == nil {
+		for i := range t.keys {
+			keys = append(keys, i)
+		}
+	}
+	seen := make([]map[string]struct{}, len(keys))
+	t.mu.RLock()
+	current := t.batches
+	t.mu.RUnlock()
+	for i, k := range keys {
+		seen[i] = make(map[string]struct{})
+		for _, b := range current {
+			for r := range int(b.NumRows()) {
+				if key, ok := t.keyOf(t.keys[k], b, r); ok {
+					seen[i][key] = struct{}{}
+				}
+			}
+		}
+	}
+	var kept []arrow.RecordBatch
+	defer func() {
+		for _, b := range kept {
+			b.Release()
+		}
+	}()
+	var n int64
+	for _, b := range batches {
+		idx := array.NewInt64Builder(memory.DefaultAllocator)
+	rows:
+		for r := range int(b.NumRows()) {
+			keysOf := make([]string, len(keys))
+			for i, k := range keys {
+				key, ok := t.keyOf(t.keys[k], b, r)
+				if !ok {
+					keysOf[i] = ""
+					continue // a NULL in the key conflicts with nothing
+				}
+				if _, dup := seen[i][key]; dup {
+					continue rows
+				}
+				keysOf[i] = key
+			}
+			for i, key := range keysOf {
+				if key != "" {
+					seen[i][key] = struct{}{}
+				}
+			}
+			idx.Append(int64(r))
+		}
+		indices := idx.NewArray()
+		idx.Release()
+		cols := make([]arrow.Array, b.NumCols())
+		var err error
+		for c := range cols {
+			if cols[c], err = compute.TakeArray(context.Background(), b.Column(c), indices); err != nil {
+				break
+			}
+		}
+		rows := int64(indices.Len())
+		indices.Release()
+		if err != nil {
+			for _, c := range cols {
+				if c != nil {
+					c.Release()
+				}
+			}
+			return 0, err
+		}
+		kept = append(kept, array.NewRecordBatch(t.schema, cols, rows))
+		for _, c := range cols {
+			c.Release()
+		}
+		n += rows
+	}
+	if err := t.Append(kept); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// keyOf encodes row r's values of key k; ok is false when one is NULL.
+func (t *WritableTable) keyOf(k UniqueKey, b arrow.RecordBatch, r int) (string, bool) {
+	var sb strings.Builder
+	for _, c := range k.Columns {
+		col := b.Column(c)
+		if col.IsNull(r) {
+			return "", false
+		}
+		v := col.ValueStr(r)
+		fmt.Fprintf(&sb, "%d:%s", len(v), v)
+	}
+	return sb.String(), true
+}
+
 // check verifies the NOT NULL columns and unique keys over batches, plus
 // the table's current rows when they stay.
 func (t *WritableTable) check(batches []arrow.RecordBatch, withCurrent bool) error {
@@ -194,20 +296,12 @@ func (t *WritableTable) check(batches []arrow.RecordBatch, withCurrent bool) err
 	}
 	for _, k := range t.keys {
 		seen := make(map[string]struct{})
-		var sb strings.Builder
 		for _, b := range all {
-		rows:
 			for r := range int(b.NumRows()) {
-				sb.Reset()
-				for _, c := range k.Columns {
-					col := b.Column(c)
-					if col.IsNull(r) {
-						continue rows
-					}
-					v := col.ValueStr(r)
-					fmt.Fprintf(&sb, "%d:%s", len(v), v)
+				key, ok := t.keyOf(k, b, r)
+				if !ok {
+					continue // a NULL in the key conflicts with nothing
 				}
-				key := sb.String()
 				if _, dup := seen[key]; dup {
 					names := make([]string, len(k.Columns))
 					values := make([]string, len(k.Columns))
