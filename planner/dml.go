@@ -414,8 +414,6 @@ func defaultOf(t *catalog.Table, i int) expr.Expr {
 // DEFAULT VALUES.
 func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error) {
 	switch {
-	case is.OnConflictClause != nil && is.OnConflictClause.Action != pg_query.OnConflictAction_ONCONFLICT_NOTHING:
-		return nil, b.unsupported(is.OnConflictClause.Location, "INSERT ... ON CONFLICT DO UPDATE is not supported yet")
 	case is.WithClause != nil:
 		return nil, b.unsupported(is.WithClause.Location, "WITH before INSERT is not supported yet")
 	}
@@ -496,6 +494,7 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 	// ON CONFLICT DO NOTHING skips the rows that would break the unique
 	// keys it names (every one without a target).
 	var skipOn []int
+	var up *upsert
 	skipping := is.OnConflictClause != nil
 	if skipping {
 		if skipOn, err = b.conflictKeys(t, w, is.OnConflictClause); err != nil {
@@ -503,6 +502,11 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		}
 		if ret != nil {
 			return nil, b.unsupported(is.OnConflictClause.Location, "RETURNING with ON CONFLICT is not supported yet")
+		}
+		if is.OnConflictClause.Action == pg_query.OnConflictAction_ONCONFLICT_UPDATE {
+			if up, err = b.bindUpsert(t, is.Relation, is.OnConflictClause, skipOn); err != nil {
+				return nil, err
+			}
 		}
 	}
 	q.Run = func(ctx context.Context) error {
@@ -512,6 +516,14 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		defer releaseBatches(batches)
 		if err != nil {
 			return err
+		}
+		if up != nil {
+			n, err = up.apply(ctx, w.(*writableTable), batches)
+			if err != nil {
+				return err
+			}
+			q.Tag = fmt.Sprintf("INSERT 0 %d", n)
+			return nil
 		}
 		if skipping {
 			n, err = w.(*writableTable).AppendNew(batches, skipOn)

@@ -258,6 +258,24 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 	return n, nil
 }
 
+// Rows returns the table's rows, retained: the caller releases them.
+func (t *WritableTable) Rows() []arrow.RecordBatch {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]arrow.RecordBatch, len(t.batches))
+	for i, b := range t.batches {
+		b.Retain()
+		out[i] = b
+	}
+	return out
+}
+
+// KeyOf encodes row r's values of unique key number key, so that rows
+// with equal encodings conflict; ok is false when one of them is NULL.
+func (t *WritableTable) KeyOf(key int, b arrow.RecordBatch, r int) (string, bool) {
+	return t.keyOf(t.keys[key], b, r)
+}
+
 // keyOf encodes row r's values of key k; ok is false when one is NULL.
 func (t *WritableTable) keyOf(k UniqueKey, b arrow.RecordBatch, r int) (string, bool) {
 	var sb strings.Builder
