@@ -658,14 +658,22 @@ func targetScope(t *catalog.Table, rv *pg_query.RangeVar) *scope {
 // table's new contents are its rows with the matching ones changed.
 func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error) {
 	switch {
-	case len(us.FromClause) > 0:
-		return nil, b.unsupported(nodeLocation(us.FromClause[0]), "UPDATE ... FROM is not supported yet")
 	case us.WithClause != nil:
 		return nil, b.unsupported(us.WithClause.Location, "WITH before UPDATE is not supported yet")
 	}
 	t, w, err := b.writable(us.Relation, "update")
 	if err != nil {
 		return nil, err
+	}
+	if len(us.FromClause) > 0 {
+		if len(us.ReturningList) > 0 {
+			return nil, b.unsupported(nodeLocation(us.ReturningList[0]), "RETURNING with UPDATE ... FROM is not supported yet")
+		}
+		wt, ok := w.(*writableTable)
+		if !ok {
+			return nil, b.unsupported(nodeLocation(us.FromClause[0]), "UPDATE ... FROM needs an in-memory table")
+		}
+		return p.planUpdateFrom(b, us, t, wt, us.TargetList)
 	}
 	schema := w.Schema()
 	scan, cols := tableRowsPlan(t)
@@ -770,14 +778,22 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 // the condition is not true for.
 func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error) {
 	switch {
-	case len(ds.UsingClause) > 0:
-		return nil, b.unsupported(nodeLocation(ds.UsingClause[0]), "DELETE ... USING is not supported yet")
 	case ds.WithClause != nil:
 		return nil, b.unsupported(ds.WithClause.Location, "WITH before DELETE is not supported yet")
 	}
 	t, w, err := b.writable(ds.Relation, "delete from")
 	if err != nil {
 		return nil, err
+	}
+	if len(ds.UsingClause) > 0 {
+		if len(ds.ReturningList) > 0 {
+			return nil, b.unsupported(nodeLocation(ds.ReturningList[0]), "RETURNING with DELETE ... USING is not supported yet")
+		}
+		wt, ok := w.(*writableTable)
+		if !ok {
+			return nil, b.unsupported(nodeLocation(ds.UsingClause[0]), "DELETE ... USING needs an in-memory table")
+		}
+		return p.planDeleteUsing(b, ds, t, wt)
 	}
 	schema := w.Schema()
 	scan, _ := tableRowsPlan(t)

@@ -1,0 +1,259 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/pgerror"
+	"github.com/riffq/riffq/sources"
+)
+
+// UPDATE ... FROM and DELETE ... USING join the target table with other
+// FROM items. The target is scanned with each row's position as a last
+// column (rowPositions), so the joined rows say which table rows they
+// change.
+
+// rowPositions serves a writable table's rows with their positions.
+type rowPositions struct {
+	w      *writableTable
+	schema *arrow.Schema
+}
+
+const rowPositionName = "?row?"
+
+func newRowPositions(w *writableTable) *rowPositions {
+	fields := append(append([]arrow.Field{}, w.Schema().Fields()...), arrow.Field{Name: rowPositionName, Type: typeInt8})
+	return &rowPositions{w: w, schema: arrow.NewSchema(fields, nil)}
+}
+
+func (r *rowPositions) Schema() *arrow.Schema { return r.schema }
+
+func (r *rowPositions) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordReader, error) {
+	rows := r.w.Rows()
+	out := sources.ProjectSchema(r.schema, req.Projection)
+	i, pos := 0, int64(0)
+	return batchio.NewReader(out, func() (arrow.RecordBatch, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if i >= len(rows) {
+			return nil, nil
+		}
+		b := rows[i]
+		i++
+		pb := array.NewInt64Builder(memory.DefaultAllocator)
+		for range b.NumRows() {
+			pb.Append(pos)
+			pos++
+		}
+		col := pb.NewArray()
+		pb.Release()
+		full := array.NewRecordBatch(r.schema, append(append([]arrow.Array{}, b.Columns()...), col), b.NumRows())
+		col.Release()
+		defer full.Release()
+		return sources.ProjectBatch(out, full, req.Projection), nil
+	}, func() { releaseBatches(rows) }), nil
+}
+
+// bindJoinedTarget binds the target table, with its row positions as a
+// hidden last column, joined with the FROM (USING) items and filtered by
+// WHERE. It returns the plan and its scope.
+func (b *binder) bindJoinedTarget(t *catalog.Table, w *writableTable, rv *pg_query.RangeVar, from []*pg_query.Node, where *pg_query.Node) (Plan, *scope, error) {
+	rp := newRowPositions(w)
+	alias := t.Name
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	tsc := tableScope(alias, rp.Schema(), nil)
+	tsc.cols[len(tsc.cols)-1].hidden = true
+	tsc.star = starOrder(tsc)[:len(tsc.cols)-1]
+	var plan Plan = &Scan{Table: &catalog.Table{Database: t.Database, Schema: t.Schema, Name: t.Name, OID: t.OID, Provider: rp}, Limit: -1}
+	right, rsc, err := b.bindFrom(from)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := b.mergeScopes(tsc, rsc, nodeLocation(from[0]))
+	if err != nil {
+		return nil, nil, err
+	}
+	plan = &Join{Left: plan, Right: right, Type: InnerJoin}
+	if where != nil {
+		pred, err := b.bindPredicate(where, exprContext{scope: sc, clause: "WHERE"})
+		if err != nil {
+			return nil, nil, err
+		}
+		plan = &Filter{Input: plan, Predicate: pred}
+	}
+	return plan, sc, nil
+}
+
+// rowPosition is the target's row position column in a joined scope.
+func rowPosition(t *catalog.Table) *expr.Column {
+	return &expr.Column{Index: t.Provider.Schema().NumFields(), Name: rowPositionName, Type: typeInt8}
+}
+
+// planUpdateFrom plans UPDATE table SET ... FROM items WHERE ...: each
+// table row joined with FROM's rows takes the SET values of its first
+// pairing, as PostgreSQL leaves it unspecified which.
+func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.Table, w *writableTable, set []*pg_query.Node) (*Query, error) {
+	joined, sc, err := b.bindJoinedTarget(t, w, us.Relation, us.FromClause, us.WhereClause)
+	if err != nil {
+		return nil, err
+	}
+	schema := w.Schema()
+	exprs := []expr.Expr{rowPosition(t)}
+	names := []string{rowPositionName}
+	for i, f := range schema.Fields() {
+		exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+		names = append(names, f.Name)
+	}
+	assigned := make(map[int]bool)
+	for _, n := range set {
+		rt := n.GetResTarget()
+		if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
+			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
+		}
+		idx := schema.FieldIndices(rt.Name)
+		if len(idx) == 0 {
+			return nil, b.errorf(pgerror.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
+		}
+		i := idx[0]
+		if assigned[i] {
+			return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "multiple assignments to same column %q", rt.Name)
+		}
+		assigned[i] = true
+		if rt.Val.GetSetToDefault() != nil {
+			exprs[i+1] = defaultOf(t, i)
+			continue
+		}
+		e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})
+		if err != nil {
+			return nil, err
+		}
+		if exprs[i+1], err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := physicalOf(&Project{Input: joined, Exprs: exprs, Names: names})
+	if err != nil {
+		return nil, err
+	}
+	outSchema := plan.Schema()
+	q := &Query{Tag: "UPDATE 0"}
+	q.Run = func(ctx context.Context) error {
+		w.Lock()
+		defer w.Unlock()
+		changes, _, err := collectRows(ctx, plan, outSchema)
+		defer releaseBatches(changes)
+		if err != nil {
+			return err
+		}
+		cur := w.Rows()
+		defer releaseBatches(cur)
+		all, err := concatRows(schema, cur)
+		if err != nil {
+			return err
+		}
+		defer all.Release()
+		ch, err := concatRows(outSchema, changes)
+		if err != nil {
+			return err
+		}
+		defer ch.Release()
+		// Each table row takes its first change.
+		first := make(map[int64]int64)
+		pos := ch.Column(0).(*array.Int64)
+		for k := range pos.Len() {
+			if _, ok := first[pos.Value(k)]; !ok {
+				first[pos.Value(k)] = int64(k)
+			}
+		}
+		values := array.NewRecordBatch(schema, ch.Columns()[1:], ch.NumRows())
+		defer values.Release()
+		both, err := concatRows(schema, []arrow.RecordBatch{all, values})
+		if err != nil {
+			return err
+		}
+		defer both.Release()
+		idx := make([]int64, all.NumRows())
+		for r := range idx {
+			idx[r] = int64(r)
+			if k, ok := first[int64(r)]; ok {
+				idx[r] = all.NumRows() + k
+			}
+		}
+		merged, err := takeRows(ctx, both, idx)
+		if err != nil {
+			return err
+		}
+		defer merged.Release()
+		if err := w.Replace([]arrow.RecordBatch{merged}); err != nil {
+			return err
+		}
+		q.Tag = fmt.Sprintf("UPDATE %d", len(first))
+		return nil
+	}
+	return q, nil
+}
+
+// planDeleteUsing plans DELETE FROM table USING items WHERE ...: the table
+// rows that join with a row of USING's go.
+func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog.Table, w *writableTable) (*Query, error) {
+	joined, _, err := b.bindJoinedTarget(t, w, ds.Relation, ds.UsingClause, ds.WhereClause)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := physicalOf(&Project{Input: joined, Exprs: []expr.Expr{rowPosition(t)}, Names: []string{rowPositionName}})
+	if err != nil {
+		return nil, err
+	}
+	schema := w.Schema()
+	q := &Query{Tag: "DELETE 0"}
+	q.Run = func(ctx context.Context) error {
+		w.Lock()
+		defer w.Unlock()
+		gone, _, err := collectRows(ctx, plan, plan.Schema())
+		defer releaseBatches(gone)
+		if err != nil {
+			return err
+		}
+		drop := make(map[int64]bool)
+		for _, g := range gone {
+			for _, v := range g.Column(0).(*array.Int64).Int64Values() {
+				drop[v] = true
+			}
+		}
+		cur := w.Rows()
+		defer releaseBatches(cur)
+		all, err := concatRows(schema, cur)
+		if err != nil {
+			return err
+		}
+		defer all.Release()
+		var keep []int64
+		for r := range all.NumRows() {
+			if !drop[r] {
+				keep = append(keep, r)
+			}
+		}
+		kept, err := takeRows(ctx, all, keep)
+		if err != nil {
+			return err
+		}
+		defer kept.Release()
+		if err := w.Replace([]arrow.RecordBatch{kept}); err != nil {
+			return err
+		}
+		q.Tag = fmt.Sprintf("DELETE %d", len(drop))
+		return nil
+	}
+	return q, nil
+}
