@@ -384,6 +384,64 @@ func (c *Catalog) AddView(db, schema, name string, v *View, replace bool) error 
 	return nil
 }
 
+// TableChanged tells the catalog that a registered table's columns or
+// column defaults changed (ALTER TABLE): the system tables are rebuilt,
+// and new defaults get OIDs (kept ones keep theirs).
+func (c *Catalog) TableChanged(db, schema, name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, _, t := c.relationLocked(db, schema, name)
+	if t == nil {
+		return
+	}
+	if cd, ok := t.Provider.(sources.ColumnDefaulter); ok {
+		old := make(map[int]uint32)
+		for _, d := range t.defaults {
+			old[d.column] = d.oid
+		}
+		t.defaults = nil
+		for i, text := range cd.ColumnDefaults() {
+			if text == "" {
+				continue
+			}
+			oid, ok := old[i]
+			if !ok {
+				oid = c.assignOID()
+			}
+			t.defaults = append(t.defaults, columnDefault{column: i, text: text, oid: oid})
+		}
+	}
+	c.version++
+}
+
+// RenameTable renames a table SQL created (ALTER TABLE ... RENAME TO),
+// keeping its OID.
+func (c *Catalog) RenameTable(db, schema, name, newName string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, schema, t := c.relationLocked(db, schema, name)
+	switch {
+	case t == nil:
+		return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
+	case t.View != nil || t.System:
+		return pgerror.New(pgerror.FeatureNotSupported, "cannot rename \"%s\"", name)
+	}
+	if _, ok := t.Provider.(sources.Writer); !ok {
+		return pgerror.New(pgerror.FeatureNotSupported, "cannot rename table \"%s\": it is served from a read-only source", name)
+	}
+	tables := d.schemas[schema].tables
+	if _, taken := tables[newName]; taken {
+		return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", newName)
+	}
+	// A copy: sessions holding the old entry keep a consistent one.
+	renamed := *t
+	renamed.Name = newName
+	delete(tables, name)
+	tables[newName] = &renamed
+	c.version++
+	return nil
+}
+
 // DropView removes view db.schema.name; schema "" searches public. With
 // missingOK a view that does not exist is not an error.
 func (c *Catalog) DropView(db, schema, name string, missingOK bool) error {

@@ -196,6 +196,10 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		return p.planDelete(b, n.GetDeleteStmt())
 	case n.GetTruncateStmt() != nil:
 		return p.planTruncate(b, n.GetTruncateStmt())
+	case n.GetAlterTableStmt() != nil:
+		return p.planAlterTable(b, n.GetAlterTableStmt())
+	case n.GetRenameStmt() != nil && n.GetRenameStmt().Relation != nil:
+		return p.planRename(b, n.GetRenameStmt())
 	}
 	if q, ok, err := planUtility(sess, n); ok || err != nil {
 		return q, err

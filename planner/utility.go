@@ -57,6 +57,9 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "DELETE", TxNone
 	case n.GetTruncateStmt() != nil:
 		return "TRUNCATE TABLE", TxNone
+	case n.GetAlterTableStmt() != nil, n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_TABLE,
+		n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_COLUMN:
+		return "ALTER TABLE", TxNone
 	case n.GetVariableSetStmt() != nil:
 		if k := n.GetVariableSetStmt().Kind; k == pg_query.VariableSetKind_VAR_RESET || k == pg_query.VariableSetKind_VAR_RESET_ALL {
 			return "RESET", TxNone

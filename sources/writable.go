@@ -80,7 +80,11 @@ func NewWritableTable(name string, schema *arrow.Schema, keys []UniqueKey) *Writ
 }
 
 // Schema implements TableProvider.
-func (t *WritableTable) Schema() *arrow.Schema { return t.schema }
+func (t *WritableTable) Schema() *arrow.Schema {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.schema
+}
 
 // UniqueKeys returns the table's PRIMARY KEY and UNIQUE constraints.
 func (t *WritableTable) UniqueKeys() []UniqueKey { return t.keys }
@@ -93,8 +97,9 @@ func (t *WritableTable) Scan(ctx context.Context, req ScanRequest) (array.Record
 		b.Retain()
 		snapshot[i] = b
 	}
+	full := t.schema
 	t.mu.RUnlock()
-	schema := ProjectSchema(t.schema, req.Projection)
+	schema := ProjectSchema(full, req.Projection)
 	remaining := req.Limit
 	i := 0
 	next := func() (arrow.RecordBatch, error) {
@@ -142,7 +147,7 @@ func (t *WritableTable) Unlock() { t.write.Unlock() }
 
 // Append implements Writer.
 func (t *WritableTable) Append(batches []arrow.RecordBatch) error {
-	if err := t.check(batches, true); err != nil {
+	if err := t.check(t.Schema(), batches, true); err != nil {
 		return err
 	}
 	t.mu.Lock()
@@ -156,7 +161,7 @@ func (t *WritableTable) Append(batches []arrow.RecordBatch) error {
 
 // Replace implements Writer.
 func (t *WritableTable) Replace(batches []arrow.RecordBatch) error {
-	if err := t.check(batches, false); err != nil {
+	if err := t.check(t.Schema(), batches, false); err != nil {
 		return err
 	}
 	for _, b := range batches {
@@ -246,7 +251,7 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 			}
 			return 0, err
 		}
-		kept = append(kept, array.NewRecordBatch(t.schema, cols, rows))
+		kept = append(kept, array.NewRecordBatch(t.Schema(), cols, rows))
 		for _, c := range cols {
 			c.Release()
 		}
@@ -257,6 +262,30 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 	}
 	return n, nil
 }
+
+// Reshape gives the table a new schema and rows (ALTER TABLE ... ADD
+// COLUMN, RENAME COLUMN); the caller holds Lock. The unique keys keep
+// their column positions.
+func (t *WritableTable) Reshape(schema *arrow.Schema, batches []arrow.RecordBatch) error {
+	if err := t.check(schema, batches, false); err != nil {
+		return err
+	}
+	for _, b := range batches {
+		b.Retain()
+	}
+	t.mu.Lock()
+	prev := t.batches
+	t.schema, t.batches = schema, batches
+	t.mu.Unlock()
+	for _, b := range prev {
+		b.Release()
+	}
+	return nil
+}
+
+// Rename changes the name constraint errors use (ALTER TABLE ... RENAME
+// TO).
+func (t *WritableTable) Rename(name string) { t.name = name }
 
 // Rows returns the table's rows, retained: the caller releases them.
 func (t *WritableTable) Rows() []arrow.RecordBatch {
@@ -292,12 +321,12 @@ func (t *WritableTable) keyOf(k UniqueKey, b arrow.RecordBatch, r int) (string, 
 
 // check verifies the NOT NULL columns and unique keys over batches, plus
 // the table's current rows when they stay.
-func (t *WritableTable) check(batches []arrow.RecordBatch, withCurrent bool) error {
+func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch, withCurrent bool) error {
 	for _, b := range batches {
-		if !b.Schema().Equal(t.schema) {
-			return fmt.Errorf("table %s: batch schema %s does not match %s", t.name, b.Schema(), t.schema)
+		if !b.Schema().Equal(schema) {
+			return fmt.Errorf("table %s: batch schema %s does not match %s", t.name, b.Schema(), schema)
 		}
-		for c, f := range t.schema.Fields() {
+		for c, f := range schema.Fields() {
 			if !f.Nullable && b.Column(c).NullN() > 0 {
 				return &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
 			}
@@ -324,7 +353,7 @@ func (t *WritableTable) check(batches []arrow.RecordBatch, withCurrent bool) err
 					names := make([]string, len(k.Columns))
 					values := make([]string, len(k.Columns))
 					for i, c := range k.Columns {
-						names[i] = t.schema.Field(c).Name
+						names[i] = schema.Field(c).Name
 						values[i] = b.Column(c).ValueStr(r)
 					}
 					return &pgerror.Error{Code: "23505",
