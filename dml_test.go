@@ -122,3 +122,24 @@ func TestTempTables(t *testing.T) {
 		t.Fatalf("%d temporary schemas after a session ended, want 1", n)
 	}
 }
+
+// TestViewDefinition checks that a view's query, as written, is what
+// pg_views, information_schema.views and pg_get_viewdef report (PostgreSQL
+// prints its own normalized form of the same query).
+func TestViewDefinition(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, "CREATE VIEW tech (sym) AS SELECT symbol FROM symbols WHERE sector IN ('Technology', 'x') ; "); err != nil {
+		t.Fatal(err)
+	}
+	want := "SELECT symbol FROM symbols WHERE sector IN ('Technology', 'x')"
+	var a, b, c string
+	err := conn.QueryRow(ctx, `SELECT v.definition, iv.view_definition, pg_get_viewdef('tech'::regclass)
+		FROM pg_views v JOIN information_schema.views iv ON iv.table_name = v.viewname WHERE v.viewname = 'tech'`).Scan(&a, &b, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != want || b != want || c != want {
+		t.Fatalf("definitions %q, %q, %q; want %q", a, b, c, want)
+	}
+}

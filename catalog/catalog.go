@@ -338,6 +338,9 @@ func (c *Catalog) DropTable(db, schema, name string, missingOK bool) error {
 type View struct {
 	// SQL is the CREATE VIEW statement that defined the view.
 	SQL string
+	// Definition is the view's query as written (pg_views.definition,
+	// pg_get_viewdef).
+	Definition string
 	// Schema holds the view's column names and types as they were bound
 	// when it was created.
 	Schema *arrow.Schema

@@ -38,6 +38,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{InformationSchema, "schemata"}:                fillSchemata,
 	{InformationSchema, "tables"}:                  fillInfoTables,
 	{InformationSchema, "columns"}:                 fillInfoColumns,
+	{InformationSchema, "views"}:                   fillInfoViews,
 	{InformationSchema, "enabled_roles"}:           func(_ *systemBuilder, r *rows) { r.add("role_name", OwnerName) },
 	{InformationSchema, "character_sets"}:          fillCharacterSets,
 }
@@ -313,9 +314,19 @@ func fillTables(b *systemBuilder, r *rows) {
 }
 
 func fillViews(b *systemBuilder, r *rows) {
-	for _, rel := range b.relations() {
-		if rel.kind == "v" {
-			r.add("schemaname", rel.schema, "viewname", rel.name, "viewowner", OwnerName)
+	for _, t := range b.tables {
+		if t.View != nil {
+			r.add("schemaname", t.Schema, "viewname", t.Name, "viewowner", OwnerName, "definition", t.View.Definition)
+		}
+	}
+}
+
+func fillInfoViews(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		if t.View != nil {
+			r.add("table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "view_definition", t.View.Definition,
+				"check_option", "NONE", "is_updatable", "NO", "is_insertable_into", "NO", "is_trigger_updatable", "NO",
+				"is_trigger_deletable", "NO", "is_trigger_insertable_into", "NO")
 		}
 	}
 }

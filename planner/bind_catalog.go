@@ -173,8 +173,23 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		// SQL text already.
 		e, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
 		return e, true, err
-	case "col_description", "shobj_description", "pg_get_serial_sequence",
-		"pg_get_viewdef", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
+	case "pg_get_viewdef":
+		// The query of a view made with CREATE VIEW, as written.
+		oid, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		var whens []expr.When
+		for _, t := range b.cat.Tables(b.db) {
+			if t.View != nil {
+				whens = append(whens, expr.When{Cond: eq(oid, int64(t.OID)), Result: textLit(t.View.Definition)})
+			}
+		}
+		if len(whens) == 0 {
+			return nullText, true, nil
+		}
+		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
+	case "col_description", "shobj_description", "pg_get_serial_sequence", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef", "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
 		// riffq has no column comments, defaults, constraints, indexes,
 		// views, triggers, rules, sequences or functions of its own:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"strings"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/pgerror"
@@ -41,7 +42,7 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 		seen[fields[i].Name] = true
 		fields[i].Nullable = true
 	}
-	view := &catalog.View{SQL: b.sql, Schema: arrow.NewSchema(fields, nil)}
+	view := &catalog.View{SQL: b.sql, Definition: viewDefinition(b.sql, vs.View.Location), Schema: arrow.NewSchema(fields, nil)}
 	db, schema, name, replace := b.db, vs.View.Schemaname, vs.View.Relname, vs.Replace
 	return &Query{Tag: "CREATE VIEW", Run: func(context.Context) error {
 		return p.Catalog.AddView(db, schema, name, view, replace)
@@ -122,4 +123,37 @@ func (b *binder) dropTargets(ds *pg_query.DropStmt) ([]dropTarget, error) {
 		targets = append(targets, t)
 	}
 	return targets, nil
+}
+
+// viewDefinition is the query text of the CREATE VIEW whose name starts at
+// loc in sql: what follows its AS, up to the statement's end.
+func viewDefinition(sql string, loc int32) string {
+	res, err := scanSQL(sql)
+	if err != nil {
+		return ""
+	}
+	depth, start := 0, -1
+	for _, tok := range res.Tokens {
+		if tok.Start < loc {
+			continue
+		}
+		switch tok.Token {
+		case pg_query.Token_ASCII_40:
+			depth++
+		case pg_query.Token_ASCII_41:
+			depth--
+		case pg_query.Token_AS:
+			if depth == 0 && start < 0 {
+				start = int(tok.End)
+			}
+		case pg_query.Token_ASCII_59:
+			if depth == 0 && start >= 0 {
+				return strings.TrimSpace(sql[start:tok.Start])
+			}
+		}
+	}
+	if start < 0 {
+		return ""
+	}
+	return strings.TrimSpace(sql[start:])
 }
