@@ -54,7 +54,7 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 				switch {
 				case strings.HasPrefix(name, "json_path"):
 					raw, ok = jsonb.Path(docs.Value(r), listStrings(in[1], r))
-				case isIntegerArray(in[1]):
+				case isInteger(in[1].DataType()):
 					raw, ok = jsonb.Field(docs.Value(r), "", int(a.int(1, r)), true)
 				default:
 					raw, ok = jsonb.Field(docs.Value(r), a.str(1, r), 0, false)
@@ -211,14 +211,6 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 		}
 	}
 	return nil
-}
-
-func isIntegerArray(a arrow.Array) bool {
-	switch a.DataType().ID() {
-	case arrow.INT16, arrow.INT32, arrow.INT64:
-		return true
-	}
-	return false
 }
 
 // listStrings returns row r of a text[] column.

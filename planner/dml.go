@@ -635,6 +635,39 @@ func (b *binder) bindInsertValues(t *catalog.Table, lists []*pg_query.Node, targ
 	return &Union{Parts: parts}, nil
 }
 
+// bindAssignments binds the SET list of an UPDATE (or of ON CONFLICT DO
+// UPDATE) over sc: each assigned column's new value, cast to its type.
+func (b *binder) bindAssignments(t *catalog.Table, list []*pg_query.Node, sc *scope) (map[int]expr.Expr, error) {
+	schema := t.Provider.Schema()
+	set := make(map[int]expr.Expr, len(list))
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
+			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
+		}
+		idx := schema.FieldIndices(rt.Name)
+		if len(idx) == 0 {
+			return nil, b.errorf(pgerror.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
+		}
+		i := idx[0]
+		if _, dup := set[i]; dup {
+			return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "multiple assignments to same column %q", rt.Name)
+		}
+		if rt.Val.GetSetToDefault() != nil {
+			set[i] = defaultOf(t, i)
+			continue
+		}
+		e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})
+		if err != nil {
+			return nil, err
+		}
+		if set[i], err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}
+
 // tableRowsPlan is a scan of the whole table t, as a statement's target.
 func tableRowsPlan(t *catalog.Table) (*Scan, []expr.Expr) {
 	schema := t.Provider.Schema()
@@ -685,33 +718,11 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 		}
 	}
 	exprs := append([]expr.Expr{}, cols...)
-	set := make(map[int]bool)
-	for _, n := range us.TargetList {
-		rt := n.GetResTarget()
-		if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
-			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
-		}
-		idx := schema.FieldIndices(rt.Name)
-		if len(idx) == 0 {
-			return nil, b.errorf(pgerror.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
-		}
-		i := idx[0]
-		if set[i] {
-			return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "multiple assignments to same column %q", rt.Name)
-		}
-		set[i] = true
-		var v expr.Expr
-		if rt.Val.GetSetToDefault() != nil {
-			v = defaultOf(t, i)
-		} else {
-			e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})
-			if err != nil {
-				return nil, err
-			}
-			if v, err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
-				return nil, err
-			}
-		}
+	set, err := b.bindAssignments(t, us.TargetList, sc)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range set {
 		exprs[i] = &expr.Case{Whens: []expr.When{{Cond: pred, Result: v}}, Else: cols[i], Type: schema.Field(i).Type}
 	}
 	// A last column marks the rows the statement changes, to count them.

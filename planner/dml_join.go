@@ -12,7 +12,6 @@ import (
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
-	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -115,32 +114,12 @@ func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.
 		exprs = append(exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
 		names = append(names, f.Name)
 	}
-	assigned := make(map[int]bool)
-	for _, n := range set {
-		rt := n.GetResTarget()
-		if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
-			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
-		}
-		idx := schema.FieldIndices(rt.Name)
-		if len(idx) == 0 {
-			return nil, b.errorf(pgerror.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
-		}
-		i := idx[0]
-		if assigned[i] {
-			return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "multiple assignments to same column %q", rt.Name)
-		}
-		assigned[i] = true
-		if rt.Val.GetSetToDefault() != nil {
-			exprs[i+1] = defaultOf(t, i)
-			continue
-		}
-		e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})
-		if err != nil {
-			return nil, err
-		}
-		if exprs[i+1], err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
-			return nil, err
-		}
+	assigned, err := b.bindAssignments(t, set, sc)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range assigned {
+		exprs[i+1] = v
 	}
 	plan, err := physicalOf(&Project{Input: joined, Exprs: exprs, Names: names})
 	if err != nil {

@@ -41,32 +41,12 @@ func (b *binder) bindUpsert(t *catalog.Table, rv *pg_query.RangeVar, oc *pg_quer
 	for i, f := range schema.Fields() {
 		u.exprs = append(u.exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
 	}
-	set := make(map[int]bool)
-	for _, n := range oc.TargetList {
-		rt := n.GetResTarget()
-		if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
-			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
-		}
-		idx := schema.FieldIndices(rt.Name)
-		if len(idx) == 0 {
-			return nil, b.errorf(pgerror.UndefinedColumn, rt.Location, "column %q of relation %q does not exist", rt.Name, t.Name)
-		}
-		i := idx[0]
-		if set[i] {
-			return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "multiple assignments to same column %q", rt.Name)
-		}
-		set[i] = true
-		if rt.Val.GetSetToDefault() != nil {
-			u.exprs[i] = defaultOf(t, i)
-			continue
-		}
-		e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})
-		if err != nil {
-			return nil, err
-		}
-		if u.exprs[i], err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
-			return nil, err
-		}
+	set, err := b.bindAssignments(t, oc.TargetList, sc)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range set {
+		u.exprs[i] = v
 	}
 	if oc.WhereClause != nil {
 		if u.where, err = b.bindPredicate(oc.WhereClause, exprContext{scope: sc, clause: "WHERE"}); err != nil {
