@@ -135,9 +135,7 @@ func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.
 		if err != nil {
 			return err
 		}
-		cur := w.Rows()
-		defer releaseBatches(cur)
-		all, err := concatRows(schema, cur)
+		all, err := w.allRows()
 		if err != nil {
 			return err
 		}
@@ -157,19 +155,7 @@ func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.
 		}
 		values := array.NewRecordBatch(schema, ch.Columns()[1:], ch.NumRows())
 		defer values.Release()
-		both, err := concatRows(schema, []arrow.RecordBatch{all, values})
-		if err != nil {
-			return err
-		}
-		defer both.Release()
-		idx := make([]int64, all.NumRows())
-		for r := range idx {
-			idx[r] = int64(r)
-			if k, ok := first[int64(r)]; ok {
-				idx[r] = all.NumRows() + k
-			}
-		}
-		merged, err := takeRows(ctx, both, idx)
+		merged, err := replaceRows(ctx, all, values, first)
 		if err != nil {
 			return err
 		}
@@ -194,7 +180,6 @@ func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog
 	if err != nil {
 		return nil, err
 	}
-	schema := w.Schema()
 	q := &Query{Tag: "DELETE 0"}
 	q.Run = func(ctx context.Context) error {
 		w.Lock()
@@ -210,9 +195,7 @@ func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog
 				drop[v] = true
 			}
 		}
-		cur := w.Rows()
-		defer releaseBatches(cur)
-		all, err := concatRows(schema, cur)
+		all, err := w.allRows()
 		if err != nil {
 			return err
 		}

@@ -61,9 +61,7 @@ func (b *binder) bindUpsert(t *catalog.Table, rv *pg_query.RangeVar, oc *pg_quer
 // updated.
 func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.RecordBatch) (int64, error) {
 	schema := w.Schema()
-	cur := w.Rows()
-	defer releaseBatches(cur)
-	all, err := concatRows(schema, cur)
+	all, err := w.allRows()
 	if err != nil {
 		return 0, err
 	}
@@ -152,19 +150,7 @@ func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.R
 	var next []arrow.RecordBatch
 	defer func() { releaseBatches(next) }()
 	if len(replaced) > 0 {
-		both, err := concatRows(schema, []arrow.RecordBatch{all, updated})
-		if err != nil {
-			return 0, err
-		}
-		defer both.Release()
-		idx := make([]int64, all.NumRows())
-		for r := range idx {
-			idx[r] = int64(r)
-			if k, ok := replaced[int64(r)]; ok {
-				idx[r] = all.NumRows() + k
-			}
-		}
-		merged, err := takeRows(ctx, both, idx)
+		merged, err := replaceRows(ctx, all, updated, replaced)
 		if err != nil {
 			return 0, err
 		}
@@ -184,6 +170,31 @@ func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.R
 		return 0, err
 	}
 	return int64(len(inserts) + len(replaced)), nil
+}
+
+// replaceRows is all's rows with row r replaced by row replaced[r] of
+// values (which has all's schema).
+func replaceRows(ctx context.Context, all, values arrow.RecordBatch, replaced map[int64]int64) (arrow.RecordBatch, error) {
+	both, err := concatRows(all.Schema(), []arrow.RecordBatch{all, values})
+	if err != nil {
+		return nil, err
+	}
+	defer both.Release()
+	idx := make([]int64, all.NumRows())
+	for r := range idx {
+		idx[r] = int64(r)
+		if k, ok := replaced[int64(r)]; ok {
+			idx[r] = all.NumRows() + k
+		}
+	}
+	return takeRows(ctx, both, idx)
+}
+
+// allRows is the table's rows as one batch; the caller holds its lock.
+func (w *writableTable) allRows() (arrow.RecordBatch, error) {
+	cur := w.Rows()
+	defer releaseBatches(cur)
+	return concatRows(w.Schema(), cur)
 }
 
 // concatRows makes one batch of batches (an empty one for none).
