@@ -431,7 +431,7 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 			return &varianceAcc{fn: a.Func}, nil
 		}
 	case expr.ArrayAgg:
-		return &arrayAggAcc{elem: in}, nil
+		return &arrayAggAcc{groupRows{elem: in}}, nil
 	case expr.PercentileCont, expr.PercentileDisc, expr.Mode:
 		return newOrderedSetAcc(a)
 	case expr.JSONAgg, expr.JSONBAgg:
@@ -876,41 +876,58 @@ func (a *stringAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 // order. It keeps the input columns and which rows went to which group,
 // and takes the values out at the end.
 type arrayAggAcc struct {
+	groupRows
+}
+
+// groupRows keeps an aggregate's input columns and which of their rows
+// went to which group, for the aggregates that take the values out at
+// the end (array_agg, the ordered-set aggregates).
+type groupRows struct {
 	elem  arrow.DataType
 	parts []arrow.Array
 	rows  [][]int64 // per group: row positions in the concatenated parts
 	total int64
 }
 
-func (a *arrayAggAcc) grow(n int) {
-	for len(a.rows) < n {
-		a.rows = append(a.rows, nil)
+func (g *groupRows) grow(n int) {
+	for len(g.rows) < n {
+		g.rows = append(g.rows, nil)
 	}
 }
 
-func (a *arrayAggAcc) update(ids []uint32, arg arrow.Array) error {
+// add keeps arg's rows for their groups, NULLs too unless skipNulls.
+func (g *groupRows) add(ids []uint32, arg arrow.Array, skipNulls bool) {
 	arg.Retain()
-	a.parts = append(a.parts, arg)
+	g.parts = append(g.parts, arg)
 	for r, id := range ids {
-		a.rows[id] = append(a.rows[id], a.total+int64(r))
+		if !skipNulls || arg.IsValid(r) {
+			g.rows[id] = append(g.rows[id], g.total+int64(r))
+		}
 	}
-	a.total += int64(arg.Len())
+	g.total += int64(arg.Len())
+}
+
+// values concatenates the kept columns, releasing the parts.
+func (g *groupRows) values(mem memory.Allocator) (arrow.Array, error) {
+	defer func() {
+		releaseAll(g.parts)
+		g.parts = nil
+	}()
+	if len(g.parts) == 0 {
+		return array.MakeArrayOfNull(mem, g.elem, 0), nil
+	}
+	return array.Concatenate(g.parts, mem)
+}
+
+func (a *arrayAggAcc) update(ids []uint32, arg arrow.Array) error {
+	a.add(ids, arg, false)
 	return nil
 }
 
 func (a *arrayAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
-	defer func() {
-		releaseAll(a.parts)
-		a.parts = nil
-	}()
-	var all arrow.Array
-	if len(a.parts) == 0 {
-		all = array.MakeArrayOfNull(mem, a.elem, 0)
-	} else {
-		var err error
-		if all, err = array.Concatenate(a.parts, mem); err != nil {
-			return nil, err
-		}
+	all, err := a.values(mem)
+	if err != nil {
+		return nil, err
 	}
 	defer all.Release()
 	idx := array.NewInt64Builder(mem)

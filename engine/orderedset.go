@@ -20,18 +20,15 @@ import (
 // percentile_disc and mode: it keeps where each group's values are, sorts
 // them by the WITHIN GROUP ordering at the end, and picks.
 type orderedSetAcc struct {
-	fn       expr.AggFunc
-	desc     bool
-	fraction float64
-	null     bool // the fraction is NULL: so is the result
-	elem     arrow.DataType
-	parts    []arrow.Array
-	rows     [][]int64 // per group: positions of its non-NULL values
-	total    int64
+	groupRows // non-NULL values only
+	fn        expr.AggFunc
+	desc      bool
+	fraction  float64
+	null      bool // the fraction is NULL: so is the result
 }
 
 func newOrderedSetAcc(a *expr.Aggregate) (*orderedSetAcc, error) {
-	acc := &orderedSetAcc{fn: a.Func, desc: a.Desc, elem: a.Arg.DataType()}
+	acc := &orderedSetAcc{groupRows: groupRows{elem: a.Arg.DataType()}, fn: a.Func, desc: a.Desc}
 	if a.Fraction != nil {
 		v, err := EvalConstant(context.Background(), a.Fraction)
 		if err != nil {
@@ -55,37 +52,15 @@ func newOrderedSetAcc(a *expr.Aggregate) (*orderedSetAcc, error) {
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-func (a *orderedSetAcc) grow(n int) {
-	for len(a.rows) < n {
-		a.rows = append(a.rows, nil)
-	}
-}
-
 func (a *orderedSetAcc) update(ids []uint32, arg arrow.Array) error {
-	arg.Retain()
-	a.parts = append(a.parts, arg)
-	for r, id := range ids {
-		if arg.IsValid(r) {
-			a.rows[id] = append(a.rows[id], a.total+int64(r))
-		}
-	}
-	a.total += int64(arg.Len())
+	a.add(ids, arg, true)
 	return nil
 }
 
 func (a *orderedSetAcc) finish(mem memory.Allocator) (arrow.Array, error) {
-	defer func() {
-		releaseAll(a.parts)
-		a.parts = nil
-	}()
-	var all arrow.Array
-	if len(a.parts) == 0 {
-		all = array.MakeArrayOfNull(mem, a.elem, 0)
-	} else {
-		var err error
-		if all, err = array.Concatenate(a.parts, mem); err != nil {
-			return nil, err
-		}
+	all, err := a.values(mem)
+	if err != nil {
+		return nil, err
 	}
 	defer all.Release()
 	if err := a.sortGroups(all); err != nil {
