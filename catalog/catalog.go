@@ -280,23 +280,13 @@ func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) err
 // a session's database, schema "" is public. With ifNotExists an existing
 // relation of that name is not an error, and created is false.
 func (c *Catalog) CreateTable(db, schema, name string, p sources.TableProvider, ifNotExists bool) (created bool, err error) {
-	if schema == "" {
-		schema = DefaultSchema
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.sessionDatabaseLocked(db)
-	if schema == PgCatalog || schema == InformationSchema {
-		return false, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s.%s\"", schema, name)
+	d, s, err := c.createInLocked(db, schema, name)
+	if err != nil {
+		return false, err
 	}
-	s, ok := d.schemas[schema]
-	if !ok && IsTempSchema(schema) {
-		// A session's temporary schema comes with its first table.
-		s = &Schema{Name: schema, OID: c.assignOID(), tables: make(map[string]*Table)}
-		d.schemas[schema] = s
-	} else if !ok {
-		return false, pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
-	}
+	schema = s.Name
 	if _, ok := s.tables[name]; ok {
 		if ifNotExists {
 			return false, nil
@@ -359,19 +349,13 @@ func (t *Table) Columns() *arrow.Schema {
 // an existing view of that name is replaced; it keeps its OID, as CREATE
 // OR REPLACE VIEW keeps it.
 func (c *Catalog) AddView(db, schema, name string, v *View, replace bool) error {
-	if schema == "" {
-		schema = DefaultSchema
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.sessionDatabaseLocked(db)
-	if schema == PgCatalog || schema == InformationSchema {
-		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s.%s\"", schema, name)
+	d, s, err := c.createInLocked(db, schema, name)
+	if err != nil {
+		return err
 	}
-	s, ok := d.schemas[schema]
-	if !ok {
-		return pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
-	}
+	schema = s.Name
 	if old, ok := s.tables[name]; ok {
 		switch {
 		case !replace:
@@ -462,6 +446,28 @@ func (c *Catalog) DropView(db, schema, name string, missingOK bool) error {
 	delete(d.schemas[schema].tables, name)
 	c.version++
 	return nil
+}
+
+// createInLocked finds the schema SQL creates relation name in (schema ""
+// is public): not a system one, and existing — a session's temporary
+// schema comes with its first table. c.mu is held.
+func (c *Catalog) createInLocked(db, schema, name string) (*Database, *Schema, error) {
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	d := c.sessionDatabaseLocked(db)
+	if schema == PgCatalog || schema == InformationSchema {
+		return nil, nil, pgerror.New(pgerror.InsufficientPrivilege, "permission denied to create \"%s.%s\"", schema, name)
+	}
+	s, ok := d.schemas[schema]
+	switch {
+	case !ok && IsTempSchema(schema):
+		s = &Schema{Name: schema, OID: c.assignOID(), tables: make(map[string]*Table)}
+		d.schemas[schema] = s
+	case !ok:
+		return nil, nil, pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
+	}
+	return d, s, nil
 }
 
 // relationLocked finds relation schema.name (schema "" is public) in the
