@@ -68,7 +68,10 @@ type WritableTable struct {
 	schema *arrow.Schema
 	keys   []UniqueKey
 
-	write   sync.Mutex   // held by the statement changing the table
+	write sync.Mutex // held by the statement changing the table
+	// index holds, per unique key, the encoded keys of the rows; only
+	// the statement holding write reads or changes it.
+	index   []map[string]struct{}
 	mu      sync.RWMutex // guards batches
 	batches []arrow.RecordBatch
 }
@@ -76,7 +79,11 @@ type WritableTable struct {
 // NewWritableTable returns an empty table; name is used in constraint
 // error messages.
 func NewWritableTable(name string, schema *arrow.Schema, keys []UniqueKey) *WritableTable {
-	return &WritableTable{name: name, schema: schema, keys: keys}
+	index := make([]map[string]struct{}, len(keys))
+	for i := range index {
+		index[i] = make(map[string]struct{})
+	}
+	return &WritableTable{name: name, schema: schema, keys: keys, index: index}
 }
 
 // Schema implements TableProvider.
@@ -147,8 +154,14 @@ func (t *WritableTable) Unlock() { t.write.Unlock() }
 
 // Append implements Writer.
 func (t *WritableTable) Append(batches []arrow.RecordBatch) error {
-	if err := t.check(t.Schema(), batches, true); err != nil {
+	added, err := t.check(t.Schema(), batches, true)
+	if err != nil {
 		return err
+	}
+	for i, keys := range added {
+		for k := range keys {
+			t.index[i][k] = struct{}{}
+		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -161,9 +174,11 @@ func (t *WritableTable) Append(batches []arrow.RecordBatch) error {
 
 // Replace implements Writer.
 func (t *WritableTable) Replace(batches []arrow.RecordBatch) error {
-	if err := t.check(t.Schema(), batches, false); err != nil {
+	index, err := t.check(t.Schema(), batches, false)
+	if err != nil {
 		return err
 	}
+	t.index = index
 	for _, b := range batches {
 		b.Retain()
 	}
@@ -188,19 +203,10 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 			keys = append(keys, i)
 		}
 	}
+	// Keys of this statement's rows so far; the table's are in t.index.
 	seen := make([]map[string]struct{}, len(keys))
-	t.mu.RLock()
-	current := t.batches
-	t.mu.RUnlock()
-	for i, k := range keys {
+	for i := range seen {
 		seen[i] = make(map[string]struct{})
-		for _, b := range current {
-			for r := range int(b.NumRows()) {
-				if key, ok := t.keyOf(t.keys[k], b, r); ok {
-					seen[i][key] = struct{}{}
-				}
-			}
-		}
 	}
 	var kept []arrow.RecordBatch
 	defer func() {
@@ -220,7 +226,8 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 					keysOf[i] = ""
 					continue // a NULL in the key conflicts with nothing
 				}
-				if _, dup := seen[i][key]; dup {
+				_, dup := seen[i][key]
+				if _, inTable := t.index[k][key]; dup || inTable {
 					continue rows
 				}
 				keysOf[i] = key
@@ -267,9 +274,11 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 // COLUMN, RENAME COLUMN); the caller holds Lock. The unique keys keep
 // their column positions.
 func (t *WritableTable) Reshape(schema *arrow.Schema, batches []arrow.RecordBatch) error {
-	if err := t.check(schema, batches, false); err != nil {
+	index, err := t.check(schema, batches, false)
+	if err != nil {
 		return err
 	}
+	t.index = index
 	for _, b := range batches {
 		b.Retain()
 	}
@@ -319,50 +328,48 @@ func (t *WritableTable) keyOf(k UniqueKey, b arrow.RecordBatch, r int) (string, 
 	return sb.String(), true
 }
 
-// check verifies the NOT NULL columns and unique keys over batches, plus
-// the table's current rows when they stay.
-func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch, withCurrent bool) error {
+// check verifies the NOT NULL columns and the unique keys of batches:
+// among themselves and, when they are appended, against the table's
+// rows. It returns the batches' encoded keys, per unique key.
+func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch, appended bool) ([]map[string]struct{}, error) {
 	for _, b := range batches {
 		if !b.Schema().Equal(schema) {
-			return fmt.Errorf("table %s: batch schema %s does not match %s", t.name, b.Schema(), schema)
+			return nil, fmt.Errorf("table %s: batch schema %s does not match %s", t.name, b.Schema(), schema)
 		}
 		for c, f := range schema.Fields() {
 			if !f.Nullable && b.Column(c).NullN() > 0 {
-				return &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
+				return nil, &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
 			}
 		}
 	}
-	if len(t.keys) == 0 {
-		return nil
-	}
-	all := batches
-	if withCurrent {
-		t.mu.RLock()
-		all = append(append([]arrow.RecordBatch{}, t.batches...), batches...)
-		t.mu.RUnlock()
-	}
-	for _, k := range t.keys {
+	out := make([]map[string]struct{}, len(t.keys))
+	for i, k := range t.keys {
 		seen := make(map[string]struct{})
-		for _, b := range all {
+		for _, b := range batches {
 			for r := range int(b.NumRows()) {
 				key, ok := t.keyOf(k, b, r)
 				if !ok {
 					continue // a NULL in the key conflicts with nothing
 				}
-				if _, dup := seen[key]; dup {
+				_, dup := seen[key]
+				if !dup && appended {
+					_, dup = t.index[i][key]
+				}
+				if dup {
 					names := make([]string, len(k.Columns))
 					values := make([]string, len(k.Columns))
-					for i, c := range k.Columns {
-						names[i] = schema.Field(c).Name
-						values[i] = b.Column(c).ValueStr(r)
+					for j, c := range k.Columns {
+						names[j] = schema.Field(c).Name
+						values[j] = b.Column(c).ValueStr(r)
 					}
-					return &pgerror.Error{Code: "23505",
+					return nil, &pgerror.Error{Code: "23505",
 						Message: fmt.Sprintf("duplicate key value violates unique constraint %q", k.Name),
 						Detail:  fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(values, ", "))}
 				}
 				seen[key] = struct{}{}
 			}
 		}
+		out[i] = seen
 	}
-	return nil
+	return out, nil
 }
