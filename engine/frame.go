@@ -157,15 +157,13 @@ func (w *Window) frameRowsFor(ctx context.Context, fr WindowFrame, all arrow.Rec
 	var startOff, endOff int64
 	var err error
 	offsetBound := func(b FrameBound, which string) (int64, error) {
-		if b.Kind != OffsetPreceding && b.Kind != OffsetFollowing {
+		// RANGE offsets are the range search's to evaluate.
+		if b.Kind != OffsetPreceding && b.Kind != OffsetFollowing || fr.Mode == FrameRange {
 			return 0, nil
 		}
 		v, err := frameOffset(ctx, b.Offset, which)
 		if err != nil {
 			return 0, err
-		}
-		if fr.Mode == FrameRange {
-			return 0, nil
 		}
 		i, ok := v.(*scalar.Int64)
 		if !ok {
