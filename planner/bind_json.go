@@ -64,7 +64,7 @@ func (b *binder) bindJSONOp(ae *pg_query.A_Expr, op string, ectx exprContext) (e
 			return nil, noOp()
 		}
 		switch {
-		case isInteger(r.DataType()):
+		case numericRank(r.DataType()) >= 1 && numericRank(r.DataType()) <= 3: // an integer: an array index
 			if r, err = b.cast(r, typeInt4, ae.Location); err != nil {
 				return nil, err
 			}
@@ -135,14 +135,6 @@ func (b *binder) bindJSONOp(ae *pg_query.A_Expr, op string, ectx exprContext) (e
 		return nil, err
 	}
 	return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeBool}, nil
-}
-
-func isInteger(dt arrow.DataType) bool {
-	switch dt.ID() {
-	case arrow.INT16, arrow.INT32, arrow.INT64:
-		return true
-	}
-	return false
 }
 
 // bindJSONFunc binds the json functions riffq implements; ok is false for
