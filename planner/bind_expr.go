@@ -343,8 +343,8 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	case "~", "!~", "~*", "!~*":
 		return b.bindLike(ae, ectx)
 	}
-	if jsonOps[opName] || opName == "&&" {
-		return b.bindJSONOp(ae, opName, ectx)
+	if containerOps[opName] {
+		return b.bindContainerOp(ae, opName, ectx)
 	}
 	op, ok := sqlOps[opName]
 	if !ok {

@@ -26,13 +26,13 @@ func isJSONB(dt arrow.DataType) bool {
 	return ok && ext.ExtensionName() == "riffq.jsonb"
 }
 
-// jsonOps are the json and jsonb operators, by name.
-var jsonOps = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "@>": true, "<@": true, "?": true, "?|": true, "?&": true}
+// containerOps are the operators of json, jsonb and arrays, by name.
+var containerOps = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "@>": true, "<@": true, "&&": true, "?": true, "?|": true, "?&": true}
 
-// bindJSONOp binds json's field and path operators (-> ->> #> #>>, for
-// json and jsonb) and jsonb's containment and existence operators
-// (@> <@ ? ?| ?&).
-func (b *binder) bindJSONOp(ae *pg_query.A_Expr, op string, ectx exprContext) (expr.Expr, error) {
+// bindContainerOp binds json's field and path operators (-> ->> #> #>>,
+// for json and jsonb), jsonb's containment and existence operators (@> <@
+// ? ?| ?&), and the arrays' containment and overlap (@> <@ &&).
+func (b *binder) bindContainerOp(ae *pg_query.A_Expr, op string, ectx exprContext) (expr.Expr, error) {
 	l, err := b.bindExpr(ae.Lexpr, ectx)
 	if err != nil {
 		return nil, err
