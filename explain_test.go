@@ -54,3 +54,48 @@ func TestExplainAnalyze(t *testing.T) {
 		t.Errorf("want planning and execution times last:\n%s", text)
 	}
 }
+
+// TestExplainKeyFilter checks where a hash join's build keys filter its
+// other input: below the aggregate of a decorrelated subquery (the join
+// swapped to hash the smaller side), and not at all for a full join,
+// which keeps every row of both.
+func TestExplainKeyFilter(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE facts AS SELECT i % 50 AS k, i % 13 AS q FROM generate_series(1, 3000) AS g(i)",
+		"CREATE TABLE dims AS SELECT i AS k, i % 4 AS grp, i % 3 AS tag FROM generate_series(0, 59) AS g(i)",
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	explain := func(q string) string {
+		t.Helper()
+		rows, err := conn.Query(ctx, "EXPLAIN "+q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, strings.TrimSpace(l))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
+	plan := explain("SELECT count(*) FROM facts f, dims d WHERE d.k = f.k AND d.grp = 0 AND d.tag = 1 AND f.q < (SELECT avg(q) FROM facts WHERE k = d.k)")
+	want := "Aggregate: groupBy=[facts.k] aggs=[avg(facts.q)]\nKeyFilter: [k] in keys of [d.k]\nScan: public.facts"
+	if !strings.Contains(plan, want) || !strings.Contains(plan, "HashJoin: Right on=[key0 = d.k] keys=[d.k]") {
+		t.Errorf("want the subquery's aggregate over a key filter, below a right join publishing d.k:\n%s", plan)
+	}
+	plan = explain("SELECT * FROM (SELECT k, count(*) FROM facts GROUP BY k) g FULL JOIN (SELECT * FROM dims WHERE grp = 0 AND tag = 1) d ON g.k = d.k")
+	if strings.Contains(plan, "KeyFilter") {
+		t.Errorf("a full join must not filter its inputs:\n%s", plan)
+	}
+}

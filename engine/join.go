@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -51,7 +52,11 @@ type HashJoin struct {
 	// the right one through it (the planner sets it when the left side is
 	// the smaller); the left rows come out once the right input is read.
 	BuildLeft bool
-	schema    *arrow.Schema
+	// Publish, when set, names the hashed side's keys for the KeyFilters
+	// in the streamed input: the join hashes its build side before it
+	// starts the other.
+	Publish *JoinKeys
+	schema  *arrow.Schema
 }
 
 // NewHashJoin returns a hash join.
@@ -86,6 +91,9 @@ func (j *HashJoin) String() string {
 	if j.BuildLeft {
 		s += " build=left"
 	}
+	if j.Publish != nil {
+		s += " keys=" + j.Publish.Label
+	}
 	if j.Filter != nil {
 		s += " filter=" + j.Filter.String()
 	}
@@ -98,14 +106,32 @@ type joinBuild struct {
 	rows    map[string][]int32
 	all     []int32 // every row, for a join without keys
 	matched []bool
-	// A single integer key (the common case: joins on ids) is hashed as
-	// an int64: head maps a key to its first row and next chains the
-	// rows of one key, in row order (-1 ends a chain).
+	// Keys that pack into one int64 (see packKeys; the common case: joins
+	// on ids) are hashed as such: head maps a key to its first row and
+	// next chains the rows of one key, in row order (-1 ends a chain).
 	head map[int64]int32
 	next []int32
+	// present, for a single integer key of a small range, has bit k-lo
+	// set for each key k: most probe rows that match nothing are told so
+	// without a hash lookup.
+	lo      int64
+	present []uint64
 }
 
-// intKey returns a reader of a single integer key column as int64.
+// mayHave reports whether the packed key k can be in the build side: false
+// means surely not.
+func (jb *joinBuild) mayHave(k int64) bool {
+	if jb.present == nil {
+		return true
+	}
+	off := uint64(k - jb.lo)
+	return off < uint64(len(jb.present))*64 && jb.present[off>>6]&(1<<(off&63)) != 0
+}
+
+// maxPresentBits bounds the bitmap of a single integer key's range (8 MiB).
+const maxPresentBits = 1 << 26
+
+// intKey returns a reader of an integer key column as int64.
 func intKey(a arrow.Array) (func(i int) int64, bool) {
 	switch c := a.(type) {
 	case *array.Int32:
@@ -120,13 +146,52 @@ func intKey(a arrow.Array) (func(i int) int64, bool) {
 	return nil, false
 }
 
-// intMatches appends to li/ri the pairs of probe row r (key column col,
-// read by key) with its build rows; a NULL key matches nothing.
-func (jb *joinBuild) intMatches(li, ri []int32, r int, key func(int) int64, col arrow.Array) ([]int32, []int32) {
-	if col.IsNull(r) {
+// packKeys returns a reader of the key of cols as one int64, when there
+// is one integer column, or two whose values fit in 32 bits (a pair of
+// ids); ok is false for other keys. The reader's second result is false
+// for a row with a NULL key, which matches nothing, or, with two columns,
+// one outside 32 bits.
+func packKeys(cols []arrow.Array) (key func(i int) (int64, bool), ok bool) {
+	switch len(cols) {
+	case 1:
+		k, ok := intKey(cols[0])
+		if !ok {
+			return nil, false
+		}
+		c := cols[0]
+		if c.NullN() == 0 {
+			return func(i int) (int64, bool) { return k(i), true }, true
+		}
+		return func(i int) (int64, bool) { return k(i), c.IsValid(i) }, true
+	case 2:
+		k0, ok0 := intKey(cols[0])
+		k1, ok1 := intKey(cols[1])
+		if !ok0 || !ok1 {
+			return nil, false
+		}
+		c0, c1 := cols[0], cols[1]
+		return func(i int) (int64, bool) {
+			if c0.IsNull(i) || c1.IsNull(i) {
+				return 0, false
+			}
+			a, b := k0(i), k1(i)
+			if a != int64(int32(a)) || b != int64(int32(b)) {
+				return 0, false
+			}
+			return a<<32 | int64(uint32(b)), true
+		}, true
+	}
+	return nil, false
+}
+
+// intMatches appends to li/ri the pairs of probe row r (packed key read
+// by key) with its build rows.
+func (jb *joinBuild) intMatches(li, ri []int32, r int, key func(int) (int64, bool)) ([]int32, []int32) {
+	k, ok := key(r)
+	if !ok || !jb.mayHave(k) {
 		return li, ri
 	}
-	m, ok := jb.head[key(r)]
+	m, ok := jb.head[k]
 	if !ok {
 		return li, ri
 	}
@@ -135,6 +200,58 @@ func (jb *joinBuild) intMatches(li, ri []int32, r int, key func(int) int64, col 
 		ri = append(ri, m)
 	}
 	return li, ri
+}
+
+// hashPacked hashes the n build rows by their packed keys; it reports
+// false, hashing nothing, when a key does not pack (a pair with a value
+// outside 32 bits).
+func (jb *joinBuild) hashPacked(cols []arrow.Array, n int) bool {
+	key, ok := packKeys(cols)
+	if !ok {
+		return false
+	}
+	packed := make([]int64, n)
+	valid := make([]bool, n)
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for r := range n {
+		k, ok := key(r)
+		if !ok {
+			for _, c := range cols {
+				if c.IsNull(r) {
+					goto next // a NULL key matches nothing
+				}
+			}
+			return false
+		}
+		packed[r], valid[r] = k, true
+		lo, hi = min(lo, k), max(hi, k)
+	next:
+	}
+	jb.head = make(map[int64]int32)
+	jb.next = make([]int32, n)
+	// Backwards, so that each chain lists its rows in order.
+	for r := n - 1; r >= 0; r-- {
+		jb.next[r] = -1
+		if !valid[r] {
+			continue
+		}
+		k := packed[r]
+		if h, ok := jb.head[k]; ok {
+			jb.next[r] = h
+		}
+		jb.head[k] = int32(r)
+	}
+	if len(cols) == 1 && lo <= hi && uint64(hi-lo) < maxPresentBits {
+		jb.lo = lo
+		jb.present = make([]uint64, (hi-lo)/64+1)
+		for r, k := range packed {
+			if valid[r] {
+				off := uint64(k - lo)
+				jb.present[off>>6] |= 1 << (off & 63)
+			}
+		}
+	}
+	return true
 }
 
 func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
@@ -161,16 +278,15 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 	if j.BuildLeft && j.Type.LeftOnly() {
 		return j.executeBuildLeft(ctx, leftKeyEvals, rightKeyEvals, keys, filter)
 	}
-	left, err := j.Left.Execute(ctx)
-	if err != nil {
-		return nil, err
-	}
+	var left array.RecordReader
 	var build *joinBuild
 	var pending []arrow.RecordBatch // outputs not yet returned
 	leftDone, tailDone := false, false
 	leftSchema := j.Left.Schema()
 	cleanup := func() {
-		left.Release()
+		if left != nil {
+			left.Release()
+		}
 		if build != nil && build.batch != nil {
 			build.batch.Release()
 		}
@@ -181,6 +297,14 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 	return batchio.NewReader(j.schema, func() (arrow.RecordBatch, error) {
 		if build == nil {
 			if build, err = j.build(ctx, j.Right, rightKeyEvals, keys); err != nil {
+				return nil, err
+			}
+			if build.batch == nil && (j.Type == InnerJoin || j.Type == SemiJoin || j.Type == RightJoin) {
+				// Nothing can match: the left input need not run.
+				leftDone, tailDone = true, true
+			} else if left, err = j.Left.Execute(withJoinKeys(ctx, j.Publish, build)); err != nil {
+				// The left input starts once the right one is hashed, so
+				// that its KeyFilters can use the keys.
 				return nil, err
 			}
 		}
@@ -288,21 +412,7 @@ func (j *HashJoin) build(ctx context.Context, side Plan, evals []evaluator, keys
 		return nil, err
 	}
 	defer releaseAll(cols)
-	if key, ok := intKey(cols[0]); ok && len(cols) == 1 {
-		jb.head = make(map[int64]int32)
-		jb.next = make([]int32, n)
-		// Backwards, so that each chain lists its rows in order.
-		for r := n - 1; r >= 0; r-- {
-			jb.next[r] = -1
-			if cols[0].IsNull(r) {
-				continue
-			}
-			k := key(r)
-			if h, ok := jb.head[k]; ok {
-				jb.next[r] = h
-			}
-			jb.head[k] = int32(r)
-		}
+	if jb.hashPacked(cols, n) {
 		return jb, nil
 	}
 	var buf []byte
@@ -463,7 +573,7 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 		return nil, nil
 	}
 	defer build.batch.Release()
-	right, err := j.Right.Execute(ctx)
+	right, err := j.Right.Execute(withJoinKeys(ctx, j.Publish, build))
 	if err != nil {
 		return nil, err
 	}
@@ -533,9 +643,9 @@ func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, eva
 	}
 	defer releaseAll(cols)
 	if build.head != nil {
-		key, _ := intKey(cols[0])
+		key, _ := packKeys(cols)
 		for r := range n {
-			li, ri = build.intMatches(li, ri, r, key, cols[0])
+			li, ri = build.intMatches(li, ri, r, key)
 		}
 		return li, ri, nil
 	}

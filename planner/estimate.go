@@ -17,6 +17,10 @@ func selectivity(c expr.Expr) float64 {
 		case expr.And:
 			return selectivity(b.Left) * selectivity(b.Right)
 		}
+	case *expr.Subquery:
+		if b.Kind == expr.InSubquery {
+			return 0.1 // as an equality: x IN (SELECT ...) is x = one of them
+		}
 	}
 	return 0.5
 }
@@ -25,12 +29,22 @@ func selectivity(c expr.Expr) float64 {
 // statistics.
 const unknownRows = 1_000_000
 
-// estimateRows guesses how many rows p yields: table sizes from the
-// providers' statistics, and fixed selectivities for filters (an
-// equality keeps a tenth, any other condition half) and joins (a join on
-// a key yields as many rows as its larger input). It only has to rank the
+// estimateRows guesses how many rows p yields. It only has to rank the
 // two sides of a join.
 func estimateRows(p Plan) float64 {
+	rows, _ := estimate(p)
+	return rows
+}
+
+// estimate guesses how many rows p yields, and from how many rows of the
+// tables below it before any filter (its base): table sizes from the
+// providers' statistics, fixed selectivities for filters (an equality
+// keeps a tenth, any other condition half), and an inner join on keys
+// taken as a foreign-key join: the input with the larger base is the
+// referencing one, and keeps the share of its rows that the filters left
+// of the referenced input (a filtered part keeps the line items of the
+// parts it keeps).
+func estimate(p Plan) (rows, base float64) {
 	switch n := p.(type) {
 	case *Scan:
 		rows := float64(unknownRows)
@@ -39,58 +53,69 @@ func estimateRows(p Plan) float64 {
 				rows = float64(s.RowCount)
 			}
 		}
+		base := rows
 		if n.Limit >= 0 {
 			rows = min(rows, float64(n.Limit))
 		}
-		return rows
+		return rows, base
 	case *Filter:
-		rows := estimateRows(n.Input)
+		rows, base := estimate(n.Input)
 		for _, c := range expr.Conjuncts(n.Predicate) {
 			rows *= selectivity(c)
 		}
-		return max(rows, 1)
+		return max(rows, 1), base
 	case *Join:
-		l, r := estimateRows(n.Left), estimateRows(n.Right)
+		l, lb := estimate(n.Left)
+		r, rb := estimate(n.Right)
 		switch n.Type {
 		case SemiJoin, AntiJoin:
-			return l * 0.5
+			return l * 0.5, lb
 		case LeftJoin:
-			return max(l, r*0.5)
+			return max(l, r*0.5), lb
 		case RightJoin:
-			return max(r, l*0.5)
+			return max(r, l*0.5), rb
 		case FullJoin:
-			return l + r
+			return l + r, lb + rb
 		}
 		if n.On == nil {
-			return l * r
+			return l * r, lb * rb
 		}
-		return max(l, r)
+		if lb < rb {
+			l, lb, r, rb = r, rb, l, lb
+		}
+		return max(l*r/max(rb, 1), 1), lb
 	case *Aggregate:
 		if len(n.GroupBy) == 0 {
-			return 1
+			return 1, 1
 		}
-		return max(estimateRows(n.Input)*0.1, 1)
+		rows, _ := estimate(n.Input)
+		rows = max(rows*0.1, 1)
+		return rows, rows
 	case *DistinctOn:
-		return max(estimateRows(n.Input)*0.1, 1)
+		rows, _ := estimate(n.Input)
+		rows = max(rows*0.1, 1)
+		return rows, rows
 	case *RecursiveUnion:
-		return estimateRows(n.Anchor) * 10
+		rows, _ := estimate(n.Anchor)
+		return rows * 10, rows * 10
 	case *Limit:
-		rows := estimateRows(n.Input)
+		rows, base := estimate(n.Input)
 		if n.Count >= 0 {
 			rows = min(rows, float64(n.Count))
 		}
-		return rows
+		return rows, base
 	case *Union:
-		var rows float64
+		var rows, base float64
 		for _, part := range n.Parts {
-			rows += estimateRows(part)
+			r, b := estimate(part)
+			rows, base = rows+r, base+b
 		}
-		return rows
+		return rows, base
 	case *OneRow, OneRow:
-		return 1
+		return 1, 1
 	}
 	if ins := p.Inputs(); len(ins) == 1 {
-		return estimateRows(ins[0])
+		return estimate(ins[0])
 	}
-	return unknownRows
+	return unknownRows, unknownRows
 }

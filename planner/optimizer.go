@@ -8,10 +8,12 @@ type rule interface {
 }
 
 // rules run once each, in this order:
-//  0. foldConstants evaluates operators over constants once, at plan time.
-//  1. decorrelate turns [NOT] EXISTS over a correlated subquery into a
+//  0. decorrelate turns [NOT] EXISTS over a correlated subquery into a
 //     semi (anti) join and a correlated aggregate into a left join with its
 //     groups, so the subquery runs once rather than per outer row.
+//  1. foldConstants evaluates operators over constants once, at plan time;
+//     it runs after decorrelate so that it reaches the subqueries that rule
+//     turned into joins.
 //  2. factorOr pulls the conjuncts all branches of an OR share out of it,
 //     so the rules below can push them (a join condition repeated in each
 //     branch becomes a join key).
@@ -26,7 +28,7 @@ type rule interface {
 //     column and so filters index the table's own schema.
 //  6. pruneColumns makes each scan read only the columns the query uses.
 //  7. pushLimit hands LIMIT to a scan that nothing filters or reorders.
-var rules = []rule{foldConstants{}, decorrelate{}, factorOr{}, reorderJoins{}, pushJoinFilters{}, pushFilters{}, pruneColumns{}, pushLimit{}}
+var rules = []rule{decorrelate{}, foldConstants{}, factorOr{}, reorderJoins{}, pushJoinFilters{}, pushFilters{}, pruneColumns{}, pushLimit{}}
 
 // Optimize applies the optimizer rules to p.
 func Optimize(p Plan) (Plan, error) {

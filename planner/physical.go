@@ -126,6 +126,12 @@ func (l lowering) node(p Plan) (engine.Plan, error) {
 		return &engine.Limit{Input: in, Offset: n.Offset, Count: n.Count}, nil
 	case *Join:
 		return l.join(n)
+	case *keyFilter:
+		in, err := l.plan(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		return n.lower(in), nil
 	case *Union:
 		parts := make([]engine.Plan, len(n.Parts))
 		for i, part := range n.Parts {
@@ -141,16 +147,10 @@ func (l lowering) node(p Plan) (engine.Plan, error) {
 
 // join lowers a join to a hash join: each ON conjunct that equates
 // an expression over the left input with one over the right becomes a pair
-// of hash keys; the rest is checked on each matching pair.
+// of hash keys; the rest is checked on each matching pair. The hash join
+// hashes the smaller input by the estimates, and its keys filter the other
+// input early where the join would drop the rows they do not match.
 func (l lowering) join(j *Join) (engine.Plan, error) {
-	left, err := l.plan(j.Left)
-	if err != nil {
-		return nil, err
-	}
-	right, err := l.plan(j.Right)
-	if err != nil {
-		return nil, err
-	}
 	nl := j.Left.Schema().NumFields()
 	var lkeys, rkeys, residual []expr.Expr
 	if j.On != nil {
@@ -169,19 +169,79 @@ func (l lowering) join(j *Join) (engine.Plan, error) {
 			residual = append(residual, c)
 		}
 	}
-	if j.Type == InnerJoin && len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right) {
-		return l.swappedJoin(j, left, right, lkeys, rkeys, residual), nil
+	leftSmaller := len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right)
+	// An inner join, or a left join as the right join it is with its
+	// inputs swapped, hashes its left input when that is the smaller; a
+	// semi or anti join does so itself (BuildLeft).
+	swap := leftSmaller && (j.Type == InnerJoin || j.Type == LeftJoin)
+	buildLeft := leftSmaller && j.Type.LeftOnly()
+	// The streamed input and its keys; the join drops the streamed rows
+	// without a match unless it pads them (left, full) or keeps them
+	// (anti, streamed left).
+	probeLeft := !swap && !buildLeft
+	probe, probeKeys, buildKeys := j.Left, lkeys, rkeys
+	if !probeLeft {
+		probe, probeKeys, buildKeys = j.Right, rkeys, lkeys
+	}
+	filterable := len(lkeys) > 0 && (swap || buildLeft || j.Type == InnerJoin || j.Type == RightJoin || j.Type == SemiJoin)
+	build := j.Right
+	if !probeLeft {
+		build = j.Left
+	}
+	// Keys of a whole table (all the suppliers) would filter nothing out.
+	if rows, base := estimate(build); rows > 0.9*base {
+		filterable = false
+	}
+	var publish *engine.JoinKeys
+	if filterable {
+		if cols, ok := plainColumns(probeKeys, seq(len(probeKeys))); ok {
+			publish = &engine.JoinKeys{Label: keysLabel(buildKeys)}
+			filtered, worth := withKeyFilter(probe, cols, publish)
+			switch {
+			case !worth:
+				publish = nil
+			case probeLeft:
+				j = &Join{Left: filtered, Right: j.Right, Type: j.Type, On: j.On}
+			default:
+				j = &Join{Left: j.Left, Right: filtered, Type: j.Type, On: j.On}
+			}
+		}
+	}
+	left, err := l.plan(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	right, err := l.plan(j.Right)
+	if err != nil {
+		return nil, err
+	}
+	if swap {
+		typ := InnerJoin
+		if j.Type == LeftJoin {
+			typ = RightJoin
+		}
+		return l.swappedJoin(j, typ, left, right, lkeys, rkeys, residual, publish), nil
 	}
 	hj := engine.NewHashJoin(left, right, j.Type, lkeys, rkeys, and(residual))
-	// A semi or anti join hashes whichever side is smaller.
-	hj.BuildLeft = j.Type.LeftOnly() && len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right)
+	hj.BuildLeft = buildLeft
+	hj.Publish = publish
 	return hj, nil
 }
 
-// swappedJoin hashes the left input of an inner join, the smaller by the
-// estimates, and streams the right one through it; a projection puts the
-// columns back in the join's order.
-func (l lowering) swappedJoin(j *Join, left, right engine.Plan, lkeys, rkeys, residual []expr.Expr) engine.Plan {
+// seq is 0, 1, ..., n-1.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// swappedJoin hashes the left input of an inner or left join, the smaller
+// by the estimates, and streams the right one through it, as an inner or
+// right join (typ) with the inputs swapped; a projection puts the columns
+// back in the join's order.
+func (l lowering) swappedJoin(j *Join, typ JoinType, left, right engine.Plan, lkeys, rkeys, residual []expr.Expr, publish *engine.JoinKeys) engine.Plan {
 	nl, nr := left.Schema().NumFields(), right.Schema().NumFields()
 	remap := make([]int, nl+nr) // the join's column -> the swapped join's
 	for i := range nl {
@@ -194,7 +254,9 @@ func (l lowering) swappedJoin(j *Join, left, right engine.Plan, lkeys, rkeys, re
 	for _, c := range residual {
 		filter = append(filter, renumber(c, remap))
 	}
-	var hj engine.Plan = engine.NewHashJoin(right, left, InnerJoin, rkeys, lkeys, and(filter))
+	join := engine.NewHashJoin(right, left, typ, rkeys, lkeys, and(filter))
+	join.Publish = publish
+	var hj engine.Plan = join
 	if l.wrap != nil {
 		hj = l.wrap(hj)
 	}

@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
+)
+
+// JoinKeys names the keys of one hash join's build side, which the join
+// hands, once it has hashed them, to the KeyFilters in the input it
+// streams through them. It travels in the context rather than in the
+// plan, so that a plan executed twice at once keeps its executions apart.
+type JoinKeys struct {
+	// Label names the join's keys in EXPLAIN.
+	Label string
+}
+
+// KeyFilter passes on the rows of its input whose Keys match a row of a
+// hash join's build side, and drops the others, which could only have
+// been dropped later, by the join: it sits low in the join's probe input
+// (on a scan, below aggregates and other joins), so that those rows skip
+// the work between it and the join. Run outside that join, it passes
+// every row.
+type KeyFilter struct {
+	Input Plan
+	Keys  []expr.Expr
+	From  *JoinKeys
+}
+
+func (f *KeyFilter) Schema() *arrow.Schema { return f.Input.Schema() }
+func (f *KeyFilter) Children() []Plan      { return []Plan{f.Input} }
+
+func (f *KeyFilter) String() string {
+	keys := make([]string, len(f.Keys))
+	for i, k := range f.Keys {
+		keys[i] = k.String()
+	}
+	return fmt.Sprintf("KeyFilter: [%s] in keys of %s", strings.Join(keys, ", "), f.From.Label)
+}
+
+// withJoinKeys returns ctx carrying build as the keys named by k.
+func withJoinKeys(ctx context.Context, k *JoinKeys, build *joinBuild) context.Context {
+	if k == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, k, build)
+}
+
+// keyFilterTrial is how many rows a KeyFilter looks up before it judges
+// whether its keys filter enough to be worth their lookups.
+const keyFilterTrial = 1 << 17
+
+func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
+	build, _ := ctx.Value(f.From).(*joinBuild)
+	if build == nil {
+		return f.Input.Execute(ctx)
+	}
+	evals, err := compileAll(f.Keys)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]keyColumn, len(f.Keys))
+	for i, k := range f.Keys {
+		if keys[i], err = newKeyColumn(k.DataType()); err != nil {
+			return nil, err
+		}
+	}
+	in, err := f.Input.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var seen, kept int64
+	return batchio.NewReader(f.Schema(), func() (arrow.RecordBatch, error) {
+		for in.Next() {
+			b := in.RecordBatch()
+			if seen >= keyFilterTrial && kept > seen/10*9 {
+				// The keys keep nearly every row: the lookups cost more
+				// than they save, so the rows go on to the join as they are.
+				b.Retain()
+				return b, nil
+			}
+			mask, n, err := build.containsMask(ctx, b, evals, keys)
+			if err != nil {
+				return nil, err
+			}
+			seen, kept = seen+b.NumRows(), kept+int64(n)
+			if mask == nil {
+				b.Retain()
+				return b, nil
+			}
+			out, err := filterBatch(ctx, b, mask)
+			mask.Release()
+			if err != nil {
+				return nil, err
+			}
+			if out.NumRows() == 0 {
+				out.Release()
+				continue
+			}
+			return out, nil
+		}
+		return nil, in.Err()
+	}, in.Release), nil
+}
+
+// containsMask marks the rows of b whose keys (from evals) the build side
+// holds, kept of them; mask is nil when every row is.
+func (jb *joinBuild) containsMask(ctx context.Context, b arrow.RecordBatch, evals []evaluator, keys []keyColumn) (mask arrow.Array, kept int, err error) {
+	n := int(b.NumRows())
+	hit := make([]bool, n)
+	if jb.batch != nil {
+		cols, err := evalArrays(ctx, evals, b)
+		if err != nil {
+			return nil, 0, err
+		}
+		defer releaseAll(cols)
+		if key, ok := packKeys(cols); ok && jb.head != nil {
+			for r := range n {
+				k, ok := key(r)
+				if !ok || !jb.mayHave(k) {
+					continue
+				}
+				// The bitmap of a single key's range is exact.
+				if jb.present == nil {
+					if _, ok := jb.head[k]; !ok {
+						continue
+					}
+				}
+				hit[r] = true
+				kept++
+			}
+		} else {
+			var buf []byte
+			for r := range n {
+				var ok bool
+				if buf, ok = encodeKey(buf[:0], keys, cols, r); ok && len(jb.rows[string(buf)]) > 0 {
+					hit[r] = true
+					kept++
+				}
+			}
+		}
+	}
+	if kept == n {
+		return nil, n, nil
+	}
+	bld := array.NewBooleanBuilder(memory.DefaultAllocator)
+	defer bld.Release()
+	bld.AppendValues(hit, nil)
+	return bld.NewArray(), kept, nil
+}
