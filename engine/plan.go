@@ -14,6 +14,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -142,9 +143,14 @@ func (f *Filter) Children() []Plan      { return []Plan{f.Input} }
 func (f *Filter) String() string        { return "Filter: " + f.Predicate.String() }
 
 func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
-	pred, err := compile(f.Predicate)
-	if err != nil {
-		return nil, err
+	conj := expr.Conjuncts(f.Predicate)
+	slices.SortStableFunc(conj, func(a, b expr.Expr) int { return conjunctCost(a) - conjunctCost(b) })
+	preds := make([]evaluator, len(conj))
+	for i, c := range conj {
+		var err error
+		if preds[i], err = compile(c); err != nil {
+			return nil, err
+		}
 	}
 	in, err := f.Input.Execute(ctx)
 	if err != nil {
@@ -153,13 +159,7 @@ func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
 	schema := f.Schema()
 	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
 		for in.Next() {
-			b := in.RecordBatch()
-			d, err := pred(ctx, b)
-			if err != nil {
-				return nil, err
-			}
-			out, err := applyFilter(ctx, b, d)
-			d.Release()
+			out, err := filterConjuncts(ctx, in.RecordBatch(), preds)
 			if err != nil {
 				return nil, err
 			}
@@ -173,6 +173,60 @@ func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
 	}, in.Release), nil
 }
 
+// filterConjuncts keeps the rows of b for which every predicate is true,
+// evaluating each over the rows the ones before it kept: the costlier
+// conjuncts see fewer rows, and, as in PostgreSQL, `x <> 0 AND 1 / x > 1`
+// divides only where x is not zero.
+func filterConjuncts(ctx context.Context, b arrow.RecordBatch, preds []evaluator) (arrow.RecordBatch, error) {
+	b.Retain()
+	for _, pred := range preds {
+		d, err := pred(ctx, b)
+		if err != nil {
+			b.Release()
+			return nil, err
+		}
+		out, err := applyFilter(ctx, b, d)
+		d.Release()
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+		if b = out; b.NumRows() == 0 {
+			break
+		}
+	}
+	return b, nil
+}
+
+// conjunctCost ranks a filter's conjuncts, cheapest first: comparisons of
+// fixed-width values, then of strings and calls, then pattern matches, then
+// subqueries. Conjuncts of one rank keep the query's order.
+func conjunctCost(e expr.Expr) int {
+	cost := 0
+	expr.Walk(e, func(e expr.Expr) bool {
+		switch n := e.(type) {
+		case *expr.Subquery:
+			cost += 1000
+			return false
+		case *expr.Call:
+			switch n.Func {
+			case "like", "ilike", "regex", "iregex":
+				cost += 20
+			default:
+				cost += 5
+			}
+		case *expr.Binary, *expr.Cast:
+			cost++
+		case *expr.Column:
+			if id := n.Type.ID(); id == arrow.STRING || id == arrow.LARGE_STRING || id == arrow.BINARY {
+				cost += 2
+			}
+		}
+		return true
+	})
+	return cost
+}
+
 func applyFilter(ctx context.Context, b arrow.RecordBatch, d compute.Datum) (arrow.RecordBatch, error) {
 	switch v := d.(type) {
 	case *compute.ScalarDatum:
@@ -184,6 +238,10 @@ func applyFilter(ctx context.Context, b arrow.RecordBatch, d compute.Datum) (arr
 	case *compute.ArrayDatum:
 		mask := v.MakeArray()
 		defer mask.Release()
+		if m, ok := mask.(*array.Boolean); ok && m.NullN() == 0 && (m.Len() == 0 || bitutil.CountSetBits(m.Data().Buffers()[1].Bytes(), m.Data().Offset(), m.Len()) == m.Len()) {
+			b.Retain() // every row kept: no copy
+			return b, nil
+		}
 		return filterBatch(ctx, b, mask)
 	}
 	return nil, fmt.Errorf("filter: unexpected datum %s", d.Kind())

@@ -335,6 +335,14 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 			}
 			pos, _ := slices.BinarySearch(sorted, l)
 			cols[i] = src.Column(pos)
+			if d, ok := cols[i].(*array.Dictionary); ok {
+				plain, err := expandDictionary(t.mem, d)
+				if err != nil {
+					return nil, fmt.Errorf("read parquet %s: %w", path, err)
+				}
+				owned = append(owned, plain)
+				cols[i] = plain
+			}
 			if schema.Field(i).Type.ID() == arrow.EXTENSION && sources.AsJSON(cols[i].DataType()) {
 				j, err := sources.ToJSON(t.mem, cols[i])
 				if err != nil {
@@ -363,10 +371,18 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 		}, nil
 	}
 	cols := leafColumns(fr.Manifest, sorted)
+	props := pqarrow.ArrowReadProperties{BatchSize: batchRows}
+	for _, leaf := range dictLeaves(pf.MetaData(), cols) {
+		props.SetReadDict(leaf, true)
+	}
 	// Local files are read concurrently; remote ones (httpfs) one range
 	// request at a time.
 	if _, local := t.fs.(sources.LocalFS); local && len(groups) > 1 && runtime.GOMAXPROCS(0) > 1 {
-		return t.parallelGroups(ctx, pf, path, cols, groups, assemble), nil
+		return t.parallelGroups(ctx, pf, path, props, cols, groups, assemble), nil
+	}
+	if fr, err = pqarrow.NewFileReader(pf, props, t.mem); err != nil {
+		pf.Close()
+		return sources.FileBatches{}, fmt.Errorf("read parquet %s: %w", path, err)
 	}
 	rr, err := fr.GetRecordReader(ctx, cols, groups)
 	if err != nil {
@@ -400,7 +416,7 @@ type groupResult struct {
 // parallelGroups decodes a file's row groups on every core, at most one
 // row group per core ahead of the reader, and returns their batches in
 // row-group order.
-func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string, cols, groups []int,
+func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string, props pqarrow.ArrowReadProperties, cols, groups []int,
 	assemble func(arrow.RecordBatch, int64) (arrow.RecordBatch, error)) sources.FileBatches {
 	workers := min(runtime.GOMAXPROCS(0), len(groups))
 	slots := make([]chan groupResult, len(groups))
@@ -436,7 +452,7 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, t.mem)
+			fr, err := pqarrow.NewFileReader(pf, props, t.mem)
 			for {
 				select {
 				case ahead <- struct{}{}:

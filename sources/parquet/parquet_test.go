@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -809,5 +810,113 @@ func TestNestedAsJSON(t *testing.T) {
 	}
 	if v := got.Column(1).ValueStr(0); v != `[{"a":1,"b":null}]` || got.Column(1).ValueStr(1) != "[]" {
 		t.Errorf("list of structs as json: %q, %q", v, got.Column(1).ValueStr(1))
+	}
+}
+
+// TestDictionaryColumns checks that string columns stored wholly through
+// a dictionary are read as such and expanded to the same values, NULLs
+// included, and that a column whose dictionary overflowed into plain pages
+// is read the ordinary way.
+func TestDictionaryColumns(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "few", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "many", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "raw", Type: arrow.BinaryTypes.Binary, Nullable: true},
+	}, nil)
+	const n = 5000
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	want := make([][]any, n)
+	for i := range n {
+		row := []any{[]string{"AIR", "MAIL", "", "TRUCK"}[i%4], fmt.Sprintf("value %06d %s", i*7919%n, strings.Repeat("x", i%23)), []byte{byte(i % 3), 0}}
+		if i%9 == 4 {
+			row[0] = nil
+		}
+		if i%11 == 5 {
+			row[1], row[2] = nil, nil
+		}
+		for c, v := range row {
+			switch v := v.(type) {
+			case nil:
+				b.Field(c).AppendNull()
+			case string:
+				b.Field(c).(*array.StringBuilder).Append(v)
+			case []byte:
+				b.Field(c).(*array.BinaryBuilder).Append(v)
+			}
+		}
+		want[i] = row
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	path := filepath.Join(t.TempDir(), "dict.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A dictionary page of at most 4 KiB: "many" overflows it.
+	w, err := pqarrow.NewFileWriter(schema, f, pq.NewWriterProperties(pq.WithMaxRowGroupLength(2000), pq.WithDictionaryPageSizeLimit(4096)), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	leaves, err := parquet.DictLeaves(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(leaves, []int{0, 2}) {
+		t.Errorf("dictionary-read leaves %v, want [0 2] (not the overflowing column 1)", leaves)
+	}
+	tbl, err := parquet.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdr, err := tbl.Scan(context.Background(), sources.ScanRequest{Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	i := 0
+	for rdr.Next() {
+		rb := rdr.RecordBatch()
+		for r := range int(rb.NumRows()) {
+			for c, w := range want[i] {
+				col := rb.Column(c)
+				var got any
+				switch a := col.(type) {
+				case *array.String:
+					if a.IsValid(r) {
+						got = a.Value(r)
+					}
+				case *array.Binary:
+					if a.IsValid(r) {
+						got = a.Value(r)
+					}
+				default:
+					t.Fatalf("column %d is %s", c, col.DataType())
+				}
+				if g, ok := got.([]byte); ok {
+					got = string(g)
+				}
+				if wb, ok := w.([]byte); ok {
+					w = string(wb)
+				}
+				if got != w {
+					t.Fatalf("row %d column %d: got %#v, want %#v", i, c, got, w)
+				}
+			}
+			i++
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if i != n {
+		t.Fatalf("read %d rows, want %d", i, n)
 	}
 }

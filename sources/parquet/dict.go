@@ -1,0 +1,138 @@
+package parquet
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	pq "github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+)
+
+// dictionaryPage is the Parquet page type of a column chunk's dictionary
+// (PageType DICTIONARY_PAGE in the format).
+const dictionaryPage = 2
+
+// dictLeaves returns the leaves among cols that hold top-level strings
+// stored, in every row group, entirely through a dictionary. pqarrow
+// decodes those fastest as dictionary arrays (it copies indices rather
+// than appending each value to a builder); the scan expands them with
+// expandDictionary. A chunk that fell back to plain pages is left out:
+// reading it as a dictionary would hash every value.
+func dictLeaves(md *metadata.FileMetaData, cols []int) []int {
+	var out []int
+	for _, leaf := range cols {
+		c := md.Schema.Column(leaf)
+		if c.PhysicalType() != pq.Types.ByteArray || len(c.ColumnPath()) != 1 {
+			continue
+		}
+		ok := md.NumRowGroups() > 0
+		for g := 0; ok && g < md.NumRowGroups(); g++ {
+			cc, err := md.RowGroup(g).ColumnChunk(leaf)
+			if err != nil || !cc.HasDictionaryPage() || len(cc.EncodingStats()) == 0 {
+				ok = false
+				break
+			}
+			for _, s := range cc.EncodingStats() {
+				dict := s.Encoding == pq.Encodings.RLEDict || s.Encoding == pq.Encodings.PlainDict
+				if !dict && s.PageType != dictionaryPage {
+					ok = false
+				}
+			}
+		}
+		if ok {
+			out = append(out, leaf)
+		}
+	}
+	return out
+}
+
+// expandDictionary returns the values of a dictionary-encoded string or
+// binary array as a plain array of the dictionary's type, sized once.
+func expandDictionary(mem memory.Allocator, a *array.Dictionary) (arrow.Array, error) {
+	var dictOffs []int32
+	var dictData []byte
+	switch d := a.Dictionary().(type) {
+	case *array.String:
+		dictOffs, dictData = d.ValueOffsets(), d.ValueBytes()
+	case *array.Binary:
+		dictOffs, dictData = d.ValueOffsets(), d.ValueBytes()
+	default:
+		return nil, fmt.Errorf("dictionary of %s values", a.Dictionary().DataType())
+	}
+	// ValueBytes starts at the first value's offset.
+	base := int32(0)
+	if len(dictOffs) > 0 {
+		base = dictOffs[0]
+	}
+	at, err := dictIndex(a.Indices())
+	if err != nil {
+		return nil, err
+	}
+	n := a.Len()
+	nulls := a.NullN() > 0
+	var total int
+	for i := range n {
+		if !nulls || a.IsValid(i) {
+			d := at(i)
+			total += int(dictOffs[d+1] - dictOffs[d])
+		}
+	}
+	offsets := memory.NewResizableBuffer(mem)
+	offsets.Resize(arrow.Int32Traits.BytesRequired(n + 1))
+	data := memory.NewResizableBuffer(mem)
+	data.Resize(total)
+	defer offsets.Release()
+	defer data.Release()
+	offs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
+	out := data.Bytes()
+	var pos int32
+	for i := range n {
+		offs[i] = pos
+		if !nulls || a.IsValid(i) {
+			d := at(i)
+			pos += int32(copy(out[pos:], dictData[dictOffs[d]-base:dictOffs[d+1]-base]))
+		}
+	}
+	offs[n] = pos
+	var validity *memory.Buffer
+	if nulls {
+		validity = memory.NewResizableBuffer(mem)
+		validity.Resize(int(bitutil.BytesForBits(int64(n))))
+		defer validity.Release()
+		bits := validity.Bytes()
+		clear(bits)
+		for i := range n {
+			if a.IsValid(i) {
+				bitutil.SetBit(bits, i)
+			}
+		}
+	}
+	res := array.NewData(a.Dictionary().DataType(), n, []*memory.Buffer{validity, offsets, data}, nil, a.NullN(), 0)
+	defer res.Release()
+	return array.MakeFromData(res), nil
+}
+
+// dictIndex reads an integer index array as ints.
+func dictIndex(idx arrow.Array) (func(i int) int, error) {
+	switch x := idx.(type) {
+	case *array.Int32:
+		v := x.Int32Values()
+		return func(i int) int { return int(v[i]) }, nil
+	case *array.Int16:
+		return func(i int) int { return int(x.Value(i)) }, nil
+	case *array.Int8:
+		return func(i int) int { return int(x.Value(i)) }, nil
+	case *array.Int64:
+		return func(i int) int { return int(x.Value(i)) }, nil
+	case *array.Uint32:
+		return func(i int) int { return int(x.Value(i)) }, nil
+	case *array.Uint16:
+		return func(i int) int { return int(x.Value(i)) }, nil
+	case *array.Uint8:
+		return func(i int) int { return int(x.Value(i)) }, nil
+	}
+	return nil, fmt.Errorf("dictionary indices of type %s", idx.DataType())
+}
