@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strings"
 	"unsafe"
 
@@ -173,6 +174,7 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 // hashTable assigns dense group ids to distinct key tuples.
 type hashTable struct {
 	groups  map[string]uint32
+	ints    intGroups // keys that pack into an int64 (see packKeys)
 	keys    []keyColumn
 	ngroups int
 	buf     []byte
@@ -184,7 +186,27 @@ func (h *hashTable) groupIDsOf(cols []arrow.Array, n int) []uint32 {
 	if len(cols) == 0 {
 		return ids
 	}
+	// A row whose key packs (not NULL, in range) is looked up as an int64,
+	// the others by their encoding: each key is always found the same way.
+	packed, _ := packKeys(cols)
+	// Rows of one key often come together (a file sorted by the key): the
+	// previous row's group is checked first.
+	var prevKey int64
+	prevID := -1
 	for r := range n {
+		if packed != nil {
+			if k, ok := packed(r); ok {
+				if prevID < 0 || k != prevKey {
+					id, isNew := h.ints.lookup(k, uint32(h.ngroups))
+					if isNew {
+						h.newGroup(cols, r)
+					}
+					prevKey, prevID = k, int(id)
+				}
+				ids[r] = uint32(prevID)
+				continue
+			}
+		}
 		h.buf = h.buf[:0]
 		for i, c := range cols {
 			h.buf = h.keys[i].encode(h.buf, c, r)
@@ -192,15 +214,150 @@ func (h *hashTable) groupIDsOf(cols []arrow.Array, n int) []uint32 {
 		id, ok := h.groups[string(h.buf)]
 		if !ok {
 			id = uint32(h.ngroups)
-			h.ngroups++
 			h.groups[string(h.buf)] = id
-			for i, c := range cols {
-				h.keys[i].add(c, r)
-			}
+			h.newGroup(cols, r)
 		}
 		ids[r] = id
 	}
 	return ids
+}
+
+// newGroup adds row r's key as the next group's.
+func (h *hashTable) newGroup(cols []arrow.Array, r int) {
+	h.ngroups++
+	for i, c := range cols {
+		h.keys[i].add(c, r)
+	}
+}
+
+// intGroups maps int64 keys to group ids. While the keys seen span a
+// range at most denseSpread times their number (ids, dates, an order key
+// of a file sorted by it), an array indexed by key holds the ids: no
+// hashing, and neighbouring keys are neighbours in memory. Otherwise an
+// open-addressing table with linear probing, at most half full, does.
+type intGroups struct {
+	hashed bool
+	// Dense: dense[k-lo] is k's group id + 1 (0: none yet).
+	dense []uint32
+	lo    int64
+	// Hashed: ids[i] is keys[i]'s group id + 1 (0: an empty slot).
+	keys  []int64
+	ids   []uint32
+	n     int
+	shift uint
+}
+
+// denseSpread bounds the dense array's length per group (beyond a first
+// denseMin slots).
+const (
+	denseSpread = 8
+	denseMin    = 1 << 16
+)
+
+// lookup returns k's group id, giving it id (isNew) when it has none.
+func (t *intGroups) lookup(k int64, id uint32) (uint32, bool) {
+	if !t.hashed {
+		if off := uint64(k - t.lo); off < uint64(len(t.dense)) && t.n > 0 {
+			if g := t.dense[off]; g != 0 {
+				return g - 1, false
+			}
+			t.dense[off] = id + 1
+			t.n++
+			return id, true
+		}
+		if t.widen(k) {
+			t.dense[k-t.lo] = id + 1
+			t.n++
+			return id, true
+		}
+		t.toHashed()
+	}
+	slot, found := t.find(k)
+	if found {
+		return t.ids[slot] - 1, false
+	}
+	t.keys[slot], t.ids[slot] = k, id+1
+	if t.n++; t.n*2 > len(t.keys) {
+		t.resize(len(t.keys) * 2)
+	}
+	return id, true
+}
+
+// widen makes the dense array cover k, with room to grow, unless the span
+// would be too sparse for the groups there are.
+func (t *intGroups) widen(k int64) bool {
+	lo, hi := k, k
+	if t.n > 0 {
+		lo, hi = min(t.lo, k), max(t.lo+int64(len(t.dense))-1, k)
+	}
+	limit := uint64(max(denseMin, denseSpread*(t.n+1)))
+	d := uint64(hi) - uint64(lo) // the true difference, even past int64
+	if d >= limit {
+		return false
+	}
+	span := d + 1
+	// Grow by half again on the side k is on, within the limit.
+	size := min(span+span/2, limit)
+	newLo := lo
+	if t.n > 0 && k < t.lo {
+		newLo = hi - int64(size) + 1
+		if newLo > lo || newLo > hi { // overflow
+			newLo = lo
+		}
+	}
+	dense := make([]uint32, size)
+	if t.n > 0 {
+		copy(dense[t.lo-newLo:], t.dense)
+	}
+	t.dense, t.lo = dense, newLo
+	return true
+}
+
+// toHashed moves the dense array's keys into the hash table.
+func (t *intGroups) toHashed() {
+	dense, lo := t.dense, t.lo
+	t.hashed, t.dense, t.n = true, nil, 0
+	size := 1 << 10
+	for size < 2*len(dense)/denseSpread+2 {
+		size *= 2
+	}
+	t.resize(size)
+	for off, g := range dense {
+		if g != 0 {
+			slot, _ := t.find(lo + int64(off))
+			t.keys[slot], t.ids[slot] = lo+int64(off), g
+			t.n++
+		}
+	}
+	if t.n*2 > len(t.keys) {
+		t.resize(len(t.keys) * 2)
+	}
+}
+
+// find returns k's slot in the hash table, or the empty slot where it
+// belongs.
+func (t *intGroups) find(k int64) (slot int, found bool) {
+	mask := len(t.keys) - 1
+	for i := int(uint64(k) * 0x9E3779B97F4A7C15 >> t.shift); ; i = (i + 1) & mask {
+		switch {
+		case t.ids[i] == 0:
+			return i, false
+		case t.keys[i] == k:
+			return i, true
+		}
+	}
+}
+
+func (t *intGroups) resize(size int) {
+	keys, ids := t.keys, t.ids
+	t.keys, t.ids = make([]int64, size), make([]uint32, size)
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	for i, id := range ids {
+		if id != 0 {
+			slot, _ := t.find(keys[i])
+			t.keys[slot], t.ids[slot] = keys[i], id
+		}
+	}
 }
 
 // keyColumn collects the distinct values of one group key.
