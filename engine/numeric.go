@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -423,6 +424,15 @@ func decimalNum(v decimal128.Num, scale int32) num {
 // decimal128 result: the hot path of TPC-H's l_extendedprice * (1 -
 // l_discount), read straight from the columns' values.
 func decimalArith(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, out *arrow.Decimal128Type) (arrow.Array, error) {
+	if a, ok := decimalArith64(mem, op, l, r, out); ok {
+		return a, nil
+	}
+	return decimalArithNum(mem, op, l, r, out)
+}
+
+// decimalArithNum is decimalArith value by value through num, for any
+// values.
+func decimalArithNum(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, out *arrow.Decimal128Type) (arrow.Array, error) {
 	ls, rs := l.DataType().(*arrow.Decimal128Type).Scale, r.DataType().(*arrow.Decimal128Type).Scale
 	b, err := newNumBuilder(mem, out, l.Len())
 	if err != nil {
@@ -445,6 +455,128 @@ func decimalArith(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, out 
 		}
 	}
 	return b.newArray(), nil
+}
+
+// decimalArith64 is decimalArith over int64s, for the usual case of
+// values and results that fit in them (prices, rates); ok is false, and
+// nothing is made, when one does not, or when out's scale is not the one
+// the operation gives.
+func decimalArith64(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, out *arrow.Decimal128Type) (arrow.Array, bool) {
+	ls, rs := l.DataType().(*arrow.Decimal128Type).Scale, r.DataType().(*arrow.Decimal128Type).Scale
+	var lf, rf uint64 = 1, 1 // factors aligning the operands of + and -
+	switch op {
+	case expr.Mul:
+		if out.Scale != ls+rs {
+			return nil, false
+		}
+	case expr.Add, expr.Sub:
+		if out.Scale != max(ls, rs) || out.Scale-min(ls, rs) > 18 {
+			return nil, false
+		}
+		lf, rf = pow10u64(out.Scale-ls), pow10u64(out.Scale-rs)
+	default:
+		return nil, false
+	}
+	limit := uint64(math.MaxInt64)
+	if out.Precision < 19 {
+		limit = pow10u64(out.Precision) - 1
+	}
+	n := l.Len()
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(n * arrow.Decimal128SizeBytes)
+	vals := arrow.Decimal128Traits.CastFromBytes(buf.Bytes())
+	lv, rv := l.Values(), r.Values()
+	nulls := l.NullN() > 0 || r.NullN() > 0
+	// scaled returns |x| * f and x's sign, ok false past 64 bits.
+	scaled := func(x decimal128.Num, f uint64) (uint64, bool, bool) {
+		lo, hi := x.LowBits(), x.HighBits()
+		if hi != int64(lo)>>63 {
+			return 0, false, false
+		}
+		v, neg := uint64(int64(lo)), int64(lo) < 0
+		if neg {
+			v = -v
+		}
+		h, m := bits.Mul64(v, f)
+		return m, neg, h == 0
+	}
+	for i := range n {
+		if nulls && (l.IsNull(i) || r.IsNull(i)) {
+			vals[i] = decimal128.Num{}
+			continue
+		}
+		a, an, ok1 := scaled(lv[i], lf)
+		b, bn, ok2 := scaled(rv[i], rf)
+		if !ok1 || !ok2 {
+			buf.Release()
+			return nil, false
+		}
+		var z uint64
+		var zn bool
+		switch op {
+		case expr.Mul:
+			h, m := bits.Mul64(a, b)
+			if h != 0 {
+				buf.Release()
+				return nil, false
+			}
+			z, zn = m, an != bn
+		default:
+			if op == expr.Sub {
+				bn = !bn
+			}
+			if an == bn {
+				var c uint64
+				if z, c = bits.Add64(a, b, 0); c != 0 {
+					buf.Release()
+					return nil, false
+				}
+				zn = an
+			} else if a >= b {
+				z, zn = a-b, an
+			} else {
+				z, zn = b-a, bn
+			}
+		}
+		if z > limit {
+			buf.Release()
+			return nil, false
+		}
+		v := int64(z)
+		if zn {
+			v = -v
+		}
+		vals[i] = decimal128.FromI64(v)
+	}
+	var validity *memory.Buffer
+	nullN := 0
+	if nulls {
+		validity = memory.NewResizableBuffer(mem)
+		validity.Resize(int(bitutil.BytesForBits(int64(n))))
+		vb := validity.Bytes()
+		clear(vb)
+		for i := range n {
+			if l.IsValid(i) && r.IsValid(i) {
+				bitutil.SetBit(vb, i)
+			} else {
+				nullN++
+			}
+		}
+		defer validity.Release()
+	}
+	defer buf.Release()
+	data := array.NewData(out, n, []*memory.Buffer{validity, buf}, nil, nullN, 0)
+	defer data.Release()
+	return array.MakeFromData(data), true
+}
+
+// pow10u64 returns 10^n, for n <= 19.
+func pow10u64(n int32) uint64 {
+	p := uint64(1)
+	for range n {
+		p *= 10
+	}
+	return p
 }
 
 // compareDecimals compares decimal128 columns of one scale value by value,
