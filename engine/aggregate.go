@@ -103,7 +103,13 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 			distincts[i] = &distinctSet{key: kc, seen: make(map[string]struct{})}
 		}
 	}
-	in, err := a.Input.Execute(ctx)
+	// The filters and projections feeding the aggregate run on its
+	// workers (see consume).
+	source, stages, err := splitPipeline(a.Input)
+	if err != nil {
+		return nil, err
+	}
+	in, err := source.Execute(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +154,7 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 			}
 			return nil
 		}
-		if err := a.consume(ctx, in, keyEvals, argEvals, add); err != nil {
+		if err := a.consume(ctx, in, stages, keyEvals, argEvals, add); err != nil {
 			return nil, err
 		}
 		if err := in.Err(); err != nil {

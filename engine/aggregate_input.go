@@ -3,23 +3,29 @@ package engine
 import (
 	"context"
 	"runtime"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// consume reads the aggregate's input and hands each batch, with its group
-// keys and aggregate arguments evaluated, to add. With more than one core
-// the evaluation (the arithmetic of sum(price * (1 - discount)), say) runs
-// on all of them, a batch per worker, while add runs on this goroutine in
-// input order: the groups and every accumulator, float sums included, come
-// out as from a serial run.
-func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, keyEvals, argEvals []evaluator,
+// consume reads the aggregate's input and hands each batch, through the
+// input's filters and projections (stages) and with its group keys and
+// aggregate arguments evaluated, to add. With more than one core that
+// work (the filter of a scan, the arithmetic of sum(price * (1 -
+// discount))) runs on all of them, a batch per worker, while add runs on
+// this goroutine in input order: the groups and every accumulator, float
+// sums included, come out as from a serial run.
+func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, stages []stage, keyEvals, argEvals []evaluator,
 	add func(b arrow.RecordBatch, keyCols, args []arrow.Array) error) error {
-	eval := func(ctx context.Context, b arrow.RecordBatch) (keyCols, args []arrow.Array, err error) {
+	// eval runs the input's filters and projections (stages) over b, then
+	// the keys and arguments; b is nil when the filters keep no row.
+	eval := func(ctx context.Context, in arrow.RecordBatch) (b arrow.RecordBatch, keyCols, args []arrow.Array, err error) {
+		if b, err = runStages(ctx, in, stages); err != nil || b == nil {
+			return nil, nil, nil, err
+		}
 		if keyCols, err = evalArrays(ctx, keyEvals, b); err != nil {
-			return nil, nil, err
+			b.Release()
+			return nil, nil, nil, err
 		}
 		args = make([]arrow.Array, len(argEvals))
 		for i, ev := range argEvals {
@@ -27,12 +33,13 @@ func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, keyEvals
 				continue
 			}
 			if args[i], err = evalArray(ctx, ev, b); err != nil {
+				b.Release()
 				releaseAll(keyCols)
-				releaseAll(args[:i])
-				return nil, nil, err
+				releaseNonNil(args[:i])
+				return nil, nil, nil, err
 			}
 		}
-		return keyCols, args, nil
+		return b, keyCols, args, nil
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 {
@@ -40,12 +47,15 @@ func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, keyEvals
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			b := in.RecordBatch()
-			keyCols, args, err := eval(ctx, b)
+			b, keyCols, args, err := eval(ctx, in.RecordBatch())
 			if err != nil {
 				return err
 			}
+			if b == nil {
+				continue
+			}
 			err = add(b, keyCols, args)
+			b.Release()
 			releaseAll(keyCols)
 			releaseNonNil(args)
 			if err != nil {
@@ -54,12 +64,9 @@ func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, keyEvals
 		}
 		return in.Err()
 	}
-
 	type job struct {
-		seq       int
 		b         arrow.RecordBatch
 		keys, arg []arrow.Array
-		err       error
 	}
 	release := func(j job) {
 		if j.b != nil {
@@ -68,87 +75,27 @@ func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, keyEvals
 		releaseAll(j.keys)
 		releaseNonNil(j.arg)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu      sync.Mutex // guards in, seq and readErr
-		seq     int
-		readErr error
-	)
-	results := make(chan job, 2*workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if ctx.Err() != nil || !in.Next() {
-					if readErr == nil {
-						readErr = in.Err()
-					}
-					mu.Unlock()
-					return
-				}
-				b := in.RecordBatch()
-				b.Retain()
-				j := job{seq: seq, b: b}
-				seq++
-				mu.Unlock()
-				j.keys, j.arg, j.err = eval(ctx, b)
-				select {
-				case results <- j:
-				case <-ctx.Done():
-					release(j)
-					return
-				}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-	// Batches are folded in input order; those that finish early wait.
-	pending := make(map[int]job)
-	next := 0
-	var firstErr error
-	for j := range results {
-		if firstErr != nil {
-			release(j)
-			continue
+	jobs := newOrderedMap(ctx, in, workers, func(ctx context.Context, b arrow.RecordBatch) (job, error) {
+		var j job
+		var err error
+		j.b, j.keys, j.arg, err = eval(ctx, b)
+		return j, err
+	}, release)
+	defer jobs.Stop()
+	for {
+		j, ok := jobs.Next()
+		if !ok {
+			return jobs.Err()
 		}
-		if j.err != nil {
-			firstErr = j.err
-			cancel()
-			release(j)
-			continue
+		var err error
+		if j.b != nil {
+			err = add(j.b, j.keys, j.arg)
 		}
-		pending[j.seq] = j
-		for {
-			p, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			if err := add(p.b, p.keys, p.arg); err != nil && firstErr == nil {
-				firstErr = err
-				cancel()
-			}
-			release(p)
+		release(j)
+		if err != nil {
+			return err
 		}
 	}
-	for _, p := range pending {
-		release(p)
-	}
-	if firstErr != nil {
-		return firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return readErr
 }
 
 func releaseNonNil(as []arrow.Array) {

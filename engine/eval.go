@@ -89,6 +89,11 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 	if (n.Op == expr.And || n.Op == expr.Or) && (expr.HasSubquery(n.Left) || expr.HasSubquery(n.Right)) {
 		return compileLazyLogic(n)
 	}
+	if n.Op == expr.Or {
+		if ev, ok, err := compileInList(n); ok || err != nil {
+			return ev, err
+		}
+	}
 	switch {
 	case isNumericOperand(n.Left.DataType()) && isNumericOperand(n.Right.DataType()):
 		switch n.Op {
@@ -533,4 +538,97 @@ func EvalConstant(ctx context.Context, e expr.Expr) (scalar.Scalar, error) {
 		return scalar.GetScalar(a, 0)
 	}
 	return nil, fmt.Errorf("constant: unexpected datum %s", d.Kind())
+}
+
+// compileInList evaluates `x = c1 OR x = c2 OR ...` (what `x IN (c1, c2,
+// ...)` binds to) with x a string or integer and at least three
+// non-NULL constants as one pass of set lookups: x is computed once
+// rather than once per constant (`substring(c_phone from 1 for 2) IN
+// ('13', '31', ...)`). ok is false for any other disjunction.
+func compileInList(n *expr.Binary) (ev evaluator, ok bool, err error) {
+	disj := disjuncts(n)
+	if len(disj) < 3 {
+		return nil, false, nil
+	}
+	var x expr.Expr
+	var consts []scalar.Scalar
+	for _, d := range disj {
+		eq, isEq := d.(*expr.Binary)
+		if !isEq || eq.Op != expr.Eq {
+			return nil, false, nil
+		}
+		lit, isLit := eq.Right.(*expr.Literal)
+		if !isLit || !lit.Value.IsValid() {
+			return nil, false, nil
+		}
+		if x == nil {
+			x = eq.Left
+		} else if eq.Left.String() != x.String() || !arrow.TypeEqual(eq.Left.DataType(), x.DataType()) {
+			return nil, false, nil
+		}
+		if !arrow.TypeEqual(lit.Value.DataType(), x.DataType()) {
+			return nil, false, nil
+		}
+		consts = append(consts, lit.Value)
+	}
+	// member returns the membership test of a's values.
+	var member func(a arrow.Array) func(i int) bool
+	switch x.DataType().ID() {
+	case arrow.STRING:
+		set := make(map[string]struct{}, len(consts))
+		for _, c := range consts {
+			set[string(c.(*scalar.String).Data())] = struct{}{}
+		}
+		member = func(a arrow.Array) func(i int) bool {
+			s := a.(*array.String)
+			return func(i int) bool {
+				_, ok := set[s.Value(i)]
+				return ok
+			}
+		}
+	case arrow.INT16, arrow.INT32, arrow.INT64:
+		set := make(map[int64]struct{}, len(consts))
+		for _, c := range consts {
+			switch v := c.(type) {
+			case *scalar.Int16:
+				set[int64(v.Value)] = struct{}{}
+			case *scalar.Int32:
+				set[int64(v.Value)] = struct{}{}
+			case *scalar.Int64:
+				set[v.Value] = struct{}{}
+			}
+		}
+		member = func(a arrow.Array) func(i int) bool {
+			k, _ := intKey(a)
+			return func(i int) bool {
+				_, ok := set[k(i)]
+				return ok
+			}
+		}
+	default:
+		return nil, false, nil
+	}
+	ev, err = compileUnaryKernel(x, func(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
+		in := member(a)
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		b.Reserve(a.Len())
+		for i := range a.Len() {
+			if a.IsNull(i) {
+				b.UnsafeAppendBoolToBitmap(false)
+				continue
+			}
+			b.UnsafeAppend(in(i))
+		}
+		return b.NewArray(), nil
+	})
+	return ev, true, err
+}
+
+// disjuncts flattens a chain of ORs.
+func disjuncts(e expr.Expr) []expr.Expr {
+	if b, ok := e.(*expr.Binary); ok && b.Op == expr.Or {
+		return append(disjuncts(b.Left), disjuncts(b.Right)...)
+	}
+	return []expr.Expr{e}
 }

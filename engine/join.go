@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -278,21 +279,25 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 	if j.BuildLeft && j.Type.LeftOnly() {
 		return j.executeBuildLeft(ctx, leftKeyEvals, rightKeyEvals, keys, filter)
 	}
-	var left array.RecordReader
-	var build *joinBuild
-	var pending []arrow.RecordBatch // outputs not yet returned
+	var (
+		left    array.RecordReader
+		probes  *orderedMap[[]arrow.RecordBatch]
+		build   *joinBuild
+		pending []arrow.RecordBatch // outputs not yet returned
+	)
 	leftDone, tailDone := false, false
 	leftSchema := j.Left.Schema()
 	cleanup := func() {
+		if probes != nil {
+			probes.Stop()
+		}
 		if left != nil {
 			left.Release()
 		}
 		if build != nil && build.batch != nil {
 			build.batch.Release()
 		}
-		for _, b := range pending {
-			b.Release()
-		}
+		releaseBatches(pending)
 	}
 	return batchio.NewReader(j.schema, func() (arrow.RecordBatch, error) {
 		if build == nil {
@@ -302,9 +307,7 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 			if build.batch == nil && (j.Type == InnerJoin || j.Type == SemiJoin || j.Type == RightJoin) {
 				// Nothing can match: the left input need not run.
 				leftDone, tailDone = true, true
-			} else if left, err = j.Left.Execute(withJoinKeys(ctx, j.Publish, build)); err != nil {
-				// The left input starts once the right one is hashed, so
-				// that its KeyFilters can use the keys.
+			} else if left, probes, err = j.startProbes(ctx, build, leftKeyEvals, keys, filter); err != nil {
 				return nil, err
 			}
 		}
@@ -313,16 +316,13 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 				return nil, err
 			}
 			if !leftDone {
-				if !left.Next() {
-					if err := left.Err(); err != nil {
+				out, ok := probes.Next()
+				if !ok {
+					if err := probes.Err(); err != nil {
 						return nil, err
 					}
 					leftDone = true
 					continue
-				}
-				out, err := j.probe(ctx, left.RecordBatch(), build, leftKeyEvals, keys, filter)
-				if err != nil {
-					return nil, err
 				}
 				pending = append(pending, out...)
 				continue
@@ -350,6 +350,43 @@ func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 		pending = pending[1:]
 		return b, nil
 	}, cleanup), nil
+}
+
+// startProbes starts the left input, once the right one is hashed so that
+// its KeyFilters can use the keys, and streams it through the hash table:
+// the filters and projections at the top of the left input and the
+// probes run on every core, a batch each, and the joined batches come out
+// in the left input's order. A right or full join, which marks the build
+// rows its probes match, probes on one goroutine.
+func (j *HashJoin) startProbes(ctx context.Context, build *joinBuild, evals []evaluator, keys []keyColumn, filter evaluator) (array.RecordReader, *orderedMap[[]arrow.RecordBatch], error) {
+	source, stages, err := splitPipeline(j.Left)
+	if err != nil {
+		return nil, nil, err
+	}
+	left, err := source.Execute(withJoinKeys(ctx, j.Publish, build))
+	if err != nil {
+		return nil, nil, err
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if j.Type == RightJoin || j.Type == FullJoin {
+		workers = 1
+	}
+	probes := newOrderedMap(ctx, left, workers, func(ctx context.Context, b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+		b, err := runStages(ctx, b, stages)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		defer b.Release()
+		return j.probe(ctx, b, build, evals, keys, filter)
+	}, releaseBatches)
+	return left, probes, nil
+}
+
+// releaseBatches releases each batch.
+func releaseBatches(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
 }
 
 // compileAll compiles each expression.
@@ -475,8 +512,10 @@ func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinB
 	if j.Type.LeftOnly() {
 		return j.semiRows(ctx, lb, li)
 	}
-	for _, r := range ri {
-		build.matched[r] = true
+	if j.Type == RightJoin || j.Type == FullJoin {
+		for _, r := range ri {
+			build.matched[r] = true
+		}
 	}
 	if j.Type == LeftJoin || j.Type == FullJoin {
 		hit := make([]bool, n)

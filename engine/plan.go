@@ -143,23 +143,17 @@ func (f *Filter) Children() []Plan      { return []Plan{f.Input} }
 func (f *Filter) String() string        { return "Filter: " + f.Predicate.String() }
 
 func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
-	conj := expr.Conjuncts(f.Predicate)
-	slices.SortStableFunc(conj, func(a, b expr.Expr) int { return conjunctCost(a) - conjunctCost(b) })
-	preds := make([]evaluator, len(conj))
-	for i, c := range conj {
-		var err error
-		if preds[i], err = compile(c); err != nil {
-			return nil, err
-		}
+	filter, err := filterStage(f.Predicate)
+	if err != nil {
+		return nil, err
 	}
 	in, err := f.Input.Execute(ctx)
 	if err != nil {
 		return nil, err
 	}
-	schema := f.Schema()
-	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+	return batchio.NewReader(f.Schema(), func() (arrow.RecordBatch, error) {
 		for in.Next() {
-			out, err := filterConjuncts(ctx, in.RecordBatch(), preds)
+			out, err := filter(ctx, in.RecordBatch())
 			if err != nil {
 				return nil, err
 			}
@@ -171,6 +165,14 @@ func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
 		}
 		return nil, in.Err()
 	}, in.Release), nil
+}
+
+// compileConjuncts compiles the conjuncts of a filter's predicate, the
+// cheapest first by conjunctCost.
+func compileConjuncts(predicate expr.Expr) ([]evaluator, error) {
+	conj := expr.Conjuncts(predicate)
+	slices.SortStableFunc(conj, func(a, b expr.Expr) int { return conjunctCost(a) - conjunctCost(b) })
+	return compileAll(conj)
 }
 
 // filterConjuncts keeps the rows of b for which every predicate is true,
@@ -278,13 +280,9 @@ func (p *Project) String() string {
 }
 
 func (p *Project) Execute(ctx context.Context) (array.RecordReader, error) {
-	evals := make([]evaluator, len(p.Exprs))
-	for i, e := range p.Exprs {
-		ev, err := compile(e)
-		if err != nil {
-			return nil, err
-		}
-		evals[i] = ev
+	project, err := projectStage(p.Exprs, p.schema)
+	if err != nil {
+		return nil, err
 	}
 	in, err := p.Input.Execute(ctx)
 	if err != nil {
@@ -294,23 +292,7 @@ func (p *Project) Execute(ctx context.Context) (array.RecordReader, error) {
 		if !in.Next() {
 			return nil, in.Err()
 		}
-		b := in.RecordBatch()
-		cols := make([]arrow.Array, len(evals))
-		for i, ev := range evals {
-			a, err := evalArray(ctx, ev, b)
-			if err != nil {
-				for _, c := range cols[:i] {
-					c.Release()
-				}
-				return nil, err
-			}
-			cols[i] = a
-		}
-		out := array.NewRecordBatch(p.schema, cols, b.NumRows())
-		for _, c := range cols {
-			c.Release()
-		}
-		return out, nil
+		return project(ctx, in.RecordBatch())
 	}, in.Release), nil
 }
 

@@ -83,21 +83,22 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 	case "substr", "substring":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
-				runes := []rune(a.str(0, r))
 				start := a.int(1, r) // 1-based, may be < 1
-				end := int64(len(runes)) + 1
+				end := int64(math.MaxInt64)
 				if len(in) == 3 {
 					count := a.int(2, r)
 					if count < 0 {
 						return "", pgerror.New("22011", "negative substring length not allowed")
 					}
-					end = start + count
+					if start <= 0 || count < math.MaxInt64-start {
+						end = start + count
+					}
 				}
-				lo, hi := max(start, 1), min(end, int64(len(runes))+1)
-				if hi <= lo {
+				lo := max(start, 1)
+				if end <= lo {
 					return "", nil
 				}
-				return string(runes[lo-1 : hi-1]), nil
+				return charRange(a.str(0, r), lo-1, end-1), nil
 			})
 		}
 	case "replace":
@@ -304,4 +305,24 @@ func roundDecimal(n *big.Int, from, to int32, name string) (decimal128.Num, erro
 		}
 	}
 	return decimal128.FromBigInt(q), nil
+}
+
+// charRange returns characters lo to hi (0-based, hi excluded, lo < hi)
+// of s, sharing its bytes, decoding no more of it than it needs.
+func charRange(s string, lo, hi int64) string {
+	start := -1
+	var i int64
+	for b := range s {
+		if i == lo {
+			start = b
+		}
+		if i == hi {
+			return s[start:b]
+		}
+		i++
+	}
+	if start < 0 {
+		return ""
+	}
+	return s[start:]
 }
