@@ -5,5 +5,6 @@
 //	benchstat new.txt
 //
 // The harness that compares riffq with PostgreSQL and DuckDB on the same
-// data in one run (issue 7) will live here too.
+// data in one run (issue 7) is cmd/riffqbench; cmd/tpchbench runs TPC-H
+// alone and cmd/tpchgen writes its data.
 package benchmarks

@@ -43,9 +43,12 @@ type system struct {
 
 // needs says what the selected workloads need from the systems.
 type needs struct {
-	pgbenchScale int  // the pgbench tables at this scale, 0 for none
-	lineitem     int  // rows of the lineitem-like table, 0 for none
-	sample       bool // the sample tables the catalog captures were taken with
+	pgbenchScale int    // the pgbench tables at this scale, 0 for none
+	lineitem     int    // rows of the lineitem-like table, 0 for none
+	narrow       int    // rows of the one-column bigint table, 0 for none
+	tpchDir      string // the TPC-H Parquet files (generated when missing), "" for none
+	tpchLineitem bool   // serve tpchDir's lineitem (instead of the lineitem-like table)
+	sample       bool   // the sample tables the catalog captures were taken with
 	tls, scram   bool
 }
 
@@ -59,11 +62,13 @@ type env struct {
 	stops    []func()
 }
 
-// close stops the servers and removes the working directory.
+// close stops the servers and removes the working directory; it may be
+// called again.
 func (e *env) close() {
 	for i := len(e.stops) - 1; i >= 0; i-- {
 		e.stops[i]()
 	}
+	e.stops = nil
 	os.RemoveAll(e.dir)
 }
 
@@ -89,6 +94,17 @@ func setup(ctx context.Context, cfg *config, n needs) (_ *env, err error) {
 			return nil, fmt.Errorf("generate lineitem: %w", err)
 		}
 	}
+	if n.narrow > 0 {
+		slog.Info("generating the bigint table", "rows", n.narrow)
+		if err := benchmarks.WriteNarrow(filepath.Join(data, "narrow.parquet"), n.narrow); err != nil {
+			return nil, fmt.Errorf("generate narrow: %w", err)
+		}
+	}
+	if n.tpchDir != "" {
+		if err := ensureTPCH(n.tpchDir, cfg.tpchSF); err != nil {
+			return nil, err
+		}
+	}
 	var certFile, keyFile string
 	if n.tls {
 		if certFile, keyFile, err = writeSelfSigned(dir); err != nil {
@@ -108,8 +124,11 @@ func setup(ctx context.Context, cfg *config, n needs) (_ *env, err error) {
 	if n.pgbenchScale > 0 {
 		args = append(args, "--source", fmt.Sprintf("pgbench:%d", n.pgbenchScale))
 	}
-	if n.lineitem > 0 {
+	if n.lineitem > 0 || n.narrow > 0 {
 		args = append(args, "--source", "parquet:"+data)
+	}
+	if n.tpchLineitem {
+		args = append(args, "--source", "parquet:"+filepath.Join(n.tpchDir, "lineitem.parquet"))
 	}
 	if n.sample {
 		args = append(args, "--source", "parquet:"+cfg.sampleDir, "--source", "csv:"+cfg.sampleDir)
@@ -240,6 +259,16 @@ func loadPostgres(ctx context.Context, e *env, pg *pgtest.Postgres, n needs, dat
 	if n.lineitem > 0 {
 		tables["lineitem"] = func() (sources.TableProvider, error) {
 			return parquet.Open(filepath.Join(data, "lineitem.parquet"))
+		}
+	}
+	if n.tpchLineitem {
+		tables["lineitem"] = func() (sources.TableProvider, error) {
+			return parquet.Open(filepath.Join(n.tpchDir, "lineitem.parquet"))
+		}
+	}
+	if n.narrow > 0 {
+		tables["narrow"] = func() (sources.TableProvider, error) {
+			return parquet.Open(filepath.Join(data, "narrow.parquet"))
 		}
 	}
 	if n.sample {

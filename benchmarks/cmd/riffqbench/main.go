@@ -13,8 +13,16 @@
 //   - catalog: bursts of the introspection queries real clients send
 //     (testdata/clients/captures), one sequence per client, connection
 //     included;
+//   - stream: a 10M-row one-column bigint table and the TPC-H lineitem
+//     table read whole by pgx, in text (simple protocol) and binary
+//     (extended protocol): rows/s, and MB/s of values;
 //   - mixed: point lookups on pgbench_accounts, alone and while other
-//     clients run TPC-H Q1 over a lineitem-like table back to back.
+//     clients run TPC-H Q1 over lineitem (the TPC-H one when stream or
+//     tpch runs too, a lineitem-like table otherwise) back to back;
+//   - tpch: the 22 TPC-H queries at -tpch-sf over Parquet, against
+//     PostgreSQL (loaded, keys and foreign-key indexes) and DuckDB (in
+//     process, same files): cmd/tpchbench, which this runs (built with
+//     -tags duckdb_arrow) and whose table it appends to the report.
 //
 // Each workload runs on both systems in every repetition, the order
 // alternating between repetitions, after a warm-up on the first. The
@@ -73,13 +81,15 @@ type config struct {
 	lookupClients   int
 	analyticClients int
 	lineitemRows    int
+	narrowRows      int
+	tpchSF          float64
 	pgbin           string
 	riffqBin        string
 	out             string
 }
 
 // allWorkloads lists the workload groups in the order they run.
-var allWorkloads = []string{"connect", "select1", "pgbench", "catalog", "mixed"}
+var allWorkloads = []string{"connect", "select1", "pgbench", "catalog", "stream", "mixed", "tpch"}
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
@@ -114,7 +124,9 @@ func parseFlags(args []string) (*config, error) {
 	sample := fs.String("sample", filepath.Join("testdata", "sample"), "catalog: directory of the sample tables the captures were taken with")
 	lookupClients := fs.Int("lookup-clients", 8, "mixed: point-lookup clients")
 	analyticClients := fs.Int("analytic-clients", 1, "mixed: clients running the analytic query")
-	lineitemRows := fs.Int("lineitem-rows", 2_000_000, "mixed: rows of the lineitem-like table")
+	lineitemRows := fs.Int("lineitem-rows", 2_000_000, "mixed: rows of the lineitem-like table (when neither stream nor tpch runs)")
+	narrowRows := fs.Int("narrow-rows", 10_000_000, "stream: rows of the one-column bigint table")
+	tpchSF := fs.Float64("tpch-sf", 1, "stream and tpch: TPC-H scale factor (data generated once into benchmarks/results/tpch-sf<SF>)")
 	pgbin := fs.String("pgbin", pgtest.DefaultBin, "PostgreSQL 15 binaries (postgres, initdb, pg_ctl, pgbench)")
 	riffqBin := fs.String("riffq-bin", "", "riffq binary to run (default: go build ./cmd/riffq)")
 	out := fs.String("out", filepath.Join("benchmarks", "results"), "directory for the JSON report and the SVG chart")
@@ -129,7 +141,7 @@ func parseFlags(args []string) (*config, error) {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		for name, v := range map[string]string{"runs": "1", "duration": "1s", "warmup": "0", "scale": "1",
-			"lineitem-rows": "100000", "clients": "8"} {
+			"lineitem-rows": "100000", "clients": "8", "narrow-rows": "100000", "tpch-sf": "0.01"} {
 			if !set[name] {
 				if err := fs.Set(name, v); err != nil {
 					return nil, err
@@ -141,6 +153,7 @@ func parseFlags(args []string) (*config, error) {
 		runs: *runs, duration: *duration, warmup: *warmup, connectClients: *connectClients, scale: *scale,
 		pgbenchClients: *pgbenchClients, catalogClients: *catalogClients, captures: *captures, sampleDir: *sample,
 		lookupClients: *lookupClients, analyticClients: *analyticClients, lineitemRows: *lineitemRows,
+		narrowRows: *narrowRows, tpchSF: *tpchSF,
 		pgbin: *pgbin, riffqBin: *riffqBin, out: *out,
 		workloads: list(*workloads), auth: list(*auth), select1Modes: list(*modes), pgbenchModes: list(*pgbenchModes),
 	}
@@ -173,6 +186,8 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("-duration %s: want a positive duration", cfg.duration)
 	case cfg.scale < 1:
 		return nil, fmt.Errorf("-scale %d: want at least 1", cfg.scale)
+	case cfg.tpchSF <= 0 || cfg.narrowRows < 1:
+		return nil, fmt.Errorf("-tpch-sf and -narrow-rows must be positive")
 	case cfg.connectClients < 1 || cfg.pgbenchClients < 1 || cfg.catalogClients < 1 || cfg.lookupClients < 1 || cfg.analyticClients < 1:
 		return nil, fmt.Errorf("client counts must be at least 1")
 	}
@@ -204,8 +219,19 @@ func run(ctx context.Context, cfg *config) error {
 	if cfg.has("pgbench") || cfg.has("mixed") {
 		n.pgbenchScale = cfg.scale
 	}
+	if cfg.has("stream") || cfg.has("tpch") {
+		n.tpchDir = tpchDir(cfg.tpchSF)
+	}
+	if cfg.has("stream") {
+		n.narrow = cfg.narrowRows
+		n.tpchLineitem = true
+	}
 	if cfg.has("mixed") {
-		n.lineitem = cfg.lineitemRows
+		if n.tpchDir != "" {
+			n.tpchLineitem = true
+		} else {
+			n.lineitem = cfg.lineitemRows
+		}
 	}
 	if cfg.has("catalog") {
 		n.sample = true
@@ -262,6 +288,15 @@ func run(ctx context.Context, cfg *config) error {
 				slog.Info("catalog sequence", "client", s.name, "queries", len(s.queries), "captured", s.captured)
 				workloads = append(workloads, catalogWorkload(s, cfg.catalogClients))
 			}
+		case "stream":
+			for _, t := range []struct{ name, sql string }{
+				{fmt.Sprintf("%d-row bigint column", cfg.narrowRows), "SELECT n FROM narrow"},
+				{fmt.Sprintf("TPC-H SF%s lineitem", sfName(cfg.tpchSF)), "SELECT * FROM lineitem"},
+			} {
+				for _, binary := range []bool{false, true} {
+					workloads = append(workloads, streamWorkload(t.name, t.sql, binary))
+				}
+			}
 		case "mixed":
 			accounts := int32(cfg.scale * 100_000)
 			workloads = append(workloads,
@@ -307,9 +342,21 @@ func run(ctx context.Context, cfg *config) error {
 			}
 		}
 	}
+	var tpchTable string
+	if cfg.has("tpch") {
+		// Its own servers and DuckDB: stop this run's first.
+		e.close()
+		var err error
+		if tpchTable, err = runTPCH(ctx, cfg, n.tpchDir, rep); err != nil {
+			return fmt.Errorf("tpch: %w", err)
+		}
+	}
 	rep.finish()
 	var table strings.Builder
 	rep.writeTable(&table)
+	if tpchTable != "" {
+		table.WriteString("\n" + tpchTable)
+	}
 	rep.Table = table.String()
 	fmt.Print(rep.Table)
 	jsonPath, svgPath, err := rep.write(cfg.out)
@@ -337,6 +384,7 @@ func settings(cfg *config) map[string]string {
 		"pgbench_modes": strings.Join(cfg.pgbenchModes, ","), "pgbench_clients": strconv.Itoa(cfg.pgbenchClients),
 		"catalog_clients": strconv.Itoa(cfg.catalogClients), "lookup_clients": strconv.Itoa(cfg.lookupClients),
 		"analytic_clients": strconv.Itoa(cfg.analyticClients), "lineitem_rows": strconv.Itoa(cfg.lineitemRows),
+		"narrow_rows": strconv.Itoa(cfg.narrowRows), "tpch_sf": sfName(cfg.tpchSF),
 	}
 }
 

@@ -157,6 +157,12 @@ func cell(wr *workloadResult, system string) string {
 		return "error: " + sr.Error
 	}
 	m := sr.Median
+	switch wr.Group {
+	case "stream":
+		return fmt.Sprintf("%s rows/s, %.1f MB/s (%.2f s)", thousands(m.Rate), m.Extra["MB/s"], m.Seconds)
+	case "tpch":
+		return fmt.Sprintf("%.3f s", m.Seconds)
+	}
 	s := fmt.Sprintf("%s %s; p50 %s / p95 %s / p99 %s ms", thousands(m.Rate), wr.Unit, ms(m.P50), ms(m.P95), ms(m.P99))
 	if m.Errors > 0 {
 		s += fmt.Sprintf("; %d errors", m.Errors)
