@@ -1,23 +1,27 @@
 package planner
 
 import (
+	"slices"
 	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
 )
 
-// decorrelate rewrites correlated subqueries in WHERE as joins, so they
-// run once, as a hash join's build side, instead of once per distinct
-// outer tuple:
+// decorrelate rewrites correlated subqueries in WHERE and in select lists
+// as joins, so they run once, as a hash join's build side, instead of once
+// per distinct outer tuple:
 //
 //   - a conjunct EXISTS (subquery) becomes a semi join and NOT EXISTS an
 //     anti join, when the subquery filters an input that reads no outer
 //     value and at least one correlated condition equates an outer value
 //     with an inner one (the other correlated conditions join too);
-//   - a scalar subquery that aggregates (with anything but count, whose
-//     empty groups would read 0, not NULL) such an input, correlated by
+//   - a scalar subquery that aggregates such an input, correlated by
 //     equalities only, becomes a left join with that input grouped by
-//     the inner side of the equalities.
+//     the inner side of the equalities; the subquery's select expression
+//     is computed over the joined aggregates, with count's NULL (a group
+//     the outer row has none of) read as 0, as count of no rows is.
 //
 // Subqueries of other shapes keep running per tuple (correlatedPlan).
 type decorrelate struct{}
@@ -36,6 +40,15 @@ func decorrelatePlan(p Plan) Plan {
 			newIns[i] = decorrelatePlan(in)
 		}
 		p = withInputs(p, newIns)
+	}
+	if pr, ok := p.(*Project); ok {
+		if !slices.ContainsFunc(pr.Exprs, hasCorrelatedScalar) {
+			return p
+		}
+		if joined, exprs, ok := scalarJoins(pr.Input, pr.Exprs); ok {
+			return &Project{Input: joined, Exprs: exprs, Names: pr.Names}
+		}
+		return p
 	}
 	f, ok := p.(*Filter)
 	if !ok {
@@ -110,8 +123,8 @@ func scalarJoins(input Plan, conj []expr.Expr) (Plan, []expr.Expr, bool) {
 }
 
 // scalarJoin joins input with the groups of a correlated aggregate
-// subquery and returns the join and the column holding the subquery's
-// value.
+// subquery and returns the join and the subquery's value over the join's
+// columns.
 func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 	if sub.Kind != expr.ScalarSubquery || sub.Correlated == nil {
 		return nil, nil, false
@@ -129,7 +142,7 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 		return nil, nil, false
 	}
 	for _, a := range agg.Aggs {
-		if a.Func == expr.Count || a.Func == expr.CountStar || readsOuter(a) {
+		if readsOuter(a) {
 			return nil, nil, false
 		}
 	}
@@ -156,17 +169,32 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 		right.Names = append(right.Names, name)
 	}
 	grouped.Names = append(grouped.Names, agg.Names...)
-	value := shift(pr.Exprs[0], k)
-	right.Exprs = append(right.Exprs, value)
-	right.Names = append(right.Names, pr.Names[0])
 	nl := input.Schema().NumFields()
+	// The aggregates, as the join's columns: NULL where the outer row has
+	// no group, which is each aggregate's value over no rows but count's.
+	aggCols := make([]expr.Expr, len(agg.Aggs))
+	for i, a := range agg.Aggs {
+		right.Exprs = append(right.Exprs, &expr.Column{Index: k + i, Name: agg.Names[i], Type: a.DataType()})
+		right.Names = append(right.Names, agg.Names[i])
+		var col expr.Expr = &expr.Column{Index: nl + k + i, Name: agg.Names[i], Type: a.DataType()}
+		if a.Func == expr.Count || a.Func == expr.CountStar {
+			zero := &expr.Literal{Value: scalar.NewInt64Scalar(0)}
+			col = &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: col, Negated: true}, Result: col}}, Else: zero, Type: a.DataType()}
+		}
+		aggCols[i] = col
+	}
+	value := expr.Rewrite(pr.Exprs[0], func(e expr.Expr) expr.Expr {
+		if c, ok := e.(*expr.Column); ok {
+			return aggCols[c.Index]
+		}
+		return e
+	})
 	var on []expr.Expr
 	for i, o := range outerKeys {
 		key := &expr.Column{Index: nl + i, Name: right.Names[i], Type: innerKeys[i].DataType()}
 		on = append(on, &expr.Binary{Op: expr.Eq, Left: o, Right: key, Type: typeBool})
 	}
-	join := &Join{Left: input, Right: right, Type: LeftJoin, On: and(on)}
-	return join, &expr.Column{Index: nl + k, Name: pr.Names[0], Type: value.DataType()}, true
+	return &Join{Left: input, Right: right, Type: LeftJoin, On: and(on)}, value, true
 }
 
 // semiJoin rewrites input filtered by [NOT] EXISTS c as a semi (anti)

@@ -45,7 +45,8 @@ type tpchMeasurement struct {
 }
 
 // runTPCH runs cmd/tpchbench (riffq, DuckDB and PostgreSQL, each query
-// cfg.runs times) on the data in dir, adds a row per query to rep
+// once unmeasured unless -warmup is 0, then cfg.runs times) on the data in
+// dir, adds a row per query to rep
 // (riffq's advantage: PostgreSQL's time over riffq's, DuckDB's time in
 // the row's systems) and returns tpchbench's own table, which has the
 // DuckDB ratios and the geometric means.
@@ -56,8 +57,12 @@ func runTPCH(ctx context.Context, cfg *config, dir string, rep *report) (string,
 	}
 	defer os.RemoveAll(out)
 	slog.Info("running TPC-H", "sf", cfg.tpchSF, "runs", cfg.runs)
+	warmup := "1"
+	if cfg.warmup == 0 {
+		warmup = "0"
+	}
 	cmd := exec.CommandContext(ctx, "go", "run", "-tags", "duckdb_arrow", "./benchmarks/cmd/tpchbench",
-		"-sf", sfName(cfg.tpchSF), "-runs", strconv.Itoa(cfg.runs), "-data", dir, "-out", out, "-pgbin", cfg.pgbin)
+		"-sf", sfName(cfg.tpchSF), "-runs", strconv.Itoa(cfg.runs), "-warmup", warmup, "-data", dir, "-out", out, "-pgbin", cfg.pgbin)
 	var table bytes.Buffer
 	cmd.Stdout = io.MultiWriter(&table, os.Stderr)
 	cmd.Stderr = os.Stderr

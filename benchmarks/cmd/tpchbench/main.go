@@ -8,7 +8,8 @@
 // With -file testdata/tpch/analytics.slt it runs the window-function and
 // grouping-set workload over the same tables instead.
 //
-// Systems alternate query by query within each run. The report gives each
+// After one unmeasured warm-up run of every query on every system (-warmup),
+// systems alternate query by query within each run. The report gives each
 // query's median time per system, the riffq/DuckDB and riffq/PostgreSQL
 // ratios, their geometric means, and riffq's peak resident memory during
 // the query (the server's VmHWM, reset before each query). riffq and
@@ -71,6 +72,7 @@ type measurement struct {
 func main() {
 	sf := flag.Float64("sf", 1, "scale factor")
 	runs := flag.Int("runs", 3, "repetitions of each query per system")
+	warmup := flag.Int("warmup", 1, "unmeasured runs of each query per system first")
 	dataDir := flag.String("data", "", "directory of the generated Parquet files (default benchmarks/results/tpch-sf<SF>; generated when missing)")
 	systemsFlag := flag.String("systems", "riffq,duckdb,postgres", "systems to measure")
 	only := flag.String("queries", "", "comma-separated queries to run, by number (3) or name (W2) (default all)")
@@ -83,13 +85,13 @@ func main() {
 	if *dataDir == "" {
 		*dataDir = filepath.Join("benchmarks", "results", "tpch-sf"+strconv.FormatFloat(*sf, 'f', -1, 64))
 	}
-	if err := run(*sf, *runs, *dataDir, strings.Split(*systemsFlag, ","), *file, *only, *timeout, *pgbin, *out); err != nil {
+	if err := run(*sf, *runs, *warmup, *dataDir, strings.Split(*systemsFlag, ","), *file, *only, *timeout, *pgbin, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "tpchbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sf float64, runs int, dataDir string, names []string, file, only string, timeout time.Duration, pgbin, outDir string) error {
+func run(sf float64, runs, warmup int, dataDir string, names []string, file, only string, timeout time.Duration, pgbin, outDir string) error {
 	ctx := context.Background()
 	queries, err := loadQueries(file, only)
 	if err != nil {
@@ -128,6 +130,18 @@ func run(sf float64, runs int, dataDir string, names []string, file, only string
 	results := make([]*measurement, len(queries))
 	for i, q := range queries {
 		results[i] = &measurement{Query: q.name, Seconds: map[string][]float64{}, Errors: map[string]string{}}
+	}
+	// Warm-up runs fill caches (the page cache, PostgreSQL's buffers,
+	// riffq's and DuckDB's file metadata); a failure shows again below.
+	for r := range warmup {
+		for _, q := range queries {
+			for _, s := range systems {
+				qctx, cancel := context.WithTimeout(ctx, timeout)
+				_, err := s.run(qctx, q)
+				cancel()
+				slog.Info("warm-up", "run", r+1, "query", q.name, "system", s.name, "err", err)
+			}
+		}
 	}
 	for r := range runs {
 		for i, q := range queries {
