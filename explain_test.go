@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestExplainAnalyze checks that EXPLAIN ANALYZE runs the query and
@@ -12,21 +14,7 @@ import (
 // that hold rows.
 func TestExplainAnalyze(t *testing.T) {
 	conn := connect(t, startServer(t))
-	rows, err := conn.Query(context.Background(), "EXPLAIN ANALYZE SELECT symbol, count(*) FROM candles WHERE close > 100 GROUP BY symbol ORDER BY 2 DESC")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, l)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	lines := queryLines(t, conn, "EXPLAIN ANALYZE SELECT symbol, count(*) FROM candles WHERE close > 100 GROUP BY symbol ORDER BY 2 DESC")
 	text := strings.Join(lines, "\n")
 	stats := regexp.MustCompile(`\(actual time=[0-9.]+ ms rows=(\d+) batches=\d+( memory=[^)]+)?\)$`)
 	want := map[string]string{"Scan: public.candles": "5760", "Filter:": "5040", "Aggregate:": "7", "Sort:": "7"}
@@ -72,20 +60,9 @@ func TestExplainKeyFilter(t *testing.T) {
 	}
 	explain := func(q string) string {
 		t.Helper()
-		rows, err := conn.Query(ctx, "EXPLAIN "+q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		for rows.Next() {
-			var l string
-			if err := rows.Scan(&l); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, strings.TrimSpace(l))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
+		lines := queryLines(t, conn, "EXPLAIN "+q)
+		for i, l := range lines {
+			lines[i] = strings.TrimSpace(l)
 		}
 		return strings.Join(lines, "\n")
 	}
@@ -98,4 +75,25 @@ func TestExplainKeyFilter(t *testing.T) {
 	if strings.Contains(plan, "KeyFilter") {
 		t.Errorf("a full join must not filter its inputs:\n%s", plan)
 	}
+}
+
+// queryLines runs q and returns its single text column's values.
+func queryLines(t *testing.T, conn *pgx.Conn, q string) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/expr"
-	"github.com/riffq/riffq/internal/batchio"
 )
 
 // JoinKeys names the keys of one hash join's build side, which the join
@@ -77,37 +76,25 @@ func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
 		return nil, err
 	}
 	var seen, kept int64
-	return batchio.NewReader(f.Schema(), func() (arrow.RecordBatch, error) {
-		for in.Next() {
-			b := in.RecordBatch()
-			if seen >= keyFilterTrial && kept > seen/10*9 {
-				// The keys keep nearly every row: the lookups cost more
-				// than they save, so the rows go on to the join as they are.
-				b.Retain()
-				return b, nil
-			}
-			mask, n, err := build.containsMask(ctx, b, evals, keys)
-			if err != nil {
-				return nil, err
-			}
-			seen, kept = seen+b.NumRows(), kept+int64(n)
-			if mask == nil {
-				b.Retain()
-				return b, nil
-			}
-			out, err := filterBatch(ctx, b, mask)
-			mask.Release()
-			if err != nil {
-				return nil, err
-			}
-			if out.NumRows() == 0 {
-				out.Release()
-				continue
-			}
-			return out, nil
+	return filterReader(ctx, f.Schema(), in, func(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
+		if seen >= keyFilterTrial && kept > seen/10*9 {
+			// The keys keep nearly every row: the lookups cost more than
+			// they save, so the rows go on to the join as they are.
+			b.Retain()
+			return b, nil
 		}
-		return nil, in.Err()
-	}, in.Release), nil
+		mask, n, err := build.containsMask(ctx, b, evals, keys)
+		if err != nil {
+			return nil, err
+		}
+		seen, kept = seen+b.NumRows(), kept+int64(n)
+		if mask == nil {
+			b.Retain()
+			return b, nil
+		}
+		defer mask.Release()
+		return filterBatch(ctx, b, mask)
+	}), nil
 }
 
 // containsMask marks the rows of b whose keys (from evals) the build side

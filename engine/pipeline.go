@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
 )
 
 // stage is one batch's pass through a filter or a projection: operators
@@ -62,6 +63,25 @@ func runStages(ctx context.Context, b arrow.RecordBatch, stages []stage) (arrow.
 		}
 	}
 	return b, nil
+}
+
+// filterReader passes the batches of in through filter, skipping those it
+// leaves empty.
+func filterReader(ctx context.Context, schema *arrow.Schema, in array.RecordReader, filter stage) array.RecordReader {
+	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+		for in.Next() {
+			out, err := filter(ctx, in.RecordBatch())
+			if err != nil {
+				return nil, err
+			}
+			if out.NumRows() == 0 {
+				out.Release()
+				continue
+			}
+			return out, nil
+		}
+		return nil, in.Err()
+	}, in.Release)
 }
 
 // filterStage keeps the rows for which predicate is true (see

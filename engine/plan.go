@@ -151,20 +151,7 @@ func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return batchio.NewReader(f.Schema(), func() (arrow.RecordBatch, error) {
-		for in.Next() {
-			out, err := filter(ctx, in.RecordBatch())
-			if err != nil {
-				return nil, err
-			}
-			if out.NumRows() == 0 {
-				out.Release()
-				continue
-			}
-			return out, nil
-		}
-		return nil, in.Err()
-	}, in.Release), nil
+	return filterReader(ctx, f.Schema(), in, filter), nil
 }
 
 // compileConjuncts compiles the conjuncts of a filter's predicate, the
