@@ -48,16 +48,19 @@ func keysLabel(keys []expr.Expr) string {
 // keys are the join's keys, with a keyFilter holding the join's build keys
 // as low in it as those columns go: through projections that pass them
 // on, filters, sorts, the group keys of an aggregate, and the side of a
-// join whose rows the join's output keeps. A probe row whose keys the
-// build side lacks can only be dropped by the join (it decides whether
-// the join may filter its probe side), so it may as well be dropped
-// there, before the aggregates and joins between. ok is false when no
-// such operator is in the way: the join's own probe is then as cheap as
-// the filter would be.
-func withKeyFilter(p Plan, cols []int, from *engine.JoinKeys) (Plan, bool) {
+// join whose rows the join's output keeps — but not below a join that
+// drops more of those rows itself (its other side is filtered harder than
+// the build keys filter, sel being the share of its table the build side
+// keeps, by the estimates): there the filter would only copy rows that
+// join rejects anyway. A probe row whose keys the build side lacks can
+// only be dropped by the join (it decides whether the join may filter its
+// probe side), so it may as well be dropped there, before the aggregates
+// and joins between. ok is false when no such operator is in the way: the
+// join's own probe is then as cheap as the filter would be.
+func withKeyFilter(p Plan, cols []int, from *engine.JoinKeys, sel float64) (Plan, bool) {
 	here := func() (Plan, bool) { return &keyFilter{Input: p, Keys: cols, From: from}, false }
 	below := func(in Plan, inCols []int, worth bool) (Plan, bool) {
-		n, ok := withKeyFilter(in, inCols, from)
+		n, ok := withKeyFilter(in, inCols, from, sel)
 		return withInputs(p, []Plan{n}), ok || worth
 	}
 	switch n := p.(type) {
@@ -94,16 +97,31 @@ func withKeyFilter(p Plan, cols []int, from *engine.JoinKeys) (Plan, bool) {
 		}
 		// Only a side the join does not pad with NULLs: a row it drops
 		// drops the output rows made of it.
+		// stricter reports whether other, the input the join filters ours
+		// with, keeps a smaller share of its table than the build keys do.
+		stricter := func(other Plan) bool {
+			if n.Type != InnerJoin && n.Type != SemiJoin {
+				return false
+			}
+			rows, base := estimate(other)
+			return rows < sel*base
+		}
 		switch {
 		case left && (n.Type == InnerJoin || n.Type == LeftJoin || n.Type == SemiJoin || n.Type == AntiJoin):
-			l, _ := withKeyFilter(n.Left, cols, from)
+			if stricter(n.Right) {
+				return here()
+			}
+			l, _ := withKeyFilter(n.Left, cols, from, sel)
 			return withInputs(p, []Plan{l, n.Right}), true
 		case right && (n.Type == InnerJoin || n.Type == RightJoin):
+			if stricter(n.Left) {
+				return here()
+			}
 			shifted := make([]int, len(cols))
 			for i, c := range cols {
 				shifted[i] = c - nl
 			}
-			r, _ := withKeyFilter(n.Right, shifted, from)
+			r, _ := withKeyFilter(n.Right, shifted, from, sel)
 			return withInputs(p, []Plan{n.Left, r}), true
 		}
 	}

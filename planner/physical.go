@@ -189,14 +189,15 @@ func (l lowering) join(j *Join) (engine.Plan, error) {
 		build = j.Left
 	}
 	// Keys of a whole table (all the suppliers) would filter nothing out.
-	if rows, base := estimate(build); rows > 0.9*base {
+	buildRows, buildBase := estimate(build)
+	if buildRows > 0.9*buildBase {
 		filterable = false
 	}
 	var publish *engine.JoinKeys
 	if filterable {
 		if cols, ok := plainColumns(probeKeys, seq(len(probeKeys))); ok {
 			publish = &engine.JoinKeys{Label: keysLabel(buildKeys)}
-			filtered, worth := withKeyFilter(probe, cols, publish)
+			filtered, worth := withKeyFilter(probe, cols, publish, buildRows/max(buildBase, 1))
 			switch {
 			case !worth:
 				publish = nil
