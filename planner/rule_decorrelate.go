@@ -16,7 +16,10 @@ import (
 //   - a conjunct EXISTS (subquery) becomes a semi join and NOT EXISTS an
 //     anti join, when the subquery filters an input that reads no outer
 //     value and at least one correlated condition equates an outer value
-//     with an inner one (the other correlated conditions join too);
+//     with an inner one (the other correlated conditions join too); a
+//     conjunct x IN (subquery) of that shape becomes a semi join too, on
+//     x = the subquery's value besides (NOT IN, which a NULL among the
+//     values turns to NULL, does not);
 //   - a scalar subquery that aggregates such an input, correlated by
 //     equalities only, becomes a left join with that input grouped by
 //     the inner side of the equalities; the subquery's select expression
@@ -205,21 +208,54 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 		typ, c = AntiJoin, n.Input
 	}
 	sub, ok := c.(*expr.Subquery)
-	if !ok || sub.Kind != expr.ExistsSubquery || sub.Correlated == nil {
+	if !ok || sub.Correlated == nil {
 		return nil, false
 	}
 	cp, ok := sub.Correlated.(*correlatedPlan)
 	if !ok {
 		return nil, false
 	}
-	// EXISTS ignores the select list.
+	nl := input.Schema().NumFields()
+	var on []expr.Expr
 	inner := cp.logical
-	for {
-		pr, ok := inner.(*Project)
-		if !ok {
-			break
+	switch {
+	case sub.Kind == expr.ExistsSubquery:
+		// EXISTS ignores the select list.
+		for {
+			pr, ok := inner.(*Project)
+			if !ok {
+				break
+			}
+			inner = pr.Input
 		}
+	case sub.Kind == expr.InSubquery && typ == SemiJoin:
+		pr, ok := inner.(*Project)
+		if !ok || len(pr.Exprs) != 1 || readsOuter(sub.Left) {
+			return nil, false
+		}
+		// The value over the filter's columns, through any projections
+		// between (a cast to the compared type).
+		value := pr.Exprs[0]
 		inner = pr.Input
+		for {
+			below, ok := inner.(*Project)
+			if !ok {
+				break
+			}
+			value = expr.Rewrite(value, func(e expr.Expr) expr.Expr {
+				if c, ok := e.(*expr.Column); ok {
+					return below.Exprs[c.Index]
+				}
+				return e
+			})
+			inner = below.Input
+		}
+		if readsOuter(value) {
+			return nil, false
+		}
+		on = append(on, &expr.Binary{Op: expr.Eq, Left: sub.Left, Right: shift(value, nl), Type: typeBool})
+	default:
+		return nil, false
 	}
 	cf, ok := splitCorrelated(inner)
 	if !ok {
@@ -227,8 +263,6 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 	}
 	// The correlated conditions over the join's row: the outer values are
 	// the left columns they stand for, the inner columns follow them.
-	nl := input.Schema().NumFields()
-	var on []expr.Expr
 	for _, eq := range cf.eqs {
 		on = append(on, outerValues(shift(eq, nl), sub.Outer))
 	}
