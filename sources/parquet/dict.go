@@ -52,6 +52,12 @@ func dictLeaves(md *metadata.FileMetaData, cols []int) []int {
 // expandDictionary returns the values of a dictionary-encoded string or
 // binary array as a plain array of the dictionary's type, sized once.
 func expandDictionary(mem memory.Allocator, a *array.Dictionary) (arrow.Array, error) {
+	return expandRows(mem, a, nil)
+}
+
+// expandRows is expandDictionary of the rows listed in rows, in order (all
+// rows when rows is nil).
+func expandRows(mem memory.Allocator, a *array.Dictionary, rows []int32) (arrow.Array, error) {
 	var dictOffs []int32
 	var dictData []byte
 	switch d := a.Dictionary().(type) {
@@ -72,11 +78,16 @@ func expandDictionary(mem memory.Allocator, a *array.Dictionary) (arrow.Array, e
 		return nil, err
 	}
 	n := a.Len()
+	row := func(i int) int { return i }
+	if rows != nil {
+		n = len(rows)
+		row = func(i int) int { return int(rows[i]) }
+	}
 	nulls := a.NullN() > 0
 	var total int
 	for i := range n {
-		if !nulls || a.IsValid(i) {
-			d := at(i)
+		if r := row(i); !nulls || a.IsValid(r) {
+			d := at(r)
 			total += int(dictOffs[d+1] - dictOffs[d])
 		}
 	}
@@ -89,11 +100,14 @@ func expandDictionary(mem memory.Allocator, a *array.Dictionary) (arrow.Array, e
 	offs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
 	out := data.Bytes()
 	var pos int32
+	nullN := 0
 	for i := range n {
 		offs[i] = pos
-		if !nulls || a.IsValid(i) {
-			d := at(i)
+		if r := row(i); !nulls || a.IsValid(r) {
+			d := at(r)
 			pos += int32(copy(out[pos:], dictData[dictOffs[d]-base:dictOffs[d+1]-base]))
+		} else {
+			nullN++
 		}
 	}
 	offs[n] = pos
@@ -105,12 +119,12 @@ func expandDictionary(mem memory.Allocator, a *array.Dictionary) (arrow.Array, e
 		bits := validity.Bytes()
 		clear(bits)
 		for i := range n {
-			if a.IsValid(i) {
+			if a.IsValid(row(i)) {
 				bitutil.SetBit(bits, i)
 			}
 		}
 	}
-	res := array.NewData(a.Dictionary().DataType(), n, []*memory.Buffer{validity, offsets, data}, nil, a.NullN(), 0)
+	res := array.NewData(a.Dictionary().DataType(), n, []*memory.Buffer{validity, offsets, data}, nil, nullN, 0)
 	defer res.Release()
 	return array.MakeFromData(res), nil
 }

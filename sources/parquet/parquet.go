@@ -300,7 +300,9 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 		return sources.FileBatches{}, fmt.Errorf("read parquet %s: %w", path, err)
 	}
 	fileSchema, _ := fr.Schema()
-	groups := rowGroups(pf, fr.Manifest, fileSchema, localFilters(filters, local))
+	fileFilters := localFilters(filters, local)
+	groups := rowGroups(pf, fr.Manifest, fileSchema, fileFilters)
+	sets := stringSets(fileSchema, fileFilters)
 	if groups == nil {
 		groups = make([]int, pf.NumRowGroups())
 		for i := range groups {
@@ -319,6 +321,16 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 	// none were decoded): NULLs where the file lacks a column, json text
 	// for nested columns.
 	assemble := func(src arrow.RecordBatch, rows int64) (arrow.RecordBatch, error) {
+		if src != nil && len(sets) > 0 {
+			sel, err := selectByDictionary(ctx, t.mem, src, sets, func(field int) (int, bool) {
+				return slices.BinarySearch(sorted, field)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read parquet %s: %w", path, err)
+			}
+			defer sel.Release()
+			src, rows = sel, sel.NumRows()
+		}
 		cols := make([]arrow.Array, len(want))
 		var owned []arrow.Array
 		defer func() {

@@ -15,10 +15,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pq "github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/parquet"
 )
@@ -918,5 +920,80 @@ func TestDictionaryColumns(t *testing.T) {
 	}
 	if i != n {
 		t.Fatalf("read %d rows, want %d", i, n)
+	}
+}
+
+// TestDictionaryFilter checks that a pushed `col = 'a'` or IN list drops
+// exactly the rows of a dictionary column whose value fails it, keeps
+// every column of a batch the same length, and leaves no batch behind
+// when no row matches.
+func TestDictionaryFilter(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "mode", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	modes := []string{"AIR", "MAIL", "SHIP", "TRUCK"}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := range 3000 {
+		if i%7 == 3 {
+			b.Field(0).AppendNull()
+		} else {
+			b.Field(0).(*array.StringBuilder).Append(modes[i%4])
+		}
+		b.Field(1).(*array.Int64Builder).Append(int64(i))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	path := filepath.Join(t.TempDir(), "modes.parquet")
+	writeRecord(t, path, rec, 1000)
+	tbl, err := parquet.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode := &expr.Column{Index: 0, Name: "mode", Type: arrow.BinaryTypes.String}
+	eq := func(v string) expr.Expr {
+		return &expr.Binary{Op: expr.Eq, Left: mode, Right: &expr.Literal{Value: scalar.NewStringScalar(v)}, Type: arrow.FixedWidthTypes.Boolean}
+	}
+	for _, tc := range []struct {
+		name   string
+		filter expr.Expr
+		want   func(i int) bool
+	}{
+		{"equality", eq("SHIP"), func(i int) bool { return i%7 != 3 && i%4 == 2 }},
+		{"IN list", &expr.Binary{Op: expr.Or, Left: eq("AIR"), Right: eq("TRUCK"), Type: arrow.FixedWidthTypes.Boolean},
+			func(i int) bool { return i%7 != 3 && (i%4 == 0 || i%4 == 3) }},
+		{"no match", eq("RAIL"), func(int) bool { return false }},
+	} {
+		if got := tbl.SupportsFilters([]expr.Expr{tc.filter}); got[0] != sources.Inexact {
+			t.Fatalf("%s: support %v, want Inexact", tc.name, got[0])
+		}
+		rdr, err := tbl.Scan(context.Background(), sources.ScanRequest{Filters: []expr.Expr{tc.filter}, Limit: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for rdr.Next() {
+			rb := rdr.RecordBatch()
+			for c := range int(rb.NumCols()) {
+				if rb.Column(c).Len() != int(rb.NumRows()) {
+					t.Fatalf("%s: column %d has %d values in a batch of %d rows", tc.name, c, rb.Column(c).Len(), rb.NumRows())
+				}
+			}
+			got = append(got, rb.Column(1).(*array.Int64).Int64Values()...)
+		}
+		if err := rdr.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rdr.Release()
+		var want []int64
+		for i := range 3000 {
+			if tc.want(i) {
+				want = append(want, int64(i))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: kept %d rows, want %d", tc.name, len(got), len(want))
+		}
 	}
 }

@@ -16,7 +16,9 @@ import (
 
 // SupportsFilters implements sources.FilterPusher. Comparisons of a column
 // with a constant are Inexact: the scan skips row groups whose min/max
-// statistics prove that no row can match, and the engine still checks every
+// statistics prove that no row can match, drops the rows of
+// dictionary-encoded string columns whose value fails `col = 'a'` or `col
+// IN ('a', 'b')` (selectByDictionary), and the engine still checks every
 // row it returns. Filters over partition columns alone are Exact: files
 // whose partition values fail them are skipped.
 func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
@@ -28,7 +30,9 @@ func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 			// Evaluated per file from its partition values: exact.
 			out[i] = sources.Exact
 		default:
-			if _, ok := prunable(fileSchema, f); ok {
+			_, pruning := prunable(fileSchema, f)
+			_, set := stringSetOf(fileSchema, f)
+			if pruning || set {
 				out[i] = sources.Inexact
 			}
 		}

@@ -1,0 +1,166 @@
+package parquet
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+
+	"github.com/riffq/riffq/expr"
+)
+
+// stringSet is a filter that a dictionary-encoded column answers once per
+// distinct value: the column is one of values (`col = 'a'`, or an OR of
+// such: `col IN ('a', 'b')`).
+type stringSet struct {
+	field  int // a column of the schema it was read against
+	values map[string]bool
+}
+
+// stringSetOf reads f as a stringSet over a string or binary column of
+// schema.
+func stringSetOf(schema *arrow.Schema, f expr.Expr) (stringSet, bool) {
+	b, ok := f.(*expr.Binary)
+	if !ok {
+		return stringSet{}, false
+	}
+	switch b.Op {
+	case expr.Or:
+		l, lok := stringSetOf(schema, b.Left)
+		r, rok := stringSetOf(schema, b.Right)
+		if !lok || !rok || l.field != r.field {
+			return stringSet{}, false
+		}
+		for v := range r.values {
+			l.values[v] = true
+		}
+		return l, true
+	case expr.Eq:
+		c, cok := b.Left.(*expr.Column)
+		l, lok := b.Right.(*expr.Literal)
+		if !cok || !lok {
+			c, cok = b.Right.(*expr.Column)
+			l, lok = b.Left.(*expr.Literal)
+		}
+		if !cok || !lok || c.Index >= schema.NumFields() || !l.Value.IsValid() {
+			return stringSet{}, false
+		}
+		if id := schema.Field(c.Index).Type.ID(); id != arrow.STRING && id != arrow.BINARY {
+			return stringSet{}, false
+		}
+		var v string
+		switch s := l.Value.(type) {
+		case *scalar.String:
+			v = string(s.Data())
+		case *scalar.Binary:
+			v = string(s.Data())
+		default:
+			return stringSet{}, false
+		}
+		return stringSet{field: c.Index, values: map[string]bool{v: true}}, true
+	}
+	return stringSet{}, false
+}
+
+// stringSets returns the filters among filters that are stringSets.
+func stringSets(schema *arrow.Schema, filters []expr.Expr) []stringSet {
+	var out []stringSet
+	for _, f := range filters {
+		if s, ok := stringSetOf(schema, f); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// selectByDictionary drops the rows of src that a stringSet over one of
+// its dictionary-encoded columns refutes, deciding each distinct value
+// once rather than comparing every row's string: what the filter above
+// the scan would drop, without expanding the strings first. pos maps a
+// set's field to its column in src (ok false: not decoded). It returns src
+// itself (retained) when no row goes; the dictionary columns of the
+// result are expanded.
+func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.RecordBatch, sets []stringSet, pos func(field int) (int, bool)) (arrow.RecordBatch, error) {
+	n := int(src.NumRows())
+	var keep []bool
+	for _, s := range sets {
+		col, ok := pos(s.field)
+		if !ok {
+			continue
+		}
+		d, ok := src.Column(col).(*array.Dictionary)
+		if !ok {
+			continue
+		}
+		var value func(i int) string
+		switch dict := d.Dictionary().(type) {
+		case *array.String:
+			value = dict.Value
+		case *array.Binary:
+			value = func(i int) string { return string(dict.Value(i)) }
+		default:
+			continue
+		}
+		dict := d.Dictionary()
+		match := make([]bool, dict.Len())
+		for i := range match {
+			match[i] = dict.IsValid(i) && s.values[value(i)]
+		}
+		at, err := dictIndex(d.Indices())
+		if err != nil {
+			return nil, err
+		}
+		if keep == nil {
+			keep = make([]bool, n)
+			for i := range keep {
+				keep[i] = true
+			}
+		}
+		for i := range n {
+			keep[i] = keep[i] && d.IsValid(i) && match[at(i)]
+		}
+	}
+	rows := make([]int32, 0, n) // not nil: expandRows reads nil as every row
+	for i, k := range keep {
+		if k {
+			rows = append(rows, int32(i))
+		}
+	}
+	if keep == nil || len(rows) == n {
+		src.Retain()
+		return src, nil
+	}
+	idxBuilder := array.NewInt32Builder(mem)
+	defer idxBuilder.Release()
+	idxBuilder.AppendValues(rows, nil)
+	idx := idxBuilder.NewArray()
+	defer idx.Release()
+	cols := make([]arrow.Array, src.NumCols())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	fields := make([]arrow.Field, src.NumCols())
+	for i, c := range src.Columns() {
+		var err error
+		fields[i] = src.Schema().Field(i)
+		if d, ok := c.(*array.Dictionary); ok {
+			if cols[i], err = expandRows(mem, d, rows); err != nil {
+				return nil, err
+			}
+			fields[i].Type = cols[i].DataType()
+			continue
+		}
+		if cols[i], err = compute.TakeArray(ctx, c, idx); err != nil {
+			return nil, fmt.Errorf("select rows: %w", err)
+		}
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(rows))), nil
+}
