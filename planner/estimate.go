@@ -21,6 +21,13 @@ func selectivity(c expr.Expr) float64 {
 		if b.Kind == expr.InSubquery {
 			return 0.1 // as an equality: x IN (SELECT ...) is x = one of them
 		}
+	case *expr.Call:
+		switch b.Func {
+		case "like", "ilike", "regex", "iregex":
+			// A pattern picks a few values out of many ('%green%',
+			// 'forest%'), more like an equality than a range.
+			return 0.1
+		}
 	}
 	return 0.5
 }
