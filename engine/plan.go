@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
@@ -326,36 +327,72 @@ func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
 	}, in.Release), nil
 }
 
-// filterBatch keeps the rows of b where mask is true; intervals go through
-// the filter kernel reinterpreted as fixed-size binary (see takeArray).
+// filterBatch keeps the rows of b where mask is true (NULL is false). The
+// 16-byte values of numeric and interval columns are copied directly:
+// Arrow's selection kernel handles them as generic fixed-size binary, one
+// slow copy per value, and has no interval kernel at all.
 func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
-	var intervals []int
-	for i, col := range b.Columns() {
-		if col.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO {
-			intervals = append(intervals, i)
+	m, ok := mask.(*array.Boolean)
+	if !ok {
+		return nil, fmt.Errorf("filter: mask is %s, not boolean", mask.DataType())
+	}
+	rows := make([]int32, 0, m.Len())
+	for i := range m.Len() {
+		if m.IsValid(i) && m.Value(i) {
+			rows = append(rows, int32(i))
 		}
 	}
-	if len(intervals) == 0 {
-		return compute.FilterRecordBatch(ctx, b, mask, compute.DefaultFilterOptions())
+	if len(rows) == int(b.NumRows()) {
+		b.Retain()
+		return b, nil
 	}
-	cols := slices.Clone(b.Columns())
-	fields := slices.Clone(b.Schema().Fields())
-	for _, i := range intervals {
-		cols[i] = reinterpret(cols[i], fsb16)
-		defer cols[i].Release()
-		fields[i].Type = fsb16
+	mem := memory.DefaultAllocator
+	idx := indices(mem, rows)
+	defer idx.Release()
+	cols := make([]arrow.Array, b.NumCols())
+	defer func() { releaseAll(cols) }()
+	for c, col := range b.Columns() {
+		switch col.DataType().ID() {
+		case arrow.DECIMAL128, arrow.INTERVAL_MONTH_DAY_NANO:
+			cols[c] = take16(mem, col, rows)
+		default:
+			var err error
+			if cols[c], err = takeArray(ctx, col, idx); err != nil {
+				return nil, err
+			}
+		}
 	}
-	in := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
-	defer in.Release()
-	out, err := compute.FilterRecordBatch(ctx, in, mask, compute.DefaultFilterOptions())
-	if err != nil {
-		return nil, err
+	return array.NewRecordBatch(b.Schema(), cols, int64(len(rows))), nil
+}
+
+// take16 takes the rows of a column of 16-byte values.
+func take16(mem memory.Allocator, a arrow.Array, rows []int32) arrow.Array {
+	d := a.Data()
+	src := d.Buffers()[1].Bytes()[d.Offset()*16:]
+	values := memory.NewResizableBuffer(mem)
+	values.Resize(len(rows) * 16)
+	defer values.Release()
+	dst := values.Bytes()
+	for i, r := range rows {
+		copy(dst[i*16:i*16+16], src[int(r)*16:int(r)*16+16])
 	}
+	var validity *memory.Buffer
+	nulls := 0
+	if a.NullN() > 0 {
+		validity = memory.NewResizableBuffer(mem)
+		validity.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
+		defer validity.Release()
+		bits := validity.Bytes()
+		clear(bits)
+		for i, r := range rows {
+			if a.IsValid(int(r)) {
+				bitutil.SetBit(bits, i)
+			} else {
+				nulls++
+			}
+		}
+	}
+	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nulls, 0)
 	defer out.Release()
-	res := slices.Clone(out.Columns())
-	for _, i := range intervals {
-		res[i] = reinterpret(res[i], b.Column(i).DataType())
-		defer res[i].Release()
-	}
-	return array.NewRecordBatch(b.Schema(), res, out.NumRows()), nil
+	return array.MakeFromData(out)
 }
