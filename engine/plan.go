@@ -327,10 +327,8 @@ func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
 	}, in.Release), nil
 }
 
-// filterBatch keeps the rows of b where mask is true (NULL is false). The
-// 16-byte values of numeric and interval columns are copied directly:
-// Arrow's selection kernel handles them as generic fixed-size binary, one
-// slow copy per value, and has no interval kernel at all.
+// filterBatch keeps the rows of b where mask is true (NULL is false),
+// taking them by index (see takeArray).
 func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
 	m, ok := mask.(*array.Boolean)
 	if !ok {
@@ -352,47 +350,46 @@ func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (ar
 	cols := make([]arrow.Array, b.NumCols())
 	defer func() { releaseAll(cols) }()
 	for c, col := range b.Columns() {
-		switch col.DataType().ID() {
-		case arrow.DECIMAL128, arrow.INTERVAL_MONTH_DAY_NANO:
-			cols[c] = take16(mem, col, rows)
-		default:
-			var err error
-			if cols[c], err = takeArray(ctx, col, idx); err != nil {
-				return nil, err
-			}
+		var err error
+		if cols[c], err = takeArray(ctx, col, idx); err != nil {
+			return nil, err
 		}
 	}
 	return array.NewRecordBatch(b.Schema(), cols, int64(len(rows))), nil
 }
 
-// take16 takes the rows of a column of 16-byte values.
-func take16(mem memory.Allocator, a arrow.Array, rows []int32) arrow.Array {
+// take16 takes the rows of a column of 16-byte values; where nulls (an
+// index array, or nil) has a NULL, it takes a NULL.
+func take16(mem memory.Allocator, a arrow.Array, rows []int32, nulls arrow.Array) arrow.Array {
 	d := a.Data()
 	src := d.Buffers()[1].Bytes()[d.Offset()*16:]
 	values := memory.NewResizableBuffer(mem)
 	values.Resize(len(rows) * 16)
 	defer values.Release()
 	dst := values.Bytes()
-	for i, r := range rows {
-		copy(dst[i*16:i*16+16], src[int(r)*16:int(r)*16+16])
-	}
+	clear(dst)
+	hasNull := a.NullN() > 0 || (nulls != nil && nulls.NullN() > 0)
 	var validity *memory.Buffer
-	nulls := 0
-	if a.NullN() > 0 {
+	var bits []byte
+	if hasNull {
 		validity = memory.NewResizableBuffer(mem)
 		validity.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
 		defer validity.Release()
-		bits := validity.Bytes()
+		bits = validity.Bytes()
 		clear(bits)
-		for i, r := range rows {
-			if a.IsValid(int(r)) {
-				bitutil.SetBit(bits, i)
-			} else {
-				nulls++
-			}
+	}
+	nullN := 0
+	for i, r := range rows {
+		if hasNull && ((nulls != nil && nulls.IsNull(i)) || a.IsNull(int(r))) {
+			nullN++
+			continue
+		}
+		copy(dst[i*16:i*16+16], src[int(r)*16:int(r)*16+16])
+		if hasNull {
+			bitutil.SetBit(bits, i)
 		}
 	}
-	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nulls, 0)
+	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nullN, 0)
 	defer out.Release()
 	return array.MakeFromData(out)
 }

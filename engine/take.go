@@ -2,36 +2,46 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// fsb16 is the layout of a month-day-nano interval: Arrow's selection
-// kernels (take, filter) have no interval kernel, so intervals go through
-// them as the 16-byte fixed-size binary values they are.
-var fsb16 = &arrow.FixedSizeBinaryType{ByteWidth: 16}
-
-// reinterpret views a's buffers as type to.
-func reinterpret(a arrow.Array, to arrow.DataType) arrow.Array {
-	d := a.Data()
-	return array.MakeFromData(array.NewData(to, d.Len(), d.Buffers(), nil, d.NullN(), d.Offset()))
-}
-
-// takeArray is compute.TakeArray for every type riffq uses.
+// takeArray is compute.TakeArray for every type riffq uses: numeric and
+// interval values (16 bytes each) are copied by take16, the others by
+// Arrow's kernel. idx is an int32 array; a NULL index takes a NULL.
 func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
-	if a.DataType().ID() != arrow.INTERVAL_MONTH_DAY_NANO {
-		return compute.TakeArray(ctx, a, idx)
+	switch a.DataType().ID() {
+	case arrow.DECIMAL128, arrow.INTERVAL_MONTH_DAY_NANO:
+		var rows []int32
+		switch ix := idx.(type) {
+		case *array.Int32:
+			rows = ix.Int32Values()
+		case *array.Int64:
+			rows = narrow(ix.Int64Values())
+		case *array.Uint64:
+			rows = narrow(ix.Uint64Values())
+		case *array.Uint32:
+			rows = narrow(ix.Uint32Values())
+		case *array.Int16:
+			rows = narrow(ix.Int16Values())
+		case *array.Uint16:
+			rows = narrow(ix.Uint16Values())
+		default:
+			return nil, fmt.Errorf("take: %s indices", idx.DataType())
+		}
+		for i, r := range rows {
+			if idx.IsValid(i) && (r < 0 || int(r) >= a.Len()) {
+				return nil, fmt.Errorf("take: index %d out of bounds", r)
+			}
+		}
+		return take16(memory.DefaultAllocator, a, rows, idx), nil
 	}
-	in := reinterpret(a, fsb16)
-	defer in.Release()
-	out, err := compute.TakeArray(ctx, in, idx)
-	if err != nil {
-		return nil, err
-	}
-	defer out.Release()
-	return reinterpret(out, a.DataType()), nil
+	return compute.TakeArray(ctx, a, idx)
 }
 
 // takeBatch takes the rows idx of b.
@@ -46,4 +56,18 @@ func takeBatch(ctx context.Context, b arrow.RecordBatch, idx arrow.Array) (arrow
 		cols[i] = t
 	}
 	return array.NewRecordBatch(b.Schema(), cols, int64(idx.Len())), nil
+}
+
+// narrow converts take indices to int32 (an array has fewer than 2^31
+// rows; larger values fail the bounds check).
+func narrow[T int64 | uint64 | uint32 | int16 | uint16](vs []T) []int32 {
+	out := make([]int32, len(vs))
+	for i, v := range vs {
+		if uint64(v) > math.MaxInt32 {
+			out[i] = -1
+			continue
+		}
+		out[i] = int32(v)
+	}
+	return out
 }
