@@ -429,6 +429,28 @@ func (k *fixedKeys[T]) build(mem memory.Allocator) arrow.Array {
 	return b.NewArray()
 }
 
+// normInterval is an interval's canonical form under PostgreSQL's
+// equality, which compares spans with a month as 30 days (so '1 day' =
+// '24 hours' and '1 mon' = '30 days'): whole days carried out of the
+// time and whole 30-day months out of the days, remainders non-negative.
+// The group keeps the first value it met, as PostgreSQL does.
+func normInterval(v arrow.MonthDayNanoInterval) arrow.MonthDayNanoInterval {
+	const day = 86_400_000_000_000
+	days := int64(v.Months)*30 + int64(v.Days) + floorDiv(v.Nanoseconds, day)
+	rem := v.Nanoseconds - floorDiv(v.Nanoseconds, day)*day
+	months := floorDiv(days, 30)
+	return arrow.MonthDayNanoInterval{Months: int32(months), Days: int32(days - months*30), Nanoseconds: rem}
+}
+
+// floorDiv divides rounding toward minus infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
 // bytesKeys holds keys of a string or binary type.
 type bytesKeys struct {
 	dt    arrow.DataType
@@ -549,6 +571,8 @@ func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
 		return &fixedKeys[arrow.Timestamp]{dt: dt}, nil
 	case arrow.DECIMAL128:
 		return &fixedKeys[decimal128.Num]{dt: dt}, nil
+	case arrow.INTERVAL_MONTH_DAY_NANO:
+		return &fixedKeys[arrow.MonthDayNanoInterval]{dt: dt, norm: normInterval}, nil
 	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
 		return &bytesKeys{dt: dt}, nil
 	case arrow.EXTENSION:
