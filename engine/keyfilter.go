@@ -7,7 +7,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/expr"
 )
@@ -83,62 +82,54 @@ func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
 			b.Retain()
 			return b, nil
 		}
-		mask, n, err := build.containsMask(ctx, b, evals, keys)
+		rows, err := build.containedRows(ctx, b, evals, keys)
 		if err != nil {
 			return nil, err
 		}
-		seen, kept = seen+b.NumRows(), kept+int64(n)
-		if mask == nil {
+		seen, kept = seen+b.NumRows(), kept+int64(len(rows))
+		if len(rows) == int(b.NumRows()) {
 			b.Retain()
 			return b, nil
 		}
-		defer mask.Release()
-		return filterBatch(ctx, b, mask)
+		return takeRows(ctx, b, rows)
 	}), nil
 }
 
-// containsMask marks the rows of b whose keys (from evals) the build side
-// holds, kept of them; mask is nil when every row is.
-func (jb *joinBuild) containsMask(ctx context.Context, b arrow.RecordBatch, evals []evaluator, keys []keyColumn) (mask arrow.Array, kept int, err error) {
+// containedRows lists the rows of b whose keys (from evals) the build
+// side holds.
+func (jb *joinBuild) containedRows(ctx context.Context, b arrow.RecordBatch, evals []evaluator, keys []keyColumn) ([]int32, error) {
 	n := int(b.NumRows())
-	hit := make([]bool, n)
-	if jb.batch != nil {
-		cols, err := evalArrays(ctx, evals, b)
-		if err != nil {
-			return nil, 0, err
-		}
-		defer releaseAll(cols)
-		if key, ok := packKeys(cols); ok && jb.head != nil {
-			for r := range n {
-				k, ok := key(r)
-				if !ok || !jb.mayHave(k) {
+	if jb.batch == nil {
+		return nil, nil
+	}
+	cols, err := evalArrays(ctx, evals, b)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseAll(cols)
+	rows := make([]int32, 0, n)
+	if key, ok := packKeys(cols); ok && jb.head != nil {
+		for r := range n {
+			k, ok := key(r)
+			if !ok || !jb.mayHave(k) {
+				continue
+			}
+			// The bitmap of a single key's range is exact.
+			if jb.present == nil {
+				if _, ok := jb.head[k]; !ok {
 					continue
 				}
-				// The bitmap of a single key's range is exact.
-				if jb.present == nil {
-					if _, ok := jb.head[k]; !ok {
-						continue
-					}
-				}
-				hit[r] = true
-				kept++
 			}
-		} else {
-			var buf []byte
-			for r := range n {
-				var ok bool
-				if buf, ok = encodeKey(buf[:0], keys, cols, r); ok && len(jb.rows[string(buf)]) > 0 {
-					hit[r] = true
-					kept++
-				}
-			}
+			rows = append(rows, int32(r))
+		}
+		return rows, nil
+	}
+	var buf []byte
+	for r := range n {
+		var ok bool
+		if buf, ok = encodeKey(buf[:0], keys, cols, r); ok && len(jb.rows[string(buf)]) > 0 {
+			rows = append(rows, int32(r))
 		}
 	}
-	if kept == n {
-		return nil, n, nil
-	}
-	bld := array.NewBooleanBuilder(memory.DefaultAllocator)
-	defer bld.Release()
-	bld.AppendValues(hit, nil)
-	return bld.NewArray(), kept, nil
+	return rows, nil
 }

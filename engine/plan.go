@@ -16,7 +16,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
@@ -228,10 +227,6 @@ func applyFilter(ctx context.Context, b arrow.RecordBatch, d compute.Datum) (arr
 	case *compute.ArrayDatum:
 		mask := v.MakeArray()
 		defer mask.Release()
-		if m, ok := mask.(*array.Boolean); ok && m.NullN() == 0 && (m.Len() == 0 || bitutil.CountSetBits(m.Data().Buffers()[1].Bytes(), m.Data().Offset(), m.Len()) == m.Len()) {
-			b.Retain() // every row kept: no copy
-			return b, nil
-		}
 		return filterBatch(ctx, b, mask)
 	}
 	return nil, fmt.Errorf("filter: unexpected datum %s", d.Kind())
@@ -327,12 +322,16 @@ func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
 	}, in.Release), nil
 }
 
-// filterBatch keeps the rows of b where mask is true (NULL is false),
-// taking them by index (see takeArray).
+// filterBatch keeps the rows of b where mask is true (NULL is false); a
+// mask that keeps every row returns b itself, uncopied.
 func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (arrow.RecordBatch, error) {
 	m, ok := mask.(*array.Boolean)
 	if !ok {
 		return nil, fmt.Errorf("filter: mask is %s, not boolean", mask.DataType())
+	}
+	if m.NullN() == 0 && (m.Len() == 0 || bitutil.CountSetBits(m.Data().Buffers()[1].Bytes(), m.Data().Offset(), m.Len()) == m.Len()) {
+		b.Retain()
+		return b, nil
 	}
 	rows := make([]int32, 0, m.Len())
 	for i := range m.Len() {
@@ -340,56 +339,5 @@ func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (ar
 			rows = append(rows, int32(i))
 		}
 	}
-	if len(rows) == int(b.NumRows()) {
-		b.Retain()
-		return b, nil
-	}
-	mem := memory.DefaultAllocator
-	idx := indices(mem, rows)
-	defer idx.Release()
-	cols := make([]arrow.Array, b.NumCols())
-	defer func() { releaseAll(cols) }()
-	for c, col := range b.Columns() {
-		var err error
-		if cols[c], err = takeArray(ctx, col, idx); err != nil {
-			return nil, err
-		}
-	}
-	return array.NewRecordBatch(b.Schema(), cols, int64(len(rows))), nil
-}
-
-// take16 takes the rows of a column of 16-byte values; where nulls (an
-// index array, or nil) has a NULL, it takes a NULL.
-func take16(mem memory.Allocator, a arrow.Array, rows []int32, nulls arrow.Array) arrow.Array {
-	d := a.Data()
-	src := d.Buffers()[1].Bytes()[d.Offset()*16:]
-	values := memory.NewResizableBuffer(mem)
-	values.Resize(len(rows) * 16)
-	defer values.Release()
-	dst := values.Bytes()
-	clear(dst)
-	hasNull := a.NullN() > 0 || (nulls != nil && nulls.NullN() > 0)
-	var validity *memory.Buffer
-	var bits []byte
-	if hasNull {
-		validity = memory.NewResizableBuffer(mem)
-		validity.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
-		defer validity.Release()
-		bits = validity.Bytes()
-		clear(bits)
-	}
-	nullN := 0
-	for i, r := range rows {
-		if hasNull && ((nulls != nil && nulls.IsNull(i)) || a.IsNull(int(r))) {
-			nullN++
-			continue
-		}
-		copy(dst[i*16:i*16+16], src[int(r)*16:int(r)*16+16])
-		if hasNull {
-			bitutil.SetBit(bits, i)
-		}
-	}
-	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nullN, 0)
-	defer out.Release()
-	return array.MakeFromData(out)
+	return takeRows(ctx, b, rows)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -70,4 +71,47 @@ func narrow[T int64 | uint64 | uint32 | int16 | uint16](vs []T) []int32 {
 		out[i] = int32(v)
 	}
 	return out
+}
+
+// takeRows takes the listed rows of b, in order.
+func takeRows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
+	idx := indices(memory.DefaultAllocator, rows)
+	defer idx.Release()
+	return takeBatch(ctx, b, idx)
+}
+
+// take16 takes the rows of a column of 16-byte values; where nulls (an
+// index array, or nil) has a NULL, it takes a NULL.
+func take16(mem memory.Allocator, a arrow.Array, rows []int32, nulls arrow.Array) arrow.Array {
+	d := a.Data()
+	src := d.Buffers()[1].Bytes()[d.Offset()*16:]
+	values := memory.NewResizableBuffer(mem)
+	values.Resize(len(rows) * 16)
+	defer values.Release()
+	dst := values.Bytes()
+	clear(dst)
+	hasNull := a.NullN() > 0 || (nulls != nil && nulls.NullN() > 0)
+	var validity *memory.Buffer
+	var bits []byte
+	if hasNull {
+		validity = memory.NewResizableBuffer(mem)
+		validity.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
+		defer validity.Release()
+		bits = validity.Bytes()
+		clear(bits)
+	}
+	nullN := 0
+	for i, r := range rows {
+		if hasNull && ((nulls != nil && nulls.IsNull(i)) || a.IsNull(int(r))) {
+			nullN++
+			continue
+		}
+		copy(dst[i*16:i*16+16], src[int(r)*16:int(r)*16+16])
+		if hasNull {
+			bitutil.SetBit(bits, i)
+		}
+	}
+	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nullN, 0)
+	defer out.Release()
+	return array.MakeFromData(out)
 }
