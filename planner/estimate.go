@@ -36,14 +36,8 @@ func selectivity(c expr.Expr) float64 {
 // statistics.
 const unknownRows = 1_000_000
 
-// estimateRows guesses how many rows p yields. It only has to rank the
-// two sides of a join.
-func estimateRows(p Plan) float64 {
-	rows, _ := estimate(p)
-	return rows
-}
-
-// estimate guesses how many rows p yields, and from how many rows of the
+// estimate guesses how many rows p yields (it only has to rank a join's
+// inputs), and from how many rows of the
 // tables below it before any filter (its base): table sizes from the
 // providers' statistics, fixed selectivities for filters (an equality
 // keeps a tenth, any other condition half), and an inner join on keys

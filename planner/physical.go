@@ -169,7 +169,9 @@ func (l lowering) join(j *Join) (engine.Plan, error) {
 			residual = append(residual, c)
 		}
 	}
-	leftSmaller := len(lkeys) > 0 && estimateRows(j.Left) < estimateRows(j.Right)
+	leftRows, leftBase := estimate(j.Left)
+	rightRows, rightBase := estimate(j.Right)
+	leftSmaller := len(lkeys) > 0 && leftRows < rightRows
 	// An inner join, or a left join as the right join it is with its
 	// inputs swapped, hashes its left input when that is the smaller; a
 	// semi or anti join does so itself (BuildLeft).
@@ -180,16 +182,13 @@ func (l lowering) join(j *Join) (engine.Plan, error) {
 	// (anti, streamed left).
 	probeLeft := !swap && !buildLeft
 	probe, probeKeys, buildKeys := j.Left, lkeys, rkeys
+	buildRows, buildBase := rightRows, rightBase
 	if !probeLeft {
 		probe, probeKeys, buildKeys = j.Right, rkeys, lkeys
+		buildRows, buildBase = leftRows, leftBase
 	}
 	filterable := len(lkeys) > 0 && (swap || buildLeft || j.Type == InnerJoin || j.Type == RightJoin || j.Type == SemiJoin)
-	build := j.Right
-	if !probeLeft {
-		build = j.Left
-	}
 	// Keys of a whole table (all the suppliers) would filter nothing out.
-	buildRows, buildBase := estimate(build)
 	if buildRows > 0.9*buildBase {
 		filterable = false
 	}
