@@ -37,10 +37,9 @@ func selectivity(c expr.Expr) float64 {
 const unknownRows = 1_000_000
 
 // estimate guesses how many rows p yields (it only has to rank a join's
-// inputs), and from how many rows of the
-// tables below it before any filter (its base): table sizes from the
-// providers' statistics, fixed selectivities for filters (an equality
-// keeps a tenth, any other condition half), and an inner join on keys
+// inputs), and from how many rows of the tables below it before any filter
+// (its base): table sizes from the providers' statistics, fixed
+// selectivities for filters (see selectivity), and an inner join on keys
 // taken as a foreign-key join: the input with the larger base is the
 // referencing one, and keeps the share of its rows that the filters left
 // of the referenced input (a filtered part keeps the line items of the
