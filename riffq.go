@@ -113,19 +113,49 @@ func WithConnectHook(fn func(context.Context, wire.ConnectInfo) error) Option {
 
 // WithTable registers p as table name in schema public when the server is
 // created.
-func WithTable(name string, p sources.TableProvider) Option {
-	return WithSchemaTable("", name, p)
+func WithTable(name string, p sources.TableProvider, opts ...TableOption) Option {
+	return WithSchemaTable("", name, p, opts...)
 }
 
 // WithSchemaTable registers p as table schema.name when the server is
 // created; schema "" is public.
-func WithSchemaTable(schema, name string, p sources.TableProvider) Option {
-	return func(s *Server) { s.tables = append(s.tables, namedTable{schema, name, p}) }
+func WithSchemaTable(schema, name string, p sources.TableProvider, opts ...TableOption) Option {
+	return func(s *Server) { s.tables = append(s.tables, namedTable{schema, name, p, opts}) }
 }
 
 type namedTable struct {
 	schema, name string
 	p            sources.TableProvider
+	opts         []TableOption
+}
+
+// TableOption tells clients more about a registered table than its
+// provider's schema does: comments and a primary key, which psql's \d+,
+// GUI tools' trees and JDBC's DatabaseMetaData show.
+type TableOption func(*catalog.TableInfo)
+
+// TableComment describes the table (COMMENT ON TABLE, obj_description).
+func TableComment(text string) TableOption {
+	return func(i *catalog.TableInfo) { i.Comment = text }
+}
+
+// ColumnComment describes one of the table's columns (COMMENT ON COLUMN,
+// col_description).
+func ColumnComment(column, text string) TableOption {
+	return func(i *catalog.TableInfo) {
+		if i.ColumnComments == nil {
+			i.ColumnComments = make(map[string]string)
+		}
+		i.ColumnComments[column] = text
+	}
+}
+
+// PrimaryKey declares the table's primary key. riffq does not check that
+// the data is unique: the key is what clients are told (pg_constraint,
+// pg_index, information_schema, JDBC getPrimaryKeys), and its columns are
+// listed NOT NULL.
+func PrimaryKey(columns ...string) TableOption {
+	return func(i *catalog.TableInfo) { i.PrimaryKey = columns }
 }
 
 // NewServer returns a server with no tables.
@@ -154,7 +184,7 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.wire = wire.NewServer(cfg)
 	for _, t := range s.tables {
-		if err := s.RegisterSchemaTable(t.schema, t.name, t.p); err != nil {
+		if err := s.RegisterSchemaTable(t.schema, t.name, t.p, t.opts...); err != nil {
 			s.logger.Error("register table", "schema", t.schema, "table", t.name, "err", err)
 		}
 	}
@@ -166,17 +196,21 @@ func (s *Server) Catalog() *catalog.Catalog { return s.catalog }
 
 // RegisterTable serves p as table name in schema public, in every
 // database. Tables can be registered while the server runs.
-func (s *Server) RegisterTable(name string, p sources.TableProvider) error {
-	return s.RegisterSchemaTable(catalog.DefaultSchema, name, p)
+func (s *Server) RegisterTable(name string, p sources.TableProvider, opts ...TableOption) error {
+	return s.RegisterSchemaTable(catalog.DefaultSchema, name, p, opts...)
 }
 
 // RegisterSchemaTable serves p as schema.name, in every database.
-func (s *Server) RegisterSchemaTable(schema, name string, p sources.TableProvider) error {
+func (s *Server) RegisterSchemaTable(schema, name string, p sources.TableProvider, opts ...TableOption) error {
+	var info catalog.TableInfo
+	for _, o := range opts {
+		o(&info)
+	}
 	if len(s.databases) == 0 {
-		return s.catalog.AddTable("", schema, name, p)
+		return s.catalog.AddTable("", schema, name, p, info)
 	}
 	for _, db := range s.databases {
-		if err := s.catalog.AddTable(db, schema, name, p); err != nil {
+		if err := s.catalog.AddTable(db, schema, name, p, info); err != nil {
 			return err
 		}
 	}

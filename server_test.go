@@ -2,10 +2,12 @@ package riffq_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +38,64 @@ func sampleTables(t testing.TB) map[string]sources.TableProvider {
 	return tables
 }
 
+// sampleDescription is what the sample tables are registered with besides
+// their data, and what the reference PostgreSQL gets with them: comments
+// and primary keys, which clients introspect.
+type sampleDescription struct {
+	comment    string
+	primaryKey []string
+	columns    [][2]string // column, comment
+}
+
+func sampleDescriptions() map[string]sampleDescription {
+	return map[string]sampleDescription{
+		"candles": {comment: "Hourly OHLCV candles per symbol", primaryKey: []string{"symbol", "ts"},
+			columns: [][2]string{{"vwap", "Volume-weighted average price"}}},
+		"symbols": {comment: "Listed symbols", primaryKey: []string{"symbol"},
+			columns: [][2]string{{"symbol", "Ticker symbol"}, {"sector", "Industry sector"}}},
+		"types": {primaryKey: []string{"id"}},
+	}
+}
+
+// sampleOptions registers a sample table with its description.
+func sampleOptions(name string) []riffq.TableOption {
+	d := sampleDescriptions()[name]
+	var opts []riffq.TableOption
+	if d.comment != "" {
+		opts = append(opts, riffq.TableComment(d.comment))
+	}
+	if len(d.primaryKey) > 0 {
+		opts = append(opts, riffq.PrimaryKey(d.primaryKey...))
+	}
+	for _, c := range d.columns {
+		opts = append(opts, riffq.ColumnComment(c[0], c[1]))
+	}
+	return opts
+}
+
+// describeReference gives the sample tables loaded into a reference
+// PostgreSQL their comments and primary keys.
+func describeReference(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	for name, d := range sampleDescriptions() {
+		var stmts []string
+		if len(d.primaryKey) > 0 {
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD PRIMARY KEY (%s)", name, strings.Join(d.primaryKey, ", ")))
+		}
+		if d.comment != "" {
+			stmts = append(stmts, fmt.Sprintf("COMMENT ON TABLE %s IS '%s'", name, d.comment))
+		}
+		for _, c := range d.columns {
+			stmts = append(stmts, fmt.Sprintf("COMMENT ON COLUMN %s.%s IS '%s'", name, c[0], c[1]))
+		}
+		for _, s := range stmts {
+			if _, err := conn.Exec(context.Background(), s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+	}
+}
+
 // startServer serves the sample tables on a random local port and returns
 // the connection URL.
 func startServer(t testing.TB, opts ...riffq.Option) string {
@@ -46,7 +106,7 @@ func startServer(t testing.TB, opts ...riffq.Option) string {
 	}
 	srv := riffq.NewServer(append([]riffq.Option{riffq.WithLogger(logger)}, opts...)...)
 	for name, p := range sampleTables(t) {
-		if err := srv.RegisterTable(name, p); err != nil {
+		if err := srv.RegisterTable(name, p, sampleOptions(name)...); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -38,6 +38,7 @@ func TestSQLLogic(t *testing.T) {
 		}
 		conn = connect(t, *pgURL)
 		loadReference(t, conn, sampleTables(t))
+		describeReference(t, conn)
 	} else {
 		conn = connect(t, startServer(t))
 	}

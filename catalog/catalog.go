@@ -46,6 +46,8 @@ type Schema struct {
 	Name   string
 	OID    uint32
 	tables map[string]*Table
+	// comment is the schema's description (COMMENT ON SCHEMA).
+	comment string
 }
 
 // Table is a registered table.
@@ -69,6 +71,26 @@ type Table struct {
 	// defaults are the columns' DEFAULT expressions
 	// (sources.ColumnDefaulter), with their pg_attrdef OIDs.
 	defaults []columnDefault
+	// comment and columnComments (by column index) are the table's
+	// descriptions (TableInfo, COMMENT ON); c.mu guards them.
+	comment        string
+	columnComments map[int]string
+}
+
+// TableInfo is what a registration tells about a table beyond its
+// provider's schema. Clients show it: psql's \d+, the comments and keys of
+// DBeaver's and DataGrip's trees, JDBC's getPrimaryKeys.
+type TableInfo struct {
+	// Comment describes the table (obj_description, pg_description).
+	Comment string
+	// ColumnComments describe columns, by column name (col_description).
+	ColumnComments map[string]string
+	// PrimaryKey names the columns of the table's primary key. It is
+	// declared, not checked: riffq does not verify that the data is
+	// unique, as the data is not riffq's to constrain. The catalog lists it
+	// (pg_constraint, pg_index, information_schema) and its columns as NOT
+	// NULL, as PostgreSQL does.
+	PrimaryKey []string
 }
 
 // columnDefault is a column's DEFAULT as the catalog lists it.
@@ -86,8 +108,43 @@ type tableKey struct {
 
 // newTableLocked makes a registered table, with OIDs for it and its keys;
 // c.mu is held.
-func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvider) *Table {
-	t := &Table{Database: db, Schema: schema, Name: name, OID: c.assignOID(), Provider: p}
+func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvider, info TableInfo) (*Table, error) {
+	fields := p.Schema().Fields()
+	column := func(col string) (int, error) {
+		for i, f := range fields {
+			if f.Name == col {
+				return i, nil
+			}
+		}
+		return 0, fmt.Errorf("table %s.%s has no column %q", schema, name, col)
+	}
+	var (
+		pk       []int
+		comments map[int]string
+	)
+	for _, col := range info.PrimaryKey {
+		i, err := column(col)
+		if err != nil {
+			return nil, fmt.Errorf("primary key: %w", err)
+		}
+		if slices.Contains(pk, i) {
+			return nil, fmt.Errorf("primary key of %s.%s names column %q twice", schema, name, col)
+		}
+		pk = append(pk, i)
+	}
+	for col, text := range info.ColumnComments {
+		i, err := column(col)
+		if err != nil {
+			return nil, fmt.Errorf("column comment: %w", err)
+		}
+		if text != "" {
+			if comments == nil {
+				comments = make(map[int]string)
+			}
+			comments[i] = text
+		}
+	}
+	t := &Table{Database: db, Schema: schema, Name: name, OID: c.assignOID(), Provider: p, comment: info.Comment, columnComments: comments}
 	if cd, ok := p.(sources.ColumnDefaulter); ok {
 		for i, text := range cd.ColumnDefaults() {
 			if text != "" {
@@ -100,7 +157,16 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 			t.keys = append(t.keys, tableKey{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()})
 		}
 	}
-	return t
+	if len(pk) > 0 {
+		for _, k := range t.keys {
+			if k.Primary {
+				return nil, fmt.Errorf("table %s.%s: its provider declares a primary key already", schema, name)
+			}
+		}
+		k := sources.UniqueKey{Name: name + "_pkey", Columns: pk, Primary: true}
+		t.keys = append([]tableKey{{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()}}, t.keys...)
+	}
+	return t, nil
 }
 
 // Key is a table's primary or unique key, for the catalog functions that
@@ -209,7 +275,7 @@ func New(defaultDB string) *Catalog {
 
 func (c *Catalog) newDatabase(name string) *Database {
 	return &Database{Name: name, OID: c.assignOID(), schemas: map[string]*Schema{
-		DefaultSchema: {Name: DefaultSchema, OID: publicOID, tables: make(map[string]*Table)},
+		DefaultSchema: {Name: DefaultSchema, OID: publicOID, tables: make(map[string]*Table), comment: "standard public schema"},
 	}}
 }
 
@@ -249,9 +315,9 @@ func (c *Catalog) AddSchema(db, schema string) error {
 	return nil
 }
 
-// AddTable registers p as db.schema.name; db "" is the default database and
-// schema "" is public, which is created on demand.
-func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) error {
+// AddTable registers p as db.schema.name, described by info; db "" is the
+// default database and schema "" is public, which is created on demand.
+func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider, info TableInfo) error {
 	if schema == "" {
 		schema = DefaultSchema
 	}
@@ -272,7 +338,11 @@ func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider) err
 	if _, ok := s.tables[name]; ok {
 		return fmt.Errorf("table %s.%s already exists", schema, name)
 	}
-	s.tables[name] = c.newTableLocked(d.Name, schema, name, p)
+	t, err := c.newTableLocked(d.Name, schema, name, p, info)
+	if err != nil {
+		return err
+	}
+	s.tables[name] = t
 	return nil
 }
 
@@ -293,7 +363,11 @@ func (c *Catalog) CreateTable(db, schema, name string, p sources.TableProvider, 
 		}
 		return false, pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 	}
-	s.tables[name] = c.newTableLocked(d.Name, schema, name, p)
+	t, err := c.newTableLocked(d.Name, schema, name, p, TableInfo{})
+	if err != nil {
+		return false, err
+	}
+	s.tables[name] = t
 	return true, nil
 }
 
@@ -364,7 +438,9 @@ func (c *Catalog) AddView(db, schema, name string, v *View, replace bool) error 
 			return pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a view", name)
 		}
 		c.version++
-		s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: old.OID, View: v}
+		// As in PostgreSQL, the view keeps its OID and its comments.
+		s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: old.OID, View: v,
+			comment: old.comment, columnComments: old.columnComments}
 		return nil
 	}
 	s.tables[name] = &Table{Database: d.Name, Schema: schema, Name: name, OID: c.assignOID(), View: v}
@@ -600,4 +676,111 @@ func (c *Catalog) Version() uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.version
+}
+
+// SetComment sets the comment on table db.schema.name (schema "" is
+// public), or on its column when column is not "", as COMMENT ON TABLE,
+// VIEW and COLUMN do; an empty text removes it.
+func (c *Catalog) SetComment(db, schema, name, column, text string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, _, t := c.relationLocked(db, schema, name)
+	if t == nil {
+		return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
+	}
+	c.version++
+	if column == "" {
+		t.comment = text
+		return nil
+	}
+	i := t.Columns().FieldIndices(column)
+	if len(i) == 0 {
+		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", column, name)
+	}
+	comments := make(map[int]string, len(t.columnComments)+1)
+	for k, v := range t.columnComments {
+		comments[k] = v
+	}
+	if text == "" {
+		delete(comments, i[0])
+	} else {
+		comments[i[0]] = text
+	}
+	t.columnComments = comments
+	return nil
+}
+
+// SetSchemaComment sets (or, with an empty text, removes) the comment on
+// schema db.schema, as COMMENT ON SCHEMA does.
+func (c *Catalog) SetSchemaComment(db, schema, text string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.sessionDatabaseLocked(db).schemas[schema]
+	if !ok {
+		return pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
+	}
+	c.version++
+	s.comment = text
+	return nil
+}
+
+// Descriptions lists the comments of database db as pg_description holds
+// them: PostgreSQL's own on the objects riffq emulates, then those on the
+// schemas, tables and columns registered or commented on.
+func (c *Catalog) Descriptions(db string) []Description {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d := c.sessionDatabaseLocked(db)
+	var (
+		schemas []*Schema
+		tables  []*Table
+	)
+	for _, s := range d.schemas {
+		schemas = append(schemas, s)
+		for _, t := range s.tables {
+			tables = append(tables, t)
+		}
+	}
+	return descriptions(schemas, tables)
+}
+
+// RelationName is a relation's OID with its schema and name, for printing
+// a regclass value.
+type RelationName struct {
+	OID          uint32
+	Schema, Name string
+}
+
+// RelationNames lists every relation of database db: the system relations,
+// the registered tables and views, and their keys' indexes.
+func (c *Catalog) RelationNames(db string) []RelationName {
+	out := make([]RelationName, 0, len(systemRelations)+16)
+	for i := range systemRelations {
+		r := &systemRelations[i]
+		out = append(out, RelationName{r.oid, r.schema, r.name})
+	}
+	for _, t := range c.Tables(db) {
+		out = append(out, RelationName{t.OID, t.Schema, t.Name})
+		c.mu.RLock()
+		for _, k := range t.keys {
+			out = append(out, RelationName{k.indexOID, t.Schema, k.Name})
+		}
+		c.mu.RUnlock()
+	}
+	return out
+}
+
+// SchemaNames maps the OIDs of database db's schemas, system ones
+// included, to their names, for printing a regnamespace value.
+func (c *Catalog) SchemaNames(db string) map[uint32]string {
+	out := make(map[uint32]string)
+	for _, n := range systemNamespaces {
+		out[n.oid] = n.name
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, s := range c.sessionDatabaseLocked(db).schemas {
+		out[s.OID] = s.Name
+	}
+	return out
 }

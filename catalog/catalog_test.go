@@ -47,13 +47,13 @@ func relnames(t *testing.T, c *Catalog, db string, nsp int64) []string {
 func TestSystemTablesFollowRegistrations(t *testing.T) {
 	c := New("app")
 	a := table(t, arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int32})
-	if err := c.AddTable("", "", "a", a); err != nil {
+	if err := c.AddTable("", "", "a", a, TableInfo{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := relnames(t, c, "app", publicOID); len(got) != 1 || got[0] != "a" {
 		t.Fatalf("public relations %v, want [a]", got)
 	}
-	if err := c.AddTable("", "", "b", a); err != nil {
+	if err := c.AddTable("", "", "b", a, TableInfo{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := relnames(t, c, "app", publicOID); len(got) != 2 {
@@ -65,7 +65,7 @@ func TestSystemTablesFollowRegistrations(t *testing.T) {
 		t.Errorf("OIDs %d, %d: want consecutive from %d in registration order", ta.OID, tb.OID, FirstUserOID)
 	}
 	for _, s := range []string{PgCatalog, InformationSchema} {
-		if err := c.AddTable("", s, "t", a); err == nil {
+		if err := c.AddTable("", s, "t", a, TableInfo{}); err == nil {
 			t.Errorf("registered a table in %s", s)
 		}
 		if err := c.AddSchema("", s); err == nil {

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -444,20 +446,53 @@ type Description struct {
 	ClassOID uint32 // the catalog the object is listed in (pg_class...)
 	Class    string // that catalog's name
 	ObjOID   uint32
+	SubID    int32 // a column's number for a column's comment, else 0
 	Text     string
 }
 
-// Descriptions are the comments riffq's catalog carries: those PostgreSQL
-// 15 puts on the objects riffq emulates.
-var Descriptions = []Description{
-	{3079, "pg_extension", 13559, "PL/pgSQL procedural language"},
-	{2612, "pg_language", 13563, "PL/pgSQL procedural language"},
+// The catalogs comments are attached through (pg_description.classoid).
+const (
+	relationClassOID  = 1259 // pg_class
+	namespaceClassOID = 2615 // pg_namespace
+)
+
+// builtinDescriptions are the comments PostgreSQL 15 puts on the objects
+// riffq emulates.
+var builtinDescriptions = []Description{
+	{ClassOID: namespaceClassOID, Class: "pg_namespace", ObjOID: pgCatalogOID, Text: "system catalog schema"},
+	{ClassOID: namespaceClassOID, Class: "pg_namespace", ObjOID: pgToastOID, Text: "reserved schema for TOAST tables"},
+	{ClassOID: 3079, Class: "pg_extension", ObjOID: 13559, Text: "PL/pgSQL procedural language"},
+	{ClassOID: 2612, Class: "pg_language", ObjOID: 13563, Text: "PL/pgSQL procedural language"},
 }
 
-func fillDescription(_ *systemBuilder, r *rows) {
-	for _, d := range Descriptions {
-		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", 0, "description", d.Text)
+func fillDescription(b *systemBuilder, r *rows) {
+	tables := make([]*Table, len(b.tables))
+	for i, t := range b.tables {
+		tables[i] = t.Table
 	}
+	for _, d := range descriptions(b.schemas, tables) {
+		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", d.SubID, "description", d.Text)
+	}
+}
+
+// descriptions lists PostgreSQL's comments on the objects riffq emulates,
+// then those on the schemas and tables given; the catalog's lock is held.
+func descriptions(schemas []*Schema, tables []*Table) []Description {
+	out := slices.Clone(builtinDescriptions)
+	for _, s := range schemas {
+		if s.comment != "" {
+			out = append(out, Description{ClassOID: namespaceClassOID, Class: "pg_namespace", ObjOID: s.OID, Text: s.comment})
+		}
+	}
+	for _, t := range tables {
+		if t.comment != "" {
+			out = append(out, Description{ClassOID: relationClassOID, Class: "pg_class", ObjOID: t.OID, Text: t.comment})
+		}
+		for _, i := range slices.Sorted(maps.Keys(t.columnComments)) {
+			out = append(out, Description{ClassOID: relationClassOID, Class: "pg_class", ObjOID: t.OID, SubID: int32(i + 1), Text: t.columnComments[i]})
+		}
+	}
+	return out
 }
 
 // SettingsTable is pg_settings for a session's settings, given as name,

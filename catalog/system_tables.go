@@ -117,7 +117,7 @@ func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
 		slices.Sort(names)
 		for _, n := range names {
 			t := s.tables[n]
-			tables = append(tables, userTable{Table: t, schemaOID: s.OID, schema: t.Columns()})
+			tables = append(tables, userTable{Table: t, schemaOID: s.OID, schema: listedColumns(t)})
 		}
 	}
 	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables}
@@ -143,6 +143,32 @@ func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
 		out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: mt, System: true, Hidden: hidden}
 	}
 	return out, nil
+}
+
+// listedColumns are the columns the system tables list for t: a primary
+// key's columns are NOT NULL there, as PostgreSQL makes them, even when
+// the provider's schema allows nulls.
+func listedColumns(t *Table) *arrow.Schema {
+	schema := t.Columns()
+	var fields []arrow.Field
+	for _, k := range t.keys {
+		if !k.Primary {
+			continue
+		}
+		for _, c := range k.Columns {
+			if schema.Field(c).Nullable {
+				if fields == nil {
+					fields = slices.Clone(schema.Fields())
+				}
+				fields[c].Nullable = false
+			}
+		}
+	}
+	if fields == nil {
+		return schema
+	}
+	md := schema.Metadata()
+	return arrow.NewSchema(fields, &md)
 }
 
 // systemBuilder holds what the fillers read.

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -106,8 +108,8 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			}
 		}
 		var whens []expr.When
-		for _, d := range catalog.Descriptions {
-			if class == "" || class == d.Class {
+		for _, d := range b.cat.Descriptions(b.db) {
+			if d.SubID == 0 && (class == "" || class == d.Class) {
 				whens = append(whens, expr.When{Cond: eq(oid, int64(d.ObjOID)), Result: textLit(d.Text)})
 			}
 		}
@@ -189,11 +191,31 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nullText, true, nil
 		}
 		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
-	case "col_description", "shobj_description", "pg_get_serial_sequence", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
+	case "col_description":
+		oid, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		col, err := b.cast(b.resolveUnknown(args[1]), typeInt4, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		var whens []expr.When
+		for _, d := range b.cat.Descriptions(b.db) {
+			if d.SubID != 0 {
+				sub := &expr.Binary{Op: expr.Eq, Left: col, Right: &expr.Literal{Value: scalar.NewInt32Scalar(d.SubID)}, Type: typeBool}
+				cond := &expr.Binary{Op: expr.And, Left: eq(oid, int64(d.ObjOID)), Right: sub, Type: typeBool}
+				whens = append(whens, expr.When{Cond: cond, Result: textLit(d.Text)})
+			}
+		}
+		if len(whens) == 0 {
+			return nullText, true, nil
+		}
+		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
+	case "shobj_description", "pg_get_serial_sequence", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef", "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
-		// riffq has no column comments, defaults, constraints, indexes,
-		// views, triggers, rules, sequences or functions of its own:
-		// nothing to describe.
+		// riffq has no shared objects with comments, triggers, rules,
+		// sequences or functions of its own: nothing to describe.
 		return nullText, true, nil
 	case "has_table_privilege", "has_schema_privilege", "has_database_privilege", "has_column_privilege",
 		"has_function_privilege", "has_any_column_privilege", "has_sequence_privilege", "has_type_privilege",
@@ -411,6 +433,12 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 		if t, ok := b.lookupTable(schema, last); ok && len(parts) <= 2 {
 			return oid(int64(t.OID))
 		}
+		// Indexes are relations too.
+		for _, r := range b.cat.RelationNames(b.db) {
+			if r.Name == last && len(parts) <= 2 && (r.Schema == schema || schema == "" && (r.Schema == catalog.DefaultSchema || r.Schema == b.tempSchema())) {
+				return oid(int64(r.OID))
+			}
+		}
 		return nil, true, b.errorf(pgerror.UndefinedTable, tc.Location, "relation %q does not exist", u.text)
 	case "regtype":
 		if t, ok := catalog.TypeOID(strings.Join(strings.Fields(strings.ToLower(u.text)), " ")); ok {
@@ -441,6 +469,77 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	// riffq has no operators or text search objects of its own in the
 	// catalog.
 	return nil, true, b.errorf(pgerror.UndefinedFunction, tc.Location, "%s %q does not exist", strings.TrimPrefix(kind, "reg"), u.text)
+}
+
+// bindRegText binds x::regclass::text and its regtype, regnamespace and
+// regrole kin: riffq holds reg* values as OIDs, and PostgreSQL prints them
+// as the object's name, which the cast to text gives here.
+func (b *binder) bindRegText(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, bool, error) {
+	inner := tc.Arg.GetTypeCast()
+	if inner == nil || len(inner.TypeName.Names) == 0 || len(inner.TypeName.ArrayBounds) > 0 || len(tc.TypeName.ArrayBounds) > 0 {
+		return nil, false, nil
+	}
+	kind := inner.TypeName.Names[len(inner.TypeName.Names)-1].GetString_().GetSval()
+	switch kind {
+	case "regclass", "regtype", "regnamespace", "regrole":
+	default:
+		return nil, false, nil
+	}
+	to, err := resolveTypeName(tc.TypeName, b.sql)
+	if err != nil || !arrow.TypeEqual(to, typeText) {
+		return nil, false, nil
+	}
+	oid, _, err := b.bindRegCast(inner, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	name, err := b.regName(kind, oid)
+	return name, true, err
+}
+
+// regName is the name PostgreSQL prints for reg* value oid: a relation's
+// (qualified when not on the search path), a type's as format_type gives
+// it, a schema's or a role's; an OID that names nothing prints as itself.
+func (b *binder) regName(kind string, oid expr.Expr) (expr.Expr, error) {
+	text := func(s string) expr.Expr { return &expr.Literal{Value: scalar.NewStringScalar(s)} }
+	if kind == "regtype" {
+		return strictNull(oid, &expr.Call{Func: "format_type", Args: []expr.Expr{oid, &expr.Literal{Value: scalar.MakeNullScalar(typeInt4)}}, Type: typeText}, typeText), nil
+	}
+	names := make(map[int64]string)
+	switch kind {
+	case "regclass":
+		temp := b.tempSchema()
+		for _, r := range b.cat.RelationNames(b.db) {
+			name := catalog.QuoteIdent(r.Name)
+			if r.Schema != catalog.PgCatalog && r.Schema != catalog.DefaultSchema && r.Schema != temp {
+				name = catalog.QuoteIdent(r.Schema) + "." + name
+			}
+			names[int64(r.OID)] = name
+		}
+	case "regnamespace":
+		for oid, name := range b.cat.SchemaNames(b.db) {
+			names[int64(oid)] = catalog.QuoteIdent(name)
+		}
+	case "regrole":
+		names[catalog.OwnerOID] = catalog.OwnerName
+		names[catalog.DatabaseOwnerOID] = catalog.DatabaseOwnerName
+	}
+	if lit, ok := oid.(*expr.Literal); ok {
+		if !lit.Value.IsValid() {
+			return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}, nil
+		}
+		n := lit.Value.(*scalar.Int64).Value
+		if name, ok := names[n]; ok {
+			return text(name), nil
+		}
+		return text(strconv.FormatInt(n, 10)), nil
+	}
+	whens := make([]expr.When, 0, len(names))
+	for _, o := range slices.Sorted(maps.Keys(names)) {
+		cond := &expr.Binary{Op: expr.Eq, Left: oid, Right: &expr.Literal{Value: scalar.NewInt64Scalar(o)}, Type: typeBool}
+		whens = append(whens, expr.When{Cond: cond, Result: text(names[o])})
+	}
+	return &expr.Case{Whens: whens, Else: &expr.Cast{Input: oid, Type: typeText}, Type: typeText}, nil
 }
 
 // splitQualifiedName splits a possibly qualified, possibly quoted name as

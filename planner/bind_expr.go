@@ -219,6 +219,9 @@ func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
 }
 
 func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, error) {
+	if e, ok, err := b.bindRegText(tc, ectx); ok || err != nil {
+		return e, err
+	}
 	if e, ok, err := b.bindRegCast(tc, ectx); ok || err != nil {
 		return e, err
 	}

@@ -200,6 +200,8 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		return p.planAlterTable(b, n.GetAlterTableStmt())
 	case n.GetRenameStmt() != nil && n.GetRenameStmt().Relation != nil:
 		return p.planRename(b, n.GetRenameStmt())
+	case n.GetCommentStmt() != nil:
+		return p.planComment(b, n.GetCommentStmt())
 	}
 	if q, ok, err := planUtility(sess, n); ok || err != nil {
 		return q, err

@@ -60,7 +60,7 @@ func newTestPlanner(t *testing.T, support sources.FilterSupport) (*Planner, *pus
 	}
 	tbl := &pushdownTable{MemTable: mem, support: support}
 	cat := catalog.New("db")
-	if err := cat.AddTable("", "", "t", tbl); err != nil {
+	if err := cat.AddTable("", "", "t", tbl, catalog.TableInfo{}); err != nil {
 		t.Fatal(err)
 	}
 	return &Planner{Catalog: cat}, tbl

@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/riffq/riffq"
+	"github.com/riffq/riffq/catalog"
 )
 
 // config is the --config file: the same settings as the flags, in YAML.
@@ -24,8 +27,13 @@ import (
 //	sources:
 //	  - parquet:testdata/sample
 //	  - {name: trades, kind: csv, location: trades.csv, options: {delimiter: ";"}}
+//	tables:
+//	  - name: symbols            # [schema.]table, of a source above
+//	    comment: Listed symbols
+//	    primary_key: [symbol]
+//	    columns: {symbol: Ticker symbol}
 //
-// Flags given on the command line win over the file.
+// Flags given on the command line win over the file; tables has no flag.
 type config struct {
 	Listen         string         `yaml:"listen"`
 	LogLevel       string         `yaml:"log_level"`
@@ -37,6 +45,78 @@ type config struct {
 	TLS            tlsConfigFile  `yaml:"tls"`
 	HTTPHeaders    []string       `yaml:"http_headers"`
 	Sources        []sourceConfig `yaml:"sources"`
+	Tables         []tableConfig  `yaml:"tables"`
+}
+
+// tableConfig tells clients about a served table: its comments and its
+// primary key (riffq.TableComment, ColumnComment, PrimaryKey).
+type tableConfig struct {
+	Name       string            `yaml:"name"`
+	Comment    string            `yaml:"comment"`
+	PrimaryKey []string          `yaml:"primary_key"`
+	Columns    map[string]string `yaml:"columns"`
+}
+
+// tableDescriptions are the config's tables by schema-qualified name, and
+// which of them a source served.
+type tableDescriptions struct {
+	tables map[string]tableConfig
+	used   map[string]bool
+}
+
+// descriptions indexes the config's tables.
+func (c *config) descriptions() (tableDescriptions, error) {
+	d := tableDescriptions{tables: make(map[string]tableConfig), used: make(map[string]bool)}
+	for i, t := range c.Tables {
+		name := t.Name
+		if name == "" {
+			return d, fmt.Errorf("--config: tables[%d]: a table needs a name", i)
+		}
+		if !strings.Contains(name, ".") {
+			name = catalog.DefaultSchema + "." + name
+		}
+		if _, dup := d.tables[name]; dup {
+			return d, fmt.Errorf("--config: tables[%d]: %s is described twice", i, t.Name)
+		}
+		d.tables[name] = t
+	}
+	return d, nil
+}
+
+// options are the registration options for table schema.name.
+func (d tableDescriptions) options(schema, name string) []riffq.TableOption {
+	key := schema + "." + name
+	t, ok := d.tables[key]
+	if !ok {
+		return nil
+	}
+	d.used[key] = true
+	var opts []riffq.TableOption
+	if t.Comment != "" {
+		opts = append(opts, riffq.TableComment(t.Comment))
+	}
+	if len(t.PrimaryKey) > 0 {
+		opts = append(opts, riffq.PrimaryKey(t.PrimaryKey...))
+	}
+	for col, text := range t.Columns {
+		opts = append(opts, riffq.ColumnComment(col, text))
+	}
+	return opts
+}
+
+// unused reports a described table no source served: a typo, most likely.
+func (d tableDescriptions) unused() error {
+	var missing []string
+	for name := range d.tables {
+		if !d.used[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	return fmt.Errorf("tables: no source serves %s", strings.Join(missing, ", "))
 }
 
 type authConfig struct {

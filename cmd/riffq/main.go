@@ -410,6 +410,7 @@ func run(args []string, stderr io.Writer) int {
 	maxRecursion := fs.Int("max-recursion", engine.DefaultRecursionLimit, "most iterations of a WITH RECURSIVE query's recursive term before it fails with 54001 (0: no limit)")
 	fs.String("config", "", "read settings and sources from this YAML `file` (flags win)")
 	pprofAddr := fs.String("pprof", "", "serve Go's runtime profiles (net/http/pprof) on this `address`, for diagnosing performance")
+	var described tableDescriptions
 	if cfgPath, ok := configFlag(args); ok {
 		c, err := loadConfig(cfgPath)
 		if err != nil {
@@ -422,6 +423,10 @@ func run(args []string, stderr io.Writer) int {
 			return 2
 		}
 		args = append(cargs, args...)
+		if described, err = c.descriptions(); err != nil {
+			fmt.Fprintf(stderr, "riffq: %v\n", err)
+			return 2
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -482,6 +487,10 @@ func run(args []string, stderr io.Writer) int {
 		opts = append(opts, riffq.WithTLS(cfg, *tlsRequired))
 	}
 	srv := riffq.NewServer(opts...)
+	// Every table is registered with what the config says of it.
+	register := func(schema, name string, p sources.TableProvider) error {
+		return srv.RegisterSchemaTable(schema, name, p, described.options(schema, name)...)
+	}
 	for _, v := range srcs {
 		s, err := parseSource(v)
 		if err != nil {
@@ -501,7 +510,7 @@ func run(args []string, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "riffq: %v\n", err)
 				return 2
 			}
-			if err := srv.RegisterTable(name, t); err != nil {
+			if err := register(catalog.DefaultSchema, name, t); err != nil {
 				fmt.Fprintf(stderr, "riffq: %v\n", err)
 				return 2
 			}
@@ -515,7 +524,7 @@ func run(args []string, stderr io.Writer) int {
 				return 2
 			}
 			for _, t := range tables {
-				if err := srv.RegisterSchemaTable(t.schema, t.name, t.provider); err != nil {
+				if err := register(t.schema, t.name, t.provider); err != nil {
 					fmt.Fprintf(stderr, "riffq: %v\n", err)
 					return 2
 				}
@@ -534,7 +543,7 @@ func run(args []string, stderr io.Writer) int {
 			}
 			defer closeSrc()
 			for _, t := range tables {
-				if err := srv.RegisterSchemaTable(t.schema, t.name, t.provider); err != nil {
+				if err := register(t.schema, t.name, t.provider); err != nil {
 					fmt.Fprintf(stderr, "riffq: %v\n", err)
 					return 2
 				}
@@ -554,12 +563,17 @@ func run(args []string, stderr io.Writer) int {
 		// clients expect them stable across restarts.
 		for _, name := range slices.Sorted(maps.Keys(tables)) {
 			t := tables[name]
-			if err := srv.RegisterSchemaTable(schema, name, t); err != nil {
+			if err := register(schema, name, t); err != nil {
 				fmt.Fprintf(stderr, "riffq: %v\n", err)
 				return 2
 			}
 			logger.Info("serving table", "table", schema+"."+name, "source", s.kind, "path", s.path, "columns", t.Schema().NumFields())
 		}
+	}
+
+	if err := described.unused(); err != nil {
+		fmt.Fprintf(stderr, "riffq: --config: %v\n", err)
+		return 2
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,4 +1,5 @@
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,7 +40,66 @@ public class Client {
                 ps.setBoolean(2, true);
                 print(ps.executeQuery());
             }
+            metadata(conn);
         }
+    }
+
+    /** Prints what DatabaseMetaData, which GUI tools browse with, says. */
+    static void metadata(Connection conn) throws SQLException {
+        DatabaseMetaData md = conn.getMetaData();
+        boolean listed = false;
+        try (ResultSet rs = md.getCatalogs()) {
+            while (rs.next()) {
+                listed |= rs.getString("TABLE_CAT").equals(conn.getCatalog());
+            }
+        }
+        System.out.println("meta getCatalogs lists the current database: " + listed);
+        printColumns("getSchemas", md.getSchemas(), "TABLE_SCHEM");
+        printColumns("getTables", md.getTables(null, "public", "%", new String[] {"TABLE", "VIEW"}),
+                "TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE", "REMARKS");
+        printColumns("getColumns", md.getColumns(null, "public", "%", "%"),
+                "TABLE_NAME", "COLUMN_NAME", "DATA_TYPE", "TYPE_NAME", "COLUMN_SIZE", "DECIMAL_DIGITS",
+                "NULLABLE", "REMARKS", "COLUMN_DEF", "ORDINAL_POSITION", "IS_NULLABLE", "IS_AUTOINCREMENT");
+        for (String table : new String[] {"candles", "symbols", "types"}) {
+            printColumns("getPrimaryKeys " + table, md.getPrimaryKeys(null, "public", table),
+                    "TABLE_NAME", "COLUMN_NAME", "KEY_SEQ", "PK_NAME");
+            printColumns("getIndexInfo " + table, md.getIndexInfo(null, "public", table, false, true),
+                    "TABLE_NAME", "NON_UNIQUE", "INDEX_NAME", "TYPE", "ORDINAL_POSITION", "COLUMN_NAME", "ASC_OR_DESC");
+        }
+        int types = 0;
+        try (ResultSet rs = md.getTypeInfo()) {
+            while (rs.next()) {
+                String name = rs.getString("TYPE_NAME");
+                types++;
+                if (java.util.Set.of("int4", "int8", "text", "numeric", "bool", "timestamptz", "bytea", "_int4", "varchar").contains(name)) {
+                    System.out.println("meta getTypeInfo " + name + " " + rs.getInt("DATA_TYPE") + " " + rs.getInt("PRECISION")
+                            + " " + rs.getShort("NULLABLE") + " " + rs.getBoolean("CASE_SENSITIVE") + " " + rs.getShort("SEARCHABLE")
+                            + " " + rs.getBoolean("UNSIGNED_ATTRIBUTE") + " " + rs.getBoolean("AUTO_INCREMENT"));
+                }
+            }
+        }
+        System.out.println("meta getTypeInfo rows " + types);
+        printColumns("getFunctions public", md.getFunctions(null, "public", "%"), "FUNCTION_NAME");
+        printColumns("getFunctions upper", md.getFunctions(null, "pg_catalog", "upper"),
+                "FUNCTION_SCHEM", "FUNCTION_NAME", "REMARKS", "FUNCTION_TYPE");
+    }
+
+    /** Prints the named columns of every row, in the order the driver gives. */
+    static void printColumns(String what, ResultSet rs, String... columns) throws SQLException {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        try (rs) {
+            while (rs.next()) {
+                StringBuilder line = new StringBuilder("meta " + what);
+                for (String c : columns) {
+                    line.append(" | ").append(rs.getString(c));
+                }
+                lines.add(line.toString());
+            }
+        }
+        if (lines.isEmpty()) {
+            System.out.println("meta " + what + " (none)");
+        }
+        lines.forEach(System.out::println);
     }
 
     static void print(ResultSet rs) throws SQLException {
