@@ -2,6 +2,7 @@ package riffq_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,35 @@ func TestExtraTypeParameters(t *testing.T) {
 				t.Errorf("%s, %s: count %d, want %d", c.where, name, n, c.want)
 			}
 		}
+	}
+}
+
+// TestRecordResults reads a record-valued column (_pg_expandarray's) in
+// binary, through pgx's extended protocol; catalog.slt reads it in text.
+func TestRecordResults(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT information_schema._pg_expandarray(ARRAY[10, NULL]::int8[])")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprint(v[0]))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"[10 1]", "[<nil> 2]"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("binary records: got %v, want %v", got, want)
 	}
 }

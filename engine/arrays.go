@@ -24,6 +24,10 @@ func arrayFunction(name string) func(mem memory.Allocator, in []arrow.Array) (ar
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return arrayBound(mem, name, in) }
 	case "array_element":
 		return arrayElement
+	case "struct_field":
+		return structField
+	case "bitand", "bitor", "bitxor", "shiftleft", "shiftright":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return bitwise(mem, name, in) }
 	case "make_array":
 		return makeArray
 	case "array_slice":
@@ -259,4 +263,70 @@ func makeArray(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 		}
 	}
 	return b.NewArray(), nil
+}
+
+// structField is (record).field: the field's values, NULL where the record
+// is. in[1] holds the field's index.
+func structField(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	st := in[0].(*array.Struct)
+	child := st.Field(int(in[1].(*array.Int32).Value(0)))
+	if st.NullN() == 0 {
+		child.Retain()
+		return child, nil
+	}
+	idx := array.NewInt64Builder(mem)
+	defer idx.Release()
+	for r := range st.Len() {
+		if st.IsNull(r) {
+			idx.AppendNull()
+		} else {
+			idx.Append(int64(r))
+		}
+	}
+	indices := idx.NewArray()
+	defer indices.Release()
+	return takeArray(context.Background(), child, indices)
+}
+
+// bitwise computes the integer operators &, |, #, << and >> in the type
+// of the left operand, as PostgreSQL does; a shift count wraps at the
+// type's width, as on the machines PostgreSQL runs on.
+func bitwise(mem memory.Allocator, op string, in []arrow.Array) (arrow.Array, error) {
+	a := argReader{in}
+	bld := array.NewBuilder(mem, in[0].DataType())
+	defer bld.Release()
+	width := int64(in[0].DataType().(arrow.FixedWidthDataType).BitWidth())
+	if width < 32 {
+		width = 32 // int2 shifts as int4, then narrows
+	}
+	for r := range in[0].Len() {
+		if a.null(r) {
+			bld.AppendNull()
+			continue
+		}
+		x, y := a.int(0, r), a.int(1, r)
+		var v int64
+		switch op {
+		case "bitand":
+			v = x & y
+		case "bitor":
+			v = x | y
+		case "bitxor":
+			v = x ^ y
+		case "shiftleft", "shiftright":
+			n := uint(y & (width - 1))
+			switch {
+			case op == "shiftleft" && width == 32:
+				v = int64(int32(uint32(x) << n))
+			case op == "shiftleft":
+				v = int64(uint64(x) << n)
+			case width == 32:
+				v = int64(int32(x) >> n)
+			default:
+				v = x >> n
+			}
+		}
+		appendInt(bld, v)
+	}
+	return bld.NewArray(), nil
 }

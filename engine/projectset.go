@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/expr"
@@ -100,7 +101,7 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 			}
 			var k int64
 			switch it.Func {
-			case "unnest", "generate_subscripts":
+			case "unnest", "_pg_expandarray", "generate_subscripts":
 				if it.Func == "generate_subscripts" && a.int(1, r) != 1 {
 					continue
 				}
@@ -146,7 +147,7 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 					idx.Append(int64(r))
 				case a.null(r):
 					idx.AppendNull()
-				case it.Func == "unnest":
+				case it.Func == "unnest" || it.Func == "_pg_expandarray":
 					start, end := vals[i][0].(array.ListLike).ValueOffsets(r)
 					if start+int64(j) < end {
 						idx.Append(start + int64(j))
@@ -185,6 +186,8 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 			indices := idx.NewArray()
 			cols[i], err = takeArray(ctx, src, indices)
 			indices.Release()
+		case "_pg_expandarray":
+			cols[i], err = expandArray(ctx, vals[i][0].(array.ListLike), idx.NewArray())
 		default:
 			cols[i] = bld.NewArray()
 		}
@@ -195,4 +198,48 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 		}
 	}
 	return array.NewRecordBatch(schema, cols, int64(total)), nil
+}
+
+// expandArray builds _pg_expandarray's records: element x (the list value
+// at each index) and its subscript n (from 1), NULL where the index is.
+func expandArray(ctx context.Context, list array.ListLike, indices arrow.Array) (arrow.Array, error) {
+	defer indices.Release()
+	x, err := takeArray(ctx, list.ListValues(), indices)
+	if err != nil {
+		return nil, err
+	}
+	defer x.Release()
+	idx := indices.(*array.Int64)
+	n := array.NewInt32Builder(memory.DefaultAllocator)
+	defer n.Release()
+	valid := make([]bool, idx.Len())
+	r := 0
+	for i := range idx.Len() {
+		if idx.IsNull(i) {
+			n.AppendNull()
+			continue
+		}
+		valid[i] = true
+		// The subscript counts from the start of the element's list.
+		for r+1 < list.Len() {
+			if start, end := list.ValueOffsets(r); idx.Value(i) >= start && idx.Value(i) < end {
+				break
+			}
+			r++
+		}
+		start, _ := list.ValueOffsets(r)
+		n.Append(int32(idx.Value(i) - start + 1))
+	}
+	na := n.NewArray()
+	defer na.Release()
+	var bm *memory.Buffer
+	if nulls := idx.NullN(); nulls > 0 {
+		bm = memory.NewResizableBuffer(memory.DefaultAllocator)
+		defer bm.Release()
+		bm.Resize(int(bitutil.BytesForBits(int64(len(valid)))))
+		for i, v := range valid {
+			bitutil.SetBitTo(bm.Bytes(), i, v)
+		}
+	}
+	return array.NewStructArrayWithNulls([]arrow.Array{x, na}, []string{"x", "n"}, bm, idx.NullN(), 0)
 }

@@ -58,6 +58,19 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) 
 		return nil, err
 	}
 	for _, n := range ind.Indirection {
+		if f := n.GetString_(); f != nil {
+			// (record).field
+			st, ok := e.DataType().(*arrow.StructType)
+			if !ok {
+				return nil, b.errorf(pgerror.WrongObjectType, nodeLocation(ind.Arg), "column notation .%s applied to type %s, which is not a composite type", f.Sval, typeName(e.DataType()))
+			}
+			i, ok := st.FieldIdx(f.Sval)
+			if !ok {
+				return nil, b.errorf(pgerror.UndefinedColumn, nodeLocation(ind.Arg), "could not identify column \"%s\" in record data type", f.Sval)
+			}
+			e = &expr.Call{Func: "struct_field", Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewInt32Scalar(int32(i))}}, Type: st.Field(i).Type}
+			continue
+		}
 		idx := n.GetAIndices()
 		if idx == nil || !idx.IsSlice && idx.Uidx == nil {
 			return nil, b.unsupported(-1, "this kind of indirection is not supported yet")

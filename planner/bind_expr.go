@@ -302,6 +302,45 @@ var sqlOps = map[string]expr.Op{
 	"||": expr.Concat,
 }
 
+// bitwiseOps are the integer bit operators, by the function that computes
+// each.
+var bitwiseOps = map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "<<": "shiftleft", ">>": "shiftright"}
+
+// bindBitwise binds an integer bit operator: & | # over the operands'
+// common type, << >> in the left operand's with an int4 count.
+func (b *binder) bindBitwise(ae *pg_query.A_Expr, opName, fn string, ectx exprContext) (expr.Expr, error) {
+	l, err := b.bindExpr(ae.Lexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(ae.Rexpr, ectx)
+	if err != nil {
+		return nil, err
+	}
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	isInt := func(t arrow.DataType) bool {
+		id := t.ID()
+		return id == arrow.INT16 || id == arrow.INT32 || id == arrow.INT64
+	}
+	if !isInt(l.DataType()) || !isInt(r.DataType()) {
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", typeName(l.DataType()), opName, typeName(r.DataType())).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	t := l.DataType()
+	if fn == "shiftleft" || fn == "shiftright" {
+		r, err = b.cast(r, typeInt4, ae.Location)
+	} else {
+		t = commonType(l.DataType(), r.DataType())
+		if l, err = b.cast(l, t, ae.Location); err == nil {
+			r, err = b.cast(r, t, ae.Location)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return foldConstant(&expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: t}), nil
+}
+
 func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	switch ae.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
@@ -348,6 +387,9 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	}
 	if containerOps[opName] {
 		return b.bindContainerOp(ae, opName, ectx)
+	}
+	if fn, ok := bitwiseOps[opName]; ok {
+		return b.bindBitwise(ae, opName, fn, ectx)
 	}
 	op, ok := sqlOps[opName]
 	if !ok {

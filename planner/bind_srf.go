@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
@@ -43,12 +44,15 @@ func (p *ProjectSet) String() string { return fmt.Sprintf("ProjectSet: %d items"
 // isSRFCall reports whether n is a call of a set-returning function riffq
 // runs in a select list.
 func isSRFCall(n *pg_query.Node) bool {
+	if _, _, ok := expandArrayField(n); ok {
+		return true
+	}
 	fc := n.GetFuncCall()
 	if fc == nil || fc.Over != nil {
 		return false
 	}
 	switch funcName(fc) {
-	case "unnest", "generate_series", "generate_subscripts",
+	case "unnest", "generate_series", "generate_subscripts", "_pg_expandarray",
 		"json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
 		"json_object_keys", "jsonb_object_keys":
 		return true
@@ -56,8 +60,37 @@ func isSRFCall(n *pg_query.Node) bool {
 	return false
 }
 
+// expandArrayField recognizes (_pg_expandarray(a)).x and .n, which JDBC's
+// getPrimaryKeys selects: the function's fields as their own sets.
+func expandArrayField(n *pg_query.Node) (*pg_query.FuncCall, string, bool) {
+	ind := n.GetAIndirection()
+	if ind == nil || len(ind.Indirection) != 1 {
+		return nil, "", false
+	}
+	fc := ind.Arg.GetFuncCall()
+	field := ind.Indirection[0].GetString_().GetSval()
+	if fc == nil || funcName(fc) != "_pg_expandarray" || (field != "x" && field != "n") {
+		return nil, "", false
+	}
+	return fc, field, true
+}
+
 // bindSRFItem binds a select-list set-returning function call.
 func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error) {
+	if fc, field, ok := expandArrayField(n); ok {
+		// .x is unnest(a), .n its subscripts: the same rows, in step.
+		item, err := b.bindSRFItem(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}}, ectx)
+		if err != nil {
+			return SetItem{}, err
+		}
+		if field == "x" {
+			item.Func, item.Type = "unnest", item.Type.(*arrow.StructType).Field(0).Type
+		} else {
+			item.Func, item.Type = "generate_subscripts", typeInt4
+			item.Args = append(item.Args, &expr.Literal{Value: scalar.NewInt32Scalar(1)})
+		}
+		return item, nil
+	}
 	fc := n.GetFuncCall()
 	name := funcName(fc)
 	args, err := b.bindExprs(fc.Args, ectx)
@@ -81,6 +114,14 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 			return SetItem{}, b.noFunction(fc, name, args...)
 		}
 		item.Type = list.Elem()
+	case name == "_pg_expandarray" && len(args) == 1:
+		// information_schema._pg_expandarray(a): each element x with its
+		// subscript n, as a record.
+		list, ok := args[0].DataType().(*arrow.ListType)
+		if !ok {
+			return SetItem{}, b.noFunction(fc, name, args...)
+		}
+		item.Type = arrow.StructOf(arrow.Field{Name: "x", Type: list.Elem(), Nullable: true}, arrow.Field{Name: "n", Type: typeInt4, Nullable: true})
 	case name == "generate_subscripts" && len(args) == 2:
 		if _, ok := args[0].DataType().(*arrow.ListType); !ok {
 			return SetItem{}, b.noFunction(fc, name, args...)

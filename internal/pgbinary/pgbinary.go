@@ -135,8 +135,45 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, st.Value(i)) }, nil
 	case array.ListLike:
 		return newArrayEncoder(a)
+	case *array.Struct:
+		return newRecordEncoder(a)
 	}
 	return nil, fmt.Errorf("no binary encoding for arrow type %s", col.DataType())
+}
+
+// newRecordEncoder writes a struct as PostgreSQL's binary record: the
+// field count, then each field's type OID and length-prefixed value (-1
+// for NULL).
+func newRecordEncoder(a *array.Struct) (Encoder, error) {
+	n := a.NumField()
+	encs := make([]Encoder, n)
+	oids := make([]uint32, n)
+	for f := range n {
+		enc, err := NewEncoder(a.Field(f))
+		if err != nil {
+			return nil, err
+		}
+		encs[f] = enc
+		oids[f] = pgtypes.TextOID
+		if t, err := pgtypes.FromArrow(a.Field(f).DataType()); err == nil {
+			oids[f] = t.OID
+		}
+	}
+	be := binary.BigEndian
+	return func(buf []byte, i int) []byte {
+		buf = be.AppendUint32(buf, uint32(n))
+		for f, enc := range encs {
+			buf = be.AppendUint32(buf, oids[f])
+			if a.Field(f).IsNull(i) {
+				buf = be.AppendUint32(buf, 0xFFFFFFFF)
+				continue
+			}
+			at := len(buf)
+			buf = enc(be.AppendUint32(buf, 0), i)
+			be.PutUint32(buf[at:], uint32(len(buf)-at-4))
+		}
+		return buf
+	}, nil
 }
 
 func appendInterval(buf []byte, micros int64, days, months int32) []byte {

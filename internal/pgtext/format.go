@@ -5,6 +5,7 @@
 package pgtext
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -122,8 +123,50 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(s.Value(i)), 10) }, nil
 	case array.ListLike:
 		return newArrayEncoder(a, loc)
+	case *array.Struct:
+		return newRecordEncoder(a, loc)
 	}
 	return nil, fmt.Errorf("no text encoding for arrow type %s", col.DataType())
+}
+
+// newRecordEncoder prints a struct as PostgreSQL prints a record: (a,b),
+// a NULL field empty, a field quoted when it is empty or holds a quote,
+// backslash, parenthesis, comma or space.
+func newRecordEncoder(a *array.Struct, loc *time.Location) (Encoder, error) {
+	fields := make([]Encoder, a.NumField())
+	for f := range fields {
+		enc, err := NewEncoder(a.Field(f), loc)
+		if err != nil {
+			return nil, err
+		}
+		fields[f] = enc
+	}
+	var tmp []byte
+	return func(buf []byte, i int) []byte {
+		buf = append(buf, '(')
+		for f, enc := range fields {
+			if f > 0 {
+				buf = append(buf, ',')
+			}
+			if a.Field(f).IsNull(i) {
+				continue
+			}
+			tmp = enc(tmp[:0], i)
+			if len(tmp) > 0 && !bytes.ContainsAny(tmp, "\"\\(),\t\n\r\v\f ") {
+				buf = append(buf, tmp...)
+				continue
+			}
+			buf = append(buf, '"')
+			for _, c := range tmp {
+				if c == '"' || c == '\\' {
+					buf = append(buf, c)
+				}
+				buf = append(buf, c)
+			}
+			buf = append(buf, '"')
+		}
+		return append(buf, ')')
+	}, nil
 }
 
 func newStorageEncoder(storage arrow.Array, loc *time.Location) (Encoder, error) {

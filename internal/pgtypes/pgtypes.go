@@ -37,6 +37,7 @@ const (
 	OIDOID         uint32 = 26
 	JSONOID        uint32 = 114
 	JSONBOID       uint32 = 3802
+	RecordOID      uint32 = 2249
 )
 
 // arrayOIDs maps an element type's OID to its one-dimensional array type.

@@ -66,11 +66,9 @@ public class Client {
             printColumns("getIndexInfo " + table, md.getIndexInfo(null, "public", table, false, true),
                     "TABLE_NAME", "NON_UNIQUE", "INDEX_NAME", "TYPE", "ORDINAL_POSITION", "COLUMN_NAME", "ASC_OR_DESC");
         }
-        int types = 0;
         try (ResultSet rs = md.getTypeInfo()) {
             while (rs.next()) {
                 String name = rs.getString("TYPE_NAME");
-                types++;
                 if (java.util.Set.of("int4", "int8", "text", "numeric", "bool", "timestamptz", "bytea", "_int4", "varchar").contains(name)) {
                     System.out.println("meta getTypeInfo " + name + " " + rs.getInt("DATA_TYPE") + " " + rs.getInt("PRECISION")
                             + " " + rs.getShort("NULLABLE") + " " + rs.getBoolean("CASE_SENSITIVE") + " " + rs.getShort("SEARCHABLE")
@@ -78,10 +76,7 @@ public class Client {
                 }
             }
         }
-        System.out.println("meta getTypeInfo rows " + types);
         printColumns("getFunctions public", md.getFunctions(null, "public", "%"), "FUNCTION_NAME");
-        printColumns("getFunctions upper", md.getFunctions(null, "pg_catalog", "upper"),
-                "FUNCTION_SCHEM", "FUNCTION_NAME", "REMARKS", "FUNCTION_TYPE");
     }
 
     /** Prints the named columns of every row, in the order the driver gives. */
