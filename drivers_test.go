@@ -42,6 +42,13 @@ func TestDrivers(t *testing.T) {
 		saURL := (&url.URL{Scheme: "postgresql+psycopg2", User: url.UserPassword("tester", password), Host: host, Path: "/riffq"}).String()
 		compareClient(t, "testdata/clients/sqlalchemy.expected", exec.Command(py, "testdata/clients/sqlalchemy_client.py", saURL))
 	})
+	t.Run("pgcli", func(t *testing.T) {
+		py := requireClient(t, "/usr/bin/python3")
+		if err := exec.Command(py, "-c", "import pgcli.pgexecute").Run(); err != nil {
+			requireClient(t, "pgcli (Debian package pgcli)")
+		}
+		compareClient(t, "testdata/clients/pgcli.expected", exec.Command(py, "testdata/clients/pgcli_client.py", hostname, port, "tester", password, "riffq"))
+	})
 	t.Run("node-postgres", func(t *testing.T) {
 		node := requireClient(t, "node")
 		if _, err := os.Stat("testdata/clients/node/node_modules/pg"); err != nil {

@@ -32,6 +32,8 @@ type Catalog struct {
 	// version are rebuilt.
 	version uint64
 	system  map[string]*systemTables // by the session's database name
+	// procs holds pg_proc's rows, built once (c.mu guards it).
+	procs *procCache
 }
 
 // Database is a named set of schemas.

@@ -152,6 +152,16 @@ func (r *rows) addSystemColumn(name string, dt arrow.DataType, v any) {
 
 // table builds the relation's Arrow table.
 func (r *rows) table() (*sources.MemTable, error) {
+	rec, err := r.record()
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	return sources.NewMemTable(r.schema, rec)
+}
+
+// record builds the relation's rows as one record batch.
+func (r *rows) record() (arrow.RecordBatch, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
 	defer b.Release()
 	for _, row := range r.data {
@@ -167,9 +177,7 @@ func (r *rows) table() (*sources.MemTable, error) {
 			}
 		}
 	}
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	return sources.NewMemTable(r.schema, rec)
+	return b.NewRecordBatch(), nil
 }
 
 // appendValue appends a Go value, or PostgreSQL's text of one (the

@@ -470,7 +470,7 @@ func fillDescription(b *systemBuilder, r *rows) {
 	for i, t := range b.tables {
 		tables[i] = t.Table
 	}
-	for _, d := range descriptions(b.schemas, tables) {
+	for _, d := range append(descriptions(b.schemas, tables), b.procDescriptions...) {
 		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", d.SubID, "description", d.Text)
 	}
 }

@@ -120,10 +120,26 @@ func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
 			tables = append(tables, userTable{Table: t, schemaOID: s.OID, schema: listedColumns(t)})
 		}
 	}
-	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables}
+	if c.procs == nil {
+		// The built-in functions never change: read once.
+		procs, err := newProcCache()
+		if err != nil {
+			return nil, err
+		}
+		c.procs = procs
+	}
+	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables, procDescriptions: c.procs.descriptions}
 	out := make(map[[2]string]*Table, len(systemRelations))
 	for i := range systemRelations {
 		rel := &systemRelations[i]
+		if rel.schema == PgCatalog && rel.name == "pg_proc" {
+			mt, err := c.procs.table(int64(c.version))
+			if err != nil {
+				return nil, err
+			}
+			out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: mt, System: true, Hidden: 1}
+			continue
+		}
 		r := newRows(rel)
 		if fill, ok := fillers[[2]string{rel.schema, rel.name}]; ok {
 			fill(b, r)
@@ -177,6 +193,8 @@ type systemBuilder struct {
 	dbName  string
 	schemas []*Schema
 	tables  []userTable
+	// procDescriptions are the built-in functions' comments.
+	procDescriptions []Description
 }
 
 // systemNamespaces are the schemas PostgreSQL always has.
@@ -223,7 +241,7 @@ var sqlTypeNames = map[string]string{
 	"float8": "double precision", "varchar": "character varying", "bpchar": "character",
 	"timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
 	"time": "time without time zone", "timetz": "time with time zone", "varbit": "bit varying",
-	"char": `"char"`,
+	"char": `"char"`, "any": `"any"`,
 }
 
 // FormatType is PostgreSQL's format_type(oid, typmod): the SQL name of a
@@ -234,8 +252,9 @@ func FormatType(oid int64, typmod int32) string {
 		return "???"
 	}
 	name := row[typNameCol].(string)
-	const typCategoryCol, typElemCol = 7, 13
-	if row[typCategoryCol].(string) == "A" {
+	const typCategoryCol, typElemCol, typStorageCol = 7, 13, 23
+	// int2vector and oidvector, arrays stored plain, keep their names.
+	if row[typCategoryCol].(string) == "A" && row[typStorageCol].(string) != "p" {
 		elem, _ := strconv.ParseInt(row[typElemCol].(string), 10, 64)
 		return FormatType(elem, typmod) + "[]"
 	}
@@ -260,6 +279,16 @@ func FormatType(oid int64, typmod int32) string {
 		return "bpchar"
 	}
 	return name
+}
+
+// TypeDisplayName is how a regtype value and a function's signature print a
+// type (PostgreSQL's format_type_be): format_type's name, except that
+// bpchar is character.
+func TypeDisplayName(oid int64) string {
+	if name := FormatType(oid, -1); name != "bpchar" {
+		return name
+	}
+	return "character"
 }
 
 // TypeOID finds a built-in type by its pg_type name (int4, _text) or the

@@ -42,6 +42,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castDecimal(mem, arr.(*array.Decimal128), to)
 	case (from.ID() == arrow.FLOAT32 || from.ID() == arrow.FLOAT64) && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
 		return castFloat(mem, arr, to)
+	case from.ID() == arrow.LIST && to.ID() == arrow.LIST:
+		return castList(ctx, arr.(*array.List), to.(*arrow.ListType))
 	}
 	out, err := compute.CastArray(ctx, arr, compute.SafeCastOptions(to))
 	if err != nil {
@@ -326,4 +328,19 @@ func castJSON(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.A
 	out := b.NewArray()
 	defer out.Release()
 	return array.NewExtensionArrayWithStorage(to.(arrow.ExtensionType), out), nil
+}
+
+// castList casts an array's elements with Cast, keeping its offsets and
+// NULLs. (Arrow's list cast runs on goroutines of its own, where a failure
+// could not be recovered, and knows nothing of PostgreSQL's semantics.)
+func castList(ctx context.Context, arr *array.List, to *arrow.ListType) (arrow.Array, error) {
+	values, err := Cast(ctx, arr.ListValues(), to.Elem())
+	if err != nil {
+		return nil, err
+	}
+	defer values.Release()
+	d := arr.Data()
+	out := array.NewData(to, d.Len(), d.Buffers(), []arrow.ArrayData{values.Data()}, d.NullN(), d.Offset())
+	defer out.Release()
+	return array.MakeFromData(out), nil
 }

@@ -28,12 +28,16 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 				if in[0].IsNull(r) {
 					return "", false, nil
 				}
-				typmod := int32(-1)
-				if len(in) > 1 && !in[1].IsNull(r) {
-					typmod = int32(a.int(1, r))
+				if len(in) < 2 || in[1].IsNull(r) {
+					// No typmod at all: bpchar is character then.
+					return catalog.TypeDisplayName(a.int(0, r)), true, nil
 				}
-				return catalog.FormatType(a.int(0, r), typmod), true, nil
+				return catalog.FormatType(a.int(0, r), int32(a.int(1, r))), true, nil
 			})
+		}
+	case "regtype_name":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return catalog.TypeDisplayName(a.int(0, r)), nil })
 		}
 	case "quote_ident":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
@@ -74,6 +78,69 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 				}
 				return strconv.FormatInt(oid, 10), nil
 			})
+		}
+	case "proc_description":
+		// obj_description(oid, 'pg_proc'): a built-in function's comment.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			a := argReader{in}
+			b := array.NewStringBuilder(mem)
+			defer b.Release()
+			for r := range in[0].Len() {
+				if a.null(r) {
+					b.AppendNull()
+				} else if d, ok := catalog.ProcDescription(a.int(0, r)); ok {
+					b.Append(d)
+				} else {
+					b.AppendNull()
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			a := argReader{in}
+			b := array.NewStringBuilder(mem)
+			defer b.Release()
+			for r := range in[0].Len() {
+				var (
+					sig string
+					ok  bool
+				)
+				if !a.null(r) {
+					sig, ok = catalog.ProcSignature(a.int(0, r), name)
+				}
+				if ok {
+					b.Append(sig)
+				} else {
+					b.AppendNull()
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case "regtype_names":
+		// oid[]::regtype[]::text[]: each type's name, as format_type.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			list := in[0].(*array.List)
+			oids := list.ListValues().(*array.Int64)
+			b := array.NewListBuilder(mem, arrow.BinaryTypes.String)
+			defer b.Release()
+			vb := b.ValueBuilder().(*array.StringBuilder)
+			for r := range list.Len() {
+				if list.IsNull(r) {
+					b.AppendNull()
+					continue
+				}
+				b.Append(true)
+				start, end := list.ValueOffsets(r)
+				for i := start; i < end; i++ {
+					if oids.IsNull(int(i)) {
+						vb.AppendNull()
+					} else {
+						vb.Append(catalog.TypeDisplayName(oids.Value(int(i))))
+					}
+				}
+			}
+			return b.NewArray(), nil
 		}
 	case "json_build_object":
 		return jsonBuildObject

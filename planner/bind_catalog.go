@@ -113,10 +113,16 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 				whens = append(whens, expr.When{Cond: eq(oid, int64(d.ObjOID)), Result: textLit(d.Text)})
 			}
 		}
-		if len(whens) == 0 {
-			return nullText, true, nil
+		// The built-in functions' comments, too many for a CASE, come
+		// from the engine.
+		var procs expr.Expr = nullText
+		if class == "" || class == "pg_proc" {
+			procs = &expr.Call{Func: "proc_description", Args: []expr.Expr{oid}, Type: typeText}
 		}
-		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
+		if len(whens) == 0 {
+			return procs, true, nil
+		}
+		return &expr.Case{Whens: whens, Else: procs, Type: typeText}, true, nil
 	case "pg_typeof":
 		// The argument's type, known here. PostgreSQL's result is a
 		// regtype; riffq's is its text (the same when printed).
@@ -212,10 +218,17 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nullText, true, nil
 		}
 		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
+	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
+		// The built-in functions' signatures, from pg_proc's rows.
+		oid, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{oid}, Type: typeText}, true, nil
 	case "shobj_description", "pg_get_serial_sequence", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
-		"pg_get_partkeydef", "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
+		"pg_get_partkeydef":
 		// riffq has no shared objects with comments, triggers, rules,
-		// sequences or functions of its own: nothing to describe.
+		// sequences or partitioned tables: nothing to describe.
 		return nullText, true, nil
 	case "has_table_privilege", "has_schema_privilege", "has_database_privilege", "has_column_privilege",
 		"has_function_privilege", "has_any_column_privilege", "has_sequence_privilege", "has_type_privilege",
@@ -370,7 +383,7 @@ func strictNull(arg, e expr.Expr, t arrow.DataType) expr.Expr {
 // object's name; here it stays a number.)
 func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, bool, error) {
 	names := tc.TypeName.Names
-	if len(names) == 0 || len(tc.TypeName.ArrayBounds) > 0 {
+	if len(names) == 0 {
 		return nil, false, nil
 	}
 	kind := names[len(names)-1].GetString_().GetSval()
@@ -378,6 +391,15 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	case "oid", "regclass", "regtype", "regnamespace", "regrole", "regproc", "regprocedure", "regoper", "regoperator", "regconfig", "regdictionary", "regcollation":
 	default:
 		return nil, false, nil
+	}
+	if len(tc.TypeName.ArrayBounds) > 0 {
+		// oid[] and reg*[]: arrays of OIDs (bigint[] here).
+		in, err := b.bindExpr(tc.Arg, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		e, err := b.cast(in, arrow.ListOf(typeInt8), tc.Location)
+		return e, true, err
 	}
 	in, err := b.bindExpr(tc.Arg, ectx)
 	if err != nil {
@@ -475,11 +497,27 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 // regrole kin: riffq holds reg* values as OIDs, and PostgreSQL prints them
 // as the object's name, which the cast to text gives here.
 func (b *binder) bindRegText(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, bool, error) {
+	if isRegtypeArray(tc.Arg) && len(tc.TypeName.ArrayBounds) > 0 {
+		// x::regtype[]::text[], or a COALESCE of such arrays, as pgcli
+		// lists function signatures: the types' names.
+		to, err := resolveTypeName(tc.TypeName, b.sql)
+		if err != nil || !arrow.TypeEqual(to, arrow.ListOf(typeText)) {
+			return nil, false, nil
+		}
+		oids, err := b.bindExpr(tc.Arg, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "regtype_names", Args: []expr.Expr{oids}, Type: to}, true, nil
+	}
 	inner := tc.Arg.GetTypeCast()
-	if inner == nil || len(inner.TypeName.Names) == 0 || len(inner.TypeName.ArrayBounds) > 0 || len(tc.TypeName.ArrayBounds) > 0 {
+	if inner == nil || len(inner.TypeName.Names) == 0 {
 		return nil, false, nil
 	}
 	kind := inner.TypeName.Names[len(inner.TypeName.Names)-1].GetString_().GetSval()
+	if len(inner.TypeName.ArrayBounds) > 0 || len(tc.TypeName.ArrayBounds) > 0 {
+		return nil, false, nil
+	}
 	switch kind {
 	case "regclass", "regtype", "regnamespace", "regrole":
 	default:
@@ -497,13 +535,31 @@ func (b *binder) bindRegText(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	return name, true, err
 }
 
+// isRegtypeArray reports whether n is a regtype[] expression: a cast to
+// regtype[], or a COALESCE of them.
+func isRegtypeArray(n *pg_query.Node) bool {
+	if tc := n.GetTypeCast(); tc != nil {
+		names := tc.TypeName.Names
+		return len(tc.TypeName.ArrayBounds) > 0 && len(names) > 0 && names[len(names)-1].GetString_().GetSval() == "regtype"
+	}
+	if c := n.GetCoalesceExpr(); c != nil && len(c.Args) > 0 {
+		for _, a := range c.Args {
+			if !isRegtypeArray(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // regName is the name PostgreSQL prints for reg* value oid: a relation's
 // (qualified when not on the search path), a type's as format_type gives
 // it, a schema's or a role's; an OID that names nothing prints as itself.
 func (b *binder) regName(kind string, oid expr.Expr) (expr.Expr, error) {
 	text := func(s string) expr.Expr { return &expr.Literal{Value: scalar.NewStringScalar(s)} }
 	if kind == "regtype" {
-		return strictNull(oid, &expr.Call{Func: "format_type", Args: []expr.Expr{oid, &expr.Literal{Value: scalar.MakeNullScalar(typeInt4)}}, Type: typeText}, typeText), nil
+		return strictNull(oid, &expr.Call{Func: "regtype_name", Args: []expr.Expr{oid}, Type: typeText}, typeText), nil
 	}
 	names := make(map[int64]string)
 	switch kind {

@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 # The columns of the emulated pg_catalog and information_schema, and the
 # built-in types, as PostgreSQL 15 defines them.
-go run ./catalog/internal/gensystem -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable" >catalog/system_relations.go.new
+go run ./catalog/internal/gensystem -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable" -procs catalog/pg_proc.tsv >catalog/system_relations.go.new
 mv catalog/system_relations.go.new catalog/system_relations.go
 
 go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
@@ -55,6 +55,7 @@ go test -count=1 -run '^TestTPCH$' . -args -update -pg "postgres://postgres@127.
 # What each driver prints against PostgreSQL: TestDrivers compares riffq's.
 url="postgres://postgres@127.0.0.1:$PORT/postgres"
 /usr/bin/python3 testdata/clients/psycopg2_client.py "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" >testdata/clients/psycopg2.expected
+/usr/bin/python3 testdata/clients/pgcli_client.py 127.0.0.1 "$PORT" postgres unused postgres >testdata/clients/pgcli.expected
 /usr/bin/python3 testdata/clients/sqlalchemy_client.py "postgresql+psycopg2://postgres@127.0.0.1:$PORT/postgres" >testdata/clients/sqlalchemy.expected
 [ -d testdata/clients/node/node_modules/pg ] || (cd testdata/clients/node && npm ci --no-audit --no-fund --silent)
 (cd testdata/clients/node && TZ=UTC node client.js "$url") >testdata/clients/node.expected
@@ -64,7 +65,7 @@ java -cp "/usr/share/java/postgresql.jar:$classes" Client "jdbc:postgresql://127
 rm -rf "$classes"
 
 if [ "${1:-}" = "--check" ]; then
-	git diff --exit-code -- testdata/sql testdata/tpch testdata/psql testdata/clients catalog/system_relations.go || {
+	git diff --exit-code -- testdata/sql testdata/tpch testdata/psql testdata/clients catalog/system_relations.go catalog/pg_proc.tsv || {
 		echo "testdata/sql differs from PostgreSQL's answers: run testdata/regen.sh and commit" >&2
 		exit 1
 	}

@@ -2,7 +2,10 @@
 // and types of the pg_catalog and information_schema relations riffq
 // emulates, read from a real PostgreSQL 15 so that they match it exactly.
 //
-//	go run ./catalog/internal/gensystem -pg postgres://postgres@127.0.0.1:55439/postgres > catalog/system_relations.go
+//	go run ./catalog/internal/gensystem -pg postgres://postgres@127.0.0.1:55439/postgres -procs catalog/pg_proc.tsv > catalog/system_relations.go
+//
+// With -procs it also writes PostgreSQL's built-in functions (pg_proc's
+// rows of pg_catalog, with their comments) to that file, as COPY text.
 //
 // testdata/regen.sh runs it.
 package main
@@ -56,6 +59,7 @@ ORDER BY a.attnum`
 
 func main() {
 	url := flag.String("pg", "", "PostgreSQL 15 connection URL")
+	procsFile := flag.String("procs", "", "write the built-in functions to this `file`")
 	flag.Parse()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, *url)
@@ -155,10 +159,62 @@ func main() {
 		os.Exit(1)
 	}
 	out.WriteString("}\n")
+	if *procsFile != "" {
+		if err := writeProcs(ctx, conn, *procsFile); err != nil {
+			fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
+			os.Exit(1)
+		}
+	}
 	src, err := format.Source([]byte(out.String()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gensystem: gofmt:", err)
 		os.Exit(1)
 	}
 	os.Stdout.Write(src)
+}
+
+// writeProcs writes pg_catalog's functions as COPY text with a header
+// line: pg_proc's columns in order, then each function's comment. An
+// oidvector becomes an oid[] (riffq's catalog holds one as an array), and
+// prosqlbody, a parse tree no client reads, is left NULL.
+func writeProcs(ctx context.Context, conn *pgx.Conn, path string) error {
+	rows, err := conn.Query(ctx, `SELECT a.attname::text, t.typname::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = 'pg_catalog.pg_proc'::regclass AND a.attnum > 0 ORDER BY a.attnum`)
+	if err != nil {
+		return err
+	}
+	var cols, header []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return err
+		}
+		header = append(header, name)
+		switch {
+		case name == "prosqlbody":
+			cols = append(cols, "NULL")
+		case typ == "oidvector":
+			cols = append(cols, "'{' || array_to_string("+name+"::oid[], ',') || '}'")
+		default:
+			cols = append(cols, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	header = append(header, "description")
+	cols = append(cols, "obj_description(oid, 'pg_proc')")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintln(f, strings.Join(header, "\t")); err != nil {
+		return err
+	}
+	sql := "COPY (SELECT " + strings.Join(cols, ", ") + " FROM pg_catalog.pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace ORDER BY oid) TO STDOUT"
+	if _, err := conn.PgConn().CopyTo(ctx, f, sql); err != nil {
+		return err
+	}
+	return f.Close()
 }

@@ -77,6 +77,8 @@ public class Client {
             }
         }
         printColumns("getFunctions public", md.getFunctions(null, "public", "%"), "FUNCTION_NAME");
+        printColumns("getFunctions upper", md.getFunctions(null, "pg_catalog", "upper"),
+                "FUNCTION_SCHEM", "FUNCTION_NAME", "REMARKS", "FUNCTION_TYPE", "SPECIFIC_NAME");
     }
 
     /** Prints the named columns of every row, in the order the driver gives. */

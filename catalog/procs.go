@@ -1,0 +1,282 @@
+package catalog
+
+import (
+	_ "embed"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/sources"
+)
+
+// procsTSV holds PostgreSQL 15's built-in functions: pg_proc's rows of
+// pg_catalog as COPY text under a header line, each with its comment in a
+// last column. gensystem writes it (testdata/regen.sh).
+//
+//go:embed pg_proc.tsv
+var procsTSV string
+
+// procClassOID is pg_proc's OID, the class of a function's comment.
+const procClassOID = 1255
+
+// eachProc calls fn with each built-in function's columns by name (nil for
+// NULL) and its comment.
+func eachProc(fn func(cols map[string]any, description string)) {
+	lines := strings.Split(strings.TrimSuffix(procsTSV, "\n"), "\n")
+	header := strings.Split(lines[0], "\t")
+	cols := make(map[string]any, len(header))
+	for _, line := range lines[1:] {
+		description := ""
+		for i, field := range strings.Split(line, "\t") {
+			var v any
+			if field != `\N` {
+				v = copyUnescape(field)
+			}
+			if header[i] == "description" {
+				if v != nil {
+					description = v.(string)
+				}
+				continue
+			}
+			cols[header[i]] = v
+		}
+		fn(cols, description)
+	}
+}
+
+// procCache holds what the built-in functions put in the system tables:
+// pg_proc's columns and their comments. They never change, so they are
+// read once; each build of the system tables adds only its xmin.
+type procCache struct {
+	rec          arrow.RecordBatch
+	descriptions []Description
+}
+
+func newProcCache() (*procCache, error) {
+	rel := systemIndex[[2]string{PgCatalog, "pg_proc"}]
+	r := newRows(rel)
+	fillProc(r)
+	rec, err := r.record()
+	if err != nil {
+		return nil, err
+	}
+	return &procCache{rec: rec, descriptions: procDescriptions()}, nil
+}
+
+// table is pg_proc with xmin, the registry's version.
+func (p *procCache) table(version int64) (*sources.MemTable, error) {
+	n := int(p.rec.NumRows())
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for range n {
+		b.Append(version)
+	}
+	xmin := b.NewArray()
+	defer xmin.Release()
+	fields := append(slices.Clone(p.rec.Schema().Fields()), arrow.Field{Name: "xmin", Type: arrow.PrimitiveTypes.Int64})
+	schema := arrow.NewSchema(fields, nil)
+	rec := array.NewRecordBatch(schema, append(slices.Clone(p.rec.Columns()), xmin), int64(n))
+	defer rec.Release()
+	return sources.NewMemTable(schema, rec)
+}
+
+func fillProc(r *rows) {
+	eachProc(func(cols map[string]any, _ string) {
+		kv := make([]any, 0, 2*len(cols))
+		for name, v := range cols {
+			if s, ok := v.(string); ok {
+				if list, ok := r.schema.Field(r.index[name]).Type.(*arrow.ListType); ok {
+					v = arrayValue(s, list.Elem())
+				}
+			}
+			kv = append(kv, name, v)
+		}
+		r.add(kv...)
+	})
+}
+
+// procDescriptionIndex maps the built-in functions' OIDs to their
+// comments; it is built on first use and never changes.
+var procDescriptionIndex = sync.OnceValue(func() map[int64]string {
+	m := make(map[int64]string)
+	for _, d := range procDescriptions() {
+		m[int64(d.ObjOID)] = d.Text
+	}
+	return m
+})
+
+// ProcDescription is obj_description(oid, 'pg_proc') for a built-in
+// function.
+func ProcDescription(oid int64) (string, bool) {
+	d, ok := procDescriptionIndex()[oid]
+	return d, ok
+}
+
+// procSignature is what pg_get_function_result and _arguments print of a
+// built-in function.
+type procSignature struct {
+	result, arguments string
+}
+
+// procSignatures maps the built-in functions' OIDs to their signatures;
+// built on first use, never changed.
+var procSignatures = sync.OnceValue(func() map[int64]procSignature {
+	m := make(map[int64]procSignature)
+	eachProc(func(cols map[string]any, _ string) {
+		str := func(name string) string {
+			s, _ := cols[name].(string)
+			return s
+		}
+		types := splitArrayLiteral(str("proargtypes"))
+		if all := str("proallargtypes"); all != "" {
+			types = splitArrayLiteral(all)
+		}
+		var modes, names []string
+		if s := str("proargmodes"); s != "" {
+			modes = splitArrayLiteral(s)
+		}
+		if s := str("proargnames"); s != "" {
+			names = splitArrayLiteral(s)
+		}
+		// PostgreSQL 15 lists OUT arguments in the identity too: it
+		// differs from the arguments by their defaults only, which
+		// riffq leaves out.
+		var args, table []string
+		for i, t := range types {
+			typ := TypeDisplayName(int64(parseOID(t)))
+			if i < len(names) && names[i] != "" {
+				typ = QuoteIdent(names[i]) + " " + typ
+			}
+			mode := "i"
+			if i < len(modes) {
+				mode = modes[i]
+			}
+			switch mode {
+			case "t":
+				table = append(table, typ)
+				continue
+			case "o":
+				typ = "OUT " + typ
+			case "b":
+				typ = "INOUT " + typ
+			case "v":
+				typ = "VARIADIC " + typ
+			}
+			args = append(args, typ)
+		}
+		result := TypeDisplayName(int64(parseOID(str("prorettype"))))
+		switch {
+		case len(table) > 0:
+			result = "TABLE(" + strings.Join(table, ", ") + ")"
+		case str("proretset") == "t":
+			result = "SETOF " + result
+		}
+		m[int64(parseOID(str("oid")))] = procSignature{result, strings.Join(args, ", ")}
+	})
+	return m
+})
+
+// ProcSignature is pg_get_function_result (fn "pg_get_function_result"),
+// pg_get_function_arguments or pg_get_function_identity_arguments of a
+// built-in function. Argument defaults are left out.
+func ProcSignature(oid int64, fn string) (string, bool) {
+	sig, ok := procSignatures()[oid]
+	switch fn {
+	case "pg_get_function_result":
+		return sig.result, ok
+	}
+	return sig.arguments, ok
+}
+
+// procDescriptions are the built-in functions' comments.
+func procDescriptions() []Description {
+	var out []Description
+	eachProc(func(cols map[string]any, description string) {
+		if description == "" {
+			return
+		}
+		oid := parseOID(cols["oid"].(string))
+		out = append(out, Description{ClassOID: procClassOID, Class: "pg_proc", ObjOID: oid, Text: description})
+	})
+	return out
+}
+
+func parseOID(s string) uint32 {
+	var n uint32
+	for _, c := range s {
+		n = n*10 + uint32(c-'0')
+	}
+	return n
+}
+
+// arrayValue reads an array literal ({a,"b c"}) as the list a catalog
+// column of element type elem holds.
+func arrayValue(s string, elem arrow.DataType) any {
+	items := splitArrayLiteral(s)
+	switch elem.ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64:
+		out := make([]int64, len(items))
+		for i, it := range items {
+			out[i] = int64(parseOID(it))
+		}
+		return out
+	}
+	return items
+}
+
+// splitArrayLiteral splits a one-dimensional array literal into its
+// elements, unquoting quoted ones.
+func splitArrayLiteral(s string) []string {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	if s == "" {
+		return []string{}
+	}
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(out, cur.String())
+}
+
+// copyUnescape undoes COPY text format's backslash escapes.
+func copyUnescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
