@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -34,7 +35,13 @@ type Catalog struct {
 	system  map[string]*systemTables // by the session's database name
 	// procs holds pg_proc's rows, built once (c.mu guards it).
 	procs *procCache
+	// started is when the catalog was made: the server's start, for
+	// pg_postmaster_start_time.
+	started time.Time
 }
+
+// StartTime is when the catalog, and so the server, started.
+func (c *Catalog) StartTime() time.Time { return c.started }
 
 // Database is a named set of schemas.
 type Database struct {
@@ -270,6 +277,7 @@ func New(defaultDB string) *Catalog {
 		databases: make(map[string]*Database),
 		nextOID:   FirstUserOID,
 		system:    make(map[string]*systemTables),
+		started:   time.Now(),
 	}
 	c.fallback = c.newDatabase(defaultDB)
 	return c

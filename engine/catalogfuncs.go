@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +37,31 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 				}
 				return catalog.FormatType(a.int(0, r), int32(a.int(1, r))), true, nil
 			})
+		}
+	case "encode":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			data := in[0].(*array.Binary)
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				return encodeBytes(data.Value(r), a.str(1, r))
+			})
+		}
+	case "decode":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			a := argReader{in}
+			b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+			defer b.Release()
+			for r := range in[0].Len() {
+				if a.null(r) {
+					b.AppendNull()
+					continue
+				}
+				v, err := decodeBytes(a.str(0, r), a.str(1, r))
+				if err != nil {
+					return nil, err
+				}
+				b.Append(v)
+			}
+			return b.NewArray(), nil
 		}
 	case "regtype_name":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
@@ -229,3 +257,75 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error
 	jt, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
 	return array.NewExtensionArrayWithStorage(jt, storage), nil
 }
+
+// encodeBytes is encode(bytea, format): hex, base64 (lines of 76
+// characters, as PostgreSQL writes them) or escape (bytes outside
+// printable ASCII, and backslash, as octal escapes).
+func encodeBytes(b []byte, format string) (string, error) {
+	switch strings.ToLower(format) {
+	case "hex":
+		return hex.EncodeToString(b), nil
+	case "base64":
+		s := base64.StdEncoding.EncodeToString(b)
+		var out strings.Builder
+		for len(s) > 76 {
+			out.WriteString(s[:76])
+			out.WriteByte('\n')
+			s = s[76:]
+		}
+		out.WriteString(s)
+		return out.String(), nil
+	case "escape":
+		var out strings.Builder
+		for _, c := range b {
+			switch {
+			case c == '\\':
+				out.WriteString(`\\`)
+			case c == 0 || c >= 0x80:
+				fmt.Fprintf(&out, "\\%03o", c)
+			default:
+				out.WriteByte(c)
+			}
+		}
+		return out.String(), nil
+	}
+	return "", pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
+}
+
+// decodeBytes is decode(text, format), encode's inverse.
+func decodeBytes(s, format string) ([]byte, error) {
+	switch strings.ToLower(format) {
+	case "hex":
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid hexadecimal data")
+		}
+		return b, nil
+	case "base64":
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid base64 data")
+		}
+		return b, nil
+	case "escape":
+		var out []byte
+		for i := 0; i < len(s); i++ {
+			switch {
+			case s[i] != '\\':
+				out = append(out, s[i])
+			case i+1 < len(s) && s[i+1] == '\\':
+				out = append(out, '\\')
+				i++
+			case i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]):
+				out = append(out, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
+				i += 3
+			default:
+				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type bytea")
+			}
+		}
+		return out, nil
+	}
+	return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized encoding: \"%s\"", format)
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -57,6 +58,10 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	case "date_part":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return datePartKernel(mem, in[0], in[1], false, 0)
+		}
+	case "timezone":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return timezoneKernel(mem, in[0], in[1])
 		}
 	case "extract":
 		scale := n.Type.(*arrow.Decimal128Type).Scale
@@ -369,4 +374,59 @@ func likeRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
 	}
 	sb.WriteString("$")
 	return regexp.Compile(sb.String())
+}
+
+// timezoneKernel is t AT TIME ZONE zone: a timestamptz becomes the
+// wall-clock time in zone, a timestamp is read as wall-clock time there.
+// Zones are IANA names (and UTC's aliases), loaded once per batch.
+func timezoneKernel(mem memory.Allocator, zones, ts arrow.Array) (arrow.Array, error) {
+	t := ts.(*array.Timestamp)
+	withZone := t.DataType().(*arrow.TimestampType).TimeZone != ""
+	out := arrow.DataType(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"})
+	if withZone {
+		out = &arrow.TimestampType{Unit: arrow.Microsecond}
+	}
+	b := array.NewTimestampBuilder(mem, out.(*arrow.TimestampType))
+	defer b.Release()
+	z := zones.(*array.String)
+	locs := make(map[string]*time.Location)
+	for r := range t.Len() {
+		if t.IsNull(r) || z.IsNull(r) {
+			b.AppendNull()
+			continue
+		}
+		name := z.Value(r)
+		loc, ok := locs[name]
+		if !ok {
+			var err error
+			if loc, err = zoneLocation(name); err != nil {
+				return nil, err
+			}
+			locs[name] = loc
+		}
+		micros := int64(t.Value(r))
+		if withZone {
+			wall := time.UnixMicro(micros).In(loc)
+			_, offset := wall.Zone()
+			b.Append(arrow.Timestamp(micros + int64(offset)*1e6))
+			continue
+		}
+		w := time.UnixMicro(micros).UTC()
+		at := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+		b.Append(arrow.Timestamp(at.UnixMicro()))
+	}
+	return b.NewArray(), nil
+}
+
+// zoneLocation finds a time zone by name for AT TIME ZONE.
+func zoneLocation(name string) (*time.Location, error) {
+	switch strings.ToUpper(name) {
+	case "UTC", "GMT", "Z", "ZULU", "UCT", "UNIVERSAL":
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" || name == "Local" {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone \"%s\" not recognized", name)
+	}
+	return loc, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -225,6 +226,60 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		return &expr.Call{Func: name, Args: []expr.Expr{oid}, Type: typeText}, true, nil
+	case "pg_postmaster_start_time", "pg_conf_load_time":
+		start := b.cat.StartTime().UTC().Truncate(time.Microsecond).UnixMicro()
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(start), typeTimestamptz)}, true, nil
+	case "pg_stat_get_numscans", "pg_stat_get_tuples_returned", "pg_stat_get_tuples_fetched":
+		// riffq keeps no access statistics.
+		oid, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		return strictNull(oid, &expr.Literal{Value: scalar.NewInt64Scalar(0)}, typeInt8), true, nil
+	case "pg_get_function_sqlbody":
+		// Built-in functions have no SQL body.
+		return nullText, true, nil
+	case "pg_indexam_has_property":
+		// The properties of the access methods riffq lists (pg_am),
+		// as PostgreSQL 15 reports them.
+		am, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		prop, err := b.cast(b.resolveUnknown(args[1]), typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		has := map[int64][]string{403: {"can_order", "can_unique", "can_multi_col", "can_exclude", "can_include"}, 405: {"can_exclude"}}
+		known := []string{"can_order", "can_unique", "can_multi_col", "can_exclude", "can_include"}
+		var whens []expr.When
+		for _, amOID := range []int64{403, 405} {
+			for _, p := range known {
+				cond := &expr.Binary{Op: expr.And, Left: eq(am, amOID), Right: &expr.Binary{Op: expr.Eq, Left: prop, Right: textLit(p), Type: typeBool}, Type: typeBool}
+				whens = append(whens, expr.When{Cond: cond, Result: boolLit(slices.Contains(has[amOID], p))})
+			}
+		}
+		return &expr.Case{Whens: whens, Else: &expr.Literal{Value: scalar.MakeNullScalar(typeBool)}, Type: typeBool}, true, nil
+	case "encode":
+		data, err := b.cast(b.resolveUnknown(args[0]), typeBytea, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		format, err := b.cast(b.resolveUnknown(args[1]), typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "encode", Args: []expr.Expr{data, format}, Type: typeText}, true, nil
+	case "decode":
+		text, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		format, err := b.cast(b.resolveUnknown(args[1]), typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "decode", Args: []expr.Expr{text, format}, Type: typeBytea}, true, nil
 	case "shobj_description", "pg_get_serial_sequence", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef":
 		// riffq has no shared objects with comments, triggers, rules,
@@ -365,6 +420,9 @@ var catalogFuncs = map[string][2]int{
 	"array_length":     {2, 2}, "array_upper": {2, 2}, "array_lower": {2, 2}, "cardinality": {1, 1},
 	"json_build_object": {0, 100},
 	"format_type":       {2, 2}, "pg_size_pretty": {1, 1}, "quote_ident": {1, 1}, "array_to_string": {2, 3},
+	"pg_postmaster_start_time": {0, 0}, "pg_conf_load_time": {0, 0}, "pg_stat_get_numscans": {1, 1},
+	"pg_stat_get_tuples_returned": {1, 1}, "pg_stat_get_tuples_fetched": {1, 1}, "pg_get_function_sqlbody": {1, 1},
+	"pg_indexam_has_property": {2, 2}, "encode": {2, 2}, "decode": {2, 2},
 }
 
 // strictNull is e, or NULL when arg is NULL: functions declared STRICT in

@@ -376,6 +376,21 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 		return nil, nil, b.unsupported(-1, "this function in FROM is not supported yet")
 	}
 	name := funcName(fc)
+	if len(fc.Args) == 0 {
+		mt, ok, err := catalog.FunctionTable(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			alias := name
+			var colnames []*pg_query.Node
+			if rf.Alias != nil {
+				alias, colnames = rf.Alias.Aliasname, rf.Alias.Colnames
+			}
+			t := &catalog.Table{Database: b.db, Schema: catalog.PgCatalog, Name: name, Provider: mt, System: true}
+			return &Scan{Table: t, Limit: -1}, tableScope(alias, mt.Schema(), colnames), nil
+		}
+	}
 	ectx := exprContext{scope: &scope{}, clause: "functions in FROM"}
 	args, err := b.bindExprs(fc.Args, ectx)
 	if err != nil {

@@ -280,6 +280,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	if e, ok, err := b.bindSessionFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindTimezone(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	if e, ok, err := b.bindDateFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
@@ -421,6 +424,39 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		return text(v)
 	}
 	return nil, false, nil
+}
+
+// bindTimezone binds timezone(zone, t), which t AT TIME ZONE zone
+// becomes: a timestamptz gives the wall-clock time in zone (a timestamp),
+// a timestamp is read as wall-clock time in zone (a timestamptz).
+func (b *binder) bindTimezone(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if name != "timezone" || len(fc.Args) != 2 {
+		return nil, false, nil
+	}
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	zone, t := b.resolveUnknown(args[0]), args[1]
+	if u, ok := t.(*unknownLit); ok {
+		if t, err = b.resolveAs(u, typeTimestamptz); err != nil {
+			return nil, true, err
+		}
+	}
+	if t.DataType().ID() == arrow.DATE32 {
+		if t, err = b.cast(t, typeTimestamptz, fc.Location); err != nil {
+			return nil, true, err
+		}
+	}
+	ts, ok := t.DataType().(*arrow.TimestampType)
+	if category(zone.DataType()) != catString || !ok {
+		return nil, true, b.noFunction(fc, name, zone, t)
+	}
+	out := arrow.DataType(typeTimestamptz)
+	if ts.TimeZone != "" {
+		out = typeTimestamp
+	}
+	return &expr.Call{Func: "timezone", Args: []expr.Expr{zone, t}, Type: out}, true, nil
 }
 
 // bindDateFunc binds date_trunc(unit, t), date_part(field, t) and

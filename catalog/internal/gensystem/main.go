@@ -39,6 +39,7 @@ var relations = map[string][]string{
 		"pg_stat_all_tables", "pg_statio_user_tables", "pg_stat_replication", "pg_replication_slots",
 		"pg_prepared_statements", "pg_cursors", "pg_stat_user_indexes", "pg_statistic_ext_data",
 		"pg_largeobject_metadata", "pg_user_mappings", "pg_stats", "pg_prepared_xacts",
+		"pg_timezone_abbrevs", "pg_available_extension_versions",
 	},
 	"information_schema": {
 		"character_sets", "columns", "constraint_column_usage", "enabled_roles", "key_column_usage",
@@ -156,6 +157,26 @@ func main() {
 	}
 	if err := procs.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
+		os.Exit(1)
+	}
+	out.WriteString("}\n")
+	// The SQL keywords, for pg_get_keywords().
+	kw, err := conn.Query(ctx, "SELECT word, catcode::text, barelabel::text, catdesc, baredesc FROM pg_get_keywords() ORDER BY word", pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gensystem: pg_get_keywords:", err)
+		os.Exit(1)
+	}
+	out.WriteString("\n// builtinKeywords are pg_get_keywords()' rows: word, catcode, barelabel,\n// catdesc, baredesc.\nvar builtinKeywords = [][5]string{\n")
+	for kw.Next() {
+		var w [5]string
+		if err := kw.Scan(&w[0], &w[1], &w[2], &w[3], &w[4]); err != nil {
+			fmt.Fprintln(os.Stderr, "gensystem: pg_get_keywords:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(&out, "\t{%q, %q, %q, %q, %q},\n", w[0], w[1], w[2], w[3], w[4])
+	}
+	if err := kw.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "gensystem: pg_get_keywords:", err)
 		os.Exit(1)
 	}
 	out.WriteString("}\n")
