@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
@@ -95,6 +96,26 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		fold := n.Func == "ilike"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return matchKernel(mem, in[0], in[1], fold, func(p string) (matcher, error) { return likeMatcher(p, fold) })
+		}
+	case "array_any", "array_all":
+		// x op ANY/ALL (array): the comparison runs over every element
+		// with x repeated, as one Binary, so it has the operator's own
+		// semantics; then each row's results fold with SQL's
+		// three-valued logic.
+		lit, ok := n.Args[2].(*expr.Literal)
+		if !ok {
+			return nil, fmt.Errorf("%s: operator not constant", n.Func)
+		}
+		op := expr.Op(lit.Value.(*scalar.Int32).Value)
+		list := n.Args[0].DataType().(*arrow.ListType)
+		cmp, err := compile(&expr.Binary{Op: op, Left: &expr.Column{Index: 0, Type: n.Args[1].DataType()},
+			Right: &expr.Column{Index: 1, Type: list.Elem()}, Type: arrow.FixedWidthTypes.Boolean})
+		if err != nil {
+			return nil, err
+		}
+		all := n.Func == "array_all"
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return arrayQuantified(mem, cmp, in[0].(array.ListLike), in[1], all)
 		}
 	case "regex", "iregex":
 		fold := n.Func == "iregex"
@@ -429,4 +450,88 @@ func zoneLocation(name string) (*time.Location, error) {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone \"%s\" not recognized", name)
 	}
 	return loc, nil
+}
+
+// arrayQuantified folds cmp(x, element) over each row's array: ANY is true
+// when some comparison is, ALL false when some is; otherwise a NULL among
+// them makes the result NULL. An empty array gives false for ANY and true
+// for ALL, whatever x is.
+func arrayQuantified(mem memory.Allocator, cmp evaluator, lists array.ListLike, x arrow.Array, all bool) (arrow.Array, error) {
+	values := lists.ListValues()
+	parents := array.NewInt64Builder(mem)
+	defer parents.Release()
+	for r := range lists.Len() {
+		if lists.IsNull(r) {
+			continue
+		}
+		start, end := lists.ValueOffsets(r)
+		for range end - start {
+			parents.Append(int64(r))
+		}
+	}
+	idx := parents.NewArray()
+	defer idx.Release()
+	xs, err := takeArray(context.Background(), x, idx)
+	if err != nil {
+		return nil, err
+	}
+	defer xs.Release()
+	// The elements in list order, aligned with xs.
+	elemIdx := array.NewInt64Builder(mem)
+	defer elemIdx.Release()
+	for r := range lists.Len() {
+		if lists.IsNull(r) {
+			continue
+		}
+		start, end := lists.ValueOffsets(r)
+		for i := start; i < end; i++ {
+			elemIdx.Append(i)
+		}
+	}
+	ei := elemIdx.NewArray()
+	defer ei.Release()
+	elems, err := takeArray(context.Background(), values, ei)
+	if err != nil {
+		return nil, err
+	}
+	defer elems.Release()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: xs.DataType(), Nullable: true}, {Name: "e", Type: elems.DataType(), Nullable: true}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{xs, elems}, int64(xs.Len()))
+	defer rec.Release()
+	res, err := evalArray(context.Background(), cmp, rec)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	got := res.(*array.Boolean)
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	k := 0
+	for r := range lists.Len() {
+		if lists.IsNull(r) {
+			b.AppendNull()
+			continue
+		}
+		start, end := lists.ValueOffsets(r)
+		decided, sawNull := false, false
+		for range end - start {
+			switch {
+			case decided:
+			case got.IsNull(k):
+				sawNull = true
+			case got.Value(k) != all:
+				decided = true
+			}
+			k++
+		}
+		switch {
+		case decided:
+			b.Append(!all)
+		case sawNull:
+			b.AppendNull()
+		default:
+			b.Append(all)
+		}
+	}
+	return b.NewArray(), nil
 }

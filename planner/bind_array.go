@@ -19,8 +19,12 @@ import (
 func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
 	any := ae.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY
-	if !(any && op == "=" || !any && op == "<>") {
-		return nil, b.unsupported(ae.Location, "only = ANY (array) and <> ALL (array) are supported yet")
+	cmp, known := sqlOps[op]
+	switch {
+	case !known:
+		return nil, b.unsupported(ae.Location, "operator %s with ANY/ALL (array) is not supported yet", op)
+	case !cmp.IsComparison():
+		return nil, b.errorf(pgerror.WrongObjectType, ae.Location, "op ANY/ALL (array) requires operator to yield boolean")
 	}
 	l, err := b.bindExpr(ae.Lexpr, ectx)
 	if err != nil {
@@ -43,11 +47,19 @@ func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, 
 	if l, err = b.cast(b.resolveUnknown(l), list.Elem(), ae.Location); err != nil {
 		return nil, err
 	}
-	var e expr.Expr = &expr.Call{Func: "array_contains", Args: []expr.Expr{r, l}, Type: typeBool}
-	if !any {
-		e = &expr.Not{Input: e}
+	if any && op == "=" || !any && op == "<>" {
+		// Membership, by hashing each row's elements.
+		var e expr.Expr = &expr.Call{Func: "array_contains", Args: []expr.Expr{r, l}, Type: typeBool}
+		if !any {
+			e = &expr.Not{Input: e}
+		}
+		return e, nil
 	}
-	return e, nil
+	fn := "array_all"
+	if any {
+		fn = "array_any"
+	}
+	return &expr.Call{Func: fn, Args: []expr.Expr{r, l, &expr.Literal{Value: scalar.NewInt32Scalar(int32(cmp))}}, Type: typeBool}, nil
 }
 
 // bindIndirection binds array subscripts, a[i] (1-based; NULL out of range).
