@@ -174,7 +174,7 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		input = &Filter{Input: input, Predicate: pred}
 	}
 
-	targets, names, locs, err := b.expandTargets(s.TargetList, sc)
+	targets, names, _, err := b.expandTargets(s.TargetList, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -207,9 +207,9 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	var srfs map[int]SetItem // select-list items that are set-returning functions
 	for i, t := range targets {
 		if isSRFCall(t) {
-			if grouped || len(s.SortClause) > 0 || len(s.DistinctClause) > 0 {
-				return nil, b.unsupported(locs[i], "set-returning functions in the select list of a grouped, sorted or DISTINCT query are not supported yet")
-			}
+			// The functions run after grouping, over the groups (as
+			// PostgreSQL runs them when GROUP BY does not name them),
+			// and before DISTINCT and ORDER BY.
 			item, err := b.bindSRFItem(t, ectx)
 			if err != nil {
 				return nil, err
@@ -321,6 +321,14 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 			if exprs[i], err = b.overAggregate(e, groups); err != nil {
 				return nil, err
 			}
+		}
+		for i, item := range srfs {
+			for j, a := range item.Args {
+				if item.Args[j], err = b.overAggregate(a, groups); err != nil {
+					return nil, err
+				}
+			}
+			srfs[i] = item
 		}
 		if having != nil {
 			pred, err := b.overAggregate(having, groups)
@@ -617,10 +625,20 @@ func isAggregateName(name string) bool {
 // that is not an input column, or an expression over the input.
 func (b *binder) bindGroupItem(n *pg_query.Node, targets []*pg_query.Node, names []string, sc *scope) (expr.Expr, error) {
 	ectx := exprContext{scope: sc, clause: "GROUP BY"}
+	srf := func(t *pg_query.Node, loc int32) error {
+		if isSRFCall(t) {
+			// PostgreSQL runs such a function before grouping.
+			return b.unsupported(loc, "GROUP BY a set-returning function is not supported yet")
+		}
+		return nil
+	}
 	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
 		i := int(c.GetIval().Ival)
 		if i < 1 || i > len(targets) {
 			return nil, b.errorf(pgerror.InvalidColumnReference, c.Location, "GROUP BY position %d is not in select list", i)
+		}
+		if err := srf(targets[i-1], c.Location); err != nil {
+			return nil, err
 		}
 		if nodeHasAggregate(targets[i-1]) {
 			return nil, b.errorf(pgerror.GroupingError, c.Location, "aggregate functions are not allowed in GROUP BY")
@@ -633,6 +651,9 @@ func (b *binder) bindGroupItem(n *pg_query.Node, targets []*pg_query.Node, names
 		if _, _, err := b.lookupColumn(sc, "", name, cr.Location); err != nil {
 			for i, out := range names {
 				if out == name {
+					if err := srf(targets[i], cr.Location); err != nil {
+						return nil, err
+					}
 					e, err := b.bindExpr(targets[i], ectx)
 					return b.resolveUnknown(e), err
 				}
