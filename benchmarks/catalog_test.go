@@ -96,9 +96,10 @@ func BenchmarkCatalogReplay(b *testing.B) {
 			}
 			defer conn.Close(ctx)
 			var per []time.Duration
+			byQuery := make([]time.Duration, len(queries))
 			failures := 0
 			for b.Loop() {
-				for _, q := range queries {
+				for i, q := range queries {
 					start := time.Now()
 					if err := replay(ctx, conn, q[0].(string), q[1].([]any)); err != nil {
 						failures++
@@ -107,7 +108,18 @@ func BenchmarkCatalogReplay(b *testing.B) {
 						}
 					}
 					per = append(per, time.Since(start))
+					byQuery[i] += time.Since(start)
 				}
+			}
+			// The slowest queries, for go test -v: where the time goes.
+			order := make([]int, len(queries))
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortFunc(order, func(x, y int) int { return int(byQuery[y] - byQuery[x]) })
+			for _, i := range order[:min(5, len(order))] {
+				sql := strings.Join(strings.Fields(queries[i][0].(string)), " ")
+				b.Logf("%.2f ms/run: %.120s", float64(byQuery[i].Microseconds())/1000/float64(b.N), sql)
 			}
 			slices.Sort(per)
 			b.ReportMetric(float64(per[len(per)/2].Microseconds())/1000, "median-ms/query")

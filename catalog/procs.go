@@ -2,15 +2,13 @@ package catalog
 
 import (
 	_ "embed"
-	"slices"
+	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/riffq/riffq/sources"
 )
 
 // procsTSV holds PostgreSQL 15's built-in functions: pg_proc's rows of
@@ -48,72 +46,66 @@ func eachProc(fn func(cols map[string]any, description string)) {
 	}
 }
 
-// procCache holds what the built-in functions put in the system tables:
-// pg_proc's columns and their comments. They never change, so they are
-// read once; each build of the system tables adds only its xmin.
+// procCache holds the rows the built-in functions put in the system
+// tables: pg_proc's, and pg_description's for their comments. They never
+// change, so they are built once and shared by every build of the system
+// tables (rows.static), which adds only the system columns.
 type procCache struct {
-	rec          arrow.RecordBatch
-	descriptions []Description
+	procs, descriptions arrow.RecordBatch
 }
 
+// newProcCache reads procsTSV in one pass, straight into Arrow builders.
 func newProcCache() (*procCache, error) {
-	rel := systemIndex[[2]string{PgCatalog, "pg_proc"}]
-	r := newRows(rel)
-	fillProc(r)
-	rec, err := r.record()
-	if err != nil {
-		return nil, err
+	procRel := systemIndex[[2]string{PgCatalog, "pg_proc"}]
+	descRel := systemIndex[[2]string{PgCatalog, "pg_description"}]
+	procs := array.NewRecordBuilder(memory.DefaultAllocator, procRel.schemaOf())
+	defer procs.Release()
+	descs := array.NewRecordBuilder(memory.DefaultAllocator, descRel.schemaOf())
+	defer descs.Release()
+	lines := strings.Split(strings.TrimSuffix(procsTSV, "\n"), "\n")
+	header := strings.Split(lines[0], "\t")
+	// Where each field of a line goes: a pg_proc column, or -1 for the
+	// comment.
+	target := make([]int, len(header))
+	for i, name := range header {
+		target[i] = -1
+		if j := procs.Schema().FieldIndices(name); len(j) == 1 {
+			target[i] = j[0]
+		}
 	}
-	return &procCache{rec: rec, descriptions: procDescriptions()}, nil
-}
-
-// table is pg_proc with xmin, the registry's version.
-func (p *procCache) table(version int64) (*sources.MemTable, error) {
-	n := int(p.rec.NumRows())
-	b := array.NewInt64Builder(memory.DefaultAllocator)
-	defer b.Release()
-	for range n {
-		b.Append(version)
-	}
-	xmin := b.NewArray()
-	defer xmin.Release()
-	fields := append(slices.Clone(p.rec.Schema().Fields()), arrow.Field{Name: "xmin", Type: arrow.PrimitiveTypes.Int64})
-	schema := arrow.NewSchema(fields, nil)
-	rec := array.NewRecordBatch(schema, append(slices.Clone(p.rec.Columns()), xmin), int64(n))
-	defer rec.Release()
-	return sources.NewMemTable(schema, rec)
-}
-
-func fillProc(r *rows) {
-	eachProc(func(cols map[string]any, _ string) {
-		kv := make([]any, 0, 2*len(cols))
-		for name, v := range cols {
-			if s, ok := v.(string); ok {
-				if list, ok := r.schema.Field(r.index[name]).Type.(*arrow.ListType); ok {
+	for _, line := range lines[1:] {
+		fields := strings.Split(line, "\t")
+		for i, field := range fields {
+			j := target[i]
+			if j < 0 {
+				continue
+			}
+			var v any
+			if field != `\N` {
+				s := copyUnescape(field)
+				v = s
+				if list, ok := procs.Schema().Field(j).Type.(*arrow.ListType); ok {
 					v = arrayValue(s, list.Elem())
 				}
 			}
-			kv = append(kv, name, v)
+			if err := appendValue(procs.Field(j), v); err != nil {
+				return nil, fmt.Errorf("pg_proc.%s: %w", header[i], err)
+			}
 		}
-		r.add(kv...)
-	})
+		if d := fields[len(fields)-1]; header[len(header)-1] == "description" && d != `\N` {
+			kv := map[string]any{"objoid": parseOID(fields[0]), "classoid": procClassOID, "objsubid": 0, "description": copyUnescape(d)}
+			for j, f := range descs.Schema().Fields() {
+				if err := appendValue(descs.Field(j), kv[f.Name]); err != nil {
+					return nil, fmt.Errorf("pg_description.%s: %w", f.Name, err)
+				}
+			}
+		}
+	}
+	return &procCache{procs: procs.NewRecordBatch(), descriptions: descs.NewRecordBatch()}, nil
 }
 
-// procDescriptionIndex maps the built-in functions' OIDs to their
-// comments; it is built on first use and never changes.
-var procDescriptionIndex = sync.OnceValue(func() map[int64]string {
-	m := make(map[int64]string)
-	for _, d := range procDescriptions() {
-		m[int64(d.ObjOID)] = d.Text
-	}
-	return m
-})
-
-// ProcDescription is obj_description(oid, 'pg_proc') for a built-in
-// function.
-func ProcDescription(oid int64) (string, bool) {
-	d, ok := procDescriptionIndex()[oid]
-	return d, ok
+func fillProc(b *systemBuilder, r *rows) {
+	r.static = append(r.static, b.procs.procs)
 }
 
 // procSignature is what pg_get_function_result and _arguments print of a
@@ -192,17 +184,23 @@ func ProcSignature(oid int64, fn string) (string, bool) {
 	return sig.arguments, ok
 }
 
-// procDescriptions are the built-in functions' comments.
-func procDescriptions() []Description {
-	var out []Description
+// procDescriptionIndex maps the built-in functions' OIDs to their
+// comments; it is built on first use and never changes.
+var procDescriptionIndex = sync.OnceValue(func() map[int64]string {
+	m := make(map[int64]string)
 	eachProc(func(cols map[string]any, description string) {
-		if description == "" {
-			return
+		if description != "" {
+			m[int64(parseOID(cols["oid"].(string)))] = description
 		}
-		oid := parseOID(cols["oid"].(string))
-		out = append(out, Description{ClassOID: procClassOID, Class: "pg_proc", ObjOID: oid, Text: description})
 	})
-	return out
+	return m
+})
+
+// ProcDescription is obj_description(oid, 'pg_proc') for a built-in
+// function.
+func ProcDescription(oid int64) (string, bool) {
+	d, ok := procDescriptionIndex()[oid]
+	return d, ok
 }
 
 func parseOID(s string) uint32 {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,11 @@ type rows struct {
 	schema *arrow.Schema
 	index  map[string]int
 	data   [][]any
+	// static are rows built once and shared by every build (the
+	// built-in functions), without the system columns.
+	static []arrow.RecordBatch
+	// system are the values of the system columns, for static's rows.
+	system []any
 }
 
 func newRows(rel *systemRelation) *rows {
@@ -148,6 +154,7 @@ func (r *rows) addSystemColumn(name string, dt arrow.DataType, v any) {
 	for i := range r.data {
 		r.data[i] = append(r.data[i], v)
 	}
+	r.system = append(r.system, v)
 }
 
 // table builds the relation's Arrow table.
@@ -157,7 +164,37 @@ func (r *rows) table() (*sources.MemTable, error) {
 		return nil, err
 	}
 	defer rec.Release()
-	return sources.NewMemTable(r.schema, rec)
+	batches := []arrow.RecordBatch{rec}
+	for _, st := range r.static {
+		b, err := r.withSystemColumns(st)
+		if err != nil {
+			return nil, err
+		}
+		defer b.Release()
+		batches = append(batches, b)
+	}
+	return sources.NewMemTable(r.schema, batches...)
+}
+
+// withSystemColumns is a static batch with the system columns' values
+// added.
+func (r *rows) withSystemColumns(st arrow.RecordBatch) (arrow.RecordBatch, error) {
+	cols := slices.Clone(st.Columns())
+	n := int(st.NumRows())
+	for _, v := range r.system {
+		b := array.NewBuilder(memory.DefaultAllocator, r.schema.Field(len(cols)).Type)
+		for range n {
+			if err := appendValue(b, v); err != nil {
+				b.Release()
+				return nil, err
+			}
+		}
+		col := b.NewArray()
+		b.Release()
+		defer col.Release()
+		cols = append(cols, col)
+	}
+	return array.NewRecordBatch(r.schema, cols, int64(n)), nil
 }
 
 // record builds the relation's rows as one record batch.

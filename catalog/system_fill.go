@@ -30,6 +30,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_tables"}:                       fillTables,
 	{PgCatalog, "pg_views"}:                        fillViews,
 	{PgCatalog, "pg_description"}:                  fillDescription,
+	{PgCatalog, "pg_proc"}:                         fillProc,
 	{PgCatalog, "pg_index"}:                        fillIndex,
 	{PgCatalog, "pg_attrdef"}:                      fillAttrdef,
 	{PgCatalog, "pg_indexes"}:                      fillIndexes,
@@ -470,9 +471,10 @@ func fillDescription(b *systemBuilder, r *rows) {
 	for i, t := range b.tables {
 		tables[i] = t.Table
 	}
-	for _, d := range append(descriptions(b.schemas, tables), b.procDescriptions...) {
+	for _, d := range descriptions(b.schemas, tables) {
 		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", d.SubID, "description", d.Text)
 	}
+	r.static = append(r.static, b.procs.descriptions)
 }
 
 // descriptions lists PostgreSQL's comments on the objects riffq emulates,

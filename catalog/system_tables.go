@@ -128,18 +128,10 @@ func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
 		}
 		c.procs = procs
 	}
-	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables, procDescriptions: c.procs.descriptions}
+	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables, procs: c.procs}
 	out := make(map[[2]string]*Table, len(systemRelations))
 	for i := range systemRelations {
 		rel := &systemRelations[i]
-		if rel.schema == PgCatalog && rel.name == "pg_proc" {
-			mt, err := c.procs.table(int64(c.version))
-			if err != nil {
-				return nil, err
-			}
-			out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: mt, System: true, Hidden: 1}
-			continue
-		}
 		r := newRows(rel)
 		if fill, ok := fillers[[2]string{rel.schema, rel.name}]; ok {
 			fill(b, r)
@@ -193,8 +185,8 @@ type systemBuilder struct {
 	dbName  string
 	schemas []*Schema
 	tables  []userTable
-	// procDescriptions are the built-in functions' comments.
-	procDescriptions []Description
+	// procs are the built-in functions' rows.
+	procs *procCache
 }
 
 // systemNamespaces are the schemas PostgreSQL always has.

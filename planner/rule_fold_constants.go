@@ -41,6 +41,9 @@ func foldPlan(p Plan) (Plan, error) {
 
 func foldExpr(e expr.Expr) expr.Expr {
 	return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
+		if c, ok := e.(*expr.Case); ok {
+			return foldCase(c)
+		}
 		if !foldable(e) {
 			return unwrapDateCast(e)
 		}
@@ -131,4 +134,55 @@ func dateCastSide(x, y expr.Expr) (*expr.Cast, *expr.Literal, bool) {
 		return nil, nil, false
 	}
 	return c, lit, false
+}
+
+// foldCase drops the branches of a CASE whose condition is a constant false
+// or NULL, and stops at one whose condition is a constant true: clients'
+// catalog queries nest CASEs over parameters (coalesce(nullif(greatest(
+// $1, -1), -1), ...)) that bind to constants.
+func foldCase(c *expr.Case) expr.Expr {
+	var whens []expr.When
+	for _, w := range c.Whens {
+		lit, ok := w.Cond.(*expr.Literal)
+		if !ok {
+			whens = append(whens, w)
+			continue
+		}
+		b, isBool := lit.Value.(*scalar.Boolean)
+		switch {
+		case !lit.Value.IsValid() || isBool && !b.Value:
+			continue // never taken
+		case isBool && len(whens) == 0:
+			return castResult(w.Result, c.Type)
+		case isBool:
+			// Taken whenever reached: it ends the CASE.
+			return &expr.Case{Whens: whens, Else: w.Result, Type: c.Type}
+		}
+		whens = append(whens, w)
+	}
+	if len(whens) == len(c.Whens) {
+		return c
+	}
+	if len(whens) == 0 {
+		if c.Else == nil {
+			return &expr.Literal{Value: scalar.MakeNullScalar(c.Type)}
+		}
+		return castResult(c.Else, c.Type)
+	}
+	return &expr.Case{Whens: whens, Else: c.Else, Type: c.Type}
+}
+
+// castResult is a CASE's result as the CASE's type (they match, bar a
+// NULL literal typed otherwise).
+func castResult(e expr.Expr, t arrow.DataType) expr.Expr {
+	if e == nil {
+		return &expr.Literal{Value: scalar.MakeNullScalar(t)}
+	}
+	if arrow.TypeEqual(e.DataType(), t) {
+		return e
+	}
+	if lit, ok := e.(*expr.Literal); ok && !lit.Value.IsValid() {
+		return &expr.Literal{Value: scalar.MakeNullScalar(t)}
+	}
+	return &expr.Cast{Input: e, Type: t}
 }
