@@ -48,6 +48,12 @@ func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, 
 		return nil, err
 	}
 	if any && op == "=" || !any && op == "<>" {
+		if e, ok := constMembership(l, r); ok {
+			if !any {
+				e = &expr.Not{Input: e}
+			}
+			return e, nil
+		}
 		// Membership, by hashing each row's elements.
 		var e expr.Expr = &expr.Call{Func: "array_contains", Args: []expr.Expr{r, l}, Type: typeBool}
 		if !any {
@@ -336,4 +342,34 @@ func (b *binder) bindArrayFunc(fc *pg_query.FuncCall, name string, ectx exprCont
 		}
 	}
 	return &expr.Call{Func: name, Args: args, Type: typeInt4}, true, nil
+}
+
+// constMembership writes x = ANY (constant array) as x = c1 OR x = c2 ...,
+// which the engine evaluates as one lookup in a set of the constants (a
+// client's keyword list of hundreds, say), rather than scanning the array
+// for every row. Only arrays without NULLs qualify: then x <> ALL is NOT
+// of it, NULLs included.
+func constMembership(x, arr expr.Expr) (expr.Expr, bool) {
+	lit, ok := arr.(*expr.Literal)
+	if !ok || !lit.Value.IsValid() {
+		return nil, false
+	}
+	list, ok := lit.Value.(*scalar.List)
+	if !ok || list.Value.Len() < 3 || list.Value.NullN() > 0 {
+		return nil, false
+	}
+	var out expr.Expr
+	for i := range list.Value.Len() {
+		v, err := scalar.GetScalar(list.Value, i)
+		if err != nil {
+			return nil, false
+		}
+		eq := &expr.Binary{Op: expr.Eq, Left: x, Right: &expr.Literal{Value: v}, Type: typeBool}
+		if out == nil {
+			out = eq
+		} else {
+			out = &expr.Binary{Op: expr.Or, Left: out, Right: eq, Type: typeBool}
+		}
+	}
+	return out, true
 }
