@@ -53,11 +53,22 @@ func TestConfigErrors(t *testing.T) {
 		{"bad yaml", "listen: [\n", "--config"},
 		{"source without kind", "sources:\n  - {location: x}\n", "sources[0]: a source needs kind and location"},
 		{"missing password env", "auth: {password_env: TEST_RIFFQ_NOPE}\n", "TEST_RIFFQ_NOPE is not set"},
+		{"table without name", "tables:\n  - {comment: x}\n", "tables[0]: a table needs a name"},
+		{"table twice", "tables:\n  - {name: t}\n  - {name: public.t}\n", "public.t is described twice"},
+		{"table no source serves", "sources: [csv:../../testdata/sample/symbols.csv]\ntables:\n  - {name: nosuch}\n", "no source serves public.nosuch"},
+		{"key of a missing column", "sources: [csv:../../testdata/sample/symbols.csv]\ntables:\n  - {name: symbols, primary_key: [nope]}\n", `no column "nope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stderr := runWithTimeout(t, "--config", writeConfig(t, tc.text))
-			if code != 2 || !strings.Contains(stderr, tc.want) || len(lines(stderr)) != 1 {
-				t.Errorf("exit %d, stderr %q; want 2 and one line with %q", code, stderr, tc.want)
+			// One error line; sources opened before it log theirs.
+			var errs []string
+			for _, l := range lines(stderr) {
+				if strings.HasPrefix(l, "riffq: ") {
+					errs = append(errs, l)
+				}
+			}
+			if code != 2 || len(errs) != 1 || !strings.Contains(errs[0], tc.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and one error line with %q", code, stderr, tc.want)
 			}
 		})
 	}
@@ -82,6 +93,9 @@ func TestExampleConfig(t *testing.T) {
 	args, err := c.args()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d, err := c.descriptions(); err != nil || len(d.tables) == 0 {
+		t.Errorf("tables: %v, %v", d.tables, err)
 	}
 	for i := 0; i+1 < len(args); i++ {
 		if args[i] != "--source" {
