@@ -261,6 +261,9 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // Serve serves connections accepted on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
 	s.logger.Info("riffq listening", "addr", l.Addr().String())
+	// The system tables are built on first use; build them while the
+	// first client connects.
+	go s.catalog.Warm()
 	err := s.wire.Serve(l)
 	if errors.Is(err, wire.ErrServerClosed) {
 		return nil

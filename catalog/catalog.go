@@ -33,8 +33,9 @@ type Catalog struct {
 	// version are rebuilt.
 	version uint64
 	system  map[string]*systemTables // by the session's database name
-	// procs holds pg_proc's rows, built once (c.mu guards it).
-	procs *procCache
+	// builtins holds the built-in functions' and operators' rows,
+	// built once (c.mu guards it).
+	builtins *builtinRows
 	// started is when the catalog was made: the server's start, for
 	// pg_postmaster_start_time.
 	started time.Time

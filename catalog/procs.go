@@ -11,20 +11,32 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// procsTSV holds PostgreSQL 15's built-in functions: pg_proc's rows of
-// pg_catalog as COPY text under a header line, each with its comment in a
-// last column. gensystem writes it (testdata/regen.sh).
+// procsTSV and operatorsTSV hold PostgreSQL 15's built-in functions and
+// operators: pg_proc's and pg_operator's rows of pg_catalog as COPY text
+// under a header line, each with its comment in a last column. gensystem
+// writes them (testdata/regen.sh).
 //
 //go:embed pg_proc.tsv
 var procsTSV string
 
-// procClassOID is pg_proc's OID, the class of a function's comment.
-const procClassOID = 1255
+//go:embed pg_operator.tsv
+var operatorsTSV string
+
+// The catalogs whose rows procsTSV and operatorsTSV hold, as the classoid
+// of their comments.
+const (
+	procClassOID     = 1255
+	operatorClassOID = 2617
+)
 
 // eachProc calls fn with each built-in function's columns by name (nil for
 // NULL) and its comment.
-func eachProc(fn func(cols map[string]any, description string)) {
-	lines := strings.Split(strings.TrimSuffix(procsTSV, "\n"), "\n")
+func eachProc(fn func(cols map[string]any, description string)) { eachRow(procsTSV, fn) }
+
+// eachRow calls fn with the columns by name (nil for NULL) and the comment
+// of each row of a static catalog file.
+func eachRow(tsv string, fn func(cols map[string]any, description string)) {
+	lines := strings.Split(strings.TrimSuffix(tsv, "\n"), "\n")
 	header := strings.Split(lines[0], "\t")
 	cols := make(map[string]any, len(header))
 	for _, line := range lines[1:] {
@@ -46,30 +58,46 @@ func eachProc(fn func(cols map[string]any, description string)) {
 	}
 }
 
-// procCache holds the rows the built-in functions put in the system
-// tables: pg_proc's, and pg_description's for their comments. They never
-// change, so they are built once and shared by every build of the system
-// tables (rows.static), which adds only the system columns.
-type procCache struct {
-	procs, descriptions arrow.RecordBatch
+// builtinRows holds the rows the built-in functions and operators put in
+// the system tables: pg_proc's, pg_operator's, and pg_description's for
+// their comments. They never change, so they are built once and shared by
+// every build of the system tables (rows.static), which adds only the
+// system columns.
+type builtinRows struct {
+	procs, operators, descriptions arrow.RecordBatch
 }
 
-// newProcCache reads procsTSV in one pass, straight into Arrow builders.
-func newProcCache() (*procCache, error) {
-	procRel := systemIndex[[2]string{PgCatalog, "pg_proc"}]
+// newBuiltinRows reads procsTSV and operatorsTSV in one pass each,
+// straight into Arrow builders.
+func newBuiltinRows() (*builtinRows, error) {
 	descRel := systemIndex[[2]string{PgCatalog, "pg_description"}]
-	procs := array.NewRecordBuilder(memory.DefaultAllocator, procRel.schemaOf())
-	defer procs.Release()
 	descs := array.NewRecordBuilder(memory.DefaultAllocator, descRel.schemaOf())
 	defer descs.Release()
-	lines := strings.Split(strings.TrimSuffix(procsTSV, "\n"), "\n")
+	procs, err := readStatic(procsTSV, "pg_proc", procClassOID, descs)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := readStatic(operatorsTSV, "pg_operator", operatorClassOID, descs)
+	if err != nil {
+		procs.Release()
+		return nil, err
+	}
+	return &builtinRows{procs: procs, operators: ops, descriptions: descs.NewRecordBatch()}, nil
+}
+
+// readStatic reads the rows of system relation rel from tsv, and appends
+// their comments (class classOID) to descs.
+func readStatic(tsv, rel string, classOID int64, descs *array.RecordBuilder) (arrow.RecordBatch, error) {
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, systemIndex[[2]string{PgCatalog, rel}].schemaOf())
+	defer rb.Release()
+	schema := rb.Schema()
+	lines := strings.Split(strings.TrimSuffix(tsv, "\n"), "\n")
 	header := strings.Split(lines[0], "\t")
-	// Where each field of a line goes: a pg_proc column, or -1 for the
-	// comment.
+	// Where each field of a line goes: a column, or -1 for the comment.
 	target := make([]int, len(header))
 	for i, name := range header {
 		target[i] = -1
-		if j := procs.Schema().FieldIndices(name); len(j) == 1 {
+		if j := schema.FieldIndices(name); len(j) == 1 {
 			target[i] = j[0]
 		}
 	}
@@ -84,16 +112,16 @@ func newProcCache() (*procCache, error) {
 			if field != `\N` {
 				s := copyUnescape(field)
 				v = s
-				if list, ok := procs.Schema().Field(j).Type.(*arrow.ListType); ok {
+				if list, ok := schema.Field(j).Type.(*arrow.ListType); ok {
 					v = arrayValue(s, list.Elem())
 				}
 			}
-			if err := appendValue(procs.Field(j), v); err != nil {
-				return nil, fmt.Errorf("pg_proc.%s: %w", header[i], err)
+			if err := appendValue(rb.Field(j), v); err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", rel, header[i], err)
 			}
 		}
 		if d := fields[len(fields)-1]; header[len(header)-1] == "description" && d != `\N` {
-			kv := map[string]any{"objoid": parseOID(fields[0]), "classoid": procClassOID, "objsubid": 0, "description": copyUnescape(d)}
+			kv := map[string]any{"objoid": parseOID(fields[0]), "classoid": classOID, "objsubid": 0, "description": copyUnescape(d)}
 			for j, f := range descs.Schema().Fields() {
 				if err := appendValue(descs.Field(j), kv[f.Name]); err != nil {
 					return nil, fmt.Errorf("pg_description.%s: %w", f.Name, err)
@@ -101,11 +129,15 @@ func newProcCache() (*procCache, error) {
 			}
 		}
 	}
-	return &procCache{procs: procs.NewRecordBatch(), descriptions: descs.NewRecordBatch()}, nil
+	return rb.NewRecordBatch(), nil
 }
 
 func fillProc(b *systemBuilder, r *rows) {
-	r.static = append(r.static, b.procs.procs)
+	r.static = append(r.static, b.builtins.procs)
+}
+
+func fillOperator(b *systemBuilder, r *rows) {
+	r.static = append(r.static, b.builtins.operators)
 }
 
 // procSignature is what pg_get_function_result and _arguments print of a
@@ -184,23 +216,38 @@ func ProcSignature(oid int64, fn string) (string, bool) {
 	return sig.arguments, ok
 }
 
-// procDescriptionIndex maps the built-in functions' OIDs to their
-// comments; it is built on first use and never changes.
-var procDescriptionIndex = sync.OnceValue(func() map[int64]string {
-	m := make(map[int64]string)
-	eachProc(func(cols map[string]any, description string) {
-		if description != "" {
-			m[int64(parseOID(cols["oid"].(string)))] = description
-		}
-	})
+// builtinDescriptionIndex maps the built-in functions and operators, by
+// their catalog's OID and their own, to their comments; built on first
+// use, never changed.
+var builtinDescriptionIndex = sync.OnceValue(func() map[[2]int64]string {
+	m := make(map[[2]int64]string)
+	for _, f := range []struct {
+		tsv   string
+		class int64
+	}{{procsTSV, procClassOID}, {operatorsTSV, operatorClassOID}} {
+		eachRow(f.tsv, func(cols map[string]any, description string) {
+			if description != "" {
+				m[[2]int64{f.class, int64(parseOID(cols["oid"].(string)))}] = description
+			}
+		})
+	}
 	return m
 })
 
-// ProcDescription is obj_description(oid, 'pg_proc') for a built-in
-// function.
-func ProcDescription(oid int64) (string, bool) {
-	d, ok := procDescriptionIndex()[oid]
-	return d, ok
+// BuiltinDescription is obj_description(oid, class) of a built-in function
+// (class "pg_proc") or operator ("pg_operator"); class "" tries both.
+func BuiltinDescription(oid int64, class string) (string, bool) {
+	m := builtinDescriptionIndex()
+	if class == "" || class == "pg_proc" {
+		if d, ok := m[[2]int64{procClassOID, oid}]; ok {
+			return d, true
+		}
+	}
+	if class == "" || class == "pg_operator" {
+		d, ok := m[[2]int64{operatorClassOID, oid}]
+		return d, ok
+	}
+	return "", false
 }
 
 func parseOID(s string) uint32 {

@@ -31,6 +31,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_views"}:                        fillViews,
 	{PgCatalog, "pg_description"}:                  fillDescription,
 	{PgCatalog, "pg_proc"}:                         fillProc,
+	{PgCatalog, "pg_operator"}:                     fillOperator,
 	{PgCatalog, "pg_index"}:                        fillIndex,
 	{PgCatalog, "pg_attrdef"}:                      fillAttrdef,
 	{PgCatalog, "pg_indexes"}:                      fillIndexes,
@@ -474,7 +475,7 @@ func fillDescription(b *systemBuilder, r *rows) {
 	for _, d := range descriptions(b.schemas, tables) {
 		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", d.SubID, "description", d.Text)
 	}
-	r.static = append(r.static, b.procs.descriptions)
+	r.static = append(r.static, b.builtins.descriptions)
 }
 
 // descriptions lists PostgreSQL's comments on the objects riffq emulates,

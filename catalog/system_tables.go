@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -89,6 +90,21 @@ func (c *Catalog) systemTable(db, schema, name string) (*Table, bool) {
 	return t, ok
 }
 
+// Warm builds the system tables of the default database and of the
+// registered ones now, so that the first client's catalog queries do not
+// wait for them; servers call it when they start.
+func (c *Catalog) Warm() {
+	c.mu.RLock()
+	names := []string{c.fallback.Name}
+	for name := range c.databases {
+		names = append(names, name)
+	}
+	c.mu.RUnlock()
+	for _, db := range names {
+		c.systemTable(db, PgCatalog, "pg_class")
+	}
+}
+
 // userTable is a registered table with what the system tables say of it.
 type userTable struct {
 	*Table
@@ -120,15 +136,15 @@ func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
 			tables = append(tables, userTable{Table: t, schemaOID: s.OID, schema: listedColumns(t)})
 		}
 	}
-	if c.procs == nil {
-		// The built-in functions never change: read once.
-		procs, err := newProcCache()
+	if c.builtins == nil {
+		// The built-in functions and operators never change: read once.
+		builtins, err := newBuiltinRows()
 		if err != nil {
 			return nil, err
 		}
-		c.procs = procs
+		c.builtins = builtins
 	}
-	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables, procs: c.procs}
+	b := &systemBuilder{db: d, dbName: dbName, schemas: schemas, tables: tables, builtins: c.builtins}
 	out := make(map[[2]string]*Table, len(systemRelations))
 	for i := range systemRelations {
 		rel := &systemRelations[i]
@@ -185,8 +201,8 @@ type systemBuilder struct {
 	dbName  string
 	schemas []*Schema
 	tables  []userTable
-	// procs are the built-in functions' rows.
-	procs *procCache
+	// builtins are the built-in functions' and operators' rows.
+	builtins *builtinRows
 }
 
 // systemNamespaces are the schemas PostgreSQL always has.
@@ -318,28 +334,37 @@ func (c *Catalog) SchemaOID(db, name string) (uint32, bool) {
 	return s.OID, true
 }
 
-// procOIDs finds the built-in functions by name (the first, lowest OID,
-// for overloaded names).
-var procOIDs = func() map[string]int64 {
-	m := make(map[string]int64, len(builtinProcs))
-	for oid, name := range builtinProcs {
-		if o, ok := m[name]; !ok || oid < o {
-			m[name] = oid
+// procNames maps the built-in functions' OIDs to their names, and
+// procOIDs their names to their OIDs (the lowest, for overloaded names);
+// read from pg_proc's rows on first use, never changed.
+var (
+	procNames = sync.OnceValue(func() map[int64]string {
+		m := make(map[int64]string)
+		eachProc(func(cols map[string]any, _ string) {
+			m[int64(parseOID(cols["oid"].(string)))] = cols["proname"].(string)
+		})
+		return m
+	})
+	procOIDs = sync.OnceValue(func() map[string]int64 {
+		m := make(map[string]int64)
+		for oid, name := range procNames() {
+			if o, ok := m[name]; !ok || oid < o {
+				m[name] = oid
+			}
 		}
-	}
-	return m
-}()
+		return m
+	})
+)
 
-// ProcOID returns the OID of a built-in function the catalog's regproc
-// columns name.
+// ProcOID returns the OID of the built-in function a regproc value names
+// (the lowest, for an overloaded name).
 func ProcOID(name string) (int64, bool) {
-	oid, ok := procOIDs[name]
+	oid, ok := procOIDs()[name]
 	return oid, ok
 }
 
-// ProcName returns the name of a built-in function the catalog's regproc
-// columns name.
+// ProcName returns the name of a built-in function, as regproc prints it.
 func ProcName(oid int64) (string, bool) {
-	name, ok := builtinProcs[oid]
+	name, ok := procNames()[oid]
 	return name, ok
 }

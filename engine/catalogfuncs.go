@@ -107,8 +107,9 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 				return strconv.FormatInt(oid, 10), nil
 			})
 		}
-	case "proc_description":
-		// obj_description(oid, 'pg_proc'): a built-in function's comment.
+	case "builtin_description":
+		// obj_description(oid, class): a built-in function's or
+		// operator's comment; in[1] is the class ("" for any).
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			a := argReader{in}
 			b := array.NewStringBuilder(mem)
@@ -116,7 +117,7 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 			for r := range in[0].Len() {
 				if a.null(r) {
 					b.AppendNull()
-				} else if d, ok := catalog.ProcDescription(a.int(0, r)); ok {
+				} else if d, ok := catalog.BuiltinDescription(a.int(0, r), a.str(1, r)); ok {
 					b.Append(d)
 				} else {
 					b.AppendNull()

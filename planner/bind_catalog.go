@@ -39,8 +39,15 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 	if len(args) < arity[0] || len(args) > arity[1] {
 		return nil, true, b.noFunction(fc, name, args...)
 	}
-	// oidArg binds argument i as an OID (bigint in riffq's catalog).
-	oidArg := func(i int) (expr.Expr, error) { return b.cast(b.resolveUnknown(args[i]), typeInt8, fc.Location) }
+	// oidArg binds argument i as an OID (bigint in riffq's catalog); a
+	// regproc column, which holds a function's name, gives its OID.
+	oidArg := func(i int) (expr.Expr, error) {
+		a := b.resolveUnknown(args[i])
+		if _, isConst := args[i].(*unknownLit); !isConst && category(a.DataType()) == catString {
+			return &expr.Call{Func: "text_to_oid", Args: []expr.Expr{a}, Type: typeInt8}, nil
+		}
+		return b.cast(a, typeInt8, fc.Location)
+	}
 	textLit := func(s string) expr.Expr { return &expr.Literal{Value: scalar.NewStringScalar(s)} }
 	nullText := &expr.Literal{Value: scalar.MakeNullScalar(typeText)}
 	boolLit := func(v bool) expr.Expr { return &expr.Literal{Value: scalar.NewBooleanScalar(v)} }
@@ -114,11 +121,11 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 				whens = append(whens, expr.When{Cond: eq(oid, int64(d.ObjOID)), Result: textLit(d.Text)})
 			}
 		}
-		// The built-in functions' comments, too many for a CASE, come
-		// from the engine.
+		// The built-in functions' and operators' comments, too many
+		// for a CASE, come from the engine.
 		var procs expr.Expr = nullText
-		if class == "" || class == "pg_proc" {
-			procs = &expr.Call{Func: "proc_description", Args: []expr.Expr{oid}, Type: typeText}
+		if class == "" || class == "pg_proc" || class == "pg_operator" {
+			procs = &expr.Call{Func: "builtin_description", Args: []expr.Expr{oid, textLit(class)}, Type: typeText}
 		}
 		if len(whens) == 0 {
 			return procs, true, nil

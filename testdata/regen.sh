@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 # The columns of the emulated pg_catalog and information_schema, and the
 # built-in types, as PostgreSQL 15 defines them.
-go run ./catalog/internal/gensystem -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable" -procs catalog/pg_proc.tsv >catalog/system_relations.go.new
+go run ./catalog/internal/gensystem -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable" -procs catalog/pg_proc.tsv -operators catalog/pg_operator.tsv >catalog/system_relations.go.new
 mv catalog/system_relations.go.new catalog/system_relations.go
 
 go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
@@ -65,7 +65,7 @@ java -cp "/usr/share/java/postgresql.jar:$classes" Client "jdbc:postgresql://127
 rm -rf "$classes"
 
 if [ "${1:-}" = "--check" ]; then
-	git diff --exit-code -- testdata/sql testdata/tpch testdata/psql testdata/clients catalog/system_relations.go catalog/pg_proc.tsv || {
+	git diff --exit-code -- testdata/sql testdata/tpch testdata/psql testdata/clients catalog/system_relations.go catalog/pg_proc.tsv catalog/pg_operator.tsv || {
 		echo "testdata/sql differs from PostgreSQL's answers: run testdata/regen.sh and commit" >&2
 		exit 1
 	}

@@ -27,3 +27,13 @@ UPDATE accounts SET balance = balance + 1 WHERE id = 2;
 DELETE FROM accounts WHERE id = 1;
 SELECT id, owner, balance, note FROM accounts;
 DROP TABLE accounts;
+\d+ symbols
+\do ||
+\df upper
+\df+ lower
+COMMENT ON TABLE types IS 'every type';
+COMMENT ON COLUMN types.id IS 'the key';
+\d+ types
+SELECT obj_description('types'::regclass, 'pg_class');
+COMMENT ON TABLE types IS NULL;
+COMMENT ON COLUMN types.id IS NULL;

@@ -2,10 +2,12 @@
 // and types of the pg_catalog and information_schema relations riffq
 // emulates, read from a real PostgreSQL 15 so that they match it exactly.
 //
-//	go run ./catalog/internal/gensystem -pg postgres://postgres@127.0.0.1:55439/postgres -procs catalog/pg_proc.tsv > catalog/system_relations.go
+//	go run ./catalog/internal/gensystem -pg postgres://postgres@127.0.0.1:55439/postgres \
+//		-procs catalog/pg_proc.tsv -operators catalog/pg_operator.tsv > catalog/system_relations.go
 //
-// With -procs it also writes PostgreSQL's built-in functions (pg_proc's
-// rows of pg_catalog, with their comments) to that file, as COPY text.
+// -procs and -operators also write PostgreSQL's built-in functions and
+// operators (pg_proc's and pg_operator's rows of pg_catalog, with their
+// comments) to those files, as COPY text.
 //
 // testdata/regen.sh runs it.
 package main
@@ -61,6 +63,7 @@ ORDER BY a.attnum`
 func main() {
 	url := flag.String("pg", "", "PostgreSQL 15 connection URL")
 	procsFile := flag.String("procs", "", "write the built-in functions to this `file`")
+	opsFile := flag.String("operators", "", "write the built-in operators to this `file`")
 	flag.Parse()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, *url)
@@ -134,32 +137,6 @@ func main() {
 	}
 	out.WriteString("}\n")
 
-	// The functions the catalog's regproc columns name, by OID.
-	procs, err := conn.Query(ctx, `
-		SELECT DISTINCT p.oid::int8, p.proname::text FROM pg_catalog.pg_proc p
-		JOIN (SELECT unnest(ARRAY[typinput, typoutput, typreceive, typsend, typmodin, typmodout, typanalyze, typsubscript])::oid AS f
-		      FROM pg_catalog.pg_type WHERE typnamespace = 'pg_catalog'::regnamespace AND typtype <> 'c'
-		      UNION SELECT amhandler::oid FROM pg_catalog.pg_am) r ON r.f = p.oid
-		ORDER BY 1`)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
-		os.Exit(1)
-	}
-	out.WriteString("\n// builtinProcs are the functions the regproc columns of the built-in rows\n// name, by OID.\nvar builtinProcs = map[int64]string{\n")
-	for procs.Next() {
-		var oid int64
-		var name string
-		if err := procs.Scan(&oid, &name); err != nil {
-			fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
-			os.Exit(1)
-		}
-		fmt.Fprintf(&out, "\t%d: %q,\n", oid, name)
-	}
-	if err := procs.Err(); err != nil {
-		fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
-		os.Exit(1)
-	}
-	out.WriteString("}\n")
 	// The SQL keywords, for pg_get_keywords().
 	kw, err := conn.Query(ctx, "SELECT word, catcode::text, barelabel::text, catdesc, baredesc FROM pg_get_keywords() ORDER BY word", pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
@@ -181,8 +158,14 @@ func main() {
 	}
 	out.WriteString("}\n")
 	if *procsFile != "" {
-		if err := writeProcs(ctx, conn, *procsFile); err != nil {
+		if err := writeStatic(ctx, conn, *procsFile, "pg_proc", "pronamespace"); err != nil {
 			fmt.Fprintln(os.Stderr, "gensystem: pg_proc:", err)
+			os.Exit(1)
+		}
+	}
+	if *opsFile != "" {
+		if err := writeStatic(ctx, conn, *opsFile, "pg_operator", "oprnamespace"); err != nil {
+			fmt.Fprintln(os.Stderr, "gensystem: pg_operator:", err)
 			os.Exit(1)
 		}
 	}
@@ -194,13 +177,14 @@ func main() {
 	os.Stdout.Write(src)
 }
 
-// writeProcs writes pg_catalog's functions as COPY text with a header
-// line: pg_proc's columns in order, then each function's comment. An
-// oidvector becomes an oid[] (riffq's catalog holds one as an array), and
-// prosqlbody, a parse tree no client reads, is left NULL.
-func writeProcs(ctx context.Context, conn *pgx.Conn, path string) error {
+// writeStatic writes the rows of catalog rel in pg_catalog (namespace
+// column nsp) as COPY text with a header line: rel's columns in order,
+// then each object's comment. An oidvector becomes an oid[] (riffq's
+// catalog holds one as an array), and prosqlbody, a parse tree no client
+// reads, is left NULL.
+func writeStatic(ctx context.Context, conn *pgx.Conn, path, rel, nsp string) error {
 	rows, err := conn.Query(ctx, `SELECT a.attname::text, t.typname::text FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-		WHERE a.attrelid = 'pg_catalog.pg_proc'::regclass AND a.attnum > 0 ORDER BY a.attnum`)
+		WHERE a.attrelid = ('pg_catalog.' || $1)::regclass AND a.attnum > 0 ORDER BY a.attnum`, rel)
 	if err != nil {
 		return err
 	}
@@ -224,7 +208,7 @@ func writeProcs(ctx context.Context, conn *pgx.Conn, path string) error {
 		return err
 	}
 	header = append(header, "description")
-	cols = append(cols, "obj_description(oid, 'pg_proc')")
+	cols = append(cols, "obj_description(oid, '"+rel+"')")
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -233,7 +217,7 @@ func writeProcs(ctx context.Context, conn *pgx.Conn, path string) error {
 	if _, err := fmt.Fprintln(f, strings.Join(header, "\t")); err != nil {
 		return err
 	}
-	sql := "COPY (SELECT " + strings.Join(cols, ", ") + " FROM pg_catalog.pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace ORDER BY oid) TO STDOUT"
+	sql := "COPY (SELECT " + strings.Join(cols, ", ") + " FROM pg_catalog." + rel + " WHERE " + nsp + " = 'pg_catalog'::regnamespace ORDER BY oid) TO STDOUT"
 	if _, err := conn.PgConn().CopyTo(ctx, f, sql); err != nil {
 		return err
 	}
