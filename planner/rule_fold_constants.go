@@ -21,25 +21,34 @@ type foldConstants struct{}
 func (foldConstants) name() string { return "fold_constants" }
 
 func (foldConstants) apply(p Plan) (Plan, error) {
-	return foldPlan(p)
+	// Clients repeat the same constant expressions in every branch of a
+	// UNION (DataGrip's age($n::xid) guards): each is evaluated once.
+	f := folder{memo: make(map[string]expr.Expr)}
+	return f.plan(p)
 }
 
-func foldPlan(p Plan) (Plan, error) {
+// folder folds one plan's constants, remembering what each constant
+// expression folded to.
+type folder struct {
+	memo map[string]expr.Expr
+}
+
+func (f folder) plan(p Plan) (Plan, error) {
 	ins := p.Inputs()
 	if len(ins) > 0 {
 		newIns := make([]Plan, len(ins))
 		for i, in := range ins {
 			var err error
-			if newIns[i], err = foldPlan(in); err != nil {
+			if newIns[i], err = f.plan(in); err != nil {
 				return nil, err
 			}
 		}
 		p = withInputs(p, newIns)
 	}
-	return mapExprs(p, foldExpr)
+	return mapExprs(p, f.expr)
 }
 
-func foldExpr(e expr.Expr) expr.Expr {
+func (f folder) expr(e expr.Expr) expr.Expr {
 	return expr.Rewrite(e, func(e expr.Expr) expr.Expr {
 		if c, ok := e.(*expr.Case); ok {
 			return foldCase(c)
@@ -47,13 +56,19 @@ func foldExpr(e expr.Expr) expr.Expr {
 		if !foldable(e) {
 			return unwrapDateCast(e)
 		}
-		v, err := engine.EvalConstant(context.Background(), e)
-		if err != nil || !arrow.TypeEqual(v.DataType(), e.DataType()) {
-			return e
+		key := e.String() + "::" + e.DataType().String()
+		if folded, ok := f.memo[key]; ok {
+			return folded
 		}
-		return &expr.Literal{Value: v}
+		folded := e
+		if v, err := engine.EvalConstant(context.Background(), e); err == nil && arrow.TypeEqual(v.DataType(), e.DataType()) {
+			folded = &expr.Literal{Value: v}
+		}
+		f.memo[key] = folded
+		return folded
 	})
 }
+
 
 // foldable reports whether e is an operator over constants only. Calls
 // without arguments (now(), random-like functions) are left alone.
