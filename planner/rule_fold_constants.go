@@ -69,7 +69,6 @@ func (f folder) expr(e expr.Expr) expr.Expr {
 	})
 }
 
-
 // foldable reports whether e is an operator over constants only. Calls
 // without arguments (now(), random-like functions) are left alone.
 func foldable(e expr.Expr) bool {
