@@ -247,3 +247,41 @@ func TestRecordResults(t *testing.T) {
 		t.Errorf("binary records: got %v, want %v", got, want)
 	}
 }
+
+// TestRegNames: a select list's reg* casts print the objects' names, as
+// PostgreSQL's do, while comparisons and ORDER BY inside the query see
+// OIDs. (The column's type is text where PostgreSQL's is regclass, so
+// catalog.slt cannot hold this against PostgreSQL.)
+func TestRegNames(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, `SELECT c.oid, c.relname::text, c.oid::regclass, c.relnamespace::regnamespace, c.relowner::regrole,
+		c.oid::regclass = 'types'::regclass, 'int4'::regtype, 'information_schema.tables'::regclass, 99999::regclass
+		FROM pg_class c WHERE c.relname IN ('types', 'symbols', 'types_pkey') ORDER BY c.oid::regclass DESC`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := int64(-1)
+	n := 0
+	for rows.Next() {
+		var oid int64
+		var name, rel, nsp, owner, typ, info, none string
+		var same bool
+		if err := rows.Scan(&oid, &name, &rel, &nsp, &owner, &same, &typ, &info, &none); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if last >= 0 && oid > last {
+			t.Errorf("ORDER BY oid::regclass DESC: %d after %d; want OID order", oid, last)
+		}
+		last = oid
+		got := fmt.Sprintf("%s %s %s %v %s %s %s", rel, nsp, owner, same, typ, info, none)
+		want := fmt.Sprintf("%s public postgres %v integer information_schema.tables 99999", name, name == "types")
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+	if err := rows.Err(); err != nil || n != 3 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+}

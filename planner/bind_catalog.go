@@ -600,6 +600,51 @@ func (b *binder) bindRegText(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	return name, true, err
 }
 
+// printRegNames makes the columns a statement's select list casts to
+// regclass, regtype, regnamespace or regrole print as PostgreSQL prints
+// them, the object's name: riffq holds reg* values as OIDs, which is what
+// comparisons, joins and ORDER BY inside the query use, so the names are
+// computed last, above any sort (the columns' type is then text where
+// PostgreSQL's is the reg* type). Plain selects without * only.
+func (b *binder) printRegNames(s *pg_query.SelectStmt, plan Plan) (Plan, error) {
+	kinds := make(map[int]string)
+	for i, n := range s.TargetList {
+		rt := n.GetResTarget()
+		if rt == nil {
+			return plan, nil
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
+			return plan, nil
+		}
+		tc := rt.Val.GetTypeCast()
+		if tc == nil || len(tc.TypeName.ArrayBounds) > 0 || len(tc.TypeName.Names) == 0 {
+			continue
+		}
+		switch kind := tc.TypeName.Names[len(tc.TypeName.Names)-1].GetString_().GetSval(); kind {
+		case "regclass", "regtype", "regnamespace", "regrole":
+			kinds[i] = kind
+		}
+	}
+	schema := plan.Schema()
+	if len(kinds) == 0 || schema.NumFields() != len(s.TargetList) {
+		return plan, nil
+	}
+	exprs := make([]expr.Expr, schema.NumFields())
+	names := make([]string, schema.NumFields())
+	for i, f := range schema.Fields() {
+		col := &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+		exprs[i], names[i] = col, f.Name
+		if kind, ok := kinds[i]; ok && f.Type.ID() == arrow.INT64 {
+			e, err := b.regName(kind, col)
+			if err != nil {
+				return nil, err
+			}
+			exprs[i] = e
+		}
+	}
+	return &Project{Input: plan, Exprs: exprs, Names: names}, nil
+}
+
 // isRegtypeArray reports whether n is a regtype[] expression: a cast to
 // regtype[], or a COALESCE of them.
 func isRegtypeArray(n *pg_query.Node) bool {

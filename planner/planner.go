@@ -214,6 +214,9 @@ func (p *Planner) planSelect(b *binder, s *pg_query.SelectStmt) (engine.Plan, er
 	if err != nil {
 		return nil, err
 	}
+	if logical, err = b.printRegNames(s, logical); err != nil {
+		return nil, err
+	}
 	if logical, err = Optimize(logical); err != nil {
 		return nil, err
 	}
