@@ -235,7 +235,8 @@ var builtinDescriptionIndex = sync.OnceValue(func() map[[2]int64]string {
 })
 
 // BuiltinDescription is obj_description(oid, class) of a built-in function
-// (class "pg_proc") or operator ("pg_operator"); class "" tries both.
+// (class "pg_proc"), operator ("pg_operator") or type ("pg_type"); class
+// "" tries each.
 func BuiltinDescription(oid int64, class string) (string, bool) {
 	m := builtinDescriptionIndex()
 	if class == "" || class == "pg_proc" {
@@ -244,7 +245,12 @@ func BuiltinDescription(oid int64, class string) (string, bool) {
 		}
 	}
 	if class == "" || class == "pg_operator" {
-		d, ok := m[[2]int64{operatorClassOID, oid}]
+		if d, ok := m[[2]int64{operatorClassOID, oid}]; ok {
+			return d, true
+		}
+	}
+	if class == "" || class == "pg_type" {
+		d, ok := builtinTypeComments[oid]
 		return d, ok
 	}
 	return "", false

@@ -456,6 +456,7 @@ type Description struct {
 const (
 	relationClassOID  = 1259 // pg_class
 	namespaceClassOID = 2615 // pg_namespace
+	typeClassOID      = 1247 // pg_type
 )
 
 // builtinDescriptions are the comments PostgreSQL 15 puts on the objects
@@ -474,6 +475,9 @@ func fillDescription(b *systemBuilder, r *rows) {
 	}
 	for _, d := range descriptions(b.schemas, tables) {
 		r.add("objoid", d.ObjOID, "classoid", d.ClassOID, "objsubid", d.SubID, "description", d.Text)
+	}
+	for _, oid := range slices.Sorted(maps.Keys(builtinTypeComments)) {
+		r.add("objoid", oid, "classoid", typeClassOID, "objsubid", 0, "description", builtinTypeComments[oid])
 	}
 	r.static = append(r.static, b.builtins.descriptions)
 }

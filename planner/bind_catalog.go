@@ -121,10 +121,10 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 				whens = append(whens, expr.When{Cond: eq(oid, int64(d.ObjOID)), Result: textLit(d.Text)})
 			}
 		}
-		// The built-in functions' and operators' comments, too many
-		// for a CASE, come from the engine.
+		// The built-in functions', operators' and types' comments, too
+		// many for a CASE, come from the engine.
 		var procs expr.Expr = nullText
-		if class == "" || class == "pg_proc" || class == "pg_operator" {
+		if class == "" || class == "pg_proc" || class == "pg_operator" || class == "pg_type" {
 			procs = &expr.Call{Func: "builtin_description", Args: []expr.Expr{oid, textLit(class)}, Type: typeText}
 		}
 		if len(whens) == 0 {

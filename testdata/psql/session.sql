@@ -31,6 +31,7 @@ DROP TABLE accounts;
 \do ||
 \df upper
 \df+ lower
+\dT+ int4
 COMMENT ON TABLE types IS 'every type';
 COMMENT ON COLUMN types.id IS 'the key';
 \d+ types

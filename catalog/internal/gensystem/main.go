@@ -137,6 +137,28 @@ func main() {
 	}
 	out.WriteString("}\n")
 
+	// The built-in types' comments, for pg_description.
+	tc, err := conn.Query(ctx, "SELECT oid::int8, obj_description(oid, 'pg_type') FROM pg_catalog.pg_type WHERE typnamespace = 'pg_catalog'::regnamespace AND typtype <> 'c' AND obj_description(oid, 'pg_type') IS NOT NULL ORDER BY oid")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gensystem: type comments:", err)
+		os.Exit(1)
+	}
+	out.WriteString("\n// builtinTypeComments are the built-in types' comments, by OID.\nvar builtinTypeComments = map[int64]string{\n")
+	for tc.Next() {
+		var oid int64
+		var text string
+		if err := tc.Scan(&oid, &text); err != nil {
+			fmt.Fprintln(os.Stderr, "gensystem: type comments:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(&out, "\t%d: %q,\n", oid, text)
+	}
+	if err := tc.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "gensystem: type comments:", err)
+		os.Exit(1)
+	}
+	out.WriteString("}\n")
+
 	// The SQL keywords, for pg_get_keywords().
 	kw, err := conn.Query(ctx, "SELECT word, catcode::text, barelabel::text, catdesc, baredesc FROM pg_get_keywords() ORDER BY word", pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
