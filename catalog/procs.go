@@ -36,10 +36,9 @@ func eachProc(fn func(cols map[string]any, description string)) { eachRow(procsT
 // eachRow calls fn with the columns by name (nil for NULL) and the comment
 // of each row of a static catalog file.
 func eachRow(tsv string, fn func(cols map[string]any, description string)) {
-	lines := strings.Split(strings.TrimSuffix(tsv, "\n"), "\n")
-	header := strings.Split(lines[0], "\t")
+	header, lines := tsvLines(tsv)
 	cols := make(map[string]any, len(header))
-	for _, line := range lines[1:] {
+	for _, line := range lines {
 		description := ""
 		for i, field := range strings.Split(line, "\t") {
 			var v any
@@ -56,6 +55,13 @@ func eachRow(tsv string, fn func(cols map[string]any, description string)) {
 		}
 		fn(cols, description)
 	}
+}
+
+// tsvLines splits a static catalog file into its header's column names and
+// its data lines.
+func tsvLines(tsv string) (header, lines []string) {
+	lines = strings.Split(strings.TrimSuffix(tsv, "\n"), "\n")
+	return strings.Split(lines[0], "\t"), lines[1:]
 }
 
 // builtinRows holds the rows the built-in functions and operators put in
@@ -91,8 +97,7 @@ func readStatic(tsv, rel string, classOID int64, descs *array.RecordBuilder) (ar
 	rb := array.NewRecordBuilder(memory.DefaultAllocator, systemIndex[[2]string{PgCatalog, rel}].schemaOf())
 	defer rb.Release()
 	schema := rb.Schema()
-	lines := strings.Split(strings.TrimSuffix(tsv, "\n"), "\n")
-	header := strings.Split(lines[0], "\t")
+	header, lines := tsvLines(tsv)
 	// Where each field of a line goes: a column, or -1 for the comment.
 	target := make([]int, len(header))
 	for i, name := range header {
@@ -101,7 +106,7 @@ func readStatic(tsv, rel string, classOID int64, descs *array.RecordBuilder) (ar
 			target[i] = j[0]
 		}
 	}
-	for _, line := range lines[1:] {
+	for _, line := range lines {
 		fields := strings.Split(line, "\t")
 		for i, field := range fields {
 			j := target[i]

@@ -108,43 +108,18 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 			})
 		}
 	case "builtin_description":
-		// obj_description(oid, class): a built-in function's or
-		// operator's comment; in[1] is the class ("" for any).
+		// obj_description(oid, class): a built-in function's,
+		// operator's or type's comment; in[1] is the class ("" for any).
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			b := array.NewStringBuilder(mem)
-			defer b.Release()
-			for r := range in[0].Len() {
-				if a.null(r) {
-					b.AppendNull()
-				} else if d, ok := catalog.BuiltinDescription(a.int(0, r), a.str(1, r)); ok {
-					b.Append(d)
-				} else {
-					b.AppendNull()
-				}
-			}
-			return b.NewArray(), nil
+			return strictStringLookup(mem, in, func(a argReader, r int) (string, bool) {
+				return catalog.BuiltinDescription(a.int(0, r), a.str(1, r))
+			})
 		}
 	case "pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			b := array.NewStringBuilder(mem)
-			defer b.Release()
-			for r := range in[0].Len() {
-				var (
-					sig string
-					ok  bool
-				)
-				if !a.null(r) {
-					sig, ok = catalog.ProcSignature(a.int(0, r), name)
-				}
-				if ok {
-					b.Append(sig)
-				} else {
-					b.AppendNull()
-				}
-			}
-			return b.NewArray(), nil
+			return strictStringLookup(mem, in, func(a argReader, r int) (string, bool) {
+				return catalog.ProcSignature(a.int(0, r), name)
+			})
 		}
 	case "regtype_names":
 		// oid[]::regtype[]::text[]: each type's name, as format_type.
@@ -330,3 +305,16 @@ func decodeBytes(s, format string) ([]byte, error) {
 }
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// strictStringLookup is a text function whose value is looked up: NULL
+// for NULL arguments and for what the lookup does not find.
+func strictStringLookup(mem memory.Allocator, in []arrow.Array, find func(a argReader, r int) (string, bool)) (arrow.Array, error) {
+	a := argReader{in}
+	return stringFunc(mem, in, func(r int) (string, bool, error) {
+		if a.null(r) {
+			return "", false, nil
+		}
+		v, ok := find(a, r)
+		return v, ok, nil
+	})
+}

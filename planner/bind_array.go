@@ -26,11 +26,7 @@ func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, 
 	case !cmp.IsComparison():
 		return nil, b.errorf(pgerror.WrongObjectType, ae.Location, "op ANY/ALL (array) requires operator to yield boolean")
 	}
-	l, err := b.bindExpr(ae.Lexpr, ectx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.bindExpr(ae.Rexpr, ectx)
+	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
 		return nil, err
 	}

@@ -302,6 +302,17 @@ var sqlOps = map[string]expr.Op{
 	"||": expr.Concat,
 }
 
+// bindOperands binds both operands of a binary operator.
+func (b *binder) bindOperands(ae *pg_query.A_Expr, ectx exprContext) (l, r expr.Expr, err error) {
+	if l, err = b.bindExpr(ae.Lexpr, ectx); err != nil {
+		return nil, nil, err
+	}
+	if r, err = b.bindExpr(ae.Rexpr, ectx); err != nil {
+		return nil, nil, err
+	}
+	return l, r, nil
+}
+
 // bitwiseOps are the integer bit operators, by the function that computes
 // each.
 var bitwiseOps = map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "<<": "shiftleft", ">>": "shiftright"}
@@ -309,11 +320,7 @@ var bitwiseOps = map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "
 // bindBitwise binds an integer bit operator: & | # over the operands'
 // common type, << >> in the left operand's with an int4 count.
 func (b *binder) bindBitwise(ae *pg_query.A_Expr, opName, fn string, ectx exprContext) (expr.Expr, error) {
-	l, err := b.bindExpr(ae.Lexpr, ectx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.bindExpr(ae.Rexpr, ectx)
+	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
 		return nil, err
 	}
@@ -395,11 +402,7 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	if !ok {
 		return nil, b.unsupported(ae.Location, "operator %s is not supported yet", opName)
 	}
-	l, err := b.bindExpr(ae.Lexpr, ectx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.bindExpr(ae.Rexpr, ectx)
+	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
 		return nil, err
 	}
@@ -930,11 +933,7 @@ func (b *binder) bindMinMax(mm *pg_query.MinMaxExpr, ectx exprContext) (expr.Exp
 
 // bindNullIf binds NULLIF(a, b) as CASE WHEN a = b THEN NULL ELSE a END.
 func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
-	l, err := b.bindExpr(ae.Lexpr, ectx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.bindExpr(ae.Rexpr, ectx)
+	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
 		return nil, err
 	}
@@ -1052,11 +1051,7 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 	if ae.Rexpr.GetFuncCall() != nil {
 		return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is not supported yet")
 	}
-	l, err := b.bindExpr(ae.Lexpr, ectx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.bindExpr(ae.Rexpr, ectx)
+	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
 		return nil, err
 	}

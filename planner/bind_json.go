@@ -33,11 +33,7 @@ var containerOps = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": t
 // for json and jsonb), jsonb's containment and existence operators (@> <@
 // ? ?| ?&), and the arrays' containment and overlap (@> <@ &&).
 func (b *binder) bindContainerOp(ae *pg_query.A_Expr, op string, ectx exprContext) (expr.Expr, error) {
-	l, err := b.bindExpr(ae.Lexpr, ectx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := b.bindExpr(ae.Rexpr, ectx)
+	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
 		return nil, err
 	}
