@@ -100,11 +100,21 @@ func systemType(pg string) arrow.DataType {
 	return arrow.BinaryTypes.String // name, text, "char", varchar, regproc, pg_node_tree...
 }
 
+// RegprocMetadata marks a system table's regproc columns (field
+// metadata): they hold a function's name, and compare with an OID as
+// that function's OID, as PostgreSQL's regproc does.
+const RegprocMetadata = "riffq.regproc"
+
 // systemSchema is the Arrow schema of a system relation.
 func (r *systemRelation) schemaOf() *arrow.Schema {
 	fields := make([]arrow.Field, len(r.columns))
 	for i, c := range r.columns {
 		fields[i] = arrow.Field{Name: c.name, Type: systemType(c.typ), Nullable: true}
+		if c.typ == "regproc" {
+			// Held as the function's name; the planner compares it with
+			// OIDs through the name (RegprocMetadata).
+			fields[i].Metadata = arrow.NewMetadata([]string{RegprocMetadata}, []string{"true"})
+		}
 	}
 	return arrow.NewSchema(fields, nil)
 }

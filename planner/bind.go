@@ -42,6 +42,8 @@ type binder struct {
 	// per outer scope, collect the columns read from it.
 	outer        []*scope
 	correlations []*correlation
+	// regproc holds the column references bound to regproc columns.
+	regproc map[*expr.Column]bool
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {
@@ -60,6 +62,8 @@ type scopeColumn struct {
 	// hidden columns are the duplicates a JOIN ... USING merges: they are
 	// reachable qualified (t.col) but not by a bare name or a bare *.
 	hidden bool
+	// regproc marks a system table's regproc column (a function's name).
+	regproc bool
 }
 
 type scope struct {

@@ -188,6 +188,12 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		b.colLoc = make(map[*expr.Column]int32)
 	}
 	b.colLoc[col] = cr.Location
+	if c.regproc {
+		if b.regproc == nil {
+			b.regproc = make(map[*expr.Column]bool)
+		}
+		b.regproc[col] = true
+	}
 	return col, nil
 }
 
@@ -300,6 +306,17 @@ var sqlOps = map[string]expr.Op{
 	"+": expr.Add, "-": expr.Sub, "*": expr.Mul, "/": expr.Div, "%": expr.Mod,
 	"=": expr.Eq, "<>": expr.NotEq, "<": expr.Lt, "<=": expr.LtEq, ">": expr.Gt, ">=": expr.GtEq,
 	"||": expr.Concat,
+}
+
+// regprocAsOID is e, or, when e is a regproc column (a function's name) and
+// other a number, the function's OID: `aggfnoid = p.oid` compares as in
+// PostgreSQL.
+func (b *binder) regprocAsOID(e, other expr.Expr) expr.Expr {
+	col, ok := e.(*expr.Column)
+	if !ok || !b.regproc[col] || category(other.DataType()) != catNumeric {
+		return e
+	}
+	return &expr.Call{Func: "text_to_oid", Args: []expr.Expr{e}, Type: typeInt8}
 }
 
 // bindOperands binds both operands of a binary operator.
@@ -595,6 +612,7 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	if lit, ok := r.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
 		r = &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}
 	}
+	l, r = b.regprocAsOID(l, r), b.regprocAsOID(r, l)
 	lt, rt := l.DataType(), r.DataType()
 	noOp := func() error {
 		return b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s %s %s", typeName(lt), op, typeName(rt)).

@@ -241,7 +241,7 @@ func tableScope(alias string, schema *arrow.Schema, colnames []*pg_query.Node) *
 		if i < len(colnames) {
 			name = colnames[i].GetString_().GetSval()
 		}
-		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type})
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type, regproc: f.Metadata.FindKey(catalog.RegprocMetadata) >= 0})
 	}
 	return sc
 }
