@@ -319,6 +319,35 @@ func (b *binder) regprocAsOID(e, other expr.Expr) expr.Expr {
 	return &expr.Call{Func: "text_to_oid", Args: []expr.Expr{e}, Type: typeInt8}
 }
 
+// bindRowEquality binds (a, b) = (c, d) as a = c AND b = d, and <> as
+// a <> c OR b <> d: row comparison by equality, element by element.
+func (b *binder) bindRowEquality(ae *pg_query.A_Expr, l, r *pg_query.RowExpr, op string, ectx exprContext) (expr.Expr, error) {
+	if len(l.Args) != len(r.Args) {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "unequal number of entries in row expressions")
+	}
+	join := expr.And
+	if op == "<>" {
+		join = expr.Or
+	}
+	var out expr.Expr
+	for i := range l.Args {
+		e, err := b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: ae.Name,
+			Lexpr: l.Args[i], Rexpr: r.Args[i], Location: ae.Location}, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = e
+		} else {
+			out = &expr.Binary{Op: join, Left: out, Right: e, Type: typeBool}
+		}
+	}
+	if out == nil {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "row expressions must not be empty")
+	}
+	return out, nil
+}
+
 // bindOperands binds both operands of a binary operator.
 func (b *binder) bindOperands(ae *pg_query.A_Expr, ectx exprContext) (l, r expr.Expr, err error) {
 	if l, err = b.bindExpr(ae.Lexpr, ectx); err != nil {
@@ -414,6 +443,9 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	}
 	if fn, ok := bitwiseOps[opName]; ok {
 		return b.bindBitwise(ae, opName, fn, ectx)
+	}
+	if lr, rr := ae.Lexpr.GetRowExpr(), ae.Rexpr.GetRowExpr(); lr != nil && rr != nil && (opName == "=" || opName == "<>") {
+		return b.bindRowEquality(ae, lr, rr, opName, ectx)
 	}
 	op, ok := sqlOps[opName]
 	if !ok {
