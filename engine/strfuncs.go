@@ -161,6 +161,40 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				return sb.String(), nil
 			})
 		}
+	case "chr":
+		// The character of a code point (UTF8); 0 and values that are no
+		// code point are errors, as in PostgreSQL.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				n := a.int(0, r)
+				switch {
+				case n == 0:
+					return "", pgerror.New("54000", "null character not permitted")
+				case n < 0 || n > utf8.MaxRune || n >= 0xD800 && n <= 0xDFFF:
+					return "", pgerror.New("54000", "requested character too large for encoding: %d", n)
+				}
+				return string(rune(n)), nil
+			})
+		}
+	case "ascii":
+		// The code point of the first character; 0 for an empty string.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			a := argReader{in}
+			b := array.NewInt32Builder(mem)
+			defer b.Release()
+			for r := range in[0].Len() {
+				if a.null(r) {
+					b.AppendNull()
+					continue
+				}
+				c, _ := utf8.DecodeRuneInString(a.str(0, r))
+				if c == utf8.RuneError && a.str(0, r) == "" {
+					c = 0
+				}
+				b.Append(int32(c))
+			}
+			return b.NewArray(), nil
+		}
 	case "repeat":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {

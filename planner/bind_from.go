@@ -450,7 +450,7 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 		}
 		elem = list.Elem()
 	default:
-		return nil, nil, b.noFunction(fc, name, args...)
+		return b.bindScalarInFrom(rf, fc)
 	}
 	alias, colName := funcName(fc), defaultCol
 	var colnames []*pg_query.Node
@@ -469,6 +469,29 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	}
 	schema := arrow.NewSchema(fields, nil)
 	return &TableFunc{Func: name, Args: args, Out: schema, Ordinality: rf.Ordinality}, tableScope(alias, schema, colnames), nil
+}
+
+// bindScalarInFrom binds a function that returns one value, called in
+// FROM: one row of one column, named after the alias (or the function), as
+// PostgreSQL makes it. It is `(SELECT f(...))`, lateral like every
+// function in FROM (DataGrip's `CROSS JOIN pg_indexam_has_property(
+// t.relam, 'can_order') amcanorder`).
+func (b *binder) bindScalarInFrom(rf *pg_query.RangeFunction, fc *pg_query.FuncCall) (Plan, *scope, error) {
+	alias := funcName(fc)
+	var colnames []*pg_query.Node
+	if rf.Alias != nil {
+		alias, colnames = rf.Alias.Aliasname, rf.Alias.Colnames
+	}
+	sel := &pg_query.SelectStmt{Op: pg_query.SetOperation_SETOP_NONE, LimitOption: pg_query.LimitOption_LIMIT_OPTION_DEFAULT, TargetList: []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{
+		Name: alias, Val: &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}}, Location: fc.Location}}}}}
+	plan, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rf.Ordinality {
+		return nil, nil, b.unsupported(fc.Location, "WITH ORDINALITY over a function returning one value is not supported yet")
+	}
+	return plan, tableScope(alias, plan.Schema(), colnames), nil
 }
 
 // isDateTime reports whether the first two arguments of generate_series

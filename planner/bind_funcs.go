@@ -508,7 +508,7 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 var textFuncArgs = map[string]string{
 	"substr": "ti?i", "substring": "ti?i", "replace": "ttt", "btrim": "t?t", "trim": "t?t",
 	"ltrim": "t?t", "rtrim": "t?t", "left": "ti", "right": "ti", "repeat": "ti", "reverse": "t",
-	"initcap": "t", "position": "tt", "strpos": "tt", "translate": "ttt",
+	"initcap": "t", "position": "tt", "strpos": "tt", "translate": "ttt", "chr": "i", "ascii": "t",
 }
 
 // bindTextMathFunc binds the string functions above, concat, and round,
@@ -561,7 +561,7 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			}
 		}
 		typ := arrow.DataType(typeText)
-		if name == "position" || name == "strpos" {
+		if name == "position" || name == "strpos" || name == "ascii" {
 			typ = typeInt4
 		}
 		return &expr.Call{Func: name, Args: args, Type: typ}, true, nil
