@@ -13,11 +13,11 @@ import (
 )
 
 // takeArray is compute.TakeArray for every type riffq uses: numeric and
-// interval values (16 bytes each) are copied by take16, the others by
-// Arrow's kernel. idx is an int32 array; a NULL index takes a NULL.
+// interval values (16 bytes each) are copied by take16, strings by
+// takeStrings, the others by Arrow's kernel. idx is an int32 array; a NULL index takes a NULL.
 func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 	switch a.DataType().ID() {
-	case arrow.DECIMAL128, arrow.INTERVAL_MONTH_DAY_NANO:
+	case arrow.DECIMAL128, arrow.INTERVAL_MONTH_DAY_NANO, arrow.STRING:
 		var rows []int32
 		switch ix := idx.(type) {
 		case *array.Int32:
@@ -40,9 +40,37 @@ func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 				return nil, fmt.Errorf("take: index %d out of bounds", r)
 			}
 		}
+		if s, ok := a.(*array.String); ok {
+			return takeStrings(memory.DefaultAllocator, s, rows, idx), nil
+		}
 		return take16(memory.DefaultAllocator, a, rows, idx), nil
 	}
 	return compute.TakeArray(ctx, a, idx)
+}
+
+// takeStrings copies the strings at rows (NULL where idx is NULL) into a
+// new array sized up front. Arrow's kernel for strings grows its buffers
+// as it goes and runs through the compute executor; this is the take of
+// every text column a filter, join or sort moves.
+func takeStrings(mem memory.Allocator, a *array.String, rows []int32, idx arrow.Array) arrow.Array {
+	total := 0
+	for i, r := range rows {
+		if idx.IsValid(i) && a.IsValid(int(r)) {
+			total += a.ValueLen(int(r))
+		}
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	b.Reserve(len(rows))
+	b.ReserveData(total)
+	for i, r := range rows {
+		if !idx.IsValid(i) || a.IsNull(int(r)) {
+			b.AppendNull()
+			continue
+		}
+		b.Append(a.Value(int(r)))
+	}
+	return b.NewArray()
 }
 
 // takeBatch takes the rows idx of b.
