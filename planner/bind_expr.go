@@ -348,6 +348,40 @@ func (b *binder) bindRowEquality(ae *pg_query.A_Expr, l, r *pg_query.RowExpr, op
 	return out, nil
 }
 
+// bindRowOrder binds (a, b) < (c, d) as PostgreSQL orders rows: the first
+// pair that differs decides, a NULL there makes the result NULL —
+// a < c OR (a = c AND b < d), and so on; <= and >= use their own operator
+// on the last pair only.
+func (b *binder) bindRowOrder(ae *pg_query.A_Expr, l, r []*pg_query.Node, op string, ectx exprContext) (expr.Expr, error) {
+	if len(l) != len(r) {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "unequal number of entries in row expressions")
+	}
+	if len(l) == 0 {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "row expressions must not be empty")
+	}
+	cmp := func(op string, x, y *pg_query.Node) (expr.Expr, error) {
+		return b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op)},
+			Lexpr: x, Rexpr: y, Location: ae.Location}, ectx)
+	}
+	if len(l) == 1 {
+		return cmp(op, l[0], r[0])
+	}
+	strict := op[:1] // < or >
+	first, err := cmp(strict, l[0], r[0])
+	if err != nil {
+		return nil, err
+	}
+	eq, err := cmp("=", l[0], r[0])
+	if err != nil {
+		return nil, err
+	}
+	rest, err := b.bindRowOrder(ae, l[1:], r[1:], op, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return &expr.Binary{Op: expr.Or, Left: first, Right: &expr.Binary{Op: expr.And, Left: eq, Right: rest, Type: typeBool}, Type: typeBool}, nil
+}
+
 // bindOperands binds both operands of a binary operator.
 func (b *binder) bindOperands(ae *pg_query.A_Expr, ectx exprContext) (l, r expr.Expr, err error) {
 	if l, err = b.bindExpr(ae.Lexpr, ectx); err != nil {
@@ -444,8 +478,13 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	if fn, ok := bitwiseOps[opName]; ok {
 		return b.bindBitwise(ae, opName, fn, ectx)
 	}
-	if lr, rr := ae.Lexpr.GetRowExpr(), ae.Rexpr.GetRowExpr(); lr != nil && rr != nil && (opName == "=" || opName == "<>") {
-		return b.bindRowEquality(ae, lr, rr, opName, ectx)
+	if lr, rr := ae.Lexpr.GetRowExpr(), ae.Rexpr.GetRowExpr(); lr != nil && rr != nil {
+		switch opName {
+		case "=", "<>":
+			return b.bindRowEquality(ae, lr, rr, opName, ectx)
+		case "<", "<=", ">", ">=":
+			return b.bindRowOrder(ae, lr.Args, rr.Args, opName, ectx)
+		}
 	}
 	op, ok := sqlOps[opName]
 	if !ok {
