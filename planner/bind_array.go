@@ -354,18 +354,13 @@ func constMembership(x, arr expr.Expr) (expr.Expr, bool) {
 	if !ok || list.Value.Len() < 3 || list.Value.NullN() > 0 {
 		return nil, false
 	}
-	var out expr.Expr
-	for i := range list.Value.Len() {
+	eqs := make([]expr.Expr, list.Value.Len())
+	for i := range eqs {
 		v, err := scalar.GetScalar(list.Value, i)
 		if err != nil {
 			return nil, false
 		}
-		eq := &expr.Binary{Op: expr.Eq, Left: x, Right: &expr.Literal{Value: v}, Type: typeBool}
-		if out == nil {
-			out = eq
-		} else {
-			out = &expr.Binary{Op: expr.Or, Left: out, Right: eq, Type: typeBool}
-		}
+		eqs[i] = &expr.Binary{Op: expr.Eq, Left: x, Right: &expr.Literal{Value: v}, Type: typeBool}
 	}
-	return out, true
+	return joinBools(expr.Or, eqs), true
 }

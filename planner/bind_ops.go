@@ -1,0 +1,263 @@
+package planner
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// The operators of expressions: arithmetic and comparisons (through
+// binder.binary), bit operators, row comparisons, IN lists and BETWEEN.
+
+var sqlOps = map[string]expr.Op{
+	"+": expr.Add, "-": expr.Sub, "*": expr.Mul, "/": expr.Div, "%": expr.Mod,
+	"=": expr.Eq, "<>": expr.NotEq, "<": expr.Lt, "<=": expr.LtEq, ">": expr.Gt, ">=": expr.GtEq,
+	"||": expr.Concat,
+}
+
+// regprocAsOID is e, or, when e is a regproc column (a function's name) and
+// other a number, the function's OID: `aggfnoid = p.oid` compares as in
+// PostgreSQL.
+func (b *binder) regprocAsOID(e, other expr.Expr) expr.Expr {
+	col, ok := e.(*expr.Column)
+	if !ok || !b.regproc[col] || category(other.DataType()) != catNumeric {
+		return e
+	}
+	return &expr.Call{Func: "text_to_oid", Args: []expr.Expr{e}, Type: typeInt8}
+}
+
+// bindRowEquality binds (a, b) = (c, d) as a = c AND b = d, and <> as
+// a <> c OR b <> d: row comparison by equality, element by element.
+func (b *binder) bindRowEquality(ae *pg_query.A_Expr, l, r *pg_query.RowExpr, op string, ectx exprContext) (expr.Expr, error) {
+	if len(l.Args) != len(r.Args) {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "unequal number of entries in row expressions")
+	}
+	join := expr.And
+	if op == "<>" {
+		join = expr.Or
+	}
+	if len(l.Args) == 0 {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "row expressions must not be empty")
+	}
+	pairs := make([]expr.Expr, len(l.Args))
+	for i := range l.Args {
+		e, err := b.compareNodes(op, l.Args[i], r.Args[i], ae.Location, ectx)
+		if err != nil {
+			return nil, err
+		}
+		pairs[i] = e
+	}
+	return joinBools(join, pairs), nil
+}
+
+// bindRowOrder binds (a, b) < (c, d) as PostgreSQL orders rows: the first
+// pair that differs decides, a NULL there makes the result NULL —
+// a < c OR (a = c AND b < d), and so on; <= and >= use their own operator
+// on the last pair only.
+func (b *binder) bindRowOrder(ae *pg_query.A_Expr, l, r []*pg_query.Node, op string, ectx exprContext) (expr.Expr, error) {
+	if len(l) != len(r) {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "unequal number of entries in row expressions")
+	}
+	if len(l) == 0 {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "row expressions must not be empty")
+	}
+	cmp := func(op string, x, y *pg_query.Node) (expr.Expr, error) {
+		return b.compareNodes(op, x, y, ae.Location, ectx)
+	}
+	if len(l) == 1 {
+		return cmp(op, l[0], r[0])
+	}
+	strict := op[:1] // < or >
+	first, err := cmp(strict, l[0], r[0])
+	if err != nil {
+		return nil, err
+	}
+	eq, err := cmp("=", l[0], r[0])
+	if err != nil {
+		return nil, err
+	}
+	rest, err := b.bindRowOrder(ae, l[1:], r[1:], op, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return &expr.Binary{Op: expr.Or, Left: first, Right: &expr.Binary{Op: expr.And, Left: eq, Right: rest, Type: typeBool}, Type: typeBool}, nil
+}
+
+// bindOperands binds both operands of a binary operator.
+func (b *binder) bindOperands(ae *pg_query.A_Expr, ectx exprContext) (l, r expr.Expr, err error) {
+	if l, err = b.bindExpr(ae.Lexpr, ectx); err != nil {
+		return nil, nil, err
+	}
+	if r, err = b.bindExpr(ae.Rexpr, ectx); err != nil {
+		return nil, nil, err
+	}
+	return l, r, nil
+}
+
+// bitwiseOps are the integer bit operators, by the function that computes
+// each.
+var bitwiseOps = map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "<<": "shiftleft", ">>": "shiftright"}
+
+// bindBitwise binds an integer bit operator: & | # over the operands'
+// common type, << >> in the left operand's with an int4 count.
+func (b *binder) bindBitwise(ae *pg_query.A_Expr, opName, fn string, ectx exprContext) (expr.Expr, error) {
+	l, r, err := b.bindOperands(ae, ectx)
+	if err != nil {
+		return nil, err
+	}
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	isInt := func(t arrow.DataType) bool {
+		id := t.ID()
+		return id == arrow.INT16 || id == arrow.INT32 || id == arrow.INT64
+	}
+	if !isInt(l.DataType()) || !isInt(r.DataType()) {
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", typeName(l.DataType()), opName, typeName(r.DataType())).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	t := l.DataType()
+	if fn == "shiftleft" || fn == "shiftright" {
+		r, err = b.cast(r, typeInt4, ae.Location)
+	} else {
+		t = commonType(l.DataType(), r.DataType())
+		if l, err = b.cast(l, t, ae.Location); err == nil {
+			r, err = b.cast(r, t, ae.Location)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return foldConstant(&expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: t}), nil
+}
+
+func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	switch ae.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		return b.bindNullIf(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		return b.bindLike(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_OP:
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		return b.bindInList(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
+		return b.bindArrayOp(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		return b.bindBetween(ae, ectx)
+	default:
+		return nil, b.unsupported(ae.Location, "this operator is not supported yet")
+	}
+	opName := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	if ae.Lexpr == nil {
+		in, err := b.bindExpr(ae.Rexpr, ectx)
+		if err != nil {
+			return nil, err
+		}
+		switch opName {
+		case "-":
+			if u, ok := in.(*unknownLit); ok {
+				in = b.resolveUnknown(u)
+			}
+			if numericRank(in.DataType()) == 0 {
+				return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: - %s", typeName(in.DataType())).
+					WithHint("No operator matches the given name and argument type. You might need to add an explicit type cast.")
+			}
+			if lit, ok := in.(*expr.Literal); ok {
+				return foldConstant(&expr.Negate{Input: lit}), nil
+			}
+			return &expr.Negate{Input: in}, nil
+		case "+":
+			return in, nil
+		}
+		return nil, b.unsupported(ae.Location, "prefix operator %s is not supported yet", opName)
+	}
+	switch opName {
+	case "~", "!~", "~*", "!~*":
+		return b.bindLike(ae, ectx)
+	}
+	if containerOps[opName] {
+		return b.bindContainerOp(ae, opName, ectx)
+	}
+	if fn, ok := bitwiseOps[opName]; ok {
+		return b.bindBitwise(ae, opName, fn, ectx)
+	}
+	if lr, rr := ae.Lexpr.GetRowExpr(), ae.Rexpr.GetRowExpr(); lr != nil && rr != nil {
+		switch opName {
+		case "=", "<>":
+			return b.bindRowEquality(ae, lr, rr, opName, ectx)
+		case "<", "<=", ">", ">=":
+			return b.bindRowOrder(ae, lr.Args, rr.Args, opName, ectx)
+		}
+	}
+	op, ok := sqlOps[opName]
+	if !ok {
+		return nil, b.unsupported(ae.Location, "operator %s is not supported yet", opName)
+	}
+	l, r, err := b.bindOperands(ae, ectx)
+	if err != nil {
+		return nil, err
+	}
+	return b.binary(op, l, r, ae.Location)
+}
+
+// bindInList binds x IN (a, b, ...) as x = a OR x = b ..., and NOT IN as
+// x <> a AND x <> b ..., which have the same NULL semantics.
+func (b *binder) bindInList(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	list := ae.Rexpr.GetList()
+	if list == nil {
+		return nil, b.unsupported(ae.Location, "IN (subquery) is not supported yet")
+	}
+	op, join := expr.Eq, expr.Or
+	if ae.Name[len(ae.Name)-1].GetString_().GetSval() == "<>" {
+		op, join = expr.NotEq, expr.And
+	}
+	items := make([]expr.Expr, len(list.Items))
+	for i, item := range list.Items {
+		e, err := b.compareNodes(op.String(), ae.Lexpr, item, ae.Location, ectx)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = e
+	}
+	return joinBools(join, items), nil
+}
+
+// bindBetween binds x BETWEEN a AND b as x >= a AND x <= b.
+func (b *binder) bindBetween(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	bounds := ae.Rexpr.GetList().GetItems()
+	if len(bounds) != 2 {
+		return nil, b.unsupported(ae.Location, "malformed BETWEEN")
+	}
+	cmp := func(op string, bound *pg_query.Node) (expr.Expr, error) {
+		return b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op)},
+			Lexpr: ae.Lexpr, Rexpr: bound, Location: ae.Location}, ectx)
+	}
+	lo, err := cmp(">=", bounds[0])
+	if err != nil {
+		return nil, err
+	}
+	hi, err := cmp("<=", bounds[1])
+	if err != nil {
+		return nil, err
+	}
+	if ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+		return &expr.Not{Input: &expr.Binary{Op: expr.And, Left: lo, Right: hi, Type: typeBool}}, nil
+	}
+	return &expr.Binary{Op: expr.And, Left: lo, Right: hi, Type: typeBool}, nil
+}
+
+// compareNodes binds l op r for two parse nodes, as the operator written
+// between them would be.
+func (b *binder) compareNodes(op string, l, r *pg_query.Node, loc int32, ectx exprContext) (expr.Expr, error) {
+	return b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op)},
+		Lexpr: l, Rexpr: r, Location: loc}, ectx)
+}
+
+// joinBools chains boolean expressions with AND or OR, left to right.
+func joinBools(op expr.Op, es []expr.Expr) expr.Expr {
+	out := es[0]
+	for _, e := range es[1:] {
+		out = &expr.Binary{Op: op, Left: out, Right: e, Type: typeBool}
+	}
+	return out
+}
