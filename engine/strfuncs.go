@@ -179,21 +179,13 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 	case "ascii":
 		// The code point of the first character; 0 for an empty string.
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			a := argReader{in}
-			b := array.NewInt32Builder(mem)
-			defer b.Release()
-			for r := range in[0].Len() {
-				if a.null(r) {
-					b.AppendNull()
-					continue
-				}
+			return strictInt32Func(mem, in, func(a argReader, r int) int32 {
 				c, _ := utf8.DecodeRuneInString(a.str(0, r))
 				if c == utf8.RuneError && a.str(0, r) == "" {
 					c = 0
 				}
-				b.Append(int32(c))
-			}
-			return b.NewArray(), nil
+				return int32(c)
+			})
 		}
 	case "repeat":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
@@ -255,6 +247,19 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 // positionKernel is position(substring IN string) / strpos: the 1-based
 // character index of the first occurrence, 0 when absent.
 func positionKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	return strictInt32Func(mem, in, func(a argReader, r int) int32 {
+		s, sub := a.str(0, r), a.str(1, r)
+		i := strings.Index(s, sub)
+		if i < 0 {
+			return 0
+		}
+		return int32(utf8.RuneCountInString(s[:i]) + 1)
+	})
+}
+
+// strictInt32Func is an integer function of text arguments: NULL for a
+// NULL argument, f's value otherwise.
+func strictInt32Func(mem memory.Allocator, in []arrow.Array, f func(a argReader, r int) int32) (arrow.Array, error) {
 	a := argReader{in}
 	b := array.NewInt32Builder(mem)
 	defer b.Release()
@@ -263,13 +268,7 @@ func positionKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
 			b.AppendNull()
 			continue
 		}
-		s, sub := a.str(0, r), a.str(1, r)
-		i := strings.Index(s, sub)
-		if i < 0 {
-			b.Append(0)
-			continue
-		}
-		b.Append(int32(utf8.RuneCountInString(s[:i]) + 1))
+		b.Append(f(a, r))
 	}
 	return b.NewArray(), nil
 }
