@@ -770,13 +770,15 @@ func (c *Catalog) RelationNames(db string) []RelationName {
 		r := &systemRelations[i]
 		out = append(out, RelationName{r.oid, r.schema, r.name})
 	}
-	for _, t := range c.Tables(db) {
-		out = append(out, RelationName{t.OID, t.Schema, t.Name})
-		c.mu.RLock()
-		for _, k := range t.keys {
-			out = append(out, RelationName{k.indexOID, t.Schema, k.Name})
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, s := range c.sessionDatabaseLocked(db).schemas {
+		for _, t := range s.tables {
+			out = append(out, RelationName{t.OID, t.Schema, t.Name})
+			for _, k := range t.keys {
+				out = append(out, RelationName{k.indexOID, t.Schema, k.Name})
+			}
 		}
-		c.mu.RUnlock()
 	}
 	return out
 }

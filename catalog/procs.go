@@ -151,69 +151,99 @@ type procSignature struct {
 	result, arguments string
 }
 
-// procSignatures maps the built-in functions' OIDs to their signatures;
-// built on first use, never changed.
-var procSignatures = sync.OnceValue(func() map[int64]procSignature {
-	m := make(map[int64]procSignature)
-	eachProc(func(cols map[string]any, _ string) {
-		str := func(name string) string {
-			s, _ := cols[name].(string)
-			return s
+// builtinIndex answers lookups over the built-in functions and operators:
+// regproc names and OIDs, signatures, comments. It is built in one pass
+// over procsTSV and operatorsTSV on first use (builtinLookups) and never
+// changes.
+type builtinIndex struct {
+	procNames    map[int64]string
+	procOIDs     map[string]int64 // the lowest OID of an overloaded name
+	signatures   map[int64]procSignature
+	descriptions map[[2]int64]string // by class OID and object OID
+}
+
+var builtinLookups = sync.OnceValue(func() *builtinIndex {
+	x := &builtinIndex{procNames: make(map[int64]string), procOIDs: make(map[string]int64),
+		signatures: make(map[int64]procSignature), descriptions: make(map[[2]int64]string)}
+	eachProc(func(cols map[string]any, description string) {
+		oid := int64(parseOID(cols["oid"].(string)))
+		name := cols["proname"].(string)
+		x.procNames[oid] = name
+		if o, ok := x.procOIDs[name]; !ok || oid < o {
+			x.procOIDs[name] = oid
 		}
-		types := splitArrayLiteral(str("proargtypes"))
-		if all := str("proallargtypes"); all != "" {
-			types = splitArrayLiteral(all)
+		x.signatures[oid] = signatureOf(cols)
+		if description != "" {
+			x.descriptions[[2]int64{procClassOID, oid}] = description
 		}
-		var modes, names []string
-		if s := str("proargmodes"); s != "" {
-			modes = splitArrayLiteral(s)
-		}
-		if s := str("proargnames"); s != "" {
-			names = splitArrayLiteral(s)
-		}
-		// PostgreSQL 15 lists OUT arguments in the identity too: it
-		// differs from the arguments by their defaults only, which
-		// riffq leaves out.
-		var args, table []string
-		for i, t := range types {
-			typ := TypeDisplayName(int64(parseOID(t)))
-			if i < len(names) && names[i] != "" {
-				typ = QuoteIdent(names[i]) + " " + typ
-			}
-			mode := "i"
-			if i < len(modes) {
-				mode = modes[i]
-			}
-			switch mode {
-			case "t":
-				table = append(table, typ)
-				continue
-			case "o":
-				typ = "OUT " + typ
-			case "b":
-				typ = "INOUT " + typ
-			case "v":
-				typ = "VARIADIC " + typ
-			}
-			args = append(args, typ)
-		}
-		result := TypeDisplayName(int64(parseOID(str("prorettype"))))
-		switch {
-		case len(table) > 0:
-			result = "TABLE(" + strings.Join(table, ", ") + ")"
-		case str("proretset") == "t":
-			result = "SETOF " + result
-		}
-		m[int64(parseOID(str("oid")))] = procSignature{result, strings.Join(args, ", ")}
 	})
-	return m
+	eachRow(operatorsTSV, func(cols map[string]any, description string) {
+		if description != "" {
+			x.descriptions[[2]int64{operatorClassOID, int64(parseOID(cols["oid"].(string)))}] = description
+		}
+	})
+	return x
 })
+
+// signatureOf is what pg_get_function_result and _arguments print of the
+// function whose pg_proc columns are cols.
+func signatureOf(cols map[string]any) procSignature {
+	str := func(name string) string {
+		s, _ := cols[name].(string)
+		return s
+	}
+	types := splitArrayLiteral(str("proargtypes"))
+	if all := str("proallargtypes"); all != "" {
+		types = splitArrayLiteral(all)
+	}
+	var modes, names []string
+	if s := str("proargmodes"); s != "" {
+		modes = splitArrayLiteral(s)
+	}
+	if s := str("proargnames"); s != "" {
+		names = splitArrayLiteral(s)
+	}
+	// PostgreSQL 15 lists OUT arguments in the identity too: it
+	// differs from the arguments by their defaults only, which
+	// riffq leaves out.
+	var args, table []string
+	for i, t := range types {
+		typ := TypeDisplayName(int64(parseOID(t)))
+		if i < len(names) && names[i] != "" {
+			typ = QuoteIdent(names[i]) + " " + typ
+		}
+		mode := "i"
+		if i < len(modes) {
+			mode = modes[i]
+		}
+		switch mode {
+		case "t":
+			table = append(table, typ)
+			continue
+		case "o":
+			typ = "OUT " + typ
+		case "b":
+			typ = "INOUT " + typ
+		case "v":
+			typ = "VARIADIC " + typ
+		}
+		args = append(args, typ)
+	}
+	result := TypeDisplayName(int64(parseOID(str("prorettype"))))
+	switch {
+	case len(table) > 0:
+		result = "TABLE(" + strings.Join(table, ", ") + ")"
+	case str("proretset") == "t":
+		result = "SETOF " + result
+	}
+	return procSignature{result, strings.Join(args, ", ")}
+}
 
 // ProcSignature is pg_get_function_result (fn "pg_get_function_result"),
 // pg_get_function_arguments or pg_get_function_identity_arguments of a
 // built-in function. Argument defaults are left out.
 func ProcSignature(oid int64, fn string) (string, bool) {
-	sig, ok := procSignatures()[oid]
+	sig, ok := builtinLookups().signatures[oid]
 	switch fn {
 	case "pg_get_function_result":
 		return sig.result, ok
@@ -221,29 +251,11 @@ func ProcSignature(oid int64, fn string) (string, bool) {
 	return sig.arguments, ok
 }
 
-// builtinDescriptionIndex maps the built-in functions and operators, by
-// their catalog's OID and their own, to their comments; built on first
-// use, never changed.
-var builtinDescriptionIndex = sync.OnceValue(func() map[[2]int64]string {
-	m := make(map[[2]int64]string)
-	for _, f := range []struct {
-		tsv   string
-		class int64
-	}{{procsTSV, procClassOID}, {operatorsTSV, operatorClassOID}} {
-		eachRow(f.tsv, func(cols map[string]any, description string) {
-			if description != "" {
-				m[[2]int64{f.class, int64(parseOID(cols["oid"].(string)))}] = description
-			}
-		})
-	}
-	return m
-})
-
 // BuiltinDescription is obj_description(oid, class) of a built-in function
 // (class "pg_proc"), operator ("pg_operator") or type ("pg_type"); class
 // "" tries each.
 func BuiltinDescription(oid int64, class string) (string, bool) {
-	m := builtinDescriptionIndex()
+	m := builtinLookups().descriptions
 	if class == "" || class == "pg_proc" {
 		if d, ok := m[[2]int64{procClassOID, oid}]; ok {
 			return d, true

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -334,37 +333,15 @@ func (c *Catalog) SchemaOID(db, name string) (uint32, bool) {
 	return s.OID, true
 }
 
-// procNames maps the built-in functions' OIDs to their names, and
-// procOIDs their names to their OIDs (the lowest, for overloaded names);
-// read from pg_proc's rows on first use, never changed.
-var (
-	procNames = sync.OnceValue(func() map[int64]string {
-		m := make(map[int64]string)
-		eachProc(func(cols map[string]any, _ string) {
-			m[int64(parseOID(cols["oid"].(string)))] = cols["proname"].(string)
-		})
-		return m
-	})
-	procOIDs = sync.OnceValue(func() map[string]int64 {
-		m := make(map[string]int64)
-		for oid, name := range procNames() {
-			if o, ok := m[name]; !ok || oid < o {
-				m[name] = oid
-			}
-		}
-		return m
-	})
-)
-
 // ProcOID returns the OID of the built-in function a regproc value names
 // (the lowest, for an overloaded name).
 func ProcOID(name string) (int64, bool) {
-	oid, ok := procOIDs()[name]
+	oid, ok := builtinLookups().procOIDs[name]
 	return oid, ok
 }
 
 // ProcName returns the name of a built-in function, as regproc prints it.
 func ProcName(oid int64) (string, bool) {
-	name, ok := procNames()[oid]
+	name, ok := builtinLookups().procNames[oid]
 	return name, ok
 }
