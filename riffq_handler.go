@@ -172,7 +172,7 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 			return nil, err
 		}
 	}
-	q, err := st.planner.Plan(ctx, session{s}, st.stmt, st.params)
+	q, err := st.plan(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +198,25 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 			Null: f.Null, Header: f.Header, Quote: f.Quote, Escape: f.Escape}
 	}
 	return res, nil
+}
+
+// plan plans the statement, or takes the session's plan of the same text
+// when it has no parameters and the catalog is as it was then.
+func (st *statement) plan(ctx context.Context, s *wire.Session) (*planner.Query, error) {
+	if len(st.params) > 0 {
+		return st.planner.Plan(ctx, session{s}, st.stmt, st.params)
+	}
+	cache, text := sessionPlans(s), st.stmt.Text()
+	version := st.planner.Catalog.Version() // before planning: a change meanwhile invalidates
+	if q := cache.get(text, version); q != nil {
+		return q, nil
+	}
+	q, err := st.planner.Plan(ctx, session{s}, st.stmt, nil)
+	if err != nil {
+		return nil, err
+	}
+	cache.put(text, version, q)
+	return q, nil
 }
 
 // prepared is a statement prepared by the extended protocol, with its

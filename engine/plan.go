@@ -116,7 +116,10 @@ func (s *Scan) Execute(ctx context.Context) (array.RecordReader, error) {
 // FROM.
 type OneRow struct{}
 
-func (OneRow) Schema() *arrow.Schema { return arrow.NewSchema(nil, nil) }
+// noColumns is OneRow's schema; schemas are immutable, so one serves all.
+var noColumns = arrow.NewSchema(nil, nil)
+
+func (OneRow) Schema() *arrow.Schema { return noColumns }
 func (OneRow) Children() []Plan      { return nil }
 func (OneRow) String() string        { return "OneRow" }
 

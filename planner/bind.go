@@ -44,6 +44,10 @@ type binder struct {
 	correlations []*correlation
 	// regproc holds the column references bound to regproc columns.
 	regproc map[*expr.Column]bool
+	// volatile is set once the plan holds something true of this
+	// execution only (now(), a setting's value, a snapshot of a system
+	// table, a parameter's value): such a plan is never reused.
+	volatile bool
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {

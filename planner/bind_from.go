@@ -290,6 +290,11 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 	if t.View != nil {
 		return b.bindView(t, rv)
 	}
+	if t.System {
+		// Some system tables change without a registration (sessions,
+		// settings, statistics): read them afresh every time.
+		b.volatile = true
+	}
 	if t.System && t.Schema == catalog.PgCatalog && t.Name == "pg_settings" && b.sess != nil {
 		// The session's own settings, as of this statement.
 		st, err := catalog.SettingsTable(b.sess.Settings())

@@ -357,6 +357,12 @@ func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, 
 	}
 	ts := b.now.UTC().Truncate(time.Microsecond)
 	switch f.Op {
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP,
+		pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP,
+		pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		b.volatile = true
+	}
+	switch f.Op {
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg_query.SQLValueFunctionOp_SVFOP_USER,
 		pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE:
 		return &expr.Literal{Value: scalar.NewStringScalar(user)}, nil
@@ -404,6 +410,7 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		return &expr.Literal{Value: scalar.NewInt32Scalar(int32(pid))}, true, nil
 	case (name == "now" || name == "transaction_timestamp" || name == "statement_timestamp") && len(fc.Args) == 0:
+		b.volatile = true
 		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(b.now.UTC().Truncate(time.Microsecond).UnixMicro()), typeTimestamptz)}, true, nil
 	case name == "current_setting" && (len(fc.Args) == 1 || len(fc.Args) == 2):
 		arg, err := b.bindExpr(fc.Args[0], ectx)
@@ -414,6 +421,7 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		if !ok || u.param > 0 || b.sess == nil {
 			return nil, true, b.unsupported(fc.Location, "current_setting() takes a constant name")
 		}
+		b.volatile = true
 		_, v, err := b.sess.Setting(u.text)
 		if err != nil {
 			if len(fc.Args) == 2 { // missing_ok

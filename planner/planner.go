@@ -73,6 +73,13 @@ type Query struct {
 	Copy *CopyFormat
 	// CopyIn is set for COPY ... FROM STDIN.
 	CopyIn *CopyInput
+	// Reusable says Plan may run again, and give the answer a fresh plan
+	// would, for as long as the catalog's Version is what it was before
+	// planning: the statement is a query without parameter values that
+	// reads no system table and calls nothing the planner evaluates once
+	// per statement (now(), current_setting(), ...). Engine plans keep no
+	// state between executions, so a session may keep such a plan.
+	Reusable bool
 }
 
 // Prepared describes a statement prepared with the extended protocol.
@@ -92,7 +99,13 @@ func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params
 		types[i] = v.DataType()
 	}
 	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params), sess: sess, now: time.Now()}
-	return p.plan(b, sess, stmt.Node)
+	q, err := p.plan(b, sess, stmt.Node)
+	if err != nil {
+		return nil, err
+	}
+	q.Reusable = q.Tag == "SELECT" && q.Plan != nil && q.Run == nil && q.Copy == nil && q.CopyIn == nil &&
+		len(params) == 0 && !b.volatile
+	return q, nil
 }
 
 // Prepare binds a statement without running it, to learn its parameter and

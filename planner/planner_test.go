@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
@@ -254,3 +255,47 @@ func TestJoinPlan(t *testing.T) {
 
 func (testSession) UserName() string   { return "tester" }
 func (testSession) BackendPID() uint32 { return 7 }
+
+// TestReusable checks which plans a session may keep and run again: only
+// queries without parameter values, system tables or values fixed per
+// statement.
+func TestReusable(t *testing.T) {
+	p, _ := newTestPlanner(t, sources.Unsupported)
+	view := &catalog.View{SQL: "CREATE VIEW v_now AS SELECT now() AS at", Definition: "SELECT now() AS at",
+		Schema: arrow.NewSchema([]arrow.Field{{Name: "at", Type: typeTimestamptz, Nullable: true}}, nil)}
+	if err := p.Catalog.AddView("db", "", "v_now", view, false); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		sql    string
+		params []scalar.Scalar
+		want   bool
+	}{
+		{"SELECT 1", nil, true},
+		{"SELECT a, count(*) FROM t WHERE b <> 'x' GROUP BY a", nil, true},
+		{"SELECT * FROM t WHERE a IN (SELECT a FROM t WHERE c > 1)", nil, true},
+		{"SELECT * FROM t WHERE a = $1", []scalar.Scalar{scalar.NewInt32Scalar(1)}, false},
+		{"SELECT now()", nil, false},
+		{"SELECT a FROM t WHERE c < extract(epoch FROM CURRENT_TIMESTAMP)", nil, false},
+		{"SELECT current_setting('application_name', true)", nil, false},
+		{"SELECT relname FROM pg_catalog.pg_class", nil, false},
+		{"SELECT count(*) FROM t WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace)", nil, false},
+		{"SELECT * FROM v_now", nil, false},
+		{"SET application_name = 'x'", nil, false},
+		{"EXPLAIN SELECT 1", nil, false},
+	}
+	for _, tt := range tests {
+		stmts, err := Parse(tt.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := p.Plan(context.Background(), testSession{}, stmts[0], tt.params)
+		if err != nil {
+			t.Errorf("%s: %v", tt.sql, err)
+			continue
+		}
+		if q.Reusable != tt.want {
+			t.Errorf("%s: Reusable = %v, want %v", tt.sql, q.Reusable, tt.want)
+		}
+	}
+}

@@ -83,6 +83,7 @@ func (b *binder) bindView(t *catalog.Table, rv *pg_query.RangeVar) (Plan, *scope
 	if err != nil {
 		return nil, nil, err
 	}
+	b.volatile = b.volatile || vb.volatile
 	if got, want := plan.Schema().NumFields(), t.View.Schema.NumFields(); got != want {
 		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "view %q has %d columns now but %d when it was created", t.Name, got, want)
 	}

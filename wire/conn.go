@@ -45,6 +45,10 @@ type conn struct {
 	mu          sync.Mutex
 	cancelQuery context.CancelFunc // of the running query, if any
 
+	// hasDeadline says a read deadline is set, so that the common case,
+	// no idle timeout, costs no call per message.
+	hasDeadline bool
+
 	prepared map[string]*prepared // by name; "" is the unnamed statement
 	portals  map[string]*portal   // by name; "" is the unnamed portal
 
@@ -166,6 +170,10 @@ func (c *conn) setReadDeadline(t time.Time) {
 	if c.terminating.Load() {
 		t = time.Now()
 	}
+	if t.IsZero() && !c.hasDeadline {
+		return
+	}
+	c.hasDeadline = !t.IsZero()
 	_ = c.nc.SetReadDeadline(t)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,6 +25,20 @@ var errStatementTimeout = errors.New("statement timeout")
 type prepared struct {
 	sql  string
 	stmt Prepared // nil for an empty query
+
+	// desc is the last RowDescription sent for the statement's portals,
+	// for result formats descFormats: drivers describe every portal of
+	// a statement they run many times, with the same formats.
+	desc        *pgproto3.RowDescription
+	descFormats []int16
+}
+
+// rowDescription describes the statement's result in formats.
+func (ps *prepared) rowDescription(schema *arrow.Schema, formats []int16) *pgproto3.RowDescription {
+	if ps.desc == nil || !slices.Equal(ps.descFormats, formats) {
+		ps.desc, ps.descFormats = rowDescription(schema, formats), slices.Clone(formats)
+	}
+	return ps.desc
 }
 
 // portal is a statement with its parameters bound, and once it runs, the
@@ -31,6 +46,7 @@ type prepared struct {
 type portal struct {
 	sql     string    // the statement's text, for pg_stat_activity
 	stmt    Statement // nil for an empty query
+	from    *prepared // the statement bound, nil for a simple query's portal
 	schema  *arrow.Schema
 	formats []int16 // result formats as Bind gave them
 
@@ -141,7 +157,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return pgerror.New("42P03", "portal %q already exists", m.DestinationPortal)
 		}
 	}
-	p := &portal{sql: ps.sql, formats: m.ResultFormatCodes}
+	p := &portal{sql: ps.sql, from: ps, formats: m.ResultFormatCodes}
 	if ps.stmt != nil {
 		want := len(ps.stmt.ParamOIDs())
 		if len(m.Parameters) != want {
@@ -193,7 +209,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		}
 		c.send(&pgproto3.ParameterDescription{ParameterOIDs: ps.stmt.ParamOIDs()})
 		if schema := ps.stmt.Schema(); schema != nil {
-			c.send(rowDescription(schema, nil))
+			c.send(ps.rowDescription(schema, nil))
 		} else {
 			c.send(&pgproto3.NoData{})
 		}
@@ -203,11 +219,14 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	if !ok {
 		return pgerror.New("34000", "portal %q does not exist", m.Name)
 	}
-	if p.schema == nil {
+	switch {
+	case p.schema == nil:
 		c.send(&pgproto3.NoData{})
-		return nil
+	case p.from != nil && p.from.stmt != nil && p.schema == p.from.stmt.Schema():
+		c.send(p.from.rowDescription(p.schema, p.formats))
+	default:
+		c.send(rowDescription(p.schema, p.formats))
 	}
-	c.send(rowDescription(p.schema, p.formats))
 	return nil
 }
 
