@@ -35,7 +35,7 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 	case isJSON(from) && isJSON(to):
 		return castJSON(mem, arr, to)
 	case to.ID() == arrow.STRING && from.ID() != arrow.LARGE_STRING:
-		return castToText(mem, arr)
+		return castToText(mem, arr, sessionLocation(ctx))
 	case from.ID() == arrow.STRING:
 		return castFromText(mem, arr.(*array.String), to)
 	case from.ID() == arrow.DECIMAL128 && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
@@ -109,14 +109,14 @@ func CastScalar(ctx context.Context, s scalar.Scalar, to arrow.DataType) (scalar
 	return scalar.GetScalar(out, 0)
 }
 
-func castToText(mem memory.Allocator, arr arrow.Array) (arrow.Array, error) {
+func castToText(mem memory.Allocator, arr arrow.Array, loc *time.Location) (arrow.Array, error) {
 	var enc pgtext.Encoder
 	var err error
 	if arr.DataType().ID() == arrow.BOOL {
 		// bool::text is "true"/"false", unlike boolout's t/f.
 		bools := arr.(*array.Boolean)
 		enc = func(buf []byte, i int) []byte { return strconv.AppendBool(buf, bools.Value(i)) }
-	} else if enc, err = pgtext.NewEncoder(arr, time.UTC); err != nil {
+	} else if enc, err = pgtext.NewEncoder(arr, loc); err != nil {
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot cast type %s to text", pgTypeName(arr.DataType()))
 	}
 	b := array.NewStringBuilder(mem)

@@ -28,6 +28,23 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	}
 	var fn func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
 	switch n.Func {
+	case "to_char":
+		return compileToChar(args)
+	case "age":
+		ts, _ := n.Args[0].DataType().(*arrow.TimestampType)
+		return compileAge(args, ts != nil && ts.TimeZone != ""), nil
+	case "make_date":
+		fn = makeDateKernel
+	case "make_timestamp":
+		out := n.Type
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return makeTimestampKernel(mem, in, out)
+		}
+	case "to_timestamp":
+		out := n.Type
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return toTimestampKernel(mem, in, out)
+		}
 	case "lower", "upper":
 		upper := n.Func == "upper"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

@@ -318,8 +318,11 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		// also what the catalog tables' xmin holds.
 		return &expr.Literal{Value: scalar.NewInt64Scalar(int64(b.cat.Version()))}, true, nil
 	case "age":
-		// age(xid): how many transactions ago; age(timestamp) is not
-		// supported yet.
+		if category(args[0].DataType()) == catDateTime || len(args) == 2 {
+			e, err := b.bindAge(fc, args)
+			return e, true, err
+		}
+		// age(xid): how many transactions ago.
 		x := b.resolveUnknown(args[0])
 		if category(x.DataType()) != catNumeric || len(args) != 1 {
 			return nil, true, b.noFunction(fc, name, args...)

@@ -283,6 +283,12 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	if e, ok, err := b.bindTimezone(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindToChar(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
+	if e, ok, err := b.bindDateConstructor(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	if e, ok, err := b.bindDateFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}

@@ -77,6 +77,9 @@ func foldable(e expr.Expr) bool {
 	case *expr.Binary:
 		args = []expr.Expr{n.Left, n.Right}
 	case *expr.Cast:
+		if zoned(n.Input.DataType()) {
+			return false // its text depends on the session's TimeZone
+		}
 		args = []expr.Expr{n.Input}
 	case *expr.Negate:
 		args = []expr.Expr{n.Input}
@@ -85,6 +88,9 @@ func foldable(e expr.Expr) bool {
 	case *expr.IsNull:
 		args = []expr.Expr{n.Input}
 	case *expr.Call:
+		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) {
+			return false // computed in the session's TimeZone
+		}
 		args = n.Args
 	default:
 		return false
@@ -199,4 +205,11 @@ func castResult(e expr.Expr, t arrow.DataType) expr.Expr {
 		return &expr.Literal{Value: scalar.MakeNullScalar(t)}
 	}
 	return &expr.Cast{Input: e, Type: t}
+}
+
+// zoned reports whether t is timestamptz, whose text form is the session's
+// business: constants of it are not folded into text at plan time.
+func zoned(t arrow.DataType) bool {
+	ts, ok := t.(*arrow.TimestampType)
+	return ok && ts.TimeZone != ""
 }

@@ -258,29 +258,79 @@ func parseArray(s string, typ *arrow.ListType) (scalar.Scalar, error) {
 }
 
 // parseInterval reads PostgreSQL's interval output style and the common
-// input forms: "1 year 2 mons -3 days 04:05:06.5", "2 hours", "-00:00:01".
+// input forms: "1 year 2 mons -3 days 04:05:06.5", "2 hours", "10min",
+// "-00:00:01", "@ 3 days ago", and a bare number of seconds ("90"). A
+// fraction of a year becomes months, of a month 30-day days, of a day or
+// week the time it stands for, as PostgreSQL spills them.
 func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 	var v arrow.MonthDayNanoInterval
-	f := strings.Fields(strings.ToLower(s))
-	units := map[string]func(n float64){
-		"year": func(n float64) { v.Months += int32(n * 12) }, "mon": func(n float64) { v.Months += int32(n) },
-		"month": func(n float64) { v.Months += int32(n) }, "week": func(n float64) { v.Days += int32(n * 7) },
-		"day": func(n float64) { v.Days += int32(n) }, "hour": func(n float64) { v.Nanoseconds += int64(n * 3600e9) },
-		"min": func(n float64) { v.Nanoseconds += int64(n * 60e9) }, "minute": func(n float64) { v.Nanoseconds += int64(n * 60e9) },
-		"sec": func(n float64) { v.Nanoseconds += int64(n * 1e9) }, "second": func(n float64) { v.Nanoseconds += int64(n * 1e9) },
+	// Split "10min" into "10" "min".
+	var f []string
+	for _, w := range strings.Fields(strings.ToLower(s)) {
+		k := 0
+		for k < len(w) && (w[k] >= '0' && w[k] <= '9' || w[k] == '.' || w[k] == '-' || w[k] == '+' || w[k] == ':') {
+			k++
+		}
+		if k > 0 && k < len(w) && !strings.Contains(w[:k], ":") {
+			f = append(f, w[:k], w[k:])
+		} else {
+			f = append(f, w)
+		}
 	}
+	days := func(d float64) {
+		whole := math.Trunc(d)
+		v.Days += int32(whole)
+		v.Nanoseconds += int64(math.Round((d - whole) * 86400e9))
+	}
+	months := func(m float64) {
+		whole := math.Trunc(m)
+		v.Months += int32(whole)
+		days((m - whole) * 30)
+	}
+	units := map[string]func(n float64){
+		"year": func(n float64) { v.Months += int32(n * 12) }, "mon": months,
+		"week": func(n float64) { days(n * 7) }, "day": days,
+		"hour":        func(n float64) { v.Nanoseconds += int64(math.Round(n * 3600e9)) },
+		"minute":      func(n float64) { v.Nanoseconds += int64(math.Round(n * 60e9)) },
+		"second":      func(n float64) { v.Nanoseconds += int64(math.Round(n * 1e9)) },
+		"millisecond": func(n float64) { v.Nanoseconds += int64(math.Round(n * 1e6)) },
+		"microsecond": func(n float64) { v.Nanoseconds += int64(math.Round(n * 1e3)) },
+		"decade":      func(n float64) { v.Months += int32(n * 120) },
+		"century":     func(n float64) { v.Months += int32(n * 1200) },
+		"millennium":  func(n float64) { v.Months += int32(n * 12000) },
+	}
+	aliases := map[string]string{
+		"y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
+		"mon": "mon", "mons": "mon", "month": "mon", "months": "mon",
+		"w": "week", "week": "week", "weeks": "week", "d": "day", "day": "day", "days": "day",
+		"h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+		"m": "minute", "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
+		"s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",
+		"ms": "millisecond", "msec": "millisecond", "msecs": "millisecond", "millisecond": "millisecond", "milliseconds": "millisecond",
+		"us": "microsecond", "usec": "microsecond", "usecs": "microsecond", "microsecond": "microsecond", "microseconds": "microsecond",
+		"dec": "decade", "decs": "decade", "decade": "decade", "decades": "decade",
+		"c": "century", "cent": "century", "century": "century", "centuries": "century",
+		"mil": "millennium", "mils": "millennium", "millennium": "millennium", "millennia": "millennium",
+	}
+	ago := false
 	for i := 0; i < len(f); i++ {
 		w := strings.TrimPrefix(f[i], "+")
-		if strings.Contains(w, ":") {
+		switch {
+		case w == "@" && i == 0:
+			continue
+		case w == "ago" && i == len(f)-1 && i > 0:
+			ago = true
+			continue
+		case strings.Contains(w, ":"):
 			neg := strings.HasPrefix(w, "-")
 			parts := strings.Split(strings.TrimPrefix(w, "-"), ":")
 			var ns int64
 			for k, p := range parts {
 				x, err := strconv.ParseFloat(p, 64)
-				if err != nil || k > 2 {
+				if err != nil || k > 2 || x < 0 {
 					return v, fmt.Errorf("bad time")
 				}
-				ns += int64(x * []float64{3600e9, 60e9, 1e9}[k])
+				ns += int64(math.Round(x * []float64{3600e9, 60e9, 1e9}[k]))
 			}
 			if neg {
 				ns = -ns
@@ -289,16 +339,25 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 			continue
 		}
 		n, err := strconv.ParseFloat(w, 64)
-		if err != nil || i+1 >= len(f) {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return v, fmt.Errorf("bad number")
 		}
+		if i+1 >= len(f) || f[i+1] == "ago" {
+			units["second"](n) // a bare number counts seconds
+			continue
+		}
 		i++
-		unit := strings.TrimSuffix(f[i], "s")
-		set, ok := units[unit]
+		unit, ok := aliases[f[i]]
 		if !ok {
 			return v, fmt.Errorf("bad unit")
 		}
-		set(n)
+		units[unit](n)
+	}
+	if len(f) == 0 {
+		return v, fmt.Errorf("empty")
+	}
+	if ago {
+		v.Months, v.Days, v.Nanoseconds = -v.Months, -v.Days, -v.Nanoseconds
 	}
 	return v, nil
 }

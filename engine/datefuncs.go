@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/pgerror"
+)
+
+// The date/time constructors and age: make_date, make_timestamp,
+// to_timestamp(epoch) and age(t1, t2), with PostgreSQL's range checks
+// and its symbolic (years, months, days, time) differences.
+
+// PostgreSQL's timestamps run from 4714-11-24 BC to 294276 AD; riffq's
+// microsecond Arrow timestamps hold about ±292,000 years, so the checks
+// below use PostgreSQL's upper limit and Go's own for the lower.
+const maxTimestampYear = 294276
+
+func int32Column(a arrow.Array) (*array.Int32, error) {
+	v, ok := a.(*array.Int32)
+	if !ok {
+		return nil, fmt.Errorf("expected an integer column, got %s", a.DataType())
+	}
+	return v, nil
+}
+
+// makeDateKernel is make_date(year, month, day); a negative year counts
+// BC, year 0 is an error, as in PostgreSQL.
+func makeDateKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	ys, err := int32Column(in[0])
+	if err != nil {
+		return nil, err
+	}
+	ms, err := int32Column(in[1])
+	if err != nil {
+		return nil, err
+	}
+	ds, err := int32Column(in[2])
+	if err != nil {
+		return nil, err
+	}
+	b := array.NewDate32Builder(mem)
+	defer b.Release()
+	for i := range ys.Len() {
+		if ys.IsNull(i) || ms.IsNull(i) || ds.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		t, err := civilDate(int(ys.Value(i)), int(ms.Value(i)), int(ds.Value(i)))
+		if err != nil {
+			return nil, err
+		}
+		b.Append(arrow.Date32FromTime(t))
+	}
+	return b.NewArray(), nil
+}
+
+// civilDate checks a year (negative: BC), month and day and returns the
+// day's midnight in UTC.
+func civilDate(y, m, d int) (time.Time, error) {
+	if y == 0 {
+		return time.Time{}, pgerror.New("22008", "date field value out of range: %d-%02d-%02d", y, m, d)
+	}
+	year := y
+	if y < 0 {
+		year = y + 1 // astronomical numbering: 1 BC is year 0
+	}
+	t := time.Date(year, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || t.Day() != d || year > maxTimestampYear {
+		return time.Time{}, pgerror.New("22008", "date field value out of range: %d-%02d-%02d", y, m, d)
+	}
+	return t, nil
+}
+
+// makeTimestampKernel is make_timestamp(year, month, day, hour, min, sec).
+func makeTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	ints := make([]*array.Int32, 5)
+	for k := range ints {
+		var err error
+		if ints[k], err = int32Column(in[k]); err != nil {
+			return nil, err
+		}
+	}
+	secs, ok := in[5].(*array.Float64)
+	if !ok {
+		return nil, fmt.Errorf("make_timestamp: seconds are %s", in[5].DataType())
+	}
+	b := array.NewTimestampBuilder(mem, out.(*arrow.TimestampType))
+	defer b.Release()
+	for i := range secs.Len() {
+		null := secs.IsNull(i)
+		for _, c := range ints {
+			null = null || c.IsNull(i)
+		}
+		if null {
+			b.AppendNull()
+			continue
+		}
+		day, err := civilDate(int(ints[0].Value(i)), int(ints[1].Value(i)), int(ints[2].Value(i)))
+		if err != nil {
+			return nil, err
+		}
+		h, mi, s := int(ints[3].Value(i)), int(ints[4].Value(i)), secs.Value(i)
+		// PostgreSQL allows 24:00:00 exactly, and 60 seconds (which
+		// carry into the next minute).
+		if h < 0 || h > 24 || mi < 0 || mi > 59 || !(s >= 0 && s <= 60) || (h == 24 && (mi > 0 || s > 0)) {
+			sec := cFloat(s)
+			if len(sec) < 2 {
+				sec = "0" + sec
+			}
+			return nil, pgerror.New("22008", "time field value out of range: %d:%02d:%s", h, mi, sec)
+		}
+		usec := int64(math.Round(s * 1e6))
+		b.Append(arrow.Timestamp(day.UnixMicro() + int64(h)*3_600_000_000 + int64(mi)*60_000_000 + usec))
+	}
+	return b.NewArray(), nil
+}
+
+// cFloat prints f as C's %g does, as PostgreSQL's messages show it.
+func cFloat(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
+
+// toTimestampKernel is to_timestamp(double precision): seconds since
+// 1970-01-01 UTC, rounded to microseconds.
+func toTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	secs, ok := in[0].(*array.Float64)
+	if !ok {
+		return nil, fmt.Errorf("to_timestamp: argument is %s", in[0].DataType())
+	}
+	b := array.NewTimestampBuilder(mem, out.(*arrow.TimestampType))
+	defer b.Release()
+	for i := range secs.Len() {
+		if secs.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		s := secs.Value(i)
+		switch {
+		case math.IsNaN(s):
+			return nil, pgerror.New("22008", "timestamp cannot be NaN")
+		case math.IsInf(s, 0):
+			// riffq's timestamps have no infinity; the extremes stand in
+			// for it, as they do when Arrow data holds them.
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "infinite timestamps are not supported")
+		}
+		// PostgreSQL's range ends in 294276; the lower end is Go's.
+		if s < -210866803200 || s >= 9224318016000 {
+			return nil, pgerror.New("22008", "timestamp out of range: \"%s\"", cFloat(s))
+		}
+		b.Append(arrow.Timestamp(math.Round(s * 1e6)))
+	}
+	return b.NewArray(), nil
+}
+
+// compileAge evaluates age(t1, t2) over timestamps, or timestamptz in the
+// session's time zone: the difference in years, months and days of the
+// calendar, then time, each field made non-negative by borrowing from
+// the next, as PostgreSQL's timestamp_age does.
+func compileAge(args []evaluator, zoned bool) evaluator {
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		l, err := evalArray(ctx, args[0], b)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Release()
+		r, err := evalArray(ctx, args[1], b)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Release()
+		lt, err := timeValues(l)
+		if err != nil {
+			return nil, err
+		}
+		rt, err := timeValues(r)
+		if err != nil {
+			return nil, err
+		}
+		loc := time.UTC
+		if zoned {
+			loc = sessionLocation(ctx)
+		}
+		out := array.NewMonthDayNanoIntervalBuilder(memory.DefaultAllocator)
+		defer out.Release()
+		for i := range l.Len() {
+			if l.IsNull(i) || r.IsNull(i) {
+				out.AppendNull()
+				continue
+			}
+			out.Append(age(lt(i).In(loc), rt(i).In(loc)))
+		}
+		return compute.NewDatumWithoutOwning(out.NewArray()), nil
+	}
+}
+
+func daysIn(year int, month time.Month) int {
+	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func age(t1, t2 time.Time) arrow.MonthDayNanoInterval {
+	y1, m1, d1 := t1.Date()
+	y2, m2, d2 := t2.Date()
+	usec := (t1.Nanosecond() - t2.Nanosecond()) / 1000
+	sec := t1.Second() - t2.Second()
+	mins := t1.Minute() - t2.Minute()
+	hour := t1.Hour() - t2.Hour()
+	day := d1 - d2
+	mon := int(m1) - int(m2)
+	year := y1 - y2
+	neg := t1.Before(t2)
+	if neg {
+		usec, sec, mins, hour, day, mon, year = -usec, -sec, -mins, -hour, -day, -mon, -year
+	}
+	for usec < 0 {
+		usec += 1_000_000
+		sec--
+	}
+	for sec < 0 {
+		sec += 60
+		mins--
+	}
+	for mins < 0 {
+		mins += 60
+		hour--
+	}
+	for hour < 0 {
+		hour += 24
+		day--
+	}
+	for day < 0 {
+		// Borrow the length of the earlier value's month.
+		if neg {
+			day += daysIn(y1, m1)
+		} else {
+			day += daysIn(y2, m2)
+		}
+		mon--
+	}
+	for mon < 0 {
+		mon += 12
+		year--
+	}
+	if neg {
+		usec, sec, mins, hour, day, mon, year = -usec, -sec, -mins, -hour, -day, -mon, -year
+	}
+	nanos := (int64(hour)*3600+int64(mins)*60+int64(sec))*1_000_000_000 + int64(usec)*1000
+	return arrow.MonthDayNanoInterval{Months: int32(year*12 + mon), Days: int32(day), Nanoseconds: nanos}
+}
