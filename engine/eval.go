@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -283,6 +284,17 @@ func broadcast(s scalar.Scalar, n int) (arrow.Array, error) {
 		}
 		defer storage.Release()
 		return array.NewExtensionArrayWithStorage(et, storage), nil
+	}
+	if fw, ok := s.DataType().(arrow.FixedWidthDataType); ok && s.IsValid() && fw.BitWidth()%8 == 0 {
+		// A fixed-width value repeated into one buffer: what
+		// MakeArrayFromScalar does, with a few allocations less (a
+		// constant column is made for every batch).
+		if p, ok := s.(interface{ Data() []byte }); ok && len(p.Data()) == fw.BitWidth()/8 {
+			values := memory.NewBufferBytes(bytes.Repeat(p.Data(), n))
+			data := array.NewData(s.DataType(), n, []*memory.Buffer{nil, values}, nil, 0, 0)
+			defer data.Release()
+			return array.MakeFromData(data), nil
+		}
 	}
 	return scalar.MakeArrayFromScalar(s, n, memory.DefaultAllocator)
 }

@@ -181,10 +181,10 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		if err := c.checkFailedTx(tx); err != nil {
 			return err
 		}
-		ctx, cancel := c.runContext()
-		defer cancel()
-		defer c.clearCancel()
-		st, err := ps.stmt.Bind(ctx, c.sess, m.Parameters, m.ParameterFormatCodes)
+		// Binding decodes parameters; it runs nothing a CancelRequest
+		// should stop, so it needs no context of its own (one per Bind
+		// is measurable in a prepared SELECT 1).
+		st, err := ps.stmt.Bind(c.ctx, c.sess, m.Parameters, m.ParameterFormatCodes)
 		if err != nil {
 			return err
 		}

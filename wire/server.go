@@ -68,7 +68,9 @@ type Prepared interface {
 	// Schema describes the result rows; nil when the statement returns none.
 	Schema() *arrow.Schema
 	// Bind supplies parameter values, in text (format 0) or binary (1)
-	// as formats says (one format for all, or one per parameter).
+	// as formats says (one format for all, or one per parameter). Its
+	// context ends with the connection, not with a CancelRequest: work
+	// belongs in the Statement's Execute.
 	Bind(ctx context.Context, s *Session, params [][]byte, formats []int16) (Statement, error)
 }
 
