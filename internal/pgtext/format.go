@@ -75,12 +75,15 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 	case *array.FixedSizeBinary:
 		return func(buf []byte, i int) []byte { return AppendBytea(buf, a.Value(i)) }, nil
 	case *array.Date32:
-		return func(buf []byte, i int) []byte { return AppendDate(buf, a.Value(i).ToTime()) }, nil
+		return func(buf []byte, i int) []byte { return appendDays(buf, int64(a.Value(i))) }, nil
 	case *array.Date64:
 		return func(buf []byte, i int) []byte { return AppendDate(buf, a.Value(i).ToTime()) }, nil
 	case *array.Timestamp:
 		tt := a.DataType().(*arrow.TimestampType)
 		toTime := timestampConverter(tt.Unit)
+		if tt.TimeZone == "" && tt.Unit == arrow.Microsecond {
+			return func(buf []byte, i int) []byte { return appendTimestampMicros(buf, int64(a.Value(i))) }, nil
+		}
 		if tt.TimeZone == "" {
 			return func(buf []byte, i int) []byte { return AppendTimestamp(buf, toTime(a.Value(i)), false) }, nil
 		}
@@ -487,6 +490,89 @@ func AppendTimestamp(buf []byte, t time.Time, zone bool) []byte {
 				buf = appendPadded(buf, rem%60, 2)
 			}
 		}
+	}
+	if bc {
+		buf = append(buf, " BC"...)
+	}
+	return buf
+}
+
+// civil converts days since 1970-01-01 to a proleptic Gregorian date
+// (year 0 is 1 BC) with integer arithmetic on 400-year eras of 146,097
+// days, each starting on March 1 so that leap days end the year.
+func civil(days int64) (year int64, month, day int) {
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	// Within an era everything is non-negative: unsigned division by
+	// constants compiles to multiplications.
+	doe := uint64(z - era*146097)                          // day of the era, 0..146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era, 0..399
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the March-based year
+	mp := (5*doy + 2) / 153                                // March-based month, 0..11
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year = int64(yoe) + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
+}
+
+// appendDays prints a date given as days since 1970-01-01, as AppendDate
+// does, without going through time.Time (dates are common in wide rows).
+func appendDays(buf []byte, days int64) []byte {
+	y, m, d := civil(days)
+	bc := y <= 0
+	if bc {
+		y = 1 - y
+	}
+	buf = appendYear(buf, y)
+	buf = append(buf, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+	if bc {
+		buf = append(buf, " BC"...)
+	}
+	return buf
+}
+
+func appendYear(buf []byte, y int64) []byte {
+	if y >= 1000 && y <= 9999 {
+		return append(buf, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
+	}
+	return appendPadded(buf, int(y), 4)
+}
+
+// appendTimestampMicros prints a timestamp without time zone given in microseconds
+// since 1970-01-01, as AppendTimestamp does.
+func appendTimestampMicros(buf []byte, us int64) []byte {
+	const perDay = 86_400_000_000
+	days, rem := us/perDay, us%perDay
+	if rem < 0 {
+		days, rem = days-1, rem+perDay
+	}
+	y, m, d := civil(days)
+	bc := y <= 0
+	if bc {
+		y = 1 - y
+	}
+	buf = appendYear(buf, y)
+	secs := int(rem / 1_000_000)
+	h, mi, sec := secs/3600, secs/60%60, secs%60
+	buf = append(buf, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10), ' ',
+		byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+sec/10), byte('0'+sec%10))
+	if frac := int(rem % 1_000_000); frac != 0 {
+		buf = append(buf, '.')
+		digits := 6
+		for frac%10 == 0 {
+			frac /= 10
+			digits--
+		}
+		buf = appendPadded(buf, frac, digits)
 	}
 	if bc {
 		buf = append(buf, " BC"...)
