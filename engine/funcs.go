@@ -140,6 +140,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 			return matchKernel(mem, in[0], in[1], fold, func(p string) (matcher, error) { return posixRegexp(p, fold) })
 		}
 	default:
+		if kernel := mathFunction(n.Func, n.Type); kernel != nil {
+			return compileMath(args, kernel), nil
+		}
 		if fn = textFunction(n.Func); fn == nil {
 			fn = catalogFunction(n.Func)
 		}

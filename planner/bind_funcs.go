@@ -295,6 +295,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	if e, ok, err := b.bindTextMathFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindMathFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	if e, ok, err := b.bindCatalogFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
