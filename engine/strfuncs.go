@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -228,6 +232,101 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				return string(s), nil
 			})
 		}
+	case "lpad", "rpad":
+		left := name == "lpad"
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				fill := " "
+				if len(in) == 3 {
+					fill = a.str(2, r)
+				}
+				return pad(a.str(0, r), a.int(1, r), fill, left)
+			})
+		}
+	case "split_part":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				return splitPart(a.str(0, r), a.str(1, r), a.int(2, r))
+			})
+		}
+	case "md5":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				sum := md5.Sum([]byte(a.str(0, r)))
+				return hex.EncodeToString(sum[:]), nil
+			})
+		}
+	case "quote_literal":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return quoteLiteral(a.str(0, r)), nil })
+		}
+	case "quote_nullable":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return stringFunc(mem, in, func(r int) (string, bool, error) {
+				if in[0].IsNull(r) {
+					return "NULL", true, nil
+				}
+				return quoteLiteral(in[0].(*array.String).Value(r)), true, nil
+			})
+		}
+	case "to_hex":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				v := a.int(0, r)
+				if _, ok := in[0].(*array.Int64); ok {
+					return strconv.FormatUint(uint64(v), 16), nil
+				}
+				return strconv.FormatUint(uint64(uint32(v)), 16), nil // two's complement of int4
+			})
+		}
+	case "octet_length", "bit_length":
+		bits := int32(1)
+		if name == "bit_length" {
+			bits = 8
+		}
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictInt32Func(mem, in, func(a argReader, r int) int32 { return int32(len(a.str(0, r))) * bits })
+		}
+	case "starts_with":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictBoolFunc(mem, in, func(a argReader, r int) (bool, error) {
+				return strings.HasPrefix(a.str(0, r), a.str(1, r)), nil
+			})
+		}
+	case "concat_ws":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return stringFunc(mem, in, func(r int) (string, bool, error) {
+				if in[0].IsNull(r) {
+					return "", false, nil
+				}
+				var parts []string
+				for _, c := range in[1:] {
+					if c.IsValid(r) {
+						parts = append(parts, c.(*array.String).Value(r))
+					}
+				}
+				return strings.Join(parts, in[0].(*array.String).Value(r)), true, nil
+			})
+		}
+	case "format":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return stringFunc(mem, in, func(r int) (string, bool, error) {
+				if in[0].IsNull(r) {
+					return "", false, nil
+				}
+				args := make([]*string, len(in)-1)
+				for i, c := range in[1:] {
+					if c.IsValid(r) {
+						v := c.(*array.String).Value(r)
+						args[i] = &v
+					}
+				}
+				out, err := formatText(in[0].(*array.String).Value(r), args)
+				return out, err == nil, err
+			})
+		}
+	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array":
+		return regexpFunction(name)
 	case "concat":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return stringFunc(mem, in, func(r int) (string, bool, error) {
@@ -358,4 +457,211 @@ func charRange(s string, lo, hi int64) string {
 		return ""
 	}
 	return s[start:]
+}
+
+// strictBoolFunc is a boolean function of its arguments, NULL when one is.
+func strictBoolFunc(mem memory.Allocator, in []arrow.Array, f func(a argReader, r int) (bool, error)) (arrow.Array, error) {
+	a := argReader{in}
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	for r := range in[0].Len() {
+		if a.null(r) {
+			b.AppendNull()
+			continue
+		}
+		v, err := f(a, r)
+		if err != nil {
+			return nil, err
+		}
+		b.Append(v)
+	}
+	return b.NewArray(), nil
+}
+
+// pad is lpad (left) and rpad: s filled with fill to n characters, or cut
+// to n; an empty fill only cuts.
+func pad(s string, n int64, fill string, left bool) (string, error) {
+	if n <= 0 {
+		return "", nil
+	}
+	if n > 1<<28 {
+		return "", pgerror.New("54000", "requested length too large")
+	}
+	runes := []rune(s)
+	if int64(len(runes)) >= n || fill == "" {
+		return string(runes[:min(int64(len(runes)), n)]), nil
+	}
+	f := []rune(fill)
+	padding := make([]rune, 0, n-int64(len(runes)))
+	for i := 0; int64(len(padding)) < n-int64(len(runes)); i++ {
+		padding = append(padding, f[i%len(f)])
+	}
+	if left {
+		return string(padding) + s, nil
+	}
+	return s + string(padding), nil
+}
+
+// splitPart is split_part: field n (1-based; negative counts from the
+// end) of s split at delim.
+func splitPart(s, delim string, n int64) (string, error) {
+	if n == 0 {
+		return "", pgerror.New("22023", "field position must not be zero")
+	}
+	var fields []string
+	switch {
+	case s == "":
+		return "", nil
+	case delim == "":
+		fields = []string{s}
+	default:
+		fields = strings.Split(s, delim)
+	}
+	if n < 0 {
+		n += int64(len(fields)) + 1
+	}
+	if n < 1 || n > int64(len(fields)) {
+		return "", nil
+	}
+	return fields[n-1], nil
+}
+
+// quoteLiteral quotes s as a string literal: quotes doubled, and with a
+// backslash present the E'...' form with backslashes doubled.
+func quoteLiteral(s string) string {
+	var sb strings.Builder
+	if strings.Contains(s, `\`) {
+		sb.WriteByte('E')
+	}
+	sb.WriteByte('\'')
+	for _, c := range s {
+		switch c {
+		case '\'':
+			sb.WriteString("''")
+		case '\\':
+			sb.WriteString(`\\`)
+		default:
+			sb.WriteRune(c)
+		}
+	}
+	sb.WriteByte('\'')
+	return sb.String()
+}
+
+// formatText is format(): %s (NULL as empty), %I (quoted as an
+// identifier), %L (quoted as a literal, NULL unquoted) and %%, with
+// optional argument positions (%2$s) and widths (%-10s, %*s).
+func formatText(f string, args []*string) (string, error) {
+	var sb strings.Builder
+	next := 0
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			sb.WriteByte(f[i])
+			continue
+		}
+		i++
+		if i >= len(f) {
+			return "", pgerror.New("22023", "unterminated format() type specifier").WithHint(`For a single "%%" use "%%%%".`)
+		}
+		if f[i] == '%' {
+			sb.WriteByte('%')
+			continue
+		}
+		// [position$][flags][width]type
+		readInt := func() (int, bool) {
+			start := i
+			for i < len(f) && f[i] >= '0' && f[i] <= '9' {
+				i++
+			}
+			if i == start {
+				return 0, false
+			}
+			n, err := strconv.Atoi(f[start:i])
+			return n, err == nil
+		}
+		argAt := func(n int) (*string, error) {
+			if n < 0 || n >= len(args) {
+				return nil, pgerror.New("22023", "too few arguments for format()")
+			}
+			return args[n], nil
+		}
+		pos, width, widthRead := -1, 0, false
+		if n, ok := readInt(); ok {
+			if i < len(f) && f[i] == '$' {
+				if n == 0 {
+					return "", pgerror.New("22023", "format specifies argument 0, but arguments are numbered from 1")
+				}
+				pos = n - 1
+				i++
+			} else {
+				width, widthRead = n, true // digits without $ are the width
+			}
+		}
+		leftAlign := false
+		for !widthRead && i < len(f) && f[i] == '-' {
+			leftAlign = true
+			i++
+		}
+		switch {
+		case widthRead:
+		case i < len(f) && f[i] == '*':
+			i++
+			w, err := argAt(next)
+			if err != nil {
+				return "", err
+			}
+			next++
+			if w != nil {
+				n, err := strconv.Atoi(*w)
+				if err != nil {
+					return "", pgerror.New("22023", "invalid width %q", *w)
+				}
+				width = n
+			}
+		default:
+			width, _ = readInt()
+		}
+		if width < 0 {
+			leftAlign, width = true, -width
+		}
+		if i >= len(f) {
+			return "", pgerror.New("22023", "unterminated format() type specifier").WithHint(`For a single "%%" use "%%%%".`)
+		}
+		if pos < 0 {
+			pos = next
+		}
+		next = pos + 1
+		arg, err := argAt(pos)
+		if err != nil {
+			return "", err
+		}
+		var text string
+		switch f[i] {
+		case 's':
+			if arg != nil {
+				text = *arg
+			}
+		case 'I':
+			if arg == nil {
+				return "", pgerror.New("22004", "null values cannot be formatted as an SQL identifier")
+			}
+			text = catalog.QuoteIdent(*arg)
+		case 'L':
+			text = "NULL"
+			if arg != nil {
+				text = quoteLiteral(*arg)
+			}
+		default:
+			return "", pgerror.New("22023", "unrecognized format() type specifier \"%c\"", f[i]).WithHint(`For a single "%%" use "%%%%".`)
+		}
+		if n := utf8.RuneCountInString(text); n < width {
+			if leftAlign {
+				text += strings.Repeat(" ", width-n)
+			} else {
+				text = strings.Repeat(" ", width-n) + text
+			}
+		}
+		sb.WriteString(text)
+	}
+	return sb.String(), nil
 }

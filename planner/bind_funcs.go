@@ -526,17 +526,31 @@ var textFuncArgs = map[string]string{
 	"substr": "ti?i", "substring": "ti?i", "replace": "ttt", "btrim": "t?t", "trim": "t?t",
 	"ltrim": "t?t", "rtrim": "t?t", "left": "ti", "right": "ti", "repeat": "ti", "reverse": "t",
 	"initcap": "t", "position": "tt", "strpos": "tt", "translate": "ttt", "chr": "i", "ascii": "t",
+	"lpad": "ti?t", "rpad": "ti?t", "split_part": "tti", "md5": "t", "starts_with": "tt",
+	"octet_length": "t", "bit_length": "t", "quote_literal": "t", "quote_nullable": "t", "to_hex": "i",
+	"regexp_replace": "ttt?t", "regexp_match": "tt?t", "regexp_split_to_array": "tt?t",
+	"string_to_array": "tt?t", "regexp_count": "tt?it", "regexp_like": "tt?t",
 }
 
-// bindTextMathFunc binds the string functions above, concat, and round,
-// trunc, ceil and floor.
+// textFuncTypes are the result types of the text functions not returning
+// text.
+var textFuncTypes = map[string]arrow.DataType{
+	"position": typeInt4, "strpos": typeInt4, "ascii": typeInt4, "octet_length": typeInt4, "bit_length": typeInt4,
+	"regexp_count": typeInt4, "starts_with": typeBool, "regexp_like": typeBool,
+	"regexp_match": arrow.ListOf(typeText), "regexp_split_to_array": arrow.ListOf(typeText), "string_to_array": arrow.ListOf(typeText),
+}
+
+// bindTextMathFunc binds the string functions above, concat, concat_ws
+// and format (whose arguments become text), and round, trunc, ceil and
+// floor.
 func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
 		return nil, false, nil
 	}
 	sig, isText := textFuncArgs[name]
 	isMath := name == "round" || name == "trunc" || name == "ceil" || name == "ceiling" || name == "floor"
-	if !isText && !isMath && name != "concat" {
+	variadic := name == "concat" || name == "concat_ws" || name == "format"
+	if !isText && !isMath && !variadic {
 		return nil, false, nil
 	}
 	args, err := b.bindExprs(fc.Args, ectx)
@@ -545,7 +559,10 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
 	switch {
-	case name == "concat":
+	case variadic:
+		if name != "concat" && len(args) == 0 {
+			return noFunc()
+		}
 		for i, a := range args {
 			if args[i], err = b.cast(b.resolveUnknown(a), typeText, fc.Location); err != nil {
 				return nil, true, err
@@ -578,8 +595,8 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			}
 		}
 		typ := arrow.DataType(typeText)
-		if name == "position" || name == "strpos" || name == "ascii" {
-			typ = typeInt4
+		if t, ok := textFuncTypes[name]; ok {
+			typ = t
 		}
 		return &expr.Call{Func: name, Args: args, Type: typ}, true, nil
 	}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -56,7 +57,7 @@ func (f folder) expr(e expr.Expr) expr.Expr {
 		if !foldable(e) {
 			return unwrapDateCast(e)
 		}
-		key := e.String() + "::" + e.DataType().String()
+		key := foldKey(e)
 		if folded, ok := f.memo[key]; ok {
 			return folded
 		}
@@ -212,4 +213,22 @@ func castResult(e expr.Expr, t arrow.DataType) expr.Expr {
 func zoned(t arrow.DataType) bool {
 	ts, ok := t.(*arrow.TimestampType)
 	return ok && ts.TimeZone != ""
+}
+
+// foldKey identifies a constant expression for the memo: its text, its
+// type and its constants' types, since the text alone does not tell
+// to_hex(-1) of an integer from that of a bigint.
+func foldKey(e expr.Expr) string {
+	var sb strings.Builder
+	sb.WriteString(e.String())
+	sb.WriteString("::")
+	sb.WriteString(e.DataType().String())
+	expr.Walk(e, func(x expr.Expr) bool {
+		if l, ok := x.(*expr.Literal); ok {
+			sb.WriteByte('|')
+			sb.WriteString(l.DataType().String())
+		}
+		return true
+	})
+	return sb.String()
 }

@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/pgerror"
+)
+
+// The regular-expression functions (regexp_replace, regexp_match,
+// regexp_split_to_array, regexp_count, regexp_like) and string_to_array.
+// Patterns are compiled by Go's regexp with PostgreSQL's defaults (dot
+// matches newline) and its flags g, i, c and n; a pattern repeated down a
+// column is compiled once.
+
+// regexpCache compiles the patterns of one kernel call, keeping the last.
+type regexpCache struct {
+	pattern, flags string
+	re             *regexp.Regexp
+	global         bool
+}
+
+func (c *regexpCache) get(fn, pattern, flags string, allowGlobal bool) (*regexp.Regexp, bool, error) {
+	if c.re != nil && pattern == c.pattern && flags == c.flags {
+		return c.re, c.global, nil
+	}
+	prefix, global := "(?s)", false
+	fold := false
+	for _, f := range flags {
+		switch {
+		case f == 'g' && allowGlobal:
+			global = true
+		case f == 'i':
+			fold = true
+		case f == 'c':
+			fold = false
+		case f == 'n' || f == 'p' || f == 'w':
+			// Newline-sensitive: . and [^...] stop at newlines, ^ and $
+			// match at them.
+			prefix = "(?m)"
+		case f == 'g':
+			e := pgerror.New("22023", "%s() does not support the \"global\" option", fn)
+			if fn == "regexp_match" {
+				e = e.WithHint("Use the regexp_matches function instead.")
+			}
+			return nil, false, e
+		default:
+			return nil, false, pgerror.New("22023", "invalid regular expression option: \"%c\"", f)
+		}
+	}
+	if fold {
+		prefix += "(?i)"
+	}
+	re, err := posixRegexp(pattern, false)
+	if err != nil {
+		return nil, false, err
+	}
+	if re, err = regexp.Compile(prefix + strings.TrimPrefix(re.String(), "(?s)")); err != nil {
+		return nil, false, pgerror.New("2201B", "invalid regular expression: %v", err)
+	}
+	c.pattern, c.flags, c.re, c.global = pattern, flags, re, global
+	return re, global, nil
+}
+
+// expandReplacement turns PostgreSQL's replacement text (\1 to \9 for
+// groups, \& for the match, \\ for a backslash) into Go's template.
+func expandReplacement(repl string) string {
+	var sb strings.Builder
+	for i := 0; i < len(repl); i++ {
+		c := repl[i]
+		switch {
+		case c == '$':
+			sb.WriteString("$$")
+		case c == '\\' && i+1 < len(repl) && repl[i+1] >= '1' && repl[i+1] <= '9':
+			sb.WriteString("${" + repl[i+1:i+2] + "}")
+			i++
+		case c == '\\' && i+1 < len(repl) && repl[i+1] == '&':
+			sb.WriteString("${0}")
+			i++
+		case c == '\\' && i+1 < len(repl) && repl[i+1] == '\\':
+			sb.WriteByte('\\')
+			i++
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}
+
+func optionalStr(a argReader, i, r int) string {
+	if i < len(a.in) {
+		return a.str(i, r)
+	}
+	return ""
+}
+
+// regexpFunction returns the kernel of a regular-expression function.
+func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	switch name {
+	case "regexp_replace":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			var cache regexpCache
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				re, global, err := cache.get(name, a.str(1, r), optionalStr(a, 3, r), true)
+				if err != nil {
+					return "", err
+				}
+				src, tmpl := a.str(0, r), expandReplacement(a.str(2, r))
+				if global {
+					return re.ReplaceAllString(src, tmpl), nil
+				}
+				m := re.FindStringSubmatchIndex(src)
+				if m == nil {
+					return src, nil
+				}
+				out := []byte(src[:m[0]])
+				out = re.ExpandString(out, tmpl, src, m)
+				return string(append(out, src[m[1]:]...)), nil
+			})
+		}
+	case "regexp_like":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			var cache regexpCache
+			return strictBoolFunc(mem, in, func(a argReader, r int) (bool, error) {
+				re, _, err := cache.get(name, a.str(1, r), optionalStr(a, 2, r), false)
+				if err != nil {
+					return false, err
+				}
+				return re.MatchString(a.str(0, r)), nil
+			})
+		}
+	case "regexp_count":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			var cache regexpCache
+			var failed error
+			out, err := strictInt32Func(mem, in, func(a argReader, r int) int32 {
+				re, _, err := cache.get(name, a.str(1, r), optionalStr(a, 3, r), false)
+				if err != nil {
+					failed = err
+					return 0
+				}
+				s := a.str(0, r)
+				if len(in) > 2 {
+					start := a.int(2, r)
+					if start <= 0 {
+						failed = pgerror.New("22023", "invalid value for parameter \"%s\": %d", "start", start)
+						return 0
+					}
+					runes := []rune(s)
+					if start > int64(len(runes)) {
+						return 0
+					}
+					s = string(runes[start-1:])
+				}
+				return int32(len(re.FindAllStringIndex(s, -1)))
+			})
+			if failed != nil {
+				if out != nil {
+					out.Release()
+				}
+				return nil, failed
+			}
+			return out, err
+		}
+	case "regexp_match", "regexp_split_to_array", "string_to_array":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return textArrayFunc(mem, name, in)
+		}
+	}
+	return nil
+}
+
+// textArrayFunc computes the text[]-returning functions.
+func textArrayFunc(mem memory.Allocator, name string, in []arrow.Array) (arrow.Array, error) {
+	a := argReader{in}
+	b := array.NewListBuilder(mem, arrow.BinaryTypes.String)
+	defer b.Release()
+	values := b.ValueBuilder().(*array.StringBuilder)
+	var cache regexpCache
+	for r := range in[0].Len() {
+		var (
+			elems []*string
+			null  bool
+		)
+		switch name {
+		case "string_to_array":
+			// Not strict: a NULL delimiter splits into characters, and the
+			// third argument names the element to read as NULL.
+			if in[0].IsNull(r) {
+				null = true
+				break
+			}
+			s := a.str(0, r)
+			var parts []string
+			switch {
+			case s == "":
+			case in[1].IsNull(r):
+				for _, c := range s {
+					parts = append(parts, string(c))
+				}
+			case a.str(1, r) == "":
+				parts = []string{s}
+			default:
+				parts = strings.Split(s, a.str(1, r))
+			}
+			for _, p := range parts {
+				if len(in) > 2 && in[2].IsValid(r) && p == a.str(2, r) {
+					elems = append(elems, nil)
+					continue
+				}
+				elems = append(elems, &p)
+			}
+		default:
+			if in[0].IsNull(r) || in[1].IsNull(r) || len(in) > 2 && in[2].IsNull(r) {
+				null = true
+				break
+			}
+			re, _, err := cache.get(name, a.str(1, r), optionalStr(a, 2, r), false)
+			if err != nil {
+				return nil, err
+			}
+			s := a.str(0, r)
+			if name == "regexp_split_to_array" {
+				for _, p := range re.Split(s, -1) {
+					elems = append(elems, &p)
+				}
+				break
+			}
+			m := re.FindStringSubmatchIndex(s)
+			if m == nil {
+				null = true
+				break
+			}
+			groups := m[2:]
+			if len(groups) == 0 {
+				groups = m[:2] // no parentheses: the whole match
+			}
+			for k := 0; k < len(groups); k += 2 {
+				if groups[k] < 0 {
+					elems = append(elems, nil)
+					continue
+				}
+				g := s[groups[k]:groups[k+1]]
+				elems = append(elems, &g)
+			}
+		}
+		if null {
+			b.AppendNull()
+			continue
+		}
+		b.Append(true)
+		for _, e := range elems {
+			if e == nil {
+				values.AppendNull()
+			} else {
+				values.Append(*e)
+			}
+		}
+	}
+	return b.NewArray(), nil
+}
