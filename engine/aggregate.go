@@ -209,6 +209,7 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 		if in.ID() == arrow.FLOAT32 || in.ID() == arrow.FLOAT64 {
 			return &varianceAcc{fn: a.Func}, nil
 		}
+		return &numericVarianceAcc{fn: a.Func}, nil
 	case expr.ArrayAgg:
 		return &arrayAggAcc{groupRows{elem: in}}, nil
 	case expr.PercentileCont, expr.PercentileDisc, expr.Mode:
@@ -807,4 +808,101 @@ func (v *varianceAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 		b.Append(r)
 	}
 	return b.NewArray(), nil
+}
+
+// numericVarianceAcc computes variance and standard deviation of integers
+// and numeric exactly, as PostgreSQL's numeric_stddev_internal does: from
+// the count, sum and sum of squares, (N·Σx² − (Σx)²) / (N·(N−1)) (or N·N
+// for the population) at select_div_scale's scale, then the square root at
+// that same scale for the standard deviations.
+type numericVarianceAcc struct {
+	fn      expr.AggFunc
+	n       []int64
+	sx, sxx []*big.Int // unscaled at scale and 2·scale
+	scale   []int32    // the largest scale among a group's values
+}
+
+func (v *numericVarianceAcc) grow(n int) {
+	for len(v.n) < n {
+		v.n, v.sx, v.sxx, v.scale = append(v.n, 0), append(v.sx, new(big.Int)), append(v.sxx, new(big.Int)), append(v.scale, 0)
+	}
+}
+
+func (v *numericVarianceAcc) update(ids []uint32, arg arrow.Array) error {
+	read, err := numReader(arg)
+	if err != nil {
+		ints := argReader{[]arrow.Array{arg}}
+		read = func(i int) (num, bool, error) {
+			if arg.IsNull(i) {
+				return num{}, false, nil
+			}
+			return num{small: ints.int(0, i)}, true, nil
+		}
+	}
+	x2 := new(big.Int)
+	for r, id := range ids {
+		x, ok, err := read(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if x.scale > v.scale[id] { // rescale what the group holds
+			k := x.scale - v.scale[id]
+			v.sx[id].Mul(v.sx[id], bigPow10(k))
+			v.sxx[id].Mul(v.sxx[id], bigPow10(2*k))
+			v.scale[id] = x.scale
+		}
+		u := x.bigInt()
+		if k := v.scale[id] - x.scale; k > 0 {
+			u = new(big.Int).Mul(u, bigPow10(k))
+		}
+		v.n[id]++
+		v.sx[id].Add(v.sx[id], u)
+		v.sxx[id].Add(v.sxx[id], x2.Mul(u, u))
+	}
+	return nil
+}
+
+func (v *numericVarianceAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b, err := newNumBuilder(mem, pgtypes.Numeric(), len(v.n))
+	if err != nil {
+		return nil, err
+	}
+	defer b.release()
+	samp := v.fn == expr.StddevSamp || v.fn == expr.VarSamp
+	for i, n := range v.n {
+		if n == 0 || samp && n == 1 {
+			b.appendNull()
+			continue
+		}
+		bn := big.NewInt(n)
+		numer := new(big.Int).Mul(bn, v.sxx[i])
+		numer.Sub(numer, new(big.Int).Mul(v.sx[i], v.sx[i]))
+		if numer.Sign() <= 0 {
+			if err := b.append(num{}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		den := new(big.Int).Mul(bn, big.NewInt(n))
+		if samp {
+			den = new(big.Int).Mul(bn, big.NewInt(n-1))
+		}
+		variance, err := numDiv(num{big: numer, scale: 2 * v.scale[i]}, num{big: den})
+		if err != nil {
+			return nil, err
+		}
+		if v.fn == expr.StddevSamp || v.fn == expr.StddevPop {
+			// sqrt at the variance's scale, one digit more to round.
+			q := new(big.Int).Sqrt(new(big.Int).Mul(variance.bigInt(), bigPow10(variance.scale+2)))
+			q.Add(q, big.NewInt(5)).Quo(q, big.NewInt(10))
+			variance = num{big: q, scale: variance.scale}
+		}
+		if err := b.append(variance); err != nil {
+			return nil, err
+		}
+	}
+	return b.newArray(), nil
 }

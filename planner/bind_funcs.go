@@ -150,8 +150,8 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		switch rank := numericRank(in); {
 		case rank == 5 || rank == 6:
 			out = typeFloat8
-		case rank > 0:
-			return nil, b.unsupported(fc.Location, "%s of integers and numeric (a numeric result) is not supported yet", name)
+		case rank > 0 || isPerValueNumeric(in):
+			out = pgtypes.Numeric()
 		}
 	case expr.StringAgg:
 		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
