@@ -549,7 +549,8 @@ func sessionLocation(ctx context.Context) *time.Location {
 	return time.UTC
 }
 
-// compileToChar evaluates to_char(value, template) for date/time values.
+// compileToChar evaluates to_char(value, template) for date/time values
+// and, by the value array's type, for numbers (tochar_num.go).
 func compileToChar(args []evaluator) (evaluator, error) {
 	var (
 		lastTmpl  string
@@ -561,6 +562,7 @@ func compileToChar(args []evaluator) (evaluator, error) {
 		}
 		return lastNodes
 	}
+	var nums numTemplateCache
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
 		vals, err := evalArray(ctx, args[0], b)
 		if err != nil {
@@ -575,6 +577,13 @@ func compileToChar(args []evaluator) (evaluator, error) {
 		ts, ok := tmpls.(*array.String)
 		if !ok {
 			return nil, pgerror.New(pgerror.InternalError, "to_char: template is %s", tmpls.DataType())
+		}
+		parts, isNumber, err := numberParts(vals)
+		if err != nil {
+			return nil, err
+		}
+		if isNumber {
+			return toCharNumbers(vals, ts, parts, &nums)
 		}
 		loc := sessionLocation(ctx)
 		fields, err := dtFieldsOf(vals, loc)

@@ -13,8 +13,9 @@ import (
 // The date/time functions beyond date_trunc and extract: to_char,
 // make_date, make_timestamp, to_timestamp(epoch) and age.
 
-// bindToChar binds to_char(value, template) over dates, timestamps and
-// intervals; a date is formatted as the timestamp of its midnight.
+// bindToChar binds to_char(value, template) over dates, timestamps,
+// intervals and numbers; a date is formatted as the timestamp of its
+// midnight.
 func (b *binder) bindToChar(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	if name != "to_char" || len(fc.Args) != 2 || (len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog") {
 		return nil, false, nil
@@ -42,10 +43,12 @@ func (b *binder) bindToChar(fc *pg_query.FuncCall, name string, ectx exprContext
 		}
 	case arrow.TIMESTAMP, arrow.INTERVAL_MONTH_DAY_NANO:
 	default:
-		if numericRank(v.DataType()) > 0 {
-			return nil, true, b.unsupported(fc.Location, "to_char of numbers is not supported yet")
+		// to_char(int4 | int8 | numeric | float4 | float8): the engine
+		// picks PostgreSQL's variant by the value's type (int2 formats as
+		// int4 does), so the value is passed as is.
+		if numericRank(v.DataType()) == 0 && !isPerValueNumeric(v.DataType()) {
+			return nil, true, b.noFunction(fc, name, args...)
 		}
-		return nil, true, b.noFunction(fc, name, args...)
 	}
 	return &expr.Call{Func: name, Args: []expr.Expr{v, tmpl}, Type: typeText}, true, nil
 }
