@@ -162,6 +162,9 @@ func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array) (arrow.Array, 
 // datePartKernel applies date_part (float8) or extract (numeric with
 // scale 6 for fields with a fractional part, as PostgreSQL's extract).
 func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool, scale int32) (arrow.Array, error) {
+	if iv, ok := vals.(*array.MonthDayNanoInterval); ok {
+		return intervalPartKernel(mem, fields.(*array.String), iv, numeric, scale)
+	}
 	get, err := timeValues(vals)
 	if err != nil {
 		return nil, err
@@ -213,6 +216,96 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 			unscaled = int64(v) * int64(math.Pow10(int(scale)))
 		}
 		db.Append(decimal128.FromI64(unscaled))
+	}
+	if numeric {
+		return db.NewArray(), nil
+	}
+	return fb.NewArray(), nil
+}
+
+// intervalPartKernel is date_part and extract of an interval: its fields
+// as PostgreSQL splits it (years and months from its months, hours
+// unbounded), and its epoch counting a year as 365.25 days and a month
+// as 30.
+func intervalPartKernel(mem memory.Allocator, fields *array.String, vals *array.MonthDayNanoInterval, numeric bool, scale int32) (arrow.Array, error) {
+	var fb *array.Float64Builder
+	var db *array.Decimal128Builder
+	if numeric {
+		db = array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 38, Scale: scale})
+		defer db.Release()
+	} else {
+		fb = array.NewFloat64Builder(mem)
+		defer fb.Release()
+	}
+	for i := range vals.Len() {
+		if vals.IsNull(i) || fields.IsNull(i) {
+			if numeric {
+				db.AppendNull()
+			} else {
+				fb.AppendNull()
+			}
+			continue
+		}
+		v := vals.Value(i)
+		usecs := v.Nanoseconds / 1000
+		years, months := int64(v.Months/12), int64(v.Months%12)
+		secUsecs := usecs % 60_000_000 // seconds and microseconds of the minute
+		// value counts microseconds for the fields with a fraction, whole
+		// units otherwise.
+		var value int64
+		fraction := false
+		switch field := canonicalUnit(fields.Value(i)); field {
+		case "epoch":
+			// PostgreSQL counts in quarter days to stay in integers.
+			quarterDays := 1461*years + 120*months + 4*int64(v.Days)
+			value, fraction = quarterDays*(86400/4)*1_000_000+usecs, true
+		case "second":
+			value, fraction = secUsecs, true
+		case "milliseconds":
+			value, fraction = secUsecs, true
+		case "microseconds":
+			value = secUsecs
+		case "minute":
+			value = usecs / 60_000_000 % 60
+		case "hour":
+			value = usecs / 3_600_000_000
+		case "day":
+			value = int64(v.Days)
+		case "month":
+			value = months
+		case "quarter":
+			value = months/3 + 1
+		case "year":
+			value = years
+		case "decade":
+			value = years / 10
+		case "century":
+			value = years / 100
+		case "millennium":
+			value = years / 1000
+		case "week", "dow", "isodow", "doy", "isoyear", "timezone", "timezone_hour", "timezone_minute", "julian":
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "unit %q not supported for type interval", fields.Value(i))
+		default:
+			return nil, pgerror.New("22023", "unit %q not recognized for type interval", fields.Value(i))
+		}
+		if !numeric {
+			f := float64(value)
+			if fraction {
+				f /= 1e6
+			}
+			if canonicalUnit(fields.Value(i)) == "milliseconds" {
+				f = float64(value) / 1e3
+			}
+			fb.Append(f)
+			continue
+		}
+		// extract: exact. The fields with a fraction are microseconds,
+		// which are the unscaled values of seconds and epoch (scale 6)
+		// and of milliseconds (scale 3).
+		if !fraction {
+			value *= int64(math.Pow10(int(scale)))
+		}
+		db.Append(decimal128.FromI64(value))
 	}
 	if numeric {
 		return db.NewArray(), nil

@@ -496,7 +496,8 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 			return nil, true, err
 		}
 	}
-	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime {
+	isInterval := t.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO
+	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime && (!isInterval || name == "date_trunc") {
 		return nil, true, b.noFunction(fc, name, unit, t)
 	}
 	isDate := t.DataType().ID() == arrow.DATE32
