@@ -3,6 +3,7 @@ package engine
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -120,6 +121,50 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 				out := []byte(src[:m[0]])
 				out = re.ExpandString(out, tmpl, src, m)
 				return string(append(out, src[m[1]:]...)), nil
+			})
+		}
+	case "substring_regex":
+		// substring(string FROM pattern): the first parenthesized
+		// group's match, or the whole match without groups; NULL when
+		// nothing matches.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			var cache regexpCache
+			a := argReader{in}
+			return stringFunc(mem, in, func(r int) (string, bool, error) {
+				if a.null(r) {
+					return "", false, nil
+				}
+				re, _, err := cache.get("substring", a.str(1, r), "", false)
+				if err != nil {
+					return "", false, err
+				}
+				s := a.str(0, r)
+				m := re.FindStringSubmatchIndex(s)
+				switch {
+				case m == nil:
+					return "", false, nil
+				case len(m) > 2:
+					if m[2] < 0 {
+						return "", false, nil
+					}
+					return s[m[2]:m[3]], true, nil
+				}
+				return s[m[0]:m[1]], true, nil
+			})
+		}
+	case "similar_to_escape":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			a := argReader{in}
+			return stringFunc(mem, in, func(r int) (string, bool, error) {
+				if a.null(r) {
+					return "", false, nil
+				}
+				escape := `\`
+				if len(in) > 1 {
+					escape = a.str(1, r)
+				}
+				re, err := similarToRegexp(a.str(0, r), escape)
+				return re, err == nil, err
 			})
 		}
 	case "regexp_like":
@@ -262,4 +307,68 @@ func textArrayFunc(mem memory.Allocator, name string, in []arrow.Array) (arrow.A
 		}
 	}
 	return b.NewArray(), nil
+}
+
+// similarToRegexp translates a SQL regular expression (SIMILAR TO) into
+// a POSIX one anchored at both ends, as PostgreSQL's similar_to_escape:
+// % and _ become .* and ., parentheses do not capture, the POSIX
+// specials SQL lacks are escaped, and the escape character (one
+// character, or none when empty) quotes the next one.
+func similarToRegexp(pattern, escape string) (string, error) {
+	if utf8.RuneCountInString(escape) > 1 {
+		return "", pgerror.New("22025", "invalid escape string").WithHint("Escape string must be empty or one character.")
+	}
+	esc, size := utf8.DecodeRuneInString(escape)
+	hasEscape := size > 0
+	var sb strings.Builder
+	sb.WriteString("^(?:")
+	afterEscape, inClass, quotes := false, false, 0
+	for _, c := range pattern {
+		switch {
+		case afterEscape:
+			afterEscape = false
+			if c == '"' && !inClass {
+				// Escaped double quotes split the pattern in three for
+				// SUBSTRING ... SIMILAR.
+				switch quotes {
+				case 0:
+					sb.WriteString("){1,1}?(")
+				case 1:
+					sb.WriteString("){1,1}(?:")
+				default:
+					return "", pgerror.New("2201B", "SQL regular expression may not contain more than two escape-double-quote separators")
+				}
+				quotes++
+				continue
+			}
+			sb.WriteByte('\\')
+			sb.WriteRune(c)
+		case hasEscape && c == esc:
+			afterEscape = true
+		case inClass:
+			if c == '\\' {
+				sb.WriteByte('\\')
+			}
+			sb.WriteRune(c)
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			sb.WriteRune(c)
+			inClass = true
+		case c == '%':
+			sb.WriteString(".*")
+		case c == '_':
+			sb.WriteByte('.')
+		case c == '(':
+			sb.WriteString("(?:")
+		case c == '\\' || c == '.' || c == '^' || c == '$':
+			sb.WriteByte('\\')
+			sb.WriteRune(c)
+		default:
+			sb.WriteRune(c)
+		}
+	}
+	sb.WriteString(")$")
+	return sb.String(), nil
 }

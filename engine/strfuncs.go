@@ -325,7 +325,8 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				return out, err == nil, err
 			})
 		}
-	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array":
+	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array",
+		"substring_regex", "similar_to_escape":
 		return regexpFunction(name)
 	case "concat":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

@@ -891,7 +891,7 @@ func (d describePlan) Execute(context.Context) (array.RecordReader, error) {
 // POSIX regular expression matches ("~", "!~", "~*", "!~*").
 func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
-	if ae.Rexpr.GetFuncCall() != nil {
+	if ae.Rexpr.GetFuncCall() != nil && ae.Kind != pg_query.A_Expr_Kind_AEXPR_SIMILAR {
 		return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is not supported yet")
 	}
 	l, r, err := b.bindOperands(ae, ectx)

@@ -530,7 +530,7 @@ var textFuncArgs = map[string]string{
 	"lpad": "ti?t", "rpad": "ti?t", "split_part": "tti", "md5": "t", "starts_with": "tt",
 	"octet_length": "t", "bit_length": "t", "quote_literal": "t", "quote_nullable": "t", "to_hex": "i",
 	"regexp_replace": "ttt?t", "regexp_match": "tt?t", "regexp_split_to_array": "tt?t",
-	"string_to_array": "tt?t", "regexp_count": "tt?it", "regexp_like": "tt?t",
+	"string_to_array": "tt?t", "regexp_count": "tt?it", "regexp_like": "tt?t", "similar_to_escape": "t?t",
 }
 
 // textFuncTypes are the result types of the text functions not returning
@@ -570,6 +570,15 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			}
 		}
 		return &expr.Call{Func: name, Args: args, Type: typeText}, true, nil
+	case name == "substring" && len(args) == 2 && (category(args[1].DataType()) == catString || isUnknownText(args[1])):
+		// substring(string FROM pattern): a POSIX regular expression, as
+		// PostgreSQL resolves a text (or untyped) second argument.
+		for i, a := range args {
+			if args[i], err = b.cast(b.resolveUnknown(a), typeText, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: "substring_regex", Args: args, Type: typeText}, true, nil
 	case isText:
 		required, optional, _ := strings.Cut(sig, "?")
 		if len(args) < len(required) || len(args) > len(required)+len(optional) {
@@ -665,4 +674,11 @@ func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Exp
 	}
 	return b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
 		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// isUnknownText reports whether e is an untyped literal that is not a
+// number: PostgreSQL resolves it as text.
+func isUnknownText(e expr.Expr) bool {
+	u, ok := e.(*unknownLit)
+	return ok && u.param == 0
 }

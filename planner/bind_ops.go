@@ -135,7 +135,9 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	switch ae.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
 		return b.bindNullIf(ae, ectx)
-	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+	case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE, pg_query.A_Expr_Kind_AEXPR_SIMILAR:
+		// SIMILAR TO arrives as x ~ similar_to_escape(pattern): a
+		// regular-expression match on the translated pattern.
 		return b.bindLike(ae, ectx)
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 	case pg_query.A_Expr_Kind_AEXPR_IN:
