@@ -253,3 +253,163 @@ func age(t1, t2 time.Time) arrow.MonthDayNanoInterval {
 	nanos := (int64(hour)*3600+int64(mins)*60+int64(sec))*1_000_000_000 + int64(usec)*1000
 	return arrow.MonthDayNanoInterval{Months: int32(year*12 + mon), Days: int32(day), Nanoseconds: nanos}
 }
+
+const usecsPerDay = 86_400_000_000
+
+// dateBinKernel is date_bin(stride, source, origin): source moved down to
+// the start of its stride-long bin counted from origin. Strides with
+// months or years have no fixed length and are refused, as in PostgreSQL.
+func dateBinKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	strides, ok := in[0].(*array.MonthDayNanoInterval)
+	if !ok {
+		return nil, fmt.Errorf("date_bin: stride is %s", in[0].DataType())
+	}
+	sources, ok1 := in[1].(*array.Timestamp)
+	origins, ok2 := in[2].(*array.Timestamp)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("date_bin: expected timestamps, got %s and %s", in[1].DataType(), in[2].DataType())
+	}
+	b := array.NewTimestampBuilder(mem, out.(*arrow.TimestampType))
+	defer b.Release()
+	for i := range strides.Len() {
+		if strides.IsNull(i) || sources.IsNull(i) || origins.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		s := strides.Value(i)
+		if s.Months != 0 {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "timestamps cannot be binned into intervals containing months or years")
+		}
+		stride := int64(s.Days)*usecsPerDay + s.Nanoseconds/1000
+		if stride <= 0 {
+			return nil, pgerror.New("22008", "stride must be greater than zero")
+		}
+		origin := int64(origins.Value(i))
+		diff := int64(sources.Value(i)) - origin
+		delta := diff - diff%stride
+		if diff < 0 && diff%stride != 0 {
+			delta -= stride // toward minus infinity: the bin's start
+		}
+		b.Append(arrow.Timestamp(origin + delta))
+	}
+	return b.NewArray(), nil
+}
+
+// justifyKernel is justify_hours, justify_days and justify_interval:
+// whole days of time become days, whole 30-day months of days become
+// months, and the parts are made to share a sign.
+func justifyKernel(mem memory.Allocator, name string, in arrow.Array) (arrow.Array, error) {
+	vals, ok := in.(*array.MonthDayNanoInterval)
+	if !ok {
+		return nil, fmt.Errorf("%s: argument is %s", name, in.DataType())
+	}
+	b := array.NewMonthDayNanoIntervalBuilder(mem)
+	defer b.Release()
+	for i := range vals.Len() {
+		if vals.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := vals.Value(i)
+		months, days, usecs := int64(v.Months), int64(v.Days), v.Nanoseconds/1000
+		hours := func() {
+			days += usecs / usecsPerDay
+			usecs %= usecsPerDay
+		}
+		monthsOfDays := func() {
+			months += days / 30
+			days %= 30
+		}
+		switch name {
+		case "justify_hours":
+			hours()
+			if days > 0 && usecs < 0 {
+				usecs, days = usecs+usecsPerDay, days-1
+			} else if days < 0 && usecs > 0 {
+				usecs, days = usecs-usecsPerDay, days+1
+			}
+		case "justify_days":
+			monthsOfDays()
+			if months > 0 && days < 0 {
+				days, months = days+30, months-1
+			} else if months < 0 && days > 0 {
+				days, months = days-30, months+1
+			}
+		default: // justify_interval
+			if days > 0 && usecs > 0 || days < 0 && usecs < 0 {
+				monthsOfDays()
+			}
+			hours()
+			monthsOfDays()
+			if months > 0 && (days < 0 || days == 0 && usecs < 0) {
+				days, months = days+30, months-1
+			} else if months < 0 && (days > 0 || days == 0 && usecs > 0) {
+				days, months = days-30, months+1
+			}
+			if days > 0 && usecs < 0 {
+				usecs, days = usecs+usecsPerDay, days-1
+			} else if days < 0 && usecs > 0 {
+				usecs, days = usecs-usecsPerDay, days+1
+			}
+		}
+		if months > math.MaxInt32 || months < math.MinInt32 || days > math.MaxInt32 || days < math.MinInt32 {
+			return nil, pgerror.New("22008", "interval out of range")
+		}
+		b.Append(arrow.MonthDayNanoInterval{Months: int32(months), Days: int32(days), Nanoseconds: usecs * 1000})
+	}
+	return b.NewArray(), nil
+}
+
+// makeIntervalKernel is make_interval(years, months, weeks, days, hours,
+// mins, secs).
+func makeIntervalKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	ints := make([]*array.Int32, 6)
+	for k := range ints {
+		var err error
+		if ints[k], err = int32Column(in[k]); err != nil {
+			return nil, err
+		}
+	}
+	secs, ok := in[6].(*array.Float64)
+	if !ok {
+		return nil, fmt.Errorf("make_interval: seconds are %s", in[6].DataType())
+	}
+	b := array.NewMonthDayNanoIntervalBuilder(mem)
+	defer b.Release()
+	for i := range secs.Len() {
+		null := secs.IsNull(i)
+		for _, c := range ints {
+			null = null || c.IsNull(i)
+		}
+		if null {
+			b.AppendNull()
+			continue
+		}
+		s := secs.Value(i)
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return nil, pgerror.New("22008", "interval out of range")
+		}
+		v := func(k int) int64 { return int64(ints[k].Value(i)) }
+		months := v(0)*12 + v(1)
+		days := v(2)*7 + v(3)
+		usecs := float64(v(4))*3600e6 + float64(v(5))*60e6 + math.Round(s*1e6)
+		if months > math.MaxInt32 || months < math.MinInt32 || days > math.MaxInt32 || days < math.MinInt32 || math.Abs(usecs) > math.MaxInt64/1000 {
+			return nil, pgerror.New("22008", "interval out of range")
+		}
+		b.Append(arrow.MonthDayNanoInterval{Months: int32(months), Days: int32(days), Nanoseconds: int64(usecs) * 1000})
+	}
+	return b.NewArray(), nil
+}
+
+// compileClockTimestamp evaluates clock_timestamp(): the time of each
+// evaluation, unlike now(), which is fixed for the statement.
+func compileClockTimestamp(out arrow.DataType) evaluator {
+	return func(_ context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		tb := array.NewTimestampBuilder(memory.DefaultAllocator, out.(*arrow.TimestampType))
+		defer tb.Release()
+		for range b.NumRows() {
+			tb.Append(arrow.Timestamp(time.Now().UnixMicro()))
+		}
+		return compute.NewDatumWithoutOwning(tb.NewArray()), nil
+	}
+}

@@ -33,6 +33,18 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	case "age":
 		ts, _ := n.Args[0].DataType().(*arrow.TimestampType)
 		return compileAge(args, ts != nil && ts.TimeZone != ""), nil
+	case "clock_timestamp":
+		return compileClockTimestamp(n.Type), nil
+	case "date_bin":
+		out := n.Type
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return dateBinKernel(mem, in, out) }
+	case "justify_hours", "justify_days", "justify_interval":
+		name := n.Func
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return justifyKernel(mem, name, in[0])
+		}
+	case "make_interval":
+		fn = makeIntervalKernel
 	case "make_date":
 		fn = makeDateKernel
 	case "make_timestamp":

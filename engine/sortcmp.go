@@ -18,7 +18,7 @@ type keyComparator func(i, j int) int
 
 // newKeyComparator returns the comparator of a column of a type it knows
 // (integers, floats in PostgreSQL's order, decimals, dates, timestamps,
-// text and bytea in byte order, booleans), or nil.
+// intervals, text and bytea in byte order, booleans), or nil.
 func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 	var values func(i, j int) int
 	switch a := col.(type) {
@@ -49,6 +49,9 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 		values = func(i, j int) int { return cmp.Compare(a.Value(i), a.Value(j)) }
 	case *array.Binary:
 		values = func(i, j int) int { return bytes.Compare(a.Value(i), a.Value(j)) }
+	case *array.MonthDayNanoInterval:
+		// By the span with 30-day months, as PostgreSQL orders intervals.
+		values = func(i, j int) int { return intervalCompare(a.Value(i), a.Value(j)) }
 	case *array.Boolean:
 		values = func(i, j int) int {
 			x, y := a.Value(i), a.Value(j)

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -8,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/pgerror"
 )
 
 // The date/time functions beyond date_trunc and extract: to_char,
@@ -57,6 +59,10 @@ func (b *binder) bindToChar(fc *pg_query.FuncCall, name string, ectx exprContext
 // make_timestamp(year, month, day, hour, min, sec) and
 // to_timestamp(seconds since the epoch).
 func (b *binder) bindDateConstructor(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	switch name {
+	case "date_bin", "justify_hours", "justify_days", "justify_interval", "isfinite", "make_interval", "clock_timestamp":
+		return b.bindIntervalFunc(fc, name, ectx)
+	}
 	var kinds string
 	var out arrow.DataType
 	switch name {
@@ -154,4 +160,148 @@ func (b *binder) bindAge(fc *pg_query.FuncCall, args []expr.Expr) (expr.Expr, er
 		}
 	}
 	return &expr.Call{Func: "age", Args: args, Type: typeInterval}, nil
+}
+
+// makeIntervalParams are make_interval's parameters, in order, as named
+// arguments may give them.
+var makeIntervalParams = []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
+
+// bindIntervalFunc binds date_bin, justify_hours/days/interval, isfinite,
+// make_interval (positional or named arguments) and clock_timestamp.
+func (b *binder) bindIntervalFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
+		return nil, false, nil
+	}
+	if name == "make_interval" {
+		return b.bindMakeInterval(fc, ectx)
+	}
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
+	asInterval := func(i int) error {
+		if u, ok := args[i].(*unknownLit); ok {
+			args[i], err = b.resolveAs(u, typeInterval)
+			return err
+		}
+		if args[i].DataType().ID() != arrow.INTERVAL_MONTH_DAY_NANO {
+			return b.noFunction(fc, name, args...)
+		}
+		return nil
+	}
+	switch name {
+	case "clock_timestamp":
+		if len(args) != 0 {
+			return noFunc()
+		}
+		return &expr.Call{Func: name, Type: typeTimestamptz}, true, nil
+	case "isfinite":
+		// riffq's dates, timestamps and intervals have no infinities.
+		if len(args) != 1 {
+			return noFunc()
+		}
+		a := args[0]
+		if u, ok := a.(*unknownLit); ok {
+			if a, err = b.resolveAs(u, typeTimestamptz); err != nil {
+				return nil, true, err
+			}
+		}
+		if category(a.DataType()) != catDateTime && a.DataType().ID() != arrow.INTERVAL_MONTH_DAY_NANO {
+			return noFunc()
+		}
+		return &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: a}, Result: &expr.Literal{Value: scalar.MakeNullScalar(typeBool)}}},
+			Else: &expr.Literal{Value: scalar.NewBooleanScalar(true)}, Type: typeBool}, true, nil
+	case "date_bin":
+		if len(args) != 3 {
+			return noFunc()
+		}
+		if err := asInterval(0); err != nil {
+			return nil, true, err
+		}
+		// Both timestamps take one type: timestamptz when either is one.
+		typ := arrow.DataType(typeTimestamp)
+		for _, a := range args[1:] {
+			if t, ok := a.DataType().(*arrow.TimestampType); ok && t.TimeZone != "" {
+				if _, unknown := a.(*unknownLit); !unknown {
+					typ = typeTimestamptz
+				}
+			}
+		}
+		for i := 1; i < 3; i++ {
+			if u, ok := args[i].(*unknownLit); ok {
+				if args[i], err = b.resolveAs(u, typ); err != nil {
+					return nil, true, err
+				}
+				continue
+			}
+			if args[i].DataType().ID() != arrow.TIMESTAMP && args[i].DataType().ID() != arrow.DATE32 {
+				return noFunc()
+			}
+			if args[i], err = b.cast(args[i], typ, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: name, Args: args, Type: typ}, true, nil
+	}
+	// justify_*
+	if len(args) != 1 {
+		return noFunc()
+	}
+	if err := asInterval(0); err != nil {
+		return nil, true, err
+	}
+	return &expr.Call{Func: name, Args: args, Type: typeInterval}, true, nil
+}
+
+// bindMakeInterval binds make_interval: its seven parameters, each
+// defaulting to 0, by position or by name (days => 3).
+func (b *binder) bindMakeInterval(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, bool, error) {
+	args := make([]expr.Expr, len(makeIntervalParams))
+	named := false
+	for i, n := range fc.Args {
+		pos, node := i, n
+		if na := n.GetNamedArgExpr(); na != nil {
+			named = true
+			pos = slices.Index(makeIntervalParams, na.Name)
+			if pos < 0 {
+				return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function make_interval(%s => unknown) does not exist", na.Name).
+					WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+			}
+			node = na.Arg
+		} else if named {
+			return nil, true, b.errorf(pgerror.SyntaxError, fc.Location, "positional argument cannot follow named argument")
+		}
+		if pos >= len(args) || args[pos] != nil {
+			return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function make_interval with these arguments does not exist")
+		}
+		e, err := b.bindExpr(node, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		want, maxRank := arrow.DataType(typeInt4), 2
+		if pos == len(args)-1 {
+			want, maxRank = typeFloat8, 6
+		}
+		if u, ok := e.(*unknownLit); ok {
+			if e, err = b.resolveAs(u, want); err != nil {
+				return nil, true, err
+			}
+		} else if r := numericRank(e.DataType()); (r == 0 || r > maxRank) && e.DataType().ID() != arrow.NULL {
+			return nil, true, b.noFunction(fc, "make_interval", e)
+		}
+		if args[pos], err = b.cast(e, want, fc.Location); err != nil {
+			return nil, true, err
+		}
+	}
+	for i, a := range args {
+		if a == nil {
+			v := scalar.Scalar(scalar.NewInt32Scalar(0))
+			if i == len(args)-1 {
+				v = scalar.NewFloat64Scalar(0)
+			}
+			args[i] = &expr.Literal{Value: v}
+		}
+	}
+	return &expr.Call{Func: "make_interval", Args: args, Type: typeInterval}, true, nil
 }
