@@ -191,6 +191,10 @@ func appendScalar(b array.Builder, s scalar.Scalar) error {
 		b.(*array.Date32Builder).Append(v.Value)
 	case *scalar.Timestamp:
 		b.(*array.TimestampBuilder).Append(v.Value)
+	case *scalar.MonthDayNanoInterval:
+		b.(*array.MonthDayNanoIntervalBuilder).Append(v.Value)
+	case *scalar.Time64:
+		b.(*array.Time64Builder).Append(v.Value)
 	case *scalar.Binary:
 		b.(*array.BinaryBuilder).Append(v.Data())
 	case *scalar.String:

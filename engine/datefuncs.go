@@ -413,3 +413,87 @@ func compileClockTimestamp(out arrow.DataType) evaluator {
 		return compute.NewDatumWithoutOwning(tb.NewArray()), nil
 	}
 }
+
+// tsRound rounds to microseconds' worth of precision, as PostgreSQL's
+// TSROUND does to keep whole numbers whole after float arithmetic.
+func tsRound(f float64) float64 { return math.RoundToEven(f*1e6) / 1e6 }
+
+// scaleInterval multiplies v by factor as PostgreSQL's interval_mul (or,
+// with divide, interval_div): months and days are truncated, their
+// fractions cascaded down to days (30 per month) and time, never up.
+func scaleInterval(v arrow.MonthDayNanoInterval, factor float64, divide bool) (arrow.MonthDayNanoInterval, error) {
+	op := func(x float64) float64 {
+		if divide {
+			return x / factor
+		}
+		return x * factor
+	}
+	if divide && factor == 0 {
+		return v, pgerror.New(pgerror.DivisionByZero, "division by zero")
+	}
+	monthsF, daysF := op(float64(v.Months)), op(float64(v.Days))
+	if math.IsNaN(monthsF) || math.Abs(monthsF) > math.MaxInt32 || math.IsNaN(daysF) || math.Abs(daysF) > math.MaxInt32 {
+		return v, pgerror.New("22008", "interval out of range")
+	}
+	months, days := int32(monthsF), int32(daysF)
+	monthDays := tsRound((monthsF - float64(months)) * 30)
+	secs := tsRound((daysF - float64(days) + monthDays - float64(int32(monthDays))) * 86400)
+	if math.Abs(secs) >= 86400 {
+		days += int32(secs / 86400)
+		secs -= float64(int32(secs/86400)) * 86400
+	}
+	days += int32(monthDays)
+	usecs := math.RoundToEven(op(float64(v.Nanoseconds/1000)) + secs*1e6)
+	if math.IsNaN(usecs) || math.Abs(usecs) >= math.MaxInt64/1000 {
+		return v, pgerror.New("22008", "interval out of range")
+	}
+	return arrow.MonthDayNanoInterval{Months: months, Days: days, Nanoseconds: int64(usecs) * 1000}, nil
+}
+
+// intervalArithKernel computes interval * float8, interval / float8,
+// interval + interval and interval - interval.
+func intervalArithKernel(mem memory.Allocator, name string, in []arrow.Array) (arrow.Array, error) {
+	l, ok := in[0].(*array.MonthDayNanoInterval)
+	if !ok {
+		return nil, fmt.Errorf("%s: left operand is %s", name, in[0].DataType())
+	}
+	b := array.NewMonthDayNanoIntervalBuilder(mem)
+	defer b.Release()
+	for i := range l.Len() {
+		if l.IsNull(i) || in[1].IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		var (
+			v   arrow.MonthDayNanoInterval
+			err error
+		)
+		switch name {
+		case "interval_mul", "interval_div":
+			v, err = scaleInterval(l.Value(i), in[1].(*array.Float64).Value(i), name == "interval_div")
+		default:
+			a, r := l.Value(i), in[1].(*array.MonthDayNanoInterval).Value(i)
+			sign := int64(1)
+			if name == "interval_mi" {
+				sign = -1
+			}
+			months := int64(a.Months) + sign*int64(r.Months)
+			days := int64(a.Days) + sign*int64(r.Days)
+			usecs, overflow := addInt64(a.Nanoseconds/1000, sign*(r.Nanoseconds/1000))
+			if overflow || months > math.MaxInt32 || months < math.MinInt32 || days > math.MaxInt32 || days < math.MinInt32 || math.Abs(float64(usecs)) >= math.MaxInt64/1000 {
+				err = pgerror.New("22008", "interval out of range")
+			}
+			v = arrow.MonthDayNanoInterval{Months: int32(months), Days: int32(days), Nanoseconds: usecs * 1000}
+		}
+		if err != nil {
+			return nil, err
+		}
+		b.Append(v)
+	}
+	return b.NewArray(), nil
+}
+
+func addInt64(a, b int64) (int64, bool) {
+	s := a + b
+	return s, (a > 0 && b > 0 && s < 0) || (a < 0 && b < 0 && s >= 0)
+}

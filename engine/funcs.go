@@ -45,6 +45,11 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		}
 	case "make_interval":
 		fn = makeIntervalKernel
+	case "interval_mul", "interval_div", "interval_pl", "interval_mi":
+		name := n.Func
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return intervalArithKernel(mem, name, in)
+		}
 	case "make_date":
 		fn = makeDateKernel
 	case "make_timestamp":

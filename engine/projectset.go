@@ -90,6 +90,9 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 	}
 	// counts[r] is how many rows input row r yields: its longest set.
 	counts := make([]int, n)
+	// times[i][r] are the values of a generate_series over timestamps,
+	// which cannot be counted without being computed.
+	times := make([][][]arrow.Timestamp, len(p.Items))
 	for i, it := range p.Items {
 		if it.Func == "" {
 			continue
@@ -108,6 +111,19 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 				start, end := vals[i][0].(array.ListLike).ValueOffsets(r)
 				k = end - start
 			case "generate_series":
+				if ts, ok := vals[i][0].(*array.Timestamp); ok {
+					if times[i] == nil {
+						times[i] = make([][]arrow.Timestamp, n)
+					}
+					series, err := timestampSeries(ts.Value(r), vals[i][1].(*array.Timestamp).Value(r),
+						vals[i][2].(*array.MonthDayNanoInterval).Value(r), it.Type.(*arrow.TimestampType))
+					if err != nil {
+						return nil, err
+					}
+					times[i][r] = series
+					k = int64(len(series))
+					break
+				}
 				step := int64(1)
 				if len(vals[i]) == 3 {
 					step = a.int(2, r)
@@ -158,6 +174,12 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 					start, end := vals[i][0].(array.ListLike).ValueOffsets(r)
 					if a.int(1, r) == 1 && int64(j) < end-start {
 						appendInt(bld, int64(j+1))
+					} else {
+						bld.AppendNull()
+					}
+				case it.Func == "generate_series" && times[i] != nil:
+					if series := times[i][r]; j < len(series) {
+						bld.(*array.TimestampBuilder).Append(series[j])
 					} else {
 						bld.AppendNull()
 					}

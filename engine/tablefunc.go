@@ -178,3 +178,30 @@ func timeSeries(ctx context.Context, out *arrow.Schema, tt *arrow.TimestampType,
 		return array.NewRecordBatch(out, []arrow.Array{col}, int64(col.Len())), nil
 	}, nil), nil
 }
+
+// timestampSeries lists generate_series(from, to, step) over timestamps,
+// the step added as timeSeries adds it; at most 1<<24 values.
+func timestampSeries(from, to arrow.Timestamp, step arrow.MonthDayNanoInterval, tt *arrow.TimestampType) ([]arrow.Timestamp, error) {
+	toTime := func(v arrow.Timestamp) time.Time { return v.ToTime(tt.Unit) }
+	add := func(t time.Time) time.Time {
+		t = addMonths(t, int(step.Months))
+		return t.AddDate(0, 0, int(step.Days)).Add(time.Duration(step.Nanoseconds))
+	}
+	start, stop := toTime(from), toTime(to)
+	dir := add(start).Compare(start)
+	if dir == 0 {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "step size cannot equal zero")
+	}
+	var out []arrow.Timestamp
+	for next := start; next.Compare(stop) != dir; next = add(next) {
+		if len(out) >= 1<<24 {
+			return nil, pgerror.New("54000", "set-returning function result too large")
+		}
+		v, err := arrow.TimestampFromTime(next, tt.Unit)
+		if err != nil {
+			return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range")
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -929,6 +929,9 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 // timestamp ± interval a timestamp (a date becomes a timestamp), timestamp
 // - timestamp an interval. ok is false for other operand types.
 func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bool, error) {
+	if op == expr.Mul || op == expr.Div {
+		return b.intervalScale(op, l, r, loc)
+	}
 	if op != expr.Add && op != expr.Sub {
 		return nil, false, nil
 	}
@@ -990,6 +993,48 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 			return nil, true, err
 		}
 		return call("ts_mi", typeInterval)
+	case lk == "interval" && (rk == "interval" || rk == "unknown") || lk == "unknown" && rk == "interval":
+		if l, err = resolve(l, typeInterval); err != nil {
+			return nil, true, err
+		}
+		if r, err = resolve(r, typeInterval); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "interval_pl", expr.Sub: "interval_mi"}[op], typeInterval)
 	}
 	return nil, false, nil
+}
+
+// intervalScale binds interval * number, number * interval and
+// interval / number: the number is double precision, as PostgreSQL's
+// interval_mul and interval_div take it.
+func (b *binder) intervalScale(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bool, error) {
+	isInterval := func(e expr.Expr) bool {
+		_, unknown := e.(*unknownLit)
+		return !unknown && e.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO
+	}
+	isNumber := func(e expr.Expr) bool {
+		_, unknown := e.(*unknownLit)
+		return unknown || numericRank(e.DataType()) > 0 || isPerValueNumeric(e.DataType())
+	}
+	if op == expr.Mul && isNumber(l) && isInterval(r) {
+		l, r = r, l
+	}
+	if !isInterval(l) || !isNumber(r) {
+		return nil, false, nil
+	}
+	var err error
+	if u, ok := r.(*unknownLit); ok {
+		r, err = b.resolveAs(u, typeFloat8)
+	} else {
+		r, err = b.cast(r, typeFloat8, loc)
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	fn := "interval_mul"
+	if op == expr.Div {
+		fn = "interval_div"
+	}
+	return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeInterval}, true, nil
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
@@ -100,6 +101,11 @@ func (b *binder) bindOperands(ae *pg_query.A_Expr, ectx exprContext) (l, r expr.
 // each.
 var bitwiseOps = map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "<<": "shiftleft", ">>": "shiftright"}
 
+// functionOps are the operators PostgreSQL defines as a function: x ^ y
+// is power(x, y), and the prefix |/ x, ||/ x and @ x are sqrt, cbrt and
+// abs.
+var functionOps = map[string]string{"^": "power", "|/": "sqrt", "||/": "cbrt", "@": "abs"}
+
 // bindBitwise binds an integer bit operator: & | # over the operands'
 // common type, << >> in the left operand's with an int4 count.
 func (b *binder) bindBitwise(ae *pg_query.A_Expr, opName, fn string, ectx exprContext) (expr.Expr, error) {
@@ -150,6 +156,15 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		return nil, b.unsupported(ae.Location, "this operator is not supported yet")
 	}
 	opName := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	if fn, ok := functionOps[opName]; ok && (ae.Lexpr == nil) == (fn != "power") {
+		// An operator that is its function under another name.
+		args := []*pg_query.Node{ae.Rexpr}
+		if ae.Lexpr != nil {
+			args = []*pg_query.Node{ae.Lexpr, ae.Rexpr}
+		}
+		return b.bindExpr(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: &pg_query.FuncCall{
+			Funcname: []*pg_query.Node{pg_query.MakeStrNode(fn)}, Args: args, Location: ae.Location}}}, ectx)
+	}
 	if ae.Lexpr == nil {
 		in, err := b.bindExpr(ae.Rexpr, ectx)
 		if err != nil {
@@ -159,6 +174,10 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		case "-":
 			if u, ok := in.(*unknownLit); ok {
 				in = b.resolveUnknown(u)
+			}
+			if in.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO {
+				minusOne := &expr.Literal{Value: scalar.NewFloat64Scalar(-1)}
+				return &expr.Call{Func: "interval_mul", Args: []expr.Expr{in, minusOne}, Type: typeInterval}, nil
 			}
 			if numericRank(in.DataType()) == 0 {
 				return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: - %s", typeName(in.DataType())).

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -97,6 +98,7 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 	if err != nil {
 		return SetItem{}, err
 	}
+	raw := slices.Clone(args) // untyped literals still untyped
 	for i, a := range args {
 		args[i] = b.resolveUnknown(a)
 	}
@@ -131,6 +133,30 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 			return SetItem{}, err
 		}
 		item.Type = typeInt4
+	case name == "generate_series" && len(args) == 3 && isDateTime(args[0], args[1]):
+		// generate_series(timestamp[tz], timestamp[tz], interval), dates
+		// as timestamptz, as in FROM.
+		item.Type = typeTimestamp
+		for _, a := range args[:2] {
+			if t := a.DataType(); t.ID() == arrow.DATE32 || t.ID() == arrow.TIMESTAMP && t.(*arrow.TimestampType).TimeZone != "" {
+				item.Type = typeTimestamptz
+			}
+		}
+		for i, a := range raw {
+			want := item.Type
+			if i == 2 {
+				want = typeInterval
+			}
+			var err error
+			if u, ok := a.(*unknownLit); ok {
+				item.Args[i], err = b.resolveAs(u, want)
+			} else {
+				item.Args[i], err = b.cast(a, want, fc.Location)
+			}
+			if err != nil {
+				return SetItem{}, err
+			}
+		}
 	case name == "generate_series" && (len(args) == 2 || len(args) == 3):
 		item.Type = typeInt4
 		for _, a := range args {

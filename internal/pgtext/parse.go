@@ -313,6 +313,7 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 		"mil": "millennium", "mils": "millennium", "millennium": "millennium", "millennia": "millennium",
 	}
 	ago := false
+	seen := make(map[string]bool)
 	for i := 0; i < len(f); i++ {
 		w := strings.TrimPrefix(f[i], "+")
 		switch {
@@ -348,9 +349,10 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 		}
 		i++
 		unit, ok := aliases[f[i]]
-		if !ok {
-			return v, fmt.Errorf("bad unit")
+		if !ok || seen[unit] {
+			return v, fmt.Errorf("bad unit") // unknown, or given twice
 		}
+		seen[unit] = true
 		units[unit](n)
 	}
 	if len(f) == 0 {
