@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/riffq/riffq/internal/jsonb"
 	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -40,6 +42,10 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castFromText(mem, arr.(*array.String), to)
 	case from.ID() == arrow.DECIMAL128 && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
 		return castDecimal(mem, arr.(*array.Decimal128), to)
+	case (from.ID() == arrow.DECIMAL128 || isPerValueNumericArray(arr)) && (to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64):
+		return castNumericToFloat(mem, arr, to)
+	case isPerValueNumericArray(arr) && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
+		return castPerValueNumeric(mem, arr, to)
 	case (from.ID() == arrow.FLOAT32 || from.ID() == arrow.FLOAT64) && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
 		return castFloat(mem, arr, to)
 	case from.ID() == arrow.LIST && to.ID() == arrow.LIST:
@@ -347,4 +353,122 @@ func castList(ctx context.Context, arr *array.List, to *arrow.ListType) (arrow.A
 	out := array.NewData(to, d.Len(), d.Buffers(), []arrow.ArrayData{values.Data()}, d.NullN(), d.Offset())
 	defer out.Release()
 	return array.MakeFromData(out), nil
+}
+
+func isPerValueNumericArray(arr arrow.Array) bool {
+	_, ok := arr.(*pgtypes.NumericArray)
+	return ok
+}
+
+// castNumericToFloat converts numeric values to the nearest float, as
+// PostgreSQL's numeric_float8 does through the decimal text: dividing the
+// unscaled integer by 10^scale in float arithmetic is exact only while
+// both fit in float64's 53 bits (1.005 would become 1.0050000000000001).
+func castNumericToFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	read, err := numReader(arr)
+	if err != nil {
+		return nil, err
+	}
+	bits := 64
+	if to.ID() == arrow.FLOAT32 {
+		bits = 32
+	}
+	b := array.NewBuilder(mem, to)
+	defer b.Release()
+	var buf []byte
+	for i := range arr.Len() {
+		n, ok, err := read(i)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			b.AppendNull()
+			continue
+		}
+		var f float64
+		if n.big == nil && n.scale >= 0 && n.scale <= 22 && n.small > -(1<<53) && n.small < 1<<53 && bits == 64 {
+			f = float64(n.small) / math.Pow10(int(n.scale)) // both exact: one correctly rounded division
+		} else {
+			buf = buf[:0]
+			if n.big == nil {
+				buf = pgtypes.AppendDecimalInt64(buf, n.small, n.scale)
+			} else {
+				buf = pgtypes.AppendDecimal(buf, n.big, n.scale)
+			}
+			if f, err = strconv.ParseFloat(string(buf), bits); err != nil {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
+			}
+		}
+		if bits == 32 {
+			b.(*array.Float32Builder).Append(float32(f))
+		} else {
+			b.(*array.Float64Builder).Append(f)
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// castPerValueNumeric converts numeric values with their own scales to a
+// decimal column or an integer, rounding half away from zero as
+// PostgreSQL's numeric casts do.
+func castPerValueNumeric(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	read, err := numReader(arr)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := to.(*arrow.Decimal128Type); ok {
+		b, err := newNumBuilder(mem, d, arr.Len())
+		if err != nil {
+			return nil, err
+		}
+		defer b.release()
+		for i := range arr.Len() {
+			n, ok, err := read(i)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				b.appendNull()
+				continue
+			}
+			switch {
+			case n.scale > d.Scale:
+				n = numRound(n.bigInt(), bigPow10(n.scale-d.Scale), d.Scale)
+			case n.scale < d.Scale:
+				n = upscale(n, d.Scale-n.scale)
+			}
+			if digits := int32(len(new(big.Int).Abs(n.bigInt()).String())); n.sign() != 0 && digits > d.Precision {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "numeric field overflow").
+					WithDetail(fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", d.Precision, d.Scale, d.Precision-d.Scale))
+			}
+			if err := b.append(n); err != nil {
+				return nil, err
+			}
+		}
+		return b.newArray(), nil
+	}
+	lo, hi := integerRange(to)
+	b := array.NewBuilder(mem, to)
+	defer b.Release()
+	for i := range arr.Len() {
+		n, ok, err := read(i)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			b.AppendNull()
+			continue
+		}
+		r := n.bigInt()
+		if n.scale > 0 {
+			r = numRound(r, bigPow10(n.scale), 0).bigInt()
+		} else if n.scale < 0 {
+			r = new(big.Int).Mul(r, bigPow10(-n.scale))
+		}
+		if !r.IsInt64() || r.Int64() < lo || r.Int64() > hi {
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(to))
+		}
+		appendInt(b, r.Int64())
+	}
+	return b.NewArray(), nil
 }

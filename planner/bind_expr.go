@@ -266,7 +266,13 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 		return &expr.Literal{Value: s}, nil
 	}
 	if _, ok := e.DataType().(*pgtypes.NumericType); ok {
-		return nil, b.unsupported(loc, "casting an aggregate's numeric result is not supported yet")
+		// Values with their own scales (avg, quotients) convert to
+		// floats, integers, decimals and text.
+		switch {
+		case numericRank(to) > 0, to.ID() == arrow.STRING:
+		default:
+			return nil, b.unsupported(loc, "casting numeric to %s is not supported yet", typeName(to))
+		}
 	}
 	return &expr.Cast{Input: e, Type: to}, nil
 }
