@@ -439,7 +439,7 @@ func castPerValueNumeric(mem memory.Allocator, arr arrow.Array, to arrow.DataTyp
 			}
 			if digits := int32(len(new(big.Int).Abs(n.bigInt()).String())); n.sign() != 0 && digits > d.Precision {
 				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "numeric field overflow").
-					WithDetail(fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", d.Precision, d.Scale, d.Precision-d.Scale))
+					WithDetail("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", d.Precision, d.Scale, d.Precision-d.Scale)
 			}
 			if err := b.append(n); err != nil {
 				return nil, err
