@@ -19,6 +19,9 @@ import (
 func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
 	any := ae.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY
+	if fn, ok := patternOps[op]; ok {
+		return b.bindPatternArrayOp(ae, op, fn, any, ectx)
+	}
 	cmp, known := sqlOps[op]
 	switch {
 	case !known:
@@ -363,4 +366,60 @@ func constMembership(x, arr expr.Expr) (expr.Expr, bool) {
 		eqs[i] = &expr.Binary{Op: expr.Eq, Left: x, Right: &expr.Literal{Value: v}, Type: typeBool}
 	}
 	return joinBools(expr.Or, eqs), true
+}
+
+// patternOps are the pattern-matching operators and their functions; a
+// leading ! negates.
+var patternOps = map[string]string{
+	"~~": "like", "~~*": "ilike", "!~~": "like", "!~~*": "ilike",
+	"~": "regex", "~*": "iregex", "!~": "regex", "!~*": "iregex",
+}
+
+// bindPatternArrayOp binds x LIKE ANY (array) and the other pattern
+// operators with ANY or ALL over a constant array: one match per
+// pattern, joined by OR (ANY) or AND (ALL), which keeps SQL's NULL rules.
+func (b *binder) bindPatternArrayOp(ae *pg_query.A_Expr, op, fn string, any bool, ectx exprContext) (expr.Expr, error) {
+	l, r, err := b.bindOperands(ae, ectx)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := r.(*unknownLit); ok {
+		if r, err = b.resolveAs(u, arrow.ListOf(typeText)); err != nil {
+			return nil, err
+		}
+	}
+	if l, err = b.cast(b.resolveUnknown(l), typeText, ae.Location); err != nil {
+		return nil, err
+	}
+	lit, ok := r.(*expr.Literal)
+	list, isList := r.DataType().(*arrow.ListType)
+	if !isList || category(list.Elem()) != catString {
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: text %s %s", op, typeName(r.DataType()))
+	}
+	if !ok {
+		return nil, b.unsupported(ae.Location, "operator %s with ANY/ALL over a non-constant array is not supported yet", op)
+	}
+	if !lit.Value.IsValid() {
+		return &expr.Literal{Value: scalar.MakeNullScalar(typeBool)}, nil
+	}
+	values := lit.Value.(*scalar.List).Value
+	if values.Len() == 0 {
+		return &expr.Literal{Value: scalar.NewBooleanScalar(!any)}, nil
+	}
+	matches := make([]expr.Expr, values.Len())
+	for i := range matches {
+		v, err := scalar.GetScalar(values, i)
+		if err != nil {
+			return nil, err
+		}
+		var m expr.Expr = &expr.Call{Func: fn, Args: []expr.Expr{l, &expr.Literal{Value: v}}, Type: typeBool}
+		if op[0] == '!' {
+			m = &expr.Not{Input: m}
+		}
+		matches[i] = m
+	}
+	if any {
+		return joinBools(expr.Or, matches), nil
+	}
+	return joinBools(expr.And, matches), nil
 }

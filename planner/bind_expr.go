@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -234,6 +235,14 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 	to, err := resolveTypeName(tc.TypeName, b.sql)
 	if err != nil {
 		return nil, err
+	}
+	if ae := tc.Arg.GetAArrayExpr(); ae != nil && len(ae.Elements) == 0 {
+		// ARRAY[]::type[]: the cast gives the empty array its type.
+		if list, ok := to.(*arrow.ListType); ok {
+			values := array.MakeArrayOfNull(memory.DefaultAllocator, list.Elem(), 0)
+			defer values.Release()
+			return &expr.Literal{Value: scalar.NewListScalar(values)}, nil
+		}
 	}
 	in, err := b.bindExpr(tc.Arg, ectx)
 	if err != nil {
