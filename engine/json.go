@@ -255,6 +255,24 @@ func appendJSONValue(dst []byte, v arrow.Array, enc pgtext.Encoder, r int, scrat
 			}
 		}
 		return jsonb.AppendString(dst, s)
+	case arrow.LIST:
+		// An array is a JSON array of its elements, each rendered so.
+		l := v.(*array.List)
+		start, end := l.ValueOffsets(r)
+		elems := l.ListValues()
+		elemEnc, err := pgtext.NewEncoder(elems, time.UTC)
+		if err != nil {
+			break
+		}
+		var elemScratch []byte
+		dst = append(dst, '[')
+		for i := start; i < end; i++ {
+			if i > start {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONValue(dst, elems, elemEnc, int(i), &elemScratch)
+		}
+		return append(dst, ']')
 	case arrow.EXTENSION:
 		switch v.DataType().(arrow.ExtensionType).ExtensionName() {
 		case "arrow.json", "riffq.jsonb":
@@ -293,6 +311,11 @@ func (a *jsonAggAcc) update(ids []uint32, arg arrow.Array) error {
 	for r, id := range ids {
 		if a.seen[id] {
 			a.items[id] = append(a.items[id], ", "...)
+			if t := arg.DataType().ID(); t == arrow.LIST || t == arrow.STRUCT {
+				// PostgreSQL's json_agg starts arrays and records after the
+				// first on a new line.
+				a.items[id] = append(a.items[id], "\n "...)
+			}
 		} else {
 			a.items[id] = append(a.items[id], '[')
 			a.seen[id] = true
