@@ -416,6 +416,10 @@ func mathFunction(name string, resultType arrow.DataType) func(mem memory.Alloca
 		return func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error) {
 			return numericSqrtKernel(mem, in[0], resultType)
 		}
+	case "numeric_exp", "numeric_ln", "numeric_log10", "numeric_log", "numeric_power":
+		return func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error) {
+			return numericMathKernel(mem, name, in, resultType)
+		}
 	case "pi":
 		return func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error) {
 			return floatKernel(mem, in, rows, func([]float64) (float64, error) { return math.Pi, nil })

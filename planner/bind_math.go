@@ -6,7 +6,6 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
-	"github.com/riffq/riffq/internal/pgtypes"
 )
 
 // floatFuncs are the mathematical functions of PostgreSQL's manual that
@@ -20,9 +19,9 @@ var floatFuncs = map[string]int{
 	"sinh": 1, "cosh": 1, "tanh": 1, "asinh": 1, "acosh": 1, "atanh": 1,
 }
 
-// numericFloatFuncs have a double precision and a numeric variant; riffq
-// implements the double precision one, so a numeric argument is refused
-// rather than answered with fewer digits than PostgreSQL's.
+// numericFloatFuncs have a double precision and a numeric variant (log
+// with two arguments has only the numeric one); bindNumericMath picks
+// the variant as PostgreSQL resolves it.
 var numericFloatFuncs = map[string][2]int{
 	"sqrt": {1, 1}, "exp": {1, 1}, "ln": {1, 1}, "log10": {1, 1}, "log": {1, 2}, "power": {2, 2}, "pow": {2, 2},
 }
@@ -49,6 +48,9 @@ func (b *binder) bindMathFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
 	for i, a := range args {
+		if isNumFloat && isUntypedArg(a) {
+			continue // typed by bindNumericMath, after the other arguments
+		}
 		if u, ok := a.(*unknownLit); ok {
 			// An untyped literal takes the numeric variant's type, as
 			// PostgreSQL resolves unknown against numeric/float8.
@@ -88,12 +90,8 @@ func (b *binder) bindMathFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		if len(args) < numArity[0] || len(args) > numArity[1] {
 			return noFunc()
 		}
-		if hasNumeric && name == "sqrt" {
-			return &expr.Call{Func: "numeric_sqrt", Args: args, Type: pgtypes.Numeric()}, true, nil
-		}
-		if hasNumeric || name == "log" && len(args) == 2 {
-			// log(b, x) exists for numeric only.
-			return nil, true, b.unsupported(fc.Location, "%s of numeric values is not supported yet: cast the arguments to double precision", name)
+		if e, ok, err := b.bindNumericMath(fc, name, args); ok || err != nil {
+			return e, true, err
 		}
 		if err := toFloat(); err != nil {
 			return nil, true, err
