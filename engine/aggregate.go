@@ -99,6 +99,10 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 				return nil, err
 			}
 			distincts[i] = &distinctSet{key: kc, seen: make(map[string]struct{})}
+			switch ag.Func {
+			case expr.ArrayAgg, expr.JSONAgg, expr.JSONBAgg:
+				distincts[i].nulls = make(map[uint32]bool)
+			}
 		}
 	}
 	// The filters and projections feeding the aggregate run on its
@@ -505,11 +509,16 @@ type distinctSet struct {
 	key  keyColumn
 	seen map[string]struct{}
 	buf  []byte
+	// nulls, for the aggregates that collect NULLs (array_agg, json_agg),
+	// holds the groups whose NULL was kept: NULL is one distinct value
+	// there; the others skip NULLs anyway.
+	nulls map[uint32]bool
 }
 
 // selectAggRows keeps the rows an aggregate with FILTER or DISTINCT
 // should see: those passing the filter, and for DISTINCT only the first
-// non-NULL occurrence of each value in each group. It returns their group
+// occurrence of each value in each group (NULL only where the aggregate
+// collects NULLs). It returns their group
 // ids and argument values.
 func selectAggRows(ctx context.Context, b arrow.RecordBatch, ids []uint32, arg arrow.Array, filter evaluator, ds *distinctSet) ([]uint32, arrow.Array, error) {
 	keep := make([]bool, len(ids))
@@ -534,7 +543,10 @@ func selectAggRows(ctx context.Context, b arrow.RecordBatch, ids []uint32, arg a
 				continue
 			}
 			if arg.IsNull(r) {
-				keep[r] = false
+				keep[r] = ds.nulls != nil && !ds.nulls[ids[r]]
+				if keep[r] {
+					ds.nulls[ids[r]] = true
+				}
 				continue
 			}
 			ds.buf = binary.LittleEndian.AppendUint32(ds.buf[:0], ids[r])

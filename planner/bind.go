@@ -113,6 +113,9 @@ type aggCollector struct {
 	// share it): the aggregate's input is sorted by it.
 	order     []orderKey
 	orderText string
+	// orderImplicit is set when order only sorts a DISTINCT aggregate's
+	// values, as PostgreSQL does: an explicit ORDER BY replaces it.
+	orderImplicit bool
 	// groupings are the query's GROUPING() calls.
 	groupings []*groupingRef
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
@@ -109,9 +110,21 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		delim = b.resolveUnknown(delim)
 	}
 	arg = b.resolveUnknown(arg)
+	implicit := orderSensitiveAggs[name] && fc.AggDistinct && len(fc.AggOrder) == 0 && ectx.aggs != nil && ectx.aggs.orderText == ""
+	if implicit {
+		// PostgreSQL sorts a DISTINCT aggregate's input, so its values
+		// come out in ascending order: ask for that order, unless another
+		// aggregate of the query orders its input (then the values keep
+		// their first-seen order in that one).
+		fc = proto.Clone(fc).(*pg_query.FuncCall)
+		fc.AggOrder = []*pg_query.Node{{Node: &pg_query.Node_SortBy{SortBy: &pg_query.SortBy{Node: fc.Args[0], Location: -1}}}}
+	}
 	order, err := b.bindAggOrder(fc, ectx, argCtx, arg)
 	if err != nil {
 		return nil, err
+	}
+	if implicit {
+		ectx.aggs.orderImplicit = true
 	}
 	in := arg.DataType()
 	var out arrow.DataType
@@ -162,9 +175,6 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	case expr.JSONBAgg:
 		out = typeJSONB
 	case expr.ArrayAgg:
-		if fc.AggDistinct {
-			return nil, b.unsupported(fc.Location, "array_agg(DISTINCT ...) is not supported yet")
-		}
 		if _, nested := in.(*arrow.ListType); !nested && in.ID() != arrow.NULL {
 			out = arrow.ListOf(in)
 		}
@@ -233,6 +243,10 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 	return ectx.aggs.add(agg), nil
 }
 
+// orderSensitiveAggs are the aggregates whose result shows the order of
+// their input.
+var orderSensitiveAggs = map[string]bool{"array_agg": true, "string_agg": true, "json_agg": true, "jsonb_agg": true}
+
 // bindAggOrder binds an aggregate's ORDER BY into the query's collector and
 // returns its text. The planner sorts the aggregate's input by it, so all
 // ordered aggregates of a query must share it.
@@ -267,10 +281,10 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, a
 	}
 	text := strings.Join(parts, ", ")
 	aggs := ectx.aggs
-	if aggs.orderText != "" && aggs.orderText != text {
+	if aggs.orderText != "" && aggs.orderText != text && !aggs.orderImplicit {
 		return "", b.unsupported(fc.Location, "aggregates with different ORDER BY in one query are not supported yet")
 	}
-	aggs.order, aggs.orderText = keys, text
+	aggs.order, aggs.orderText, aggs.orderImplicit = keys, text, false
 	return text, nil
 }
 
