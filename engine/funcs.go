@@ -58,10 +58,17 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 			return makeTimestampKernel(mem, in, out)
 		}
 	case "to_timestamp":
+		if len(n.Args) >= 2 { // to_timestamp(text, text), toparse.go
+			return compileToTimestampText(args, n.Type)
+		}
 		out := n.Type
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return toTimestampKernel(mem, in, out)
 		}
+	case "to_date":
+		fn = toDateKernel
+	case "to_number":
+		fn = toNumberKernel
 	case "lower", "upper":
 		upper := n.Func == "upper"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

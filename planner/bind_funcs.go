@@ -297,6 +297,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	if e, ok, err := b.bindTimezone(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindTemplateParse(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	if e, ok, err := b.bindToChar(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}

@@ -89,7 +89,8 @@ func foldable(e expr.Expr) bool {
 	case *expr.IsNull:
 		args = []expr.Expr{n.Input}
 	case *expr.Call:
-		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) {
+		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) ||
+			n.Func == "to_timestamp" && len(n.Args) == 2 {
 			return false // computed in the session's TimeZone
 		}
 		args = n.Args
