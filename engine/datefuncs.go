@@ -80,27 +80,46 @@ func civilDate(y, m, d int) (time.Time, error) {
 	return t, nil
 }
 
-// makeTimestampKernel is make_timestamp(year, month, day, hour, min, sec).
-func makeTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataType) (arrow.Array, error) {
-	ints := make([]*array.Int32, 5)
+// intsAndSeconds reads the arguments of make_timestamp and make_interval:
+// integer fields, then seconds as double precision.
+func intsAndSeconds(in []arrow.Array, fn string) ([]*array.Int32, *array.Float64, error) {
+	ints := make([]*array.Int32, len(in)-1)
 	for k := range ints {
 		var err error
 		if ints[k], err = int32Column(in[k]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	secs, ok := in[5].(*array.Float64)
+	secs, ok := in[len(in)-1].(*array.Float64)
 	if !ok {
-		return nil, fmt.Errorf("make_timestamp: seconds are %s", in[5].DataType())
+		return nil, nil, fmt.Errorf("%s: seconds are %s", fn, in[len(in)-1].DataType())
+	}
+	return ints, secs, nil
+}
+
+// anyNull reports whether row i is NULL in any of the columns.
+func anyNull(i int, first arrow.Array, rest ...*array.Int32) bool {
+	if first.IsNull(i) {
+		return true
+	}
+	for _, c := range rest {
+		if c.IsNull(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// makeTimestampKernel is make_timestamp(year, month, day, hour, min, sec).
+func makeTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	ints, secs, err := intsAndSeconds(in, "make_timestamp")
+	if err != nil {
+		return nil, err
 	}
 	b := array.NewTimestampBuilder(mem, out.(*arrow.TimestampType))
 	defer b.Release()
 	for i := range secs.Len() {
-		null := secs.IsNull(i)
-		for _, c := range ints {
-			null = null || c.IsNull(i)
-		}
-		if null {
+		if anyNull(i, secs, ints...) {
 			b.AppendNull()
 			continue
 		}
@@ -363,25 +382,14 @@ func justifyKernel(mem memory.Allocator, name string, in arrow.Array) (arrow.Arr
 // makeIntervalKernel is make_interval(years, months, weeks, days, hours,
 // mins, secs).
 func makeIntervalKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-	ints := make([]*array.Int32, 6)
-	for k := range ints {
-		var err error
-		if ints[k], err = int32Column(in[k]); err != nil {
-			return nil, err
-		}
-	}
-	secs, ok := in[6].(*array.Float64)
-	if !ok {
-		return nil, fmt.Errorf("make_interval: seconds are %s", in[6].DataType())
+	ints, secs, err := intsAndSeconds(in, "make_interval")
+	if err != nil {
+		return nil, err
 	}
 	b := array.NewMonthDayNanoIntervalBuilder(mem)
 	defer b.Release()
 	for i := range secs.Len() {
-		null := secs.IsNull(i)
-		for _, c := range ints {
-			null = null || c.IsNull(i)
-		}
-		if null {
+		if anyNull(i, secs, ints...) {
 			b.AppendNull()
 			continue
 		}

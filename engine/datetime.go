@@ -171,22 +171,11 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 	}
 	isDate := vals.DataType().ID() == arrow.DATE32
 	f := fields.(*array.String)
-	var fb *array.Float64Builder
-	var db *array.Decimal128Builder
-	if numeric {
-		db = array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 38, Scale: scale})
-		defer db.Release()
-	} else {
-		fb = array.NewFloat64Builder(mem)
-		defer fb.Release()
-	}
+	pb := newPartBuilder(mem, numeric, scale)
+	defer pb.release()
 	for i := range vals.Len() {
 		if vals.IsNull(i) || f.IsNull(i) {
-			if numeric {
-				db.AppendNull()
-			} else {
-				fb.AppendNull()
-			}
+			pb.appendNull()
 			continue
 		}
 		t := get(i)
@@ -199,7 +188,7 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 			return nil, unitError(f.Value(i), vals.DataType())
 		}
 		if !numeric {
-			fb.Append(v)
+			pb.fb.Append(v)
 			continue
 		}
 		// Compute exactly from the parts, not through the float.
@@ -215,12 +204,9 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 		default:
 			unscaled = int64(v) * int64(math.Pow10(int(scale)))
 		}
-		db.Append(decimal128.FromI64(unscaled))
+		pb.db.Append(decimal128.FromI64(unscaled))
 	}
-	if numeric {
-		return db.NewArray(), nil
-	}
-	return fb.NewArray(), nil
+	return pb.newArray(), nil
 }
 
 // intervalPartKernel is date_part and extract of an interval: its fields
@@ -228,22 +214,11 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 // unbounded), and its epoch counting a year as 365.25 days and a month
 // as 30.
 func intervalPartKernel(mem memory.Allocator, fields *array.String, vals *array.MonthDayNanoInterval, numeric bool, scale int32) (arrow.Array, error) {
-	var fb *array.Float64Builder
-	var db *array.Decimal128Builder
-	if numeric {
-		db = array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 38, Scale: scale})
-		defer db.Release()
-	} else {
-		fb = array.NewFloat64Builder(mem)
-		defer fb.Release()
-	}
+	pb := newPartBuilder(mem, numeric, scale)
+	defer pb.release()
 	for i := range vals.Len() {
 		if vals.IsNull(i) || fields.IsNull(i) {
-			if numeric {
-				db.AppendNull()
-			} else {
-				fb.AppendNull()
-			}
+			pb.appendNull()
 			continue
 		}
 		v := vals.Value(i)
@@ -296,7 +271,7 @@ func intervalPartKernel(mem memory.Allocator, fields *array.String, vals *array.
 			if canonicalUnit(fields.Value(i)) == "milliseconds" {
 				f = float64(value) / 1e3
 			}
-			fb.Append(f)
+			pb.fb.Append(f)
 			continue
 		}
 		// extract: exact. The fields with a fraction are microseconds,
@@ -305,12 +280,46 @@ func intervalPartKernel(mem memory.Allocator, fields *array.String, vals *array.
 		if !fraction {
 			value *= int64(math.Pow10(int(scale)))
 		}
-		db.Append(decimal128.FromI64(value))
+		pb.db.Append(decimal128.FromI64(value))
 	}
+	return pb.newArray(), nil
+}
+
+// partBuilder collects date_part's double precision results or extract's
+// numeric ones (decimal at the field's scale).
+type partBuilder struct {
+	fb *array.Float64Builder
+	db *array.Decimal128Builder
+}
+
+func newPartBuilder(mem memory.Allocator, numeric bool, scale int32) *partBuilder {
 	if numeric {
-		return db.NewArray(), nil
+		return &partBuilder{db: array.NewDecimal128Builder(mem, &arrow.Decimal128Type{Precision: 38, Scale: scale})}
 	}
-	return fb.NewArray(), nil
+	return &partBuilder{fb: array.NewFloat64Builder(mem)}
+}
+
+func (p *partBuilder) appendNull() {
+	if p.db != nil {
+		p.db.AppendNull()
+	} else {
+		p.fb.AppendNull()
+	}
+}
+
+func (p *partBuilder) newArray() arrow.Array {
+	if p.db != nil {
+		return p.db.NewArray()
+	}
+	return p.fb.NewArray()
+}
+
+func (p *partBuilder) release() {
+	if p.db != nil {
+		p.db.Release()
+	} else {
+		p.fb.Release()
+	}
 }
 
 // ExtractScale is the scale of extract's numeric result for a field.
