@@ -204,6 +204,10 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 			return &intSumAcc{avg: a.Func == expr.Avg, out: a.Type, scale: in.(*arrow.Decimal128Type).Scale}, nil
 		case arrow.FLOAT32, arrow.FLOAT64:
 			return &floatSumAcc{avg: a.Func == expr.Avg, out: a.Type}, nil
+		case arrow.EXTENSION:
+			if _, ok := in.(*pgtypes.NumericType); ok {
+				return &numericSumAcc{avg: a.Func == expr.Avg}, nil
+			}
 		}
 	case expr.Min, expr.Max:
 		return newMinMax(in, a.Func == expr.Max)
@@ -913,6 +917,73 @@ func (v *numericVarianceAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 			variance = num{big: q, scale: variance.scale}
 		}
 		if err := b.append(variance); err != nil {
+			return nil, err
+		}
+	}
+	return b.newArray(), nil
+}
+
+// numericSumAcc is sum and avg of numerics whose values carry their own
+// scales (quotients, avg results): exact, the sum at the largest scale
+// seen, the average divided as PostgreSQL's numeric division.
+type numericSumAcc struct {
+	avg   bool
+	n     []int64
+	sum   []*big.Int
+	scale []int32
+}
+
+func (a *numericSumAcc) grow(n int) {
+	for len(a.n) < n {
+		a.n, a.sum, a.scale = append(a.n, 0), append(a.sum, new(big.Int)), append(a.scale, 0)
+	}
+}
+
+func (a *numericSumAcc) update(ids []uint32, arg arrow.Array) error {
+	read, err := numReader(arg)
+	if err != nil {
+		return err
+	}
+	for r, id := range ids {
+		x, ok, err := read(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if x.scale > a.scale[id] {
+			a.sum[id].Mul(a.sum[id], bigPow10(x.scale-a.scale[id]))
+			a.scale[id] = x.scale
+		}
+		u := x.bigInt()
+		if k := a.scale[id] - x.scale; k > 0 {
+			u = new(big.Int).Mul(u, bigPow10(k))
+		}
+		a.sum[id].Add(a.sum[id], u)
+		a.n[id]++
+	}
+	return nil
+}
+
+func (a *numericSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b, err := newNumBuilder(mem, pgtypes.Numeric(), len(a.n))
+	if err != nil {
+		return nil, err
+	}
+	defer b.release()
+	for i, n := range a.n {
+		if n == 0 {
+			b.appendNull()
+			continue
+		}
+		v := num{big: a.sum[i], scale: a.scale[i]}
+		if a.avg {
+			if v, err = numDiv(v, num{small: n}); err != nil {
+				return nil, err
+			}
+		}
+		if err := b.append(v); err != nil {
 			return nil, err
 		}
 	}

@@ -143,10 +143,12 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 			out = typeFloat4
 		case rank == 6:
 			out = typeFloat8
+		case isPerValueNumeric(in):
+			out = pgtypes.Numeric()
 		}
 	case expr.Avg:
 		switch rank := numericRank(in); {
-		case rank >= 1 && rank <= 3, in.ID() == arrow.DECIMAL128:
+		case rank >= 1 && rank <= 3, in.ID() == arrow.DECIMAL128, isPerValueNumeric(in):
 			out = pgtypes.Numeric()
 		case rank >= 5:
 			out = typeFloat8
