@@ -2,6 +2,8 @@ package engine
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -324,6 +326,62 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				out, err := formatText(in[0].(*array.String).Value(r), args)
 				return out, err == nil, err
 			})
+		}
+	case "overlay":
+		// overlay(s PLACING sub FROM start [FOR count]): s's characters
+		// before start, sub, then s from start+count (count defaults to
+		// sub's length).
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				s, sub := []rune(a.str(0, r)), a.str(1, r)
+				start, count := a.int(2, r), int64(utf8.RuneCountInString(sub))
+				if len(in) > 3 {
+					count = a.int(3, r)
+				}
+				if start < 1 || count < 0 {
+					return "", pgerror.New("22011", "negative substring length not allowed")
+				}
+				head := s[:min(start-1, int64(len(s)))]
+				tail := []rune(nil)
+				if end := start - 1 + count; end < int64(len(s)) {
+					tail = s[end:]
+				}
+				return string(head) + sub + string(tail), nil
+			})
+		}
+	case "bytea_length":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			b := array.NewInt32Builder(mem)
+			defer b.Release()
+			v := in[0].(*array.Binary)
+			for i := range v.Len() {
+				if v.IsNull(i) {
+					b.AppendNull()
+				} else {
+					b.Append(int32(len(v.Value(i))))
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case "bytea_sha224", "bytea_sha256", "bytea_sha384", "bytea_sha512":
+		sum := map[string]func([]byte) []byte{
+			"bytea_sha224": func(p []byte) []byte { h := sha256.Sum224(p); return h[:] },
+			"bytea_sha256": func(p []byte) []byte { h := sha256.Sum256(p); return h[:] },
+			"bytea_sha384": func(p []byte) []byte { h := sha512.Sum384(p); return h[:] },
+			"bytea_sha512": func(p []byte) []byte { h := sha512.Sum512(p); return h[:] },
+		}[name]
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+			defer b.Release()
+			v := in[0].(*array.Binary)
+			for i := range v.Len() {
+				if v.IsNull(i) {
+					b.AppendNull()
+				} else {
+					b.Append(sum(v.Value(i)))
+				}
+			}
+			return b.NewArray(), nil
 		}
 	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array",
 		"substring_regex", "similar_to_escape":

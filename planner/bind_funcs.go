@@ -356,6 +356,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 		}
 		return noFunc()
 	case "length", "char_length", "character_length":
+		if name == "length" && category(arg.DataType()) == catBinary {
+			return &expr.Call{Func: "bytea_length", Args: []expr.Expr{arg}, Type: typeInt4}, true, nil
+		}
 		if category(arg.DataType()) != catString {
 			return noFunc()
 		}
@@ -550,6 +553,7 @@ var textFuncArgs = map[string]string{
 	"octet_length": "t", "bit_length": "t", "quote_literal": "t", "quote_nullable": "t", "to_hex": "i",
 	"regexp_replace": "ttt?t", "regexp_match": "tt?t", "regexp_split_to_array": "tt?t",
 	"string_to_array": "tt?t", "regexp_count": "tt?it", "regexp_like": "tt?t", "similar_to_escape": "t?t",
+	"overlay": "tti?i",
 }
 
 // textFuncTypes are the result types of the text functions not returning
@@ -566,6 +570,9 @@ var textFuncTypes = map[string]arrow.DataType{
 func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
 		return nil, false, nil
+	}
+	if e, ok, err := b.bindByteaHash(fc, name, ectx); ok || err != nil {
+		return e, ok, err
 	}
 	sig, isText := textFuncArgs[name]
 	isMath := name == "round" || name == "trunc" || name == "ceil" || name == "ceiling" || name == "floor"
@@ -700,4 +707,29 @@ func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Exp
 func isUnknownText(e expr.Expr) bool {
 	u, ok := e.(*unknownLit)
 	return ok && u.param == 0
+}
+
+// bindByteaHash binds sha224, sha256, sha384 and sha512 of bytea.
+func (b *binder) bindByteaHash(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	switch name {
+	case "sha224", "sha256", "sha384", "sha512":
+	default:
+		return nil, false, nil
+	}
+	if len(fc.Args) != 1 {
+		return nil, false, nil
+	}
+	arg, err := b.bindExpr(fc.Args[0], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if u, ok := arg.(*unknownLit); ok {
+		if arg, err = b.resolveAs(u, typeBytea); err != nil {
+			return nil, true, err
+		}
+	}
+	if category(arg.DataType()) != catBinary {
+		return nil, true, b.noFunction(fc, name, arg)
+	}
+	return &expr.Call{Func: "bytea_" + name, Args: []expr.Expr{arg}, Type: typeBytea}, true, nil
 }
