@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"fmt"
 	"math"
 	"math/big"
@@ -11,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/pgtypes"
@@ -412,6 +414,18 @@ func mathFunction(name string, resultType arrow.DataType) func(mem memory.Alloca
 		}
 	}
 	switch name {
+	case "gen_random_uuid":
+		return func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error) {
+			return randomUUIDs(mem, rows, resultType)
+		}
+	case "factorial":
+		return func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error) {
+			return factorialKernel(mem, in[0], resultType)
+		}
+	case "numeric_div_trunc":
+		return func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error) {
+			return numericDivTruncKernel(mem, in, resultType)
+		}
 	case "numeric_sqrt":
 		return func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error) {
 			return numericSqrtKernel(mem, in[0], resultType)
@@ -686,6 +700,102 @@ func numericSqrtKernel(mem memory.Allocator, x arrow.Array, out arrow.DataType) 
 		q.Add(q, big.NewInt(5))
 		q.Quo(q, big.NewInt(10))
 		if err := b.append(num{big: q, scale: rscale}); err != nil {
+			return nil, err
+		}
+	}
+	return b.newArray(), nil
+}
+
+// randomUUIDs makes n version-4 UUIDs from crypto/rand, as PostgreSQL's
+// gen_random_uuid.
+func randomUUIDs(mem memory.Allocator, n int, out arrow.DataType) (arrow.Array, error) {
+	ut, ok := out.(*extensions.UUIDType)
+	if !ok {
+		return nil, fmt.Errorf("gen_random_uuid: result type %s", out)
+	}
+	b := array.NewFixedSizeBinaryBuilder(mem, &arrow.FixedSizeBinaryType{ByteWidth: 16})
+	defer b.Release()
+	var u [16]byte
+	for range n {
+		if _, err := cryptorand.Read(u[:]); err != nil {
+			return nil, fmt.Errorf("gen_random_uuid: %w", err)
+		}
+		u[6] = u[6]&0x0f | 0x40 // version 4
+		u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+		b.Append(u[:])
+	}
+	storage := b.NewArray()
+	defer storage.Release()
+	return array.NewExtensionArrayWithStorage(ut, storage), nil
+}
+
+// factorialKernel is factorial(bigint): exact, NULL for NULL, an error for
+// a negative argument and where PostgreSQL's numeric overflows.
+func factorialKernel(mem memory.Allocator, x arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	v, ok := x.(*array.Int64)
+	if !ok {
+		return nil, fmt.Errorf("factorial of %s", x.DataType())
+	}
+	b, err := newNumBuilder(mem, out, v.Len())
+	if err != nil {
+		return nil, err
+	}
+	defer b.release()
+	for i := range v.Len() {
+		if v.IsNull(i) {
+			b.appendNull()
+			continue
+		}
+		n := v.Value(i)
+		switch {
+		case n < 0:
+			return nil, pgerror.New("22003", "factorial of a negative number is undefined")
+		case n > 32177: // the largest whose factorial fits numeric's 131072 digits
+			return nil, pgerror.New("22003", "value overflows numeric format")
+		}
+		f := new(big.Int).MulRange(1, max(n, 1))
+		if err := b.append(num{big: f}); err != nil {
+			return nil, err
+		}
+	}
+	return b.newArray(), nil
+}
+
+// numericDivTruncKernel is div(a, b): a / b truncated toward zero, an
+// integer-valued numeric.
+func numericDivTruncKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	readA, err := numReader(in[0])
+	if err != nil {
+		return nil, err
+	}
+	readB, err := numReader(in[1])
+	if err != nil {
+		return nil, err
+	}
+	b, err := newNumBuilder(mem, out, in[0].Len())
+	if err != nil {
+		return nil, err
+	}
+	defer b.release()
+	for i := range in[0].Len() {
+		x, okA, err := readA(i)
+		if err != nil {
+			return nil, err
+		}
+		y, okB, err := readB(i)
+		if err != nil {
+			return nil, err
+		}
+		if !okA || !okB {
+			b.appendNull()
+			continue
+		}
+		if y.sign() == 0 {
+			return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
+		}
+		x, y = align(x, y)
+		q := new(big.Int).Quo(x.bigInt(), y.bigInt()) // truncates toward zero
+		if err := b.append(num{big: q}); err != nil {
 			return nil, err
 		}
 	}

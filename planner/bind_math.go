@@ -2,10 +2,12 @@ package planner
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 )
 
 // floatFuncs are the mathematical functions of PostgreSQL's manual that
@@ -31,6 +33,10 @@ var numericFloatFuncs = map[string][2]int{
 func (b *binder) bindMathFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
 		return nil, false, nil
+	}
+	switch name {
+	case "gen_random_uuid", "div", "factorial":
+		return b.bindExactMath(fc, name, ectx)
 	}
 	floatArity, isFloat := floatFuncs[name]
 	numArity, isNumFloat := numericFloatFuncs[name]
@@ -156,4 +162,58 @@ func (b *binder) bindMathFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		return nil, true, err
 	}
 	return &expr.Call{Func: name, Args: append(args, count), Type: typeInt4}, true, nil
+}
+
+// bindExactMath binds div(a, b) (the truncated quotient of numerics),
+// factorial(n) (exact, numeric) and gen_random_uuid().
+func (b *binder) bindExactMath(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
+	switch name {
+	case "gen_random_uuid":
+		if len(args) != 0 {
+			return noFunc()
+		}
+		return &expr.Call{Func: name, Type: extensions.NewUUIDType()}, true, nil
+	case "factorial":
+		if len(args) != 1 {
+			return noFunc()
+		}
+		a := args[0]
+		if u, ok := a.(*unknownLit); ok {
+			a, err = b.resolveAs(u, typeInt8)
+		} else if r := numericRank(a.DataType()); r >= 1 && r <= 3 || a.DataType().ID() == arrow.NULL {
+			a, err = b.cast(a, typeInt8, fc.Location)
+		} else {
+			return noFunc()
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{a}, Type: pgtypes.Numeric()}, true, nil
+	}
+	// div(numeric, numeric); integers become numeric.
+	if len(args) != 2 {
+		return noFunc()
+	}
+	for i, a := range args {
+		switch {
+		case isPerValueNumeric(a.DataType()):
+		case a.DataType().ID() == arrow.DECIMAL128:
+		default:
+			if u, ok := a.(*unknownLit); ok {
+				a = b.resolveUnknown(u)
+			}
+			if r := numericRank(a.DataType()); r < 1 || r > 3 {
+				return noFunc()
+			}
+			if args[i], err = b.cast(a, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+	}
+	return &expr.Call{Func: "numeric_div_trunc", Args: args, Type: pgtypes.Numeric()}, true, nil
 }
