@@ -9,9 +9,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -306,6 +306,8 @@ func bytesAt(a arrow.Array, r int) string {
 		return string(v.Value(r))
 	case *array.LargeBinary:
 		return string(v.Value(r))
+	case *array.FixedSizeBinary:
+		return string(v.Value(r))
 	case array.ExtensionArray:
 		return bytesAt(v.Storage(), r)
 	}
@@ -411,11 +413,15 @@ func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
 		return &fixedKeys[decimal128.Num]{dt: dt}, nil
 	case arrow.INTERVAL_MONTH_DAY_NANO:
 		return &fixedKeys[arrow.MonthDayNanoInterval]{dt: dt, norm: normInterval}, nil
-	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY, arrow.FIXED_SIZE_BINARY:
 		return &bytesKeys{dt: dt}, nil
 	case arrow.EXTENSION:
-		if _, ok := dt.(*pgtypes.NumericType); ok {
-			return &bytesKeys{dt: dt}, nil
+		// Values equal as their storage: numeric text, uuid bytes.
+		switch dt.(arrow.ExtensionType).StorageType().ID() {
+		case arrow.STRING, arrow.FIXED_SIZE_BINARY:
+			if _, isJSON := dt.(*extensions.JSONType); !isJSON {
+				return &bytesKeys{dt: dt}, nil
+			}
 		}
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "could not identify an equality operator for type %s", dt)
