@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -208,8 +209,13 @@ func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
 	case c.GetFval() != nil:
 		s := c.GetFval().Fval
 		if s2 := strings.TrimPrefix(s, "-"); !strings.ContainsAny(s2, ".eE") {
-			// Integer constants that do not fit int4 are int8, then numeric.
+			// Integer constants that do not fit int4 are int8, then
+			// numeric; -2147483648 arrives here (the grammar negates
+			// 2147483648) and is int4, as PostgreSQL's make_const finds.
 			if v, err := parseLiteral(s, typeInt8); err == nil {
+				if n := v.(*scalar.Int64).Value; n >= math.MinInt32 && n <= math.MaxInt32 {
+					return &expr.Literal{Value: scalar.NewInt32Scalar(int32(n))}, nil
+				}
 				return &expr.Literal{Value: v}, nil
 			}
 		}
