@@ -211,6 +211,8 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 			}
 			return out, err
 		}
+	case "regexp_matches_all":
+		return regexpMatchesAll
 	case "regexp_match", "regexp_split_to_array", "string_to_array":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return textArrayFunc(mem, name, in)
@@ -371,4 +373,47 @@ func similarToRegexp(pattern, escape string) (string, error) {
 	}
 	sb.WriteString(")$")
 	return sb.String(), nil
+}
+
+// regexpMatchesAll computes regexp_matches as one array of matches per
+// row, which the planner unnests: each match is its groups (or the whole
+// match without groups), every match with the g flag, else the first.
+func regexpMatchesAll(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	a := argReader{in}
+	outer := array.NewListBuilder(mem, arrow.ListOf(arrow.BinaryTypes.String))
+	defer outer.Release()
+	inner := outer.ValueBuilder().(*array.ListBuilder)
+	values := inner.ValueBuilder().(*array.StringBuilder)
+	var cache regexpCache
+	for r := range in[0].Len() {
+		if a.null(r) {
+			outer.AppendNull()
+			continue
+		}
+		re, global, err := cache.get("regexp_matches", a.str(1, r), optionalStr(a, 2, r), true)
+		if err != nil {
+			return nil, err
+		}
+		s := a.str(0, r)
+		limit := 1
+		if global {
+			limit = -1
+		}
+		outer.Append(true)
+		for _, m := range re.FindAllStringSubmatchIndex(s, limit) {
+			groups := m[2:]
+			if len(groups) == 0 {
+				groups = m[:2]
+			}
+			inner.Append(true)
+			for k := 0; k < len(groups); k += 2 {
+				if groups[k] < 0 {
+					values.AppendNull()
+				} else {
+					values.Append(s[groups[k]:groups[k+1]])
+				}
+			}
+		}
+	}
+	return outer.NewArray(), nil
 }

@@ -406,7 +406,7 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	for i, a := range args {
 		resolved[i] = b.resolveUnknown(a)
 	}
-	if arr, col, ok, err := b.jsonSetFunc(fc, name, resolved); ok || err != nil {
+	if arr, col, ok, err := b.setFuncAsArray(fc, name, resolved); ok || err != nil {
 		if err != nil {
 			return nil, nil, err
 		}
@@ -463,7 +463,7 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 		// A function's own column name (json_array_elements' value)
 		// stays; otherwise the column takes the alias.
 		alias = rf.Alias.Aliasname
-		if defaultCol == name {
+		if defaultCol == name || defaultCol == funcName(fc) {
 			colName = rf.Alias.Aliasname
 		}
 		colnames = rf.Alias.Colnames

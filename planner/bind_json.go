@@ -195,12 +195,28 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	return nil, false, nil
 }
 
-// jsonSetFunc rewrites the json set-returning functions as unnest of an
-// array the engine builds: json[b]_array_elements[_text] and
-// json[b]_object_keys. It returns the array and the output column's name.
-func (b *binder) jsonSetFunc(fc *pg_query.FuncCall, name string, args []expr.Expr) (expr.Expr, string, bool, error) {
+// setFuncAsArray rewrites the set-returning functions the engine computes
+// as one array per row, to be unnested: json[b]_array_elements[_text],
+// json[b]_object_keys and regexp_matches. It returns the array and the
+// output column's name.
+func (b *binder) setFuncAsArray(fc *pg_query.FuncCall, name string, args []expr.Expr) (expr.Expr, string, bool, error) {
 	var fn, col string
 	switch name {
+	case "regexp_matches":
+		// Each match is a text[]; without the g flag there is at most one.
+		if len(args) < 2 || len(args) > 3 {
+			return nil, "", true, b.noFunction(fc, name, args...)
+		}
+		for i, a := range args {
+			if category(a.DataType()) != catString {
+				return nil, "", true, b.noFunction(fc, name, args...)
+			}
+			var err error
+			if args[i], err = b.cast(a, typeText, fc.Location); err != nil {
+				return nil, "", true, err
+			}
+		}
+		return &expr.Call{Func: "regexp_matches_all", Args: args, Type: arrow.ListOf(arrow.ListOf(typeText))}, name, true, nil
 	case "json_array_elements", "jsonb_array_elements":
 		fn, col = "json_elements", "value"
 	case "json_array_elements_text", "jsonb_array_elements_text":

@@ -55,7 +55,7 @@ func isSRFCall(n *pg_query.Node) bool {
 	switch funcName(fc) {
 	case "unnest", "generate_series", "generate_subscripts", "_pg_expandarray",
 		"json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
-		"json_object_keys", "jsonb_object_keys":
+		"json_object_keys", "jsonb_object_keys", "regexp_matches":
 		return true
 	}
 	return false
@@ -102,7 +102,7 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 	for i, a := range args {
 		args[i] = b.resolveUnknown(a)
 	}
-	if arr, _, ok, err := b.jsonSetFunc(fc, name, args); ok || err != nil {
+	if arr, _, ok, err := b.setFuncAsArray(fc, name, args); ok || err != nil {
 		if err != nil {
 			return SetItem{}, err
 		}
