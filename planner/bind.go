@@ -741,23 +741,40 @@ func (b *binder) bindLimit(n *pg_query.Node, clause string) (int64, error) {
 }
 
 func nodeLocation(n *pg_query.Node) int32 {
+	if n == nil {
+		return -1
+	}
 	switch {
 	case n.GetAConst() != nil:
 		return n.GetAConst().Location
 	case n.GetColumnRef() != nil:
 		return n.GetColumnRef().Location
 	case n.GetAExpr() != nil:
-		return n.GetAExpr().Location
+		// The leftmost of the operator and its left operand, as
+		// PostgreSQL's exprLocation reports an operator expression.
+		return leftmost(n.GetAExpr().Location, nodeLocation(n.GetAExpr().Lexpr))
 	case n.GetFuncCall() != nil:
 		return n.GetFuncCall().Location
 	case n.GetTypeCast() != nil:
-		return n.GetTypeCast().Location
+		return leftmost(n.GetTypeCast().Location, nodeLocation(n.GetTypeCast().Arg))
 	case n.GetBoolExpr() != nil:
 		return n.GetBoolExpr().Location
 	case n.GetNullTest() != nil:
 		return n.GetNullTest().Location
 	}
 	return -1
+}
+
+// leftmost is the earlier of two locations, either of which may be
+// unknown (-1).
+func leftmost(a, b int32) int32 {
+	switch {
+	case a < 0:
+		return b
+	case b < 0:
+		return a
+	}
+	return min(a, b)
 }
 
 // overAggregate rewrites an expression bound over the aggregate's input so
