@@ -646,8 +646,17 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			return nil, true, err
 		}
 	}
-	if numericRank(x.DataType()) == 0 {
+	perValue := isPerValueNumeric(x.DataType())
+	if numericRank(x.DataType()) == 0 && !perValue {
 		return noFunc()
+	}
+	if perValue && name != "round" {
+		return nil, true, b.unsupported(fc.Location, "%s of a numeric with per-value scale (an avg or a quotient) is not supported yet", name)
+	}
+	if len(args) == 1 && perValue {
+		// round(numeric) of an avg or quotient: the cast to scale 0
+		// rounds half away from zero, as round does.
+		return &expr.Cast{Input: x, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}}, true, nil
 	}
 	if len(args) == 1 {
 		if x.DataType().ID() != arrow.DECIMAL128 {
@@ -678,6 +687,9 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	scale := sv.(*scalar.Int32).Value
 	if scale < 0 {
 		return nil, true, b.unsupported(fc.Location, "%s with a negative scale is not supported yet", name)
+	}
+	if perValue {
+		return &expr.Cast{Input: x, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
 	}
 	if x, err = b.cast(x, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
 		return nil, true, err
