@@ -184,16 +184,12 @@ func toTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataTyp
 // the next, as PostgreSQL's timestamp_age does.
 func compileAge(args []evaluator, zoned bool) evaluator {
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		l, err := evalArray(ctx, args[0], b)
+		in, err := evalArrays(ctx, args, b)
 		if err != nil {
 			return nil, err
 		}
-		defer l.Release()
-		r, err := evalArray(ctx, args[1], b)
-		if err != nil {
-			return nil, err
-		}
-		defer r.Release()
+		defer releaseAll(in)
+		l, r := in[0], in[1]
 		lt, err := timeValues(l)
 		if err != nil {
 			return nil, err

@@ -206,7 +206,9 @@ func cosdQ1(x float64) float64 {
 	return sin0to30(90 - x)
 }
 
-func sind(x float64) float64 {
+// halfTurn reduces an angle in degrees to [0, 180] and the sign an odd
+// function (sine, tangent) takes for it.
+func halfTurn(x float64) (float64, float64) {
 	x = math.Mod(x, 360)
 	sign := 1.0
 	if x < 0 {
@@ -215,6 +217,11 @@ func sind(x float64) float64 {
 	if x > 180 {
 		x, sign = 360-x, -sign
 	}
+	return x, sign
+}
+
+func sind(x float64) float64 {
+	x, sign := halfTurn(x)
 	if x > 90 {
 		x = 180 - x
 	}
@@ -235,14 +242,7 @@ func cosd(x float64) float64 {
 
 // tand is the tangent of degrees, or with cot the cotangent.
 func tand(x float64, cot bool) float64 {
-	x = math.Mod(x, 360)
-	sign := 1.0
-	if x < 0 {
-		x, sign = -x, -sign
-	}
-	if x > 180 {
-		x, sign = 360-x, -sign
-	}
+	x, sign := halfTurn(x)
 	if x > 90 {
 		x, sign = 180-x, -sign
 	}
@@ -388,15 +388,11 @@ func floatFnKernel(mem memory.Allocator, name string, f floatFn, in []arrow.Arra
 // compileMath evaluates a mathematical function given its kernel.
 func compileMath(args []evaluator, kernel func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error)) evaluator {
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		in := make([]arrow.Array, 0, len(args))
-		defer func() { releaseAll(in) }()
-		for _, a := range args {
-			v, err := evalArray(ctx, a, b)
-			if err != nil {
-				return nil, err
-			}
-			in = append(in, v)
+		in, err := evalArrays(ctx, args, b)
+		if err != nil {
+			return nil, err
 		}
+		defer releaseAll(in)
 		out, err := kernel(memory.DefaultAllocator, in, int(b.NumRows()))
 		if err != nil {
 			return nil, err

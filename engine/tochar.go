@@ -564,16 +564,12 @@ func compileToChar(args []evaluator) (evaluator, error) {
 	}
 	var nums numTemplateCache
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		vals, err := evalArray(ctx, args[0], b)
+		in, err := evalArrays(ctx, args, b)
 		if err != nil {
 			return nil, err
 		}
-		defer vals.Release()
-		tmpls, err := evalArray(ctx, args[1], b)
-		if err != nil {
-			return nil, err
-		}
-		defer tmpls.Release()
+		defer releaseAll(in)
+		vals, tmpls := in[0], in[1]
 		ts, ok := tmpls.(*array.String)
 		if !ok {
 			return nil, pgerror.New(pgerror.InternalError, "to_char: template is %s", tmpls.DataType())

@@ -1091,15 +1091,11 @@ func compileToTimestampText(args []evaluator, typ arrow.DataType) (evaluator, er
 	}
 	var cache fcTemplateCache
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		in := make([]arrow.Array, 0, len(args))
-		defer func() { releaseAll(in) }()
-		for _, a := range args {
-			v, err := evalArray(ctx, a, b)
-			if err != nil {
-				return nil, err
-			}
-			in = append(in, v)
+		in, err := evalArrays(ctx, args, b)
+		if err != nil {
+			return nil, err
 		}
+		defer releaseAll(in)
 		vals, tmpls, err := textPair("to_timestamp", in)
 		if err != nil {
 			return nil, err
