@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -35,6 +36,12 @@ type Scan struct {
 	Exact   []bool
 	// Limit is the most rows needed, -1 for all.
 	Limit int64
+
+	schema struct {
+		table      *arrow.Schema
+		projection []int
+		out        *arrow.Schema
+	}
 }
 
 // OneRow produces one row without columns (SELECT without FROM).
@@ -48,9 +55,10 @@ type Filter struct {
 
 // Project computes Exprs over each input row.
 type Project struct {
-	Input Plan
-	Exprs []expr.Expr
-	Names []string
+	Input  Plan
+	Exprs  []expr.Expr
+	Names  []string
+	schema exprMemo
 }
 
 // Aggregate groups by GroupBy and computes Aggs; its output is the group
@@ -60,6 +68,7 @@ type Aggregate struct {
 	GroupBy []expr.Expr
 	Aggs    []*expr.Aggregate
 	Names   []string
+	schema  exprMemo
 }
 
 // SortKey orders by an input column.
@@ -99,6 +108,7 @@ type Join struct {
 	Left, Right Plan
 	Type        JoinType
 	On          expr.Expr
+	schema      schemaMemo
 }
 
 // DistinctOn keeps the first row of each run of rows with equal Keys
@@ -147,15 +157,35 @@ type Lateral struct {
 	Outer       []expr.Expr
 	Type        JoinType
 	On          expr.Expr
+	schema      schemaMemo
 }
 
 func (l *Lateral) Schema() *arrow.Schema {
-	fields := append([]arrow.Field{}, l.Left.Schema().Fields()...)
-	for _, f := range l.Right.Schema().Fields() {
-		f.Nullable = true
-		fields = append(fields, f)
+	left, right := l.Left.Schema(), l.Right.Schema()
+	return l.schema.get(left, right, func() *arrow.Schema {
+		fields := append([]arrow.Field{}, left.Fields()...)
+		for _, f := range right.Fields() {
+			f.Nullable = true
+			fields = append(fields, f)
+		}
+		return arrow.NewSchema(fields, nil)
+	})
+}
+
+// schemaMemo keeps the schema a node derived from its inputs' schemas, so
+// that the optimizer's rules, which ask for schemas over and over while
+// they walk a tree, do not rebuild a deep join's schema at every level.
+// The inputs' schemas are the key: rules replace inputs rather than edit
+// them, and an input that changed yields a different schema.
+type schemaMemo struct {
+	left, right, out *arrow.Schema
+}
+
+func (m *schemaMemo) get(left, right *arrow.Schema, build func() *arrow.Schema) *arrow.Schema {
+	if m.out == nil || m.left != left || m.right != right {
+		m.left, m.right, m.out = left, right, build()
 	}
-	return arrow.NewSchema(fields, nil)
+	return m.out
 }
 
 // Inputs holds only Left: Right is a template, planned per row.
@@ -171,27 +201,59 @@ type Limit struct {
 }
 
 func (s *Scan) Schema() *arrow.Schema {
-	return sources.ProjectSchema(s.Table.Provider.Schema(), s.Projection)
-}
-func (OneRow) Schema() *arrow.Schema     { return arrow.NewSchema(nil, nil) }
-func (f *Filter) Schema() *arrow.Schema  { return f.Input.Schema() }
-func (p *Project) Schema() *arrow.Schema { return exprSchema(p.Exprs, p.Names) }
-func (s *Sort) Schema() *arrow.Schema    { return s.Input.Schema() }
-func (l *Limit) Schema() *arrow.Schema   { return l.Input.Schema() }
-func (a *Aggregate) Schema() *arrow.Schema {
-	exprs := append([]expr.Expr{}, a.GroupBy...)
-	for _, ag := range a.Aggs {
-		exprs = append(exprs, ag)
+	table := s.Table.Provider.Schema()
+	m := &s.schema
+	if m.out == nil || m.table != table || (m.projection == nil) != (s.Projection == nil) || !slices.Equal(m.projection, s.Projection) {
+		m.table, m.projection, m.out = table, slices.Clone(s.Projection), sources.ProjectSchema(table, s.Projection)
 	}
-	return exprSchema(exprs, a.Names)
+	return m.out
+}
+func (OneRow) Schema() *arrow.Schema       { return arrow.NewSchema(nil, nil) }
+func (f *Filter) Schema() *arrow.Schema    { return f.Input.Schema() }
+func (p *Project) Schema() *arrow.Schema   { return p.schema.get(p.Exprs, nil, p.Names) }
+func (s *Sort) Schema() *arrow.Schema      { return s.Input.Schema() }
+func (l *Limit) Schema() *arrow.Schema     { return l.Input.Schema() }
+func (a *Aggregate) Schema() *arrow.Schema { return a.schema.get(a.GroupBy, a.Aggs, a.Names) }
+
+// exprMemo keeps the schema of a node's output expressions (Project's,
+// Aggregate's), keyed by the expressions' types and names: rules rewrite
+// expressions in place, but a rewrite that keeps every type and name
+// keeps the schema.
+type exprMemo struct {
+	types []arrow.DataType
+	names []string
+	out   *arrow.Schema
 }
 
-func exprSchema(exprs []expr.Expr, names []string) *arrow.Schema {
-	fields := make([]arrow.Field, len(exprs))
-	for i, e := range exprs {
-		fields[i] = arrow.Field{Name: names[i], Type: e.DataType(), Nullable: true}
+// get returns the schema of exprs followed by aggs, named by names.
+func (m *exprMemo) get(exprs []expr.Expr, aggs []*expr.Aggregate, names []string) *arrow.Schema {
+	n := len(exprs) + len(aggs)
+	typeOf := func(i int) arrow.DataType {
+		if i < len(exprs) {
+			return exprs[i].DataType()
+		}
+		return aggs[i-len(exprs)].DataType()
 	}
-	return arrow.NewSchema(fields, nil)
+	if m.out != nil && len(m.types) == n && slices.Equal(m.names, names) {
+		same := true
+		for i := range n {
+			if typeOf(i) != m.types[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return m.out
+		}
+	}
+	m.types = make([]arrow.DataType, n)
+	fields := make([]arrow.Field, n)
+	for i := range n {
+		m.types[i] = typeOf(i)
+		fields[i] = arrow.Field{Name: names[i], Type: m.types[i], Nullable: true}
+	}
+	m.names, m.out = slices.Clone(names), arrow.NewSchema(fields, nil)
+	return m.out
 }
 
 func (*Scan) Inputs() []Plan        { return nil }
@@ -232,11 +294,14 @@ func (j *Join) Schema() *arrow.Schema {
 	if j.Type.LeftOnly() {
 		return j.Left.Schema()
 	}
-	fields := append(append([]arrow.Field{}, j.Left.Schema().Fields()...), j.Right.Schema().Fields()...)
-	for i := range fields {
-		fields[i].Nullable = true
-	}
-	return arrow.NewSchema(fields, nil)
+	left, right := j.Left.Schema(), j.Right.Schema()
+	return j.schema.get(left, right, func() *arrow.Schema {
+		fields := append(append([]arrow.Field{}, left.Fields()...), right.Fields()...)
+		for i := range fields {
+			fields[i].Nullable = true
+		}
+		return arrow.NewSchema(fields, nil)
+	})
 }
 
 // Union concatenates its parts, which have the same column types.

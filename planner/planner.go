@@ -230,6 +230,9 @@ func (p *Planner) planSelect(b *binder, s *pg_query.SelectStmt) (engine.Plan, er
 	if logical, err = b.printRegNames(s, logical); err != nil {
 		return nil, err
 	}
+	if b.describeOnly {
+		return &described{schema: logical.Schema()}, nil
+	}
 	if logical, err = Optimize(logical); err != nil {
 		return nil, err
 	}
@@ -246,6 +249,20 @@ func statementName(n *pg_query.Node) string {
 	}
 	name := strings.TrimSuffix(string(fd.Name()), "_stmt")
 	return strings.ToUpper(strings.ReplaceAll(name, "_", " "))
+}
+
+// described stands for a query that Prepare describes without running:
+// binding fixes the result's columns, and optimizing and lowering wait for
+// Bind, where PostgreSQL plans too. Clients that describe before every
+// execution (pgx, JDBC) would otherwise optimize each query twice.
+type described struct{ schema *arrow.Schema }
+
+func (d *described) Schema() *arrow.Schema   { return d.schema }
+func (d *described) Children() []engine.Plan { return nil }
+func (d *described) String() string          { return "Described" }
+
+func (d *described) Execute(context.Context) (array.RecordReader, error) {
+	return nil, pgerror.New(pgerror.InternalError, "a described statement is not planned to run")
 }
 
 // rowsPlan is a plan over rows computed at plan time: EXPLAIN's lines, a
