@@ -88,6 +88,7 @@ func BenchmarkCatalogReplay(b *testing.B) {
 	}
 	load.Close(ctx)
 
+	perQuery := map[string][]time.Duration{} // per target, time per run of each query
 	for _, target := range []struct{ name, url string }{{"riffq", riffqURL}, {"postgres", pg.URL()}} {
 		b.Run(target.name, func(b *testing.B) {
 			conn, err := pgx.Connect(ctx, target.url)
@@ -118,16 +119,34 @@ func BenchmarkCatalogReplay(b *testing.B) {
 			}
 			slices.SortFunc(order, func(x, y int) int { return int(byQuery[y] - byQuery[x]) })
 			for _, i := range order[:min(5, len(order))] {
-				sql := strings.Join(strings.Fields(queries[i][0].(string)), " ")
-				b.Logf("%.2f ms/run: %.120s", float64(byQuery[i].Microseconds())/1000/float64(b.N), sql)
+				b.Logf("%.2f ms/run: %.120s", float64(byQuery[i].Microseconds())/1000/float64(b.N), oneLine(queries[i][0]))
 			}
+			for i := range byQuery {
+				byQuery[i] /= time.Duration(b.N)
+			}
+			perQuery[target.name] = byQuery
 			slices.Sort(per)
 			b.ReportMetric(float64(per[len(per)/2].Microseconds())/1000, "median-ms/query")
 			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/sequence")
 			b.ReportMetric(float64(failures)/float64(b.N), "failed/sequence")
 		})
 	}
+	// Where riffq loses most against PostgreSQL, for go test -v.
+	r, p := perQuery["riffq"], perQuery["postgres"]
+	if len(r) == 0 || len(p) == 0 {
+		return
+	}
+	order := make([]int, len(queries))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return int((r[y] - p[y]) - (r[x] - p[x])) })
+	for _, i := range order[:min(8, len(order))] {
+		b.Logf("riffq %.2f ms, postgres %.2f ms: %.120s", float64(r[i].Microseconds())/1000, float64(p[i].Microseconds())/1000, oneLine(queries[i][0]))
+	}
 }
+
+func oneLine(sql any) string { return strings.Join(strings.Fields(sql.(string)), " ") }
 
 func replay(ctx context.Context, conn *pgx.Conn, sql string, params []any) error {
 	mode := pgx.QueryExecModeSimpleProtocol

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -93,6 +94,80 @@ func TestFormatType(t *testing.T) {
 	} {
 		if got := FormatType(tc.oid, tc.typmod); got != tc.want {
 			t.Errorf("FormatType(%d, %d) = %q, want %q", tc.oid, tc.typmod, got, tc.want)
+		}
+	}
+}
+
+// column scans one string column of relation schema.name as a session
+// connected to database db sees it.
+func column(t *testing.T, c *Catalog, db, schema, name, col string) []string {
+	t.Helper()
+	rel, ok := c.LookupTable(db, schema, name)
+	if !ok {
+		t.Fatalf("%s.%s not found", schema, name)
+	}
+	idx := rel.Provider.Schema().FieldIndices(col)
+	if len(idx) != 1 {
+		t.Fatalf("%s.%s has no column %s", schema, name, col)
+	}
+	rdr, err := rel.Provider.Scan(context.Background(), sources.ScanRequest{Projection: idx, Limit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	var out []string
+	for rdr.Next() {
+		a := rdr.RecordBatch().Column(0).(*array.String)
+		for i := range a.Len() {
+			out = append(out, a.Value(i))
+		}
+	}
+	return out
+}
+
+// A session connected to a database name that is not registered sees the
+// fallback database under its own name everywhere the catalog shows it.
+func TestSystemTablesOfAnotherDatabaseName(t *testing.T) {
+	c := New("app")
+	a := table(t, arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int32})
+	if err := c.AddTable("", "", "a", a, TableInfo{PrimaryKey: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.Warm()
+	checks := []struct{ schema, name, col string }{
+		{PgCatalog, "pg_database", "datname"},
+		{InformationSchema, "tables", "table_catalog"},
+		{InformationSchema, "columns", "table_catalog"},
+		{InformationSchema, "columns", "udt_catalog"},
+		{InformationSchema, "schemata", "catalog_name"},
+		{InformationSchema, "table_constraints", "constraint_catalog"},
+		{InformationSchema, "key_column_usage", "table_catalog"},
+	}
+	for _, db := range []string{"app", "postgres", "other"} {
+		for _, ch := range checks {
+			got := column(t, c, db, ch.schema, ch.name, ch.col)
+			if len(got) == 0 {
+				t.Errorf("%s: %s.%s has no rows", db, ch.name, ch.col)
+			}
+			for _, v := range got {
+				if v != db {
+					t.Errorf("%s: %s.%s holds %q", db, ch.name, ch.col, v)
+					break
+				}
+			}
+		}
+	}
+	// A registration reaches every name's tables.
+	if err := c.AddTable("", "", "b", a, TableInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{"postgres", "app"} {
+		if got := relnames(t, c, db, publicOID); len(got) != 3 { // a, its key a_pkey, b
+			t.Errorf("%s after registering b: public relations %v", db, got)
+		}
+		names := column(t, c, db, InformationSchema, "tables", "table_name")
+		if !slices.Contains(names, "b") {
+			t.Errorf("%s: information_schema.tables lacks b", db)
 		}
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/sources"
 )
 
 // systemIndex finds a system relation by schema and name; it is built once
@@ -74,19 +77,110 @@ func (c *Catalog) systemTable(db, schema, name string) (*Table, bool) {
 	c.mu.RUnlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st = c.system[db]
-	if st == nil || st.version != c.version {
-		tables, err := c.buildSystem(db)
-		if err != nil {
-			// The generated definitions and the registry are both
-			// riffq's own: a failure here is a bug.
-			panic(fmt.Sprintf("catalog: building system tables: %v", err))
-		}
-		st = &systemTables{version: c.version, tables: tables}
-		c.system[db] = st
+	st, err := c.systemLocked(db)
+	if err != nil {
+		// The generated definitions and the registry are both riffq's
+		// own: a failure here is a bug.
+		panic(fmt.Sprintf("catalog: building system tables: %v", err))
 	}
 	t, ok := st.tables[[2]string{schema, name}]
 	return t, ok
+}
+
+// systemLocked returns the current system tables of sessions connected to
+// database name db, building them if needed; c.mu is held for writing.
+//
+// Every name that is not a registered database serves the fallback
+// database, and clients ask for many (psql the user's name, GUI tools
+// postgres): such a name's tables are the fallback's, built once, with the
+// database's name replaced where the catalog shows it.
+func (c *Catalog) systemLocked(db string) (*systemTables, error) {
+	if st := c.system[db]; st != nil && st.version == c.version {
+		return st, nil
+	}
+	d := c.sessionDatabaseLocked(db)
+	var tables map[[2]string]*Table
+	var err error
+	if db == "" || db == d.Name {
+		tables, err = c.buildSystem(d)
+	} else {
+		var own *systemTables
+		if own, err = c.systemLocked(d.Name); err == nil {
+			tables, err = renamedSystem(own.tables, d.Name, db)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for name, st := range c.system {
+		if st.version != c.version {
+			delete(c.system, name) // built for registrations since changed
+		}
+	}
+	st := &systemTables{version: c.version, tables: tables}
+	c.system[db] = st
+	return st, nil
+}
+
+// renamedSystem derives the system tables that sessions connected to
+// database name db see from those of the database they serve, built under
+// that database's own name: db replaces it in pg_database and in
+// information_schema's catalog columns, which always name the current
+// database (PostgreSQL's views fill them with current_database()).
+func renamedSystem(own map[[2]string]*Table, ownName, db string) (map[[2]string]*Table, error) {
+	out := make(map[[2]string]*Table, len(own))
+	for key, t := range own {
+		renamed := *t
+		renamed.Database = db
+		if mt, ok := t.Provider.(*sources.MemTable); ok {
+			var cols []int
+			for i, f := range mt.Schema().Fields() {
+				if (t.Schema == InformationSchema && (f.Name == "catalog_name" || strings.HasSuffix(f.Name, "_catalog"))) ||
+					(t.Schema == PgCatalog && t.Name == "pg_database" && f.Name == "datname") {
+					cols = append(cols, i)
+				}
+			}
+			if len(cols) > 0 {
+				p, err := replaceStrings(mt, cols, ownName, db)
+				if err != nil {
+					return nil, fmt.Errorf("%s.%s: %w", t.Schema, t.Name, err)
+				}
+				renamed.Provider = p
+			}
+		}
+		out[key] = &renamed
+	}
+	return out, nil
+}
+
+// replaceStrings is mt with the values from of its string columns cols
+// replaced by to.
+func replaceStrings(mt *sources.MemTable, cols []int, from, to string) (*sources.MemTable, error) {
+	var batches []arrow.RecordBatch
+	for _, b := range mt.Batches() {
+		arrays := slices.Clone(b.Columns())
+		for _, c := range cols {
+			in := arrays[c].(*array.String)
+			sb := array.NewStringBuilder(memory.DefaultAllocator)
+			for i := range in.Len() {
+				switch {
+				case in.IsNull(i):
+					sb.AppendNull()
+				case in.Value(i) == from:
+					sb.Append(to)
+				default:
+					sb.Append(in.Value(i))
+				}
+			}
+			arrays[c] = sb.NewArray()
+			sb.Release()
+			defer arrays[c].Release()
+		}
+		rb := array.NewRecordBatch(mt.Schema(), arrays, b.NumRows())
+		defer rb.Release()
+		batches = append(batches, rb)
+	}
+	return sources.NewMemTable(mt.Schema(), batches...)
 }
 
 // Warm builds the system tables of the default database and of the
@@ -102,6 +196,7 @@ func (c *Catalog) Warm() {
 	for _, db := range names {
 		c.systemTable(db, PgCatalog, "pg_class")
 	}
+	builtinLookups() // regproc names, function signatures
 }
 
 // userTable is a registered table with what the system tables say of it.
@@ -111,13 +206,9 @@ type userTable struct {
 	schema    *arrow.Schema
 }
 
-// buildSystem builds every system table of database db; c.mu is held.
-func (c *Catalog) buildSystem(db string) (map[[2]string]*Table, error) {
-	d := c.sessionDatabaseLocked(db)
-	dbName := db
-	if dbName == "" {
-		dbName = d.Name
-	}
+// buildSystem builds every system table of database d; c.mu is held.
+func (c *Catalog) buildSystem(d *Database) (map[[2]string]*Table, error) {
+	dbName := d.Name
 	schemas := make([]*Schema, 0, len(d.schemas))
 	for _, s := range d.schemas {
 		schemas = append(schemas, s)

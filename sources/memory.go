@@ -34,6 +34,10 @@ func NewMemTable(schema *arrow.Schema, batches ...arrow.RecordBatch) (*MemTable,
 // Schema implements TableProvider.
 func (t *MemTable) Schema() *arrow.Schema { return t.schema }
 
+// Batches returns the table's batches, which the caller must neither
+// change nor release.
+func (t *MemTable) Batches() []arrow.RecordBatch { return t.batches }
+
 // Scan implements TableProvider. The reader stops with ctx.Err() once ctx is
 // done.
 func (t *MemTable) Scan(ctx context.Context, req ScanRequest) (array.RecordReader, error) {
