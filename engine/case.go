@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -18,7 +19,9 @@ import (
 // that chose it, so CASE WHEN x <> 0 THEN 1 / x END never divides by zero.
 func compileCase(n *expr.Case) (evaluator, error) {
 	conds := make([]evaluator, len(n.Whens))
+	condCols := make([][]int, len(n.Whens))
 	results := make([]evaluator, len(n.Whens)+1)
+	resultCols := make([][]int, len(n.Whens)+1)
 	for i, w := range n.Whens {
 		var err error
 		if conds[i], err = compile(w.Cond); err != nil {
@@ -27,6 +30,7 @@ func compileCase(n *expr.Case) (evaluator, error) {
 		if results[i], err = compile(w.Result); err != nil {
 			return nil, err
 		}
+		condCols[i], resultCols[i] = readColumns(w.Cond), readColumns(w.Result)
 	}
 	elseExpr := n.Else
 	if elseExpr == nil {
@@ -36,6 +40,7 @@ func compileCase(n *expr.Case) (evaluator, error) {
 	if results[len(n.Whens)], err = compile(elseExpr); err != nil {
 		return nil, err
 	}
+	resultCols[len(n.Whens)] = readColumns(elseExpr)
 	typ := n.Type
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
 		rows := int(b.NumRows())
@@ -49,7 +54,7 @@ func compileCase(n *expr.Case) (evaluator, error) {
 			if len(undecided) == 0 {
 				break
 			}
-			mask, err := evalRows(ctx, cond, b, undecided)
+			mask, err := evalRows(ctx, cond, b, undecided, condCols[ci])
 			if err != nil {
 				return nil, err
 			}
@@ -85,7 +90,7 @@ func compileCase(n *expr.Case) (evaluator, error) {
 			if len(sel) == 0 {
 				continue
 			}
-			a, err := evalRows(ctx, res, b, sel)
+			a, err := evalRows(ctx, res, b, sel, resultCols[bi])
 			if err != nil {
 				return nil, err
 			}
@@ -119,21 +124,62 @@ func compileCase(n *expr.Case) (evaluator, error) {
 }
 
 // evalRows evaluates ev over the given rows of b only, so that a CASE
-// branch never sees the rows (and their errors) of another.
-func evalRows(ctx context.Context, ev evaluator, b arrow.RecordBatch, rows []int32) (arrow.Array, error) {
+// branch never sees the rows (and their errors) of another. Only the
+// columns in cols, those ev reads (readColumns), are gathered; every
+// column when cols is nil.
+func evalRows(ctx context.Context, ev evaluator, b arrow.RecordBatch, rows []int32, cols []int) (arrow.Array, error) {
 	var sub arrow.RecordBatch
-	if b.NumCols() == 0 {
+	switch {
+	case b.NumCols() == 0:
 		sub = array.NewRecordBatch(b.Schema(), nil, int64(len(rows)))
-	} else {
+	case cols == nil:
 		idx := indices(memory.DefaultAllocator, rows)
 		defer idx.Release()
 		var err error
 		if sub, err = takeBatch(ctx, b, idx); err != nil {
 			return nil, err
 		}
+	default:
+		// The columns ev does not read stand in as slices of the right
+		// length: a wide row (DataGrip's SELECT t.* with a CASE per
+		// column) then costs only what the branch reads.
+		arrays := make([]arrow.Array, b.NumCols())
+		defer func() { releaseAll(arrays) }()
+		for i, c := range b.Columns() {
+			arrays[i] = array.NewSlice(c, 0, int64(len(rows)))
+		}
+		if len(cols) > 0 {
+			idx := indices(memory.DefaultAllocator, rows)
+			defer idx.Release()
+			for _, c := range cols {
+				if c < 0 || c >= len(arrays) {
+					return nil, fmt.Errorf("column %d of a %d-column batch", c, len(arrays))
+				}
+				t, err := takeArray(ctx, b.Column(c), idx)
+				if err != nil {
+					return nil, err
+				}
+				arrays[c].Release()
+				arrays[c] = t
+			}
+		}
+		sub = array.NewRecordBatch(b.Schema(), arrays, int64(len(rows)))
 	}
 	defer sub.Release()
 	return evalArray(ctx, ev, sub)
+}
+
+// readColumns lists the input columns e reads, for evalRows; nil (every
+// column) when e runs a subquery, whose correlation reads the row too.
+func readColumns(e expr.Expr) []int {
+	if expr.HasSubquery(e) {
+		return nil
+	}
+	cols := slices.Compact(slices.Sorted(slices.Values(expr.Columns(e))))
+	if cols == nil {
+		cols = []int{} // reads no column, unlike nil
+	}
+	return cols
 }
 
 // hasSubquery reports whether e runs a subquery.
@@ -174,7 +220,7 @@ func compileLazyLogic(n *expr.Binary) (evaluator, error) {
 		}
 		var rb *array.Boolean
 		if len(rest) > 0 {
-			r, err := evalRows(ctx, ev2, b, rest)
+			r, err := evalRows(ctx, ev2, b, rest, nil)
 			if err != nil {
 				return nil, err
 			}

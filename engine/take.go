@@ -12,40 +12,40 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// takeArray is compute.TakeArray for every type riffq uses: numeric and
-// interval values (16 bytes each) are copied by take16, strings by
-// takeStrings, the others by Arrow's kernel. idx is an int32 array; a NULL index takes a NULL.
+// takeArray is compute.TakeArray for every type riffq uses: fixed-width
+// values are copied by takeFixed, strings by takeStrings, the others
+// (booleans, lists, binaries) by Arrow's kernel. idx is an int32 array; a NULL index takes a NULL.
 func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
-	switch a.DataType().ID() {
-	case arrow.DECIMAL128, arrow.INTERVAL_MONTH_DAY_NANO, arrow.STRING:
-		var rows []int32
-		switch ix := idx.(type) {
-		case *array.Int32:
-			rows = ix.Int32Values()
-		case *array.Int64:
-			rows = narrow(ix.Int64Values())
-		case *array.Uint64:
-			rows = narrow(ix.Uint64Values())
-		case *array.Uint32:
-			rows = narrow(ix.Uint32Values())
-		case *array.Int16:
-			rows = narrow(ix.Int16Values())
-		case *array.Uint16:
-			rows = narrow(ix.Uint16Values())
-		default:
-			return nil, fmt.Errorf("take: %s indices", idx.DataType())
-		}
-		for i, r := range rows {
-			if idx.IsValid(i) && (r < 0 || int(r) >= a.Len()) {
-				return nil, fmt.Errorf("take: index %d out of bounds", r)
-			}
-		}
-		if s, ok := a.(*array.String); ok {
-			return takeStrings(memory.DefaultAllocator, s, rows, idx), nil
-		}
-		return take16(memory.DefaultAllocator, a, rows, idx), nil
+	width := fixedWidth(a.DataType())
+	if width == 0 && a.DataType().ID() != arrow.STRING {
+		return compute.TakeArray(ctx, a, idx)
 	}
-	return compute.TakeArray(ctx, a, idx)
+	var rows []int32
+	switch ix := idx.(type) {
+	case *array.Int32:
+		rows = ix.Int32Values()
+	case *array.Int64:
+		rows = narrow(ix.Int64Values())
+	case *array.Uint64:
+		rows = narrow(ix.Uint64Values())
+	case *array.Uint32:
+		rows = narrow(ix.Uint32Values())
+	case *array.Int16:
+		rows = narrow(ix.Int16Values())
+	case *array.Uint16:
+		rows = narrow(ix.Uint16Values())
+	default:
+		return nil, fmt.Errorf("take: %s indices", idx.DataType())
+	}
+	for i, r := range rows {
+		if idx.IsValid(i) && (r < 0 || int(r) >= a.Len()) {
+			return nil, fmt.Errorf("take: index %d out of bounds", r)
+		}
+	}
+	if s, ok := a.(*array.String); ok {
+		return takeStrings(memory.DefaultAllocator, s, rows, idx), nil
+	}
+	return takeFixed(memory.DefaultAllocator, a, width, rows, idx), nil
 }
 
 // takeStrings copies the strings at rows (NULL where idx is NULL) into a
@@ -53,24 +53,54 @@ func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 // as it goes and runs through the compute executor; this is the take of
 // every text column a filter, join or sort moves.
 func takeStrings(mem memory.Allocator, a *array.String, rows []int32, idx arrow.Array) arrow.Array {
+	offsets := a.ValueOffsets() // into the whole data buffer, even in a slice
+	var data []byte
+	if buf := a.Data().Buffers()[2]; buf != nil {
+		data = buf.Bytes()
+	}
+	hasNull := a.NullN() > 0 || idx.NullN() > 0
+	valid := func(i int, r int32) bool {
+		return !hasNull || (idx.IsValid(i) && a.IsValid(int(r)))
+	}
 	total := 0
 	for i, r := range rows {
-		if idx.IsValid(i) && a.IsValid(int(r)) {
-			total += a.ValueLen(int(r))
+		if valid(i, r) {
+			total += int(offsets[r+1] - offsets[r])
 		}
 	}
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	b.Reserve(len(rows))
-	b.ReserveData(total)
+	offsetBuf := memory.NewResizableBuffer(mem)
+	offsetBuf.Resize((len(rows) + 1) * 4)
+	defer offsetBuf.Release()
+	outOffsets := arrow.Int32Traits.CastFromBytes(offsetBuf.Bytes())
+	dataBuf := memory.NewResizableBuffer(mem)
+	dataBuf.Resize(total)
+	defer dataBuf.Release()
+	outData := dataBuf.Bytes()
+	var validity *memory.Buffer
+	var bits []byte
+	if hasNull {
+		validity = memory.NewResizableBuffer(mem)
+		validity.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
+		defer validity.Release()
+		bits = validity.Bytes()
+		clear(bits)
+	}
+	nullN, pos := 0, int32(0)
 	for i, r := range rows {
-		if !idx.IsValid(i) || a.IsNull(int(r)) {
-			b.AppendNull()
+		outOffsets[i] = pos
+		if !valid(i, r) {
+			nullN++
 			continue
 		}
-		b.Append(a.Value(int(r)))
+		pos += int32(copy(outData[pos:], data[offsets[r]:offsets[r+1]]))
+		if hasNull {
+			bitutil.SetBit(bits, i)
+		}
 	}
-	return b.NewArray()
+	outOffsets[len(rows)] = pos
+	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, offsetBuf, dataBuf}, nil, nullN, 0)
+	defer out.Release()
+	return array.NewStringData(out)
 }
 
 // takeBatch takes the rows idx of b.
@@ -108,38 +138,77 @@ func takeRows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.Rec
 	return takeBatch(ctx, b, idx)
 }
 
-// take16 takes the rows of a column of 16-byte values; where nulls (an
-// index array, or nil) has a NULL, it takes a NULL.
-func take16(mem memory.Allocator, a arrow.Array, rows []int32, nulls arrow.Array) arrow.Array {
+// fixedWidth is the byte width of a's values when takeFixed can copy
+// them: primitive numbers, dates, times, timestamps, intervals and
+// decimals, one value per width bytes in the second buffer.
+func fixedWidth(dt arrow.DataType) int {
+	switch dt.ID() {
+	case arrow.INT8, arrow.UINT8,
+		arrow.INT16, arrow.UINT16, arrow.FLOAT16,
+		arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.TIME32, arrow.INTERVAL_MONTHS,
+		arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.DATE64, arrow.TIME64, arrow.TIMESTAMP, arrow.DURATION, arrow.INTERVAL_DAY_TIME,
+		arrow.DECIMAL128, arrow.INTERVAL_MONTH_DAY_NANO:
+		return dt.(arrow.FixedWidthDataType).BitWidth() / 8
+	}
+	return 0
+}
+
+// takeFixed takes the rows of a column of width-byte values (fixedWidth);
+// where nulls (an index array, or nil) has a NULL, it takes a NULL. It
+// is Arrow's take kernel without the compute executor's overhead, which
+// dominates the small batches of catalog queries.
+func takeFixed(mem memory.Allocator, a arrow.Array, width int, rows []int32, nulls arrow.Array) arrow.Array {
 	d := a.Data()
-	src := d.Buffers()[1].Bytes()[d.Offset()*16:]
+	var src []byte
+	if buf := d.Buffers()[1]; buf != nil { // nil in an empty or all-NULL array
+		src = buf.Bytes()[d.Offset()*width:]
+	}
 	values := memory.NewResizableBuffer(mem)
-	values.Resize(len(rows) * 16)
+	values.Resize(len(rows) * width)
 	defer values.Release()
 	dst := values.Bytes()
-	clear(dst)
 	hasNull := a.NullN() > 0 || (nulls != nil && nulls.NullN() > 0)
-	var validity *memory.Buffer
-	var bits []byte
-	if hasNull {
-		validity = memory.NewResizableBuffer(mem)
-		validity.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
-		defer validity.Release()
-		bits = validity.Bytes()
-		clear(bits)
+	if !hasNull {
+		switch width {
+		case 1:
+			copyRows(dst, src, rows)
+		case 2:
+			copyRows(arrow.GetData[uint16](dst), arrow.GetData[uint16](src), rows)
+		case 4:
+			copyRows(arrow.GetData[uint32](dst), arrow.GetData[uint32](src), rows)
+		case 8:
+			copyRows(arrow.GetData[uint64](dst), arrow.GetData[uint64](src), rows)
+		default:
+			for i, r := range rows {
+				copy(dst[i*width:(i+1)*width], src[int(r)*width:])
+			}
+		}
+		out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{nil, values}, nil, 0, 0)
+		defer out.Release()
+		return array.MakeFromData(out)
 	}
+	clear(dst)
+	validity := memory.NewResizableBuffer(mem)
+	validity.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
+	defer validity.Release()
+	bits := validity.Bytes()
+	clear(bits)
 	nullN := 0
 	for i, r := range rows {
-		if hasNull && ((nulls != nil && nulls.IsNull(i)) || a.IsNull(int(r))) {
+		if (nulls != nil && nulls.IsNull(i)) || a.IsNull(int(r)) {
 			nullN++
 			continue
 		}
-		copy(dst[i*16:i*16+16], src[int(r)*16:int(r)*16+16])
-		if hasNull {
-			bitutil.SetBit(bits, i)
-		}
+		copy(dst[i*width:(i+1)*width], src[int(r)*width:])
+		bitutil.SetBit(bits, i)
 	}
 	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nullN, 0)
 	defer out.Release()
 	return array.MakeFromData(out)
+}
+
+func copyRows[T uint8 | uint16 | uint32 | uint64](dst, src []T, rows []int32) {
+	for i, r := range rows {
+		dst[i] = src[r]
+	}
 }
