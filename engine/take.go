@@ -13,11 +13,12 @@ import (
 )
 
 // takeArray is compute.TakeArray for every type riffq uses: fixed-width
-// values are copied by takeFixed, strings by takeStrings, the others
-// (booleans, lists, binaries) by Arrow's kernel. idx is an int32 array; a NULL index takes a NULL.
+// values are copied by takeFixed, strings by takeStrings, booleans by
+// takeBools, the others (lists, binaries) by Arrow's kernel. idx is an
+// int32 array; a NULL index takes a NULL.
 func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 	width := fixedWidth(a.DataType())
-	if width == 0 && a.DataType().ID() != arrow.STRING {
+	if id := a.DataType().ID(); width == 0 && id != arrow.STRING && id != arrow.BOOL {
 		return compute.TakeArray(ctx, a, idx)
 	}
 	var rows []int32
@@ -42,8 +43,11 @@ func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 			return nil, fmt.Errorf("take: index %d out of bounds", r)
 		}
 	}
-	if s, ok := a.(*array.String); ok {
-		return takeStrings(memory.DefaultAllocator, s, rows, idx), nil
+	switch a := a.(type) {
+	case *array.String:
+		return takeStrings(memory.DefaultAllocator, a, rows, idx), nil
+	case *array.Boolean:
+		return takeBools(memory.DefaultAllocator, a, rows, idx), nil
 	}
 	return takeFixed(memory.DefaultAllocator, a, width, rows, idx), nil
 }
@@ -201,6 +205,42 @@ func takeFixed(mem memory.Allocator, a arrow.Array, width int, rows []int32, nul
 		}
 		copy(dst[i*width:(i+1)*width], src[int(r)*width:])
 		bitutil.SetBit(bits, i)
+	}
+	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nullN, 0)
+	defer out.Release()
+	return array.MakeFromData(out)
+}
+
+// takeBools takes the rows of a boolean column; where idx has a NULL, it
+// takes a NULL.
+func takeBools(mem memory.Allocator, a *array.Boolean, rows []int32, idx arrow.Array) arrow.Array {
+	values := memory.NewResizableBuffer(mem)
+	values.Resize(int(bitutil.BytesForBits(int64(len(rows)))))
+	defer values.Release()
+	vbits := values.Bytes()
+	clear(vbits)
+	hasNull := a.NullN() > 0 || idx.NullN() > 0
+	var validity *memory.Buffer
+	var nbits []byte
+	if hasNull {
+		validity = memory.NewResizableBuffer(mem)
+		validity.Resize(len(vbits))
+		defer validity.Release()
+		nbits = validity.Bytes()
+		clear(nbits)
+	}
+	nullN := 0
+	for i, r := range rows {
+		if hasNull {
+			if idx.IsNull(i) || a.IsNull(int(r)) {
+				nullN++
+				continue
+			}
+			bitutil.SetBit(nbits, i)
+		}
+		if a.Value(int(r)) {
+			bitutil.SetBit(vbits, i)
+		}
 	}
 	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{validity, values}, nil, nullN, 0)
 	defer out.Release()

@@ -26,6 +26,7 @@ func TestTakeArrayMatchesArrow(t *testing.T) {
 		"timestamp":  `["2024-01-01T00:00:00Z", null, "2024-01-03T00:00:00Z", "2024-01-04T00:00:00Z", "2024-01-05T00:00:00Z", "2024-01-06T00:00:00Z"]`,
 		"decimal128": `["1.10", "2.20", null, "4.40", "5.50", "6.60"]`,
 		"string":     `["a", null, "ccc", "", "eeeee", "f"]`,
+		"bool":       `[true, null, false, true, true, false]`,
 	}
 	types := map[string]arrow.DataType{
 		"int8": arrow.PrimitiveTypes.Int8, "int16": arrow.PrimitiveTypes.Int16,
@@ -35,6 +36,7 @@ func TestTakeArrayMatchesArrow(t *testing.T) {
 		"timestamp":  &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"},
 		"decimal128": &arrow.Decimal128Type{Precision: 10, Scale: 2},
 		"string":     arrow.BinaryTypes.String,
+		"bool":       arrow.FixedWidthTypes.Boolean,
 	}
 	indices := []string{`[5, 0, 3, 3]`, `[1, null, 4]`, `[]`}
 	for name, js := range columns {
