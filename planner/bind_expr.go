@@ -176,11 +176,12 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 	i, c, err := b.lookupColumn(ectx.scope, table, name, cr.Location)
 	var oc *outerColumn
 	if errors.As(err, &oc) {
-		corr := b.correlations[len(b.correlations)-1]
-		if len(corr.outer) == 0 {
-			corr.loc = cr.Location
+		for _, corr := range b.correlations[oc.depth:] {
+			if len(corr.outer) == 0 {
+				corr.loc = cr.Location
+			}
 		}
-		return corr.ref(oc), nil
+		return b.outerRef(oc), nil
 	}
 	if err != nil {
 		return nil, err

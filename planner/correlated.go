@@ -23,9 +23,7 @@ type outerColumn struct {
 func (o *outerColumn) Error() string { return o.err.Error() }
 func (o *outerColumn) Unwrap() error { return o.err }
 
-// outerLookup resolves name in the outer scope at depth. Only the
-// immediately enclosing query can be read: deeper references stay
-// unsupported.
+// outerLookup resolves name in the outer scope at depth.
 func (b *binder) outerLookup(depth int, table, name string, loc int32) error {
 	o := b.outer[depth]
 	found := -1
@@ -40,34 +38,55 @@ func (b *binder) outerLookup(depth int, table, name string, loc int32) error {
 	if found < 0 {
 		return b.errorf(pgerror.UndefinedColumn, loc, "column %s.%s does not exist", table, name)
 	}
-	if depth != len(b.outer)-1 {
-		return b.unsupported(loc, "subqueries that read a query more than one level out are not supported yet")
-	}
 	return &outerColumn{
 		err:   b.unsupported(loc, "a column of the enclosing query cannot be used here"),
 		depth: depth, index: found, col: o.cols[found],
 	}
 }
 
-// correlation collects the enclosing query's columns a subquery reads.
+// correlation collects the enclosing query's values a subquery reads:
+// its columns, and the values of queries further out that the enclosing
+// query reads in turn.
 type correlation struct {
-	outer []expr.Expr // the enclosing query's columns, in OuterRef order
-	refs  map[int]*expr.OuterRef
+	outer []expr.Expr // evaluated in the enclosing query, in OuterRef order
+	refs  map[outerKey]*expr.OuterRef
 	loc   int32 // of the first reference
 }
 
-// ref returns the OuterRef for an outer column, the same one each time.
-func (c *correlation) ref(oc *outerColumn) *expr.OuterRef {
-	if r, ok := c.refs[oc.index]; ok {
+// outerKey identifies a column of an enclosing query: its scope's depth in
+// binder.outer and its index there.
+type outerKey struct{ depth, index int }
+
+// ref returns the OuterRef for value of the column key of an enclosing
+// query, value being that column as the enclosing query reads it; the
+// same OuterRef each time.
+func (c *correlation) ref(key outerKey, value expr.Expr, name string) *expr.OuterRef {
+	if r, ok := c.refs[key]; ok {
 		return r
 	}
 	if c.refs == nil {
-		c.refs = make(map[int]*expr.OuterRef)
+		c.refs = make(map[outerKey]*expr.OuterRef)
 	}
+	r := &expr.OuterRef{Index: len(c.outer), Name: name, Type: value.DataType()}
+	c.outer = append(c.outer, value)
+	c.refs[key] = r
+	return r
+}
+
+// outerRef returns the OuterRef through which the query being bound reads
+// outer column oc. A column of a query more than one level out reaches it
+// through each query between, as PostgreSQL passes a SubPlan's
+// parameters down: each reads it as an outer value of its own and hands
+// that on to the subquery inside it.
+func (b *binder) outerRef(oc *outerColumn) *expr.OuterRef {
+	key := outerKey{oc.depth, oc.index}
 	name := oc.col.table + "." + oc.col.name
-	r := &expr.OuterRef{Index: len(c.outer), Name: name, Type: oc.col.typ}
-	c.outer = append(c.outer, &expr.Column{Index: oc.index, Name: name, Type: oc.col.typ})
-	c.refs[oc.index] = r
+	var value expr.Expr = &expr.Column{Index: oc.index, Name: name, Type: oc.col.typ}
+	var r *expr.OuterRef
+	for d := oc.depth; d < len(b.correlations); d++ {
+		r = b.correlations[d].ref(key, value, name)
+		value = r
+	}
 	return r
 }
 
