@@ -264,17 +264,17 @@ func TestRegNames(t *testing.T) {
 	last := int64(-1)
 	n := 0
 	for rows.Next() {
-		var oid int64
+		var oid uint32 // type oid, as PostgreSQL's pg_class.oid (pgx scans it as uint32)
 		var name, rel, nsp, owner, typ, info, none string
 		var same bool
 		if err := rows.Scan(&oid, &name, &rel, &nsp, &owner, &same, &typ, &info, &none); err != nil {
 			t.Fatal(err)
 		}
 		n++
-		if last >= 0 && oid > last {
+		if last >= 0 && int64(oid) > last {
 			t.Errorf("ORDER BY oid::regclass DESC: %d after %d; want OID order", oid, last)
 		}
-		last = oid
+		last = int64(oid)
 		got := fmt.Sprintf("%s %s %s %v %s %s %s", rel, nsp, owner, same, typ, info, none)
 		want := fmt.Sprintf("%s public postgres %v integer information_schema.tables 99999", name, name == "types")
 		if got != want {

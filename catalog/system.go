@@ -109,7 +109,7 @@ const RegprocMetadata = "riffq.regproc"
 func (r *systemRelation) schemaOf() *arrow.Schema {
 	fields := make([]arrow.Field, len(r.columns))
 	for i, c := range r.columns {
-		fields[i] = arrow.Field{Name: c.name, Type: systemType(c.typ), Nullable: true}
+		fields[i] = pgtypes.Annotate(arrow.Field{Name: c.name, Type: systemType(c.typ), Nullable: true}, c.typ)
 		if c.typ == "regproc" {
 			// Held as the function's name; the planner compares it with
 			// OIDs through the name (RegprocMetadata).
@@ -158,8 +158,8 @@ func (r *rows) add(kv ...any) {
 
 // addSystemColumn appends a column holding v in every row, after the
 // relation's own columns.
-func (r *rows) addSystemColumn(name string, dt arrow.DataType, v any) {
-	fields := append(r.schema.Fields(), arrow.Field{Name: name, Type: dt})
+func (r *rows) addSystemColumn(name, pgType string, dt arrow.DataType, v any) {
+	fields := append(r.schema.Fields(), pgtypes.Annotate(arrow.Field{Name: name, Type: dt}, pgType))
 	r.schema = arrow.NewSchema(fields, nil)
 	for i := range r.data {
 		r.data[i] = append(r.data[i], v)

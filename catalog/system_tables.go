@@ -247,7 +247,7 @@ func (c *Catalog) buildSystem(d *Database) (map[[2]string]*Table, error) {
 			// The catalog tables' xmin is the registry's version: clients
 			// such as DataGrip read it to see what changed since they
 			// last looked.
-			r.addSystemColumn("xmin", arrow.PrimitiveTypes.Int64, int64(c.version))
+			r.addSystemColumn("xmin", "xid", arrow.PrimitiveTypes.Int64, int64(c.version))
 			hidden = 1
 		}
 		mt, err := r.table()

@@ -44,6 +44,9 @@ type binder struct {
 	correlations []*correlation
 	// regproc holds the column references bound to regproc columns.
 	regproc map[*expr.Column]bool
+	// pgTypes holds the catalog types of column references bound to
+	// columns that have one (scopeColumn.pgType), for pg_typeof.
+	pgTypes map[*expr.Column]string
 	// volatile is set once the plan holds something true of this
 	// execution only (now(), a setting's value, a snapshot of a system
 	// table, a parameter's value): such a plan is never reused.
@@ -68,6 +71,9 @@ type scopeColumn struct {
 	hidden bool
 	// regproc marks a system table's regproc column (a function's name).
 	regproc bool
+	// pgType is the catalog type of an oid, name, ... column
+	// (pgtypes.Annotation), "" for the others.
+	pgType string
 }
 
 type scope struct {

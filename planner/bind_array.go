@@ -67,12 +67,20 @@ func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, 
 	return &expr.Call{Func: fn, Args: []expr.Expr{r, l, &expr.Literal{Value: scalar.NewInt32Scalar(int32(cmp))}}, Type: typeBool}, nil
 }
 
-// bindIndirection binds array subscripts, a[i] (1-based; NULL out of range).
-// Slices and field selection are not supported yet.
+// bindIndirection binds array subscripts, a[i] (1-based; NULL out of
+// range), slices a[i:j], and field selection (record).field. The catalog's
+// int2vector and oidvector columns (pg_index.indkey, proargtypes) are
+// subscripted from 0, as in PostgreSQL.
 func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) (expr.Expr, error) {
 	e, err := b.bindExpr(ind.Arg, ectx)
 	if err != nil {
 		return nil, err
+	}
+	from := func(i expr.Expr) expr.Expr { return i }
+	if col, ok := e.(*expr.Column); ok && (b.pgTypes[col] == "int2vector" || b.pgTypes[col] == "oidvector") {
+		from = func(i expr.Expr) expr.Expr {
+			return &expr.Binary{Op: expr.Add, Left: i, Right: &expr.Literal{Value: scalar.NewInt64Scalar(1)}, Type: typeInt8}
+		}
 	}
 	for _, n := range ind.Indirection {
 		if f := n.GetString_(); f != nil {
@@ -116,7 +124,14 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) 
 			if err != nil {
 				return nil, err
 			}
+			if idx.Lidx != nil {
+				lo = from(lo)
+			}
+			if idx.Uidx != nil {
+				hi = from(hi)
+			}
 			e = &expr.Call{Func: "array_slice", Args: []expr.Expr{e, lo, hi}, Type: list}
+			from = func(i expr.Expr) expr.Expr { return i }
 			continue
 		}
 		i, err := b.bindExpr(idx.Uidx, ectx)
@@ -126,7 +141,7 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) 
 		if i, err = b.cast(b.resolveUnknown(i), typeInt8, -1); err != nil {
 			return nil, err
 		}
-		e = &expr.Call{Func: "array_element", Args: []expr.Expr{e, i}, Type: list.Elem()}
+		e = &expr.Call{Func: "array_element", Args: []expr.Expr{e, from(i)}, Type: list.Elem()}
 	}
 	return e, nil
 }

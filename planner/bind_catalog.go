@@ -140,6 +140,9 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		if _, ok := args[0].(*unknownLit); ok {
 			return textLit("unknown"), true, nil
 		}
+		if col, ok := args[0].(*expr.Column); ok && b.pgTypes[col] != "" {
+			return textLit(b.pgTypes[col]), true, nil
+		}
 		return textLit(typeName(args[0].DataType())), true, nil
 	case "pg_get_indexdef", "pg_get_constraintdef":
 		// The keys of the tables that declare them (in-memory tables,

@@ -191,6 +191,12 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		b.colLoc = make(map[*expr.Column]int32)
 	}
 	b.colLoc[col] = cr.Location
+	if c.pgType != "" {
+		if b.pgTypes == nil {
+			b.pgTypes = make(map[*expr.Column]string)
+		}
+		b.pgTypes[col] = c.pgType
+	}
 	if c.regproc {
 		if b.regproc == nil {
 			b.regproc = make(map[*expr.Column]bool)
@@ -258,7 +264,18 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 	if q, ok := intervalQualifier(tc.TypeName); ok {
 		return b.castQualifiedInterval(in, q, tc.Location)
 	}
-	return b.cast(in, to, tc.Location)
+	out, err := b.cast(in, to, tc.Location)
+	if col, ok := out.(*expr.Column); ok && err == nil && b.pgTypes[col] != "" {
+		// relname::text is text, though riffq holds a name as text
+		// already: the cast stays, so that the column's catalog type
+		// does not reach the result (pgtypes.TypeMetadata).
+		names := tc.TypeName.GetNames()
+		target := names[len(names)-1].GetString_().GetSval()
+		if b.pgTypes[col] != target && b.pgTypes[col] != `"`+target+`"` {
+			return &expr.Cast{Input: col, Type: col.Type}, nil
+		}
+	}
+	return out, err
 }
 
 // cast converts e to type to, folding constants at plan time.

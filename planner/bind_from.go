@@ -9,6 +9,7 @@ import (
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -241,7 +242,8 @@ func tableScope(alias string, schema *arrow.Schema, colnames []*pg_query.Node) *
 		if i < len(colnames) {
 			name = colnames[i].GetString_().GetSval()
 		}
-		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type, regproc: f.Metadata.FindKey(catalog.RegprocMetadata) >= 0})
+		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type,
+			regproc: f.Metadata.FindKey(catalog.RegprocMetadata) >= 0, pgType: pgtypes.Annotation(f)})
 	}
 	return sc
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -208,36 +209,56 @@ func (s *Scan) Schema() *arrow.Schema {
 	}
 	return m.out
 }
-func (OneRow) Schema() *arrow.Schema       { return arrow.NewSchema(nil, nil) }
-func (f *Filter) Schema() *arrow.Schema    { return f.Input.Schema() }
-func (p *Project) Schema() *arrow.Schema   { return p.schema.get(p.Exprs, nil, p.Names) }
-func (s *Sort) Schema() *arrow.Schema      { return s.Input.Schema() }
-func (l *Limit) Schema() *arrow.Schema     { return l.Input.Schema() }
-func (a *Aggregate) Schema() *arrow.Schema { return a.schema.get(a.GroupBy, a.Aggs, a.Names) }
-
-// exprMemo keeps the schema of a node's output expressions (Project's,
-// Aggregate's), keyed by the expressions' types and names: rules rewrite
-// expressions in place, but a rewrite that keeps every type and name
-// keeps the schema.
-type exprMemo struct {
-	types []arrow.DataType
-	names []string
-	out   *arrow.Schema
+func (OneRow) Schema() *arrow.Schema    { return arrow.NewSchema(nil, nil) }
+func (f *Filter) Schema() *arrow.Schema { return f.Input.Schema() }
+func (p *Project) Schema() *arrow.Schema {
+	return p.schema.get(p.Input.Schema(), p.Exprs, nil, p.Names)
+}
+func (s *Sort) Schema() *arrow.Schema  { return s.Input.Schema() }
+func (l *Limit) Schema() *arrow.Schema { return l.Input.Schema() }
+func (a *Aggregate) Schema() *arrow.Schema {
+	return a.schema.get(a.Input.Schema(), a.GroupBy, a.Aggs, a.Names)
 }
 
-// get returns the schema of exprs followed by aggs, named by names.
-func (m *exprMemo) get(exprs []expr.Expr, aggs []*expr.Aggregate, names []string) *arrow.Schema {
+// exprMemo keeps the schema of a node's output expressions (Project's,
+// Aggregate's), keyed by the input's schema and the expressions' types,
+// catalog types and names: rules rewrite expressions in place, but a
+// rewrite that keeps all of them keeps the schema.
+type exprMemo struct {
+	input   *arrow.Schema
+	types   []arrow.DataType
+	pgTypes []string
+	names   []string
+	out     *arrow.Schema
+}
+
+// get returns the schema of exprs followed by aggs over input, named by
+// names. A plain column reference keeps the catalog type its input column
+// has (pgtypes.TypeMetadata), as a PostgreSQL column keeps its type.
+func (m *exprMemo) get(input *arrow.Schema, exprs []expr.Expr, aggs []*expr.Aggregate, names []string) *arrow.Schema {
 	n := len(exprs) + len(aggs)
-	typeOf := func(i int) arrow.DataType {
-		if i < len(exprs) {
-			return exprs[i].DataType()
+	typeOf := func(i int) (arrow.DataType, string) {
+		if i >= len(exprs) {
+			// min and max of an oid column are oids (PostgreSQL has
+			// no min(name): it takes min(text)).
+			a := aggs[i-len(exprs)]
+			if a.Func == expr.Min || a.Func == expr.Max {
+				if c, ok := a.Arg.(*expr.Column); ok && c.Index < input.NumFields() && pgtypes.Annotation(input.Field(c.Index)) == "oid" {
+					return a.DataType(), "oid"
+				}
+			}
+			return a.DataType(), ""
 		}
-		return aggs[i-len(exprs)].DataType()
+		e := exprs[i]
+		if c, ok := e.(*expr.Column); ok && c.Index < input.NumFields() {
+			return e.DataType(), pgtypes.Annotation(input.Field(c.Index))
+		}
+		return e.DataType(), ""
 	}
-	if m.out != nil && len(m.types) == n && slices.Equal(m.names, names) {
+	if m.out != nil && m.input == input && len(m.types) == n && slices.Equal(m.names, names) {
 		same := true
 		for i := range n {
-			if typeOf(i) != m.types[i] {
+			if t, pg := typeOf(i); t != m.types[i] || pg != m.pgTypes[i] {
 				same = false
 				break
 			}
@@ -246,11 +267,16 @@ func (m *exprMemo) get(exprs []expr.Expr, aggs []*expr.Aggregate, names []string
 			return m.out
 		}
 	}
+	m.input = input
 	m.types = make([]arrow.DataType, n)
+	m.pgTypes = make([]string, n)
 	fields := make([]arrow.Field, n)
 	for i := range n {
-		m.types[i] = typeOf(i)
+		m.types[i], m.pgTypes[i] = typeOf(i)
 		fields[i] = arrow.Field{Name: names[i], Type: m.types[i], Nullable: true}
+		if m.pgTypes[i] != "" {
+			fields[i] = pgtypes.Annotate(fields[i], m.pgTypes[i])
+		}
 	}
 	m.names, m.out = slices.Clone(names), arrow.NewSchema(fields, nil)
 	return m.out
@@ -313,6 +339,15 @@ func (u *Union) Schema() *arrow.Schema {
 	fields := append([]arrow.Field{}, u.Parts[0].Schema().Fields()...)
 	for i := range fields {
 		fields[i].Nullable = true
+		// A catalog type stays when every part's column has it.
+		if pg := pgtypes.Annotation(fields[i]); pg != "" {
+			for _, p := range u.Parts[1:] {
+				if pgtypes.Annotation(p.Schema().Field(i)) != pg {
+					fields[i] = pgtypes.Unannotate(fields[i])
+					break
+				}
+			}
+		}
 	}
 	return arrow.NewSchema(fields, nil)
 }

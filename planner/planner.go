@@ -233,10 +233,15 @@ func (p *Planner) planSelect(b *binder, s *pg_query.SelectStmt) (engine.Plan, er
 	if b.describeOnly {
 		return &described{schema: logical.Schema()}, nil
 	}
+	out := logical.Schema()
 	if logical, err = Optimize(logical); err != nil {
 		return nil, err
 	}
-	return Physical(logical)
+	physical, err := Physical(logical)
+	if err != nil {
+		return nil, err
+	}
+	return withCatalogTypes(out, physical), nil
 }
 
 // statementName names a statement kind for "not supported" errors:

@@ -75,9 +75,9 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 		for i, col := range cols {
 			var err error
 			if f.Binary {
-				encs[i], err = pgbinary.NewEncoder(col)
+				encs[i], err = pgbinary.NewFieldEncoder(b.Schema().Field(i), col)
 			} else {
-				encs[i], err = pgtext.NewEncoder(col, c.sess.Location)
+				encs[i], err = pgtext.NewFieldEncoder(b.Schema().Field(i), col, c.sess.Location)
 			}
 			if err != nil {
 				return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", b.ColumnName(i), err)

@@ -246,7 +246,7 @@ func FormatOf(formats []int16, i int) int16 {
 func rowDescription(schema *arrow.Schema, formats []int16) *pgproto3.RowDescription {
 	desc := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, schema.NumFields())}
 	for i, f := range schema.Fields() {
-		t, err := pgtypes.FromArrow(f.Type)
+		t, err := pgtypes.FromField(f)
 		switch _, isStruct := f.Type.(*arrow.StructType); {
 		case isStruct:
 			// A row value, such as _pg_expandarray's: a record, as
@@ -417,17 +417,18 @@ func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended 
 // encoders builds the per-column encoders for the portal's current batch.
 func (p *portal) encoders(s *Session) error {
 	cols := p.batch.Columns()
+	schema := p.batch.Schema()
 	p.encs = p.encs[:0]
 	for i, col := range cols {
 		if FormatOf(p.formats, i) == 1 {
-			enc, err := pgbinary.NewEncoder(col)
+			enc, err := pgbinary.NewFieldEncoder(schema.Field(i), col)
 			if err != nil {
 				return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", p.batch.ColumnName(i), err)
 			}
 			p.encs = append(p.encs, enc)
 			continue
 		}
-		enc, err := pgtext.NewEncoder(col, s.Location)
+		enc, err := pgtext.NewFieldEncoder(schema.Field(i), col, s.Location)
 		if err != nil {
 			return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", p.batch.ColumnName(i), err)
 		}

@@ -197,6 +197,13 @@ func newArrayEncoder(a array.ListLike) (Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
+	return arrayEncoder(a, elemType.OID, elem, 1), nil
+}
+
+// arrayEncoder writes list a in array_send's format, its elements of type
+// elemOID written by elem, its subscripts from lower.
+func arrayEncoder(a array.ListLike, elemOID uint32, elem Encoder, lower uint32) Encoder {
+	values := a.ListValues()
 	be := binary.BigEndian
 	return func(buf []byte, i int) []byte {
 		start, end := a.ValueOffsets(i)
@@ -210,13 +217,13 @@ func newArrayEncoder(a array.ListLike) (Encoder, error) {
 		if start == end {
 			buf = be.AppendUint32(buf, 0) // an empty array has no dimensions
 			buf = be.AppendUint32(buf, 0)
-			return be.AppendUint32(buf, elemType.OID)
+			return be.AppendUint32(buf, elemOID)
 		}
 		buf = be.AppendUint32(buf, 1)
 		buf = be.AppendUint32(buf, hasNull)
-		buf = be.AppendUint32(buf, elemType.OID)
+		buf = be.AppendUint32(buf, elemOID)
 		buf = be.AppendUint32(buf, uint32(end-start))
-		buf = be.AppendUint32(buf, 1) // lower bound
+		buf = be.AppendUint32(buf, lower)
 		for j := start; j < end; j++ {
 			if values.IsNull(int(j)) {
 				buf = be.AppendUint32(buf, 0xFFFFFFFF)
@@ -228,7 +235,7 @@ func newArrayEncoder(a array.ListLike) (Encoder, error) {
 			be.PutUint32(buf[at:], uint32(len(buf)-at-4))
 		}
 		return buf
-	}, nil
+	}
 }
 
 func microsConverter(unit arrow.TimeUnit) func(int64) int64 {

@@ -21,6 +21,9 @@ async function main() {
   for (let i = 0; i < 3; i++) {
     await show('SELECT id, i2, i4, i8, f4, f8, num, b, t, d, ts, tstz, bin FROM types WHERE id <= $1 ORDER BY id', [9], 'types');
   }
+  // Catalog columns: oids are numbers, names strings, as node-postgres
+  // parses PostgreSQL's oid and name types.
+  await show("SELECT c.oid, n.oid AS nsp, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'pg_class'");
   await show('SELECT nosuch FROM candles');
   await show('SELECT $1::int + 1 AS n, $2::text AS t', [41, 'x']);
   await client.end();

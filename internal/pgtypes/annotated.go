@@ -1,0 +1,115 @@
+package pgtypes
+
+import "github.com/apache/arrow-go/v18/arrow"
+
+// TypeMetadata is the Arrow field metadata key that names the PostgreSQL
+// type of a column whose values riffq holds in a wider or plainer Arrow
+// type: the emulated catalog's oid, xid, name, "char", int2vector and
+// oidvector columns hold bigints, strings and lists. Clients see the named
+// type in RowDescription (node-postgres parses an oid as a number but a
+// bigint as a string; Npgsql and tokio-postgres check the type they
+// read), and the binary format and the vectors' text format follow it.
+// The planner keeps the key on plain column references, as PostgreSQL
+// keeps a column's type; an expression over such a column has its Arrow
+// type's PostgreSQL type.
+const TypeMetadata = "riffq.pgtype"
+
+// Catalog types a TypeMetadata value names.
+const (
+	NameOID       uint32 = 19
+	CharOID       uint32 = 18
+	XIDOID        uint32 = 28
+	Int2VectorOID uint32 = 22
+	OIDVectorOID  uint32 = 30
+)
+
+// annotated are the types TypeMetadata may name, with the Arrow storage
+// each needs.
+var annotated = map[string]struct {
+	typ     Type
+	storage func(arrow.DataType) bool
+}{
+	"oid":        {Type{OIDOID, "oid", 4, -1}, isInteger},
+	"xid":        {Type{XIDOID, "xid", 4, -1}, isInteger},
+	"name":       {Type{NameOID, "name", 64, -1}, isString},
+	`"char"`:     {Type{CharOID, `"char"`, 1, -1}, isString},
+	"int2vector": {Type{Int2VectorOID, "int2vector", -1, -1}, isIntegerList},
+	"oidvector":  {Type{OIDVectorOID, "oidvector", -1, -1}, isIntegerList},
+}
+
+func isInteger(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT32, arrow.INT64, arrow.UINT32:
+		return true
+	}
+	return false
+}
+
+func isString(dt arrow.DataType) bool { return dt.ID() == arrow.STRING }
+
+func isIntegerList(dt arrow.DataType) bool {
+	l, ok := dt.(*arrow.ListType)
+	if !ok {
+		return false
+	}
+	switch l.Elem().ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64:
+		return true
+	}
+	return false
+}
+
+// Annotate returns field f marked as PostgreSQL type name (one of oid,
+// xid, name, "char", int2vector, oidvector), or f unchanged when its Arrow
+// type cannot hold that type's values.
+func Annotate(f arrow.Field, name string) arrow.Field {
+	a, ok := annotated[name]
+	if !ok || !a.storage(f.Type) {
+		return f
+	}
+	keys, values := f.Metadata.Keys(), f.Metadata.Values()
+	if i := f.Metadata.FindKey(TypeMetadata); i >= 0 {
+		values = append([]string(nil), values...)
+		values[i] = name
+	} else {
+		keys = append(append([]string(nil), keys...), TypeMetadata)
+		values = append(append([]string(nil), values...), name)
+	}
+	f.Metadata = arrow.NewMetadata(keys, values)
+	return f
+}
+
+// Annotation returns the PostgreSQL type name TypeMetadata gives field f,
+// "" when none (or one its Arrow type cannot hold).
+func Annotation(f arrow.Field) string {
+	i := f.Metadata.FindKey(TypeMetadata)
+	if i < 0 {
+		return ""
+	}
+	name := f.Metadata.Values()[i]
+	if a, ok := annotated[name]; ok && a.storage(f.Type) {
+		return name
+	}
+	return ""
+}
+
+// FromField returns the PostgreSQL type of a result column: the type its
+// TypeMetadata names, or else its Arrow type's (FromArrow).
+func FromField(f arrow.Field) (Type, error) {
+	if name := Annotation(f); name != "" {
+		return annotated[name].typ, nil
+	}
+	return FromArrow(f.Type)
+}
+
+// Unannotate returns field f without a TypeMetadata key.
+func Unannotate(f arrow.Field) arrow.Field {
+	i := f.Metadata.FindKey(TypeMetadata)
+	if i < 0 {
+		return f
+	}
+	keys := append(append([]string(nil), f.Metadata.Keys()[:i]...), f.Metadata.Keys()[i+1:]...)
+	values := append(append([]string(nil), f.Metadata.Values()[:i]...), f.Metadata.Values()[i+1:]...)
+	f.Metadata = arrow.NewMetadata(keys, values)
+	return f
+}
