@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -172,9 +173,28 @@ func keyType(k tableKey) string {
 func fillTableConstraints(b *systemBuilder, r *rows) {
 	for _, t := range b.tables {
 		for _, k := range t.keys {
+			var nullsDistinct any // NULL but for unique keys
+			if keyType(k) == "UNIQUE" {
+				nullsDistinct = "YES"
+			}
 			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", k.Name,
 				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", keyType(k),
-				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES", "nulls_distinct", "YES")
+				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES", "nulls_distinct", nullsDistinct)
+		}
+		if t.View != nil {
+			continue
+		}
+		// PostgreSQL lists each NOT NULL column of a table as a CHECK
+		// constraint named by the schema's and table's OIDs and the
+		// column's number.
+		for i, f := range t.schema.Fields() {
+			if f.Nullable {
+				continue
+			}
+			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema,
+				"constraint_name", fmt.Sprintf("%d_%d_%d_not_null", t.schemaOID, t.OID, i+1),
+				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", "CHECK",
+				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES")
 		}
 	}
 }
