@@ -37,4 +37,3 @@ func NewFieldEncoder(f arrow.Field, col arrow.Array, loc *time.Location) (Encode
 	}
 	return NewEncoder(col, loc)
 }
-
