@@ -48,6 +48,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castPerValueNumeric(mem, arr, to)
 	case (from.ID() == arrow.FLOAT32 || from.ID() == arrow.FLOAT64) && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
 		return castFloat(mem, arr, to)
+	case isInteger(from) && to.ID() == arrow.DECIMAL128:
+		return castIntegerToDecimal(mem, arr, to.(*arrow.Decimal128Type))
 	case from.ID() == arrow.LIST && to.ID() == arrow.LIST:
 		return castList(ctx, arr.(*array.List), to.(*arrow.ListType))
 	}
@@ -268,6 +270,38 @@ func castDecimal(mem memory.Allocator, arr *array.Decimal128, to arrow.DataType)
 			return nil, outOfRange
 		}
 		appendInt(b, bi.Int64())
+	}
+	return b.NewArray(), nil
+}
+
+// castIntegerToDecimal checks each value against the decimal's precision,
+// as PostgreSQL does (2::numeric(6,4) is 2.0000; 123::numeric(4,2)
+// overflows), where Arrow's cast refuses any integer type whose widest
+// value would not fit.
+func castIntegerToDecimal(mem memory.Allocator, arr arrow.Array, to *arrow.Decimal128Type) (arrow.Array, error) {
+	var get func(int) int64
+	switch a := arr.(type) {
+	case *array.Int16:
+		get = func(i int) int64 { return int64(a.Value(i)) }
+	case *array.Int32:
+		get = func(i int) int64 { return int64(a.Value(i)) }
+	case *array.Int64:
+		get = a.Value
+	default:
+		return nil, fmt.Errorf("cast %s to numeric", arr.DataType())
+	}
+	b := array.NewDecimal128Builder(mem, to)
+	defer b.Release()
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v, err := pgtext.Rescale(big.NewInt(get(i)), 0, to.Precision, to.Scale)
+		if err != nil {
+			return nil, err
+		}
+		b.Append(v)
 	}
 	return b.NewArray(), nil
 }
