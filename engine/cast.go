@@ -50,6 +50,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castFloat(mem, arr, to)
 	case isInteger(from) && to.ID() == arrow.DECIMAL128:
 		return castIntegerToDecimal(mem, arr, to.(*arrow.Decimal128Type))
+	case isPerValueNumeric(to) && (isInteger(from) || from.ID() == arrow.DECIMAL128):
+		return castToPerValueNumeric(mem, arr)
 	case from.ID() == arrow.LIST && to.ID() == arrow.LIST:
 		return castList(ctx, arr.(*array.List), to.(*arrow.ListType))
 	}
@@ -272,6 +274,59 @@ func castDecimal(mem memory.Allocator, arr *array.Decimal128, to arrow.DataType)
 		appendInt(b, bi.Int64())
 	}
 	return b.NewArray(), nil
+}
+
+func isPerValueNumeric(dt arrow.DataType) bool {
+	_, ok := dt.(*pgtypes.NumericType)
+	return ok
+}
+
+// castToPerValueNumeric gives integers and decimals a scale per value,
+// each keeping the one it has (a decimal column's, 0 for an integer).
+func castToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, error) {
+	read, err := numReader(arr)
+	if isInteger(arr.DataType()) {
+		var get func(int) int64
+		switch a := arr.(type) {
+		case *array.Int16:
+			get = func(i int) int64 { return int64(a.Value(i)) }
+		case *array.Int32:
+			get = func(i int) int64 { return int64(a.Value(i)) }
+		case *array.Int64:
+			get = a.Value
+		}
+		read, err = func(i int) (num, bool, error) {
+			if arr.IsNull(i) {
+				return num{}, false, nil
+			}
+			return num{small: get(i)}, true, nil
+		}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var buf []byte
+	for i := range arr.Len() {
+		n, ok, err := read(i)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			b.AppendNull()
+			continue
+		}
+		if n.big != nil {
+			buf = pgtypes.AppendDecimal(buf[:0], n.big, n.scale)
+		} else {
+			buf = pgtypes.AppendDecimalInt64(buf[:0], n.small, n.scale)
+		}
+		b.BinaryBuilder.Append(buf)
+	}
+	storage := b.NewArray()
+	defer storage.Release()
+	return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
 }
 
 // castIntegerToDecimal checks each value against the decimal's precision,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -12,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -294,6 +296,9 @@ type bytesKeys struct {
 	dt    arrow.DataType
 	vals  []string
 	valid []bool
+	// numeric keys compare as numbers: 1.5 and 1.50 are one key, the
+	// first seen its value, as in PostgreSQL.
+	numeric bool
 }
 
 func bytesAt(a arrow.Array, r int) string {
@@ -319,9 +324,26 @@ func (k *bytesKeys) encode(buf []byte, a arrow.Array, r int) []byte {
 		return append(buf, 0)
 	}
 	s := bytesAt(a, r)
+	if k.numeric {
+		s = trimFraction(s)
+	}
 	buf = append(buf, 1)
 	buf = append(buf, byte(len(s)), byte(len(s)>>8), byte(len(s)>>16), byte(len(s)>>24))
 	return append(buf, s...)
+}
+
+// trimFraction drops a numeric text's trailing fractional zeros, and its
+// point when no digit follows: the canonical key of its value.
+func trimFraction(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	s = strings.TrimSuffix(s, ".")
+	if s == "-0" || s == "" || s == "-" {
+		return "0"
+	}
+	return s
 }
 
 func (k *bytesKeys) add(a arrow.Array, r int) {
@@ -416,7 +438,11 @@ func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
 	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY, arrow.FIXED_SIZE_BINARY:
 		return &bytesKeys{dt: dt}, nil
 	case arrow.EXTENSION:
-		// Values equal as their storage: numeric text, uuid bytes.
+		// Values equal as their storage: numeric text (without trailing
+		// fractional zeros), uuid bytes.
+		if _, ok := dt.(*pgtypes.NumericType); ok {
+			return &bytesKeys{dt: dt, numeric: true}, nil
+		}
 		switch dt.(arrow.ExtensionType).StorageType().ID() {
 		case arrow.STRING, arrow.FIXED_SIZE_BINARY:
 			if _, isJSON := dt.(*extensions.JSONType); !isJSON {

@@ -390,11 +390,62 @@ func category(dt arrow.DataType) typeCategory {
 	return catOther
 }
 
+// resultType unifies the types of values that land in one column (CASE
+// results, COALESCE and GREATEST arguments, VALUES rows, set operations'
+// columns, ARRAY elements). It is commonType, but for numerics: those that
+// differ in scale, or where one has a scale per value (avg, quotients),
+// unify as numeric with one scale per value (pgtypes.NumericType), since
+// PostgreSQL's numeric keeps each value's own (VALUES (1.5), (3) prints 1.5
+// and 3; a common decimal scale would print 3.0).
+func resultType(a, b arrow.DataType) arrow.DataType {
+	scale := func(dt arrow.DataType) (int32, bool) {
+		switch t := dt.(type) {
+		case *arrow.Decimal128Type:
+			return t.Scale, true
+		case *pgtypes.NumericType:
+			return -1, true
+		}
+		if r := numericRank(dt); r >= 1 && r <= 3 {
+			return 0, true
+		}
+		return 0, false
+	}
+	sa, na := scale(a)
+	sb, nb := scale(b)
+	_, da := a.(*arrow.Decimal128Type)
+	_, db := b.(*arrow.Decimal128Type)
+	_, pa := a.(*pgtypes.NumericType)
+	_, pb := b.(*pgtypes.NumericType)
+	switch {
+	case na && nb && (pa || pb):
+		return pgtypes.Numeric()
+	case na && nb && (da || db) && sa != sb:
+		return pgtypes.Numeric()
+	case pa && numericRank(b) >= 5, pb && numericRank(a) >= 5:
+		return typeFloat8 // numeric and a float: double precision
+	}
+	return commonType(a, b)
+}
+
 // commonType is the type both operands of a comparison or arithmetic are
 // converted to, or nil when PostgreSQL has no such operator.
 func commonType(a, b arrow.DataType) arrow.DataType {
 	if arrow.TypeEqual(a, b) {
 		return a
+	}
+	if isPerValueNumeric(a) || isPerValueNumeric(b) {
+		// numeric with a scale per value, and another numeric type.
+		other := a
+		if isPerValueNumeric(a) {
+			other = b
+		}
+		switch r := numericRank(other); {
+		case r >= 1 && r <= 4:
+			return pgtypes.Numeric()
+		case r >= 5:
+			return typeFloat8
+		}
+		return nil
 	}
 	ca, cb := category(a), category(b)
 	if ca != cb {
@@ -584,7 +635,14 @@ func (b *binder) perValueNumeric(op expr.Op, l, r expr.Expr, loc int32, noOp fun
 		if category(dt) != catNumeric || numericRank(dt) > 4 {
 			return nil, noOp()
 		}
-		if *side, err = b.cast(*side, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, loc); err != nil {
+		// A comparison's operands take one type, so that it can also
+		// be a join's or a grouping's key; arithmetic reads decimals as
+		// they are.
+		to := arrow.DataType(&arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1})
+		if op.IsComparison() {
+			to = pgtypes.Numeric()
+		}
+		if *side, err = b.cast(*side, to, loc); err != nil {
 			return nil, err
 		}
 	}
@@ -647,7 +705,7 @@ func (b *binder) commonResultType(es []expr.Expr, locs []int32, what string) (ar
 			ct = e.DataType()
 			continue
 		}
-		next := commonType(ct, e.DataType())
+		next := resultType(ct, e.DataType())
 		if next == nil {
 			return nil, b.errorf(pgerror.DatatypeMismatch, locs[i], "%s types %s and %s cannot be matched", what, typeName(ct), typeName(e.DataType()))
 		}

@@ -56,7 +56,7 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 		if rt.ID() == arrow.NULL {
 			rt = lt
 		}
-		if types[i] = commonType(lt, rt); types[i] == nil {
+		if types[i] = resultType(lt, rt); types[i] == nil {
 			return nil, b.errorf(pgerror.DatatypeMismatch, targetLoc(i), "%s types %s and %s cannot be matched", opName, typeName(lt), typeName(rt))
 		}
 	}
