@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -10,6 +11,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -162,7 +164,7 @@ func (b *binder) bindArrayExpr(ae *pg_query.A_ArrayExpr, ectx exprContext) (expr
 		}
 		if elem == nil {
 			elem = e.DataType()
-		} else if elem = commonType(elem, e.DataType()); elem == nil {
+		} else if elem = resultType(elem, e.DataType()); elem == nil {
 			return nil, b.errorf(pgerror.DatatypeMismatch, ae.Location, "ARRAY types %s and %s cannot be matched", typeName(elems[0].DataType()), typeName(e.DataType()))
 		}
 	}
@@ -186,6 +188,9 @@ func (b *binder) bindArrayExpr(ae *pg_query.A_ArrayExpr, ectx exprContext) (expr
 	if !constant {
 		return &expr.Call{Func: "make_array", Args: elems, Type: arrow.ListOf(elem)}, nil
 	}
+	if _, ok := elem.(*pgtypes.NumericType); ok {
+		return numericArrayLiteral(elems)
+	}
 	bld := array.NewBuilder(memory.DefaultAllocator, elem)
 	defer bld.Release()
 	for _, e := range elems {
@@ -205,6 +210,30 @@ func (b *binder) bindArrayExpr(ae *pg_query.A_ArrayExpr, ectx exprContext) (expr
 		}
 	}
 	values := bld.NewArray()
+	defer values.Release()
+	return &expr.Literal{Value: scalar.NewListScalar(values)}, nil
+}
+
+// numericArrayLiteral is the array of constant numerics elems, each
+// with its own scale (pgtypes.NumericType).
+func numericArrayLiteral(elems []expr.Expr) (expr.Expr, error) {
+	storage := array.NewStringBuilder(memory.DefaultAllocator)
+	defer storage.Release()
+	for _, e := range elems {
+		v, ok := e.(*expr.Literal).Value.(*scalar.Extension)
+		if !ok || !v.IsValid() {
+			storage.AppendNull()
+			continue
+		}
+		s, ok := v.Value.(*scalar.String)
+		if !ok {
+			return nil, fmt.Errorf("numeric constant held as %s", v.Value.DataType())
+		}
+		storage.Append(string(s.Data()))
+	}
+	st := storage.NewArray()
+	defer st.Release()
+	values := array.NewExtensionArrayWithStorage(pgtypes.Numeric(), st)
 	defer values.Release()
 	return &expr.Literal{Value: scalar.NewListScalar(values)}, nil
 }
