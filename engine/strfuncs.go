@@ -20,6 +20,7 @@ import (
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -467,6 +468,30 @@ func roundKernel(mem memory.Allocator, name string, x arrow.Array, scale int32, 
 				continue
 			}
 			num, err := roundDecimal(v.Value(i).BigInt(), from, scale, name)
+			if err != nil {
+				return nil, err
+			}
+			b.Append(num)
+		}
+		return b.NewArray(), nil
+	case *pgtypes.NumericArray:
+		// Each value with its own scale, to the one of the result.
+		read, err := numReader(v)
+		if err != nil {
+			return nil, err
+		}
+		b := array.NewDecimal128Builder(mem, out.(*arrow.Decimal128Type))
+		defer b.Release()
+		for i := range v.Len() {
+			n, ok, err := read(i)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				b.AppendNull()
+				continue
+			}
+			num, err := roundDecimal(n.bigInt(), n.scale, scale, name)
 			if err != nil {
 				return nil, err
 			}

@@ -223,7 +223,7 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 		}
 	}
 	if name == "percentile_cont" {
-		if category(out) != catNumeric {
+		if category(out) != catNumeric && !isPerValueNumeric(out) {
 			return nil, b.noFunction(fc, name, arg)
 		}
 		if arg, err = b.cast(arg, typeFloat8, fc.Location); err != nil {
@@ -350,6 +350,19 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, arg) }
 	switch name {
 	case "abs":
+		if isPerValueNumeric(arg.DataType()) {
+			// Each value keeps its scale: CASE WHEN x < 0 THEN 0 - x ELSE x END.
+			zero := &expr.Literal{Value: scalar.NewInt32Scalar(0)}
+			neg, err := b.binary(expr.Sub, zero, arg, fc.Location)
+			if err != nil {
+				return nil, true, err
+			}
+			lt, err := b.binary(expr.Lt, arg, zero, fc.Location)
+			if err != nil {
+				return nil, true, err
+			}
+			return &expr.Case{Whens: []expr.When{{Cond: lt, Result: neg}}, Else: arg, Type: arg.DataType()}, true, nil
+		}
 		switch arg.DataType().ID() {
 		case arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128:
 			return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: arg.DataType()}, true, nil
@@ -650,13 +663,10 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	if numericRank(x.DataType()) == 0 && !perValue {
 		return noFunc()
 	}
-	if perValue && name != "round" {
-		return nil, true, b.unsupported(fc.Location, "%s of a numeric with per-value scale (an avg or a quotient) is not supported yet", name)
-	}
 	if len(args) == 1 && perValue {
-		// round(numeric) of an avg or quotient: the cast to scale 0
-		// rounds half away from zero, as round does.
-		return &expr.Cast{Input: x, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}}, true, nil
+		// Of a numeric with a scale per value (an avg, a quotient,
+		// numerics of mixed scales): scale 0, each value from its own.
+		return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}}, true, nil
 	}
 	if len(args) == 1 {
 		if x.DataType().ID() != arrow.DECIMAL128 {
@@ -689,7 +699,7 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return nil, true, b.unsupported(fc.Location, "%s with a negative scale is not supported yet", name)
 	}
 	if perValue {
-		return &expr.Cast{Input: x, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+		return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
 	}
 	if x, err = b.cast(x, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
 		return nil, true, err

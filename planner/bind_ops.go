@@ -179,6 +179,10 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 				minusOne := &expr.Literal{Value: scalar.NewFloat64Scalar(-1)}
 				return &expr.Call{Func: "interval_mul", Args: []expr.Expr{in, minusOne}, Type: typeInterval}, nil
 			}
+			if isPerValueNumeric(in.DataType()) {
+				// 0 - x keeps each value's scale.
+				return b.binary(expr.Sub, &expr.Literal{Value: scalar.NewInt32Scalar(0)}, in, ae.Location)
+			}
 			if numericRank(in.DataType()) == 0 {
 				return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: - %s", typeName(in.DataType())).
 					WithHint("No operator matches the given name and argument type. You might need to add an explicit type cast.")
