@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -33,6 +34,10 @@ type session struct {
 func (s session) Database() string   { return s.Session.Database }
 func (s session) UserName() string   { return s.Session.User }
 func (s session) BackendPID() uint32 { return s.Session.ID }
+
+// TimeZone is the session's TimeZone setting, for constants whose value
+// depends on it (planner.Session's optional TimeZone).
+func (s session) TimeZone() *time.Location { return s.Session.Location }
 
 // Activity converts the wire's view of the sessions for the catalog.
 func (s session) Activity() []catalog.Activity {

@@ -39,7 +39,9 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 	case to.ID() == arrow.STRING && from.ID() != arrow.LARGE_STRING:
 		return castToText(mem, arr, sessionLocation(ctx))
 	case from.ID() == arrow.STRING:
-		return castFromText(mem, arr.(*array.String), to)
+		return castFromText(mem, arr.(*array.String), to, sessionLocation(ctx))
+	case ZonedCast(from, to):
+		return castZoned(mem, arr, to, sessionLocation(ctx))
 	case from.ID() == arrow.DECIMAL128 && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
 		return castDecimal(mem, arr.(*array.Decimal128), to)
 	case (from.ID() == arrow.DECIMAL128 || isPerValueNumericArray(arr)) && (to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64):
@@ -143,7 +145,7 @@ func castToText(mem memory.Allocator, arr arrow.Array, loc *time.Location) (arro
 	return b.NewArray(), nil
 }
 
-func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType) (arrow.Array, error) {
+func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType, loc *time.Location) (arrow.Array, error) {
 	b := array.NewBuilder(mem, to)
 	defer b.Release()
 	for i := range arr.Len() {
@@ -151,7 +153,7 @@ func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType) (a
 			b.AppendNull()
 			continue
 		}
-		s, err := pgtext.Parse(arr.Value(i), to)
+		s, err := pgtext.ParseIn(arr.Value(i), to, loc)
 		if err != nil {
 			return nil, err
 		}
@@ -272,6 +274,70 @@ func castDecimal(mem memory.Allocator, arr *array.Decimal128, to arrow.DataType)
 			return nil, outOfRange
 		}
 		appendInt(b, bi.Int64())
+	}
+	return b.NewArray(), nil
+}
+
+// isZoned reports whether dt is timestamp with time zone.
+func isZoned(dt arrow.DataType) bool {
+	ts, ok := dt.(*arrow.TimestampType)
+	return ok && ts.TimeZone != ""
+}
+
+// ZonedCast reports whether a cast from one type to the other crosses
+// between an instant (timestamp with time zone) and the session's wall
+// clock (timestamp, date, time).
+func ZonedCast(from, to arrow.DataType) bool {
+	local := func(dt arrow.DataType) bool {
+		switch dt.ID() {
+		case arrow.DATE32, arrow.TIME64:
+			return true
+		case arrow.TIMESTAMP:
+			return !isZoned(dt)
+		}
+		return false
+	}
+	return isZoned(from) && local(to) || local(from) && to.ID() != arrow.TIME64 && isZoned(to)
+}
+
+// castZoned converts between instants and wall-clock values in loc, the
+// session's TimeZone, as PostgreSQL does: now()::date is the session's
+// date, timestamp '2024-01-01'::timestamptz its midnight.
+func castZoned(mem memory.Allocator, arr arrow.Array, to arrow.DataType, loc *time.Location) (arrow.Array, error) {
+	const day = int64(86_400_000_000)
+	var micros func(int) int64
+	switch a := arr.(type) {
+	case *array.Timestamp:
+		micros = func(i int) int64 { return int64(a.Value(i)) }
+	case *array.Date32:
+		micros = func(i int) int64 { return int64(a.Value(i)) * day }
+	default:
+		return nil, fmt.Errorf("cast %s to %s", arr.DataType(), to)
+	}
+	b := array.NewBuilder(mem, to)
+	defer b.Release()
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := micros(i)
+		if isZoned(arr.DataType()) {
+			// An instant to the wall clock at loc.
+			_, offset := time.UnixMicro(v).In(loc).Zone()
+			local := v + int64(offset)*1_000_000
+			switch bb := b.(type) {
+			case *array.TimestampBuilder:
+				bb.Append(arrow.Timestamp(local))
+			case *array.Date32Builder:
+				bb.Append(arrow.Date32(floorDiv(local, day)))
+			case *array.Time64Builder:
+				bb.Append(arrow.Time64(local - floorDiv(local, day)*day))
+			}
+			continue
+		}
+		// A wall-clock value at loc to its instant.
+		b.(*array.TimestampBuilder).Append(arrow.Timestamp(pgtext.WallToInstant(v, loc)))
 	}
 	return b.NewArray(), nil
 }

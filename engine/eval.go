@@ -213,6 +213,8 @@ func pgTypeName(dt arrow.DataType) string {
 		return "boolean"
 	case arrow.DATE32:
 		return "date"
+	case arrow.TIME64:
+		return "time without time zone"
 	case arrow.TIMESTAMP:
 		if dt.(*arrow.TimestampType).TimeZone != "" {
 			return "timestamp with time zone"

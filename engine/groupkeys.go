@@ -431,6 +431,8 @@ func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
 		return &fixedKeys[arrow.Date64]{dt: dt}, nil
 	case arrow.TIMESTAMP:
 		return &fixedKeys[arrow.Timestamp]{dt: dt}, nil
+	case arrow.TIME64:
+		return &fixedKeys[arrow.Time64]{dt: dt}, nil
 	case arrow.DECIMAL128:
 		return &fixedKeys[decimal128.Num]{dt: dt}, nil
 	case arrow.INTERVAL_MONTH_DAY_NANO:

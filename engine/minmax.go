@@ -120,6 +120,8 @@ func newMinMax(dt arrow.DataType, isMax bool) (accumulator, error) {
 		return ordered[arrow.Date32](dt, isMax), nil
 	case arrow.TIMESTAMP:
 		return ordered[arrow.Timestamp](dt, isMax), nil
+	case arrow.TIME64:
+		return ordered[arrow.Time64](dt, isMax), nil
 	case arrow.DECIMAL128:
 		return &minMaxAcc[decimal128.Num]{dt: dt, max: isMax,
 			less: func(a, b decimal128.Num) bool { return a.Less(b) },

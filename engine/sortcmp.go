@@ -37,6 +37,9 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 	case *array.Timestamp:
 		v := a.TimestampValues()
 		values = func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+	case *array.Time64:
+		v := a.Time64Values()
+		values = func(i, j int) int { return cmp.Compare(v[i], v[j]) }
 	case *array.Float32:
 		v := a.Float32Values()
 		values = func(i, j int) int { return floatCompare(float64(v[i]), float64(v[j])) }
@@ -160,6 +163,10 @@ func intKeys(col arrow.Array, desc bool) []int64 {
 		}
 	case *array.Timestamp:
 		for i, v := range a.TimestampValues() {
+			out[i] = int64(v)
+		}
+	case *array.Time64:
+		for i, v := range a.Time64Values() {
 			out[i] = int64(v)
 		}
 	default:

@@ -37,6 +37,7 @@ type binder struct {
 	// the statement's start, for now() and CURRENT_TIMESTAMP.
 	sess Session
 	now  time.Time
+	loc  *time.Location // the session's TimeZone, once asked for (location)
 	// outer are the scopes of the queries enclosing a subquery; a name
 	// found only there makes the subquery correlated. correlations, one
 	// per outer scope, collect the columns read from it.
@@ -870,4 +871,16 @@ func (b *binder) limit(plan Plan, s *pg_query.SelectStmt) (Plan, error) {
 		lim.Offset = max(lim.Offset, 0)
 	}
 	return lim, nil
+}
+
+// location is the session's TimeZone: UTC unless the session tells
+// (an optional TimeZone method of Session).
+func (b *binder) location() *time.Location {
+	if b.loc == nil {
+		b.loc = time.UTC
+		if tz, ok := b.sess.(interface{ TimeZone() *time.Location }); ok && tz.TimeZone() != nil {
+			b.loc = tz.TimeZone()
+		}
+	}
+	return b.loc
 }

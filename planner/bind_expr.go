@@ -13,7 +13,9 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -288,6 +290,24 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 	}
 	if arrow.TypeEqual(e.DataType(), to) {
 		return e, nil
+	}
+	if lit, ok := e.(*expr.Literal); ok {
+		from := lit.Value.DataType()
+		switch {
+		case engine.ZonedCast(from, to), zoned(from) && to.ID() == arrow.STRING:
+			// An instant to the session's wall clock or its text, or
+			// back: computed when the statement runs, in its TimeZone.
+			b.volatile = true
+			return &expr.Cast{Input: e, Type: to}, nil
+		case from.ID() == arrow.STRING && zoned(to) && lit.Value.IsValid():
+			// Text without an offset is a time in the session's zone.
+			b.volatile = true
+			s, err := pgtext.ParseIn(string(lit.Value.(*scalar.String).Data()), to, b.location())
+			if err != nil {
+				return nil, pgerror.From(err).WithPosition(position(b.sql, loc))
+			}
+			return &expr.Literal{Value: s}, nil
+		}
 	}
 	if lit, ok := e.(*expr.Literal); ok {
 		// Folded now; PostgreSQL reports a failing cast of a constant

@@ -415,11 +415,14 @@ func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, 
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
 		return &expr.Literal{Value: scalar.NewStringScalar(catalog.DefaultSchema)}, nil
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-		return &expr.Literal{Value: scalar.NewDate32Scalar(arrow.Date32FromTime(ts))}, nil
+		// The session's date: now() in its TimeZone, when it runs.
+		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
+		return &expr.Cast{Input: now, Type: typeDate}, nil
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
 		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}, nil
 	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
-		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamp)}, nil
+		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
+		return &expr.Cast{Input: now, Type: typeTimestamp}, nil
 	}
 	return nil, b.unsupported(f.Location, "%s is not supported yet", strings.ToUpper(sqlValueNames[f.Op]))
 }

@@ -2,12 +2,14 @@ package planner
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -90,7 +92,14 @@ func (b *binder) resolveAs(u *unknownLit, t arrow.DataType) (expr.Expr, error) {
 		b.params.infer(u.param, t)
 		return &paramExpr{n: u.param, typ: b.params.typeOf(u.param)}, nil
 	}
-	s, err := parseLiteral(u.text, t)
+	loc := time.UTC
+	if ts, ok := t.(*arrow.TimestampType); ok && ts.TimeZone != "" {
+		// Without an offset, the text is a wall-clock time in the
+		// session's TimeZone: the plan holds for that zone only.
+		loc = b.location()
+		b.volatile = true
+	}
+	s, err := pgtext.ParseIn(u.text, t, loc)
 	if err != nil {
 		return nil, pgerror.From(err).WithPosition(position(b.sql, u.loc))
 	}

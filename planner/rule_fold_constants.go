@@ -78,8 +78,8 @@ func foldable(e expr.Expr) bool {
 	case *expr.Binary:
 		args = []expr.Expr{n.Left, n.Right}
 	case *expr.Cast:
-		if zoned(n.Input.DataType()) {
-			return false // its text depends on the session's TimeZone
+		if zoned(n.Input.DataType()) || zoned(n.Type) {
+			return false // the value depends on the session's TimeZone
 		}
 		args = []expr.Expr{n.Input}
 	case *expr.Negate:

@@ -33,8 +33,15 @@ const Unconstrained = -1
 
 // Parse converts text to a value of type dt as PostgreSQL's input function
 // for the type does. A decimal type with Scale Unconstrained keeps the
-// text's own scale.
+// text's own scale. A timestamp with time zone written without an offset
+// is read in UTC (ParseIn reads it in a session's TimeZone).
 func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
+	return ParseIn(s, dt, time.UTC)
+}
+
+// ParseIn is Parse with loc, the session's TimeZone, for timestamps with
+// time zone written without an offset.
+func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, error) {
 	t := strings.TrimSpace(s)
 	switch dt.ID() {
 	case arrow.BOOL:
@@ -114,9 +121,12 @@ func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
 		return scalar.NewDate32Scalar(arrow.Date32FromTime(d)), nil
 	case arrow.TIMESTAMP:
 		tt := dt.(*arrow.TimestampType)
-		ts, _, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
+		ts, zoned, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
 		if err != nil {
 			return nil, pgerror.New("22007", "invalid input syntax for type %s: %q", typeName(dt), s)
+		}
+		if tt.TimeZone != "" && !zoned && loc != time.UTC && tt.Unit == arrow.Microsecond {
+			ts = arrow.Timestamp(WallToInstant(int64(ts), loc))
 		}
 		return scalar.NewTimestampScalar(ts, dt), nil
 	}
@@ -500,4 +510,28 @@ func parseDate(t string) (time.Time, error) {
 		d = d.AddDate(1-2*d.Year(), 0, 0)
 	}
 	return d, nil
+}
+
+// WallToInstant is the instant (microseconds since the epoch) of wall,
+// a wall-clock time in loc (microseconds as if in UTC). As in PostgreSQL,
+// a time that a transition skips is read with the offset before it
+// (02:30 on the night clocks spring forward is 03:30 summer time), and one
+// that occurs twice is the later of the two.
+func WallToInstant(wall int64, loc *time.Location) int64 {
+	const day = int64(86_400_000_000)
+	offsetAt := func(instant int64) int64 {
+		_, off := time.UnixMicro(instant).In(loc).Zone()
+		return int64(off) * 1_000_000
+	}
+	before := wall - offsetAt(wall-day)
+	after := wall - offsetAt(wall+day)
+	beforeOK := offsetAt(before) == wall-before
+	afterOK := offsetAt(after) == wall-after
+	switch {
+	case beforeOK && afterOK:
+		return max(before, after)
+	case afterOK:
+		return after
+	}
+	return before
 }
