@@ -324,8 +324,11 @@ func castZoned(mem memory.Allocator, arr arrow.Array, to arrow.DataType, loc *ti
 		v := micros(i)
 		if isZoned(arr.DataType()) {
 			// An instant to the wall clock at loc.
-			_, offset := time.UnixMicro(v).In(loc).Zone()
-			local := v + int64(offset)*1_000_000
+			local := v
+			if loc != time.UTC {
+				_, offset := time.UnixMicro(v).In(loc).Zone()
+				local += int64(offset) * 1_000_000
+			}
 			switch bb := b.(type) {
 			case *array.TimestampBuilder:
 				bb.Append(arrow.Timestamp(local))

@@ -539,6 +539,19 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		return nil, true, b.noFunction(fc, name, unit, t)
 	}
 	isDate := t.DataType().ID() == arrow.DATE32
+	// A timestamp with time zone is truncated and taken apart as the
+	// session's wall clock shows it (its TimeZone), but for its epoch,
+	// which is the instant's.
+	var field string
+	if lit, ok := unit.(*expr.Literal); ok && lit.Value.IsValid() {
+		field = strings.ToLower(string(lit.Value.(*scalar.String).Data()))
+	}
+	wall := func(t expr.Expr) (expr.Expr, error) {
+		if !zoned(t.DataType()) || field == "epoch" {
+			return t, nil
+		}
+		return b.cast(t, typeTimestamp, fc.Location)
+	}
 	switch name {
 	case "date_trunc":
 		if isDate {
@@ -547,9 +560,23 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 				return nil, true, err
 			}
 		}
-		return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+		if !zoned(t.DataType()) {
+			return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+		}
+		w, err := b.cast(t, typeTimestamp, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		trunc := &expr.Call{Func: name, Args: []expr.Expr{unit, w}, Type: typeTimestamp}
+		return &expr.Cast{Input: trunc, Type: typeTimestamptz}, true, nil
 	case "date_part":
+		if t, err = wall(t); err != nil {
+			return nil, true, err
+		}
 		return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: typeFloat8}, true, nil
+	}
+	if t, err = wall(t); err != nil {
+		return nil, true, err
 	}
 	lit, ok := unit.(*expr.Literal)
 	if !ok || !lit.Value.IsValid() {

@@ -518,6 +518,9 @@ func parseDate(t string) (time.Time, error) {
 // (02:30 on the night clocks spring forward is 03:30 summer time), and one
 // that occurs twice is the later of the two.
 func WallToInstant(wall int64, loc *time.Location) int64 {
+	if loc == time.UTC {
+		return wall
+	}
 	const day = int64(86_400_000_000)
 	offsetAt := func(instant int64) int64 {
 		_, off := time.UnixMicro(instant).In(loc).Zone()
