@@ -42,6 +42,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castFromText(mem, arr.(*array.String), to, sessionLocation(ctx))
 	case ZonedCast(from, to):
 		return castZoned(mem, arr, to, sessionLocation(ctx))
+	case timeCast(from, to):
+		return castTime(mem, arr, to)
 	case from.ID() == arrow.DECIMAL128 && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
 		return castDecimal(mem, arr.(*array.Decimal128), to)
 	case (from.ID() == arrow.DECIMAL128 || isPerValueNumericArray(arr)) && (to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64):

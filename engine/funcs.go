@@ -122,6 +122,11 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return dateArithKernel(mem, name, in[0], in[1], sign, out)
 		}
+	case "time_pl_interval", "time_mi_interval", "time_mi_time", "date_pl_time":
+		name, out := n.Func, n.Type
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return timeKernel(mem, name, in[0], in[1], out)
+		}
 	case "position", "strpos":
 		fn = positionKernel
 	case "round", "trunc", "ceil", "ceiling", "floor":

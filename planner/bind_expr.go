@@ -1063,12 +1063,18 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 			return "timestamp"
 		case t.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
 			return "interval"
+		case t.ID() == arrow.TIME64:
+			return "time"
 		case numericRank(t) >= 1 && numericRank(t) <= 3:
 			return "int"
 		}
 		return ""
 	}
 	lk, rk := kind(l), kind(r)
+	// Commute interval + time and time + date.
+	if op == expr.Add && (lk == "interval" && rk == "time" || lk == "time" && rk == "date") {
+		l, r, lk, rk = r, l, rk, lk
+	}
 	// Commute interval + timestamp and integer + date.
 	if op == expr.Add && (lk == "interval" && (rk == "timestamp" || rk == "date") || lk == "int" && rk == "date") {
 		l, r, lk, rk = r, l, rk, lk
@@ -1084,6 +1090,19 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 		return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typ}, true, nil
 	}
 	switch {
+	case lk == "time" && (rk == "interval" || rk == "unknown" && op == expr.Add):
+		if r, err = resolve(r, typeInterval); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "time_pl_interval", expr.Sub: "time_mi_interval"}[op], typeTime)
+	case lk == "time" && (rk == "time" || rk == "unknown") && op == expr.Sub:
+		// time - 'text' is time - time, as PostgreSQL resolves it.
+		if r, err = resolve(r, typeTime); err != nil {
+			return nil, true, err
+		}
+		return call("time_mi_time", typeInterval)
+	case lk == "date" && rk == "time" && op == expr.Add:
+		return call("date_pl_time", typeTimestamp)
 	case lk == "date" && (rk == "int" || rk == "unknown"):
 		if r, err = resolve(r, typeInt4); err != nil {
 			return nil, true, err

@@ -403,7 +403,8 @@ func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, 
 	switch f.Op {
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP,
 		pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP,
-		pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME,
+		pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
 		b.volatile = true
 	}
 	switch f.Op {
@@ -423,6 +424,11 @@ func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, 
 	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
 		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
 		return &expr.Cast{Input: now, Type: typeTimestamp}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
+		return &expr.Cast{Input: now, Type: typeTime}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N:
+		return nil, b.unsupported(f.Location, "CURRENT_TIME (type time with time zone) is not supported yet; LOCALTIME is")
 	}
 	return nil, b.unsupported(f.Location, "%s is not supported yet", strings.ToUpper(sqlValueNames[f.Op]))
 }
@@ -535,6 +541,19 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		}
 	}
 	isInterval := t.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO
+	if t.DataType().ID() == arrow.TIME64 && name != "date_trunc" {
+		// A time's fields are those of that time on 1970-01-01; the
+		// date's fields are not a time's.
+		if lit, ok := unit.(*expr.Literal); ok && lit.Value.IsValid() {
+			switch f := strings.ToLower(string(lit.Value.(*scalar.String).Data())); f {
+			case "hour", "minute", "second", "milliseconds", "microseconds", "epoch":
+			default:
+				return nil, true, pgerror.New(pgerror.FeatureNotSupported, "unit \"%s\" not supported for type time without time zone", f)
+			}
+		}
+		epoch := &expr.Literal{Value: scalar.NewDate32Scalar(0)}
+		t = &expr.Call{Func: "date_pl_time", Args: []expr.Expr{epoch, t}, Type: typeTimestamp}
+	}
 	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime && (!isInterval || name == "date_trunc") {
 		return nil, true, b.noFunction(fc, name, unit, t)
 	}

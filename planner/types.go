@@ -28,6 +28,7 @@ var (
 	typeTimestamp   = &arrow.TimestampType{Unit: arrow.Microsecond}
 	typeTimestamptz = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
 	typeInterval    = arrow.FixedWidthTypes.MonthDayNanoInterval
+	typeTime        = arrow.FixedWidthTypes.Time64us
 )
 
 // maxNumericPrecision is the most digits a decimal128 holds.
@@ -85,6 +86,8 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return typeTimestamptz, nil
 	case "interval":
 		return typeInterval, nil
+	case "time":
+		return typeTime, nil
 	case "json":
 		t, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
 		return t, nil

@@ -98,7 +98,12 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 		return func(buf []byte, i int) []byte { return AppendTime(buf, a.Value(i).ToTime(unit)) }, nil
 	case *array.Time64:
 		unit := a.DataType().(*arrow.Time64Type).Unit
-		return func(buf []byte, i int) []byte { return AppendTime(buf, a.Value(i).ToTime(unit)) }, nil
+		return func(buf []byte, i int) []byte {
+			if v := a.Value(i); unit == arrow.Microsecond && v == 86_400_000_000 {
+				return append(buf, "24:00:00"...) // the end of the day
+			}
+			return AppendTime(buf, a.Value(i).ToTime(unit))
+		}, nil
 	case *array.MonthDayNanoInterval:
 		return func(buf []byte, i int) []byte {
 			v := a.Value(i)

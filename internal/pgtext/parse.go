@@ -141,13 +141,10 @@ func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, er
 func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 	switch typ := dt.(type) {
 	case *arrow.Time64Type:
-		tm, err := time.Parse("15:04:05.999999999", t)
+		us, err := parseTimeOfDay(t)
 		if err != nil {
-			if tm, err = time.Parse("15:04", t); err != nil {
-				return nil, true, pgerror.New("22007", "invalid input syntax for type time: %q", s)
-			}
+			return nil, true, pgerror.New(err.(*pgerror.Error).Code, "%s: %q", err.(*pgerror.Error).Message, s)
 		}
-		us := int64(tm.Hour())*3600e6 + int64(tm.Minute())*60e6 + int64(tm.Second())*1e6 + int64(tm.Nanosecond()/1000)
 		if typ.Unit == arrow.Nanosecond {
 			us *= 1000
 		}
@@ -537,4 +534,48 @@ func WallToInstant(wall int64, loc *time.Location) int64 {
 		return after
 	}
 	return before
+}
+
+// parseTimeOfDay reads HH:MM[:SS[.ffffff]] as microseconds since midnight;
+// 24:00:00, the end of the day, is allowed, as in PostgreSQL.
+func parseTimeOfDay(t string) (int64, error) {
+	syntax := pgerror.New("22007", "invalid input syntax for type time")
+	parts := strings.Split(t, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, syntax
+	}
+	num := func(p string) (int64, bool) {
+		if p == "" || len(p) > 2 {
+			return 0, false
+		}
+		v, err := strconv.ParseInt(p, 10, 64)
+		return v, err == nil && v >= 0
+	}
+	h, ok1 := num(parts[0])
+	m, ok2 := num(parts[1])
+	if !ok1 || !ok2 {
+		return 0, syntax
+	}
+	var sec, frac int64
+	if len(parts) == 3 {
+		whole, fraction, hasFrac := strings.Cut(parts[2], ".")
+		var ok bool
+		if sec, ok = num(whole); !ok {
+			return 0, syntax
+		}
+		if hasFrac {
+			if fraction == "" || strings.Trim(fraction, "0123456789") != "" {
+				return 0, syntax
+			}
+			// Rounded to microseconds, as PostgreSQL rounds.
+			digits := (fraction + "0000000")[:7]
+			v, _ := strconv.ParseInt(digits, 10, 64)
+			frac = (v + 5) / 10
+		}
+	}
+	us := h*3_600_000_000 + m*60_000_000 + sec*1_000_000 + frac
+	if h > 24 || m > 59 || sec > 60 || us > 86_400_000_000 {
+		return 0, pgerror.New("22008", "date/time field value out of range")
+	}
+	return us, nil
 }
