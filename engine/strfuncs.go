@@ -384,6 +384,22 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 			}
 			return b.NewArray(), nil
 		}
+	case "bytea_md5":
+		// md5 of bytea is text: the digest in hex, as md5 of text.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			b := array.NewStringBuilder(mem)
+			defer b.Release()
+			v := in[0].(*array.Binary)
+			for i := range v.Len() {
+				if v.IsNull(i) {
+					b.AppendNull()
+					continue
+				}
+				sum := md5.Sum(v.Value(i))
+				b.Append(hex.EncodeToString(sum[:]))
+			}
+			return b.NewArray(), nil
+		}
 	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array",
 		"substring_regex", "similar_to_escape", "regexp_matches_all":
 		return regexpFunction(name)

@@ -783,7 +783,7 @@ func isUnknownText(e expr.Expr) bool {
 // bindByteaHash binds sha224, sha256, sha384 and sha512 of bytea.
 func (b *binder) bindByteaHash(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	switch name {
-	case "sha224", "sha256", "sha384", "sha512":
+	case "sha224", "sha256", "sha384", "sha512", "md5":
 	default:
 		return nil, false, nil
 	}
@@ -793,6 +793,13 @@ func (b *binder) bindByteaHash(fc *pg_query.FuncCall, name string, ectx exprCont
 	arg, err := b.bindExpr(fc.Args[0], ectx)
 	if err != nil {
 		return nil, true, err
+	}
+	if name == "md5" {
+		// md5 of text is a text function; of bytea, here.
+		if category(arg.DataType()) != catBinary {
+			return nil, false, nil
+		}
+		return &expr.Call{Func: "bytea_md5", Args: []expr.Expr{arg}, Type: typeText}, true, nil
 	}
 	if u, ok := arg.(*unknownLit); ok {
 		if arg, err = b.resolveAs(u, typeBytea); err != nil {
