@@ -391,7 +391,7 @@ func addMonths(t time.Time, months int) time.Time {
 // dateArithKernel computes the date/time operators: "date_pli" (date ±
 // integer days), "date_mi" (date - date), "ts_pl_interval" (timestamp ±
 // interval) and "ts_mi" (timestamp - timestamp). sign is -1 for minus.
-func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int, out arrow.DataType) (arrow.Array, error) {
+func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int, out arrow.DataType, loc *time.Location) (arrow.Array, error) {
 	n := l.Len()
 	switch fn {
 	case "date_pli":
@@ -432,8 +432,12 @@ func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int
 				b.AppendNull()
 				continue
 			}
+			// Months and days move the wall clock at loc (the session's
+			// TimeZone for a timestamp with time zone: a day later is
+			// the same time of day across a daylight-saving change),
+			// the time part the instant.
 			iv := ivs.Value(i)
-			t := addMonths(get(i), sign*int(iv.Months))
+			t := addMonths(get(i).In(loc), sign*int(iv.Months))
 			t = t.AddDate(0, 0, sign*int(iv.Days)).Add(time.Duration(int64(sign) * iv.Nanoseconds))
 			v, err := arrow.TimestampFromTime(t, tt.Unit)
 			if err != nil {

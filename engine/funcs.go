@@ -119,8 +119,22 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		case "ts_mi_interval":
 			name, sign = "ts_pl_interval", -1
 		}
+		if isZoned(out) && name == "ts_pl_interval" {
+			return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+				in, err := evalArrays(ctx, args, b)
+				if err != nil {
+					return nil, err
+				}
+				defer releaseAll(in)
+				a, err := dateArithKernel(memory.DefaultAllocator, name, in[0], in[1], sign, out, sessionLocation(ctx))
+				if err != nil {
+					return nil, err
+				}
+				return compute.NewDatumWithoutOwning(a), nil
+			}, nil
+		}
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return dateArithKernel(mem, name, in[0], in[1], sign, out)
+			return dateArithKernel(mem, name, in[0], in[1], sign, out, time.UTC)
 		}
 	case "time_pl_interval", "time_mi_interval", "time_mi_time", "date_pl_time":
 		name, out := n.Func, n.Type

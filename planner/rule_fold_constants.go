@@ -90,6 +90,7 @@ func foldable(e expr.Expr) bool {
 		args = []expr.Expr{n.Input}
 	case *expr.Call:
 		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) ||
+			(n.Func == "ts_pl_interval" || n.Func == "ts_mi_interval") && zoned(n.Type) ||
 			n.Func == "to_timestamp" && len(n.Args) == 2 {
 			return false // computed in the session's TimeZone
 		}
