@@ -238,7 +238,7 @@ func (p *prepared) ParamOIDs() []uint32   { return p.oids }
 func (p *prepared) Schema() *arrow.Schema { return p.schema }
 
 // Bind decodes the parameter values as their prepared types.
-func (p *prepared) Bind(_ context.Context, _ *wire.Session, params [][]byte, formats []int16) (wire.Statement, error) {
+func (p *prepared) Bind(_ context.Context, s *wire.Session, params [][]byte, formats []int16) (wire.Statement, error) {
 	values := make([]scalar.Scalar, len(params))
 	for i, raw := range params {
 		t := p.types[i]
@@ -255,7 +255,8 @@ func (p *prepared) Bind(_ context.Context, _ *wire.Session, params [][]byte, for
 		case wire.FormatOf(formats, i) == 1:
 			v, err = pgbinary.DecodeParam(raw, t)
 		default:
-			v, err = pgtext.Parse(string(raw), t)
+			// A timestamptz without an offset is in the session's zone.
+			v, err = pgtext.ParseIn(string(raw), t, s.Location)
 		}
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -115,8 +116,12 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 					if times[i] == nil {
 						times[i] = make([][]arrow.Timestamp, n)
 					}
+					tt, loc := it.Type.(*arrow.TimestampType), time.UTC
+					if tt.TimeZone != "" {
+						loc = sessionLocation(ctx)
+					}
 					series, err := timestampSeries(ts.Value(r), vals[i][1].(*array.Timestamp).Value(r),
-						vals[i][2].(*array.MonthDayNanoInterval).Value(r), it.Type.(*arrow.TimestampType))
+						vals[i][2].(*array.MonthDayNanoInterval).Value(r), tt, loc)
 					if err != nil {
 						return nil, err
 					}

@@ -137,6 +137,10 @@ func timeSeries(ctx context.Context, out *arrow.Schema, tt *arrow.TimestampType,
 		return nil, err
 	}
 	start := get(0)
+	if tt.TimeZone != "" {
+		// Months and days step on the session's wall clock.
+		start = start.In(sessionLocation(ctx))
+	}
 	getStop, err := timeValues(args[1])
 	if err != nil {
 		return nil, err
@@ -181,8 +185,8 @@ func timeSeries(ctx context.Context, out *arrow.Schema, tt *arrow.TimestampType,
 
 // timestampSeries lists generate_series(from, to, step) over timestamps,
 // the step added as timeSeries adds it; at most 1<<24 values.
-func timestampSeries(from, to arrow.Timestamp, step arrow.MonthDayNanoInterval, tt *arrow.TimestampType) ([]arrow.Timestamp, error) {
-	toTime := func(v arrow.Timestamp) time.Time { return v.ToTime(tt.Unit) }
+func timestampSeries(from, to arrow.Timestamp, step arrow.MonthDayNanoInterval, tt *arrow.TimestampType, loc *time.Location) ([]arrow.Timestamp, error) {
+	toTime := func(v arrow.Timestamp) time.Time { return v.ToTime(tt.Unit).In(loc) }
 	add := func(t time.Time) time.Time {
 		t = addMonths(t, int(step.Months))
 		return t.AddDate(0, 0, int(step.Days)).Add(time.Duration(step.Nanoseconds))

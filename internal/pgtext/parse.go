@@ -42,6 +42,9 @@ func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
 // ParseIn is Parse with loc, the session's TimeZone, for timestamps with
 // time zone written without an offset.
 func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	t := strings.TrimSpace(s)
 	switch dt.ID() {
 	case arrow.BOOL:
