@@ -356,23 +356,6 @@ func isPerValueNumeric(dt arrow.DataType) bool {
 // each keeping the one it has (a decimal column's, 0 for an integer).
 func castToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, error) {
 	read, err := numReader(arr)
-	if isInteger(arr.DataType()) {
-		var get func(int) int64
-		switch a := arr.(type) {
-		case *array.Int16:
-			get = func(i int) int64 { return int64(a.Value(i)) }
-		case *array.Int32:
-			get = func(i int) int64 { return int64(a.Value(i)) }
-		case *array.Int64:
-			get = a.Value
-		}
-		read, err = func(i int) (num, bool, error) {
-			if arr.IsNull(i) {
-				return num{}, false, nil
-			}
-			return num{small: get(i)}, true, nil
-		}, nil
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -405,25 +388,22 @@ func castToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, 
 // overflows), where Arrow's cast refuses any integer type whose widest
 // value would not fit.
 func castIntegerToDecimal(mem memory.Allocator, arr arrow.Array, to *arrow.Decimal128Type) (arrow.Array, error) {
-	var get func(int) int64
-	switch a := arr.(type) {
-	case *array.Int16:
-		get = func(i int) int64 { return int64(a.Value(i)) }
-	case *array.Int32:
-		get = func(i int) int64 { return int64(a.Value(i)) }
-	case *array.Int64:
-		get = a.Value
-	default:
-		return nil, fmt.Errorf("cast %s to numeric", arr.DataType())
+	read, err := numReader(arr)
+	if err != nil {
+		return nil, err
 	}
 	b := array.NewDecimal128Builder(mem, to)
 	defer b.Release()
 	for i := range arr.Len() {
-		if arr.IsNull(i) {
+		n, ok, err := read(i)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			b.AppendNull()
 			continue
 		}
-		v, err := pgtext.Rescale(big.NewInt(get(i)), 0, to.Precision, to.Scale)
+		v, err := pgtext.Rescale(n.bigInt(), 0, to.Precision, to.Scale)
 		if err != nil {
 			return nil, err
 		}

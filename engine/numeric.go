@@ -50,10 +50,24 @@ func (n num) sign() int {
 	return 0
 }
 
-// numReader returns a function reading value i of a decimal128 or numeric
-// array (ok is false for NULL).
+// numReader returns a function reading value i of a decimal128, numeric
+// or integer array (ok is false for NULL).
 func numReader(a arrow.Array) (func(i int) (num, bool, error), error) {
+	integer := func(get func(int) int64) func(i int) (num, bool, error) {
+		return func(i int) (num, bool, error) {
+			if a.IsNull(i) {
+				return num{}, false, nil
+			}
+			return num{small: get(i)}, true, nil
+		}
+	}
 	switch c := a.(type) {
+	case *array.Int16:
+		return integer(func(i int) int64 { return int64(c.Value(i)) }), nil
+	case *array.Int32:
+		return integer(func(i int) int64 { return int64(c.Value(i)) }), nil
+	case *array.Int64:
+		return integer(c.Value), nil
 	case *array.Decimal128:
 		scale := c.DataType().(*arrow.Decimal128Type).Scale
 		return func(i int) (num, bool, error) {
