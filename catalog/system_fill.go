@@ -261,7 +261,7 @@ func fillAttribute(b *systemBuilder, r *rows) {
 	for _, rel := range b.relations() {
 		for i, f := range rel.arrow.Fields() {
 			_, hasDef := defaults[rel.oid][i]
-			t := columnType(f.Type)
+			t := columnType(f)
 			r.add("attrelid", rel.oid, "attname", f.Name, "atttypid", t.oid, "attstattarget", -1, "attlen", t.len,
 				"attnum", i+1, "attndims", t.ndims, "attcacheoff", -1, "atttypmod", t.typmod, "attbyval", t.byval,
 				"attalign", t.align, "attstorage", t.store, "attcompression", "", "attnotnull", !f.Nullable,
@@ -393,7 +393,7 @@ func fillInfoColumns(b *systemBuilder, r *rows) {
 			continue
 		}
 		for i, f := range rel.arrow.Fields() {
-			pt, err := pgtypes.FromArrow(f.Type)
+			pt, err := pgtypes.FromField(f)
 			if err != nil {
 				pt = pgtypes.Type{OID: pgtypes.TextOID, Name: "text"}
 			}

@@ -313,8 +313,8 @@ type relationType struct {
 	ndims  int
 }
 
-func columnType(dt arrow.DataType) relationType {
-	t, err := pgtypes.FromArrow(dt)
+func columnType(f arrow.Field) relationType {
+	t, err := pgtypes.FromField(f)
 	if err != nil {
 		t = pgtypes.Type{OID: pgtypes.TextOID, Name: "text", Len: -1, Mod: -1}
 	}
@@ -326,7 +326,7 @@ func columnType(dt arrow.DataType) relationType {
 		rt.store = row[typStoreCol].(string)
 		rt.coll, _ = strconv.ParseInt(row[typCollation].(string), 10, 64)
 	}
-	if _, ok := dt.(arrow.ListLikeType); ok {
+	if _, ok := f.Type.(arrow.ListLikeType); ok && pgtypes.Annotation(f) == "" { // vectors are not arrays
 		rt.ndims = 1
 	}
 	return rt
