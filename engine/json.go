@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,6 +107,45 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 				}
 			}
 			return b.NewArray(), nil
+		}
+	case "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			docs := jsonText(in[0])
+			b := array.NewStringBuilder(mem)
+			defer b.Release()
+			for r := range docs.Len() {
+				if slices.ContainsFunc(in, func(a arrow.Array) bool { return a.IsNull(r) }) {
+					b.AppendNull()
+					continue
+				}
+				v, err := jsonb.Parse(docs.Value(r))
+				if err != nil {
+					return nil, pgerror.New(pgerror.InvalidTextRepresentation, "%v", err)
+				}
+				switch name {
+				case "jsonb_strip_nulls":
+					b.Append(string(jsonb.AppendCanonical(nil, jsonb.StripNulls(v))))
+				case "jsonb_pretty":
+					b.Append(string(jsonb.AppendPretty(nil, v, 0)))
+				case "jsonb_set":
+					value, err := jsonb.Parse(jsonText(in[2]).Value(r))
+					if err != nil {
+						return nil, pgerror.New(pgerror.InvalidTextRepresentation, "%v", err)
+					}
+					create := len(in) < 4 || in[3].(*array.Boolean).Value(r)
+					out, ok := jsonb.Set(v, listStrings(in[1], r), value, create)
+					if !ok {
+						return nil, pgerror.New(pgerror.InvalidTextRepresentation, "path element is not an integer")
+					}
+					b.Append(string(jsonb.AppendCanonical(nil, out)))
+				}
+			}
+			storage := b.NewArray()
+			if name == "jsonb_pretty" {
+				return storage, nil
+			}
+			defer storage.Release()
+			return newJSON(out, storage), nil
 		}
 	case "json_typeof", "json_array_length":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

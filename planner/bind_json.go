@@ -2,6 +2,7 @@ package planner
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -138,7 +139,7 @@ func (b *binder) bindContainerOp(ae *pg_query.A_Expr, op string, ectx exprContex
 func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	switch name {
 	case "to_json", "to_jsonb", "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_build_object",
-		"json_elements", "json_elements_text", "json_keys":
+		"json_elements", "json_elements_text", "json_keys", "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set":
 	default:
 		return nil, false, nil
 	}
@@ -149,7 +150,7 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	for i, a := range args {
 		args[i] = b.resolveUnknown(a)
 	}
-	if len(args) != 1 && name != "jsonb_build_object" {
+	if len(args) != 1 && name != "jsonb_build_object" && (name != "jsonb_set" || len(args) < 3 || len(args) > 4) {
 		return nil, true, b.noFunction(fc, name, args...)
 	}
 	jsonArg := func(t arrow.DataType) error {
@@ -185,6 +186,39 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 			return nil, true, err
 		}
 		return &expr.Call{Func: "json_array_length", Args: args, Type: typeInt4}, true, nil
+	case "jsonb_strip_nulls", "jsonb_pretty":
+		if err := jsonArg(typeJSONB); err != nil {
+			return nil, true, err
+		}
+		t := typeJSONB
+		if name == "jsonb_pretty" {
+			t = typeText
+		}
+		return &expr.Call{Func: name, Args: args, Type: t}, true, nil
+	case "jsonb_set":
+		// jsonb_set(target, path text[], new_value [, create_missing])
+		if err := jsonArg(typeJSONB); err != nil {
+			return nil, true, err
+		}
+		want := []arrow.DataType{nil, arrow.ListOf(typeText), typeJSONB, typeBool}
+		for i := 1; i < len(args); i++ {
+			if lit, ok := args[i].(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.STRING && lit.Value.IsValid() {
+				// A constant written as text reads as the parameter's type.
+				v, err := parseLiteral(string(lit.Value.(*scalar.String).Data()), want[i])
+				if err != nil {
+					return nil, true, pgerror.From(err).WithPosition(position(b.sql, fc.Location))
+				}
+				args[i] = &expr.Literal{Value: v}
+			} else if i == 3 {
+				if args[i], err = b.cast(args[i], want[i], fc.Location); err != nil {
+					return nil, true, err
+				}
+			}
+			if !arrow.TypeEqual(args[i].DataType(), want[i]) {
+				return nil, true, b.noFunction(fc, name, args...)
+			}
+		}
+		return &expr.Call{Func: name, Args: args, Type: typeJSONB}, true, nil
 	case "jsonb_build_object":
 		if len(args)%2 != 0 {
 			return nil, true, b.errorf(pgerror.InvalidParameterValue, fc.Location, "argument list must have even number of elements").
