@@ -30,6 +30,15 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if err != nil {
 			return nil, err
 		}
+		if isSRFCall(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}}) {
+			// Set-returning functions run as select-list items and in
+			// FROM; inside an expression (generate_series(1, 3)::text)
+			// they are not supported yet.
+			if ectx.clause != "" && ectx.clause != "SELECT" {
+				return nil, b.errorf(pgerror.FeatureNotSupported, fc.Location, "set-returning functions are not allowed in %s", ectx.clause)
+			}
+			return nil, b.unsupported(fc.Location, "set-returning function %s inside an expression is not supported yet", name)
+		}
 		return nil, b.noFunction(fc, name, args...)
 	}
 	if ectx.clause == "aggregate function calls" {
