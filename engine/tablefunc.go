@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,6 +13,8 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/jsonb"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -124,8 +128,78 @@ func (t *TableFunc) execute(ctx context.Context, out *arrow.Schema) (array.Recor
 			defer col.Release()
 			return array.NewRecordBatch(out, []arrow.Array{col}, int64(col.Len())), nil
 		}, nil), nil
+	case "json_each", "jsonb_each", "json_each_text", "jsonb_each_text":
+		return jsonEach(out, args[0], t.Func)
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "function %s in FROM is not supported", t.Func)
+}
+
+// jsonEach lists the keys and values of a json or jsonb object for
+// json[b]_each[_text] (name): a jsonb's in its key order, a json's as
+// written; values as json[b], or as text (strings unquoted, null as NULL).
+func jsonEach(out *arrow.Schema, doc arrow.Array, name string) (array.RecordReader, error) {
+	text := jsonText(doc).Value(0)
+	if jsonb.TypeOf(text) != "object" {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot call %s on a non-object", name)
+	}
+	asText := strings.HasSuffix(name, "_text")
+	var names, raws []string
+	if _, ok := doc.DataType().(*pgtypes.JSONBType); ok {
+		// jsonb: its canonical key order, one value per key.
+		v, err := jsonb.Parse(text)
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "%v", err)
+		}
+		canonical, _ := jsonb.Parse(string(jsonb.AppendCanonical(nil, v)))
+		obj := canonical.(*jsonb.Object)
+		for i, k := range obj.Keys {
+			names, raws = append(names, k), append(raws, string(jsonb.AppendCanonical(nil, obj.Values[i])))
+		}
+	} else {
+		// json: the keys as written, each value's text as written.
+		d := json.NewDecoder(strings.NewReader(text))
+		if _, err := d.Token(); err != nil {
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+		}
+		for d.More() {
+			k, err := d.Token()
+			var raw json.RawMessage
+			if err == nil {
+				err = d.Decode(&raw)
+			}
+			if err != nil {
+				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+			}
+			names, raws = append(names, k.(string)), append(raws, string(raw))
+		}
+	}
+	keys := array.NewStringBuilder(memory.DefaultAllocator)
+	defer keys.Release()
+	values := array.NewStringBuilder(memory.DefaultAllocator)
+	defer values.Release()
+	for i, k := range names {
+		keys.Append(k)
+		raw := raws[i]
+		if !asText {
+			values.Append(raw)
+			continue
+		}
+		if s, ok := jsonb.Text(raw); ok {
+			values.Append(s)
+		} else {
+			values.AppendNull()
+		}
+	}
+	kc, vc := keys.NewArray(), values.NewArray()
+	defer kc.Release()
+	defer vc.Release()
+	if !asText {
+		vc = newJSON(out.Field(1).Type, vc)
+		defer vc.Release()
+	}
+	b := array.NewRecordBatch(out, []arrow.Array{kc, vc}, int64(kc.Len()))
+	defer b.Release()
+	return array.NewRecordReader(out, []arrow.RecordBatch{b})
 }
 
 // timeSeries is generate_series over timestamps: start, stop and an

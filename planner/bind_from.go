@@ -408,6 +408,10 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	for i, a := range args {
 		resolved[i] = b.resolveUnknown(a)
 	}
+	switch name {
+	case "json_each", "jsonb_each", "json_each_text", "jsonb_each_text":
+		return b.bindJSONEach(rf, fc, name, args)
+	}
 	if arr, col, ok, err := b.setFuncAsArray(fc, name, resolved); ok || err != nil {
 		if err != nil {
 			return nil, nil, err

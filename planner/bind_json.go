@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
@@ -282,4 +284,41 @@ func (b *binder) setFuncAsArray(fc *pg_query.FuncCall, name string, args []expr.
 		elem = typeText
 	}
 	return &expr.Call{Func: fn, Args: []expr.Expr{arg}, Type: arrow.ListOf(elem)}, col, true, nil
+}
+
+// bindJSONEach binds json[b]_each[_text](object) in FROM: a row per key,
+// with columns key and value (json, jsonb or text).
+func (b *binder) bindJSONEach(rf *pg_query.RangeFunction, fc *pg_query.FuncCall, name string, args []expr.Expr) (Plan, *scope, error) {
+	if len(args) != 1 {
+		return nil, nil, b.noFunction(fc, name, args...)
+	}
+	doc := typeJSON
+	if strings.HasPrefix(name, "jsonb") {
+		doc = typeJSONB
+	}
+	arg := args[0]
+	if u, ok := arg.(*unknownLit); ok {
+		var err error
+		if arg, err = b.resolveAs(u, doc); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !arrow.TypeEqual(arg.DataType(), doc) {
+		return nil, nil, b.noFunction(fc, name, arg)
+	}
+	value := doc
+	if strings.HasSuffix(name, "_text") {
+		value = typeText
+	}
+	fields := []arrow.Field{{Name: "key", Type: typeText, Nullable: true}, {Name: "value", Type: value, Nullable: true}}
+	if rf.Ordinality {
+		fields = append(fields, arrow.Field{Name: "ordinality", Type: typeInt8})
+	}
+	alias := name
+	var colnames []*pg_query.Node
+	if rf.Alias != nil {
+		alias, colnames = rf.Alias.Aliasname, rf.Alias.Colnames
+	}
+	schema := arrow.NewSchema(fields, nil)
+	return &TableFunc{Func: name, Args: []expr.Expr{arg}, Out: schema, Ordinality: rf.Ordinality}, tableScope(alias, schema, colnames), nil
 }
