@@ -3,8 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"math"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
