@@ -131,9 +131,9 @@ func checkTimeZone(s *Session, v string) (string, error) {
 	return v, nil
 }
 
-// loadLocation resolves a TimeZone value: a zone name or a POSIX-style
-// numeric offset such as "+02" or "-05:30" (east of Greenwich, as in
-// PostgreSQL's ISO 8601 offsets).
+// loadLocation resolves a TimeZone value: a zone name, a number of hours
+// east of Greenwich ("-5"), or a POSIX-style offset with minutes ("+05:30",
+// west of Greenwich).
 func loadLocation(v string) (*time.Location, error) {
 	switch strings.ToUpper(v) {
 	case "UTC", "GMT", "Z", "ZULU", "UCT", "UNIVERSAL":
@@ -171,8 +171,12 @@ func parseOffset(v string) (int, error) {
 		}
 		secs += n * []int{3600, 60, 1}[i]
 	}
-	// A bare number is hours west of UTC in POSIX terms; PostgreSQL treats
-	// SET TIME ZONE -5 as 5 hours behind, as here.
+	// A bare number of hours is an offset east of UTC (SET TIME ZONE -5 is
+	// 5 hours behind); with minutes it is a POSIX time zone, whose offsets
+	// count west ('+05:30' is 5:30 behind), as PostgreSQL reads both.
+	if len(parts) > 1 {
+		sign = -sign
+	}
 	return sign * secs, nil
 }
 
