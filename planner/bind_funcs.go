@@ -804,11 +804,22 @@ func (b *binder) bindByteaHash(fc *pg_query.FuncCall, name string, ectx exprCont
 		return nil, true, err
 	}
 	if name == "md5" {
-		// md5 of text is a text function; of bytea, here.
-		if category(arg.DataType()) != catBinary {
-			return nil, false, nil
+		// The digest's hex text, of text or of bytea.
+		if u, ok := arg.(*unknownLit); ok {
+			if arg, err = b.resolveAs(u, typeText); err != nil {
+				return nil, true, err
+			}
 		}
-		return &expr.Call{Func: "bytea_md5", Args: []expr.Expr{arg}, Type: typeText}, true, nil
+		if arg.DataType().ID() == arrow.NULL { // a bare NULL is unknown, read as text
+			arg = &expr.Literal{Value: scalar.MakeNullScalar(typeText)}
+		}
+		switch category(arg.DataType()) {
+		case catBinary:
+			return &expr.Call{Func: "bytea_md5", Args: []expr.Expr{arg}, Type: typeText}, true, nil
+		case catString:
+			return &expr.Call{Func: "md5", Args: []expr.Expr{arg}, Type: typeText}, true, nil
+		}
+		return nil, true, b.noFunction(fc, name, arg)
 	}
 	if u, ok := arg.(*unknownLit); ok {
 		if arg, err = b.resolveAs(u, typeBytea); err != nil {
