@@ -143,6 +143,13 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		if col, ok := args[0].(*expr.Column); ok && b.pgTypes[col] != "" {
 			return textLit(b.pgTypes[col]), true, nil
 		}
+		if ref, ok := args[0].(*aggRef); ok && (ref.agg.Func == expr.Min || ref.agg.Func == expr.Max) {
+			// min and max of an oid column are oids (there is no
+			// min(name): it is min(text)).
+			if col, ok := ref.agg.Arg.(*expr.Column); ok && b.pgTypes[col] == "oid" {
+				return textLit("oid"), true, nil
+			}
+		}
 		return textLit(typeName(args[0].DataType())), true, nil
 	case "pg_get_indexdef", "pg_get_constraintdef":
 		// The keys of the tables that declare them (in-memory tables,
