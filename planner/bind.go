@@ -223,7 +223,28 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 
 	exprs := make([]expr.Expr, len(targets))
 	var srfs map[int]SetItem // select-list items that are set-returning functions
+	// Set-returning functions inside select-list expressions
+	// (generate_series(1, 3)::text, (regexp_matches(s, p))[1]) run in a
+	// ProjectSet that passes the input's columns through and adds each
+	// function's values as a column of its own; the select list is then
+	// computed over that, reading the functions' columns by name.
+	var nested *nestedSRFs
+	if slices.ContainsFunc(targets, func(t *pg_query.Node) bool { return !isSRFCall(t) && findSRF(t) != nil }) {
+		if grouped {
+			return nil, b.unsupported(nodeLocation(findSRF(targets[slices.IndexFunc(targets, func(t *pg_query.Node) bool { return !isSRFCall(t) && findSRF(t) != nil })])),
+				"set-returning functions inside expressions are not supported with GROUP BY or aggregates yet")
+		}
+		nested = &nestedSRFs{input: sc}
+	}
 	for i, t := range targets {
+		if nested != nil {
+			e, err := nested.bind(b, t, ectx)
+			if err != nil {
+				return nil, err
+			}
+			exprs[i] = b.resolveUnknown(e)
+			continue
+		}
 		if isSRFCall(t) {
 			// The functions run after grouping, over the groups (as
 			// PostgreSQL runs them when GROUP BY does not name them),
@@ -244,6 +265,10 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 			return nil, err
 		}
 		exprs[i] = b.resolveUnknown(e)
+	}
+
+	if nested != nil && len(wins.calls) > 0 {
+		return nil, b.unsupported(-1, "set-returning functions inside expressions are not supported with window functions yet")
 	}
 
 	var having expr.Expr
@@ -363,6 +388,9 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		}
 	}
 	var plan Plan = &Project{Input: input, Exprs: exprs, Names: names}
+	if nested != nil {
+		plan = &Project{Input: nested.plan(input), Exprs: exprs, Names: names}
+	}
 	if srfs != nil {
 		if len(wins.calls) > 0 {
 			return nil, b.unsupported(-1, "set-returning functions with window functions are not supported yet")

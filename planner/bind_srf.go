@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/riffq/riffq/expr"
 )
@@ -176,4 +178,94 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 		return SetItem{}, b.noFunction(fc, name, args...)
 	}
 	return item, nil
+}
+
+// nestedSRFs binds a select list whose expressions hold set-returning
+// functions: each function becomes a column after the input's own (its
+// scope is the input's plus those columns), computed by a ProjectSet
+// under the select list's Project.
+type nestedSRFs struct {
+	input *scope
+	items []SetItem
+	names []string
+}
+
+// bind binds select-list item t, its set-returning functions read from
+// their columns.
+func (n *nestedSRFs) bind(b *binder, t *pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	clone := proto.Clone(t).(*pg_query.Node)
+	for {
+		srf := findSRF(clone)
+		if srf == nil {
+			break
+		}
+		// The function's arguments read the input only.
+		item, err := b.bindSRFItem(srf, exprContext{scope: n.input, wins: ectx.wins})
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("?srf%d?", len(n.items)+1)
+		n.items = append(n.items, item)
+		n.names = append(n.names, name)
+		loc := nodeLocation(srf)
+		srf.Node = &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{
+			Fields: []*pg_query.Node{{Node: &pg_query.Node_String_{String_: &pg_query.String{Sval: name}}}}, Location: loc}}
+	}
+	ext := &scope{cols: slices.Clone(n.input.cols), tables: n.input.tables}
+	for i, item := range n.items {
+		ext.cols = append(ext.cols, scopeColumn{name: n.names[i], typ: item.Type})
+	}
+	ectx.scope = ext
+	return b.bindExpr(clone, ectx)
+}
+
+// plan is the ProjectSet over input: its columns, then the functions'.
+func (n *nestedSRFs) plan(input Plan) Plan {
+	ps := &ProjectSet{Input: input}
+	for i, f := range input.Schema().Fields() {
+		ps.Items = append(ps.Items, SetItem{Expr: &expr.Column{Index: i, Name: f.Name, Type: f.Type}, Type: f.Type})
+		ps.Names = append(ps.Names, f.Name)
+	}
+	ps.Items = append(ps.Items, n.items...)
+	ps.Names = append(ps.Names, n.names...)
+	return ps
+}
+
+// findSRF returns the first set-returning function call in n, n itself
+// included, outside subqueries; nil when there is none.
+func findSRF(n *pg_query.Node) *pg_query.Node {
+	if n == nil {
+		return nil
+	}
+	if isSRFCall(n) {
+		return n
+	}
+	if n.GetSubLink() != nil {
+		return nil
+	}
+	var found *pg_query.Node
+	var visit func(m protoreflect.Message)
+	check := func(m protoreflect.Message) {
+		if node, ok := m.Interface().(*pg_query.Node); ok {
+			found = findSRF(node)
+			return
+		}
+		visit(m)
+	}
+	visit = func(m protoreflect.Message) {
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len() && found == nil; i++ {
+					check(l.Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				check(v.Message())
+			}
+			return found == nil
+		})
+	}
+	visit(n.ProtoReflect())
+	return found
 }
