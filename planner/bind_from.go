@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
@@ -501,6 +502,17 @@ func (b *binder) bindScalarInFrom(rf *pg_query.RangeFunction, fc *pg_query.FuncC
 	}
 	if rf.Ordinality {
 		return nil, nil, b.unsupported(fc.Location, "WITH ORDINALITY over a function returning one value is not supported yet")
+	}
+	if st, ok := plan.Schema().Field(0).Type.(*arrow.StructType); ok && plan.Schema().NumFields() == 1 {
+		// A function returning a record (_pg_expandarray) gives its
+		// fields as columns, as PostgreSQL expands a composite result.
+		rec := &expr.Column{Index: 0, Name: alias, Type: st}
+		p := &Project{Input: plan}
+		for i, f := range st.Fields() {
+			p.Exprs = append(p.Exprs, &expr.Call{Func: "struct_field", Args: []expr.Expr{rec, &expr.Literal{Value: scalar.NewInt32Scalar(int32(i))}}, Type: f.Type})
+			p.Names = append(p.Names, f.Name)
+		}
+		plan = p
 	}
 	return plan, tableScope(alias, plan.Schema(), colnames), nil
 }
