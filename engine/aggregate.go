@@ -845,15 +845,9 @@ func (v *numericVarianceAcc) grow(n int) {
 }
 
 func (v *numericVarianceAcc) update(ids []uint32, arg arrow.Array) error {
-	read, err := numReader(arg)
+	read, err := numReader(arg) // integers and numerics alike
 	if err != nil {
-		ints := argReader{[]arrow.Array{arg}}
-		read = func(i int) (num, bool, error) {
-			if arg.IsNull(i) {
-				return num{}, false, nil
-			}
-			return num{small: ints.int(0, i)}, true, nil
-		}
+		return err
 	}
 	x2 := new(big.Int)
 	for r, id := range ids {
@@ -870,10 +864,7 @@ func (v *numericVarianceAcc) update(ids []uint32, arg arrow.Array) error {
 			v.sxx[id].Mul(v.sxx[id], bigPow10(2*k))
 			v.scale[id] = x.scale
 		}
-		u := x.bigInt()
-		if k := v.scale[id] - x.scale; k > 0 {
-			u = new(big.Int).Mul(u, bigPow10(k))
-		}
+		u := upscale(x, v.scale[id]-x.scale).bigInt()
 		v.n[id]++
 		v.sx[id].Add(v.sx[id], u)
 		v.sxx[id].Add(v.sxx[id], x2.Mul(u, u))
@@ -956,11 +947,7 @@ func (a *numericSumAcc) update(ids []uint32, arg arrow.Array) error {
 			a.sum[id].Mul(a.sum[id], bigPow10(x.scale-a.scale[id]))
 			a.scale[id] = x.scale
 		}
-		u := x.bigInt()
-		if k := a.scale[id] - x.scale; k > 0 {
-			u = new(big.Int).Mul(u, bigPow10(k))
-		}
-		a.sum[id].Add(a.sum[id], u)
+		a.sum[id].Add(a.sum[id], upscale(x, a.scale[id]-x.scale).bigInt())
 		a.n[id]++
 	}
 	return nil

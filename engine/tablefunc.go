@@ -150,8 +150,7 @@ func jsonEach(out *arrow.Schema, doc arrow.Array, name string) (array.RecordRead
 		if err != nil {
 			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "%v", err)
 		}
-		canonical, _ := jsonb.Parse(string(jsonb.AppendCanonical(nil, v)))
-		obj := canonical.(*jsonb.Object)
+		obj := jsonb.Canonical(v.(*jsonb.Object))
 		for i, k := range obj.Keys {
 			names, raws = append(names, k), append(raws, string(jsonb.AppendCanonical(nil, obj.Values[i])))
 		}

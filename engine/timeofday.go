@@ -58,21 +58,26 @@ func floorMod(a, b int64) int64 {
 func castTime(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
 	b := array.NewBuilder(mem, to)
 	defer b.Release()
+	var appendValue func(i int)
+	switch a := arr.(type) {
+	case *array.Timestamp:
+		tb := b.(*array.Time64Builder)
+		appendValue = func(i int) { tb.Append(arrow.Time64(floorMod(int64(a.Value(i)), microsPerDay))) }
+	case *array.MonthDayNanoInterval:
+		tb := b.(*array.Time64Builder)
+		appendValue = func(i int) { tb.Append(arrow.Time64(floorMod(a.Value(i).Nanoseconds/1000, microsPerDay))) }
+	case *array.Time64:
+		ib := b.(*array.MonthDayNanoIntervalBuilder)
+		appendValue = func(i int) { ib.Append(arrow.MonthDayNanoInterval{Nanoseconds: int64(a.Value(i)) * 1000}) }
+	default:
+		return nil, fmt.Errorf("cast %s to %s", arr.DataType(), to)
+	}
 	for i := range arr.Len() {
 		if arr.IsNull(i) {
 			b.AppendNull()
 			continue
 		}
-		switch a := arr.(type) {
-		case *array.Timestamp:
-			b.(*array.Time64Builder).Append(arrow.Time64(floorMod(int64(a.Value(i)), microsPerDay)))
-		case *array.MonthDayNanoInterval:
-			b.(*array.Time64Builder).Append(arrow.Time64(floorMod(a.Value(i).Nanoseconds/1000, microsPerDay)))
-		case *array.Time64:
-			b.(*array.MonthDayNanoIntervalBuilder).Append(arrow.MonthDayNanoInterval{Nanoseconds: int64(a.Value(i)) * 1000})
-		default:
-			return nil, fmt.Errorf("cast %s to %s", arr.DataType(), to)
-		}
+		appendValue(i)
 	}
 	return b.NewArray(), nil
 }

@@ -514,8 +514,9 @@ func isoWeekday(t time.Time) int {
 }
 
 // date2j is the Julian day number of year, month, day, computed as
-// PostgreSQL does, which also gives intervals' fields one.
-func date2j(year, month, day int) int {
+// PostgreSQL does, which also gives intervals' fields one; in int32 it
+// wraps around as PostgreSQL's C ints do.
+func date2j[T int | int32](year, month, day T) T {
 	if month > 2 {
 		month++
 		year += 4800

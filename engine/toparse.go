@@ -705,28 +705,14 @@ func julianToDate(jd int) (year, month, day int) {
 // isoWeekStart is the Julian day of the Monday of ISO week week of ISO
 // year year: week 1 holds January 4th.
 func isoWeekStart(year, week int) int {
-	jan4 := int(julianDay32(int32(year), 1, 4))
+	// In 32-bit ints, as PostgreSQL computes it, so that an ISO year
+	// beyond its range wraps around as there.
+	jan4 := int(date2j(int32(year), 1, 4))
 	dow := jan4 % 7 // Julian day 0 was a Monday
 	if dow < 0 {
 		dow += 7
 	}
 	return wrap32(jan4 - dow + (week-1)*7)
-}
-
-// julianDay32 is date2j computed in 32-bit ints as PostgreSQL does, so
-// that an ISO year beyond its range wraps around as there.
-func julianDay32(year, month, day int32) int32 {
-	if month > 2 {
-		month++
-		year += 4800
-	} else {
-		month += 13
-		year += 4799
-	}
-	century := year / 100
-	j := year*365 - 32167
-	j += year/4 - century + century/4
-	return j + 7834*month/256 + day
 }
 
 // wrap32 is x as C's int arithmetic leaves it, wrapped around to 32 bits

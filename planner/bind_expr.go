@@ -418,31 +418,21 @@ func category(dt arrow.DataType) typeCategory {
 // PostgreSQL's numeric keeps each value's own (VALUES (1.5), (3) prints 1.5
 // and 3; a common decimal scale would print 3.0).
 func resultType(a, b arrow.DataType) arrow.DataType {
+	// The scale of an integer or decimal; per-value numerics and the rest
+	// are commonType's.
 	scale := func(dt arrow.DataType) (int32, bool) {
-		switch t := dt.(type) {
-		case *arrow.Decimal128Type:
-			return t.Scale, true
-		case *pgtypes.NumericType:
-			return -1, true
+		if d, ok := dt.(*arrow.Decimal128Type); ok {
+			return d.Scale, true
 		}
-		if r := numericRank(dt); r >= 1 && r <= 3 {
-			return 0, true
-		}
-		return 0, false
+		r := numericRank(dt)
+		return 0, r >= 1 && r <= 3
 	}
 	sa, na := scale(a)
 	sb, nb := scale(b)
 	_, da := a.(*arrow.Decimal128Type)
 	_, db := b.(*arrow.Decimal128Type)
-	_, pa := a.(*pgtypes.NumericType)
-	_, pb := b.(*pgtypes.NumericType)
-	switch {
-	case na && nb && (pa || pb):
+	if na && nb && (da || db) && sa != sb {
 		return pgtypes.Numeric()
-	case na && nb && (da || db) && sa != sb:
-		return pgtypes.Numeric()
-	case pa && numericRank(b) >= 5, pb && numericRank(a) >= 5:
-		return typeFloat8 // numeric and a float: double precision
 	}
 	return commonType(a, b)
 }

@@ -789,7 +789,8 @@ func isUnknownText(e expr.Expr) bool {
 	return ok && u.param == 0
 }
 
-// bindByteaHash binds sha224, sha256, sha384 and sha512 of bytea.
+// bindByteaHash binds sha224, sha256, sha384 and sha512 of bytea, and md5
+// of bytea or text.
 func (b *binder) bindByteaHash(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	switch name {
 	case "sha224", "sha256", "sha384", "sha512", "md5":

@@ -47,7 +47,7 @@ func AppendPretty(buf []byte, v Value, depth int) []byte {
 		}
 		return append(indent(append(buf, '\n'), depth), ']')
 	case *Object:
-		o := canonicalObject(x)
+		o := Canonical(x)
 		if len(o.Keys) == 0 {
 			return append(indent(append(buf, "{\n"...), depth), '}')
 		}
@@ -75,7 +75,7 @@ func Set(v Value, path []string, value Value, create bool) (Value, bool) {
 	}
 	switch x := v.(type) {
 	case *Object:
-		o := canonicalObject(x)
+		o := Canonical(x)
 		out := &Object{Keys: append([]string(nil), o.Keys...), Values: append([]Value(nil), o.Values...)}
 		for i, k := range out.Keys {
 			if k == path[0] {

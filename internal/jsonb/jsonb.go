@@ -125,7 +125,7 @@ func AppendCanonical(buf []byte, v Value) []byte {
 		}
 		return append(buf, ']')
 	case *Object:
-		o := canonicalObject(v)
+		o := Canonical(v)
 		buf = append(buf, '{')
 		for i, k := range o.Keys {
 			if i > 0 {
@@ -140,8 +140,9 @@ func AppendCanonical(buf []byte, v Value) []byte {
 	return buf
 }
 
-// canonicalObject sorts keys as jsonb does and keeps each key's last value.
-func canonicalObject(o *Object) *Object {
+// Canonical is o as jsonb holds it: keys sorted as jsonb sorts them, each
+// key's last value kept (the values themselves as they are).
+func Canonical(o *Object) *Object {
 	idx := make([]int, 0, len(o.Keys))
 	for i := range o.Keys {
 		idx = append(idx, i)
