@@ -183,12 +183,7 @@ func toTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataTyp
 // calendar, then time, each field made non-negative by borrowing from
 // the next, as PostgreSQL's timestamp_age does.
 func compileAge(args []evaluator, zoned bool) evaluator {
-	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		in, err := evalArrays(ctx, args, b)
-		if err != nil {
-			return nil, err
-		}
-		defer releaseAll(in)
+	return compileWithContext(args, func(ctx context.Context, in []arrow.Array, _ int) (arrow.Array, error) {
 		l, r := in[0], in[1]
 		lt, err := timeValues(l)
 		if err != nil {
@@ -211,8 +206,8 @@ func compileAge(args []evaluator, zoned bool) evaluator {
 			}
 			out.Append(age(lt(i).In(loc), rt(i).In(loc)))
 		}
-		return compute.NewDatumWithoutOwning(out.NewArray()), nil
-	}
+		return out.NewArray(), nil
+	})
 }
 
 func daysIn(year int, month time.Month) int {

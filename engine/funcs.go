@@ -120,18 +120,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 			name, sign = "ts_pl_interval", -1
 		}
 		if isZoned(out) && name == "ts_pl_interval" {
-			return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-				in, err := evalArrays(ctx, args, b)
-				if err != nil {
-					return nil, err
-				}
-				defer releaseAll(in)
-				a, err := dateArithKernel(memory.DefaultAllocator, name, in[0], in[1], sign, out, sessionLocation(ctx))
-				if err != nil {
-					return nil, err
-				}
-				return compute.NewDatumWithoutOwning(a), nil
-			}, nil
+			return compileWithContext(args, func(ctx context.Context, in []arrow.Array, _ int) (arrow.Array, error) {
+				return dateArithKernel(memory.DefaultAllocator, name, in[0], in[1], sign, out, sessionLocation(ctx))
+			}), nil
 		}
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return dateArithKernel(mem, name, in[0], in[1], sign, out, time.UTC)

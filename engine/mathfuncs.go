@@ -387,13 +387,22 @@ func floatFnKernel(mem memory.Allocator, name string, f floatFn, in []arrow.Arra
 
 // compileMath evaluates a mathematical function given its kernel.
 func compileMath(args []evaluator, kernel func(mem memory.Allocator, in []arrow.Array, rows int) (arrow.Array, error)) evaluator {
+	return compileWithContext(args, func(_ context.Context, in []arrow.Array, rows int) (arrow.Array, error) {
+		return kernel(memory.DefaultAllocator, in, rows)
+	})
+}
+
+// compileWithContext evaluates args over the batch as arrays of its
+// length and hands them, with the query's context (the session's
+// TimeZone, say) and the row count, to kernel.
+func compileWithContext(args []evaluator, kernel func(ctx context.Context, in []arrow.Array, rows int) (arrow.Array, error)) evaluator {
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
 		in, err := evalArrays(ctx, args, b)
 		if err != nil {
 			return nil, err
 		}
 		defer releaseAll(in)
-		out, err := kernel(memory.DefaultAllocator, in, int(b.NumRows()))
+		out, err := kernel(ctx, in, int(b.NumRows()))
 		if err != nil {
 			return nil, err
 		}
