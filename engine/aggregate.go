@@ -78,6 +78,9 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 	for i, ag := range a.Aggs {
 		if ag.Arg != nil {
 			ev, err := compile(ag.Arg)
+			if len(ag.OrderBy) > 0 && !ag.Distinct {
+				ev, err = orderedArg(ag)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -86,6 +89,9 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 		acc, err := newAccumulator(ag)
 		if err != nil {
 			return nil, err
+		}
+		if len(ag.OrderBy) > 0 {
+			acc = newSortedAcc(acc, ag)
 		}
 		accs[i] = acc
 		if ag.Filter != nil {

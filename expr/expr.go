@@ -231,9 +231,47 @@ type Aggregate struct {
 	// Desc is set when an ordered-set aggregate's WITHIN GROUP ordering
 	// is descending (the aggregate sorts its values itself).
 	Desc bool
-	// Order is the aggregate's ORDER BY as written (the planner sorts the
-	// input by it); empty when none.
+	// Order is the aggregate's ORDER BY as written; empty when none.
 	Order string
+	// OrderBy is set when the aggregate sorts its own rows by these keys.
+	// The planner sorts a query's input once by the first ORDER BY of its
+	// aggregates; an aggregate ordering differently sorts each group's
+	// rows itself.
+	OrderBy []SortExpr
+}
+
+// SortExpr is one key of an aggregate's own ORDER BY.
+type SortExpr struct {
+	Expr       Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// Operands returns the expressions the aggregate reads from its input
+// rows: its argument, filter, delimiter and ordering keys.
+func (a *Aggregate) Operands() []Expr {
+	var es []Expr
+	for _, e := range []Expr{a.Arg, a.Filter, a.Delimiter} {
+		if e != nil {
+			es = append(es, e)
+		}
+	}
+	for _, k := range a.OrderBy {
+		es = append(es, k.Expr)
+	}
+	return es
+}
+
+// mapSortExprs returns keys with each expression mapped by fn.
+func mapSortExprs(keys []SortExpr, fn func(Expr) Expr) []SortExpr {
+	if keys == nil {
+		return nil
+	}
+	out := make([]SortExpr, len(keys))
+	for i, k := range keys {
+		out[i] = SortExpr{Expr: fn(k.Expr), Desc: k.Desc, NullsFirst: k.NullsFirst}
+	}
+	return out
 }
 
 // DataType implements Expr.
@@ -376,6 +414,9 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(n.Arg, fn)
 		Walk(n.Filter, fn)
 		Walk(n.Delimiter, fn)
+		for _, k := range n.OrderBy {
+			Walk(k.Expr, fn)
+		}
 	case *Case:
 		for _, w := range n.Whens {
 			Walk(w.Cond, fn)
@@ -434,6 +475,7 @@ func Rewrite(e Expr, fn func(Expr) Expr) Expr {
 	case *Aggregate:
 		c := *n
 		c.Arg, c.Filter, c.Delimiter = Rewrite(n.Arg, fn), Rewrite(n.Filter, fn), Rewrite(n.Delimiter, fn)
+		c.OrderBy = mapSortExprs(n.OrderBy, func(e Expr) Expr { return Rewrite(e, fn) })
 		return fn(&c)
 	case *Case:
 		c := &Case{Type: n.Type, Else: Rewrite(n.Else, fn)}
@@ -497,6 +539,7 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 	case *Aggregate:
 		c := *n
 		c.Arg, c.Filter, c.Delimiter = Transform(n.Arg, fn), Transform(n.Filter, fn), Transform(n.Delimiter, fn)
+		c.OrderBy = mapSortExprs(n.OrderBy, func(e Expr) Expr { return Transform(e, fn) })
 		return &c
 	case *Case:
 		c := &Case{Type: n.Type, Else: Transform(n.Else, fn)}

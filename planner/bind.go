@@ -116,13 +116,11 @@ func (a *aggRef) String() string { return a.agg.String() }
 // aggCollector gathers the distinct aggregate calls of a query.
 type aggCollector struct {
 	aggs []*expr.Aggregate
-	// order is the ORDER BY of the query's ordered aggregates (they must
-	// share it): the aggregate's input is sorted by it.
+	// order is the ORDER BY of the query's first ordered aggregate: the
+	// aggregate's input is sorted by it, once. Aggregates ordering
+	// differently sort their own rows (expr.Aggregate.OrderBy).
 	order     []orderKey
 	orderText string
-	// orderImplicit is set when order only sorts a DISTINCT aggregate's
-	// values, as PostgreSQL does: an explicit ORDER BY replaces it.
-	orderImplicit bool
 	// groupings are the query's GROUPING() calls.
 	groupings []*groupingRef
 }

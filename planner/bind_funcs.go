@@ -119,21 +119,15 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		delim = b.resolveUnknown(delim)
 	}
 	arg = b.resolveUnknown(arg)
-	implicit := orderSensitiveAggs[name] && fc.AggDistinct && len(fc.AggOrder) == 0 && ectx.aggs != nil && ectx.aggs.orderText == ""
-	if implicit {
+	if orderSensitiveAggs[name] && fc.AggDistinct && len(fc.AggOrder) == 0 {
 		// PostgreSQL sorts a DISTINCT aggregate's input, so its values
-		// come out in ascending order: ask for that order, unless another
-		// aggregate of the query orders its input (then the values keep
-		// their first-seen order in that one).
+		// come out in ascending order.
 		fc = proto.Clone(fc).(*pg_query.FuncCall)
 		fc.AggOrder = []*pg_query.Node{{Node: &pg_query.Node_SortBy{SortBy: &pg_query.SortBy{Node: fc.Args[0], Location: -1}}}}
 	}
-	order, err := b.bindAggOrder(fc, ectx, argCtx, arg)
+	order, ownOrder, err := b.bindAggOrder(fc, ectx, argCtx, arg)
 	if err != nil {
 		return nil, err
-	}
-	if implicit {
-		ectx.aggs.orderImplicit = true
 	}
 	in := arg.DataType()
 	var out arrow.DataType
@@ -193,7 +187,7 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if out == nil {
 		return nil, b.noFunction(fc, name, arg)
 	}
-	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order}), nil
+	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order, OrderBy: ownOrder}), nil
 }
 
 // bindOrderedSet binds percentile_cont(fraction), percentile_disc(fraction)
@@ -258,12 +252,13 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 // their input.
 var orderSensitiveAggs = map[string]bool{"array_agg": true, "string_agg": true, "json_agg": true, "jsonb_agg": true}
 
-// bindAggOrder binds an aggregate's ORDER BY into the query's collector and
-// returns its text. The planner sorts the aggregate's input by it, so all
-// ordered aggregates of a query must share it.
-func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, arg expr.Expr) (string, error) {
+// bindAggOrder binds an aggregate's ORDER BY and returns its text. The
+// first ordering of a query goes to its collector: the planner sorts the
+// aggregate's input by it. An aggregate ordering differently gets its keys
+// back (own) and sorts its rows itself.
+func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, arg expr.Expr) (text string, own []expr.SortExpr, err error) {
 	if len(fc.AggOrder) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
 	var keys []orderKey
 	var parts []string
@@ -271,13 +266,13 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, a
 		sb := n.GetSortBy()
 		e, err := b.bindExpr(sb.Node, argCtx)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		e = b.resolveUnknown(e)
 		// DISTINCT keeps each value's first row in the sorted input, so
 		// the ordering may only use the value itself, as in PostgreSQL.
 		if fc.AggDistinct && e.String() != arg.String() {
-			return "", b.errorf(pgerror.InvalidColumnReference, nodeLocation(sb.Node), "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+			return "", nil, b.errorf(pgerror.InvalidColumnReference, nodeLocation(sb.Node), "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
 		}
 		desc, nullsFirst := sortDirection(sb)
 		keys = append(keys, orderKey{e: e, desc: desc, nullsFirst: nullsFirst})
@@ -290,13 +285,16 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, a
 		}
 		parts = append(parts, part)
 	}
-	text := strings.Join(parts, ", ")
+	text = strings.Join(parts, ", ")
 	aggs := ectx.aggs
-	if aggs.orderText != "" && aggs.orderText != text && !aggs.orderImplicit {
-		return "", b.unsupported(fc.Location, "aggregates with different ORDER BY in one query are not supported yet")
+	if aggs.orderText == "" || aggs.orderText == text {
+		aggs.order, aggs.orderText = keys, text
+		return text, nil, nil
 	}
-	aggs.order, aggs.orderText, aggs.orderImplicit = keys, text, false
-	return text, nil
+	for _, k := range keys {
+		own = append(own, expr.SortExpr{Expr: k.e, Desc: k.desc, NullsFirst: k.nullsFirst})
+	}
+	return text, own, nil
 }
 
 // bindScalarFunc binds the scalar functions the engine implements; ok is

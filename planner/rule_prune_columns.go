@@ -80,11 +80,7 @@ func prune(p Plan, need []bool) (Plan, []int) {
 	case *Aggregate:
 		uses := slices.Clone(n.GroupBy)
 		for _, a := range n.Aggs {
-			for _, e := range []expr.Expr{a.Arg, a.Filter, a.Delimiter} {
-				if e != nil {
-					uses = append(uses, e)
-				}
-			}
+			uses = append(uses, a.Operands()...)
 		}
 		in, remap := pruneFor(n.Input, uses...)
 		na := &Aggregate{Input: in, Names: n.Names}
@@ -147,10 +143,8 @@ func prune(p Plan, need []bool) (Plan, []int) {
 				markColumns(childNeed, a)
 			}
 			if f.Agg != nil {
-				for _, e := range []expr.Expr{f.Agg.Arg, f.Agg.Filter, f.Agg.Delimiter} {
-					if e != nil {
-						markColumns(childNeed, e)
-					}
+				for _, e := range f.Agg.Operands() {
+					markColumns(childNeed, e)
 				}
 			}
 		}
