@@ -246,6 +246,25 @@ func TestRecordResults(t *testing.T) {
 	if want := []string{"[10 1]", "[<nil> 2]"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("binary records: got %v, want %v", got, want)
 	}
+	// A whole-row reference and an array of records, in binary.
+	rows, err = conn.Query(ctx, "SELECT (SELECT t FROM (VALUES (1, 'x')) t(a, b)), array_agg(t ORDER BY a DESC) FROM (VALUES (1, 'x'), (2, NULL)) t(a, b)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprint(v...))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[[1 x] [[2 <nil>] [1 x]]]"; fmt.Sprint(got) != want {
+		t.Errorf("binary record and record[]: got %v, want %s", got, want)
+	}
 }
 
 // TestRegNames: a select list's reg* casts print the objects' names, as

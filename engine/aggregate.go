@@ -230,6 +230,13 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 		return newOrderedSetAcc(a)
 	case expr.JSONAgg, expr.JSONBAgg:
 		return &jsonAggAcc{out: a.Type, jsonb: a.Func == expr.JSONBAgg}, nil
+	case expr.JSONObjectAgg, expr.JSONBObjectAgg:
+		return &jsonObjectAggAcc{out: a.Type, jsonb: a.Func == expr.JSONBObjectAgg}, nil
+	case expr.BitAnd, expr.BitOr, expr.BitXor:
+		return &bitAcc{fn: a.Func, out: a.Type}, nil
+	case expr.Corr, expr.CovarPop, expr.CovarSamp, expr.RegrAvgX, expr.RegrAvgY, expr.RegrCount, expr.RegrIntercept,
+		expr.RegrR2, expr.RegrSlope, expr.RegrSxx, expr.RegrSxy, expr.RegrSyy:
+		return &regrAcc{fn: a.Func}, nil
 	case expr.StringAgg:
 		lit, ok := a.Delimiter.(*expr.Literal)
 		if !ok {

@@ -199,9 +199,15 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error
 		n = in[0].Len()
 	}
 	encs := make([]pgtext.Encoder, len(in))
+	values := make([]*jsonWriter, len(in))
 	for i, a := range in {
 		var err error
-		if encs[i], err = pgtext.NewEncoder(a, time.UTC); err != nil {
+		if i%2 == 0 {
+			encs[i], err = pgtext.NewEncoder(a, time.UTC)
+		} else {
+			values[i], err = newJSONWriter(a)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -222,8 +228,8 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error
 			key, _ := json.Marshal(string(buf))
 			sb.Write(key)
 			sb.WriteString(" : ")
-			var scratch []byte
-			sb.Write(appendJSONValue(nil, in[i+1], encs[i+1], r, &scratch))
+			buf = values[i+1].append(buf[:0], r)
+			sb.Write(buf)
 		}
 		sb.WriteByte('}')
 		b.Append(sb.String())

@@ -134,6 +134,15 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		}
 	case "position", "strpos":
 		fn = positionKernel
+	case "row":
+		st := n.Type.(*arrow.StructType)
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			if len(in) == 0 {
+				// ROW() has no fields to take the row count from.
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "a record with no columns is not supported")
+			}
+			return array.NewStructArrayWithFields(in, st.Fields())
+		}
 	case "round", "trunc", "ceil", "ceiling", "floor":
 		name, out := n.Func, n.Type
 		scale := int32(0)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -291,6 +292,56 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
+// structKeys holds keys of a record type: a record's key is its fields'
+// keys, so records with equal fields (NULLs included) are one group, as
+// PostgreSQL groups records.
+type structKeys struct {
+	dt     *arrow.StructType
+	fields []keyColumn
+	valid  []bool
+}
+
+func (k *structKeys) encode(buf []byte, a arrow.Array, r int) []byte {
+	if a.IsNull(r) {
+		return append(buf, 0)
+	}
+	buf = append(buf, 1)
+	st := a.(*array.Struct)
+	for i, f := range k.fields {
+		buf = f.encode(buf, st.Field(i), r)
+	}
+	return buf
+}
+
+func (k *structKeys) add(a arrow.Array, r int) {
+	k.valid = append(k.valid, a.IsValid(r))
+	st := a.(*array.Struct)
+	for i, f := range k.fields {
+		f.add(st.Field(i), r)
+	}
+}
+
+func (k *structKeys) build(mem memory.Allocator) arrow.Array {
+	children := make([]arrow.ArrayData, len(k.fields))
+	for i, f := range k.fields {
+		c := f.build(mem)
+		defer c.Release()
+		children[i] = c.Data()
+	}
+	bitmap := make([]byte, bitutil.BytesForBits(int64(len(k.valid))))
+	nulls := 0
+	for i, ok := range k.valid {
+		if ok {
+			bitutil.SetBit(bitmap, i)
+		} else {
+			nulls++
+		}
+	}
+	data := array.NewData(k.dt, len(k.valid), []*memory.Buffer{memory.NewBufferBytes(bitmap)}, children, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
 // bytesKeys holds keys of a string or binary type.
 type bytesKeys struct {
 	dt    arrow.DataType
@@ -439,6 +490,17 @@ func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
 		return &fixedKeys[arrow.MonthDayNanoInterval]{dt: dt, norm: normInterval}, nil
 	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY, arrow.FIXED_SIZE_BINARY:
 		return &bytesKeys{dt: dt}, nil
+	case arrow.STRUCT:
+		st := dt.(*arrow.StructType)
+		k := &structKeys{dt: st}
+		for _, f := range st.Fields() {
+			fk, err := newKeyColumn(f.Type)
+			if err != nil {
+				return nil, err
+			}
+			k.fields = append(k.fields, fk)
+		}
+		return k, nil
 	case arrow.EXTENSION:
 		// Values equal as their storage: numeric text (without trailing
 		// fractional zeros), uuid bytes.

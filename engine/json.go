@@ -2,6 +2,8 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -108,7 +110,7 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 			}
 			return b.NewArray(), nil
 		}
-	case "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set":
+	case "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set", "jsonb_insert", "jsonb_delete", "jsonb_delete_path", "jsonb_concat":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			docs := jsonText(in[0])
 			b := array.NewStringBuilder(mem)
@@ -127,15 +129,31 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 					b.Append(string(jsonb.AppendCanonical(nil, jsonb.StripNulls(v))))
 				case "jsonb_pretty":
 					b.Append(string(jsonb.AppendPretty(nil, v, 0)))
-				case "jsonb_set":
+				case "jsonb_delete", "jsonb_delete_path", "jsonb_concat":
+					out, err := jsonbEdit(name, v, in, r)
+					if err != nil {
+						return nil, err
+					}
+					b.Append(string(jsonb.AppendCanonical(nil, out)))
+				case "jsonb_set", "jsonb_insert":
 					value, err := jsonb.Parse(jsonText(in[2]).Value(r))
 					if err != nil {
 						return nil, pgerror.New(pgerror.InvalidTextRepresentation, "%v", err)
 					}
-					create := len(in) < 4 || in[3].(*array.Boolean).Value(r)
-					out, ok := jsonb.Set(v, listStrings(in[1], r), value, create)
-					if !ok {
-						return nil, pgerror.New(pgerror.InvalidTextRepresentation, "path element is not an integer")
+					// create_missing for jsonb_set, insert_after for
+					// jsonb_insert.
+					flag := len(in) > 3 && in[3].(*array.Boolean).Value(r)
+					var out jsonb.Value
+					if name == "jsonb_set" {
+						out, err = jsonb.Set(v, listStrings(in[1], r), value, len(in) < 4 || flag)
+					} else {
+						out, err = jsonb.Insert(v, listStrings(in[1], r), value, flag)
+					}
+					switch {
+					case errors.Is(err, jsonb.ErrKeyExists):
+						return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot replace existing key").WithHint("Try using the function jsonb_set to replace key value.")
+					case err != nil:
+						return nil, pgerror.New(pgerror.InvalidTextRepresentation, "%v", err)
 					}
 					b.Append(string(jsonb.AppendCanonical(nil, out)))
 				}
@@ -175,7 +193,7 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 		}
 	case "to_json", "to_jsonb":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			enc, err := pgtext.NewEncoder(in[0], time.UTC)
+			w, err := newJSONWriter(in[0])
 			if err != nil {
 				return nil, err
 			}
@@ -187,13 +205,41 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 					b.AppendNull()
 					continue
 				}
-				v := string(appendJSONValue(nil, in[0], enc, r, &buf))
+				buf = w.append(buf[:0], r)
+				v := string(buf)
 				if name == "to_jsonb" {
 					if v, err = jsonb.Normalize(v); err != nil {
 						return nil, err
 					}
 				}
 				b.Append(v)
+			}
+			storage := b.NewArray()
+			defer storage.Release()
+			return newJSON(out, storage), nil
+		}
+	case "row_to_json":
+		// With pretty true, each field after the first starts a line.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			w, err := newJSONWriter(in[0])
+			if err != nil {
+				return nil, err
+			}
+			pretty := in[1].(*array.Boolean)
+			b := array.NewStringBuilder(mem)
+			defer b.Release()
+			var buf []byte
+			for r := range in[0].Len() {
+				if in[0].IsNull(r) {
+					b.AppendNull()
+					continue
+				}
+				w.fieldSep = ","
+				if pretty.IsValid(r) && pretty.Value(r) {
+					w.fieldSep = ",\n "
+				}
+				buf = w.append(buf[:0], r)
+				b.BinaryBuilder.Append(buf)
 			}
 			storage := b.NewArray()
 			defer storage.Release()
@@ -253,6 +299,37 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 	return nil
 }
 
+// jsonbEdit is jsonb's - (by key, keys or index), #- and || over doc v
+// and row r of the right operand in[1].
+func jsonbEdit(name string, v jsonb.Value, in []arrow.Array, r int) (jsonb.Value, error) {
+	var out jsonb.Value
+	var err error
+	switch {
+	case name == "jsonb_concat":
+		other, perr := jsonb.Parse(jsonText(in[1]).Value(r))
+		if perr != nil {
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "%v", perr)
+		}
+		return jsonb.Concat(v, other), nil
+	case name == "jsonb_delete_path":
+		out, err = jsonb.DeletePath(v, listStrings(in[1], r))
+	case in[1].DataType().ID() == arrow.STRING:
+		out, err = jsonb.DeleteKeys(v, []string{in[1].(*array.String).Value(r)})
+	case in[1].DataType().ID() == arrow.LIST:
+		out, err = jsonb.DeleteKeys(v, listStrings(in[1], r))
+	default:
+		out, err = jsonb.DeleteIndex(v, int(argReader{in}.int(1, r)))
+	}
+	if err != nil {
+		code := pgerror.InvalidParameterValue
+		if _, ok := err.(*jsonb.NotIntegerError); ok {
+			code = pgerror.InvalidTextRepresentation
+		}
+		return nil, pgerror.New(code, "%v", err)
+	}
+	return out, nil
+}
+
 // listStrings returns row r of a text[] column.
 func listStrings(a arrow.Array, r int) []string {
 	l := a.(*array.List)
@@ -265,15 +342,85 @@ func listStrings(a arrow.Array, r int) []string {
 	return out
 }
 
-// appendJSONValue writes value r of v as PostgreSQL's to_json renders it:
-// numbers and booleans bare, json as is, dates and timestamps in ISO 8601,
-// everything else as a JSON string of its text form.
-func appendJSONValue(dst []byte, v arrow.Array, enc pgtext.Encoder, r int, scratch *[]byte) []byte {
+// jsonWriter writes the values of one column as PostgreSQL's to_json
+// renders them: numbers and booleans bare, json as is, dates and
+// timestamps in ISO 8601, arrays as JSON arrays and records as JSON
+// objects of their fields, everything else as a JSON string of its text
+// form. It holds the column's text encoder and its elements' or fields'
+// writers, made once per column.
+type jsonWriter struct {
+	v       arrow.Array
+	enc     pgtext.Encoder
+	scratch []byte
+	elems   *jsonWriter   // a list's values
+	fields  []*jsonWriter // a record's fields
+	keys    [][]byte      // a record's field names as JSON strings
+	// fieldSep separates a record's fields: "," unless row_to_json's
+	// pretty form asks for a line each.
+	fieldSep string
+}
+
+func newJSONWriter(v arrow.Array) (*jsonWriter, error) {
+	w := &jsonWriter{v: v, fieldSep: ","}
+	switch a := v.(type) {
+	case *array.List:
+		elems, err := newJSONWriter(a.ListValues())
+		if err != nil {
+			return nil, err
+		}
+		w.elems = elems
+		return w, nil
+	case *array.Struct:
+		st := a.DataType().(*arrow.StructType)
+		for i := range a.NumField() {
+			f, err := newJSONWriter(a.Field(i))
+			if err != nil {
+				return nil, err
+			}
+			w.fields = append(w.fields, f)
+			w.keys = append(w.keys, jsonb.AppendString(nil, st.Field(i).Name))
+		}
+		return w, nil
+	}
+	enc, err := pgtext.NewEncoder(v, time.UTC)
+	if err != nil {
+		return nil, err
+	}
+	w.enc = enc
+	return w, nil
+}
+
+// append writes value r.
+func (w *jsonWriter) append(dst []byte, r int) []byte {
+	v := w.v
 	if v.IsNull(r) {
 		return append(dst, "null"...)
 	}
-	buf := enc((*scratch)[:0], r)
-	*scratch = buf
+	switch {
+	case w.elems != nil:
+		start, end := v.(*array.List).ValueOffsets(r)
+		dst = append(dst, '[')
+		for i := start; i < end; i++ {
+			if i > start {
+				dst = append(dst, ',')
+			}
+			dst = w.elems.append(dst, int(i))
+		}
+		return append(dst, ']')
+	case v.DataType().ID() == arrow.STRUCT:
+		dst = append(dst, '{')
+		for i, f := range w.fields {
+			if i > 0 {
+				dst = append(dst, w.fieldSep...)
+			}
+			dst = append(dst, w.keys[i]...)
+			dst = append(dst, ':')
+			dst = f.append(dst, r)
+		}
+		return append(dst, '}')
+	}
+	buf := w.enc(w.scratch[:0], r)
+	w.scratch = buf
 	switch v.DataType().ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.DECIMAL128:
 		return append(dst, buf...)
@@ -295,24 +442,6 @@ func appendJSONValue(dst []byte, v arrow.Array, enc pgtext.Encoder, r int, scrat
 			}
 		}
 		return jsonb.AppendString(dst, s)
-	case arrow.LIST:
-		// An array is a JSON array of its elements, each rendered so.
-		l := v.(*array.List)
-		start, end := l.ValueOffsets(r)
-		elems := l.ListValues()
-		elemEnc, err := pgtext.NewEncoder(elems, time.UTC)
-		if err != nil {
-			break
-		}
-		var elemScratch []byte
-		dst = append(dst, '[')
-		for i := start; i < end; i++ {
-			if i > start {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONValue(dst, elems, elemEnc, int(i), &elemScratch)
-		}
-		return append(dst, ']')
 	case arrow.EXTENSION:
 		switch v.DataType().(arrow.ExtensionType).ExtensionName() {
 		case "arrow.json", "riffq.jsonb":
@@ -343,11 +472,10 @@ func (a *jsonAggAcc) grow(n int) {
 }
 
 func (a *jsonAggAcc) update(ids []uint32, arg arrow.Array) error {
-	enc, err := pgtext.NewEncoder(arg, time.UTC)
+	w, err := newJSONWriter(arg)
 	if err != nil {
 		return err
 	}
-	var scratch []byte
 	for r, id := range ids {
 		if a.seen[id] {
 			a.items[id] = append(a.items[id], ", "...)
@@ -360,7 +488,7 @@ func (a *jsonAggAcc) update(ids []uint32, arg arrow.Array) error {
 			a.items[id] = append(a.items[id], '[')
 			a.seen[id] = true
 		}
-		a.items[id] = appendJSONValue(a.items[id], arg, enc, r, &scratch)
+		a.items[id] = w.append(a.items[id], r)
 	}
 	return nil
 }
@@ -374,6 +502,75 @@ func (a *jsonAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 			continue
 		}
 		text := string(append(it, ']'))
+		if a.jsonb {
+			var err error
+			if text, err = jsonb.Normalize(text); err != nil {
+				return nil, err
+			}
+		}
+		b.Append(text)
+	}
+	storage := b.NewArray()
+	defer storage.Release()
+	return newJSON(a.out, storage), nil
+}
+
+// jsonObjectAggAcc is json_object_agg and jsonb_object_agg: each group's
+// (key, value) rows as one object, keys as text, values as to_json renders
+// them; json keeps every key in input order with PostgreSQL's spacing,
+// jsonb the last value of each key in its canonical form.
+type jsonObjectAggAcc struct {
+	out   arrow.DataType
+	jsonb bool
+	items [][]byte // per group: the object so far, without its closing }
+}
+
+func (a *jsonObjectAggAcc) grow(n int) {
+	for len(a.items) < n {
+		a.items = append(a.items, nil)
+	}
+}
+
+func (a *jsonObjectAggAcc) update(ids []uint32, arg arrow.Array) error {
+	row, ok := arg.(*array.Struct)
+	if !ok || row.NumField() != 2 {
+		return fmt.Errorf("json_object_agg of %s", arg.DataType())
+	}
+	keys, err := pgtext.NewEncoder(row.Field(0), time.UTC)
+	if err != nil {
+		return err
+	}
+	values, err := newJSONWriter(row.Field(1))
+	if err != nil {
+		return err
+	}
+	var key []byte
+	for r, id := range ids {
+		if row.Field(0).IsNull(r) {
+			return pgerror.New(pgerror.InvalidParameterValue, "field name must not be null")
+		}
+		if a.items[id] == nil {
+			a.items[id] = append(a.items[id], "{ "...)
+		} else {
+			a.items[id] = append(a.items[id], ", "...)
+		}
+		key = keys(key[:0], r)
+		a.items[id] = jsonb.AppendString(a.items[id], string(key))
+		a.items[id] = append(a.items[id], " : "...)
+		a.items[id] = values.append(a.items[id], r)
+	}
+	return nil
+}
+
+func (a *jsonObjectAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for _, it := range a.items {
+		if it == nil {
+			b.AppendNull()
+			continue
+		}
+		text := string(append(it, " }"...))
 		if a.jsonb {
 			var err error
 			if text, err = jsonb.Normalize(text); err != nil {

@@ -66,6 +66,23 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 			}
 			return 1
 		}
+	case *array.Struct:
+		// Records compare field by field, a NULL field after any value,
+		// as PostgreSQL's record comparison does.
+		fields := make([]keyComparator, a.NumField())
+		for f := range fields {
+			if fields[f] = newKeyComparator(a.Field(f), SortKey{}); fields[f] == nil {
+				return nil
+			}
+		}
+		values = func(i, j int) int {
+			for _, c := range fields {
+				if r := c(i, j); r != 0 {
+					return r
+				}
+			}
+			return 0
+		}
 	default:
 		return nil
 	}

@@ -208,6 +208,25 @@ const (
 	StddevPop  AggFunc = "stddev_pop"
 	VarSamp    AggFunc = "var_samp"
 	VarPop     AggFunc = "var_pop"
+	BitAnd     AggFunc = "bit_and"
+	BitOr      AggFunc = "bit_or"
+	BitXor     AggFunc = "bit_xor"
+	// Aggregates of two arguments: Arg is the row of both (a Call of
+	// "row"), NULL-skipping as PostgreSQL's strict aggregates are.
+	JSONObjectAgg  AggFunc = "json_object_agg"
+	JSONBObjectAgg AggFunc = "jsonb_object_agg"
+	Corr           AggFunc = "corr"
+	CovarPop       AggFunc = "covar_pop"
+	CovarSamp      AggFunc = "covar_samp"
+	RegrAvgX       AggFunc = "regr_avgx"
+	RegrAvgY       AggFunc = "regr_avgy"
+	RegrCount      AggFunc = "regr_count"
+	RegrIntercept  AggFunc = "regr_intercept"
+	RegrR2         AggFunc = "regr_r2"
+	RegrSlope      AggFunc = "regr_slope"
+	RegrSxx        AggFunc = "regr_sxx"
+	RegrSxy        AggFunc = "regr_sxy"
+	RegrSyy        AggFunc = "regr_syy"
 	// Ordered-set aggregates: Arg is the WITHIN GROUP ordering's value.
 	PercentileCont AggFunc = "percentile_cont"
 	PercentileDisc AggFunc = "percentile_disc"
@@ -367,6 +386,14 @@ func (a *Aggregate) String() string {
 	s := string(a.Func)
 	if a.Arg != nil {
 		arg := a.Arg.String()
+		if row, ok := a.Arg.(*Call); ok && row.Func == "row" && a.Func != ArrayAgg && a.Func != JSONAgg && a.Func != JSONBAgg {
+			// A two-argument aggregate's row of arguments.
+			args := make([]string, len(row.Args))
+			for i, e := range row.Args {
+				args[i] = e.String()
+			}
+			arg = strings.Join(args, ", ")
+		}
 		if a.Distinct {
 			arg = "DISTINCT " + arg
 		}

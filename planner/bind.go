@@ -539,6 +539,8 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 		return "greatest", 2
 	case n.GetAArrayExpr() != nil:
 		return "array", 2
+	case n.GetRowExpr() != nil:
+		return "row", 2
 	case n.GetAIndirection() != nil:
 		// A subscript names the column after what it subscripts.
 		ind := n.GetAIndirection()
@@ -659,7 +661,17 @@ func isAggregateName(name string) bool {
 	switch name {
 	case "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "string_agg", "array_agg",
 		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
-		"percentile_cont", "percentile_disc", "mode", "json_agg", "jsonb_agg":
+		"percentile_cont", "percentile_disc", "mode", "json_agg", "jsonb_agg", "bit_and", "bit_or", "bit_xor":
+		return true
+	}
+	return isTwoArgAgg(name)
+}
+
+// isTwoArgAgg reports whether name is an aggregate of two arguments.
+func isTwoArgAgg(name string) bool {
+	switch name {
+	case "json_object_agg", "jsonb_object_agg", "corr", "covar_pop", "covar_samp", "regr_avgx", "regr_avgy",
+		"regr_count", "regr_intercept", "regr_r2", "regr_slope", "regr_sxx", "regr_sxy", "regr_syy":
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 
@@ -99,7 +100,17 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		if err != nil {
 			return nil, err
 		}
-		return &expr.IsNull{Input: b.resolveUnknown(in), Negated: x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL}, nil
+		negated := x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NOT_NULL
+		if row, ok := in.(*expr.Call); ok && row.Func == "row" && len(row.Args) > 0 {
+			// A row IS NULL when every field is, and IS NOT NULL when
+			// none is.
+			var tests []expr.Expr
+			for _, a := range row.Args {
+				tests = append(tests, &expr.IsNull{Input: a, Negated: negated})
+			}
+			return and(tests), nil
+		}
+		return &expr.IsNull{Input: b.resolveUnknown(in), Negated: negated}, nil
 	case *pg_query.Node_TypeCast:
 		return b.bindCast(x.TypeCast, ectx)
 	case *pg_query.Node_FuncCall:
@@ -124,6 +135,8 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		return b.bindArrayExpr(x.AArrayExpr, ectx)
 	case *pg_query.Node_MinMaxExpr:
 		return b.bindMinMax(x.MinMaxExpr, ectx)
+	case *pg_query.Node_RowExpr:
+		return b.bindRow(x.RowExpr, ectx)
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
 }
@@ -160,8 +173,12 @@ func (b *binder) bindCollate(cc *pg_query.CollateClause, ectx exprContext) (expr
 
 func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.Expr, error) {
 	var parts []string
-	for _, f := range cr.Fields {
+	for i, f := range cr.Fields {
 		if f.GetAStar() != nil {
+			if i == 1 && len(cr.Fields) == 2 {
+				// t.* in an expression is t's whole row.
+				return b.wholeRow(ectx.scope, parts[0], cr.Location)
+			}
 			return nil, b.unsupported(cr.Location, "* is not allowed here")
 		}
 		parts = append(parts, f.GetString_().GetSval())
@@ -176,6 +193,11 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		return nil, b.unsupported(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
 	}
 	i, c, err := b.lookupColumn(ectx.scope, table, name, cr.Location)
+	if pe := (*pgerror.Error)(nil); errors.As(err, &pe) && pe.Code == pgerror.UndefinedColumn && table == "" && ectx.scope != nil && contains(ectx.scope.tables, name) {
+		// A bare name that is no column but a table of the FROM clause
+		// is that table's whole row, as in row_to_json(t).
+		return b.wholeRow(ectx.scope, name, cr.Location)
+	}
 	var oc *outerColumn
 	if errors.As(err, &oc) {
 		for _, corr := range b.correlations[oc.depth:] {
@@ -206,6 +228,39 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		b.regproc[col] = true
 	}
 	return col, nil
+}
+
+// wholeRow binds a reference to table's whole row: a record of its
+// columns, named as they are.
+func (b *binder) wholeRow(sc *scope, table string, loc int32) (expr.Expr, error) {
+	if sc == nil || !contains(sc.tables, table) {
+		return nil, b.errorf(pgerror.UndefinedTable, loc, "missing FROM-clause entry for table %q", table)
+	}
+	var args []expr.Expr
+	var fields []arrow.Field
+	for i, c := range sc.cols {
+		if c.table != table {
+			continue
+		}
+		args = append(args, &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ})
+		fields = append(fields, arrow.Field{Name: c.name, Type: c.typ, Nullable: true})
+	}
+	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}, nil
+}
+
+// bindRow binds ROW(a, b, ...) and (a, b, ...): an anonymous record whose
+// fields are f1, f2, ... as in PostgreSQL.
+func (b *binder) bindRow(r *pg_query.RowExpr, ectx exprContext) (expr.Expr, error) {
+	args, err := b.bindExprs(r.Args, ectx)
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]arrow.Field, len(args))
+	for i, a := range args {
+		args[i] = b.resolveUnknown(a)
+		fields[i] = arrow.Field{Name: fmt.Sprintf("f%d", i+1), Type: args[i].DataType(), Nullable: true}
+	}
+	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}, nil
 }
 
 func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {

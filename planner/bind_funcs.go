@@ -95,7 +95,7 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		return b.bindOrderedSet(fc, name, ectx, filter)
 	}
 	nargs := 1
-	if name == "string_agg" {
+	if name == "string_agg" || isTwoArgAgg(name) {
 		nargs = 2
 	}
 	if len(fc.Args) != nargs {
@@ -116,6 +116,14 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if delim, err = b.bindExpr(fc.Args[1], argCtx); err != nil {
 			return nil, err
 		}
+	}
+	if isTwoArgAgg(name) {
+		// Both arguments travel as one row (see expr.JSONObjectAgg).
+		if arg, err = b.aggArgRow(name, arg, delim, fc); err != nil {
+			return nil, err
+		}
+		delim = nil
+	} else if delim != nil {
 		delim = b.resolveUnknown(delim)
 	}
 	arg = b.resolveUnknown(arg)
@@ -175,6 +183,19 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
 			out = typeText
 		}
+	case expr.BitAnd, expr.BitOr, expr.BitXor:
+		if r := numericRank(in); r >= 1 && r <= 3 {
+			out = in
+		}
+	case expr.JSONObjectAgg:
+		out = typeJSON
+	case expr.JSONBObjectAgg:
+		out = typeJSONB
+	case expr.RegrCount:
+		out = typeInt8
+	case expr.Corr, expr.CovarPop, expr.CovarSamp, expr.RegrAvgX, expr.RegrAvgY, expr.RegrIntercept,
+		expr.RegrR2, expr.RegrSlope, expr.RegrSxx, expr.RegrSxy, expr.RegrSyy:
+		out = typeFloat8
 	case expr.JSONAgg:
 		out = typeJSON
 	case expr.JSONBAgg:
@@ -188,6 +209,29 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		return nil, b.noFunction(fc, name, arg)
 	}
 	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order, OrderBy: ownOrder}), nil
+}
+
+// aggArgRow makes the row of a two-argument aggregate's arguments: the
+// statistics take double precision (y, x), as PostgreSQL's do.
+func (b *binder) aggArgRow(name string, x, y expr.Expr, fc *pg_query.FuncCall) (expr.Expr, error) {
+	args := []expr.Expr{x, y}
+	if name == "json_object_agg" || name == "jsonb_object_agg" {
+		args[0], args[1] = b.resolveUnknown(x), b.resolveUnknown(y)
+	} else {
+		for i, a := range args {
+			_, unknown := a.(*unknownLit)
+			if !unknown && category(a.DataType()) != catNumeric && a.DataType().ID() != arrow.NULL && !isPerValueNumeric(a.DataType()) {
+				return nil, b.noFunction(fc, name, b.resolveUnknown(x), b.resolveUnknown(y))
+			}
+			var err error
+			if args[i], err = b.cast(a, typeFloat8, nodeLocation(fc.Args[i])); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(
+		arrow.Field{Name: "f1", Type: args[0].DataType(), Nullable: true},
+		arrow.Field{Name: "f2", Type: args[1].DataType(), Nullable: true})}, nil
 }
 
 // bindOrderedSet binds percentile_cont(fraction), percentile_disc(fraction)

@@ -30,7 +30,7 @@ func isJSONB(dt arrow.DataType) bool {
 }
 
 // containerOps are the operators of json, jsonb and arrays, by name.
-var containerOps = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "@>": true, "<@": true, "&&": true, "?": true, "?|": true, "?&": true}
+var containerOps = map[string]bool{"->": true, "->>": true, "#>": true, "#>>": true, "#-": true, "@>": true, "<@": true, "&&": true, "?": true, "?|": true, "?&": true}
 
 // bindContainerOp binds json's field and path operators (-> ->> #> #>>,
 // for json and jsonb), jsonb's containment and existence operators (@> <@
@@ -78,6 +78,14 @@ func (b *binder) bindContainerOp(ae *pg_query.A_Expr, op string, ectx exprContex
 			return &expr.Call{Func: "json_field", Args: []expr.Expr{l, r}, Type: lt}, nil
 		}
 		return &expr.Call{Func: "json_field_text", Args: []expr.Expr{l, r}, Type: typeText}, nil
+	case "#-":
+		if !isJSONB(lt) {
+			return nil, noOp()
+		}
+		if r, err = b.cast(r, textList, ae.Location); err != nil {
+			return nil, err
+		}
+		return &expr.Call{Func: "jsonb_delete_path", Args: []expr.Expr{l, r}, Type: typeJSONB}, nil
 	case "#>", "#>>":
 		if !isJSONType(lt) {
 			return nil, noOp()
@@ -136,12 +144,52 @@ func (b *binder) bindContainerOp(ae *pg_query.A_Expr, op string, ectx exprContex
 	return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeBool}, nil
 }
 
+// bindJSONBEdit binds jsonb - key (text, text[] or an integer index) and
+// jsonb || jsonb; ok is false when neither operand makes it a jsonb
+// operator.
+func (b *binder) bindJSONBEdit(ae *pg_query.A_Expr, op string, l, r expr.Expr) (expr.Expr, bool, error) {
+	_, lUnknown := l.(*unknownLit)
+	_, rUnknown := r.(*unknownLit)
+	var err error
+	switch {
+	case op == "-" && isJSONType(l.DataType()) && !isJSONB(l.DataType()):
+		return nil, true, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: json - %s", map[bool]string{true: "unknown", false: typeName(r.DataType())}[rUnknown]).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	case op == "-" && isJSONB(l.DataType()) && !lUnknown:
+		switch rt := b.resolveUnknown(r).DataType(); {
+		case numericRank(rt) >= 1 && numericRank(rt) <= 3:
+			r, err = b.cast(r, typeInt4, ae.Location)
+		case rUnknown || category(rt) == catString:
+			r, err = b.cast(r, typeText, ae.Location)
+		case arrow.TypeEqual(rt, arrow.ListOf(typeText)):
+		default:
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "jsonb_delete", Args: []expr.Expr{l, r}, Type: typeJSONB}, true, nil
+	case op == "||" && (isJSONB(l.DataType()) && !lUnknown && (rUnknown || isJSONB(r.DataType())) ||
+		isJSONB(r.DataType()) && !rUnknown && lUnknown):
+		if l, err = b.cast(l, typeJSONB, ae.Location); err != nil {
+			return nil, true, err
+		}
+		if r, err = b.cast(r, typeJSONB, ae.Location); err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "jsonb_concat", Args: []expr.Expr{l, r}, Type: typeJSONB}, true, nil
+	}
+	return nil, false, nil
+}
+
 // bindJSONFunc binds the json functions riffq implements; ok is false for
 // other names.
 func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	switch name {
+	case "row_to_json":
+		return b.bindRowToJSON(fc, ectx)
 	case "to_json", "to_jsonb", "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_build_object",
-		"json_elements", "json_elements_text", "json_keys", "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set":
+		"json_elements", "json_elements_text", "json_keys", "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set", "jsonb_insert":
 	default:
 		return nil, false, nil
 	}
@@ -152,7 +200,7 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	for i, a := range args {
 		args[i] = b.resolveUnknown(a)
 	}
-	if len(args) != 1 && name != "jsonb_build_object" && (name != "jsonb_set" || len(args) < 3 || len(args) > 4) {
+	if len(args) != 1 && name != "jsonb_build_object" && (name != "jsonb_set" && name != "jsonb_insert" || len(args) < 3 || len(args) > 4) {
 		return nil, true, b.noFunction(fc, name, args...)
 	}
 	jsonArg := func(t arrow.DataType) error {
@@ -197,8 +245,9 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 			t = typeText
 		}
 		return &expr.Call{Func: name, Args: args, Type: t}, true, nil
-	case "jsonb_set":
-		// jsonb_set(target, path text[], new_value [, create_missing])
+	case "jsonb_set", "jsonb_insert":
+		// jsonb_set(target, path text[], new_value [, create_missing]),
+		// jsonb_insert(target, path text[], new_value [, insert_after])
 		if err := jsonArg(typeJSONB); err != nil {
 			return nil, true, err
 		}
@@ -229,6 +278,26 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		return &expr.Call{Func: name, Args: args, Type: typeJSONB}, true, nil
 	}
 	return nil, false, nil
+}
+
+// bindRowToJSON binds row_to_json(record [, pretty]): to_json of a
+// record, its fields on lines of their own when pretty.
+func (b *binder) bindRowToJSON(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, bool, error) {
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if len(args) == 0 || len(args) > 2 || args[0].DataType().ID() != arrow.STRUCT {
+		return nil, true, b.noFunction(fc, "row_to_json", args...)
+	}
+	if len(args) == 2 {
+		pretty, err := b.cast(b.resolveUnknown(args[1]), typeBool, nodeLocation(fc.Args[1]))
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "row_to_json", Args: []expr.Expr{args[0], pretty}, Type: typeJSON}, true, nil
+	}
+	return &expr.Call{Func: "to_json", Args: args, Type: typeJSON}, true, nil
 }
 
 // setFuncAsArray rewrites the set-returning functions the engine computes

@@ -222,6 +222,14 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	if err != nil {
 		return nil, err
 	}
+	if opName == "-" || opName == "||" {
+		if e, ok, err := b.bindJSONBEdit(ae, opName, l, r); ok || err != nil {
+			return e, err
+		}
+	}
+	if l.DataType().ID() == arrow.STRUCT || r.DataType().ID() == arrow.STRUCT {
+		return nil, b.unsupported(ae.Location, "operator %s on whole records is not supported yet; compare their columns or write (a, b) %s (c, d)", opName, opName)
+	}
 	return b.binary(op, l, r, ae.Location)
 }
 

@@ -17,7 +17,12 @@ import (
 // have no PostgreSQL type of their own.
 func AsJSON(dt arrow.DataType) bool {
 	switch dt.ID() {
-	case arrow.STRUCT, arrow.MAP, arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
+	case arrow.STRUCT, arrow.MAP:
+		return true
+	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
+		if AsJSON(dt.(arrow.ListLikeType).Elem()) {
+			return true
+		}
 		_, err := pgtypes.FromArrow(dt)
 		return err != nil
 	}

@@ -247,12 +247,7 @@ func rowDescription(schema *arrow.Schema, formats []int16) *pgproto3.RowDescript
 	desc := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, schema.NumFields())}
 	for i, f := range schema.Fields() {
 		t, err := pgtypes.FromField(f)
-		switch _, isStruct := f.Type.(*arrow.StructType); {
-		case isStruct:
-			// A row value, such as _pg_expandarray's: a record, as
-			// PostgreSQL sends one.
-			t = pgtypes.Type{OID: pgtypes.RecordOID, Len: -1, Mod: -1}
-		case err != nil:
+		if err != nil {
 			t = pgtypes.Type{OID: pgtypes.TextOID, Len: -1, Mod: -1}
 		}
 		desc.Fields[i] = pgproto3.FieldDescription{

@@ -52,6 +52,7 @@ var arrayOIDs = map[uint32]struct {
 	TimestampOID: {1115, "timestamp without time zone[]"}, TimestamptzOID: {1185, "timestamp with time zone[]"},
 	IntervalOID: {1187, "interval[]"}, NumericOID: {1231, "numeric[]"}, UUIDOID: {2951, "uuid[]"},
 	JSONOID: {199, "json[]"}, JSONBOID: {3807, "jsonb[]"}, VarcharOID: {1015, "character varying[]"},
+	RecordOID: {2287, "record[]"},
 }
 
 // ArrayOf returns the array type whose elements are of type elem.
@@ -122,6 +123,10 @@ func FromArrow(dt arrow.DataType) (Type, error) {
 		return Type{JSONBOID, "jsonb", -1, -1}, nil
 	case *OIDType:
 		return Type{OIDOID, "oid", 4, -1}, nil
+	case *arrow.StructType:
+		// A row value (ROW(...), a whole-row reference): an anonymous
+		// record. Sources serve their struct columns as json instead.
+		return Type{RecordOID, "record", -1, -1}, nil
 	case *arrow.ListType, *arrow.LargeListType, *arrow.FixedSizeListType:
 		elem, err := FromArrow(t.(arrow.ListLikeType).Elem())
 		if err != nil {
