@@ -22,6 +22,10 @@ type subqueryResult struct {
 	value   scalar.Scalar
 	set     map[string]bool
 	hasNull bool
+	// rows, for a row IN (a, b) IN (SELECT x, y ...), holds each row's
+	// fields' keys when some row has a NULL field, to tell NULL from
+	// false.
+	rows [][]string
 }
 
 // runSubquery executes plan and reduces its rows for kind; key encodes the
@@ -84,6 +88,10 @@ func runSubquery(ctx context.Context, n *expr.Subquery, plan expr.SubqueryPlan, 
 		var buf []byte
 		for rdr.Next() {
 			col := rdr.RecordBatch().Column(0)
+			if st, ok := col.(*array.Struct); ok {
+				addRows(&res, key.(*structKeys), st)
+				continue
+			}
 			for i := range col.Len() {
 				if col.IsNull(i) {
 					res.hasNull = true
@@ -147,8 +155,66 @@ func compileSubquery(n *expr.Subquery) (evaluator, error) {
 	}, nil
 }
 
+// addRows adds a row IN subquery's rows to res: rows without NULL fields
+// to its set, and every row's fields to res.rows.
+func addRows(res *subqueryResult, key *structKeys, st *array.Struct) {
+	for i := range st.Len() {
+		fields := rowFields(key, st, i)
+		if slices.Contains(fields, nullKey) {
+			res.hasNull = true
+		} else {
+			res.set[string(key.encode(nil, st, i))] = true
+		}
+		res.rows = append(res.rows, fields)
+	}
+}
+
+// nullKey is a keyColumn's encoding of NULL.
+const nullKey = "\x00"
+
+// rowFields returns the keys of row i's fields.
+func rowFields(key *structKeys, st *array.Struct, i int) []string {
+	fields := make([]string, len(key.fields))
+	for f, k := range key.fields {
+		fields[f] = string(k.encode(nil, st.Field(f), i))
+	}
+	return fields
+}
+
+// appendRowIn appends row i's (a, b) IN (subquery) to out: true when a
+// subquery row equals it, else NULL when one might (its fields equal or
+// NULL), else false, as PostgreSQL compares rows.
+func appendRowIn(out *array.BooleanBuilder, res subqueryResult, key *structKeys, l *array.Struct, i int) {
+	fields := rowFields(key, l, i)
+	leftNull := slices.Contains(fields, nullKey)
+	if !leftNull && res.set[string(key.encode(nil, l, i))] {
+		out.Append(true)
+		return
+	}
+	if leftNull || res.hasNull {
+		for _, row := range res.rows {
+			maybe := true
+			for f, v := range row {
+				if v != nullKey && fields[f] != nullKey && v != fields[f] {
+					maybe = false
+					break
+				}
+			}
+			if maybe {
+				out.AppendNull()
+				return
+			}
+		}
+	}
+	out.Append(false)
+}
+
 // appendIn appends row i's x IN (subquery) to out.
 func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l arrow.Array, i int, buf []byte) []byte {
+	if st, ok := l.(*array.Struct); ok {
+		appendRowIn(out, res, key.(*structKeys), st, i)
+		return buf
+	}
 	if l.IsNull(i) {
 		out.AppendNull()
 		return buf

@@ -248,6 +248,15 @@ func (b *binder) wholeRow(sc *scope, table string, loc int32) (expr.Expr, error)
 	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}, nil
 }
 
+// rowOf is the anonymous record of args.
+func rowOf(args []expr.Expr) *expr.Call {
+	fields := make([]arrow.Field, len(args))
+	for i, a := range args {
+		fields[i] = arrow.Field{Name: fmt.Sprintf("f%d", i+1), Type: a.DataType(), Nullable: true}
+	}
+	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}
+}
+
 // bindRow binds ROW(a, b, ...) and (a, b, ...): an anonymous record whose
 // fields are f1, f2, ... as in PostgreSQL.
 func (b *binder) bindRow(r *pg_query.RowExpr, ectx exprContext) (expr.Expr, error) {
@@ -255,12 +264,10 @@ func (b *binder) bindRow(r *pg_query.RowExpr, ectx exprContext) (expr.Expr, erro
 	if err != nil {
 		return nil, err
 	}
-	fields := make([]arrow.Field, len(args))
 	for i, a := range args {
 		args[i] = b.resolveUnknown(a)
-		fields[i] = arrow.Field{Name: fmt.Sprintf("f%d", i+1), Type: args[i].DataType(), Nullable: true}
 	}
-	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}, nil
+	return rowOf(args), nil
 }
 
 func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
@@ -958,13 +965,19 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 	if sel == nil {
 		return nil, b.unsupported(sl.Location, "this subquery is not supported")
 	}
-	var left expr.Expr
+	// lefts is what x IN (SELECT ...) tests: x, or each value of a row
+	// (a, b) IN (SELECT x, y ...).
+	var lefts []expr.Expr
 	if sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
 		if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" {
 			return nil, b.unsupported(sl.Location, "only = ANY (subquery) is supported yet")
 		}
+		nodes := []*pg_query.Node{sl.Testexpr}
+		if row := sl.Testexpr.GetRowExpr(); row != nil {
+			nodes = row.Args
+		}
 		var err error
-		if left, err = b.bindExpr(sl.Testexpr, ectx); err != nil {
+		if lefts, err = b.bindExprs(nodes, ectx); err != nil {
 			return nil, err
 		}
 	}
@@ -993,25 +1006,44 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 		}
 		out.Kind, out.Type = expr.ArraySubquery, arrow.ListOf(schema.Field(0).Type)
 	case pg_query.SubLinkType_ANY_SUBLINK:
-		if schema.NumFields() != 1 {
+		switch {
+		case schema.NumFields() > len(lefts):
 			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery has too many columns")
+		case schema.NumFields() < len(lefts):
+			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery has too few columns")
 		}
-		ct := commonType(b.resolveUnknown(left).DataType(), schema.Field(0).Type)
-		if u, ok := left.(*unknownLit); ok {
-			ct = schema.Field(0).Type
-			if left, err = b.resolveAs(u, ct); err != nil {
+		types := make([]arrow.DataType, len(lefts))
+		for i, left := range lefts {
+			col := schema.Field(i).Type
+			ct := commonType(b.resolveUnknown(left).DataType(), col)
+			if u, ok := left.(*unknownLit); ok {
+				ct = col
+				if left, err = b.resolveAs(u, ct); err != nil {
+					return nil, err
+				}
+			}
+			if ct == nil {
+				return nil, b.errorf(pgerror.UndefinedFunction, sl.Location, "operator does not exist: %s = %s", typeName(left.DataType()), typeName(col)).
+					WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+			}
+			if lefts[i], err = b.cast(left, ct, sl.Location); err != nil {
 				return nil, err
 			}
+			types[i] = ct
 		}
-		if ct == nil {
-			return nil, b.errorf(pgerror.UndefinedFunction, sl.Location, "operator does not exist: %s = %s", typeName(left.DataType()), typeName(schema.Field(0).Type)).
-				WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
-		}
-		if left, err = b.cast(left, ct, sl.Location); err != nil {
+		if logical, err = b.castColumns(logical, types); err != nil {
 			return nil, err
 		}
-		if logical, err = b.castColumns(logical, []arrow.DataType{ct}); err != nil {
-			return nil, err
+		left := lefts[0]
+		if sl.Testexpr.GetRowExpr() != nil {
+			// A row tests against the subquery's rows as records (the
+			// engine compares them field by field, with SQL's NULLs).
+			left = rowOf(lefts)
+			var cols []expr.Expr
+			for i, f := range logical.Schema().Fields() {
+				cols = append(cols, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+			}
+			logical = &Project{Input: logical, Exprs: []expr.Expr{rowOf(cols)}, Names: []string{"row"}}
 		}
 		out.Kind, out.Left, out.Type = expr.InSubquery, left, typeBool
 	default:

@@ -229,9 +229,7 @@ func (b *binder) aggArgRow(name string, x, y expr.Expr, fc *pg_query.FuncCall) (
 			}
 		}
 	}
-	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(
-		arrow.Field{Name: "f1", Type: args[0].DataType(), Nullable: true},
-		arrow.Field{Name: "f2", Type: args[1].DataType(), Nullable: true})}, nil
+	return rowOf(args), nil
 }
 
 // bindOrderedSet binds percentile_cont(fraction), percentile_disc(fraction)

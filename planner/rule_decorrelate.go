@@ -253,7 +253,19 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 		if readsOuter(value) {
 			return nil, false
 		}
-		on = append(on, &expr.Binary{Op: expr.Eq, Left: sub.Left, Right: shift(value, nl), Type: typeBool})
+		// A row IN compares field by field; a NULL field is no match, as
+		// the filter keeps only true.
+		lefts, values := []expr.Expr{sub.Left}, []expr.Expr{value}
+		if l, ok := sub.Left.(*expr.Call); ok && l.Func == "row" {
+			v, ok := value.(*expr.Call)
+			if !ok || v.Func != "row" || len(v.Args) != len(l.Args) {
+				return nil, false
+			}
+			lefts, values = l.Args, v.Args
+		}
+		for i := range lefts {
+			on = append(on, &expr.Binary{Op: expr.Eq, Left: lefts[i], Right: shift(values[i], nl), Type: typeBool})
+		}
 	default:
 		return nil, false
 	}
