@@ -2,10 +2,14 @@ package riffq_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestDMLParameters runs INSERT, UPDATE and DELETE through the extended
@@ -141,5 +145,133 @@ func TestViewDefinition(t *testing.T) {
 	}
 	if a != want || b != want || c != want {
 		t.Fatalf("definitions %q, %q, %q; want %q", a, b, c, want)
+	}
+}
+
+// TestTransactionHolds checks what a transaction block's hold on the
+// tables it changes means for other sessions: a writer waits until the
+// block ends and sees its rollback; a cycle of waits is a deadlock
+// (40P01) for one of them; statement_timeout (57014) and lock_timeout
+// (55P03) end a wait; a connection
+// that closes inside a block rolls it back and frees its tables.
+func TestTransactionHolds(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	exec := func(c interface {
+		Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+	}, sql string) {
+		t.Helper()
+		if _, err := c.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(a, "CREATE TABLE t1 (id int PRIMARY KEY)")
+	exec(a, "CREATE TABLE t2 (id int PRIMARY KEY)")
+
+	// A writer waits for the block, then sees its rollback.
+	exec(a, "BEGIN")
+	exec(a, "INSERT INTO t1 VALUES (1)")
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, "INSERT INTO t1 VALUES (2)")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a write went through another block's hold: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	exec(a, "ROLLBACK")
+	if err := <-done; err != nil {
+		t.Fatalf("the waiting insert: %v", err)
+	}
+	var ids string
+	if err := a.QueryRow(ctx, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t1").Scan(&ids); err != nil || ids != "2" {
+		t.Fatalf("t1 after rollback and the waiting insert: %q %v", ids, err)
+	}
+
+	// Two blocks waiting for each other: one is told of the deadlock.
+	exec(a, "BEGIN")
+	exec(b, "BEGIN")
+	exec(a, "INSERT INTO t1 VALUES (10)")
+	exec(b, "INSERT INTO t2 VALUES (20)")
+	go func() {
+		_, err := a.Exec(ctx, "INSERT INTO t2 VALUES (11)")
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, errB := b.Exec(bctx, "INSERT INTO t1 VALUES (21)")
+	var errA error
+	if errB == nil {
+		// b got t1 only if a gave up: a's wait was the deadlock.
+		errA = <-done
+	}
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(errB, &pe) && pe.Code == "40P01":
+		exec(b, "ROLLBACK")
+		if err := <-done; err != nil {
+			t.Fatalf("a after b's deadlock: %v", err)
+		}
+		exec(a, "COMMIT")
+	case errors.As(errA, &pe) && pe.Code == "40P01":
+		exec(a, "ROLLBACK")
+		exec(b, "COMMIT")
+	default:
+		t.Fatalf("no deadlock reported: a %v, b %v", errA, errB)
+	}
+
+	// A wait ends with statement_timeout.
+	exec(a, "BEGIN")
+	exec(a, "DELETE FROM t2")
+	exec(b, "SET statement_timeout = '300ms'")
+	if _, err := b.Exec(ctx, "INSERT INTO t2 VALUES (99)"); !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Fatalf("a wait past statement_timeout: %v", err)
+	}
+	exec(b, "RESET statement_timeout")
+	exec(b, "SET lock_timeout = '200ms'")
+	if _, err := b.Exec(ctx, "INSERT INTO t2 VALUES (99)"); !errors.As(err, &pe) || pe.Code != "55P03" {
+		t.Fatalf("a wait past lock_timeout: %v", err)
+	}
+	exec(b, "RESET lock_timeout")
+
+	// Closing a connection inside a block rolls it back.
+	if err := a.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exec(b, "INSERT INTO t2 VALUES (30)")
+	var n int64
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM t2").Scan(&n); err != nil || n < 2 {
+		t.Fatalf("t2 after the closed block: %d rows, %v", n, err)
+	}
+}
+
+// TestNotices checks the NOTICEs of IF [NOT] EXISTS statements that find
+// nothing to do, as PostgreSQL sends them.
+func TestNotices(t *testing.T) {
+	url := startServer(t)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { got = append(got, n.Severity+" "+n.Code+" "+n.Message) }
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, sql := range []string{"DROP TABLE IF EXISTS nope", "DROP VIEW IF EXISTS nope", "CREATE TABLE n1 (id int)", "CREATE TABLE IF NOT EXISTS n1 (id int)"} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	want := []string{`NOTICE 00000 table "nope" does not exist, skipping`, `NOTICE 00000 view "nope" does not exist, skipping`, `NOTICE 42P07 relation "n1" already exists, skipping`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("notices:\n got %q\nwant %q", got, want)
 	}
 }

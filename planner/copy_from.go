@@ -130,8 +130,11 @@ func (p *Planner) planCopyFrom(b *binder, cs *pg_query.CopyStmt) (*Query, error)
 			batches = append(batches, got...)
 			n += k
 		}
-		w.Lock()
-		defer w.Unlock()
+		unlock, err := b.lockWriter(ctx, w)
+		if err != nil {
+			return 0, err
+		}
+		defer unlock()
 		if err := w.Append(batches); err != nil {
 			return 0, err
 		}

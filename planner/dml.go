@@ -283,7 +283,13 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 	}
 	db, name, ifNotExists := b.db, rel.Relname, cs.IfNotExists
 	return &Query{Tag: "CREATE TABLE", Run: func(context.Context) error {
-		_, err := p.Catalog.CreateTable(db, schema, name, table, ifNotExists)
+		created, err := p.Catalog.CreateTable(db, schema, name, table, ifNotExists)
+		switch {
+		case created:
+			b.onRollback(func() { _ = p.Catalog.DropTable(db, schema, name, true) })
+		case err == nil:
+			b.notice("42P07", "relation \"%s\" already exists, skipping", name)
+		}
 		return err
 	}}, nil
 }
@@ -333,9 +339,13 @@ func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *p
 	q.Run = func(ctx context.Context) error {
 		created, err := p.Catalog.CreateTable(db, tableSchema, rel.Relname, table, ifNotExists)
 		if err != nil || !created {
+			if err == nil {
+				b.notice("42P07", "relation \"%s\" already exists, skipping", rel.Relname)
+			}
 			q.Tag = "CREATE TABLE AS"
 			return err
 		}
+		b.onRollback(func() { _ = p.Catalog.DropTable(db, tableSchema, rel.Relname, true) })
 		if into.SkipData {
 			q.Tag = "CREATE TABLE AS"
 			return nil
@@ -510,8 +520,11 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		}
 	}
 	q.Run = func(ctx context.Context) error {
-		w.Lock()
-		defer w.Unlock()
+		unlock, err := b.lockWriter(ctx, w)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		batches, n, err := collectRows(ctx, plan, schema)
 		defer releaseBatches(batches)
 		if err != nil {
@@ -742,8 +755,11 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 		return nil, err
 	}
 	q.Run = func(ctx context.Context) error {
-		w.Lock()
-		defer w.Unlock()
+		unlock, err := b.lockWriter(ctx, w)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		rdr, err := plan.Execute(ctx)
 		if err != nil {
 			return err
@@ -845,8 +861,11 @@ func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error)
 		}
 	}
 	q.Run = func(ctx context.Context) error {
-		w.Lock()
-		defer w.Unlock()
+		unlock, err := b.lockWriter(ctx, w)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		if deleted != nil {
 			gone, _, err := collectRows(ctx, deleted, schema)
 			if err != nil {
@@ -957,11 +976,14 @@ func (p *Planner) planTruncate(b *binder, ts *pg_query.TruncateStmt) (*Query, er
 		}
 		ws = append(ws, w)
 	}
-	return &Query{Tag: "TRUNCATE TABLE", Run: func(context.Context) error {
+	return &Query{Tag: "TRUNCATE TABLE", Run: func(ctx context.Context) error {
 		for _, w := range ws {
-			w.Lock()
-			err := w.Replace(nil)
-			w.Unlock()
+			unlock, err := b.lockWriter(ctx, w)
+			if err != nil {
+				return err
+			}
+			err = w.Replace(nil)
+			unlock()
 			if err != nil {
 				return err
 			}
@@ -989,9 +1011,16 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 	db, missingOK := b.db, ds.MissingOk
 	return &Query{Tag: "DROP TABLE", Run: func(context.Context) error {
 		for _, t := range targets {
+			dropped, found := b.cat.LookupTable(db, t.schema, t.name)
 			if err := p.Catalog.DropTable(db, t.schema, t.name, missingOK); err != nil {
 				return err
 			}
+			if !found {
+				b.notice("00000", "table \"%s\" does not exist, skipping", t.name)
+				continue
+			}
+			// A block that rolls back brings the table back.
+			b.onRollback(func() { _, _ = p.Catalog.CreateTable(db, dropped.Schema, dropped.Name, dropped.Provider, true) })
 		}
 		return nil
 	}}, nil

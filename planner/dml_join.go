@@ -128,8 +128,11 @@ func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.
 	outSchema := plan.Schema()
 	q := &Query{Tag: "UPDATE 0"}
 	q.Run = func(ctx context.Context) error {
-		w.Lock()
-		defer w.Unlock()
+		unlock, err := b.lockWriter(ctx, w)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		changes, _, err := collectRows(ctx, plan, outSchema)
 		defer releaseBatches(changes)
 		if err != nil {
@@ -182,8 +185,11 @@ func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog
 	}
 	q := &Query{Tag: "DELETE 0"}
 	q.Run = func(ctx context.Context) error {
-		w.Lock()
-		defer w.Unlock()
+		unlock, err := b.lockWriter(ctx, w)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		gone, _, err := collectRows(ctx, plan, plan.Schema())
 		defer releaseBatches(gone)
 		if err != nil {

@@ -24,6 +24,20 @@ type TxSession interface {
 	InTransaction() bool
 	// Deallocate drops a prepared statement, or all of them.
 	Deallocate(name string, all bool) error
+	// OnRollback registers undo to run if the block, or a savepoint made
+	// before the call, rolls back (latest first).
+	OnRollback(undo func())
+	// OnTxEnd registers fn to run when the block ends either way.
+	OnTxEnd(fn func())
+	// Savepoint, RollbackTo and ReleaseSavepoint manage the block's
+	// savepoints; an unknown name is 3B001.
+	Savepoint(name string)
+	RollbackTo(name string) error
+	ReleaseSavepoint(name string) error
+	// TxValue and SetTxValue keep values for the block's lifetime (the
+	// owner of the tables it holds).
+	TxValue(key any) any
+	SetTxValue(key, value any)
 }
 
 // CommandTag returns the command tag a statement completes with, and its
@@ -133,7 +147,16 @@ func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) 
 			pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
 			return nil, true, pgerror.New(pgerror.FeatureNotSupported, "prepared transactions are not supported")
 		}
-		q, ok, err := cmd(nil)
+		var run func(context.Context) error
+		switch ts.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+			run = func(context.Context) error { txs.Savepoint(ts.SavepointName); return nil }
+		case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+			run = func(context.Context) error { return txs.ReleaseSavepoint(ts.SavepointName) }
+		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+			run = func(context.Context) error { return txs.RollbackTo(ts.SavepointName) }
+		}
+		q, ok, err := cmd(run)
 		if q != nil {
 			q.Tx = tx
 		}

@@ -62,6 +62,10 @@ func (p *Planner) planDropView(b *binder, ds *pg_query.DropStmt) (*Query, error)
 	db, missingOK := b.db, ds.MissingOk
 	return &Query{Tag: "DROP VIEW", Run: func(context.Context) error {
 		for _, t := range targets {
+			if _, found := b.cat.LookupTable(db, t.schema, t.name); !found && missingOK {
+				b.notice("00000", "view \"%s\" does not exist, skipping", t.name)
+				continue
+			}
 			if err := p.Catalog.DropView(db, t.schema, t.name, missingOK); err != nil {
 				return err
 			}

@@ -59,9 +59,11 @@ type UniqueKey struct {
 
 // WritableTable is an in-memory table that SQL creates and changes (CREATE
 // TABLE, INSERT, UPDATE, DELETE, TRUNCATE). Every statement's change is
-// visible to every session as soon as it completes: there are no
-// transactions to roll back. A scan reads the rows as they were when it
-// started. Columns whose field is not nullable refuse NULLs (23502); the
+// visible to every session as soon as it completes (there is no isolation
+// between sessions: a block's uncommitted rows are read by others), but a
+// transaction block holds the tables it changes until it ends and can
+// roll its changes back (Transactional). A scan reads the rows as they
+// were when it started. Columns whose field is not nullable refuse NULLs (23502); the
 // unique keys refuse duplicates (23505).
 type WritableTable struct {
 	name   string
@@ -69,6 +71,7 @@ type WritableTable struct {
 	keys   []UniqueKey
 
 	write sync.Mutex // held by the statement changing the table
+	hold  txHold     // held by the transaction block changing the table
 	// index holds, per unique key, the encoded keys of the rows; only
 	// the statement holding write reads or changes it.
 	index   []map[string]struct{}

@@ -124,6 +124,11 @@ func (c *conn) serve() {
 		c.closePortals()
 		c.cancel()
 		c.nc.Close()
+		if c.sess != nil && c.sess.inTx() {
+			// A connection closing inside a block rolls it back.
+			c.sess.endTx(false)
+			c.sess.tx = 'I'
+		}
 		if c.sess != nil && c.srv.cfg.Disconnect != nil {
 			c.srv.cfg.Disconnect(c.sess)
 		}
@@ -481,6 +486,7 @@ func (c *conn) sendError(err error, sql string) {
 	}
 	if c.sess != nil && c.sess.tx == 'T' {
 		c.sess.tx = 'E'
+		c.sess.abortTx()
 	}
 	c.send(errorResponse(pe))
 }

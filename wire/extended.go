@@ -279,6 +279,10 @@ func (c *conn) startPortal(p *portal) error {
 	c.mu.Unlock()
 	defer c.clearCancel()
 	res, err := p.stmt.Execute(p.ctx, c.sess)
+	for _, n := range c.sess.notices {
+		c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: n[0], Message: n[1]})
+	}
+	c.sess.notices = c.sess.notices[:0]
 	if err != nil {
 		return err
 	}

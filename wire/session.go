@@ -30,6 +30,8 @@ type Session struct {
 	txSaved  map[string]savedSetting // values to restore when the block ends
 	changed  [][2]string             // reported settings to send as ParameterStatus
 	tx       byte                    // 'I' idle, 'T' in a block, 'E' in a failed block
+	txLog    txLog                   // the block's undo log and end actions
+	notices  [][2]string             // code and message of NOTICEs to send
 	timeouts map[string]time.Duration
 	conn     *conn
 

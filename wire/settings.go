@@ -267,6 +267,7 @@ type savedSetting struct {
 // endTx finishes a transaction block's settings: a rollback restores what
 // the block changed, a commit keeps them except SET LOCAL ones.
 func (s *Session) endTx(commit bool) {
+	s.finishTxLog(commit)
 	for key, saved := range s.txSaved {
 		if commit && !saved.local {
 			continue
@@ -372,7 +373,11 @@ func (s *Session) timeout(name string) time.Duration {
 	return s.timeouts[name]
 }
 
-var timeoutSettings = []string{"statement_timeout", "idle_session_timeout", "idle_in_transaction_session_timeout"}
+var timeoutSettings = []string{"statement_timeout", "lock_timeout", "idle_session_timeout", "idle_in_transaction_session_timeout"}
+
+// LockTimeout is the session's lock_timeout: how long a statement may wait
+// for a table another transaction block holds; 0 means no limit.
+func (s *Session) LockTimeout() time.Duration { return s.timeout("lock_timeout") }
 
 func (s *Session) refreshTimeouts() {
 	if s.timeouts == nil {

@@ -1,0 +1,81 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riffq/riffq/pgerror"
+	"github.com/riffq/riffq/sources"
+)
+
+// errLockTimeout is the cause of a wait ended by lock_timeout.
+var errLockTimeout = errors.New("lock timeout")
+
+// txOwnerKey keys a transaction block's *sources.TxOwner in its session.
+type txOwnerKey struct{}
+
+// lockWriter takes w for one statement's change and returns what gives it
+// back. A table that can roll back (sources.Transactional) is first held:
+// inside a transaction block by the block until it ends, with its rows
+// snapshotted so ROLLBACK puts them back; outside one for the statement.
+// Waiting for another block's hold ends with ctx (cancel,
+// statement_timeout) or as a deadlock (40P01).
+func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(), err error) {
+	tw, ok := w.(sources.Transactional)
+	if !ok {
+		w.Lock()
+		return w.Unlock, nil
+	}
+	if lt, ok := b.sess.(interface{ LockTimeout() time.Duration }); ok && lt.LockTimeout() > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, lt.LockTimeout(), errLockTimeout)
+		defer cancel()
+		defer func() {
+			if err != nil && context.Cause(ctx) == errLockTimeout {
+				err = pgerror.New("55P03", "canceling statement due to lock timeout")
+			}
+		}()
+	}
+	txs, _ := b.sess.(TxSession)
+	if txs == nil || !txs.InTransaction() {
+		release, _, err := tw.Hold(ctx, &sources.TxOwner{})
+		if err != nil {
+			return nil, err
+		}
+		w.Lock()
+		return func() { w.Unlock(); release() }, nil
+	}
+	owner, _ := txs.TxValue(txOwnerKey{}).(*sources.TxOwner)
+	if owner == nil {
+		owner = &sources.TxOwner{}
+		txs.SetTxValue(txOwnerKey{}, owner)
+	}
+	release, took, err := tw.Hold(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	if took {
+		txs.OnTxEnd(release)
+	}
+	w.Lock()
+	txs.OnRollback(tw.Snapshot())
+	return w.Unlock, nil
+}
+
+// onRollback registers undo with the session's transaction block, if one
+// is open: DDL inside a block is undone when it rolls back (CREATE TABLE
+// drops the table, DROP TABLE brings it back).
+func (b *binder) onRollback(undo func()) {
+	if txs, ok := b.sess.(TxSession); ok && txs.InTransaction() {
+		txs.OnRollback(undo)
+	}
+}
+
+// notice sends the client a NOTICE, when the session can.
+func (b *binder) notice(code, format string, args ...any) {
+	if n, ok := b.sess.(interface{ Notice(code, message string) }); ok {
+		n.Notice(code, fmt.Sprintf(format, args...))
+	}
+}
