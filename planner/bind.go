@@ -211,10 +211,15 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	var aggs *aggCollector
 	var groups []expr.Expr
 	var sets [][]int // grouping sets, nil for a plain GROUP BY
+	groupClause := s.GroupClause
 	if grouped {
+		if input, sc, targets, groupClause, err = b.groupedSRFs(groupClause, targets, names, input, sc); err != nil {
+			return nil, err
+		}
+		ectx.scope = sc
 		aggs = &aggCollector{}
 		ectx.aggs = aggs
-		if groups, sets, err = b.bindGroupClause(s.GroupClause, targets, names, sc); err != nil {
+		if groups, sets, err = b.bindGroupClause(groupClause, targets, names, sc); err != nil {
 			return nil, err
 		}
 	}

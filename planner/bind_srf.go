@@ -208,8 +208,7 @@ func (n *nestedSRFs) bind(b *binder, t *pg_query.Node, ectx exprContext) (expr.E
 		n.items = append(n.items, item)
 		n.names = append(n.names, name)
 		loc := nodeLocation(srf)
-		srf.Node = &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{
-			Fields: []*pg_query.Node{{Node: &pg_query.Node_String_{String_: &pg_query.String{Sval: name}}}}, Location: loc}}
+		srf.Node = nameRef(name, loc).Node
 	}
 	ext := &scope{cols: slices.Clone(n.input.cols), tables: n.input.tables}
 	for i, item := range n.items {
@@ -268,4 +267,140 @@ func findSRF(n *pg_query.Node) *pg_query.Node {
 	}
 	visit(n.ProtoReflect())
 	return found
+}
+
+// groupedSRFs runs the set-returning functions a plain GROUP BY item names
+// (by ordinal, by output name, or as its expression) before grouping, as
+// PostgreSQL does: a ProjectSet over the input adds each function's values
+// as a column, and the GROUP BY items and select-list items holding the
+// same call read that column. The input, scope, select list and GROUP BY
+// come back rewritten; without such items they come back as they are.
+func (b *binder) groupedSRFs(group, targets []*pg_query.Node, names []string, input Plan, sc *scope) (Plan, *scope, []*pg_query.Node, []*pg_query.Node, error) {
+	pre := &nestedSRFs{input: sc}
+	var calls []*pg_query.Node // the calls, without locations, by column
+	for _, g := range group {
+		node := g
+		if c := g.GetAConst(); c != nil && c.GetIval() != nil {
+			if i := int(c.GetIval().Ival); i >= 1 && i <= len(targets) {
+				node = targets[i-1]
+			}
+		} else if cr := g.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+			if _, _, err := b.lookupColumn(sc, "", cr.Fields[0].GetString_().Sval, cr.Location); err != nil {
+				if i := slices.Index(names, cr.Fields[0].GetString_().Sval); i >= 0 {
+					node = targets[i]
+				}
+			}
+		}
+		clone := proto.Clone(node).(*pg_query.Node)
+		for srf := findSRF(clone); srf != nil; srf = findSRF(clone) {
+			item, err := b.bindSRFItem(srf, exprContext{scope: sc})
+			if err != nil {
+				return nil, nil, nil, nil, err
+			}
+			calls = append(calls, withoutLocations(srf))
+			pre.items = append(pre.items, item)
+			pre.names = append(pre.names, fmt.Sprintf("?gsrf%d?", len(pre.items)))
+			srf.Node = nameRef(pre.names[len(pre.names)-1], nodeLocation(srf)).Node
+		}
+	}
+	if len(calls) == 0 {
+		return input, sc, targets, group, nil
+	}
+	// Every occurrence of those calls reads its column.
+	rewrite := func(n *pg_query.Node) *pg_query.Node {
+		clone := proto.Clone(n).(*pg_query.Node)
+		replaceNodes(clone, func(m *pg_query.Node) (string, bool) {
+			if !isSRFCall(m) {
+				return "", false
+			}
+			bare := withoutLocations(m)
+			for i, c := range calls {
+				if proto.Equal(bare, c) {
+					return pre.names[i], true
+				}
+			}
+			return "", false
+		})
+		return clone
+	}
+	newTargets := make([]*pg_query.Node, len(targets))
+	for i, t := range targets {
+		newTargets[i] = rewrite(t)
+	}
+	newGroup := make([]*pg_query.Node, len(group))
+	for i, g := range group {
+		newGroup[i] = rewrite(g)
+	}
+	ext := &scope{cols: slices.Clone(sc.cols), tables: sc.tables, star: sc.star}
+	for i, item := range pre.items {
+		ext.cols = append(ext.cols, scopeColumn{name: pre.names[i], typ: item.Type})
+	}
+	return pre.plan(input), ext, newTargets, newGroup, nil
+}
+
+// nameRef is a reference to column name.
+func nameRef(name string, loc int32) *pg_query.Node {
+	return &pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: &pg_query.ColumnRef{
+		Fields: []*pg_query.Node{pg_query.MakeStrNode(name)}, Location: loc}}}
+}
+
+// withoutLocations returns a copy of n with every location zeroed, to
+// compare calls written at different places.
+func withoutLocations(n *pg_query.Node) *pg_query.Node {
+	clone := proto.Clone(n).(*pg_query.Node)
+	var visit func(m protoreflect.Message)
+	visit = func(m protoreflect.Message) {
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.Name() == "location" && fd.Kind() == protoreflect.Int32Kind:
+				m.Clear(fd)
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					visit(l.Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				visit(v.Message())
+			}
+			return true
+		})
+	}
+	visit(clone.ProtoReflect())
+	return clone
+}
+
+// replaceNodes replaces, in place, each node of n (outside subqueries)
+// for which match gives a name with a reference to that column.
+func replaceNodes(n *pg_query.Node, match func(*pg_query.Node) (string, bool)) {
+	if name, ok := match(n); ok {
+		n.Node = nameRef(name, nodeLocation(n)).Node
+		return
+	}
+	if n.GetSubLink() != nil {
+		return
+	}
+	var visit func(m protoreflect.Message)
+	visit = func(m protoreflect.Message) {
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					if node, ok := l.Get(i).Message().Interface().(*pg_query.Node); ok {
+						replaceNodes(node, match)
+					} else {
+						visit(l.Get(i).Message())
+					}
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				if node, ok := v.Message().Interface().(*pg_query.Node); ok {
+					replaceNodes(node, match)
+				} else {
+					visit(v.Message())
+				}
+			}
+			return true
+		})
+	}
+	visit(n.ProtoReflect())
 }
