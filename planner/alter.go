@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -12,9 +13,11 @@ import (
 	"github.com/riffq/riffq/pgerror"
 )
 
-// planAlterTable plans ALTER TABLE ... ADD COLUMN on an in-memory table:
-// the existing rows get the column's default (or NULL). Other ALTER TABLE
-// forms are refused.
+// planAlterTable plans ALTER TABLE on an in-memory table: ADD COLUMN (the
+// existing rows get the column's default, or NULL), DROP COLUMN, ALTER
+// COLUMN ... TYPE [USING], SET/DROP DEFAULT and SET/DROP NOT NULL, in one
+// statement any number of them. The rows are rewritten through one
+// projection of the old ones. Other forms are refused.
 func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query, error) {
 	if as.Objtype != pg_query.ObjectType_OBJECT_TABLE {
 		return nil, b.unsupported(as.Relation.Location, "%s is not supported yet", statementName(&pg_query.Node{Node: &pg_query.Node_AlterTableStmt{AlterTableStmt: as}}))
@@ -34,57 +37,130 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 	for len(texts) < len(defaults) {
 		texts = append(texts, "")
 	}
+	for len(defaults) < len(fields) {
+		defaults, texts = append(defaults, nil), append(texts, "")
+	}
+	// The new rows: each column's value over the old row.
+	scan, exprs := tableRowsPlan(t)
+	rowScope := tableScope(t.Name, schema, nil)
+	var checkNulls []string // columns SET NOT NULL must find without NULLs
+	column := func(name string, missingOK bool) (int, error) {
+		for i, f := range fields {
+			if f.Name == name {
+				return i, nil
+			}
+		}
+		if missingOK {
+			return -1, nil
+		}
+		return -1, b.errorf(pgerror.UndefinedColumn, -1, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
+	}
+	inKey := func(i int) bool {
+		for _, k := range wt.UniqueKeys() {
+			if slices.Contains(k.Columns, i) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, n := range as.Cmds {
 		cmd := n.GetAlterTableCmd()
-		if cmd.Subtype != pg_query.AlterTableType_AT_AddColumn {
-			return nil, b.unsupported(as.Relation.Location, "this form of ALTER TABLE is not supported yet")
-		}
-		cd := cmd.Def.GetColumnDef()
-		if len(schema.FieldIndices(cd.Colname)) > 0 || len(arrow.NewSchema(fields, nil).FieldIndices(cd.Colname)) > 0 {
-			if cmd.MissingOk {
-				continue // ADD COLUMN IF NOT EXISTS
+		switch cmd.Subtype {
+		case pg_query.AlterTableType_AT_AddColumn:
+			cd := cmd.Def.GetColumnDef()
+			if i, _ := column(cd.Colname, true); i >= 0 {
+				if cmd.MissingOk {
+					b.notice("42701", "column \"%s\" of relation \"%s\" already exists, skipping", cd.Colname, t.Name)
+					continue // ADD COLUMN IF NOT EXISTS
+				}
+				return nil, b.errorf(pgerror.DuplicateColumn, -1, "column %q of relation %q already exists", cd.Colname, t.Name)
 			}
-			return nil, b.errorf(pgerror.DuplicateColumn, -1, "column %q of relation %q already exists", cd.Colname, t.Name)
-		}
-		typ, err := resolveTypeName(cd.TypeName, b.sql)
-		if err != nil {
-			return nil, err
-		}
-		f := arrow.Field{Name: cd.Colname, Type: typ, Nullable: !cd.IsNotNull}
-		var def expr.Expr
-		text := ""
-		for _, cn := range cd.Constraints {
-			c := cn.GetConstraint()
-			switch c.Contype {
-			case pg_query.ConstrType_CONSTR_NOTNULL:
-				f.Nullable = false
-			case pg_query.ConstrType_CONSTR_NULL:
-			case pg_query.ConstrType_CONSTR_DEFAULT:
-				e, err := b.bindExpr(c.RawExpr, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
+			f, def, text, err := b.addedColumn(cd)
+			if err != nil {
+				return nil, err
+			}
+			fields, defaults, texts = append(fields, f), append(defaults, def), append(texts, text)
+			exprs = append(exprs, defaultOfColumn(def, f.Type))
+		case pg_query.AlterTableType_AT_DropColumn:
+			i, err := column(cmd.Name, cmd.MissingOk)
+			if err != nil {
+				return nil, err
+			}
+			if i < 0 {
+				b.notice("00000", "column \"%s\" of relation \"%s\" does not exist, skipping", cmd.Name, t.Name)
+				continue
+			}
+			for _, k := range wt.UniqueKeys() {
+				if slices.ContainsFunc(k.Columns, func(c int) bool { return c >= i }) {
+					return nil, b.unsupported(-1, "dropping column \"%s\" is not supported yet: constraint \"%s\" uses it or a column after it", cmd.Name, k.Name)
+				}
+			}
+			fields, defaults, texts, exprs = slices.Delete(fields, i, i+1), slices.Delete(defaults, i, i+1), slices.Delete(texts, i, i+1), slices.Delete(exprs, i, i+1)
+		case pg_query.AlterTableType_AT_ColumnDefault:
+			i, err := column(cmd.Name, false)
+			if err != nil {
+				return nil, err
+			}
+			defaults[i], texts[i] = nil, ""
+			if cmd.Def != nil {
+				e, err := b.bindExpr(cmd.Def, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
 				if err != nil {
 					return nil, err
 				}
-				if def, err = b.cast(e, typ, nodeLocation(c.RawExpr)); err != nil {
+				if defaults[i], err = b.cast(e, fields[i].Type, nodeLocation(cmd.Def)); err != nil {
 					return nil, err
 				}
-				text = defaultText(c.RawExpr, def, typ)
-			default:
-				return nil, b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
+				texts[i] = defaultText(cmd.Def, defaults[i], fields[i].Type)
 			}
+		case pg_query.AlterTableType_AT_SetNotNull:
+			i, err := column(cmd.Name, false)
+			if err != nil {
+				return nil, err
+			}
+			fields[i].Nullable = false
+			checkNulls = append(checkNulls, fields[i].Name)
+		case pg_query.AlterTableType_AT_DropNotNull:
+			i, err := column(cmd.Name, false)
+			if err != nil {
+				return nil, err
+			}
+			if inKey(i) {
+				return nil, b.errorf("42P16", -1, "column \"%s\" is in a primary key", cmd.Name)
+			}
+			fields[i].Nullable = true
+		case pg_query.AlterTableType_AT_AlterColumnType:
+			i, err := column(cmd.Name, false)
+			if err != nil {
+				return nil, err
+			}
+			cd := cmd.Def.GetColumnDef()
+			typ, err := resolveTypeName(cd.TypeName, b.sql)
+			if err != nil {
+				return nil, err
+			}
+			value := exprs[i]
+			if cd.RawDefault != nil { // USING
+				if value, err = b.bindExpr(cd.RawDefault, exprContext{scope: rowScope, clause: "transform expressions"}); err != nil {
+					return nil, err
+				}
+				value = b.resolveUnknown(value)
+			}
+			if exprs[i], err = b.castColumn(value, typ, cmd.Name); err != nil {
+				return nil, err
+			}
+			if defaults[i] != nil {
+				if defaults[i], err = b.cast(defaults[i], typ, -1); err != nil {
+					return nil, err
+				}
+			}
+			fields[i].Type = typ
+		default:
+			return nil, b.unsupported(as.Relation.Location, "this form of ALTER TABLE is not supported yet")
 		}
-		fields = append(fields, f)
-		defaults = append(defaults, def)
-		texts = append(texts, text)
 	}
-	// The rows as they are, with the new columns' defaults (NULL without).
-	scan, cols := tableRowsPlan(t)
-	exprs := append([]expr.Expr{}, cols...)
-	names := make([]string, 0, len(fields))
+	names := make([]string, len(fields))
 	for i, f := range fields {
-		names = append(names, f.Name)
-		if i >= len(cols) {
-			exprs = append(exprs, defaultOfColumn(defaults[i], f.Type))
-		}
+		names[i] = f.Name
 	}
 	plan, err := physicalOf(&Project{Input: scan, Exprs: exprs, Names: names})
 	if err != nil {
@@ -100,6 +176,14 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 		if err != nil {
 			return err
 		}
+		for _, name := range checkNulls {
+			c := newSchema.FieldIndices(name)[0]
+			for _, r := range rows {
+				if r.Column(c).NullN() > 0 {
+					return pgerror.New("23502", "column \"%s\" of relation \"%s\" contains null values", name, t.Name)
+				}
+			}
+		}
 		if err := wt.Reshape(newSchema, rows); err != nil {
 			return err
 		}
@@ -107,6 +191,52 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 		p.Catalog.TableChanged(db, t.Schema, rel.Relname)
 		return nil
 	}}, nil
+}
+
+// castColumn converts a column's values to typ for ALTER COLUMN ... TYPE:
+// within a type category or to text, as PostgreSQL's assignment casts go;
+// others need USING.
+func (b *binder) castColumn(value expr.Expr, typ arrow.DataType, name string) (expr.Expr, error) {
+	if arrow.TypeEqual(value.DataType(), typ) {
+		return value, nil
+	}
+	if from, to := category(value.DataType()), category(typ); from != to && to != catString {
+		return nil, b.errorf(pgerror.DatatypeMismatch, -1, "column \"%s\" cannot be cast automatically to type %s", name, typeName(typ)).
+			WithHint("You might need to specify \"USING %s::%s\".", name, typeName(typ))
+	}
+	return b.cast(value, typ, -1)
+}
+
+// addedColumn reads ADD COLUMN's definition: the field, its default and
+// the default's text.
+func (b *binder) addedColumn(cd *pg_query.ColumnDef) (arrow.Field, expr.Expr, string, error) {
+	typ, err := resolveTypeName(cd.TypeName, b.sql)
+	if err != nil {
+		return arrow.Field{}, nil, "", err
+	}
+	f := arrow.Field{Name: cd.Colname, Type: typ, Nullable: !cd.IsNotNull}
+	var def expr.Expr
+	text := ""
+	for _, cn := range cd.Constraints {
+		c := cn.GetConstraint()
+		switch c.Contype {
+		case pg_query.ConstrType_CONSTR_NOTNULL:
+			f.Nullable = false
+		case pg_query.ConstrType_CONSTR_NULL:
+		case pg_query.ConstrType_CONSTR_DEFAULT:
+			e, err := b.bindExpr(c.RawExpr, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
+			if err != nil {
+				return arrow.Field{}, nil, "", err
+			}
+			if def, err = b.cast(e, typ, nodeLocation(c.RawExpr)); err != nil {
+				return arrow.Field{}, nil, "", err
+			}
+			text = defaultText(c.RawExpr, def, typ)
+		default:
+			return arrow.Field{}, nil, "", b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
+		}
+	}
+	return f, def, text, nil
 }
 
 // defaultOfColumn is a column's default expression, or a NULL of its type.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -12,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -340,8 +342,14 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 			return nil, fmt.Errorf("table %s: batch schema %s does not match %s", t.name, b.Schema(), schema)
 		}
 		for c, f := range schema.Fields() {
-			if !f.Nullable && b.Column(c).NullN() > 0 {
-				return nil, &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
+			if col := b.Column(c); !f.Nullable && col.NullN() > 0 {
+				e := &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
+				for r := range col.Len() {
+					if col.IsNull(r) {
+						return nil, e.WithDetail("Failing row contains %s.", failingRow(b, r))
+					}
+				}
+				return nil, e
 			}
 		}
 	}
@@ -375,4 +383,27 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 		out[i] = seen
 	}
 	return out, nil
+}
+
+// failingRow prints row r as PostgreSQL's constraint errors show it:
+// (1, abc, null).
+func failingRow(b arrow.RecordBatch, r int) string {
+	var sb strings.Builder
+	sb.WriteByte('(')
+	for c, col := range b.Columns() {
+		if c > 0 {
+			sb.WriteString(", ")
+		}
+		enc, err := pgtext.NewEncoder(col, time.UTC)
+		switch {
+		case col.IsNull(r):
+			sb.WriteString("null")
+		case err != nil:
+			sb.WriteString(col.ValueStr(r))
+		default:
+			sb.Write(enc(nil, r))
+		}
+	}
+	sb.WriteByte(')')
+	return sb.String()
 }
