@@ -510,9 +510,6 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		if skipOn, err = b.conflictKeys(t, w, is.OnConflictClause); err != nil {
 			return nil, err
 		}
-		if ret != nil {
-			return nil, b.unsupported(is.OnConflictClause.Location, "RETURNING with ON CONFLICT is not supported yet")
-		}
 		if is.OnConflictClause.Action == pg_query.OnConflictAction_ONCONFLICT_UPDATE {
 			if up, err = b.bindUpsert(t, is.Relation, is.OnConflictClause, skipOn); err != nil {
 				return nil, err
@@ -530,19 +527,22 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		if err != nil {
 			return err
 		}
-		if up != nil {
-			n, err = up.apply(ctx, w.(*writableTable), batches)
-			if err != nil {
-				return err
-			}
-			q.Tag = fmt.Sprintf("INSERT 0 %d", n)
-			return nil
-		}
 		if skipping {
-			n, err = w.(*writableTable).AppendNew(batches, skipOn)
+			var changed []arrow.RecordBatch
+			if up != nil {
+				changed, err = up.apply(ctx, w.(*writableTable), batches)
+			} else {
+				changed, err = w.(*writableTable).AppendNew(batches, skipOn)
+			}
+			defer releaseBatches(changed)
 			if err != nil {
 				return err
 			}
+			n = 0
+			for _, c := range changed {
+				n += c.NumRows()
+			}
+			ret.keep(changed)
 			q.Tag = fmt.Sprintf("INSERT 0 %d", n)
 			return nil
 		}
@@ -712,9 +712,6 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 		return nil, err
 	}
 	if len(us.FromClause) > 0 {
-		if len(us.ReturningList) > 0 {
-			return nil, b.unsupported(nodeLocation(us.ReturningList[0]), "RETURNING with UPDATE ... FROM is not supported yet")
-		}
 		wt, ok := w.(*writableTable)
 		if !ok {
 			return nil, b.unsupported(nodeLocation(us.FromClause[0]), "UPDATE ... FROM needs an in-memory table")
@@ -813,9 +810,6 @@ func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error)
 		return nil, err
 	}
 	if len(ds.UsingClause) > 0 {
-		if len(ds.ReturningList) > 0 {
-			return nil, b.unsupported(nodeLocation(ds.ReturningList[0]), "RETURNING with DELETE ... USING is not supported yet")
-		}
 		wt, ok := w.(*writableTable)
 		if !ok {
 			return nil, b.unsupported(nodeLocation(ds.UsingClause[0]), "DELETE ... USING needs an in-memory table")
@@ -910,6 +904,23 @@ func (r *returned) keep(bs []arrow.RecordBatch) {
 		b.Retain()
 		r.batches = append(r.batches, b)
 	}
+}
+
+// keepRows stores rows of b (in that order), its columns from the from-th
+// on: the RETURNING values computed beside a joined change. A nil
+// returned keeps nothing.
+func (r *returned) keepRows(ctx context.Context, b arrow.RecordBatch, from int, rows []int64) error {
+	if r == nil || len(rows) == 0 {
+		return nil
+	}
+	cols := array.NewRecordBatch(r.schema, b.Columns()[from:], b.NumRows())
+	defer cols.Release()
+	taken, err := takeRows(ctx, cols, rows)
+	if err != nil {
+		return err
+	}
+	r.batches = append(r.batches, taken)
+	return nil
 }
 
 func (r *returned) Schema() *arrow.Schema   { return r.schema }

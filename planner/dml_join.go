@@ -72,7 +72,9 @@ func (b *binder) bindJoinedTarget(t *catalog.Table, w *writableTable, rv *pg_que
 		alias = rv.Alias.Aliasname
 	}
 	tsc := tableScope(alias, rp.Schema(), nil)
+	// The positions belong to no table: t.* and t leave them out.
 	tsc.cols[len(tsc.cols)-1].hidden = true
+	tsc.cols[len(tsc.cols)-1].table = ""
 	tsc.star = starOrder(tsc)[:len(tsc.cols)-1]
 	var plan Plan = &Scan{Table: &catalog.Table{Database: t.Database, Schema: t.Schema, Name: t.Name, OID: t.OID, Provider: rp}, Limit: -1}
 	right, rsc, err := b.bindFrom(from)
@@ -121,12 +123,17 @@ func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.
 	for i, v := range assigned {
 		exprs[i+1] = v
 	}
-	plan, err := physicalOf(&Project{Input: joined, Exprs: exprs, Names: names})
+	q := &Query{Tag: "UPDATE 0"}
+	retExprs, retNames, ret, err := b.joinedReturning(q, us.ReturningList, sc, exprs[1:])
+	if err != nil {
+		return nil, err
+	}
+	nChange := len(exprs)
+	plan, err := physicalOf(&Project{Input: joined, Exprs: append(exprs, retExprs...), Names: append(names, retNames...)})
 	if err != nil {
 		return nil, err
 	}
 	outSchema := plan.Schema()
-	q := &Query{Tag: "UPDATE 0"}
 	q.Run = func(ctx context.Context) error {
 		unlock, err := b.lockWriter(ctx, w)
 		if err != nil {
@@ -150,13 +157,18 @@ func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.
 		defer ch.Release()
 		// Each table row takes its first change.
 		first := make(map[int64]int64)
+		var firsts []int64
 		pos := ch.Column(0).(*array.Int64)
 		for k := range pos.Len() {
 			if _, ok := first[pos.Value(k)]; !ok {
 				first[pos.Value(k)] = int64(k)
+				firsts = append(firsts, int64(k))
 			}
 		}
-		values := array.NewRecordBatch(schema, ch.Columns()[1:], ch.NumRows())
+		if err := ret.keepRows(ctx, ch, nChange, firsts); err != nil {
+			return err
+		}
+		values := array.NewRecordBatch(schema, ch.Columns()[1:nChange], ch.NumRows())
 		defer values.Release()
 		merged, err := replaceRows(ctx, all, values, first)
 		if err != nil {
@@ -175,15 +187,19 @@ func (p *Planner) planUpdateFrom(b *binder, us *pg_query.UpdateStmt, t *catalog.
 // planDeleteUsing plans DELETE FROM table USING items WHERE ...: the table
 // rows that join with a row of USING's go.
 func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog.Table, w *writableTable) (*Query, error) {
-	joined, _, err := b.bindJoinedTarget(t, w, ds.Relation, ds.UsingClause, ds.WhereClause)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := physicalOf(&Project{Input: joined, Exprs: []expr.Expr{rowPosition(t)}, Names: []string{rowPositionName}})
+	joined, sc, err := b.bindJoinedTarget(t, w, ds.Relation, ds.UsingClause, ds.WhereClause)
 	if err != nil {
 		return nil, err
 	}
 	q := &Query{Tag: "DELETE 0"}
+	retExprs, retNames, ret, err := b.joinedReturning(q, ds.ReturningList, sc, nil)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := physicalOf(&Project{Input: joined, Exprs: append([]expr.Expr{rowPosition(t)}, retExprs...), Names: append([]string{rowPositionName}, retNames...)})
+	if err != nil {
+		return nil, err
+	}
 	q.Run = func(ctx context.Context) error {
 		unlock, err := b.lockWriter(ctx, w)
 		if err != nil {
@@ -197,8 +213,15 @@ func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog
 		}
 		drop := make(map[int64]bool)
 		for _, g := range gone {
-			for _, v := range g.Column(0).(*array.Int64).Int64Values() {
-				drop[v] = true
+			var firsts []int64
+			for k, v := range g.Column(0).(*array.Int64).Int64Values() {
+				if !drop[v] {
+					drop[v] = true
+					firsts = append(firsts, int64(k))
+				}
+			}
+			if err := ret.keepRows(ctx, g, 1, firsts); err != nil {
+				return err
 			}
 		}
 		all, err := w.allRows()
@@ -224,4 +247,42 @@ func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog
 		return nil
 	}
 	return q, nil
+}
+
+// joinedReturning binds the RETURNING list of UPDATE ... FROM or DELETE
+// ... USING over the joined scope: the target's columns read newValues
+// (UPDATE's values as assigned; nil for DELETE's rows as they were), the
+// other items' columns their joined row, and * lists them all. It makes
+// the holder q's result and returns the expressions to compute beside
+// each change.
+func (b *binder) joinedReturning(q *Query, list []*pg_query.Node, sc *scope, newValues []expr.Expr) ([]expr.Expr, []string, *returned, error) {
+	if len(list) == 0 {
+		return nil, nil, nil, nil
+	}
+	nodes, names, _, err := b.expandTargets(list, sc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	exprs := make([]expr.Expr, len(nodes))
+	fields := make([]arrow.Field, len(nodes))
+	for i, n := range nodes {
+		e, err := b.bindExpr(n, exprContext{scope: sc, clause: "RETURNING"})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		e = b.resolveUnknown(e)
+		if newValues != nil {
+			e = expr.Rewrite(e, func(x expr.Expr) expr.Expr {
+				if c, ok := x.(*expr.Column); ok && c.Index < len(newValues) {
+					return newValues[c.Index]
+				}
+				return x
+			})
+		}
+		exprs[i] = e
+		fields[i] = arrow.Field{Name: names[i], Type: e.DataType(), Nullable: true}
+	}
+	ret := &returned{schema: arrow.NewSchema(fields, nil)}
+	q.Plan = ret
+	return exprs, names, ret, nil
 }

@@ -58,17 +58,18 @@ func (b *binder) bindUpsert(t *catalog.Table, rv *pg_query.RangeVar, oc *pg_quer
 
 // apply inserts the proposed rows into w, updating the rows they conflict
 // with; the caller holds w's lock. It returns the rows inserted or
-// updated.
-func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.RecordBatch) (int64, error) {
+// updated, as they now are, in the order of the proposed rows (the
+// caller releases them).
+func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	schema := w.Schema()
 	all, err := w.allRows()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer all.Release()
 	in, err := concatRows(schema, proposed)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer in.Release()
 	existing := make(map[string]int64)
@@ -82,7 +83,7 @@ func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.R
 	for r := range int(in.NumRows()) {
 		k, ok := w.KeyOf(u.key, in, r)
 		if ok && touched[k] {
-			return 0, pgerror.New("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time").
+			return nil, pgerror.New("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time").
 				WithHint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.")
 		}
 		if ok {
@@ -100,12 +101,12 @@ func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.R
 	if len(olds) > 0 {
 		left, err := takeRows(ctx, all, olds)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		defer left.Release()
 		right, err := takeRows(ctx, in, news)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		defer right.Release()
 		pairFields := append(append([]arrow.Field{}, left.Schema().Fields()...), right.Schema().Fields()...)
@@ -126,12 +127,12 @@ func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.R
 		outSchema := arrow.NewSchema(fields, nil)
 		out, _, err := collectRows(ctx, engine.NewProject(&batchPlan{schema: pair.Schema(), batch: pair}, exprs, names), outSchema)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		defer releaseBatches(out)
 		rows, err := concatRows(outSchema, out)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		defer rows.Release()
 		for i, old := range olds {
@@ -152,7 +153,7 @@ func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.R
 	if len(replaced) > 0 {
 		merged, err := replaceRows(ctx, all, updated, replaced)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		next = append(next, merged)
 	} else {
@@ -162,14 +163,57 @@ func (u *upsert) apply(ctx context.Context, w *writableTable, proposed []arrow.R
 	if len(inserts) > 0 {
 		ins, err := takeRows(ctx, in, inserts)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		next = append(next, ins)
 	}
 	if err := w.Replace(next); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return int64(len(inserts) + len(replaced)), nil
+	// The changed rows in the proposed rows' order: updated ones from
+	// updated, inserted ones from in.
+	var order []int64 // proposed row -> row of the concatenation below
+	inserted := make(map[int64]int64, len(inserts))
+	for j, r := range inserts {
+		inserted[r] = int64(j)
+	}
+	updatedAt := make(map[int64]int64, len(replaced))
+	for k, old := range olds {
+		if i, ok := replaced[old]; ok {
+			updatedAt[news[k]] = i
+		}
+	}
+	nUpdated := int64(0)
+	if updated != nil {
+		nUpdated = updated.NumRows()
+	}
+	for r := range int64(in.NumRows()) {
+		if i, ok := updatedAt[r]; ok {
+			order = append(order, i)
+		} else if j, ok := inserted[r]; ok {
+			order = append(order, nUpdated+j)
+		}
+	}
+	parts := []arrow.RecordBatch{}
+	if updated != nil {
+		parts = append(parts, updated)
+	}
+	if len(inserts) > 0 {
+		parts = append(parts, next[len(next)-1])
+	}
+	if len(order) == 0 {
+		return nil, nil
+	}
+	both, err := concatRows(schema, parts)
+	if err != nil {
+		return nil, err
+	}
+	defer both.Release()
+	changed, err := takeRows(ctx, both, order)
+	if err != nil {
+		return nil, err
+	}
+	return []arrow.RecordBatch{changed}, nil
 }
 
 // replaceRows is all's rows with row r replaced by row replaced[r] of

@@ -201,8 +201,8 @@ func (t *WritableTable) Replace(batches []arrow.RecordBatch) error {
 // with an earlier row of batches, on the unique keys numbered in keys (all
 // of them when keys is nil), as INSERT ... ON CONFLICT DO NOTHING; the
 // caller holds Lock. The other constraints are checked as Append does. It
-// returns how many rows went in.
-func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int64, error) {
+// returns the rows that went in (the caller releases them).
+func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) ([]arrow.RecordBatch, error) {
 	if keys == nil {
 		for i := range t.keys {
 			keys = append(keys, i)
@@ -214,12 +214,12 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 		seen[i] = make(map[string]struct{})
 	}
 	var kept []arrow.RecordBatch
-	defer func() {
+	fail := func(err error) ([]arrow.RecordBatch, error) {
 		for _, b := range kept {
 			b.Release()
 		}
-	}()
-	var n int64
+		return nil, err
+	}
 	for _, b := range batches {
 		idx := array.NewInt64Builder(memory.DefaultAllocator)
 	rows:
@@ -261,18 +261,17 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) (int6
 					c.Release()
 				}
 			}
-			return 0, err
+			return fail(err)
 		}
 		kept = append(kept, array.NewRecordBatch(t.Schema(), cols, rows))
 		for _, c := range cols {
 			c.Release()
 		}
-		n += rows
 	}
 	if err := t.Append(kept); err != nil {
-		return 0, err
+		return fail(err)
 	}
-	return n, nil
+	return kept, nil
 }
 
 // Reshape gives the table a new schema and rows (ALTER TABLE ... ADD
