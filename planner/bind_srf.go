@@ -135,11 +135,11 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 			return SetItem{}, err
 		}
 		item.Type = typeInt4
-	case name == "generate_series" && len(args) == 3 && isDateTime(args[0], args[1]):
+	case name == "generate_series" && len(args) == 3 && isDateTime(raw[0], raw[1]):
 		// generate_series(timestamp[tz], timestamp[tz], interval), dates
 		// as timestamptz, as in FROM.
 		item.Type = typeTimestamp
-		for _, a := range args[:2] {
+		for _, a := range raw[:2] {
 			if t := a.DataType(); t.ID() == arrow.DATE32 || t.ID() == arrow.TIMESTAMP && t.(*arrow.TimestampType).TimeZone != "" {
 				item.Type = typeTimestamptz
 			}
