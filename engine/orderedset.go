@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -25,6 +26,11 @@ type orderedSetAcc struct {
 	desc      bool
 	fraction  float64
 	null      bool // the fraction is NULL: so is the result
+	// fractions, for an array of fractions, are its elements (NULL ones
+	// flagged in nulls): the result is the array of their percentiles.
+	fractions []float64
+	nulls     []bool
+	many      bool
 }
 
 func newOrderedSetAcc(a *expr.Aggregate) (*orderedSetAcc, error) {
@@ -34,9 +40,24 @@ func newOrderedSetAcc(a *expr.Aggregate) (*orderedSetAcc, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !v.IsValid() {
+		list, isList := v.(*scalar.List)
+		switch {
+		case !v.IsValid():
 			acc.null = true
-		} else {
+		case isList:
+			acc.many = true
+			elems, ok := list.Value.(*array.Float64)
+			if !ok {
+				return nil, pgerror.New(pgerror.FeatureNotSupported, "%s needs constant fractions", a.Func)
+			}
+			for i := range elems.Len() {
+				f := elems.Value(i)
+				if elems.IsValid(i) && (f < 0 || f > 1 || math.IsNaN(f)) {
+					return nil, pgerror.New(pgerror.NumericValueOutOfRange, "percentile value %s is not between 0 and 1", formatFloat(f))
+				}
+				acc.fractions, acc.nulls = append(acc.fractions, f), append(acc.nulls, elems.IsNull(i))
+			}
+		default:
 			f, ok := v.(*scalar.Float64)
 			if !ok {
 				return nil, pgerror.New(pgerror.FeatureNotSupported, "%s needs a constant fraction", a.Func)
@@ -66,6 +87,73 @@ func (a *orderedSetAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	if err := a.sortGroups(all); err != nil {
 		return nil, err
 	}
+	if a.many {
+		return a.percentiles(mem, all)
+	}
+	return a.pick(mem, all)
+}
+
+// percentiles is the array of each group's percentiles at a.fractions
+// (NULL for a group without values).
+func (a *orderedSetAcc) percentiles(mem memory.Allocator, all arrow.Array) (arrow.Array, error) {
+	// One column per fraction, then each group's row of them.
+	var cols []arrow.Array
+	defer func() { releaseAll(cols) }()
+	for i, f := range a.fractions {
+		a.fraction, a.null = f, a.nulls[i]
+		col, err := a.pick(mem, all)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, col)
+	}
+	groups := len(a.rows)
+	idx := array.NewInt64Builder(mem)
+	defer idx.Release()
+	offsets := []int32{0}
+	bitmap := make([]byte, bitutil.BytesForBits(int64(groups)))
+	nulls := 0
+	for g, rows := range a.rows {
+		if len(rows) == 0 {
+			nulls++
+			offsets = append(offsets, offsets[len(offsets)-1])
+			continue
+		}
+		bitutil.SetBit(bitmap, g)
+		for k := range cols {
+			idx.Append(int64(k*groups + g))
+		}
+		offsets = append(offsets, offsets[len(offsets)-1]+int32(len(cols)))
+	}
+	elem := a.elem
+	if a.fn == expr.PercentileCont {
+		elem = arrow.PrimitiveTypes.Float64
+	}
+	var values arrow.Array
+	if len(cols) == 0 {
+		values = array.MakeArrayOfNull(mem, elem, 0)
+	} else {
+		flat, err := array.Concatenate(cols, mem)
+		if err != nil {
+			return nil, err
+		}
+		defer flat.Release()
+		indices := idx.NewArray()
+		defer indices.Release()
+		if values, err = takeArray(context.Background(), flat, indices); err != nil {
+			return nil, err
+		}
+	}
+	defer values.Release()
+	data := array.NewData(arrow.ListOf(elem), groups,
+		[]*memory.Buffer{memory.NewBufferBytes(bitmap), memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets))},
+		[]arrow.ArrayData{values.Data()}, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data), nil
+}
+
+// pick computes the aggregate at a.fraction for every group.
+func (a *orderedSetAcc) pick(mem memory.Allocator, all arrow.Array) (arrow.Array, error) {
 	if a.fn == expr.PercentileCont {
 		return a.interpolate(mem, all)
 	}

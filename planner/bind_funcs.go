@@ -260,10 +260,12 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 		if err != nil {
 			return nil, err
 		}
+		want := arrow.DataType(typeFloat8)
 		if _, isList := frac.DataType().(*arrow.ListType); isList {
-			return nil, b.unsupported(fc.Location, "%s of an array of fractions is not supported yet", name)
+			// An array of fractions gives an array of percentiles.
+			want = arrow.ListOf(typeFloat8)
 		}
-		if agg.Fraction, err = b.cast(frac, typeFloat8, nodeLocation(fc.Args[0])); err != nil {
+		if agg.Fraction, err = b.cast(frac, want, nodeLocation(fc.Args[0])); err != nil {
 			return nil, err
 		}
 	}
@@ -283,6 +285,9 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 		return nil, b.unsupported(sb.Location, "ORDER BY USING is not supported")
 	}
 	agg.Desc, _ = sortDirection(sb)
+	if agg.Fraction != nil && agg.Fraction.DataType().ID() == arrow.LIST {
+		out = arrow.ListOf(out)
+	}
 	agg.Arg, agg.Type, agg.Order = arg, out, arg.String()
 	if agg.Desc {
 		agg.Order += " DESC"
