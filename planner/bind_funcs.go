@@ -347,6 +347,10 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, a
 // bindScalarFunc binds the scalar functions the engine implements; ok is
 // false for other names.
 func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if name == "num_nulls" || name == "num_nonnulls" {
+		e, err := b.bindNullCount(fc, name, ectx)
+		return e, true, err
+	}
 	if e, ok, err := b.bindSessionFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
@@ -876,4 +880,28 @@ func (b *binder) bindByteaHash(fc *pg_query.FuncCall, name string, ectx exprCont
 		return nil, true, b.noFunction(fc, name, arg)
 	}
 	return &expr.Call{Func: "bytea_" + name, Args: []expr.Expr{arg}, Type: typeBytea}, true, nil
+}
+
+// bindNullCount binds num_nulls(...) and num_nonnulls(...): how many
+// arguments, of any types, are (not) NULL.
+func (b *binder) bindNullCount(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, error) {
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 0 {
+		return nil, b.noFunction(fc, name)
+	}
+	one, zero := &expr.Literal{Value: scalar.NewInt32Scalar(1)}, &expr.Literal{Value: scalar.NewInt32Scalar(0)}
+	var sum expr.Expr
+	for _, a := range args {
+		test := &expr.IsNull{Input: b.resolveUnknown(a), Negated: name == "num_nonnulls"}
+		term := &expr.Case{Whens: []expr.When{{Cond: test, Result: one}}, Else: zero, Type: typeInt4}
+		if sum == nil {
+			sum = term
+		} else {
+			sum = &expr.Binary{Op: expr.Add, Left: sum, Right: term, Type: typeInt4}
+		}
+	}
+	return foldConstant(sum), nil
 }

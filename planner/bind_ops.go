@@ -171,6 +171,18 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 			return nil, err
 		}
 		switch opName {
+		case "~":
+			// Bitwise NOT of an integer: x # -1.
+			in = b.resolveUnknown(in)
+			if id := in.DataType().ID(); id != arrow.INT16 && id != arrow.INT32 && id != arrow.INT64 {
+				return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: ~ %s", typeName(in.DataType())).
+					WithHint("No operator matches the given name and argument type. You might need to add an explicit type cast.")
+			}
+			ones, err := b.cast(&expr.Literal{Value: scalar.NewInt32Scalar(-1)}, in.DataType(), ae.Location)
+			if err != nil {
+				return nil, err
+			}
+			return foldConstant(&expr.Call{Func: "bitxor", Args: []expr.Expr{in, ones}, Type: in.DataType()}), nil
 		case "-":
 			if u, ok := in.(*unknownLit); ok {
 				in = b.resolveUnknown(u)
