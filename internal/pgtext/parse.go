@@ -119,14 +119,14 @@ func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, er
 	case arrow.DATE32:
 		d, err := parseDate(t)
 		if err != nil {
-			return nil, pgerror.New("22007", "invalid input syntax for type date: %q", s)
+			return nil, dateTimeError(dt, s, err)
 		}
 		return scalar.NewDate32Scalar(arrow.Date32FromTime(d)), nil
 	case arrow.TIMESTAMP:
 		tt := dt.(*arrow.TimestampType)
 		ts, zoned, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
 		if err != nil {
-			return nil, pgerror.New("22007", "invalid input syntax for type %s: %q", typeName(dt), s)
+			return nil, dateTimeError(dt, s, err)
 		}
 		if tt.TimeZone != "" && !zoned && loc != time.UTC && tt.Unit == arrow.Microsecond {
 			ts = arrow.Timestamp(WallToInstant(int64(ts), loc))
@@ -489,6 +489,39 @@ func Rescale(unscaled *big.Int, scale, precision, toScale int32) (decimal128.Num
 // parseDate reads an ISO date. As date_in does, it accepts a time of day
 // and zone after the date ("2000-01-01 00:00:00+00", as JDBC sends dates)
 // and ignores them, and a trailing " BC".
+// dateTimeError is the error for date/time input s that did not parse:
+// a field out of range (February 30th, month 13) is 22008, as PostgreSQL
+// tells it from bad syntax (22007).
+func dateTimeError(dt arrow.DataType, s string, err error) error {
+	var pe *time.ParseError
+	if !errors.As(err, &pe) {
+		// Arrow's timestamp parser does not say why: ask Go's about the
+		// date and time fields.
+		t := strings.TrimSpace(s)
+		if i := strings.IndexAny(t, ".+Z"); i > 0 {
+			t = t[:i]
+		}
+		for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+			if _, err := time.Parse(layout, t); err != nil && errors.As(err, &pe) && strings.HasSuffix(pe.Message, "out of range") {
+				break
+			}
+			pe = nil
+		}
+	}
+	if pe != nil && strings.HasSuffix(pe.Message, "out of range") {
+		e := pgerror.New("22008", "date/time field value out of range: %q", s)
+		if strings.Contains(pe.Message, "month") {
+			e = e.WithHint("Perhaps you need a different \"datestyle\" setting.")
+		}
+		return e
+	}
+	name := typeName(dt)
+	if name == "timestamp without time zone" {
+		name = "timestamp" // as PostgreSQL's message names it
+	}
+	return pgerror.New("22007", "invalid input syntax for type %s: %q", name, s)
+}
+
 func parseDate(t string) (time.Time, error) {
 	bc := false
 	if rest, ok := strings.CutSuffix(t, " BC"); ok {
