@@ -24,6 +24,9 @@ type binder struct {
 	// colLoc remembers where each bound column reference was written, for
 	// errors found after binding (GROUP BY checks).
 	colLoc map[*expr.Column]int32
+	// untyped holds the text literals that were untyped string constants
+	// no context typed: a set operation gives them the other side's type.
+	untyped map[*expr.Literal]*unknownLit
 	// params are the statement's parameters; describeOnly is set while a
 	// statement is prepared, when parameters have types but no values.
 	params       *paramSet
@@ -865,7 +868,12 @@ func (b *binder) resolveUnknown(e expr.Expr) expr.Expr {
 			out, _ := b.resolveAs(u, typeText)
 			return out
 		}
-		return &expr.Literal{Value: scalar.NewStringScalar(u.text)}
+		lit := &expr.Literal{Value: scalar.NewStringScalar(u.text)}
+		if b.untyped == nil {
+			b.untyped = make(map[*expr.Literal]*unknownLit)
+		}
+		b.untyped[lit] = u
+		return lit
 	}
 	if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
 		return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}

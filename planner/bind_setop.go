@@ -56,6 +56,18 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 		if rt.ID() == arrow.NULL {
 			rt = lt
 		}
+		// An untyped string constant takes the other side's type, as
+		// PostgreSQL resolves unknown against the known type.
+		switch {
+		case b.untypedColumn(left, i) != nil && b.untypedColumn(right, i) == nil:
+			if lt, err = b.typeUntyped(left, i, rt); err != nil {
+				return nil, err
+			}
+		case b.untypedColumn(right, i) != nil && b.untypedColumn(left, i) == nil:
+			if rt, err = b.typeUntyped(right, i, lt); err != nil {
+				return nil, err
+			}
+		}
 		if types[i] = resultType(lt, rt); types[i] == nil {
 			return nil, b.errorf(pgerror.DatatypeMismatch, targetLoc(i), "%s types %s and %s cannot be matched", opName, typeName(lt), typeName(rt))
 		}
@@ -81,6 +93,36 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 		}
 	}
 	return b.orderAndLimit(plan, s, "a UNION")
+}
+
+// untypedColumn returns the untyped string constant that column i of p,
+// a branch of a set operation, is; nil when it is something else.
+func (b *binder) untypedColumn(p Plan, i int) *unknownLit {
+	pr, ok := p.(*Project)
+	if !ok || i >= len(pr.Exprs) {
+		return nil
+	}
+	lit, _ := pr.Exprs[i].(*expr.Literal)
+	return b.untyped[lit]
+}
+
+// typeUntyped reads the untyped constant of column i of p as type t (a
+// numeric keeps its own scale) and returns the type it took; bad input
+// is an error at the constant.
+func (b *binder) typeUntyped(p Plan, i int, t arrow.DataType) (arrow.DataType, error) {
+	u := b.untypedColumn(p, i)
+	var e expr.Expr
+	if v, ok := numericLiteral(u.text); ok && t.ID() == arrow.DECIMAL128 {
+		e = &expr.Literal{Value: v}
+	} else {
+		var err error
+		if e, err = b.resolveAs(u, t); err != nil {
+			return nil, err
+		}
+	}
+	pr := p.(*Project)
+	pr.Exprs[i] = e
+	return e.DataType(), nil
 }
 
 // orderAndLimit applies the ORDER BY and LIMIT of s to plan, a set
