@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -477,6 +478,14 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) (nodes []*pg_qu
 				if (table != "" && c.table != table) || (table == "" && c.hidden) {
 					continue
 				}
+				if sameNamed(sc, i) {
+					// Columns of one name (unnest(a, b)'s) are told
+					// apart by position.
+					nodes = append(nodes, columnRefNode(c.table, positionRef(i), cr.Location))
+					names = append(names, c.name)
+					locs = append(locs, cr.Location)
+					continue
+				}
 				nodes = append(nodes, columnRefNode(c.table, c.name, cr.Location))
 				names = append(names, c.name)
 				locs = append(locs, cr.Location)
@@ -493,6 +502,23 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) (nodes []*pg_qu
 	}
 	return nodes, names, locs, nil
 }
+
+// sameNamed reports whether another column of scope has column i's table
+// and name.
+func sameNamed(sc *scope, i int) bool {
+	for j, c := range sc.cols {
+		if j != i && c.name == sc.cols[i].name && c.table == sc.cols[i].table {
+			return true
+		}
+	}
+	return false
+}
+
+// positionPrefix starts the name * gives a column it must reach by
+// position; no SQL identifier holds a NUL.
+const positionPrefix = "\x00#"
+
+func positionRef(i int) string { return positionPrefix + strconv.Itoa(i) }
 
 func isStar(cr *pg_query.ColumnRef) bool {
 	return len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -191,6 +192,12 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		table, name = parts[0], parts[1]
 	default:
 		return nil, b.unsupported(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+	}
+	if pos, ok := strings.CutPrefix(name, positionPrefix); ok && ectx.scope != nil {
+		if i, err := strconv.Atoi(pos); err == nil && i < len(ectx.scope.cols) {
+			c := ectx.scope.cols[i]
+			return &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ}, nil
+		}
 	}
 	i, c, err := b.lookupColumn(ectx.scope, table, name, cr.Location)
 	if pe := (*pgerror.Error)(nil); errors.As(err, &pe) && pe.Code == pgerror.UndefinedColumn && table == "" && ectx.scope != nil && contains(ectx.scope.tables, name) {

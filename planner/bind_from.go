@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
@@ -375,15 +376,19 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 // Arguments may not read other FROM items (that would be LATERAL), but may
 // read an enclosing query's row in a correlated subquery.
 func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, error) {
-	if rf.IsRowsfrom || len(rf.Functions) != 1 {
-		return nil, nil, b.unsupported(-1, "this function in FROM is not supported yet")
+	var calls []*pg_query.FuncCall
+	for _, f := range rf.Functions {
+		items := f.GetList().GetItems()
+		if len(items) == 0 || items[0].GetFuncCall() == nil || len(items) > 1 && items[1].GetList() != nil {
+			return nil, nil, b.unsupported(-1, "this function in FROM is not supported yet")
+		}
+		calls = append(calls, items[0].GetFuncCall())
 	}
-	items := rf.Functions[0].GetList().GetItems()
-	fc := items[0].GetFuncCall()
-	if fc == nil {
-		return nil, nil, b.unsupported(-1, "this function in FROM is not supported yet")
-	}
+	fc := calls[0]
 	name := funcName(fc)
+	if rf.IsRowsfrom || name == "unnest" && len(fc.Args) > 1 {
+		return b.bindRowsFrom(rf, calls)
+	}
 	if len(fc.Args) == 0 {
 		mt, ok, err := catalog.FunctionTable(name)
 		if err != nil {
@@ -481,6 +486,49 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	}
 	schema := arrow.NewSchema(fields, nil)
 	return &TableFunc{Func: name, Args: args, Out: schema, Ordinality: rf.Ordinality}, tableScope(alias, schema, colnames), nil
+}
+
+// bindRowsFrom binds ROWS FROM (f(...), g(...)) and unnest(a, b, ...),
+// which is ROWS FROM (unnest(a), unnest(b), ...): the functions' values
+// side by side, the shorter sets padded with NULLs, as a select list of
+// set-returning functions computes them; WITH ORDINALITY numbers the rows.
+func (b *binder) bindRowsFrom(rf *pg_query.RangeFunction, calls []*pg_query.FuncCall) (Plan, *scope, error) {
+	if len(calls) == 1 {
+		// unnest(a, b): one unnest per array.
+		fc := calls[0]
+		calls = nil
+		for _, a := range fc.Args {
+			calls = append(calls, &pg_query.FuncCall{Funcname: fc.Funcname, Args: []*pg_query.Node{a}, Location: fc.Location})
+		}
+	}
+	var targets []*pg_query.Node
+	for _, fc := range calls {
+		targets = append(targets, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{
+			Name: funcName(fc), Val: &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}}, Location: fc.Location}}})
+	}
+	sel := &pg_query.SelectStmt{Op: pg_query.SetOperation_SETOP_NONE, LimitOption: pg_query.LimitOption_LIMIT_OPTION_DEFAULT, TargetList: targets}
+	plan, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rf.Ordinality {
+		// The rows come out in the sets' order: number them so.
+		in := plan.Schema()
+		p := &Project{Input: &Window{Input: plan, Funcs: []*WindowFunc{{Func: "row_number", Type: typeInt8, Frame: engine.DefaultFrame}}}}
+		for i, f := range in.Fields() {
+			p.Exprs = append(p.Exprs, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
+			p.Names = append(p.Names, f.Name)
+		}
+		p.Exprs = append(p.Exprs, &expr.Column{Index: in.NumFields(), Name: "ordinality", Type: typeInt8})
+		p.Names = append(p.Names, "ordinality")
+		plan = p
+	}
+	alias := funcName(calls[0])
+	var colnames []*pg_query.Node
+	if rf.Alias != nil {
+		alias, colnames = rf.Alias.Aliasname, rf.Alias.Colnames
+	}
+	return plan, tableScope(alias, plan.Schema(), colnames), nil
 }
 
 // bindScalarInFrom binds a function that returns one value, called in
