@@ -351,6 +351,10 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 		e, err := b.bindNullCount(fc, name, ectx)
 		return e, true, err
 	}
+	if def, ok := rewrittenFuncs[name]; ok && len(fc.Args) == def.args {
+		e, err := b.bindRewrite(def.sql, fc.Args, ectx)
+		return e, true, err
+	}
 	if e, ok, err := b.bindSessionFunc(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
@@ -904,4 +908,36 @@ func (b *binder) bindNullCount(fc *pg_query.FuncCall, name string, ectx exprCont
 		}
 	}
 	return foldConstant(sum), nil
+}
+
+// rewrittenFuncs are functions written as SQL over other ones, their
+// arguments $1, $2, ...: arrays are one-dimensional with subscripts from
+// 1 here, so their dimensions are the bounds.
+var rewrittenFuncs = map[string]struct {
+	args int
+	sql  string
+}{
+	"array_dims":    {1, "'[' || array_lower($1, 1) || ':' || array_upper($1, 1) || ']'"},
+	"array_ndims":   {1, "CASE WHEN array_length($1, 1) IS NOT NULL THEN 1 END"},
+	"array_replace": {3, "CASE WHEN $1 IS NOT NULL THEN ARRAY(SELECT CASE WHEN e IS NOT DISTINCT FROM $2 THEN $3 ELSE e END FROM unnest($1) WITH ORDINALITY u(e, o) ORDER BY o) END"},
+	"array_fill":    {2, "CASE WHEN $2 IS NOT NULL THEN ARRAY(SELECT $1 FROM generate_series(1, ($2)[1])) END"},
+}
+
+// bindRewrite binds the expression sql with $n standing for args[n-1].
+func (b *binder) bindRewrite(sql string, args []*pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	stmts, err := Parse("SELECT " + sql)
+	if err != nil {
+		return nil, err
+	}
+	e := proto.Clone(stmts[0].Node.GetSelectStmt().TargetList[0].GetResTarget().Val).(*pg_query.Node)
+	var subst func(n *pg_query.Node)
+	subst = func(n *pg_query.Node) {
+		if p := n.GetParamRef(); p != nil && int(p.Number) <= len(args) {
+			n.Node = args[p.Number-1].Node
+			return
+		}
+		replaceChildren(n, subst)
+	}
+	subst(e)
+	return b.bindExpr(e, ectx)
 }

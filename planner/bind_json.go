@@ -328,6 +328,19 @@ func (b *binder) setFuncAsArray(fc *pg_query.FuncCall, name string, args []expr.
 		fn, col = "json_elements_text", "value"
 	case "json_object_keys", "jsonb_object_keys":
 		fn, col = "json_keys", name
+	case "string_to_table":
+		// string_to_table(s, delimiter [, null string]) is
+		// unnest(string_to_array(...)).
+		if len(args) < 2 || len(args) > 3 {
+			return nil, "", true, b.noFunction(fc, name, args...)
+		}
+		for i, a := range args {
+			var err error
+			if args[i], err = b.cast(a, typeText, fc.Location); err != nil {
+				return nil, "", true, err
+			}
+		}
+		return &expr.Call{Func: "string_to_array", Args: args, Type: arrow.ListOf(typeText)}, name, true, nil
 	default:
 		return nil, "", false, nil
 	}

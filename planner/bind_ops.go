@@ -102,9 +102,9 @@ func (b *binder) bindOperands(ae *pg_query.A_Expr, ectx exprContext) (l, r expr.
 var bitwiseOps = map[string]string{"&": "bitand", "|": "bitor", "#": "bitxor", "<<": "shiftleft", ">>": "shiftright"}
 
 // functionOps are the operators PostgreSQL defines as a function: x ^ y
-// is power(x, y), and the prefix |/ x, ||/ x and @ x are sqrt, cbrt and
-// abs.
-var functionOps = map[string]string{"^": "power", "|/": "sqrt", "||/": "cbrt", "@": "abs"}
+// is power(x, y), x ^@ y starts_with(x, y), and the prefix |/ x, ||/ x
+// and @ x are sqrt, cbrt and abs.
+var functionOps = map[string]string{"^": "power", "|/": "sqrt", "||/": "cbrt", "@": "abs", "^@": "starts_with"}
 
 // bindBitwise binds an integer bit operator: & | # over the operands'
 // common type, << >> in the left operand's with an int4 count.
@@ -152,11 +152,13 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		return b.bindArrayOp(ae, ectx)
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
 		return b.bindBetween(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		return b.bindDistinctFrom(ae, ectx)
 	default:
 		return nil, b.unsupported(ae.Location, "this operator is not supported yet")
 	}
 	opName := ae.Name[len(ae.Name)-1].GetString_().GetSval()
-	if fn, ok := functionOps[opName]; ok && (ae.Lexpr == nil) == (fn != "power") {
+	if fn, ok := functionOps[opName]; ok && (ae.Lexpr == nil) == (fn != "power" && fn != "starts_with") {
 		// An operator that is its function under another name.
 		args := []*pg_query.Node{ae.Rexpr}
 		if ae.Lexpr != nil {
@@ -299,6 +301,47 @@ func (b *binder) compareNodes(op string, l, r *pg_query.Node, loc int32, ectx ex
 }
 
 // joinBools chains boolean expressions with AND or OR, left to right.
+// bindDistinctFrom binds x IS [NOT] DISTINCT FROM y: equality where NULL
+// equals NULL and differs from any value, never NULL itself.
+func (b *binder) bindDistinctFrom(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	if lr, rr := ae.Lexpr.GetRowExpr(), ae.Rexpr.GetRowExpr(); lr != nil || rr != nil {
+		return nil, b.unsupported(ae.Location, "IS DISTINCT FROM between rows is not supported yet")
+	}
+	l, r, err := b.bindOperands(ae, ectx)
+	if err != nil {
+		return nil, err
+	}
+	isNullLit := func(e expr.Expr) bool {
+		lit, ok := e.(*expr.Literal)
+		return ok && !lit.Value.IsValid()
+	}
+	// A NULL takes the other side's type (an untyped string is text then,
+	// as PostgreSQL resolves it).
+	switch {
+	case isNullLit(l):
+		r = b.resolveUnknown(r)
+		l = &expr.Literal{Value: scalar.MakeNullScalar(r.DataType())}
+	case isNullLit(r):
+		l = b.resolveUnknown(l)
+		r = &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}
+	}
+	ne, err := b.binary(expr.NotEq, l, r, ae.Location)
+	if err != nil {
+		return nil, err
+	}
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	lNull, rNull := &expr.IsNull{Input: l}, &expr.IsNull{Input: r}
+	lit := func(v bool) expr.Expr { return &expr.Literal{Value: scalar.NewBooleanScalar(v)} }
+	distinct := &expr.Case{Whens: []expr.When{
+		{Cond: &expr.Binary{Op: expr.And, Left: lNull, Right: rNull, Type: typeBool}, Result: lit(false)},
+		{Cond: &expr.Binary{Op: expr.Or, Left: lNull, Right: rNull, Type: typeBool}, Result: lit(true)},
+	}, Else: ne, Type: typeBool}
+	if ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT {
+		return foldConstant(&expr.Not{Input: distinct}), nil
+	}
+	return foldConstant(distinct), nil
+}
+
 func joinBools(op expr.Op, es []expr.Expr) expr.Expr {
 	out := es[0]
 	for _, e := range es[1:] {

@@ -57,7 +57,7 @@ func isSRFCall(n *pg_query.Node) bool {
 	switch funcName(fc) {
 	case "unnest", "generate_series", "generate_subscripts", "_pg_expandarray",
 		"json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
-		"json_object_keys", "jsonb_object_keys", "regexp_matches":
+		"json_object_keys", "jsonb_object_keys", "regexp_matches", "string_to_table":
 		return true
 	}
 	return false
@@ -395,6 +395,35 @@ func replaceNodes(n *pg_query.Node, match func(*pg_query.Node) (string, bool)) {
 			case fd.Message() != nil && !fd.IsMap():
 				if node, ok := v.Message().Interface().(*pg_query.Node); ok {
 					replaceNodes(node, match)
+				} else {
+					visit(v.Message())
+				}
+			}
+			return true
+		})
+	}
+	visit(n.ProtoReflect())
+}
+
+// replaceChildren calls fn on each node directly below n, subqueries
+// included.
+func replaceChildren(n *pg_query.Node, fn func(*pg_query.Node)) {
+	var visit func(m protoreflect.Message)
+	visit = func(m protoreflect.Message) {
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					if node, ok := l.Get(i).Message().Interface().(*pg_query.Node); ok {
+						fn(node)
+					} else {
+						visit(l.Get(i).Message())
+					}
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				if node, ok := v.Message().Interface().(*pg_query.Node); ok {
+					fn(node)
 				} else {
 					visit(v.Message())
 				}
