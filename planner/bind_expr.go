@@ -138,6 +138,8 @@ func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error)
 		return b.bindMinMax(x.MinMaxExpr, ectx)
 	case *pg_query.Node_RowExpr:
 		return b.bindRow(x.RowExpr, ectx)
+	case *pg_query.Node_BooleanTest:
+		return b.bindBooleanTest(x.BooleanTest, ectx)
 	}
 	return nil, b.unsupported(nodeLocation(n), "expression is not supported yet")
 }
@@ -253,6 +255,39 @@ func (b *binder) wholeRow(sc *scope, table string, loc int32) (expr.Expr, error)
 		fields = append(fields, arrow.Field{Name: c.name, Type: c.typ, Nullable: true})
 	}
 	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}, nil
+}
+
+// bindBooleanTest binds x IS [NOT] TRUE, FALSE and UNKNOWN, which are
+// never NULL.
+func (b *binder) bindBooleanTest(bt *pg_query.BooleanTest, ectx exprContext) (expr.Expr, error) {
+	x, err := b.bindExpr(bt.Arg, ectx)
+	if err != nil {
+		return nil, err
+	}
+	if x, err = b.coerceBool(x, nodeLocation(bt.Arg), "argument of IS "+strings.TrimPrefix(strings.ReplaceAll(bt.Booltesttype.String(), "_", " "), "IS ")); err != nil {
+		return nil, err
+	}
+	isNull := &expr.IsNull{Input: x}
+	lit := func(v bool) expr.Expr { return &expr.Literal{Value: scalar.NewBooleanScalar(v)} }
+	whenNotNull := func(v expr.Expr) expr.Expr {
+		return &expr.Case{Whens: []expr.When{{Cond: isNull, Result: lit(false)}}, Else: v, Type: typeBool}
+	}
+	var out expr.Expr
+	switch bt.Booltesttype {
+	case pg_query.BoolTestType_IS_TRUE:
+		out = whenNotNull(x)
+	case pg_query.BoolTestType_IS_NOT_TRUE:
+		out = &expr.Not{Input: whenNotNull(x)}
+	case pg_query.BoolTestType_IS_FALSE:
+		out = whenNotNull(&expr.Not{Input: x})
+	case pg_query.BoolTestType_IS_NOT_FALSE:
+		out = &expr.Not{Input: whenNotNull(&expr.Not{Input: x})}
+	case pg_query.BoolTestType_IS_UNKNOWN:
+		out = isNull
+	default: // IS NOT UNKNOWN
+		out = &expr.IsNull{Input: x, Negated: true}
+	}
+	return foldConstant(out), nil
 }
 
 // rowOf is the anonymous record of args.
@@ -965,20 +1000,34 @@ func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 }
 
 // bindSubLink binds a subquery used as a value: (SELECT ...), EXISTS
-// (SELECT ...) or x IN (SELECT ...). Only uncorrelated subqueries are
-// supported; they run once per statement.
+// (SELECT ...), x IN (SELECT ...), x op ANY/ALL (SELECT ...) and
+// ARRAY(SELECT ...).
 func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr, error) {
 	sel := sl.Subselect.GetSelectStmt()
 	if sel == nil {
 		return nil, b.unsupported(sl.Location, "this subquery is not supported")
 	}
+	op := ""
+	if len(sl.OperName) > 0 {
+		op = sl.OperName[len(sl.OperName)-1].GetString_().GetSval()
+	}
+	if sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK || sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK && op != "=" && op != "" {
+		// x op ANY/ALL (SELECT y ...) is x op ANY/ALL (ARRAY(SELECT y
+		// ...)): the array's comparison has SQL's three-valued logic.
+		if sl.Testexpr.GetRowExpr() != nil {
+			return nil, b.unsupported(sl.Location, "a row compared with ANY or ALL (subquery) is not supported yet")
+		}
+		kind := pg_query.A_Expr_Kind_AEXPR_OP_ANY
+		if sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK {
+			kind = pg_query.A_Expr_Kind_AEXPR_OP_ALL
+		}
+		arr := &pg_query.Node{Node: &pg_query.Node_SubLink{SubLink: &pg_query.SubLink{SubLinkType: pg_query.SubLinkType_ARRAY_SUBLINK, Subselect: sl.Subselect, Location: sl.Location}}}
+		return b.bindAExpr(&pg_query.A_Expr{Kind: kind, Name: sl.OperName, Lexpr: sl.Testexpr, Rexpr: arr, Location: sl.Location}, ectx)
+	}
 	// lefts is what x IN (SELECT ...) tests: x, or each value of a row
 	// (a, b) IN (SELECT x, y ...).
 	var lefts []expr.Expr
 	if sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
-		if len(sl.OperName) > 0 && sl.OperName[len(sl.OperName)-1].GetString_().GetSval() != "=" {
-			return nil, b.unsupported(sl.Location, "only = ANY (subquery) is supported yet")
-		}
 		nodes := []*pg_query.Node{sl.Testexpr}
 		if row := sl.Testexpr.GetRowExpr(); row != nil {
 			nodes = row.Args

@@ -152,6 +152,28 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		return b.bindArrayOp(ae, ectx)
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
 		return b.bindBetween(ae, ectx)
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
+		// BETWEEN SYMMETRIC: either order of the bounds.
+		bounds := ae.Rexpr.GetList().GetItems()
+		if len(bounds) != 2 {
+			return nil, b.unsupported(ae.Location, "malformed BETWEEN")
+		}
+		asc := &pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_BETWEEN, Lexpr: ae.Lexpr, Rexpr: ae.Rexpr, Location: ae.Location}
+		desc := &pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_BETWEEN, Lexpr: ae.Lexpr, Location: ae.Location,
+			Rexpr: &pg_query.Node{Node: &pg_query.Node_List{List: &pg_query.List{Items: []*pg_query.Node{bounds[1], bounds[0]}}}}}
+		l, err := b.bindBetween(asc, ectx)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.bindBetween(desc, ectx)
+		if err != nil {
+			return nil, err
+		}
+		either := &expr.Binary{Op: expr.Or, Left: l, Right: r, Type: typeBool}
+		if ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
+			return &expr.Not{Input: either}, nil
+		}
+		return either, nil
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
 		return b.bindDistinctFrom(ae, ectx)
 	default:
