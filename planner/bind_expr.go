@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
@@ -1141,8 +1142,15 @@ func (d describePlan) Execute(context.Context) (array.RecordReader, error) {
 // POSIX regular expression matches ("~", "!~", "~*", "!~*").
 func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
-	if ae.Rexpr.GetFuncCall() != nil && ae.Kind != pg_query.A_Expr_Kind_AEXPR_SIMILAR {
-		return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is not supported yet")
+	if fc := ae.Rexpr.GetFuncCall(); fc != nil && ae.Kind != pg_query.A_Expr_Kind_AEXPR_SIMILAR {
+		// x LIKE p ESCAPE e arrives as like_escape(p, e): a constant
+		// pattern is rewritten for the default escape, the backslash.
+		pattern, ok := likeEscape(fc)
+		if !ok {
+			return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is supported with a constant pattern and escape only")
+		}
+		ae = proto.Clone(ae).(*pg_query.A_Expr)
+		ae.Rexpr = &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Sval{Sval: &pg_query.String{Sval: pattern}}, Location: fc.Location}}}
 	}
 	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
@@ -1172,6 +1180,38 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 		e = &expr.Not{Input: e}
 	}
 	return e, nil
+}
+
+// likeEscape rewrites like_escape(pattern, escape) of two string
+// constants as the pattern for the backslash escape; ok is false for other
+// arguments or an escape longer than one character.
+func likeEscape(fc *pg_query.FuncCall) (string, bool) {
+	if funcName(fc) != "like_escape" || len(fc.Args) != 2 {
+		return "", false
+	}
+	p, e := fc.Args[0].GetAConst().GetSval(), fc.Args[1].GetAConst().GetSval()
+	if p == nil || e == nil || len([]rune(e.Sval)) > 1 {
+		return "", false
+	}
+	esc := []rune(e.Sval)
+	var sb strings.Builder
+	runes := []rune(p.Sval)
+	for i := 0; i < len(runes); i++ {
+		c := runes[i]
+		switch {
+		case len(esc) == 1 && c == esc[0] && i+1 < len(runes):
+			// The escaped character, literally.
+			i++
+			sb.WriteRune('\\')
+			sb.WriteRune(runes[i])
+		case c == '\\':
+			// Not the escape here: a literal backslash.
+			sb.WriteString(`\\`)
+		default:
+			sb.WriteRune(c)
+		}
+	}
+	return sb.String(), true
 }
 
 // dateArith binds + and - on dates, timestamps and intervals as PostgreSQL

@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
@@ -147,6 +148,32 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 	}
 	if fc.AggWithinGroup {
 		return nil, b.errorf(pgerror.FeatureNotSupported, fc.Location, "OVER is not supported for ordered-set aggregate %s", name)
+	}
+	keepsNulls := map[string]bool{"array_agg": true, "json_agg": true, "jsonb_agg": true, "json_object_agg": true, "jsonb_object_agg": true}
+	if fc.AggFilter != nil && isAggregateName(name) && !keepsNulls[name] && !fc.AggDistinct && len(fc.AggOrder) == 0 {
+		// FILTER (WHERE c) of an aggregate that skips NULLs is the
+		// aggregate of CASE WHEN c THEN x END.
+		fc = proto.Clone(fc).(*pg_query.FuncCall)
+		when := func(v *pg_query.Node) *pg_query.Node {
+			return &pg_query.Node{Node: &pg_query.Node_CaseExpr{CaseExpr: &pg_query.CaseExpr{Args: []*pg_query.Node{
+				{Node: &pg_query.Node_CaseWhen{CaseWhen: &pg_query.CaseWhen{Expr: fc.AggFilter, Result: v, Location: -1}}}}, Location: -1}}}
+		}
+		if fc.AggStar {
+			fc.AggStar, fc.Args = false, []*pg_query.Node{when(&pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Ival{Ival: &pg_query.Integer{Ival: 1}}, Location: -1}}})}
+		} else {
+			for i, a := range fc.Args {
+				if i == 0 || isTwoArgAgg(name) {
+					fc.Args[i] = when(a)
+				}
+			}
+		}
+		fc.AggFilter = nil
+		if args, err = b.bindExprs(fc.Args, inner); err != nil {
+			return nil, err
+		}
+		for i, a := range args {
+			args[i] = b.resolveUnknown(a)
+		}
 	}
 	if fc.AggFilter != nil || fc.AggDistinct || len(fc.AggOrder) > 0 {
 		return nil, b.unsupported(fc.Location, "DISTINCT, ORDER BY and FILTER in window functions are not supported yet")
