@@ -103,6 +103,8 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 		}
 	case n.Op == expr.Mod:
 		return compileKernel(n.Left, n.Right, n.Type, modKernel)
+	case n.Op == expr.Div && isIntegerType(n.Type) && arrow.TypeEqual(n.Left.DataType(), n.Type) && arrow.TypeEqual(n.Right.DataType(), n.Type):
+		return compileKernel(n.Left, n.Right, n.Type, divKernel)
 	case n.Op == expr.Concat:
 		return compileKernel(n.Left, n.Right, n.Type, concatKernel)
 	}
@@ -328,6 +330,54 @@ func modInts[T integer](b interface {
 		b.Append(l.Value(i) % d)
 	}
 	return nil
+}
+
+// isIntegerType reports whether dt is int2, int4 or int8.
+func isIntegerType(dt arrow.DataType) bool {
+	id := dt.ID()
+	return id == arrow.INT16 || id == arrow.INT32 || id == arrow.INT64
+}
+
+// divInts divides integers as PostgreSQL does: truncating, 22012 for a
+// zero divisor, 22003 for the one quotient that overflows (the smallest
+// value divided by -1).
+func divInts[T integer](b interface {
+	Append(T)
+	AppendNull()
+}, l, r intArray[T], minValue T, out arrow.DataType) error {
+	for i := range l.Len() {
+		if l.IsNull(i) || r.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		x, d := l.Value(i), r.Value(i)
+		switch {
+		case d == 0:
+			return pgerror.New(pgerror.DivisionByZero, "division by zero")
+		case d == -1 && x == minValue:
+			return pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(out))
+		}
+		b.Append(x / d)
+	}
+	return nil
+}
+
+func divKernel(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
+	bld := array.NewBuilder(mem, out)
+	defer bld.Release()
+	var err error
+	switch bb := bld.(type) {
+	case *array.Int16Builder:
+		err = divInts[int16](bb, l.(*array.Int16), r.(*array.Int16), math.MinInt16, out)
+	case *array.Int32Builder:
+		err = divInts[int32](bb, l.(*array.Int32), r.(*array.Int32), math.MinInt32, out)
+	case *array.Int64Builder:
+		err = divInts[int64](bb, l.(*array.Int64), r.(*array.Int64), math.MinInt64, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bld.NewArray(), nil
 }
 
 func modKernel(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
