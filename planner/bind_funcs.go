@@ -806,8 +806,8 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return nil, true, err
 	}
 	scale := sv.(*scalar.Int32).Value
-	if scale < 0 {
-		return nil, true, b.unsupported(fc.Location, "%s with a negative scale is not supported yet", name)
+	if scale < 0 && perValue {
+		return nil, true, b.unsupported(fc.Location, "%s with a negative scale is not supported yet for this argument", name)
 	}
 	if perValue {
 		return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
@@ -817,6 +817,26 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	}
 	if x.DataType().ID() != arrow.DECIMAL128 {
 		return noFunc()
+	}
+	if scale < 0 {
+		// To tens, hundreds...: x / 10^k to a whole number, times 10^k.
+		k := int(-scale)
+		down, _ := numericLiteral("0." + strings.Repeat("0", k-1) + "1")
+		up, _ := numericLiteral("1" + strings.Repeat("0", k))
+		if down == nil || up == nil {
+			return nil, true, b.errorf(pgerror.NumericValueOutOfRange, fc.Location, "%s scale %d is out of range", name, scale)
+		}
+		shifted, err := b.binary(expr.Mul, x, &expr.Literal{Value: down}, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		whole := &expr.Call{Func: name, Args: []expr.Expr{shifted}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}}
+		e, err := b.binary(expr.Mul, whole, &expr.Literal{Value: up}, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		e, err = b.cast(e, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}, fc.Location)
+		return e, true, err
 	}
 	return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
 }
