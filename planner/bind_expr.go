@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -240,6 +241,23 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 	return col, nil
 }
 
+// wideNumeric writes a numeric constant (1e100, 0.5e-40) as PostgreSQL's
+// numeric prints it: every digit, the scale the constant's digits and
+// exponent give.
+func wideNumeric(s string) (string, bool) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return "", false
+	}
+	mant, exp, _ := strings.Cut(strings.ToLower(s), "e")
+	scale := 0
+	if _, frac, ok := strings.Cut(mant, "."); ok {
+		scale = len(frac)
+	}
+	e, _ := strconv.Atoi(exp)
+	return r.FloatString(max(scale-e, 0)), true
+}
+
 // wholeRow binds a reference to table's whole row: a record of its
 // columns, named as they are.
 func (b *binder) wholeRow(sc *scope, table string, loc int32) (expr.Expr, error) {
@@ -335,6 +353,11 @@ func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
 		}
 		if v, ok := numericLiteral(s); ok {
 			return &expr.Literal{Value: v}, nil
+		}
+		if text, ok := wideNumeric(s); ok {
+			// Beyond a decimal128: a numeric with its own digits, which
+			// prints and casts (to float8, say) but overflows arithmetic.
+			return &expr.Literal{Value: scalar.NewExtensionScalar(scalar.NewStringScalar(text), pgtypes.Numeric())}, nil
 		}
 		return nil, b.errorf(pgerror.NumericValueOutOfRange, c.Location, "numeric constant %s exceeds %d digits", s, maxNumericPrecision)
 	case c.GetBoolval() != nil:
