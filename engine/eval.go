@@ -61,6 +61,28 @@ func compile(e expr.Expr) (evaluator, error) {
 		return compileFunc(n)
 	case *expr.Subquery:
 		return compileSubquery(n)
+	case *expr.Sequence:
+		next, typ, name := n.Next, n.Type, n.Name
+		return func(_ context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+			rows := b.NumRows()
+			last := next.Add(rows)
+			bld := array.NewBuilder(memory.DefaultAllocator, typ)
+			defer bld.Release()
+			limit := int64(math.MaxInt64)
+			switch typ.ID() {
+			case arrow.INT16:
+				limit = math.MaxInt16
+			case arrow.INT32:
+				limit = math.MaxInt32
+			}
+			if last > limit {
+				return nil, pgerror.New("2200H", "nextval: reached maximum value of sequence \"%s\" (%d)", name, limit)
+			}
+			for v := last - rows + 1; v <= last; v++ {
+				appendInt(bld, v)
+			}
+			return compute.NewDatumWithoutOwning(bld.NewArray()), nil
+		}, nil
 	case *expr.Cast:
 		in, err := compile(n.Input)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -186,6 +187,19 @@ type OuterRef struct {
 	Name  string
 	Type  arrow.DataType
 }
+
+// Sequence is a serial or identity column's next values: each row it is
+// evaluated for takes the next number of Next, from 1 up.
+type Sequence struct {
+	Name string // the sequence's name, as PostgreSQL names it (t_id_seq)
+	Next *atomic.Int64
+	Type arrow.DataType
+}
+
+// DataType implements Expr.
+func (s *Sequence) DataType() arrow.DataType { return s.Type }
+
+func (s *Sequence) String() string { return fmt.Sprintf("nextval('%s'::regclass)", s.Name) }
 
 // AggFunc names an aggregate function.
 type AggFunc string

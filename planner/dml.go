@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -38,6 +39,9 @@ type writableTable struct {
 	*sources.WritableTable
 	defaults     []expr.Expr
 	defaultTexts []string
+	// always names the GENERATED ALWAYS AS IDENTITY columns, which an
+	// INSERT may not set.
+	always []string
 }
 
 func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
@@ -184,6 +188,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 	var defaults []expr.Expr
 	var defaultTexts []string
 	var keys []sources.UniqueKey
+	var always []string
 	column := func(name string, loc int32) (int, error) {
 		for i, f := range fields {
 			if f.Name == name {
@@ -225,17 +230,38 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			if _, err := column(cd.Colname, -1); err == nil {
 				return nil, b.errorf(pgerror.DuplicateColumn, cd.Location, "column %q specified more than once", cd.Colname)
 			}
-			t, err := resolveTypeName(cd.TypeName, b.sql)
-			if err != nil {
-				return nil, err
+			// serial, bigserial and smallserial are integers whose
+			// default takes the next value of a sequence of their own.
+			serial := serialType(cd.TypeName)
+			t := serial
+			if t == nil {
+				var err error
+				if t, err = resolveTypeName(cd.TypeName, b.sql); err != nil {
+					return nil, err
+				}
 			}
-			fields = append(fields, arrow.Field{Name: cd.Colname, Type: t, Nullable: !cd.IsNotNull})
+			fields = append(fields, arrow.Field{Name: cd.Colname, Type: t, Nullable: !cd.IsNotNull && serial == nil})
 			defaults = append(defaults, nil)
 			defaultTexts = append(defaultTexts, "")
 			i := len(fields) - 1
+			seqName := rel.Relname + "_" + cd.Colname + "_seq"
+			if serial != nil {
+				defaults[i] = &expr.Sequence{Name: seqName, Next: new(atomic.Int64), Type: t}
+				defaultTexts[i] = fmt.Sprintf("nextval('%s'::regclass)", seqName)
+			}
 			for _, cn := range cd.Constraints {
 				c := cn.GetConstraint()
 				switch c.Contype {
+				case pg_query.ConstrType_CONSTR_IDENTITY:
+					// GENERATED ... AS IDENTITY: a sequence too.
+					if numericRank(t) < 1 || numericRank(t) > 3 {
+						return nil, b.errorf(pgerror.InvalidParameterValue, -1, "identity column type must be smallint, integer, or bigint")
+					}
+					fields[i].Nullable = false
+					defaults[i] = &expr.Sequence{Name: seqName, Next: new(atomic.Int64), Type: t}
+					if c.GeneratedWhen == "a" {
+						always = append(always, cd.Colname)
+					}
 				case pg_query.ConstrType_CONSTR_NOTNULL:
 					fields[i].Nullable = false
 				case pg_query.ConstrType_CONSTR_NULL:
@@ -276,7 +302,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			return nil, b.unsupported(rel.Location, "CREATE TABLE ... LIKE is not supported")
 		}
 	}
-	table := &writableTable{sources.NewWritableTable(rel.Relname, arrow.NewSchema(fields, nil), keys), defaults, defaultTexts}
+	table := &writableTable{WritableTable: sources.NewWritableTable(rel.Relname, arrow.NewSchema(fields, nil), keys), defaults: defaults, defaultTexts: defaultTexts, always: always}
 	schema, err := b.createSchema(rel)
 	if err != nil {
 		return nil, err
@@ -333,7 +359,7 @@ func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *p
 		return nil, err
 	}
 	schema := arrow.NewSchema(fields, nil)
-	table := &writableTable{sources.NewWritableTable(rel.Relname, schema, nil), make([]expr.Expr, len(fields)), nil}
+	table := &writableTable{WritableTable: sources.NewWritableTable(rel.Relname, schema, nil), defaults: make([]expr.Expr, len(fields))}
 	db := b.db
 	q := &Query{Tag: "SELECT 0"}
 	q.Run = func(ctx context.Context) error {
@@ -462,6 +488,10 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		targets = nil
 		source = OneRow{}
 	case len(sel.ValuesLists) > 0 && len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil:
+		if n := len(sel.ValuesLists[0].GetList().GetItems()); len(is.Cols) == 0 && n < len(targets) {
+			// Without a column list the values fill the first columns.
+			targets = targets[:n]
+		}
 		if source, err = b.bindInsertValues(t, sel.ValuesLists, targets); err != nil {
 			return nil, err
 		}
@@ -470,11 +500,19 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 			return nil, err
 		}
 		n := source.Schema().NumFields()
+		if len(is.Cols) == 0 && n < len(targets) {
+			targets = targets[:n]
+		}
 		if n > len(targets) {
 			return nil, b.errorf(pgerror.SyntaxError, -1, "INSERT has more expressions than target columns")
 		}
 		if n < len(targets) {
 			return nil, b.errorf(pgerror.SyntaxError, -1, "INSERT has more target columns than expressions")
+		}
+	}
+	if wt, ok := w.(*writableTable); ok && is.Override != pg_query.OverridingKind_OVERRIDING_SYSTEM_VALUE {
+		if err := b.checkAlways(wt, is, targets); err != nil {
+			return nil, err
 		}
 	}
 	// The table's columns: supplied ones cast to their types, the others
@@ -554,6 +592,32 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		return nil
 	}
 	return q, nil
+}
+
+// checkAlways refuses an INSERT that gives a GENERATED ALWAYS identity
+// column a value other than DEFAULT, as PostgreSQL does without
+// OVERRIDING SYSTEM VALUE.
+func (b *binder) checkAlways(w *writableTable, is *pg_query.InsertStmt, targets []int) error {
+	sel := is.SelectStmt.GetSelectStmt()
+	for pos, i := range targets {
+		name := w.Schema().Field(i).Name
+		if !slices.Contains(w.always, name) {
+			continue
+		}
+		allDefault := sel != nil && len(sel.ValuesLists) > 0
+		for _, row := range sel.GetValuesLists() {
+			items := row.GetList().GetItems()
+			if pos >= len(items) || items[pos].GetSetToDefault() == nil {
+				allDefault = false
+			}
+		}
+		if !allDefault {
+			return b.errorf("428C9", -1, "cannot insert a non-DEFAULT value into column \"%s\"", name).
+				WithDetail("Column \"%s\" is an identity column defined as GENERATED ALWAYS.", name).
+				WithHint("Use OVERRIDING SYSTEM VALUE to override.")
+		}
+	}
+	return nil
 }
 
 // conflictKeys resolves ON CONFLICT's target — (columns) or ON
@@ -1035,4 +1099,21 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 		}
 		return nil
 	}}, nil
+}
+
+// serialType is the integer type of serial, bigserial and smallserial
+// (serial4, serial8, serial2); nil for other type names.
+func serialType(tn *pg_query.TypeName) arrow.DataType {
+	if len(tn.Names) == 0 || len(tn.ArrayBounds) > 0 {
+		return nil
+	}
+	switch tn.Names[len(tn.Names)-1].GetString_().GetSval() {
+	case "serial", "serial4":
+		return typeInt4
+	case "bigserial", "serial8":
+		return typeInt8
+	case "smallserial", "serial2":
+		return typeInt2
+	}
+	return nil
 }
