@@ -494,25 +494,33 @@ func (a *jsonAggAcc) update(ids []uint32, arg arrow.Array) error {
 }
 
 func (a *jsonAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	return groupJSON(mem, a.out, a.jsonb, len(a.items), func(g int) (string, bool) {
+		return string(append(a.items[g], ']')), a.seen[g]
+	})
+}
+
+// groupJSON makes the column of n groups' JSON texts (ok false: NULL),
+// normalized when the type is jsonb.
+func groupJSON(mem memory.Allocator, out arrow.DataType, isJSONB bool, n int, text func(g int) (string, bool)) (arrow.Array, error) {
 	b := array.NewStringBuilder(mem)
 	defer b.Release()
-	for g, it := range a.items {
-		if !a.seen[g] {
+	for g := range n {
+		t, ok := text(g)
+		if !ok {
 			b.AppendNull()
 			continue
 		}
-		text := string(append(it, ']'))
-		if a.jsonb {
+		if isJSONB {
 			var err error
-			if text, err = jsonb.Normalize(text); err != nil {
+			if t, err = jsonb.Normalize(t); err != nil {
 				return nil, err
 			}
 		}
-		b.Append(text)
+		b.Append(t)
 	}
 	storage := b.NewArray()
 	defer storage.Release()
-	return newJSON(a.out, storage), nil
+	return newJSON(out, storage), nil
 }
 
 // jsonObjectAggAcc is json_object_agg and jsonb_object_agg: each group's
@@ -563,23 +571,7 @@ func (a *jsonObjectAggAcc) update(ids []uint32, arg arrow.Array) error {
 }
 
 func (a *jsonObjectAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	for _, it := range a.items {
-		if it == nil {
-			b.AppendNull()
-			continue
-		}
-		text := string(append(it, " }"...))
-		if a.jsonb {
-			var err error
-			if text, err = jsonb.Normalize(text); err != nil {
-				return nil, err
-			}
-		}
-		b.Append(text)
-	}
-	storage := b.NewArray()
-	defer storage.Release()
-	return newJSON(a.out, storage), nil
+	return groupJSON(mem, a.out, a.jsonb, len(a.items), func(g int) (string, bool) {
+		return string(append(a.items[g], " }"...)), a.items[g] != nil
+	})
 }

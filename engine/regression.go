@@ -196,14 +196,7 @@ func (a *bitAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 			b.AppendNull()
 			continue
 		}
-		switch b := b.(type) {
-		case *array.Int16Builder:
-			b.Append(int16(v))
-		case *array.Int32Builder:
-			b.Append(int32(v))
-		case *array.Int64Builder:
-			b.Append(v)
-		}
+		appendInt(b, v)
 	}
 	return b.NewArray(), nil
 }

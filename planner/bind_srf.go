@@ -379,30 +379,7 @@ func replaceNodes(n *pg_query.Node, match func(*pg_query.Node) (string, bool)) {
 	if n.GetSubLink() != nil {
 		return
 	}
-	var visit func(m protoreflect.Message)
-	visit = func(m protoreflect.Message) {
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					if node, ok := l.Get(i).Message().Interface().(*pg_query.Node); ok {
-						replaceNodes(node, match)
-					} else {
-						visit(l.Get(i).Message())
-					}
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				if node, ok := v.Message().Interface().(*pg_query.Node); ok {
-					replaceNodes(node, match)
-				} else {
-					visit(v.Message())
-				}
-			}
-			return true
-		})
-	}
-	visit(n.ProtoReflect())
+	replaceChildren(n, func(c *pg_query.Node) { replaceNodes(c, match) })
 }
 
 // replaceChildren calls fn on each node directly below n, subqueries
