@@ -1,9 +1,7 @@
 package planner
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -258,24 +256,6 @@ func wideNumeric(s string) (string, bool) {
 	return r.FloatString(max(scale-e, 0)), true
 }
 
-// wholeRow binds a reference to table's whole row: a record of its
-// columns, named as they are.
-func (b *binder) wholeRow(sc *scope, table string, loc int32) (expr.Expr, error) {
-	if sc == nil || !contains(sc.tables, table) {
-		return nil, b.errorf(pgerror.UndefinedTable, loc, "missing FROM-clause entry for table %q", table)
-	}
-	var args []expr.Expr
-	var fields []arrow.Field
-	for i, c := range sc.cols {
-		if c.table != table {
-			continue
-		}
-		args = append(args, &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ})
-		fields = append(fields, arrow.Field{Name: c.name, Type: c.typ, Nullable: true})
-	}
-	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}, nil
-}
-
 // bindBooleanTest binds x IS [NOT] TRUE, FALSE and UNKNOWN, which are
 // never NULL.
 func (b *binder) bindBooleanTest(bt *pg_query.BooleanTest, ectx exprContext) (expr.Expr, error) {
@@ -307,28 +287,6 @@ func (b *binder) bindBooleanTest(bt *pg_query.BooleanTest, ectx exprContext) (ex
 		out = &expr.IsNull{Input: x, Negated: true}
 	}
 	return foldConstant(out), nil
-}
-
-// rowOf is the anonymous record of args.
-func rowOf(args []expr.Expr) *expr.Call {
-	fields := make([]arrow.Field, len(args))
-	for i, a := range args {
-		fields[i] = arrow.Field{Name: fmt.Sprintf("f%d", i+1), Type: a.DataType(), Nullable: true}
-	}
-	return &expr.Call{Func: "row", Args: args, Type: arrow.StructOf(fields...)}
-}
-
-// bindRow binds ROW(a, b, ...) and (a, b, ...): an anonymous record whose
-// fields are f1, f2, ... as in PostgreSQL.
-func (b *binder) bindRow(r *pg_query.RowExpr, ectx exprContext) (expr.Expr, error) {
-	args, err := b.bindExprs(r.Args, ectx)
-	if err != nil {
-		return nil, err
-	}
-	for i, a := range args {
-		args[i] = b.resolveUnknown(a)
-	}
-	return rowOf(args), nil
 }
 
 func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
@@ -1021,144 +979,6 @@ func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 		return nil, err
 	}
 	return &expr.Case{Whens: []expr.When{{Cond: eq, Result: &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}}}, Else: l, Type: l.DataType()}, nil
-}
-
-// bindSubLink binds a subquery used as a value: (SELECT ...), EXISTS
-// (SELECT ...), x IN (SELECT ...), x op ANY/ALL (SELECT ...) and
-// ARRAY(SELECT ...).
-func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr, error) {
-	sel := sl.Subselect.GetSelectStmt()
-	if sel == nil {
-		return nil, b.unsupported(sl.Location, "this subquery is not supported")
-	}
-	op := ""
-	if len(sl.OperName) > 0 {
-		op = sl.OperName[len(sl.OperName)-1].GetString_().GetSval()
-	}
-	if sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK || sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK && op != "=" && op != "" {
-		// x op ANY/ALL (SELECT y ...) is x op ANY/ALL (ARRAY(SELECT y
-		// ...)): the array's comparison has SQL's three-valued logic.
-		if sl.Testexpr.GetRowExpr() != nil {
-			return nil, b.unsupported(sl.Location, "a row compared with ANY or ALL (subquery) is not supported yet")
-		}
-		kind := pg_query.A_Expr_Kind_AEXPR_OP_ANY
-		if sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK {
-			kind = pg_query.A_Expr_Kind_AEXPR_OP_ALL
-		}
-		arr := &pg_query.Node{Node: &pg_query.Node_SubLink{SubLink: &pg_query.SubLink{SubLinkType: pg_query.SubLinkType_ARRAY_SUBLINK, Subselect: sl.Subselect, Location: sl.Location}}}
-		return b.bindAExpr(&pg_query.A_Expr{Kind: kind, Name: sl.OperName, Lexpr: sl.Testexpr, Rexpr: arr, Location: sl.Location}, ectx)
-	}
-	// lefts is what x IN (SELECT ...) tests: x, or each value of a row
-	// (a, b) IN (SELECT x, y ...).
-	var lefts []expr.Expr
-	if sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
-		nodes := []*pg_query.Node{sl.Testexpr}
-		if row := sl.Testexpr.GetRowExpr(); row != nil {
-			nodes = row.Args
-		}
-		var err error
-		if lefts, err = b.bindExprs(nodes, ectx); err != nil {
-			return nil, err
-		}
-	}
-	b.outer = append(b.outer, ectx.scope)
-	corr := &correlation{}
-	b.correlations = append(b.correlations, corr)
-	logical, err := b.bindSelect(sel)
-	b.outer = b.outer[:len(b.outer)-1]
-	b.correlations = b.correlations[:len(b.correlations)-1]
-	if err != nil {
-		return nil, err
-	}
-	schema := logical.Schema()
-	out := &expr.Subquery{}
-	switch sl.SubLinkType {
-	case pg_query.SubLinkType_EXISTS_SUBLINK:
-		out.Kind, out.Type = expr.ExistsSubquery, typeBool
-	case pg_query.SubLinkType_EXPR_SUBLINK:
-		if schema.NumFields() != 1 {
-			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")
-		}
-		out.Kind, out.Type = expr.ScalarSubquery, schema.Field(0).Type
-	case pg_query.SubLinkType_ARRAY_SUBLINK:
-		if schema.NumFields() != 1 {
-			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")
-		}
-		out.Kind, out.Type = expr.ArraySubquery, arrow.ListOf(schema.Field(0).Type)
-	case pg_query.SubLinkType_ANY_SUBLINK:
-		switch {
-		case schema.NumFields() > len(lefts):
-			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery has too many columns")
-		case schema.NumFields() < len(lefts):
-			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery has too few columns")
-		}
-		types := make([]arrow.DataType, len(lefts))
-		for i, left := range lefts {
-			col := schema.Field(i).Type
-			ct := commonType(b.resolveUnknown(left).DataType(), col)
-			if u, ok := left.(*unknownLit); ok {
-				ct = col
-				if left, err = b.resolveAs(u, ct); err != nil {
-					return nil, err
-				}
-			}
-			if ct == nil {
-				return nil, b.errorf(pgerror.UndefinedFunction, sl.Location, "operator does not exist: %s = %s", typeName(left.DataType()), typeName(col)).
-					WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
-			}
-			if lefts[i], err = b.cast(left, ct, sl.Location); err != nil {
-				return nil, err
-			}
-			types[i] = ct
-		}
-		if logical, err = b.castColumns(logical, types); err != nil {
-			return nil, err
-		}
-		left := lefts[0]
-		if sl.Testexpr.GetRowExpr() != nil {
-			// A row tests against the subquery's rows as records (the
-			// engine compares them field by field, with SQL's NULLs).
-			left = rowOf(lefts)
-			var cols []expr.Expr
-			for i, f := range logical.Schema().Fields() {
-				cols = append(cols, &expr.Column{Index: i, Name: f.Name, Type: f.Type})
-			}
-			logical = &Project{Input: logical, Exprs: []expr.Expr{rowOf(cols)}, Names: []string{"row"}}
-		}
-		out.Kind, out.Left, out.Type = expr.InSubquery, left, typeBool
-	default:
-		return nil, b.unsupported(sl.Location, "this kind of subquery is not supported yet")
-	}
-	if b.describeOnly {
-		// Preparing needs only the types; the plan is built when it runs.
-		out.Plan = describePlan{schema}
-		return out, nil
-	}
-	if len(corr.outer) > 0 {
-		out.Outer = corr.outer
-		out.Correlated = &correlatedPlan{logical: logical}
-		return out, nil
-	}
-	opt, err := Optimize(logical)
-	if err != nil {
-		return nil, err
-	}
-	if out.Plan, err = Physical(opt); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// describePlan stands in for a subquery's plan while a statement is only
-// described.
-type describePlan struct{ schema *arrow.Schema }
-
-func (d describePlan) Schema() *arrow.Schema { return d.schema }
-
-func (d describePlan) String() string { return "subquery" }
-
-func (d describePlan) Execute(context.Context) (array.RecordReader, error) {
-	return nil, pgerror.New(pgerror.InternalError, "a described statement cannot run")
 }
 
 // bindLike binds [NOT] LIKE and ILIKE ("~~", "!~~", "~~*", "!~~*") and the
