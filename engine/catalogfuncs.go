@@ -148,6 +148,8 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 		}
 	case "json_build_object":
 		return jsonBuildObject
+	case "json_build_array":
+		return jsonBuildArray
 	case "pg_size_pretty":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return sizePretty(a.int(0, r)), nil })
@@ -233,6 +235,37 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error
 		}
 		sb.WriteByte('}')
 		b.Append(sb.String())
+	}
+	storage := b.NewArray()
+	defer storage.Release()
+	jt, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
+	return array.NewExtensionArrayWithStorage(jt, storage), nil
+}
+
+// jsonBuildArray is json_build_array(v1, v2, ...): the values as to_json
+// renders them, with PostgreSQL's spacing ([1, "a", null]).
+func jsonBuildArray(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	n := in[0].Len() // the planner makes a constant of json_build_array()
+	values := make([]*jsonWriter, len(in))
+	for i, a := range in {
+		var err error
+		if values[i], err = newJSONWriter(a); err != nil {
+			return nil, err
+		}
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var buf []byte
+	for r := range n {
+		buf = append(buf[:0], '[')
+		for i, w := range values {
+			if i > 0 {
+				buf = append(buf, ", "...)
+			}
+			buf = w.append(buf, r)
+		}
+		buf = append(buf, ']')
+		b.BinaryBuilder.Append(buf)
 	}
 	storage := b.NewArray()
 	defer storage.Release()

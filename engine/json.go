@@ -245,6 +245,15 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 			defer storage.Release()
 			return newJSON(out, storage), nil
 		}
+	case "jsonb_build_array":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			arr, err := jsonBuildArray(mem, in)
+			if err != nil {
+				return nil, err
+			}
+			defer arr.Release()
+			return castJSON(mem, arr, out)
+		}
 	case "jsonb_build_object":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			obj, err := jsonBuildObject(mem, in)

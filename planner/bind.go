@@ -682,6 +682,16 @@ func nodeHasAggregate(n *pg_query.Node) bool {
 				return true
 			}
 		}
+	case n.GetColumnRef() != nil, n.GetAConst() != nil, n.GetParamRef() != nil, n.GetSubLink() != nil:
+		// Leaves; a subquery's aggregates are its own.
+	default:
+		// Any other expression ((array_agg(x))[1], GREATEST(max(a), 1),
+		// ROW(count(*)), x IS TRUE ...): look through its children.
+		found := false
+		replaceChildren(n, func(c *pg_query.Node) {
+			found = found || nodeHasAggregate(c)
+		})
+		return found
 	}
 	return false
 }

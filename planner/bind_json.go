@@ -188,6 +188,49 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	switch name {
 	case "row_to_json":
 		return b.bindRowToJSON(fc, ectx)
+	case "json_build_array", "jsonb_build_array":
+		args, err := b.bindExprs(fc.Args, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		for i, a := range args {
+			if args[i] = b.resolveUnknown(a); args[i].DataType().ID() == arrow.NULL {
+				args[i] = &expr.Literal{Value: scalar.MakeNullScalar(typeText)}
+			}
+		}
+		t := typeJSON
+		if name == "jsonb_build_array" {
+			t = typeJSONB
+		}
+		if len(args) == 0 {
+			e, err := b.cast(&expr.Literal{Value: scalar.NewStringScalar("[]")}, t, fc.Location)
+			return e, true, err
+		}
+		return &expr.Call{Func: name, Args: args, Type: t}, true, nil
+	case "json_extract_path", "jsonb_extract_path", "json_extract_path_text", "jsonb_extract_path_text":
+		// f(doc, VARIADIC path) is doc #> ARRAY[path] (#>> for _text).
+		if len(fc.Args) < 2 {
+			args, err := b.bindExprs(fc.Args, ectx)
+			if err != nil {
+				return nil, true, err
+			}
+			return nil, true, b.noFunction(fc, name, args...)
+		}
+		op := "#>"
+		if strings.HasSuffix(name, "_text") {
+			op = "#>>"
+		}
+		doc := fc.Args[0]
+		if name[4] == 'b' {
+			doc = &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: doc, TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("jsonb")}, Location: -1}, Location: -1}}}
+		} else {
+			doc = &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: doc, TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("json")}, Location: -1}, Location: -1}}}
+		}
+		path := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{
+			Arg:      &pg_query.Node{Node: &pg_query.Node_AArrayExpr{AArrayExpr: &pg_query.A_ArrayExpr{Elements: fc.Args[1:], Location: fc.Location}}},
+			TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("text")}, ArrayBounds: []*pg_query.Node{pg_query.MakeIntNode(-1)}, Location: -1}, Location: -1}}}
+		e, err := b.bindAExpr(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP, Name: []*pg_query.Node{pg_query.MakeStrNode(op)}, Lexpr: doc, Rexpr: path, Location: fc.Location}, ectx)
+		return e, true, err
 	case "to_json", "to_jsonb", "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_build_object",
 		"json_elements", "json_elements_text", "json_keys", "jsonb_strip_nulls", "jsonb_pretty", "jsonb_set", "jsonb_insert":
 	default:
