@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -27,6 +28,11 @@ import (
 func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
 	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
 		return nil, false, nil
+	}
+	switch name {
+	case "to_regclass", "to_regtype", "to_regnamespace", "to_regrole", "to_regproc", "to_regprocedure":
+		e, err := b.bindToReg(fc, strings.TrimPrefix(name, "to_"), ectx)
+		return e, true, err
 	}
 	arity, known := catalogFuncs[name]
 	if !known {
@@ -765,4 +771,30 @@ func splitQualifiedName(s string) ([]string, error) {
 		}
 		i++
 	}
+}
+
+// bindToReg binds to_regclass(name) and its kin: the object's OID as the
+// cast to kind gives it, or NULL where the cast would fail because the
+// object does not exist. The name must be a constant here.
+func (b *binder) bindToReg(fc *pg_query.FuncCall, kind string, ectx exprContext) (expr.Expr, error) {
+	if len(fc.Args) != 1 || fc.Args[0].GetAConst().GetSval() == nil {
+		args, err := b.bindExprs(fc.Args, ectx)
+		if err != nil {
+			return nil, err
+		}
+		if len(fc.Args) == 1 {
+			return nil, b.unsupported(fc.Location, "to_%s of anything but a constant name is not supported yet", kind)
+		}
+		return nil, b.noFunction(fc, "to_"+kind, args...)
+	}
+	cast := &pg_query.TypeCast{Arg: fc.Args[0], TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode(kind)}, Location: -1}, Location: fc.Location}
+	e, _, err := b.bindRegCast(cast, ectx)
+	var pe *pgerror.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case pgerror.UndefinedTable, "42704", "3F000", pgerror.UndefinedFunction, "42725":
+			return &expr.Literal{Value: scalar.MakeNullScalar(typeInt8)}, nil
+		}
+	}
+	return e, err
 }
