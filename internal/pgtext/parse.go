@@ -131,6 +131,15 @@ func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, er
 		if tt.TimeZone != "" && !zoned && loc != time.UTC && tt.Unit == arrow.Microsecond {
 			ts = arrow.Timestamp(WallToInstant(int64(ts), loc))
 		}
+		if tt.TimeZone == "" && zoned {
+			// A timestamp without time zone ignores an offset written
+			// in its input, as PostgreSQL does: the wall time stays.
+			if i := strings.LastIndexAny(t, "+-Zz"); i > 10 {
+				if wall, _, err := arrow.TimestampFromStringInLocation(strings.TrimSpace(t[:i]), tt.Unit, time.UTC); err == nil {
+					ts = wall
+				}
+			}
+		}
 		return scalar.NewTimestampScalar(ts, dt), nil
 	}
 	if v, ok, err := parseExtra(t, s, dt); ok {
