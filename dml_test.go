@@ -275,3 +275,61 @@ func TestNotices(t *testing.T) {
 		t.Errorf("notices:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestSQLPrepare runs SQL's PREPARE, EXECUTE and DEALLOCATE (the simple
+// protocol, as psql sends them) with the answers PostgreSQL 15 gives.
+func TestSQLPrepare(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	query := func(sql string) string {
+		t.Helper()
+		rows, err := conn.Query(ctx, sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		var out []string
+		for rows.Next() {
+			v, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(v...))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return fmt.Sprint(out)
+	}
+	fails := func(sql, code string) {
+		t.Helper()
+		var pe *pgconn.PgError
+		if _, err := conn.Exec(ctx, sql); !errors.As(err, &pe) || pe.Code != code {
+			t.Errorf("%s: got %v, want SQLSTATE %s", sql, err, code)
+		}
+	}
+	exec("PREPARE prep1(int) AS SELECT symbol FROM symbols ORDER BY symbol LIMIT $1")
+	if got, want := query("EXECUTE prep1(2)"), "[AAPL AMZN]"; got != want {
+		t.Errorf("EXECUTE prep1(2): %s, want %s", got, want)
+	}
+	if got, want := query("EXECUTE prep1('3')"), "[AAPL AMZN BTC-USD]"; got != want {
+		t.Errorf("EXECUTE prep1('3'): %s, want %s", got, want)
+	}
+	exec("PREPARE prep2 AS SELECT $1::text || '!' AS x, $2 + 1 AS y")
+	if got, want := query("EXECUTE prep2('a', 41)"), "[a!42]"; got != want {
+		t.Errorf("EXECUTE prep2: %s, want %s", got, want)
+	}
+	fails("PREPARE prep1 AS SELECT 1", "42P05")
+	fails("EXECUTE nope", "26000")
+	fails("EXECUTE prep1(1, 2)", "42601")
+	fails("PREPARE prep3(text, int) AS INSERT INTO ptab VALUES ($1, $2)", "42P01")
+	exec("DEALLOCATE prep1")
+	fails("EXECUTE prep1(1)", "26000")
+	exec("DEALLOCATE ALL")
+	fails("EXECUTE prep2('a', 1)", "26000")
+}

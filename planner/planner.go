@@ -182,6 +182,12 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 	if cs := n.GetCopyStmt(); cs != nil {
 		return p.planCopy(b, cs)
 	}
+	if ps := n.GetPrepareStmt(); ps != nil {
+		return p.planPrepare(b, ps)
+	}
+	if es := n.GetExecuteStmt(); es != nil {
+		return p.planExecute(b, es)
+	}
 	if vs := n.GetViewStmt(); vs != nil {
 		return p.planCreateView(b, vs)
 	}
@@ -367,4 +373,81 @@ func (e *explain) Execute(ctx context.Context) (array.RecordReader, error) {
 		rows[i] = []string{l}
 	}
 	return (&rowsPlan{name: "Explain", schema: explainSchema, rows: rows}).Execute(ctx)
+}
+
+// sqlPrepared is a statement PREPARE stored: its text and declared
+// parameter types (nil where undeclared).
+type sqlPrepared struct {
+	stmt  Statement
+	types []arrow.DataType
+}
+
+// planPrepare plans PREPARE name [(types)] AS statement: the statement is
+// kept in the session, to be planned when EXECUTE runs it.
+func (p *Planner) planPrepare(b *binder, ps *pg_query.PrepareStmt) (*Query, error) {
+	txs, ok := b.sess.(TxSession)
+	if !ok {
+		return nil, b.unsupported(-1, "PREPARE needs a session")
+	}
+	var types []arrow.DataType
+	for _, n := range ps.Argtypes {
+		t, err := resolveTypeName(n.GetTypeName(), b.sql)
+		if err != nil {
+			return nil, err
+		}
+		types = append(types, t)
+	}
+	stored := &sqlPrepared{stmt: Statement{SQL: b.sql, Node: ps.Query}, types: types}
+	if len(types) > 0 {
+		// As PostgreSQL analyzes the statement at PREPARE: a missing
+		// table or column is an error now (planning runs nothing).
+		nulls := make([]scalar.Scalar, len(types))
+		for i, t := range types {
+			nulls[i] = scalar.MakeNullScalar(t)
+		}
+		if _, err := p.Plan(context.Background(), b.sess, stored.stmt, nulls); err != nil {
+			return nil, err
+		}
+	}
+	return &Query{Tag: "PREPARE", Run: func(context.Context) error { return txs.SetSQLPrepared(ps.Name, stored) }}, nil
+}
+
+// planExecute plans EXECUTE name [(values)]: the prepared statement,
+// planned now with the values as its parameters.
+func (p *Planner) planExecute(b *binder, es *pg_query.ExecuteStmt) (*Query, error) {
+	txs, _ := b.sess.(TxSession)
+	var stored *sqlPrepared
+	if txs != nil {
+		if v, ok := txs.SQLPrepared(es.Name); ok {
+			stored, _ = v.(*sqlPrepared)
+		}
+	}
+	if stored == nil {
+		return nil, pgerror.New("26000", "prepared statement \"%s\" does not exist", es.Name)
+	}
+	if len(es.Params) != len(stored.types) && len(stored.types) > 0 {
+		return nil, b.errorf(pgerror.SyntaxError, -1, "wrong number of parameters for prepared statement \"%s\"", es.Name).
+			WithDetail("Expected %d parameters but got %d.", len(stored.types), len(es.Params))
+	}
+	params := make([]scalar.Scalar, len(es.Params))
+	for i, n := range es.Params {
+		e, err := b.bindExpr(n, exprContext{scope: &scope{}, clause: "EXECUTE parameter"})
+		if err != nil {
+			return nil, err
+		}
+		if i < len(stored.types) {
+			if u, ok := e.(*unknownLit); ok {
+				e, err = b.resolveAs(u, stored.types[i])
+			} else {
+				e, err = b.cast(e, stored.types[i], nodeLocation(n))
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if params[i], err = engine.EvalConstant(context.Background(), b.resolveUnknown(e)); err != nil {
+			return nil, err
+		}
+	}
+	return p.Plan(context.Background(), b.sess, stored.stmt, params)
 }

@@ -34,6 +34,10 @@ type TxSession interface {
 	Savepoint(name string)
 	RollbackTo(name string) error
 	ReleaseSavepoint(name string) error
+	// SQLPrepared and SetSQLPrepared keep the statements of SQL's
+	// PREPARE (DEALLOCATE drops them too).
+	SQLPrepared(name string) (any, bool)
+	SetSQLPrepared(name string, stmt any) error
 	// TxValue and SetTxValue keep values for the block's lifetime (the
 	// owner of the tables it holds).
 	TxValue(key any) any
@@ -83,6 +87,8 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "SHOW", TxNone
 	case n.GetDiscardStmt() != nil:
 		return "DISCARD " + strings.TrimPrefix(n.GetDiscardStmt().Target.String(), "DISCARD_"), TxNone
+	case n.GetPrepareStmt() != nil:
+		return "PREPARE", TxNone
 	case n.GetDeallocateStmt() != nil:
 		if n.GetDeallocateStmt().Isall {
 			return "DEALLOCATE ALL", TxNone

@@ -32,8 +32,10 @@ type Session struct {
 	tx       byte                    // 'I' idle, 'T' in a block, 'E' in a failed block
 	txLog    txLog                   // the block's undo log and end actions
 	notices  [][2]string             // code and message of NOTICEs to send
-	timeouts map[string]time.Duration
-	conn     *conn
+	// sqlPrepared holds the statements of SQL's PREPARE, by name.
+	sqlPrepared map[string]any
+	timeouts    map[string]time.Duration
+	conn        *conn
 
 	mu     sync.Mutex
 	values map[any]any
@@ -177,6 +179,11 @@ func (s *Session) Deallocate(name string, all bool) error {
 	}
 	if all {
 		clear(s.conn.prepared)
+		clear(s.sqlPrepared)
+		return nil
+	}
+	if _, ok := s.sqlPrepared[name]; ok {
+		delete(s.sqlPrepared, name)
 		return nil
 	}
 	if _, ok := s.conn.prepared[name]; !ok {

@@ -125,3 +125,26 @@ func (s *Session) abortTx() {
 func (s *Session) Notice(code, message string) {
 	s.notices = append(s.notices, [2]string{code, message})
 }
+
+// SQLPrepared returns the statement PREPARE name stored, if any.
+func (s *Session) SQLPrepared(name string) (any, bool) {
+	v, ok := s.sqlPrepared[name]
+	return v, ok
+}
+
+// SetSQLPrepared stores PREPARE name's statement; a name in use is 42P05.
+func (s *Session) SetSQLPrepared(name string, stmt any) error {
+	if _, ok := s.sqlPrepared[name]; ok {
+		return pgerror.New("42P05", "prepared statement \"%s\" already exists", name)
+	}
+	if s.conn != nil {
+		if _, ok := s.conn.prepared[name]; ok && name != "" {
+			return pgerror.New("42P05", "prepared statement \"%s\" already exists", name)
+		}
+	}
+	if s.sqlPrepared == nil {
+		s.sqlPrepared = make(map[string]any)
+	}
+	s.sqlPrepared[name] = stmt
+	return nil
+}
