@@ -35,6 +35,10 @@ var annotated = map[string]struct {
 	`"char"`:     {Type{CharOID, `"char"`, 1, -1}, isString},
 	"int2vector": {Type{Int2VectorOID, "int2vector", -1, -1}, isIntegerList},
 	"oidvector":  {Type{OIDVectorOID, "oidvector", -1, -1}, isIntegerList},
+	// information_schema's character_data and yes_or_no domains are
+	// varchar underneath, as clients see them.
+	"character varying":    {Type{VarcharOID, "character varying", -1, -1}, isString},
+	"character varying(3)": {Type{VarcharOID, "character varying", -1, 3 + 4}, isString},
 }
 
 func isInteger(dt arrow.DataType) bool {
