@@ -2,6 +2,7 @@ package planner
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -353,6 +354,10 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 	}
 	if def, ok := rewrittenFuncs[name]; ok && len(fc.Args) == def.args {
 		e, err := b.bindRewrite(def.sql, fc.Args, ectx)
+		return e, true, err
+	}
+	if name == "overlaps" && len(fc.Args) == 4 {
+		e, err := b.bindOverlaps(fc, ectx)
 		return e, true, err
 	}
 	if e, ok, err := b.bindSessionFunc(fc, name, ectx); ok || err != nil {
@@ -960,4 +965,40 @@ func (b *binder) bindRewrite(sql string, args []*pg_query.Node, ectx exprContext
 	}
 	subst(e)
 	return b.bindExpr(e, ectx)
+}
+
+// overlapsSQL is (s1, e1) OVERLAPS (s2, e2) as PostgreSQL's
+// overlaps_timestamp decides it: each pair ordered (a NULL end leaves the
+// start alone and the end unknown), then the starts compared; $1..$4 are
+// the two periods' bounds.
+const overlapsSQL = `CASE
+	WHEN least($1, $2) IS NULL OR least($3, $4) IS NULL THEN NULL
+	WHEN least($1, $2) > least($3, $4) THEN CASE
+		WHEN $3 IS NULL OR $4 IS NULL THEN NULL
+		WHEN least($1, $2) < greatest($3, $4) THEN true
+		WHEN $1 IS NULL OR $2 IS NULL THEN NULL
+		ELSE false END
+	WHEN least($1, $2) < least($3, $4) THEN CASE
+		WHEN $1 IS NULL OR $2 IS NULL THEN NULL
+		WHEN least($3, $4) < greatest($1, $2) THEN true
+		WHEN $3 IS NULL OR $4 IS NULL THEN NULL
+		ELSE false END
+	ELSE CASE WHEN $1 IS NULL OR $2 IS NULL OR $3 IS NULL OR $4 IS NULL THEN NULL ELSE true END
+END`
+
+// bindOverlaps binds (start, end) OVERLAPS (start, end) of dates and
+// timestamps; an end given as an interval is start + interval.
+func (b *binder) bindOverlaps(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
+	args := slices.Clone(fc.Args)
+	for _, i := range []int{1, 3} {
+		e, err := b.bindExpr(args[i], ectx)
+		if err != nil {
+			return nil, err
+		}
+		if e.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO {
+			args[i] = &pg_query.Node{Node: &pg_query.Node_AExpr{AExpr: &pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP,
+				Name: []*pg_query.Node{pg_query.MakeStrNode("+")}, Lexpr: args[i-1], Rexpr: args[i], Location: fc.Location}}}
+		}
+	}
+	return b.bindRewrite(overlapsSQL, args, ectx)
 }
