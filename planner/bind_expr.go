@@ -1047,6 +1047,9 @@ func likeEscape(fc *pg_query.FuncCall) (string, bool) {
 			i++
 			sb.WriteRune('\\')
 			sb.WriteRune(runes[i])
+		case len(esc) == 1 && c == esc[0]:
+			// A trailing escape stays one: the match refuses it (22025).
+			sb.WriteRune('\\')
 		case c == '\\':
 			// Not the escape here: a literal backslash.
 			sb.WriteString(`\\`)
