@@ -359,28 +359,25 @@ func castToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, 
 	if err != nil {
 		return nil, err
 	}
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	var buf []byte
+	b, err := newNumBuilder(mem, pgtypes.Numeric(), arr.Len())
+	if err != nil {
+		return nil, err
+	}
+	defer b.release()
 	for i := range arr.Len() {
 		n, ok, err := read(i)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			b.AppendNull()
+			b.appendNull()
 			continue
 		}
-		if n.big != nil {
-			buf = pgtypes.AppendDecimal(buf[:0], n.big, n.scale)
-		} else {
-			buf = pgtypes.AppendDecimalInt64(buf[:0], n.small, n.scale)
+		if err := b.append(n); err != nil {
+			return nil, err
 		}
-		b.BinaryBuilder.Append(buf)
 	}
-	storage := b.NewArray()
-	defer storage.Release()
-	return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
+	return b.newArray(), nil
 }
 
 // castIntegerToDecimal checks each value against the decimal's precision,
@@ -529,12 +526,7 @@ func castNumericToFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType
 		if n.big == nil && n.scale >= 0 && n.scale <= 22 && n.small > -(1<<53) && n.small < 1<<53 && bits == 64 {
 			f = float64(n.small) / math.Pow10(int(n.scale)) // both exact: one correctly rounded division
 		} else {
-			buf = buf[:0]
-			if n.big == nil {
-				buf = pgtypes.AppendDecimalInt64(buf, n.small, n.scale)
-			} else {
-				buf = pgtypes.AppendDecimal(buf, n.big, n.scale)
-			}
+			buf = n.appendText(buf[:0])
 			if f, err = strconv.ParseFloat(string(buf), bits); err != nil {
 				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
 			}

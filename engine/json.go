@@ -245,23 +245,19 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 			defer storage.Release()
 			return newJSON(out, storage), nil
 		}
-	case "jsonb_build_array":
-		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			arr, err := jsonBuildArray(mem, in)
-			if err != nil {
-				return nil, err
-			}
-			defer arr.Release()
-			return castJSON(mem, arr, out)
+	case "jsonb_build_array", "jsonb_build_object":
+		// Built as json, then read as jsonb.
+		build := jsonBuildArray
+		if name == "jsonb_build_object" {
+			build = jsonBuildObject
 		}
-	case "jsonb_build_object":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			obj, err := jsonBuildObject(mem, in)
+			j, err := build(mem, in)
 			if err != nil {
 				return nil, err
 			}
-			defer obj.Release()
-			return castJSON(mem, obj, out)
+			defer j.Release()
+			return castJSON(mem, j, out)
 		}
 	case "json_elements", "json_elements_text", "json_keys":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

@@ -37,6 +37,14 @@ func (n num) bigInt() *big.Int {
 	return big.NewInt(n.small)
 }
 
+// appendText writes n as numeric text, at its scale.
+func (n num) appendText(buf []byte) []byte {
+	if n.big != nil {
+		return pgtypes.AppendDecimal(buf, n.big, n.scale)
+	}
+	return pgtypes.AppendDecimalInt64(buf, n.small, n.scale)
+}
+
 func (n num) sign() int {
 	if n.big != nil {
 		return n.big.Sign()
@@ -314,12 +322,7 @@ func (b *numBuilder) appendNull() {
 
 func (b *numBuilder) append(n num) error {
 	if b.str != nil {
-		b.buf = b.buf[:0]
-		if n.big == nil {
-			b.buf = pgtypes.AppendDecimalInt64(b.buf, n.small, n.scale)
-		} else {
-			b.buf = pgtypes.AppendDecimal(b.buf, n.big, n.scale)
-		}
+		b.buf = n.appendText(b.buf[:0])
 		b.str.BinaryBuilder.Append(b.buf)
 		return nil
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -400,13 +399,7 @@ func numDecWeight(n num) int64 {
 // numeric to double precision (through its text); out of range values
 // are infinite.
 func numToFloat64(n num) float64 {
-	var buf []byte
-	if n.big == nil {
-		buf = pgtypes.AppendDecimalInt64(nil, n.small, n.scale)
-	} else {
-		buf = pgtypes.AppendDecimal(nil, n.big, n.scale)
-	}
-	f, _ := strconv.ParseFloat(string(buf), 64)
+	f, _ := strconv.ParseFloat(string(n.appendText(nil)), 64)
 	return f
 }
 

@@ -188,18 +188,14 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if r := numericRank(in); r >= 1 && r <= 3 {
 			out = in
 		}
-	case expr.JSONObjectAgg:
-		out = typeJSON
-	case expr.JSONBObjectAgg:
-		out = typeJSONB
 	case expr.RegrCount:
 		out = typeInt8
 	case expr.Corr, expr.CovarPop, expr.CovarSamp, expr.RegrAvgX, expr.RegrAvgY, expr.RegrIntercept,
 		expr.RegrR2, expr.RegrSlope, expr.RegrSxx, expr.RegrSxy, expr.RegrSyy:
 		out = typeFloat8
-	case expr.JSONAgg:
+	case expr.JSONAgg, expr.JSONObjectAgg:
 		out = typeJSON
-	case expr.JSONBAgg:
+	case expr.JSONBAgg, expr.JSONBObjectAgg:
 		out = typeJSONB
 	case expr.ArrayAgg:
 		if _, nested := in.(*arrow.ListType); !nested && in.ID() != arrow.NULL {
