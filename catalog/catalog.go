@@ -413,9 +413,13 @@ func (c *Catalog) DropTable(db, schema, name string, missingOK bool) error {
 type View struct {
 	// SQL is the CREATE VIEW statement that defined the view.
 	SQL string
-	// Definition is the view's query as written (pg_views.definition,
-	// pg_get_viewdef).
+	// Definition is the view's query as pg_get_viewdef(view) prints it
+	// (pg_views.definition, information_schema.views): PostgreSQL's
+	// deparsed form where the planner can print it, else as written.
 	Definition string
+	// Pretty is the query as pg_get_viewdef(view, true) prints it, as
+	// psql's \d+ shows it.
+	Pretty string
 	// Schema holds the view's column names and types as they were bound
 	// when it was created.
 	Schema *arrow.Schema
@@ -796,4 +800,50 @@ func (c *Catalog) SchemaNames(db string) map[uint32]string {
 		out[s.OID] = s.Name
 	}
 	return out
+}
+
+// SplitQualifiedName splits a possibly qualified, possibly quoted name as
+// PostgreSQL reads one in a reg* constant: unquoted parts fold to lower
+// case, "" inside quotes is a quote.
+func SplitQualifiedName(s string) ([]string, error) {
+	var parts []string
+	for i := 0; ; {
+		var part strings.Builder
+		if i < len(s) && s[i] == '"' {
+			i++
+			for {
+				if i >= len(s) {
+					return nil, fmt.Errorf("invalid name syntax")
+				}
+				if s[i] == '"' {
+					if i+1 < len(s) && s[i+1] == '"' {
+						part.WriteByte('"')
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				part.WriteByte(s[i])
+				i++
+			}
+		} else {
+			start := i
+			for i < len(s) && s[i] != '.' {
+				i++
+			}
+			part.WriteString(strings.ToLower(strings.TrimSpace(s[start:i])))
+		}
+		if part.Len() == 0 {
+			return nil, fmt.Errorf("invalid name syntax")
+		}
+		parts = append(parts, part.String())
+		if i >= len(s) {
+			return parts, nil
+		}
+		if s[i] != '.' {
+			return nil, fmt.Errorf("invalid name syntax")
+		}
+		i++
+	}
 }

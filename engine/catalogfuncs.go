@@ -71,6 +71,52 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return catalog.QuoteIdent(a.str(0, r)), nil })
 		}
+	case "regclass_in":
+		// text::regclass at run time: in[1] lists the relations as
+		// "schema\x1fname\toid" lines, unqualified names as
+		// "\x1fname\toid", the first of a name winning.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			oids := make(map[string]int64)
+			if dir := in[1].(*array.String); dir.Len() > 0 {
+				for _, line := range strings.Split(dir.Value(0), "\n") {
+					key, oid, ok := strings.Cut(line, "\t")
+					if _, seen := oids[key]; ok && !seen {
+						oids[key], _ = strconv.ParseInt(oid, 10, 64)
+					}
+				}
+			}
+			s := in[0].(*array.String)
+			b := array.NewInt64Builder(mem)
+			defer b.Release()
+			for i := range s.Len() {
+				if s.IsNull(i) {
+					b.AppendNull()
+					continue
+				}
+				v := s.Value(i)
+				if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+					b.Append(int64(n))
+					continue
+				}
+				parts, err := catalog.SplitQualifiedName(v)
+				if err != nil {
+					return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid name syntax")
+				}
+				key := ""
+				switch len(parts) {
+				case 1:
+					key = "\x1f" + parts[0]
+				case 2:
+					key = parts[0] + "\x1f" + parts[1]
+				}
+				oid, ok := oids[key]
+				if !ok {
+					return nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", v)
+				}
+				b.Append(oid)
+			}
+			return b.NewArray(), nil
+		}
 	case "text_to_oid":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			s := in[0].(*array.String)

@@ -32,6 +32,9 @@ type binder struct {
 	// statement is prepared, when parameters have types but no values.
 	params       *paramSet
 	describeOnly bool
+	// rec, while a view is created, notes what printing its query as
+	// pg_get_viewdef does needs (viewdef.go).
+	rec *viewRecord
 	// ctes are the WITH clauses in scope, innermost last.
 	ctes []withClause
 	// work are the recursive WITH queries whose recursive term is being
@@ -473,6 +476,7 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) (nodes []*pg_qu
 			if table != "" {
 				order = starOrder(&scope{cols: sc.cols})
 			}
+			first := len(nodes)
 			for _, i := range order {
 				c := sc.cols[i]
 				if (table != "" && c.table != table) || (table == "" && c.hidden) {
@@ -489,6 +493,9 @@ func (b *binder) expandTargets(list []*pg_query.Node, sc *scope) (nodes []*pg_qu
 				nodes = append(nodes, columnRefNode(c.table, c.name, cr.Location))
 				names = append(names, c.name)
 				locs = append(locs, cr.Location)
+			}
+			if b.rec != nil {
+				b.rec.stars[n] = slices.Clone(nodes[first:])
 			}
 			continue
 		}

@@ -211,15 +211,32 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		e, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
 		return e, true, err
 	case "pg_get_viewdef":
-		// The query of a view made with CREATE VIEW, as written.
+		// The query of a view made with CREATE VIEW.
+		if u, ok := args[0].(*unknownLit); ok && u.param == 0 {
+			// pg_get_viewdef(text) takes the view's name.
+			tc := &pg_query.TypeCast{Arg: fc.Args[0], Location: fc.Location,
+				TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("regclass")}, Typemod: -1}}
+			if args[0], err = b.bindExpr(&pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: tc}}, ectx); err != nil {
+				return nil, true, err
+			}
+		}
 		oid, err := oidArg(0)
 		if err != nil {
 			return nil, true, err
 		}
+		// pg_get_viewdef(view, pretty) prints only the parentheses
+		// needed; pg_get_viewdef(view, wrap column) is pretty too.
+		var pretty expr.Expr = &expr.Literal{Value: scalar.NewBooleanScalar(false)}
+		if len(args) == 2 {
+			if pretty, err = b.cast(b.resolveUnknown(args[1]), typeBool, fc.Location); err != nil || category(args[1].DataType()) == catNumeric {
+				pretty, err = &expr.Literal{Value: scalar.NewBooleanScalar(true)}, nil
+			}
+		}
 		var whens []expr.When
 		for _, t := range b.cat.Tables(b.db) {
 			if t.View != nil {
-				whens = append(whens, expr.When{Cond: eq(oid, int64(t.OID)), Result: textLit(t.View.Definition)})
+				def := &expr.Case{Whens: []expr.When{{Cond: pretty, Result: textLit(t.View.Pretty)}}, Else: textLit(t.View.Definition), Type: typeText}
+				whens = append(whens, expr.When{Cond: eq(oid, int64(t.OID)), Result: def})
 			}
 		}
 		if len(whens) == 0 {
@@ -512,6 +529,21 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 			return &expr.Call{Func: "text_to_oid", Args: []expr.Expr{in}, Type: typeInt8}, true, nil
 		case cat == catString && isProc:
 			return in, true, nil // regproc is the function's name already
+		case cat == catString && kind == "regclass":
+			// A name read at run time: the relations it may name go
+			// along, unqualified ones in search-path order.
+			var dir strings.Builder
+			for _, visible := range []string{b.tempSchema(), catalog.PgCatalog, catalog.DefaultSchema, ""} {
+				for _, r := range b.cat.RelationNames(b.db) {
+					switch {
+					case visible == "":
+						fmt.Fprintf(&dir, "%s\x1f%s\t%d\n", r.Schema, r.Name, r.OID)
+					case r.Schema == visible:
+						fmt.Fprintf(&dir, "\x1f%s\t%d\n", r.Name, r.OID)
+					}
+				}
+			}
+			return &expr.Call{Func: "regclass_in", Args: []expr.Expr{in, &expr.Literal{Value: scalar.NewStringScalar(dir.String())}}, Type: typeInt8}, true, nil
 		case cat == catNumeric && isProc:
 			e, err := b.cast(in, typeInt8, tc.Location)
 			if err != nil {
@@ -530,7 +562,7 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	if n, err := strconv.ParseInt(u.text, 10, 64); err == nil {
 		return oid(n) // a numeric string is an OID
 	}
-	parts, err := splitQualifiedName(u.text)
+	parts, err := catalog.SplitQualifiedName(u.text)
 	if err != nil {
 		return nil, true, b.errorf(pgerror.InvalidTextRepresentation, tc.Location, "%s", err.Error())
 	}
@@ -730,52 +762,6 @@ func (b *binder) regName(kind string, oid expr.Expr) (expr.Expr, error) {
 		whens = append(whens, expr.When{Cond: cond, Result: text(names[o])})
 	}
 	return &expr.Case{Whens: whens, Else: &expr.Cast{Input: oid, Type: typeText}, Type: typeText}, nil
-}
-
-// splitQualifiedName splits a possibly qualified, possibly quoted name as
-// PostgreSQL reads one in a reg* constant: unquoted parts fold to lower
-// case, "" inside quotes is a quote.
-func splitQualifiedName(s string) ([]string, error) {
-	var parts []string
-	for i := 0; ; {
-		var part strings.Builder
-		if i < len(s) && s[i] == '"' {
-			i++
-			for {
-				if i >= len(s) {
-					return nil, fmt.Errorf("invalid name syntax")
-				}
-				if s[i] == '"' {
-					if i+1 < len(s) && s[i+1] == '"' {
-						part.WriteByte('"')
-						i += 2
-						continue
-					}
-					i++
-					break
-				}
-				part.WriteByte(s[i])
-				i++
-			}
-		} else {
-			start := i
-			for i < len(s) && s[i] != '.' {
-				i++
-			}
-			part.WriteString(strings.ToLower(strings.TrimSpace(s[start:i])))
-		}
-		if part.Len() == 0 {
-			return nil, fmt.Errorf("invalid name syntax")
-		}
-		parts = append(parts, part.String())
-		if i >= len(s) {
-			return parts, nil
-		}
-		if s[i] != '.' {
-			return nil, fmt.Errorf("invalid name syntax")
-		}
-		i++
-	}
 }
 
 // bindToReg binds to_regclass(name) and its kin: the object's OID as the

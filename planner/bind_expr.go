@@ -87,6 +87,14 @@ func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, sc
 
 // bindExpr binds a scalar expression.
 func (b *binder) bindExpr(n *pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	e, err := b.bindExprNode(n, ectx)
+	if b.rec != nil && err == nil {
+		b.rec.exprs[n] = e
+	}
+	return e, err
+}
+
+func (b *binder) bindExprNode(n *pg_query.Node, ectx exprContext) (expr.Expr, error) {
 	switch x := n.GetNode().(type) {
 	case *pg_query.Node_ColumnRef:
 		return b.bindColumnRef(x.ColumnRef, ectx)
@@ -209,6 +217,9 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 	}
 	var oc *outerColumn
 	if errors.As(err, &oc) {
+		if b.rec != nil {
+			b.rec.cols[cr] = recordedColumn{oc.col, true}
+		}
 		for _, corr := range b.correlations[oc.depth:] {
 			if len(corr.outer) == 0 {
 				corr.loc = cr.Location
@@ -220,6 +231,9 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		return nil, err
 	}
 	col := &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ}
+	if b.rec != nil {
+		b.rec.cols[cr] = recordedColumn{c, false}
+	}
 	if b.colLoc == nil {
 		b.colLoc = make(map[*expr.Column]int32)
 	}

@@ -23,7 +23,10 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 		return nil, b.errorf(pgerror.FeatureNotSupported, vs.View.Location, "cross-database references are not implemented: %s.%s.%s",
 			vs.View.Catalogname, vs.View.Schemaname, vs.View.Relname)
 	}
+	b.rec = newViewRecord()
 	logical, err := b.bindSelect(sel)
+	rec := b.rec
+	b.rec = nil
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +45,22 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 		seen[fields[i].Name] = true
 		fields[i].Nullable = true
 	}
-	view := &catalog.View{SQL: b.sql, Definition: viewDefinition(b.sql, vs.View.Location), Schema: arrow.NewSchema(fields, nil)}
+	view := &catalog.View{SQL: b.sql, Schema: arrow.NewSchema(fields, nil)}
+	var names []string
+	for _, f := range fields {
+		names = append(names, f.Name)
+	}
+	plain, err := printView(b, rec, sel, names, false)
+	if err == nil {
+		view.Pretty, err = printView(b, rec, sel, names, true)
+	}
+	if err != nil {
+		// A construct the printer does not know: the text as written.
+		view.Definition = viewDefinition(b.sql, vs.View.Location)
+		view.Pretty = view.Definition
+	} else {
+		view.Definition = plain
+	}
 	db, schema, name, replace := b.db, vs.View.Schemaname, vs.View.Relname, vs.Replace
 	return &Query{Tag: "CREATE VIEW", Run: func(context.Context) error {
 		return p.Catalog.AddView(db, schema, name, view, replace)

@@ -1,0 +1,1479 @@
+package planner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+)
+
+// This file prints a view's query the way PostgreSQL's pg_get_viewdef
+// does (ruleutils.c): the stored query, not the text as written, with
+// every column qualified, stars expanded, constants typed, implicit casts
+// shown, and ruleutils' line layout and indentation. psql's \d+ and the
+// clients that show view definitions read it, and users diff it against
+// PostgreSQL's. The printer walks the parse tree; what binding learned
+// (each column's relation, each expression's type) comes from the
+// viewRecord the binder filled while it bound the view's query. A query
+// using a construct the printer does not know keeps its text as written.
+
+// viewRecord is what the binder notes, while it binds a view's query, for
+// the printer: each bound expression, each column reference's relation
+// and the column references a * stands for.
+type viewRecord struct {
+	exprs map[*pg_query.Node]expr.Expr
+	cols  map[*pg_query.ColumnRef]recordedColumn
+	stars map[*pg_query.Node][]*pg_query.Node
+}
+
+// recordedColumn is the column a reference was bound to; outer is set
+// when it is an enclosing query's (a correlated reference).
+type recordedColumn struct {
+	scopeColumn
+	outer bool
+}
+
+func newViewRecord() *viewRecord {
+	return &viewRecord{
+		exprs: make(map[*pg_query.Node]expr.Expr),
+		cols:  make(map[*pg_query.ColumnRef]recordedColumn),
+		stars: make(map[*pg_query.Node][]*pg_query.Node),
+	}
+}
+
+// ruleutils' indentation steps and the frame bit the window code has no
+// use for.
+const (
+	indentStd  = 8
+	indentJoin = 4
+	indentVar  = 4
+	indentMax  = 40
+
+	frameBetween = 0x00010
+)
+
+// viewdef prints one view's query.
+type viewdef struct {
+	b      *binder
+	rec    *viewRecord
+	pretty bool // pg_get_viewdef(v, true): only the parentheses needed
+	buf    []byte
+	indent int
+	failed error
+	// names holds, for each query level being printed (outermost
+	// first), the names its FROM items print as: ruleutils makes them
+	// unique across a query and the queries it is nested in (a subquery
+	// reading the outer query's table calls it vt_1).
+	names []map[string]string
+}
+
+// printView returns the view's query as pg_get_viewdef(view, pretty)
+// prints it, with names as the view's column names.
+func printView(b *binder, rec *viewRecord, s *pg_query.SelectStmt, names []string, pretty bool) (string, error) {
+	d := &viewdef{b: b, rec: rec, pretty: pretty}
+	d.query(s, names, true)
+	if d.failed != nil {
+		return "", d.failed
+	}
+	return string(d.buf) + ";", nil
+}
+
+func (d *viewdef) fail(format string, args ...any) {
+	if d.failed == nil {
+		d.failed = fmt.Errorf(format, args...)
+	}
+}
+
+func (d *viewdef) write(s string) { d.buf = append(d.buf, s...) }
+
+// keyword starts a new line (ruleutils' appendContextKeyword): the
+// indentation changes by before, the line is indented by the level plus
+// extra, then by after.
+func (d *viewdef) keyword(s string, before, after, extra int) {
+	d.indent += before
+	d.buf = []byte(strings.TrimRight(string(d.buf), " "))
+	d.buf = append(d.buf, '\n')
+	n := max(d.indent, 0) + extra
+	if d.indent >= indentMax {
+		n = indentMax + (d.indent-indentMax)%indentMax + extra
+	}
+	d.buf = append(d.buf, strings.Repeat(" ", n)...)
+	d.write(s)
+	d.indent = max(d.indent+after, 0)
+}
+
+// sub prints a nested query (a subquery, a WITH query, a set operation's
+// side) at the current indentation, with indentation of its own.
+func (d *viewdef) sub(s *pg_query.SelectStmt, names []string, namesVisible bool) {
+	saved := d.indent
+	d.query(s, names, namesVisible)
+	d.indent = saved
+}
+
+// query prints a SELECT, a set operation or a VALUES list.
+func (d *viewdef) query(s *pg_query.SelectStmt, names []string, namesVisible bool) {
+	d.names = append(d.names, make(map[string]string))
+	defer func() { d.names = d.names[:len(d.names)-1] }()
+	for _, n := range s.FromClause {
+		d.nameItems(n)
+	}
+	if s.WithClause != nil {
+		d.with(s.WithClause)
+	}
+	switch {
+	case s.Op != pg_query.SetOperation_SETOP_NONE:
+		d.setop(s, names, namesVisible)
+	case len(s.ValuesLists) > 0:
+		d.fail("VALUES")
+		return
+	default:
+		d.selectBody(s, names, namesVisible)
+	}
+	if len(s.SortClause) > 0 {
+		d.keyword(" ORDER BY ", -indentStd, indentStd, 1)
+		d.orderBy(s.SortClause, s.TargetList)
+	}
+	if s.LimitOffset != nil {
+		d.keyword(" OFFSET ", -indentStd, indentStd, 0)
+		d.expr(s.LimitOffset, "")
+	}
+	if s.LimitCount != nil {
+		if s.LimitOption == pg_query.LimitOption_LIMIT_OPTION_WITH_TIES {
+			d.fail("WITH TIES")
+		}
+		d.keyword(" LIMIT ", -indentStd, indentStd, 0)
+		if c := s.LimitCount.GetAConst(); c != nil && c.Isnull {
+			d.write("ALL")
+		} else {
+			d.expr(s.LimitCount, "")
+		}
+	}
+	if len(s.LockingClause) > 0 || s.IntoClause != nil {
+		d.fail("FOR UPDATE or INTO")
+	}
+}
+
+func (d *viewdef) with(w *pg_query.WithClause) {
+	d.indent += indentStd
+	d.write(" ")
+	sep := "WITH "
+	if w.Recursive {
+		sep = "WITH RECURSIVE "
+	}
+	for _, n := range w.Ctes {
+		cte := n.GetCommonTableExpr()
+		d.write(sep + quoteIdent(cte.Ctename))
+		if len(cte.Aliascolnames) > 0 {
+			var cols []string
+			for _, c := range cte.Aliascolnames {
+				cols = append(cols, quoteIdent(c.GetString_().GetSval()))
+			}
+			d.write("(" + strings.Join(cols, ", ") + ")")
+		}
+		d.write(" AS ")
+		switch cte.Ctematerialized {
+		case pg_query.CTEMaterialize_CTEMaterializeAlways:
+			d.write("MATERIALIZED ")
+		case pg_query.CTEMaterialize_CTEMaterializeNever:
+			d.write("NOT MATERIALIZED ")
+		}
+		d.write("(")
+		d.keyword("", 0, 0, 0)
+		sel := cte.Ctequery.GetSelectStmt()
+		if sel == nil {
+			d.fail("WITH query that is not a SELECT")
+			return
+		}
+		d.sub(sel, nil, true)
+		d.keyword("", 0, 0, 0)
+		d.write(")")
+		if cte.SearchClause != nil || cte.CycleClause != nil {
+			d.fail("SEARCH or CYCLE")
+		}
+		sep = ", "
+	}
+	d.indent -= indentStd
+	d.keyword("", 0, 0, 0)
+}
+
+func (d *viewdef) setop(s *pg_query.SelectStmt, names []string, namesVisible bool) {
+	leaf := func(side *pg_query.SelectStmt, names []string, visible bool) {
+		if side.Op != pg_query.SetOperation_SETOP_NONE {
+			d.sub(side, names, visible)
+			return
+		}
+		paren := side.WithClause != nil || len(side.SortClause) > 0 || side.LimitCount != nil || side.LimitOffset != nil
+		if paren {
+			d.write("(")
+		}
+		d.sub(side, names, visible)
+		if paren {
+			d.write(")")
+		}
+	}
+	l, r := s.Larg, s.Rarg
+	paren := l.Op != pg_query.SetOperation_SETOP_NONE && (l.Op != s.Op || l.All != s.All)
+	sub := 0
+	if paren {
+		d.write("(")
+		sub = indentStd
+		d.keyword("", sub, 0, 0)
+	}
+	leaf(l, names, namesVisible)
+	if paren {
+		d.keyword(") ", -sub, 0, 0)
+	} else {
+		d.keyword("", -sub, 0, 0)
+	}
+	switch s.Op {
+	case pg_query.SetOperation_SETOP_UNION:
+		d.write("UNION ")
+	case pg_query.SetOperation_SETOP_INTERSECT:
+		d.write("INTERSECT ")
+	case pg_query.SetOperation_SETOP_EXCEPT:
+		d.write("EXCEPT ")
+	}
+	if s.All {
+		d.write("ALL ")
+	}
+	paren = r.Op != pg_query.SetOperation_SETOP_NONE
+	sub = 0
+	if paren {
+		d.write("(")
+		sub = indentStd
+	}
+	d.keyword("", sub, 0, 0)
+	leaf(r, names, false)
+	d.indent -= sub
+	if paren {
+		d.keyword(")", 0, 0, 0)
+	}
+}
+
+func (d *viewdef) selectBody(s *pg_query.SelectStmt, names []string, namesVisible bool) {
+	d.indent += indentStd
+	d.write(" SELECT")
+	if len(s.DistinctClause) > 0 {
+		if s.DistinctClause[0].Node == nil {
+			d.write(" DISTINCT")
+		} else {
+			d.write(" DISTINCT ON (")
+			for i, n := range s.DistinctClause {
+				if i > 0 {
+					d.write(", ")
+				}
+				d.sortGroupItem(n, s.TargetList, false)
+			}
+			d.write(")")
+		}
+	}
+	d.targets(s.TargetList, names, namesVisible)
+	d.from(s.FromClause)
+	if s.WhereClause != nil {
+		d.keyword(" WHERE ", -indentStd, indentStd, 1)
+		d.expr(s.WhereClause, "")
+	}
+	if len(s.GroupClause) > 0 {
+		d.keyword(" GROUP BY ", -indentStd, indentStd, 1)
+		if s.GroupDistinct {
+			d.write("DISTINCT ")
+		}
+		for i, n := range s.GroupClause {
+			if i > 0 {
+				d.write(", ")
+			}
+			if n.GetGroupingSet() != nil {
+				d.fail("GROUPING SETS")
+				return
+			}
+			d.sortGroupItem(n, s.TargetList, true)
+		}
+	}
+	if s.HavingClause != nil {
+		d.keyword(" HAVING ", -indentStd, indentStd, 0)
+		d.expr(s.HavingClause, "")
+	}
+	first := true
+	for _, n := range s.WindowClause {
+		w := n.GetWindowDef()
+		if first {
+			d.keyword(" WINDOW ", -indentStd, indentStd, 1)
+			first = false
+		} else {
+			d.write(", ")
+		}
+		d.write(quoteIdent(w.Name) + " AS ")
+		d.windowSpec(w, s.TargetList)
+	}
+}
+
+// targets prints the select list, one item a line as ruleutils does with
+// pg_get_viewdef's wrap column of 0.
+func (d *viewdef) targets(list []*pg_query.Node, names []string, namesVisible bool) {
+	type item struct {
+		node *pg_query.Node
+		name string // the output name given by AS, or ""
+	}
+	var items []item
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if cols, ok := d.rec.stars[n]; ok {
+			for _, c := range cols {
+				items = append(items, item{node: c})
+			}
+			continue
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
+			d.fail("unexpanded *")
+			return
+		}
+		items = append(items, item{node: rt.Val, name: rt.Name})
+	}
+	sep := " "
+	lastMultiline := false
+	for i, it := range items {
+		d.write(sep)
+		sep = ", "
+		outer := d.buf
+		d.buf = nil
+		var attname string
+		isVar := it.node.GetColumnRef() != nil
+		if isVar {
+			attname = d.rec.cols[it.node.GetColumnRef()].name
+			d.expr(it.node, "")
+		} else {
+			d.expr(it.node, "")
+			if !namesVisible {
+				attname = "?column?"
+			}
+		}
+		colname := it.name
+		if colname == "" {
+			colname = figureColname(it.node)
+			if isVar {
+				colname = attname
+			}
+		}
+		if i < len(names) {
+			colname = names[i]
+		}
+		if attname == "" || attname != colname {
+			d.write(" AS " + quoteIdent(colname))
+		}
+		field := d.buf
+		d.buf = outer
+		if len(field) > 0 && field[0] == '\n' {
+			d.buf = []byte(strings.TrimRight(string(d.buf), " "))
+		} else if i > 0 {
+			// With a wrap column of 0, every item after the first starts
+			// a line.
+			d.keyword("", -indentStd, indentStd, indentVar)
+		}
+		_ = lastMultiline
+		lastMultiline = strings.Contains(string(field), "\n")
+		d.buf = append(d.buf, field...)
+	}
+}
+
+func (d *viewdef) from(list []*pg_query.Node) {
+	for i, n := range list {
+		if i == 0 {
+			d.keyword(" FROM ", -indentStd, indentStd, 2)
+			d.fromItem(n)
+			continue
+		}
+		d.write(", ")
+		outer := d.buf
+		d.buf = nil
+		d.fromItem(n)
+		item := d.buf
+		d.buf = outer
+		if len(item) > 0 && item[0] == '\n' {
+			d.buf = []byte(strings.TrimRight(string(d.buf), " "))
+		} else {
+			d.keyword("", -indentStd, indentStd, indentVar)
+		}
+		d.buf = append(d.buf, item...)
+	}
+}
+
+// nameItems gives the FROM item n (and the items of a join) their
+// printed names in the current query level.
+func (d *viewdef) nameItems(n *pg_query.Node) {
+	var name string
+	switch x := n.Node.(type) {
+	case *pg_query.Node_JoinExpr:
+		d.nameItems(x.JoinExpr.Larg)
+		d.nameItems(x.JoinExpr.Rarg)
+		return
+	case *pg_query.Node_RangeVar:
+		name = x.RangeVar.Relname
+		if x.RangeVar.Alias != nil {
+			name = x.RangeVar.Alias.Aliasname
+		}
+	case *pg_query.Node_RangeSubselect:
+		if x.RangeSubselect.Alias == nil {
+			return
+		}
+		name = x.RangeSubselect.Alias.Aliasname
+	default:
+		return
+	}
+	level := d.names[len(d.names)-1]
+	if _, done := level[name]; done {
+		return
+	}
+	printed := name
+	for i := 1; d.nameUsed(printed); i++ {
+		printed = fmt.Sprintf("%s_%d", name, i)
+	}
+	level[name] = printed
+}
+
+func (d *viewdef) nameUsed(name string) bool {
+	for _, level := range d.names {
+		for _, printed := range level {
+			if printed == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// printedName is the name a FROM item called name prints as, looked up
+// from the query level at depth outward.
+func (d *viewdef) printedName(name string, depth int) string {
+	for i := depth; i >= 0; i-- {
+		if p, ok := d.names[i][name]; ok {
+			return p
+		}
+	}
+	return name
+}
+
+func (d *viewdef) fromItem(n *pg_query.Node) {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_RangeVar:
+		rv := x.RangeVar
+		if !rv.Inh {
+			d.write("ONLY ")
+		}
+		if rv.Schemaname != "" && rv.Schemaname != "public" && rv.Schemaname != "pg_catalog" {
+			d.write(quoteIdent(rv.Schemaname) + ".")
+		}
+		d.write(quoteIdent(rv.Relname))
+		a := rv.Alias
+		if p := d.printedName(rv.Relname, len(d.names)-1); a == nil && p != rv.Relname {
+			a = &pg_query.Alias{Aliasname: rv.Relname}
+		}
+		d.alias(a, rv.Relname)
+	case *pg_query.Node_RangeSubselect:
+		rs := x.RangeSubselect
+		if rs.Lateral {
+			d.write("LATERAL ")
+		}
+		sel := rs.Subquery.GetSelectStmt()
+		if sel == nil {
+			d.fail("subquery in FROM")
+			return
+		}
+		d.write("(")
+		d.sub(sel, nil, true)
+		d.write(")")
+		d.alias(rs.Alias, "")
+	case *pg_query.Node_JoinExpr:
+		j := x.JoinExpr
+		if j.IsNatural || j.Alias != nil || j.JoinUsingAlias != nil {
+			d.fail("NATURAL JOIN or a join alias")
+			return
+		}
+		rightParen := d.pretty && j.Rarg.GetJoinExpr() != nil
+		if !d.pretty {
+			d.write("(")
+		}
+		d.fromItem(j.Larg)
+		kw := map[pg_query.JoinType]string{pg_query.JoinType_JOIN_INNER: " JOIN ", pg_query.JoinType_JOIN_LEFT: " LEFT JOIN ",
+			pg_query.JoinType_JOIN_RIGHT: " RIGHT JOIN ", pg_query.JoinType_JOIN_FULL: " FULL JOIN "}[j.Jointype]
+		if kw == "" {
+			d.fail("join type %v", j.Jointype)
+			return
+		}
+		if j.Jointype == pg_query.JoinType_JOIN_INNER && j.Quals == nil && len(j.UsingClause) == 0 {
+			kw = " CROSS JOIN "
+		}
+		d.keyword(kw, -indentStd, indentStd, indentJoin)
+		if rightParen {
+			d.write("(")
+		}
+		d.fromItem(j.Rarg)
+		if rightParen {
+			d.write(")")
+		}
+		switch {
+		case len(j.UsingClause) > 0:
+			var cols []string
+			for _, c := range j.UsingClause {
+				cols = append(cols, quoteIdent(c.GetString_().GetSval()))
+			}
+			d.write(" USING (" + strings.Join(cols, ", ") + ")")
+		case j.Quals != nil:
+			d.write(" ON ")
+			if !d.pretty {
+				d.write("(")
+			}
+			d.expr(j.Quals, "")
+			if !d.pretty {
+				d.write(")")
+			}
+		case j.Jointype != pg_query.JoinType_JOIN_INNER:
+			d.write(" ON TRUE")
+		}
+		if !d.pretty {
+			d.write(")")
+		}
+	default:
+		d.fail("FROM item %T", n.Node)
+	}
+}
+
+func (d *viewdef) alias(a *pg_query.Alias, relname string) {
+	if a == nil {
+		return
+	}
+	if name := d.printedName(a.Aliasname, len(d.names)-1); name != relname || len(a.Colnames) > 0 {
+		d.write(" " + quoteIdent(name))
+	}
+	if len(a.Colnames) > 0 {
+		var cols []string
+		for _, c := range a.Colnames {
+			cols = append(cols, quoteIdent(c.GetString_().GetSval()))
+		}
+		d.write("(" + strings.Join(cols, ", ") + ")")
+	}
+}
+
+// sortTarget is the select-list expression an ORDER BY, GROUP BY or
+// DISTINCT ON item stands for: a position, an output name (ORDER BY
+// prefers those; GROUP BY prefers the input's columns), or itself.
+func (d *viewdef) sortTarget(n *pg_query.Node, targets []*pg_query.Node, group bool) *pg_query.Node {
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+		i := int(c.GetIval().Ival) - 1
+		if i >= 0 && i < len(targets) {
+			return targets[i].GetResTarget().Val
+		}
+	}
+	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && cr.Fields[0].GetString_() != nil {
+		if _, bound := d.rec.cols[cr]; group && bound {
+			return n
+		}
+		name := cr.Fields[0].GetString_().Sval
+		for _, t := range targets {
+			if rt := t.GetResTarget(); rt.Name == name || (rt.Name == "" && figureColname(rt.Val) == name) {
+				return rt.Val
+			}
+		}
+	}
+	return n
+}
+
+// sortGroupItem prints an ORDER BY, GROUP BY, DISTINCT ON or PARTITION BY
+// item; function-like expressions get parentheses, so that they cannot
+// read as an output column's name.
+func (d *viewdef) sortGroupItem(n *pg_query.Node, targets []*pg_query.Node, group bool) {
+	e := d.sortTarget(n, targets, group)
+	switch {
+	case e.GetColumnRef() != nil:
+		d.expr(e, "")
+	case e.GetAConst() != nil:
+		d.fail("constant sort key")
+	default:
+		paren := d.pretty || e.GetFuncCall() != nil
+		if paren {
+			d.write("(")
+		}
+		d.expr(e, "")
+		if paren {
+			d.write(")")
+		}
+	}
+}
+
+func (d *viewdef) orderBy(list []*pg_query.Node, targets []*pg_query.Node) {
+	for i, n := range list {
+		if i > 0 {
+			d.write(", ")
+		}
+		sb := n.GetSortBy()
+		d.sortGroupItem(sb.Node, targets, false)
+		desc := false
+		switch sb.SortbyDir {
+		case pg_query.SortByDir_SORTBY_DESC:
+			desc = true
+			d.write(" DESC")
+		case pg_query.SortByDir_SORTBY_USING:
+			d.fail("ORDER BY USING")
+		}
+		switch sb.SortbyNulls {
+		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+			if !desc {
+				d.write(" NULLS FIRST")
+			}
+		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+			if desc {
+				d.write(" NULLS LAST")
+			}
+		}
+	}
+}
+
+func (d *viewdef) windowSpec(w *pg_query.WindowDef, targets []*pg_query.Node) {
+	d.write("(")
+	space := false
+	if w.Refname != "" {
+		d.write(quoteIdent(w.Refname))
+		space = true
+	}
+	if len(w.PartitionClause) > 0 && w.Refname == "" {
+		if space {
+			d.write(" ")
+		}
+		d.write("PARTITION BY ")
+		for i, n := range w.PartitionClause {
+			if i > 0 {
+				d.write(", ")
+			}
+			d.sortGroupItem(n, nil, true)
+		}
+		space = true
+	}
+	if len(w.OrderClause) > 0 {
+		if space {
+			d.write(" ")
+		}
+		d.write("ORDER BY ")
+		d.orderBy(w.OrderClause, nil)
+		space = true
+	}
+	if opts := w.FrameOptions; opts&frameNonDefault != 0 {
+		if space {
+			d.write(" ")
+		}
+		switch {
+		case opts&frameRange != 0:
+			d.write("RANGE ")
+		case opts&frameRows != 0:
+			d.write("ROWS ")
+		case opts&frameGroups != 0:
+			d.write("GROUPS ")
+		}
+		if opts&frameBetween != 0 {
+			d.write("BETWEEN ")
+		}
+		bound := func(unbounded, current, preceding, following int32, offset *pg_query.Node, unboundedText string) {
+			switch {
+			case opts&unbounded != 0:
+				d.write(unboundedText)
+			case opts&current != 0:
+				d.write("CURRENT ROW ")
+			case opts&(preceding|following) != 0:
+				d.expr(offset, "")
+				if opts&preceding != 0 {
+					d.write(" PRECEDING ")
+				} else {
+					d.write(" FOLLOWING ")
+				}
+			}
+		}
+		bound(frameStartUnbounded, frameStartCurrentRow, frameStartPreceding, frameStartFollowing, w.StartOffset, "UNBOUNDED PRECEDING ")
+		if opts&frameBetween != 0 {
+			d.write("AND ")
+			bound(frameEndUnbounded, frameEndCurrentRow, frameEndPreceding, frameEndFollowing, w.EndOffset, "UNBOUNDED FOLLOWING ")
+		}
+		switch {
+		case opts&frameExcludeCurrentRow != 0:
+			d.write("EXCLUDE CURRENT ROW ")
+		case opts&frameExcludeGroup != 0:
+			d.write("EXCLUDE GROUP ")
+		case opts&frameExcludeTies != 0:
+			d.write("EXCLUDE TIES ")
+		}
+		d.buf = d.buf[:len(d.buf)-1]
+	}
+	d.write(")")
+}
+
+// Expression kinds, for the parentheses of pretty mode (ruleutils'
+// isSimpleNode): what an expression is after PostgreSQL's analysis.
+type exprKind int
+
+const (
+	kindSimple exprKind = iota // a column, a constant
+	kindFunc                   // function-like: f(...), CASE, COALESCE, ARRAY[...]
+	kindOp                     // an operator
+	kindTest                   // IS NULL, IS TRUE, a sublink, IS DISTINCT FROM
+	kindBool                   // AND, OR, NOT
+	kindCast                   // a cast, as a parent
+	kindOther                  // x op ANY (array) and the rest: parenthesized
+)
+
+// parent describes the expression a child is printed in.
+type parent struct {
+	kind  exprKind
+	op    string // the operator, for kindOp; "AND", "OR", "NOT" for kindBool
+	first bool   // the child is the operator's left argument
+}
+
+// kindOf returns the kind and operator of an expression.
+func kindOf(n *pg_query.Node) (exprKind, string) {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_ColumnRef, *pg_query.Node_AConst, *pg_query.Node_ParamRef:
+		return kindSimple, ""
+	case *pg_query.Node_TypeCast:
+		if c := x.TypeCast.Arg.GetAConst(); c != nil && c.GetSval() != nil {
+			return kindSimple, ""
+		}
+		return kindFunc, ""
+	case *pg_query.Node_AExpr:
+		ae := x.AExpr
+		switch ae.Kind {
+		case pg_query.A_Expr_Kind_AEXPR_OP:
+			return kindOp, operatorName(ae)
+		case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+			return kindOp, operatorName(ae)
+		case pg_query.A_Expr_Kind_AEXPR_IN:
+			if len(ae.Rexpr.GetList().GetItems()) == 1 {
+				return kindOp, "="
+			}
+			return kindOther, ""
+		case pg_query.A_Expr_Kind_AEXPR_BETWEEN:
+			return kindBool, "AND"
+		case pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+			return kindBool, "OR"
+		case pg_query.A_Expr_Kind_AEXPR_DISTINCT:
+			return kindTest, ""
+		case pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+			return kindBool, "NOT"
+		case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+			return kindFunc, ""
+		}
+		return kindOther, ""
+	case *pg_query.Node_BoolExpr:
+		return kindBool, map[pg_query.BoolExprType]string{pg_query.BoolExprType_AND_EXPR: "AND", pg_query.BoolExprType_OR_EXPR: "OR", pg_query.BoolExprType_NOT_EXPR: "NOT"}[x.BoolExpr.Boolop]
+	case *pg_query.Node_NullTest, *pg_query.Node_BooleanTest, *pg_query.Node_SubLink:
+		return kindTest, ""
+	case *pg_query.Node_FuncCall, *pg_query.Node_CaseExpr, *pg_query.Node_CoalesceExpr, *pg_query.Node_MinMaxExpr,
+		*pg_query.Node_AArrayExpr, *pg_query.Node_RowExpr, *pg_query.Node_SqlvalueFunction, *pg_query.Node_AIndirection:
+		return kindFunc, ""
+	}
+	return kindOther, ""
+}
+
+// simple reports whether, in pretty mode, a child of kind k (operator op)
+// needs no parentheses inside p.
+func simple(k exprKind, op string, p parent) bool {
+	funcLike := p.kind == kindFunc
+	switch k {
+	case kindSimple, kindFunc:
+		return true
+	case kindOp:
+		if p.kind == kindOp {
+			low, high := strings.Contains("+-", op) && len(op) == 1, strings.Contains("*/%", op) && len(op) == 1
+			plow, phigh := strings.Contains("+-", p.op) && len(p.op) == 1, strings.Contains("*/%", p.op) && len(p.op) == 1
+			switch {
+			case !(low || high) || !(plow || phigh):
+				return false
+			case high && plow:
+				return true
+			case low && phigh:
+				return false
+			}
+			return p.first
+		}
+		return funcLike || p.kind == kindBool
+	case kindTest:
+		return funcLike || p.kind == kindBool
+	case kindBool:
+		if p.kind == kindBool {
+			switch op {
+			case "NOT", "AND":
+				return p.op == "AND" || p.op == "OR"
+			case "OR":
+				return p.op == "OR"
+			}
+			return false
+		}
+		return funcLike
+	}
+	return false
+}
+
+// child prints an argument of an expression of kind p, in parentheses
+// when pretty mode needs them.
+func (d *viewdef) child(n *pg_query.Node, want string, p parent) {
+	k, op := kindOf(n)
+	paren := d.pretty && !simple(k, op, p)
+	if paren {
+		d.write("(")
+	}
+	d.expr(n, want)
+	if paren {
+		d.write(")")
+	}
+}
+
+// open and close write the parentheses ruleutils puts around an
+// operator, a test or a boolean expression outside pretty mode.
+func (d *viewdef) open() {
+	if !d.pretty {
+		d.write("(")
+	}
+}
+
+func (d *viewdef) close() {
+	if !d.pretty {
+		d.write(")")
+	}
+}
+
+// typeOf returns the PostgreSQL type binding gave an expression, "" when
+// binding did not see it.
+func (d *viewdef) typeOf(n *pg_query.Node) string {
+	e, ok := d.rec.exprs[n]
+	if !ok || e == nil {
+		return ""
+	}
+	switch x := e.(type) {
+	case *unknownLit:
+		return "unknown"
+	case *expr.Column:
+		if t := d.b.pgTypes[x]; t != "" {
+			return t
+		}
+	}
+	return typeName(e.DataType())
+}
+
+// castRank orders the numeric types as PostgreSQL's implicit casts go:
+// integers to numeric to double precision.
+var castRank = map[string]int{"smallint": 1, "integer": 1, "bigint": 1, "numeric": 2, "real": 3, "double precision": 3}
+
+// implicitCast returns the type the operand of type t is cast to when it
+// meets one of type other in an arithmetic or comparison operator, or "".
+// Only numeric types meet that way: dates, timestamps and the integer
+// widths have cross-type operators of their own.
+func implicitCast(t, other string) string {
+	rt, ro := castRank[t], castRank[other]
+	switch {
+	case rt > 0 && ro > 0 && rt < ro && ro == 3:
+		return "double precision"
+	case rt > 0 && ro > 0 && rt < ro:
+		return other
+	}
+	return ""
+}
+
+var castingOps = map[string]bool{"=": true, "<>": true, "<": true, ">": true, "<=": true, ">=": true, "+": true, "-": true, "*": true, "/": true, "%": true}
+
+// operatorName is an operator as ruleutils prints it.
+func operatorName(ae *pg_query.A_Expr) string {
+	var name string
+	if len(ae.Name) > 0 {
+		name = ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	}
+	switch ae.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_LIKE:
+		if name == "!~~" {
+			return "!~~"
+		}
+		return "~~"
+	case pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		if name == "!~~*" {
+			return "!~~*"
+		}
+		return "~~*"
+	}
+	if name == "!=" {
+		return "<>"
+	}
+	return name
+}
+
+// isUnknown reports whether n is an untyped string constant (or NULL).
+func isUnknown(n *pg_query.Node) bool {
+	c := n.GetAConst()
+	return c != nil && (c.GetSval() != nil || c.Isnull)
+}
+
+// operand prints an operator's argument, cast to the type the operator
+// needs when that is not its own.
+func (d *viewdef) operand(n *pg_query.Node, cast, want string, p parent) {
+	if cast == "" {
+		d.child(n, want, p)
+		return
+	}
+	k, _ := kindOf(n)
+	paren := !d.pretty || (k != kindSimple && k != kindFunc)
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil && c.GetIval().Ival < 0 {
+		paren = true
+	}
+	if paren {
+		d.write("(")
+	}
+	d.expr(n, want)
+	if paren {
+		d.write(")")
+	}
+	d.write("::" + cast)
+}
+
+// binary prints l op r with the implicit casts and constant types
+// PostgreSQL's operator resolution gives.
+func (d *viewdef) binary(l, r *pg_query.Node, op string) {
+	lt, rt := d.typeOf(l), d.typeOf(r)
+	lwant, rwant := "", ""
+	if isUnknown(l) {
+		lwant = rt
+	}
+	if isUnknown(r) {
+		rwant = lt
+	}
+	var lcast, rcast string
+	if castingOps[op] && !isUnknown(l) && !isUnknown(r) {
+		lcast, rcast = implicitCast(lt, rt), implicitCast(rt, lt)
+	}
+	d.open()
+	d.operand(l, lcast, lwant, parent{kind: kindOp, op: op, first: true})
+	d.write(" " + op + " ")
+	d.operand(r, rcast, rwant, parent{kind: kindOp, op: op})
+	d.close()
+}
+
+// expr prints an expression; want is the type an untyped constant in it
+// takes ("" for text).
+func (d *viewdef) expr(n *pg_query.Node, want string) {
+	if d.failed != nil || n == nil {
+		return
+	}
+	switch x := n.Node.(type) {
+	case *pg_query.Node_ColumnRef:
+		d.columnRef(x.ColumnRef)
+	case *pg_query.Node_AConst:
+		d.constant(x.AConst, want)
+	case *pg_query.Node_TypeCast:
+		d.cast(x.TypeCast)
+	case *pg_query.Node_AExpr:
+		d.aexpr(x.AExpr)
+	case *pg_query.Node_BoolExpr:
+		be := x.BoolExpr
+		_, op := kindOf(n)
+		d.open()
+		if op == "NOT" {
+			d.write("NOT ")
+			d.child(be.Args[0], "boolean", parent{kind: kindBool, op: op})
+		} else {
+			for i, a := range be.Args {
+				if i > 0 {
+					d.write(" " + op + " ")
+				}
+				d.child(a, "boolean", parent{kind: kindBool, op: op})
+			}
+		}
+		d.close()
+	case *pg_query.Node_NullTest:
+		d.open()
+		d.child(x.NullTest.Arg, "", parent{kind: kindTest})
+		if x.NullTest.Nulltesttype == pg_query.NullTestType_IS_NULL {
+			d.write(" IS NULL")
+		} else {
+			d.write(" IS NOT NULL")
+		}
+		d.close()
+	case *pg_query.Node_BooleanTest:
+		d.open()
+		d.child(x.BooleanTest.Arg, "boolean", parent{kind: kindTest})
+		d.write(map[pg_query.BoolTestType]string{
+			pg_query.BoolTestType_IS_TRUE: " IS TRUE", pg_query.BoolTestType_IS_NOT_TRUE: " IS NOT TRUE",
+			pg_query.BoolTestType_IS_FALSE: " IS FALSE", pg_query.BoolTestType_IS_NOT_FALSE: " IS NOT FALSE",
+			pg_query.BoolTestType_IS_UNKNOWN: " IS UNKNOWN", pg_query.BoolTestType_IS_NOT_UNKNOWN: " IS NOT UNKNOWN",
+		}[x.BooleanTest.Booltesttype])
+		d.close()
+	case *pg_query.Node_FuncCall:
+		d.funcCall(x.FuncCall)
+	case *pg_query.Node_SubLink:
+		d.subLink(x.SubLink)
+	case *pg_query.Node_CaseExpr:
+		d.caseExpr(x.CaseExpr, want)
+	case *pg_query.Node_CoalesceExpr:
+		d.list("COALESCE(", x.CoalesceExpr.Args, ")", d.commonType(x.CoalesceExpr.Args, want))
+	case *pg_query.Node_MinMaxExpr:
+		name := "GREATEST("
+		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_LEAST {
+			name = "LEAST("
+		}
+		d.list(name, x.MinMaxExpr.Args, ")", d.commonType(x.MinMaxExpr.Args, want))
+	case *pg_query.Node_AArrayExpr:
+		d.list("ARRAY[", x.AArrayExpr.Elements, "]", d.commonType(x.AArrayExpr.Elements, ""))
+	case *pg_query.Node_RowExpr:
+		d.list("ROW(", x.RowExpr.Args, ")", "")
+	case *pg_query.Node_SqlvalueFunction:
+		d.sqlValue(x.SqlvalueFunction)
+	default:
+		d.fail("expression %T", n.Node)
+	}
+}
+
+// list prints items between open and close, separated by commas.
+func (d *viewdef) list(open string, items []*pg_query.Node, close, want string) {
+	d.write(open)
+	for i, a := range items {
+		if i > 0 {
+			d.write(", ")
+		}
+		d.expr(a, want)
+	}
+	d.write(close)
+}
+
+// commonType is the type untyped constants among items take: the first
+// typed item's, else want.
+func (d *viewdef) commonType(items []*pg_query.Node, want string) string {
+	for _, a := range items {
+		if t := d.typeOf(a); !isUnknown(a) && t != "" && t != "unknown" {
+			return t
+		}
+	}
+	return want
+}
+
+func (d *viewdef) columnRef(cr *pg_query.ColumnRef) {
+	c, ok := d.rec.cols[cr]
+	if !ok {
+		d.fail("column reference not bound")
+		return
+	}
+	if strings.HasPrefix(c.name, positionPrefix) {
+		d.fail("column reached by position")
+		return
+	}
+	if c.table != "" {
+		depth := len(d.names) - 1
+		if c.outer {
+			depth--
+		}
+		d.write(quoteIdent(d.printedName(c.table, depth)) + ".")
+	}
+	d.write(quoteIdent(c.name))
+}
+
+func (d *viewdef) constant(c *pg_query.A_Const, want string) {
+	if want == "" || want == "unknown" {
+		want = "text"
+	}
+	switch {
+	case c.Isnull:
+		d.write("NULL::" + want)
+	case c.GetIval() != nil:
+		v := c.GetIval().Ival
+		if v < 0 {
+			d.write(fmt.Sprintf("'%d'::integer", v))
+		} else {
+			d.write(strconv.Itoa(int(v)))
+		}
+	case c.GetFval() != nil:
+		s := c.GetFval().Fval
+		if !strings.ContainsAny(s, ".eE") {
+			if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+				d.write("'" + s + "'::bigint")
+				return
+			}
+		}
+		if text, ok := wideNumeric(s); ok {
+			s = text
+		}
+		if s != "" && s[0] >= '0' && s[0] <= '9' && strings.ContainsAny(s, ".eE") {
+			d.write(s)
+		} else {
+			d.write("'" + s + "'::numeric")
+		}
+	case c.GetBoolval() != nil:
+		d.write(strconv.FormatBool(c.GetBoolval().Boolval))
+	case c.GetSval() != nil:
+		d.write(quoteLiteral(c.GetSval().Sval) + "::" + want)
+	default:
+		d.fail("constant")
+	}
+}
+
+// quoteLiteral quotes a string constant, as E'...' when it holds a
+// backslash (ruleutils' simple_quote_literal, standard strings on).
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+func (d *viewdef) cast(tc *pg_query.TypeCast) {
+	target, ok := formatTypeName(tc.TypeName)
+	if !ok {
+		d.fail("cast to %v", tc.TypeName.Names)
+		return
+	}
+	if c := tc.Arg.GetAConst(); c != nil && (c.GetSval() != nil || c.Isnull) {
+		d.constant(c, target)
+		return
+	}
+	if c := tc.Arg.GetAConst(); c != nil && c.GetIval() != nil && target == "integer" {
+		d.constant(c, target)
+		return
+	}
+	d.operand(tc.Arg, target, "", parent{kind: kindCast})
+}
+
+// formatTypeName is a type name as format_type prints it.
+func formatTypeName(tn *pg_query.TypeName) (string, bool) {
+	if len(tn.ArrayBounds) > 1 || tn.Setof || tn.PctType {
+		return "", false
+	}
+	name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
+	var mods []string
+	for _, m := range tn.Typmods {
+		c := m.GetAConst()
+		if c == nil || c.GetIval() == nil {
+			return "", false
+		}
+		mods = append(mods, strconv.Itoa(int(c.GetIval().Ival)))
+	}
+	canon := map[string]string{
+		"int2": "smallint", "int4": "integer", "int": "integer", "int8": "bigint", "float4": "real", "float8": "double precision",
+		"bool": "boolean", "varchar": "character varying", "bpchar": "character", "timestamp": "timestamp without time zone",
+		"timestamptz": "timestamp with time zone", "time": "time without time zone", "timetz": "time with time zone",
+		"decimal": "numeric", "char": "character",
+	}
+	if c, ok := canon[name]; ok {
+		name = c
+	}
+	if name == "char" && len(tn.Names) == 1 {
+		name = "character"
+	}
+	if name == "interval" && len(mods) > 0 {
+		return "", false // an interval's field restriction, which is a bit mask
+	}
+	out := name
+	if len(mods) > 0 {
+		switch name {
+		case "timestamp without time zone", "timestamp with time zone", "time without time zone", "time with time zone":
+			head, tail, _ := strings.Cut(name, " ")
+			out = head + "(" + strings.Join(mods, ",") + ") " + tail
+		default:
+			out = name + "(" + strings.Join(mods, ",") + ")"
+		}
+	} else if name == "character" {
+		out = "character(1)"
+	}
+	if len(tn.ArrayBounds) == 1 {
+		out += "[]"
+	}
+	return out, true
+}
+
+func (d *viewdef) aexpr(ae *pg_query.A_Expr) {
+	switch ae.Kind {
+	case pg_query.A_Expr_Kind_AEXPR_OP, pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		if ae.Kind != pg_query.A_Expr_Kind_AEXPR_OP && ae.Rexpr.GetFuncCall() != nil {
+			d.fail("LIKE ... ESCAPE")
+			return
+		}
+		op := operatorName(ae)
+		if ae.Lexpr == nil {
+			d.open()
+			d.write(op + " ")
+			d.child(ae.Rexpr, "", parent{kind: kindOp, op: op})
+			d.close()
+			return
+		}
+		d.binary(ae.Lexpr, ae.Rexpr, op)
+	case pg_query.A_Expr_Kind_AEXPR_IN:
+		items := ae.Rexpr.GetList().GetItems()
+		op := operatorName(ae)
+		if len(items) == 1 {
+			d.binary(ae.Lexpr, items[0], op)
+			return
+		}
+		quant := "ANY"
+		if op == "<>" {
+			quant = "ALL"
+		}
+		want := d.typeOf(ae.Lexpr)
+		if isUnknown(ae.Lexpr) {
+			want = d.commonType(items, "")
+		}
+		d.open()
+		d.child(ae.Lexpr, want, parent{kind: kindOther})
+		d.write(" " + op + " " + quant + " (")
+		d.list("ARRAY[", items, "]", want)
+		d.write(")")
+		d.close()
+	case pg_query.A_Expr_Kind_AEXPR_OP_ANY, pg_query.A_Expr_Kind_AEXPR_OP_ALL:
+		quant := "ANY"
+		if ae.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL {
+			quant = "ALL"
+		}
+		d.open()
+		d.child(ae.Lexpr, "", parent{kind: kindOther})
+		d.write(" " + operatorName(ae) + " " + quant + " (")
+		d.child(ae.Rexpr, "", parent{kind: kindOther})
+		d.write(")")
+		d.close()
+	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		bounds := ae.Rexpr.GetList().GetItems()
+		lo, hi, join := ">=", "<=", "AND"
+		if ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+			lo, hi, join = "<", ">", "OR"
+		}
+		d.open()
+		d.inBool(func() { d.binary(ae.Lexpr, bounds[0], lo) }, lo, join)
+		d.write(" " + join + " ")
+		d.inBool(func() { d.binary(ae.Lexpr, bounds[1], hi) }, hi, join)
+		d.close()
+	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		not := ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT
+		if not {
+			d.open()
+			d.write("NOT ")
+			if d.pretty {
+				d.write("(") // a test inside NOT is parenthesized
+			}
+		}
+		d.open()
+		lt, rt := d.typeOf(ae.Lexpr), d.typeOf(ae.Rexpr)
+		d.operand(ae.Lexpr, implicitCast(lt, rt), rt, parent{kind: kindTest})
+		d.write(" IS DISTINCT FROM ")
+		d.operand(ae.Rexpr, implicitCast(rt, lt), lt, parent{kind: kindTest})
+		d.close()
+		if not {
+			if d.pretty {
+				d.write(")")
+			}
+			d.close()
+		}
+	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
+		lt := d.typeOf(ae.Lexpr)
+		d.write("NULLIF(")
+		d.expr(ae.Lexpr, "")
+		d.write(", ")
+		d.expr(ae.Rexpr, lt)
+		d.write(")")
+	default:
+		d.fail("operator kind %v", ae.Kind)
+	}
+}
+
+// inBool prints an operator that BETWEEN expands to, as a child of the
+// AND or OR it becomes.
+func (d *viewdef) inBool(print func(), op, join string) {
+	paren := d.pretty && !simple(kindOp, op, parent{kind: kindBool, op: join})
+	if paren {
+		d.write("(")
+	}
+	print()
+	if paren {
+		d.write(")")
+	}
+}
+
+func (d *viewdef) funcCall(fc *pg_query.FuncCall) {
+	if fc.Funcformat == pg_query.CoercionForm_COERCE_SQL_SYNTAX || fc.AggWithinGroup || fc.FuncVariadic {
+		d.fail("function call syntax")
+		return
+	}
+	name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+	d.write(quoteFuncName(name) + "(")
+	switch {
+	case fc.AggStar:
+		d.write("*")
+	default:
+		if fc.AggDistinct {
+			d.write("DISTINCT ")
+		}
+		for i, a := range fc.Args {
+			if i > 0 {
+				d.write(", ")
+			}
+			d.expr(a, "")
+		}
+	}
+	if len(fc.AggOrder) > 0 {
+		d.write(" ORDER BY ")
+		d.orderBy(fc.AggOrder, nil)
+	}
+	d.write(")")
+	if fc.AggFilter != nil {
+		d.write(" FILTER (WHERE ")
+		d.expr(fc.AggFilter, "")
+		d.write(")")
+	}
+	if w := fc.Over; w != nil {
+		d.write(" OVER ")
+		if w.Name != "" && w.Refname == "" && len(w.PartitionClause) == 0 && len(w.OrderClause) == 0 && w.FrameOptions&frameNonDefault == 0 {
+			d.write(quoteIdent(w.Name))
+			return
+		}
+		if w.Name != "" {
+			w = &pg_query.WindowDef{Refname: w.Name, PartitionClause: w.PartitionClause, OrderClause: w.OrderClause,
+				FrameOptions: w.FrameOptions, StartOffset: w.StartOffset, EndOffset: w.EndOffset}
+		}
+		d.windowSpec(w, nil)
+	}
+}
+
+func (d *viewdef) subLink(sl *pg_query.SubLink) {
+	sel := sl.Subselect.GetSelectStmt()
+	if sel == nil {
+		d.fail("sublink")
+		return
+	}
+	paren := true
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		d.write("(EXISTS ")
+	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
+		d.write("(")
+		d.expr(sl.Testexpr, "")
+		op := "="
+		if len(sl.OperName) > 0 {
+			op = sl.OperName[len(sl.OperName)-1].GetString_().GetSval()
+		}
+		switch {
+		case sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK && op == "=":
+			d.write(" IN ")
+		case sl.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK:
+			d.write(" " + op + " ANY ")
+		default:
+			d.write(" " + op + " ALL ")
+		}
+	case pg_query.SubLinkType_EXPR_SUBLINK:
+		paren = false
+	case pg_query.SubLinkType_ARRAY_SUBLINK:
+		paren = false
+		d.write("ARRAY")
+	default:
+		d.fail("sublink kind %v", sl.SubLinkType)
+		return
+	}
+	d.write("(")
+	d.sub(sel, nil, false)
+	if paren {
+		d.write("))")
+	} else {
+		d.write(")")
+	}
+}
+
+func (d *viewdef) caseExpr(ce *pg_query.CaseExpr, want string) {
+	result := want
+	var results []*pg_query.Node
+	for _, w := range ce.Args {
+		results = append(results, w.GetCaseWhen().Result)
+	}
+	if ce.Defresult != nil {
+		results = append(results, ce.Defresult)
+	}
+	result = d.commonType(results, result)
+	d.keyword("CASE", 0, indentVar, 0)
+	argType := ""
+	if ce.Arg != nil {
+		d.write(" ")
+		d.expr(ce.Arg, "")
+		argType = d.typeOf(ce.Arg)
+	}
+	for _, w := range ce.Args {
+		cw := w.GetCaseWhen()
+		if !d.pretty {
+			d.write(" ")
+		}
+		d.keyword("WHEN ", 0, 0, 0)
+		if ce.Arg != nil {
+			d.expr(cw.Expr, argType)
+		} else {
+			d.expr(cw.Expr, "boolean")
+		}
+		d.write(" THEN ")
+		d.expr(cw.Result, result)
+	}
+	if !d.pretty {
+		d.write(" ")
+	}
+	d.keyword("ELSE ", 0, 0, 0)
+	if ce.Defresult != nil {
+		d.expr(ce.Defresult, result)
+	} else {
+		if result == "" {
+			result = "text"
+		}
+		d.write("NULL::" + result)
+	}
+	if !d.pretty {
+		d.write(" ")
+	}
+	d.keyword("END", -indentVar, 0, 0)
+}
+
+func (d *viewdef) sqlValue(f *pg_query.SQLValueFunction) {
+	name := strings.ToUpper(sqlValueNames[f.Op])
+	if name == "" {
+		d.fail("SQL value function")
+		return
+	}
+	d.write(name)
+	if f.Typmod >= 0 {
+		switch f.Op {
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N,
+			pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+			d.write(fmt.Sprintf("(%d)", f.Typmod))
+		}
+	}
+}
+
+// quoteIdent quotes an identifier as PostgreSQL's quote_identifier does:
+// anything but lower-case letters, digits and underscores, and keywords
+// other than unreserved ones.
+func quoteIdent(s string) string {
+	q := quoteName(s)
+	if q != s {
+		return q
+	}
+	if kind := keywordKind(s); kind != pg_query.KeywordKind_NO_KEYWORD && kind != pg_query.KeywordKind_UNRESERVED_KEYWORD {
+		return `"` + s + `"`
+	}
+	return s
+}
+
+// quoteFuncName quotes a function's name: keywords that may name a
+// function unquoted (type_func_name ones) are still quoted, as ruleutils
+// does for substring, left and the like.
+func quoteFuncName(s string) string { return quoteIdent(s) }
+
+func quoteName(s string) string {
+	plain := s != ""
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// keywordKind returns how reserved a word is, from PostgreSQL's scanner.
+func keywordKind(s string) pg_query.KeywordKind {
+	res, err := scanSQL(s)
+	if err != nil || len(res.Tokens) != 1 {
+		return pg_query.KeywordKind_NO_KEYWORD
+	}
+	return res.Tokens[0].KeywordKind
+}
