@@ -12,7 +12,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
@@ -1006,8 +1005,10 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 		if !ok {
 			return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is supported with a constant pattern and escape only")
 		}
-		ae = proto.Clone(ae).(*pg_query.A_Expr)
-		ae.Rexpr = &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Sval{Sval: &pg_query.String{Sval: pattern}}, Location: fc.Location}}}
+		// The left side stays the same node (a view's printer looks
+		// its binding up).
+		ae = &pg_query.A_Expr{Kind: ae.Kind, Name: ae.Name, Lexpr: ae.Lexpr, Location: ae.Location,
+			Rexpr: &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Sval{Sval: &pg_query.String{Sval: pattern}}, Location: fc.Location}}}}
 	}
 	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {

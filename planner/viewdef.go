@@ -127,8 +127,7 @@ func (d *viewdef) query(s *pg_query.SelectStmt, names []string, namesVisible boo
 	case s.Op != pg_query.SetOperation_SETOP_NONE:
 		d.setop(s, names, namesVisible)
 	case len(s.ValuesLists) > 0:
-		d.fail("VALUES")
-		return
+		d.values(s.ValuesLists)
 	default:
 		d.selectBody(s, names, namesVisible)
 	}
@@ -250,6 +249,36 @@ func (d *viewdef) setop(s *pg_query.SelectStmt, names []string, namesVisible boo
 	d.indent -= sub
 	if paren {
 		d.keyword(")", 0, 0, 0)
+	}
+}
+
+// values prints VALUES (...), (...): ruleutils separates a row's items
+// by a bare comma.
+func (d *viewdef) values(rows []*pg_query.Node) {
+	d.indent += indentStd
+	d.write(" VALUES ")
+	var types []string // each column's type, for its untyped constants
+	for j := range rows[0].GetList().GetItems() {
+		var col []*pg_query.Node
+		for _, r := range rows {
+			if items := r.GetList().GetItems(); j < len(items) {
+				col = append(col, items[j])
+			}
+		}
+		types = append(types, d.commonType(col, ""))
+	}
+	for i, r := range rows {
+		if i > 0 {
+			d.write(", ")
+		}
+		d.write("(")
+		for j, v := range r.GetList().GetItems() {
+			if j > 0 {
+				d.write(",")
+			}
+			d.expr(v, types[min(j, len(types)-1)])
+		}
+		d.write(")")
 	}
 }
 
@@ -742,7 +771,7 @@ func kindOf(n *pg_query.Node) (exprKind, string) {
 		switch ae.Kind {
 		case pg_query.A_Expr_Kind_AEXPR_OP:
 			return kindOp, operatorName(ae)
-		case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
+		case pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE, pg_query.A_Expr_Kind_AEXPR_SIMILAR:
 			return kindOp, operatorName(ae)
 		case pg_query.A_Expr_Kind_AEXPR_IN:
 			if len(ae.Rexpr.GetList().GetItems()) == 1 {
@@ -895,6 +924,11 @@ func operatorName(ae *pg_query.A_Expr) string {
 			return "!~~*"
 		}
 		return "~~*"
+	case pg_query.A_Expr_Kind_AEXPR_SIMILAR:
+		if name == "!~" {
+			return "!~"
+		}
+		return "~" // the pattern is similar_to_escape(...)
 	}
 	if name == "!=" {
 		return "<>"
@@ -1180,11 +1214,7 @@ func formatTypeName(tn *pg_query.TypeName) (string, bool) {
 
 func (d *viewdef) aexpr(ae *pg_query.A_Expr) {
 	switch ae.Kind {
-	case pg_query.A_Expr_Kind_AEXPR_OP, pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE:
-		if ae.Kind != pg_query.A_Expr_Kind_AEXPR_OP && ae.Rexpr.GetFuncCall() != nil {
-			d.fail("LIKE ... ESCAPE")
-			return
-		}
+	case pg_query.A_Expr_Kind_AEXPR_OP, pg_query.A_Expr_Kind_AEXPR_LIKE, pg_query.A_Expr_Kind_AEXPR_ILIKE, pg_query.A_Expr_Kind_AEXPR_SIMILAR:
 		op := operatorName(ae)
 		if ae.Lexpr == nil {
 			d.open()
@@ -1284,11 +1314,15 @@ func (d *viewdef) inBool(print func(), op, join string) {
 }
 
 func (d *viewdef) funcCall(fc *pg_query.FuncCall) {
-	if fc.Funcformat == pg_query.CoercionForm_COERCE_SQL_SYNTAX || fc.AggWithinGroup || fc.FuncVariadic {
+	name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
+	if fc.Funcformat == pg_query.CoercionForm_COERCE_SQL_SYNTAX {
+		d.sqlSyntax(name, fc.Args)
+		return
+	}
+	if fc.AggWithinGroup || fc.FuncVariadic {
 		d.fail("function call syntax")
 		return
 	}
-	name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
 	d.write(quoteFuncName(name) + "(")
 	switch {
 	case fc.AggStar:
@@ -1325,6 +1359,52 @@ func (d *viewdef) funcCall(fc *pg_query.FuncCall) {
 				FrameOptions: w.FrameOptions, StartOffset: w.StartOffset, EndOffset: w.EndOffset}
 		}
 		d.windowSpec(w, nil)
+	}
+}
+
+// sqlSyntax prints a function the grammar gives a syntax of its own
+// (EXTRACT(field FROM x), SUBSTRING(x FROM a FOR b), ...) in that syntax,
+// as ruleutils does.
+func (d *viewdef) sqlSyntax(name string, args []*pg_query.Node) {
+	switch {
+	case name == "extract" && len(args) == 2 && args[0].GetAConst().GetSval() != nil:
+		d.write("EXTRACT(" + args[0].GetAConst().GetSval().Sval + " FROM ")
+		d.expr(args[1], "")
+		d.write(")")
+	case name == "substring" && (len(args) == 2 || len(args) == 3):
+		d.write("SUBSTRING(")
+		d.expr(args[0], "")
+		d.write(" FROM ")
+		d.expr(args[1], "")
+		if len(args) == 3 {
+			d.write(" FOR ")
+			d.expr(args[2], "")
+		}
+		d.write(")")
+	case name == "position" && len(args) == 2:
+		d.write("POSITION((")
+		d.expr(args[1], "")
+		d.write(") IN (")
+		d.expr(args[0], "")
+		d.write("))")
+	case (name == "btrim" || name == "ltrim" || name == "rtrim") && (len(args) == 1 || len(args) == 2):
+		d.write("TRIM(" + map[string]string{"btrim": "BOTH", "ltrim": "LEADING", "rtrim": "TRAILING"}[name])
+		if len(args) == 2 {
+			d.write(" ")
+			d.expr(args[1], "")
+		}
+		d.write(" FROM ")
+		d.expr(args[0], "")
+		d.write(")")
+	case name == "timezone" && len(args) == 2:
+		// x AT TIME ZONE zone: the arguments come zone first.
+		d.write("(")
+		d.child(args[1], "", parent{kind: kindOther})
+		d.write(" AT TIME ZONE ")
+		d.child(args[0], "", parent{kind: kindOther})
+		d.write(")")
+	default:
+		d.fail("%s in its SQL syntax", name)
 	}
 }
 
