@@ -78,6 +78,9 @@ type Table struct {
 	// keys are the provider's primary and unique keys (sources.KeyProvider)
 	// with the OIDs of their index and constraint.
 	keys []tableKey
+	// indexes are the provider's indexes (sources.Indexer: CREATE INDEX)
+	// with their OIDs.
+	indexes []tableIndex
 	// defaults are the columns' DEFAULT expressions
 	// (sources.ColumnDefaulter), with their pg_attrdef OIDs.
 	defaults []columnDefault
@@ -114,6 +117,43 @@ type columnDefault struct {
 type tableKey struct {
 	sources.UniqueKey
 	indexOID, constraintOID uint32
+}
+
+// indexKey describes an index of CREATE INDEX as a Key.
+func (t *Table) indexKey(ix tableIndex) Key {
+	key := Key{Schema: t.Schema, Table: t.Name, Name: ix.Name, IndexOID: ix.oid, Index: &ix.Index}
+	fields := t.Provider.Schema().Fields()
+	for _, col := range ix.Columns {
+		key.Columns = append(key.Columns, fields[col].Name)
+	}
+	return key
+}
+
+// tableIndex is an index of CREATE INDEX as the catalog lists it.
+type tableIndex struct {
+	sources.Index
+	oid uint32
+}
+
+// syncIndexesLocked reads the provider's indexes again, keeping the OIDs
+// of those the table had; c.mu is held.
+func (c *Catalog) syncIndexesLocked(t *Table) {
+	ix, ok := t.Provider.(sources.Indexer)
+	if !ok {
+		return
+	}
+	old := make(map[string]uint32)
+	for _, i := range t.indexes {
+		old[i.Name] = i.oid
+	}
+	t.indexes = nil
+	for _, i := range ix.Indexes() {
+		oid, ok := old[i.Name]
+		if !ok {
+			oid = c.assignOID()
+		}
+		t.indexes = append(t.indexes, tableIndex{Index: i, oid: oid})
+	}
 }
 
 // newTableLocked makes a registered table, with OIDs for it and its keys;
@@ -164,9 +204,12 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 	}
 	if kp, ok := p.(sources.KeyProvider); ok {
 		for _, k := range kp.UniqueKeys() {
-			t.keys = append(t.keys, tableKey{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()})
+			if !k.Index { // a unique index's key is listed with the indexes
+				t.keys = append(t.keys, tableKey{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()})
+			}
 		}
 	}
+	c.syncIndexesLocked(t)
 	if len(pk) > 0 {
 		for _, k := range t.keys {
 			if k.Primary {
@@ -179,13 +222,17 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 	return t, nil
 }
 
-// Key is a table's primary or unique key, for the catalog functions that
-// describe one (pg_get_indexdef, pg_get_constraintdef).
+// Key is a table's primary or unique key, or an index of CREATE INDEX
+// (ConstraintOID 0), for the catalog functions that describe one
+// (pg_get_indexdef, pg_get_constraintdef).
 type Key struct {
 	Schema, Table, Name     string
 	Columns                 []string
 	Primary                 bool
 	IndexOID, ConstraintOID uint32
+	// Index is the index of CREATE INDEX the key stands for, nil for a
+	// constraint's.
+	Index *sources.Index
 }
 
 // IndexDef is pg_get_indexdef's text for the key's index. Pretty, as
@@ -195,6 +242,28 @@ func (k Key) IndexDef(pretty bool) string {
 	table := QuoteIdent(k.Schema) + "." + QuoteIdent(k.Table)
 	if pretty && k.Schema == DefaultSchema {
 		table = QuoteIdent(k.Table)
+	}
+	if ix := k.Index; ix != nil {
+		cols := make([]string, len(k.Columns))
+		for i, c := range k.Columns {
+			cols[i] = QuoteIdent(c)
+			if ix.Opclass[i] != "" {
+				cols[i] += " " + ix.Opclass[i]
+			}
+			switch {
+			case ix.Desc[i] && !ix.NullsFirst[i]:
+				cols[i] += " DESC NULLS LAST"
+			case ix.Desc[i]:
+				cols[i] += " DESC"
+			case ix.NullsFirst[i]:
+				cols[i] += " NULLS FIRST"
+			}
+		}
+		unique := ""
+		if ix.Unique {
+			unique = "UNIQUE "
+		}
+		return fmt.Sprintf("CREATE %sINDEX %s ON %s USING %s (%s)", unique, QuoteIdent(k.Name), table, ix.Method, strings.Join(cols, ", "))
 	}
 	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s USING btree (%s)", QuoteIdent(k.Name), table, k.columnList())
 }
@@ -266,6 +335,9 @@ func (c *Catalog) Keys(db string) []Key {
 					key.Columns = append(key.Columns, fields[col].Name)
 				}
 				out = append(out, key)
+			}
+			for _, ix := range t.indexes {
+				out = append(out, t.indexKey(ix))
 			}
 		}
 	}
@@ -492,6 +564,70 @@ func (c *Catalog) TableChanged(db, schema, name string) {
 	c.version++
 }
 
+// IndexesChanged tells the catalog that a table's indexes changed (CREATE
+// INDEX, DROP INDEX): new ones get OIDs, kept ones keep theirs.
+func (c *Catalog) IndexesChanged(db, schema, name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, _, t := c.relationLocked(db, schema, name); t != nil {
+		c.syncIndexesLocked(t)
+		c.version++
+	}
+}
+
+// RelationExists reports whether schema (of database db) holds a
+// relation called name: a table, a view or an index.
+func (c *Catalog) RelationExists(db, schema, name string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.sessionDatabaseLocked(db).schemas[schema]
+	if !ok {
+		return false
+	}
+	if _, ok := s.tables[name]; ok {
+		return true
+	}
+	for _, t := range s.tables {
+		for _, k := range t.keys {
+			if k.Name == name {
+				return true
+			}
+		}
+		for _, i := range t.indexes {
+			if i.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IndexTable finds the table of the index called name in schema: ok is
+// false when there is none; constraint names the constraint the index
+// belongs to (a primary key's, a UNIQUE constraint's), "" for an index of
+// CREATE INDEX.
+func (c *Catalog) IndexTable(db, schema, name string) (t *Table, constraint string, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, found := c.sessionDatabaseLocked(db).schemas[schema]
+	if !found {
+		return nil, "", false
+	}
+	for _, t := range s.tables {
+		for _, k := range t.keys {
+			if k.Name == name {
+				return t, k.Name, true
+			}
+		}
+		for _, i := range t.indexes {
+			if i.Name == name {
+				return t, "", true
+			}
+		}
+	}
+	return nil, "", false
+}
+
 // RenameTable renames a table SQL created (ALTER TABLE ... RENAME TO),
 // keeping its OID.
 func (c *Catalog) RenameTable(db, schema, name, newName string) error {
@@ -679,6 +815,9 @@ func (c *Catalog) VisibleRelations(db string) []uint32 {
 			for _, k := range t.keys {
 				out = append(out, k.indexOID)
 			}
+			for _, i := range t.indexes {
+				out = append(out, i.oid)
+			}
 		}
 	}
 	slices.Sort(out)
@@ -781,6 +920,9 @@ func (c *Catalog) RelationNames(db string) []RelationName {
 			out = append(out, RelationName{t.OID, t.Schema, t.Name})
 			for _, k := range t.keys {
 				out = append(out, RelationName{k.indexOID, t.Schema, k.Name})
+			}
+			for _, i := range t.indexes {
+				out = append(out, RelationName{i.oid, t.Schema, i.Name})
 			}
 		}
 	}

@@ -58,7 +58,8 @@ type relation struct {
 	kind      string
 	arrow     *arrow.Schema
 	hasIndex  bool
-	writable  bool // SQL may change its rows (sources.Writer)
+	writable  bool   // SQL may change its rows (sources.Writer)
+	method    string // an index's access method, "" for btree
 }
 
 // relations lists the system relations, then the registered tables.
@@ -70,7 +71,7 @@ func (b *systemBuilder) relations() []relation {
 		if r.schema == InformationSchema {
 			nsp = infoSchemaOID
 		}
-		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false})
+		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false, ""})
 	}
 	for _, t := range b.tables {
 		kind := "r"
@@ -78,23 +79,29 @@ func (b *systemBuilder) relations() []relation {
 			kind = "v"
 		}
 		_, writable := t.Provider.(sources.Writer)
-		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys) > 0, writable})
-		// Each key's index is a relation too, with the key's columns.
-		for _, k := range t.keys {
-			fields := make([]arrow.Field, len(k.Columns))
-			for i, c := range k.Columns {
+		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys)+len(t.indexes) > 0, writable, ""})
+		// Each index is a relation too, with its columns.
+		indexRelation := func(oid uint32, name string, columns []int, method string) {
+			fields := make([]arrow.Field, len(columns))
+			for i, c := range columns {
 				fields[i] = t.schema.Field(c)
 			}
-			out = append(out, relation{k.indexOID, t.schemaOID, t.Schema, k.Name, "i", arrow.NewSchema(fields, nil), false, false})
+			out = append(out, relation{oid, t.schemaOID, t.Schema, name, "i", arrow.NewSchema(fields, nil), false, false, method})
+		}
+		for _, k := range t.keys {
+			indexRelation(k.indexOID, k.Name, k.Columns, "")
+		}
+		for _, ix := range t.indexes {
+			indexRelation(ix.oid, ix.Name, ix.Columns, ix.Method)
 		}
 	}
 	return out
 }
 
-// keyAttnums are a key's column numbers (from 1).
-func keyAttnums(k tableKey) []int64 {
-	out := make([]int64, len(k.Columns))
-	for i, c := range k.Columns {
+// keyAttnums are a key's or an index's column numbers (from 1).
+func keyAttnums(columns []int) []int64 {
+	out := make([]int64, len(columns))
+	for i, c := range columns {
 		out[i] = int64(c + 1)
 	}
 	return out
@@ -127,12 +134,29 @@ func (b *systemBuilder) columnDefaults() map[uint32]map[int]string {
 func fillIndex(b *systemBuilder, r *rows) {
 	for _, t := range b.tables {
 		for _, k := range t.keys {
-			nums := keyAttnums(k)
+			nums := keyAttnums(k.Columns)
 			zeros := make([]int64, len(nums))
 			r.add("indexrelid", k.indexOID, "indrelid", t.OID, "indnatts", len(nums), "indnkeyatts", len(nums),
 				"indisunique", true, "indisprimary", k.Primary, "indimmediate", true, "indisvalid", true,
 				"indisready", true, "indislive", true, "indkey", nums, "indcollation", zeros, "indclass", zeros,
 				"indoption", zeros)
+		}
+		for _, ix := range t.indexes {
+			nums := keyAttnums(ix.Columns)
+			zeros := make([]int64, len(nums))
+			options := make([]int64, len(nums)) // PostgreSQL's INDOPTION_DESC and _NULLS_FIRST bits
+			for i := range options {
+				if ix.Desc[i] {
+					options[i] |= 1
+				}
+				if ix.NullsFirst[i] {
+					options[i] |= 2
+				}
+			}
+			r.add("indexrelid", ix.oid, "indrelid", t.OID, "indnatts", len(nums), "indnkeyatts", len(nums),
+				"indisunique", ix.Unique, "indisprimary", false, "indimmediate", true, "indisvalid", true,
+				"indisready", true, "indislive", true, "indkey", nums, "indcollation", zeros, "indclass", zeros,
+				"indoption", options)
 		}
 	}
 }
@@ -146,6 +170,9 @@ func fillIndexes(b *systemBuilder, r *rows) {
 			}
 			r.add("schemaname", t.Schema, "tablename", t.Name, "indexname", k.Name, "indexdef", key.IndexDef(false))
 		}
+		for _, ix := range t.indexes {
+			r.add("schemaname", t.Schema, "tablename", t.Name, "indexname", ix.Name, "indexdef", t.indexKey(ix).IndexDef(false))
+		}
 	}
 }
 
@@ -158,7 +185,7 @@ func fillConstraint(b *systemBuilder, r *rows) {
 			}
 			r.add("oid", k.constraintOID, "conname", k.Name, "connamespace", t.schemaOID, "contype", contype,
 				"convalidated", true, "conrelid", t.OID, "conindid", k.indexOID, "confupdtype", " ",
-				"confdeltype", " ", "confmatchtype", " ", "conislocal", true, "connoinherit", true, "conkey", keyAttnums(k))
+				"confdeltype", " ", "confmatchtype", " ", "conislocal", true, "connoinherit", true, "conkey", keyAttnums(k.Columns))
 		}
 	}
 }
@@ -249,6 +276,9 @@ func fillClass(b *systemBuilder, r *rows) {
 			am = 0
 		case "i":
 			am = 403 // btree
+			if rel.method == "hash" {
+				am = 405
+			}
 		}
 		r.add("oid", rel.oid, "relname", rel.name, "relnamespace", rel.schemaOID, "relowner", OwnerOID,
 			"relam", am, "relfilenode", rel.oid, "reltuples", -1.0, "relpersistence", "p", "relkind", rel.kind,

@@ -56,6 +56,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castIntegerToDecimal(mem, arr, to.(*arrow.Decimal128Type))
 	case isPerValueNumeric(to) && (isInteger(from) || from.ID() == arrow.DECIMAL128):
 		return castToPerValueNumeric(mem, arr)
+	case isPerValueNumeric(to) && (from.ID() == arrow.FLOAT32 || from.ID() == arrow.FLOAT64):
+		return castFloatToPerValueNumeric(mem, arr)
 	case from.ID() == arrow.LIST && to.ID() == arrow.LIST:
 		return castList(ctx, arr.(*array.List), to.(*arrow.ListType))
 	}
@@ -219,6 +221,25 @@ func appendScalar(b array.Builder, s scalar.Scalar) error {
 			return fmt.Errorf("cast: cannot build %s", s.DataType())
 		}
 		return appendScalar(eb.StorageBuilder(), v.Value)
+	case *scalar.List:
+		lb, ok := b.(*array.ListBuilder)
+		if !ok {
+			return fmt.Errorf("cast: cannot build %s", s.DataType())
+		}
+		lb.Append(true)
+		for i := range v.Value.Len() {
+			if v.Value.IsNull(i) {
+				lb.ValueBuilder().AppendNull()
+				continue
+			}
+			elem, err := scalar.GetScalar(v.Value, i)
+			if err != nil {
+				return err
+			}
+			if err := appendScalar(lb.ValueBuilder(), elem); err != nil {
+				return err
+			}
+		}
 	default:
 		return fmt.Errorf("cast: cannot build %T", s)
 	}
@@ -378,6 +399,41 @@ func castToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, 
 		}
 	}
 	return b.newArray(), nil
+}
+
+// castFloatToPerValueNumeric converts floats to numeric as PostgreSQL
+// does: to their shortest decimal of 15 significant digits (6 for real).
+func castFloatToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, error) {
+	get, digits := func(i int) float64 { return arr.(*array.Float64).Value(i) }, 15
+	if f32, ok := arr.(*array.Float32); ok {
+		get, digits = func(i int) float64 { return float64(f32.Value(i)) }, 6
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var buf []byte
+	for i := range arr.Len() {
+		if arr.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := get(i)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot convert %v to numeric: NaN and infinity are not supported", v)
+		}
+		unscaled, scale, ok := pgtext.ParseNumeric(strconv.FormatFloat(v, 'g', digits, 64))
+		if !ok {
+			return nil, fmt.Errorf("cast %v to numeric", v)
+		}
+		if scale < 0 {
+			unscaled.Mul(unscaled, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-scale)), nil))
+			scale = 0
+		}
+		buf = pgtypes.AppendDecimal(buf[:0], unscaled, scale)
+		b.BinaryBuilder.Append(buf)
+	}
+	str := b.NewArray()
+	defer str.Release()
+	return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), str), nil
 }
 
 // castIntegerToDecimal checks each value against the decimal's precision,

@@ -138,6 +138,7 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 			if err != nil {
 				return nil, err
 			}
+			typ = storedType(typ)
 			value := exprs[i]
 			if cd.RawDefault != nil { // USING
 				if value, err = b.bindExpr(cd.RawDefault, exprContext{scope: rowScope, clause: "transform expressions"}); err != nil {
@@ -200,7 +201,13 @@ func (b *binder) castColumn(value expr.Expr, typ arrow.DataType, name string) (e
 	if arrow.TypeEqual(value.DataType(), typ) {
 		return value, nil
 	}
-	if from, to := category(value.DataType()), category(typ); from != to && to != catString {
+	cat := func(dt arrow.DataType) typeCategory {
+		if isPerValueNumeric(dt) {
+			return catNumeric
+		}
+		return category(dt)
+	}
+	if from, to := cat(value.DataType()), cat(typ); from != to && to != catString {
 		return nil, b.errorf(pgerror.DatatypeMismatch, -1, "column \"%s\" cannot be cast automatically to type %s", name, typeName(typ)).
 			WithHint("You might need to specify \"USING %s::%s\".", name, typeName(typ))
 	}
@@ -214,6 +221,7 @@ func (b *binder) addedColumn(cd *pg_query.ColumnDef) (arrow.Field, expr.Expr, st
 	if err != nil {
 		return arrow.Field{}, nil, "", err
 	}
+	typ = storedType(typ)
 	f := arrow.Field{Name: cd.Colname, Type: typ, Nullable: !cd.IsNotNull}
 	var def expr.Expr
 	text := ""

@@ -365,6 +365,11 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 	if q, ok := intervalQualifier(tc.TypeName); ok {
 		return b.castQualifiedInterval(in, q, tc.Location)
 	}
+	if col, ok := in.(*expr.Column); ok && to.ID() == arrow.STRING && (b.pgTypes[col] == "int2vector" || b.pgTypes[col] == "oidvector") {
+		// int2vector and oidvector print their items separated by
+		// spaces (pg_index.indkey::text is "1 3").
+		return &expr.Call{Func: "array_to_string", Args: []expr.Expr{col, &expr.Literal{Value: scalar.NewStringScalar(" ")}}, Type: typeText}, nil
+	}
 	out, err := b.cast(in, to, tc.Location)
 	if col, ok := out.(*expr.Column); ok && err == nil && b.pgTypes[col] != "" {
 		// relname::text is text, though riffq holds a name as text

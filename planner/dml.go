@@ -239,6 +239,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 				if t, err = resolveTypeName(cd.TypeName, b.sql); err != nil {
 					return nil, err
 				}
+				t = storedType(t)
 			}
 			fields = append(fields, arrow.Field{Name: cd.Colname, Type: t, Nullable: !cd.IsNotNull && serial == nil})
 			defaults = append(defaults, nil)

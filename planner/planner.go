@@ -192,8 +192,11 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		return p.planCreateView(b, vs)
 	}
 	if ds := n.GetDropStmt(); ds != nil {
-		if ds.RemoveType == pg_query.ObjectType_OBJECT_TABLE {
+		switch ds.RemoveType {
+		case pg_query.ObjectType_OBJECT_TABLE:
 			return p.planDropTable(b, ds)
+		case pg_query.ObjectType_OBJECT_INDEX:
+			return p.planDropIndex(b, ds)
 		}
 		return p.planDropView(b, ds)
 	}
@@ -221,6 +224,8 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		return p.planRename(b, n.GetRenameStmt())
 	case n.GetCommentStmt() != nil:
 		return p.planComment(b, n.GetCommentStmt())
+	case n.GetIndexStmt() != nil:
+		return p.planCreateIndex(b, n.GetIndexStmt())
 	}
 	if q, ok, err := planUtility(sess, n); ok || err != nil {
 		return q, err

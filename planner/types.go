@@ -119,6 +119,23 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 	return nil, pgerror.New("42704", "type %q does not exist", name).WithPosition(position(sql, tn.Location))
 }
 
+// storedType is the type a column declared as t holds: an unconstrained
+// numeric, which in a cast takes its input's scale, keeps a scale per
+// value in a table (pgtypes.NumericType), as PostgreSQL's numeric does.
+func storedType(t arrow.DataType) arrow.DataType {
+	switch d := t.(type) {
+	case *arrow.Decimal128Type:
+		if d.Scale < 0 {
+			return pgtypes.Numeric()
+		}
+	case *arrow.ListType:
+		if elem := storedType(d.Elem()); elem != d.Elem() {
+			return arrow.ListOf(elem)
+		}
+	}
+	return t
+}
+
 // numericLiteral types a numeric constant such as 1.50 as decimal128 with the
 // literal's own precision and scale, as PostgreSQL's numeric keeps it.
 func numericLiteral(s string) (scalar.Scalar, bool) {

@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,38 @@ type UniqueKey struct {
 	Name    string
 	Columns []int
 	Primary bool
+	// Index marks the key of a unique index (CREATE UNIQUE INDEX): it
+	// is enforced as a constraint is, but the catalog lists only its
+	// index (Indexer).
+	Index bool
+}
+
+// Index is an index made with CREATE INDEX. riffq reads no rows through
+// it (scans and the join key filter serve lookups); the catalog lists it
+// (pg_class, pg_index, pg_indexes, pg_get_indexdef), and a unique one
+// refuses duplicate keys as a UNIQUE constraint does.
+type Index struct {
+	Name    string
+	Columns []int
+	// Desc, NullsFirst and Opclass describe each column as written:
+	// its order and operator class ("" for the default).
+	Desc, NullsFirst []bool
+	Opclass          []string
+	Method           string // the access method: btree, hash, ...
+	Unique           bool
+}
+
+// Indexer is implemented by providers that keep indexes (CREATE INDEX,
+// DROP INDEX); the caller of AddIndex and DropIndex holds the Writer's
+// Lock.
+type Indexer interface {
+	Indexes() []Index
+	// AddIndex adds an index; a unique one fails with 23505 when the
+	// rows hold a duplicate key.
+	AddIndex(Index) error
+	// DropIndex removes the index called name, reporting whether there
+	// was one.
+	DropIndex(name string) bool
 }
 
 // WritableTable is an in-memory table that SQL creates and changes (CREATE
@@ -68,9 +101,10 @@ type UniqueKey struct {
 // were when it started. Columns whose field is not nullable refuse NULLs (23502); the
 // unique keys refuse duplicates (23505).
 type WritableTable struct {
-	name   string
-	schema *arrow.Schema
-	keys   []UniqueKey
+	name    string
+	schema  *arrow.Schema
+	keys    []UniqueKey // changed under both write and mu
+	indexes []Index     // guarded by mu
 
 	write sync.Mutex // held by the statement changing the table
 	hold  txHold     // held by the transaction block changing the table
@@ -98,8 +132,74 @@ func (t *WritableTable) Schema() *arrow.Schema {
 	return t.schema
 }
 
-// UniqueKeys returns the table's PRIMARY KEY and UNIQUE constraints.
-func (t *WritableTable) UniqueKeys() []UniqueKey { return t.keys }
+// UniqueKeys returns the table's PRIMARY KEY and UNIQUE constraints, and
+// the keys of its unique indexes.
+func (t *WritableTable) UniqueKeys() []UniqueKey {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.keys
+}
+
+// Indexes implements Indexer.
+func (t *WritableTable) Indexes() []Index {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.indexes
+}
+
+// AddIndex implements Indexer. A unique index's key is checked against
+// the rows, then enforced from the next change on.
+func (t *WritableTable) AddIndex(ix Index) error {
+	if ix.Unique {
+		k := UniqueKey{Name: ix.Name, Columns: ix.Columns, Index: true}
+		seen := make(map[string]struct{})
+		for _, b := range t.Rows() {
+			for r := range int(b.NumRows()) {
+				key, ok := t.keyOf(k, b, r)
+				if !ok {
+					continue
+				}
+				if _, dup := seen[key]; dup {
+					names := make([]string, len(k.Columns))
+					values := make([]string, len(k.Columns))
+					for j, c := range k.Columns {
+						names[j] = b.Schema().Field(c).Name
+						values[j] = b.Column(c).ValueStr(r)
+					}
+					b.Release()
+					return &pgerror.Error{Code: "23505", Message: fmt.Sprintf("could not create unique index %q", ix.Name),
+						Detail: fmt.Sprintf("Key (%s)=(%s) is duplicated.", strings.Join(names, ", "), strings.Join(values, ", "))}
+				}
+				seen[key] = struct{}{}
+			}
+			b.Release()
+		}
+		t.mu.Lock()
+		t.keys = append(slices.Clip(t.keys), k)
+		t.index = append(t.index, seen)
+		t.mu.Unlock()
+	}
+	t.mu.Lock()
+	t.indexes = append(slices.Clip(t.indexes), ix)
+	t.mu.Unlock()
+	return nil
+}
+
+// DropIndex implements Indexer.
+func (t *WritableTable) DropIndex(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := slices.IndexFunc(t.indexes, func(ix Index) bool { return ix.Name == name })
+	if i < 0 {
+		return false
+	}
+	t.indexes = slices.Delete(slices.Clone(t.indexes), i, i+1)
+	if k := slices.IndexFunc(t.keys, func(k UniqueKey) bool { return k.Index && k.Name == name }); k >= 0 {
+		t.keys = slices.Delete(slices.Clone(t.keys), k, k+1)
+		t.index = slices.Delete(t.index, k, k+1)
+	}
+	return true
+}
 
 // Scan implements TableProvider over the rows at the time of the call.
 func (t *WritableTable) Scan(ctx context.Context, req ScanRequest) (array.RecordReader, error) {

@@ -178,6 +178,13 @@ func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 			return nil, true, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json").WithDetail("Token %q is invalid.", s)
 		}
 		return scalar.NewExtensionScalar(scalar.NewStringScalar(s), typ), true, nil
+	case *pgtypes.NumericType:
+		// A numeric with its own scale: stored as its canonical text.
+		unscaled, scale, ok := ParseNumeric(t)
+		if !ok {
+			return nil, true, invalid(dt, s)
+		}
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(string(pgtypes.AppendDecimal(nil, unscaled, scale))), typ), true, nil
 	case *pgtypes.OIDType:
 		v, err := strconv.ParseUint(t, 10, 32)
 		if err != nil {
@@ -250,13 +257,7 @@ func parseArray(s string, typ *arrow.ListType) (scalar.Scalar, error) {
 			if err != nil {
 				return nil, err
 			}
-			arr, err := scalar.MakeArrayFromScalar(sc, 1, memory.DefaultAllocator)
-			if err != nil {
-				return nil, err
-			}
-			err = b.AppendValueFromString(arr.ValueStr(0))
-			arr.Release()
-			if err != nil {
+			if err := appendScalar(b, sc); err != nil {
 				return nil, err
 			}
 		}
@@ -274,6 +275,28 @@ func parseArray(s string, typ *arrow.ListType) (scalar.Scalar, error) {
 	values := b.NewArray()
 	defer values.Release()
 	return scalar.NewListScalar(values), nil
+}
+
+// appendScalar appends sc to b, whose type is sc's.
+func appendScalar(b array.Builder, sc scalar.Scalar) error {
+	if eb, ok := b.(*array.ExtensionBuilder); ok {
+		// Extension values (numeric with its own scale) go in as
+		// their text storage.
+		if ext, ok := sc.(*scalar.Extension); ok {
+			if str, ok := ext.Value.(*scalar.String); ok {
+				if sb, ok := eb.StorageBuilder().(*array.StringBuilder); ok {
+					sb.Append(string(str.Data()))
+					return nil
+				}
+			}
+		}
+	}
+	arr, err := scalar.MakeArrayFromScalar(sc, 1, memory.DefaultAllocator)
+	if err != nil {
+		return err
+	}
+	defer arr.Release()
+	return b.AppendValueFromString(arr.ValueStr(0))
 }
 
 // parseInterval reads PostgreSQL's interval output style and the common

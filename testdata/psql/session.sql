@@ -20,6 +20,8 @@ COPY symbols (symbol, name) TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'NA'
 \df
 CREATE TABLE accounts (id integer PRIMARY KEY, owner text NOT NULL, code text UNIQUE, balance numeric(12,2) DEFAULT 0, note text DEFAULT 'none', opened timestamptz DEFAULT now(), vip boolean DEFAULT false, score integer DEFAULT -1);
 INSERT INTO accounts (id, owner, code, balance) VALUES (1, 'ann', 'a', 10.50), (2, 'bob', NULL, 3);
+CREATE INDEX ON accounts (owner DESC, opened);
+CREATE UNIQUE INDEX accounts_score ON accounts USING btree (score);
 \d accounts
 \di
 SELECT id, owner, code, balance, note, vip, score FROM accounts ORDER BY id;
