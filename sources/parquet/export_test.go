@@ -22,3 +22,23 @@ func DictLeaves(path string) ([]int, error) {
 	}
 	return dictLeaves(pf.MetaData(), all), nil
 }
+
+// CachedChunks is the number of column chunks t's cache holds.
+func CachedChunks(t *Table) int {
+	if t.cache == nil {
+		return 0
+	}
+	t.cache.mu.Lock()
+	defer t.cache.mu.Unlock()
+	return len(t.cache.chunks)
+}
+
+// CacheBytes is the size t's cache accounts for.
+func CacheBytes(t *Table) int64 {
+	if t.cache == nil {
+		return 0
+	}
+	t.cache.mu.Lock()
+	defer t.cache.mu.Unlock()
+	return t.cache.used
+}

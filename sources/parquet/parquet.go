@@ -42,6 +42,9 @@ type Table struct {
 	local [][]int
 	index map[string]int // position of each file in files
 	rows  int64          // rows of all files, from their footers
+	// cache keeps the footers and, for selective scans, the decoded
+	// column chunks of local files (cache.go); nil for remote files.
+	cache *chunkCache
 }
 
 // Open returns a table over the Parquet files that path names: a file, a
@@ -98,6 +101,9 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 		return nil, fmt.Errorf("parquet: no files")
 	}
 	t := &Table{fs: fs, files: files, mem: memory.DefaultAllocator}
+	if _, local := fs.(sources.LocalFS); local {
+		t.cache = newChunkCache(DefaultCacheBytes)
+	}
 	// The table has every column of every file, in order of first
 	// appearance; a column in several files must have one type.
 	var fields []arrow.Field
@@ -147,16 +153,34 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 
 // openParquet opens one file's footer.
 func (t *Table) openParquet(ctx context.Context, path string) (*file.Reader, error) {
+	pf, _, err := t.openVersion(ctx, path)
+	return pf, err
+}
+
+// openVersion opens one file, its footer read from the cache when the file
+// has not changed since; v is the file's version when the table caches.
+func (t *Table) openVersion(ctx context.Context, path string) (pf *file.Reader, v fileVersion, err error) {
+	var opts []file.ReadOption
+	if t.cache != nil {
+		if v, err = localVersion(path); err != nil {
+			return nil, v, err
+		}
+		if md := t.cache.footer(path, v); md != nil {
+			opts = append(opts, file.WithMetadata(md))
+		}
+	}
 	f, err := t.fs.Open(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open parquet %s: %w", path, err)
+		return nil, v, fmt.Errorf("open parquet %s: %w", path, err)
 	}
-	pf, err := file.NewParquetReader(f)
-	if err != nil {
+	if pf, err = file.NewParquetReader(f, opts...); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("open parquet %s: %w", path, err)
+		return nil, v, fmt.Errorf("open parquet %s: %w", path, err)
 	}
-	return pf, nil
+	if t.cache != nil && len(opts) == 0 {
+		t.cache.putFooter(path, v, pf.MetaData())
+	}
+	return pf, v, nil
 }
 
 func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int64, error) {
@@ -290,7 +314,7 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr.Expr, schema *arrow.Schema) (sources.FileBatches, error) {
 	path := t.files[fi]
 	local := t.local[fi]
-	pf, err := t.openParquet(ctx, path)
+	pf, version, err := t.openVersion(ctx, path)
 	if err != nil {
 		return sources.FileBatches{}, err
 	}
@@ -386,6 +410,9 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 	props := pqarrow.ArrowReadProperties{BatchSize: batchRows}
 	for _, leaf := range dictLeaves(pf.MetaData(), cols) {
 		props.SetReadDict(leaf, true)
+	}
+	if field, value, ok := equalityLookup(fileSchema, fileFilters); ok && t.cache != nil && len(groups) <= cachedScanGroups {
+		return t.cachedGroups(ctx, pf, path, version, props, fr.Manifest, sorted, groups, field, value, assemble), nil
 	}
 	// Local files are read concurrently; remote ones (httpfs) one range
 	// request at a time.
