@@ -6,13 +6,13 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/jsonb"
 	"github.com/riffq/riffq/internal/pgtypes"
 )
 
-// AsJSON reports whether a column of type dt is served as json: structs,
+// AsJSON reports whether a column of type dt is served as jsonb: structs,
 // maps, and lists of them (or of other types PostgreSQL has no array of)
 // have no PostgreSQL type of their own.
 func AsJSON(dt arrow.DataType) bool {
@@ -29,14 +29,13 @@ func AsJSON(dt arrow.DataType) bool {
 	return false
 }
 
-// JSONType is the type of the columns AsJSON picks.
-func JSONType() arrow.DataType {
-	t, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
-	return t
-}
+// JSONType is the type of the columns AsJSON picks: jsonb, so that
+// ->, ->>, @> and the other jsonb operators apply to them.
+func JSONType() arrow.DataType { return pgtypes.JSONB() }
 
-// ToJSON renders each value of a nested column as JSON text, in a column
-// of JSONType. The caller releases the result.
+// ToJSON renders each value of a nested column as jsonb text (keys
+// ordered as jsonb orders them), in a column of JSONType. The caller
+// releases the result.
 func ToJSON(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 	b := array.NewStringBuilder(mem)
 	defer b.Release()
@@ -45,13 +44,51 @@ func ToJSON(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 			b.AppendNull()
 			continue
 		}
-		data, err := json.Marshal(a.GetOneForMarshal(i))
+		data, err := json.Marshal(jsonValue(a, i))
 		if err != nil {
 			return nil, fmt.Errorf("%s value as json: %w", a.DataType(), err)
 		}
-		b.Append(string(data))
+		canon, err := jsonb.Normalize(string(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s value as jsonb: %w", a.DataType(), err)
+		}
+		b.Append(canon)
 	}
 	storage := b.NewArray()
 	defer storage.Release()
 	return array.NewExtensionArrayWithStorage(JSONType().(arrow.ExtensionType), storage), nil
+}
+
+// jsonValue is value i of a as encoding/json marshals it: a map becomes an
+// object (its keys as text), as DuckDB's to_json and PostgreSQL's
+// jsonb_object make it, where Arrow would give a list of key-value pairs.
+func jsonValue(a arrow.Array, i int) any {
+	if a.IsNull(i) {
+		return nil
+	}
+	switch a := a.(type) {
+	case *array.Map:
+		start, end := a.ValueOffsets(i)
+		keys, items := a.Keys(), a.Items()
+		obj := make(map[string]any, end-start)
+		for j := int(start); j < int(end); j++ {
+			obj[keys.ValueStr(j)] = jsonValue(items, j)
+		}
+		return obj
+	case *array.Struct:
+		st := a.DataType().(*arrow.StructType)
+		obj := make(map[string]any, a.NumField())
+		for f := range a.NumField() {
+			obj[st.Field(f).Name] = jsonValue(a.Field(f), i)
+		}
+		return obj
+	case array.ListLike:
+		start, end := a.ValueOffsets(i)
+		out := make([]any, 0, end-start)
+		for j := int(start); j < int(end); j++ {
+			out = append(out, jsonValue(a.ListValues(), j))
+		}
+		return out
+	}
+	return a.GetOneForMarshal(i)
 }

@@ -115,9 +115,11 @@ type Table struct {
 	remoteSchema string
 	remoteName   string
 	schema       *arrow.Schema
-	// asText marks columns whose DuckDB type riffq cannot serve (structs,
-	// maps, enums, unions...): scans cast them to VARCHAR.
-	asText []bool
+	// asText marks columns whose DuckDB type riffq cannot serve (enums,
+	// unions...): scans cast them to VARCHAR. asJSON marks structs, maps
+	// and lists of them: served as jsonb (sources.ToJSON), as a Parquet
+	// file's are.
+	asText, asJSON []bool
 }
 
 // RemoteSchema is the DuckDB schema the table is in.
@@ -140,10 +142,15 @@ func (t *Table) loadSchema(ctx context.Context) error {
 	release()
 	fields := make([]arrow.Field, schema.NumFields())
 	t.asText = make([]bool, schema.NumFields())
+	t.asJSON = make([]bool, schema.NumFields())
 	for i, f := range schema.Fields() {
 		f.Nullable = true
 		f.Metadata = arrow.Metadata{}
-		if !servable(f.Type) {
+		switch {
+		case sources.AsJSON(f.Type) && jsonable(f.Type):
+			f.Type = sources.JSONType()
+			t.asJSON[i] = true
+		case !servable(f.Type):
 			f.Type = arrow.BinaryTypes.String
 			t.asText[i] = true
 		}
@@ -170,6 +177,25 @@ func servable(dt arrow.DataType) bool {
 	return err == nil
 }
 
+// jsonable reports whether a nested type's values render as json: its
+// leaves are types riffq serves.
+func jsonable(dt arrow.DataType) bool {
+	switch t := dt.(type) {
+	case *arrow.StructType:
+		for _, f := range t.Fields() {
+			if !jsonable(f.Type) {
+				return false
+			}
+		}
+		return true
+	case *arrow.MapType:
+		return jsonable(t.KeyType()) && jsonable(t.ItemType())
+	case arrow.ListLikeType:
+		return jsonable(t.Elem())
+	}
+	return servable(dt)
+}
+
 // quotedName names the table with its catalog too: a schema named like the
 // database file would be ambiguous otherwise.
 func (t *Table) quotedName() string {
@@ -192,7 +218,7 @@ func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 func (t *Table) dialect(args *[]any) sqlgen.Dialect {
 	return sqlgen.Dialect{
 		Column: func(i int) (string, bool) {
-			if i < 0 || i >= len(t.asText) || t.asText[i] {
+			if i < 0 || i >= len(t.asText) || t.asText[i] || t.asJSON[i] {
 				return "", false
 			}
 			return pgx.Identifier{t.schema.Field(i).Name}.Sanitize(), true
@@ -311,6 +337,15 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 			}
 			defer cp.Release()
 			arrs[i] = cp
+			if len(cols) > 0 && t.asJSON[cols[i]] {
+				j, err := sources.ToJSON(memory.DefaultAllocator, cp)
+				if err != nil {
+					return nil, queryError(t, err)
+				}
+				defer j.Release()
+				arrs[i] = j
+				continue
+			}
 			if want := schema.Field(i).Type; !arrow.TypeEqual(cp.DataType(), want) {
 				d := array.NewData(want, cp.Len(), cp.Data().Buffers(), cp.Data().Children(), cp.NullN(), cp.Data().Offset())
 				defer d.Release()

@@ -23,12 +23,12 @@ const setup = `
 CREATE TYPE mood AS ENUM ('sad', 'happy');
 CREATE TABLE types (id INTEGER, b BOOLEAN, i2 SMALLINT, i8 BIGINT, f4 REAL, f8 DOUBLE, n DECIMAL(12,2),
 	t VARCHAR, bin BLOB, d DATE, tm TIME, ts TIMESTAMP, tz TIMESTAMPTZ, iv INTERVAL, li INTEGER[],
-	st STRUCT(a INTEGER, b VARCHAR), m mood);
+	st STRUCT(a INTEGER, b VARCHAR), m mood, mp MAP(VARCHAR, INTEGER), ls STRUCT(x INTEGER)[]);
 INSERT INTO types VALUES
 	(1, true, 2, 10000000000, 1.5, 2.25, 1234.50, 'héllo', '\x00\xff'::BLOB, '2024-02-29', '13:14:15.5',
 	 '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05+02', INTERVAL '1 year 2 months 3 days 4 hours', [1, NULL, 3],
-	 {'a': 1, 'b': 'x'}, 'happy'),
-	(2, NULL, NULL, NULL, NULL, 'NaN', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, [], NULL, NULL);
+	 {'a': 1, 'b': 'x'}, 'happy', MAP {'k': 1, 'j': NULL}, [{'x': 1}, NULL]),
+	(2, NULL, NULL, NULL, NULL, 'NaN', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, [], NULL, NULL, NULL, []);
 CREATE SCHEMA sales;
 CREATE TABLE sales.orders AS SELECT range::INTEGER AS id, 'c' || (range % 7) AS customer, (range * 1.25)::DECIMAL(10,2) AS amount,
 	DATE '2024-01-01' + (range % 60)::INTEGER AS placed FROM range(1, 100001);
@@ -111,7 +111,7 @@ func TestDuckDB(t *testing.T) {
 		tb := table(t, src, "main", "types")
 		want := []string{"int32", "bool", "int16", "int64", "float32", "float64", "decimal(12, 2)", "utf8", "binary",
 			"date32", "time64[us]", "timestamp[us]", "timestamp[us, tz=UTC]", "month_day_nano_interval",
-			"list<l: int32, nullable>", "utf8", "utf8"}
+			"list<l: int32, nullable>", "jsonb", "utf8", "jsonb", "jsonb"}
 		for i, f := range tb.Schema().Fields() {
 			if got := f.Type.String(); i >= len(want) || got != want[i] {
 				t.Errorf("column %s: %s, want %s", f.Name, got, want[min(i, len(want)-1)])
@@ -122,7 +122,8 @@ func TestDuckDB(t *testing.T) {
 			t.Fatalf("%d rows", n)
 		}
 		b := batches[0]
-		checks := map[string]string{"t": "héllo", "i8": "10000000000", "st": "{'a': 1, 'b': x}", "m": "happy", "d": "2024-02-29"}
+		checks := map[string]string{"t": "héllo", "i8": "10000000000", "st": `{"a": 1, "b": "x"}`, "m": "happy", "d": "2024-02-29",
+			"mp": `{"j": null, "k": 1}`, "ls": `[{"x": 1}, null]`}
 		for col, want := range checks {
 			i := b.Schema().FieldIndices(col)[0]
 			if got := b.Column(i).ValueStr(0); got != want {
