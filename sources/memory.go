@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,6 +16,9 @@ import (
 type MemTable struct {
 	schema  *arrow.Schema
 	batches []arrow.RecordBatch
+
+	statsOnce sync.Once
+	stats     Statistics
 }
 
 // NewMemTable returns a table over batches, which must all have schema. The
@@ -33,6 +37,25 @@ func NewMemTable(schema *arrow.Schema, batches ...arrow.RecordBatch) (*MemTable,
 
 // Schema implements TableProvider.
 func (t *MemTable) Schema() *arrow.Schema { return t.schema }
+
+// Statistics implements StatisticsProvider: the row count and each
+// column's null count and bounds, computed once.
+func (t *MemTable) Statistics() Statistics {
+	t.statsOnce.Do(func() {
+		t.stats.Columns = make([]ColumnStatistics, t.schema.NumFields())
+		for _, b := range t.batches {
+			t.stats.RowCount += b.NumRows()
+		}
+		for c := range t.stats.Columns {
+			cols := make([]arrow.Array, len(t.batches))
+			for i, b := range t.batches {
+				cols[i] = b.Column(c)
+			}
+			t.stats.Columns[c] = ColumnStats(cols)
+		}
+	})
+	return t.stats
+}
 
 // Batches returns the table's batches, which the caller must neither
 // change nor release.

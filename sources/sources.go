@@ -5,9 +5,11 @@ package sources
 
 import (
 	"context"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
 )
@@ -77,6 +79,137 @@ type FilterPusher interface {
 type Statistics struct {
 	// RowCount is the number of rows, or -1 when unknown.
 	RowCount int64
+	// Columns describes the columns, by index into Schema(); nil (or a
+	// shorter slice) when the provider knows nothing about them.
+	Columns []ColumnStatistics
+}
+
+// ColumnStatistics describes one column's values. Estimates built on them
+// only rank plans: a provider may report bounds wider than the data (a
+// Parquet row group's min and max), never narrower.
+type ColumnStatistics struct {
+	// Min and Max bound the column's non-null values, as scalars of the
+	// column's type; nil when unknown (or when the column holds only
+	// NULLs).
+	Min, Max scalar.Scalar
+	// NullCount is the number of NULLs, or -1 when unknown.
+	NullCount int64
+}
+
+// ColumnStats computes the statistics of a column held as parts: the null
+// count, and the bounds of integer, float, date, timestamp and text
+// values (none for other types, or when every value is NULL; NaN is
+// left out of a float column's bounds).
+func ColumnStats(parts []arrow.Array) ColumnStatistics {
+	out := ColumnStatistics{}
+	for _, a := range parts {
+		out.NullCount += int64(a.NullN())
+	}
+	for _, a := range parts {
+		l, h, ok := arrayBounds(a)
+		if !ok {
+			return ColumnStatistics{NullCount: out.NullCount} // a type without bounds
+		}
+		if l == nil {
+			continue
+		}
+		if out.Min == nil || Less(l, out.Min) {
+			out.Min = l
+		}
+		if out.Max == nil || Less(out.Max, h) {
+			out.Max = h
+		}
+	}
+	return out
+}
+
+// arrayBounds returns the least and greatest values of a (nils when all
+// are NULL); ok is false for a type without bounds.
+func arrayBounds(a arrow.Array) (lo, hi scalar.Scalar, ok bool) {
+	notNaN32 := func(f *array.Float32) func(int) bool {
+		return func(i int) bool { return f.IsNull(i) || f.Value(i) != f.Value(i) }
+	}
+	notNaN64 := func(f *array.Float64) func(int) bool {
+		return func(i int) bool { return f.IsNull(i) || f.Value(i) != f.Value(i) }
+	}
+	switch a := a.(type) {
+	case *array.Int16:
+		lo, hi = boundsOf(a.Len(), a.IsNull, a.Value, func(v int16) scalar.Scalar { return scalar.NewInt16Scalar(v) })
+	case *array.Int32:
+		lo, hi = boundsOf(a.Len(), a.IsNull, a.Value, func(v int32) scalar.Scalar { return scalar.NewInt32Scalar(v) })
+	case *array.Int64:
+		lo, hi = boundsOf(a.Len(), a.IsNull, a.Value, func(v int64) scalar.Scalar { return scalar.NewInt64Scalar(v) })
+	case *array.Float32:
+		lo, hi = boundsOf(a.Len(), notNaN32(a), a.Value, func(v float32) scalar.Scalar { return scalar.NewFloat32Scalar(v) })
+	case *array.Float64:
+		lo, hi = boundsOf(a.Len(), notNaN64(a), a.Value, func(v float64) scalar.Scalar { return scalar.NewFloat64Scalar(v) })
+	case *array.Date32:
+		lo, hi = boundsOf(a.Len(), a.IsNull, a.Value, func(v arrow.Date32) scalar.Scalar { return scalar.NewDate32Scalar(v) })
+	case *array.Timestamp:
+		dt := a.DataType()
+		lo, hi = boundsOf(a.Len(), a.IsNull, a.Value, func(v arrow.Timestamp) scalar.Scalar { return scalar.NewTimestampScalar(v, dt) })
+	case *array.String:
+		lo, hi = boundsOf(a.Len(), a.IsNull, a.Value, func(v string) scalar.Scalar { return scalar.NewStringScalar(strings.Clone(v)) })
+	default:
+		return nil, nil, false
+	}
+	return lo, hi, true
+}
+
+// boundsOf returns the least and greatest value of an array's non-null
+// (and not skipped) values, or nils.
+func boundsOf[T int16 | int32 | int64 | float32 | float64 | arrow.Date32 | arrow.Timestamp | string](n int, skip func(int) bool, value func(int) T, mk func(T) scalar.Scalar) (lo, hi scalar.Scalar) {
+	var l, h T
+	found := false
+	for i := range n {
+		if skip(i) {
+			continue
+		}
+		v := value(i)
+		if !found || v < l {
+			l = v
+		}
+		if !found || v > h {
+			h = v
+		}
+		found = true
+	}
+	if !found {
+		return nil, nil
+	}
+	return mk(l), mk(h)
+}
+
+// Less orders two scalars of one of the types ColumnStats bounds.
+func Less(a, b scalar.Scalar) bool {
+	switch x := a.(type) {
+	case *scalar.Int16:
+		return x.Value < b.(*scalar.Int16).Value
+	case *scalar.Int32:
+		return x.Value < b.(*scalar.Int32).Value
+	case *scalar.Int64:
+		return x.Value < b.(*scalar.Int64).Value
+	case *scalar.Float32:
+		return x.Value < b.(*scalar.Float32).Value
+	case *scalar.Float64:
+		return x.Value < b.(*scalar.Float64).Value
+	case *scalar.Date32:
+		return x.Value < b.(*scalar.Date32).Value
+	case *scalar.Timestamp:
+		return x.Value < b.(*scalar.Timestamp).Value
+	case *scalar.String:
+		return string(x.Data()) < string(b.(*scalar.String).Data())
+	}
+	return false
+}
+
+// Column returns the statistics of column i, with NullCount -1 and no
+// bounds when s has none for it.
+func (s Statistics) Column(i int) ColumnStatistics {
+	if i < 0 || i >= len(s.Columns) {
+		return ColumnStatistics{NullCount: -1}
+	}
+	return s.Columns[i]
 }
 
 // StatisticsProvider is implemented by providers that know their

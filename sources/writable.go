@@ -111,8 +111,11 @@ type WritableTable struct {
 	// index holds, per unique key, the encoded keys of the rows; only
 	// the statement holding write reads or changes it.
 	index   []map[string]struct{}
-	mu      sync.RWMutex // guards batches
+	mu      sync.RWMutex // guards batches, stats
 	batches []arrow.RecordBatch
+	// stats are the column statistics of the current rows, computed when
+	// first asked for; nil after a change.
+	stats []ColumnStatistics
 }
 
 // NewWritableTable returns an empty table; name is used in constraint
@@ -240,15 +243,26 @@ func (t *WritableTable) Scan(ctx context.Context, req ScanRequest) (array.Record
 	}), nil
 }
 
-// Statistics reports the row count.
+// Statistics reports the row count and each column's null count and
+// bounds, computed over the rows once after each change.
 func (t *WritableTable) Statistics() Statistics {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	var n int64
 	for _, b := range t.batches {
 		n += b.NumRows()
 	}
-	return Statistics{RowCount: n}
+	if t.stats == nil {
+		t.stats = make([]ColumnStatistics, t.schema.NumFields())
+		for c := range t.stats {
+			cols := make([]arrow.Array, len(t.batches))
+			for i, b := range t.batches {
+				cols[i] = b.Column(c)
+			}
+			t.stats[c] = ColumnStats(cols)
+		}
+	}
+	return Statistics{RowCount: n, Columns: t.stats}
 }
 
 // Lock implements Writer.
@@ -273,6 +287,7 @@ func (t *WritableTable) Append(batches []arrow.RecordBatch) error {
 	for _, b := range batches {
 		b.Retain()
 		t.batches = append(t.batches, b)
+		t.stats = nil
 	}
 	return nil
 }
@@ -289,7 +304,7 @@ func (t *WritableTable) Replace(batches []arrow.RecordBatch) error {
 	}
 	t.mu.Lock()
 	old := t.batches
-	t.batches = batches
+	t.batches, t.stats = batches, nil
 	t.mu.Unlock()
 	for _, b := range old {
 		b.Release()
@@ -388,7 +403,7 @@ func (t *WritableTable) Reshape(schema *arrow.Schema, batches []arrow.RecordBatc
 	}
 	t.mu.Lock()
 	prev := t.batches
-	t.schema, t.batches = schema, batches
+	t.schema, t.batches, t.stats = schema, batches, nil
 	t.mu.Unlock()
 	for _, b := range prev {
 		b.Release()

@@ -134,3 +134,34 @@ func TestLookupCache(t *testing.T) {
 		t.Errorf("uncached lookup: rows %v, want 2", got)
 	}
 }
+
+// TestColumnStatistics checks the statistics read from the footers: row
+// count, bounds over row groups and files, null counts, and a column one
+// file lacks counted as NULL there.
+func TestColumnStatistics(t *testing.T) {
+	dir := t.TempDir()
+	writeKeys(t, filepath.Join(dir, "a.parquet"), 12000, 0) // k 1..5999 (row 0 NULL), v 0..11999
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).AppendValues([]int64{-5, 20000}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	writeRecord(t, filepath.Join(dir, "b.parquet"), rec, 10)
+	tbl, err := parquet.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tbl.Statistics()
+	if s.RowCount != 12002 {
+		t.Fatalf("%d rows, want 12002", s.RowCount)
+	}
+	k, v := s.Column(0), s.Column(1)
+	nullK := int64(12000/97+1) + 2 // every 97th row of a.parquet, and b.parquet's rows
+	if k.Min.String() != "0" || k.Max.String() != "5999" || k.NullCount != nullK {
+		t.Errorf("k: %v..%v, %d nulls; want 0..5999, %d", k.Min, k.Max, k.NullCount, nullK)
+	}
+	if v.Min.String() != "-5" || v.Max.String() != "20000" || v.NullCount != 0 {
+		t.Errorf("v: %v..%v, %d nulls; want -5..20000, 0", v.Min, v.Max, v.NullCount)
+	}
+}

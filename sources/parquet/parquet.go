@@ -42,6 +42,7 @@ type Table struct {
 	local [][]int
 	index map[string]int // position of each file in files
 	rows  int64          // rows of all files, from their footers
+	stats []colStat      // per column, from the footers (stats.go)
 	// cache keeps the footers and, for selective scans, the decoded
 	// column chunks of local files (cache.go); nil for remote files.
 	cache *chunkCache
@@ -109,13 +110,15 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 	var fields []arrow.Field
 	index := make(map[string]int)
 	schemas := make([]*arrow.Schema, len(files))
+	fileRows := make([]int64, len(files))
+	perFile := make([][]colStat, len(files))
 	for i, f := range files {
-		schema, rows, err := t.readSchema(ctx, f)
+		schema, rows, stats, err := t.readSchema(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		t.rows += rows
-		schemas[i] = schema
+		schemas[i], fileRows[i], perFile[i] = schema, rows, stats
 		for _, fld := range schema.Fields() {
 			j, ok := index[fld.Name]
 			if !ok {
@@ -141,6 +144,22 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 			}
 		}
 		t.local = append(t.local, local)
+	}
+	// A column's statistics over the files; a file without the column
+	// holds NULLs there.
+	t.stats = make([]colStat, len(fields))
+	for i := range files {
+		for j := range fields {
+			st := colStat{bounded: true, nulls: fileRows[i]}
+			if l := t.local[i][j]; l >= 0 {
+				st = perFile[i][l]
+			}
+			if i == 0 {
+				t.stats[j] = st
+			} else {
+				t.stats[j].merge(st)
+			}
+		}
 	}
 	t.schema = arrow.NewSchema(fields, nil)
 	t.nfile = len(fields)
@@ -183,20 +202,23 @@ func (t *Table) openVersion(ctx context.Context, path string) (pf *file.Reader, 
 	return pf, v, nil
 }
 
-func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int64, error) {
+// readSchema reads a file's schema, row count and column statistics from
+// its footer.
+func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int64, []colStat, error) {
 	pf, err := t.openParquet(ctx, path)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer pf.Close()
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read parquet %s: %w", path, err)
+		return nil, 0, nil, fmt.Errorf("read parquet %s: %w", path, err)
 	}
 	schema, err := fr.Schema()
 	if err != nil {
-		return nil, 0, fmt.Errorf("parquet schema of %s: %w", path, err)
+		return nil, 0, nil, fmt.Errorf("parquet schema of %s: %w", path, err)
 	}
+	stats := fileStats(pf, fr.Manifest, schema)
 	// The ARROW:schema metadata pqarrow stores is of no use downstream;
 	// nested columns PostgreSQL has no type for are served as json.
 	fields := schema.Fields()
@@ -205,12 +227,19 @@ func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int
 			fields[i].Type = sources.JSONType()
 		}
 	}
-	return arrow.NewSchema(fields, nil), pf.NumRows(), nil
+	return arrow.NewSchema(fields, nil), pf.NumRows(), stats, nil
 }
 
-// Statistics reports the row count the files' footers record.
+// Statistics reports what the files' footers record: the row count, and
+// per file column the null count and, for integers, floats, dates and
+// strings, the bounds of the row groups' min and max. Partition columns
+// have none.
 func (t *Table) Statistics() sources.Statistics {
-	return sources.Statistics{RowCount: t.rows}
+	s := sources.Statistics{RowCount: t.rows}
+	for i, st := range t.stats {
+		s.Columns = append(s.Columns, st.column(t.schema.Field(i).Type))
+	}
+	return s
 }
 
 // firstWith names the first file that has column name.
