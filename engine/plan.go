@@ -9,6 +9,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -92,13 +93,10 @@ func (s *Scan) String() string {
 const scanPrefetch = 2
 
 func (s *Scan) Execute(ctx context.Context) (array.RecordReader, error) {
-	rdr, err := s.Provider.Scan(ctx, s.Request)
+	rdr, err := s.open(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", s.Table, err)
 	}
-	// Decode on another core while the operators above (and the wire
-	// encoder) work on the previous batch.
-	rdr = batchio.Prefetch(rdr, scanPrefetch)
 	if !rdr.Schema().Equal(s.schema) {
 		// Providers own their field metadata; present the planned schema.
 		return batchio.NewReader(s.schema, func() (arrow.RecordBatch, error) {
@@ -110,6 +108,53 @@ func (s *Scan) Execute(ctx context.Context) (array.RecordReader, error) {
 		}, rdr.Release), nil
 	}
 	return rdr, nil
+}
+
+// open starts the provider's scan: its partitions, when it has more
+// than one, read on every core and concatenated in order (and cut at the
+// limit, which each part applies alone); otherwise one scan, decoding on
+// another core while the operators above (and the wire encoder) work on
+// the previous batch.
+func (s *Scan) open(ctx context.Context) (array.RecordReader, error) {
+	if pp, ok := s.Provider.(sources.Partitioner); ok {
+		parts, err := pp.Partitions(ctx, s.Request)
+		if err != nil {
+			return nil, err
+		}
+		if len(parts) > 1 {
+			opens := make([]func() (array.RecordReader, error), len(parts))
+			for i, p := range parts {
+				opens[i] = func() (array.RecordReader, error) { return p.Scan(ctx) }
+			}
+			rdr := batchio.Concat(s.schema, opens, runtime.GOMAXPROCS(0), scanPrefetch)
+			if s.Request.Limit >= 0 {
+				rdr = limitReader(rdr, s.Request.Limit)
+			}
+			return rdr, nil
+		}
+	}
+	rdr, err := s.Provider.Scan(ctx, s.Request)
+	if err != nil {
+		return nil, err
+	}
+	return batchio.Prefetch(rdr, scanPrefetch), nil
+}
+
+// limitReader stops r after limit rows.
+func limitReader(r array.RecordReader, limit int64) array.RecordReader {
+	return batchio.NewReader(r.Schema(), func() (arrow.RecordBatch, error) {
+		if limit <= 0 || !r.Next() {
+			return nil, r.Err()
+		}
+		b := r.RecordBatch()
+		if b.NumRows() > limit {
+			b = b.NewSlice(0, limit)
+		} else {
+			b.Retain()
+		}
+		limit -= b.NumRows()
+		return b, nil
+	}, r.Release)
 }
 
 // OneRow yields a single row with no columns: the input of a SELECT without

@@ -74,3 +74,26 @@ func ScanFiles(ctx context.Context, schema *arrow.Schema, files []string, limit 
 		}
 	}, closeCur)
 }
+
+// filePartition is one file of a file-based scan.
+type filePartition struct {
+	schema *arrow.Schema
+	file   string
+	limit  int64
+	open   OpenFunc
+}
+
+// Scan implements Partition.
+func (p filePartition) Scan(ctx context.Context) (array.RecordReader, error) {
+	return ScanFiles(ctx, p.schema, []string{p.file}, p.limit, p.open), nil
+}
+
+// FilePartitions returns a scan's partitions, a file each, for the
+// file-based providers' Partitions (see ScanFiles).
+func FilePartitions(schema *arrow.Schema, files []string, limit int64, open OpenFunc) []Partition {
+	out := make([]Partition, len(files))
+	for i, f := range files {
+		out[i] = filePartition{schema: schema, file: f, limit: limit, open: open}
+	}
+	return out
+}

@@ -75,6 +75,23 @@ type FilterPusher interface {
 	SupportsFilters(filters []expr.Expr) []FilterSupport
 }
 
+// Partitioner is implemented by providers whose scan splits into parts
+// that are read independently (a file each, a range of keys): the engine
+// reads up to one part per core at once and returns their rows in the
+// parts' order, so a provider that decodes serially (CSV, NDJSON) still
+// scans on every core. Partitions takes the request Scan would: each
+// part applies its projection and filters, and stops at its limit (the
+// engine stops at the limit overall). A provider that has one part for a
+// request returns one; the engine then reads it as Scan would.
+type Partitioner interface {
+	Partitions(ctx context.Context, req ScanRequest) ([]Partition, error)
+}
+
+// Partition is one independently readable part of a scan.
+type Partition interface {
+	Scan(ctx context.Context) (array.RecordReader, error)
+}
+
 // Statistics describes a table's data for the planner's estimates.
 type Statistics struct {
 	// RowCount is the number of rows, or -1 when unknown.

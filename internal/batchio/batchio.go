@@ -129,3 +129,51 @@ func Prefetch(r array.RecordReader, depth int) array.RecordReader {
 		}
 	})
 }
+
+// Concat reads the readers opens returns one after another, in order,
+// with up to parallel of them reading ahead at once (each up to depth
+// batches, in a goroutine of its own), so that parts decoded serially
+// are decoded on several cores. Releasing the result stops and releases
+// every reader opened.
+func Concat(schema *arrow.Schema, opens []func() (array.RecordReader, error), parallel, depth int) array.RecordReader {
+	var window []array.RecordReader // the open readers, the current one first
+	next := 0                       // the next part to open
+	fill := func() error {
+		for len(window) < max(parallel, 1) && next < len(opens) {
+			r, err := opens[next]()
+			if err != nil {
+				return err
+			}
+			next++
+			window = append(window, Prefetch(r, depth))
+		}
+		return nil
+	}
+	return NewReader(schema, func() (arrow.RecordBatch, error) {
+		for {
+			if err := fill(); err != nil {
+				return nil, err
+			}
+			if len(window) == 0 {
+				return nil, nil
+			}
+			cur := window[0]
+			if cur.Next() {
+				b := cur.RecordBatch()
+				b.Retain()
+				return b, nil
+			}
+			err := cur.Err()
+			cur.Release()
+			window = window[1:]
+			if err != nil {
+				return nil, err
+			}
+		}
+	}, func() {
+		for _, r := range window {
+			r.Release()
+		}
+		window = nil
+	})
+}

@@ -286,6 +286,16 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 	return sources.ScanFiles(ctx, schema, t.files, req.Limit, open), nil
 }
 
+// Partitions implements sources.Partitioner: a part per file, which the
+// engine decodes on every core.
+func (t *Table) Partitions(_ context.Context, req sources.ScanRequest) ([]sources.Partition, error) {
+	schema := sources.ProjectSchema(t.schema, req.Projection)
+	open := func(ctx context.Context, path string) (sources.FileBatches, error) {
+		return t.openFile(ctx, path, req.Projection, schema)
+	}
+	return sources.FilePartitions(schema, t.files, req.Limit, open), nil
+}
+
 // openFile prepares the scan of one file.
 func (t *Table) openFile(ctx context.Context, path string, projection []int, schema *arrow.Schema) (sources.FileBatches, error) {
 	in, err := sources.OpenStream(ctx, t.fs, path)

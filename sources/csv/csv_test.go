@@ -514,6 +514,28 @@ func TestOpenDirectoryAndGlob(t *testing.T) {
 			if w := [][]any{{"a"}, {"b"}, {"c"}}; !reflect.DeepEqual(res.rows, w) {
 				t.Fatalf("limit 3 rows %v, want %v", res.rows, w)
 			}
+			// A part per file, each the file's rows.
+			parts, err := tbl.Partitions(context.Background(), sources.ScanRequest{Projection: []int{1}, Limit: -1})
+			if err != nil || len(parts) != 2 {
+				t.Fatalf("%d partitions, %v; want 2", len(parts), err)
+			}
+			for i, w := range [][][]any{{{"a"}, {"b"}}, {{"c"}, {"d"}}} {
+				rdr, err := parts[i].Scan(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rows [][]any
+				for rdr.Next() {
+					b := rdr.RecordBatch()
+					for r := range int(b.NumRows()) {
+						rows = append(rows, []any{b.Column(0).(*array.String).Value(r)})
+					}
+				}
+				rdr.Release()
+				if !reflect.DeepEqual(rows, w) {
+					t.Errorf("partition %d: rows %v, want %v", i, rows, w)
+				}
+			}
 		})
 	}
 }
