@@ -255,7 +255,13 @@ func fillNamespace(b *systemBuilder, r *rows) {
 		r.add("oid", n.oid, "nspname", n.name, "nspowner", OwnerOID)
 	}
 	for _, s := range b.schemas {
-		r.add("oid", s.OID, "nspname", s.Name, "nspowner", schemaOwner(s))
+		var acl any // NULL: the owner's default privileges
+		if s.OID == publicOID {
+			// PostgreSQL 15's grants on public: its owner may use and
+			// create in it, everyone may use it.
+			acl = []string{"pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"}
+		}
+		r.add("oid", s.OID, "nspname", s.Name, "nspowner", schemaOwner(s), "nspacl", acl)
 	}
 }
 
@@ -314,6 +320,12 @@ func fillAm(_ *systemBuilder, r *rows) {
 	r.add("oid", 2, "amname", "heap", "amhandler", "heap_tableam_handler", "amtype", "t")
 	r.add("oid", 403, "amname", "btree", "amhandler", "bthandler", "amtype", "i")
 	r.add("oid", 405, "amname", "hash", "amhandler", "hashhandler", "amtype", "i")
+	// The other index methods PostgreSQL 15 has, which CREATE INDEX
+	// refuses but clients list.
+	r.add("oid", 783, "amname", "gist", "amhandler", "gisthandler", "amtype", "i")
+	r.add("oid", 2742, "amname", "gin", "amhandler", "ginhandler", "amtype", "i")
+	r.add("oid", 4000, "amname", "spgist", "amhandler", "spghandler", "amtype", "i")
+	r.add("oid", 3580, "amname", "brin", "amhandler", "brinhandler", "amtype", "i")
 }
 
 func fillRoles(_ *systemBuilder, r *rows) {

@@ -1003,6 +1003,11 @@ var systemRelations = []systemRelation{
 		{"requires", "name[]"},
 		{"comment", "text"},
 	}},
+	{2964, "pg_catalog", "pg_db_role_setting", 'r', []systemColumn{
+		{"setdatabase", "oid"},
+		{"setrole", "oid"},
+		{"setconfig", "text[]"},
+	}},
 	{13250, "information_schema", "character_sets", 'v', []systemColumn{
 		{"character_set_catalog", "name"},
 		{"character_set_schema", "name"},

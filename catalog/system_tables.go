@@ -248,7 +248,9 @@ func (c *Catalog) buildSystem(d *Database) (map[[2]string]*Table, error) {
 			// such as DataGrip read it to see what changed since they
 			// last looked.
 			r.addSystemColumn("xmin", "xid", arrow.PrimitiveTypes.Int64, int64(c.version))
-			hidden = 1
+			// tableoid: psql's \dL joins pg_description on it.
+			r.addSystemColumn("tableoid", "oid", arrow.PrimitiveTypes.Int64, int64(rel.oid))
+			hidden = 2
 		}
 		mt, err := r.table()
 		if err != nil {

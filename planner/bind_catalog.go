@@ -81,7 +81,7 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		return strictNull(oid, in, typeBool), true, nil
 	case "pg_type_is_visible", "pg_function_is_visible", "pg_opclass_is_visible", "pg_operator_is_visible",
-		"pg_collation_is_visible", "pg_conversion_is_visible", "pg_ts_config_is_visible":
+		"pg_collation_is_visible", "pg_conversion_is_visible", "pg_ts_config_is_visible", "pg_statistics_obj_is_visible":
 		// Every type and function riffq knows lives in pg_catalog.
 		oid, err := oidArg(0)
 		if err != nil {
@@ -210,6 +210,30 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		// SQL text already.
 		e, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
 		return e, true, err
+	case "pg_describe_object":
+		// The description of a relation or a schema, as PostgreSQL's
+		// error messages name them; NULL for other objects.
+		class, err := oidArg(0)
+		if err != nil {
+			return nil, true, err
+		}
+		oid, err := oidArg(1)
+		if err != nil {
+			return nil, true, err
+		}
+		var whens []expr.When
+		and := func(a, b expr.Expr) expr.Expr { return &expr.Binary{Op: expr.And, Left: a, Right: b, Type: typeBool} }
+		for _, t := range b.cat.Tables(b.db) {
+			kind := "table"
+			if t.View != nil {
+				kind = "view"
+			}
+			whens = append(whens, expr.When{Cond: and(eq(class, 1259), eq(oid, int64(t.OID))), Result: textLit(kind + " " + catalog.QuoteIdent(t.Name))})
+		}
+		for o, name := range b.cat.SchemaNames(b.db) {
+			whens = append(whens, expr.When{Cond: and(eq(class, 2615), eq(oid, int64(o))), Result: textLit("schema " + catalog.QuoteIdent(name))})
+		}
+		return &expr.Case{Whens: whens, Else: nullText, Type: typeText}, true, nil
 	case "pg_get_viewdef":
 		// The query of a view made with CREATE VIEW.
 		if u, ok := args[0].(*unknownLit); ok && u.param == 0 {
@@ -447,7 +471,7 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 // catalogFuncs are the functions bindCatalogFunc binds, with their least
 // and most arguments.
 var catalogFuncs = map[string][2]int{
-	"pg_table_is_visible": {1, 1}, "pg_type_is_visible": {1, 1}, "pg_function_is_visible": {1, 1},
+	"pg_describe_object": {3, 3}, "pg_table_is_visible": {1, 1}, "pg_type_is_visible": {1, 1}, "pg_function_is_visible": {1, 1}, "pg_statistics_obj_is_visible": {1, 1},
 	"pg_opclass_is_visible": {1, 1}, "pg_operator_is_visible": {1, 1}, "pg_collation_is_visible": {1, 1},
 	"pg_conversion_is_visible": {1, 1}, "pg_ts_config_is_visible": {1, 1},
 	"pg_get_userbyid": {1, 1}, "pg_encoding_to_char": {1, 1},

@@ -534,8 +534,24 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		u, ok := arg.(*unknownLit)
-		if !ok || u.param > 0 || b.sess == nil {
-			return nil, true, b.unsupported(fc.Location, "current_setting() takes a constant name")
+		if b.sess == nil {
+			return nil, true, b.unsupported(fc.Location, "current_setting() needs a session")
+		}
+		if !ok || u.param > 0 {
+			// A name read at run time (psql's \dconfig passes
+			// pg_settings.name): each setting's value, chosen by name.
+			b.volatile = true
+			name, err := b.cast(b.resolveUnknown(arg), typeText, fc.Location)
+			if err != nil {
+				return nil, true, err
+			}
+			lower := &expr.Call{Func: "lower", Args: []expr.Expr{name}, Type: typeText}
+			var whens []expr.When
+			for _, st := range b.sess.Settings() {
+				cond := &expr.Binary{Op: expr.Eq, Left: lower, Right: &expr.Literal{Value: scalar.NewStringScalar(strings.ToLower(st[0]))}, Type: typeBool}
+				whens = append(whens, expr.When{Cond: cond, Result: &expr.Literal{Value: scalar.NewStringScalar(st[1])}})
+			}
+			return &expr.Case{Whens: whens, Else: &expr.Literal{Value: scalar.MakeNullScalar(typeText)}, Type: typeText}, true, nil
 		}
 		b.volatile = true
 		_, v, err := b.sess.Setting(u.text)

@@ -43,4 +43,9 @@ COMMENT ON COLUMN types.id IS NULL;
 CREATE VIEW big_movers AS SELECT c.symbol, c.ts::date AS day, close - open AS change, s.name FROM candles c JOIN symbols s USING (symbol) WHERE volume > 1000000 AND c.symbol IN ('AAPL', 'MSFT') ORDER BY 3 DESC LIMIT 10;
 \dv
 \d+ big_movers
+\sv big_movers
 DROP VIEW big_movers;
+\dn+
+\dA
+\dL
+\dconfig search_path
