@@ -105,11 +105,26 @@ func systemType(pg string) arrow.DataType {
 // that function's OID, as PostgreSQL's regproc does.
 const RegprocMetadata = "riffq.regproc"
 
+// DomainMetadata names the domain of an information_schema column (field
+// metadata) whose values riffq holds as the domain's base type:
+// pg_typeof names the domain, as PostgreSQL's does.
+const DomainMetadata = "riffq.domain"
+
+// infoSchemaDomains are the information_schema domains over varchar.
+var infoSchemaDomains = map[string]string{
+	"character varying":    "information_schema.character_data",
+	"character varying(3)": "information_schema.yes_or_no",
+}
+
 // systemSchema is the Arrow schema of a system relation.
 func (r *systemRelation) schemaOf() *arrow.Schema {
 	fields := make([]arrow.Field, len(r.columns))
 	for i, c := range r.columns {
 		fields[i] = pgtypes.Annotate(arrow.Field{Name: c.name, Type: systemType(c.typ), Nullable: true}, c.typ)
+		if d, ok := infoSchemaDomains[c.typ]; ok && r.schema == InformationSchema {
+			md := fields[i].Metadata
+			fields[i].Metadata = arrow.NewMetadata(append(md.Keys(), DomainMetadata), append(md.Values(), d))
+		}
 		if c.typ == "regproc" {
 			// Held as the function's name; the planner compares it with
 			// OIDs through the name (RegprocMetadata).

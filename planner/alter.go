@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -10,6 +11,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -110,7 +112,7 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 				if defaults[i], err = b.cast(e, fields[i].Type, nodeLocation(cmd.Def)); err != nil {
 					return nil, err
 				}
-				texts[i] = defaultText(cmd.Def, defaults[i], fields[i].Type)
+				texts[i] = defaultText(cmd.Def, defaults[i], fields[i])
 			}
 		case pg_query.AlterTableType_AT_SetNotNull:
 			i, err := column(cmd.Name, false)
@@ -135,7 +137,9 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 			}
 			cd := cmd.Def.GetColumnDef()
 			typ, err := resolveTypeName(cd.TypeName, b.sql)
-			if err != nil {
+			if pe := (*pgerror.Error)(nil); errors.As(err, &pe) {
+				return nil, pe.WithPosition(0) // PostgreSQL points at nothing here
+			} else if err != nil {
 				return nil, err
 			}
 			typ = storedType(typ)
@@ -155,6 +159,7 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 				}
 			}
 			fields[i].Type = typ
+			fields[i] = declaredField(pgtypes.Unannotate(fields[i]), cd.TypeName)
 		default:
 			return nil, b.unsupported(as.Relation.Location, "this form of ALTER TABLE is not supported yet")
 		}
@@ -222,7 +227,7 @@ func (b *binder) addedColumn(cd *pg_query.ColumnDef) (arrow.Field, expr.Expr, st
 		return arrow.Field{}, nil, "", err
 	}
 	typ = storedType(typ)
-	f := arrow.Field{Name: cd.Colname, Type: typ, Nullable: !cd.IsNotNull}
+	f := declaredField(arrow.Field{Name: cd.Colname, Type: typ, Nullable: !cd.IsNotNull}, cd.TypeName)
 	var def expr.Expr
 	text := ""
 	for _, cn := range cd.Constraints {
@@ -239,7 +244,7 @@ func (b *binder) addedColumn(cd *pg_query.ColumnDef) (arrow.Field, expr.Expr, st
 			if def, err = b.cast(e, typ, nodeLocation(c.RawExpr)); err != nil {
 				return arrow.Field{}, nil, "", err
 			}
-			text = defaultText(c.RawExpr, def, typ)
+			text = defaultText(c.RawExpr, def, f)
 		default:
 			return arrow.Field{}, nil, "", b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
 		}

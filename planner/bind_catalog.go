@@ -147,12 +147,10 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return textLit("unknown"), true, nil
 		}
 		if col, ok := args[0].(*expr.Column); ok && b.pgTypes[col] != "" {
-			// information_schema's varchar columns are of its domains.
-			domain := map[string]string{"character varying": "information_schema.character_data", "character varying(3)": "information_schema.yes_or_no"}
-			if d, ok := domain[b.pgTypes[col]]; ok {
-				return textLit(d), true, nil
-			}
-			return textLit(b.pgTypes[col]), true, nil
+			// The column's catalog type (information_schema's domains
+			// included), without a varchar's length.
+			name, _, _ := strings.Cut(b.pgTypes[col], "(")
+			return textLit(name), true, nil
 		}
 		if ref, ok := args[0].(*aggRef); ok && (ref.agg.Func == expr.Min || ref.agg.Func == expr.Max) {
 			// min and max of an oid column are oids (there is no

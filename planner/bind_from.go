@@ -244,8 +244,12 @@ func tableScope(alias string, schema *arrow.Schema, colnames []*pg_query.Node) *
 		if i < len(colnames) {
 			name = colnames[i].GetString_().GetSval()
 		}
+		pgType := pgtypes.Annotation(f)
+		if i := f.Metadata.FindKey(catalog.DomainMetadata); i >= 0 {
+			pgType = f.Metadata.Values()[i] // information_schema's domains
+		}
 		sc.cols = append(sc.cols, scopeColumn{table: alias, name: name, typ: f.Type,
-			regproc: f.Metadata.FindKey(catalog.RegprocMetadata) >= 0, pgType: pgtypes.Annotation(f)})
+			regproc: f.Metadata.FindKey(catalog.RegprocMetadata) >= 0, pgType: pgType})
 	}
 	return sc
 }

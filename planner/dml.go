@@ -17,6 +17,7 @@ import (
 	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -53,16 +54,20 @@ func (w *writableTable) ColumnDefaults() []string { return w.defaultTexts }
 // usual ones (constants, with a cast unless numeric or boolean;
 // functions without arguments; CURRENT_TIMESTAMP and the like), else as
 // riffq prints the bound expression.
-func defaultText(n *pg_query.Node, bound expr.Expr, col arrow.DataType) string {
+func defaultText(n *pg_query.Node, bound expr.Expr, f arrow.Field) string {
+	colType := typeName(f.Type)
+	if strings.HasPrefix(pgtypes.Annotation(f), "character varying") {
+		colType = "character varying" // a varchar column, held as text
+	}
 	quoted := func(v string) string {
-		return "'" + strings.ReplaceAll(v, "'", "''") + "'::" + typeName(col)
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'::" + colType
 	}
 	switch {
 	case n.GetAConst() != nil:
 		c := n.GetAConst()
 		switch {
 		case c.Isnull:
-			return "NULL::" + typeName(col)
+			return "NULL::" + colType
 		case c.GetIval() != nil && c.GetIval().Ival < 0:
 			// A negative constant prints quoted, with its type.
 			return quoted(fmt.Sprint(c.GetIval().Ival))
@@ -241,7 +246,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 				}
 				t = storedType(t)
 			}
-			fields = append(fields, arrow.Field{Name: cd.Colname, Type: t, Nullable: !cd.IsNotNull && serial == nil})
+			fields = append(fields, declaredField(arrow.Field{Name: cd.Colname, Type: t, Nullable: !cd.IsNotNull && serial == nil}, cd.TypeName))
 			defaults = append(defaults, nil)
 			defaultTexts = append(defaultTexts, "")
 			i := len(fields) - 1
@@ -274,7 +279,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 					if defaults[i], err = b.cast(e, t, nodeLocation(c.RawExpr)); err != nil {
 						return nil, err
 					}
-					defaultTexts[i] = defaultText(c.RawExpr, defaults[i], t)
+					defaultTexts[i] = defaultText(c.RawExpr, defaults[i], fields[i])
 				case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
 					if err := addKey(c, []int{i}); err != nil {
 						return nil, err

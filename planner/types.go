@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+
 	"context"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -75,6 +77,14 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 	case "float8":
 		return typeFloat8, nil
 	case "text", "varchar", "bpchar", "name", "char":
+		if (name == "varchar" || name == "bpchar") && len(tn.Typmods) == 1 {
+			switch n := tn.Typmods[0].GetAConst().GetIval().GetIval(); {
+			case n < 1:
+				return nil, pgerror.New("22023", "length for type %s must be at least 1", name).WithPosition(position(sql, tn.Location))
+			case n > 10485760:
+				return nil, pgerror.New("22023", "length for type %s cannot exceed 10485760", name).WithPosition(position(sql, tn.Location))
+			}
+		}
 		return typeText, nil
 	case "bytea":
 		return typeBytea, nil
@@ -117,6 +127,28 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return &arrow.Decimal128Type{Precision: precision, Scale: scale}, nil
 	}
 	return nil, pgerror.New("42704", "type %q does not exist", name).WithPosition(position(sql, tn.Location))
+}
+
+// declaredField returns f with the PostgreSQL type its declaration tn
+// names when riffq stores it as a plainer Arrow type: varchar(n) is text
+// underneath, but clients reflect a table's columns (an ORM comparing its
+// models with the database, psql's \d) and see character varying(n),
+// and writes longer than n fail (sources.WritableTable checks them).
+func declaredField(f arrow.Field, tn *pg_query.TypeName) arrow.Field {
+	if len(tn.Names) == 0 || len(tn.ArrayBounds) > 0 {
+		return f
+	}
+	switch tn.Names[len(tn.Names)-1].GetString_().GetSval() {
+	case "varchar":
+		name := "character varying"
+		if len(tn.Typmods) == 1 {
+			if n := tn.Typmods[0].GetAConst().GetIval().GetIval(); n > 0 {
+				name = fmt.Sprintf("character varying(%d)", n)
+			}
+		}
+		return pgtypes.Annotate(f, name)
+	}
+	return f
 }
 
 // storedType is the type a column declared as t holds: an unconstrained

@@ -964,10 +964,29 @@ func (d *viewdef) operand(n *pg_query.Node, cast, want string, p parent) {
 	d.write("::" + cast)
 }
 
+// isVarchar reports whether a type is character varying, which has no
+// operators of its own: PostgreSQL casts it to text for them.
+func isVarchar(t string) bool { return strings.HasPrefix(t, "character varying") }
+
 // binary prints l op r with the implicit casts and constant types
 // PostgreSQL's operator resolution gives.
 func (d *viewdef) binary(l, r *pg_query.Node, op string) {
 	lt, rt := d.typeOf(l), d.typeOf(r)
+	if isVarchar(lt) || isVarchar(rt) {
+		var lcast, rcast string
+		if isVarchar(lt) {
+			lcast, lt = "text", "text"
+		}
+		if isVarchar(rt) {
+			rcast, rt = "text", "text"
+		}
+		d.open()
+		d.operand(l, lcast, rt, parent{kind: kindOp, op: op, first: true})
+		d.write(" " + op + " ")
+		d.operand(r, rcast, lt, parent{kind: kindOp, op: op})
+		d.close()
+		return
+	}
 	lwant, rwant := "", ""
 	if isUnknown(l) {
 		lwant = rt

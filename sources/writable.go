@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -456,6 +458,11 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 			return nil, fmt.Errorf("table %s: batch schema %s does not match %s", t.name, b.Schema(), schema)
 		}
 		for c, f := range schema.Fields() {
+			if n := pgtypes.VarcharLength(f); n > 0 {
+				if err := checkLength(b.Column(c), n); err != nil {
+					return nil, err
+				}
+			}
 			if col := b.Column(c); !f.Nullable && col.NullN() > 0 {
 				e := &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
 				for r := range col.Len() {
@@ -497,6 +504,21 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 		out[i] = seen
 	}
 	return out, nil
+}
+
+// checkLength refuses a value longer than a varchar(n) column's n
+// characters, as PostgreSQL does on assignment.
+func checkLength(col arrow.Array, n int) error {
+	s, ok := col.(*array.String)
+	if !ok {
+		return nil
+	}
+	for i := range s.Len() {
+		if v := s.Value(i); s.IsValid(i) && len(v) > n && utf8.RuneCountInString(v) > n {
+			return pgerror.New("22001", "value too long for type character varying(%d)", n)
+		}
+	}
+	return nil
 }
 
 // failingRow prints row r as PostgreSQL's constraint errors show it:

@@ -1,6 +1,10 @@
 package pgtypes
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // TypeMetadata is the Arrow field metadata key that names the PostgreSQL
 // type of a column whose values riffq holds in a wider or plainer Arrow
@@ -23,12 +27,15 @@ const (
 	OIDVectorOID  uint32 = 30
 )
 
-// annotated are the types TypeMetadata may name, with the Arrow storage
-// each needs.
-var annotated = map[string]struct {
+// annotatedType is a type TypeMetadata may name, with the Arrow storage
+// it needs.
+type annotatedType struct {
 	typ     Type
 	storage func(arrow.DataType) bool
-}{
+}
+
+// annotated are the types TypeMetadata names by a fixed name.
+var annotated = map[string]annotatedType{
 	"oid":        {Type{OIDOID, "oid", 4, -1}, isInteger},
 	"xid":        {Type{XIDOID, "xid", 4, -1}, isInteger},
 	"name":       {Type{NameOID, "name", 64, -1}, isString},
@@ -63,11 +70,34 @@ func isIntegerList(dt arrow.DataType) bool {
 	return false
 }
 
+// annotation returns what TypeMetadata value name stands for: one of
+// annotated, or character varying(n) of any length n, the declared type
+// of an in-memory table's varchar(n) column.
+func annotation(name string) (annotatedType, bool) {
+	if a, ok := annotated[name]; ok {
+		return a, true
+	}
+	var n int32
+	if _, err := fmt.Sscanf(name, "character varying(%d)", &n); err == nil && n > 0 && name == fmt.Sprintf("character varying(%d)", n) {
+		return annotatedType{Type{VarcharOID, "character varying", -1, n + 4}, isString}, true
+	}
+	return annotatedType{}, false
+}
+
+// VarcharLength returns the length limit of a character varying(n)
+// annotation, or 0.
+func VarcharLength(f arrow.Field) int {
+	if a, ok := annotation(Annotation(f)); ok && a.typ.OID == VarcharOID && a.typ.Mod > 4 {
+		return int(a.typ.Mod - 4)
+	}
+	return 0
+}
+
 // Annotate returns field f marked as PostgreSQL type name (one of oid,
-// xid, name, "char", int2vector, oidvector), or f unchanged when its Arrow
-// type cannot hold that type's values.
+// xid, name, "char", int2vector, oidvector, character varying[(n)]), or f
+// unchanged when its Arrow type cannot hold that type's values.
 func Annotate(f arrow.Field, name string) arrow.Field {
-	a, ok := annotated[name]
+	a, ok := annotation(name)
 	if !ok || !a.storage(f.Type) {
 		return f
 	}
@@ -91,7 +121,7 @@ func Annotation(f arrow.Field) string {
 		return ""
 	}
 	name := f.Metadata.Values()[i]
-	if a, ok := annotated[name]; ok && a.storage(f.Type) {
+	if a, ok := annotation(name); ok && a.storage(f.Type) {
 		return name
 	}
 	return ""
@@ -101,7 +131,8 @@ func Annotation(f arrow.Field) string {
 // TypeMetadata names, or else its Arrow type's (FromArrow).
 func FromField(f arrow.Field) (Type, error) {
 	if name := Annotation(f); name != "" {
-		return annotated[name].typ, nil
+		a, _ := annotation(name)
+		return a.typ, nil
 	}
 	return FromArrow(f.Type)
 }

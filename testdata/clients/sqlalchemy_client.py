@@ -24,6 +24,38 @@ def main():
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT symbol, sector FROM symbols WHERE sector = :s ORDER BY symbol"), {"s": "Technology"})
         print("query", [tuple(r) for r in rows])
+    orm_round_trip(engine)
+
+
+def orm_round_trip(engine):
+    """What an application's models do: create_all with indexes and a
+    unique column, insert, reflect, select, drop_all."""
+    md = sa.MetaData()
+    items = sa.Table(
+        "sa_items", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50), index=True),
+        sa.Column("code", sa.String(10), unique=True),
+        sa.Column("price", sa.Numeric),
+    )
+    sa.Index("sa_items_name_price", items.c.name, items.c.price.desc())
+    md.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(items.insert(), [{"id": 1, "name": "a", "code": "x", "price": 1.5}, {"id": 2, "name": "b", "code": "y", "price": 2}])
+        insp = sa.inspect(engine)
+        print("orm indexes", sorted((i["name"], i["column_names"], i["unique"]) for i in insp.get_indexes("sa_items")))
+        print("orm unique", insp.get_unique_constraints("sa_items"))
+        print("orm columns", [(c["name"], str(c["type"])) for c in insp.get_columns("sa_items")])
+        with engine.connect() as conn:
+            print("orm rows", [tuple(r) for r in conn.execute(sa.select(items).order_by(items.c.id))])
+        try:
+            with engine.begin() as conn:
+                conn.execute(items.insert(), [{"id": 3, "name": "c", "code": "x", "price": 0}])
+        except sa.exc.IntegrityError as e:
+            print("orm duplicate", e.orig.pgcode)
+    finally:
+        md.drop_all(engine)
 
 
 main()
