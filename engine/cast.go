@@ -404,10 +404,7 @@ func castToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, 
 // castFloatToPerValueNumeric converts floats to numeric as PostgreSQL
 // does: to their shortest decimal of 15 significant digits (6 for real).
 func castFloatToPerValueNumeric(mem memory.Allocator, arr arrow.Array) (arrow.Array, error) {
-	get, digits := func(i int) float64 { return arr.(*array.Float64).Value(i) }, 15
-	if f32, ok := arr.(*array.Float32); ok {
-		get, digits = func(i int) float64 { return float64(f32.Value(i)) }, 6
-	}
+	get, digits := floatValues(arr)
 	b := array.NewStringBuilder(mem)
 	defer b.Release()
 	var buf []byte
@@ -465,11 +462,18 @@ func castIntegerToDecimal(mem memory.Allocator, arr arrow.Array, to *arrow.Decim
 	return b.NewArray(), nil
 }
 
-func castFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
-	get, digits := func(i int) float64 { return arr.(*array.Float64).Value(i) }, 15
+// floatValues reads a float32 or float64 array's values as float64, with
+// the significant digits PostgreSQL prints them with (6 for real, 15 for
+// double precision).
+func floatValues(arr arrow.Array) (get func(int) float64, digits int) {
 	if f32, ok := arr.(*array.Float32); ok {
-		get, digits = func(i int) float64 { return float64(f32.Value(i)) }, 6
+		return func(i int) float64 { return float64(f32.Value(i)) }, 6
 	}
+	return arr.(*array.Float64).Value, 15
+}
+
+func castFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	get, digits := floatValues(arr)
 	b := array.NewBuilder(mem, to)
 	defer b.Release()
 	for i := range arr.Len() {

@@ -19,6 +19,30 @@ import (
 	"github.com/riffq/riffq/pgerror"
 )
 
+// namesToOIDs reads OIDs from text: a number is an OID, anything else a
+// name that resolve looks up.
+func namesToOIDs(mem memory.Allocator, s *array.String, resolve func(string) (int64, error)) (arrow.Array, error) {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	for i := range s.Len() {
+		if s.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := s.Value(i)
+		if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+			b.Append(int64(n))
+			continue
+		}
+		oid, err := resolve(v)
+		if err != nil {
+			return nil, err
+		}
+		b.Append(oid)
+	}
+	return b.NewArray(), nil
+}
+
 // catalogFunction returns the kernel of a system information function
 // clients call in their catalog queries, or nil.
 func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
@@ -85,22 +109,10 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 					}
 				}
 			}
-			s := in[0].(*array.String)
-			b := array.NewInt64Builder(mem)
-			defer b.Release()
-			for i := range s.Len() {
-				if s.IsNull(i) {
-					b.AppendNull()
-					continue
-				}
-				v := s.Value(i)
-				if n, err := strconv.ParseUint(v, 10, 32); err == nil {
-					b.Append(int64(n))
-					continue
-				}
+			return namesToOIDs(mem, in[0].(*array.String), func(v string) (int64, error) {
 				parts, err := catalog.SplitQualifiedName(v)
 				if err != nil {
-					return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid name syntax")
+					return 0, pgerror.New(pgerror.InvalidTextRepresentation, "invalid name syntax")
 				}
 				key := ""
 				switch len(parts) {
@@ -111,34 +123,22 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 				}
 				oid, ok := oids[key]
 				if !ok {
-					return nil, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", v)
+					return 0, pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", v)
 				}
-				b.Append(oid)
-			}
-			return b.NewArray(), nil
+				return oid, nil
+			})
 		}
 	case "text_to_oid":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			s := in[0].(*array.String)
-			b := array.NewInt64Builder(mem)
-			defer b.Release()
-			for i := range s.Len() {
-				if s.IsNull(i) {
-					b.AppendNull()
-					continue
+			return namesToOIDs(mem, in[0].(*array.String), func(v string) (int64, error) {
+				if v == "-" {
+					return 0, nil // regproc's "no function"
 				}
-				v := s.Value(i)
-				if n, err := strconv.ParseUint(v, 10, 32); err == nil {
-					b.Append(int64(n))
-				} else if v == "-" {
-					b.Append(0) // regproc's "no function"
-				} else if oid, ok := catalog.ProcOID(v); ok {
-					b.Append(oid)
-				} else {
-					return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type oid: %q", v)
+				if oid, ok := catalog.ProcOID(v); ok {
+					return oid, nil
 				}
-			}
-			return b.NewArray(), nil
+				return 0, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type oid: %q", v)
+			})
 		}
 	case "proc_name":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

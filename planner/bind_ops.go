@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -370,4 +372,85 @@ func joinBools(op expr.Op, es []expr.Expr) expr.Expr {
 		out = &expr.Binary{Op: op, Left: out, Right: e, Type: typeBool}
 	}
 	return out
+}
+
+// bindLike binds [NOT] LIKE and ILIKE ("~~", "!~~", "~~*", "!~~*") and the
+// POSIX regular expression matches ("~", "!~", "~*", "!~*").
+func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
+	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
+	if fc := ae.Rexpr.GetFuncCall(); fc != nil && ae.Kind != pg_query.A_Expr_Kind_AEXPR_SIMILAR {
+		// x LIKE p ESCAPE e arrives as like_escape(p, e): a constant
+		// pattern is rewritten for the default escape, the backslash.
+		pattern, ok := likeEscape(fc)
+		if !ok {
+			return nil, b.unsupported(ae.Location, "LIKE ... ESCAPE is supported with a constant pattern and escape only")
+		}
+		// The left side stays the same node (a view's printer looks
+		// its binding up).
+		ae = &pg_query.A_Expr{Kind: ae.Kind, Name: ae.Name, Lexpr: ae.Lexpr, Location: ae.Location,
+			Rexpr: &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Sval{Sval: &pg_query.String{Sval: pattern}}, Location: fc.Location}}}}
+	}
+	l, r, err := b.bindOperands(ae, ectx)
+	if err != nil {
+		return nil, err
+	}
+	name := func(e expr.Expr) string {
+		if _, ok := e.(*unknownLit); ok {
+			return "unknown"
+		}
+		return typeName(e.DataType())
+	}
+	ln, rn := name(l), name(r)
+	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	if category(l.DataType()) != catString || category(r.DataType()) != catString {
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", ln, op, rn).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
+	fn := "like"
+	if !strings.Contains(op, "~~") {
+		fn = "regex"
+	}
+	if strings.HasSuffix(op, "*") {
+		fn = "i" + fn
+	}
+	var e expr.Expr = &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typeBool}
+	if strings.HasPrefix(op, "!") {
+		e = &expr.Not{Input: e}
+	}
+	return e, nil
+}
+
+// likeEscape rewrites like_escape(pattern, escape) of two string
+// constants as the pattern for the backslash escape; ok is false for other
+// arguments or an escape longer than one character.
+func likeEscape(fc *pg_query.FuncCall) (string, bool) {
+	if funcName(fc) != "like_escape" || len(fc.Args) != 2 {
+		return "", false
+	}
+	p, e := fc.Args[0].GetAConst().GetSval(), fc.Args[1].GetAConst().GetSval()
+	if p == nil || e == nil || len([]rune(e.Sval)) > 1 {
+		return "", false
+	}
+	esc := []rune(e.Sval)
+	var sb strings.Builder
+	runes := []rune(p.Sval)
+	for i := 0; i < len(runes); i++ {
+		c := runes[i]
+		switch {
+		case len(esc) == 1 && c == esc[0] && i+1 < len(runes):
+			// The escaped character, literally.
+			i++
+			sb.WriteRune('\\')
+			sb.WriteRune(runes[i])
+		case len(esc) == 1 && c == esc[0]:
+			// A trailing escape stays one: the match refuses it (22025).
+			sb.WriteRune('\\')
+		case c == '\\':
+			// Not the escape here: a literal backslash.
+			sb.WriteString(`\\`)
+		default:
+			sb.WriteRune(c)
+		}
+	}
+	return sb.String(), true
 }
