@@ -132,7 +132,8 @@ func renamedSystem(own map[[2]string]*Table, ownName, db string) (map[[2]string]
 	for key, t := range own {
 		renamed := *t
 		renamed.Database = db
-		if mt, ok := t.Provider.(*sources.MemTable); ok {
+		if st, ok := t.Provider.(systemTable); ok {
+			mt := st.MemTable
 			var cols []int
 			for i, f := range mt.Schema().Fields() {
 				if (t.Schema == InformationSchema && (f.Name == "catalog_name" || strings.HasSuffix(f.Name, "_catalog"))) ||
@@ -145,7 +146,7 @@ func renamedSystem(own map[[2]string]*Table, ownName, db string) (map[[2]string]
 				if err != nil {
 					return nil, fmt.Errorf("%s.%s: %w", t.Schema, t.Name, err)
 				}
-				renamed.Provider = p
+				renamed.Provider = systemTable{p}
 			}
 		}
 		out[key] = &renamed
@@ -256,9 +257,24 @@ func (c *Catalog) buildSystem(d *Database) (map[[2]string]*Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: mt, System: true, Hidden: hidden}
+		out[[2]string{rel.schema, rel.name}] = &Table{Database: dbName, Schema: rel.schema, Name: rel.name, OID: rel.oid, Provider: systemTable{mt}, System: true, Hidden: hidden}
 	}
 	return out, nil
+}
+
+// systemTable is a system relation's rows. It reports its row count
+// only: the tables are rebuilt whenever a registration changes, and
+// column statistics over a few thousand rows would cost more to compute
+// each time than they could save in plans.
+type systemTable struct{ *sources.MemTable }
+
+// Statistics implements sources.StatisticsProvider.
+func (t systemTable) Statistics() sources.Statistics {
+	var n int64
+	for _, b := range t.Batches() {
+		n += b.NumRows()
+	}
+	return sources.Statistics{RowCount: n}
 }
 
 // listedColumns are the columns the system tables list for t: a primary
