@@ -22,11 +22,17 @@ var procsTSV string
 //go:embed pg_operator.tsv
 var operatorsTSV string
 
+// castsTSV holds PostgreSQL 15's casts, pg_cast's rows, the same way.
+//
+//go:embed pg_cast.tsv
+var castsTSV string
+
 // The catalogs whose rows procsTSV and operatorsTSV hold, as the classoid
 // of their comments.
 const (
 	procClassOID     = 1255
 	operatorClassOID = 2617
+	castClassOID     = 2605
 )
 
 // eachProc calls fn with each built-in function's columns by name (nil for
@@ -70,7 +76,7 @@ func tsvLines(tsv string) (header, lines []string) {
 // every build of the system tables (rows.static), which adds only the
 // system columns.
 type builtinRows struct {
-	procs, operators, descriptions arrow.RecordBatch
+	procs, operators, casts, descriptions arrow.RecordBatch
 }
 
 // newBuiltinRows reads procsTSV and operatorsTSV in one pass each,
@@ -88,7 +94,13 @@ func newBuiltinRows() (*builtinRows, error) {
 		procs.Release()
 		return nil, err
 	}
-	return &builtinRows{procs: procs, operators: ops, descriptions: descs.NewRecordBatch()}, nil
+	casts, err := readStatic(castsTSV, "pg_cast", castClassOID, descs)
+	if err != nil {
+		procs.Release()
+		ops.Release()
+		return nil, err
+	}
+	return &builtinRows{procs: procs, operators: ops, casts: casts, descriptions: descs.NewRecordBatch()}, nil
 }
 
 // readStatic reads the rows of system relation rel from tsv, and appends
@@ -143,6 +155,10 @@ func fillProc(b *systemBuilder, r *rows) {
 
 func fillOperator(b *systemBuilder, r *rows) {
 	r.static = append(r.static, b.builtins.operators)
+}
+
+func fillCast(b *systemBuilder, r *rows) {
+	r.static = append(r.static, b.builtins.casts)
 }
 
 // procSignature is what pg_get_function_result and _arguments print of a

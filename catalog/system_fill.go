@@ -32,6 +32,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_views"}:                        fillViews,
 	{PgCatalog, "pg_description"}:                  fillDescription,
 	{PgCatalog, "pg_proc"}:                         fillProc,
+	{PgCatalog, "pg_cast"}:                         fillCast,
 	{PgCatalog, "pg_operator"}:                     fillOperator,
 	{PgCatalog, "pg_index"}:                        fillIndex,
 	{PgCatalog, "pg_attrdef"}:                      fillAttrdef,

@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 # The columns of the emulated pg_catalog and information_schema, and the
 # built-in types, as PostgreSQL 15 defines them.
-go run ./catalog/internal/gensystem -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable" -procs catalog/pg_proc.tsv -operators catalog/pg_operator.tsv >catalog/system_relations.go.new
+go run ./catalog/internal/gensystem -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable" -procs catalog/pg_proc.tsv -operators catalog/pg_operator.tsv -casts catalog/pg_cast.tsv >catalog/system_relations.go.new
 mv catalog/system_relations.go.new catalog/system_relations.go
 
 go test -count=1 -run '^TestSQLLogic$' . -args -update -pg "postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"

@@ -49,3 +49,4 @@ DROP VIEW big_movers;
 \dA
 \dL
 \dconfig search_path
+\dC int4

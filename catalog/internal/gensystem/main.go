@@ -64,6 +64,7 @@ func main() {
 	url := flag.String("pg", "", "PostgreSQL 15 connection URL")
 	procsFile := flag.String("procs", "", "write the built-in functions to this `file`")
 	opsFile := flag.String("operators", "", "write the built-in operators to this `file`")
+	castsFile := flag.String("casts", "", "write the built-in casts to this `file`")
 	flag.Parse()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, *url)
@@ -191,6 +192,12 @@ func main() {
 			os.Exit(1)
 		}
 	}
+	if *castsFile != "" {
+		if err := writeStatic(ctx, conn, *castsFile, "pg_cast", ""); err != nil {
+			fmt.Fprintln(os.Stderr, "gensystem: pg_cast:", err)
+			os.Exit(1)
+		}
+	}
 	src, err := format.Source([]byte(out.String()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gensystem: gofmt:", err)
@@ -200,7 +207,7 @@ func main() {
 }
 
 // writeStatic writes the rows of catalog rel in pg_catalog (namespace
-// column nsp) as COPY text with a header line: rel's columns in order,
+// column nsp; "" for all rows) as COPY text with a header line: rel's columns in order,
 // then each object's comment. An oidvector becomes an oid[] (riffq's
 // catalog holds one as an array), and prosqlbody, a parse tree no client
 // reads, is left NULL.
@@ -239,7 +246,11 @@ func writeStatic(ctx context.Context, conn *pgx.Conn, path, rel, nsp string) err
 	if _, err := fmt.Fprintln(f, strings.Join(header, "\t")); err != nil {
 		return err
 	}
-	sql := "COPY (SELECT " + strings.Join(cols, ", ") + " FROM pg_catalog." + rel + " WHERE " + nsp + " = 'pg_catalog'::regnamespace ORDER BY oid) TO STDOUT"
+	where := "true" // pg_cast has no namespace: every row
+	if nsp != "" {
+		where = nsp + " = 'pg_catalog'::regnamespace"
+	}
+	sql := "COPY (SELECT " + strings.Join(cols, ", ") + " FROM pg_catalog." + rel + " WHERE " + where + " ORDER BY oid) TO STDOUT"
 	if _, err := conn.PgConn().CopyTo(ctx, f, sql); err != nil {
 		return err
 	}
