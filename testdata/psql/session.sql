@@ -50,3 +50,6 @@ DROP VIEW big_movers;
 \dL
 \dconfig search_path
 \dC int4
+\x on
+SELECT symbol, name, sector FROM symbols ORDER BY symbol LIMIT 2;
+\x off
