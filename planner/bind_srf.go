@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 )
 
 // ProjectSet computes a select list holding set-returning functions: for
@@ -34,9 +35,17 @@ type SetItem struct {
 }
 
 func (p *ProjectSet) Schema() *arrow.Schema {
+	in := p.Input.Schema()
 	fields := make([]arrow.Field, len(p.Items))
 	for i, it := range p.Items {
 		fields[i] = arrow.Field{Name: p.Names[i], Type: it.Type, Nullable: true}
+		// A plain column keeps its catalog type (an int2vector still
+		// subscripts from 0), as Project's columns do.
+		if c, ok := it.Expr.(*expr.Column); ok && c.Index < in.NumFields() {
+			if pg := pgtypes.Annotation(in.Field(c.Index)); pg != "" {
+				fields[i] = pgtypes.Annotate(fields[i], pg)
+			}
+		}
 	}
 	return arrow.NewSchema(fields, nil)
 }

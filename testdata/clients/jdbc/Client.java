@@ -41,6 +41,35 @@ public class Client {
                 print(ps.executeQuery());
             }
             metadata(conn);
+            schemaRoundTrip(conn);
+        }
+    }
+
+    /** What a migration tool does: create a table with typed columns and
+     * indexes, read it back through DatabaseMetaData, drop it. */
+    static void schemaRoundTrip(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE jdbc_items (id integer PRIMARY KEY, name varchar(20) NOT NULL, price numeric, note text)");
+            st.execute("CREATE INDEX jdbc_items_name ON jdbc_items (name DESC)");
+            st.execute("CREATE UNIQUE INDEX jdbc_items_note ON jdbc_items (note)");
+            try {
+                DatabaseMetaData md = conn.getMetaData();
+                printColumns("roundtrip getColumns", md.getColumns(null, "public", "jdbc_items", "%"),
+                        "COLUMN_NAME", "DATA_TYPE", "TYPE_NAME", "COLUMN_SIZE", "DECIMAL_DIGITS", "IS_NULLABLE");
+                printColumns("roundtrip getIndexInfo", md.getIndexInfo(null, "public", "jdbc_items", false, true),
+                        "NON_UNIQUE", "INDEX_NAME", "ORDINAL_POSITION", "COLUMN_NAME", "ASC_OR_DESC");
+                try (PreparedStatement ps = conn.prepareStatement("INSERT INTO jdbc_items VALUES (?, ?, ?, ?)")) {
+                    ps.setInt(1, 1);
+                    ps.setString(2, "a name longer than twenty characters");
+                    ps.setBigDecimal(3, new java.math.BigDecimal("1.50"));
+                    ps.setString(4, "x");
+                    ps.executeUpdate();
+                } catch (SQLException e) {
+                    System.out.println("roundtrip error " + e.getSQLState());
+                }
+            } finally {
+                st.execute("DROP TABLE jdbc_items");
+            }
         }
     }
 
