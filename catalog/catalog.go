@@ -303,21 +303,29 @@ func (c *Catalog) DropTempSchema(db string, pid uint32) {
 	}
 }
 
-// QuoteIdent quotes an identifier when PostgreSQL would: anything but a
-// lower-case letter or underscore followed by lower-case letters, digits
-// and underscores (keywords are not quoted here).
+// QuoteIdent quotes an identifier when PostgreSQL's quote_identifier
+// would: anything but a lower-case letter or underscore followed by
+// lower-case letters, digits and underscores, and keywords other than
+// unreserved ones (select, "left", "substring").
 func QuoteIdent(s string) string {
 	plain := s != ""
 	for i, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
 			plain = false
 			break
 		}
 	}
-	if plain {
+	if plain && !reservedKeyword(s) {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// reservedKeyword reports whether s is a keyword that needs quotes as a
+// name: any but the unreserved ones (builtinKeywords, sorted by word).
+func reservedKeyword(s string) bool {
+	i, found := slices.BinarySearchFunc(builtinKeywords, s, func(k [5]string, w string) int { return strings.Compare(k[0], w) })
+	return found && builtinKeywords[i][1] != "U"
 }
 
 // Keys lists the keys of database db's tables.

@@ -70,9 +70,9 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		visible := b.cat.VisibleRelations(b.db)
 		// The session's temporary tables come first on its search path.
 		if temp := b.tempSchema(); temp != "" {
-			for _, t := range b.cat.Tables(b.db) {
-				if t.Schema == temp {
-					visible = append(visible, t.OID)
+			for _, r := range b.cat.RelationNames(b.db) {
+				if r.Schema == temp { // its tables and their indexes
+					visible = append(visible, r.OID)
 				}
 			}
 		}

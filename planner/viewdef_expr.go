@@ -7,6 +7,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
 )
 
@@ -816,39 +817,5 @@ func (d *viewdef) sqlValue(f *pg_query.SQLValueFunction) {
 	}
 }
 
-// quoteIdent quotes an identifier as PostgreSQL's quote_identifier does:
-// anything but lower-case letters, digits and underscores, and keywords
-// other than unreserved ones.
-func quoteIdent(s string) string {
-	q := quoteName(s)
-	if q != s {
-		return q
-	}
-	if kind := keywordKind(s); kind != pg_query.KeywordKind_NO_KEYWORD && kind != pg_query.KeywordKind_UNRESERVED_KEYWORD {
-		return `"` + s + `"`
-	}
-	return s
-}
-
-func quoteName(s string) string {
-	plain := s != ""
-	for i, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// keywordKind returns how reserved a word is, from PostgreSQL's scanner.
-func keywordKind(s string) pg_query.KeywordKind {
-	res, err := scanSQL(s)
-	if err != nil || len(res.Tokens) != 1 {
-		return pg_query.KeywordKind_NO_KEYWORD
-	}
-	return res.Tokens[0].KeywordKind
-}
+// quoteIdent quotes an identifier as PostgreSQL's quote_identifier does.
+func quoteIdent(s string) string { return catalog.QuoteIdent(s) }
