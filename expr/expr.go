@@ -89,6 +89,28 @@ func (o Op) Commute() Op {
 	return o
 }
 
+// ColumnComparison reads e as "column op constant": a comparison of a
+// column with a non-null literal, either way round, with op turned for
+// the column on the left (5 > c is c < 5).
+func ColumnComparison(e Expr) (col *Column, lit *Literal, op Op, ok bool) {
+	b, isBinary := e.(*Binary)
+	if !isBinary || !b.Op.IsComparison() {
+		return nil, nil, 0, false
+	}
+	col, cok := b.Left.(*Column)
+	lit, lok := b.Right.(*Literal)
+	op = b.Op
+	if !cok || !lok {
+		col, cok = b.Right.(*Column)
+		lit, lok = b.Left.(*Literal)
+		op = op.Commute()
+	}
+	if !cok || !lok || !lit.Value.IsValid() {
+		return nil, nil, 0, false
+	}
+	return col, lit, op, true
+}
+
 // Binary applies Op to Left and Right.
 type Binary struct {
 	Op          Op

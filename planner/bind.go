@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -106,7 +105,7 @@ func (u *unknownLit) String() string {
 	if u.param > 0 {
 		return fmt.Sprintf("$%d", u.param)
 	}
-	return "'" + strings.ReplaceAll(u.text, "'", "''") + "'"
+	return quoteLiteral(u.text)
 }
 
 // aggRef stands for the result of the aggregate collected at index i, until
@@ -930,16 +929,17 @@ func (b *binder) sortKey(sb *pg_query.SortBy, column int) (SortKey, error) {
 	if sb.UseOp != nil {
 		return SortKey{}, b.unsupported(sb.Location, "ORDER BY USING is not supported")
 	}
-	desc, nullsFirst := sortDirection(sb)
+	desc, nullsFirst := sortDirection(sb.SortbyDir, sb.SortbyNulls)
 	return SortKey{Column: column, Desc: desc, NullsFirst: nullsFirst}, nil
 }
 
-// sortDirection reads ASC/DESC and NULLS FIRST/LAST; NULLs sort as larger
-// than any value by default, so first in descending order.
-func sortDirection(sb *pg_query.SortBy) (desc, nullsFirst bool) {
-	desc = sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+// sortDirection reads ASC/DESC and NULLS FIRST/LAST (of an ORDER BY item
+// or an index column); NULLs sort as larger than any value by default, so
+// first in descending order.
+func sortDirection(dir pg_query.SortByDir, nulls pg_query.SortByNulls) (desc, nullsFirst bool) {
+	desc = dir == pg_query.SortByDir_SORTBY_DESC
 	nullsFirst = desc
-	switch sb.SortbyNulls {
+	switch nulls {
 	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
 		nullsFirst = true
 	case pg_query.SortByNulls_SORTBY_NULLS_LAST:

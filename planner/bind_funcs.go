@@ -281,7 +281,7 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 	if sb.UseOp != nil {
 		return nil, b.unsupported(sb.Location, "ORDER BY USING is not supported")
 	}
-	agg.Desc, _ = sortDirection(sb)
+	agg.Desc, _ = sortDirection(sb.SortbyDir, sb.SortbyNulls)
 	if agg.Fraction != nil && agg.Fraction.DataType().ID() == arrow.LIST {
 		out = arrow.ListOf(out)
 	}
@@ -318,7 +318,7 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, a
 		if fc.AggDistinct && e.String() != arg.String() {
 			return "", nil, b.errorf(pgerror.InvalidColumnReference, nodeLocation(sb.Node), "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
 		}
-		desc, nullsFirst := sortDirection(sb)
+		desc, nullsFirst := sortDirection(sb.SortbyDir, sb.SortbyNulls)
 		keys = append(keys, orderKey{e: e, desc: desc, nullsFirst: nullsFirst})
 		part := e.String()
 		if desc {

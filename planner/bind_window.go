@@ -123,16 +123,9 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 			return nil, err
 		}
 		call.order = append(call.order, b.resolveUnknown(e))
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		desc, nullsFirst := sortDirection(sb.SortbyDir, sb.SortbyNulls)
 		call.desc = append(call.desc, desc)
-		nullsLast := !desc
-		switch sb.SortbyNulls {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			nullsLast = false
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			nullsLast = true
-		}
-		call.nullsLast = append(call.nullsLast, nullsLast)
+		call.nullsLast = append(call.nullsLast, !nullsFirst)
 	}
 	call.key = fmt.Sprint(call.partition, call.order, call.desc, call.nullsLast)
 	frame, err := b.bindFrame(over, call, inner)

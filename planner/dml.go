@@ -60,7 +60,7 @@ func defaultText(n *pg_query.Node, bound expr.Expr, f arrow.Field) string {
 		colType = "character varying" // a varchar column, held as text
 	}
 	quoted := func(v string) string {
-		return "'" + strings.ReplaceAll(v, "'", "''") + "'::" + colType
+		return quoteLiteral(v) + "::" + colType
 	}
 	switch {
 	case n.GetAConst() != nil:

@@ -66,19 +66,8 @@ func columnSelectivity(c expr.Expr, rows float64, column func(*expr.Column) sour
 		}
 		return selectivity(c)
 	}
-	b, ok := c.(*expr.Binary)
-	if !ok || !b.Op.IsComparison() {
-		return selectivity(c)
-	}
-	col, cok := b.Left.(*expr.Column)
-	lit, lok := b.Right.(*expr.Literal)
-	op := b.Op
-	if !cok || !lok {
-		col, cok = b.Right.(*expr.Column)
-		lit, lok = b.Left.(*expr.Literal)
-		op = op.Commute()
-	}
-	if !cok || !lok || !lit.Value.IsValid() {
+	col, lit, op, ok := expr.ColumnComparison(c)
+	if !ok {
 		return selectivity(c)
 	}
 	cs := column(col)

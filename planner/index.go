@@ -80,14 +80,7 @@ func (p *Planner) planCreateIndex(b *binder, is *pg_query.IndexStmt) (*Query, er
 		if len(el.Opclass) > 0 {
 			opclass = el.Opclass[len(el.Opclass)-1].GetString_().GetSval()
 		}
-		desc := el.Ordering == pg_query.SortByDir_SORTBY_DESC
-		nullsFirst := desc
-		switch el.NullsOrdering {
-		case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
-			nullsFirst = true
-		case pg_query.SortByNulls_SORTBY_NULLS_LAST:
-			nullsFirst = false
-		}
+		desc, nullsFirst := sortDirection(el.Ordering, el.NullsOrdering)
 		index.Columns = append(index.Columns, col)
 		index.Desc = append(index.Desc, desc)
 		index.NullsFirst = append(index.NullsFirst, nullsFirst)

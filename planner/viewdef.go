@@ -1,11 +1,13 @@
 package planner
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
 )
 
@@ -93,7 +95,7 @@ func (d *viewdef) write(s string) { d.buf = append(d.buf, s...) }
 // extra, then by after.
 func (d *viewdef) keyword(s string, before, after, extra int) {
 	d.indent += before
-	d.buf = []byte(strings.TrimRight(string(d.buf), " "))
+	d.buf = bytes.TrimRight(d.buf, " ")
 	d.buf = append(d.buf, '\n')
 	n := max(d.indent, 0) + extra
 	if d.indent >= indentMax {
@@ -163,11 +165,11 @@ func (d *viewdef) with(w *pg_query.WithClause) {
 	}
 	for _, n := range w.Ctes {
 		cte := n.GetCommonTableExpr()
-		d.write(sep + quoteIdent(cte.Ctename))
+		d.write(sep + catalog.QuoteIdent(cte.Ctename))
 		if len(cte.Aliascolnames) > 0 {
 			var cols []string
 			for _, c := range cte.Aliascolnames {
-				cols = append(cols, quoteIdent(c.GetString_().GetSval()))
+				cols = append(cols, catalog.QuoteIdent(c.GetString_().GetSval()))
 			}
 			d.write("(" + strings.Join(cols, ", ") + ")")
 		}
@@ -333,7 +335,7 @@ func (d *viewdef) selectBody(s *pg_query.SelectStmt, names []string, namesVisibl
 		} else {
 			d.write(", ")
 		}
-		d.write(quoteIdent(w.Name) + " AS ")
+		d.write(catalog.QuoteIdent(w.Name) + " AS ")
 		d.windowSpec(w, s.TargetList)
 	}
 }
@@ -388,12 +390,12 @@ func (d *viewdef) targets(list []*pg_query.Node, names []string, namesVisible bo
 			colname = names[i]
 		}
 		if attname == "" || attname != colname {
-			d.write(" AS " + quoteIdent(colname))
+			d.write(" AS " + catalog.QuoteIdent(colname))
 		}
 		field := d.buf
 		d.buf = outer
 		if len(field) > 0 && field[0] == '\n' {
-			d.buf = []byte(strings.TrimRight(string(d.buf), " "))
+			d.buf = bytes.TrimRight(d.buf, " ")
 		} else if i > 0 {
 			// With a wrap column of 0, every item after the first starts
 			// a line.
@@ -417,7 +419,7 @@ func (d *viewdef) from(list []*pg_query.Node) {
 		item := d.buf
 		d.buf = outer
 		if len(item) > 0 && item[0] == '\n' {
-			d.buf = []byte(strings.TrimRight(string(d.buf), " "))
+			d.buf = bytes.TrimRight(d.buf, " ")
 		} else {
 			d.keyword("", -indentStd, indentStd, indentVar)
 		}
@@ -488,9 +490,9 @@ func (d *viewdef) fromItem(n *pg_query.Node) {
 			d.write("ONLY ")
 		}
 		if rv.Schemaname != "" && rv.Schemaname != "public" && rv.Schemaname != "pg_catalog" {
-			d.write(quoteIdent(rv.Schemaname) + ".")
+			d.write(catalog.QuoteIdent(rv.Schemaname) + ".")
 		}
-		d.write(quoteIdent(rv.Relname))
+		d.write(catalog.QuoteIdent(rv.Relname))
 		a := rv.Alias
 		if p := d.printedName(rv.Relname, len(d.names)-1); a == nil && p != rv.Relname {
 			a = &pg_query.Alias{Aliasname: rv.Relname}
@@ -542,7 +544,7 @@ func (d *viewdef) fromItem(n *pg_query.Node) {
 		case len(j.UsingClause) > 0:
 			var cols []string
 			for _, c := range j.UsingClause {
-				cols = append(cols, quoteIdent(c.GetString_().GetSval()))
+				cols = append(cols, catalog.QuoteIdent(c.GetString_().GetSval()))
 			}
 			d.write(" USING (" + strings.Join(cols, ", ") + ")")
 		case j.Quals != nil:
@@ -570,12 +572,12 @@ func (d *viewdef) alias(a *pg_query.Alias, relname string) {
 		return
 	}
 	if name := d.printedName(a.Aliasname, len(d.names)-1); name != relname || len(a.Colnames) > 0 {
-		d.write(" " + quoteIdent(name))
+		d.write(" " + catalog.QuoteIdent(name))
 	}
 	if len(a.Colnames) > 0 {
 		var cols []string
 		for _, c := range a.Colnames {
-			cols = append(cols, quoteIdent(c.GetString_().GetSval()))
+			cols = append(cols, catalog.QuoteIdent(c.GetString_().GetSval()))
 		}
 		d.write("(" + strings.Join(cols, ", ") + ")")
 	}
@@ -659,7 +661,7 @@ func (d *viewdef) windowSpec(w *pg_query.WindowDef, targets []*pg_query.Node) {
 	d.write("(")
 	space := false
 	if w.Refname != "" {
-		d.write(quoteIdent(w.Refname))
+		d.write(catalog.QuoteIdent(w.Refname))
 		space = true
 	}
 	if len(w.PartitionClause) > 0 && w.Refname == "" {

@@ -398,9 +398,9 @@ func (d *viewdef) columnRef(cr *pg_query.ColumnRef) {
 		if c.outer {
 			depth--
 		}
-		d.write(quoteIdent(d.printedName(c.table, depth)) + ".")
+		d.write(catalog.QuoteIdent(d.printedName(c.table, depth)) + ".")
 	}
-	d.write(quoteIdent(c.name))
+	d.write(catalog.QuoteIdent(c.name))
 }
 
 func (d *viewdef) constant(c *pg_query.A_Const, want string) {
@@ -442,8 +442,8 @@ func (d *viewdef) constant(c *pg_query.A_Const, want string) {
 	}
 }
 
-// quoteLiteral quotes a string constant, as E'...' when it holds a
-// backslash (ruleutils' simple_quote_literal, standard strings on).
+// quoteLiteral quotes a string constant as PostgreSQL prints one with
+// standard_conforming_strings on: quotes doubled, backslashes as they are.
 func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
@@ -624,7 +624,7 @@ func (d *viewdef) funcCall(fc *pg_query.FuncCall) {
 		return
 	}
 	// A keyword names a function only quoted ("substring", "left").
-	d.write(quoteIdent(name) + "(")
+	d.write(catalog.QuoteIdent(name) + "(")
 	switch {
 	case fc.AggStar:
 		d.write("*")
@@ -652,7 +652,7 @@ func (d *viewdef) funcCall(fc *pg_query.FuncCall) {
 	if w := fc.Over; w != nil {
 		d.write(" OVER ")
 		if w.Name != "" && w.Refname == "" && len(w.PartitionClause) == 0 && len(w.OrderClause) == 0 && w.FrameOptions&frameNonDefault == 0 {
-			d.write(quoteIdent(w.Name))
+			d.write(catalog.QuoteIdent(w.Name))
 			return
 		}
 		if w.Name != "" {
@@ -769,12 +769,17 @@ func (d *viewdef) caseExpr(ce *pg_query.CaseExpr, want string) {
 		d.expr(ce.Arg, "")
 		argType = d.typeOf(ce.Arg)
 	}
-	for _, w := range ce.Args {
-		cw := w.GetCaseWhen()
+	// Outside pretty mode the keywords stay on the CASE's line, a space
+	// apart.
+	clause := func(kw string, before int) {
 		if !d.pretty {
 			d.write(" ")
 		}
-		d.keyword("WHEN ", 0, 0, 0)
+		d.keyword(kw, before, 0, 0)
+	}
+	for _, w := range ce.Args {
+		cw := w.GetCaseWhen()
+		clause("WHEN ", 0)
 		if ce.Arg != nil {
 			d.expr(cw.Expr, argType)
 		} else {
@@ -783,10 +788,7 @@ func (d *viewdef) caseExpr(ce *pg_query.CaseExpr, want string) {
 		d.write(" THEN ")
 		d.expr(cw.Result, result)
 	}
-	if !d.pretty {
-		d.write(" ")
-	}
-	d.keyword("ELSE ", 0, 0, 0)
+	clause("ELSE ", 0)
 	if ce.Defresult != nil {
 		d.expr(ce.Defresult, result)
 	} else {
@@ -795,10 +797,7 @@ func (d *viewdef) caseExpr(ce *pg_query.CaseExpr, want string) {
 		}
 		d.write("NULL::" + result)
 	}
-	if !d.pretty {
-		d.write(" ")
-	}
-	d.keyword("END", -indentVar, 0, 0)
+	clause("END", -indentVar)
 }
 
 func (d *viewdef) sqlValue(f *pg_query.SQLValueFunction) {
@@ -816,6 +815,3 @@ func (d *viewdef) sqlValue(f *pg_query.SQLValueFunction) {
 		}
 	}
 }
-
-// quoteIdent quotes an identifier as PostgreSQL's quote_identifier does.
-func quoteIdent(s string) string { return catalog.QuoteIdent(s) }

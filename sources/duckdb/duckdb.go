@@ -331,14 +331,9 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 		// time zone may differ from DuckDB's; the data is the same.
 		arrs := make([]arrow.Array, len(b.Columns()))
 		for i, c := range b.Columns() {
-			cp, err := array.Concatenate([]arrow.Array{c}, memory.DefaultAllocator)
-			if err != nil {
-				return nil, queryError(t, err)
-			}
-			defer cp.Release()
-			arrs[i] = cp
-			if len(cols) > 0 && t.asJSON[cols[i]] {
-				j, err := sources.ToJSON(memory.DefaultAllocator, cp)
+			if t.asJSON[cols[i]] {
+				// The json text is built in Go memory: no copy first.
+				j, err := sources.ToJSON(memory.DefaultAllocator, c)
 				if err != nil {
 					return nil, queryError(t, err)
 				}
@@ -346,6 +341,12 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 				arrs[i] = j
 				continue
 			}
+			cp, err := array.Concatenate([]arrow.Array{c}, memory.DefaultAllocator)
+			if err != nil {
+				return nil, queryError(t, err)
+			}
+			defer cp.Release()
+			arrs[i] = cp
 			if want := schema.Field(i).Type; !arrow.TypeEqual(cp.DataType(), want) {
 				d := array.NewData(want, cp.Len(), cp.Data().Buffers(), cp.Data().Children(), cp.NullN(), cp.Data().Offset())
 				defer d.Release()

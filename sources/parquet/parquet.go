@@ -42,7 +42,9 @@ type Table struct {
 	local [][]int
 	index map[string]int // position of each file in files
 	rows  int64          // rows of all files, from their footers
-	stats []colStat      // per column, from the footers (stats.go)
+	// stats are what the footers say of the table (stats.go), read once
+	// at open: the files do not change under a table.
+	stats sources.Statistics
 	// cache keeps the footers and, for selective scans, the decoded
 	// column chunks of local files (cache.go); nil for remote files.
 	cache *chunkCache
@@ -147,7 +149,7 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 	}
 	// A column's statistics over the files; a file without the column
 	// holds NULLs there.
-	t.stats = make([]colStat, len(fields))
+	merged := make([]colStat, len(fields))
 	for i := range files {
 		for j := range fields {
 			st := colStat{bounded: true, nulls: fileRows[i]}
@@ -155,11 +157,15 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 				st = perFile[i][l]
 			}
 			if i == 0 {
-				t.stats[j] = st
+				merged[j] = st
 			} else {
-				t.stats[j].merge(st)
+				merged[j].merge(st)
 			}
 		}
+	}
+	t.stats = sources.Statistics{RowCount: t.rows}
+	for j, st := range merged {
+		t.stats.Columns = append(t.stats.Columns, st.column(fields[j].Type))
 	}
 	t.schema = arrow.NewSchema(fields, nil)
 	t.nfile = len(fields)
@@ -234,13 +240,7 @@ func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int
 // per file column the null count and, for integers, floats, dates and
 // strings, the bounds of the row groups' min and max. Partition columns
 // have none.
-func (t *Table) Statistics() sources.Statistics {
-	s := sources.Statistics{RowCount: t.rows}
-	for i, st := range t.stats {
-		s.Columns = append(s.Columns, st.column(t.schema.Field(i).Type))
-	}
-	return s
-}
+func (t *Table) Statistics() sources.Statistics { return t.stats }
 
 // firstWith names the first file that has column name.
 func firstWith(files []string, schemas []*arrow.Schema, name string) string {

@@ -51,19 +51,8 @@ type bound struct {
 // the column's own type, for a type whose Parquet statistics order like
 // PostgreSQL does.
 func prunable(schema *arrow.Schema, f expr.Expr) (bound, bool) {
-	b, ok := f.(*expr.Binary)
-	if !ok || !b.Op.IsComparison() {
-		return bound{}, false
-	}
-	c, cok := b.Left.(*expr.Column)
-	l, lok := b.Right.(*expr.Literal)
-	op := b.Op
-	if !cok || !lok {
-		c, cok = b.Right.(*expr.Column)
-		l, lok = b.Left.(*expr.Literal)
-		op = op.Commute()
-	}
-	if !cok || !lok || !l.Value.IsValid() || c.Index >= schema.NumFields() {
+	c, l, op, ok := expr.ColumnComparison(f)
+	if !ok || c.Index >= schema.NumFields() {
 		return bound{}, false
 	}
 	ft := schema.Field(c.Index).Type
