@@ -24,7 +24,8 @@ func TestPlanCache(t *testing.T) {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+	modes := []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeDescribeExec, pgx.QueryExecModeSimpleProtocol}
+	for _, mode := range modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			one := func(sql string) string {
 				t.Helper()
@@ -79,4 +80,39 @@ func TestPlanCache(t *testing.T) {
 			other.Close(ctx)
 		})
 	}
+
+	// An unnamed statement prepared again and again (DescribeExec, as
+	// pgbench -M extended does) is described from the session's kept plan:
+	// a table replaced with other column types must change the description.
+	t.Run("redescribe", func(t *testing.T) {
+		const sel = "SELECT v FROM pd"
+		exec("CREATE TABLE pd (v int)")
+		exec("INSERT INTO pd VALUES (7)")
+		var n int32
+		for range 3 {
+			if err := conn.QueryRow(ctx, sel, pgx.QueryExecModeDescribeExec).Scan(&n); err != nil || n != 7 {
+				t.Fatalf("%s: %d, %v", sel, n, err)
+			}
+		}
+		exec("DROP TABLE pd")
+		exec("CREATE TABLE pd (v text)")
+		exec("INSERT INTO pd VALUES ('seven')")
+		rows, err := conn.Query(ctx, sel, pgx.QueryExecModeDescribeExec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if oid := rows.FieldDescriptions()[0].DataTypeOID; oid != 25 {
+			t.Errorf("v described as type %d after the table changed, want text (25)", oid)
+		}
+		var s string
+		for rows.Next() {
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := rows.Err(); err != nil || s != "seven" {
+			t.Fatalf("%s: %q, %v", sel, s, err)
+		}
+		exec("DROP TABLE pd")
+	})
 }

@@ -89,6 +89,14 @@ func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, param
 			return nil, err
 		}
 	}
+	if len(paramOIDs) == 0 && stmts[0].ParamCount() == 0 {
+		// The statement is prepared again and again (pgbench -M extended,
+		// drivers that do not name their statements): a plan the session
+		// kept describes it without planning.
+		if q := sessionPlans(s).get(stmts[0].Text(), h.planner.Catalog.Version()); q != nil {
+			return &prepared{statement: statement{planner: h.planner, stmt: stmts[0], hook: h.hook}, schema: q.Plan.Schema()}, nil
+		}
+	}
 	declared := make([]arrow.DataType, len(paramOIDs))
 	for i, oid := range paramOIDs {
 		if t, ok := pgtypes.ToArrow(oid); ok {

@@ -285,6 +285,10 @@ type Project struct {
 	Input  Plan
 	Exprs  []expr.Expr
 	schema *arrow.Schema
+	// row is the one row of constants over OneRow, built with the plan
+	// (SELECT 1, a row of VALUES): a plan a session keeps answers from it
+	// without evaluating anything. Project holds one reference for good.
+	row arrow.RecordBatch
 }
 
 // NewProject returns a projection of input to exprs, named names.
@@ -293,7 +297,30 @@ func NewProject(input Plan, exprs []expr.Expr, names []string) *Project {
 	for i, e := range exprs {
 		fields[i] = arrow.Field{Name: names[i], Type: e.DataType(), Nullable: true}
 	}
-	return &Project{Input: input, Exprs: exprs, schema: arrow.NewSchema(fields, nil)}
+	p := &Project{Input: input, Exprs: exprs, schema: arrow.NewSchema(fields, nil)}
+	if _, ok := input.(OneRow); ok {
+		p.row = constantRow(exprs, p.schema)
+	}
+	return p
+}
+
+// constantRow is the row exprs yield when every one is a literal, nil
+// otherwise.
+func constantRow(exprs []expr.Expr, schema *arrow.Schema) arrow.RecordBatch {
+	cols := make([]arrow.Array, len(exprs))
+	defer releaseAll(cols)
+	for i, e := range exprs {
+		lit, ok := e.(*expr.Literal)
+		if !ok {
+			return nil
+		}
+		a, err := broadcast(lit.Value, 1)
+		if err != nil {
+			return nil
+		}
+		cols[i] = a
+	}
+	return array.NewRecordBatch(schema, cols, 1)
 }
 
 func (p *Project) Schema() *arrow.Schema { return p.schema }
@@ -311,6 +338,17 @@ func (p *Project) String() string {
 }
 
 func (p *Project) Execute(ctx context.Context) (array.RecordReader, error) {
+	if row := p.row; row != nil {
+		done := false
+		return batchio.NewReader(p.schema, func() (arrow.RecordBatch, error) {
+			if done {
+				return nil, nil
+			}
+			done = true
+			row.Retain()
+			return row, nil
+		}, nil), nil
+	}
 	project, err := projectStage(p.Exprs, p.schema)
 	if err != nil {
 		return nil, err
