@@ -3,21 +3,41 @@ package riffq_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/riffq/riffq"
 )
 
 // TestQueryMemoryLimit checks that a query holding more than the
-// per-query limit in a sort, a hash join or an aggregation fails with
-// 53200, and that the session and the server go on.
+// per-query limit in a hash join, an aggregation or a window fails with
+// 53200, that a sort spills to the temporary directory instead (and
+// leaves nothing there), and that the session and the server go on.
 func TestQueryMemoryLimit(t *testing.T) {
-	conn := connect(t, startServer(t, riffq.WithQueryMemoryLimit(64<<10)))
+	const sorted = "SELECT ts, symbol, close FROM candles ORDER BY close DESC, ts, symbol"
+	want := queryStrings(t, connect(t, startServer(t)), sorted)
+	dir := t.TempDir()
+	conn := connect(t, startServer(t, riffq.WithQueryMemoryLimit(64<<10), riffq.WithTempDir(dir)))
 	ctx := context.Background()
+	got := queryStrings(t, conn, sorted)
+	if len(got) != len(want) || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("spilled sort: %d rows, want %d (first %v, want %v)", len(got), len(want), got[:min(2, len(got))], want[:2])
+	}
+	var plan strings.Builder
+	for _, line := range queryStrings(t, conn, "EXPLAIN ANALYZE "+sorted) {
+		plan.WriteString(line + "\n")
+	}
+	if !strings.Contains(plan.String(), " disk=") {
+		t.Errorf("EXPLAIN ANALYZE shows no spill:\n%s", plan.String())
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("%d files left in the temporary directory", len(left))
+	}
 	for _, sql := range []string{
-		"SELECT * FROM candles ORDER BY close",
 		"SELECT count(*) FROM candles a JOIN candles b ON a.close = b.close",
 		"SELECT ts, count(*) FROM candles GROUP BY ts, symbol",
 		"SELECT symbol, row_number() OVER (ORDER BY ts) FROM candles",
@@ -40,4 +60,26 @@ func TestQueryMemoryLimit(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM (SELECT symbol FROM symbols ORDER BY 1) s").Scan(&n); err != nil || n != 8 {
 		t.Fatalf("small sort after 53200: %d, %v", n, err)
 	}
+}
+
+// queryStrings runs sql and returns its rows as text, columns joined by |.
+func queryStrings(t *testing.T, conn *pgx.Conn, sql string) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), sql, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var parts []string
+		for _, raw := range rows.RawValues() {
+			parts = append(parts, string(raw))
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return out
 }

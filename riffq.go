@@ -39,6 +39,7 @@ type Server struct {
 	planner        *planner.Planner
 	wire           *wire.Server
 	memLimit       int64
+	tempDir        string
 	recursionLimit int
 }
 
@@ -97,9 +98,15 @@ func WithMaxConns(n int) Option { return func(s *Server) { s.wireCfg.MaxConns = 
 
 // WithQueryMemoryLimit limits the memory each query may hold in its
 // blocking operators (hash join build sides, sorts, aggregation groups,
-// windows) to bytes; a query that needs more fails with SQLSTATE 53200
+// windows) to bytes. A sort that needs more spills to temporary files
+// (WithTempDir); the other operators fail the query with SQLSTATE 53200,
 // and the server goes on serving. 0, the default, sets no limit.
 func WithQueryMemoryLimit(bytes int64) Option { return func(s *Server) { s.memLimit = bytes } }
+
+// WithTempDir sets the directory where queries over their memory limit
+// spill; the default is the system's temporary directory. Spill files are
+// unlinked as soon as they are created, so none outlives its query.
+func WithTempDir(dir string) Option { return func(s *Server) { s.tempDir = dir } }
 
 // WithRecursionLimit limits how many times a WITH RECURSIVE query runs its
 // recursive term; one more fails with SQLSTATE 54001. 0 sets no limit;
@@ -168,7 +175,7 @@ func NewServer(opts ...Option) *Server {
 	for _, db := range s.databases {
 		_ = s.catalog.AddDatabase(db)
 	}
-	s.planner = &planner.Planner{Catalog: s.catalog, MemoryLimit: s.memLimit, RecursionLimit: s.recursionLimit}
+	s.planner = &planner.Planner{Catalog: s.catalog, MemoryLimit: s.memLimit, TempDir: s.tempDir, RecursionLimit: s.recursionLimit}
 	cfg := s.wireCfg
 	cfg.Handler = handler{planner: s.planner, parser: planner.NewParseCache(4096), hook: s.hook}
 	cfg.Logger = s.logger

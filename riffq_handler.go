@@ -190,6 +190,7 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 		return nil, err
 	}
 	ctx = engine.WithRecursionLimit(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit), st.planner.RecursionLimit)
+	ctx = engine.WithTempDir(ctx, st.planner.TempDir)
 	ctx = engine.WithLocation(ctx, s.Location)
 	if q.Run != nil {
 		if err := q.Run(ctx); err != nil {

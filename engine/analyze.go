@@ -12,11 +12,13 @@ import (
 
 // OpStats is what EXPLAIN ANALYZE reports of one operator: the rows and
 // batches it produced, the time spent producing them (its inputs'
-// included, as PostgreSQL counts it) and the most memory it held.
+// included, as PostgreSQL counts it), the most memory it held and the
+// bytes it wrote to temporary files.
 type OpStats struct {
 	Rows, Batches atomic.Int64
 	Nanos         atomic.Int64
 	mem, peak     atomic.Int64
+	spilled       atomic.Int64
 }
 
 // Analyzed runs an operator and measures it. Its String is the
@@ -87,6 +89,9 @@ func ExplainAnalyze(p Plan) string {
 			fmt.Fprintf(&sb, "%s (actual time=%.3f ms rows=%d batches=%d", a.Plan.String(), float64(s.Nanos.Load())/1e6, s.Rows.Load(), s.Batches.Load())
 			if peak := s.peak.Load(); peak > 0 {
 				fmt.Fprintf(&sb, " memory=%s", sizePretty(peak))
+			}
+			if disk := s.spilled.Load(); disk > 0 {
+				fmt.Fprintf(&sb, " disk=%s", sizePretty(disk))
 			}
 			sb.WriteString(")")
 		} else {

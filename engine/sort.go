@@ -62,106 +62,119 @@ func (s *Sort) Execute(ctx context.Context) (array.RecordReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	schema := s.Schema()
 	var (
-		sorted  arrow.RecordBatch
-		indices arrow.Array
-		pos     int64
+		sorted  sortedRows
 		started bool
 	)
 	cleanup := func() {
 		in.Release()
 		if sorted != nil {
-			sorted.Release()
-		}
-		if indices != nil {
-			indices.Release()
+			sorted.release()
 		}
 	}
-	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+	return batchio.NewReader(s.Schema(), func() (arrow.RecordBatch, error) {
 		if !started {
 			started = true
-			sorted, indices, err = s.sortAll(ctx, in)
-			if err != nil {
+			if sorted, err = s.sortAll(ctx, in); err != nil {
 				return nil, err
 			}
 		}
 		if sorted == nil {
 			return nil, nil
 		}
-		total := int64(indices.Len())
-		if s.Fetch > 0 {
-			total = min(total, s.Fetch)
-		}
-		if pos >= total {
-			return nil, nil
-		}
-		end := min(pos+outputBatchRows, total)
-		idx := array.NewSlice(indices, pos, end)
-		defer idx.Release()
-		pos = end
-		out, err := takeBatch(ctx, sorted, idx)
-		if err != nil {
-			return nil, fmt.Errorf("sort: %w", err)
-		}
-		return out, nil
+		return sorted.next()
 	}, cleanup), nil
 }
 
 // outputBatchRows is the size of the batches blocking operators emit.
 const outputBatchRows = 64 * 1024
 
-func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (arrow.RecordBatch, arrow.Array, error) {
-	var batches []arrow.RecordBatch
+// sortAll reads the whole input and returns it sorted, nil if it is
+// empty. Beyond the query's memory limit it spills sorted runs and
+// returns their merge (sortspill.go).
+func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (sortedRows, error) {
+	var (
+		batches []arrow.RecordBatch
+		held    int64 // bytes reserved for batches
+		rows    int64 // rows in batches
+		runs    []*spillFile
+	)
 	defer func() {
 		for _, b := range batches {
 			b.Release()
 		}
+		for _, f := range runs {
+			f.close()
+		}
 	}()
-	var held int64 // rows in batches
+	spill := canSpill(ctx) && spillable(s.Schema())
 	for in.Next() {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		b := in.RecordBatch()
+		n := batchBytes(b)
+		if err := reserve(ctx, n); err != nil {
+			if !spill || len(batches) == 0 {
+				return nil, err
+			}
+			release(ctx, n) // not held after all
+			run, err := s.writeRun(ctx, batches)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, run)
+			for _, b := range batches {
+				b.Release()
+			}
+			release(ctx, held)
+			batches, held, rows = nil, 0, 0
+			if err := reserve(ctx, n); err != nil {
+				return nil, err // one batch alone is over the limit
+			}
+		}
 		b.Retain()
 		batches = append(batches, b)
-		held += b.NumRows()
-		if err := reserveBatch(ctx, b); err != nil {
-			return nil, nil, err
-		}
-		if s.Fetch > 0 && held > 2*s.Fetch+outputBatchRows {
+		held += n
+		rows += b.NumRows()
+		if s.Fetch > 0 && len(runs) == 0 && rows > 2*s.Fetch+outputBatchRows {
 			// Keep the best Fetch rows so far.
 			top, err := s.topRows(ctx, batches)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			for _, b := range batches {
-				release(ctx, batchBytes(b))
 				b.Release()
 			}
-			batches, held = []arrow.RecordBatch{top}, top.NumRows()
-			if err := reserveBatch(ctx, top); err != nil {
-				return nil, nil, err
+			release(ctx, held)
+			batches, held, rows = []arrow.RecordBatch{top}, batchBytes(top), top.NumRows()
+			if err := reserve(ctx, held); err != nil {
+				return nil, err
 			}
 		}
 	}
 	if err := in.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if len(batches) == 0 {
-		return nil, nil, nil
+	var inMemory sortedRows
+	if len(batches) > 0 {
+		all, err := concatBatches(s.Schema(), batches)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := sortIndices(ctx, all, s.Keys)
+		if err != nil {
+			all.Release()
+			return nil, err
+		}
+		inMemory = newMemorySorted(ctx, all, idx, s.Fetch, outputBatchRows)
 	}
-	all, err := concatBatches(s.Schema(), batches)
-	if err != nil {
-		return nil, nil, err
+	if len(runs) == 0 {
+		return inMemory, nil
 	}
-	idx, err := sortIndices(ctx, all, s.Keys)
-	if err != nil {
-		all.Release()
-		return nil, nil, err
-	}
-	return all, idx, nil
+	files := runs
+	runs = nil // the merge frees them from here on
+	return s.mergeSpilled(ctx, files, inMemory)
 }
 
 // sortIndices returns the permutation that orders all's rows by keys, as

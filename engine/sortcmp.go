@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"math"
 	"slices"
 
@@ -128,11 +129,15 @@ func compareSortIndices(ctx context.Context, all arrow.RecordBatch, keys []SortK
 		idx[i] = uint64(i)
 	}
 	// An integer first key without NULLs is compared inline: most
-	// comparisons end there.
+	// comparisons end there. A text one is compared by its first eight
+	// bytes inline, as PostgreSQL's abbreviated keys do, and only on a tie
+	// in full.
 	first := intKeys(all.Column(keys[0].Column), keys[0].Desc)
 	rest := cmps
 	if first != nil {
 		rest = cmps[1:]
+	} else {
+		first = textPrefixes(all.Column(keys[0].Column), keys[0].Desc)
 	}
 	slices.SortFunc(idx, func(a, b uint64) int {
 		if first != nil {
@@ -154,6 +159,28 @@ func compareSortIndices(ctx context.Context, all arrow.RecordBatch, keys []SortK
 	defer bld.Release()
 	bld.AppendValues(idx, nil)
 	return bld.NewArray(), true, nil
+}
+
+// textPrefixes returns the first eight bytes of every value of a text
+// column without NULLs, as int64s that order as the bytes do (inverted
+// when descending), or nil.
+func textPrefixes(col arrow.Array, desc bool) []int64 {
+	a, ok := col.(*array.String)
+	if !ok || col.NullN() > 0 {
+		return nil
+	}
+	out := make([]int64, a.Len())
+	var buf [8]byte
+	for i := range out {
+		buf = [8]byte{}
+		copy(buf[:], a.Value(i))
+		p := binary.BigEndian.Uint64(buf[:])
+		if desc {
+			p = ^p
+		}
+		out[i] = int64(p ^ 1<<63)
+	}
+	return out
 }
 
 // intKeys returns an integer column without NULLs as int64 sort keys

@@ -30,6 +30,9 @@ type Planner struct {
 	// MemoryLimit is the most bytes a query's blocking operators may hold
 	// (engine.WithMemoryLimit); 0 is no limit.
 	MemoryLimit int64
+	// TempDir is where queries over MemoryLimit spill sorts
+	// (engine.WithTempDir); "" is the system's temporary directory.
+	TempDir string
 	// RecursionLimit is the most iterations of a WITH RECURSIVE query's
 	// recursive term (engine.WithRecursionLimit); 0 is no limit.
 	RecursionLimit int

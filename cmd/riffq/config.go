@@ -19,6 +19,7 @@ import (
 //	log_level: info
 //	max_connections: 100
 //	query_memory_limit: 25%
+//	temp_dir: /var/tmp
 //	max_recursion: 1000000
 //	databases: [analytics]
 //	auth: {method: scram, user: admin, password_env: RIFFQ_PASSWORD}
@@ -39,6 +40,7 @@ type config struct {
 	LogLevel       string         `yaml:"log_level"`
 	MaxConnections *int           `yaml:"max_connections"`
 	QueryMemLimit  string         `yaml:"query_memory_limit"`
+	TempDir        string         `yaml:"temp_dir"`
 	MaxRecursion   *int           `yaml:"max_recursion"`
 	Databases      []string       `yaml:"databases"`
 	Auth           authConfig     `yaml:"auth"`
@@ -205,6 +207,7 @@ func (c *config) args() ([]string, error) {
 		add("max-connections", strconv.Itoa(*c.MaxConnections))
 	}
 	add("query-memory-limit", c.QueryMemLimit)
+	add("temp-dir", c.TempDir)
 	if c.MaxRecursion != nil {
 		add("max-recursion", strconv.Itoa(*c.MaxRecursion))
 	}

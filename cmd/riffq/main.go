@@ -406,7 +406,8 @@ func run(args []string, stderr io.Writer) int {
 	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM: PKCS#1, PKCS#8 or EC)")
 	tlsRequired := fs.Bool("tls-required", false, "refuse clients that do not use TLS")
 	maxConns := fs.Int("max-connections", 100, "most concurrent connections (0: no limit)")
-	memLimit := fs.String("query-memory-limit", "25%", "most memory one query may hold in joins, sorts and aggregations: a `size` (4GB, 512MB), a share of the machine's memory (25%), or 0 for no limit")
+	memLimit := fs.String("query-memory-limit", "25%", "most memory one query may hold in joins, sorts and aggregations: a `size` (4GB, 512MB), a share of the machine's memory (25%), or 0 for no limit; sorts over it spill to --temp-dir")
+	tempDirFlag := fs.String("temp-dir", "", "`directory` where sorts over the memory limit spill (default: the system's temporary directory)")
 	maxRecursion := fs.Int("max-recursion", engine.DefaultRecursionLimit, "most iterations of a WITH RECURSIVE query's recursive term before it fails with 54001 (0: no limit)")
 	fs.String("config", "", "read settings and sources from this YAML `file` (flags win)")
 	pprofAddr := fs.String("pprof", "", "serve Go's runtime profiles (net/http/pprof) on this `address`, for diagnosing performance")
@@ -468,8 +469,14 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "riffq: --query-memory-limit: %v\n", err)
 		return 2
 	}
+	if *tempDirFlag != "" {
+		if fi, err := os.Stat(*tempDirFlag); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "riffq: --temp-dir %s: not a directory\n", *tempDirFlag)
+			return 2
+		}
+	}
 	opts := []riffq.Option{riffq.WithAddr(*listen), riffq.WithLogger(logger), riffq.WithMaxConns(*maxConns), riffq.WithDatabases(dbs...),
-		riffq.WithQueryMemoryLimit(limit), riffq.WithRecursionLimit(*maxRecursion)}
+		riffq.WithQueryMemoryLimit(limit), riffq.WithTempDir(*tempDirFlag), riffq.WithRecursionLimit(*maxRecursion)}
 	authOpt, err := authOption(*user, *password, *authName)
 	if err != nil {
 		fmt.Fprintf(stderr, "riffq: %v\n", err)
