@@ -14,32 +14,38 @@ import (
 )
 
 // TestQueryMemoryLimit checks that a query holding more than the
-// per-query limit in a hash join, an aggregation or a window fails with
-// 53200, that a sort spills to the temporary directory instead (and
-// leaves nothing there), and that the session and the server go on.
+// per-query limit in a hash join or a window fails with 53200, that a
+// sort and a grouped aggregation spill to the temporary directory instead
+// (with the answers they give in memory, and nothing left there), and
+// that the session and the server go on.
 func TestQueryMemoryLimit(t *testing.T) {
-	const sorted = "SELECT ts, symbol, close FROM candles ORDER BY close DESC, ts, symbol"
-	want := queryStrings(t, connect(t, startServer(t)), sorted)
+	spilling := []string{
+		"SELECT ts, symbol, close FROM candles ORDER BY close DESC, ts, symbol",
+		"SELECT ts, symbol, count(*), sum(volume), max(close) FROM candles GROUP BY ts, symbol ORDER BY 1, 2",
+	}
+	unlimited := connect(t, startServer(t))
 	dir := t.TempDir()
 	conn := connect(t, startServer(t, riffq.WithQueryMemoryLimit(64<<10), riffq.WithTempDir(dir)))
 	ctx := context.Background()
-	got := queryStrings(t, conn, sorted)
-	if len(got) != len(want) || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("spilled sort: %d rows, want %d (first %v, want %v)", len(got), len(want), got[:min(2, len(got))], want[:2])
-	}
-	var plan strings.Builder
-	for _, line := range queryStrings(t, conn, "EXPLAIN ANALYZE "+sorted) {
-		plan.WriteString(line + "\n")
-	}
-	if !strings.Contains(plan.String(), " disk=") {
-		t.Errorf("EXPLAIN ANALYZE shows no spill:\n%s", plan.String())
+	for _, sql := range spilling {
+		want := queryStrings(t, unlimited, sql)
+		got := queryStrings(t, conn, sql)
+		if len(got) != len(want) || strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("%s: %d rows, want %d (first %v, want %v)", sql, len(got), len(want), got[:min(2, len(got))], want[:2])
+		}
+		var plan strings.Builder
+		for _, line := range queryStrings(t, conn, "EXPLAIN ANALYZE "+sql) {
+			plan.WriteString(line + "\n")
+		}
+		if !strings.Contains(plan.String(), " disk=") {
+			t.Errorf("EXPLAIN ANALYZE shows no spill:\n%s", plan.String())
+		}
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("%d files left in the temporary directory", len(left))
 	}
 	for _, sql := range []string{
 		"SELECT count(*) FROM candles a JOIN candles b ON a.close = b.close",
-		"SELECT ts, count(*) FROM candles GROUP BY ts, symbol",
 		"SELECT symbol, row_number() OVER (ORDER BY ts) FROM candles",
 	} {
 		_, err := conn.Exec(ctx, sql)

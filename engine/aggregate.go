@@ -60,21 +60,15 @@ func (a *Aggregate) String() string {
 
 func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 	keyEvals := make([]evaluator, len(a.GroupBy))
-	keys := make([]keyColumn, len(a.GroupBy))
 	for i, g := range a.GroupBy {
 		ev, err := compile(g)
 		if err != nil {
 			return nil, err
 		}
 		keyEvals[i] = ev
-		if keys[i], err = newKeyColumn(g.DataType()); err != nil {
-			return nil, err
-		}
 	}
 	argEvals := make([]evaluator, len(a.Aggs))
-	accs := make([]accumulator, len(a.Aggs))
 	filters := make([]evaluator, len(a.Aggs))
-	distincts := make([]*distinctSet, len(a.Aggs))
 	for i, ag := range a.Aggs {
 		if ag.Arg != nil {
 			ev, err := compile(ag.Arg)
@@ -86,28 +80,10 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 			}
 			argEvals[i] = ev
 		}
-		acc, err := newAccumulator(ag)
-		if err != nil {
-			return nil, err
-		}
-		if len(ag.OrderBy) > 0 {
-			acc = newSortedAcc(acc, ag)
-		}
-		accs[i] = acc
 		if ag.Filter != nil {
+			var err error
 			if filters[i], err = compile(ag.Filter); err != nil {
 				return nil, err
-			}
-		}
-		if ag.Distinct {
-			kc, err := newKeyColumn(ag.Arg.DataType())
-			if err != nil {
-				return nil, err
-			}
-			distincts[i] = &distinctSet{key: kc, seen: make(map[string]struct{})}
-			switch ag.Func {
-			case expr.ArrayAgg, expr.JSONAgg, expr.JSONBAgg:
-				distincts[i].nulls = make(map[uint32]bool)
 			}
 		}
 	}
@@ -121,68 +97,168 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	done := false
+	ev := aggEvaluators{keys: keyEvals, args: argEvals, filters: filters}
+	// The groups that found no room in memory wait in partitions, each
+	// aggregated in turn once the groups before it have gone out.
+	var pending []aggPartition
+	first := true
+	cleanup := func() {
+		in.Release()
+		for _, p := range pending {
+			p.file.close()
+		}
+	}
 	return batchio.NewReader(a.schema, func() (arrow.RecordBatch, error) {
-		if done {
-			return nil, nil
+		if first {
+			first = false
+			out, parts, err := a.aggregate(ctx, in, stages, ev, 0)
+			pending = append(pending, parts...)
+			return out, err
 		}
-		done = true
-		h := &hashTable{groups: make(map[string]uint32), keys: keys}
-		if len(keys) == 0 {
-			h.ngroups = 1 // a global aggregate has one group even without rows
-		}
-		// add folds one batch's evaluated keys and arguments into the
-		// groups, in input order.
-		add := func(b arrow.RecordBatch, keyCols, args []arrow.Array) error {
-			before := h.ngroups
-			ids := h.groupIDsOf(keyCols, int(b.NumRows()))
-			// A new group costs its key in the hash table and the key
-			// column, and a state per aggregate: about 64 + 16 a state.
-			if err := reserve(ctx, int64(h.ngroups-before)*int64(64+16*len(accs))); err != nil {
-				return err
+		for len(pending) > 0 {
+			p := pending[0]
+			pending = pending[1:]
+			out, parts, err := a.aggregatePartition(ctx, p, ev)
+			pending = append(parts, pending...)
+			if err != nil || out.NumRows() > 0 {
+				return out, err
 			}
-			for i, acc := range accs {
-				arg := args[i]
-				rowIDs := ids
-				if filters[i] != nil || distincts[i] != nil {
-					var err error
-					if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, filters[i], distincts[i]); err != nil {
-						return err
-					}
-					defer func() {
-						if arg != nil {
-							arg.Release()
-						}
-					}()
-				}
-				acc.grow(h.ngroups)
-				if err := acc.update(rowIDs, arg); err != nil {
+			out.Release()
+		}
+		return nil, nil
+	}, cleanup), nil
+}
+
+// aggEvaluators are an aggregate's compiled expressions, shared by its
+// passes over the input and over spilled partitions.
+type aggEvaluators struct {
+	keys, args, filters []evaluator
+}
+
+// aggregate folds in (after stages) into groups and returns them as one
+// batch. Beyond the query's memory limit, rows of groups not yet in
+// memory go to partitions on disk (aggspill.go), which it returns.
+func (a *Aggregate) aggregate(ctx context.Context, in array.RecordReader, stages []stage, ev aggEvaluators, level int) (arrow.RecordBatch, []aggPartition, error) {
+	keys := make([]keyColumn, len(a.GroupBy))
+	for i, g := range a.GroupBy {
+		var err error
+		if keys[i], err = newKeyColumn(g.DataType()); err != nil {
+			return nil, nil, err
+		}
+	}
+	accs := make([]accumulator, len(a.Aggs))
+	distincts := make([]*distinctSet, len(a.Aggs))
+	for i, ag := range a.Aggs {
+		acc, err := newAccumulator(ag)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ag.OrderBy) > 0 {
+			acc = newSortedAcc(acc, ag)
+		}
+		accs[i] = acc
+		if ag.Distinct {
+			kc, err := newKeyColumn(ag.Arg.DataType())
+			if err != nil {
+				return nil, nil, err
+			}
+			distincts[i] = &distinctSet{key: kc, seen: make(map[string]struct{})}
+			switch ag.Func {
+			case expr.ArrayAgg, expr.JSONAgg, expr.JSONBAgg:
+				distincts[i].nulls = make(map[uint32]bool)
+			}
+		}
+	}
+	h := &hashTable{groups: make(map[string]uint32), keys: keys}
+	if len(keys) == 0 {
+		h.ngroups = 1 // a global aggregate has one group even without rows
+	}
+	// update folds rows of b, whose groups are ids, into the aggregates.
+	update := func(b arrow.RecordBatch, ids []uint32, args []arrow.Array) error {
+		for i, acc := range accs {
+			arg := args[i]
+			rowIDs := ids
+			if ev.filters[i] != nil || distincts[i] != nil {
+				var err error
+				if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, ev.filters[i], distincts[i]); err != nil {
 					return err
 				}
+				defer func() {
+					if arg != nil {
+						arg.Release()
+					}
+				}()
 			}
-			return nil
-		}
-		if err := a.consume(ctx, in, stages, keyEvals, argEvals, add); err != nil {
-			return nil, err
-		}
-		if err := in.Err(); err != nil {
-			return nil, err
-		}
-		mem := memory.DefaultAllocator
-		cols := make([]arrow.Array, 0, len(keys)+len(accs))
-		for _, k := range keys {
-			cols = append(cols, k.build(mem))
-		}
-		for _, acc := range accs {
 			acc.grow(h.ngroups)
-			col, err := acc.finish(mem)
-			if err != nil {
-				return nil, err
+			if err := acc.update(rowIDs, arg); err != nil {
+				return err
 			}
-			cols = append(cols, col)
 		}
-		return array.NewRecordBatch(a.schema, cols, int64(h.ngroups)), nil
-	}, in.Release), nil
+		return nil
+	}
+	// A new group costs its key in the hash table and the key column, and
+	// a state per aggregate: about 64 + 16 a state.
+	groupBytes := int64(64 + 16*len(accs))
+	var (
+		held  int64 // bytes reserved for the groups
+		spill *aggSpill
+	)
+	defer func() { release(ctx, held) }()
+	// add folds one batch's evaluated keys and arguments into the groups,
+	// in input order.
+	add := func(b arrow.RecordBatch, keyCols, args []arrow.Array) error {
+		if spill != nil {
+			return spill.add(ctx, b, keyCols, args, update)
+		}
+		before := h.ngroups
+		ids := h.groupIDsOf(keyCols, int(b.NumRows()))
+		n := int64(h.ngroups-before) * groupBytes
+		if err := reserve(ctx, n); err != nil {
+			if len(keys) == 0 || !canSpill(ctx) || !spillable(a.Input.Schema()) {
+				return err
+			}
+			// The groups are full: this batch's new ones stay, and from
+			// the next batch on, rows of other groups spill.
+			release(ctx, n)
+			if spill, err = newAggSpill(a.Input.Schema(), h, level, err); err != nil {
+				return err
+			}
+		} else {
+			held += n
+		}
+		return update(b, ids, args)
+	}
+	err := a.consume(ctx, in, stages, ev.keys, ev.args, add)
+	var parts []aggPartition
+	if spill != nil {
+		parts, err = spill.finish(err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := in.Err(); err != nil {
+		return nil, nil, err
+	}
+	mem := memory.DefaultAllocator
+	cols := make([]arrow.Array, 0, len(keys)+len(accs))
+	for _, k := range keys {
+		cols = append(cols, k.build(mem))
+	}
+	for _, acc := range accs {
+		acc.grow(h.ngroups)
+		col, err := acc.finish(mem)
+		if err != nil {
+			releaseAll(cols)
+			for _, p := range parts {
+				p.file.close()
+			}
+			return nil, nil, err
+		}
+		cols = append(cols, col)
+	}
+	out := array.NewRecordBatch(a.schema, cols, int64(h.ngroups))
+	releaseAll(cols)
+	return out, parts, nil
 }
 
 // accumulator computes one aggregate for every group.

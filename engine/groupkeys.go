@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/bits"
 	"strings"
@@ -69,6 +70,36 @@ func (h *hashTable) groupIDsOf(cols []arrow.Array, n int) []uint32 {
 	return ids
 }
 
+// lookup finds the groups of n rows whose keys are cols without adding
+// any: ids holds the groups found; missing lists the other rows, hashes
+// their keys' hashes under seed.
+func (h *hashTable) lookup(cols []arrow.Array, n int, seed maphash.Seed) (ids []uint32, missing []int32, hashes []uint64) {
+	ids = make([]uint32, n)
+	packed, _ := packKeys(cols)
+	for r := range n {
+		if packed != nil {
+			if k, ok := packed(r); ok {
+				if id, ok := h.ints.get(k); ok {
+					ids[r] = id
+				} else {
+					missing, hashes = append(missing, int32(r)), append(hashes, maphash.Comparable(seed, k))
+				}
+				continue
+			}
+		}
+		h.buf = h.buf[:0]
+		for i, c := range cols {
+			h.buf = h.keys[i].encode(h.buf, c, r)
+		}
+		if id, ok := h.groups[string(h.buf)]; ok {
+			ids[r] = id
+		} else {
+			missing, hashes = append(missing, int32(r)), append(hashes, maphash.Bytes(seed, h.buf))
+		}
+	}
+	return ids, missing, hashes
+}
+
 // newGroup adds row r's key as the next group's.
 func (h *hashTable) newGroup(cols []arrow.Array, r int) {
 	h.ngroups++
@@ -128,6 +159,20 @@ func (t *intGroups) lookup(k int64, id uint32) (uint32, bool) {
 		t.resize(len(t.keys) * 2)
 	}
 	return id, true
+}
+
+// get returns k's group id, if it has one.
+func (t *intGroups) get(k int64) (uint32, bool) {
+	if !t.hashed {
+		if off := uint64(k - t.lo); off < uint64(len(t.dense)) && t.n > 0 && t.dense[off] != 0 {
+			return t.dense[off] - 1, true
+		}
+		return 0, false
+	}
+	if slot, found := t.find(k); found {
+		return t.ids[slot] - 1, true
+	}
+	return 0, false
 }
 
 // widen makes the dense array cover k, with room to grow, unless the span

@@ -75,6 +75,11 @@ func newSpillFile(ctx context.Context, schema *arrow.Schema) (*spillFile, error)
 
 // write appends b to the file.
 func (s *spillFile) write(b arrow.RecordBatch) error {
+	if !b.Schema().Equal(s.schema) {
+		// The same columns under the plan's names and metadata.
+		b = array.NewRecordBatch(s.schema, b.Columns(), b.NumRows())
+		defer b.Release()
+	}
 	if err := s.w.Write(b); err != nil {
 		return fmt.Errorf("write temporary file: %w", err)
 	}
