@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -101,6 +102,100 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 		return nil, err
 	}
 	defer all.Release()
+	workers := runtime.GOMAXPROCS(0)
+	chunks, err := w.chunks(all, max(outputBatchRows, int(all.NumRows())/(4*workers)))
+	if err != nil {
+		return nil, err
+	}
+	if len(chunks) == 1 || workers < 2 {
+		out, err := w.computeBatch(ctx, all)
+		if err != nil {
+			return nil, err
+		}
+		return sliceReader(out), nil
+	}
+	// Partitions are independent: runs of whole partitions are computed
+	// on every core and come out in input order.
+	next := 0
+	all.Retain()
+	src := batchio.NewReader(all.Schema(), func() (arrow.RecordBatch, error) {
+		if next == len(chunks) {
+			return nil, nil
+		}
+		c := chunks[next]
+		next++
+		return all.NewSlice(c[0], c[1]), nil
+	}, all.Release)
+	results := newOrderedMap(ctx, src, workers, w.computeBatch, func(b arrow.RecordBatch) { b.Release() })
+	var (
+		cur arrow.RecordBatch
+		pos int64
+	)
+	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+		for cur == nil || pos >= cur.NumRows() {
+			if cur != nil {
+				cur.Release()
+				cur = nil
+			}
+			b, ok := results.Next()
+			if !ok {
+				return nil, results.Err()
+			}
+			cur, pos = b, 0
+		}
+		end := min(pos+outputBatchRows, cur.NumRows())
+		b := cur.NewSlice(pos, end)
+		pos = end
+		return b, nil
+	}, func() {
+		results.Stop()
+		src.Release()
+		if cur != nil {
+			cur.Release()
+		}
+	}), nil
+}
+
+// chunks splits the sorted rows of all into runs of whole partitions of
+// about size rows each (one run when there is one partition).
+func (w *Window) chunks(all arrow.RecordBatch, size int) ([][2]int64, error) {
+	n := int(all.NumRows())
+	if len(w.Partition) == 0 || n <= size {
+		return [][2]int64{{0, int64(n)}}, nil
+	}
+	partDiff, err := w.differs(all, w.Partition)
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]int64
+	start := 0
+	for i := size; i < n; i++ {
+		if i-start >= size && partDiff(i) {
+			out = append(out, [2]int64{int64(start), int64(i)})
+			start = i
+			i += size - 1
+		}
+	}
+	return append(out, [2]int64{int64(start), int64(n)}), nil
+}
+
+// sliceReader emits b in slices of outputBatchRows rows, then releases it.
+func sliceReader(b arrow.RecordBatch) array.RecordReader {
+	var pos int64
+	return batchio.NewReader(b.Schema(), func() (arrow.RecordBatch, error) {
+		if pos >= b.NumRows() {
+			return nil, nil
+		}
+		end := min(pos+outputBatchRows, b.NumRows())
+		s := b.NewSlice(pos, end)
+		pos = end
+		return s, nil
+	}, b.Release)
+}
+
+// computeBatch computes every function over all, whole partitions sorted,
+// and returns its rows with the functions' columns.
+func (w *Window) computeBatch(ctx context.Context, all arrow.RecordBatch) (arrow.RecordBatch, error) {
 	f, err := w.frames(all)
 	if err != nil {
 		return nil, err
@@ -125,17 +220,55 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 		computed = append(computed, c)
 		cols = append(cols, c)
 	}
-	out := array.NewRecordBatch(schema, cols, all.NumRows())
-	var pos int64
-	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
-		if pos >= out.NumRows() {
-			return nil, nil
+	return array.NewRecordBatch(w.Schema(), cols, all.NumRows()), nil
+}
+
+// differs returns whether row i of all (sorted) differs from row i-1 in
+// the columns cols. NULLs equal NULLs here, as in sorting.
+func (w *Window) differs(all arrow.RecordBatch, cols []int) (func(i int) bool, error) {
+	// Typed comparisons where the column has them (NULLs compare
+	// equal to NULLs there too), else the grouping encoding.
+	cmps := make([]keyComparator, len(cols))
+	typed := true
+	for k, c := range cols {
+		if cmps[k] = newKeyComparator(all.Column(c), SortKey{}); cmps[k] == nil {
+			typed = false
 		}
-		end := min(pos+outputBatchRows, out.NumRows())
-		b := out.NewSlice(pos, end)
-		pos = end
-		return b, nil
-	}, out.Release), nil
+	}
+	if typed {
+		return func(i int) bool {
+			for _, c := range cmps {
+				if c(i, i-1) != 0 {
+					return true
+				}
+			}
+			return false
+		}, nil
+	}
+	keys := make([]keyColumn, len(cols))
+	for k, c := range cols {
+		var err error
+		if keys[k], err = newKeyColumn(all.Column(c).DataType()); err != nil {
+			return nil, err
+		}
+	}
+	var a, b []byte
+	return func(i int) bool {
+		for k, c := range cols {
+			col := all.Column(c)
+			if col.IsNull(i) != col.IsNull(i-1) {
+				return true
+			}
+			if col.IsNull(i) {
+				continue
+			}
+			a, b = keys[k].encode(a[:0], col, i), keys[k].encode(b[:0], col, i-1)
+			if string(a) != string(b) {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
 
 // frameInfo locates each row's partition and peer group.
@@ -152,52 +285,7 @@ type frameInfo struct {
 // group when any key does. NULLs equal NULLs here, as in sorting.
 func (w *Window) frames(all arrow.RecordBatch) (*frameInfo, error) {
 	n := int(all.NumRows())
-	differs := func(cols []int) (func(i int) bool, error) {
-		// Typed comparisons where the column has them (NULLs compare
-		// equal to NULLs there too), else the grouping encoding.
-		cmps := make([]keyComparator, len(cols))
-		typed := true
-		for k, c := range cols {
-			if cmps[k] = newKeyComparator(all.Column(c), SortKey{}); cmps[k] == nil {
-				typed = false
-			}
-		}
-		if typed {
-			return func(i int) bool {
-				for _, c := range cmps {
-					if c(i, i-1) != 0 {
-						return true
-					}
-				}
-				return false
-			}, nil
-		}
-		keys := make([]keyColumn, len(cols))
-		for k, c := range cols {
-			var err error
-			if keys[k], err = newKeyColumn(all.Column(c).DataType()); err != nil {
-				return nil, err
-			}
-		}
-		var a, b []byte
-		return func(i int) bool {
-			for k, c := range cols {
-				col := all.Column(c)
-				if col.IsNull(i) != col.IsNull(i-1) {
-					return true
-				}
-				if col.IsNull(i) {
-					continue
-				}
-				a, b = keys[k].encode(a[:0], col, i), keys[k].encode(b[:0], col, i-1)
-				if string(a) != string(b) {
-					return true
-				}
-			}
-			return false
-		}, nil
-	}
-	partDiff, err := differs(w.Partition)
+	partDiff, err := w.differs(all, w.Partition)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +293,7 @@ func (w *Window) frames(all arrow.RecordBatch) (*frameInfo, error) {
 	for i, k := range w.Order {
 		order[i] = k.Column
 	}
-	orderDiff, err := differs(order)
+	orderDiff, err := w.differs(all, order)
 	if err != nil {
 		return nil, err
 	}
