@@ -115,7 +115,7 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (sortedRows, 
 		b := in.RecordBatch()
 		n := batchBytes(b)
 		if err := reserve(ctx, n); err != nil {
-			if !spill || len(batches) == 0 {
+			if !spill || len(batches) == 0 || !keysEncodable(batches[0], s.Keys) {
 				return nil, err
 			}
 			release(ctx, n) // not held after all

@@ -67,6 +67,24 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 			}
 			return 1
 		}
+	case *array.List:
+		// Arrays compare element by element, a NULL element after any
+		// value, then the shorter first, as PostgreSQL's one-dimensional
+		// arrays do.
+		elem := newKeyComparator(a.ListValues(), SortKey{})
+		if elem == nil {
+			return nil
+		}
+		offs := a.Offsets()
+		values = func(i, j int) int {
+			si, ei, sj, ej := offs[i], offs[i+1], offs[j], offs[j+1]
+			for ; si < ei && sj < ej; si, sj = si+1, sj+1 {
+				if r := elem(int(si), int(sj)); r != 0 {
+					return r
+				}
+			}
+			return cmp.Compare(ei-si, ej-sj)
+		}
 	case *array.Struct:
 		// Records compare field by field, a NULL field after any value,
 		// as PostgreSQL's record comparison does.

@@ -127,6 +127,21 @@ func newKeyEncoder(col arrow.Array) keyEncoder {
 			}
 			return appendOrderedInt(appendOrderedInt(dst, days), rem)
 		}
+	case *array.List:
+		// Element by element, then an end mark below any element, so that
+		// a prefix orders first.
+		vals := a.ListValues()
+		elem := newKeyEncoder(vals)
+		if elem == nil {
+			return nil
+		}
+		offs := a.Offsets()
+		return func(dst []byte, i int) []byte {
+			for k := offs[i]; k < offs[i+1]; k++ {
+				dst = appendKey(dst, vals, elem, int(k), SortKey{})
+			}
+			return append(dst, 0)
+		}
 	case *array.Struct:
 		// Field by field, a NULL field after any value, as sortcmp.go
 		// compares records.

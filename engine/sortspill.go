@@ -100,6 +100,15 @@ func spillable(schema *arrow.Schema) bool {
 	return true
 }
 
+// keysEncodable reports whether the keys of batches like b have the
+// encodings a merge of runs compares.
+func keysEncodable(b arrow.RecordBatch, keys []SortKey) bool {
+	empty := b.NewSlice(0, 0)
+	defer empty.Release()
+	_, ok := sortKeyRows(empty, keys)
+	return ok
+}
+
 // writeRun sorts all and writes it as one run to a new spill file.
 func (s *Sort) writeRun(ctx context.Context, batches []arrow.RecordBatch) (*spillFile, error) {
 	all, err := concatBatches(s.Schema(), batches)

@@ -193,6 +193,22 @@ func TestSortKeyEncoding(t *testing.T) {
 	bools.AppendValues([]bool{true, false}, nil)
 	bools.AppendNull()
 	build("bool", bools)
+	lists := array.NewListBuilder(mem, arrow.PrimitiveTypes.Int32)
+	elems := lists.ValueBuilder().(*array.Int32Builder)
+	for _, l := range [][]int32{{}, {1}, {1, 2}, {1, 2, 3}, {2}, {1, -1}, {0, 5}, nil} {
+		if l == nil {
+			lists.AppendNull()
+			continue
+		}
+		lists.Append(true)
+		elems.AppendValues(l, nil)
+	}
+	lists.Append(true)
+	elems.AppendNull() // {NULL}
+	lists.Append(true)
+	elems.Append(1)
+	elems.AppendNull() // {1,NULL}
+	build("int[]", lists)
 	nums := array.NewExtensionBuilder(mem, numeric)
 	numText := []string{"0", "0.000", "-0.5", "0.5", "0.05", "5", "50", "49.999", "-50", "-49.999", "1.20", "1.2", "1.25",
 		"123456789012345678901234567890.1", "123456789012345678901234567890.2", "NaN", "Infinity", "-Infinity", "-0.05"}

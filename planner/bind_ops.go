@@ -265,7 +265,8 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 			return e, err
 		}
 	}
-	if l.DataType().ID() == arrow.STRUCT || r.DataType().ID() == arrow.STRUCT {
+	isList := l.DataType().ID() == arrow.LIST || r.DataType().ID() == arrow.LIST
+	if (l.DataType().ID() == arrow.STRUCT || r.DataType().ID() == arrow.STRUCT) && !(opName == "||" && isList) {
 		return nil, b.unsupported(ae.Location, "operator %s on whole records is not supported yet; compare their columns or write (a, b) %s (c, d)", opName, opName)
 	}
 	return b.binary(op, l, r, ae.Location)

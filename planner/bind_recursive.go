@@ -45,6 +45,16 @@ func (b *binder) bindRecursive(cte *pg_query.CommonTableExpr, sel *pg_query.Sele
 	w := &workRef{}
 	b.work[cte] = w
 	defer delete(b.work, cte)
+	var names []string
+	for _, n := range cte.Aliascolnames {
+		names = append(names, n.GetString_().GetSval())
+	}
+	if cte.SearchClause != nil || cte.CycleClause != nil {
+		var err error
+		if sel, names, err = b.searchCycle(cte, sel); err != nil {
+			return nil, err
+		}
+	}
 	if sel.Op != pg_query.SetOperation_SETOP_UNION || sel.WithClause != nil {
 		plan, err := b.bindSelect(sel)
 		if err != nil {
@@ -77,8 +87,8 @@ func (b *binder) bindRecursive(cte *pg_query.CommonTableExpr, sel *pg_query.Sele
 	fields := make([]arrow.Field, as.NumFields())
 	for i, f := range as.Fields() {
 		fields[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: true}
-		if i < len(cte.Aliascolnames) {
-			fields[i].Name = cte.Aliascolnames[i].GetString_().GetSval()
+		if i < len(names) {
+			fields[i].Name = names[i]
 		}
 	}
 	w.table = &engine.WorkTable{Name: cte.Ctename, Schema: arrow.NewSchema(fields, nil)}
