@@ -102,9 +102,33 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) 
 		if idx == nil || !idx.IsSlice && idx.Uidx == nil {
 			return nil, b.unsupported(-1, "this kind of indirection is not supported yet")
 		}
+		if isJSONB(e.DataType()) {
+			// jsonb['key'], jsonb[n]: the field or element, as -> gives it.
+			if idx.IsSlice {
+				loc := nodeLocation(idx.Uidx)
+				if idx.Uidx == nil {
+					loc = nodeLocation(idx.Lidx)
+				}
+				return nil, b.errorf(pgerror.DatatypeMismatch, loc, "jsonb subscript does not support slices")
+			}
+			i, err := b.bindExpr(idx.Uidx, ectx)
+			if err != nil {
+				return nil, err
+			}
+			if numericRank(i.DataType()) >= 1 && numericRank(i.DataType()) <= 3 {
+				i, err = b.cast(i, typeInt4, -1)
+			} else {
+				i, err = b.cast(b.resolveUnknown(i), typeText, -1)
+			}
+			if err != nil {
+				return nil, err
+			}
+			e = &expr.Call{Func: "json_field", Args: []expr.Expr{e, i}, Type: e.DataType()}
+			continue
+		}
 		list, ok := e.DataType().(*arrow.ListType)
 		if !ok {
-			return nil, b.errorf(pgerror.DatatypeMismatch, -1, "cannot subscript type %s because it does not support subscripting", typeName(e.DataType()))
+			return nil, b.errorf(pgerror.DatatypeMismatch, nodeLocation(ind.Arg), "cannot subscript type %s because it does not support subscripting", typeName(e.DataType()))
 		}
 		if idx.IsSlice {
 			// a[lo:hi]; an omitted bound is the array's own.

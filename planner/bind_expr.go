@@ -390,7 +390,7 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 		return b.resolveAs(u, to)
 	}
 	if d, ok := to.(*arrow.Decimal128Type); ok && d.Scale < 0 {
-		to = unconstrainedDecimal(e.DataType())
+		to = unconstrainedNumeric(e.DataType())
 	}
 	if arrow.TypeEqual(e.DataType(), to) {
 		return e, nil

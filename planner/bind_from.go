@@ -390,6 +390,12 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	}
 	fc := calls[0]
 	name := funcName(fc)
+	switch name {
+	case "json_to_record", "jsonb_to_record", "json_to_recordset", "jsonb_to_recordset":
+		if len(calls) == 1 && !rf.Ordinality {
+			return b.bindJSONToRecord(rf, fc, name)
+		}
+	}
 	if rf.IsRowsfrom || name == "unnest" && len(fc.Args) > 1 {
 		return b.bindRowsFrom(rf, calls)
 	}

@@ -447,3 +447,71 @@ func (b *binder) bindJSONEach(rf *pg_query.RangeFunction, fc *pg_query.FuncCall,
 	schema := arrow.NewSchema(fields, nil)
 	return &TableFunc{Func: name, Args: []expr.Expr{arg}, Out: schema, Ordinality: rf.Ordinality}, tableScope(alias, schema, colnames), nil
 }
+
+// bindJSONToRecord binds json[b]_to_record[set](doc) AS alias(col type,
+// ...) as the query it amounts to: each column is the document's field
+// of its name (NULL when missing), from the field's text — json and jsonb
+// columns take the field itself — over the document, or over each element
+// of the array it is for the recordset functions.
+func (b *binder) bindJSONToRecord(rf *pg_query.RangeFunction, fc *pg_query.FuncCall, name string) (Plan, *scope, error) {
+	if len(rf.Coldeflist) == 0 {
+		return nil, nil, b.errorf(pgerror.SyntaxError, fc.Location, "a column definition list is required for functions returning \"record\"")
+	}
+	if len(fc.Args) != 1 {
+		return nil, nil, b.noFunction(fc, name)
+	}
+	docType := "jsonb"
+	if strings.HasPrefix(name, "json_") {
+		docType = "json"
+	}
+	str := func(s string) *pg_query.Node { return pg_query.MakeStrNode(s) }
+	docRef := func() *pg_query.Node { return pg_query.MakeColumnRefNode([]*pg_query.Node{str("*doc*")}, -1) }
+	var targets []*pg_query.Node
+	for _, n := range rf.Coldeflist {
+		cd := n.GetColumnDef()
+		if cd == nil || cd.TypeName == nil {
+			return nil, nil, b.unsupported(fc.Location, "this column definition is not supported")
+		}
+		op := "->>"
+		if names := cd.TypeName.Names; len(names) > 0 && len(cd.TypeName.ArrayBounds) == 0 {
+			if t := names[len(names)-1].GetString_().GetSval(); t == "json" || t == "jsonb" {
+				op = "->"
+			}
+		}
+		field := &pg_query.Node{Node: &pg_query.Node_AExpr{AExpr: &pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP,
+			Name: []*pg_query.Node{str(op)}, Lexpr: docRef(), Rexpr: pg_query.MakeAConstStrNode(cd.Colname, -1), Location: -1}}}
+		cast := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: field, TypeName: cd.TypeName, Location: -1}}}
+		targets = append(targets, pg_query.MakeResTargetNodeWithNameAndVal(cd.Colname, cast, -1))
+	}
+	// The document, cast to its type, as the one column of a one-row
+	// query, or the elements of its array.
+	docCast := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: fc.Args[0],
+		TypeName: &pg_query.TypeName{Names: []*pg_query.Node{str(docType)}, Typemod: -1, Location: -1}, Location: -1}}}
+	simple := func(s *pg_query.SelectStmt) *pg_query.SelectStmt {
+		s.Op, s.LimitOption = pg_query.SetOperation_SETOP_NONE, pg_query.LimitOption_LIMIT_OPTION_DEFAULT
+		return s
+	}
+	inner := simple(&pg_query.SelectStmt{TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithNameAndVal("*doc*", docCast, -1)}})
+	if strings.HasSuffix(name, "set") {
+		elems := &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: &pg_query.FuncCall{
+			Funcname: []*pg_query.Node{str(docType + "_array_elements")}, Args: []*pg_query.Node{docCast}, Location: fc.Location}}}
+		inner = simple(&pg_query.SelectStmt{
+			TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithNameAndVal("*doc*", pg_query.MakeColumnRefNode([]*pg_query.Node{str("value")}, -1), -1)},
+			FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeFunction{RangeFunction: &pg_query.RangeFunction{
+				Functions: []*pg_query.Node{pg_query.MakeListNode([]*pg_query.Node{elems, {}})}}}}},
+		})
+	}
+	sel := simple(&pg_query.SelectStmt{TargetList: targets, FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{
+		Subquery: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: inner}},
+		Alias:    &pg_query.Alias{Aliasname: "*rec*"}}}}}})
+	plan, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	alias := name
+	var colnames []*pg_query.Node
+	if rf.Alias != nil {
+		alias, colnames = rf.Alias.Aliasname, rf.Alias.Colnames
+	}
+	return plan, tableScope(alias, plan.Schema(), colnames), nil
+}

@@ -184,7 +184,7 @@ func parseLiteral(s string, dt arrow.DataType) (scalar.Scalar, error) {
 // the engine runs, so a folded constant equals the value a query computes.
 func castScalar(s scalar.Scalar, dt arrow.DataType) (scalar.Scalar, error) {
 	if d, ok := dt.(*arrow.Decimal128Type); ok && d.Scale < 0 {
-		dt = unconstrainedDecimal(s.DataType())
+		dt = unconstrainedNumeric(s.DataType())
 	}
 	return engine.CastScalar(context.Background(), s, dt)
 }
@@ -203,4 +203,16 @@ func unconstrainedDecimal(dt arrow.DataType) arrow.DataType {
 		return &arrow.Decimal128Type{Precision: 19, Scale: 0}
 	}
 	return &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 16}
+}
+
+// unconstrainedNumeric is the type a value of dt becomes when cast to
+// numeric without a typmod: text and floats keep a scale per value (the
+// text's, the shortest decimal's: '1.5'::numeric is 1.5), integers and
+// decimals a fixed one.
+func unconstrainedNumeric(dt arrow.DataType) arrow.DataType {
+	switch dt.(type) {
+	case *arrow.StringType, *arrow.Float32Type, *arrow.Float64Type:
+		return pgtypes.Numeric()
+	}
+	return unconstrainedDecimal(dt)
 }
