@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -392,8 +393,22 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 	}
 
 	if len(wins.calls) > 0 {
-		if input, exprs, err = b.windowStage(input, exprs, wins, grouped, groups); err != nil {
+		// The set-returning functions' arguments may read window
+		// functions too: they go through the window stage with the
+		// select list.
+		srfAt := slices.Sorted(maps.Keys(srfs))
+		all := exprs
+		for _, i := range srfAt {
+			all = append(all[:len(all):len(all)], srfs[i].Args...)
+		}
+		if input, all, err = b.windowStage(input, all, wins, grouped, groups); err != nil {
 			return nil, err
+		}
+		exprs, all = slices.Clip(all[:len(exprs)]), all[len(exprs):]
+		for _, i := range srfAt {
+			item := srfs[i]
+			item.Args, all = slices.Clip(all[:len(item.Args)]), all[len(item.Args):]
+			srfs[i] = item
 		}
 	}
 	var plan Plan = &Project{Input: input, Exprs: exprs, Names: names}
@@ -401,9 +416,9 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		plan = &Project{Input: nested.plan(input), Exprs: exprs, Names: names}
 	}
 	if srfs != nil {
-		if len(wins.calls) > 0 {
-			return nil, b.unsupported(-1, "set-returning functions with window functions are not supported yet")
-		}
+		// After the window functions, as PostgreSQL runs them: the
+		// window's output keeps its input's columns first, which the
+		// functions' arguments read.
 		ps := &ProjectSet{Input: input, Names: names}
 		for i, e := range exprs {
 			item, ok := srfs[i]

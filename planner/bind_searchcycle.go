@@ -139,7 +139,7 @@ func (b *binder) searchCycle(cte *pg_query.CommonTableExpr, sel *pg_query.Select
 	// The recursive term also returns what it extends of the row it
 	// continues from, and stops at a cycle.
 	rec := proto.Clone(sel.Rarg).(*pg_query.SelectStmt)
-	extra, err := pg_query.Parse("SELECT " + strings.Join(carried, ", ") + " WHERE " + orTrue(where))
+	extra, err := parseSQL("SELECT " + strings.Join(carried, ", ") + " WHERE " + orTrue(where))
 	if err != nil {
 		return nil, nil, fmt.Errorf("search/cycle template: %w", err)
 	}
@@ -186,7 +186,7 @@ func selfReference(from []*pg_query.Node, name string) string {
 // templateSelect parses sql, a query over "(SELECT) AS ...", and puts
 // inner in place of that subquery.
 func templateSelect(sql string, inner *pg_query.SelectStmt) (*pg_query.SelectStmt, error) {
-	tree, err := pg_query.Parse(sql)
+	tree, err := parseSQL(sql)
 	if err != nil {
 		return nil, fmt.Errorf("search/cycle template: %w", err)
 	}
