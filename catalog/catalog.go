@@ -78,6 +78,8 @@ type Table struct {
 	// keys are the provider's primary and unique keys (sources.KeyProvider)
 	// with the OIDs of their index and constraint.
 	keys []tableKey
+	// checks are the table's CHECK constraints (sources.CheckConstrainer).
+	checks []tableCheck
 	// indexes are the provider's indexes (sources.Indexer: CREATE INDEX)
 	// with their OIDs.
 	indexes []tableIndex
@@ -111,6 +113,12 @@ type columnDefault struct {
 	column int
 	text   string
 	oid    uint32
+}
+
+// tableCheck is a table's CHECK constraint as the catalog lists it.
+type tableCheck struct {
+	sources.CheckConstraint
+	oid uint32
 }
 
 // tableKey is a table's key as the catalog lists it.
@@ -209,6 +217,11 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 			}
 		}
 	}
+	if cc, ok := p.(sources.CheckConstrainer); ok {
+		for _, ck := range cc.CheckConstraints() {
+			t.checks = append(t.checks, tableCheck{CheckConstraint: ck, oid: c.assignOID()})
+		}
+	}
 	c.syncIndexesLocked(t)
 	if len(pk) > 0 {
 		for _, k := range t.keys {
@@ -233,6 +246,9 @@ type Key struct {
 	// Index is the index of CREATE INDEX the key stands for, nil for a
 	// constraint's.
 	Index *sources.Index
+	// Check is a CHECK constraint's definition; such a "key" has no
+	// index and no columns.
+	Check string
 }
 
 // IndexDef is pg_get_indexdef's text for the key's index. Pretty, as
@@ -270,6 +286,9 @@ func (k Key) IndexDef(pretty bool) string {
 
 // ConstraintDef is pg_get_constraintdef's text for the key's constraint.
 func (k Key) ConstraintDef() string {
+	if k.Check != "" {
+		return k.Check
+	}
 	if k.Primary {
 		return "PRIMARY KEY (" + k.columnList() + ")"
 	}
@@ -346,6 +365,9 @@ func (c *Catalog) Keys(db string) []Key {
 			}
 			for _, ix := range t.indexes {
 				out = append(out, t.indexKey(ix))
+			}
+			for _, ck := range t.checks {
+				out = append(out, Key{Schema: t.Schema, Table: t.Name, Name: ck.Name, ConstraintOID: ck.oid, Check: ck.Definition})
 			}
 		}
 	}

@@ -61,6 +61,7 @@ type relation struct {
 	hasIndex  bool
 	writable  bool   // SQL may change its rows (sources.Writer)
 	method    string // an index's access method, "" for btree
+	checks    int    // CHECK constraints
 }
 
 // relations lists the system relations, then the registered tables.
@@ -72,7 +73,7 @@ func (b *systemBuilder) relations() []relation {
 		if r.schema == InformationSchema {
 			nsp = infoSchemaOID
 		}
-		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false, ""})
+		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false, "", 0})
 	}
 	for _, t := range b.tables {
 		kind := "r"
@@ -80,14 +81,14 @@ func (b *systemBuilder) relations() []relation {
 			kind = "v"
 		}
 		_, writable := t.Provider.(sources.Writer)
-		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys)+len(t.indexes) > 0, writable, ""})
+		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys)+len(t.indexes) > 0, writable, "", len(t.checks)})
 		// Each index is a relation too, with its columns.
 		indexRelation := func(oid uint32, name string, columns []int, method string) {
 			fields := make([]arrow.Field, len(columns))
 			for i, c := range columns {
 				fields[i] = t.schema.Field(c)
 			}
-			out = append(out, relation{oid, t.schemaOID, t.Schema, name, "i", arrow.NewSchema(fields, nil), false, false, method})
+			out = append(out, relation{oid, t.schemaOID, t.Schema, name, "i", arrow.NewSchema(fields, nil), false, false, method, 0})
 		}
 		for _, k := range t.keys {
 			indexRelation(k.indexOID, k.Name, k.Columns, "")
@@ -188,6 +189,11 @@ func fillConstraint(b *systemBuilder, r *rows) {
 				"convalidated", true, "conrelid", t.OID, "conindid", k.indexOID, "confupdtype", " ",
 				"confdeltype", " ", "confmatchtype", " ", "conislocal", true, "connoinherit", true, "conkey", keyAttnums(k.Columns))
 		}
+		for _, ck := range t.checks {
+			r.add("oid", ck.oid, "conname", ck.Name, "connamespace", t.schemaOID, "contype", "c",
+				"convalidated", true, "conrelid", t.OID, "conindid", uint32(0), "confupdtype", " ",
+				"confdeltype", " ", "confmatchtype", " ", "conislocal", true, "connoinherit", false, "conkey", keyAttnums(ck.Columns))
+		}
 	}
 }
 
@@ -208,6 +214,11 @@ func fillTableConstraints(b *systemBuilder, r *rows) {
 			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", k.Name,
 				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", keyType(k),
 				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES", "nulls_distinct", nullsDistinct)
+		}
+		for _, ck := range t.checks {
+			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", ck.Name,
+				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", "CHECK",
+				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES")
 		}
 		if t.View != nil {
 			continue
@@ -289,7 +300,8 @@ func fillClass(b *systemBuilder, r *rows) {
 		}
 		r.add("oid", rel.oid, "relname", rel.name, "relnamespace", rel.schemaOID, "relowner", OwnerOID,
 			"relam", am, "relfilenode", rel.oid, "reltuples", -1.0, "relpersistence", "p", "relkind", rel.kind,
-			"relnatts", rel.arrow.NumFields(), "relispopulated", true, "relreplident", "d", "relhasindex", rel.hasIndex)
+			"relnatts", rel.arrow.NumFields(), "relispopulated", true, "relreplident", "d", "relhasindex", rel.hasIndex,
+			"relchecks", rel.checks)
 	}
 }
 

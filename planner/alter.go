@@ -97,6 +97,9 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 					return nil, b.unsupported(-1, "dropping column \"%s\" is not supported yet: constraint \"%s\" uses it or a column after it", cmd.Name, k.Name)
 				}
 			}
+			if name := wt.checkReading(func(c int) bool { return c >= i }); name != "" {
+				return nil, b.unsupported(-1, "dropping column \"%s\" is not supported yet: constraint \"%s\" uses it or a column after it", cmd.Name, name)
+			}
 			fields, defaults, texts, exprs = slices.Delete(fields, i, i+1), slices.Delete(defaults, i, i+1), slices.Delete(texts, i, i+1), slices.Delete(exprs, i, i+1)
 		case pg_query.AlterTableType_AT_ColumnDefault:
 			i, err := column(cmd.Name, false)
@@ -134,6 +137,9 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 			i, err := column(cmd.Name, false)
 			if err != nil {
 				return nil, err
+			}
+			if name := wt.checkReading(func(c int) bool { return c == i }); name != "" {
+				return nil, b.unsupported(-1, "changing the type of column \"%s\" is not supported yet: constraint \"%s\" uses it", cmd.Name, name)
 			}
 			cd := cmd.Def.GetColumnDef()
 			typ, err := resolveTypeName(cd.TypeName, b.sql)

@@ -170,8 +170,13 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		var whens []expr.When
 		for _, k := range b.cat.Keys(b.db) {
 			if name == "pg_get_constraintdef" {
-				whens = append(whens, expr.When{Cond: eq(oid, int64(k.ConstraintOID)), Result: textLit(k.ConstraintDef())})
+				if k.ConstraintOID != 0 {
+					whens = append(whens, expr.When{Cond: eq(oid, int64(k.ConstraintOID)), Result: textLit(k.ConstraintDef())})
+				}
 				continue
+			}
+			if k.Check != "" {
+				continue // no index
 			}
 			def := textLit(k.IndexDef(false))
 			if len(args) == 3 {

@@ -241,11 +241,16 @@ func (n *nestedSRFs) plan(input Plan) Plan {
 
 // findSRF returns the first set-returning function call in n, n itself
 // included, outside subqueries; nil when there is none.
-func findSRF(n *pg_query.Node) *pg_query.Node {
+func findSRF(n *pg_query.Node) *pg_query.Node { return findNode(n, isSRFCall) }
+
+// findNode returns the first node of n, n itself included, that match
+// reports, looking into subqueries only for the subquery itself; nil when
+// there is none.
+func findNode(n *pg_query.Node, match func(*pg_query.Node) bool) *pg_query.Node {
 	if n == nil {
 		return nil
 	}
-	if isSRFCall(n) {
+	if match(n) {
 		return n
 	}
 	if n.GetSubLink() != nil {
@@ -255,7 +260,7 @@ func findSRF(n *pg_query.Node) *pg_query.Node {
 	var visit func(m protoreflect.Message)
 	check := func(m protoreflect.Message) {
 		if node, ok := m.Interface().(*pg_query.Node); ok {
-			found = findSRF(node)
+			found = findNode(node, match)
 			return
 		}
 		visit(m)

@@ -43,6 +43,7 @@ type writableTable struct {
 	// always names the GENERATED ALWAYS AS IDENTITY columns, which an
 	// INSERT may not set.
 	always []string
+	checks []checkConstraint
 }
 
 func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
@@ -228,6 +229,11 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		keys = append(keys, k)
 		return nil
 	}
+	type pendingCheck struct {
+		c      *pg_query.Constraint
+		column string
+	}
+	var pendingChecks []pendingCheck
 	for _, elt := range cs.TableElts {
 		switch {
 		case elt.GetColumnDef() != nil:
@@ -284,12 +290,18 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 					if err := addKey(c, []int{i}); err != nil {
 						return nil, err
 					}
+				case pg_query.ConstrType_CONSTR_CHECK:
+					pendingChecks = append(pendingChecks, pendingCheck{c, cd.Colname})
 				default:
 					return nil, b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
 				}
 			}
 		case elt.GetConstraint() != nil:
 			c := elt.GetConstraint()
+			if c.Contype == pg_query.ConstrType_CONSTR_CHECK {
+				pendingChecks = append(pendingChecks, pendingCheck{c, ""})
+				continue
+			}
 			if c.Contype != pg_query.ConstrType_CONSTR_PRIMARY && c.Contype != pg_query.ConstrType_CONSTR_UNIQUE {
 				return nil, b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
 			}
@@ -309,6 +321,27 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		}
 	}
 	table := &writableTable{WritableTable: sources.NewWritableTable(rel.Relname, arrow.NewSchema(fields, nil), keys), defaults: defaults, defaultTexts: defaultTexts, always: always}
+	// CHECK constraints read any column, so they bind once all are known.
+	for _, pc := range pendingChecks {
+		c, err := b.bindCheck(pc.c, rel.Relname, table.Schema(), pc.column)
+		if err != nil {
+			return nil, err
+		}
+		taken := func(name string) bool {
+			return slices.ContainsFunc(table.checks, func(o checkConstraint) bool { return o.name == name }) ||
+				slices.ContainsFunc(keys, func(k sources.UniqueKey) bool { return k.Name == name })
+		}
+		if taken(c.name) {
+			if pc.c.Conname != "" {
+				return nil, pgerror.New("42710", "check constraint \"%s\" already exists", c.name)
+			}
+			base := c.name
+			for n := 1; taken(c.name); n++ {
+				c.name = fmt.Sprintf("%s%d", base, n)
+			}
+		}
+		table.checks = append(table.checks, c)
+	}
 	schema, err := b.createSchema(rel)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,21 @@ type ColumnDefaulter interface {
 	ColumnDefaults() []string
 }
 
+// CheckConstrainer is implemented by providers whose tables have CHECK
+// constraints. The catalog lists them (pg_constraint, \d).
+type CheckConstrainer interface {
+	CheckConstraints() []CheckConstraint
+}
+
+// CheckConstraint is a CHECK constraint: its name, its definition as
+// pg_get_constraintdef prints it (CHECK (price > 0)), and the columns
+// (0-based) it reads.
+type CheckConstraint struct {
+	Name       string
+	Definition string
+	Columns    []int
+}
+
 // UniqueKey is a PRIMARY KEY or UNIQUE constraint: no two rows may have
 // equal values in Columns (rows with a NULL there never conflict). Name
 // names the constraint and its index.
@@ -417,6 +432,9 @@ func (t *WritableTable) Reshape(schema *arrow.Schema, batches []arrow.RecordBatc
 // TO).
 func (t *WritableTable) Rename(name string) { t.name = name }
 
+// Name is the table's name, as its errors give it.
+func (t *WritableTable) Name() string { return t.name }
+
 // Rows returns the table's rows, retained: the caller releases them.
 func (t *WritableTable) Rows() []arrow.RecordBatch {
 	t.mu.RLock()
@@ -467,7 +485,7 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 				e := &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
 				for r := range col.Len() {
 					if col.IsNull(r) {
-						return nil, e.WithDetail("Failing row contains %s.", failingRow(b, r))
+						return nil, e.WithDetail("Failing row contains %s.", FailingRow(b, r))
 					}
 				}
 				return nil, e
@@ -521,9 +539,9 @@ func checkLength(col arrow.Array, n int) error {
 	return nil
 }
 
-// failingRow prints row r as PostgreSQL's constraint errors show it:
+// FailingRow prints row r as PostgreSQL's constraint errors show it:
 // (1, abc, null).
-func failingRow(b arrow.RecordBatch, r int) string {
+func FailingRow(b arrow.RecordBatch, r int) string {
 	var sb strings.Builder
 	sb.WriteByte('(')
 	for c, col := range b.Columns() {

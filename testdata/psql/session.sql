@@ -29,6 +29,12 @@ UPDATE accounts SET balance = balance + 1 WHERE id = 2;
 DELETE FROM accounts WHERE id = 1;
 SELECT id, owner, balance, note FROM accounts;
 DROP TABLE accounts;
+CREATE TABLE limits (a int CHECK (a > 0), b int, c text, CONSTRAINT ab CHECK (a < b), CHECK (length(c) < 5), CHECK (b <> 100));
+INSERT INTO limits VALUES (1, 2, 'x'), (NULL, NULL, NULL);
+INSERT INTO limits VALUES (5, 2, 'x');
+UPDATE limits SET b = 0 WHERE a = 1;
+\d limits
+DROP TABLE limits;
 \d+ symbols
 \do ||
 \df upper
