@@ -80,6 +80,9 @@ type Table struct {
 	keys []tableKey
 	// checks are the table's CHECK constraints (sources.CheckConstrainer).
 	checks []tableCheck
+	// fks are the table's FOREIGN KEY constraints
+	// (sources.ForeignKeyProvider).
+	fks []tableFK
 	// indexes are the provider's indexes (sources.Indexer: CREATE INDEX)
 	// with their OIDs.
 	indexes []tableIndex
@@ -119,6 +122,33 @@ type columnDefault struct {
 type tableCheck struct {
 	sources.CheckConstraint
 	oid uint32
+}
+
+// tableFK is a table's FOREIGN KEY constraint as the catalog lists it.
+type tableFK struct {
+	sources.ForeignKey
+	oid uint32
+}
+
+// syncForeignKeysLocked reads the provider's foreign keys again, keeping
+// the OIDs of those it had.
+func (c *Catalog) syncForeignKeysLocked(t *Table) {
+	fp, ok := t.Provider.(sources.ForeignKeyProvider)
+	if !ok {
+		return
+	}
+	old := make(map[string]uint32)
+	for _, fk := range t.fks {
+		old[fk.Name] = fk.oid
+	}
+	t.fks = nil
+	for _, fk := range fp.ForeignKeys() {
+		oid, ok := old[fk.Name]
+		if !ok {
+			oid = c.assignOID()
+		}
+		t.fks = append(t.fks, tableFK{ForeignKey: fk, oid: oid})
+	}
 }
 
 // tableKey is a table's key as the catalog lists it.
@@ -222,6 +252,7 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 			t.checks = append(t.checks, tableCheck{CheckConstraint: ck, oid: c.assignOID()})
 		}
 	}
+	c.syncForeignKeysLocked(t)
 	c.syncIndexesLocked(t)
 	if len(pk) > 0 {
 		for _, k := range t.keys {
@@ -246,8 +277,8 @@ type Key struct {
 	// Index is the index of CREATE INDEX the key stands for, nil for a
 	// constraint's.
 	Index *sources.Index
-	// Check is a CHECK constraint's definition; such a "key" has no
-	// index and no columns.
+	// Check is a CHECK or FOREIGN KEY constraint's definition; such a
+	// "key" has no index and no columns.
 	Check string
 }
 
@@ -368,6 +399,9 @@ func (c *Catalog) Keys(db string) []Key {
 			}
 			for _, ck := range t.checks {
 				out = append(out, Key{Schema: t.Schema, Table: t.Name, Name: ck.Name, ConstraintOID: ck.oid, Check: ck.Definition})
+			}
+			for _, fk := range t.fks {
+				out = append(out, Key{Schema: t.Schema, Table: t.Name, Name: fk.Name, ConstraintOID: fk.oid, Check: fk.Definition})
 			}
 		}
 	}
@@ -574,6 +608,25 @@ func (c *Catalog) TableChanged(db, schema, name string) {
 	if t == nil {
 		return
 	}
+	c.tableChangedLocked(t)
+}
+
+// ProviderChanged is TableChanged for the tables of database db that p
+// serves, wherever they are.
+func (c *Catalog) ProviderChanged(db string, p sources.TableProvider) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	for _, s := range d.schemas {
+		for _, t := range s.tables {
+			if t.Provider == p {
+				c.tableChangedLocked(t)
+			}
+		}
+	}
+}
+
+func (c *Catalog) tableChangedLocked(t *Table) {
 	if cd, ok := t.Provider.(sources.ColumnDefaulter); ok {
 		old := make(map[int]uint32)
 		for _, d := range t.defaults {
@@ -591,6 +644,7 @@ func (c *Catalog) TableChanged(db, schema, name string) {
 			t.defaults = append(t.defaults, columnDefault{column: i, text: text, oid: oid})
 		}
 	}
+	c.syncForeignKeysLocked(t)
 	c.version++
 }
 

@@ -41,6 +41,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{InformationSchema, "table_constraints"}:       fillTableConstraints,
 	{InformationSchema, "key_column_usage"}:        fillKeyColumnUsage,
 	{InformationSchema, "constraint_column_usage"}: fillConstraintColumnUsage,
+	{InformationSchema, "referential_constraints"}: fillReferentialConstraints,
 	{InformationSchema, "schemata"}:                fillSchemata,
 	{InformationSchema, "tables"}:                  fillInfoTables,
 	{InformationSchema, "columns"}:                 fillInfoColumns,
@@ -62,6 +63,7 @@ type relation struct {
 	writable  bool   // SQL may change its rows (sources.Writer)
 	method    string // an index's access method, "" for btree
 	checks    int    // CHECK constraints
+	triggers  bool   // a foreign key's table, either end (PostgreSQL's have triggers)
 }
 
 // relations lists the system relations, then the registered tables.
@@ -73,7 +75,13 @@ func (b *systemBuilder) relations() []relation {
 		if r.schema == InformationSchema {
 			nsp = infoSchemaOID
 		}
-		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false, "", 0})
+		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false, "", 0, false})
+	}
+	referenced := make(map[[2]string]bool)
+	for _, t := range b.tables {
+		for _, fk := range t.fks {
+			referenced[[2]string{fk.RefSchema, fk.RefTable}] = true
+		}
 	}
 	for _, t := range b.tables {
 		kind := "r"
@@ -81,14 +89,15 @@ func (b *systemBuilder) relations() []relation {
 			kind = "v"
 		}
 		_, writable := t.Provider.(sources.Writer)
-		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys)+len(t.indexes) > 0, writable, "", len(t.checks)})
+		triggers := len(t.fks) > 0 || referenced[[2]string{t.Schema, t.Name}]
+		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys)+len(t.indexes) > 0, writable, "", len(t.checks), triggers})
 		// Each index is a relation too, with its columns.
 		indexRelation := func(oid uint32, name string, columns []int, method string) {
 			fields := make([]arrow.Field, len(columns))
 			for i, c := range columns {
 				fields[i] = t.schema.Field(c)
 			}
-			out = append(out, relation{oid, t.schemaOID, t.Schema, name, "i", arrow.NewSchema(fields, nil), false, false, method, 0})
+			out = append(out, relation{oid, t.schemaOID, t.Schema, name, "i", arrow.NewSchema(fields, nil), false, false, method, 0, false})
 		}
 		for _, k := range t.keys {
 			indexRelation(k.indexOID, k.Name, k.Columns, "")
@@ -189,6 +198,16 @@ func fillConstraint(b *systemBuilder, r *rows) {
 				"convalidated", true, "conrelid", t.OID, "conindid", k.indexOID, "confupdtype", " ",
 				"confdeltype", " ", "confmatchtype", " ", "conislocal", true, "connoinherit", true, "conkey", keyAttnums(k.Columns))
 		}
+		for _, fk := range t.fks {
+			parent, key := b.referenced(fk.ForeignKey)
+			if parent == nil {
+				continue
+			}
+			r.add("oid", fk.oid, "conname", fk.Name, "connamespace", t.schemaOID, "contype", "f",
+				"convalidated", true, "conrelid", t.OID, "conindid", key.indexOID, "confrelid", parent.OID,
+				"confupdtype", string(fk.OnUpdate), "confdeltype", string(fk.OnDelete), "confmatchtype", "s",
+				"conislocal", true, "connoinherit", true, "conkey", keyAttnums(fk.Columns), "confkey", keyAttnums(fk.RefColumns))
+		}
 		for _, ck := range t.checks {
 			r.add("oid", ck.oid, "conname", ck.Name, "connamespace", t.schemaOID, "contype", "c",
 				"convalidated", true, "conrelid", t.OID, "conindid", uint32(0), "confupdtype", " ",
@@ -214,6 +233,11 @@ func fillTableConstraints(b *systemBuilder, r *rows) {
 			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", k.Name,
 				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", keyType(k),
 				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES", "nulls_distinct", nullsDistinct)
+		}
+		for _, fk := range t.fks {
+			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", fk.Name,
+				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", "FOREIGN KEY",
+				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES")
 		}
 		for _, ck := range t.checks {
 			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", ck.Name,
@@ -247,11 +271,75 @@ func fillKeyColumnUsage(b *systemBuilder, r *rows) {
 					"column_name", t.schema.Field(c).Name, "ordinal_position", i+1)
 			}
 		}
+		for _, fk := range t.fks {
+			_, key := b.referenced(fk.ForeignKey)
+			for i, c := range fk.Columns {
+				// Its place among the referenced key's columns.
+				var pos any
+				if j := slices.Index(key.Columns, fk.RefColumns[i]); j >= 0 {
+					pos = j + 1
+				}
+				r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", fk.Name,
+					"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name,
+					"column_name", t.schema.Field(c).Name, "ordinal_position", i+1, "position_in_unique_constraint", pos)
+			}
+		}
+	}
+}
+
+// referenced finds the table and the unique key a foreign key
+// references; nil when the table is gone.
+func (b *systemBuilder) referenced(fk sources.ForeignKey) (*userTable, tableKey) {
+	for i := range b.tables {
+		t := &b.tables[i]
+		if t.Schema != fk.RefSchema || t.Name != fk.RefTable {
+			continue
+		}
+		want := slices.Sorted(slices.Values(fk.RefColumns))
+		for _, k := range t.keys {
+			if slices.Equal(slices.Sorted(slices.Values(k.Columns)), want) {
+				return t, k
+			}
+		}
+		return t, tableKey{}
+	}
+	return nil, tableKey{}
+}
+
+func fillReferentialConstraints(b *systemBuilder, r *rows) {
+	rule := func(code byte) string {
+		if code == 'r' {
+			return "RESTRICT"
+		}
+		return "NO ACTION"
+	}
+	for _, t := range b.tables {
+		for _, fk := range t.fks {
+			parent, key := b.referenced(fk.ForeignKey)
+			if parent == nil {
+				continue
+			}
+			r.add("constraint_catalog", b.dbName, "constraint_schema", t.Schema, "constraint_name", fk.Name,
+				"unique_constraint_catalog", b.dbName, "unique_constraint_schema", parent.Schema, "unique_constraint_name", key.Name,
+				"match_option", "NONE", "update_rule", rule(fk.OnUpdate), "delete_rule", rule(fk.OnDelete))
+		}
 	}
 }
 
 func fillConstraintColumnUsage(b *systemBuilder, r *rows) {
 	for _, t := range b.tables {
+		// A foreign key uses the columns it references.
+		for _, fk := range t.fks {
+			parent, _ := b.referenced(fk.ForeignKey)
+			if parent == nil {
+				continue
+			}
+			for _, c := range fk.RefColumns {
+				r.add("table_catalog", b.dbName, "table_schema", parent.Schema, "table_name", parent.Name,
+					"column_name", parent.schema.Field(c).Name, "constraint_catalog", b.dbName,
+					"constraint_schema", t.Schema, "constraint_name", fk.Name)
+			}
+		}
 		for _, k := range t.keys {
 			for _, c := range k.Columns {
 				r.add("table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name,
@@ -301,7 +389,7 @@ func fillClass(b *systemBuilder, r *rows) {
 		r.add("oid", rel.oid, "relname", rel.name, "relnamespace", rel.schemaOID, "relowner", OwnerOID,
 			"relam", am, "relfilenode", rel.oid, "reltuples", -1.0, "relpersistence", "p", "relkind", rel.kind,
 			"relnatts", rel.arrow.NumFields(), "relispopulated", true, "relreplident", "d", "relhasindex", rel.hasIndex,
-			"relchecks", rel.checks)
+			"relchecks", rel.checks, "relhastriggers", rel.triggers)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
@@ -390,6 +391,12 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 	}
 	fc := calls[0]
 	name := funcName(fc)
+	if name == "pg_partition_ancestors" && len(calls) == 1 && len(fc.Args) == 1 {
+		fc = partitionAncestors(fc)
+		name = "unnest"
+		rf = proto.Clone(rf).(*pg_query.RangeFunction)
+		rf.Functions[0].GetList().Items[0] = &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}}
+	}
 	switch name {
 	case "json_to_record", "jsonb_to_record", "json_to_recordset", "jsonb_to_recordset":
 		if len(calls) == 1 && !rf.Ordinality {

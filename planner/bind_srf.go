@@ -66,7 +66,7 @@ func isSRFCall(n *pg_query.Node) bool {
 	switch funcName(fc) {
 	case "unnest", "generate_series", "generate_subscripts", "_pg_expandarray",
 		"json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
-		"json_object_keys", "jsonb_object_keys", "regexp_matches", "string_to_table":
+		"json_object_keys", "jsonb_object_keys", "regexp_matches", "string_to_table", "pg_partition_ancestors":
 		return true
 	}
 	return false
@@ -105,6 +105,9 @@ func (b *binder) bindSRFItem(n *pg_query.Node, ectx exprContext) (SetItem, error
 	}
 	fc := n.GetFuncCall()
 	name := funcName(fc)
+	if name == "pg_partition_ancestors" && len(fc.Args) == 1 {
+		return b.bindSRFItem(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: partitionAncestors(fc)}}, ectx)
+	}
 	args, err := b.bindExprs(fc.Args, ectx)
 	if err != nil {
 		return SetItem{}, err
@@ -423,4 +426,14 @@ func replaceChildren(n *pg_query.Node, fn func(*pg_query.Node)) {
 		})
 	}
 	visit(n.ProtoReflect())
+}
+
+// partitionAncestors rewrites pg_partition_ancestors(rel) as
+// unnest(ARRAY[rel::regclass]): no table is partitioned, so a table is
+// its only ancestor (psql's \d asks, for "Referenced by" and triggers).
+func partitionAncestors(fc *pg_query.FuncCall) *pg_query.FuncCall {
+	elem := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: fc.Args[0],
+		TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("regclass")}, Typemod: -1, Location: -1}, Location: -1}}}
+	arr := &pg_query.Node{Node: &pg_query.Node_AArrayExpr{AArrayExpr: &pg_query.A_ArrayExpr{Elements: []*pg_query.Node{elem}, Location: -1}}}
+	return &pg_query.FuncCall{Funcname: []*pg_query.Node{pg_query.MakeStrNode("unnest")}, Args: []*pg_query.Node{arr}, Location: fc.Location}
 }

@@ -48,9 +48,13 @@ func (w *writableTable) checkReading(read func(int) bool) string {
 	return ""
 }
 
-// Append checks the new rows against the table's CHECK constraints first.
+// Append checks the new rows against the table's CHECK and FOREIGN KEY
+// constraints first.
 func (w *writableTable) Append(batches []arrow.RecordBatch) error {
 	if err := w.checkRows(batches); err != nil {
+		return err
+	}
+	if err := w.checkForeignKeys(batches); err != nil {
 		return err
 	}
 	return w.WritableTable.Append(batches)
@@ -58,18 +62,28 @@ func (w *writableTable) Append(batches []arrow.RecordBatch) error {
 
 // AppendNew checks the new rows against the table's CHECK constraints
 // first, those ON CONFLICT skips included, as PostgreSQL checks a row
-// before it looks for a conflict.
+// before it looks for a conflict; then the rows it adds against its
+// foreign keys.
 func (w *writableTable) AppendNew(batches []arrow.RecordBatch, on []int) ([]arrow.RecordBatch, error) {
 	if err := w.checkRows(batches); err != nil {
+		return nil, err
+	}
+	if err := w.checkForeignKeys(batches); err != nil {
 		return nil, err
 	}
 	return w.WritableTable.AppendNew(batches, on)
 }
 
-// Replace checks the table's new rows against its CHECK constraints
-// first.
+// Replace checks the table's new rows against its constraints first, and
+// that the keys other tables' foreign keys use stay.
 func (w *writableTable) Replace(batches []arrow.RecordBatch) error {
 	if err := w.checkRows(batches); err != nil {
+		return err
+	}
+	if err := w.checkForeignKeys(batches); err != nil {
+		return err
+	}
+	if err := w.checkReferenced(batches); err != nil {
 		return err
 	}
 	return w.WritableTable.Replace(batches)

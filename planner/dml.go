@@ -44,6 +44,9 @@ type writableTable struct {
 	// INSERT may not set.
 	always []string
 	checks []checkConstraint
+	fks    []foreignKey
+	// referencedBy are the tables whose foreign keys reference this one.
+	referencedBy references
 }
 
 func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
@@ -233,7 +236,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		c      *pg_query.Constraint
 		column string
 	}
-	var pendingChecks []pendingCheck
+	var pendingChecks, pendingFKs []pendingCheck
 	for _, elt := range cs.TableElts {
 		switch {
 		case elt.GetColumnDef() != nil:
@@ -292,6 +295,8 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 					}
 				case pg_query.ConstrType_CONSTR_CHECK:
 					pendingChecks = append(pendingChecks, pendingCheck{c, cd.Colname})
+				case pg_query.ConstrType_CONSTR_FOREIGN:
+					pendingFKs = append(pendingFKs, pendingCheck{c, cd.Colname})
 				default:
 					return nil, b.unsupported(c.Location, "%s constraints are not supported on in-memory tables", constraintName(c))
 				}
@@ -300,6 +305,10 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			c := elt.GetConstraint()
 			if c.Contype == pg_query.ConstrType_CONSTR_CHECK {
 				pendingChecks = append(pendingChecks, pendingCheck{c, ""})
+				continue
+			}
+			if c.Contype == pg_query.ConstrType_CONSTR_FOREIGN {
+				pendingFKs = append(pendingFKs, pendingCheck{c, ""})
 				continue
 			}
 			if c.Contype != pg_query.ConstrType_CONSTR_PRIMARY && c.Contype != pg_query.ConstrType_CONSTR_UNIQUE {
@@ -342,6 +351,19 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		}
 		table.checks = append(table.checks, c)
 	}
+	for _, pf := range pendingFKs {
+		fk, err := b.bindForeignKey(pf.c, rel.Relname, fields, pf.column)
+		if err != nil {
+			return nil, err
+		}
+		for n := 1; slices.ContainsFunc(table.fks, func(o foreignKey) bool { return o.Name == fk.Name }); n++ {
+			if pf.c.Conname != "" {
+				return nil, pgerror.New("42710", "constraint \"%s\" for relation \"%s\" already exists", fk.Name, rel.Relname)
+			}
+			fk.Name = fmt.Sprintf("%s%d", fkName(rel.Relname, fields, fk), n)
+		}
+		table.fks = append(table.fks, fk)
+	}
 	schema, err := b.createSchema(rel)
 	if err != nil {
 		return nil, err
@@ -351,7 +373,14 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		created, err := p.Catalog.CreateTable(db, schema, name, table, ifNotExists)
 		switch {
 		case created:
-			b.onRollback(func() { _ = p.Catalog.DropTable(db, schema, name, true) })
+			for _, fk := range table.fks {
+				fk.parent.referencedBy.add(table)
+				p.Catalog.TableChanged(db, fk.RefSchema, fk.RefTable) // \d lists its "Referenced by"
+			}
+			b.onRollback(func() {
+				table.dropReferences()
+				_ = p.Catalog.DropTable(db, schema, name, true)
+			})
 		case err == nil:
 			b.notice("42P07", "relation \"%s\" already exists, skipping", name)
 		}
@@ -1122,8 +1151,42 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 			}
 		}
 	}
-	db, missingOK := b.db, ds.MissingOk
+	db, missingOK, cascade := b.db, ds.MissingOk, ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	return &Query{Tag: "DROP TABLE", Run: func(context.Context) error {
+		// Other tables' foreign keys on a dropped table stop the drop,
+		// unless they go with it (CASCADE, or their table dropped too).
+		var dropping []*writableTable
+		for _, t := range targets {
+			if dt, ok := b.cat.LookupTable(db, t.schema, t.name); ok {
+				if wt, ok := dt.Provider.(*writableTable); ok {
+					dropping = append(dropping, wt)
+				}
+			}
+		}
+		for _, wt := range dropping {
+			var deps []string
+			for _, child := range wt.referencedBy.list() {
+				if slices.Contains(dropping, child) {
+					continue
+				}
+				for _, fk := range child.fks {
+					if fk.parent == wt {
+						deps = append(deps, fmt.Sprintf("constraint %s on table %s", fk.Name, child.Name()))
+					}
+				}
+			}
+			switch {
+			case len(deps) == 0:
+			case !cascade:
+				return pgerror.New("2BP01", "cannot drop table %s because other objects depend on it", wt.Name()).
+					WithDetail("%s depends on table %s", strings.Join(deps, " depends on table "+wt.Name()+"\n"), wt.Name()).
+					WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+			case len(deps) == 1:
+				b.notice("00000", "drop cascades to %s", deps[0])
+			default:
+				b.notice("00000", "drop cascades to %d other objects", len(deps))
+			}
+		}
 		for _, t := range targets {
 			dropped, found := b.cat.LookupTable(db, t.schema, t.name)
 			if err := p.Catalog.DropTable(db, t.schema, t.name, missingOK); err != nil {
@@ -1132,6 +1195,16 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 			if !found {
 				b.notice("00000", "table \"%s\" does not exist, skipping", t.name)
 				continue
+			}
+			if wt, ok := dropped.Provider.(*writableTable); ok {
+				children := wt.referencedBy.list()
+				wt.dropReferences()
+				for _, fk := range wt.fks {
+					p.Catalog.ProviderChanged(db, fk.parent)
+				}
+				for _, child := range children {
+					p.Catalog.ProviderChanged(db, child) // its foreign key went with the table
+				}
 			}
 			// A block that rolls back brings the table back.
 			b.onRollback(func() { _, _ = p.Catalog.CreateTable(db, dropped.Schema, dropped.Name, dropped.Provider, true) })

@@ -68,6 +68,27 @@ type CheckConstraint struct {
 	Columns    []int
 }
 
+// ForeignKeyProvider is implemented by providers whose tables have
+// FOREIGN KEY constraints. The catalog lists them (pg_constraint,
+// information_schema, \d).
+type ForeignKeyProvider interface {
+	ForeignKeys() []ForeignKey
+}
+
+// ForeignKey is a FOREIGN KEY constraint: Columns (0-based) of the table
+// reference RefColumns of table RefSchema.RefTable, a unique key's
+// columns. OnUpdate and OnDelete are pg_constraint's action codes ('a'
+// no action, 'r' restrict, 'c' cascade, 'n' set null, 'd' set default).
+type ForeignKey struct {
+	Name                string
+	Columns             []int
+	RefSchema, RefTable string
+	RefColumns          []int
+	OnUpdate, OnDelete  byte
+	// Definition is pg_get_constraintdef's text.
+	Definition string
+}
+
 // UniqueKey is a PRIMARY KEY or UNIQUE constraint: no two rows may have
 // equal values in Columns (rows with a NULL there never conflict). Name
 // names the constraint and its index.

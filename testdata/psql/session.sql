@@ -35,6 +35,16 @@ INSERT INTO limits VALUES (5, 2, 'x');
 UPDATE limits SET b = 0 WHERE a = 1;
 \d limits
 DROP TABLE limits;
+CREATE TABLE owners (id int PRIMARY KEY, code text UNIQUE);
+CREATE TABLE pets (id int, owner_id int REFERENCES owners, owner_code text, FOREIGN KEY (owner_code) REFERENCES owners (code) ON DELETE RESTRICT);
+INSERT INTO owners VALUES (1, 'a');
+INSERT INTO pets VALUES (1, 1, 'a'), (2, NULL, NULL);
+INSERT INTO pets VALUES (3, 2, NULL);
+DELETE FROM owners;
+\d owners
+\d pets
+DROP TABLE owners;
+DROP TABLE pets, owners;
 \d+ symbols
 \do ||
 \df upper

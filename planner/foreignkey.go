@@ -1,0 +1,343 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
+	"github.com/riffq/riffq/pgerror"
+	"github.com/riffq/riffq/sources"
+)
+
+// foreignKey is a FOREIGN KEY constraint of an in-memory table on another
+// in-memory table. It is checked at once, statement by statement (a
+// DEFERRABLE one too): a row whose key columns are all set must find its
+// key among the referenced table's rows (MATCH SIMPLE: a NULL in the key
+// passes), and the referenced table may not lose a key a row still uses
+// (NO ACTION and RESTRICT, the only actions riffq takes).
+type foreignKey struct {
+	sources.ForeignKey
+	parent *writableTable
+}
+
+// references tracks the foreign keys of other tables that reference a
+// table, for the checks when its rows change or it is dropped.
+type references struct {
+	mu   sync.Mutex
+	from []*writableTable
+}
+
+func (r *references) add(child *writableTable) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.from, child) {
+		r.from = append(r.from, child)
+	}
+}
+
+func (r *references) remove(child *writableTable) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.from = slices.DeleteFunc(r.from, func(c *writableTable) bool { return c == child })
+}
+
+func (r *references) list() []*writableTable {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.from)
+}
+
+// ForeignKeys implements sources.ForeignKeyProvider.
+func (w *writableTable) ForeignKeys() []sources.ForeignKey {
+	out := make([]sources.ForeignKey, len(w.fks))
+	for i, fk := range w.fks {
+		out[i] = fk.ForeignKey
+	}
+	return out
+}
+
+// bindForeignKey binds a REFERENCES or FOREIGN KEY constraint of CREATE
+// TABLE table; column is the column it was written on, "" for a table
+// constraint. fields are the new table's columns.
+func (b *binder) bindForeignKey(c *pg_query.Constraint, table string, fields []arrow.Field, column string) (foreignKey, error) {
+	switch {
+	case c.FkUpdAction != "a" && c.FkUpdAction != "r" && c.FkUpdAction != "":
+		return foreignKey{}, b.unsupported(c.Location, "ON UPDATE %s is not supported yet", fkActionName(c.FkUpdAction))
+	case c.FkDelAction != "a" && c.FkDelAction != "r" && c.FkDelAction != "":
+		return foreignKey{}, b.unsupported(c.Location, "ON DELETE %s is not supported yet", fkActionName(c.FkDelAction))
+	case c.FkMatchtype == "f":
+		return foreignKey{}, b.unsupported(c.Location, "MATCH FULL is not supported yet")
+	}
+	colIndex := func(name string) (int, error) {
+		i := slices.IndexFunc(fields, func(f arrow.Field) bool { return f.Name == name })
+		if i < 0 {
+			return 0, b.errorf(pgerror.UndefinedColumn, c.Location, "column \"%s\" referenced in foreign key constraint does not exist", name)
+		}
+		return i, nil
+	}
+	fk := foreignKey{ForeignKey: sources.ForeignKey{OnUpdate: actionCode(c.FkUpdAction), OnDelete: actionCode(c.FkDelAction)}}
+	names := []string{column}
+	if column == "" {
+		names = nil
+		for _, n := range c.FkAttrs {
+			names = append(names, n.GetString_().GetSval())
+		}
+	}
+	for _, n := range names {
+		i, err := colIndex(n)
+		if err != nil {
+			return foreignKey{}, err
+		}
+		fk.Columns = append(fk.Columns, i)
+	}
+	t, w, err := b.writable(c.Pktable, "reference")
+	if err != nil {
+		return foreignKey{}, err
+	}
+	parent, ok := w.(*writableTable)
+	if !ok {
+		return foreignKey{}, b.unsupported(c.Pktable.Location, "a foreign key must reference a table of CREATE TABLE")
+	}
+	fk.parent, fk.RefSchema, fk.RefTable = parent, t.Schema, t.Name
+	parentFields := parent.Schema().Fields()
+	if len(c.PkAttrs) == 0 {
+		// The referenced table's primary key.
+		i := slices.IndexFunc(parent.UniqueKeys(), func(k sources.UniqueKey) bool { return k.Primary })
+		if i < 0 {
+			return foreignKey{}, b.errorf("42830", -1, "there is no primary key for referenced table \"%s\"", t.Name)
+		}
+		fk.RefColumns = slices.Clone(parent.UniqueKeys()[i].Columns)
+	}
+	for _, n := range c.PkAttrs {
+		name := n.GetString_().GetSval()
+		i := slices.IndexFunc(parentFields, func(f arrow.Field) bool { return f.Name == name })
+		if i < 0 {
+			return foreignKey{}, b.errorf(pgerror.UndefinedColumn, -1, "column \"%s\" referenced in foreign key constraint does not exist", name)
+		}
+		fk.RefColumns = append(fk.RefColumns, i)
+	}
+	if len(fk.RefColumns) != len(fk.Columns) {
+		return foreignKey{}, b.errorf("42830", -1, "number of referencing and referenced columns for foreign key disagree")
+	}
+	sorted := slices.Sorted(slices.Values(fk.RefColumns))
+	if !slices.ContainsFunc(parent.UniqueKeys(), func(k sources.UniqueKey) bool {
+		return slices.Equal(slices.Sorted(slices.Values(k.Columns)), sorted)
+	}) {
+		return foreignKey{}, b.errorf("42830", -1, "there is no unique constraint matching given keys for referenced table \"%s\"", t.Name)
+	}
+	for i, c := range fk.Columns {
+		from, to := fields[c].Type, parentFields[fk.RefColumns[i]].Type
+		if commonType(from, to) == nil {
+			return foreignKey{}, b.errorf(pgerror.DatatypeMismatch, -1, "foreign key constraint \"%s\" cannot be implemented", fkName(table, fields, fk)).
+				WithDetail("Key columns \"%s\" and \"%s\" are of incompatible types: %s and %s.", fields[c].Name, parentFields[fk.RefColumns[i]].Name, typeName(from), typeName(to))
+		}
+	}
+	fk.Name = c.Conname
+	if fk.Name == "" {
+		fk.Name = fkName(table, fields, fk)
+	}
+	fk.Definition = fkDefinition(fk, fields, parentFields, c)
+	return fk, nil
+}
+
+// fkName is the name PostgreSQL gives an unnamed foreign key: the table's,
+// its columns' and "fkey".
+func fkName(table string, fields []arrow.Field, fk foreignKey) string {
+	parts := []string{table}
+	for _, c := range fk.Columns {
+		parts = append(parts, fields[c].Name)
+	}
+	return strings.Join(parts, "_") + "_fkey"
+}
+
+// fkDefinition is pg_get_constraintdef's text of fk.
+func fkDefinition(fk foreignKey, fields, parentFields []arrow.Field, c *pg_query.Constraint) string {
+	cols := func(fs []arrow.Field, idx []int) string {
+		names := make([]string, len(idx))
+		for i, c := range idx {
+			names[i] = catalog.QuoteIdent(fs[c].Name)
+		}
+		return strings.Join(names, ", ")
+	}
+	table := catalog.QuoteIdent(fk.RefTable)
+	if fk.RefSchema != "public" && !catalog.IsTempSchema(fk.RefSchema) {
+		table = catalog.QuoteIdent(fk.RefSchema) + "." + table
+	}
+	def := fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s(%s)", cols(fields, fk.Columns), table, cols(parentFields, fk.RefColumns))
+	if fk.OnUpdate == 'r' {
+		def += " ON UPDATE RESTRICT"
+	}
+	if fk.OnDelete == 'r' {
+		def += " ON DELETE RESTRICT"
+	}
+	if c.Deferrable {
+		def += " DEFERRABLE"
+		if c.Initdeferred {
+			def += " INITIALLY DEFERRED"
+		}
+	}
+	return def
+}
+
+func actionCode(a string) byte {
+	if a == "" {
+		return 'a'
+	}
+	return a[0]
+}
+
+func fkActionName(a string) string {
+	switch a {
+	case "c":
+		return "CASCADE"
+	case "n":
+		return "SET NULL"
+	case "d":
+		return "SET DEFAULT"
+	}
+	return a
+}
+
+// keySet returns the encoded keys of cols of batches (cast to types, when
+// given), skipping rows with a NULL in them; first maps each key to the
+// text of its first row's values, for messages.
+func keySet(batches []arrow.RecordBatch, cols []int, types []arrow.DataType) (map[string]string, error) {
+	out := make(map[string]string)
+	for _, b := range batches {
+		arrays := make([]arrow.Array, len(cols))
+		for i, c := range cols {
+			a := b.Column(c)
+			if types != nil && !arrow.TypeEqual(a.DataType(), types[i]) {
+				cast, err := engine.Cast(context.Background(), a, types[i])
+				if err != nil {
+					return nil, err
+				}
+				defer cast.Release()
+				a = cast
+			}
+			arrays[i] = a
+		}
+	rows:
+		for r := range int(b.NumRows()) {
+			var key, text strings.Builder
+			for i, a := range arrays {
+				if a.IsNull(r) {
+					continue rows
+				}
+				v := a.ValueStr(r)
+				fmt.Fprintf(&key, "%d:%s", len(v), v)
+				if i > 0 {
+					text.WriteString(", ")
+				}
+				text.WriteString(v)
+			}
+			if _, ok := out[key.String()]; !ok {
+				out[key.String()] = text.String()
+			}
+		}
+	}
+	return out, nil
+}
+
+// columnList names columns of fields, as constraint errors list them.
+func columnList(fields []arrow.Field, cols []int) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = fields[c].Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkForeignKeys fails with 23503 when a row of batches, the table's
+// new rows, references a key its referenced table does not have.
+func (w *writableTable) checkForeignKeys(batches []arrow.RecordBatch) error {
+	for _, fk := range w.fks {
+		parentFields := fk.parent.Schema().Fields()
+		types := make([]arrow.DataType, len(fk.RefColumns))
+		for i, c := range fk.RefColumns {
+			types[i] = parentFields[c].Type
+		}
+		keys, err := keySet(batches, fk.Columns, types)
+		if err != nil || len(keys) == 0 {
+			return err
+		}
+		rows := fk.parent.Rows()
+		have, err := keySet(rows, fk.RefColumns, nil)
+		releaseBatches(rows)
+		if err != nil {
+			return err
+		}
+		for k, text := range keys {
+			if _, ok := have[k]; !ok {
+				return pgerror.New("23503", "insert or update on table \"%s\" violates foreign key constraint \"%s\"", w.Name(), fk.Name).
+					WithDetail("Key (%s)=(%s) is not present in table \"%s\".", columnList(w.Schema().Fields(), fk.Columns), text, fk.parent.Name())
+			}
+		}
+	}
+	return nil
+}
+
+// checkReferenced fails with 23503 when batches, the table's new rows,
+// lack a key that a row of a referencing table still uses.
+func (w *writableTable) checkReferenced(batches []arrow.RecordBatch) error {
+	for _, child := range w.referencedBy.list() {
+		for _, fk := range child.fks {
+			if fk.parent != w {
+				continue
+			}
+			have, err := keySet(batches, fk.RefColumns, nil)
+			if err != nil {
+				return err
+			}
+			types := make([]arrow.DataType, len(fk.RefColumns))
+			for i, c := range fk.RefColumns {
+				types[i] = w.Schema().Field(c).Type
+			}
+			rows := child.Rows()
+			used, err := keySet(rows, fk.Columns, types)
+			releaseBatches(rows)
+			if err != nil {
+				return err
+			}
+			for k, text := range used {
+				if _, ok := have[k]; !ok {
+					return pgerror.New("23503", "update or delete on table \"%s\" violates foreign key constraint \"%s\" on table \"%s\"", w.Name(), fk.Name, child.Name()).
+						WithDetail("Key (%s)=(%s) is still referenced from table \"%s\".", columnList(w.Schema().Fields(), fk.RefColumns), text, child.Name())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// dependents describes the foreign keys of other tables on w, as DROP
+// lists them ("constraint c_fkey on table c").
+func (w *writableTable) dependents() []string {
+	var out []string
+	for _, child := range w.referencedBy.list() {
+		for _, fk := range child.fks {
+			if fk.parent == w {
+				out = append(out, fmt.Sprintf("constraint %s on table %s", fk.Name, child.Name()))
+			}
+		}
+	}
+	return out
+}
+
+// dropReferences removes the foreign keys of other tables on w (DROP
+// TABLE ... CASCADE), and w's own from the tables it references.
+func (w *writableTable) dropReferences() {
+	for _, child := range w.referencedBy.list() {
+		child.fks = slices.DeleteFunc(child.fks, func(fk foreignKey) bool { return fk.parent == w })
+	}
+	for _, fk := range w.fks {
+		fk.parent.referencedBy.remove(w)
+	}
+}
