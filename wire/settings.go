@@ -48,6 +48,7 @@ var settingDefs = []setting{
 	{name: "lc_time", def: "C", desc: "Sets the locale for formatting date and time values."},
 	{name: "lock_timeout", def: "0", check: checkDuration("lock_timeout"), desc: "Sets the maximum allowed duration of any wait for a lock."},
 	{name: "max_identifier_length", def: "63", desc: "Shows the maximum identifier length.", readOnly: true},
+	{name: "max_index_keys", def: "32", desc: "Shows the maximum number of index keys.", readOnly: true},
 	{name: "search_path", def: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
 	{name: "server_encoding", def: "UTF8", desc: "Shows the server (database) character set encoding.", report: true, readOnly: true},
 	{name: "server_version", desc: "Shows the server version.", report: true, readOnly: true},

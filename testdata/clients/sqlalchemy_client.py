@@ -39,6 +39,12 @@ def orm_round_trip(engine):
         sa.Column("price", sa.Numeric),
     )
     sa.Index("sa_items_name_price", items.c.name, items.c.price.desc())
+    orders = sa.Table(
+        "sa_orders", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("item_id", sa.Integer, sa.ForeignKey("sa_items.id"), nullable=False),
+        sa.Column("qty", sa.Integer, sa.CheckConstraint("qty > 0", name="sa_orders_qty_positive")),
+    )
     md.create_all(engine)
     try:
         with engine.begin() as conn:
@@ -54,6 +60,21 @@ def orm_round_trip(engine):
                 conn.execute(items.insert(), [{"id": 3, "name": "c", "code": "x", "price": 0}])
         except sa.exc.IntegrityError as e:
             print("orm duplicate", e.orig.pgcode)
+        print("orm foreign keys", [(f["name"], f["constrained_columns"], f["referred_table"], f["referred_columns"]) for f in insp.get_foreign_keys("sa_orders")])
+        print("orm checks", insp.get_check_constraints("sa_orders"))
+        with engine.begin() as conn:
+            conn.execute(orders.insert(), [{"id": 1, "item_id": 2, "qty": 3}])
+        for bad in ({"id": 2, "item_id": 9, "qty": 1}, {"id": 3, "item_id": 1, "qty": 0}):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(orders.insert(), [bad])
+            except sa.exc.IntegrityError as e:
+                print("orm refused", e.orig.pgcode)
+        try:
+            with engine.begin() as conn:
+                conn.execute(items.delete().where(items.c.id == 2))
+        except sa.exc.IntegrityError as e:
+            print("orm referenced", e.orig.pgcode)
     finally:
         md.drop_all(engine)
 

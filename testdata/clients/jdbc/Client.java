@@ -52,6 +52,7 @@ public class Client {
             st.execute("CREATE TABLE jdbc_items (id integer PRIMARY KEY, name varchar(20) NOT NULL, price numeric, note text)");
             st.execute("CREATE INDEX jdbc_items_name ON jdbc_items (name DESC)");
             st.execute("CREATE UNIQUE INDEX jdbc_items_note ON jdbc_items (note)");
+            st.execute("CREATE TABLE jdbc_lines (id integer, item_id integer REFERENCES jdbc_items, qty integer CHECK (qty > 0))");
             try {
                 DatabaseMetaData md = conn.getMetaData();
                 printColumns("roundtrip getColumns", md.getColumns(null, "public", "jdbc_items", "%"),
@@ -67,7 +68,17 @@ public class Client {
                 } catch (SQLException e) {
                     System.out.println("roundtrip error " + e.getSQLState());
                 }
+                printColumns("roundtrip getImportedKeys", md.getImportedKeys(null, "public", "jdbc_lines"),
+                        "PKTABLE_NAME", "PKCOLUMN_NAME", "FKTABLE_NAME", "FKCOLUMN_NAME", "KEY_SEQ", "UPDATE_RULE", "DELETE_RULE", "FK_NAME", "PK_NAME");
+                printColumns("roundtrip getExportedKeys", md.getExportedKeys(null, "public", "jdbc_items"),
+                        "PKTABLE_NAME", "PKCOLUMN_NAME", "FKTABLE_NAME", "FKCOLUMN_NAME", "KEY_SEQ", "FK_NAME");
+                try {
+                    st.execute("INSERT INTO jdbc_lines VALUES (1, 42, 1)");
+                } catch (SQLException e) {
+                    System.out.println("roundtrip foreign key " + e.getSQLState());
+                }
             } finally {
+                st.execute("DROP TABLE jdbc_lines");
                 st.execute("DROP TABLE jdbc_items");
             }
         }
