@@ -559,6 +559,9 @@ type View struct {
 	// Schema holds the view's column names and types as they were bound
 	// when it was created.
 	Schema *arrow.Schema
+	// Depends names the relations (schema and name) the view's query
+	// reads directly, which cannot be dropped while the view exists.
+	Depends [][2]string
 }
 
 // Columns returns the table's column layout: its provider's schema, or a

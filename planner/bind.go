@@ -22,6 +22,9 @@ type binder struct {
 	sql string
 	cat *catalog.Catalog
 	db  string
+	// reads, when set (CREATE VIEW), collects the relations the query
+	// names.
+	reads map[[2]string]bool
 	// colLoc remembers where each bound column reference was written, for
 	// errors found after binding (GROUP BY checks).
 	colLoc map[*expr.Column]int32

@@ -296,6 +296,9 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 		}
 		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", name)
 	}
+	if b.reads != nil && !t.System {
+		b.reads[[2]string{t.Schema, t.Name}] = true
+	}
 	if t.View != nil {
 		return b.bindView(t, rv)
 	}

@@ -1153,6 +1153,9 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 	}
 	db, missingOK, cascade := b.db, ds.MissingOk, ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	return &Query{Tag: "DROP TABLE", Run: func(context.Context) error {
+		if err := p.dropDependentViews(b, db, targets, false, cascade); err != nil {
+			return err
+		}
 		// Other tables' foreign keys on a dropped table stop the drop,
 		// unless they go with it (CASCADE, or their table dropped too).
 		var dropping []*writableTable

@@ -2,9 +2,12 @@ package planner
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"strings"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/pgerror"
@@ -24,9 +27,10 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 			vs.View.Catalogname, vs.View.Schemaname, vs.View.Relname)
 	}
 	b.rec = newViewRecord()
+	b.reads = make(map[[2]string]bool)
 	logical, err := b.bindSelect(sel)
-	rec := b.rec
-	b.rec = nil
+	rec, reads := b.rec, b.reads
+	b.rec, b.reads = nil, nil
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +50,10 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 		fields[i].Nullable = true
 	}
 	view := &catalog.View{SQL: b.sql, Schema: arrow.NewSchema(fields, nil)}
+	for r := range reads {
+		view.Depends = append(view.Depends, r)
+	}
+	slices.SortFunc(view.Depends, func(a, b [2]string) int { return strings.Compare(a[0]+"."+a[1], b[0]+"."+b[1]) })
 	var names []string
 	for _, f := range fields {
 		names = append(names, f.Name)
@@ -77,8 +85,11 @@ func (p *Planner) planDropView(b *binder, ds *pg_query.DropStmt) (*Query, error)
 	if err != nil {
 		return nil, err
 	}
-	db, missingOK := b.db, ds.MissingOk
+	db, missingOK, cascade := b.db, ds.MissingOk, ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	return &Query{Tag: "DROP VIEW", Run: func(context.Context) error {
+		if err := p.dropDependentViews(b, db, targets, true, cascade); err != nil {
+			return err
+		}
 		for _, t := range targets {
 			if _, found := b.cat.LookupTable(db, t.schema, t.name); !found && missingOK {
 				b.notice("00000", "view \"%s\" does not exist, skipping", t.name)
@@ -179,4 +190,70 @@ func viewDefinition(sql string, loc int32) string {
 		return ""
 	}
 	return strings.TrimSpace(sql[start:])
+}
+
+// dropDependentViews handles the views that read the relations a DROP
+// names (and the views reading those, and so on): without CASCADE their
+// existence fails the DROP (2BP01), as in PostgreSQL; with it they are
+// dropped first.
+func (p *Planner) dropDependentViews(b *binder, db string, targets []dropTarget, views, cascade bool) error {
+	all := b.cat.Tables(db)
+	resolve := func(t dropTarget) *catalog.Table {
+		if t.schema != "" {
+			rel, _ := b.cat.LookupTable(db, t.schema, t.name)
+			return rel
+		}
+		rel, _ := b.lookupTable("", t.name)
+		return rel
+	}
+	dropping := make(map[[2]string]bool)
+	var roots []*catalog.Table
+	for _, t := range targets {
+		// A relation of the wrong kind fails the DROP itself.
+		if rel := resolve(t); rel != nil && (rel.View != nil) == views {
+			dropping[[2]string{rel.Schema, rel.Name}] = true
+			roots = append(roots, rel)
+		}
+	}
+	kind := func(t *catalog.Table) string {
+		if t.View != nil {
+			return "view"
+		}
+		return "table"
+	}
+	var deps []string
+	var dependents []*catalog.Table
+	var visit func(rel *catalog.Table)
+	visit = func(rel *catalog.Table) {
+		for _, v := range all {
+			if v.View == nil || dropping[[2]string{v.Schema, v.Name}] || !slices.Contains(v.View.Depends, [2]string{rel.Schema, rel.Name}) {
+				continue
+			}
+			dropping[[2]string{v.Schema, v.Name}] = true
+			deps = append(deps, fmt.Sprintf("view %s depends on %s %s", v.Name, kind(rel), rel.Name))
+			dependents = append(dependents, v)
+			visit(v)
+		}
+	}
+	for _, rel := range roots {
+		visit(rel)
+	}
+	switch {
+	case len(dependents) == 0:
+		return nil
+	case !cascade:
+		return pgerror.New("2BP01", "cannot drop %s %s because other objects depend on it", kind(roots[0]), roots[0].Name).
+			WithDetail("%s", strings.Join(deps, "\n")).
+			WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+	case len(dependents) == 1:
+		b.notice("00000", "drop cascades to view %s", dependents[0].Name)
+	default:
+		b.notice("00000", "drop cascades to %d other objects", len(dependents))
+	}
+	for i := len(dependents) - 1; i >= 0; i-- {
+		if err := p.Catalog.DropView(db, dependents[i].Schema, dependents[i].Name, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
