@@ -536,7 +536,8 @@ func (c *Catalog) DropTable(db, schema, name string, missingOK bool) error {
 	case t.System:
 		return pgerror.New(pgerror.InsufficientPrivilege, "permission denied: \"%s\" is a system catalog", name)
 	}
-	if _, ok := t.Provider.(sources.Writer); !ok {
+	_, writable := t.Provider.(sources.Writer)
+	if _, sequence := t.Provider.(sources.SequenceProvider); !writable && !sequence {
 		return pgerror.New(pgerror.FeatureNotSupported, "cannot drop table \"%s\": it is served from a read-only source", name).
 			WithHint("Tables of sources go away when the server stops serving the source.")
 	}

@@ -222,13 +222,17 @@ func (r *rows) withSystemColumns(st arrow.RecordBatch) (arrow.RecordBatch, error
 	return array.NewRecordBatch(r.schema, cols, int64(n)), nil
 }
 
+// null is a NULL in a column where a nil value means zero (pg_catalog's,
+// whose numbers are NOT NULL but in a few views).
+type null struct{}
+
 // record builds the relation's rows as one record batch.
 func (r *rows) record() (arrow.RecordBatch, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, r.schema)
 	defer b.Release()
 	for _, row := range r.data {
 		for j, v := range row {
-			if v == nil && r.rel.schema == InformationSchema {
+			if _, ok := v.(null); ok || v == nil && r.rel.schema == InformationSchema {
 				// The information_schema views leave what does not
 				// apply NULL, numbers included.
 				b.Field(j).AppendNull()

@@ -42,6 +42,8 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{InformationSchema, "key_column_usage"}:        fillKeyColumnUsage,
 	{InformationSchema, "constraint_column_usage"}: fillConstraintColumnUsage,
 	{InformationSchema, "referential_constraints"}: fillReferentialConstraints,
+	{PgCatalog, "pg_sequence"}:                     fillSequence,
+	{PgCatalog, "pg_sequences"}:                    fillSequences,
 	{InformationSchema, "schemata"}:                fillSchemata,
 	{InformationSchema, "tables"}:                  fillInfoTables,
 	{InformationSchema, "columns"}:                 fillInfoColumns,
@@ -87,6 +89,8 @@ func (b *systemBuilder) relations() []relation {
 		kind := "r"
 		if t.View != nil {
 			kind = "v"
+		} else if _, ok := t.Provider.(sources.SequenceProvider); ok {
+			kind = "S"
 		}
 		_, writable := t.Provider.(sources.Writer)
 		triggers := len(t.fks) > 0 || referenced[[2]string{t.Schema, t.Name}]
@@ -731,4 +735,40 @@ func (c *Catalog) ActivityTable(db string, sessions []Activity) (*Table, error) 
 		return nil, err
 	}
 	return &Table{Database: db, Schema: PgCatalog, Name: rel.name, OID: rel.oid, Provider: mt, System: true}, nil
+}
+
+// sequenceTypeOID is the type OID of a sequence's integer type.
+func sequenceTypeOID(t arrow.DataType) uint32 {
+	switch t.ID() {
+	case arrow.INT16:
+		return 21
+	case arrow.INT32:
+		return 23
+	}
+	return 20
+}
+
+func fillSequence(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		if sp, ok := t.Provider.(sources.SequenceProvider); ok {
+			s := sp.Sequence()
+			r.add("seqrelid", t.OID, "seqtypid", sequenceTypeOID(s.Type), "seqstart", s.Start, "seqincrement", s.Increment,
+				"seqmax", s.Max, "seqmin", s.Min, "seqcache", s.Cache, "seqcycle", false)
+		}
+	}
+}
+
+func fillSequences(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		if sp, ok := t.Provider.(sources.SequenceProvider); ok {
+			s := sp.Sequence()
+			var last any = null{} // NULL until a value is handed out
+			if s.Called {
+				last = s.Last
+			}
+			r.add("schemaname", t.Schema, "sequencename", t.Name, "sequenceowner", OwnerName, "data_type", int64(sequenceTypeOID(s.Type)),
+				"start_value", s.Start, "min_value", s.Min, "max_value", s.Max, "increment_by", s.Increment,
+				"cycle", false, "cache_size", s.Cache, "last_value", last)
+		}
+	}
 }

@@ -62,24 +62,17 @@ func compile(e expr.Expr) (evaluator, error) {
 	case *expr.Subquery:
 		return compileSubquery(n)
 	case *expr.Sequence:
-		next, typ, name := n.Next, n.Type, n.Name
+		state, typ := n.State, n.Type
 		return func(_ context.Context, b arrow.RecordBatch) (compute.Datum, error) {
 			rows := b.NumRows()
-			last := next.Add(rows)
+			first, err := state.Take(rows)
+			if err != nil {
+				return nil, err
+			}
 			bld := array.NewBuilder(memory.DefaultAllocator, typ)
 			defer bld.Release()
-			limit := int64(math.MaxInt64)
-			switch typ.ID() {
-			case arrow.INT16:
-				limit = math.MaxInt16
-			case arrow.INT32:
-				limit = math.MaxInt32
-			}
-			if last > limit {
-				return nil, pgerror.New("2200H", "nextval: reached maximum value of sequence \"%s\" (%d)", name, limit)
-			}
-			for v := last - rows + 1; v <= last; v++ {
-				appendInt(bld, v)
+			for i := range rows {
+				appendInt(bld, first+i*state.Increment)
 			}
 			return compute.NewDatumWithoutOwning(bld.NewArray()), nil
 		}, nil

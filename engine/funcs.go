@@ -26,6 +26,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n.Sequence != nil {
+		return compileSequenceFunc(n, args), nil
+	}
 	var fn func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
 	switch n.Func {
 	case "to_char":

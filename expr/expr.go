@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -154,6 +153,9 @@ type Call struct {
 	Func string
 	Args []Expr
 	Type arrow.DataType
+	// Sequence is the sequence nextval, currval and setval act on; its
+	// name is not among Args.
+	Sequence *SequenceState
 }
 
 // SubqueryKind is the form of a subquery in an expression.
@@ -210,18 +212,18 @@ type OuterRef struct {
 	Type  arrow.DataType
 }
 
-// Sequence is a serial or identity column's next values: each row it is
-// evaluated for takes the next number of Next, from 1 up.
+// Sequence is nextval of a sequence (a serial or identity column's
+// default, nextval('name')): each row it is evaluated for takes the
+// sequence's next value.
 type Sequence struct {
-	Name string // the sequence's name, as PostgreSQL names it (t_id_seq)
-	Next *atomic.Int64
-	Type arrow.DataType
+	State *SequenceState
+	Type  arrow.DataType
 }
 
 // DataType implements Expr.
 func (s *Sequence) DataType() arrow.DataType { return s.Type }
 
-func (s *Sequence) String() string { return fmt.Sprintf("nextval('%s'::regclass)", s.Name) }
+func (s *Sequence) String() string { return fmt.Sprintf("nextval('%s'::regclass)", s.State.Name) }
 
 // AggFunc names an aggregate function.
 type AggFunc string
@@ -547,7 +549,7 @@ func Rewrite(e Expr, fn func(Expr) Expr) Expr {
 		}
 		return fn(c)
 	case *Call:
-		c := &Call{Func: n.Func, Type: n.Type}
+		c := &Call{Func: n.Func, Type: n.Type, Sequence: n.Sequence}
 		for _, a := range n.Args {
 			c.Args = append(c.Args, Rewrite(a, fn))
 		}
@@ -611,7 +613,7 @@ func Transform(e Expr, fn func(Expr) (Expr, bool)) Expr {
 		}
 		return c
 	case *Call:
-		c := &Call{Func: n.Func, Type: n.Type}
+		c := &Call{Func: n.Func, Type: n.Type, Sequence: n.Sequence}
 		for _, a := range n.Args {
 			c.Args = append(c.Args, Transform(a, fn))
 		}

@@ -23,6 +23,10 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if fc.Over != nil {
 		return b.bindWindow(fc, name, ectx)
 	}
+	switch name {
+	case "nextval", "currval", "setval":
+		return b.bindSequenceFunc(fc, name, ectx)
+	}
 	if !isAggregateName(name) {
 		if e, ok, err := b.bindScalarFunc(fc, name, ectx); ok || err != nil {
 			return e, err

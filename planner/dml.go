@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -45,6 +44,9 @@ type writableTable struct {
 	always []string
 	checks []checkConstraint
 	fks    []foreignKey
+	// owned names the sequences of the table's serial and identity
+	// columns, dropped with it.
+	owned []string
 	// referencedBy are the tables whose foreign keys reference this one.
 	referencedBy references
 }
@@ -237,6 +239,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		column string
 	}
 	var pendingChecks, pendingFKs []pendingCheck
+	var owned []*sequenceTable // the serial and identity columns' sequences
 	for _, elt := range cs.TableElts {
 		switch {
 		case elt.GetColumnDef() != nil:
@@ -261,7 +264,9 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			i := len(fields) - 1
 			seqName := rel.Relname + "_" + cd.Colname + "_seq"
 			if serial != nil {
-				defaults[i] = &expr.Sequence{Name: seqName, Next: new(atomic.Int64), Type: t}
+				seq := newSerialSequence(seqName, t)
+				owned = append(owned, seq)
+				defaults[i] = &expr.Sequence{State: seq.state, Type: t}
 				defaultTexts[i] = fmt.Sprintf("nextval('%s'::regclass)", seqName)
 			}
 			for _, cn := range cd.Constraints {
@@ -273,7 +278,9 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 						return nil, b.errorf(pgerror.InvalidParameterValue, -1, "identity column type must be smallint, integer, or bigint")
 					}
 					fields[i].Nullable = false
-					defaults[i] = &expr.Sequence{Name: seqName, Next: new(atomic.Int64), Type: t}
+					seq := newSerialSequence(seqName, t)
+					owned = append(owned, seq)
+					defaults[i] = &expr.Sequence{State: seq.state, Type: t}
 					if c.GeneratedWhen == "a" {
 						always = append(always, cd.Colname)
 					}
@@ -373,6 +380,13 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		created, err := p.Catalog.CreateTable(db, schema, name, table, ifNotExists)
 		switch {
 		case created:
+			// The columns' sequences are relations too (nextval('t_id_seq'),
+			// psql's \ds), unless the name is taken.
+			for _, seq := range owned {
+				if ok, _ := p.Catalog.CreateTable(db, schema, seq.state.Name, seq, true); ok {
+					table.owned = append(table.owned, seq.state.Name)
+				}
+			}
 			for _, fk := range table.fks {
 				fk.parent.referencedBy.add(table)
 				p.Catalog.TableChanged(db, fk.RefSchema, fk.RefTable) // \d lists its "Referenced by"
@@ -1200,6 +1214,9 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 				continue
 			}
 			if wt, ok := dropped.Provider.(*writableTable); ok {
+				for _, seq := range wt.owned {
+					_ = p.Catalog.DropTable(db, dropped.Schema, seq, true)
+				}
 				children := wt.referencedBy.list()
 				wt.dropReferences()
 				for _, fk := range wt.fks {

@@ -200,12 +200,16 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 			return p.planDropTable(b, ds)
 		case pg_query.ObjectType_OBJECT_INDEX:
 			return p.planDropIndex(b, ds)
+		case pg_query.ObjectType_OBJECT_SEQUENCE:
+			return p.planDropSequence(b, ds)
 		}
 		return p.planDropView(b, ds)
 	}
 	switch {
 	case n.GetCreateStmt() != nil:
 		return p.planCreateTable(b, n.GetCreateStmt())
+	case n.GetCreateSeqStmt() != nil:
+		return p.planCreateSequence(b, n.GetCreateSeqStmt())
 	case n.GetCreateTableAsStmt() != nil:
 		ct := n.GetCreateTableAsStmt()
 		sel := ct.Query.GetSelectStmt()

@@ -89,6 +89,9 @@ func foldable(e expr.Expr) bool {
 	case *expr.IsNull:
 		args = []expr.Expr{n.Input}
 	case *expr.Call:
+		if n.Sequence != nil {
+			return false // changes or reads a sequence when it runs
+		}
 		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) ||
 			(n.Func == "ts_pl_interval" || n.Func == "ts_mi_interval") && zoned(n.Type) ||
 			n.Func == "to_timestamp" && len(n.Args) == 2 {

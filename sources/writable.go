@@ -68,6 +68,21 @@ type CheckConstraint struct {
 	Columns    []int
 }
 
+// SequenceProvider is implemented by the relation of a sequence: the
+// catalog lists it as one (pg_class relkind S, pg_sequence).
+type SequenceProvider interface {
+	Sequence() SequenceInfo
+}
+
+// SequenceInfo describes a sequence: its integer type, its bounds and
+// step, and where it is.
+type SequenceInfo struct {
+	Type                              arrow.DataType
+	Start, Increment, Min, Max, Cache int64
+	Last                              int64
+	Called                            bool
+}
+
 // ForeignKeyProvider is implemented by providers whose tables have
 // FOREIGN KEY constraints. The catalog lists them (pg_constraint,
 // information_schema, \d).

@@ -1,0 +1,293 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/pgerror"
+	"github.com/riffq/riffq/sources"
+)
+
+// sequenceTable is the relation of a sequence (CREATE SEQUENCE, a serial
+// or identity column's): reading it gives its one row, as PostgreSQL's
+// does; nextval, currval and setval act on its state.
+type sequenceTable struct {
+	state *expr.SequenceState
+	typ   arrow.DataType
+	cache int64
+}
+
+var sequenceSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "last_value", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "log_cnt", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "is_called", Type: arrow.FixedWidthTypes.Boolean},
+}, nil)
+
+func (s *sequenceTable) Schema() *arrow.Schema { return sequenceSchema }
+
+// Scan yields the sequence's row.
+func (s *sequenceTable) Scan(_ context.Context, req sources.ScanRequest) (array.RecordReader, error) {
+	last, called := s.state.Position()
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sequenceSchema)
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).Append(last)
+	b.Field(1).(*array.Int64Builder).Append(0)
+	b.Field(2).(*array.BooleanBuilder).Append(called)
+	row := b.NewRecordBatch()
+	if req.Projection != nil {
+		cols := make([]arrow.Array, len(req.Projection))
+		fields := make([]arrow.Field, len(req.Projection))
+		for i, c := range req.Projection {
+			cols[i], fields[i] = row.Column(c), sequenceSchema.Field(c)
+		}
+		projected := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, 1)
+		row.Release()
+		row = projected
+	}
+	// The reader owns row until it hands it out.
+	schema := row.Schema()
+	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+		out := row
+		row = nil
+		return out, nil
+	}, func() {
+		if row != nil {
+			row.Release()
+		}
+	}), nil
+}
+
+// Sequence implements sources.SequenceProvider.
+func (s *sequenceTable) Sequence() sources.SequenceInfo {
+	last, called := s.state.Position()
+	return sources.SequenceInfo{Type: s.typ, Start: s.state.Start, Increment: s.state.Increment,
+		Min: s.state.Min, Max: s.state.Max, Cache: s.cache, Last: last, Called: called}
+}
+
+// newSerialSequence is the sequence of a serial or identity column of
+// type t: 1, 2, ... up to t's largest value.
+func newSerialSequence(name string, t arrow.DataType) *sequenceTable {
+	return &sequenceTable{state: expr.NewSequenceState(name, 1, 1, 1, maxOf(t)), typ: t, cache: 1}
+}
+
+func maxOf(t arrow.DataType) int64 {
+	switch t.ID() {
+	case arrow.INT16:
+		return math.MaxInt16
+	case arrow.INT32:
+		return math.MaxInt32
+	}
+	return math.MaxInt64
+}
+
+// planCreateSequence plans CREATE SEQUENCE name [AS type] [INCREMENT n]
+// [MINVALUE n] [MAXVALUE n] [START n] [CACHE n] [NO CYCLE].
+func (p *Planner) planCreateSequence(b *binder, cs *pg_query.CreateSeqStmt) (*Query, error) {
+	rel := cs.Sequence
+	if err := b.qualifiedName(rel); err != nil {
+		return nil, err
+	}
+	typ := arrow.DataType(typeInt8)
+	var start, min, max *int64
+	increment, cache := int64(1), int64(1)
+	num := func(d *pg_query.DefElem) (int64, error) {
+		switch {
+		case d.Arg.GetInteger() != nil:
+			return int64(d.Arg.GetInteger().Ival), nil
+		case d.Arg.GetFloat() != nil:
+			var v int64
+			if _, err := fmt.Sscan(d.Arg.GetFloat().Fval, &v); err == nil {
+				return v, nil
+			}
+		}
+		return 0, b.errorf(pgerror.SyntaxError, d.Location, "%s requires a numeric value", d.Defname)
+	}
+	for _, o := range cs.Options {
+		d := o.GetDefElem()
+		var err error
+		var v int64
+		switch d.Defname {
+		case "as":
+			if typ, err = resolveTypeName(d.Arg.GetTypeName(), b.sql); err != nil {
+				return nil, err
+			}
+			if r := numericRank(typ); r < 1 || r > 3 {
+				return nil, b.errorf(pgerror.InvalidParameterValue, d.Location, "sequence type must be smallint, integer, or bigint")
+			}
+		case "increment":
+			if increment, err = num(d); err == nil && increment == 0 {
+				err = pgerror.New(pgerror.InvalidParameterValue, "INCREMENT must not be zero")
+			}
+		case "start":
+			if v, err = num(d); err == nil {
+				start = &v
+			}
+		case "minvalue", "maxvalue":
+			if d.Arg == nil {
+				continue // NO MINVALUE, NO MAXVALUE
+			}
+			if v, err = num(d); err == nil {
+				if d.Defname == "minvalue" {
+					min = &v
+				} else {
+					max = &v
+				}
+			}
+		case "cache":
+			if cache, err = num(d); err == nil && cache < 1 {
+				err = pgerror.New(pgerror.InvalidParameterValue, "CACHE (%d) must be greater than zero", cache)
+			}
+		case "cycle":
+			if d.Arg == nil || defTrue(d.Arg) {
+				return nil, b.unsupported(d.Location, "CYCLE sequences are not supported yet")
+			}
+		case "owned_by":
+			// OWNED BY ties the sequence's life to a column's; riffq's
+			// sequences live until DROP SEQUENCE.
+		default:
+			return nil, b.unsupported(d.Location, "sequence option %s is not supported yet", strings.ToUpper(d.Defname))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	lo, hi := int64(1), maxOf(typ)
+	if increment < 0 {
+		lo, hi = -maxOf(typ)-1, -1
+	}
+	if min != nil {
+		lo = *min
+	}
+	if max != nil {
+		hi = *max
+	}
+	first := lo
+	if increment < 0 {
+		first = hi
+	}
+	if start != nil {
+		first = *start
+	}
+	switch {
+	case lo >= hi:
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "MINVALUE (%d) must be less than MAXVALUE (%d)", lo, hi)
+	case first < lo:
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "START value (%d) cannot be less than MINVALUE (%d)", first, lo)
+	case first > hi:
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "START value (%d) cannot be greater than MAXVALUE (%d)", first, hi)
+	}
+	seq := &sequenceTable{state: expr.NewSequenceState(rel.Relname, first, increment, lo, hi), typ: typ, cache: cache}
+	schema, err := b.createSchema(rel)
+	if err != nil {
+		return nil, err
+	}
+	db, name, ifNotExists := b.db, rel.Relname, cs.IfNotExists
+	return &Query{Tag: "CREATE SEQUENCE", Run: func(context.Context) error {
+		created, err := p.Catalog.CreateTable(db, schema, name, seq, ifNotExists)
+		switch {
+		case created:
+			b.onRollback(func() { _ = p.Catalog.DropTable(db, schema, name, true) })
+		case err == nil:
+			b.notice("42P07", "relation \"%s\" already exists, skipping", name)
+		}
+		return err
+	}}, nil
+}
+
+// planDropSequence plans DROP SEQUENCE [IF EXISTS] name [, ...].
+func (p *Planner) planDropSequence(b *binder, ds *pg_query.DropStmt) (*Query, error) {
+	targets, err := b.dropTargets(ds)
+	if err != nil {
+		return nil, err
+	}
+	db, missingOK := b.db, ds.MissingOk
+	return &Query{Tag: "DROP SEQUENCE", Run: func(context.Context) error {
+		for _, t := range targets {
+			rel, found := b.lookupTable(t.schema, t.name)
+			if !found {
+				if missingOK {
+					b.notice("00000", "sequence \"%s\" does not exist, skipping", t.name)
+					continue
+				}
+				return pgerror.New(pgerror.UndefinedTable, "sequence \"%s\" does not exist", t.name)
+			}
+			if _, ok := rel.Provider.(*sequenceTable); !ok {
+				return pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a sequence", t.name).WithHint("Use DROP TABLE to remove a table.")
+			}
+			if err := p.Catalog.DropTable(db, rel.Schema, rel.Name, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, nil
+}
+
+// bindSequenceFunc binds nextval(name), currval(name) and setval(name,
+// value[, is_called]) of a sequence named by a constant.
+func (b *binder) bindSequenceFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, error) {
+	want := 1
+	if name == "setval" {
+		want = 2
+	}
+	if len(fc.Args) < want || len(fc.Args) > want+1 || name != "setval" && len(fc.Args) != 1 {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
+	}
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, err
+	}
+	var text string
+	switch a := args[0].(type) {
+	case *unknownLit:
+		text = a.text
+	case *expr.Literal:
+		if s, ok := a.Value.(*scalar.String); ok && s.IsValid() {
+			text = string(s.Data())
+		}
+	}
+	if text == "" {
+		return nil, b.unsupported(fc.Location, "%s of a sequence named by an expression is not supported yet", name)
+	}
+	schema, rel := "", text
+	if i := strings.LastIndexByte(text, '.'); i >= 0 {
+		schema, rel = text[:i], text[i+1:]
+	}
+	schema, rel = strings.Trim(schema, `"`), strings.Trim(rel, `"`)
+	if !strings.HasPrefix(text, `"`) {
+		rel = strings.ToLower(rel)
+	}
+	t, ok := b.lookupTable(schema, rel)
+	if !ok {
+		return nil, b.errorf(pgerror.UndefinedTable, nodeLocation(fc.Args[0]), "relation \"%s\" does not exist", text)
+	}
+	seq, ok := t.Provider.(*sequenceTable)
+	if !ok {
+		return nil, pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a sequence", t.Name)
+	}
+	call := &expr.Call{Func: name, Type: typeInt8, Sequence: seq.state}
+	if name == "setval" {
+		v, err := b.cast(b.resolveUnknown(args[1]), typeInt8, fc.Location)
+		if err != nil {
+			return nil, err
+		}
+		call.Args = append(call.Args, v)
+		if len(args) == 3 {
+			c, err := b.cast(b.resolveUnknown(args[2]), typeBool, fc.Location)
+			if err != nil {
+				return nil, err
+			}
+			call.Args = append(call.Args, c)
+		}
+	}
+	return call, nil
+}
