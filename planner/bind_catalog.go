@@ -352,10 +352,15 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		return &expr.Call{Func: "decode", Args: []expr.Expr{text, format}, Type: typeBytea}, true, nil
-	case "shobj_description", "pg_get_serial_sequence", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
+	case "pg_get_serial_sequence":
+		if e, ok := b.bindSerialSequence(args); ok {
+			return e, true, nil
+		}
+		return nullText, true, nil
+	case "shobj_description", "pg_get_triggerdef", "pg_get_ruledef", "pg_get_statisticsobjdef_columns",
 		"pg_get_partkeydef":
-		// riffq has no shared objects with comments, triggers, rules,
-		// sequences or partitioned tables: nothing to describe.
+		// riffq has no shared objects with comments, triggers, rules or
+		// partitioned tables: nothing to describe.
 		return nullText, true, nil
 	case "has_table_privilege", "has_schema_privilege", "has_database_privilege", "has_column_privilege",
 		"has_function_privilege", "has_any_column_privilege", "has_sequence_privilege", "has_type_privilege",

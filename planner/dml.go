@@ -44,9 +44,9 @@ type writableTable struct {
 	always []string
 	checks []checkConstraint
 	fks    []foreignKey
-	// owned names the sequences of the table's serial and identity
+	// owned are the sequences of the table's serial and identity
 	// columns, dropped with it.
-	owned []string
+	owned []ownedSequence
 	// referencedBy are the tables whose foreign keys reference this one.
 	referencedBy references
 }
@@ -184,6 +184,11 @@ func (b *binder) writable(rv *pg_query.RangeVar, verb string) (*catalog.Table, s
 	return t, w, nil
 }
 
+// ownedSequence is the sequence of a serial or identity column.
+type ownedSequence struct {
+	column, name string
+}
+
 // planCreateTable plans CREATE TABLE name (column type [constraints], ...).
 // NOT NULL, DEFAULT, PRIMARY KEY and UNIQUE are kept; other constraints
 // are refused rather than ignored.
@@ -240,6 +245,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 	}
 	var pendingChecks, pendingFKs []pendingCheck
 	var owned []*sequenceTable // the serial and identity columns' sequences
+	var ownedBy []string       // their columns
 	for _, elt := range cs.TableElts {
 		switch {
 		case elt.GetColumnDef() != nil:
@@ -265,7 +271,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			seqName := rel.Relname + "_" + cd.Colname + "_seq"
 			if serial != nil {
 				seq := newSerialSequence(seqName, t)
-				owned = append(owned, seq)
+				owned, ownedBy = append(owned, seq), append(ownedBy, cd.Colname)
 				defaults[i] = &expr.Sequence{State: seq.state, Type: t}
 				defaultTexts[i] = fmt.Sprintf("nextval('%s'::regclass)", seqName)
 			}
@@ -279,7 +285,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 					}
 					fields[i].Nullable = false
 					seq := newSerialSequence(seqName, t)
-					owned = append(owned, seq)
+					owned, ownedBy = append(owned, seq), append(ownedBy, cd.Colname)
 					defaults[i] = &expr.Sequence{State: seq.state, Type: t}
 					if c.GeneratedWhen == "a" {
 						always = append(always, cd.Colname)
@@ -382,9 +388,9 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		case created:
 			// The columns' sequences are relations too (nextval('t_id_seq'),
 			// psql's \ds), unless the name is taken.
-			for _, seq := range owned {
+			for i, seq := range owned {
 				if ok, _ := p.Catalog.CreateTable(db, schema, seq.state.Name, seq, true); ok {
-					table.owned = append(table.owned, seq.state.Name)
+					table.owned = append(table.owned, ownedSequence{column: ownedBy[i], name: seq.state.Name})
 				}
 			}
 			for _, fk := range table.fks {
@@ -1215,7 +1221,7 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 			}
 			if wt, ok := dropped.Provider.(*writableTable); ok {
 				for _, seq := range wt.owned {
-					_ = p.Catalog.DropTable(db, dropped.Schema, seq, true)
+					_ = p.Catalog.DropTable(db, dropped.Schema, seq.name, true)
 				}
 				children := wt.referencedBy.list()
 				wt.dropReferences()

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/pgerror"
@@ -258,14 +259,7 @@ func (b *binder) bindSequenceFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	if text == "" {
 		return nil, b.unsupported(fc.Location, "%s of a sequence named by an expression is not supported yet", name)
 	}
-	schema, rel := "", text
-	if i := strings.LastIndexByte(text, '.'); i >= 0 {
-		schema, rel = text[:i], text[i+1:]
-	}
-	schema, rel = strings.Trim(schema, `"`), strings.Trim(rel, `"`)
-	if !strings.HasPrefix(text, `"`) {
-		rel = strings.ToLower(rel)
-	}
+	schema, rel := splitQualified(text)
 	t, ok := b.lookupTable(schema, rel)
 	if !ok {
 		return nil, b.errorf(pgerror.UndefinedTable, nodeLocation(fc.Args[0]), "relation \"%s\" does not exist", text)
@@ -290,4 +284,73 @@ func (b *binder) bindSequenceFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		}
 	}
 	return call, nil
+}
+
+// splitQualified splits a relation name as SQL writes it ("Sch".tab,
+// tab) into its schema ("" when absent) and name, folding unquoted parts
+// to lower case.
+func splitQualified(text string) (schema, name string) {
+	var parts []string
+	for len(text) > 0 {
+		var part string
+		if text[0] == '"' {
+			end := strings.IndexByte(text[1:], '"')
+			if end < 0 {
+				end = len(text) - 1
+			}
+			part, text = text[1:end+1], text[min(end+2, len(text)):]
+		} else {
+			end := strings.IndexByte(text, '.')
+			if end < 0 {
+				end = len(text)
+			}
+			part, text = strings.ToLower(text[:end]), text[end:]
+		}
+		parts = append(parts, part)
+		text = strings.TrimPrefix(text, ".")
+	}
+	switch len(parts) {
+	case 0:
+		return "", ""
+	case 1:
+		return "", parts[0]
+	}
+	return parts[len(parts)-2], parts[len(parts)-1]
+}
+
+// bindSerialSequence binds pg_get_serial_sequence(table, column) of
+// constants: the qualified name of the sequence of a serial or identity
+// column, NULL for another column.
+func (b *binder) bindSerialSequence(args []expr.Expr) (expr.Expr, bool) {
+	text := func(e expr.Expr) (string, bool) {
+		switch a := e.(type) {
+		case *unknownLit:
+			return a.text, true
+		case *expr.Literal:
+			if s, ok := a.Value.(*scalar.String); ok && s.IsValid() {
+				return string(s.Data()), true
+			}
+		}
+		return "", false
+	}
+	table, ok1 := text(args[0])
+	column, ok2 := text(args[1])
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	schema, name := splitQualified(table)
+	t, ok := b.lookupTable(schema, name)
+	if !ok {
+		return nil, false
+	}
+	wt, ok := t.Provider.(*writableTable)
+	if !ok {
+		return nil, false
+	}
+	for _, o := range wt.owned {
+		if o.column == column {
+			return &expr.Literal{Value: scalar.NewStringScalar(catalog.QuoteIdent(t.Schema) + "." + catalog.QuoteIdent(o.name))}, true
+		}
+	}
+	return nil, false
 }
