@@ -73,7 +73,13 @@ func testScan(t *testing.T, batchSize int, rows ...row) Plan {
 // collect runs p and renders its rows as "a|b|c" with NULL for nulls.
 func collect(t *testing.T, p Plan) ([]string, error) {
 	t.Helper()
-	rdr, err := p.Execute(context.Background())
+	return collectCtx(context.Background(), p)
+}
+
+// collectCtx runs p with ctx and renders its rows as "a|b|c" with NULL
+// for nulls.
+func collectCtx(ctx context.Context, p Plan) ([]string, error) {
+	rdr, err := p.Execute(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,9 +90,8 @@ func collect(t *testing.T, p Plan) ([]string, error) {
 		for r := range int(b.NumRows()) {
 			vals := make([]string, b.NumCols())
 			for c, col := range b.Columns() {
-				if col.IsNull(r) {
-					vals[c] = "NULL"
-				} else {
+				vals[c] = "NULL"
+				if col.IsValid(r) {
 					vals[c] = col.ValueStr(r)
 				}
 			}

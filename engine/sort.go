@@ -158,16 +158,11 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (sortedRows, 
 	}
 	var inMemory sortedRows
 	if len(batches) > 0 {
-		all, err := concatBatches(s.Schema(), batches)
+		sorted, err := s.sortBatches(ctx, batches, s.Fetch, outputBatchRows)
 		if err != nil {
 			return nil, err
 		}
-		idx, err := sortIndices(ctx, all, s.Keys)
-		if err != nil {
-			all.Release()
-			return nil, err
-		}
-		inMemory = newMemorySorted(ctx, all, idx, s.Fetch, outputBatchRows)
+		inMemory = sorted
 	}
 	if len(runs) == 0 {
 		return inMemory, nil

@@ -109,8 +109,9 @@ func keysEncodable(b arrow.RecordBatch, keys []SortKey) bool {
 	return ok
 }
 
-// writeRun sorts all and writes it as one run to a new spill file.
-func (s *Sort) writeRun(ctx context.Context, batches []arrow.RecordBatch) (*spillFile, error) {
+// sortBatches sorts batches in memory; the result yields its first fetch
+// rows (all when fetch is 0) chunk rows at a time.
+func (s *Sort) sortBatches(ctx context.Context, batches []arrow.RecordBatch, fetch, chunk int64) (*memorySorted, error) {
 	all, err := concatBatches(s.Schema(), batches)
 	if err != nil {
 		return nil, err
@@ -120,7 +121,15 @@ func (s *Sort) writeRun(ctx context.Context, batches []arrow.RecordBatch) (*spil
 		all.Release()
 		return nil, err
 	}
-	sorted := newMemorySorted(ctx, all, idx, 0, spillBatchRows)
+	return newMemorySorted(ctx, all, idx, fetch, chunk), nil
+}
+
+// writeRun sorts batches and writes them as one run to a new spill file.
+func (s *Sort) writeRun(ctx context.Context, batches []arrow.RecordBatch) (*spillFile, error) {
+	sorted, err := s.sortBatches(ctx, batches, 0, spillBatchRows)
+	if err != nil {
+		return nil, err
+	}
 	defer sorted.release()
 	f, err := newSpillFile(ctx, s.Schema())
 	if err != nil {
