@@ -312,8 +312,11 @@ func (b *systemBuilder) referenced(fk sources.ForeignKey) (*userTable, tableKey)
 
 func fillReferentialConstraints(b *systemBuilder, r *rows) {
 	rule := func(code byte) string {
-		if code == 'r' {
+		switch code {
+		case 'r':
 			return "RESTRICT"
+		case 'c':
+			return "CASCADE"
 		}
 		return "NO ACTION"
 	}

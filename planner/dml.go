@@ -1030,7 +1030,7 @@ func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error)
 			}
 			defer releaseBatches(rows)
 		}
-		if err := w.Replace(rows); err != nil {
+		if err := b.deleteRows(ctx, w, rows); err != nil {
 			return err
 		}
 		q.Tag = fmt.Sprintf("DELETE %d", before-kept)

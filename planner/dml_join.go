@@ -240,7 +240,7 @@ func (p *Planner) planDeleteUsing(b *binder, ds *pg_query.DeleteStmt, t *catalog
 			return err
 		}
 		defer kept.Release()
-		if err := w.Replace([]arrow.RecordBatch{kept}); err != nil {
+		if err := b.deleteRows(ctx, w, []arrow.RecordBatch{kept}); err != nil {
 			return err
 		}
 		q.Tag = fmt.Sprintf("DELETE %d", len(drop))

@@ -21,7 +21,7 @@ import (
 // DEFERRABLE one too): a row whose key columns are all set must find its
 // key among the referenced table's rows (MATCH SIMPLE: a NULL in the key
 // passes), and the referenced table may not lose a key a row still uses
-// (NO ACTION and RESTRICT, the only actions riffq takes).
+// (NO ACTION and RESTRICT), unless it goes with it (ON DELETE CASCADE).
 type foreignKey struct {
 	sources.ForeignKey
 	parent *writableTable
@@ -70,7 +70,7 @@ func (b *binder) bindForeignKey(c *pg_query.Constraint, table string, fields []a
 	switch {
 	case c.FkUpdAction != "a" && c.FkUpdAction != "r" && c.FkUpdAction != "":
 		return foreignKey{}, b.unsupported(c.Location, "ON UPDATE %s is not supported yet", fkActionName(c.FkUpdAction))
-	case c.FkDelAction != "a" && c.FkDelAction != "r" && c.FkDelAction != "":
+	case c.FkDelAction != "a" && c.FkDelAction != "r" && c.FkDelAction != "c" && c.FkDelAction != "":
 		return foreignKey{}, b.unsupported(c.Location, "ON DELETE %s is not supported yet", fkActionName(c.FkDelAction))
 	case c.FkMatchtype == "f":
 		return foreignKey{}, b.unsupported(c.Location, "MATCH FULL is not supported yet")
@@ -174,8 +174,11 @@ func fkDefinition(fk foreignKey, fields, parentFields []arrow.Field, c *pg_query
 	if fk.OnUpdate == 'r' {
 		def += " ON UPDATE RESTRICT"
 	}
-	if fk.OnDelete == 'r' {
+	switch fk.OnDelete {
+	case 'r':
 		def += " ON DELETE RESTRICT"
+	case 'c':
+		def += " ON DELETE CASCADE"
 	}
 	if c.Deferrable {
 		def += " DEFERRABLE"
@@ -206,44 +209,156 @@ func fkActionName(a string) string {
 }
 
 // keySet returns the encoded keys of cols of batches (cast to types, when
-// given), skipping rows with a NULL in them; first maps each key to the
-// text of its first row's values, for messages.
+// given), skipping rows with a NULL in them; it maps each key to the
+// text of its values, for messages.
 func keySet(batches []arrow.RecordBatch, cols []int, types []arrow.DataType) (map[string]string, error) {
 	out := make(map[string]string)
 	for _, b := range batches {
-		arrays := make([]arrow.Array, len(cols))
-		for i, c := range cols {
-			a := b.Column(c)
-			if types != nil && !arrow.TypeEqual(a.DataType(), types[i]) {
-				cast, err := engine.Cast(context.Background(), a, types[i])
-				if err != nil {
-					return nil, err
-				}
-				defer cast.Release()
-				a = cast
-			}
-			arrays[i] = a
+		keys, texts, err := rowKeys(b, cols, types)
+		if err != nil {
+			return nil, err
 		}
-	rows:
-		for r := range int(b.NumRows()) {
-			var key, text strings.Builder
-			for i, a := range arrays {
-				if a.IsNull(r) {
-					continue rows
-				}
-				v := a.ValueStr(r)
-				fmt.Fprintf(&key, "%d:%s", len(v), v)
-				if i > 0 {
-					text.WriteString(", ")
-				}
-				text.WriteString(v)
-			}
-			if _, ok := out[key.String()]; !ok {
-				out[key.String()] = text.String()
+		for r, k := range keys {
+			if _, ok := out[k]; k != "" && !ok {
+				out[k] = texts[r]
 			}
 		}
 	}
 	return out, nil
+}
+
+// rowKeys encodes each row's values of cols (cast to types, when given),
+// "" for a row with a NULL in them, and the text of each key's values.
+func rowKeys(b arrow.RecordBatch, cols []int, types []arrow.DataType) (keys, texts []string, err error) {
+	arrays := make([]arrow.Array, len(cols))
+	for i, c := range cols {
+		a := b.Column(c)
+		if types != nil && !arrow.TypeEqual(a.DataType(), types[i]) {
+			cast, err := engine.Cast(context.Background(), a, types[i])
+			if err != nil {
+				return nil, nil, err
+			}
+			defer cast.Release()
+			a = cast
+		}
+		arrays[i] = a
+	}
+	keys, texts = make([]string, b.NumRows()), make([]string, b.NumRows())
+rows:
+	for r := range int(b.NumRows()) {
+		var key, text strings.Builder
+		for i, a := range arrays {
+			if a.IsNull(r) {
+				continue rows
+			}
+			v := a.ValueStr(r)
+			fmt.Fprintf(&key, "%d:%s", len(v), v)
+			if i > 0 {
+				text.WriteString(", ")
+			}
+			text.WriteString(v)
+		}
+		keys[r], texts[r] = key.String(), text.String()
+	}
+	return keys, texts, nil
+}
+
+// deleteRows is Replace for a DELETE: first the rows of other tables
+// whose foreign key ON DELETE CASCADE references a key w loses are
+// deleted (and those referencing them in turn), each table taken as the
+// statement takes its own, so that ROLLBACK undoes them too. When a step
+// fails, the tables it had changed get their rows back: the statement
+// changes all of them or none.
+func (b *binder) deleteRows(ctx context.Context, w sources.Writer, rows []arrow.RecordBatch) error {
+	var undo []func()
+	err := b.deleteCascading(ctx, w, rows, &undo)
+	if err != nil {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	return err
+}
+
+func (b *binder) deleteCascading(ctx context.Context, w sources.Writer, rows []arrow.RecordBatch, undo *[]func()) error {
+	wt, ok := w.(*writableTable)
+	if !ok {
+		return w.Replace(rows)
+	}
+	for _, child := range wt.referencedBy.list() {
+		for _, fk := range child.fks {
+			if fk.parent != wt || fk.OnDelete != 'c' {
+				continue
+			}
+			have, err := keySet(rows, fk.RefColumns, nil)
+			if err != nil {
+				return err
+			}
+			unlock, err := b.lockWriter(ctx, child)
+			if err != nil {
+				return err
+			}
+			err = b.cascadeDelete(ctx, child, fk, have, undo)
+			unlock()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return w.Replace(rows)
+}
+
+// cascadeDelete deletes the rows of child whose key of fk is not among
+// have, logging how to put them back.
+func (b *binder) cascadeDelete(ctx context.Context, child *writableTable, fk foreignKey, have map[string]string, undo *[]func()) error {
+	types := make([]arrow.DataType, len(fk.RefColumns))
+	for i, c := range fk.RefColumns {
+		types[i] = fk.parent.Schema().Field(c).Type
+	}
+	old := child.Rows()
+	var kept []arrow.RecordBatch
+	defer func() { releaseBatches(kept) }()
+	removed := false
+	for _, batch := range old {
+		keys, _, err := rowKeys(batch, fk.Columns, types)
+		if err != nil {
+			releaseBatches(old)
+			return err
+		}
+		var keep []int64
+		for r, k := range keys {
+			if _, ok := have[k]; k == "" || ok {
+				keep = append(keep, int64(r))
+			}
+		}
+		if len(keep) == len(keys) {
+			batch.Retain()
+			kept = append(kept, batch)
+			continue
+		}
+		removed = true
+		nb, err := takeRows(ctx, batch, keep)
+		if err != nil {
+			releaseBatches(old)
+			return err
+		}
+		kept = append(kept, nb)
+	}
+	if !removed {
+		releaseBatches(old)
+		return nil
+	}
+	if err := b.deleteCascading(ctx, child, kept, undo); err != nil {
+		releaseBatches(old)
+		return err
+	}
+	// The undo keeps the old rows; an undo that never runs leaves them to
+	// the garbage collector with the rest of Go memory.
+	*undo = append(*undo, func() {
+		_ = child.WritableTable.Replace(old)
+		releaseBatches(old)
+	})
+	return nil
 }
 
 // columnList names columns of fields, as constraint errors list them.
