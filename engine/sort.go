@@ -158,7 +158,7 @@ func (s *Sort) sortAll(ctx context.Context, in array.RecordReader) (sortedRows, 
 	}
 	var inMemory sortedRows
 	if len(batches) > 0 {
-		sorted, err := s.sortBatches(ctx, batches, s.Fetch, outputBatchRows)
+		sorted, err := s.sortParallel(ctx, batches, rows)
 		if err != nil {
 			return nil, err
 		}

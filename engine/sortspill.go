@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -122,6 +124,57 @@ func (s *Sort) sortBatches(ctx context.Context, batches []arrow.RecordBatch, fet
 		return nil, err
 	}
 	return newMemorySorted(ctx, all, idx, fetch, chunk), nil
+}
+
+// parallelSortRows is the fewest rows a sort splits among the cores.
+const parallelSortRows = 1 << 18
+
+// sortParallel sorts batches (rows rows in all) in memory: a large input
+// in one part per core, the parts sorted at once and merged as spilled
+// runs are (equal rows keep their input order, the parts being in input
+// order), a small one or one whose keys have no encoding in one piece.
+func (s *Sort) sortParallel(ctx context.Context, batches []arrow.RecordBatch, rows int64) (sortedRows, error) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || rows < parallelSortRows || len(batches) < 2 || !keysEncodable(batches[0], s.Keys) {
+		return s.sortBatches(ctx, batches, s.Fetch, outputBatchRows)
+	}
+	// Parts of whole batches, about rows/workers rows each.
+	var parts [][]arrow.RecordBatch
+	var part []arrow.RecordBatch
+	var n int64
+	for _, b := range batches {
+		part, n = append(part, b), n+b.NumRows()
+		if n >= rows/int64(workers) && len(parts) < workers-1 {
+			parts, part, n = append(parts, part), nil, 0
+		}
+	}
+	if len(part) > 0 {
+		parts = append(parts, part)
+	}
+	sorted := make([]*memorySorted, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Go(func() { sorted[i], errs[i] = s.sortBatches(ctx, p, s.Fetch, spillBatchRows) })
+	}
+	wg.Wait()
+	runs := make([]*mergeRun, 0, len(sorted))
+	var failed error
+	for i, m := range sorted {
+		switch {
+		case errs[i] != nil:
+			failed = errs[i]
+		case m != nil:
+			runs = append(runs, rowsRun(m))
+		}
+	}
+	if failed != nil {
+		for _, r := range runs {
+			r.close()
+		}
+		return nil, failed
+	}
+	return newRunMerge(ctx, s.Schema(), s.Keys, runs, s.Fetch, outputBatchRows)
 }
 
 // writeRun sorts batches and writes them as one run to a new spill file.

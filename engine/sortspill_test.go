@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -114,5 +115,35 @@ func TestSpilledSortCancel(t *testing.T) {
 	}
 	if !errors.Is(rdr.Err(), context.Canceled) {
 		t.Fatalf("after cancel: %v", rdr.Err())
+	}
+}
+
+// TestParallelSort checks that a large sort, split among the cores and
+// merged, gives the rows of the same sort in one piece, ties in input
+// order, with and without a LIMIT.
+func TestParallelSort(t *testing.T) {
+	rows := spillRows(300_000)
+	keys := []SortKey{{Column: 0, Desc: true}, {Column: 2, NullsFirst: true}}
+	for _, fetch := range []int64{0, 100_000} {
+		prev := runtime.GOMAXPROCS(1)
+		want, err := collect(t, &Sort{Input: testScan(t, 4096, rows...), Keys: keys, Fetch: fetch})
+		runtime.GOMAXPROCS(max(prev, 2))
+		if err != nil {
+			runtime.GOMAXPROCS(prev)
+			t.Fatal(err)
+		}
+		got, err := collect(t, &Sort{Input: testScan(t, 4096, rows...), Keys: keys, Fetch: fetch})
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("fetch %d: got %d rows, want %d", fetch, len(got), len(want))
+		}
+		for j := range want {
+			if got[j] != want[j] {
+				t.Fatalf("fetch %d, row %d: got %s, want %s", fetch, j, got[j], want[j])
+			}
+		}
 	}
 }
