@@ -48,45 +48,72 @@ func (w *writableTable) checkReading(read func(int) bool) string {
 	return ""
 }
 
-// Append checks the new rows against the table's CHECK and FOREIGN KEY
-// constraints first.
+// Append checks the new rows against the table's CHECK constraints, adds
+// them (the unique keys checked there), then checks its foreign keys, in
+// PostgreSQL's order; a failed check takes the rows out again.
 func (w *writableTable) Append(batches []arrow.RecordBatch) error {
 	if err := w.checkRows(batches); err != nil {
 		return err
 	}
-	if err := w.checkForeignKeys(batches); err != nil {
-		return err
-	}
-	return w.WritableTable.Append(batches)
+	return w.checked(func() ([]arrow.RecordBatch, error) { return batches, w.WritableTable.Append(batches) }, false)
 }
 
-// AppendNew checks the new rows against the table's CHECK constraints
-// first, those ON CONFLICT skips included, as PostgreSQL checks a row
-// before it looks for a conflict; then the rows it adds against its
-// foreign keys.
+// AppendNew is Append for ON CONFLICT: the CHECK constraints see every
+// row, those it skips included, as PostgreSQL checks a row before it
+// looks for a conflict; the foreign keys the rows it adds.
 func (w *writableTable) AppendNew(batches []arrow.RecordBatch, on []int) ([]arrow.RecordBatch, error) {
 	if err := w.checkRows(batches); err != nil {
 		return nil, err
 	}
-	if err := w.checkForeignKeys(batches); err != nil {
+	var added []arrow.RecordBatch
+	err := w.checked(func() ([]arrow.RecordBatch, error) {
+		var err error
+		added, err = w.WritableTable.AppendNew(batches, on)
+		return added, err
+	}, false)
+	if err != nil {
+		releaseBatches(added)
 		return nil, err
 	}
-	return w.WritableTable.AppendNew(batches, on)
+	return added, nil
 }
 
-// Replace checks the table's new rows against its constraints first, and
-// that the keys other tables' foreign keys use stay.
+// Replace is Append for the table's whole new rows (UPDATE, DELETE), which
+// must also keep the keys other tables' foreign keys use.
 func (w *writableTable) Replace(batches []arrow.RecordBatch) error {
 	if err := w.checkRows(batches); err != nil {
 		return err
 	}
-	if err := w.checkForeignKeys(batches); err != nil {
+	return w.checked(func() ([]arrow.RecordBatch, error) { return batches, w.WritableTable.Replace(batches) }, true)
+}
+
+// checked runs write, then checks the rows it wrote against the table's
+// foreign keys (and, replacing, that the keys referenced stay): checks
+// after the write see rows of the same statement, as PostgreSQL's
+// statement-end checks do (a table referencing itself). A failed check
+// puts the old rows back.
+func (w *writableTable) checked(write func() ([]arrow.RecordBatch, error), replacing bool) error {
+	if len(w.fks) == 0 && (!replacing || len(w.referencedBy.list()) == 0) {
+		_, err := write()
 		return err
 	}
-	if err := w.checkReferenced(batches); err != nil {
+	old := w.WritableTable.Rows()
+	defer releaseBatches(old)
+	written, err := write()
+	if err != nil {
 		return err
 	}
-	return w.WritableTable.Replace(batches)
+	// The referenced side first, as PostgreSQL's triggers run.
+	if replacing {
+		err = w.checkReferenced(written)
+	}
+	if err == nil {
+		err = w.checkForeignKeys(written)
+	}
+	if err != nil {
+		_ = w.WritableTable.Replace(old)
+	}
+	return err
 }
 
 // checkRows fails with 23514 at the first row a CHECK constraint is

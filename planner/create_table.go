@@ -194,8 +194,12 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		}
 		table.checks = append(table.checks, c)
 	}
+	schema, err := b.createSchema(rel)
+	if err != nil {
+		return nil, err
+	}
 	for _, pf := range pendingFKs {
-		fk, err := b.bindForeignKey(pf.c, rel.Relname, fields, pf.column)
+		fk, err := b.bindForeignKey(pf.c, table, schema, rel.Relname, pf.column)
 		if err != nil {
 			return nil, err
 		}
@@ -206,10 +210,6 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			fk.Name = fmt.Sprintf("%s%d", fkName(rel.Relname, fields, fk), n)
 		}
 		table.fks = append(table.fks, fk)
-	}
-	schema, err := b.createSchema(rel)
-	if err != nil {
-		return nil, err
 	}
 	db, name, ifNotExists := b.db, rel.Relname, cs.IfNotExists
 	return &Query{Tag: "CREATE TABLE", Run: func(context.Context) error {

@@ -64,9 +64,10 @@ func (w *writableTable) ForeignKeys() []sources.ForeignKey {
 }
 
 // bindForeignKey binds a REFERENCES or FOREIGN KEY constraint of CREATE
-// TABLE table; column is the column it was written on, "" for a table
-// constraint. fields are the new table's columns.
-func (b *binder) bindForeignKey(c *pg_query.Constraint, table string, fields []arrow.Field, column string) (foreignKey, error) {
+// TABLE: self is the new table, to be named table in schema; column is the
+// column the constraint was written on, "" for a table constraint.
+func (b *binder) bindForeignKey(c *pg_query.Constraint, self *writableTable, schema, table, column string) (foreignKey, error) {
+	fields := self.Schema().Fields()
 	switch {
 	case c.FkUpdAction != "a" && c.FkUpdAction != "r" && c.FkUpdAction != "":
 		return foreignKey{}, b.unsupported(c.Location, "ON UPDATE %s is not supported yet", fkActionName(c.FkUpdAction))
@@ -97,21 +98,20 @@ func (b *binder) bindForeignKey(c *pg_query.Constraint, table string, fields []a
 		}
 		fk.Columns = append(fk.Columns, i)
 	}
-	t, w, err := b.writable(c.Pktable, "reference")
+	parent, refSchema, refName, err := b.referencedTable(c.Pktable, self, schema, table)
 	if err != nil {
 		return foreignKey{}, err
 	}
-	parent, ok := w.(*writableTable)
-	if !ok {
-		return foreignKey{}, b.unsupported(c.Pktable.Location, "a foreign key must reference a table of CREATE TABLE")
+	fk.parent, fk.RefSchema, fk.RefTable = parent, refSchema, refName
+	if parent == self && fk.OnDelete == 'c' {
+		return foreignKey{}, b.unsupported(c.Location, "ON DELETE CASCADE on a table referencing itself is not supported yet")
 	}
-	fk.parent, fk.RefSchema, fk.RefTable = parent, t.Schema, t.Name
 	parentFields := parent.Schema().Fields()
 	if len(c.PkAttrs) == 0 {
 		// The referenced table's primary key.
 		i := slices.IndexFunc(parent.UniqueKeys(), func(k sources.UniqueKey) bool { return k.Primary })
 		if i < 0 {
-			return foreignKey{}, b.errorf("42830", -1, "there is no primary key for referenced table \"%s\"", t.Name)
+			return foreignKey{}, b.errorf("42830", -1, "there is no primary key for referenced table \"%s\"", refName)
 		}
 		fk.RefColumns = slices.Clone(parent.UniqueKeys()[i].Columns)
 	}
@@ -130,7 +130,7 @@ func (b *binder) bindForeignKey(c *pg_query.Constraint, table string, fields []a
 	if !slices.ContainsFunc(parent.UniqueKeys(), func(k sources.UniqueKey) bool {
 		return slices.Equal(slices.Sorted(slices.Values(k.Columns)), sorted)
 	}) {
-		return foreignKey{}, b.errorf("42830", -1, "there is no unique constraint matching given keys for referenced table \"%s\"", t.Name)
+		return foreignKey{}, b.errorf("42830", -1, "there is no unique constraint matching given keys for referenced table \"%s\"", refName)
 	}
 	for i, c := range fk.Columns {
 		from, to := fields[c].Type, parentFields[fk.RefColumns[i]].Type
@@ -145,6 +145,33 @@ func (b *binder) bindForeignKey(c *pg_query.Constraint, table string, fields []a
 	}
 	fk.Definition = fkDefinition(fk, fields, parentFields, c)
 	return fk, nil
+}
+
+// referencedTable finds the in-memory table a foreign key references:
+// the new table itself (self, to be named table in schema), or one that
+// exists, temporary exactly when the new one is.
+func (b *binder) referencedTable(rv *pg_query.RangeVar, self *writableTable, schema, table string) (*writableTable, string, string, error) {
+	if schema == "" {
+		schema = catalog.DefaultSchema
+	}
+	if rv.Relname == table && (rv.Schemaname == "" || rv.Schemaname == schema) {
+		return self, schema, table, nil
+	}
+	t, w, err := b.writable(rv, "reference")
+	if err != nil {
+		return nil, "", "", err
+	}
+	parent, ok := w.(*writableTable)
+	if !ok {
+		return nil, "", "", b.unsupported(rv.Location, "a foreign key must reference a table of CREATE TABLE")
+	}
+	switch temp := catalog.IsTempSchema(schema); {
+	case temp && !catalog.IsTempSchema(t.Schema):
+		return nil, "", "", pgerror.New("42P16", "constraints on temporary tables may reference only temporary tables")
+	case !temp && catalog.IsTempSchema(t.Schema):
+		return nil, "", "", pgerror.New("42P16", "constraints on permanent tables may reference only permanent tables")
+	}
+	return parent, t.Schema, t.Name, nil
 }
 
 // fkName is the name PostgreSQL gives an unnamed foreign key: the table's,
