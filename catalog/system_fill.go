@@ -317,6 +317,8 @@ func fillReferentialConstraints(b *systemBuilder, r *rows) {
 			return "RESTRICT"
 		case 'c':
 			return "CASCADE"
+		case 'n':
+			return "SET NULL"
 		}
 		return "NO ACTION"
 	}

@@ -496,6 +496,8 @@ func (c *binaryCopyRows) batch(schema *arrow.Schema, max int) (arrow.RecordBatch
 
 func releaseAll(as []arrow.Array) {
 	for _, a := range as {
-		a.Release()
+		if a != nil {
+			a.Release()
+		}
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
@@ -71,7 +74,7 @@ func (b *binder) bindForeignKey(c *pg_query.Constraint, self *writableTable, sch
 	switch {
 	case c.FkUpdAction != "a" && c.FkUpdAction != "r" && c.FkUpdAction != "":
 		return foreignKey{}, b.unsupported(c.Location, "ON UPDATE %s is not supported yet", fkActionName(c.FkUpdAction))
-	case c.FkDelAction != "a" && c.FkDelAction != "r" && c.FkDelAction != "c" && c.FkDelAction != "":
+	case c.FkDelAction != "a" && c.FkDelAction != "r" && c.FkDelAction != "c" && c.FkDelAction != "n" && c.FkDelAction != "":
 		return foreignKey{}, b.unsupported(c.Location, "ON DELETE %s is not supported yet", fkActionName(c.FkDelAction))
 	case c.FkMatchtype == "f":
 		return foreignKey{}, b.unsupported(c.Location, "MATCH FULL is not supported yet")
@@ -103,8 +106,8 @@ func (b *binder) bindForeignKey(c *pg_query.Constraint, self *writableTable, sch
 		return foreignKey{}, err
 	}
 	fk.parent, fk.RefSchema, fk.RefTable = parent, refSchema, refName
-	if parent == self && fk.OnDelete == 'c' {
-		return foreignKey{}, b.unsupported(c.Location, "ON DELETE CASCADE on a table referencing itself is not supported yet")
+	if parent == self && (fk.OnDelete == 'c' || fk.OnDelete == 'n') {
+		return foreignKey{}, b.unsupported(c.Location, "ON DELETE %s on a table referencing itself is not supported yet", fkActionName(c.FkDelAction))
 	}
 	parentFields := parent.Schema().Fields()
 	if len(c.PkAttrs) == 0 {
@@ -206,6 +209,8 @@ func fkDefinition(fk foreignKey, fields, parentFields []arrow.Field, c *pg_query
 		def += " ON DELETE RESTRICT"
 	case 'c':
 		def += " ON DELETE CASCADE"
+	case 'n':
+		def += " ON DELETE SET NULL"
 	}
 	if c.Deferrable {
 		def += " DEFERRABLE"
@@ -314,7 +319,7 @@ func (b *binder) deleteCascading(ctx context.Context, w sources.Writer, rows []a
 	}
 	for _, child := range wt.referencedBy.list() {
 		for _, fk := range child.fks {
-			if fk.parent != wt || fk.OnDelete != 'c' {
+			if fk.parent != wt || fk.OnDelete != 'c' && fk.OnDelete != 'n' {
 				continue
 			}
 			have, err := keySet(rows, fk.RefColumns, nil)
@@ -336,7 +341,8 @@ func (b *binder) deleteCascading(ctx context.Context, w sources.Writer, rows []a
 }
 
 // cascadeDelete deletes the rows of child whose key of fk is not among
-// have, logging how to put them back.
+// have (ON DELETE CASCADE), or sets their key columns NULL (SET NULL),
+// logging how to put them back.
 func (b *binder) cascadeDelete(ctx context.Context, child *writableTable, fk foreignKey, have map[string]string, undo *[]func()) error {
 	types := make([]arrow.DataType, len(fk.RefColumns))
 	for i, c := range fk.RefColumns {
@@ -364,6 +370,15 @@ func (b *binder) cascadeDelete(ctx context.Context, child *writableTable, fk for
 			continue
 		}
 		removed = true
+		if fk.OnDelete == 'n' {
+			nb, err := nullColumns(ctx, batch, fk.Columns, keep)
+			if err != nil {
+				releaseBatches(old)
+				return err
+			}
+			kept = append(kept, nb)
+			continue
+		}
 		nb, err := takeRows(ctx, batch, keep)
 		if err != nil {
 			releaseBatches(old)
@@ -375,7 +390,13 @@ func (b *binder) cascadeDelete(ctx context.Context, child *writableTable, fk for
 		releaseBatches(old)
 		return nil
 	}
-	if err := b.deleteCascading(ctx, child, kept, undo); err != nil {
+	var err error
+	if fk.OnDelete == 'n' {
+		err = child.Replace(kept)
+	} else {
+		err = b.deleteCascading(ctx, child, kept, undo)
+	}
+	if err != nil {
 		releaseBatches(old)
 		return err
 	}
@@ -386,6 +407,39 @@ func (b *binder) cascadeDelete(ctx context.Context, child *writableTable, fk for
 		releaseBatches(old)
 	})
 	return nil
+}
+
+// nullColumns returns b with cols NULL but in the rows keep lists (in
+// order): a take whose index is NULL where the value goes.
+func nullColumns(ctx context.Context, b arrow.RecordBatch, cols []int, keep []int64) (arrow.RecordBatch, error) {
+	ib := array.NewInt64Builder(memory.DefaultAllocator)
+	defer ib.Release()
+	next := 0
+	for r := range b.NumRows() {
+		if next < len(keep) && keep[next] == r {
+			ib.Append(r)
+			next++
+			continue
+		}
+		ib.AppendNull()
+	}
+	idx := ib.NewArray()
+	defer idx.Release()
+	out := make([]arrow.Array, b.NumCols())
+	defer releaseAll(out)
+	for c, col := range b.Columns() {
+		if !slices.Contains(cols, c) {
+			col.Retain()
+			out[c] = col
+			continue
+		}
+		taken, err := compute.TakeArray(ctx, col, idx)
+		if err != nil {
+			return nil, err
+		}
+		out[c] = taken
+	}
+	return array.NewRecordBatch(b.Schema(), out, b.NumRows()), nil
 }
 
 // columnList names columns of fields, as constraint errors list them.
