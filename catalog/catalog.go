@@ -130,6 +130,27 @@ type tableFK struct {
 	oid uint32
 }
 
+// syncChecksLocked reads the provider's CHECK constraints again, keeping
+// the OIDs of those it had.
+func (c *Catalog) syncChecksLocked(t *Table) {
+	cc, ok := t.Provider.(sources.CheckConstrainer)
+	if !ok {
+		return
+	}
+	old := make(map[string]uint32)
+	for _, ck := range t.checks {
+		old[ck.Name] = ck.oid
+	}
+	t.checks = nil
+	for _, ck := range cc.CheckConstraints() {
+		oid, ok := old[ck.Name]
+		if !ok {
+			oid = c.assignOID()
+		}
+		t.checks = append(t.checks, tableCheck{CheckConstraint: ck, oid: oid})
+	}
+}
+
 // syncForeignKeysLocked reads the provider's foreign keys again, keeping
 // the OIDs of those it had.
 func (c *Catalog) syncForeignKeysLocked(t *Table) {
@@ -247,11 +268,7 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 			}
 		}
 	}
-	if cc, ok := p.(sources.CheckConstrainer); ok {
-		for _, ck := range cc.CheckConstraints() {
-			t.checks = append(t.checks, tableCheck{CheckConstraint: ck, oid: c.assignOID()})
-		}
-	}
+	c.syncChecksLocked(t)
 	c.syncForeignKeysLocked(t)
 	c.syncIndexesLocked(t)
 	if len(pk) > 0 {
@@ -648,6 +665,7 @@ func (c *Catalog) tableChangedLocked(t *Table) {
 			t.defaults = append(t.defaults, columnDefault{column: i, text: text, oid: oid})
 		}
 	}
+	c.syncChecksLocked(t)
 	c.syncForeignKeysLocked(t)
 	c.version++
 }

@@ -1,0 +1,96 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/pgerror"
+)
+
+// planAddConstraints plans ALTER TABLE ... ADD [CONSTRAINT name] CHECK
+// (...) | FOREIGN KEY (...) REFERENCES ..., as migration tools add foreign
+// keys after creating the tables: the table's rows are checked against
+// each new constraint first (23514, 23503), then it applies to every
+// later write.
+func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *catalog.Table, wt *writableTable) (*Query, error) {
+	var checks []checkConstraint
+	var fks []foreignKey
+	taken := func(name string) bool {
+		return slices.ContainsFunc(wt.checks, func(c checkConstraint) bool { return c.name == name }) ||
+			slices.ContainsFunc(checks, func(c checkConstraint) bool { return c.name == name }) ||
+			slices.ContainsFunc(wt.fks, func(f foreignKey) bool { return f.Name == name }) ||
+			slices.ContainsFunc(fks, func(f foreignKey) bool { return f.Name == name })
+	}
+	unique := func(name string, given bool) (string, error) {
+		if !taken(name) {
+			return name, nil
+		}
+		if given {
+			return "", pgerror.New("42710", "constraint \"%s\" for relation \"%s\" already exists", name, t.Name)
+		}
+		base := name
+		for n := 1; taken(name); n++ {
+			name = fmt.Sprintf("%s%d", base, n)
+		}
+		return name, nil
+	}
+	for _, n := range as.Cmds {
+		c := n.GetAlterTableCmd().Def.GetConstraint()
+		switch c.Contype {
+		case pg_query.ConstrType_CONSTR_CHECK:
+			ck, err := b.bindCheck(c, t.Name, wt.Schema(), "")
+			if err != nil {
+				return nil, err
+			}
+			if ck.name, err = unique(ck.name, c.Conname != ""); err != nil {
+				return nil, err
+			}
+			checks = append(checks, ck)
+		case pg_query.ConstrType_CONSTR_FOREIGN:
+			fk, err := b.bindForeignKey(c, wt, t.Schema, t.Name, "")
+			if err != nil {
+				return nil, err
+			}
+			if fk.Name, err = unique(fk.Name, c.Conname != ""); err != nil {
+				return nil, err
+			}
+			fks = append(fks, fk)
+		default:
+			return nil, b.unsupported(c.Location, "ALTER TABLE ... ADD %s is not supported yet", constraintName(c))
+		}
+	}
+	db := b.db
+	return &Query{Tag: "ALTER TABLE", Run: func(ctx context.Context) error {
+		unlock, err := b.lockWriter(ctx, wt)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		rows := wt.Rows()
+		defer releaseBatches(rows)
+		for _, ck := range checks {
+			probe := &writableTable{WritableTable: wt.WritableTable, checks: []checkConstraint{ck}}
+			if err := probe.checkRows(rows); err != nil {
+				return pgerror.New("23514", "check constraint \"%s\" of relation \"%s\" is violated by some row", ck.name, t.Name)
+			}
+		}
+		for _, fk := range fks {
+			probe := &writableTable{WritableTable: wt.WritableTable, fks: []foreignKey{fk}}
+			if err := probe.checkForeignKeys(rows); err != nil {
+				return err
+			}
+		}
+		wt.checks = append(wt.checks, checks...)
+		wt.fks = append(wt.fks, fks...)
+		for _, fk := range fks {
+			fk.parent.referencedBy.add(wt)
+			p.Catalog.ProviderChanged(db, fk.parent)
+		}
+		p.Catalog.ProviderChanged(db, wt)
+		return nil
+	}}, nil
+}
