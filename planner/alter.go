@@ -37,6 +37,11 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 	}) {
 		return p.planAddConstraints(b, as, t, wt)
 	}
+	if len(as.Cmds) > 0 && !slices.ContainsFunc(as.Cmds, func(n *pg_query.Node) bool {
+		return n.GetAlterTableCmd().Subtype != pg_query.AlterTableType_AT_DropConstraint
+	}) {
+		return p.planDropConstraints(b, as, t, wt)
+	}
 	schema := wt.Schema()
 	fields := append([]arrow.Field{}, schema.Fields()...)
 	defaults := append([]expr.Expr{}, wt.defaults...)

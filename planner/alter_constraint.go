@@ -9,6 +9,7 @@ import (
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/pgerror"
+	"github.com/riffq/riffq/sources"
 )
 
 // planAddConstraints plans ALTER TABLE ... ADD [CONSTRAINT name] CHECK
@@ -89,6 +90,52 @@ func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *
 		for _, fk := range fks {
 			fk.parent.referencedBy.add(wt)
 			p.Catalog.ProviderChanged(db, fk.parent)
+		}
+		p.Catalog.ProviderChanged(db, wt)
+		return nil
+	}}, nil
+}
+
+// planDropConstraints plans ALTER TABLE ... DROP CONSTRAINT [IF EXISTS]
+// name of a CHECK or FOREIGN KEY constraint.
+func (p *Planner) planDropConstraints(b *binder, as *pg_query.AlterTableStmt, t *catalog.Table, wt *writableTable) (*Query, error) {
+	type drop struct {
+		name      string
+		missingOK bool
+	}
+	var drops []drop
+	for _, n := range as.Cmds {
+		cmd := n.GetAlterTableCmd()
+		if slices.ContainsFunc(wt.UniqueKeys(), func(k sources.UniqueKey) bool { return k.Name == cmd.Name }) {
+			return nil, b.unsupported(as.Relation.Location, "dropping a primary key or unique constraint is not supported yet")
+		}
+		drops = append(drops, drop{cmd.Name, cmd.MissingOk})
+	}
+	db := b.db
+	return &Query{Tag: "ALTER TABLE", Run: func(ctx context.Context) error {
+		unlock, err := b.lockWriter(ctx, wt)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		for _, d := range drops {
+			ci := slices.IndexFunc(wt.checks, func(c checkConstraint) bool { return c.name == d.name })
+			fi := slices.IndexFunc(wt.fks, func(f foreignKey) bool { return f.Name == d.name })
+			switch {
+			case ci >= 0:
+				wt.checks = slices.Delete(wt.checks, ci, ci+1)
+			case fi >= 0:
+				parent := wt.fks[fi].parent
+				wt.fks = slices.Delete(wt.fks, fi, fi+1)
+				if !slices.ContainsFunc(wt.fks, func(f foreignKey) bool { return f.parent == parent }) {
+					parent.referencedBy.remove(wt)
+				}
+				p.Catalog.ProviderChanged(db, parent)
+			case d.missingOK:
+				b.notice("00000", "constraint \"%s\" of relation \"%s\" does not exist, skipping", d.name, t.Name)
+			default:
+				return pgerror.New("42704", "constraint \"%s\" of relation \"%s\" does not exist", d.name, t.Name)
+			}
 		}
 		p.Catalog.ProviderChanged(db, wt)
 		return nil
