@@ -911,13 +911,39 @@ func (p *Planner) planTruncate(b *binder, ts *pg_query.TruncateStmt) (*Query, er
 		}
 		ws = append(ws, w)
 	}
+	cascade := ts.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	return &Query{Tag: "TRUNCATE TABLE", Run: func(ctx context.Context) error {
+		// A table other tables' foreign keys reference goes only with
+		// them: named too, or by CASCADE.
+		for i := 0; i < len(ws); i++ {
+			wt, ok := ws[i].(*writableTable)
+			if !ok {
+				continue
+			}
+			for _, child := range wt.referencedBy.list() {
+				if slices.Contains(ws, sources.Writer(child)) {
+					continue
+				}
+				if !cascade {
+					return pgerror.New(pgerror.FeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint").
+						WithDetail("Table \"%s\" references \"%s\".", child.Name(), wt.Name()).
+						WithHint("Truncate table \"%s\" at the same time, or use TRUNCATE ... CASCADE.", child.Name())
+				}
+				b.notice("00000", "truncate cascades to table \"%s\"", child.Name())
+				ws = append(ws, child)
+			}
+		}
 		for _, w := range ws {
 			unlock, err := b.lockWriter(ctx, w)
 			if err != nil {
 				return err
 			}
-			err = w.Replace(nil)
+			// The tables referencing each one go too: no key check.
+			if wt, ok := w.(*writableTable); ok {
+				err = wt.WritableTable.Replace(nil)
+			} else {
+				err = w.Replace(nil)
+			}
 			unlock()
 			if err != nil {
 				return err
