@@ -294,9 +294,9 @@ type Key struct {
 	// Index is the index of CREATE INDEX the key stands for, nil for a
 	// constraint's.
 	Index *sources.Index
-	// Check is a CHECK or FOREIGN KEY constraint's definition; such a
-	// "key" has no index and no columns.
-	Check string
+	// Definition is a CHECK or FOREIGN KEY constraint's definition; such
+	// a "key" has no index and no columns.
+	Definition string
 }
 
 // IndexDef is pg_get_indexdef's text for the key's index. Pretty, as
@@ -334,8 +334,8 @@ func (k Key) IndexDef(pretty bool) string {
 
 // ConstraintDef is pg_get_constraintdef's text for the key's constraint.
 func (k Key) ConstraintDef() string {
-	if k.Check != "" {
-		return k.Check
+	if k.Definition != "" {
+		return k.Definition
 	}
 	if k.Primary {
 		return "PRIMARY KEY (" + k.columnList() + ")"
@@ -415,10 +415,10 @@ func (c *Catalog) Keys(db string) []Key {
 				out = append(out, t.indexKey(ix))
 			}
 			for _, ck := range t.checks {
-				out = append(out, Key{Schema: t.Schema, Table: t.Name, Name: ck.Name, ConstraintOID: ck.oid, Check: ck.Definition})
+				out = append(out, Key{Schema: t.Schema, Table: t.Name, Name: ck.Name, ConstraintOID: ck.oid, Definition: ck.Definition})
 			}
 			for _, fk := range t.fks {
-				out = append(out, Key{Schema: t.Schema, Table: t.Name, Name: fk.Name, ConstraintOID: fk.oid, Check: fk.Definition})
+				out = append(out, Key{Schema: t.Schema, Table: t.Name, Name: fk.Name, ConstraintOID: fk.oid, Definition: fk.Definition})
 			}
 		}
 	}

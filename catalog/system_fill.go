@@ -77,7 +77,7 @@ func (b *systemBuilder) relations() []relation {
 		if r.schema == InformationSchema {
 			nsp = infoSchemaOID
 		}
-		out = append(out, relation{r.oid, nsp, r.schema, r.name, string(r.kind), r.schemaOf(), false, false, "", 0, false})
+		out = append(out, relation{oid: r.oid, schemaOID: nsp, schema: r.schema, name: r.name, kind: string(r.kind), arrow: r.schemaOf()})
 	}
 	referenced := make(map[[2]string]bool)
 	for _, t := range b.tables {
@@ -94,14 +94,15 @@ func (b *systemBuilder) relations() []relation {
 		}
 		_, writable := t.Provider.(sources.Writer)
 		triggers := len(t.fks) > 0 || referenced[[2]string{t.Schema, t.Name}]
-		out = append(out, relation{t.OID, t.schemaOID, t.Schema, t.Name, kind, t.schema, len(t.keys)+len(t.indexes) > 0, writable, "", len(t.checks), triggers})
+		out = append(out, relation{oid: t.OID, schemaOID: t.schemaOID, schema: t.Schema, name: t.Name, kind: kind, arrow: t.schema,
+			hasIndex: len(t.keys)+len(t.indexes) > 0, writable: writable, checks: len(t.checks), triggers: triggers})
 		// Each index is a relation too, with its columns.
 		indexRelation := func(oid uint32, name string, columns []int, method string) {
 			fields := make([]arrow.Field, len(columns))
 			for i, c := range columns {
 				fields[i] = t.schema.Field(c)
 			}
-			out = append(out, relation{oid, t.schemaOID, t.Schema, name, "i", arrow.NewSchema(fields, nil), false, false, method, 0, false})
+			out = append(out, relation{oid: oid, schemaOID: t.schemaOID, schema: t.Schema, name: name, kind: "i", arrow: arrow.NewSchema(fields, nil), method: method})
 		}
 		for _, k := range t.keys {
 			indexRelation(k.indexOID, k.Name, k.Columns, "")

@@ -338,16 +338,8 @@ func (p *Project) String() string {
 }
 
 func (p *Project) Execute(ctx context.Context) (array.RecordReader, error) {
-	if row := p.row; row != nil {
-		done := false
-		return batchio.NewReader(p.schema, func() (arrow.RecordBatch, error) {
-			if done {
-				return nil, nil
-			}
-			done = true
-			row.Retain()
-			return row, nil
-		}, nil), nil
+	if p.row != nil {
+		return array.NewRecordReader(p.schema, []arrow.RecordBatch{p.row})
 	}
 	project, err := projectStage(p.Exprs, p.schema)
 	if err != nil {

@@ -112,7 +112,18 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 		if err != nil {
 			return nil, err
 		}
-		return sliceReader(out), nil
+		done := false
+		return sliceBatches(schema, func() (arrow.RecordBatch, error) {
+			if done {
+				return nil, nil
+			}
+			done = true
+			return out, nil
+		}, func() {
+			if !done {
+				out.Release()
+			}
+		}), nil
 	}
 	// Partitions are independent: runs of whole partitions are computed
 	// on every core and come out in input order.
@@ -127,32 +138,14 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 		return all.NewSlice(c[0], c[1]), nil
 	}, all.Release)
 	results := newOrderedMap(ctx, src, workers, w.computeBatch, func(b arrow.RecordBatch) { b.Release() })
-	var (
-		cur arrow.RecordBatch
-		pos int64
-	)
-	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
-		for cur == nil || pos >= cur.NumRows() {
-			if cur != nil {
-				cur.Release()
-				cur = nil
-			}
-			b, ok := results.Next()
-			if !ok {
-				return nil, results.Err()
-			}
-			cur, pos = b, 0
+	return sliceBatches(schema, func() (arrow.RecordBatch, error) {
+		if b, ok := results.Next(); ok {
+			return b, nil
 		}
-		end := min(pos+outputBatchRows, cur.NumRows())
-		b := cur.NewSlice(pos, end)
-		pos = end
-		return b, nil
+		return nil, results.Err()
 	}, func() {
 		results.Stop()
 		src.Release()
-		if cur != nil {
-			cur.Release()
-		}
 	}), nil
 }
 
@@ -179,18 +172,38 @@ func (w *Window) chunks(all arrow.RecordBatch, size int) ([][2]int64, error) {
 	return append(out, [2]int64{int64(start), int64(n)}), nil
 }
 
-// sliceReader emits b in slices of outputBatchRows rows, then releases it.
-func sliceReader(b arrow.RecordBatch) array.RecordReader {
-	var pos int64
-	return batchio.NewReader(b.Schema(), func() (arrow.RecordBatch, error) {
-		if pos >= b.NumRows() {
-			return nil, nil
+// sliceBatches emits the batches next hands over (nil at the end) in
+// slices of at most outputBatchRows rows, releasing each when it is used
+// up; close, when set, runs when the reader is released.
+func sliceBatches(schema *arrow.Schema, next func() (arrow.RecordBatch, error), close func()) array.RecordReader {
+	var (
+		cur arrow.RecordBatch
+		pos int64
+	)
+	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+		for cur == nil || pos >= cur.NumRows() {
+			if cur != nil {
+				cur.Release()
+				cur = nil
+			}
+			b, err := next()
+			if b == nil || err != nil {
+				return nil, err
+			}
+			cur, pos = b, 0
 		}
-		end := min(pos+outputBatchRows, b.NumRows())
-		s := b.NewSlice(pos, end)
+		end := min(pos+outputBatchRows, cur.NumRows())
+		s := cur.NewSlice(pos, end)
 		pos = end
 		return s, nil
-	}, b.Release)
+	}, func() {
+		if cur != nil {
+			cur.Release()
+		}
+		if close != nil {
+			close()
+		}
+	})
 }
 
 // computeBatch computes every function over all, whole partitions sorted,

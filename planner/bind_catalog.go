@@ -175,7 +175,7 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 				}
 				continue
 			}
-			if k.Check != "" {
+			if k.Definition != "" {
 				continue // no index
 			}
 			def := textLit(k.IndexDef(false))

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -214,5 +213,5 @@ func (b *binder) parenthesized(loc int32) string {
 			}
 		}
 	}
-	return fmt.Sprint(sql[start:])
+	return strings.TrimSpace(sql[start:])
 }

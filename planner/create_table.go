@@ -274,17 +274,7 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 			}
 		}
 		for _, wt := range dropping {
-			var deps []string
-			for _, child := range wt.referencedBy.list() {
-				if slices.Contains(dropping, child) {
-					continue
-				}
-				for _, fk := range child.fks {
-					if fk.parent == wt {
-						deps = append(deps, fmt.Sprintf("constraint %s on table %s", fk.Name, child.Name()))
-					}
-				}
-			}
+			deps := wt.dependents(dropping)
 			switch {
 			case len(deps) == 0:
 			case !cascade:

@@ -513,11 +513,14 @@ func (w *writableTable) checkReferenced(batches []arrow.RecordBatch) error {
 	return nil
 }
 
-// dependents describes the foreign keys of other tables on w, as DROP
-// lists them ("constraint c_fkey on table c").
-func (w *writableTable) dependents() []string {
+// dependents describes the foreign keys on w of tables other than those
+// in dropping, as DROP lists them ("constraint c_fkey on table c").
+func (w *writableTable) dependents(dropping []*writableTable) []string {
 	var out []string
 	for _, child := range w.referencedBy.list() {
+		if slices.Contains(dropping, child) {
+			continue
+		}
 		for _, fk := range child.fks {
 			if fk.parent == w {
 				out = append(out, fmt.Sprintf("constraint %s on table %s", fk.Name, child.Name()))

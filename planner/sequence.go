@@ -14,7 +14,6 @@ import (
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
-	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -55,17 +54,8 @@ func (s *sequenceTable) Scan(_ context.Context, req sources.ScanRequest) (array.
 		row.Release()
 		row = projected
 	}
-	// The reader owns row until it hands it out.
-	schema := row.Schema()
-	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
-		out := row
-		row = nil
-		return out, nil
-	}, func() {
-		if row != nil {
-			row.Release()
-		}
-	}), nil
+	defer row.Release()
+	return array.NewRecordReader(row.Schema(), []arrow.RecordBatch{row})
 }
 
 // Sequence implements sources.SequenceProvider.
@@ -247,16 +237,8 @@ func (b *binder) bindSequenceFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	if err != nil {
 		return nil, err
 	}
-	var text string
-	switch a := args[0].(type) {
-	case *unknownLit:
-		text = a.text
-	case *expr.Literal:
-		if s, ok := a.Value.(*scalar.String); ok && s.IsValid() {
-			text = string(s.Data())
-		}
-	}
-	if text == "" {
+	text, ok := stringConstant(args[0])
+	if !ok || text == "" {
 		return nil, b.unsupported(fc.Location, "%s of a sequence named by an expression is not supported yet", name)
 	}
 	schema, rel := splitQualified(text)
@@ -284,6 +266,19 @@ func (b *binder) bindSequenceFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		}
 	}
 	return call, nil
+}
+
+// stringConstant is the text of a quoted constant or a text literal.
+func stringConstant(e expr.Expr) (string, bool) {
+	switch a := e.(type) {
+	case *unknownLit:
+		return a.text, true
+	case *expr.Literal:
+		if s, ok := a.Value.(*scalar.String); ok && s.IsValid() {
+			return string(s.Data()), true
+		}
+	}
+	return "", false
 }
 
 // splitQualified splits a relation name as SQL writes it ("Sch".tab,
@@ -322,19 +317,8 @@ func splitQualified(text string) (schema, name string) {
 // constants: the qualified name of the sequence of a serial or identity
 // column, NULL for another column.
 func (b *binder) bindSerialSequence(args []expr.Expr) (expr.Expr, bool) {
-	text := func(e expr.Expr) (string, bool) {
-		switch a := e.(type) {
-		case *unknownLit:
-			return a.text, true
-		case *expr.Literal:
-			if s, ok := a.Value.(*scalar.String); ok && s.IsValid() {
-				return string(s.Data()), true
-			}
-		}
-		return "", false
-	}
-	table, ok1 := text(args[0])
-	column, ok2 := text(args[1])
+	table, ok1 := stringConstant(args[0])
+	column, ok2 := stringConstant(args[1])
 	if !ok1 || !ok2 {
 		return nil, false
 	}
