@@ -29,7 +29,8 @@ type binder struct {
 	// errors found after binding (GROUP BY checks).
 	colLoc map[*expr.Column]int32
 	// untyped holds the text literals that were untyped string constants
-	// no context typed: a set operation gives them the other side's type.
+	// or bare NULLs no context typed: a set operation gives them the other
+	// side's type.
 	untyped map[*expr.Literal]*unknownLit
 	// params are the statement's parameters; describeOnly is set while a
 	// statement is prepared, when parameters have types but no values.
@@ -101,6 +102,7 @@ type unknownLit struct {
 	text  string
 	param int // $n when the unknown is a parameter, else 0
 	loc   int32
+	null  bool // a bare NULL, which also takes the type its context gives
 }
 
 func (u *unknownLit) DataType() arrow.DataType { return typeText }
@@ -936,7 +938,12 @@ func (b *binder) resolveUnknown(e expr.Expr) expr.Expr {
 		return lit
 	}
 	if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
-		return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}
+		out := &expr.Literal{Value: scalar.MakeNullScalar(typeText)}
+		if b.untyped == nil {
+			b.untyped = make(map[*expr.Literal]*unknownLit)
+		}
+		b.untyped[out] = &unknownLit{null: true}
+		return out
 	}
 	return e
 }

@@ -112,7 +112,9 @@ func (b *binder) untypedColumn(p Plan, i int) *unknownLit {
 func (b *binder) typeUntyped(p Plan, i int, t arrow.DataType) (arrow.DataType, error) {
 	u := b.untypedColumn(p, i)
 	var e expr.Expr
-	if v, ok := numericLiteral(u.text); ok && t.ID() == arrow.DECIMAL128 {
+	if u.null {
+		e = &expr.Literal{Value: scalar.MakeNullScalar(t)}
+	} else if v, ok := numericLiteral(u.text); ok && t.ID() == arrow.DECIMAL128 {
 		e = &expr.Literal{Value: v}
 	} else {
 		var err error

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/riffq/riffq/internal/pgbinary"
@@ -59,8 +60,8 @@ type portal struct {
 	copy    *CopyFormat        // set for COPY TO STDOUT
 	copyIn  *CopyIn            // set for COPY FROM STDIN
 	batch   arrow.RecordBatch
-	next    int // next row of batch
-	encs    []func([]byte, int) []byte
+	next    int         // next row of batch
+	cols    []outColumn // how to print the columns of batch
 	sent    int64
 	started bool
 	done    bool
@@ -379,7 +380,6 @@ func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended 
 				return false, err
 			}
 		}
-		cols := p.batch.Columns()
 		n := int(p.batch.NumRows())
 		for ; p.next < n; p.next++ {
 			if max > 0 && sent == max {
@@ -388,15 +388,16 @@ func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended 
 			r := p.next
 			start := len(c.out)
 			c.out = append(c.out, 'D', 0, 0, 0, 0)
-			c.out = binary.BigEndian.AppendUint16(c.out, uint16(len(cols)))
-			for i, col := range cols {
-				if col.IsNull(r) {
+			c.out = binary.BigEndian.AppendUint16(c.out, uint16(len(p.cols)))
+			for i := range p.cols {
+				col := &p.cols[i]
+				if col.valid != nil && !bitutil.BitIsSet(col.valid, col.offset+r) {
 					c.out = binary.BigEndian.AppendUint32(c.out, 0xFFFFFFFF)
 					continue
 				}
 				lenAt := len(c.out)
 				c.out = append(c.out, 0, 0, 0, 0)
-				c.out = p.encs[i](c.out, r)
+				c.out = col.enc(c.out, r)
 				binary.BigEndian.PutUint32(c.out[lenAt:], uint32(len(c.out)-lenAt-4))
 			}
 			binary.BigEndian.PutUint32(c.out[start+1:], uint32(len(c.out)-start-1))
@@ -413,25 +414,38 @@ func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended 
 	}
 }
 
-// encoders builds the per-column encoders for the portal's current batch.
+// outColumn is a column of a portal's current batch as streamRows reads
+// it: its encoder, and its validity bitmap read directly rather than
+// through an interface call per value.
+type outColumn struct {
+	enc    func([]byte, int) []byte
+	valid  []byte // nil when the column has no NULLs in this batch
+	offset int    // of the array's first value in valid
+}
+
+// encoders sets up the columns of the portal's current batch.
 func (p *portal) encoders(s *Session) error {
-	cols := p.batch.Columns()
 	schema := p.batch.Schema()
-	p.encs = p.encs[:0]
-	for i, col := range cols {
+	p.cols = p.cols[:0]
+	for i, col := range p.batch.Columns() {
+		var enc func([]byte, int) []byte
+		var err error
 		if FormatOf(p.formats, i) == 1 {
-			enc, err := pgbinary.NewFieldEncoder(schema.Field(i), col)
-			if err != nil {
-				return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", p.batch.ColumnName(i), err)
-			}
-			p.encs = append(p.encs, enc)
-			continue
+			enc, err = pgbinary.NewFieldEncoder(schema.Field(i), col)
+		} else {
+			enc, err = pgtext.NewFieldEncoder(schema.Field(i), col, s.Location)
 		}
-		enc, err := pgtext.NewFieldEncoder(schema.Field(i), col, s.Location)
 		if err != nil {
 			return pgerror.New(pgerror.FeatureNotSupported, "column %q: %v", p.batch.ColumnName(i), err)
 		}
-		p.encs = append(p.encs, enc)
+		oc := outColumn{enc: enc, offset: col.Data().Offset()}
+		if col.NullN() > 0 {
+			oc.valid = col.NullBitmapBytes()
+			if oc.valid == nil { // a Null array: no bitmap, every value NULL
+				oc.valid = make([]byte, bitutil.BytesForBits(int64(oc.offset+col.Len())))
+			}
+		}
+		p.cols = append(p.cols, oc)
 	}
 	return nil
 }

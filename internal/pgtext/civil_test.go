@@ -16,6 +16,13 @@ func TestCivilMatchesTime(t *testing.T) {
 			t.Fatalf("day %d: %s, want %s", days, got, want)
 		}
 	}
+	// Every day of the table of common dates and either side of it.
+	for days := int64(firstCommonDay - 2); days <= firstCommonDay+commonDays+1; days++ {
+		tm := epoch.AddDate(0, 0, int(days))
+		if got, want := string(appendDays(nil, days)), string(AppendDate(nil, tm)); got != want {
+			t.Fatalf("day %d: %s, want %s", days, got, want)
+		}
+	}
 	for _, us := range []int64{0, -1, 1, 86_399_999_999, -86_400_000_000, 951_782_400_123_456, -62_135_596_800_000_000, -62_198_755_200_000_001, 253_402_300_799_999_999} {
 		tm := time.UnixMicro(us).UTC()
 		if got, want := string(appendTimestampMicros(nil, us)), string(AppendTimestamp(nil, tm, false)); got != want {

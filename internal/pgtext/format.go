@@ -11,6 +11,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -38,21 +39,21 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 			return append(buf, 'f')
 		}, nil
 	case *array.Int8:
-		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, int64(a.Value(i)), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendInt(buf, int64(a.Value(i))) }, nil
 	case *array.Int16:
-		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, int64(a.Value(i)), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendInt(buf, int64(a.Value(i))) }, nil
 	case *array.Int32:
-		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, int64(a.Value(i)), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendInt(buf, int64(a.Value(i))) }, nil
 	case *array.Int64:
-		return func(buf []byte, i int) []byte { return strconv.AppendInt(buf, a.Value(i), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendInt(buf, a.Value(i)) }, nil
 	case *array.Uint8:
-		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(a.Value(i)), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendUint(buf, uint64(a.Value(i))) }, nil
 	case *array.Uint16:
-		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(a.Value(i)), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendUint(buf, uint64(a.Value(i))) }, nil
 	case *array.Uint32:
-		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(a.Value(i)), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendUint(buf, uint64(a.Value(i))) }, nil
 	case *array.Uint64:
-		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, a.Value(i), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendUint(buf, a.Value(i)) }, nil
 	case *array.Float16:
 		return func(buf []byte, i int) []byte { return AppendFloat(buf, float64(a.Value(i).Float32()), 32) }, nil
 	case *array.Float32:
@@ -128,7 +129,7 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 		return newStorageEncoder(a.Storage(), loc)
 	case *pgtypes.OIDArray:
 		s := a.Storage().(*array.Uint32)
-		return func(buf []byte, i int) []byte { return strconv.AppendUint(buf, uint64(s.Value(i)), 10) }, nil
+		return func(buf []byte, i int) []byte { return pgtypes.AppendUint(buf, uint64(s.Value(i))) }, nil
 	case array.ListLike:
 		return newArrayEncoder(a, loc)
 	case *array.Struct:
@@ -532,18 +533,47 @@ func civil(days int64) (year int64, month, day int) {
 // appendDays prints a date given as days since 1970-01-01, as AppendDate
 // does, without going through time.Time (dates are common in wide rows).
 func appendDays(buf []byte, days int64) []byte {
-	y, m, d := civil(days)
-	bc := y <= 0
-	if bc {
-		y = 1 - y
-	}
-	buf = appendYear(buf, y)
-	buf = append(buf, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+	buf, bc := appendDayOf(buf, days)
 	if bc {
 		buf = append(buf, " BC"...)
 	}
 	return buf
 }
+
+// appendDayOf prints the year, month and day of a date given as days since
+// 1970-01-01, without the era; bc reports a date before year 1.
+func appendDayOf(buf []byte, days int64) (_ []byte, bc bool) {
+	if off := days - firstCommonDay; off >= 0 && off < commonDays {
+		off *= 10
+		return append(buf, commonDates()[off:off+10]...), false
+	}
+	y, m, d := civil(days)
+	if bc = y <= 0; bc {
+		y = 1 - y
+	}
+	buf = appendYear(buf, y)
+	return append(buf, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10)), bc
+}
+
+// Dates from 1900 through 2099 print from a table: wide results often
+// carry several dates a row, and a copy is several times cheaper than the
+// calendar arithmetic.
+const (
+	firstCommonDay = -25567 // 1900-01-01
+	commonDays     = 73049  // through 2099-12-31
+)
+
+// commonDates holds the text of each common date, ten bytes apiece,
+// built on first use and read-only after.
+var commonDates = sync.OnceValue(func() []byte {
+	t := make([]byte, 0, commonDays*10)
+	for d := range int64(commonDays) {
+		y, m, day := civil(firstCommonDay + d)
+		t = appendYear(t, y)
+		t = append(t, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10))
+	}
+	return t
+})
 
 func appendYear(buf []byte, y int64) []byte {
 	if y >= 1000 && y <= 9999 {
@@ -560,16 +590,10 @@ func appendTimestampMicros(buf []byte, us int64) []byte {
 	if rem < 0 {
 		days, rem = days-1, rem+perDay
 	}
-	y, m, d := civil(days)
-	bc := y <= 0
-	if bc {
-		y = 1 - y
-	}
-	buf = appendYear(buf, y)
+	buf, bc := appendDayOf(buf, days)
 	secs := int(rem / 1_000_000)
 	h, mi, sec := secs/3600, secs/60%60, secs%60
-	buf = append(buf, '-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10), ' ',
-		byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+sec/10), byte('0'+sec%10))
+	buf = append(buf, ' ', byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+sec/10), byte('0'+sec%10))
 	if frac := int(rem % 1_000_000); frac != 0 {
 		buf = append(buf, '.')
 		digits := 6

@@ -5,10 +5,8 @@ package pgtypes
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"reflect"
-	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -245,19 +243,6 @@ func AppendDecimal(buf []byte, unscaled *big.Int, scale int32) []byte {
 	}
 	digits := new(big.Int).Abs(unscaled).Append(nil, 10)
 	return appendScaledDigits(buf, digits, scale)
-}
-
-// AppendDecimalInt64 is AppendDecimal for an unscaled value that fits int64.
-func AppendDecimalInt64(buf []byte, unscaled int64, scale int32) []byte {
-	var tmp [24]byte
-	if unscaled < 0 {
-		buf = append(buf, '-')
-		if unscaled == math.MinInt64 {
-			return appendScaledDigits(buf, []byte("9223372036854775808"), scale)
-		}
-		unscaled = -unscaled
-	}
-	return appendScaledDigits(buf, strconv.AppendInt(tmp[:0], unscaled, 10), scale)
 }
 
 func appendScaledDigits(buf, digits []byte, scale int32) []byte {
