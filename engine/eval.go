@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -253,13 +254,14 @@ func compileKernel(left, right expr.Expr, out arrow.DataType, k kernel) (evaluat
 	if err != nil {
 		return nil, err
 	}
+	lop, rop := kernelOperand(left, le), kernelOperand(right, re)
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
-		l, err := evalArray(ctx, le, b)
+		l, err := lop(ctx, b)
 		if err != nil {
 			return nil, err
 		}
 		defer l.Release()
-		r, err := evalArray(ctx, re, b)
+		r, err := rop(ctx, b)
 		if err != nil {
 			return nil, err
 		}
@@ -270,6 +272,35 @@ func compileKernel(left, right expr.Expr, out arrow.DataType, k kernel) (evaluat
 		}
 		return compute.NewDatumWithoutOwning(res), nil
 	}, nil
+}
+
+// kernelOperand evaluates one operand of a binary kernel as an array. A
+// constant (the 1 of price * (1 - discount)) is repeated into an array
+// once and sliced to each batch's length, not repeated for every batch.
+func kernelOperand(e expr.Expr, ev evaluator) func(context.Context, arrow.RecordBatch) (arrow.Array, error) {
+	lit, ok := e.(*expr.Literal)
+	if !ok {
+		return func(ctx context.Context, b arrow.RecordBatch) (arrow.Array, error) { return evalArray(ctx, ev, b) }
+	}
+	var (
+		mu     sync.Mutex // batches are evaluated on several workers
+		repeat arrow.Array
+	)
+	return func(_ context.Context, b arrow.RecordBatch) (arrow.Array, error) {
+		n := int(b.NumRows())
+		mu.Lock()
+		defer mu.Unlock()
+		if repeat == nil || repeat.Len() < n {
+			// A shorter one is left to the garbage collector: slices of
+			// it may still be in use.
+			a, err := broadcast(lit.Value, n)
+			if err != nil {
+				return nil, err
+			}
+			repeat = a
+		}
+		return array.NewSlice(repeat, 0, int64(n)), nil
+	}
 }
 
 // evalArray evaluates ev over b and returns an array of b's length,

@@ -22,7 +22,7 @@ import (
 // hashTable assigns dense group ids to distinct key tuples.
 type hashTable struct {
 	groups  map[string]uint32
-	ints    intGroups // keys that pack into an int64 (see packKeys)
+	ints    intGroups // keys that pack into an int64 (see packGroupKeys)
 	keys    []keyColumn
 	ngroups int
 	buf     []byte
@@ -36,7 +36,7 @@ func (h *hashTable) groupIDsOf(cols []arrow.Array, n int) []uint32 {
 	}
 	// A row whose key packs (not NULL, in range) is looked up as an int64,
 	// the others by their encoding: each key is always found the same way.
-	packed, _ := packKeys(cols)
+	packed := packGroupKeys(cols)
 	// Rows of one key often come together (a file sorted by the key): the
 	// previous row's group is checked first.
 	var prevKey int64
@@ -75,7 +75,7 @@ func (h *hashTable) groupIDsOf(cols []arrow.Array, n int) []uint32 {
 // their keys' hashes under seed.
 func (h *hashTable) lookup(cols []arrow.Array, n int, seed maphash.Seed) (ids []uint32, missing []int32, hashes []uint64) {
 	ids = make([]uint32, n)
-	packed, _ := packKeys(cols)
+	packed := packGroupKeys(cols)
 	for r := range n {
 		if packed != nil {
 			if k, ok := packed(r); ok {
@@ -98,6 +98,57 @@ func (h *hashTable) lookup(cols []arrow.Array, n int, seed maphash.Seed) (ids []
 		}
 	}
 	return ids, missing, hashes
+}
+
+// packGroupKeys is packKeys for group keys, which also packs strings of
+// at most three bytes (flags and status codes, the keys of TPC-H Q1) with
+// their length; nil when cols do not pack. A key that packs always does,
+// so each group is found one way.
+func packGroupKeys(cols []arrow.Array) func(i int) (int64, bool) {
+	if len(cols) == 0 || len(cols) > 2 {
+		return nil
+	}
+	parts := make([]func(int) (int64, bool), len(cols))
+	for j, c := range cols {
+		if k, ok := intKey(c); ok {
+			if c.NullN() == 0 {
+				parts[j] = func(i int) (int64, bool) { return k(i), true }
+			} else {
+				parts[j] = func(i int) (int64, bool) { return k(i), c.IsValid(i) }
+			}
+			continue
+		}
+		s, ok := c.(*array.String)
+		if !ok {
+			return nil
+		}
+		parts[j] = func(i int) (int64, bool) {
+			if s.IsNull(i) {
+				return 0, false
+			}
+			v := s.Value(i)
+			if len(v) > 3 {
+				return 0, false
+			}
+			k := int64(len(v)) << 24
+			for n := range len(v) {
+				k |= int64(v[n]) << (8 * n)
+			}
+			return k, true
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	k0, k1 := parts[0], parts[1]
+	return func(i int) (int64, bool) {
+		a, ok0 := k0(i)
+		b, ok1 := k1(i)
+		if !ok0 || !ok1 || a != int64(int32(a)) || b != int64(int32(b)) {
+			return 0, false
+		}
+		return a<<32 | int64(uint32(b)), true
+	}
 }
 
 // newGroup adds row r's key as the next group's.

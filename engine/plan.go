@@ -8,7 +8,9 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -411,11 +413,60 @@ func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (ar
 		b.Retain()
 		return b, nil
 	}
-	rows := make([]int32, 0, m.Len())
-	for i := range m.Len() {
-		if m.IsValid(i) && m.Value(i) {
-			rows = append(rows, int32(i))
+	return takeRows(ctx, b, selectedRows(m))
+}
+
+// selectedRows lists the rows where m is true (not NULL, not false),
+// reading the bitmaps a word at a time.
+func selectedRows(m *array.Boolean) []int32 {
+	n, off := m.Len(), m.Data().Offset()
+	rows := make([]int32, 0, n)
+	if n == 0 {
+		return rows
+	}
+	vals := m.Data().Buffers()[1].Bytes()
+	var valid []byte
+	if m.NullN() > 0 {
+		valid = m.NullBitmapBytes()
+	}
+	if off%8 != 0 {
+		for i := range n {
+			if m.IsValid(i) && m.Value(i) {
+				rows = append(rows, int32(i))
+			}
+		}
+		return rows
+	}
+	vals = vals[off/8:]
+	if valid != nil {
+		valid = valid[off/8:]
+	}
+	for base := 0; base < n; base += 64 {
+		w := bitWord(vals, base)
+		if valid != nil {
+			w &= bitWord(valid, base)
+		}
+		if left := n - base; left < 64 {
+			w &= 1<<left - 1
+		}
+		for w != 0 {
+			rows = append(rows, int32(base+bits.TrailingZeros64(w)))
+			w &= w - 1
 		}
 	}
-	return takeRows(ctx, b, rows)
+	return rows
+}
+
+// bitWord reads the 64 bits of an Arrow bitmap from bit i (a multiple of
+// 64), with zeros past its end.
+func bitWord(bitmap []byte, i int) uint64 {
+	at := i / 8
+	if at+8 <= len(bitmap) {
+		return binary.LittleEndian.Uint64(bitmap[at:])
+	}
+	var w uint64
+	for k := 0; at+k < len(bitmap); k++ {
+		w |= uint64(bitmap[at+k]) << (8 * k)
+	}
+	return w
 }

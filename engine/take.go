@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -17,10 +18,6 @@ import (
 // takeBools, the others (lists, binaries) by Arrow's kernel. idx is an
 // int32 array; a NULL index takes a NULL.
 func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
-	width := fixedWidth(a.DataType())
-	if id := a.DataType().ID(); width == 0 && id != arrow.STRING && id != arrow.BOOL {
-		return compute.TakeArray(ctx, a, idx)
-	}
 	var rows []int32
 	switch ix := idx.(type) {
 	case *array.Int32:
@@ -38,10 +35,25 @@ func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 	default:
 		return nil, fmt.Errorf("take: %s indices", idx.DataType())
 	}
+	idxNulls := idx.NullN() > 0
 	for i, r := range rows {
-		if idx.IsValid(i) && (r < 0 || int(r) >= a.Len()) {
+		if (r < 0 || int(r) >= a.Len()) && (!idxNulls || idx.IsValid(i)) {
 			return nil, fmt.Errorf("take: index %d out of bounds", r)
 		}
+	}
+	return takeValues(ctx, a, rows, idx)
+}
+
+// takeValues is takeArray of rows already checked to be in range; idx,
+// when not nil, is rows as an array, its NULLs taking NULLs.
+func takeValues(ctx context.Context, a arrow.Array, rows []int32, idx arrow.Array) (arrow.Array, error) {
+	width := fixedWidth(a.DataType())
+	if id := a.DataType().ID(); width == 0 && id != arrow.STRING && id != arrow.BOOL {
+		if idx == nil {
+			idx = indices(memory.DefaultAllocator, rows)
+			defer idx.Release()
+		}
+		return compute.TakeArray(ctx, a, idx)
 	}
 	switch a := a.(type) {
 	case *array.String:
@@ -62,9 +74,9 @@ func takeStrings(mem memory.Allocator, a *array.String, rows []int32, idx arrow.
 	if buf := a.Data().Buffers()[2]; buf != nil {
 		data = buf.Bytes()
 	}
-	hasNull := a.NullN() > 0 || idx.NullN() > 0
+	hasNull := a.NullN() > 0 || (idx != nil && idx.NullN() > 0)
 	valid := func(i int, r int32) bool {
-		return !hasNull || (idx.IsValid(i) && a.IsValid(int(r)))
+		return !hasNull || ((idx == nil || idx.IsValid(i)) && a.IsValid(int(r)))
 	}
 	total := 0
 	for i, r := range rows {
@@ -135,11 +147,19 @@ func narrow[T int64 | uint64 | uint32 | int16 | uint16](vs []T) []int32 {
 	return out
 }
 
-// takeRows takes the listed rows of b, in order.
+// takeRows takes the listed rows of b, in order; they must be rows of b
+// (a filter's selection).
 func takeRows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
-	idx := indices(memory.DefaultAllocator, rows)
-	defer idx.Release()
-	return takeBatch(ctx, b, idx)
+	cols := make([]arrow.Array, b.NumCols())
+	defer func() { releaseAll(cols) }()
+	for i, c := range b.Columns() {
+		t, err := takeValues(ctx, c, rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = t
+	}
+	return array.NewRecordBatch(b.Schema(), cols, int64(len(rows))), nil
 }
 
 // fixedWidth is the byte width of a's values when takeFixed can copy
@@ -182,6 +202,8 @@ func takeFixed(mem memory.Allocator, a arrow.Array, width int, rows []int32, nul
 			copyRows(arrow.GetData[uint32](dst), arrow.GetData[uint32](src), rows)
 		case 8:
 			copyRows(arrow.GetData[uint64](dst), arrow.GetData[uint64](src), rows)
+		case 16: // decimals, intervals
+			copyRows(arrow.GetData[decimal128.Num](dst), arrow.GetData[decimal128.Num](src), rows)
 		default:
 			for i, r := range rows {
 				copy(dst[i*width:(i+1)*width], src[int(r)*width:])
@@ -219,7 +241,7 @@ func takeBools(mem memory.Allocator, a *array.Boolean, rows []int32, idx arrow.A
 	defer values.Release()
 	vbits := values.Bytes()
 	clear(vbits)
-	hasNull := a.NullN() > 0 || idx.NullN() > 0
+	hasNull := a.NullN() > 0 || (idx != nil && idx.NullN() > 0)
 	var validity *memory.Buffer
 	var nbits []byte
 	if hasNull {
@@ -232,7 +254,7 @@ func takeBools(mem memory.Allocator, a *array.Boolean, rows []int32, idx arrow.A
 	nullN := 0
 	for i, r := range rows {
 		if hasNull {
-			if idx.IsNull(i) || a.IsNull(int(r)) {
+			if (idx != nil && idx.IsNull(i)) || a.IsNull(int(r)) {
 				nullN++
 				continue
 			}
@@ -247,7 +269,7 @@ func takeBools(mem memory.Allocator, a *array.Boolean, rows []int32, idx arrow.A
 	return array.MakeFromData(out)
 }
 
-func copyRows[T uint8 | uint16 | uint32 | uint64](dst, src []T, rows []int32) {
+func copyRows[T uint8 | uint16 | uint32 | uint64 | decimal128.Num](dst, src []T, rows []int32) {
 	for i, r := range rows {
 		dst[i] = src[r]
 	}
