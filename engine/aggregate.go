@@ -454,6 +454,9 @@ type floatSumAcc struct {
 	sums   []float64
 	sums32 []float32 // sum(real) adds in single precision, as PostgreSQL does
 	counts []int64
+	// special marks the groups with an infinite or NaN input: only they
+	// may sum to infinity; others that do overflowed (22003).
+	special []bool
 }
 
 func (s *floatSumAcc) grow(n int) {
@@ -461,6 +464,7 @@ func (s *floatSumAcc) grow(n int) {
 		s.sums = append(s.sums, 0)
 		s.sums32 = append(s.sums32, 0)
 		s.counts = append(s.counts, 0)
+		s.special = append(s.special, false)
 	}
 }
 
@@ -469,8 +473,12 @@ func (s *floatSumAcc) update(ids []uint32, arg arrow.Array) error {
 	case *array.Float64:
 		for r, id := range ids {
 			if a.IsValid(r) {
-				s.sums[id] += a.Value(r)
+				v := a.Value(r)
+				s.sums[id] += v
 				s.counts[id]++
+				if math.IsInf(v, 0) || math.IsNaN(v) {
+					s.special[id] = true
+				}
 			}
 		}
 	case *array.Float32:
@@ -479,6 +487,9 @@ func (s *floatSumAcc) update(ids []uint32, arg arrow.Array) error {
 				s.sums[id] += float64(a.Value(r))
 				s.sums32[id] += a.Value(r)
 				s.counts[id]++
+				if v := float64(a.Value(r)); math.IsInf(v, 0) || math.IsNaN(v) {
+					s.special[id] = true
+				}
 			}
 		}
 	default:
@@ -491,6 +502,9 @@ func (s *floatSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	b := array.NewBuilder(mem, s.out)
 	defer b.Release()
 	for i := range s.sums {
+		if !s.special[i] && (math.IsInf(s.sums[i], 0) || (s.out.ID() == arrow.FLOAT32 && math.IsInf(float64(s.sums32[i]), 0))) {
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
+		}
 		switch bb := b.(type) {
 		case *array.Float32Builder:
 			if s.counts[i] == 0 {

@@ -52,6 +52,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castPerValueNumeric(mem, arr, to)
 	case (from.ID() == arrow.FLOAT32 || from.ID() == arrow.FLOAT64) && (to.ID() == arrow.DECIMAL128 || isInteger(to)):
 		return castFloat(mem, arr, to)
+	case isInteger(from) && (to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64):
+		return castIntegerToFloat(mem, arr, to), nil
 	case isInteger(from) && to.ID() == arrow.DECIMAL128:
 		return castIntegerToDecimal(mem, arr, to.(*arrow.Decimal128Type))
 	case isPerValueNumeric(to) && (isInteger(from) || from.ID() == arrow.DECIMAL128):
@@ -66,6 +68,49 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return nil, castError(to, err)
 	}
 	return out, nil
+}
+
+// castIntegerToFloat rounds integers to the nearest float, as PostgreSQL
+// does (Arrow's safe cast refuses any integer a float cannot hold exactly).
+func castIntegerToFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) arrow.Array {
+	var at func(i int) float64
+	switch a := arr.(type) {
+	case *array.Int16:
+		at = func(i int) float64 { return float64(a.Value(i)) }
+	case *array.Int32:
+		at = func(i int) float64 { return float64(a.Value(i)) }
+	case *array.Int64:
+		at = func(i int) float64 { return float64(a.Value(i)) }
+	}
+	n := arr.Len()
+	if to.ID() == arrow.FLOAT32 {
+		b := array.NewFloat32Builder(mem)
+		defer b.Release()
+		b.Reserve(n)
+		for i := range n {
+			if arr.IsNull(i) {
+				b.UnsafeAppendBoolToBitmap(false)
+				continue
+			}
+			if a, ok := arr.(*array.Int64); ok { // rounded once, from the integer
+				b.UnsafeAppend(float32(a.Value(i)))
+				continue
+			}
+			b.UnsafeAppend(float32(at(i)))
+		}
+		return b.NewArray()
+	}
+	b := array.NewFloat64Builder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	for i := range n {
+		if arr.IsNull(i) {
+			b.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		b.UnsafeAppend(at(i))
+	}
+	return b.NewArray()
 }
 
 func isInteger(dt arrow.DataType) bool {

@@ -123,6 +123,9 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 		return compileKernel(n.Left, n.Right, n.Type, divKernel)
 	case n.Op == expr.Concat:
 		return compileKernel(n.Left, n.Right, n.Type, concatKernel)
+	case (n.Type.ID() == arrow.FLOAT64 || n.Type.ID() == arrow.FLOAT32) && n.Op <= expr.Div && // + - * /
+		arrow.TypeEqual(n.Left.DataType(), n.Type) && arrow.TypeEqual(n.Right.DataType(), n.Type):
+		return compileKernel(n.Left, n.Right, n.Type, floatArithKernel(n.Op))
 	}
 	if n.Op.IsComparison() {
 		switch n.Left.DataType().ID() {
@@ -505,6 +508,70 @@ func notKernel(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 		b.UnsafeAppend(!in.Value(i))
 	}
 	return b.NewArray(), nil
+}
+
+// floatArithKernel is +, -, * and / of floats with PostgreSQL's checks: a
+// finite computation that overflows to infinity, or a product or quotient
+// of non-zero values that underflows to zero, is an error (22003), as is
+// dividing by zero (22012).
+func floatArithKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
+		get := func(a arrow.Array) func(int) float64 {
+			if v, ok := a.(*array.Float32); ok {
+				return func(i int) float64 { return float64(v.Value(i)) }
+			}
+			return a.(*array.Float64).Value
+		}
+		lv, rv := get(l), get(r)
+		single := out.ID() == arrow.FLOAT32
+		n := l.Len()
+		vals := make([]float64, n)
+		valid := make([]bool, n)
+		for i := range n {
+			if l.IsNull(i) || r.IsNull(i) {
+				continue
+			}
+			x, y := lv(i), rv(i)
+			var z float64
+			switch op {
+			case expr.Add:
+				z = x + y
+			case expr.Sub:
+				z = x - y
+			case expr.Mul:
+				z = x * y
+			case expr.Div:
+				if y == 0 && !math.IsNaN(x) {
+					return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
+				}
+				z = x / y
+			}
+			if single {
+				z = float64(float32(z))
+			}
+			if math.IsInf(z, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
+			}
+			if z == 0 && ((op == expr.Mul && x != 0 && y != 0) || (op == expr.Div && x != 0 && !math.IsInf(y, 0))) {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: underflow")
+			}
+			vals[i], valid[i] = z, true
+		}
+		if single {
+			b := array.NewFloat32Builder(mem)
+			defer b.Release()
+			f32 := make([]float32, n)
+			for i, v := range vals {
+				f32[i] = float32(v)
+			}
+			b.AppendValues(f32, valid)
+			return b.NewArray(), nil
+		}
+		b := array.NewFloat64Builder(mem)
+		defer b.Release()
+		b.AppendValues(vals, valid)
+		return b.NewArray(), nil
+	}
 }
 
 // floatCompareKernel compares floats in PostgreSQL's total order, where NaN

@@ -199,8 +199,17 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		name = parts[0]
 	case 2:
 		table, name = parts[0], parts[1]
+	case 3, 4:
+		// schema.table.column (BI tools qualify every column so), and
+		// database.schema.table.column of this database. The table is
+		// found by its name in FROM, as riffq's scopes do not keep
+		// schemas.
+		if len(parts) == 4 && parts[0] != b.db {
+			return nil, b.errorf(pgerror.FeatureNotSupported, cr.Location, "cross-database references are not implemented: %s", strings.Join(parts, "."))
+		}
+		table, name = parts[len(parts)-2], parts[len(parts)-1]
 	default:
-		return nil, b.unsupported(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+		return nil, b.errorf(pgerror.SyntaxError, cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
 	}
 	if pos, ok := strings.CutPrefix(name, positionPrefix); ok && ectx.scope != nil {
 		if i, err := strconv.Atoi(pos); err == nil && i < len(ectx.scope.cols) {
