@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -36,6 +37,9 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return array.MakeArrayOfNull(mem, to, arr.Len()), nil
 	case isJSON(from) && isJSON(to):
 		return castJSON(mem, arr, to)
+	case isJSON(from) && (to.ID() == arrow.BOOL || isInteger(to) || to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64 ||
+		to.ID() == arrow.DECIMAL128 || isPerValueNumeric(to)):
+		return castJSONScalar(ctx, arr, to)
 	case to.ID() == arrow.STRING && from.ID() != arrow.LARGE_STRING:
 		return castToText(mem, arr, sessionLocation(ctx))
 	case from.ID() == arrow.STRING:
@@ -580,6 +584,56 @@ func castJSON(mem memory.Allocator, arr arrow.Array, to arrow.DataType) (arrow.A
 	out := b.NewArray()
 	defer out.Release()
 	return array.NewExtensionArrayWithStorage(to.(arrow.ExtensionType), out), nil
+}
+
+// castJSONScalar casts JSON numbers to numeric types and JSON booleans to
+// boolean, as jsonb's casts do; any other JSON value is an error (22023).
+func castJSONScalar(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	mem := memory.DefaultAllocator
+	storage := arr.(array.ExtensionArray).Storage().(*array.String)
+	want := "numeric"
+	if to.ID() == arrow.BOOL {
+		want = "boolean"
+	}
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := range storage.Len() {
+		if storage.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := strings.TrimSpace(storage.Value(i))
+		kind := "numeric"
+		switch {
+		case v == "":
+		case v[0] == '{':
+			kind = "object"
+		case v[0] == '[':
+			kind = "array"
+		case v[0] == '"':
+			kind = "string"
+		case v == "true" || v == "false":
+			kind = "boolean"
+		case v == "null":
+			kind = "null"
+		}
+		if kind != want {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot cast jsonb %s to type %s", kind, pgTypeName(to))
+		}
+		b.Append(v)
+	}
+	text := b.NewStringArray()
+	defer text.Release()
+	if want == "boolean" || isPerValueNumeric(to) {
+		return castFromText(mem, text, to, time.UTC)
+	}
+	// Through numeric, so that 1.5 becomes the integer 2 as there.
+	num, err := castFromText(mem, text, pgtypes.Numeric(), time.UTC)
+	if err != nil {
+		return nil, err
+	}
+	defer num.Release()
+	return Cast(ctx, num, to)
 }
 
 // castList casts an array's elements with Cast, keeping its offsets and

@@ -133,6 +133,10 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 			return compileKernel(n.Left, n.Right, n.Type, floatCompareKernel(n.Op))
 		case arrow.INTERVAL_MONTH_DAY_NANO:
 			return compileKernel(n.Left, n.Right, n.Type, intervalCompareKernel(n.Op))
+		case arrow.BOOL:
+			if n.Op != expr.Eq && n.Op != expr.NotEq { // false < true; Arrow has no such kernel
+				return compileKernel(n.Left, n.Right, n.Type, boolCompareKernel(n.Op))
+			}
 		case arrow.LIST:
 			if n.Op != expr.Eq && n.Op != expr.NotEq {
 				return nil, pgerror.New(pgerror.FeatureNotSupported, "ordering arrays is not supported yet")
@@ -570,6 +574,30 @@ func floatArithKernel(op expr.Op) kernel {
 		b := array.NewFloat64Builder(mem)
 		defer b.Release()
 		b.AppendValues(vals, valid)
+		return b.NewArray(), nil
+	}
+}
+
+// boolCompareKernel orders booleans, false before true.
+func boolCompareKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
+		lb, rb := l.(*array.Boolean), r.(*array.Boolean)
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		b.Reserve(l.Len())
+		asInt := func(v bool) int {
+			if v {
+				return 1
+			}
+			return 0
+		}
+		for i := range l.Len() {
+			if l.IsNull(i) || r.IsNull(i) {
+				b.UnsafeAppendBoolToBitmap(false)
+				continue
+			}
+			b.UnsafeAppend(compareResult(op, asInt(lb.Value(i))-asInt(rb.Value(i))))
+		}
 		return b.NewArray(), nil
 	}
 }

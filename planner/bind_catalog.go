@@ -460,6 +460,10 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			}
 		}
 		jt, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
+		if len(args) == 0 {
+			e, err := b.cast(&expr.Literal{Value: scalar.NewStringScalar("{}")}, jt, fc.Location)
+			return e, true, err
+		}
 		return &expr.Call{Func: name, Args: args, Type: jt}, true, nil
 	case "array_to_string":
 		if _, ok := args[0].DataType().(arrow.ListLikeType); !ok {

@@ -643,7 +643,11 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 			return nil, err
 		}
 	}
-	// NULL constants take the other operand's type.
+	// NULL constants take the other operand's type; two are text, as
+	// PostgreSQL resolves unknown = unknown.
+	if l.DataType().ID() == arrow.NULL && r.DataType().ID() == arrow.NULL {
+		l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	}
 	if lit, ok := l.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
 		l = &expr.Literal{Value: scalar.MakeNullScalar(r.DataType())}
 	}
@@ -1000,6 +1004,22 @@ func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 	if err != nil {
 		return nil, err
 	}
+	// The result has the type the = operator takes its left operand as:
+	// nullif(NULL, 1) is an integer, nullif(2, 1.5) numeric; integers
+	// keep theirs (int4 = int8 is an operator of its own).
+	_, lUnknown := l.(*unknownLit)
+	if eq, err := b.binary(expr.Eq, l, r, ae.Location); err == nil {
+		if bin, ok := eq.(*expr.Binary); ok && !arrow.TypeEqual(bin.Left.DataType(), l.DataType()) &&
+			(lUnknown || numericRank(l.DataType()) > 3 || numericRank(bin.Left.DataType()) > 3 || numericRank(l.DataType()) == 0) {
+			to := bin.Left.DataType()
+			if to.ID() == arrow.DECIMAL128 && !lUnknown {
+				to = unconstrainedNumeric(l.DataType()) // 2::numeric is 2, not 2.0
+			}
+			if l, err = b.cast(b.resolveUnknown(l), to, ae.Location); err != nil {
+				return nil, err
+			}
+		}
+	}
 	l = b.resolveUnknown(l)
 	eq, err := b.binary(expr.Eq, l, r, ae.Location)
 	if err != nil {
@@ -1070,7 +1090,21 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 		return call("time_mi_time", typeInterval)
 	case lk == "date" && rk == "time" && op == expr.Add:
 		return call("date_pl_time", typeTimestamp)
-	case lk == "date" && (rk == "int" || rk == "unknown"):
+	case lk == "date" && rk == "unknown" && op == expr.Add:
+		// date + integer, + interval and + time all fit.
+		return nil, true, b.errorf("42725", loc, "operator is not unique: date + unknown").
+			WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+	case (lk == "date" || lk == "timestamp") && rk == "unknown" && op == expr.Sub:
+		// The unknown is taken to be of the other operand's type, as
+		// PostgreSQL first tries: date - date, timestamp - timestamp.
+		if r, err = resolve(r, l.DataType()); err != nil {
+			return nil, true, err
+		}
+		if lk == "date" {
+			return call("date_mi", typeInt4)
+		}
+		return call("ts_mi", typeInterval)
+	case lk == "date" && rk == "int":
 		if r, err = resolve(r, typeInt4); err != nil {
 			return nil, true, err
 		}

@@ -414,6 +414,13 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 			return nil, true, err
 		}
 	}
+	if arg.DataType().ID() == arrow.NULL { // a bare NULL: text, or float8 for abs
+		t := arrow.DataType(typeText)
+		if name == "abs" {
+			t = typeFloat8
+		}
+		arg = &expr.Literal{Value: scalar.MakeNullScalar(t)}
+	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, arg) }
 	switch name {
 	case "abs":
@@ -732,10 +739,17 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
 	switch {
 	case variadic:
-		if name != "concat" && len(args) == 0 {
+		if len(args) == 0 {
 			return noFunc()
 		}
 		for i, a := range args {
+			if a.DataType().ID() == arrow.BOOL {
+				// Arguments print as their type's output does: t and f,
+				// not the true and false of a cast to text.
+				t, f := &expr.Literal{Value: scalar.NewStringScalar("t")}, &expr.Literal{Value: scalar.NewStringScalar("f")}
+				args[i] = &expr.Case{Whens: []expr.When{{Cond: a, Result: t}, {Cond: &expr.Not{Input: a}, Result: f}}, Type: typeText}
+				continue
+			}
 			if args[i], err = b.cast(b.resolveUnknown(a), typeText, fc.Location); err != nil {
 				return nil, true, err
 			}

@@ -318,6 +318,10 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 			return nil, true, b.errorf(pgerror.InvalidParameterValue, fc.Location, "argument list must have even number of elements").
 				WithHint("The arguments of jsonb_build_object() must consist of alternating keys and values.")
 		}
+		if len(args) == 0 {
+			e, err := b.cast(&expr.Literal{Value: scalar.NewStringScalar("{}")}, typeJSONB, fc.Location)
+			return e, true, err
+		}
 		return &expr.Call{Func: name, Args: args, Type: typeJSONB}, true, nil
 	}
 	return nil, false, nil

@@ -214,5 +214,9 @@ func unconstrainedNumeric(dt arrow.DataType) arrow.DataType {
 	case *arrow.StringType, *arrow.Float32Type, *arrow.Float64Type:
 		return pgtypes.Numeric()
 	}
+	if isPerValueNumeric(dt) || isJSONType(dt) {
+		// numeric already, or a JSON number: each value keeps its scale.
+		return pgtypes.Numeric()
+	}
 	return unconstrainedDecimal(dt)
 }
