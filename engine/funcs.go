@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -498,9 +499,9 @@ func timezoneKernel(mem memory.Allocator, zones, ts arrow.Array) (arrow.Array, e
 			b.Append(arrow.Timestamp(micros + int64(offset)*1e6))
 			continue
 		}
-		w := time.UnixMicro(micros).UTC()
-		at := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
-		b.Append(arrow.Timestamp(at.UnixMicro()))
+		// A wall-clock time in a DST gap or overlap resolves as PostgreSQL
+		// resolves it.
+		b.Append(arrow.Timestamp(pgtext.WallToInstant(micros, loc)))
 	}
 	return b.NewArray(), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -985,29 +986,9 @@ func toTimestampValue(v dateTimeFields, loc *time.Location) (int64, error) {
 
 // wallClockOffset is the UTC offset (seconds east) PostgreSQL gives the
 // wall-clock time local (seconds since 1970-01-01 as if it were UTC) in
-// loc: a time skipped by a spring-forward transition takes the offset
-// before it (2:30 becomes 3:30 daylight time), one repeated by a
-// fall-back transition the offset after it (standard time).
+// loc (see pgtext.WallToInstant).
 func wallClockOffset(local int64, loc *time.Location) int {
-	offsetAt := func(instant int64) int {
-		_, off := time.Unix(instant, 0).In(loc).Zone()
-		return off
-	}
-	before, after := offsetAt(local-86400), offsetAt(local+86400)
-	if before == after {
-		return before
-	}
-	asBefore, asAfter := local-int64(before), local-int64(after)
-	validBefore, validAfter := offsetAt(asBefore) == before, offsetAt(asAfter) == after
-	switch {
-	case validBefore && !validAfter:
-		return before
-	case validAfter && !validBefore:
-		return after
-	case asBefore > asAfter: // skipped: spring forward
-		return before
-	}
-	return after
+	return int(local - pgtext.WallToInstant(local*1_000_000, loc)/1_000_000)
 }
 
 // fcTemplateCache keeps the last template parsed for reading: a column is

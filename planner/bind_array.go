@@ -183,6 +183,10 @@ func (b *binder) bindArrayExpr(ae *pg_query.A_ArrayExpr, ectx exprContext) (expr
 			return nil, err
 		}
 		elems[i] = e
+		if _, ok := e.DataType().(arrow.ListLikeType); ok {
+			// ARRAY[ARRAY[1, 2], ...] is a two-dimensional array there.
+			return nil, b.unsupported(ae.Location, "multidimensional arrays are not supported yet")
+		}
 		if _, ok := e.(*unknownLit); ok || e.DataType().ID() == arrow.NULL {
 			continue
 		}

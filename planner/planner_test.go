@@ -192,6 +192,8 @@ func TestBindErrors(t *testing.T) {
 		{"SELECT a FROM t t1, t t2", pgerror.AmbiguousColumn, 8},
 		{"SELECT a FROM t WHERE a = $1", "42P02", 27},
 		{"SELECT a || a FROM t", pgerror.UndefinedFunction, 10},
+		// Two-dimensional arrays are refused, not taken for arrays of arrays.
+		{"SELECT ARRAY[ARRAY[1, 2], ARRAY[a, a]] FROM t", pgerror.FeatureNotSupported, 8},
 		// A subquery reads a query two levels out; the name must exist there.
 		{"SELECT a FROM t t1 WHERE EXISTS (SELECT 1 FROM t t2 WHERE EXISTS (SELECT 1 FROM t t3 WHERE t3.a = t1.nope))", pgerror.UndefinedColumn, 99},
 	}

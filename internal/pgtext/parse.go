@@ -1,7 +1,6 @@
 package pgtext
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,14 +107,11 @@ func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, er
 	case arrow.STRING:
 		return scalar.NewStringScalar(s), nil
 	case arrow.BINARY:
-		if strings.HasPrefix(s, `\x`) {
-			b, err := hex.DecodeString(s[2:])
-			if err != nil {
-				return nil, invalid(dt, s)
-			}
-			return scalar.NewBinaryScalar(memory.NewBufferBytes(b), dt), nil
+		b, err := parseBytea(s)
+		if err != nil {
+			return nil, err
 		}
-		return scalar.NewBinaryScalar(memory.NewBufferBytes([]byte(s)), dt), nil
+		return scalar.NewBinaryScalar(memory.NewBufferBytes(b), dt), nil
 	case arrow.DATE32:
 		d, err := parseDate(t)
 		if err != nil {
@@ -647,3 +643,68 @@ func parseTimeOfDay(t string) (int64, error) {
 	}
 	return us, nil
 }
+
+// parseBytea reads bytea's input forms: hex (\x then pairs of hex digits,
+// spaces allowed between pairs) and escape (bytes as they are, \\ for a
+// backslash, \ooo for an octal byte).
+func parseBytea(s string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(s, `\x`); ok {
+		out := make([]byte, 0, len(rest)/2)
+		for i := 0; i < len(rest); {
+			c := rest[i]
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				i++
+				continue
+			}
+			hi, ok := unhex(c)
+			if !ok {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid hexadecimal digit: \"%s\"", string(c))
+			}
+			if i+1 >= len(rest) {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid hexadecimal data: odd number of digits")
+			}
+			lo, ok := unhex(rest[i+1])
+			if !ok {
+				return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid hexadecimal digit: \"%s\"", string(rest[i+1]))
+			}
+			out = append(out, hi<<4|lo)
+			i += 2
+		}
+		return out, nil
+	}
+	if !strings.Contains(s, `\`) {
+		return []byte(s), nil
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			out = append(out, s[i])
+			continue
+		}
+		switch {
+		case i+1 < len(s) && s[i+1] == '\\':
+			out = append(out, '\\')
+			i++
+		case i+3 < len(s) && isOctal(s[i+1], '3') && isOctal(s[i+2], '7') && isOctal(s[i+3], '7'):
+			out = append(out, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
+			i += 3
+		default:
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type bytea")
+		}
+	}
+	return out, nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+func isOctal(c, maxDigit byte) bool { return c >= '0' && c <= maxDigit }
