@@ -56,6 +56,8 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		}
 	case "make_date":
 		fn = makeDateKernel
+	case "round_fraction":
+		fn = roundFractionKernel
 	case "make_timestamp":
 		out := n.Type
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
@@ -601,4 +603,51 @@ func arrayQuantified(mem memory.Allocator, cmp evaluator, lists array.ListLike, 
 		}
 	}
 	return b.NewArray(), nil
+}
+
+// roundFractionKernel rounds times and timestamps (microseconds) to the
+// number of fractional digits in in[1], half away from zero, as a cast to
+// time(p) or timestamp(p) does.
+func roundFractionKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	digits := in[1].(*array.Int32)
+	round := func(v int64, i int) int64 {
+		p := digits.Value(i)
+		if p < 0 || p >= 6 {
+			return v
+		}
+		scale := int64(1)
+		for range 6 - p {
+			scale *= 10
+		}
+		if v < 0 {
+			return -((-v + scale/2) / scale * scale)
+		}
+		return (v + scale/2) / scale * scale
+	}
+	n := in[0].Len()
+	switch a := in[0].(type) {
+	case *array.Timestamp:
+		b := array.NewTimestampBuilder(mem, a.DataType().(*arrow.TimestampType))
+		defer b.Release()
+		for i := range n {
+			if a.IsNull(i) || digits.IsNull(i) {
+				b.AppendNull()
+				continue
+			}
+			b.Append(arrow.Timestamp(round(int64(a.Value(i)), i)))
+		}
+		return b.NewArray(), nil
+	case *array.Time64:
+		b := array.NewTime64Builder(mem, a.DataType().(*arrow.Time64Type))
+		defer b.Release()
+		for i := range n {
+			if a.IsNull(i) || digits.IsNull(i) {
+				b.AppendNull()
+				continue
+			}
+			b.Append(arrow.Time64(round(int64(a.Value(i)), i)))
+		}
+		return b.NewArray(), nil
+	}
+	return nil, fmt.Errorf("round_fraction of %s", in[0].DataType())
 }

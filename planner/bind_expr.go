@@ -380,6 +380,9 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 		return &expr.Call{Func: "array_to_string", Args: []expr.Expr{col, &expr.Literal{Value: scalar.NewStringScalar(" ")}}, Type: typeText}, nil
 	}
 	out, err := b.cast(in, to, tc.Location)
+	if err == nil {
+		out = applyTypmod(out, tc.TypeName)
+	}
 	if col, ok := out.(*expr.Column); ok && err == nil && b.pgTypes[col] != "" {
 		// relname::text is text, though riffq holds a name as text
 		// already: the cast stays, so that the column's catalog type
@@ -391,6 +394,26 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 		}
 	}
 	return out, err
+}
+
+// applyTypmod applies what a cast's type modifier adds to its type, which
+// riffq's types do not carry: varchar(n) keeps the first n characters,
+// time(p), timestamp(p) and timestamptz(p) round to p fractional digits.
+func applyTypmod(e expr.Expr, tn *pg_query.TypeName) expr.Expr {
+	if len(tn.Typmods) != 1 || len(tn.ArrayBounds) > 0 || len(tn.Names) == 0 {
+		return e
+	}
+	n := tn.Typmods[0].GetAConst().GetIval().GetIval()
+	lit := &expr.Literal{Value: scalar.NewInt32Scalar(n)}
+	switch tn.Names[len(tn.Names)-1].GetString_().GetSval() {
+	case "varchar":
+		return foldConstant(&expr.Call{Func: "left", Args: []expr.Expr{e, lit}, Type: e.DataType()})
+	case "time", "timestamp", "timestamptz":
+		if n >= 0 && n < 6 {
+			return foldConstant(&expr.Call{Func: "round_fraction", Args: []expr.Expr{e, lit}, Type: e.DataType()})
+		}
+	}
+	return e
 }
 
 // cast converts e to type to, folding constants at plan time.
