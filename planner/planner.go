@@ -191,6 +191,15 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 	if es := n.GetExecuteStmt(); es != nil {
 		return p.planExecute(b, es)
 	}
+	if ds := n.GetDeclareCursorStmt(); ds != nil {
+		return p.planDeclareCursor(b, ds)
+	}
+	if fs := n.GetFetchStmt(); fs != nil {
+		return p.planFetch(b, fs)
+	}
+	if cp := n.GetClosePortalStmt(); cp != nil {
+		return p.planClosePortal(b, cp)
+	}
 	if vs := n.GetViewStmt(); vs != nil {
 		return p.planCreateView(b, vs)
 	}

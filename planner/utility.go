@@ -89,6 +89,18 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "DISCARD " + strings.TrimPrefix(n.GetDiscardStmt().Target.String(), "DISCARD_"), TxNone
 	case n.GetPrepareStmt() != nil:
 		return "PREPARE", TxNone
+	case n.GetDeclareCursorStmt() != nil:
+		return "DECLARE CURSOR", TxNone
+	case n.GetFetchStmt() != nil:
+		if n.GetFetchStmt().Ismove {
+			return "MOVE", TxNone
+		}
+		return "FETCH", TxNone
+	case n.GetClosePortalStmt() != nil:
+		if n.GetClosePortalStmt().Portalname == "" {
+			return "CLOSE CURSOR ALL", TxNone
+		}
+		return "CLOSE CURSOR", TxNone
 	case n.GetDeallocateStmt() != nil:
 		if n.GetDeallocateStmt().Isall {
 			return "DEALLOCATE ALL", TxNone

@@ -122,6 +122,9 @@ func (c *conn) serve() {
 			c.log.Error("connection panic", "panic", r, "stack", string(debug.Stack()))
 		}
 		c.closePortals()
+		if c.sess != nil {
+			c.sess.CloseAllCursors()
+		}
 		c.cancel()
 		c.nc.Close()
 		if c.sess != nil && c.sess.inTx() {

@@ -350,7 +350,7 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 		return err
 	}
 	tag := p.tag
-	if tag == "SELECT" {
+	if tag == "SELECT" || tag == "FETCH" {
 		tag += " " + strconv.FormatInt(p.sent, 10)
 	}
 	c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})

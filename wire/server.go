@@ -79,8 +79,8 @@ type Result struct {
 	// Rows streams the result rows; nil for a statement without rows. The
 	// connection releases it.
 	Rows array.RecordReader
-	// Tag is the command tag. For "SELECT" the row count is appended, as
-	// PostgreSQL does.
+	// Tag is the command tag. For "SELECT" and "FETCH" the row count is
+	// appended, as PostgreSQL does.
 	Tag string
 	// Copy, when set, sends Rows as a COPY TO STDOUT stream in this format.
 	Copy *CopyFormat

@@ -34,6 +34,7 @@ type Session struct {
 	notices  [][2]string             // code and message of NOTICEs to send
 	// sqlPrepared holds the statements of SQL's PREPARE, by name.
 	sqlPrepared map[string]any
+	cursors     map[string]*sessionCursor // of SQL's DECLARE, by name
 	timeouts    map[string]time.Duration
 	conn        *conn
 

@@ -269,6 +269,7 @@ type savedSetting struct {
 // the block changed, a commit keeps them except SET LOCAL ones.
 func (s *Session) endTx(commit bool) {
 	s.finishTxLog(commit)
+	s.endCursors(commit)
 	for key, saved := range s.txSaved {
 		if commit && !saved.local {
 			continue

@@ -37,4 +37,19 @@ show("SELECT 1 / 0")
 show("SELECT 1")
 show("ROLLBACK")
 show("SELECT %s::int + 1, %s || 'x', %s::numeric * 2", (41, "a", "1.5"))
+conn.autocommit = False
+
+# A named cursor is a server-side cursor (DECLARE, then FETCH FORWARD
+# itersize rows at a time): how SQLAlchemy's stream_results and pandas'
+# chunked reads page through large results.
+named = conn.cursor(name="pages")
+named.itersize = 7
+named.execute("SELECT symbol, ts, close FROM candles ORDER BY ts, symbol LIMIT 30")
+print(repr(("named", [r for r in named][::6])))
+named.close()
+named = conn.cursor(name="some")
+named.execute("SELECT g FROM generate_series(1, 10) g")
+print(repr(("fetchmany", named.fetchmany(3), named.fetchone(), named.fetchall())))
+named.close()
+conn.commit()
 conn.close()
