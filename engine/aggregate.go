@@ -286,6 +286,8 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 			return &intSumAcc{avg: a.Func == expr.Avg, out: a.Type, scale: in.(*arrow.Decimal128Type).Scale}, nil
 		case arrow.FLOAT32, arrow.FLOAT64:
 			return &floatSumAcc{avg: a.Func == expr.Avg, out: a.Type}, nil
+		case arrow.INTERVAL_MONTH_DAY_NANO:
+			return &intervalSumAcc{avg: a.Func == expr.Avg}, nil
 		case arrow.EXTENSION:
 			if _, ok := in.(*pgtypes.NumericType); ok {
 				return &numericSumAcc{avg: a.Func == expr.Avg}, nil
@@ -523,6 +525,63 @@ func (s *floatSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 			}
 		default:
 			return nil, fmt.Errorf("sum: unexpected output type %s", s.out)
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// intervalSumAcc is sum and avg of intervals: months, days and time add
+// up apart, as PostgreSQL's interval_pl does; avg divides the sum as
+// interval / float8 does.
+type intervalSumAcc struct {
+	avg    bool
+	sums   []arrow.MonthDayNanoInterval
+	counts []int64
+}
+
+func (s *intervalSumAcc) grow(n int) {
+	for len(s.sums) < n {
+		s.sums = append(s.sums, arrow.MonthDayNanoInterval{})
+		s.counts = append(s.counts, 0)
+	}
+}
+
+func (s *intervalSumAcc) update(ids []uint32, arg arrow.Array) error {
+	a, ok := arg.(*array.MonthDayNanoInterval)
+	if !ok {
+		return fmt.Errorf("sum: unexpected input %T", arg)
+	}
+	for r, id := range ids {
+		if a.IsNull(r) {
+			continue
+		}
+		v, sum := a.Value(r), &s.sums[id]
+		months, days := int64(sum.Months)+int64(v.Months), int64(sum.Days)+int64(v.Days)
+		nanos, overflow := addInt64(sum.Nanoseconds, v.Nanoseconds)
+		if overflow || months != int64(int32(months)) || days != int64(int32(days)) {
+			return pgerror.New(pgerror.DatetimeFieldOverflow, "interval out of range")
+		}
+		*sum = arrow.MonthDayNanoInterval{Months: int32(months), Days: int32(days), Nanoseconds: nanos}
+		s.counts[id]++
+	}
+	return nil
+}
+
+func (s *intervalSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
+	b := array.NewMonthDayNanoIntervalBuilder(mem)
+	defer b.Release()
+	for i, v := range s.sums {
+		switch {
+		case s.counts[i] == 0:
+			b.AppendNull()
+		case s.avg:
+			avg, err := scaleInterval(v, float64(s.counts[i]), true)
+			if err != nil {
+				return nil, err
+			}
+			b.Append(avg)
+		default:
+			b.Append(v)
 		}
 	}
 	return b.NewArray(), nil

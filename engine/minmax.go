@@ -122,6 +122,11 @@ func newMinMax(dt arrow.DataType, isMax bool) (accumulator, error) {
 		return ordered[arrow.Timestamp](dt, isMax), nil
 	case arrow.TIME64:
 		return ordered[arrow.Time64](dt, isMax), nil
+	case arrow.INTERVAL_MONTH_DAY_NANO:
+		return &minMaxAcc[arrow.MonthDayNanoInterval]{dt: dt, max: isMax,
+			less: func(a, b arrow.MonthDayNanoInterval) bool { return intervalCompare(a, b) < 0 },
+			get:  func(a arrow.Array, r int) arrow.MonthDayNanoInterval { return a.(*array.MonthDayNanoInterval).Value(r) },
+		}, nil
 	case arrow.DECIMAL128:
 		return &minMaxAcc[decimal128.Num]{dt: dt, max: isMax,
 			less: func(a, b decimal128.Num) bool { return a.Less(b) },

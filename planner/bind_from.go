@@ -156,11 +156,9 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 	}
 	switch {
 	case len(using) > 0:
-		if typ == FullJoin {
-			return nil, nil, b.unsupported(-1, "FULL JOIN with USING or NATURAL is not supported yet")
-		}
 		var conds []expr.Expr
 		var first []int
+		var merged []expr.Expr // FULL JOIN: COALESCE(left, right) of each
 		for _, name := range using {
 			li, _, lerr := b.lookupColumn(lsc, "", name, -1)
 			ri, _, rerr := b.lookupColumn(rsc, "", name, -1)
@@ -177,6 +175,18 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 				return nil, nil, err
 			}
 			conds = append(conds, cond)
+			if typ == FullJoin {
+				// Either side may be missing: the merged column is
+				// whichever is there, a column of no table.
+				sc.cols[li].hidden, sc.cols[nl+ri].hidden = true, true
+				m, err := b.coalesceColumns(lc, rc)
+				if err != nil {
+					return nil, nil, err
+				}
+				merged = append(merged, m)
+				first = append(first, len(sc.cols)+len(merged)-1)
+				continue
+			}
 			keep, hide := li, nl+ri
 			if typ == RightJoin {
 				keep, hide = nl+ri, li
@@ -185,6 +195,27 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 			first = append(first, keep)
 		}
 		join.On = and(conds)
+		if len(merged) > 0 {
+			n := len(sc.cols)
+			for i, name := range using {
+				sc.cols = append(sc.cols, scopeColumn{name: name, typ: merged[i].DataType()})
+			}
+			sc.star = first
+			for _, i := range starOrder(&scope{cols: sc.cols[:n], star: mergedStar(lsc, rsc)}) {
+				if !sc.cols[i].hidden {
+					sc.star = append(sc.star, i)
+				}
+			}
+			exprs := make([]expr.Expr, 0, len(sc.cols))
+			names := make([]string, 0, len(sc.cols))
+			for i, c := range sc.cols[:n] {
+				exprs = append(exprs, &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ})
+				names = append(names, c.name)
+			}
+			exprs = append(exprs, merged...)
+			names = append(names, using...)
+			return &Project{Input: join, Exprs: exprs, Names: names}, sc, nil
+		}
 		// A bare * lists the merged columns first, then the others.
 		sc.star = first
 		for _, i := range starOrder(&scope{cols: sc.cols, star: mergedStar(lsc, rsc)}) {
@@ -203,6 +234,23 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 		return &Lateral{Left: left, Right: right, Outer: outer, Type: typ, On: join.On}, sc, nil
 	}
 	return join, sc, nil
+}
+
+// coalesceColumns is COALESCE(l, r) in the two columns' common type.
+func (b *binder) coalesceColumns(l, r *expr.Column) (expr.Expr, error) {
+	t := resultType(l.Type, r.Type)
+	if t == nil {
+		return nil, b.errorf(pgerror.DatatypeMismatch, -1, "JOIN/USING types %s and %s cannot be matched", typeName(l.Type), typeName(r.Type))
+	}
+	lc, err := b.cast(l, t, -1)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := b.cast(r, t, -1)
+	if err != nil {
+		return nil, err
+	}
+	return &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: l, Negated: true}, Result: lc}}, Else: rc, Type: t}, nil
 }
 
 func mergedStar(l, r *scope) []int {
@@ -324,13 +372,14 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 		t = st
 	}
 	alias := rv.Relname
+	var colnames []*pg_query.Node
 	if rv.Alias != nil {
-		alias = rv.Alias.Aliasname
-		if len(rv.Alias.Colnames) > 0 {
-			return nil, nil, b.unsupported(rv.Location, "column aliases in FROM are not supported yet")
+		alias, colnames = rv.Alias.Aliasname, rv.Alias.Colnames
+		if n := t.Provider.Schema().NumFields() - t.Hidden; len(colnames) > n {
+			return nil, nil, b.errorf("42P10", -1, "table \"%s\" has %d columns available but %d columns specified", alias, n, len(colnames))
 		}
 	}
-	sc := tableScope(alias, t.Provider.Schema(), nil)
+	sc := tableScope(alias, t.Provider.Schema(), colnames)
 	if t.Hidden > 0 {
 		sc.star = starOrder(sc)[:len(sc.cols)-t.Hidden]
 	}

@@ -161,6 +161,8 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 			out = typeFloat8
 		case isPerValueNumeric(in):
 			out = pgtypes.Numeric()
+		case in.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
+			out = typeInterval
 		}
 	case expr.Avg:
 		switch rank := numericRank(in); {
@@ -168,6 +170,8 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 			out = pgtypes.Numeric()
 		case rank >= 5:
 			out = typeFloat8
+		case in.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
+			out = typeInterval
 		}
 	case expr.Min, expr.Max:
 		if in.ID() != arrow.BOOL && in.ID() != arrow.NULL {
