@@ -127,20 +127,49 @@ func makeTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataT
 		if err != nil {
 			return nil, err
 		}
-		h, mi, s := int(ints[3].Value(i)), int(ints[4].Value(i)), secs.Value(i)
-		// PostgreSQL allows 24:00:00 exactly, and 60 seconds (which
-		// carry into the next minute).
-		if h < 0 || h > 24 || mi < 0 || mi > 59 || !(s >= 0 && s <= 60) || (h == 24 && (mi > 0 || s > 0)) {
-			sec := cFloat(s)
-			if len(sec) < 2 {
-				sec = "0" + sec
-			}
-			return nil, pgerror.New("22008", "time field value out of range: %d:%02d:%s", h, mi, sec)
+		t, err := timeOfDay(int(ints[3].Value(i)), int(ints[4].Value(i)), secs.Value(i))
+		if err != nil {
+			return nil, err
 		}
-		usec := int64(math.Round(s * 1e6))
-		b.Append(arrow.Timestamp(day.UnixMicro() + int64(h)*3_600_000_000 + int64(mi)*60_000_000 + usec))
+		b.Append(arrow.Timestamp(day.UnixMicro() + t))
 	}
 	return b.NewArray(), nil
+}
+
+// makeTimeKernel is make_time(hour, min, sec).
+func makeTimeKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	ints, secs, err := intsAndSeconds(in, "make_time")
+	if err != nil {
+		return nil, err
+	}
+	b := array.NewTime64Builder(mem, arrow.FixedWidthTypes.Time64us.(*arrow.Time64Type))
+	defer b.Release()
+	for i := range secs.Len() {
+		if anyNull(i, secs, ints...) {
+			b.AppendNull()
+			continue
+		}
+		t, err := timeOfDay(int(ints[0].Value(i)), int(ints[1].Value(i)), secs.Value(i))
+		if err != nil {
+			return nil, err
+		}
+		b.Append(arrow.Time64(t))
+	}
+	return b.NewArray(), nil
+}
+
+// timeOfDay is microseconds since midnight of h:mi:s, checked as
+// PostgreSQL checks it: 24:00:00 exactly is allowed, and 60 seconds
+// (which carry into the next minute).
+func timeOfDay(h, mi int, s float64) (int64, error) {
+	if h < 0 || h > 24 || mi < 0 || mi > 59 || !(s >= 0 && s <= 60) || (h == 24 && (mi > 0 || s > 0)) {
+		sec := cFloat(s)
+		if len(sec) < 2 {
+			sec = "0" + sec
+		}
+		return 0, pgerror.New("22008", "time field value out of range: %d:%02d:%s", h, mi, sec)
+	}
+	return int64(h)*3_600_000_000 + int64(mi)*60_000_000 + int64(math.Round(s*1e6)), nil
 }
 
 // cFloat prints f as C's %g does, as PostgreSQL's messages show it.

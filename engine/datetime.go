@@ -127,6 +127,12 @@ func datePart(t time.Time, field string, isDate bool) (float64, error) {
 		return -float64((999 - (y - 1)) / 1000), nil
 	case "epoch":
 		return float64(t.Unix()) + us/1e6, nil
+	case "julian":
+		if !isDate {
+			return 0, pgerror.New(pgerror.FeatureNotSupported, "extract(julian) of a timestamp is not supported yet")
+		}
+		// The Julian Day Number: 1970-01-01 is day 2440588.
+		return float64(floorDiv(t.Unix(), 86400) + 2440588), nil
 	}
 	return 0, errUnit
 }
@@ -146,7 +152,7 @@ func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array) (arrow.Array, 
 			out.AppendNull()
 			continue
 		}
-		t, err := truncateTime(get(i), canonicalUnit(u.Value(i)))
+		t, err := truncateTime(get(i), CanonicalUnit(u.Value(i)))
 		if err != nil {
 			return nil, unitError(u.Value(i), ts.DataType())
 		}
@@ -179,7 +185,7 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 			continue
 		}
 		t := get(i)
-		field := canonicalUnit(f.Value(i))
+		field := CanonicalUnit(f.Value(i))
 		if isDate && (field == "hour" || field == "minute" || field == "second" || field == "milliseconds" || field == "microseconds") {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "unit %q not supported for type date", field)
 		}
@@ -229,7 +235,7 @@ func intervalPartKernel(mem memory.Allocator, fields *array.String, vals *array.
 		// units otherwise.
 		var value int64
 		fraction := false
-		switch field := canonicalUnit(fields.Value(i)); field {
+		switch field := CanonicalUnit(fields.Value(i)); field {
 		case "epoch":
 			// PostgreSQL counts in quarter days to stay in integers.
 			quarterDays := 1461*years + 120*months + 4*int64(v.Days)
@@ -268,7 +274,7 @@ func intervalPartKernel(mem memory.Allocator, fields *array.String, vals *array.
 			if fraction {
 				f /= 1e6
 			}
-			if canonicalUnit(fields.Value(i)) == "milliseconds" {
+			if CanonicalUnit(fields.Value(i)) == "milliseconds" {
 				f = float64(value) / 1e3
 			}
 			pb.fb.Append(f)
@@ -324,12 +330,12 @@ func (p *partBuilder) release() {
 
 // ExtractScale is the scale of extract's numeric result for a field.
 func ExtractScale(field string, isDate bool) int32 {
-	switch canonicalUnit(field) {
+	switch CanonicalUnit(field) {
 	case "second", "milliseconds", "epoch":
 		if isDate {
 			return 0
 		}
-		if canonicalUnit(field) == "milliseconds" {
+		if CanonicalUnit(field) == "milliseconds" {
 			return 3
 		}
 		return 6
@@ -337,8 +343,9 @@ func ExtractScale(field string, isDate bool) int32 {
 	return 0
 }
 
-// canonicalUnit maps the spellings PostgreSQL accepts to one name.
-func canonicalUnit(u string) string {
+// CanonicalUnit maps the spellings PostgreSQL accepts for a date or time
+// field to one name.
+func CanonicalUnit(u string) string {
 	u = strings.ToLower(strings.TrimSpace(u))
 	switch u {
 	case "us", "usec", "usecs", "microsecond", "microseconds", "useconds":

@@ -139,7 +139,7 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 			}
 		case arrow.LIST:
 			if n.Op != expr.Eq && n.Op != expr.NotEq {
-				return nil, pgerror.New(pgerror.FeatureNotSupported, "ordering arrays is not supported yet")
+				return compileKernel(n.Left, n.Right, n.Type, arrayOrderKernel(n.Op))
 			}
 			return compileKernel(n.Left, n.Right, n.Type, arrayEqualKernel(n.Op == expr.NotEq))
 		}
@@ -574,6 +574,34 @@ func floatArithKernel(op expr.Op) kernel {
 		b := array.NewFloat64Builder(mem)
 		defer b.Release()
 		b.AppendValues(vals, valid)
+		return b.NewArray(), nil
+	}
+}
+
+// arrayOrderKernel compares arrays as ORDER BY orders them (element by
+// element, then by length), through one comparator over both sides.
+func arrayOrderKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
+		both, err := array.Concatenate([]arrow.Array{l, r}, mem)
+		if err != nil {
+			return nil, err
+		}
+		defer both.Release()
+		cmp := newKeyComparator(both, SortKey{})
+		if cmp == nil {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "comparing arrays of %s is not supported yet", l.DataType())
+		}
+		n := l.Len()
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		b.Reserve(n)
+		for i := range n {
+			if l.IsNull(i) || r.IsNull(i) {
+				b.UnsafeAppendBoolToBitmap(false)
+				continue
+			}
+			b.UnsafeAppend(compareResult(op, cmp(i, n+i)))
+		}
 		return b.NewArray(), nil
 	}
 }

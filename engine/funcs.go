@@ -56,6 +56,10 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		}
 	case "make_date":
 		fn = makeDateKernel
+	case "make_time":
+		fn = makeTimeKernel
+	case "bytea_concat":
+		fn = byteaConcatKernel
 	case "round_fraction":
 		fn = roundFractionKernel
 	case "make_timestamp":
@@ -650,4 +654,25 @@ func roundFractionKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, e
 		return b.NewArray(), nil
 	}
 	return nil, fmt.Errorf("round_fraction of %s", in[0].DataType())
+}
+
+// byteaConcatKernel is bytea || bytea.
+func byteaConcatKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	l, lok := in[0].(*array.Binary)
+	r, rok := in[1].(*array.Binary)
+	if !lok || !rok {
+		return nil, fmt.Errorf("bytea || of %s and %s", in[0].DataType(), in[1].DataType())
+	}
+	b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+	defer b.Release()
+	var buf []byte
+	for i := range l.Len() {
+		if l.IsNull(i) || r.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		buf = append(append(buf[:0], l.Value(i)...), r.Value(i)...)
+		b.Append(buf)
+	}
+	return b.NewArray(), nil
 }

@@ -223,7 +223,9 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				s := []byte(a.str(0, r))
 				word := false
 				for i, c := range s {
-					alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+					// Under the C locale, only ASCII letters and digits
+					// make words (é ends one, as there).
+					alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 					switch {
 					case alnum && !word && c >= 'a' && c <= 'z':
 						s[i] = c - 'a' + 'A'

@@ -70,6 +70,8 @@ func (b *binder) bindDateConstructor(fc *pg_query.FuncCall, name string, ectx ex
 		kinds, out = "iii", typeDate
 	case "make_timestamp":
 		kinds, out = "iiiiif", typeTimestamp
+	case "make_time":
+		kinds, out = "iif", typeTime
 	case "to_timestamp":
 		if len(fc.Args) != 1 {
 			return nil, false, nil

@@ -720,6 +720,18 @@ func (b *binder) concat(l, r expr.Expr, loc int32) (expr.Expr, error) {
 	}
 	_, lUnknown := l.(*unknownLit)
 	_, rUnknown := r.(*unknownLit)
+	lNull, rNull := lUnknown || l.DataType().ID() == arrow.NULL, rUnknown || r.DataType().ID() == arrow.NULL
+	if lb, rb := l.DataType().ID() == arrow.BINARY, r.DataType().ID() == arrow.BINARY; lb && (rb || rNull) || rb && lNull {
+		// bytea || bytea
+		var err error
+		if l, err = b.cast(l, typeBytea, loc); err != nil {
+			return nil, err
+		}
+		if r, err = b.cast(r, typeBytea, loc); err != nil {
+			return nil, err
+		}
+		return &expr.Call{Func: "bytea_concat", Args: []expr.Expr{l, r}, Type: typeBytea}, nil
+	}
 	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
 	lText := category(l.DataType()) == catString || lUnknown
 	rText := category(r.DataType()) == catString || rUnknown
@@ -1144,7 +1156,8 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 			}
 		}
 		return call(map[expr.Op]string{expr.Add: "ts_pl_interval", expr.Sub: "ts_mi_interval"}[op], l.DataType())
-	case lk == "timestamp" && rk == "timestamp" && op == expr.Sub:
+	case (lk == "timestamp" && (rk == "timestamp" || rk == "date") || lk == "date" && rk == "timestamp") && op == expr.Sub:
+		// A date takes part as its midnight.
 		ct := commonType(l.DataType(), r.DataType())
 		if l, err = b.cast(l, ct, loc); err != nil {
 			return nil, true, err

@@ -639,7 +639,8 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		// A time's fields are those of that time on 1970-01-01; the
 		// date's fields are not a time's.
 		if lit, ok := unit.(*expr.Literal); ok && lit.Value.IsValid() {
-			switch f := strings.ToLower(string(lit.Value.(*scalar.String).Data())); f {
+			f := strings.ToLower(string(lit.Value.(*scalar.String).Data()))
+			switch engine.CanonicalUnit(f) {
 			case "hour", "minute", "second", "milliseconds", "microseconds", "epoch":
 			default:
 				return nil, true, pgerror.New(pgerror.FeatureNotSupported, "unit \"%s\" not supported for type time without time zone", f)
@@ -742,6 +743,8 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
 	switch {
+	case name == "octet_length" && len(args) == 1 && args[0].DataType().ID() == arrow.BINARY:
+		return &expr.Call{Func: "bytea_length", Args: args, Type: typeInt4}, true, nil
 	case variadic:
 		if len(args) == 0 {
 			return noFunc()
