@@ -360,6 +360,13 @@ var sqlTypeNames = map[string]string{
 	"char": `"char"`, "any": `"any"`,
 }
 
+// typeAliases are the other names SQL's grammar gives types ('int'::regtype
+// is integer).
+var typeAliases = map[string]string{
+	"int": "int4", "decimal": "numeric", "dec": "numeric", "float": "float8",
+	"character": "bpchar", "char varying": "varchar",
+}
+
 // FormatType is PostgreSQL's format_type(oid, typmod): the SQL name of a
 // type with its modifier; typmod < 0 means none. Unknown OIDs give "???".
 func FormatType(oid int64, typmod int32) string {
@@ -410,6 +417,9 @@ func TypeDisplayName(oid int64) string {
 // TypeOID finds a built-in type by its pg_type name (int4, _text) or the
 // SQL name format_type prints (integer, character varying).
 func TypeOID(name string) (int64, bool) {
+	if n, ok := typeAliases[name]; ok {
+		name = n
+	}
 	for sqlName, pgName := range sqlTypeNames {
 		if pgName == name || pgName == `"`+name+`"` {
 			name = sqlName

@@ -708,6 +708,14 @@ func (b *binder) printRegNames(s *pg_query.SelectStmt, plan Plan) (Plan, error) 
 		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
 			return plan, nil
 		}
+		if fc := rt.Val.GetFuncCall(); fc != nil && len(fc.Funcname) > 0 {
+			// to_regclass(...) and the like print as names too.
+			switch name := funcName(fc); name {
+			case "to_regclass", "to_regtype", "to_regnamespace", "to_regrole":
+				kinds[i] = strings.TrimPrefix(name, "to_")
+			}
+			continue
+		}
 		tc := rt.Val.GetTypeCast()
 		if tc == nil || len(tc.TypeName.ArrayBounds) > 0 || len(tc.TypeName.Names) == 0 {
 			continue

@@ -103,6 +103,9 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if name == "string_agg" || isTwoArgAgg(name) {
 		nargs = 2
 	}
+	if name == "count" && len(fc.Args) == 0 {
+		return nil, b.errorf(pgerror.WrongObjectType, fc.Location, "count(*) must be used to call a parameterless aggregate function")
+	}
 	if len(fc.Args) != nargs {
 		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
 	}
