@@ -44,6 +44,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{InformationSchema, "referential_constraints"}: fillReferentialConstraints,
 	{PgCatalog, "pg_sequence"}:                     fillSequence,
 	{PgCatalog, "pg_sequences"}:                    fillSequences,
+	{InformationSchema, "sequences"}:               fillInfoSequences,
 	{InformationSchema, "schemata"}:                fillSchemata,
 	{InformationSchema, "tables"}:                  fillInfoTables,
 	{InformationSchema, "columns"}:                 fillInfoColumns,
@@ -752,6 +753,30 @@ func sequenceTypeOID(t arrow.DataType) uint32 {
 		return 23
 	}
 	return 20
+}
+
+// fillInfoSequences is information_schema.sequences: the values as text,
+// the type's precision in bits.
+func fillInfoSequences(b *systemBuilder, r *rows) {
+	for _, t := range b.tables {
+		sp, ok := t.Provider.(sources.SequenceProvider)
+		if !ok {
+			continue
+		}
+		s := sp.Sequence()
+		name, bits := "bigint", int32(64)
+		switch s.Type.ID() {
+		case arrow.INT16:
+			name, bits = "smallint", 16
+		case arrow.INT32:
+			name, bits = "integer", 32
+		}
+		text := func(v int64) string { return strconv.FormatInt(v, 10) }
+		r.add("sequence_catalog", b.dbName, "sequence_schema", t.Schema, "sequence_name", t.Name, "data_type", name,
+			"numeric_precision", bits, "numeric_precision_radix", int32(2), "numeric_scale", int32(0),
+			"start_value", text(s.Start), "minimum_value", text(s.Min), "maximum_value", text(s.Max),
+			"increment", text(s.Increment), "cycle_option", "NO")
+	}
 }
 
 func fillSequence(b *systemBuilder, r *rows) {

@@ -55,6 +55,9 @@ type Error struct {
 	Detail   string
 	Hint     string
 	Position int
+	// The object an integrity violation concerns, as PostgreSQL reports
+	// it (drivers map errors to constraints by these); empty when none.
+	SchemaName, TableName, ColumnName, ConstraintName string
 }
 
 // Error implements the error interface.
@@ -89,6 +92,14 @@ func (e *Error) WithPosition(pos int) *Error {
 func (e *Error) WithDetail(format string, args ...any) *Error {
 	c := *e
 	c.Detail = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// WithConstraint returns a copy of e naming the table and constraint an
+// integrity violation concerns.
+func (e *Error) WithConstraint(table, constraint string) *Error {
+	c := *e
+	c.TableName, c.ConstraintName = table, constraint
 	return &c
 }
 

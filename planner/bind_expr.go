@@ -703,10 +703,14 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 		return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: typeBool}), nil
 	}
 	if category(ct) != catNumeric {
-		return nil, b.unsupported(loc, "operator %s on %s is not supported yet", op, typeName(ct))
+		if lUnknown && rUnknown {
+			return nil, b.errorf("42725", loc, "operator is not unique: unknown %s unknown", op).
+				WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+		}
+		return nil, noOp()
 	}
 	if op == expr.Mod && numericRank(ct) > 4 {
-		return nil, b.unsupported(loc, "operator %% on %s is not supported yet", typeName(ct))
+		return nil, noOp() // no % for floats
 	}
 	return foldConstant(&expr.Binary{Op: op, Left: l, Right: r, Type: ct}), nil
 }

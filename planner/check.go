@@ -142,7 +142,7 @@ func (w *writableTable) checkRows(batches []arrow.RecordBatch) error {
 				for i := range col.Len() {
 					if col.IsValid(i) && !col.Value(i) && failed == nil {
 						failed = pgerror.New("23514", "new row for relation %q violates check constraint %q", w.Name(), w.checks[c].name).
-							WithDetail("Failing row contains %s.", sources.FailingRow(b, offset+i))
+							WithConstraint(w.Name(), w.checks[c].name).WithDetail("Failing row contains %s.", sources.FailingRow(b, offset+i))
 					}
 				}
 			}

@@ -473,7 +473,7 @@ func (w *writableTable) checkForeignKeys(batches []arrow.RecordBatch) error {
 		for k, text := range keys {
 			if _, ok := have[k]; !ok {
 				return pgerror.New("23503", "insert or update on table \"%s\" violates foreign key constraint \"%s\"", w.Name(), fk.Name).
-					WithDetail("Key (%s)=(%s) is not present in table \"%s\".", columnList(w.Schema().Fields(), fk.Columns), text, fk.parent.Name())
+					WithConstraint(w.Name(), fk.Name).WithDetail("Key (%s)=(%s) is not present in table \"%s\".", columnList(w.Schema().Fields(), fk.Columns), text, fk.parent.Name())
 			}
 		}
 	}
@@ -505,6 +505,7 @@ func (w *writableTable) checkReferenced(batches []arrow.RecordBatch) error {
 			for k, text := range used {
 				if _, ok := have[k]; !ok {
 					return pgerror.New("23503", "update or delete on table \"%s\" violates foreign key constraint \"%s\" on table \"%s\"", w.Name(), fk.Name, child.Name()).
+						WithConstraint(child.Name(), fk.Name).
 						WithDetail("Key (%s)=(%s) is still referenced from table \"%s\".", columnList(w.Schema().Fields(), fk.RefColumns), text, child.Name())
 				}
 			}

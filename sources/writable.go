@@ -518,7 +518,8 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 				}
 			}
 			if col := b.Column(c); !f.Nullable && col.NullN() > 0 {
-				e := &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name)}
+				e := &pgerror.Error{Code: "23502", Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", f.Name, t.name),
+					TableName: t.name, ColumnName: f.Name}
 				for r := range col.Len() {
 					if col.IsNull(r) {
 						return nil, e.WithDetail("Failing row contains %s.", FailingRow(b, r))
@@ -549,8 +550,9 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 						values[j] = b.Column(c).ValueStr(r)
 					}
 					return nil, &pgerror.Error{Code: "23505",
-						Message: fmt.Sprintf("duplicate key value violates unique constraint %q", k.Name),
-						Detail:  fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(values, ", "))}
+						Message:   fmt.Sprintf("duplicate key value violates unique constraint %q", k.Name),
+						Detail:    fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(values, ", ")),
+						TableName: t.name, ConstraintName: k.Name}
 				}
 				seen[key] = struct{}{}
 			}

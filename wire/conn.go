@@ -365,6 +365,10 @@ func errorResponse(e *pgerror.Error) *pgproto3.ErrorResponse {
 		Detail:              e.Detail,
 		Hint:                e.Hint,
 		Position:            int32(e.Position),
+		SchemaName:          e.SchemaName,
+		TableName:           e.TableName,
+		ColumnName:          e.ColumnName,
+		ConstraintName:      e.ConstraintName,
 	}
 }
 

@@ -52,4 +52,16 @@ named.execute("SELECT g FROM generate_series(1, 10) g")
 print(repr(("fetchmany", named.fetchmany(3), named.fetchone(), named.fetchall())))
 named.close()
 conn.commit()
+
+# Integrity errors name their table, constraint and column (psycopg2's diag;
+# ORMs map errors to constraints by them).
+cur.execute("CREATE TEMP TABLE diag_t (id int PRIMARY KEY, v text NOT NULL)")
+cur.execute("INSERT INTO diag_t VALUES (1, 'a')")
+conn.commit()
+for sql in ["INSERT INTO diag_t VALUES (1, 'b')", "INSERT INTO diag_t VALUES (2, NULL)"]:
+    try:
+        cur.execute(sql)
+    except psycopg2.Error as e:
+        print(repr(("diag", e.pgcode, e.diag.table_name, e.diag.constraint_name, e.diag.column_name)))
+        conn.rollback()
 conn.close()

@@ -45,7 +45,7 @@ var relations = map[string][]string{
 	},
 	"information_schema": {
 		"character_sets", "columns", "constraint_column_usage", "enabled_roles", "key_column_usage",
-		"parameters", "referential_constraints", "routines", "schemata", "table_constraints", "tables",
+		"parameters", "referential_constraints", "routines", "schemata", "sequences", "table_constraints", "tables",
 		"views",
 	},
 }
