@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/jsonb"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -133,6 +135,10 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 			return compileKernel(n.Left, n.Right, n.Type, floatCompareKernel(n.Op))
 		case arrow.INTERVAL_MONTH_DAY_NANO:
 			return compileKernel(n.Left, n.Right, n.Type, intervalCompareKernel(n.Op))
+		case arrow.EXTENSION:
+			if _, ok := n.Left.DataType().(*pgtypes.JSONBType); ok {
+				return compileKernel(n.Left, n.Right, n.Type, jsonbCompareKernel(n.Op))
+			}
 		case arrow.BOOL:
 			if n.Op != expr.Eq && n.Op != expr.NotEq { // false < true; Arrow has no such kernel
 				return compileKernel(n.Left, n.Right, n.Type, boolCompareKernel(n.Op))
@@ -601,6 +607,30 @@ func arrayOrderKernel(op expr.Op) kernel {
 				continue
 			}
 			b.UnsafeAppend(compareResult(op, cmp(i, n+i)))
+		}
+		return b.NewArray(), nil
+	}
+}
+
+// jsonbCompareKernel compares jsonb values as jsonb's operators do:
+// numbers by value ('1' = '1.0'), containers by size first (jsonb.Compare).
+func jsonbCompareKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
+		ls := l.(array.ExtensionArray).Storage().(*array.String)
+		rs := r.(array.ExtensionArray).Storage().(*array.String)
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		b.Reserve(l.Len())
+		for i := range l.Len() {
+			if l.IsNull(i) || r.IsNull(i) {
+				b.UnsafeAppendBoolToBitmap(false)
+				continue
+			}
+			c, err := jsonb.Compare(ls.Value(i), rs.Value(i))
+			if err != nil {
+				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+			}
+			b.UnsafeAppend(compareResult(op, c))
 		}
 		return b.NewArray(), nil
 	}

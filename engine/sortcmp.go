@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/riffq/riffq/internal/jsonb"
+	"github.com/riffq/riffq/internal/pgtypes"
 )
 
 // keyComparator compares rows i and j of one sort key's column, NULLs and
@@ -67,6 +69,20 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 			}
 			return 1
 		}
+	case *pgtypes.JSONBArray:
+		// jsonb's own order (jsonb.Compare), each value parsed once.
+		s := a.Storage().(*array.String)
+		parsed := make([]jsonb.Value, s.Len())
+		for i := range parsed {
+			if s.IsValid(i) {
+				v, err := jsonb.Parse(s.Value(i))
+				if err != nil {
+					return nil
+				}
+				parsed[i] = v
+			}
+		}
+		values = func(i, j int) int { return jsonb.CompareValues(parsed[i], parsed[j]) }
 	case *array.List:
 		// Arrays compare element by element, a NULL element after any
 		// value, then the shorter first, as PostgreSQL's one-dimensional

@@ -55,7 +55,9 @@ conn.commit()
 
 # Integrity errors name their table, constraint and column (psycopg2's diag;
 # ORMs map errors to constraints by them).
-cur.execute("CREATE TEMP TABLE diag_t (id int PRIMARY KEY, v text NOT NULL)")
+# (A regular table, dropped after: a temporary one would leave PostgreSQL a
+# pg_temp schema that other clients' expected catalogs would then show.)
+cur.execute("CREATE TABLE diag_t (id int PRIMARY KEY, v text NOT NULL)")
 cur.execute("INSERT INTO diag_t VALUES (1, 'a')")
 conn.commit()
 for sql in ["INSERT INTO diag_t VALUES (1, 'b')", "INSERT INTO diag_t VALUES (2, NULL)"]:
@@ -64,4 +66,6 @@ for sql in ["INSERT INTO diag_t VALUES (1, 'b')", "INSERT INTO diag_t VALUES (2,
     except psycopg2.Error as e:
         print(repr(("diag", e.pgcode, e.diag.table_name, e.diag.constraint_name, e.diag.column_name)))
         conn.rollback()
+cur.execute("DROP TABLE diag_t")
+conn.commit()
 conn.close()
