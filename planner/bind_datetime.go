@@ -307,3 +307,118 @@ func (b *binder) bindMakeInterval(fc *pg_query.FuncCall, ectx exprContext) (expr
 	}
 	return &expr.Call{Func: "make_interval", Args: args, Type: typeInterval}, true, nil
 }
+
+// dateArith binds + and - on dates, timestamps and intervals as PostgreSQL
+// resolves them: date ± integer is a date, date - date an integer,
+// timestamp ± interval a timestamp (a date becomes a timestamp), timestamp
+// - timestamp an interval. ok is false for other operand types.
+func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bool, error) {
+	if op == expr.Mul || op == expr.Div {
+		return b.intervalScale(op, l, r, loc)
+	}
+	if op != expr.Add && op != expr.Sub {
+		return nil, false, nil
+	}
+	kind := func(e expr.Expr) string {
+		if _, ok := e.(*unknownLit); ok {
+			return "unknown"
+		}
+		switch t := e.DataType(); {
+		case t.ID() == arrow.DATE32:
+			return "date"
+		case t.ID() == arrow.TIMESTAMP:
+			return "timestamp"
+		case t.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
+			return "interval"
+		case t.ID() == arrow.TIME64:
+			return "time"
+		case numericRank(t) >= 1 && numericRank(t) <= 3:
+			return "int"
+		}
+		return ""
+	}
+	lk, rk := kind(l), kind(r)
+	// Commute interval + time and time + date.
+	if op == expr.Add && (lk == "interval" && rk == "time" || lk == "time" && rk == "date") {
+		l, r, lk, rk = r, l, rk, lk
+	}
+	// Commute interval + timestamp and integer + date.
+	if op == expr.Add && (lk == "interval" && (rk == "timestamp" || rk == "date") || lk == "int" && rk == "date") {
+		l, r, lk, rk = r, l, rk, lk
+	}
+	resolve := func(e expr.Expr, t arrow.DataType) (expr.Expr, error) {
+		if u, ok := e.(*unknownLit); ok {
+			return b.resolveAs(u, t)
+		}
+		return e, nil
+	}
+	var err error
+	call := func(fn string, typ arrow.DataType) (expr.Expr, bool, error) {
+		return &expr.Call{Func: fn, Args: []expr.Expr{l, r}, Type: typ}, true, nil
+	}
+	switch {
+	case lk == "time" && (rk == "interval" || rk == "unknown" && op == expr.Add):
+		if r, err = resolve(r, typeInterval); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "time_pl_interval", expr.Sub: "time_mi_interval"}[op], typeTime)
+	case lk == "time" && (rk == "time" || rk == "unknown") && op == expr.Sub:
+		// time - 'text' is time - time, as PostgreSQL resolves it.
+		if r, err = resolve(r, typeTime); err != nil {
+			return nil, true, err
+		}
+		return call("time_mi_time", typeInterval)
+	case lk == "date" && rk == "time" && op == expr.Add:
+		return call("date_pl_time", typeTimestamp)
+	case lk == "date" && rk == "unknown" && op == expr.Add:
+		// date + integer, + interval and + time all fit.
+		return nil, true, b.errorf("42725", loc, "operator is not unique: date + unknown").
+			WithHint("Could not choose a best candidate operator. You might need to add explicit type casts.")
+	case (lk == "date" || lk == "timestamp") && rk == "unknown" && op == expr.Sub:
+		// The unknown is taken to be of the other operand's type, as
+		// PostgreSQL first tries: date - date, timestamp - timestamp.
+		if r, err = resolve(r, l.DataType()); err != nil {
+			return nil, true, err
+		}
+		if lk == "date" {
+			return call("date_mi", typeInt4)
+		}
+		return call("ts_mi", typeInterval)
+	case lk == "date" && rk == "int":
+		if r, err = resolve(r, typeInt4); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "date_pli", expr.Sub: "date_mii"}[op], typeDate)
+	case lk == "date" && rk == "date" && op == expr.Sub:
+		return call("date_mi", typeInt4)
+	case (lk == "timestamp" || lk == "date") && (rk == "interval" || rk == "unknown" && lk == "timestamp"):
+		if r, err = resolve(r, typeInterval); err != nil {
+			return nil, true, err
+		}
+		if lk == "date" {
+			if l, err = b.cast(l, typeTimestamp, loc); err != nil {
+				return nil, true, err
+			}
+		}
+		return call(map[expr.Op]string{expr.Add: "ts_pl_interval", expr.Sub: "ts_mi_interval"}[op], l.DataType())
+	case (lk == "timestamp" && (rk == "timestamp" || rk == "date") || lk == "date" && rk == "timestamp") && op == expr.Sub:
+		// A date takes part as its midnight.
+		ct := commonType(l.DataType(), r.DataType())
+		if l, err = b.cast(l, ct, loc); err != nil {
+			return nil, true, err
+		}
+		if r, err = b.cast(r, ct, loc); err != nil {
+			return nil, true, err
+		}
+		return call("ts_mi", typeInterval)
+	case lk == "interval" && (rk == "interval" || rk == "unknown") || lk == "unknown" && rk == "interval":
+		if l, err = resolve(l, typeInterval); err != nil {
+			return nil, true, err
+		}
+		if r, err = resolve(r, typeInterval); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "interval_pl", expr.Sub: "interval_mi"}[op], typeInterval)
+	}
+	return nil, false, nil
+}
