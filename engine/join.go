@@ -622,6 +622,13 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 			return nil, err
 		}
 		rb := right.RecordBatch()
+		if filter == nil {
+			// Without a residual filter only which rows matched counts.
+			if err := markMatched(ctx, rb, build, rightEvals, keys); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		ri, bi, err := matchPairs(ctx, rb, build, rightEvals, keys)
 		if err != nil {
 			return nil, err
@@ -699,6 +706,51 @@ func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, eva
 		}
 	}
 	return li, ri, nil
+}
+
+// markMatched marks the hashed rows some row of rb matches: matchPairs
+// without the pairs, for a semi or anti join that keeps the hashed side.
+func markMatched(ctx context.Context, rb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) error {
+	n := int(rb.NumRows())
+	if build.batch == nil || n == 0 {
+		return nil
+	}
+	if len(evals) == 0 { // no keys: every row matches
+		for _, m := range build.all {
+			build.matched[m] = true
+		}
+		return nil
+	}
+	cols, err := evalArrays(ctx, evals, rb)
+	if err != nil {
+		return err
+	}
+	defer releaseAll(cols)
+	if build.head != nil {
+		key, _ := packKeys(cols)
+		for r := range n {
+			k, ok := key(r)
+			if !ok || !build.mayHave(k) {
+				continue
+			}
+			m, ok := build.head[k]
+			for ; ok && m >= 0; m = build.next[m] {
+				build.matched[m] = true
+			}
+		}
+		return nil
+	}
+	var buf []byte
+	for r := range n {
+		var ok bool
+		if buf, ok = encodeKey(buf[:0], keys, cols, r); !ok {
+			continue
+		}
+		for _, m := range build.rows[string(buf)] {
+			build.matched[m] = true
+		}
+	}
+	return nil
 }
 
 // evalMask reads a boolean result as a keep mask (NULL is false).

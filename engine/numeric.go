@@ -86,18 +86,28 @@ func numReader(a arrow.Array) (func(i int) (num, bool, error), error) {
 		}, nil
 	case *pgtypes.NumericArray:
 		s := c.Storage().(*array.String)
+		// A repeated value (a constant, a subquery's result broadcast to
+		// the batch) is parsed once.
+		var lastText string
+		var last num
 		return func(i int) (num, bool, error) {
 			if c.IsNull(i) {
 				return num{}, false, nil
 			}
-			u, scale, ok := pgtext.ParseNumeric(s.Value(i))
+			text := s.Value(i)
+			if text == lastText && text != "" {
+				return last, true, nil
+			}
+			u, scale, ok := pgtext.ParseNumeric(text)
 			if !ok {
-				return num{}, false, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type numeric: %q", s.Value(i))
+				return num{}, false, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type numeric: %q", text)
 			}
+			last = num{big: u, scale: scale}
 			if u.IsInt64() {
-				return num{small: u.Int64(), scale: scale}, true, nil
+				last = num{small: u.Int64(), scale: scale}
 			}
-			return num{big: u, scale: scale}, true, nil
+			lastText = text // the reader lives no longer than c
+			return last, true, nil
 		}, nil
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "numeric operator on %s is not supported", a.DataType())
