@@ -379,37 +379,57 @@ func (s *intSumAcc) grow(n int) {
 }
 
 func (s *intSumAcc) update(ids []uint32, arg arrow.Array) error {
-	add := func(r int, v decimal128.Num) {
-		id := ids[r]
-		s.sums[id] = s.sums[id].Add(v)
-		s.counts[id]++
-	}
-	for r := range ids {
-		if arg.IsNull(r) {
-			continue
+	// The type is switched on once, and a column without NULLs is summed
+	// in a loop of its own: sum(price * (1 - discount)) over millions of
+	// rows spends its time here.
+	switch a := arg.(type) {
+	case *array.Decimal128:
+		vals := a.Values()
+		if a.NullN() == 0 {
+			for r, id := range ids {
+				s.sums[id] = s.sums[id].Add(vals[r])
+				s.counts[id]++
+			}
+			return nil
 		}
-		switch a := arg.(type) {
-		case *array.Int8:
-			add(r, decimal128.FromI64(int64(a.Value(r))))
-		case *array.Int16:
-			add(r, decimal128.FromI64(int64(a.Value(r))))
-		case *array.Int32:
-			add(r, decimal128.FromI64(int64(a.Value(r))))
-		case *array.Int64:
-			add(r, decimal128.FromI64(a.Value(r)))
-		case *array.Uint8:
-			add(r, decimal128.FromU64(uint64(a.Value(r))))
-		case *array.Uint16:
-			add(r, decimal128.FromU64(uint64(a.Value(r))))
-		case *array.Uint32:
-			add(r, decimal128.FromU64(uint64(a.Value(r))))
-		case *array.Decimal128:
-			add(r, a.Value(r))
-		default:
-			return fmt.Errorf("sum: unexpected input %T", arg)
+		for r, id := range ids {
+			if a.IsValid(r) {
+				s.sums[id] = s.sums[id].Add(vals[r])
+				s.counts[id]++
+			}
 		}
+		return nil
+	case *array.Int8:
+		sumInts(s, ids, a, a.Int8Values())
+	case *array.Int16:
+		sumInts(s, ids, a, a.Int16Values())
+	case *array.Int32:
+		sumInts(s, ids, a, a.Int32Values())
+	case *array.Int64:
+		sumInts(s, ids, a, a.Int64Values())
+	case *array.Uint8:
+		sumInts(s, ids, a, a.Uint8Values())
+	case *array.Uint16:
+		sumInts(s, ids, a, a.Uint16Values())
+	case *array.Uint32:
+		sumInts(s, ids, a, a.Uint32Values())
+	default:
+		return fmt.Errorf("sum: unexpected input %T", arg)
 	}
 	return nil
+}
+
+// sumInts adds integer values (of up to 32 bits unsigned or 64 signed,
+// which int64 holds) to their groups' sums.
+func sumInts[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32](s *intSumAcc, ids []uint32, a arrow.Array, vals []T) {
+	nulls := a.NullN() > 0
+	for r, id := range ids {
+		if nulls && a.IsNull(r) {
+			continue
+		}
+		s.sums[id] = s.sums[id].Add(decimal128.FromI64(int64(vals[r])))
+		s.counts[id]++
+	}
 }
 
 func (s *intSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {

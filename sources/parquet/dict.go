@@ -73,6 +73,11 @@ func expandRows(mem memory.Allocator, a *array.Dictionary, rows []int32) (arrow.
 	if len(dictOffs) > 0 {
 		base = dictOffs[0]
 	}
+	if rows == nil && a.NullN() == 0 {
+		if out, ok := expandFixed(mem, a, dictOffs, dictData); ok {
+			return out, nil
+		}
+	}
 	at, err := dictIndex(a.Indices())
 	if err != nil {
 		return nil, err
@@ -127,6 +132,51 @@ func expandRows(mem memory.Allocator, a *array.Dictionary, rows []int32) (arrow.
 	res := array.NewData(a.Dictionary().DataType(), n, []*memory.Buffer{validity, offsets, data}, nil, nullN, 0)
 	defer res.Release()
 	return array.MakeFromData(res), nil
+}
+
+// expandFixed is expandRows of every row of a dictionary without NULLs
+// whose values all have one length and whose indices are int32 (flags and
+// codes: TPC-H's l_returnflag): offsets are multiples of the length and
+// one-byte values are stored directly. ok is false for other shapes.
+func expandFixed(mem memory.Allocator, a *array.Dictionary, dictOffs []int32, dictData []byte) (arrow.Array, bool) {
+	idx, ok := a.Indices().(*array.Int32)
+	if !ok || len(dictOffs) < 2 {
+		return nil, false
+	}
+	width := dictOffs[1] - dictOffs[0]
+	for i := 1; i+1 < len(dictOffs); i++ {
+		if dictOffs[i+1]-dictOffs[i] != width {
+			return nil, false
+		}
+	}
+	n := a.Len()
+	keys := idx.Int32Values()
+	offsets := memory.NewResizableBuffer(mem)
+	offsets.Resize(arrow.Int32Traits.BytesRequired(n + 1))
+	data := memory.NewResizableBuffer(mem)
+	data.Resize(n * int(width))
+	defer offsets.Release()
+	defer data.Release()
+	offs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
+	for i := range offs {
+		offs[i] = int32(i) * width
+	}
+	out := data.Bytes()
+	switch width {
+	case 0:
+	case 1:
+		for i, k := range keys {
+			out[i] = dictData[k]
+		}
+	default:
+		w := int(width)
+		for i, k := range keys {
+			copy(out[i*w:(i+1)*w], dictData[int(k)*w:])
+		}
+	}
+	res := array.NewData(a.Dictionary().DataType(), n, []*memory.Buffer{nil, offsets, data}, nil, 0, 0)
+	defer res.Release()
+	return array.MakeFromData(res), true
 }
 
 // dictIndex reads an integer index array as ints.
