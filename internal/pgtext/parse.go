@@ -120,6 +120,16 @@ func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, er
 		return scalar.NewDate32Scalar(arrow.Date32FromTime(d)), nil
 	case arrow.TIMESTAMP:
 		tt := dt.(*arrow.TimestampType)
+		if v, ok, err := parseZonedTimestamp(t, tt, loc); ok {
+			var pe *pgerror.Error
+			if errors.As(err, &pe) {
+				return nil, pe
+			}
+			if err != nil {
+				return nil, dateTimeError(dt, s, err)
+			}
+			return v, nil
+		}
 		ts, zoned, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
 		if err != nil {
 			return nil, dateTimeError(dt, s, err)
@@ -565,7 +575,10 @@ func parseDate(t string) (time.Time, error) {
 	}
 	d, err := time.Parse("2006-01-02", t)
 	if err != nil {
-		return d, err
+		var ok bool
+		if d, ok = parseDateSpelling(t); !ok {
+			return d, err
+		}
 	}
 	if bc {
 		d = d.AddDate(1-2*d.Year(), 0, 0)
@@ -708,3 +721,103 @@ func unhex(c byte) (byte, bool) {
 }
 
 func isOctal(c, maxDigit byte) bool { return c >= '0' && c <= maxDigit }
+
+// dateLayouts are the other spellings of a date that PostgreSQL reads
+// (DateStyle MDY for numeric dates), as Go layouts; month names are
+// matched after their case is normalized.
+var dateLayouts = []string{
+	"Jan 2, 2006", "Jan 2 2006", "January 2, 2006", "January 2 2006", "2 Jan 2006", "2 January 2006",
+	"2-Jan-2006", "2006-Jan-02", "Jan-02-2006", "01/02/2006", "1/2/2006", "2006/01/02", "20060102",
+	"Mon Jan 2 2006", "Monday, January 2, 2006",
+}
+
+// parseDateSpelling reads a date in one of dateLayouts.
+func parseDateSpelling(t string) (time.Time, bool) {
+	words := strings.Fields(t)
+	for i, w := range words {
+		if w != "" && (w[0] >= 'a' && w[0] <= 'z' || w[0] >= 'A' && w[0] <= 'Z') {
+			words[i] = strings.ToUpper(w[:1]) + strings.ToLower(w[1:])
+		}
+	}
+	norm := strings.Join(words, " ")
+	// A month name inside a dashed date (1999-jan-08) is a word of its own.
+	if parts := strings.Split(norm, "-"); len(parts) == 3 {
+		for i, p := range parts {
+			if p != "" && (p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z') {
+				parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
+			}
+		}
+		norm = strings.Join(parts, "-")
+	}
+	for _, layout := range dateLayouts {
+		if d, err := time.Parse(layout, norm); err == nil {
+			return d, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// zoneAbbrevs are the time zone abbreviations of PostgreSQL's default set
+// that riffq reads after a timestamp, as offsets east of UTC in seconds.
+var zoneAbbrevs = map[string]int{
+	"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "ZULU": 0,
+	"EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600,
+	"MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600,
+	"CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600, "EEST": 3 * 3600, "WET": 0, "WEST": 3600,
+	"MSK": 3 * 3600, "JST": 9 * 3600,
+}
+
+// parseZonedTimestamp reads a timestamp followed by a time zone's name or
+// abbreviation ("2024-03-05 14:07:09 UTC", "... America/New_York"), and
+// one at 24:00:00 (the next day's midnight). ok is false when t is neither.
+// A timestamp without time zone ignores the zone, as in PostgreSQL.
+func parseZonedTimestamp(t string, tt *arrow.TimestampType, loc *time.Location) (scalar.Scalar, bool, error) {
+	wallText, zone, hasZone := t, "", false
+	if i := strings.LastIndexByte(t, ' '); i > 0 {
+		w := t[i+1:]
+		if w != "" && (w[0] >= 'a' && w[0] <= 'z' || w[0] >= 'A' && w[0] <= 'Z') && w != "BC" && w != "AD" {
+			wallText, zone, hasZone = strings.TrimSpace(t[:i]), w, true
+		}
+	}
+	nextDay := false
+	if d, tod, ok := strings.Cut(wallText, " "); ok && (tod == "24:00:00" || tod == "24:00") {
+		wallText, nextDay = d+" 00:00:00", true
+	} else if d, tod, ok := strings.Cut(wallText, "T"); ok && (tod == "24:00:00" || tod == "24:00") {
+		wallText, nextDay = d+" 00:00:00", true
+	}
+	if !hasZone && !nextDay {
+		return nil, false, nil
+	}
+	wall, zoned, err := arrow.TimestampFromStringInLocation(wallText, arrow.Microsecond, time.UTC)
+	if err != nil || (zoned && hasZone) {
+		return nil, true, fmt.Errorf("invalid timestamp %q", t)
+	}
+	us := int64(wall)
+	if nextDay {
+		us += 86_400_000_000
+	}
+	if tt.TimeZone != "" && !zoned {
+		switch off, known := zoneAbbrevs[strings.ToUpper(zone)]; {
+		case !hasZone:
+			us = WallToInstant(us, loc)
+		case known:
+			us -= int64(off) * 1_000_000
+		default:
+			zl, err := time.LoadLocation(zone)
+			if err != nil {
+				return nil, true, pgerror.New("22023", "time zone %q not recognized", strings.ToLower(zone))
+			}
+			us = WallToInstant(us, zl)
+		}
+	} else if hasZone {
+		if _, known := zoneAbbrevs[strings.ToUpper(zone)]; !known {
+			if _, err := time.LoadLocation(zone); err != nil {
+				return nil, true, pgerror.New("22023", "time zone %q not recognized", strings.ToLower(zone))
+			}
+		}
+	}
+	if tt.Unit != arrow.Microsecond {
+		return nil, false, nil
+	}
+	return scalar.NewTimestampScalar(arrow.Timestamp(us), tt), true, nil
+}
