@@ -722,12 +722,13 @@ func unhex(c byte) (byte, bool) {
 
 func isOctal(c, maxDigit byte) bool { return c >= '0' && c <= maxDigit }
 
-// dateLayouts are the other spellings of a date that PostgreSQL reads
-// (DateStyle MDY for numeric dates), as Go layouts; month names are
-// matched after their case is normalized.
+// dateLayouts are the other spellings of a date that PostgreSQL reads, as
+// Go layouts; month names are matched after their case is normalized.
+// Dates of numbers with slashes are left out: their order depends on
+// DateStyle (MDY or DMY), which the parser does not see.
 var dateLayouts = []string{
 	"Jan 2, 2006", "Jan 2 2006", "January 2, 2006", "January 2 2006", "2 Jan 2006", "2 January 2006",
-	"2-Jan-2006", "2006-Jan-02", "Jan-02-2006", "01/02/2006", "1/2/2006", "2006/01/02", "20060102",
+	"2-Jan-2006", "2006-Jan-02", "Jan-02-2006", "2006/01/02", "20060102",
 	"Mon Jan 2 2006", "Monday, January 2, 2006",
 }
 
