@@ -598,17 +598,7 @@ func arrayOrderKernel(op expr.Op) kernel {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "comparing arrays of %s is not supported yet", l.DataType())
 		}
 		n := l.Len()
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		b.Reserve(n)
-		for i := range n {
-			if l.IsNull(i) || r.IsNull(i) {
-				b.UnsafeAppendBoolToBitmap(false)
-				continue
-			}
-			b.UnsafeAppend(compareResult(op, cmp(i, n+i)))
-		}
-		return b.NewArray(), nil
+		return compareRows(mem, op, l, r, func(i int) (int, error) { return cmp(i, n+i), nil })
 	}
 }
 
@@ -618,21 +608,13 @@ func jsonbCompareKernel(op expr.Op) kernel {
 	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
 		ls := l.(array.ExtensionArray).Storage().(*array.String)
 		rs := r.(array.ExtensionArray).Storage().(*array.String)
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		b.Reserve(l.Len())
-		for i := range l.Len() {
-			if l.IsNull(i) || r.IsNull(i) {
-				b.UnsafeAppendBoolToBitmap(false)
-				continue
-			}
+		return compareRows(mem, op, l, r, func(i int) (int, error) {
 			c, err := jsonb.Compare(ls.Value(i), rs.Value(i))
 			if err != nil {
-				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+				return 0, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
 			}
-			b.UnsafeAppend(compareResult(op, c))
-		}
-		return b.NewArray(), nil
+			return c, nil
+		})
 	}
 }
 
@@ -640,24 +622,35 @@ func jsonbCompareKernel(op expr.Op) kernel {
 func boolCompareKernel(op expr.Op) kernel {
 	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
 		lb, rb := l.(*array.Boolean), r.(*array.Boolean)
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		b.Reserve(l.Len())
 		asInt := func(v bool) int {
 			if v {
 				return 1
 			}
 			return 0
 		}
-		for i := range l.Len() {
-			if l.IsNull(i) || r.IsNull(i) {
-				b.UnsafeAppendBoolToBitmap(false)
-				continue
-			}
-			b.UnsafeAppend(compareResult(op, asInt(lb.Value(i))-asInt(rb.Value(i))))
-		}
-		return b.NewArray(), nil
+		return compareRows(mem, op, l, r, func(i int) (int, error) { return asInt(lb.Value(i)) - asInt(rb.Value(i)), nil })
 	}
+}
+
+// compareRows applies op to cmp's comparison of each row of l and r that
+// is not NULL on either side (NULL otherwise): the loop of the comparison
+// kernels Arrow has none for.
+func compareRows(mem memory.Allocator, op expr.Op, l, r arrow.Array, cmp func(i int) (int, error)) (arrow.Array, error) {
+	b := array.NewBooleanBuilder(mem)
+	defer b.Release()
+	b.Reserve(l.Len())
+	for i := range l.Len() {
+		if l.IsNull(i) || r.IsNull(i) {
+			b.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		c, err := cmp(i)
+		if err != nil {
+			return nil, err
+		}
+		b.UnsafeAppend(compareResult(op, c))
+	}
+	return b.NewArray(), nil
 }
 
 // floatCompareKernel compares floats in PostgreSQL's total order, where NaN
@@ -678,17 +671,7 @@ func floatCompareKernel(op expr.Op) kernel {
 		if lv == nil || rv == nil {
 			return nil, fmt.Errorf("float comparison of %s and %s", l.DataType(), r.DataType())
 		}
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		b.Reserve(l.Len())
-		for i := range l.Len() {
-			if l.IsNull(i) || r.IsNull(i) {
-				b.UnsafeAppendBoolToBitmap(false)
-				continue
-			}
-			b.UnsafeAppend(compareResult(op, floatCompare(lv(i), rv(i))))
-		}
-		return b.NewArray(), nil
+		return compareRows(mem, op, l, r, func(i int) (int, error) { return floatCompare(lv(i), rv(i)), nil })
 	}
 }
 
@@ -718,16 +701,7 @@ func intervalCompareKernel(op expr.Op) kernel {
 		if !ok1 || !ok2 {
 			return nil, fmt.Errorf("interval comparison of %s and %s", l.DataType(), r.DataType())
 		}
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		for i := range la.Len() {
-			if la.IsNull(i) || ra.IsNull(i) {
-				b.AppendNull()
-				continue
-			}
-			b.Append(compareResult(op, intervalCompare(la.Value(i), ra.Value(i))))
-		}
-		return b.NewArray(), nil
+		return compareRows(mem, op, l, r, func(i int) (int, error) { return intervalCompare(la.Value(i), ra.Value(i)), nil })
 	}
 }
 

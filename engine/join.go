@@ -185,24 +185,6 @@ func packKeys(cols []arrow.Array) (key func(i int) (int64, bool), ok bool) {
 	return nil, false
 }
 
-// intMatches appends to li/ri the pairs of probe row r (packed key read
-// by key) with its build rows.
-func (jb *joinBuild) intMatches(li, ri []int32, r int, key func(int) (int64, bool)) ([]int32, []int32) {
-	k, ok := key(r)
-	if !ok || !jb.mayHave(k) {
-		return li, ri
-	}
-	m, ok := jb.head[k]
-	if !ok {
-		return li, ri
-	}
-	for ; m >= 0; m = jb.next[m] {
-		li = append(li, int32(r))
-		ri = append(ri, m)
-	}
-	return li, ri
-}
-
 // hashPacked hashes the n build rows by their packed keys; it reports
 // false, hashing nothing, when a key does not pack (a pair with a value
 // outside 32 bits).
@@ -671,57 +653,34 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 // matchPairs finds, for each row of lb (keys from evals), its matching
 // rows of the hashed input: li are rows of lb, ri rows of build.
 func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) (li, ri []int32, err error) {
-	if build.batch == nil {
-		return nil, nil, nil
-	}
-	n := int(lb.NumRows())
-	if len(evals) == 0 { // no keys: every pair
-		for r := range n {
-			for _, m := range build.all {
-				li, ri = append(li, int32(r)), append(ri, m)
-			}
-		}
-		return li, ri, nil
-	}
-	cols, err := evalArrays(ctx, evals, lb)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer releaseAll(cols)
-	if build.head != nil {
-		key, _ := packKeys(cols)
-		for r := range n {
-			li, ri = build.intMatches(li, ri, r, key)
-		}
-		return li, ri, nil
-	}
-	var buf []byte
-	for r := range n {
-		var ok bool
-		if buf, ok = encodeKey(buf[:0], keys, cols, r); !ok {
-			continue
-		}
-		for _, m := range build.rows[string(buf)] {
-			li, ri = append(li, int32(r)), append(ri, m)
-		}
-	}
-	return li, ri, nil
+	err = forEachMatch(ctx, lb, build, evals, keys, func(r int, m int32) {
+		li, ri = append(li, int32(r)), append(ri, m)
+	})
+	return li, ri, err
 }
 
 // markMatched marks the hashed rows some row of rb matches: matchPairs
 // without the pairs, for a semi or anti join that keeps the hashed side.
 func markMatched(ctx context.Context, rb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) error {
-	n := int(rb.NumRows())
-	if build.batch == nil || n == 0 {
+	return forEachMatch(ctx, rb, build, evals, keys, func(_ int, m int32) { build.matched[m] = true })
+}
+
+// forEachMatch calls fn with each row r of b (keys from evals) and each
+// row m of the hashed input its key matches.
+func forEachMatch(ctx context.Context, b arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn, fn func(r int, m int32)) error {
+	if build.batch == nil {
 		return nil
 	}
-	if len(evals) == 0 { // no keys: every row matches
-		for _, m := range build.all {
-			build.matched[m] = true
+	n := int(b.NumRows())
+	if len(evals) == 0 { // no keys: every pair
+		for r := range n {
+			for _, m := range build.all {
+				fn(r, m)
+			}
 		}
 		return nil
 	}
-	cols, err := evalArrays(ctx, evals, rb)
+	cols, err := evalArrays(ctx, evals, b)
 	if err != nil {
 		return err
 	}
@@ -735,7 +694,7 @@ func markMatched(ctx context.Context, rb arrow.RecordBatch, build *joinBuild, ev
 			}
 			m, ok := build.head[k]
 			for ; ok && m >= 0; m = build.next[m] {
-				build.matched[m] = true
+				fn(r, m)
 			}
 		}
 		return nil
@@ -747,7 +706,7 @@ func markMatched(ctx context.Context, rb arrow.RecordBatch, build *joinBuild, ev
 			continue
 		}
 		for _, m := range build.rows[string(buf)] {
-			build.matched[m] = true
+			fn(r, m)
 		}
 	}
 	return nil
