@@ -250,7 +250,7 @@ func fillTableConstraints(b *systemBuilder, r *rows) {
 				"table_catalog", b.dbName, "table_schema", t.Schema, "table_name", t.Name, "constraint_type", "CHECK",
 				"is_deferrable", "NO", "initially_deferred", "NO", "enforced", "YES")
 		}
-		if t.View != nil {
+		if _, seq := t.Provider.(sources.SequenceProvider); t.View != nil || seq {
 			continue
 		}
 		// PostgreSQL lists each NOT NULL column of a table as a CHECK
@@ -524,8 +524,8 @@ func fillSchemata(b *systemBuilder, r *rows) {
 
 func fillInfoTables(b *systemBuilder, r *rows) {
 	for _, rel := range b.relations() {
-		if rel.kind == "i" {
-			continue // information_schema lists tables and views, not indexes
+		if rel.kind == "i" || rel.kind == "S" {
+			continue // information_schema lists tables and views, not indexes or sequences
 		}
 		typ := "BASE TABLE"
 		if rel.kind == "v" {
@@ -543,7 +543,7 @@ func fillInfoTables(b *systemBuilder, r *rows) {
 func fillInfoColumns(b *systemBuilder, r *rows) {
 	defaults := b.columnDefaults()
 	for _, rel := range b.relations() {
-		if rel.kind == "i" {
+		if rel.kind == "i" || rel.kind == "S" {
 			continue
 		}
 		for i, f := range rel.arrow.Fields() {

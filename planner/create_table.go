@@ -230,6 +230,9 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			b.onRollback(func() {
 				table.dropReferences()
 				_ = p.Catalog.DropTable(db, schema, name, true)
+				for _, seq := range table.owned { // its serial and identity sequences
+					_ = p.Catalog.DropTable(db, schema, seq.name, true)
+				}
 			})
 		case err == nil:
 			b.notice("42P07", "relation \"%s\" already exists, skipping", name)
