@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -438,6 +439,49 @@ func (k *structKeys) build(mem memory.Allocator) arrow.Array {
 	return array.MakeFromData(data)
 }
 
+// listKeys holds keys that are arrays (GROUP BY, DISTINCT of a text[]
+// column: catalog queries group by pg_attribute.attoptions). A group's
+// array is kept as a one-row slice of its input, so the batches holding
+// the groups' first rows stay in memory until the result is built.
+type listKeys struct {
+	dt   arrow.DataType
+	elem keyColumn
+	rows []arrow.Array
+}
+
+func (k *listKeys) encode(buf []byte, a arrow.Array, r int) []byte {
+	if a.IsNull(r) {
+		return append(buf, 0)
+	}
+	l := a.(*array.List)
+	start, end := l.ValueOffsets(r)
+	buf = append(buf, 1)
+	buf = binary.AppendUvarint(buf, uint64(end-start))
+	for i := start; i < end; i++ {
+		buf = k.elem.encode(buf, l.ListValues(), int(i))
+	}
+	return buf
+}
+
+func (k *listKeys) add(a arrow.Array, r int) {
+	k.rows = append(k.rows, array.NewSlice(a, int64(r), int64(r+1)))
+}
+
+func (k *listKeys) build(mem memory.Allocator) arrow.Array {
+	defer func() {
+		releaseAll(k.rows)
+		k.rows = nil
+	}()
+	if len(k.rows) == 0 {
+		return array.MakeArrayOfNull(mem, k.dt, 0)
+	}
+	out, err := array.Concatenate(k.rows, mem)
+	if err != nil {
+		panic(fmt.Sprintf("group keys: %v", err)) // slices of one type always concatenate
+	}
+	return out
+}
+
 // bytesKeys holds keys of a string or binary type.
 type bytesKeys struct {
 	dt    arrow.DataType
@@ -597,6 +641,12 @@ func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
 			k.fields = append(k.fields, fk)
 		}
 		return k, nil
+	case arrow.LIST:
+		elem, err := newKeyColumn(dt.(*arrow.ListType).Elem())
+		if err != nil {
+			return nil, err
+		}
+		return &listKeys{dt: dt, elem: elem}, nil
 	case arrow.EXTENSION:
 		// Values equal as their storage: numeric text (without trailing
 		// fractional zeros), uuid bytes.
