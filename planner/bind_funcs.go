@@ -580,8 +580,52 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		return text(v)
+	case name == "set_config" && len(fc.Args) == 3:
+		return b.bindSetConfig(fc, ectx)
 	}
 	return nil, false, nil
+}
+
+// bindSetConfig binds set_config(name, value, is_local) of constants: the
+// setting changes when the statement is planned to run (not when it is
+// only described), as SET would, and the call is the new value.
+func (b *binder) bindSetConfig(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, bool, error) {
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	constant := func(e expr.Expr, t arrow.DataType) (scalar.Scalar, bool) {
+		c, err := b.cast(b.resolveUnknown(e), t, fc.Location)
+		if err != nil {
+			return nil, false
+		}
+		lit, ok := foldConstant(c).(*expr.Literal)
+		if !ok || !lit.Value.IsValid() {
+			return nil, false
+		}
+		return lit.Value, true
+	}
+	name, ok1 := constant(args[0], typeText)
+	value, ok2 := constant(args[1], typeText)
+	local, ok3 := constant(args[2], typeBool)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, true, b.unsupported(fc.Location, "set_config() of anything but constants is not supported yet")
+	}
+	if b.sess == nil {
+		return nil, true, b.unsupported(fc.Location, "set_config() needs a session")
+	}
+	b.volatile = true
+	n := name.(*scalar.String).String()
+	if !b.describeOnly {
+		if err := b.sess.SetSetting(n, value.(*scalar.String).String(), local.(*scalar.Boolean).Value, false); err != nil {
+			return nil, true, err
+		}
+	}
+	_, v, err := b.sess.Setting(n)
+	if err != nil {
+		return nil, true, err
+	}
+	return &expr.Literal{Value: scalar.NewStringScalar(v)}, true, nil
 }
 
 // bindTimezone binds timezone(zone, t), which t AT TIME ZONE zone
