@@ -76,43 +76,28 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 
 // castIntegerToFloat rounds integers to the nearest float, as PostgreSQL
 // does (Arrow's safe cast refuses any integer a float cannot hold exactly).
+// Each value is read exactly as an int64 and rounded once, to the target.
 func castIntegerToFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType) arrow.Array {
-	var at func(i int) float64
-	switch a := arr.(type) {
-	case *array.Int16:
-		at = func(i int) float64 { return float64(a.Value(i)) }
-	case *array.Int32:
-		at = func(i int) float64 { return float64(a.Value(i)) }
-	case *array.Int64:
-		at = func(i int) float64 { return float64(a.Value(i)) }
-	}
-	n := arr.Len()
+	at, _ := intKey(arr) // isInteger(from): int16, int32 or int64
 	if to.ID() == arrow.FLOAT32 {
-		b := array.NewFloat32Builder(mem)
-		defer b.Release()
-		b.Reserve(n)
-		for i := range n {
-			if arr.IsNull(i) {
-				b.UnsafeAppendBoolToBitmap(false)
-				continue
-			}
-			if a, ok := arr.(*array.Int64); ok { // rounded once, from the integer
-				b.UnsafeAppend(float32(a.Value(i)))
-				continue
-			}
-			b.UnsafeAppend(float32(at(i)))
-		}
-		return b.NewArray()
+		return roundInts(array.NewFloat32Builder(mem), arr, func(i int) float32 { return float32(at(i)) })
 	}
-	b := array.NewFloat64Builder(mem)
+	return roundInts(array.NewFloat64Builder(mem), arr, func(i int) float64 { return float64(at(i)) })
+}
+
+// roundInts builds castIntegerToFloat's result with b.
+func roundInts[T float32 | float64](b interface {
+	array.Builder
+	UnsafeAppend(T)
+}, arr arrow.Array, value func(i int) T) arrow.Array {
 	defer b.Release()
-	b.Reserve(n)
-	for i := range n {
+	b.Reserve(arr.Len())
+	for i := range arr.Len() {
 		if arr.IsNull(i) {
 			b.UnsafeAppendBoolToBitmap(false)
 			continue
 		}
-		b.UnsafeAppend(at(i))
+		b.UnsafeAppend(value(i))
 	}
 	return b.NewArray()
 }

@@ -606,15 +606,39 @@ func arrayOrderKernel(op expr.Op) kernel {
 // numbers by value ('1' = '1.0'), containers by size first (jsonb.Compare).
 func jsonbCompareKernel(op expr.Op) kernel {
 	return func(mem memory.Allocator, l, r arrow.Array, _ arrow.DataType) (arrow.Array, error) {
-		ls := l.(array.ExtensionArray).Storage().(*array.String)
-		rs := r.(array.ExtensionArray).Storage().(*array.String)
+		left, right := jsonbValues(l), jsonbValues(r)
 		return compareRows(mem, op, l, r, func(i int) (int, error) {
-			c, err := jsonb.Compare(ls.Value(i), rs.Value(i))
+			a, err := left(i)
 			if err != nil {
-				return 0, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+				return 0, err
 			}
-			return c, nil
+			b, err := right(i)
+			if err != nil {
+				return 0, err
+			}
+			return jsonb.CompareValues(a, b), nil
 		})
+	}
+}
+
+// jsonbValues reads a jsonb column's values parsed; a value repeated from
+// the row before (a constant broadcast over the batch) is parsed once.
+func jsonbValues(a arrow.Array) func(i int) (jsonb.Value, error) {
+	s := a.(array.ExtensionArray).Storage().(*array.String)
+	var lastText string
+	var last jsonb.Value
+	parsed := false
+	return func(i int) (jsonb.Value, error) {
+		text := s.Value(i)
+		if parsed && text == lastText {
+			return last, nil
+		}
+		v, err := jsonb.Parse(text)
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type json")
+		}
+		lastText, last, parsed = text, v, true
+		return v, nil
 	}
 }
 

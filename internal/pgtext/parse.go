@@ -773,6 +773,9 @@ var zoneAbbrevs = map[string]int{
 // one at 24:00:00 (the next day's midnight). ok is false when t is neither.
 // A timestamp without time zone ignores the zone, as in PostgreSQL.
 func parseZonedTimestamp(t string, tt *arrow.TimestampType, loc *time.Location) (scalar.Scalar, bool, error) {
+	if tt.Unit != arrow.Microsecond {
+		return nil, false, nil
+	}
 	wallText, zone, hasZone := t, "", false
 	if i := strings.LastIndexByte(t, ' '); i > 0 {
 		w := t[i+1:]
@@ -816,9 +819,6 @@ func parseZonedTimestamp(t string, tt *arrow.TimestampType, loc *time.Location) 
 				return nil, true, pgerror.New("22023", "time zone %q not recognized", strings.ToLower(zone))
 			}
 		}
-	}
-	if tt.Unit != arrow.Microsecond {
-		return nil, false, nil
 	}
 	return scalar.NewTimestampScalar(arrow.Timestamp(us), tt), true, nil
 }
