@@ -261,7 +261,8 @@ func TestTransactionHolds(t *testing.T) {
 }
 
 // TestNotices checks the NOTICEs of IF [NOT] EXISTS statements that find
-// nothing to do, as PostgreSQL sends them.
+// nothing to do, and the WARNINGs of misplaced transaction statements, as
+// PostgreSQL sends them.
 func TestNotices(t *testing.T) {
 	url := startServer(t)
 	cfg, err := pgx.ParseConfig(url)
@@ -276,12 +277,15 @@ func TestNotices(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	for _, sql := range []string{"DROP TABLE IF EXISTS nope", "DROP VIEW IF EXISTS nope", "CREATE TABLE n1 (id int)", "CREATE TABLE IF NOT EXISTS n1 (id int)"} {
+	for _, sql := range []string{"DROP TABLE IF EXISTS nope", "DROP VIEW IF EXISTS nope", "CREATE TABLE n1 (id int)", "CREATE TABLE IF NOT EXISTS n1 (id int)",
+		"SET TRANSACTION READ ONLY", "BEGIN", "BEGIN READ ONLY", "ROLLBACK", "ROLLBACK"} {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	want := []string{`NOTICE 00000 table "nope" does not exist, skipping`, `NOTICE 00000 view "nope" does not exist, skipping`, `NOTICE 42P07 relation "n1" already exists, skipping`}
+	want := []string{`NOTICE 00000 table "nope" does not exist, skipping`, `NOTICE 00000 view "nope" does not exist, skipping`, `NOTICE 42P07 relation "n1" already exists, skipping`,
+		`WARNING 25P01 SET TRANSACTION can only be used in transaction blocks`, `WARNING 25001 there is already a transaction in progress`,
+		`WARNING 25P01 there is no transaction in progress`}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("notices:\n got %q\nwant %q", got, want)
 	}

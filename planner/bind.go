@@ -63,6 +63,10 @@ type binder struct {
 	// execution only (now(), a setting's value, a snapshot of a system
 	// table, a parameter's value): such a plan is never reused.
 	volatile bool
+	// write names the change the statement makes to the table it
+	// targets (INSERT, UPDATE, DELETE), refused by a read-only transaction
+	// unless that table is temporary.
+	write string
 }
 
 func (b *binder) errorf(code string, loc int32, format string, args ...any) *pgerror.Error {

@@ -86,8 +86,11 @@ func (b *binder) commentTarget(names []string) (*catalog.Table, error) {
 }
 
 // objectTypeName spells an object type as SQL does: OBJECT_FOREIGN_TABLE
-// is FOREIGN TABLE.
+// is FOREIGN TABLE, OBJECT_MATVIEW MATERIALIZED VIEW.
 func objectTypeName(t pg_query.ObjectType) string {
+	if t == pg_query.ObjectType_OBJECT_MATVIEW {
+		return "MATERIALIZED VIEW"
+	}
 	name := strings.TrimPrefix(t.String(), "OBJECT_")
 	return strings.ReplaceAll(name, "_", " ")
 }

@@ -169,6 +169,11 @@ func (b *binder) writable(rv *pg_query.RangeVar, verb string) (*catalog.Table, s
 	if !ok {
 		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", rv.Relname)
 	}
+	if b.write != "" && t.Schema != b.tempSchema() {
+		if err := checkWritable(b.sess, b.write); err != nil {
+			return nil, nil, err
+		}
+	}
 	switch {
 	case t.View != nil:
 		return nil, nil, b.errorf("55000", rv.Location, "cannot %s view %q", verb, t.Name).

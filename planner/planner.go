@@ -102,6 +102,14 @@ func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params
 		types[i] = v.DataType()
 	}
 	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params), sess: sess, now: time.Now()}
+	write, atTarget := writeCommand(stmt.Node)
+	if atTarget {
+		b.write = write // checked once the target table is known
+	} else if write != "" {
+		if err := checkWritable(sess, write); err != nil {
+			return nil, err
+		}
+	}
 	q, err := p.plan(b, sess, stmt.Node)
 	if err != nil {
 		return nil, err

@@ -250,6 +250,11 @@ func (b *binder) bindSequenceFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	if !ok {
 		return nil, pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a sequence", t.Name)
 	}
+	if name != "currval" && !b.describeOnly && t.Schema != b.tempSchema() {
+		if err := checkWritable(b.sess, name+"()"); err != nil {
+			return nil, err
+		}
+	}
 	call := &expr.Call{Func: name, Type: typeInt8, Sequence: seq.state}
 	if name == "setval" {
 		v, err := b.cast(b.resolveUnknown(args[1]), typeInt8, fc.Location)

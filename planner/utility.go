@@ -61,11 +61,32 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "CREATE VIEW", TxNone
 	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg_query.ObjectType_OBJECT_VIEW:
 		return "DROP VIEW", TxNone
-	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg_query.ObjectType_OBJECT_TABLE:
-		return "DROP TABLE", TxNone
+	case n.GetDropStmt() != nil:
+		return "DROP " + objectTypeName(n.GetDropStmt().RemoveType), TxNone
+	case n.GetCreateSeqStmt() != nil:
+		return "CREATE SEQUENCE", TxNone
+	case n.GetAlterSeqStmt() != nil:
+		return "ALTER SEQUENCE", TxNone
+	case n.GetIndexStmt() != nil:
+		return "CREATE INDEX", TxNone
+	case n.GetCreatedbStmt() != nil:
+		return "CREATE DATABASE", TxNone
+	case n.GetDropdbStmt() != nil:
+		return "DROP DATABASE", TxNone
+	case n.GetCreateTrigStmt() != nil:
+		return "CREATE TRIGGER", TxNone
+	case n.GetRuleStmt() != nil:
+		return "CREATE RULE", TxNone
+	case n.GetGrantStmt() != nil && !n.GetGrantStmt().IsGrant:
+		return "REVOKE", TxNone
+	case n.GetCreateFunctionStmt() != nil && n.GetCreateFunctionStmt().IsProcedure:
+		return "CREATE PROCEDURE", TxNone
 	case n.GetCreateStmt() != nil:
 		return "CREATE TABLE", TxNone
 	case n.GetCreateTableAsStmt() != nil:
+		if n.GetCreateTableAsStmt().Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
+			return "CREATE MATERIALIZED VIEW", TxNone
+		}
 		return "CREATE TABLE AS", TxNone
 	case n.GetInsertStmt() != nil:
 		return "INSERT", TxNone
@@ -167,6 +188,15 @@ func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) 
 		}
 		var run func(context.Context) error
 		switch ts.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+			// The wire protocol has opened the block when this runs.
+			modes, err := transactionModes(ts.Options)
+			if err != nil {
+				return nil, true, err
+			}
+			if len(modes) > 0 {
+				run = func(context.Context) error { return setModes(sess, modes, "") }
+			}
 		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
 			run = func(context.Context) error { txs.Savepoint(ts.SavepointName); return nil }
 		case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
@@ -231,11 +261,58 @@ func planSet(sess Session, vs *pg_query.VariableSetStmt, tag string) (*Query, bo
 	case pg_query.VariableSetKind_VAR_RESET_ALL:
 		return set("all", "", true)
 	case pg_query.VariableSetKind_VAR_SET_MULTI:
-		// SET TRANSACTION / SET SESSION CHARACTERISTICS: the data is read
-		// only, so every isolation level behaves the same.
-		return &Query{Tag: tag}, true, nil
+		modes, err := transactionModes(vs.Args)
+		if err != nil {
+			return nil, true, err
+		}
+		switch vs.Name {
+		case "TRANSACTION":
+			txs, _ := sess.(TxSession)
+			return &Query{Tag: tag, Run: func(context.Context) error {
+				if txs == nil || !txs.InTransaction() {
+					if w, ok := sess.(interface{ Warning(code, message string) }); ok {
+						w.Warning("25P01", "SET TRANSACTION can only be used in transaction blocks")
+					}
+					return nil
+				}
+				return setModes(sess, modes, "")
+			}}, true, nil
+		case "SESSION CHARACTERISTICS":
+			return &Query{Tag: tag, Run: func(context.Context) error { return setModes(sess, modes, "default_") }}, true, nil
+		}
+		return nil, true, pgerror.New(pgerror.FeatureNotSupported, "SET %s is not supported", vs.Name)
 	}
 	return nil, true, pgerror.New(pgerror.FeatureNotSupported, "SET %s FROM CURRENT is not supported", vs.Name)
+}
+
+// transactionModes reads the modes of BEGIN, START TRANSACTION and SET
+// TRANSACTION (ISOLATION LEVEL, READ ONLY | WRITE, [NOT] DEFERRABLE) as the
+// settings they set and their values.
+func transactionModes(args []*pg_query.Node) ([][2]string, error) {
+	var modes [][2]string
+	for _, a := range args {
+		d := a.GetDefElem()
+		if d == nil {
+			continue
+		}
+		v, err := settingValue(d.Arg)
+		if err != nil {
+			return nil, err
+		}
+		modes = append(modes, [2]string{d.Defname, v})
+	}
+	return modes, nil
+}
+
+// setModes applies transaction modes to the open block, or with prefix
+// "default_" to the session's later transactions.
+func setModes(sess Session, modes [][2]string, prefix string) error {
+	for _, m := range modes {
+		if err := sess.SetSetting(prefix+m[0], m[1], prefix == "", false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // settingValue renders one SET argument as PostgreSQL would store it.

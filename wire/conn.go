@@ -513,12 +513,14 @@ func (c *conn) checkFailedTx(tx TxEffect) error {
 func (c *conn) applyTx(tx TxEffect, tag string) string {
 	s := c.sess
 	switch tx {
-	case TxBegin:
-		if s.tx != 'I' {
-			c.notice("25001", "there is already a transaction in progress")
-			return tag
+	case TxNone:
+		switch tag {
+		case "SET", "SHOW", "SAVEPOINT", "RELEASE":
+		default:
+			if s.tx == 'T' {
+				s.txQueried = true
+			}
 		}
-		s.tx = 'T'
 	case TxCommit, TxRollback:
 		if s.tx == 'I' {
 			c.notice("25P01", "there is no transaction in progress")

@@ -279,15 +279,28 @@ func (c *conn) startPortal(p *portal) error {
 	c.cancelQuery = p.cancel
 	c.mu.Unlock()
 	defer c.clearCancel()
+	// BEGIN opens its block before it runs, so that its modes (ISOLATION
+	// LEVEL, READ ONLY) set the new block's.
+	opened := p.tx == TxBegin && c.sess.tx == 'I'
+	if opened {
+		c.sess.beginTx()
+	}
 	res, err := p.stmt.Execute(p.ctx, c.sess)
 	for _, n := range c.sess.notices {
-		c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: n[0], Message: n[1]})
+		c.send(&pgproto3.NoticeResponse{Severity: n.severity, SeverityUnlocalized: n.severity, Code: n.code, Message: n.message})
 	}
 	c.sess.notices = c.sess.notices[:0]
 	if err != nil {
+		if opened {
+			c.sess.endTx(false)
+			c.sess.tx = 'I'
+		}
 		return err
 	}
 	p.started = true
+	if p.tx == TxBegin && !opened {
+		c.notice("25001", "there is already a transaction in progress")
+	}
 	p.tag = c.applyTx(p.tx, res.Tag)
 	c.reportSettings()
 	p.rows = res.Rows

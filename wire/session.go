@@ -30,8 +30,11 @@ type Session struct {
 	txSaved  map[string]savedSetting // values to restore when the block ends
 	changed  [][2]string             // reported settings to send as ParameterStatus
 	tx       byte                    // 'I' idle, 'T' in a block, 'E' in a failed block
-	txLog    txLog                   // the block's undo log and end actions
-	notices  [][2]string             // code and message of NOTICEs to send
+	// txQueried says the block has run a query: its isolation level is
+	// fixed from then on.
+	txQueried bool
+	txLog     txLog    // the block's undo log and end actions
+	notices   []notice // to send when the statement returns
 	// sqlPrepared holds the statements of SQL's PREPARE, by name.
 	sqlPrepared map[string]any
 	cursors     map[string]*sessionCursor // of SQL's DECLARE, by name

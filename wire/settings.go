@@ -17,6 +17,10 @@ type setting struct {
 	desc     string
 	report   bool // sent as ParameterStatus when it changes (GUC_REPORT)
 	readOnly bool
+	// txMode marks a mode of the current transaction (transaction_isolation,
+	// ...): outside a block it shows its default_ setting, and SET changes
+	// it for the block only.
+	txMode bool
 	// check validates and normalizes a new value; nil accepts anything.
 	check func(s *Session, v string) (string, error)
 }
@@ -30,8 +34,9 @@ var settingDefs = []setting{
 	{name: "client_encoding", def: "UTF8", desc: "Sets the client's character set encoding.", report: true, check: checkEncoding},
 	{name: "client_min_messages", def: "notice", desc: "Sets the message levels that are sent to the client."},
 	{name: "DateStyle", def: "ISO, MDY", desc: "Sets the display format for date and time values.", report: true, check: checkDateStyle},
-	{name: "default_transaction_isolation", def: "read committed", desc: "Sets the transaction isolation level of each new transaction."},
-	{name: "default_transaction_read_only", def: "off", desc: "Sets the default read-only status of new transactions.", report: true},
+	{name: "default_transaction_deferrable", def: "off", desc: "Sets the default deferrable status of new transactions.", check: checkBool("default_transaction_deferrable")},
+	{name: "default_transaction_isolation", def: "read committed", desc: "Sets the transaction isolation level of each new transaction.", check: checkIsolation("default_transaction_isolation")},
+	{name: "default_transaction_read_only", def: "off", desc: "Sets the default read-only status of new transactions.", report: true, check: checkBool("default_transaction_read_only")},
 	{name: "extra_float_digits", def: "1", desc: "Sets the number of digits displayed for floating-point values.", check: checkInt("extra_float_digits", -15, 3)},
 	{name: "idle_in_transaction_session_timeout", def: "0", check: checkDuration("idle_in_transaction_session_timeout"), desc: "Sets the maximum allowed idle time between queries, when in a transaction."},
 	{name: "idle_session_timeout", def: "0", check: checkDuration("idle_session_timeout"), desc: "Sets the maximum allowed idle time between queries, when not in a transaction."},
@@ -59,8 +64,9 @@ var settingDefs = []setting{
 	{name: "synchronous_commit", def: "on", desc: "Sets the current transaction's synchronization level."},
 	{name: "TimeZone", def: "UTC", desc: "Sets the time zone for displaying and interpreting time stamps.", report: true, check: checkTimeZone},
 	{name: "timezone_abbreviations", def: "Default", desc: "Selects a file of time zone abbreviations."},
-	{name: "transaction_isolation", def: "read committed", desc: "Sets the current transaction's isolation level."},
-	{name: "transaction_read_only", def: "off", desc: "Sets the current transaction's read-only status."},
+	{name: "transaction_deferrable", def: "off", desc: "Whether to defer a read-only serializable transaction until it can be executed with no possible serialization failures.", txMode: true, check: checkBool("transaction_deferrable")},
+	{name: "transaction_isolation", def: "read committed", desc: "Sets the current transaction's isolation level.", txMode: true, check: checkIsolation("transaction_isolation")},
+	{name: "transaction_read_only", def: "off", desc: "Sets the current transaction's read-only status.", txMode: true, check: checkBool("transaction_read_only")},
 	{name: "work_mem", def: "4MB", desc: "Sets the maximum memory to be used for query workspaces."},
 }
 
@@ -94,6 +100,36 @@ func checkInt(name string, lo, hi int) func(*Session, string) (string, error) {
 			return "", pgerror.New(pgerror.InvalidParameterValue, "%d is outside the valid range for parameter %q (%d .. %d)", n, name, lo, hi)
 		}
 		return strconv.Itoa(n), nil
+	}
+}
+
+// checkBool accepts PostgreSQL's spellings of a Boolean setting (on, off,
+// true, false, yes, no, 1, 0 and unique prefixes) and stores on or off.
+func checkBool(name string) func(*Session, string) (string, error) {
+	return func(_ *Session, v string) (string, error) {
+		l := strings.ToLower(strings.TrimSpace(v))
+		switch {
+		case l == "1", l == "on", len(l) > 0 && (strings.HasPrefix("true", l) || strings.HasPrefix("yes", l)):
+			return "on", nil
+		case l == "0", len(l) > 1 && strings.HasPrefix("off", l), len(l) > 0 && (strings.HasPrefix("false", l) || strings.HasPrefix("no", l)):
+			return "off", nil
+		}
+		return "", pgerror.New(pgerror.InvalidParameterValue, "parameter %q requires a Boolean value", name)
+	}
+}
+
+// checkIsolation accepts the four isolation levels. riffq's data changes
+// only by the session's own statements, so every level behaves alike; the
+// setting is kept so clients that set and read it see what they set.
+func checkIsolation(name string) func(*Session, string) (string, error) {
+	levels := []string{"serializable", "repeatable read", "read committed", "read uncommitted"}
+	return func(_ *Session, v string) (string, error) {
+		l := strings.ToLower(strings.TrimSpace(v))
+		if slices.Contains(levels, l) {
+			return l, nil
+		}
+		return "", pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter %q: %q", name, v).
+			WithHint("Available values: %s.", strings.Join(levels, ", "))
 	}
 }
 
@@ -192,6 +228,11 @@ func (s *Session) Setting(name string) (string, string, error) {
 		}
 		return "", "", pgerror.New("42704", "unrecognized configuration parameter %q", name)
 	}
+	if def.txMode && !s.inTx() {
+		// The implicit transaction of the next statement takes the default.
+		_, v, err := s.Setting("default_" + def.name)
+		return def.name, v, err
+	}
 	if v, ok := s.settings[strings.ToLower(def.name)]; ok {
 		return def.name, v, nil
 	}
@@ -239,6 +280,15 @@ func (s *Session) SetSetting(name, value string, local, reset bool) error {
 		}
 		value = v
 	}
+	if known && def.txMode {
+		if !s.inTx() {
+			return nil // it would last only for this statement's transaction
+		}
+		if err := s.checkTxMode(def, value); err != nil {
+			return err
+		}
+		local = true
+	}
 	if local && !s.inTx() {
 		// As PostgreSQL: SET LOCAL outside a transaction block has no effect
 		// (it warns; the block it would apply to ends at once).
@@ -258,6 +308,47 @@ func (s *Session) SetSetting(name, value string, local, reset bool) error {
 		s.refreshTimeouts()
 	}
 	return nil
+}
+
+// checkTxMode refuses what PostgreSQL refuses once the block has run a
+// query: another isolation level or deferrable mode, or going from read
+// only to read write.
+func (s *Session) checkTxMode(def *setting, value string) error {
+	_, cur, _ := s.Setting(def.name)
+	switch {
+	case cur == value:
+		return nil
+	case def.name == "transaction_read_only" && value == "off" && len(s.txLog.savepoints) > 0:
+		return pgerror.New("25001", "cannot set transaction read-write mode inside a read-only transaction")
+	case !s.txQueried:
+		return nil
+	case def.name == "transaction_isolation":
+		return pgerror.New("25001", "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+	case def.name == "transaction_deferrable":
+		return pgerror.New("25001", "SET TRANSACTION [NOT] DEFERRABLE must be called before any query")
+	case value == "off":
+		return pgerror.New("25001", "transaction read-write mode must be set before any query")
+	}
+	return nil
+}
+
+// beginTx opens a transaction block with the default modes.
+func (s *Session) beginTx() {
+	s.tx = 'T'
+	s.txQueried = false
+	for i := range settingDefs {
+		d := &settingDefs[i]
+		if !d.txMode {
+			continue
+		}
+		_, v, _ := s.Setting("default_" + d.name)
+		key := strings.ToLower(d.name)
+		if _, saved := s.txSaved[key]; !saved {
+			old, had := s.settings[key]
+			s.txSaved[key] = savedSetting{value: old, had: had, local: true}
+		}
+		s.settings[key] = v
+	}
 }
 
 type savedSetting struct {

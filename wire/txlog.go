@@ -120,10 +120,21 @@ func (s *Session) abortTx() {
 	}
 }
 
+// notice is a NoticeResponse waiting for its statement to return.
+type notice struct {
+	severity, code, message string
+}
+
 // Notice queues a NOTICE for the client, sent when the statement running
 // now returns (DROP TABLE IF EXISTS of a missing table...).
 func (s *Session) Notice(code, message string) {
-	s.notices = append(s.notices, [2]string{code, message})
+	s.notices = append(s.notices, notice{"NOTICE", code, message})
+}
+
+// Warning queues a WARNING for the client, sent when the statement running
+// now returns (SET TRANSACTION outside a transaction block...).
+func (s *Session) Warning(code, message string) {
+	s.notices = append(s.notices, notice{"WARNING", code, message})
 }
 
 // SQLPrepared returns the statement PREPARE name stored, if any.
