@@ -438,7 +438,7 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 		case from.ID() == arrow.STRING && zoned(to) && lit.Value.IsValid():
 			// Text without an offset is a time in the session's zone.
 			b.volatile = true
-			s, err := pgtext.ParseIn(string(lit.Value.(*scalar.String).Data()), to, b.location())
+			s, err := pgtext.ParseAt(string(lit.Value.(*scalar.String).Data()), to, b.location(), b.now)
 			if err != nil {
 				return nil, pgerror.From(err).WithPosition(position(b.sql, loc))
 			}

@@ -93,13 +93,14 @@ func (b *binder) resolveAs(u *unknownLit, t arrow.DataType) (expr.Expr, error) {
 		return &paramExpr{n: u.param, typ: b.params.typeOf(u.param)}, nil
 	}
 	loc := time.UTC
-	if ts, ok := t.(*arrow.TimestampType); ok && ts.TimeZone != "" {
+	if ts, ok := t.(*arrow.TimestampType); ok && ts.TimeZone != "" || pgtext.Relative(u.text) {
 		// Without an offset, the text is a wall-clock time in the
-		// session's TimeZone: the plan holds for that zone only.
+		// session's TimeZone ('today' is its day): the plan holds for
+		// that zone (and day) only.
 		loc = b.location()
 		b.volatile = true
 	}
-	s, err := pgtext.ParseIn(u.text, t, loc)
+	s, err := pgtext.ParseAt(u.text, t, loc, b.now)
 	if err != nil {
 		return nil, pgerror.From(err).WithPosition(position(b.sql, u.loc))
 	}

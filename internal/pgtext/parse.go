@@ -39,12 +39,24 @@ func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
 }
 
 // ParseIn is Parse with loc, the session's TimeZone, for timestamps with
-// time zone written without an offset.
+// time zone written without an offset and for the dates and times 'now',
+// 'today', 'yesterday' and 'tomorrow' name.
 func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, error) {
+	return ParseAt(s, dt, loc, time.Time{})
+}
+
+// ParseAt is ParseIn with now, the instant 'now' names (the statement's
+// start, so that 'now'::timestamptz = now()); the zero time is the clock's.
+func ParseAt(s string, dt arrow.DataType, loc *time.Location, now time.Time) (scalar.Scalar, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
 	t := strings.TrimSpace(s)
+	if t != "" && (t[0] >= 'a' && t[0] <= 'z' || t[0] >= 'A' && t[0] <= 'Z' || t[0] == '-' || t[0] == '+') {
+		if v, ok, err := parseSpecial(strings.ToLower(t), dt, loc, now); ok {
+			return v, err
+		}
+	}
 	switch dt.ID() {
 	case arrow.BOOL:
 		switch strings.ToLower(t) {
@@ -152,6 +164,91 @@ func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, er
 		return v, err
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", typeName(dt))
+}
+
+// Relative reports whether s names a date or time relative to the
+// current one ('now', 'today', 'yesterday', 'tomorrow'): its value
+// depends on when, and in which TimeZone, it is read.
+func Relative(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "now", "today", "yesterday", "tomorrow":
+		return true
+	}
+	return false
+}
+
+// parseSpecial reads PostgreSQL's special date/time inputs: epoch, now,
+// today, yesterday, tomorrow and (for time) allballs. ok is false for
+// other text and other types. Infinite dates and timestamps are refused:
+// riffq's date and timestamp columns have no infinity.
+func parseSpecial(t string, dt arrow.DataType, loc *time.Location, now time.Time) (scalar.Scalar, bool, error) {
+	switch t {
+	case "epoch", "now", "today", "yesterday", "tomorrow", "allballs", "infinity", "+infinity", "-infinity":
+	default:
+		return nil, false, nil
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	wall := now.In(loc)
+	midnight := time.Date(wall.Year(), wall.Month(), wall.Day(), 0, 0, 0, 0, time.UTC) // as a wall clock
+	switch t {
+	case "yesterday":
+		midnight = midnight.AddDate(0, 0, -1)
+	case "tomorrow":
+		midnight = midnight.AddDate(0, 0, 1)
+	}
+	switch typ := dt.(type) {
+	case *arrow.Date32Type:
+		switch t {
+		case "epoch":
+			return scalar.NewDate32Scalar(0), true, nil
+		case "allballs":
+			return nil, false, nil
+		case "infinity", "+infinity", "-infinity":
+			return nil, true, pgerror.New(pgerror.FeatureNotSupported, "infinite dates are not supported")
+		}
+		return scalar.NewDate32Scalar(arrow.Date32FromTime(midnight)), true, nil
+	case *arrow.TimestampType:
+		var v time.Time
+		switch t {
+		case "epoch":
+			v = time.Unix(0, 0)
+		case "allballs":
+			return nil, false, nil
+		case "infinity", "+infinity", "-infinity":
+			return nil, true, pgerror.New(pgerror.FeatureNotSupported, "infinite timestamps are not supported")
+		case "now":
+			v = now
+			if typ.TimeZone == "" {
+				v = time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), time.UTC)
+			}
+		default:
+			v = midnight
+			if typ.TimeZone != "" {
+				v = time.UnixMicro(WallToInstant(midnight.UnixMicro(), loc))
+			}
+		}
+		ts, err := arrow.TimestampFromTime(v.Truncate(time.Microsecond), typ.Unit)
+		if err != nil {
+			return nil, true, err
+		}
+		return scalar.NewTimestampScalar(ts, dt), true, nil
+	case *arrow.Time64Type:
+		var us int64
+		switch t {
+		case "now":
+			us = wall.Sub(time.Date(wall.Year(), wall.Month(), wall.Day(), 0, 0, 0, 0, loc)).Microseconds()
+		case "allballs":
+		default:
+			return nil, false, nil
+		}
+		if typ.Unit == arrow.Nanosecond {
+			us *= 1000
+		}
+		return scalar.NewTime64Scalar(arrow.Time64(us), dt), true, nil
+	}
+	return nil, false, nil
 }
 
 // parseExtra reads the types that have no SQL operators yet but can be
