@@ -51,3 +51,34 @@ func TestStatActivity(t *testing.T) {
 		t.Errorf("watching session: %+v", w)
 	}
 }
+
+// TestSessionRoles checks that the users connected now are roles in
+// pg_roles and pg_user, as clients that look up current_user expect,
+// with the OIDs pg_stat_activity and pg_get_userbyid use.
+func TestSessionRoles(t *testing.T) {
+	url := startServer(t)
+	conn := connect(t, url) // as "tester"
+	ctx := context.Background()
+	var name string
+	var super bool
+	var oid uint32
+	if err := conn.QueryRow(ctx, "SELECT rolname::text, rolsuper, oid FROM pg_roles WHERE rolname = current_user").Scan(&name, &super, &oid); err != nil {
+		t.Fatalf("current_user in pg_roles: %v", err)
+	}
+	if name != "tester" || !super || oid < 16384 {
+		t.Errorf("role: %s super=%v oid=%d", name, super, oid)
+	}
+	var activityOID, userOID uint32
+	var byID string
+	if err := conn.QueryRow(ctx, `SELECT a.usesysid, u.usesysid, pg_get_userbyid(a.usesysid) FROM pg_stat_activity a
+		JOIN pg_user u ON u.usename = a.usename WHERE a.pid = pg_backend_pid()`).Scan(&activityOID, &userOID, &byID); err != nil {
+		t.Fatal(err)
+	}
+	if activityOID != oid || userOID != oid || byID != "tester" {
+		t.Errorf("pg_stat_activity usesysid %d, pg_user %d, pg_get_userbyid %q; want %d, tester", activityOID, userOID, byID, oid)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_roles WHERE rolname IN ('postgres', 'pg_database_owner', 'tester')").Scan(&n); err != nil || n != 3 {
+		t.Errorf("roles: %d, %v; want 3", n, err)
+	}
+}

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -440,16 +441,60 @@ func fillAm(_ *systemBuilder, r *rows) {
 	r.add("oid", 3580, "amname", "brin", "amhandler", "brinhandler", "amtype", "i")
 }
 
-func fillRoles(_ *systemBuilder, r *rows) {
+func fillRoles(_ *systemBuilder, r *rows) { addRoles(r, nil) }
+
+func fillUser(_ *systemBuilder, r *rows) { addUsers(r, nil) }
+
+// addRoles writes pg_roles: postgres, pg_database_owner and a superuser
+// role for each of users. riffq keeps no roles of its own (its
+// authenticator decides who connects), so the users connected now stand
+// in for them, and a client looking up current_user finds it.
+func addRoles(r *rows, users []string) {
 	r.add("rolname", DatabaseOwnerName, "rolinherit", true, "rolconnlimit", -1, "rolpassword", "********", "oid", DatabaseOwnerOID)
-	r.add("rolname", OwnerName, "rolsuper", true, "rolinherit", true, "rolcreaterole", true, "rolcreatedb", true,
-		"rolcanlogin", true, "rolreplication", true, "rolconnlimit", -1, "rolpassword", "********",
-		"rolbypassrls", true, "oid", OwnerOID)
+	for _, u := range append([]string{OwnerName}, users...) {
+		r.add("rolname", u, "rolsuper", true, "rolinherit", true, "rolcreaterole", true, "rolcreatedb", true,
+			"rolcanlogin", true, "rolreplication", true, "rolconnlimit", -1, "rolpassword", "********",
+			"rolbypassrls", true, "oid", int64(RoleOID(u)))
+	}
 }
 
-func fillUser(_ *systemBuilder, r *rows) {
-	r.add("usename", OwnerName, "usesysid", OwnerOID, "usecreatedb", true, "usesuper", true, "userepl", true,
-		"usebypassrls", true, "passwd", "********")
+// addUsers writes pg_user, the login roles of addRoles.
+func addUsers(r *rows, users []string) {
+	for _, u := range append([]string{OwnerName}, users...) {
+		r.add("usename", u, "usesysid", int64(RoleOID(u)), "usecreatedb", true, "usesuper", true, "userepl", true,
+			"usebypassrls", true, "passwd", "********")
+	}
+}
+
+// RoleOID is the OID of a connected user's role: postgres is 10, another
+// name a number derived from it, the same in every session, above the
+// OIDs handed to objects.
+func RoleOID(user string) uint32 {
+	if user == OwnerName {
+		return OwnerOID
+	}
+	h := fnv.New32a()
+	h.Write([]byte(user))
+	return 1<<30 + h.Sum32()%(1<<29)
+}
+
+// RolesTable is pg_roles or pg_user (name) with a role for each of users
+// besides postgres, sorted and without duplicates (the planner builds it
+// for each statement reading it, from the sessions connected then).
+func RolesTable(name string, users []string) (*Table, error) {
+	rel := systemIndex[[2]string{PgCatalog, name}]
+	users = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(users))), func(u string) bool { return u == OwnerName })
+	r := newRows(rel)
+	if name == "pg_user" {
+		addUsers(r, users)
+	} else {
+		addRoles(r, users)
+	}
+	mt, err := r.table()
+	if err != nil {
+		return nil, err
+	}
+	return &Table{Schema: PgCatalog, Name: rel.name, OID: rel.oid, Provider: mt, System: true}, nil
 }
 
 func fillCollation(_ *systemBuilder, r *rows) {
@@ -732,7 +777,7 @@ func (c *Catalog) ActivityTable(db string, sessions []Activity) (*Table, error) 
 		if a.ClientAddr != "" {
 			addr, port = a.ClientAddr, a.ClientPort
 		}
-		r.add("datid", dbOID, "datname", a.Database, "pid", int(a.PID), "usesysid", OwnerOID, "usename", a.User,
+		r.add("datid", dbOID, "datname", a.Database, "pid", int(a.PID), "usesysid", int64(RoleOID(a.User)), "usename", a.User,
 			"application_name", a.ApplicationName, "client_addr", addr, "client_port", port,
 			"backend_start", ts(a.BackendStart), "xact_start", ts(a.XactStart), "query_start", ts(a.QueryStart),
 			"state_change", ts(a.Changed), "state", a.State, "query", a.Query, "backend_type", "client backend")

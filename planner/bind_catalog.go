@@ -94,10 +94,15 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		unknown := &expr.Call{Func: "concat", Args: []expr.Expr{textLit("unknown (OID="), &expr.Cast{Input: oid, Type: typeText}, textLit(")")}, Type: typeText}
-		return &expr.Case{Whens: []expr.When{
+		whens := []expr.When{
 			{Cond: eq(oid, catalog.OwnerOID), Result: textLit(catalog.OwnerName)},
 			{Cond: eq(oid, catalog.DatabaseOwnerOID), Result: textLit(catalog.DatabaseOwnerName)},
-		}, Else: strictNull(oid, unknown, typeText), Type: typeText}, true, nil
+		}
+		for _, u := range b.sessionUsers() {
+			whens = append(whens, expr.When{Cond: eq(oid, int64(catalog.RoleOID(u))), Result: textLit(u)})
+		}
+		b.volatile = true
+		return &expr.Case{Whens: whens, Else: strictNull(oid, unknown, typeText), Type: typeText}, true, nil
 	case "pg_encoding_to_char":
 		enc, err := b.cast(b.resolveUnknown(args[0]), typeInt4, fc.Location)
 		if err != nil {
@@ -832,4 +837,19 @@ func (b *binder) bindToReg(fc *pg_query.FuncCall, kind string, ectx exprContext)
 		}
 	}
 	return e, err
+}
+
+// sessionUsers lists the users connected now (this session's included),
+// sorted, once each, without postgres: the roles pg_roles shows besides
+// it.
+func (b *binder) sessionUsers() []string {
+	if b.sess == nil {
+		return nil
+	}
+	users := []string{b.sess.UserName()}
+	for _, a := range b.sess.Activity() {
+		users = append(users, a.User)
+	}
+	slices.Sort(users)
+	return slices.DeleteFunc(slices.Compact(users), func(u string) bool { return u == catalog.OwnerName })
 }

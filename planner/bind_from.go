@@ -364,6 +364,14 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 		st.Database = t.Database
 		t = st
 	}
+	if t.System && t.Schema == catalog.PgCatalog && (t.Name == "pg_roles" || t.Name == "pg_user") && b.sess != nil {
+		st, err := catalog.RolesTable(t.Name, b.sessionUsers())
+		if err != nil {
+			return nil, nil, err
+		}
+		st.Database = t.Database
+		t = st
+	}
 	if t.System && t.Schema == catalog.PgCatalog && t.Name == "pg_stat_activity" && b.sess != nil {
 		st, err := b.cat.ActivityTable(b.db, b.sess.Activity())
 		if err != nil {
