@@ -86,7 +86,7 @@ func stringSets(schema *arrow.Schema, filters []expr.Expr) []stringSet {
 // result are expanded.
 func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.RecordBatch, sets []stringSet, pos func(field int) (int, bool)) (arrow.RecordBatch, error) {
 	n := int(src.NumRows())
-	var keep []bool
+	var rows []int32 // the rows kept so far; nil until a set applies
 	for _, s := range sets {
 		col, ok := pos(s.field)
 		if !ok {
@@ -110,41 +110,33 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 		for i := range match {
 			match[i] = dict.IsValid(i) && s.values[value(i)]
 		}
-		at, err := dictIndex(d.Indices())
-		if err != nil {
-			return nil, err
-		}
-		if keep == nil {
-			keep = make([]bool, n)
-			for i := range keep {
-				keep[i] = true
+		if rows == nil {
+			rows = make([]int32, 0, n)
+			for i := range n {
+				rows = append(rows, int32(i))
 			}
 		}
-		for i := range n {
-			keep[i] = keep[i] && d.IsValid(i) && match[at(i)]
+		var err error
+		if rows, err = keepMatching(d, match, rows); err != nil {
+			return nil, err
 		}
 	}
-	rows := make([]int32, 0, n) // not nil: expandRows reads nil as every row
-	for i, k := range keep {
-		if k {
-			rows = append(rows, int32(i))
-		}
-	}
-	if keep == nil || len(rows) == n {
+	if rows == nil || len(rows) == n {
 		src.Retain()
 		return src, nil
 	}
-	idxBuilder := array.NewInt32Builder(mem)
-	defer idxBuilder.Release()
-	idxBuilder.AppendValues(rows, nil)
-	idx := idxBuilder.NewArray()
-	defer idx.Release()
 	cols := make([]arrow.Array, src.NumCols())
 	defer func() {
 		for _, c := range cols {
 			if c != nil {
 				c.Release()
 			}
+		}
+	}()
+	var idx arrow.Array // for compute.TakeArray, built when a column needs it
+	defer func() {
+		if idx != nil {
+			idx.Release()
 		}
 	}()
 	fields := make([]arrow.Field, src.NumCols())
@@ -158,9 +150,81 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 			fields[i].Type = cols[i].DataType()
 			continue
 		}
+		if out, ok := takeFixed(mem, c, rows); ok {
+			cols[i] = out
+			continue
+		}
+		if idx == nil {
+			b := array.NewInt32Builder(mem)
+			b.AppendValues(rows, nil)
+			idx = b.NewArray()
+			b.Release()
+		}
 		if cols[i], err = compute.TakeArray(ctx, c, idx); err != nil {
 			return nil, fmt.Errorf("select rows: %w", err)
 		}
 	}
 	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(rows))), nil
+}
+
+// keepMatching filters rows, in place, to those whose value in d is a
+// dictionary entry match marks (never a NULL).
+func keepMatching(d *array.Dictionary, match []bool, rows []int32) ([]int32, error) {
+	out := rows[:0]
+	if idx, ok := d.Indices().(*array.Int32); ok && d.NullN() == 0 {
+		v := idx.Int32Values()
+		for _, r := range rows {
+			if match[v[r]] {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
+	at, err := dictIndex(d.Indices())
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if d.IsValid(int(r)) && match[at(int(r))] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// takeFixed is the values of a at rows, for fixed-width values of 4, 8 or
+// 16 bytes (integers, floats, dates, timestamps, decimals) without NULLs,
+// copied in one loop; ok is false for other arrays.
+func takeFixed(mem memory.Allocator, a arrow.Array, rows []int32) (arrow.Array, bool) {
+	fw, ok := a.DataType().(arrow.FixedWidthDataType)
+	if !ok || a.NullN() > 0 || a.DataType().ID() == arrow.DICTIONARY {
+		return nil, false
+	}
+	width := fw.BitWidth() / 8
+	if width != 4 && width != 8 && width != 16 || len(a.Data().Buffers()) != 2 {
+		return nil, false
+	}
+	d := a.Data()
+	src := d.Buffers()[1].Bytes()[d.Offset()*width:]
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(len(rows) * width)
+	defer buf.Release()
+	dst := buf.Bytes()
+	switch width {
+	case 4:
+		take(arrow.Uint32Traits.CastFromBytes(dst), arrow.Uint32Traits.CastFromBytes(src), rows)
+	case 8:
+		take(arrow.Uint64Traits.CastFromBytes(dst), arrow.Uint64Traits.CastFromBytes(src), rows)
+	case 16:
+		take(arrow.Decimal128Traits.CastFromBytes(dst), arrow.Decimal128Traits.CastFromBytes(src), rows)
+	}
+	out := array.NewData(a.DataType(), len(rows), []*memory.Buffer{nil, buf}, nil, 0, 0)
+	defer out.Release()
+	return array.MakeFromData(out), true
+}
+
+func take[T any](dst, src []T, rows []int32) {
+	for i, r := range rows {
+		dst[i] = src[r]
+	}
 }
