@@ -139,6 +139,9 @@ func datePart(t time.Time, field string, isDate bool) (float64, error) {
 
 // dateTruncKernel applies date_trunc(unit, ts).
 func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array) (arrow.Array, error) {
+	if iv, ok := ts.(*array.MonthDayNanoInterval); ok {
+		return intervalTruncKernel(mem, units.(*array.String), iv)
+	}
 	get, err := timeValues(ts)
 	if err != nil {
 		return nil, err
@@ -161,6 +164,63 @@ func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array) (arrow.Array, 
 			return nil, err
 		}
 		out.Append(v)
+	}
+	return out.NewArray(), nil
+}
+
+// intervalTruncKernel applies date_trunc(unit, interval) as PostgreSQL's
+// interval_trunc: the interval is taken apart into years, months, days
+// and a time of day (hours unbounded), and the fields below unit are
+// zeroed, each truncated toward zero.
+func intervalTruncKernel(mem memory.Allocator, units *array.String, iv *array.MonthDayNanoInterval) (arrow.Array, error) {
+	out := array.NewMonthDayNanoIntervalBuilder(mem)
+	defer out.Release()
+	const (
+		usPerSec  = int64(1_000_000)
+		usPerMin  = 60 * usPerSec
+		usPerHour = 60 * usPerMin
+	)
+	for i := range iv.Len() {
+		if iv.IsNull(i) || units.IsNull(i) {
+			out.AppendNull()
+			continue
+		}
+		v := iv.Value(i)
+		years, months := v.Months/12, v.Months%12
+		days := v.Days
+		us := v.Nanoseconds / 1000
+		trunc := func(x, step int64) int64 { return x / step * step }
+		switch CanonicalUnit(units.Value(i)) {
+		case "millennium":
+			years, months, days, us = years/1000*1000, 0, 0, 0
+		case "century":
+			years, months, days, us = years/100*100, 0, 0, 0
+		case "decade":
+			years, months, days, us = years/10*10, 0, 0, 0
+		case "year":
+			months, days, us = 0, 0, 0
+		case "quarter":
+			months, days, us = months/3*3, 0, 0
+		case "month":
+			days, us = 0, 0
+		case "day":
+			us = 0
+		case "hour":
+			us = trunc(us, usPerHour)
+		case "minute":
+			us = trunc(us, usPerMin)
+		case "second":
+			us = trunc(us, usPerSec)
+		case "milliseconds":
+			us = trunc(us, 1000)
+		case "microseconds":
+		case "week":
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "unit %q not supported for type interval", units.Value(i)).
+				WithDetail("Months usually have fractional weeks.")
+		default:
+			return nil, unitError(units.Value(i), iv.DataType())
+		}
+		out.Append(arrow.MonthDayNanoInterval{Months: years*12 + months, Days: days, Nanoseconds: us * 1000})
 	}
 	return out.NewArray(), nil
 }

@@ -251,6 +251,10 @@ func pgTypeName(dt arrow.DataType) string {
 			return "timestamp with time zone"
 		}
 		return "timestamp without time zone"
+	case arrow.INTERVAL_MONTH_DAY_NANO:
+		return "interval"
+	case arrow.BINARY, arrow.LARGE_BINARY:
+		return "bytea"
 	}
 	return dt.String()
 }

@@ -696,7 +696,7 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		epoch := &expr.Literal{Value: scalar.NewDate32Scalar(0)}
 		t = &expr.Call{Func: "date_pl_time", Args: []expr.Expr{epoch, t}, Type: typeTimestamp}
 	}
-	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime && (!isInterval || name == "date_trunc") {
+	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime && !isInterval {
 		return nil, true, b.noFunction(fc, name, unit, t)
 	}
 	isDate := t.DataType().ID() == arrow.DATE32
@@ -715,6 +715,9 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	}
 	switch name {
 	case "date_trunc":
+		if isInterval {
+			return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+		}
 		if isDate {
 			// date_trunc has no date variant: the date becomes a timestamptz.
 			if t, err = b.cast(t, typeTimestamptz, fc.Location); err != nil {
