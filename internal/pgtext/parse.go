@@ -714,6 +714,15 @@ func WallToInstant(wall int64, loc *time.Location) int64 {
 // 24:00:00, the end of the day, is allowed, as in PostgreSQL.
 func parseTimeOfDay(t string) (int64, error) {
 	syntax := pgerror.New("22007", "invalid input syntax for type time")
+	// A 12-hour clock: 04:05 PM is 16:05, 12:30 AM is 00:30.
+	meridiem := ""
+	if n := len(t); n > 2 {
+		switch strings.ToUpper(t[n-2:]) {
+		case "AM", "PM":
+			meridiem = strings.ToUpper(t[n-2:])
+			t = strings.TrimSpace(t[:n-2])
+		}
+	}
 	parts := strings.Split(t, ":")
 	if len(parts) < 2 || len(parts) > 3 {
 		return 0, syntax
@@ -745,6 +754,16 @@ func parseTimeOfDay(t string) (int64, error) {
 			digits := (fraction + "0000000")[:7]
 			v, _ := strconv.ParseInt(digits, 10, 64)
 			frac = (v + 5) / 10
+		}
+	}
+	if meridiem != "" {
+		switch {
+		case h > 12:
+			return 0, pgerror.New("22008", "date/time field value out of range")
+		case meridiem == "AM" && h == 12:
+			h = 0
+		case meridiem == "PM" && h != 12:
+			h += 12
 		}
 	}
 	us := h*3_600_000_000 + m*60_000_000 + sec*1_000_000 + frac
