@@ -192,6 +192,9 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	ctx = engine.WithRecursionLimit(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit), st.planner.RecursionLimit)
 	ctx = engine.WithTempDir(ctx, st.planner.TempDir)
 	ctx = engine.WithLocation(ctx, s.Location)
+	if _, style, err := s.Setting("DateStyle"); err == nil {
+		ctx = engine.WithDateOrder(ctx, pgtext.DateOrderOf(style))
+	}
 	if q.Run != nil {
 		if err := q.Run(ctx); err != nil {
 			return nil, err
@@ -264,8 +267,14 @@ func (p *prepared) Bind(_ context.Context, s *wire.Session, params [][]byte, for
 		case wire.FormatOf(formats, i) == 1:
 			v, err = pgbinary.DecodeParam(raw, t)
 		default:
-			// A timestamptz without an offset is in the session's zone.
-			v, err = pgtext.ParseIn(string(raw), t, s.Location)
+			// A timestamptz without an offset is in the session's zone;
+			// 03/04/2024 in its DateStyle's order.
+			in := pgtext.Input{Loc: s.Location}
+			if id := t.ID(); id == arrow.DATE32 || id == arrow.TIMESTAMP {
+				_, style, _ := s.Setting("DateStyle")
+				in.Order = pgtext.DateOrderOf(style)
+			}
+			v, err = pgtext.ParseWith(string(raw), t, in)
 		}
 		if err != nil {
 			return nil, err

@@ -43,7 +43,7 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 	case to.ID() == arrow.STRING && from.ID() != arrow.LARGE_STRING:
 		return castToText(mem, arr, sessionLocation(ctx))
 	case from.ID() == arrow.STRING:
-		return castFromText(mem, arr.(*array.String), to, sessionLocation(ctx))
+		return castFromText(mem, arr.(*array.String), to, pgtext.Input{Loc: sessionLocation(ctx), Order: sessionDateOrder(ctx)})
 	case ZonedCast(from, to):
 		return castZoned(mem, arr, to, sessionLocation(ctx))
 	case timeCast(from, to):
@@ -183,7 +183,7 @@ func castToText(mem memory.Allocator, arr arrow.Array, loc *time.Location) (arro
 	return b.NewArray(), nil
 }
 
-func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType, loc *time.Location) (arrow.Array, error) {
+func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType, in pgtext.Input) (arrow.Array, error) {
 	b := array.NewBuilder(mem, to)
 	defer b.Release()
 	for i := range arr.Len() {
@@ -191,7 +191,7 @@ func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType, lo
 			b.AppendNull()
 			continue
 		}
-		s, err := pgtext.ParseIn(arr.Value(i), to, loc)
+		s, err := pgtext.ParseWith(arr.Value(i), to, in)
 		if err != nil {
 			return nil, err
 		}
@@ -610,10 +610,10 @@ func castJSONScalar(ctx context.Context, arr arrow.Array, to arrow.DataType) (ar
 	text := b.NewStringArray()
 	defer text.Release()
 	if want == "boolean" || isPerValueNumeric(to) {
-		return castFromText(mem, text, to, time.UTC)
+		return castFromText(mem, text, to, pgtext.Input{})
 	}
 	// Through numeric, so that 1.5 becomes the integer 2 as there.
-	num, err := castFromText(mem, text, pgtypes.Numeric(), time.UTC)
+	num, err := castFromText(mem, text, pgtypes.Numeric(), pgtext.Input{})
 	if err != nil {
 		return nil, err
 	}

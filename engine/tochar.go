@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -540,6 +541,23 @@ func WithLocation(ctx context.Context, loc *time.Location) context.Context {
 		return ctx
 	}
 	return context.WithValue(ctx, locationKey{}, loc)
+}
+
+type dateOrderKey struct{}
+
+// WithDateOrder makes text cast to dates and timestamps read 03/04/2024 in
+// order, the session's DateStyle (MDY, the default, needs no call).
+func WithDateOrder(ctx context.Context, order pgtext.DateOrder) context.Context {
+	if order == pgtext.MDY {
+		return ctx
+	}
+	return context.WithValue(ctx, dateOrderKey{}, order)
+}
+
+// sessionDateOrder is the session's DateStyle order, MDY without one.
+func sessionDateOrder(ctx context.Context) pgtext.DateOrder {
+	order, _ := ctx.Value(dateOrderKey{}).(pgtext.DateOrder)
+	return order
 }
 
 // sessionLocation is the session's TimeZone, UTC without one.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -998,6 +999,15 @@ func (b *binder) limit(plan Plan, s *pg_query.SelectStmt) (Plan, error) {
 
 // location is the session's TimeZone: UTC unless the session tells
 // (an optional TimeZone method of Session).
+// dateOrder is the session's DateStyle order of day, month and year.
+func (b *binder) dateOrder() pgtext.DateOrder {
+	if b.sess == nil {
+		return pgtext.MDY
+	}
+	_, style, _ := b.sess.Setting("DateStyle")
+	return pgtext.DateOrderOf(style)
+}
+
 func (b *binder) location() *time.Location {
 	if b.loc == nil {
 		b.loc = time.UTC

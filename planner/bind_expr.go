@@ -435,10 +435,11 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 			// back: computed when the statement runs, in its TimeZone.
 			b.volatile = true
 			return &expr.Cast{Input: e, Type: to}, nil
-		case from.ID() == arrow.STRING && zoned(to) && lit.Value.IsValid():
-			// Text without an offset is a time in the session's zone.
+		case from.ID() == arrow.STRING && lit.Value.IsValid() && (zoned(to) || sessionText(string(lit.Value.(*scalar.String).Data()), to)):
+			// Text without an offset is a time in the session's zone;
+			// 03/04/2024 reads in its DateStyle, 'today' is its day.
 			b.volatile = true
-			s, err := pgtext.ParseAt(string(lit.Value.(*scalar.String).Data()), to, b.location(), b.now)
+			s, err := pgtext.ParseWith(string(lit.Value.(*scalar.String).Data()), to, pgtext.Input{Loc: b.location(), Now: b.now, Order: b.dateOrder()})
 			if err != nil {
 				return nil, pgerror.From(err).WithPosition(position(b.sql, loc))
 			}
@@ -464,6 +465,16 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 		}
 	}
 	return &expr.Cast{Input: e, Type: to}, nil
+}
+
+// sessionText reports whether text read as a date, timestamp or time
+// depends on the session (its DateStyle, its day).
+func sessionText(text string, to arrow.DataType) bool {
+	switch to.ID() {
+	case arrow.DATE32, arrow.TIMESTAMP, arrow.TIME64:
+		return pgtext.OrderDependent(text) || pgtext.Relative(text)
+	}
+	return false
 }
 
 func (b *binder) bindBoolExpr(be *pg_query.BoolExpr, ectx exprContext) (expr.Expr, error) {

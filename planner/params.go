@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
@@ -92,15 +91,19 @@ func (b *binder) resolveAs(u *unknownLit, t arrow.DataType) (expr.Expr, error) {
 		b.params.infer(u.param, t)
 		return &paramExpr{n: u.param, typ: b.params.typeOf(u.param)}, nil
 	}
-	loc := time.UTC
+	in := pgtext.Input{Now: b.now}
 	if ts, ok := t.(*arrow.TimestampType); ok && ts.TimeZone != "" || pgtext.Relative(u.text) {
 		// Without an offset, the text is a wall-clock time in the
 		// session's TimeZone ('today' is its day): the plan holds for
 		// that zone (and day) only.
-		loc = b.location()
+		in.Loc = b.location()
 		b.volatile = true
 	}
-	s, err := pgtext.ParseAt(u.text, t, loc, b.now)
+	if pgtext.OrderDependent(u.text) {
+		in.Order = b.dateOrder() // 03/04/2024 reads as DateStyle says
+		b.volatile = true
+	}
+	s, err := pgtext.ParseWith(u.text, t, in)
 	if err != nil {
 		return nil, pgerror.From(err).WithPosition(position(b.sql, u.loc))
 	}

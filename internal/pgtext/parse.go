@@ -42,12 +42,42 @@ func Parse(s string, dt arrow.DataType) (scalar.Scalar, error) {
 // time zone written without an offset and for the dates and times 'now',
 // 'today', 'yesterday' and 'tomorrow' name.
 func ParseIn(s string, dt arrow.DataType, loc *time.Location) (scalar.Scalar, error) {
-	return ParseAt(s, dt, loc, time.Time{})
+	return ParseWith(s, dt, Input{Loc: loc})
 }
 
-// ParseAt is ParseIn with now, the instant 'now' names (the statement's
-// start, so that 'now'::timestamptz = now()); the zero time is the clock's.
-func ParseAt(s string, dt arrow.DataType, loc *time.Location, now time.Time) (scalar.Scalar, error) {
+// DateOrder is the order DateStyle gives the fields of a date written
+// with slashes, dashes or dots (03/04/2024).
+type DateOrder uint8
+
+// The orders of DateStyle: MDY is PostgreSQL's default.
+const (
+	MDY DateOrder = iota
+	DMY
+	YMD
+)
+
+// DateOrderOf reads the order from a DateStyle value ("ISO, DMY").
+func DateOrderOf(dateStyle string) DateOrder {
+	switch u := strings.ToUpper(dateStyle); {
+	case strings.Contains(u, "DMY"), strings.Contains(u, "EURO"):
+		return DMY
+	case strings.Contains(u, "YMD"):
+		return YMD
+	}
+	return MDY
+}
+
+// Input is the session state that reading dates and times depends on.
+type Input struct {
+	Loc   *time.Location // TimeZone, for timestamps with time zone without an offset; nil is UTC
+	Now   time.Time      // the instant 'now' names (the statement's start); zero is the clock's
+	Order DateOrder      // DateStyle's field order
+}
+
+// ParseWith is Parse in a session's state: 'now'::timestamptz = now()
+// when in.Now is the statement's start.
+func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
+	loc, now := in.Loc, in.Now
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -56,6 +86,9 @@ func ParseAt(s string, dt arrow.DataType, loc *time.Location, now time.Time) (sc
 		if v, ok, err := parseSpecial(strings.ToLower(t), dt, loc, now); ok {
 			return v, err
 		}
+	}
+	if id := dt.ID(); (id == arrow.DATE32 || id == arrow.TIMESTAMP) && len(t) >= 5 && (t[1] < '0' || t[2] < '0') {
+		t = isoDate(t, in.Order)
 	}
 	switch dt.ID() {
 	case arrow.BOOL:
@@ -655,6 +688,69 @@ func dateTimeError(dt arrow.DataType, s string, err error) error {
 		name = "timestamp" // as PostgreSQL's message names it
 	}
 	return pgerror.New("22007", "invalid input syntax for type %s: %q", name, s)
+}
+
+// OrderDependent reports whether s reads as a different date under
+// different DateStyle orders (03/04/2024): a plan holding its value holds
+// for one order only.
+func OrderDependent(s string) bool {
+	t := strings.TrimSpace(s)
+	return isoDate(t, MDY) != isoDate(t, DMY) || isoDate(t, MDY) != isoDate(t, YMD)
+}
+
+// isoDate rewrites a date written with slashes, dashes or dots in the
+// order of DateStyle (03/04/2024, 4.3.24) as ISO's 2024-03-04, keeping
+// what follows it (a time); other text comes back unchanged. Two-digit
+// years are 1970 to 2069, as in PostgreSQL.
+func isoDate(t string, order DateOrder) string {
+	end := strings.IndexAny(t, " T")
+	if end < 0 {
+		end = len(t)
+	}
+	date := t[:end]
+	var sep byte
+	for _, c := range []byte{'/', '-', '.'} {
+		if strings.Count(date, string(c)) == 2 {
+			sep = c
+		}
+	}
+	if sep == 0 {
+		return t
+	}
+	f := strings.Split(date, string(sep))
+	for _, x := range f {
+		if x == "" || len(x) > 4 || strings.Trim(x, "0123456789") != "" {
+			return t
+		}
+	}
+	y, m, d := f[2], f[0], f[1]
+	switch {
+	case len(f[0]) > 2: // a year first reads year-month-day in every order
+		y, m, d = f[0], f[1], f[2]
+	case order == DMY:
+		d, m = f[0], f[1]
+	case order == YMD:
+		y, m, d = f[0], f[1], f[2]
+	}
+	if len(y) <= 2 {
+		n, _ := strconv.Atoi(y)
+		if n < 70 {
+			n += 2000
+		} else {
+			n += 1900
+		}
+		y = strconv.Itoa(n)
+	}
+	pad := func(x string) string {
+		if len(x) == 1 {
+			return "0" + x
+		}
+		return x
+	}
+	if len(y) != 4 || len(m) > 2 || len(d) > 2 {
+		return t
+	}
+	return y + "-" + pad(m) + "-" + pad(d) + t[end:]
 }
 
 func parseDate(t string) (time.Time, error) {
