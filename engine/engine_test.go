@@ -439,13 +439,17 @@ func TestSortFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fetch := range []int64{1, 10, 500, 70_000} {
-		top, err := collect(t, &Sort{Input: testScan(t, 4096, rows...), Keys: keys, Fetch: fetch})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int64(len(top)) != fetch || strings.Join(top, "\n") != strings.Join(full[:fetch], "\n") {
-			t.Fatalf("fetch %d: got %d rows, first %v; want %v", fetch, len(top), top[:min(3, len(top))], full[:3])
+	// Small batches compact as they come; one batch of every row (an
+	// aggregate's output) is selected from at once.
+	for _, batch := range []int{4096, len(rows)} {
+		for _, fetch := range []int64{1, 10, 500, 70_000} {
+			top, err := collect(t, &Sort{Input: testScan(t, batch, rows...), Keys: keys, Fetch: fetch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(len(top)) != fetch || strings.Join(top, "\n") != strings.Join(full[:fetch], "\n") {
+				t.Fatalf("batches of %d, fetch %d: got %d rows, first %v; want %v", batch, fetch, len(top), top[:min(3, len(top))], full[:3])
+			}
 		}
 	}
 }

@@ -233,7 +233,15 @@ func (s *Sort) topRows(ctx context.Context, batches []arrow.RecordBatch) (arrow.
 		return nil, err
 	}
 	defer all.Release()
-	idx, err := sortIndices(ctx, all, s.Keys)
+	var idx arrow.Array
+	ok := false
+	if s.Fetch*8 < all.NumRows() {
+		// Few rows wanted of many: select them rather than sort all.
+		idx, ok, err = compareTopIndices(ctx, all, s.Keys, int(s.Fetch))
+	}
+	if !ok && err == nil {
+		idx, err = sortIndices(ctx, all, s.Keys)
+	}
 	if err != nil {
 		return nil, err
 	}

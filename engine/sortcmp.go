@@ -50,7 +50,8 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 		v := a.Float64Values()
 		values = func(i, j int) int { return floatCompare(v[i], v[j]) }
 	case *array.Decimal128:
-		values = func(i, j int) int { return a.Value(i).Cmp(a.Value(j)) }
+		v := a.Values()
+		values = func(i, j int) int { return v[i].Cmp(v[j]) }
 	case *array.String:
 		values = func(i, j int) int { return cmp.Compare(a.Value(i), a.Value(j)) }
 	case *array.Binary:
@@ -151,16 +152,93 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 // order of equal rows is their input order, as the stable Arrow sort
 // gives. ok is false when some key's type needs the Arrow sort.
 func compareSortIndices(ctx context.Context, all arrow.RecordBatch, keys []SortKey) (arrow.Array, bool, error) {
+	compare, ok := rowComparator(all, keys)
+	if !ok {
+		return nil, false, nil
+	}
+	idx := make([]uint64, all.NumRows())
+	for i := range idx {
+		idx[i] = uint64(i)
+	}
+	slices.SortFunc(idx, compare)
+	if err := ctx.Err(); err != nil {
+		return nil, true, err
+	}
+	return uint64Array(idx), true, nil
+}
+
+// compareTopIndices is compareSortIndices of the first k rows only: it
+// keeps the best k rows seen in a heap as it scans (n log k comparisons,
+// in row order, instead of sorting every row), then sorts those.
+func compareTopIndices(ctx context.Context, all arrow.RecordBatch, keys []SortKey, k int) (arrow.Array, bool, error) {
+	compare, ok := rowComparator(all, keys)
+	if !ok {
+		return nil, false, nil
+	}
+	n := int(all.NumRows())
+	k = min(k, n)
+	// A max-heap: the worst row kept is at the top, the first to go.
+	heap := make([]uint64, 0, k)
+	down := func(i int) {
+		for {
+			worst, l, r := i, 2*i+1, 2*i+2
+			if l < len(heap) && compare(heap[l], heap[worst]) > 0 {
+				worst = l
+			}
+			if r < len(heap) && compare(heap[r], heap[worst]) > 0 {
+				worst = r
+			}
+			if worst == i {
+				return
+			}
+			heap[i], heap[worst] = heap[worst], heap[i]
+			i = worst
+		}
+	}
+	for row := range n {
+		if row%(1<<16) == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, true, err
+			}
+		}
+		r := uint64(row)
+		if len(heap) < k {
+			heap = append(heap, r)
+			for i := len(heap) - 1; i > 0; {
+				parent := (i - 1) / 2
+				if compare(heap[i], heap[parent]) <= 0 {
+					break
+				}
+				heap[i], heap[parent] = heap[parent], heap[i]
+				i = parent
+			}
+			continue
+		}
+		if k > 0 && compare(r, heap[0]) < 0 {
+			heap[0] = r
+			down(0)
+		}
+	}
+	slices.SortFunc(heap, compare)
+	return uint64Array(heap), true, nil
+}
+
+func uint64Array(v []uint64) arrow.Array {
+	bld := array.NewUint64Builder(memory.DefaultAllocator)
+	defer bld.Release()
+	bld.AppendValues(v, nil)
+	return bld.NewArray()
+}
+
+// rowComparator orders all's rows by keys as PostgreSQL does, ties by row
+// number (so sorting is stable); ok is false when a key has no typed
+// comparator (compute's sort handles those).
+func rowComparator(all arrow.RecordBatch, keys []SortKey) (compare func(a, b uint64) int, ok bool) {
 	cmps := make([]keyComparator, len(keys))
 	for i, k := range keys {
 		if cmps[i] = newKeyComparator(all.Column(k.Column), k); cmps[i] == nil {
-			return nil, false, nil
+			return nil, false
 		}
-	}
-	n := int(all.NumRows())
-	idx := make([]uint64, n)
-	for i := range idx {
-		idx[i] = uint64(i)
 	}
 	// An integer first key without NULLs is compared inline: most
 	// comparisons end there. A text one is compared by its first eight
@@ -173,7 +251,7 @@ func compareSortIndices(ctx context.Context, all arrow.RecordBatch, keys []SortK
 	} else {
 		first = textPrefixes(all.Column(keys[0].Column), keys[0].Desc)
 	}
-	slices.SortFunc(idx, func(a, b uint64) int {
+	return func(a, b uint64) int {
 		if first != nil {
 			if x, y := first[a], first[b]; x != y {
 				return cmp.Compare(x, y)
@@ -185,14 +263,7 @@ func compareSortIndices(ctx context.Context, all arrow.RecordBatch, keys []SortK
 			}
 		}
 		return cmp.Compare(a, b)
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, true, err
-	}
-	bld := array.NewUint64Builder(memory.DefaultAllocator)
-	defer bld.Release()
-	bld.AppendValues(idx, nil)
-	return bld.NewArray(), true, nil
+	}, true
 }
 
 // textPrefixes returns the first eight bytes of every value of a text
