@@ -304,3 +304,28 @@ func TestRegNames(t *testing.T) {
 		t.Fatalf("%d rows, %v", n, err)
 	}
 }
+
+// TestNumericArrayParameter binds numeric[] parameters (an application's
+// `x = ANY($1::numeric[])`), in text and binary, each element keeping its
+// own scale.
+func TestNumericArrayParameter(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	ext, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Close(ctx)
+	simple := connect(t, url)
+	for name, conn := range map[string]*pgx.Conn{"binary": ext, "text": simple} {
+		var hit, miss bool
+		var text string
+		if err := conn.QueryRow(ctx, "SELECT 1.5 = ANY($1::numeric[]), 0 = ANY($1::numeric[]), ($1::numeric[])::text", "{1.5,2.25}").Scan(&hit, &miss, &text); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !hit || miss || text != "{1.5,2.25}" {
+			t.Errorf("%s: 1.5 in array %v, 0 in array %v, text %s; want true, false, {1.5,2.25}", name, hit, miss, text)
+		}
+	}
+}

@@ -407,16 +407,45 @@ func fillClass(b *systemBuilder, r *rows) {
 
 func fillAttribute(b *systemBuilder, r *rows) {
 	defaults := b.columnDefaults()
+	identities := b.identities()
 	for _, rel := range b.relations() {
 		for i, f := range rel.arrow.Fields() {
 			_, hasDef := defaults[rel.oid][i]
 			t := columnType(f)
+			identity := ""
+			if id := identities[rel.oid][i]; id != nil {
+				identity = "d"
+				if id.Always {
+					identity = "a"
+				}
+			}
 			r.add("attrelid", rel.oid, "attname", f.Name, "atttypid", t.oid, "attstattarget", -1, "attlen", t.len,
 				"attnum", i+1, "attndims", t.ndims, "attcacheoff", -1, "atttypmod", t.typmod, "attbyval", t.byval,
 				"attalign", t.align, "attstorage", t.store, "attcompression", "", "attnotnull", !f.Nullable,
-				"attidentity", "", "attgenerated", "", "attislocal", true, "attcollation", t.coll, "atthasdef", hasDef)
+				"attidentity", identity, "attgenerated", "", "attislocal", true, "attcollation", t.coll, "atthasdef", hasDef)
 		}
 	}
+}
+
+// identities maps each user table's OID to its identity columns.
+func (b *systemBuilder) identities() map[uint32]map[int]*sources.Identity {
+	out := make(map[uint32]map[int]*sources.Identity)
+	for _, t := range b.tables {
+		ip, ok := t.Provider.(sources.IdentityProvider)
+		if !ok {
+			continue
+		}
+		for i, id := range ip.Identities() {
+			if id == nil {
+				continue
+			}
+			if out[t.OID] == nil {
+				out[t.OID] = make(map[int]*sources.Identity)
+			}
+			out[t.OID][i] = id
+		}
+	}
+	return out
 }
 
 func fillType(_ *systemBuilder, r *rows) {
@@ -587,6 +616,7 @@ func fillInfoTables(b *systemBuilder, r *rows) {
 
 func fillInfoColumns(b *systemBuilder, r *rows) {
 	defaults := b.columnDefaults()
+	identities := b.identities()
 	for _, rel := range b.relations() {
 		if rel.kind == "i" || rel.kind == "S" {
 			continue
@@ -614,7 +644,18 @@ func fillInfoColumns(b *systemBuilder, r *rows) {
 			row := []any{"table_catalog", b.dbName, "table_schema", rel.schema, "table_name", rel.name,
 				"column_name", f.Name, "ordinal_position", i + 1, "is_nullable", nullable, "data_type", dataType,
 				"udt_catalog", b.dbName, "udt_schema", PgCatalog, "udt_name", udt, "dtd_identifier", strconv.Itoa(i + 1),
-				"is_self_referencing", "NO", "is_identity", "NO", "is_generated", "NEVER", "is_updatable", updatable}
+				"is_self_referencing", "NO", "is_generated", "NEVER", "is_updatable", updatable, "identity_cycle", "NO"}
+			if id := identities[rel.oid][i]; id != nil {
+				generation := "BY DEFAULT"
+				if id.Always {
+					generation = "ALWAYS"
+				}
+				row = append(row, "is_identity", "YES", "identity_generation", generation,
+					"identity_start", strconv.FormatInt(id.Start, 10), "identity_increment", strconv.FormatInt(id.Increment, 10),
+					"identity_maximum", strconv.FormatInt(id.Max, 10), "identity_minimum", strconv.FormatInt(id.Min, 10))
+			} else {
+				row = append(row, "is_identity", "NO")
+			}
 			if d, ok := defaults[rel.oid][i]; ok {
 				row = append(row, "column_default", d)
 			}

@@ -421,9 +421,7 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 	if u, ok := e.(*unknownLit); ok {
 		return b.resolveAs(u, to)
 	}
-	if d, ok := to.(*arrow.Decimal128Type); ok && d.Scale < 0 {
-		to = unconstrainedNumeric(e.DataType())
-	}
+	to = castTarget(e.DataType(), to)
 	if arrow.TypeEqual(e.DataType(), to) {
 		return e, nil
 	}

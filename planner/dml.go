@@ -56,6 +56,23 @@ func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
 // ColumnDefaults implements sources.ColumnDefaulter.
 func (w *writableTable) ColumnDefaults() []string { return w.defaultTexts }
 
+// Identities implements sources.IdentityProvider: an identity column is
+// one whose default is its sequence with no DEFAULT text (a serial
+// column's default prints as nextval(...)).
+func (w *writableTable) Identities() []*sources.Identity {
+	out := make([]*sources.Identity, len(w.defaults))
+	for i, d := range w.defaults {
+		seq, ok := d.(*expr.Sequence)
+		if !ok || i < len(w.defaultTexts) && w.defaultTexts[i] != "" {
+			continue
+		}
+		st := seq.State
+		out[i] = &sources.Identity{Always: slices.Contains(w.always, w.Schema().Field(i).Name),
+			Start: st.Start, Increment: st.Increment, Min: st.Min, Max: st.Max}
+	}
+	return out
+}
+
 // defaultText renders a DEFAULT expression as pg_get_expr does for the
 // usual ones (constants, with a cast unless numeric or boolean;
 // functions without arguments; CURRENT_TIMESTAMP and the like), else as

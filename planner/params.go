@@ -30,6 +30,9 @@ func (p *paramSet) infer(n int, t arrow.DataType) {
 		p.types = append(p.types, nil)
 	}
 	if p.types[n-1] == nil {
+		if _, ok := t.(*arrow.ListType); ok {
+			t = castTarget(arrow.BinaryTypes.String, t) // numeric[]: each element its own scale
+		}
 		p.types[n-1] = t
 	}
 }
@@ -90,6 +93,9 @@ func (b *binder) resolveAs(u *unknownLit, t arrow.DataType) (expr.Expr, error) {
 	if u.param > 0 {
 		b.params.infer(u.param, t)
 		return &paramExpr{n: u.param, typ: b.params.typeOf(u.param)}, nil
+	}
+	if _, ok := t.(*arrow.ListType); ok {
+		t = castTarget(arrow.BinaryTypes.String, t) // numeric[]: each element its own scale
 	}
 	in := pgtext.Input{Now: b.now}
 	if ts, ok := t.(*arrow.TimestampType); ok && ts.TimeZone != "" || pgtext.Relative(u.text) {

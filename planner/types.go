@@ -183,10 +183,26 @@ func parseLiteral(s string, dt arrow.DataType) (scalar.Scalar, error) {
 // castScalar converts a constant to dt at plan time, through the same cast
 // the engine runs, so a folded constant equals the value a query computes.
 func castScalar(s scalar.Scalar, dt arrow.DataType) (scalar.Scalar, error) {
-	if d, ok := dt.(*arrow.Decimal128Type); ok && d.Scale < 0 {
-		dt = unconstrainedNumeric(s.DataType())
+	return engine.CastScalar(context.Background(), s, castTarget(s.DataType(), dt))
+}
+
+// castTarget is the type a value of type from becomes when cast to to:
+// to itself, but numeric without a typmod (alone or as an array's
+// element) takes its scale from the value (unconstrainedNumeric).
+func castTarget(from, to arrow.DataType) arrow.DataType {
+	if d, ok := to.(*arrow.Decimal128Type); ok && d.Scale < 0 {
+		return unconstrainedNumeric(from)
 	}
-	return engine.CastScalar(context.Background(), s, dt)
+	if l, ok := to.(*arrow.ListType); ok {
+		if d, ok := l.Elem().(*arrow.Decimal128Type); ok && d.Scale < 0 {
+			var elem arrow.DataType = arrow.BinaryTypes.String // text: '{1.5,2}'
+			if fl, ok := from.(arrow.ListLikeType); ok {
+				elem = fl.Elem()
+			}
+			return arrow.ListOf(unconstrainedNumeric(elem))
+		}
+	}
+	return to
 }
 
 // unconstrainedDecimal is the decimal type a value of dt becomes when cast

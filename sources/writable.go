@@ -53,6 +53,20 @@ type ColumnDefaulter interface {
 	ColumnDefaults() []string
 }
 
+// Identity describes an identity column (GENERATED ... AS IDENTITY): how
+// its values are generated and its sequence's parameters.
+type Identity struct {
+	Always                     bool // GENERATED ALWAYS; BY DEFAULT otherwise
+	Start, Increment, Min, Max int64
+}
+
+// IdentityProvider is implemented by providers whose tables have identity
+// columns: Identities returns each column's, nil for the others. The
+// catalog shows them (pg_attribute.attidentity, information_schema, \d).
+type IdentityProvider interface {
+	Identities() []*Identity
+}
+
 // CheckConstrainer is implemented by providers whose tables have CHECK
 // constraints. The catalog lists them (pg_constraint, \d).
 type CheckConstrainer interface {
