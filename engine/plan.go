@@ -364,12 +364,19 @@ func (p *Project) Execute(ctx context.Context) (array.RecordReader, error) {
 type Limit struct {
 	Input         Plan
 	Offset, Count int64
+	// Ties, when set, are the columns the input is sorted by: the rows
+	// after the last counted one that equal it there come too (FETCH
+	// FIRST n ROWS WITH TIES).
+	Ties []int
 }
 
 func (l *Limit) Schema() *arrow.Schema { return l.Input.Schema() }
 func (l *Limit) Children() []Plan      { return []Plan{l.Input} }
 
 func (l *Limit) String() string {
+	if len(l.Ties) > 0 {
+		return fmt.Sprintf("Limit: offset=%d count=%d with ties", l.Offset, l.Count)
+	}
 	return fmt.Sprintf("Limit: offset=%d count=%d", l.Offset, l.Count)
 }
 
@@ -377,6 +384,9 @@ func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
 	in, err := l.Input.Execute(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(l.Ties) > 0 && l.Count >= 0 {
+		return l.withTies(in), nil
 	}
 	skip, left := l.Offset, l.Count
 	return batchio.NewReader(l.Schema(), func() (arrow.RecordBatch, error) {
@@ -400,6 +410,75 @@ func (l *Limit) Execute(ctx context.Context) (array.RecordReader, error) {
 		}
 		return nil, in.Err()
 	}, in.Release), nil
+}
+
+// withTies is Limit's reader for FETCH FIRST n ROWS WITH TIES: past the
+// Count rows it goes on while the rows equal the last one in l.Ties.
+func (l *Limit) withTies(in array.RecordReader) array.RecordReader {
+	skip, left := l.Offset, l.Count
+	var last []scalar.Scalar // the last counted row's keys, once Count rows are out
+	done := false
+	// tied returns the end of the run of rows from start that equal last.
+	tied := func(b arrow.RecordBatch, start int64) (int64, error) {
+		for i := start; i < b.NumRows(); i++ {
+			for k, c := range l.Ties {
+				v, err := scalar.GetScalar(b.Column(c), int(i))
+				if err != nil {
+					return 0, err
+				}
+				if !scalar.Equals(v, last[k]) {
+					return i, nil
+				}
+			}
+		}
+		return b.NumRows(), nil
+	}
+	return batchio.NewReader(l.Schema(), func() (arrow.RecordBatch, error) {
+		for !done && in.Next() {
+			b := in.RecordBatch()
+			n := b.NumRows()
+			if last != nil {
+				end, err := tied(b, 0)
+				if err != nil {
+					return nil, err
+				}
+				done = end < n
+				if end == 0 {
+					break
+				}
+				return b.NewSlice(0, end), nil
+			}
+			if skip >= n {
+				skip -= n
+				continue
+			}
+			end := min(n, skip+left)
+			left -= end - skip
+			if left == 0 {
+				if end == skip { // FETCH FIRST 0 ROWS
+					done = true
+					break
+				}
+				last = make([]scalar.Scalar, len(l.Ties))
+				for k, c := range l.Ties {
+					v, err := scalar.GetScalar(b.Column(c), int(end-1))
+					if err != nil {
+						return nil, err
+					}
+					last[k] = v
+				}
+				var err error
+				if end, err = tied(b, end); err != nil {
+					return nil, err
+				}
+				done = end < n
+			}
+			out := b.NewSlice(skip, end)
+			skip = 0
+			return out, nil
+		}
+		return nil, in.Err()
+	}, in.Release)
 }
 
 // filterBatch keeps the rows of b where mask is true (NULL is false); a

@@ -984,6 +984,12 @@ func (b *binder) limit(plan Plan, s *pg_query.SelectStmt) (Plan, error) {
 		return plan, nil
 	}
 	lim := &Limit{Input: plan, Count: -1}
+	if s.LimitOption == pg_query.LimitOption_LIMIT_OPTION_WITH_TIES {
+		if _, ok := plan.(*Sort); !ok {
+			return nil, b.errorf(pgerror.SyntaxError, nodeLocation(s.LimitCount), "WITH TIES cannot be specified without ORDER BY clause")
+		}
+		lim.WithTies = true
+	}
 	var err error
 	if lim.Count, err = b.bindLimit(s.LimitCount, "LIMIT"); err != nil {
 		return nil, err
@@ -997,8 +1003,6 @@ func (b *binder) limit(plan Plan, s *pg_query.SelectStmt) (Plan, error) {
 	return lim, nil
 }
 
-// location is the session's TimeZone: UTC unless the session tells
-// (an optional TimeZone method of Session).
 // dateOrder is the session's DateStyle order of day, month and year.
 func (b *binder) dateOrder() pgtext.DateOrder {
 	if b.sess == nil {
@@ -1007,6 +1011,9 @@ func (b *binder) dateOrder() pgtext.DateOrder {
 	_, style, _ := b.sess.Setting("DateStyle")
 	return pgtext.DateOrderOf(style)
 }
+
+// location is the session's TimeZone: UTC unless the session tells
+// (an optional TimeZone method of Session).
 
 func (b *binder) location() *time.Location {
 	if b.loc == nil {

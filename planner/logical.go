@@ -199,6 +199,9 @@ func (l *Lateral) String() string {
 type Limit struct {
 	Input         Plan
 	Offset, Count int64
+	// WithTies (FETCH FIRST n ROWS WITH TIES) also returns the rows after
+	// the last counted one that tie with it in the Sort under the Limit.
+	WithTies bool
 }
 
 func (s *Scan) Schema() *arrow.Schema {
@@ -306,7 +309,12 @@ func (a *Aggregate) String() string {
 	return fmt.Sprintf("Aggregate: groupBy=[%s] aggs=[%s]", joinExprs(a.GroupBy), joinExprs(aggs))
 }
 func (s *Sort) String() string  { return fmt.Sprintf("Sort: %v fetch=%d", s.Keys, s.Fetch) }
-func (l *Limit) String() string { return fmt.Sprintf("Limit: offset=%d count=%d", l.Offset, l.Count) }
+func (l *Limit) String() string {
+	if l.WithTies {
+		return fmt.Sprintf("Limit: offset=%d count=%d with ties", l.Offset, l.Count)
+	}
+	return fmt.Sprintf("Limit: offset=%d count=%d", l.Offset, l.Count)
+}
 
 func joinExprs(es []expr.Expr) string {
 	parts := make([]string, len(es))

@@ -123,7 +123,17 @@ func (l lowering) node(p Plan) (engine.Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &engine.Limit{Input: in, Offset: n.Offset, Count: n.Count}, nil
+		lim := &engine.Limit{Input: in, Offset: n.Offset, Count: n.Count}
+		if n.WithTies {
+			srt, ok := n.Input.(*Sort)
+			if !ok {
+				return nil, fmt.Errorf("physical plan: WITH TIES over %T, not a sort", n.Input)
+			}
+			for _, k := range srt.Keys {
+				lim.Ties = append(lim.Ties, k.Column)
+			}
+		}
+		return lim, nil
 	case *Join:
 		return l.join(n)
 	case *keyFilter:

@@ -115,7 +115,7 @@ func prune(p Plan, need []bool) (Plan, []int) {
 		return &DistinctOn{Input: in, Keys: keys}, remap
 	case *Limit:
 		in, remap := prune(n.Input, need)
-		return &Limit{Input: in, Offset: n.Offset, Count: n.Count}, remap
+		return &Limit{Input: in, Offset: n.Offset, Count: n.Count, WithTies: n.WithTies}, remap
 	case *ProjectSet:
 		var uses []expr.Expr
 		for _, it := range n.Items {

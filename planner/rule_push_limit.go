@@ -13,8 +13,8 @@ func (pushLimit) name() string { return "push_limit" }
 func (pushLimit) apply(p Plan) (Plan, error) {
 	return transformUp(p, func(p Plan) (Plan, error) {
 		l, ok := p.(*Limit)
-		if !ok || l.Count < 0 {
-			return p, nil
+		if !ok || l.Count < 0 || l.WithTies {
+			return p, nil // the ties after the last row are not counted
 		}
 		if srt, ok := l.Input.(*Sort); ok && l.Offset+l.Count > 0 {
 			ns := *srt
