@@ -308,7 +308,7 @@ func (a *Aggregate) String() string {
 	}
 	return fmt.Sprintf("Aggregate: groupBy=[%s] aggs=[%s]", joinExprs(a.GroupBy), joinExprs(aggs))
 }
-func (s *Sort) String() string  { return fmt.Sprintf("Sort: %v fetch=%d", s.Keys, s.Fetch) }
+func (s *Sort) String() string { return fmt.Sprintf("Sort: %v fetch=%d", s.Keys, s.Fetch) }
 func (l *Limit) String() string {
 	if l.WithTies {
 		return fmt.Sprintf("Limit: offset=%d count=%d with ties", l.Offset, l.Count)
