@@ -87,8 +87,9 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 			return v, err
 		}
 	}
-	if id := dt.ID(); (id == arrow.DATE32 || id == arrow.TIMESTAMP) && len(t) >= 5 && (t[1] < '0' || t[2] < '0') {
-		t = isoDate(t, in.Order)
+	var carry int64 // microseconds a rounded fraction carried into the second
+	if id := dt.ID(); id == arrow.DATE32 || id == arrow.TIMESTAMP {
+		t, carry = normalizeDateTime(t, in.Order)
 	}
 	switch dt.ID() {
 	case arrow.BOOL:
@@ -178,6 +179,9 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 		ts, zoned, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
 		if err != nil {
 			return nil, dateTimeError(dt, s, err)
+		}
+		if carry != 0 && tt.Unit == arrow.Microsecond {
+			ts += arrow.Timestamp(carry)
 		}
 		if tt.TimeZone != "" && !zoned && loc != time.UTC && tt.Unit == arrow.Microsecond {
 			ts = arrow.Timestamp(WallToInstant(int64(ts), loc))
@@ -688,6 +692,62 @@ func dateTimeError(dt arrow.DataType, s string, err error) error {
 		name = "timestamp" // as PostgreSQL's message names it
 	}
 	return pgerror.New("22007", "invalid input syntax for type %s: %q", name, s)
+}
+
+// normalizeDateTime rewrites the date and time spellings PostgreSQL reads
+// that the ISO parsers do not into ISO 8601: a date in DateStyle's order
+// or without zero padding (3/5/2024, 2024-3-5), a one-digit hour, more
+// than six fractional digits (rounded to microseconds as PostgreSQL
+// rounds; a carry into the next second comes back in carry), and an
+// offset without a colon or minutes (+0530, +5), also after a space.
+func normalizeDateTime(t string, order DateOrder) (string, int64) {
+	iso := len(t) >= 10 && t[4] == '-' && t[7] == '-' && (len(t) == 10 || t[10] == ' ' || t[10] == 'T')
+	if !iso && len(t) >= 5 && (t[1] < '0' || t[2] < '0' || t[4] < '0') {
+		t = isoDate(t, order)
+	}
+	if len(t) < 12 || t[4] != '-' || t[10] != ' ' && t[10] != 'T' {
+		return t, 0
+	}
+	date, rest := t[:11], strings.TrimLeft(t[11:], " ")
+	changed := len(rest) != len(t)-11
+	if len(rest) >= 2 && rest[1] == ':' && rest[0] >= '0' && rest[0] <= '9' {
+		rest, changed = "0"+rest, true // 1:02:03
+	}
+	// The clock: digits, colons and a fraction; then the zone.
+	end := 0
+	for end < len(rest) && (rest[end] >= '0' && rest[end] <= '9' || rest[end] == ':' || rest[end] == '.') {
+		end++
+	}
+	clock, zone := rest[:end], strings.TrimLeft(rest[end:], " ")
+	var carry int64
+	if dot := strings.IndexByte(clock, '.'); dot >= 0 && len(clock)-dot-1 > 6 {
+		f, err := strconv.ParseFloat("0"+clock[dot:], 64)
+		if err == nil {
+			us := int64(math.RoundToEven(f * 1e6))
+			if us >= 1_000_000 {
+				us, carry = 0, 1_000_000
+			}
+			clock, changed = clock[:dot]+fmt.Sprintf(".%06d", us), true
+		}
+	}
+	spaced := len(zone) != len(rest)-end
+	if len(zone) > 1 && (zone[0] == '+' || zone[0] == '-') && strings.Trim(zone[1:], "0123456789") == "" {
+		switch digits := zone[1:]; len(digits) {
+		case 1:
+			zone, changed = zone[:1]+"0"+digits+":00", true
+		case 2:
+			zone, changed = zone[:1]+digits+":00", true
+		case 4:
+			zone, changed = zone[:1]+digits[:2]+":"+digits[2:], true
+		}
+		changed = changed || spaced
+	} else if zone != "" && zone[0] != '+' && zone[0] != '-' && changed {
+		zone = " " + zone // a zone's name stays a word of its own
+	}
+	if !changed {
+		return t, 0
+	}
+	return date + clock + zone, carry
 }
 
 // OrderDependent reports whether s reads as a different date under
