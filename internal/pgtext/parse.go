@@ -719,6 +719,9 @@ func normalizeDateTime(t string, order DateOrder) (string, int64) {
 		end++
 	}
 	clock, zone := rest[:end], strings.TrimLeft(rest[end:], " ")
+	if clock == "" {
+		return t, 0 // a date with an offset (JDBC's "2000-01-01 +00") or a zone's name
+	}
 	var carry int64
 	if dot := strings.IndexByte(clock, '.'); dot >= 0 && len(clock)-dot-1 > 6 {
 		f, err := strconv.ParseFloat("0"+clock[dot:], 64)
