@@ -249,8 +249,16 @@ func appendScalar(b array.Builder, s scalar.Scalar) error {
 		b.(*array.BinaryBuilder).Append(v.Data())
 	case *scalar.String:
 		b.(*array.StringBuilder).Append(string(v.Data()))
+	case *scalar.FixedSizeBinary: // a uuid's storage
+		fb, ok := b.(*array.FixedSizeBinaryBuilder)
+		if !ok {
+			return fmt.Errorf("cast: cannot build %s", s.DataType())
+		}
+		fb.Append(v.Data())
 	case *scalar.Extension:
-		eb, ok := b.(*array.ExtensionBuilder)
+		// An *array.ExtensionBuilder, or a type's own builder wrapping one
+		// (uuid's).
+		eb, ok := b.(interface{ StorageBuilder() array.Builder })
 		if !ok {
 			return fmt.Errorf("cast: cannot build %s", s.DataType())
 		}

@@ -311,9 +311,9 @@ func (b *binder) arrayConcat(l, r expr.Expr, loc int32) (expr.Expr, bool, error)
 			return nil, true, b.errorf(pgerror.UndefinedFunction, loc, "operator does not exist: %s || %s", typeName(ll), typeName(rl))
 		}
 	case lList:
-		if _, ok := r.(*unknownLit); ok {
+		if _, ok := r.(*unknownLit); ok || r.DataType().ID() == arrow.NULL {
 			// An untyped literal next to an array is an array, as in
-			// PostgreSQL ('{1,2}').
+			// PostgreSQL ('{1,2}'); NULL too, so arr || NULL is arr.
 			if r, err = b.cast(r, ll, loc); err != nil {
 				return nil, true, err
 			}
@@ -324,7 +324,7 @@ func (b *binder) arrayConcat(l, r expr.Expr, loc int32) (expr.Expr, bool, error)
 		}
 		r = &expr.Call{Func: "make_array", Args: []expr.Expr{r}, Type: ll}
 	case rList:
-		if _, ok := l.(*unknownLit); ok {
+		if _, ok := l.(*unknownLit); ok || l.DataType().ID() == arrow.NULL {
 			if l, err = b.cast(l, rl, loc); err != nil {
 				return nil, true, err
 			}

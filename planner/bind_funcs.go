@@ -898,17 +898,16 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return nil, true, err
 	}
 	scale := sv.(*scalar.Int32).Value
-	if scale < 0 && perValue {
-		return nil, true, b.unsupported(fc.Location, "%s with a negative scale is not supported yet for this argument", name)
-	}
-	if perValue {
+	if perValue && scale >= 0 {
 		return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
 	}
-	if x, err = b.cast(x, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
-		return nil, true, err
-	}
-	if x.DataType().ID() != arrow.DECIMAL128 {
-		return noFunc()
+	if !perValue {
+		if x, err = b.cast(x, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
+			return nil, true, err
+		}
+		if x.DataType().ID() != arrow.DECIMAL128 {
+			return noFunc()
+		}
 	}
 	if scale < 0 {
 		// To tens, hundreds...: x / 10^k to a whole number, times 10^k.

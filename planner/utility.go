@@ -318,7 +318,20 @@ func setModes(sess Session, modes [][2]string, prefix string) error {
 // settingValue renders one SET argument as PostgreSQL would store it.
 func settingValue(n *pg_query.Node) (string, error) {
 	if tc := n.GetTypeCast(); tc != nil {
-		return settingValue(tc.Arg)
+		v, err := settingValue(tc.Arg)
+		if names := tc.TypeName.GetNames(); err == nil && len(names) > 0 && names[len(names)-1].GetString_().GetSval() == "interval" {
+			// SET TIME ZONE INTERVAL '+02:00' is two hours east of UTC;
+			// an offset as text follows POSIX, where east is negative.
+			switch {
+			case strings.HasPrefix(v, "-"):
+				v = "+" + v[1:]
+			case strings.HasPrefix(v, "+"):
+				v = "-" + v[1:]
+			default:
+				v = "-" + v
+			}
+		}
+		return v, err
 	}
 	c := n.GetAConst()
 	switch {
