@@ -375,9 +375,10 @@ func (b *binder) setFuncAsArray(fc *pg_query.FuncCall, name string, args []expr.
 		fn, col = "json_elements_text", "value"
 	case "json_object_keys", "jsonb_object_keys":
 		fn, col = "json_keys", name
-	case "string_to_table":
+	case "string_to_table", "regexp_split_to_table":
 		// string_to_table(s, delimiter [, null string]) is
-		// unnest(string_to_array(...)).
+		// unnest(string_to_array(...)); regexp_split_to_table(s,
+		// pattern [, flags]) unnest(regexp_split_to_array(...)).
 		if len(args) < 2 || len(args) > 3 {
 			return nil, "", true, b.noFunction(fc, name, args...)
 		}
@@ -387,7 +388,11 @@ func (b *binder) setFuncAsArray(fc *pg_query.FuncCall, name string, args []expr.
 				return nil, "", true, err
 			}
 		}
-		return &expr.Call{Func: "string_to_array", Args: args, Type: arrow.ListOf(typeText)}, name, true, nil
+		fn := "string_to_array"
+		if name == "regexp_split_to_table" {
+			fn = "regexp_split_to_array"
+		}
+		return &expr.Call{Func: fn, Args: args, Type: arrow.ListOf(typeText)}, name, true, nil
 	default:
 		return nil, "", false, nil
 	}

@@ -66,7 +66,7 @@ func isSRFCall(n *pg_query.Node) bool {
 	switch funcName(fc) {
 	case "unnest", "generate_series", "generate_subscripts", "_pg_expandarray",
 		"json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
-		"json_object_keys", "jsonb_object_keys", "regexp_matches", "string_to_table", "pg_partition_ancestors":
+		"json_object_keys", "jsonb_object_keys", "regexp_matches", "string_to_table", "regexp_split_to_table", "pg_partition_ancestors":
 		return true
 	}
 	return false
