@@ -187,6 +187,19 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 			if len(args) == 0 || len(args) > 3 || (name == "first_value" || name == "last_value") && len(args) != 1 {
 				return nil, b.noFunction(fc, name, args...)
 			}
+			if len(args) == 3 && !untypedConstant(fc.Args[2]) {
+				// lag(anycompatible, integer, anycompatible): the value and
+				// its default meet at their common type (an integer
+				// column with a default of 0.5 gives numeric); a quoted
+				// default or NULL takes the value's type.
+				ct, err := b.commonResultType([]expr.Expr{args[0], args[2]}, []int32{nodeLocation(fc.Args[0]), nodeLocation(fc.Args[2])}, name)
+				if err != nil {
+					return nil, err
+				}
+				if args[0], err = b.castResult(args[0], ct, fc.Location); err != nil {
+					return nil, err
+				}
+			}
 			fn.Type = args[0].DataType()
 			for i := 1; i < len(args); i++ {
 				want := typeInt4
@@ -227,6 +240,13 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 	call.fn = fn
 	ectx.wins.calls = append(ectx.wins.calls, call)
 	return &winRef{i: len(ectx.wins.calls) - 1, call: call}, nil
+}
+
+// untypedConstant reports whether n is a quoted constant or NULL, which
+// take their type from context.
+func untypedConstant(n *pg_query.Node) bool {
+	c := n.GetAConst()
+	return c != nil && (c.GetSval() != nil || c.GetIsnull())
 }
 
 // Frame option bits of a WindowDef (PostgreSQL's FRAMEOPTION_*).
