@@ -836,7 +836,9 @@ func (b *binder) bindLimit(n *pg_query.Node, clause string) (int64, error) {
 			return 0, err
 		}
 	}
-	lit, ok := foldConstant(e).(*expr.Literal)
+	// LIMIT 2 + 1, FETCH FIRST (1 + 1) ROWS: constant expressions are
+	// folded here.
+	lit, ok := folder{memo: map[string]expr.Expr{}}.expr(foldConstant(e)).(*expr.Literal)
 	if !ok && b.describeOnly {
 		return -1, nil // LIMIT $1: known when the statement runs
 	}

@@ -821,6 +821,14 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			}
 		}
 		return &expr.Call{Func: "substring_regex", Args: args, Type: typeText}, true, nil
+	case (name == "quote_literal" || name == "quote_nullable") && len(args) == 1 &&
+		category(args[0].DataType()) != catString && args[0].DataType().ID() != arrow.NULL && !isUnknownText(args[0]):
+		// quote_literal(anyelement) quotes the value's text.
+		arg, err := b.cast(args[0], typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: typeText}, true, nil
 	case isText:
 		required, optional, _ := strings.Cut(sig, "?")
 		if len(args) < len(required) || len(args) > len(required)+len(optional) {
