@@ -333,6 +333,9 @@ func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 		return scalar.NewExtensionScalar(scalar.NewUint32Scalar(uint32(v)), typ), true, nil
 	case *arrow.MonthDayNanoIntervalType:
 		v, err := parseInterval(t)
+		if errors.Is(err, errIntervalRange) {
+			return nil, true, pgerror.New("22015", "interval field value out of range: %q", s)
+		}
 		if err != nil {
 			return nil, true, pgerror.New("22007", "invalid input syntax for type interval: %q", s)
 		}
@@ -444,8 +447,53 @@ func appendScalar(b array.Builder, sc scalar.Scalar) error {
 // "-00:00:01", "@ 3 days ago", and a bare number of seconds ("90"). A
 // fraction of a year becomes months, of a month 30-day days, of a day or
 // week the time it stands for, as PostgreSQL spills them.
+// errIntervalRange is an interval field beyond its range (13 months in a
+// year-month literal): 22015, not a syntax error.
+var errIntervalRange = errors.New("interval field value out of range")
+
+// isoInterval rewrites an ISO 8601 duration with designators
+// (P1Y2M3DT4H5M6S, PT1H30M, P2W) as the unit words parseInterval reads;
+// ok is false for other text.
+func isoInterval(s string) (string, bool) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	if len(t) < 3 || t[0] != 'P' {
+		return "", false
+	}
+	var out []string
+	inTime := false
+	num := ""
+	for _, c := range t[1:] {
+		switch {
+		case c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+':
+			num += string(c)
+		case c == 'T' && num == "" && !inTime:
+			inTime = true
+		default:
+			if num == "" {
+				return "", false
+			}
+			unit := map[rune]string{'Y': "year", 'M': "mon", 'W': "week", 'D': "day"}[c]
+			if inTime {
+				unit = map[rune]string{'H': "hour", 'M': "minute", 'S': "second"}[c]
+			}
+			if unit == "" {
+				return "", false
+			}
+			out = append(out, num, unit)
+			num = ""
+		}
+	}
+	if num != "" || len(out) == 0 {
+		return "", false
+	}
+	return strings.Join(out, " "), true
+}
+
 func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 	var v arrow.MonthDayNanoInterval
+	if words, ok := isoInterval(s); ok {
+		s = words // P1Y2M3DT4H5M6S
+	}
 	// Split "10min" into "10" "min".
 	var f []string
 	for _, w := range strings.Fields(strings.ToLower(s)) {
@@ -521,12 +569,35 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 			v.Nanoseconds += ns
 			continue
 		}
+		if y, m, ok := strings.Cut(strings.TrimPrefix(w, "-"), "-"); ok && !seen["year-month"] {
+			// SQL's year-month literal: 1-2 is 1 year 2 months.
+			yn, err1 := strconv.Atoi(y)
+			mn, err2 := strconv.Atoi(m)
+			if err1 != nil || err2 != nil {
+				return v, fmt.Errorf("bad year-month")
+			}
+			if mn > 11 {
+				return v, errIntervalRange
+			}
+			total := int32(yn*12 + mn)
+			if strings.HasPrefix(w, "-") {
+				total = -total
+			}
+			v.Months += total
+			seen["year-month"] = true
+			continue
+		}
 		n, err := strconv.ParseFloat(w, 64)
 		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return v, fmt.Errorf("bad number")
 		}
 		if i+1 >= len(f) || f[i+1] == "ago" {
 			units["second"](n) // a bare number counts seconds
+			continue
+		}
+		if strings.Contains(f[i+1], ":") && !seen["day"] {
+			units["day"](n) // SQL's day-time literal: 1 00:00:01
+			seen["day"] = true
 			continue
 		}
 		i++
