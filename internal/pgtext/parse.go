@@ -507,27 +507,48 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 			f = append(f, w)
 		}
 	}
+	// Fields beyond what an interval holds (2^31 months or days, 2^63
+	// nanoseconds: about 2.5 million hours) are out of range, not wrapped.
+	overflow := false
+	addMonths := func(m float64) {
+		if t := float64(v.Months) + m; math.Abs(t) > math.MaxInt32 {
+			overflow = true
+			return
+		}
+		v.Months += int32(m)
+	}
+	addNanos := func(n float64) {
+		if t := float64(v.Nanoseconds) + math.Round(n); math.Abs(t) >= math.MaxInt64 {
+			overflow = true
+			return
+		}
+		v.Nanoseconds += int64(math.Round(n))
+	}
 	days := func(d float64) {
 		whole := math.Trunc(d)
+		if t := float64(v.Days) + whole; math.Abs(t) > math.MaxInt32 {
+			overflow = true
+			return
+		}
 		v.Days += int32(whole)
-		v.Nanoseconds += int64(math.Round((d - whole) * 86400e9))
+		addNanos((d - whole) * 86400e9)
 	}
 	months := func(m float64) {
 		whole := math.Trunc(m)
-		v.Months += int32(whole)
+		addMonths(whole)
 		days((m - whole) * 30)
 	}
 	units := map[string]func(n float64){
-		"year": func(n float64) { v.Months += int32(n * 12) }, "mon": months,
+		"year": func(n float64) { addMonths(n * 12) }, "mon": months,
 		"week": func(n float64) { days(n * 7) }, "day": days,
-		"hour":        func(n float64) { v.Nanoseconds += int64(math.Round(n * 3600e9)) },
-		"minute":      func(n float64) { v.Nanoseconds += int64(math.Round(n * 60e9)) },
-		"second":      func(n float64) { v.Nanoseconds += int64(math.Round(n * 1e9)) },
-		"millisecond": func(n float64) { v.Nanoseconds += int64(math.Round(n * 1e6)) },
-		"microsecond": func(n float64) { v.Nanoseconds += int64(math.Round(n * 1e3)) },
-		"decade":      func(n float64) { v.Months += int32(n * 120) },
-		"century":     func(n float64) { v.Months += int32(n * 1200) },
-		"millennium":  func(n float64) { v.Months += int32(n * 12000) },
+		"hour":        func(n float64) { addNanos(n * 3600e9) },
+		"minute":      func(n float64) { addNanos(n * 60e9) },
+		"second":      func(n float64) { addNanos(n * 1e9) },
+		"millisecond": func(n float64) { addNanos(n * 1e6) },
+		"microsecond": func(n float64) { addNanos(n * 1e3) },
+		"decade":      func(n float64) { addMonths(n * 120) },
+		"century":     func(n float64) { addMonths(n * 1200) },
+		"millennium":  func(n float64) { addMonths(n * 12000) },
 	}
 	aliases := map[string]string{
 		"y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
@@ -610,6 +631,9 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 	}
 	if len(f) == 0 {
 		return v, fmt.Errorf("empty")
+	}
+	if overflow {
+		return v, errIntervalRange
 	}
 	if ago {
 		v.Months, v.Days, v.Nanoseconds = -v.Months, -v.Days, -v.Nanoseconds
