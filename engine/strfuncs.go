@@ -177,7 +177,9 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				switch {
 				case n == 0:
 					return "", pgerror.New("54000", "null character not permitted")
-				case n < 0 || n > utf8.MaxRune || n >= 0xD800 && n <= 0xDFFF:
+				case n < 0:
+					return "", pgerror.New(pgerror.InvalidParameterValue, "character number must be positive")
+				case n > utf8.MaxRune || n >= 0xD800 && n <= 0xDFFF:
 					return "", pgerror.New("54000", "requested character too large for encoding: %d", n)
 				}
 				return string(rune(n)), nil

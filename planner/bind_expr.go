@@ -379,6 +379,9 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 		// spaces (pg_index.indkey::text is "1 3").
 		return &expr.Call{Func: "array_to_string", Args: []expr.Expr{col, &expr.Literal{Value: scalar.NewStringScalar(" ")}}, Type: typeText}, nil
 	}
+	if !castExists(in.DataType(), to) {
+		return nil, b.errorf("42846", tc.Location, "cannot cast type %s to %s", typeName(in.DataType()), typeName(to))
+	}
 	out, err := b.cast(in, to, tc.Location)
 	if err == nil {
 		out = applyTypmod(out, tc.TypeName)
@@ -394,6 +397,23 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 		}
 	}
 	return out, err
+}
+
+// castExists reports whether PostgreSQL has a cast from one type to the
+// other, for the pairs riffq's engine would otherwise attempt through
+// their bytes or numbers: bytea becomes only text, and dates and times
+// are not numbers (nor numbers dates).
+func castExists(from, to arrow.DataType) bool {
+	fc, tc := category(from), category(to)
+	switch {
+	case fc == catBinary:
+		return tc == catBinary || tc == catString
+	case fc == catDateTime || from.ID() == arrow.TIME64 || from.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
+		return tc != catNumeric && tc != catBinary
+	case fc == catNumeric:
+		return tc != catDateTime && to.ID() != arrow.TIME64 && to.ID() != arrow.INTERVAL_MONTH_DAY_NANO && tc != catBinary
+	}
+	return true
 }
 
 // applyTypmod applies what a cast's type modifier adds to its type, which

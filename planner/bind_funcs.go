@@ -23,6 +23,9 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if fc.Over != nil {
 		return b.bindWindow(fc, name, ectx)
 	}
+	if _, ok := windowFuncs[name]; ok && len(fc.Funcname) == 1 && !fc.AggWithinGroup {
+		return nil, b.errorf(pgerror.WrongObjectType, fc.Location, "window function %s requires an OVER clause", name)
+	}
 	switch name {
 	case "nextval", "currval", "setval":
 		return b.bindSequenceFunc(fc, name, ectx)

@@ -99,7 +99,10 @@ func (b *binder) bindContainerOp(ae *pg_query.A_Expr, op string, ectx exprContex
 		return &expr.Call{Func: "json_path_text", Args: []expr.Expr{l, r}, Type: typeText}, nil
 	case "@>", "<@", "&&":
 		if ll, isList := lt.(*arrow.ListType); isList {
-			// Array containment and overlap.
+			// Array containment and overlap, of two arrays.
+			if _, ok := r.(*unknownLit); !ok && r.DataType().ID() != arrow.LIST && r.DataType().ID() != arrow.NULL {
+				return nil, noOp()
+			}
 			if r, err = b.cast(r, ll, ae.Location); err != nil {
 				return nil, err
 			}

@@ -90,7 +90,11 @@ func Parse(sql string) ([]Statement, error) {
 	tree, err := parseSQL(sql)
 	if err != nil {
 		if msg, pos, ok := syntaxError(err); ok {
-			return nil, &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Position: pos}
+			code := pgerror.SyntaxError
+			if strings.HasPrefix(msg, "frame ") {
+				code = "42P20" // the grammar's checks of window frames (windowing_error)
+			}
+			return nil, &pgerror.Error{Code: code, Message: msg, Position: pos}
 		}
 		return nil, pgerror.New(pgerror.SyntaxError, "%s", err.Error())
 	}
