@@ -426,7 +426,9 @@ func applyTypmod(e expr.Expr, tn *pg_query.TypeName) expr.Expr {
 	n := tn.Typmods[0].GetAConst().GetIval().GetIval()
 	lit := &expr.Literal{Value: scalar.NewInt32Scalar(n)}
 	switch tn.Names[len(tn.Names)-1].GetString_().GetSval() {
-	case "varchar":
+	case "varchar", "bpchar":
+		// char(n) keeps n characters too (a bare char is char(1)); riffq
+		// does not pad it with spaces.
 		return foldConstant(&expr.Call{Func: "left", Args: []expr.Expr{e, lit}, Type: e.DataType()})
 	case "time", "timestamp", "timestamptz":
 		if n >= 0 && n < 6 {
