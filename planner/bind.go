@@ -366,6 +366,9 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 			}
 			input = &Sort{Input: &Project{Input: input, Exprs: pexprs, Names: pnames}, Keys: keys}
 		}
+		if sets != nil && s.GroupDistinct {
+			sets = distinctSets(sets)
+		}
 		if sets != nil || len(aggs.groupings) > 0 {
 			if input, err = b.groupingSetsPlan(input, groups, sets, aggs); err != nil {
 				return nil, err

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -191,6 +192,22 @@ func (b *binder) bindGroupClause(items []*pg_query.Node, targets []*pg_query.Nod
 // the group columns (NULL where the set leaves them out), the aggregates,
 // then one column per GROUPING() call. A plain GROUP BY with GROUPING()
 // calls is one set of every expression.
+// distinctSets drops the grouping sets that repeat an earlier one (as
+// sets: the order and repetition of their columns do not matter), for
+// GROUP BY DISTINCT.
+func distinctSets(sets [][]int) [][]int {
+	seen := make(map[string]bool)
+	var out [][]int
+	for _, set := range sets {
+		key := fmt.Sprint(slices.Compact(slices.Sorted(slices.Values(set))))
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, set)
+		}
+	}
+	return out
+}
+
 func (b *binder) groupingSetsPlan(input Plan, groups []expr.Expr, sets [][]int, aggs *aggCollector) (Plan, error) {
 	if sets == nil {
 		all := make([]int, len(groups))
