@@ -114,7 +114,12 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 						return nil, b.errorf(pgerror.InvalidParameterValue, -1, "identity column type must be smallint, integer, or bigint")
 					}
 					fields[i].Nullable = false
-					seq := newSerialSequence(seqName, t)
+					// GENERATED ... AS IDENTITY (START WITH 10 ...): the
+					// options of its sequence.
+					seq, err := b.sequenceFromOptions(seqName, t, c.Options, false)
+					if err != nil {
+						return nil, err
+					}
 					owned, ownedBy = append(owned, seq), append(ownedBy, cd.Colname)
 					defaults[i] = &expr.Sequence{State: seq.state, Type: t}
 					if c.GeneratedWhen == "a" {

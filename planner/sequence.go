@@ -89,6 +89,31 @@ func (p *Planner) planCreateSequence(b *binder, cs *pg_query.CreateSeqStmt) (*Qu
 		return nil, err
 	}
 	typ := arrow.DataType(typeInt8)
+	seq, err := b.sequenceFromOptions(rel.Relname, typ, cs.Options, true)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := b.createSchema(rel)
+	if err != nil {
+		return nil, err
+	}
+	db, name, ifNotExists := b.db, rel.Relname, cs.IfNotExists
+	return &Query{Tag: "CREATE SEQUENCE", Run: func(context.Context) error {
+		created, err := p.Catalog.CreateTable(db, schema, name, seq, ifNotExists)
+		switch {
+		case created:
+			b.onRollback(func() { _ = p.Catalog.DropTable(db, schema, name, true) })
+		case err == nil:
+			b.notice("42P07", "relation \"%s\" already exists, skipping", name)
+		}
+		return err
+	}}, nil
+}
+
+// sequenceFromOptions makes a sequence named name of type typ from the
+// options of CREATE SEQUENCE or of an identity column (AS type only where
+// allowType), checked as PostgreSQL checks them.
+func (b *binder) sequenceFromOptions(name string, typ arrow.DataType, options []*pg_query.Node, allowType bool) (*sequenceTable, error) {
 	var start, min, max *int64
 	increment, cache := int64(1), int64(1)
 	num := func(d *pg_query.DefElem) (int64, error) {
@@ -103,12 +128,15 @@ func (p *Planner) planCreateSequence(b *binder, cs *pg_query.CreateSeqStmt) (*Qu
 		}
 		return 0, b.errorf(pgerror.SyntaxError, d.Location, "%s requires a numeric value", d.Defname)
 	}
-	for _, o := range cs.Options {
+	for _, o := range options {
 		d := o.GetDefElem()
 		var err error
 		var v int64
 		switch d.Defname {
 		case "as":
+			if !allowType {
+				return nil, b.unsupported(d.Location, "sequence option AS is not supported here")
+			}
 			if typ, err = resolveTypeName(d.Arg.GetTypeName(), b.sql); err != nil {
 				return nil, err
 			}
@@ -177,22 +205,7 @@ func (p *Planner) planCreateSequence(b *binder, cs *pg_query.CreateSeqStmt) (*Qu
 	case first > hi:
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "START value (%d) cannot be greater than MAXVALUE (%d)", first, hi)
 	}
-	seq := &sequenceTable{state: expr.NewSequenceState(rel.Relname, first, increment, lo, hi), typ: typ, cache: cache}
-	schema, err := b.createSchema(rel)
-	if err != nil {
-		return nil, err
-	}
-	db, name, ifNotExists := b.db, rel.Relname, cs.IfNotExists
-	return &Query{Tag: "CREATE SEQUENCE", Run: func(context.Context) error {
-		created, err := p.Catalog.CreateTable(db, schema, name, seq, ifNotExists)
-		switch {
-		case created:
-			b.onRollback(func() { _ = p.Catalog.DropTable(db, schema, name, true) })
-		case err == nil:
-			b.notice("42P07", "relation \"%s\" already exists, skipping", name)
-		}
-		return err
-	}}, nil
+	return &sequenceTable{state: expr.NewSequenceState(name, first, increment, lo, hi), typ: typ, cache: cache}, nil
 }
 
 // planDropSequence plans DROP SEQUENCE [IF EXISTS] name [, ...].
