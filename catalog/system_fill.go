@@ -24,6 +24,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_database"}:                     fillDatabase,
 	{PgCatalog, "pg_am"}:                           fillAm,
 	{PgCatalog, "pg_roles"}:                        fillRoles,
+	{PgCatalog, "pg_depend"}:                       fillDepend,
 	{PgCatalog, "pg_user"}:                         fillUser,
 	{PgCatalog, "pg_collation"}:                    fillCollation,
 	{PgCatalog, "pg_tablespace"}:                   fillTablespace,
@@ -468,6 +469,39 @@ func fillAm(_ *systemBuilder, r *rows) {
 	r.add("oid", 2742, "amname", "gin", "amhandler", "ginhandler", "amtype", "i")
 	r.add("oid", 4000, "amname", "spgist", "amhandler", "spghandler", "amtype", "i")
 	r.add("oid", 3580, "amname", "brin", "amhandler", "brinhandler", "amtype", "i")
+}
+
+// fillDepend records the sequences serial and identity columns own
+// (sources.SequenceOwner): deptype 'a' (auto) for serial columns, 'i'
+// (internal) for identity columns, as PostgreSQL does. Other dependencies
+// are not recorded.
+func fillDepend(b *systemBuilder, r *rows) {
+	const pgClass = 1259
+	oids := make(map[[2]string]uint32, len(b.tables))
+	for _, t := range b.tables {
+		oids[[2]string{t.Schema, t.Name}] = t.OID
+	}
+	identities := b.identities()
+	for _, t := range b.tables {
+		so, ok := t.Provider.(sources.SequenceOwner)
+		if !ok {
+			continue
+		}
+		owned := so.OwnedSequences()
+		cols := slices.Sorted(maps.Keys(owned))
+		for _, col := range cols {
+			seq, ok := oids[[2]string{t.Schema, owned[col]}]
+			if !ok {
+				continue
+			}
+			deptype := "a"
+			if identities[t.OID][col] != nil {
+				deptype = "i"
+			}
+			r.add("classid", pgClass, "objid", seq, "objsubid", 0, "refclassid", pgClass, "refobjid", t.OID,
+				"refobjsubid", col+1, "deptype", deptype)
+		}
+	}
 }
 
 func fillRoles(_ *systemBuilder, r *rows) { addRoles(r, nil) }

@@ -225,8 +225,13 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			// psql's \ds), unless the name is taken.
 			for i, seq := range owned {
 				if ok, _ := p.Catalog.CreateTable(db, schema, seq.state.Name, seq, true); ok {
+					table.ownedMu.Lock()
 					table.owned = append(table.owned, ownedSequence{column: ownedBy[i], name: seq.state.Name})
+					table.ownedMu.Unlock()
 				}
+			}
+			if len(owned) > 0 {
+				p.Catalog.TableChanged(db, schema, name) // pg_depend lists the sequences it owns now
 			}
 			for _, fk := range table.fks {
 				fk.parent.referencedBy.add(table)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -45,8 +46,10 @@ type writableTable struct {
 	checks []checkConstraint
 	fks    []foreignKey
 	// owned are the sequences of the table's serial and identity
-	// columns, dropped with it.
-	owned []ownedSequence
+	// columns, dropped with it; set once the sequences exist, under
+	// ownedMu, as the catalog may read them meanwhile.
+	ownedMu sync.Mutex
+	owned   []ownedSequence
 	// referencedBy are the tables whose foreign keys reference this one.
 	referencedBy references
 }
@@ -55,6 +58,19 @@ func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
 
 // ColumnDefaults implements sources.ColumnDefaulter.
 func (w *writableTable) ColumnDefaults() []string { return w.defaultTexts }
+
+// OwnedSequences implements sources.SequenceOwner.
+func (w *writableTable) OwnedSequences() map[int]string {
+	w.ownedMu.Lock()
+	defer w.ownedMu.Unlock()
+	out := make(map[int]string, len(w.owned))
+	for _, o := range w.owned {
+		if i := w.Schema().FieldIndices(o.column); len(i) == 1 {
+			out[i[0]] = o.name
+		}
+	}
+	return out
+}
 
 // Identities implements sources.IdentityProvider: an identity column is
 // one whose default is its sequence with no DEFAULT text (a serial

@@ -67,6 +67,15 @@ type IdentityProvider interface {
 	Identities() []*Identity
 }
 
+// SequenceOwner is implemented by providers whose columns own sequences
+// (serial and identity columns): OwnedSequences maps each such column's
+// index to its sequence's name, a relation in the table's schema. The
+// catalog records the ownership (pg_depend: psql's "Owned by", Django's
+// sequence reset).
+type SequenceOwner interface {
+	OwnedSequences() map[int]string
+}
+
 // CheckConstrainer is implemented by providers whose tables have CHECK
 // constraints. The catalog lists them (pg_constraint, \d).
 type CheckConstrainer interface {
