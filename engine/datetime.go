@@ -455,6 +455,13 @@ func addMonths(t time.Time, months int) time.Time {
 	return time.Date(ny, time.Month(nm+1), min(d, last), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }
 
+// PostgreSQL's dates run from 4713-01-01 BC (Julian day 0) to before
+// Julian day 2147483494 (5874898-01-01), in days since 1970-01-01 here.
+const (
+	minDate = -2440588
+	endDate = 2147483494 - 2440588
+)
+
 // dateArithKernel computes the date/time operators: "date_pli" (date ±
 // integer days), "date_mi" (date - date), "ts_pl_interval" (timestamp ±
 // interval) and "ts_mi" (timestamp - timestamp). sign is -1 for minus.
@@ -470,7 +477,11 @@ func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int
 				b.AppendNull()
 				continue
 			}
-			b.Append(arrow.Date32(int64(ds.Value(i)) + int64(sign)*days.int(0, i)))
+			d := int64(ds.Value(i)) + int64(sign)*days.int(0, i)
+			if d < minDate || d >= endDate {
+				return nil, pgerror.New("22008", "date out of range")
+			}
+			b.Append(arrow.Date32(d))
 		}
 		return b.NewArray(), nil
 	case "date_mi":
