@@ -260,6 +260,54 @@ func TestTransactionHolds(t *testing.T) {
 	}
 }
 
+// TestSelectForUpdate checks SELECT ... FOR UPDATE in a transaction
+// block: the block holds the table as a write would, so another session's
+// write waits until it ends, and FOR UPDATE NOWAIT elsewhere fails with
+// 55P03 instead of waiting; SKIP LOCKED is refused.
+func TestSelectForUpdate(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	a, b := connect(t, url), connect(t, url)
+	exec := func(c *pgx.Conn, sql string) {
+		t.Helper()
+		if _, err := c.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(a, "CREATE TABLE acct (id int PRIMARY KEY, balance int)")
+	exec(a, "INSERT INTO acct VALUES (1, 100)")
+	exec(a, "BEGIN")
+	var balance int
+	if err := a.QueryRow(ctx, "SELECT balance FROM acct WHERE id = 1 FOR UPDATE").Scan(&balance); err != nil || balance != 100 {
+		t.Fatalf("FOR UPDATE: %d %v", balance, err)
+	}
+	var pe *pgconn.PgError
+	if _, err := b.Exec(ctx, "SELECT * FROM acct FOR UPDATE NOWAIT"); !errors.As(err, &pe) || pe.Code != "55P03" {
+		t.Errorf("FOR UPDATE NOWAIT of a held table: %v, want 55P03", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Exec(ctx, "UPDATE acct SET balance = balance + 1 WHERE id = 1")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a write went through a FOR UPDATE block's hold: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	exec(a, "UPDATE acct SET balance = balance - 50 WHERE id = 1")
+	exec(a, "COMMIT")
+	if err := <-done; err != nil {
+		t.Fatalf("the waiting update: %v", err)
+	}
+	if err := a.QueryRow(ctx, "SELECT balance FROM acct WHERE id = 1").Scan(&balance); err != nil || balance != 51 {
+		t.Errorf("balance after both updates: %d %v, want 51", balance, err)
+	}
+	if _, err := a.Exec(ctx, "SELECT * FROM acct FOR UPDATE SKIP LOCKED"); !errors.As(err, &pe) || pe.Code != "0A000" {
+		t.Errorf("SKIP LOCKED: %v, want 0A000", err)
+	}
+}
+
 // TestNotices checks the NOTICEs of IF [NOT] EXISTS statements that find
 // nothing to do, and the WARNINGs of misplaced transaction statements, as
 // PostgreSQL sends them.

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
@@ -64,6 +65,10 @@ type binder struct {
 	// execution only (now(), a setting's value, a snapshot of a system
 	// table, a parameter's value): such a plan is never reused.
 	volatile bool
+	// locks are the tables a SELECT ... FOR UPDATE/SHARE locks, and
+	// lockNoWait its NOWAIT.
+	locks      []*catalog.Table
+	lockNoWait bool
 	// write names the change the statement makes to the table it
 	// targets (INSERT, UPDATE, DELETE), refused by a read-only transaction
 	// unless that table is temporary.
@@ -172,6 +177,14 @@ type exprContext struct {
 
 // bindSelect plans a SELECT statement.
 func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
+	if len(s.LockingClause) > 0 {
+		if err := b.lockClause(s); err != nil {
+			return nil, err
+		}
+		plain := proto.Clone(s).(*pg_query.SelectStmt)
+		plain.LockingClause = nil
+		return b.bindSelect(plain)
+	}
 	if s.WithClause != nil {
 		ctes := make(map[string]*pg_query.CommonTableExpr)
 		for _, n := range s.WithClause.Ctes {
@@ -191,8 +204,6 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		return b.bindValues(s)
 	case s.IntoClause != nil:
 		return nil, b.unsupported(-1, "SELECT INTO is not supported")
-	case len(s.LockingClause) > 0:
-		return nil, b.unsupported(-1, "FOR UPDATE/SHARE is not supported")
 	}
 
 	input, sc, err := b.bindFrom(s.FromClause)

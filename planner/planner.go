@@ -147,7 +147,11 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		if err != nil {
 			return nil, err
 		}
-		return &Query{Plan: plan, Tag: "SELECT"}, nil
+		q := &Query{Plan: plan, Tag: "SELECT"}
+		if len(b.locks) > 0 && !b.describeOnly {
+			q.Run = b.lockRows
+		}
+		return q, nil
 	case n.GetExplainStmt() != nil:
 		ex := n.GetExplainStmt()
 		sel := ex.Query.GetSelectStmt()
