@@ -232,9 +232,11 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 		"week": func(n float64) { days(n * 7) }, "day": days,
 		"hour":        func(n float64) { addNanos(n * 3600e9) },
 		"minute":      func(n float64) { addNanos(n * 60e9) },
-		"second":      func(n float64) { addNanos(n * 1e9) },
-		"millisecond": func(n float64) { addNanos(n * 1e6) },
-		"microsecond": func(n float64) { addNanos(n * 1e3) },
+		// Seconds and their fractions count microseconds, rounded as
+		// PostgreSQL's rint of the product.
+		"second":      func(n float64) { addNanos(math.RoundToEven(n*1e6) * 1000) },
+		"millisecond": func(n float64) { addNanos(math.RoundToEven(n*1e3) * 1000) },
+		"microsecond": func(n float64) { addNanos(math.RoundToEven(n) * 1000) },
 		"decade":      func(n float64) { addMonths(n * 120) },
 		"century":     func(n float64) { addMonths(n * 1200) },
 		"millennium":  func(n float64) { addMonths(n * 12000) },
@@ -324,6 +326,8 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 	if overflow {
 		return v, errIntervalRange
 	}
+	// PostgreSQL keeps microseconds: the nanoseconds round to them.
+	v.Nanoseconds = int64(math.RoundToEven(float64(v.Nanoseconds)/1000)) * 1000
 	if ago {
 		v.Months, v.Days, v.Nanoseconds = -v.Months, -v.Days, -v.Nanoseconds
 	}
