@@ -230,8 +230,8 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 	units := map[string]func(n float64){
 		"year": func(n float64) { addMonths(n * 12) }, "mon": months,
 		"week": func(n float64) { days(n * 7) }, "day": days,
-		"hour":        func(n float64) { addNanos(n * 3600e9) },
-		"minute":      func(n float64) { addNanos(n * 60e9) },
+		"hour":   func(n float64) { addNanos(n * 3600e9) },
+		"minute": func(n float64) { addNanos(n * 60e9) },
 		// Seconds and their fractions count microseconds, rounded as
 		// PostgreSQL's rint of the product.
 		"second":      func(n float64) { addNanos(math.RoundToEven(n*1e6) * 1000) },
