@@ -601,6 +601,14 @@ func resultType(a, b arrow.DataType) arrow.DataType {
 	if na && nb && (da || db) && sa != sb {
 		return pgtypes.Numeric()
 	}
+	// real and an integer or numeric land in real: those cast to it
+	// implicitly, and it not to them (select_common_type keeps the
+	// first candidate that way; operators resolve to float8 instead).
+	for _, p := range [][2]arrow.DataType{{a, b}, {b, a}} {
+		if p[0].ID() == arrow.FLOAT32 && (numericRank(p[1]) >= 1 && numericRank(p[1]) <= 4 || isPerValueNumeric(p[1])) {
+			return p[0]
+		}
+	}
 	return commonType(a, b)
 }
 
