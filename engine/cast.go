@@ -58,6 +58,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castFloat(mem, arr, to)
 	case isInteger(from) && (to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64):
 		return castIntegerToFloat(mem, arr, to), nil
+	case from.ID() == arrow.FLOAT64 && to.ID() == arrow.FLOAT32:
+		return castFloat8ToFloat4(mem, arr.(*array.Float64))
 	case isInteger(from) && to.ID() == arrow.DECIMAL128:
 		return castIntegerToDecimal(mem, arr, to.(*arrow.Decimal128Type))
 	case isPerValueNumeric(to) && (isInteger(from) || from.ID() == arrow.DECIMAL128):
@@ -72,6 +74,30 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return nil, castError(to, err)
 	}
 	return out, nil
+}
+
+// castFloat8ToFloat4 rounds each value to the nearest real; a finite
+// value beyond real's range, or a nonzero one that rounds to zero, is
+// 22003 as in PostgreSQL's float84.
+func castFloat8ToFloat4(mem memory.Allocator, arr *array.Float64) (arrow.Array, error) {
+	b := array.NewFloat32Builder(mem)
+	defer b.Release()
+	b.Reserve(arr.Len())
+	for i, x := range arr.Float64Values() {
+		if arr.IsNull(i) {
+			b.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		v := float32(x)
+		switch {
+		case math.IsInf(float64(v), 0) && !math.IsInf(x, 0):
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
+		case v == 0 && x != 0:
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: underflow")
+		}
+		b.UnsafeAppend(v)
+	}
+	return b.NewArray(), nil
 }
 
 // castIntegerToFloat rounds integers to the nearest float, as PostgreSQL

@@ -357,6 +357,14 @@ func parseFloat(s string, bits int) (float64, error) {
 	if err != nil && errors.Is(err, strconv.ErrRange) && v != 0 && !math.IsInf(v, 0) {
 		err = nil // denormal
 	}
+	if err == nil && v == 0 {
+		// A nonzero number too small for the type rounds to zero; it is
+		// out of range for PostgreSQL, as a too large one is.
+		mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
+		if strings.ContainsAny(mantissa, "123456789") {
+			return 0, strconv.ErrRange
+		}
+	}
 	return v, err
 }
 
