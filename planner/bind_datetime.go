@@ -43,6 +43,12 @@ func (b *binder) bindToChar(fc *pg_query.FuncCall, name string, ectx exprContext
 		if v, err = b.cast(v, typeTimestamp, fc.Location); err != nil {
 			return nil, true, err
 		}
+	case arrow.TIME64:
+		// There is no to_char(time): PostgreSQL casts the time to an
+		// interval, implicitly.
+		if v, err = b.cast(v, typeInterval, fc.Location); err != nil {
+			return nil, true, err
+		}
 	case arrow.TIMESTAMP, arrow.INTERVAL_MONTH_DAY_NANO:
 	default:
 		// to_char(int4 | int8 | numeric | float4 | float8): the engine
@@ -70,6 +76,8 @@ func (b *binder) bindDateConstructor(fc *pg_query.FuncCall, name string, ectx ex
 		kinds, out = "iii", typeDate
 	case "make_timestamp":
 		kinds, out = "iiiiif", typeTimestamp
+	case "make_timestamptz":
+		return b.bindMakeTimestamptz(fc, ectx)
 	case "make_time":
 		kinds, out = "iif", typeTime
 	case "to_timestamp":
@@ -111,6 +119,32 @@ func (b *binder) bindDateConstructor(fc *pg_query.FuncCall, name string, ectx ex
 		}
 	}
 	return &expr.Call{Func: name, Args: args, Type: out}, true, nil
+}
+
+// bindMakeTimestamptz binds make_timestamptz(year, month, day, hour, min,
+// sec[, zone]): the wall-clock time make_timestamp gives, read in zone or
+// else in the session's TimeZone.
+func (b *binder) bindMakeTimestamptz(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, bool, error) {
+	if len(fc.Args) != 6 && len(fc.Args) != 7 {
+		return nil, true, b.errorf(pgerror.UndefinedFunction, fc.Location, "function make_timestamptz with %d arguments does not exist", len(fc.Args))
+	}
+	wallCall := &pg_query.FuncCall{Funcname: []*pg_query.Node{pg_query.MakeStrNode("make_timestamp")}, Args: fc.Args[:6], Location: fc.Location}
+	wall, _, err := b.bindDateConstructor(wallCall, "make_timestamp", ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if len(fc.Args) == 6 {
+		e, err := b.cast(wall, typeTimestamptz, fc.Location)
+		return e, true, err
+	}
+	zone, err := b.bindExpr(fc.Args[6], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if zone, err = b.cast(b.resolveUnknown(zone), typeText, fc.Location); err != nil {
+		return nil, true, err
+	}
+	return &expr.Call{Func: "timezone", Args: []expr.Expr{zone, wall}, Type: typeTimestamptz}, true, nil
 }
 
 // bindAge binds age(t1, t2) and age(t), which is age from midnight today
