@@ -716,6 +716,9 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		}
 		return b.cast(t, typeTimestamp, fc.Location)
 	}
+	if zone := strings.TrimSpace(field); zoned(t.DataType()) && (zone == "timezone" || zone == "timezone_hour" || zone == "timezone_minute") && name != "date_trunc" {
+		return b.zoneField(fc, name, zone, t)
+	}
 	switch name {
 	case "date_trunc":
 		if isInterval {
@@ -751,6 +754,40 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	}
 	scale := engine.ExtractScale(string(lit.Value.(*scalar.String).Data()), isDate)
 	return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+}
+
+// zoneField binds extract / date_part of timezone, timezone_hour and
+// timezone_minute of a timestamptz: the session's UTC offset at that
+// instant (east positive), in seconds, or its hours and minutes (both
+// with the offset's sign), as the wall clock's epoch less the instant's.
+func (b *binder) zoneField(fc *pg_query.FuncCall, name, field string, t expr.Expr) (expr.Expr, bool, error) {
+	w, err := b.cast(t, typeTimestamp, fc.Location)
+	if err != nil {
+		return nil, true, err
+	}
+	f8 := func(v float64) expr.Expr { return &expr.Literal{Value: scalar.NewFloat64Scalar(v)} }
+	op := func(o expr.Op, l, r expr.Expr) expr.Expr {
+		return &expr.Binary{Op: o, Left: l, Right: r, Type: typeFloat8}
+	}
+	trunc := func(e expr.Expr) expr.Expr { return &expr.Call{Func: "trunc", Args: []expr.Expr{e}, Type: typeFloat8} }
+	epoch := func(e expr.Expr) expr.Expr {
+		return &expr.Call{Func: "date_part", Args: []expr.Expr{&expr.Literal{Value: scalar.NewStringScalar("epoch")}, e}, Type: typeFloat8}
+	}
+	offset := op(expr.Sub, epoch(w), epoch(t))
+	v := offset
+	switch field {
+	case "timezone_hour":
+		v = trunc(op(expr.Div, offset, f8(3600)))
+	case "timezone_minute":
+		// The minutes beyond the hours, with the offset's sign.
+		v = op(expr.Sub, trunc(op(expr.Div, offset, f8(60))), op(expr.Mul, trunc(op(expr.Div, offset, f8(3600))), f8(60)))
+	}
+	b.volatile = true // the session's TimeZone
+	if name == "date_part" {
+		return v, true, nil
+	}
+	e, err := b.cast(v, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}, fc.Location)
+	return e, true, err
 }
 
 // textFuncArgs are the argument kinds of the text functions: t text, i an
