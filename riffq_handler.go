@@ -192,9 +192,7 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	ctx = engine.WithRecursionLimit(engine.WithMemoryLimit(ctx, st.planner.MemoryLimit), st.planner.RecursionLimit)
 	ctx = engine.WithTempDir(ctx, st.planner.TempDir)
 	ctx = engine.WithLocation(ctx, s.Location)
-	if _, style, err := s.Setting("DateStyle"); err == nil {
-		ctx = engine.WithDateOrder(ctx, pgtext.DateOrderOf(style))
-	}
+	ctx = engine.WithDateOrder(ctx, s.DateOrder)
 	if q.Run != nil {
 		if err := q.Run(ctx); err != nil {
 			return nil, err
@@ -269,12 +267,7 @@ func (p *prepared) Bind(_ context.Context, s *wire.Session, params [][]byte, for
 		default:
 			// A timestamptz without an offset is in the session's zone;
 			// 03/04/2024 in its DateStyle's order.
-			in := pgtext.Input{Loc: s.Location}
-			if id := t.ID(); id == arrow.DATE32 || id == arrow.TIMESTAMP {
-				_, style, _ := s.Setting("DateStyle")
-				in.Order = pgtext.DateOrderOf(style)
-			}
-			v, err = pgtext.ParseWith(string(raw), t, in)
+			v, err = pgtext.ParseWith(string(raw), t, pgtext.Input{Loc: s.Location, Order: s.DateOrder})
 		}
 		if err != nil {
 			return nil, err

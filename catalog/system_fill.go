@@ -541,12 +541,11 @@ func RoleOID(user string) uint32 {
 	return 1<<30 + h.Sum32()%(1<<29)
 }
 
-// RolesTable is pg_roles or pg_user (name) with a role for each of users
-// besides postgres, sorted and without duplicates (the planner builds it
-// for each statement reading it, from the sessions connected then).
+// RolesTable is pg_roles or pg_user (name) with a role for each of users,
+// distinct names other than postgres (the planner builds it for each
+// statement reading it, from the sessions connected then).
 func RolesTable(name string, users []string) (*Table, error) {
 	rel := systemIndex[[2]string{PgCatalog, name}]
-	users = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(users))), func(u string) bool { return u == OwnerName })
 	r := newRows(rel)
 	if name == "pg_user" {
 		addUsers(r, users)

@@ -253,6 +253,12 @@ func planSet(sess Session, vs *pg_query.VariableSetStmt, tag string) (*Query, bo
 			if err != nil {
 				return nil, true, err
 			}
+			if names := a.GetTypeCast().GetTypeName().GetNames(); len(names) > 0 && names[len(names)-1].GetString_().GetSval() == "interval" {
+				// SET TIME ZONE INTERVAL '+02:00' (the one SET the grammar
+				// lets take an interval) is two hours east of UTC; an
+				// offset as text follows POSIX, where east is negative.
+				v = negateOffset(v)
+			}
 			parts[i] = v
 		}
 		return set(vs.Name, strings.Join(parts, ", "), false)
@@ -315,23 +321,21 @@ func setModes(sess Session, modes [][2]string, prefix string) error {
 	return nil
 }
 
+// negateOffset flips the sign of a UTC offset written as text.
+func negateOffset(v string) string {
+	switch {
+	case strings.HasPrefix(v, "-"):
+		return "+" + v[1:]
+	case strings.HasPrefix(v, "+"):
+		return "-" + v[1:]
+	}
+	return "-" + v
+}
+
 // settingValue renders one SET argument as PostgreSQL would store it.
 func settingValue(n *pg_query.Node) (string, error) {
 	if tc := n.GetTypeCast(); tc != nil {
-		v, err := settingValue(tc.Arg)
-		if names := tc.TypeName.GetNames(); err == nil && len(names) > 0 && names[len(names)-1].GetString_().GetSval() == "interval" {
-			// SET TIME ZONE INTERVAL '+02:00' is two hours east of UTC;
-			// an offset as text follows POSIX, where east is negative.
-			switch {
-			case strings.HasPrefix(v, "-"):
-				v = "+" + v[1:]
-			case strings.HasPrefix(v, "+"):
-				v = "-" + v[1:]
-			default:
-				v = "-" + v
-			}
-		}
-		return v, err
+		return settingValue(tc.Arg)
 	}
 	c := n.GetAConst()
 	switch {

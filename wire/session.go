@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -23,7 +24,10 @@ type Session struct {
 	Startup map[string]string
 	// Location is the session's TimeZone, used to print timestamptz.
 	Location *time.Location
-	Logger   *slog.Logger
+	// DateOrder is DateStyle's order of day, month and year, for reading
+	// dates such as 03/04/2024.
+	DateOrder pgtext.DateOrder
+	Logger    *slog.Logger
 
 	settings map[string]string       // by lower-cased name
 	defaults map[string]string       // what RESET restores: startup values

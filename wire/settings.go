@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -104,17 +107,18 @@ func checkInt(name string, lo, hi int) func(*Session, string) (string, error) {
 }
 
 // checkBool accepts PostgreSQL's spellings of a Boolean setting (on, off,
-// true, false, yes, no, 1, 0 and unique prefixes) and stores on or off.
+// true, false, yes, no, 1, 0 and unique prefixes: boolean input's) and
+// stores on or off.
 func checkBool(name string) func(*Session, string) (string, error) {
 	return func(_ *Session, v string) (string, error) {
-		l := strings.ToLower(strings.TrimSpace(v))
-		switch {
-		case l == "1", l == "on", len(l) > 0 && (strings.HasPrefix("true", l) || strings.HasPrefix("yes", l)):
-			return "on", nil
-		case l == "0", len(l) > 1 && strings.HasPrefix("off", l), len(l) > 0 && (strings.HasPrefix("false", l) || strings.HasPrefix("no", l)):
-			return "off", nil
+		b, err := pgtext.Parse(v, arrow.FixedWidthTypes.Boolean)
+		if err != nil {
+			return "", pgerror.New(pgerror.InvalidParameterValue, "parameter %q requires a Boolean value", name)
 		}
-		return "", pgerror.New(pgerror.InvalidParameterValue, "parameter %q requires a Boolean value", name)
+		if b.(*scalar.Boolean).Value {
+			return "on", nil
+		}
+		return "off", nil
 	}
 }
 
@@ -141,7 +145,7 @@ func checkEncoding(_ *Session, v string) (string, error) {
 	return "", fmt.Errorf("only UTF8 is supported")
 }
 
-func checkDateStyle(_ *Session, v string) (string, error) {
+func checkDateStyle(s *Session, v string) (string, error) {
 	out := "ISO, MDY"
 	for _, part := range strings.Split(v, ",") {
 		switch strings.ToUpper(strings.TrimSpace(part)) {
@@ -153,6 +157,9 @@ func checkDateStyle(_ *Session, v string) (string, error) {
 		default:
 			return "", fmt.Errorf("only the ISO output style is supported")
 		}
+	}
+	if s != nil {
+		s.DateOrder = pgtext.DateOrderOf(out)
 	}
 	return out, nil
 }
