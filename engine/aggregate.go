@@ -135,100 +135,163 @@ type aggEvaluators struct {
 	keys, args, filters []evaluator
 }
 
-// aggregate folds in (after stages) into groups and returns them as one
-// batch. Beyond the query's memory limit, rows of groups not yet in
-// memory go to partitions on disk (aggspill.go), which it returns.
-func (a *Aggregate) aggregate(ctx context.Context, in array.RecordReader, stages []stage, ev aggEvaluators, level int) (arrow.RecordBatch, []aggPartition, error) {
+// aggState is a hash table of groups with the aggregates' states: the
+// whole aggregate's, or one worker's part of it (aggpartial.go).
+type aggState struct {
+	h         *hashTable
+	accs      []accumulator
+	distincts []*distinctSet
+}
+
+func (a *Aggregate) newAggState() (*aggState, error) {
 	keys := make([]keyColumn, len(a.GroupBy))
 	for i, g := range a.GroupBy {
 		var err error
 		if keys[i], err = newKeyColumn(g.DataType()); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	accs := make([]accumulator, len(a.Aggs))
-	distincts := make([]*distinctSet, len(a.Aggs))
+	s := &aggState{
+		h:         &hashTable{groups: make(map[string]uint32), keys: keys},
+		accs:      make([]accumulator, len(a.Aggs)),
+		distincts: make([]*distinctSet, len(a.Aggs)),
+	}
+	if len(keys) == 0 {
+		s.h.ngroups = 1 // a global aggregate has one group even without rows
+	}
 	for i, ag := range a.Aggs {
 		acc, err := newAccumulator(ag)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if len(ag.OrderBy) > 0 {
 			acc = newSortedAcc(acc, ag)
 		}
-		accs[i] = acc
+		s.accs[i] = acc
 		if ag.Distinct {
 			kc, err := newKeyColumn(ag.Arg.DataType())
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			distincts[i] = &distinctSet{key: kc, seen: make(map[string]struct{})}
+			s.distincts[i] = &distinctSet{key: kc, seen: make(map[string]struct{})}
 			switch ag.Func {
 			case expr.ArrayAgg, expr.JSONAgg, expr.JSONBAgg:
-				distincts[i].nulls = make(map[uint32]bool)
+				s.distincts[i].nulls = make(map[uint32]bool)
 			}
 		}
 	}
-	h := &hashTable{groups: make(map[string]uint32), keys: keys}
-	if len(keys) == 0 {
-		h.ngroups = 1 // a global aggregate has one group even without rows
-	}
-	// update folds rows of b, whose groups are ids, into the aggregates.
-	update := func(b arrow.RecordBatch, ids []uint32, args []arrow.Array) error {
-		for i, acc := range accs {
-			arg := args[i]
-			rowIDs := ids
-			if ev.filters[i] != nil || distincts[i] != nil {
-				var err error
-				if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, ev.filters[i], distincts[i]); err != nil {
-					return err
-				}
-				defer func() {
-					if arg != nil {
-						arg.Release()
-					}
-				}()
-			}
-			acc.grow(h.ngroups)
-			if err := acc.update(rowIDs, arg); err != nil {
+	return s, nil
+}
+
+// groupBytes is what a new group costs: its key in the hash table and the
+// key column, and a state per aggregate, about 64 + 16 a state.
+func (a *Aggregate) groupBytes() int64 {
+	return int64(64 + 16*len(a.Aggs))
+}
+
+// update folds rows of b, whose groups are ids, into the aggregates.
+func (s *aggState) update(ctx context.Context, b arrow.RecordBatch, ids []uint32, args []arrow.Array, filters []evaluator) error {
+	for i, acc := range s.accs {
+		arg := args[i]
+		rowIDs := ids
+		if filters[i] != nil || s.distincts[i] != nil {
+			var err error
+			if rowIDs, arg, err = selectAggRows(ctx, b, ids, arg, filters[i], s.distincts[i]); err != nil {
 				return err
 			}
+			if arg != nil {
+				defer arg.Release()
+			}
 		}
-		return nil
+		acc.grow(s.h.ngroups)
+		if err := acc.update(rowIDs, arg); err != nil {
+			return err
+		}
 	}
-	// A new group costs its key in the hash table and the key column, and
-	// a state per aggregate: about 64 + 16 a state.
-	groupBytes := int64(64 + 16*len(accs))
+	return nil
+}
+
+// finish builds the output batch: the keys, then each aggregate.
+func (s *aggState) finish(schema *arrow.Schema) (arrow.RecordBatch, error) {
+	mem := memory.DefaultAllocator
+	cols := make([]arrow.Array, 0, len(s.h.keys)+len(s.accs))
+	for _, k := range s.h.keys {
+		cols = append(cols, k.build(mem))
+	}
+	for _, acc := range s.accs {
+		acc.grow(s.h.ngroups)
+		col, err := acc.finish(mem)
+		if err != nil {
+			releaseAll(cols)
+			return nil, err
+		}
+		cols = append(cols, col)
+	}
+	out := array.NewRecordBatch(schema, cols, int64(s.h.ngroups))
+	releaseAll(cols)
+	return out, nil
+}
+
+// aggregate folds in (after stages) into groups and returns them as one
+// batch. Beyond the query's memory limit, rows of groups not yet in
+// memory go to partitions on disk (aggspill.go), which it returns.
+func (a *Aggregate) aggregate(ctx context.Context, in array.RecordReader, stages []stage, ev aggEvaluators, level int) (arrow.RecordBatch, []aggPartition, error) {
+	st, err := a.newAggState()
+	if err != nil {
+		return nil, nil, err
+	}
+	groupBytes := a.groupBytes()
 	var (
 		held  int64 // bytes reserved for the groups
 		spill *aggSpill
 	)
 	defer func() { release(ctx, held) }()
+	update := func(b arrow.RecordBatch, ids []uint32, args []arrow.Array) error {
+		return st.update(ctx, b, ids, args, ev.filters)
+	}
 	// add folds one batch's evaluated keys and arguments into the groups,
 	// in input order.
-	add := func(b arrow.RecordBatch, keyCols, args []arrow.Array) error {
+	add := func(in aggInput) error {
+		b := in.b
 		if spill != nil {
-			return spill.add(ctx, b, keyCols, args, update)
+			return spill.add(ctx, b, in.keys, in.args, update)
 		}
-		before := h.ngroups
-		ids := h.groupIDsOf(keyCols, int(b.NumRows()))
-		n := int64(h.ngroups-before) * groupBytes
+		before := st.h.ngroups
+		ids := st.h.groupIDsOf(in.keys, int(b.NumRows()))
+		n := int64(st.h.ngroups-before) * groupBytes
 		if err := reserve(ctx, n); err != nil {
-			if len(keys) == 0 || !canSpill(ctx) || !spillable(a.Input.Schema()) {
+			if len(a.GroupBy) == 0 || !canSpill(ctx) || !spillable(a.Input.Schema()) {
 				return err
 			}
 			// The groups are full: this batch's new ones stay, and from
 			// the next batch on, rows of other groups spill.
 			release(ctx, n)
-			if spill, err = newAggSpill(a.Input.Schema(), h, level, err); err != nil {
+			if spill, err = newAggSpill(a.Input.Schema(), st.h, level, err); err != nil {
 				return err
 			}
 		} else {
 			held += n
 		}
-		return update(b, ids, args)
+		return update(b, ids, in.args)
 	}
-	err := a.consume(ctx, in, stages, ev.keys, ev.args, add)
+	done := false
+	if a.partial() {
+		// Workers fold parts of the input into groups of their own; what
+		// is left when memory runs short goes through add, which spills.
+		var left []aggInput
+		if left, done, err = a.aggregatePartial(ctx, in, stages, ev, st, &held); err != nil {
+			return nil, nil, err
+		}
+		for _, in := range left {
+			if err == nil {
+				err = add(in)
+			}
+			in.release()
+		}
+	}
+	if !done && err == nil {
+		err = a.consume(ctx, in, stages, ev.keys, ev.args, add)
+	}
 	var parts []aggPartition
 	if spill != nil {
 		parts, err = spill.finish(err)
@@ -239,25 +302,13 @@ func (a *Aggregate) aggregate(ctx context.Context, in array.RecordReader, stages
 	if err := in.Err(); err != nil {
 		return nil, nil, err
 	}
-	mem := memory.DefaultAllocator
-	cols := make([]arrow.Array, 0, len(keys)+len(accs))
-	for _, k := range keys {
-		cols = append(cols, k.build(mem))
-	}
-	for _, acc := range accs {
-		acc.grow(h.ngroups)
-		col, err := acc.finish(mem)
-		if err != nil {
-			releaseAll(cols)
-			for _, p := range parts {
-				p.file.close()
-			}
-			return nil, nil, err
+	out, err := st.finish(a.schema)
+	if err != nil {
+		for _, p := range parts {
+			p.file.close()
 		}
-		cols = append(cols, col)
+		return nil, nil, err
 	}
-	out := array.NewRecordBatch(a.schema, cols, int64(h.ngroups))
-	releaseAll(cols)
 	return out, parts, nil
 }
 
@@ -355,6 +406,13 @@ func (c *countAcc) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
+func (c *countAcc) merge(ids []uint32, from accumulator) error {
+	for g, n := range from.(*countAcc).counts {
+		c.counts[ids[g]] += n
+	}
+	return nil
+}
+
 func (c *countAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	b := array.NewInt64Builder(mem)
 	defer b.Release()
@@ -430,6 +488,16 @@ func sumInts[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32](s *intSum
 		s.sums[id] = s.sums[id].Add(decimal128.FromI64(int64(vals[r])))
 		s.counts[id]++
 	}
+}
+
+func (s *intSumAcc) merge(ids []uint32, from accumulator) error {
+	f := from.(*intSumAcc)
+	for g, sum := range f.sums {
+		id := ids[g]
+		s.sums[id] = s.sums[id].Add(sum)
+		s.counts[id] += f.counts[g]
+	}
+	return nil
 }
 
 func (s *intSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
@@ -575,16 +643,40 @@ func (s *intervalSumAcc) update(ids []uint32, arg arrow.Array) error {
 		if a.IsNull(r) {
 			continue
 		}
-		v, sum := a.Value(r), &s.sums[id]
-		months, days := int64(sum.Months)+int64(v.Months), int64(sum.Days)+int64(v.Days)
-		nanos, overflow := addInt64(sum.Nanoseconds, v.Nanoseconds)
-		if overflow || months != int64(int32(months)) || days != int64(int32(days)) {
-			return pgerror.New(pgerror.DatetimeFieldOverflow, "interval out of range")
+		sum, err := addInterval(s.sums[id], a.Value(r))
+		if err != nil {
+			return err
 		}
-		*sum = arrow.MonthDayNanoInterval{Months: int32(months), Days: int32(days), Nanoseconds: nanos}
+		s.sums[id] = sum
 		s.counts[id]++
 	}
 	return nil
+}
+
+func (s *intervalSumAcc) merge(ids []uint32, from accumulator) error {
+	f := from.(*intervalSumAcc)
+	for g, v := range f.sums {
+		if f.counts[g] == 0 {
+			continue
+		}
+		sum, err := addInterval(s.sums[ids[g]], v)
+		if err != nil {
+			return err
+		}
+		s.sums[ids[g]] = sum
+		s.counts[ids[g]] += f.counts[g]
+	}
+	return nil
+}
+
+// addInterval adds intervals field by field, as interval_pl does.
+func addInterval(a, b arrow.MonthDayNanoInterval) (arrow.MonthDayNanoInterval, error) {
+	months, days := int64(a.Months)+int64(b.Months), int64(a.Days)+int64(b.Days)
+	nanos, overflow := addInt64(a.Nanoseconds, b.Nanoseconds)
+	if overflow || months != int64(int32(months)) || days != int64(int32(days)) {
+		return arrow.MonthDayNanoInterval{}, pgerror.New(pgerror.DatetimeFieldOverflow, "interval out of range")
+	}
+	return arrow.MonthDayNanoInterval{Months: int32(months), Days: int32(days), Nanoseconds: nanos}, nil
 }
 
 func (s *intervalSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
@@ -792,6 +884,23 @@ func (a *boolAcc) update(ids []uint32, arg arrow.Array) error {
 			a.vals[id] = a.vals[id] && bs.Value(r)
 		} else {
 			a.vals[id] = a.vals[id] || bs.Value(r)
+		}
+	}
+	return nil
+}
+
+func (a *boolAcc) merge(ids []uint32, from accumulator) error {
+	f := from.(*boolAcc)
+	for g, v := range f.vals {
+		if !f.seen[g] {
+			continue
+		}
+		id := ids[g]
+		a.seen[id] = true
+		if a.and {
+			a.vals[id] = a.vals[id] && v
+		} else {
+			a.vals[id] = a.vals[id] || v
 		}
 	}
 	return nil
@@ -1054,6 +1163,29 @@ func (v *numericVarianceAcc) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
+func (v *numericVarianceAcc) merge(ids []uint32, from accumulator) error {
+	f := from.(*numericVarianceAcc)
+	for g, n := range f.n {
+		if n == 0 {
+			continue
+		}
+		id := ids[g]
+		sx, sxx, scale := f.sx[g], f.sxx[g], f.scale[g]
+		if k := scale - v.scale[id]; k > 0 {
+			v.sx[id].Mul(v.sx[id], bigPow10(k))
+			v.sxx[id].Mul(v.sxx[id], bigPow10(2*k))
+			v.scale[id] = scale
+		} else if k < 0 {
+			sx = new(big.Int).Mul(sx, bigPow10(-k))
+			sxx = new(big.Int).Mul(sxx, bigPow10(-2*k))
+		}
+		v.n[id] += n
+		v.sx[id].Add(v.sx[id], sx)
+		v.sxx[id].Add(v.sxx[id], sxx)
+	}
+	return nil
+}
+
 func (v *numericVarianceAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	b, err := newNumBuilder(mem, pgtypes.Numeric(), len(v.n))
 	if err != nil {
@@ -1131,6 +1263,26 @@ func (a *numericSumAcc) update(ids []uint32, arg arrow.Array) error {
 		}
 		a.sum[id].Add(a.sum[id], upscale(x, a.scale[id]-x.scale).bigInt())
 		a.n[id]++
+	}
+	return nil
+}
+
+func (a *numericSumAcc) merge(ids []uint32, from accumulator) error {
+	f := from.(*numericSumAcc)
+	for g, n := range f.n {
+		if n == 0 {
+			continue
+		}
+		id := ids[g]
+		sum, scale := f.sum[g], f.scale[g]
+		if k := scale - a.scale[id]; k > 0 {
+			a.sum[id].Mul(a.sum[id], bigPow10(k))
+			a.scale[id] = scale
+		} else if k < 0 {
+			sum = new(big.Int).Mul(sum, bigPow10(-k))
+		}
+		a.sum[id].Add(a.sum[id], sum)
+		a.n[id] += n
 	}
 	return nil
 }

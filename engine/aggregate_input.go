@@ -16,71 +16,27 @@ import (
 // this goroutine in input order: the groups and every accumulator, float
 // sums included, come out as from a serial run.
 func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, stages []stage, keyEvals, argEvals []evaluator,
-	add func(b arrow.RecordBatch, keyCols, args []arrow.Array) error) error {
-	// eval runs the input's filters and projections (stages) over b, then
-	// the keys and arguments; b is nil when the filters keep no row.
-	eval := func(ctx context.Context, in arrow.RecordBatch) (b arrow.RecordBatch, keyCols, args []arrow.Array, err error) {
-		if b, err = runStages(ctx, in, stages); err != nil || b == nil {
-			return nil, nil, nil, err
-		}
-		if keyCols, err = evalArrays(ctx, keyEvals, b); err != nil {
-			b.Release()
-			return nil, nil, nil, err
-		}
-		args = make([]arrow.Array, len(argEvals))
-		for i, ev := range argEvals {
-			if ev == nil {
-				continue
-			}
-			if args[i], err = evalArray(ctx, ev, b); err != nil {
-				b.Release()
-				releaseAll(keyCols)
-				releaseNonNil(args[:i])
-				return nil, nil, nil, err
-			}
-		}
-		return b, keyCols, args, nil
+	add func(aggInput) error) error {
+	eval := func(ctx context.Context, b arrow.RecordBatch) (aggInput, error) {
+		return evalAggInput(ctx, b, stages, keyEvals, argEvals)
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 {
+	if runtime.GOMAXPROCS(0) < 2 {
 		for in.Next() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			b, keyCols, args, err := eval(ctx, in.RecordBatch())
-			if err != nil {
-				return err
+			j, err := eval(ctx, in.RecordBatch())
+			if err == nil && j.b != nil {
+				err = add(j)
+				j.release()
 			}
-			if b == nil {
-				continue
-			}
-			err = add(b, keyCols, args)
-			b.Release()
-			releaseAll(keyCols)
-			releaseNonNil(args)
 			if err != nil {
 				return err
 			}
 		}
 		return in.Err()
 	}
-	type job struct {
-		b         arrow.RecordBatch
-		keys, arg []arrow.Array
-	}
-	release := func(j job) {
-		if j.b != nil {
-			j.b.Release()
-		}
-		releaseAll(j.keys)
-		releaseNonNil(j.arg)
-	}
-	jobs := newOrderedMap(ctx, in, workers, func(ctx context.Context, b arrow.RecordBatch) (job, error) {
-		var j job
-		var err error
-		j.b, j.keys, j.arg, err = eval(ctx, b)
-		return j, err
-	}, release)
+	jobs := newOrderedMap(ctx, in, runtime.GOMAXPROCS(0), eval, aggInput.release)
 	defer jobs.Stop()
 	for {
 		j, ok := jobs.Next()
@@ -89,13 +45,55 @@ func (a *Aggregate) consume(ctx context.Context, in array.RecordReader, stages [
 		}
 		var err error
 		if j.b != nil {
-			err = add(j.b, j.keys, j.arg)
+			err = add(j)
 		}
-		release(j)
+		j.release()
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// aggInput is one batch of an aggregate's input after its filters and
+// projections, with the group keys and the aggregates' arguments
+// evaluated over it.
+type aggInput struct {
+	b          arrow.RecordBatch
+	keys, args []arrow.Array
+}
+
+func (in aggInput) release() {
+	if in.b != nil {
+		in.b.Release()
+	}
+	releaseAll(in.keys)
+	releaseNonNil(in.args)
+}
+
+// evalAggInput runs an aggregate's input filters and projections
+// (stages) over b, then its group keys and arguments; the result's b is
+// nil when the filters keep no row.
+func evalAggInput(ctx context.Context, b arrow.RecordBatch, stages []stage, keyEvals, argEvals []evaluator) (aggInput, error) {
+	var in aggInput
+	var err error
+	if in.b, err = runStages(ctx, b, stages); err != nil || in.b == nil {
+		return aggInput{}, err
+	}
+	if in.keys, err = evalArrays(ctx, keyEvals, in.b); err != nil {
+		in.release()
+		return aggInput{}, err
+	}
+	in.args = make([]arrow.Array, len(argEvals))
+	for i, ev := range argEvals {
+		if ev == nil {
+			continue
+		}
+		if in.args[i], err = evalArray(ctx, ev, in.b); err != nil {
+			in.release()
+			return aggInput{}, err
+		}
+	}
+	return in, nil
 }
 
 func releaseNonNil(as []arrow.Array) {

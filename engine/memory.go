@@ -51,6 +51,12 @@ func reserve(ctx context.Context, n int64) error {
 	return nil
 }
 
+// fits reports whether ctx's query can reserve n more bytes now.
+func fits(ctx context.Context, n int64) bool {
+	b, ok := ctx.Value(budgetKey{}).(*memoryBudget)
+	return !ok || b.used.Load()+n <= b.limit
+}
+
 // release gives back n bytes an operator reserved and no longer holds.
 func release(ctx context.Context, n int64) {
 	chargeOperator(ctx, -n)

@@ -47,6 +47,23 @@ func (m *minMaxAcc[T]) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
+func (m *minMaxAcc[T]) merge(ids []uint32, from accumulator) error {
+	f := from.(*minMaxAcc[T])
+	for g, v := range f.vals {
+		if !f.valid[g] {
+			continue
+		}
+		id := ids[g]
+		switch {
+		case !m.valid[id]:
+			m.vals[id], m.valid[id] = v, true
+		case m.max && m.less(m.vals[id], v), !m.max && m.less(v, m.vals[id]):
+			m.vals[id] = v
+		}
+	}
+	return nil
+}
+
 func (m *minMaxAcc[T]) finish(mem memory.Allocator) (arrow.Array, error) {
 	storage := m.dt
 	ext, isExt := m.dt.(arrow.ExtensionType)

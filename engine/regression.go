@@ -188,6 +188,27 @@ func (a *bitAcc) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
+func (a *bitAcc) merge(ids []uint32, from accumulator) error {
+	f := from.(*bitAcc)
+	for g, v := range f.vals {
+		if !f.seen[g] {
+			continue
+		}
+		id := ids[g]
+		switch {
+		case !a.seen[id]:
+			a.vals[id], a.seen[id] = v, true
+		case a.fn == expr.BitAnd:
+			a.vals[id] &= v
+		case a.fn == expr.BitOr:
+			a.vals[id] |= v
+		default:
+			a.vals[id] ^= v
+		}
+	}
+	return nil
+}
+
 func (a *bitAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	b := array.NewBuilder(mem, a.out)
 	defer b.Release()
