@@ -504,77 +504,29 @@ func decimalArith64(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, ou
 	default:
 		return nil, false
 	}
-	limit := uint64(math.MaxInt64)
+	limit := int64(math.MaxInt64)
 	if out.Precision < 19 {
-		limit = pow10u64(out.Precision) - 1
+		limit = int64(pow10u64(out.Precision) - 1)
 	}
 	n := l.Len()
 	buf := memory.NewResizableBuffer(mem)
 	buf.Resize(n * arrow.Decimal128SizeBytes)
 	vals := arrow.Decimal128Traits.CastFromBytes(buf.Bytes())
 	lv, rv := l.Values(), r.Values()
+	// The loops do not look at NULLs: the values under them are whatever
+	// the arrays hold, and the rare one that overflows sends the batch to
+	// decimalArith's general path.
+	var ok bool
+	if op == expr.Mul {
+		ok = mulDecimals64(vals, lv, rv, limit)
+	} else {
+		ok = addDecimals64(vals, lv, rv, lf, rf, op == expr.Sub, limit)
+	}
+	if !ok {
+		buf.Release()
+		return nil, false
+	}
 	nulls := l.NullN() > 0 || r.NullN() > 0
-	// scaled returns |x| * f and x's sign, ok false past 64 bits.
-	scaled := func(x decimal128.Num, f uint64) (uint64, bool, bool) {
-		lo, hi := x.LowBits(), x.HighBits()
-		if hi != int64(lo)>>63 {
-			return 0, false, false
-		}
-		v, neg := uint64(int64(lo)), int64(lo) < 0
-		if neg {
-			v = -v
-		}
-		h, m := bits.Mul64(v, f)
-		return m, neg, h == 0
-	}
-	for i := range n {
-		if nulls && (l.IsNull(i) || r.IsNull(i)) {
-			vals[i] = decimal128.Num{}
-			continue
-		}
-		a, an, ok1 := scaled(lv[i], lf)
-		b, bn, ok2 := scaled(rv[i], rf)
-		if !ok1 || !ok2 {
-			buf.Release()
-			return nil, false
-		}
-		var z uint64
-		var zn bool
-		switch op {
-		case expr.Mul:
-			h, m := bits.Mul64(a, b)
-			if h != 0 {
-				buf.Release()
-				return nil, false
-			}
-			z, zn = m, an != bn
-		default:
-			if op == expr.Sub {
-				bn = !bn
-			}
-			if an == bn {
-				var c uint64
-				if z, c = bits.Add64(a, b, 0); c != 0 {
-					buf.Release()
-					return nil, false
-				}
-				zn = an
-			} else if a >= b {
-				z, zn = a-b, an
-			} else {
-				z, zn = b-a, bn
-			}
-		}
-		if z > limit {
-			buf.Release()
-			return nil, false
-		}
-		v := int64(z)
-		if zn {
-			v = -v
-		}
-		vals[i] = decimal128.FromI64(v)
-	}
 	var validity *memory.Buffer
 	nullN := 0
 	if nulls {
@@ -586,6 +538,7 @@ func decimalArith64(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, ou
 			if l.IsValid(i) && r.IsValid(i) {
 				bitutil.SetBit(vb, i)
 			} else {
+				vals[i] = decimal128.Num{}
 				nullN++
 			}
 		}
@@ -595,6 +548,66 @@ func decimalArith64(mem memory.Allocator, op expr.Op, l, r *array.Decimal128, ou
 	data := array.NewData(out, n, []*memory.Buffer{validity, buf}, nil, nullN, 0)
 	defer data.Release()
 	return array.MakeFromData(data), true
+}
+
+// mulDecimals64 sets z[i] = x[i] * y[i] for values that fit in int64,
+// false when one does not or a product exceeds ±limit.
+func mulDecimals64(z, x, y []decimal128.Num, limit int64) bool {
+	y, z = y[:len(x)], z[:len(x)]
+	for i := range x {
+		a, b := int64(x[i].LowBits()), int64(y[i].LowBits())
+		if x[i].HighBits() != a>>63 || y[i].HighBits() != b>>63 {
+			return false
+		}
+		// The signed 128-bit product's high word, from the unsigned one.
+		hi, lo := bits.Mul64(uint64(a), uint64(b))
+		p := int64(lo)
+		if int64(hi)-(a>>63)&b-(b>>63)&a != p>>63 || p > limit || p < -limit {
+			return false
+		}
+		z[i] = decimal128.FromI64(p)
+	}
+	return true
+}
+
+// addDecimals64 sets z[i] = x[i]·xf ± y[i]·yf (the factors align the
+// scales) for values that fit in int64, false when one does not or a sum
+// exceeds ±limit.
+func addDecimals64(z, x, y []decimal128.Num, xf, yf uint64, sub bool, limit int64) bool {
+	y, z = y[:len(x)], z[:len(x)]
+	for i := range x {
+		a, ok1 := scaleInt64(x[i], xf)
+		b, ok2 := scaleInt64(y[i], yf)
+		if !ok1 || !ok2 {
+			return false
+		}
+		if sub {
+			if b == math.MinInt64 {
+				return false
+			}
+			b = -b
+		}
+		s := a + b
+		if (a^s)&(b^s) < 0 || s > limit || s < -limit {
+			return false
+		}
+		z[i] = decimal128.FromI64(s)
+	}
+	return true
+}
+
+// scaleInt64 returns v·f when v and the product fit in int64.
+func scaleInt64(v decimal128.Num, f uint64) (int64, bool) {
+	a := int64(v.LowBits())
+	if v.HighBits() != a>>63 {
+		return 0, false
+	}
+	if f == 1 {
+		return a, true
+	}
+	hi, lo := bits.Mul64(uint64(a), f)
+	p := int64(lo)
+	return p, int64(hi)-(a>>63)&int64(f) == p>>63
 }
 
 // pow10u64 returns 10^n, for n <= 19.
