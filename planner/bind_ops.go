@@ -325,12 +325,14 @@ func (b *binder) compareNodes(op string, l, r *pg_query.Node, loc int32, ectx ex
 		Lexpr: l, Rexpr: r, Location: loc}, ectx)
 }
 
-// joinBools chains boolean expressions with AND or OR, left to right.
 // bindDistinctFrom binds x IS [NOT] DISTINCT FROM y: equality where NULL
 // equals NULL and differs from any value, never NULL itself.
 func (b *binder) bindDistinctFrom(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	if lr, rr := ae.Lexpr.GetRowExpr(), ae.Rexpr.GetRowExpr(); lr != nil || rr != nil {
-		return nil, b.unsupported(ae.Location, "IS DISTINCT FROM between rows is not supported yet")
+		if lr == nil || rr == nil {
+			return nil, b.unsupported(ae.Location, "IS DISTINCT FROM between a row and a record value is not supported yet")
+		}
+		return b.bindRowsDistinct(ae, lr.Args, rr.Args, ectx)
 	}
 	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
@@ -367,6 +369,32 @@ func (b *binder) bindDistinctFrom(ae *pg_query.A_Expr, ectx exprContext) (expr.E
 	return foldConstant(distinct), nil
 }
 
+// bindRowsDistinct binds ROW(a, b) IS [NOT] DISTINCT FROM ROW(c, d):
+// the rows are distinct when any pair of fields is.
+func (b *binder) bindRowsDistinct(ae *pg_query.A_Expr, l, r []*pg_query.Node, ectx exprContext) (expr.Expr, error) {
+	if len(l) != len(r) {
+		return nil, b.errorf(pgerror.SyntaxError, ae.Location, "unequal number of entries in row expressions")
+	}
+	fields := make([]expr.Expr, len(l))
+	for i := range l {
+		var err error
+		fields[i], err = b.bindDistinctFrom(&pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_DISTINCT, Name: ae.Name,
+			Lexpr: l[i], Rexpr: r[i], Location: ae.Location}, ectx)
+		if err != nil {
+			return nil, err
+		}
+	}
+	var distinct expr.Expr = &expr.Literal{Value: scalar.NewBooleanScalar(false)}
+	if len(fields) > 0 {
+		distinct = joinBools(expr.Or, fields)
+	}
+	if ae.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT {
+		return foldConstant(&expr.Not{Input: distinct}), nil
+	}
+	return foldConstant(distinct), nil
+}
+
+// joinBools chains boolean expressions with AND or OR, left to right.
 func joinBools(op expr.Op, es []expr.Expr) expr.Expr {
 	out := es[0]
 	for _, e := range es[1:] {
