@@ -97,3 +97,21 @@ func queryLines(t *testing.T, conn *pgx.Conn, q string) []string {
 	}
 	return lines
 }
+
+// TestExplainSubplans checks that EXPLAIN shows, below the operator that
+// evaluates it, the plan of each subquery that is not a join, with what
+// was pushed into its scans.
+func TestExplainSubplans(t *testing.T) {
+	conn := connect(t, startServer(t))
+	lines := queryLines(t, conn, "EXPLAIN SELECT symbol, (SELECT max(close) FROM candles) FROM symbols "+
+		"WHERE symbol IN (SELECT symbol FROM candles WHERE volume > 1000)")
+	text := strings.Join(lines, "\n")
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^ +SubPlan \d \(scalar\)\n +Project: max\(candles\.close\)`),
+		regexp.MustCompile(`(?m)^ +SubPlan \d \(IN\)\n(?: +.*\n)*? +Scan: public\.candles projection=\[symbol, volume\] filters=\[\(candles\.volume > 1000\)\]`),
+	} {
+		if !want.MatchString(text + "\n") {
+			t.Errorf("plan does not match %s:\n%s", want, text)
+		}
+	}
+}

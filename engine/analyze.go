@@ -81,6 +81,7 @@ func (r *measuredReader) Next() bool {
 // its actual time, rows, batches and peak memory.
 func ExplainAnalyze(p Plan) string {
 	var sb strings.Builder
+	var n int
 	var walk func(p Plan, depth int)
 	walk = func(p Plan, depth int) {
 		sb.WriteString(strings.Repeat("  ", depth))
@@ -101,6 +102,7 @@ func ExplainAnalyze(p Plan) string {
 		for _, c := range p.Children() {
 			walk(c, depth+1)
 		}
+		writeSubplans(&sb, p, depth+1, &n, walk)
 	}
 	walk(p, 0)
 	return sb.String()

@@ -39,9 +39,11 @@ type Plan interface {
 	String() string
 }
 
-// Explain renders a plan tree, one operator per line, children indented.
+// Explain renders a plan tree, one operator per line, children indented,
+// then the plans of the subqueries an operator evaluates (see subplans).
 func Explain(p Plan) string {
 	var sb strings.Builder
+	var n int
 	var walk func(p Plan, depth int)
 	walk = func(p Plan, depth int) {
 		sb.WriteString(strings.Repeat("  ", depth))
@@ -50,9 +52,68 @@ func Explain(p Plan) string {
 		for _, c := range p.Children() {
 			walk(c, depth+1)
 		}
+		writeSubplans(&sb, p, depth+1, &n, walk)
 	}
 	walk(p, 0)
 	return sb.String()
+}
+
+// writeSubplans renders, below an operator, each subquery its
+// expressions evaluate, numbered across the plan as PostgreSQL numbers
+// its SubPlans: the label, then an uncorrelated subquery's plan through
+// walk, or a correlated one's description (it is planned per outer row).
+func writeSubplans(sb *strings.Builder, p Plan, depth int, n *int, walk func(Plan, int)) {
+	for _, q := range subqueries(p) {
+		*n++
+		kind := map[expr.SubqueryKind]string{expr.ScalarSubquery: "scalar", expr.ExistsSubquery: "EXISTS",
+			expr.InSubquery: "IN", expr.ArraySubquery: "ARRAY"}[q.Kind]
+		fmt.Fprintf(sb, "%sSubPlan %d (%s", strings.Repeat("  ", depth), *n, kind)
+		plan, ok := q.Plan.(Plan)
+		switch {
+		case q.Correlated != nil:
+			fmt.Fprintf(sb, ", correlated, planned per outer row): %s\n", q.Correlated)
+		case ok:
+			sb.WriteString(")\n")
+			walk(plan, depth+1)
+		default:
+			fmt.Fprintf(sb, "): %s\n", q.Plan)
+		}
+	}
+}
+
+// subqueries returns the subqueries among the expressions p evaluates,
+// outermost first.
+func subqueries(p Plan) []*expr.Subquery {
+	var es []expr.Expr
+	switch p := p.(type) {
+	case *Filter:
+		es = []expr.Expr{p.Predicate}
+	case *Project:
+		es = p.Exprs
+	case *HashJoin:
+		es = append(append(append(es, p.LeftKeys...), p.RightKeys...), p.Filter)
+	case *Aggregate:
+		es = append(es, p.GroupBy...)
+		for _, a := range p.Aggs {
+			es = append(append(es, a.Operands()...), a.Filter)
+		}
+	case *Analyzed:
+		return subqueries(p.Plan)
+	}
+	var qs []*expr.Subquery
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		expr.Walk(e, func(e expr.Expr) bool {
+			if q, ok := e.(*expr.Subquery); ok {
+				qs = append(qs, q)
+				return false // its own subqueries show under its plan
+			}
+			return true
+		})
+	}
+	return qs
 }
 
 // Scan reads a table through its provider.
