@@ -110,6 +110,18 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		six := &expr.Binary{Op: expr.Eq, Left: enc, Right: &expr.Literal{Value: scalar.NewInt32Scalar(6)}, Type: typeBool}
 		return &expr.Case{Whens: []expr.When{{Cond: six, Result: textLit("UTF8")}}, Else: strictNull(enc, textLit(""), typeText), Type: typeText}, true, nil
+	case "pg_char_to_encoding":
+		// UTF8 is the only encoding: its number, -1 for any other name.
+		name, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		utf8 := &expr.Call{Func: "upper", Args: []expr.Expr{name}, Type: typeText}
+		isUTF8 := &expr.Binary{Op: expr.Eq, Left: utf8, Right: textLit("UTF8"), Type: typeBool}
+		return &expr.Case{Whens: []expr.When{{Cond: isUTF8, Result: &expr.Literal{Value: scalar.NewInt32Scalar(6)}}},
+			Else: strictNull(name, &expr.Literal{Value: scalar.NewInt32Scalar(-1)}, typeInt4), Type: typeInt4}, true, nil
+	case "getdatabaseencoding", "pg_client_encoding":
+		return textLit("UTF8"), true, nil
 	case "obj_description":
 		oid, err := oidArg(0)
 		if err != nil {
@@ -491,7 +503,8 @@ var catalogFuncs = map[string][2]int{
 	"pg_describe_object": {3, 3}, "pg_table_is_visible": {1, 1}, "pg_type_is_visible": {1, 1}, "pg_function_is_visible": {1, 1}, "pg_statistics_obj_is_visible": {1, 1},
 	"pg_opclass_is_visible": {1, 1}, "pg_operator_is_visible": {1, 1}, "pg_collation_is_visible": {1, 1},
 	"pg_conversion_is_visible": {1, 1}, "pg_ts_config_is_visible": {1, 1},
-	"pg_get_userbyid": {1, 1}, "pg_encoding_to_char": {1, 1},
+	"pg_get_userbyid": {1, 1}, "pg_encoding_to_char": {1, 1}, "pg_char_to_encoding": {1, 1},
+	"getdatabaseencoding": {0, 0}, "pg_client_encoding": {0, 0},
 	"obj_description": {1, 2}, "col_description": {2, 2}, "shobj_description": {2, 2},
 	"pg_get_expr": {2, 3}, "pg_get_constraintdef": {1, 2}, "pg_get_indexdef": {1, 3}, "pg_get_viewdef": {1, 2},
 	"pg_typeof":         {1, 1},
