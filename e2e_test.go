@@ -316,6 +316,16 @@ func TestPgxExtended(t *testing.T) {
 	if fmt.Sprint(sd.ParamOIDs) != "[25 20 25 701]" {
 		t.Errorf("inferred parameter types %v, want [25 20 25 701]", sd.ParamOIDs)
 	}
+	// A declared type is reported back as declared, varchar included
+	// (pgjdbc's setString): the driver fails a statement whose parameter
+	// type comes back changed.
+	psd, err := ext.PgConn().Prepare(ctx, "declared", "SELECT count(*) FROM types WHERE ts > $1 AND t = $2 AND i8 > $3", []uint32{0, 1043, 23})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(psd.ParamOIDs) != "[1114 1043 23]" {
+		t.Errorf("declared parameter types %v, want [1114 1043 23]", psd.ParamOIDs)
+	}
 }
 
 func abs(v int32) int32 {

@@ -115,7 +115,7 @@ func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, param
 		if err != nil {
 			return nil, err
 		}
-		oids[i] = pt.OID
+		oids[i] = declaredOID(paramOIDs, i, pt.OID)
 	}
 	return &prepared{statement: statement{planner: h.planner, stmt: stmts[0], hook: h.hook}, types: p.Params, oids: oids, schema: p.Schema}, nil
 }
@@ -134,9 +134,21 @@ func hookPrepared(h handler, st planner.Statement, paramOIDs []uint32, schema *a
 		}
 		pt, _ := pgtypes.FromArrow(t)
 		p.types = append(p.types, t)
-		p.oids = append(p.oids, pt.OID)
+		p.oids = append(p.oids, declaredOID(paramOIDs, i, pt.OID))
 	}
 	return p
+}
+
+// declaredOID is the type ParameterDescription reports for parameter i:
+// the one the client declared, as PostgreSQL reports it (a varchar
+// parameter stays varchar though riffq holds it as text; pgjdbc fails
+// its statement when the type it declared comes back changed), else
+// the inferred one.
+func declaredOID(declared []uint32, i int, inferred uint32) uint32 {
+	if i < len(declared) && declared[i] != 0 && declared[i] != pgtypes.UnknownOID {
+		return declared[i]
+	}
+	return inferred
 }
 
 // statement is a parsed statement; it is planned when it runs, so it sees

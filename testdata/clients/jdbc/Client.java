@@ -35,6 +35,15 @@ public class Client {
                     print(ps.executeQuery());
                 }
             }
+            // setTimestamp sends no type, setString varchar: from the 5th run
+            // on, the driver checks the types of its named statement.
+            try (PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM candles WHERE ts > ? AND symbol = ?")) {
+                for (int i = 0; i < 7; i++) {
+                    ps.setTimestamp(1, java.sql.Timestamp.valueOf("2024-01-01 00:00:00"));
+                    ps.setString(2, "AAPL");
+                    print(ps.executeQuery());
+                }
+            }
             try (PreparedStatement ps = conn.prepareStatement("SELECT symbol FROM symbols WHERE listed > ? AND active = ? ORDER BY 1")) {
                 ps.setDate(1, java.sql.Date.valueOf("2000-01-01"));
                 ps.setBoolean(2, true);
