@@ -3,11 +3,16 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtypes"
@@ -104,5 +109,53 @@ func TestPartialAggregateOrder(t *testing.T) {
 		if a.partial() {
 			t.Errorf("%s folds in parts", ag)
 		}
+	}
+}
+
+// TestDecimalSumPast128Bits checks that a sum of decimals leaving 128 bits
+// is never wrapped: avg stays exact, sum fails with 22003, in one part or
+// merged from several.
+func TestDecimalSumPast128Bits(t *testing.T) {
+	dec := &arrow.Decimal128Type{Precision: 38, Scale: 0}
+	big9 := decimal128.FromBigInt(new(big.Int).Mul(big.NewInt(9), new(big.Int).Exp(big.NewInt(10), big.NewInt(37), nil)))
+	column := func(n int) arrow.Array {
+		b := array.NewDecimal128Builder(memory.DefaultAllocator, dec)
+		defer b.Release()
+		for range n {
+			b.Append(big9)
+		}
+		return b.NewArray()
+	}
+	newSum := func(avg bool) *intSumAcc {
+		return &intSumAcc{avg: avg, out: dec}
+	}
+	for _, parts := range []int{1, 3} {
+		sum, avg := newSum(false), newSum(true)
+		for _, acc := range []*intSumAcc{sum, avg} {
+			acc.grow(1)
+			for range parts {
+				p := newSum(acc.avg)
+				p.grow(1)
+				arg := column(6 / parts) // six values in all
+				if err := p.update(make([]uint32, arg.Len()), arg); err != nil {
+					t.Fatal(err)
+				}
+				arg.Release()
+				if err := acc.merge([]uint32{0}, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := sum.finish(memory.DefaultAllocator); err == nil || !strings.Contains(err.Error(), "overflow") {
+			t.Errorf("%d parts: sum past 128 bits gave %v, want numeric field overflow", parts, err)
+		}
+		got, err := avg.finish(memory.DefaultAllocator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := got.ValueStr(0); s != "90000000000000000000000000000000000000" {
+			t.Errorf("%d parts: avg %s, want 9e37", parts, s)
+		}
+		got.Release()
 	}
 }

@@ -421,12 +421,47 @@ func (c *countAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 }
 
 // intSumAcc sums integers or decimals exactly in 128 bits, for sum and avg.
+// A group whose sum leaves 128 bits (decimals near 38 digits) carries what
+// left in big: its sum is then big's plus sums'.
 type intSumAcc struct {
 	avg    bool
 	out    arrow.DataType
 	scale  int32 // of decimal input
 	sums   []decimal128.Num
 	counts []int64
+	big    map[uint32]*big.Int
+}
+
+// add adds v to group id's sum.
+func (s *intSumAcc) add(id uint32, v decimal128.Num) {
+	sum := s.sums[id]
+	t := sum.Add(v)
+	if (sum.HighBits()^t.HighBits())&(v.HighBits()^t.HighBits()) < 0 { // wrapped
+		if s.big == nil {
+			s.big = make(map[uint32]*big.Int)
+		}
+		b, ok := s.big[id]
+		if !ok {
+			b = new(big.Int)
+			s.big[id] = b
+		}
+		b.Add(b, sum.BigInt()).Add(b, v.BigInt())
+		t = decimal128.Num{}
+	}
+	s.sums[id] = t
+}
+
+// total is group i's sum, false when it does not fit in 128 bits.
+func (s *intSumAcc) total(i int) (decimal128.Num, *big.Int, bool) {
+	b, ok := s.big[uint32(i)]
+	if !ok {
+		return s.sums[i], nil, true
+	}
+	t := new(big.Int).Add(b, s.sums[i].BigInt())
+	if t.BitLen() > 127 {
+		return decimal128.Num{}, t, false
+	}
+	return decimal128.FromBigInt(t), t, true
 }
 
 func (s *intSumAcc) grow(n int) {
@@ -443,18 +478,20 @@ func (s *intSumAcc) update(ids []uint32, arg arrow.Array) error {
 	switch a := arg.(type) {
 	case *array.Decimal128:
 		vals := a.Values()
-		if a.NullN() == 0 {
-			for r, id := range ids {
-				s.sums[id] = s.sums[id].Add(vals[r])
-				s.counts[id]++
-			}
-			return nil
-		}
+		nulls := a.NullN() > 0
 		for r, id := range ids {
-			if a.IsValid(r) {
-				s.sums[id] = s.sums[id].Add(vals[r])
-				s.counts[id]++
+			if nulls && a.IsNull(r) {
+				continue
 			}
+			// add, inlined by hand for the common case.
+			sum, v := s.sums[id], vals[r]
+			t := sum.Add(v)
+			if (sum.HighBits()^t.HighBits())&(v.HighBits()^t.HighBits()) < 0 {
+				s.add(id, v)
+			} else {
+				s.sums[id] = t
+			}
+			s.counts[id]++
 		}
 		return nil
 	case *array.Int8:
@@ -494,7 +531,17 @@ func (s *intSumAcc) merge(ids []uint32, from accumulator) error {
 	f := from.(*intSumAcc)
 	for g, sum := range f.sums {
 		id := ids[g]
-		s.sums[id] = s.sums[id].Add(sum)
+		s.add(id, sum)
+		if b, ok := f.big[uint32(g)]; ok {
+			if s.big == nil {
+				s.big = make(map[uint32]*big.Int)
+			}
+			if t, ok := s.big[id]; ok {
+				t.Add(t, b)
+			} else {
+				s.big[id] = new(big.Int).Set(b)
+			}
+		}
 		s.counts[id] += f.counts[g]
 	}
 	return nil
@@ -504,12 +551,16 @@ func (s *intSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	if s.avg {
 		b := array.NewStringBuilder(mem)
 		defer b.Release()
-		for i, sum := range s.sums {
+		for i := range s.sums {
 			if s.counts[i] == 0 {
 				b.AppendNull()
 				continue
 			}
-			b.Append(numericDiv(sum.BigInt(), s.scale, big.NewInt(s.counts[i])))
+			sum, exact, _ := s.total(i)
+			if exact == nil {
+				exact = sum.BigInt()
+			}
+			b.Append(numericDiv(exact, s.scale, big.NewInt(s.counts[i])))
 		}
 		storage := b.NewArray()
 		defer storage.Release()
@@ -517,10 +568,15 @@ func (s *intSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	}
 	b := array.NewBuilder(mem, s.out)
 	defer b.Release()
-	for i, sum := range s.sums {
+	for i := range s.sums {
 		if s.counts[i] == 0 {
 			b.AppendNull()
 			continue
+		}
+		sum, _, ok := s.total(i)
+		if !ok {
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "numeric field overflow").
+				WithDetail("The sum has more digits than riffq's 38-digit numeric results hold.")
 		}
 		switch bb := b.(type) {
 		case *array.Int64Builder:

@@ -596,6 +596,9 @@ func prefixAggregate(a *expr.Aggregate, arg arrow.Array, rows *frameRows, f *fra
 		ps := make([]decimal128.Num, n+1)
 		for i, v := range acc.sums {
 			ps[i+1] = ps[i].Add(v)
+			if (ps[i].HighBits()^ps[i+1].HighBits())&(v.HighBits()^ps[i+1].HighBits()) < 0 {
+				return nil, nil // past 128 bits: frame by frame, exactly
+			}
 		}
 		for i := range n {
 			var s decimal128.Num
