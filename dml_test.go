@@ -396,3 +396,53 @@ func TestSQLPrepare(t *testing.T) {
 	exec("DEALLOCATE ALL")
 	fails("EXECUTE prep2('a', 1)", "26000")
 }
+
+// TestTransactionTime checks that now() is the transaction's time, the
+// same in every statement of a block while statement_timestamp() moves,
+// and that a DEFAULT now() is evaluated by each statement that inserts,
+// not once when the table was created.
+func TestTransactionTime(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	count := func(sql string) int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(ctx, sql).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return n
+	}
+	exec("CREATE TABLE stamped (id int, at timestamptz DEFAULT now(), by text DEFAULT current_user)")
+	exec("INSERT INTO stamped (id) VALUES (1)")
+	time.Sleep(5 * time.Millisecond)
+	exec("INSERT INTO stamped (id) VALUES (2)")
+	if n := count("SELECT count(DISTINCT at) FROM stamped"); n != 2 {
+		t.Errorf("two statements' DEFAULT now(): %d distinct times, want 2", n)
+	}
+	exec("BEGIN")
+	var first, stmt1 time.Time
+	if err := conn.QueryRow(ctx, "SELECT now(), statement_timestamp()").Scan(&first, &stmt1); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	exec("INSERT INTO stamped (id) VALUES (3)")
+	time.Sleep(5 * time.Millisecond)
+	exec("INSERT INTO stamped (id) VALUES (4)")
+	var again, stmt2 time.Time
+	if err := conn.QueryRow(ctx, "SELECT now(), statement_timestamp()").Scan(&again, &stmt2); err != nil {
+		t.Fatal(err)
+	}
+	exec("COMMIT")
+	if !again.Equal(first) || !stmt2.After(stmt1) {
+		t.Errorf("in a block: now() %v then %v (want equal), statement_timestamp() %v then %v (want later)", first, again, stmt1, stmt2)
+	}
+	if n := count("SELECT count(DISTINCT at) FROM stamped WHERE id IN (3, 4)"); n != 1 {
+		t.Errorf("one block's DEFAULT now(): %d distinct times, want 1", n)
+	}
+}

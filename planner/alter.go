@@ -118,11 +118,8 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 			}
 			defaults[i], texts[i] = nil, ""
 			if cmd.Def != nil {
-				e, err := b.bindExpr(cmd.Def, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
-				if err != nil {
-					return nil, err
-				}
-				if defaults[i], err = b.cast(e, fields[i].Type, nodeLocation(cmd.Def)); err != nil {
+				var err error
+				if defaults[i], err = b.bindDefault(cmd.Def, fields[i].Type); err != nil {
 					return nil, err
 				}
 				texts[i] = defaultText(cmd.Def, defaults[i], fields[i])
@@ -169,7 +166,13 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 			if exprs[i], err = b.castColumn(value, typ, cmd.Name); err != nil {
 				return nil, err
 			}
-			if defaults[i] != nil {
+			if v, ok := defaults[i].(*volatileDefault); ok {
+				bound, err := b.cast(v.bound, typ, -1)
+				if err != nil {
+					return nil, err
+				}
+				defaults[i] = &volatileDefault{node: v.node, typ: typ, bound: bound}
+			} else if defaults[i] != nil {
 				if defaults[i], err = b.cast(defaults[i], typ, -1); err != nil {
 					return nil, err
 				}
@@ -253,11 +256,8 @@ func (b *binder) addedColumn(cd *pg_query.ColumnDef) (arrow.Field, expr.Expr, st
 			f.Nullable = false
 		case pg_query.ConstrType_CONSTR_NULL:
 		case pg_query.ConstrType_CONSTR_DEFAULT:
-			e, err := b.bindExpr(c.RawExpr, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
-			if err != nil {
-				return arrow.Field{}, nil, "", err
-			}
-			if def, err = b.cast(e, typ, nodeLocation(c.RawExpr)); err != nil {
+			var err error
+			if def, err = b.bindDefault(c.RawExpr, typ); err != nil {
 				return arrow.Field{}, nil, "", err
 			}
 			text = defaultText(c.RawExpr, def, f)
@@ -270,6 +270,9 @@ func (b *binder) addedColumn(cd *pg_query.ColumnDef) (arrow.Field, expr.Expr, st
 
 // defaultOfColumn is a column's default expression, or a NULL of its type.
 func defaultOfColumn(def expr.Expr, typ arrow.DataType) expr.Expr {
+	if v, ok := def.(*volatileDefault); ok {
+		return v.bound // the rows there are filled by this statement
+	}
 	if def != nil {
 		return def
 	}

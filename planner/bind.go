@@ -48,9 +48,10 @@ type binder struct {
 	work map[*pg_query.CommonTableExpr]*workRef
 	// sess answers current_user, current_setting() and the like; now is
 	// the statement's start, for now() and CURRENT_TIMESTAMP.
-	sess Session
-	now  time.Time
-	loc  *time.Location // the session's TimeZone, once asked for (location)
+	sess    Session
+	now     time.Time
+	stmtNow time.Time      // the statement's start, statement_timestamp(); zero: now
+	loc     *time.Location // the session's TimeZone, once asked for (location)
 	// outer are the scopes of the queries enclosing a subquery; a name
 	// found only there makes the subquery correlated. correlations, one
 	// per outer scope, collect the columns read from it.

@@ -548,7 +548,11 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		return &expr.Literal{Value: scalar.NewInt32Scalar(int32(pid))}, true, nil
 	case (name == "now" || name == "transaction_timestamp" || name == "statement_timestamp") && len(fc.Args) == 0:
 		b.volatile = true
-		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(b.now.UTC().Truncate(time.Microsecond).UnixMicro()), typeTimestamptz)}, true, nil
+		t := b.now // the transaction's
+		if name == "statement_timestamp" && !b.stmtNow.IsZero() {
+			t = b.stmtNow
+		}
+		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(t.UTC().Truncate(time.Microsecond).UnixMicro()), typeTimestamptz)}, true, nil
 	case name == "current_setting" && (len(fc.Args) == 1 || len(fc.Args) == 2):
 		arg, err := b.bindExpr(fc.Args[0], ectx)
 		if err != nil {

@@ -85,7 +85,7 @@ func (p *Planner) planCopyFrom(b *binder, cs *pg_query.CopyStmt) (*Query, error)
 	names := make([]string, schema.NumFields())
 	for i, f := range schema.Fields() {
 		names[i] = f.Name
-		exprs[i] = defaultOf(t, i)
+		exprs[i] = b.defaultOf(t, i)
 	}
 	for pos, c := range targets {
 		if exprs[c], err = b.cast(&expr.Column{Index: pos, Name: names[c], Type: inFields[pos].Type}, schema.Field(c).Type, -1); err != nil {

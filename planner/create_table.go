@@ -129,11 +129,8 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 					fields[i].Nullable = false
 				case pg_query.ConstrType_CONSTR_NULL:
 				case pg_query.ConstrType_CONSTR_DEFAULT:
-					e, err := b.bindExpr(c.RawExpr, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
-					if err != nil {
-						return nil, err
-					}
-					if defaults[i], err = b.cast(e, t, nodeLocation(c.RawExpr)); err != nil {
+					var err error
+					if defaults[i], err = b.bindDefault(c.RawExpr, t); err != nil {
 						return nil, err
 					}
 					defaultTexts[i] = defaultText(c.RawExpr, defaults[i], fields[i])

@@ -335,13 +335,53 @@ func releaseBatches(bs []arrow.RecordBatch) {
 }
 
 // defaultOf is column i's DEFAULT expression, or a NULL of its type.
-func defaultOf(t *catalog.Table, i int) expr.Expr {
+func (b *binder) defaultOf(t *catalog.Table, i int) expr.Expr {
 	if d, ok := t.Provider.(columnDefaults); ok {
-		if e := d.Defaults()[i]; e != nil {
+		switch e := d.Defaults()[i].(type) {
+		case nil:
+		case *volatileDefault:
+			re, err := b.bindDefault(e.node, e.typ)
+			if v, ok := re.(*volatileDefault); ok && err == nil {
+				return v.bound
+			}
+			return e.bound
+		default:
 			return e
 		}
 	}
 	return &expr.Literal{Value: scalar.MakeNullScalar(t.Provider.Schema().Field(i).Type)}
+}
+
+// volatileDefault is a column DEFAULT that reads the clock or the session
+// (now(), current_user): each statement that uses it binds it again, as
+// PostgreSQL evaluates a default when a row is made, not at CREATE TABLE.
+type volatileDefault struct {
+	node  *pg_query.Node
+	typ   arrow.DataType
+	bound expr.Expr // as bound when the default was declared
+}
+
+func (v *volatileDefault) DataType() arrow.DataType { return v.typ }
+func (v *volatileDefault) String() string           { return v.bound.String() }
+
+// bindDefault binds a column's DEFAULT expression n for a column of type
+// typ: a volatileDefault when it reads the clock or the session.
+func (b *binder) bindDefault(n *pg_query.Node, typ arrow.DataType) (expr.Expr, error) {
+	outer := b.volatile
+	b.volatile = false
+	e, err := b.bindExpr(n, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})
+	volatile := b.volatile
+	b.volatile = outer || volatile
+	if err != nil {
+		return nil, err
+	}
+	if e, err = b.cast(e, typ, nodeLocation(n)); err != nil {
+		return nil, err
+	}
+	if volatile {
+		return &volatileDefault{node: n, typ: typ, bound: e}, nil
+	}
+	return e, nil
 }
 
 // planInsert plans INSERT INTO table [(columns)] VALUES ... | SELECT ... |
@@ -420,7 +460,7 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 	names := make([]string, schema.NumFields())
 	for i, f := range schema.Fields() {
 		names[i] = f.Name
-		exprs[i] = defaultOf(t, i)
+		exprs[i] = b.defaultOf(t, i)
 	}
 	for pos, i := range targets {
 		col := &expr.Column{Index: pos, Name: in.Field(pos).Name, Type: in.Field(pos).Type}
@@ -591,7 +631,7 @@ func (b *binder) bindInsertValues(t *catalog.Table, lists []*pg_query.Node, targ
 		for j, it := range items {
 			c := targets[j]
 			if it.GetSetToDefault() != nil {
-				row[j] = defaultOf(t, c)
+				row[j] = b.defaultOf(t, c)
 				continue
 			}
 			e, err := b.bindExpr(it, exprContext{scope: &scope{}, clause: "VALUES"})
@@ -629,7 +669,7 @@ func (b *binder) bindAssignments(t *catalog.Table, list []*pg_query.Node, sc *sc
 			return nil, b.errorf(pgerror.DuplicateColumn, rt.Location, "multiple assignments to same column %q", rt.Name)
 		}
 		if rt.Val.GetSetToDefault() != nil {
-			set[i] = defaultOf(t, i)
+			set[i] = b.defaultOf(t, i)
 			continue
 		}
 		e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})

@@ -94,6 +94,24 @@ type Prepared struct {
 	Schema *arrow.Schema
 }
 
+// txStartKey keeps a transaction block's time: now() and CURRENT_TIMESTAMP
+// read it in every statement of the block, as PostgreSQL's do.
+type txStartKey struct{}
+
+// transactionTime is the time now() reads in a statement planned at now:
+// the block's, set by its first statement, or now outside a block.
+func transactionTime(sess Session, now time.Time) time.Time {
+	txs, ok := sess.(TxSession)
+	if !ok || !txs.InTransaction() {
+		return now
+	}
+	if t, ok := txs.TxValue(txStartKey{}).(time.Time); ok {
+		return t
+	}
+	txs.SetTxValue(txStartKey{}, now)
+	return now
+}
+
 // Plan plans one statement. params holds the values of $1, $2, ... (typed
 // as Prepare reported), nil for a statement without parameters.
 func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params []scalar.Scalar) (*Query, error) {
@@ -101,7 +119,8 @@ func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params
 	for i, v := range params {
 		types[i] = v.DataType()
 	}
-	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params), sess: sess, now: time.Now()}
+	now := time.Now()
+	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params), sess: sess, now: transactionTime(sess, now), stmtNow: now}
 	write, atTarget := writeCommand(stmt.Node)
 	if atTarget {
 		b.write = write // checked once the target table is known
