@@ -23,22 +23,55 @@ const (
 	fieldSecond = 12
 )
 
-// intervalQualifier returns the smallest field of an interval type's
-// range, if the type name is interval with one.
-func intervalQualifier(tn *pg_query.TypeName) (int, bool) {
+// intervalRange is an interval type's range: its smallest field, and
+// whether it is MINUTE TO SECOND, where '10:30' reads as minutes and
+// seconds.
+type intervalRange struct {
+	smallest       int
+	minuteToSecond bool
+}
+
+// intervalQualifier returns an interval type's range, if the type name is
+// interval with one.
+func intervalQualifier(tn *pg_query.TypeName) (intervalRange, bool) {
 	if len(tn.Names) == 0 || tn.Names[len(tn.Names)-1].GetString_().GetSval() != "interval" || len(tn.Typmods) == 0 || len(tn.ArrayBounds) > 0 {
-		return 0, false
+		return intervalRange{}, false
 	}
 	mask := tn.Typmods[0].GetAConst().GetIval().GetIval()
 	if mask == 0x7fff { // INTERVAL_FULL_RANGE: no qualifier
-		return 0, false
+		return intervalRange{}, false
 	}
 	for _, f := range []int{fieldSecond, fieldMinute, fieldHour, fieldDay, fieldMonth, fieldYear} {
 		if mask&(1<<f) != 0 {
-			return f, true
+			return intervalRange{smallest: f, minuteToSecond: mask == 1<<fieldMinute|1<<fieldSecond}, true
 		}
 	}
-	return 0, false
+	return intervalRange{}, false
+}
+
+// minutesSeconds rewrites the times of interval input that have one colon
+// ('10:30', '-1:02.5') as hours, minutes and seconds ('0:10:30'), the way
+// PostgreSQL reads them for a MINUTE TO SECOND range.
+func minutesSeconds(s string) string {
+	fields := strings.Fields(s)
+	for i, f := range fields {
+		sign := ""
+		if f != "" && (f[0] == '-' || f[0] == '+') {
+			sign, f = f[:1], f[1:]
+		}
+		m, sec, ok := strings.Cut(f, ":")
+		if !ok || strings.Contains(sec, ":") || m == "" || sec == "" {
+			continue
+		}
+		if _, err := strconv.ParseUint(m, 10, 64); err != nil {
+			continue
+		}
+		if _, err := strconv.ParseFloat(sec, 64); err != nil {
+			continue
+		}
+		fields[i] = sign + "0:" + m + ":" + sec
+	}
+	return strings.Join(fields, " ")
 }
 
 var fieldUnits = map[int]string{
@@ -49,10 +82,13 @@ var fieldUnits = map[int]string{
 // castQualifiedInterval casts to an interval with a range: a bare number
 // counts units of the range's smallest field ('90' DAY is 90 days), and
 // the fields below that one are dropped, as PostgreSQL does.
-func (b *binder) castQualifiedInterval(in expr.Expr, smallest int, loc int32) (expr.Expr, error) {
+func (b *binder) castQualifiedInterval(in expr.Expr, r intervalRange, loc int32) (expr.Expr, error) {
+	smallest := r.smallest
 	if u, ok := in.(*unknownLit); ok && u.param == 0 {
 		if _, err := strconv.ParseFloat(strings.TrimSpace(u.text), 64); err == nil {
 			in = &unknownLit{text: strings.TrimSpace(u.text) + " " + fieldUnits[smallest], loc: u.loc}
+		} else if r.minuteToSecond {
+			in = &unknownLit{text: minutesSeconds(u.text), loc: u.loc}
 		}
 	}
 	e, err := b.cast(in, typeInterval, loc)
