@@ -77,6 +77,9 @@ func (r *measuredReader) Next() bool {
 	return ok
 }
 
+// Unwrap returns the measured plan.
+func (a *Analyzed) Unwrap() Plan { return a.Plan }
+
 // ExplainAnalyze renders a measured plan: each operator's line followed by
 // its actual time, rows, batches and peak memory.
 func ExplainAnalyze(p Plan) string {

@@ -97,8 +97,8 @@ func subqueries(p Plan) []*expr.Subquery {
 		for _, a := range p.Aggs {
 			es = append(append(es, a.Operands()...), a.Filter)
 		}
-	case *Analyzed:
-		return subqueries(p.Plan)
+	case interface{ Unwrap() Plan }:
+		return subqueries(p.Unwrap()) // a plan relabeled or measured
 	}
 	var qs []*expr.Subquery
 	for _, e := range es {

@@ -288,10 +288,10 @@ func (p *Planner) planSelect(b *binder, s *pg_query.SelectStmt) (engine.Plan, er
 	if logical, err = b.printRegNames(s, logical); err != nil {
 		return nil, err
 	}
+	out := withOrigins(logical.Schema(), origins(logical))
 	if b.describeOnly {
-		return &described{schema: logical.Schema()}, nil
+		return &described{schema: out}, nil
 	}
-	out := logical.Schema()
 	if logical, err = Optimize(logical); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,10 @@ func withCatalogTypes(logical *arrow.Schema, p engine.Plan) engine.Plan {
 			fields[i] = pgtypes.Annotate(fields[i], pg)
 			typed = true
 		}
+		if table, attnum := pgtypes.Origin(f); table != 0 {
+			fields[i] = pgtypes.WithOrigin(fields[i], table, attnum)
+			typed = true
+		}
 	}
 	if !typed {
 		return p
@@ -43,6 +47,9 @@ type typedOutput struct {
 }
 
 func (t *typedOutput) Schema() *arrow.Schema { return t.schema }
+
+// Unwrap returns the plan relabeled, for EXPLAIN.
+func (t *typedOutput) Unwrap() engine.Plan { return t.Plan }
 
 func (t *typedOutput) Execute(ctx context.Context) (array.RecordReader, error) {
 	r, err := t.Plan.Execute(ctx)

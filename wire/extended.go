@@ -251,8 +251,10 @@ func rowDescription(schema *arrow.Schema, formats []int16) *pgproto3.RowDescript
 		if err != nil {
 			t = pgtypes.Type{OID: pgtypes.TextOID, Len: -1, Mod: -1}
 		}
+		table, attnum := pgtypes.Origin(f)
 		desc.Fields[i] = pgproto3.FieldDescription{
-			Name: []byte(f.Name), DataTypeOID: t.OID, DataTypeSize: t.Len, TypeModifier: t.Mod,
+			Name: []byte(f.Name), TableOID: table, TableAttributeNumber: uint16(attnum),
+			DataTypeOID: t.OID, DataTypeSize: t.Len, TypeModifier: t.Mod,
 			Format: FormatOf(formats, i),
 		}
 	}

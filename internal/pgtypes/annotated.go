@@ -148,3 +148,30 @@ func Unannotate(f arrow.Field) arrow.Field {
 	f.Metadata = arrow.NewMetadata(keys, values)
 	return f
 }
+
+// OriginMetadata is the Arrow field metadata key of a result column that
+// reads a table column unchanged: "tableOID.attnum", what RowDescription
+// reports (drivers show the table a column comes from, and read its
+// nullability and defaults from the catalog by them).
+const OriginMetadata = "riffq.origin"
+
+// WithOrigin marks f as reading column attnum of the table with OID table.
+func WithOrigin(f arrow.Field, table uint32, attnum int16) arrow.Field {
+	keys := append(append([]string(nil), f.Metadata.Keys()...), OriginMetadata)
+	values := append(append([]string(nil), f.Metadata.Values()...), fmt.Sprintf("%d.%d", table, attnum))
+	f.Metadata = arrow.NewMetadata(keys, values)
+	return f
+}
+
+// Origin returns the table column f reads unchanged (WithOrigin), zeros
+// for a computed column.
+func Origin(f arrow.Field) (table uint32, attnum int16) {
+	i := f.Metadata.FindKey(OriginMetadata)
+	if i < 0 {
+		return 0, 0
+	}
+	if _, err := fmt.Sscanf(f.Metadata.Values()[i], "%d.%d", &table, &attnum); err != nil {
+		return 0, 0
+	}
+	return table, attnum
+}
