@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -188,6 +189,10 @@ func newOrderedMap[T any](ctx context.Context, in array.RecordReader, workers in
 				if b != nil {
 					r.v, r.err = fn(ctx, b)
 					b.Release()
+					// Let a short query's goroutine in between batches: the
+					// scheduler would otherwise run this one for its whole
+					// time slice (10 ms) while lookups wait.
+					runtime.Gosched()
 				}
 				select {
 				case o.results <- r:

@@ -507,6 +507,7 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 			b := rr.RecordBatch()
 			b.Retain()
 			res.batches = append(res.batches, b)
+			runtime.Gosched() // a short query's turn (see engine's orderedMap)
 		}
 		if err := rr.Err(); err != nil {
 			for _, b := range res.batches {
