@@ -401,11 +401,16 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 
 // castExists reports whether PostgreSQL has a cast from one type to the
 // other, for the pairs riffq's engine would otherwise attempt through
-// their bytes or numbers: bytea becomes only text, and dates and times
-// are not numbers (nor numbers dates).
+// their bytes or numbers: bytea becomes only text, dates and times are
+// not numbers (nor numbers dates), and of the numbers only integer
+// converts to and from boolean.
 func castExists(from, to arrow.DataType) bool {
 	fc, tc := category(from), category(to)
 	switch {
+	case from.ID() == arrow.BOOL && tc == catNumeric:
+		return to.ID() == arrow.INT32 // boolean casts to integer only
+	case to.ID() == arrow.BOOL && fc == catNumeric:
+		return from.ID() == arrow.INT32
 	case fc == catBinary:
 		return tc == catBinary || tc == catString
 	case fc == catDateTime || from.ID() == arrow.TIME64 || from.ID() == arrow.INTERVAL_MONTH_DAY_NANO:
