@@ -251,6 +251,9 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		if groups, sets, err = b.bindGroupClause(groupClause, targets, names, sc); err != nil {
 			return nil, err
 		}
+		if sets == nil {
+			groups = dependentKeys(input, sc, groups)
+		}
 	}
 
 	exprs := make([]expr.Expr, len(targets))
