@@ -2,12 +2,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -451,5 +453,40 @@ func TestSortFetch(t *testing.T) {
 				t.Fatalf("batches of %d, fetch %d: got %d rows, first %v; want %v", batch, fetch, len(top), top[:min(3, len(top))], full[:3])
 			}
 		}
+	}
+}
+
+// TestCrossJoinStops checks that a cross join making billions of pairs
+// stops when its query is cancelled, and fails with 53200 when its pairs
+// outgrow the query's memory, rather than running on for minutes.
+func TestCrossJoinStops(t *testing.T) {
+	rows := make([]row, 3000)
+	for n := range rows {
+		rows[n] = row{s("x"), i(int32(n)), f(1)}
+	}
+	plan := func() Plan {
+		inner := NewHashJoin(testScan(t, 1000, rows...), testScan(t, 1000, rows...), InnerJoin, nil, nil, nil)
+		outer := NewHashJoin(inner, testScan(t, 1000, rows...), InnerJoin, nil, nil, nil)
+		return NewAggregate(outer, nil, []*expr.Aggregate{{Func: expr.CountStar, Type: arrow.PrimitiveTypes.Int64}}, []string{"n"})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := collectCtx(ctx, plan())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("cancelled cross join: %v, want the context's deadline", err)
+		}
+	case <-time.After(30 * time.Second): // 27 billion pairs would take far longer
+		t.Fatal("the cross join did not stop when its query was cancelled")
+	}
+	_, err := collectCtx(WithMemoryLimit(context.Background(), 4<<20), plan())
+	var pe *pgerror.Error
+	if !errors.As(err, &pe) || pe.Code != "53200" {
+		t.Errorf("cross join over the memory limit: %v, want 53200", err)
 	}
 }

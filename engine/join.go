@@ -482,10 +482,11 @@ func encodeKey(buf []byte, keys []keyColumn, cols []arrow.Array, r int) ([]byte,
 // probe joins one left batch with the build side.
 func (j *HashJoin) probe(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn, filter evaluator) ([]arrow.RecordBatch, error) {
 	n := int(lb.NumRows())
-	li, ri, err := matchPairs(ctx, lb, build, evals, keys)
+	li, ri, held, err := matchPairs(ctx, lb, build, evals, keys)
 	if err != nil {
 		return nil, err
 	}
+	defer release(ctx, held)
 	if filter != nil && len(li) > 0 {
 		if li, ri, err = j.keepPairs(ctx, filter, lb, li, build.batch, ri); err != nil {
 			return nil, err
@@ -611,18 +612,20 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 			}
 			continue
 		}
-		ri, bi, err := matchPairs(ctx, rb, build, rightEvals, keys)
+		ri, bi, held, err := matchPairs(ctx, rb, build, rightEvals, keys)
 		if err != nil {
 			return nil, err
 		}
 		if filter != nil && len(bi) > 0 {
 			if bi, _, err = j.keepPairs(ctx, filter, build.batch, bi, rb, ri); err != nil {
+				release(ctx, held)
 				return nil, err
 			}
 		}
 		for _, b := range bi {
 			build.matched[b] = true
 		}
+		release(ctx, held)
 	}
 	if err := right.Err(); err != nil {
 		return nil, err
@@ -651,31 +654,58 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 }
 
 // matchPairs finds, for each row of lb (keys from evals), its matching
-// rows of the hashed input: li are rows of lb, ri rows of build.
-func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) (li, ri []int32, err error) {
-	err = forEachMatch(ctx, lb, build, evals, keys, func(r int, m int32) {
+// rows of the hashed input: li are rows of lb, ri rows of build. A batch
+// can match far more pairs than it has rows (a cross join, a key shared by
+// many rows): every pairChunk pairs are accounted to the query's memory,
+// held bytes the caller releases, and the query's cancellation checked.
+func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) (li, ri []int32, held int64, err error) {
+	err = forEachMatch(ctx, lb, build, evals, keys, func(r int, m int32) error {
 		li, ri = append(li, int32(r)), append(ri, m)
+		if len(li)%pairChunk != 0 {
+			return nil
+		}
+		if err := reserve(ctx, pairChunk*8); err != nil {
+			return err
+		}
+		held += pairChunk * 8
+		return ctx.Err()
 	})
-	return li, ri, err
+	if err != nil {
+		release(ctx, held)
+		return nil, nil, 0, err
+	}
+	return li, ri, held, nil
 }
+
+// pairChunk is how many join pairs are made between checks of the query's
+// memory and cancellation.
+const pairChunk = 64 * 1024
 
 // markMatched marks the hashed rows some row of rb matches: matchPairs
 // without the pairs, for a semi or anti join that keeps the hashed side.
 func markMatched(ctx context.Context, rb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) error {
-	return forEachMatch(ctx, rb, build, evals, keys, func(_ int, m int32) { build.matched[m] = true })
+	return forEachMatch(ctx, rb, build, evals, keys, func(_ int, m int32) error {
+		build.matched[m] = true
+		return nil
+	})
 }
 
 // forEachMatch calls fn with each row r of b (keys from evals) and each
 // row m of the hashed input its key matches.
-func forEachMatch(ctx context.Context, b arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn, fn func(r int, m int32)) error {
+func forEachMatch(ctx context.Context, b arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn, fn func(r int, m int32) error) error {
 	if build.batch == nil {
 		return nil
 	}
 	n := int(b.NumRows())
 	if len(evals) == 0 { // no keys: every pair
 		for r := range n {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			for _, m := range build.all {
-				fn(r, m)
+				if err := fn(r, m); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -694,7 +724,9 @@ func forEachMatch(ctx context.Context, b arrow.RecordBatch, build *joinBuild, ev
 			}
 			m, ok := build.head[k]
 			for ; ok && m >= 0; m = build.next[m] {
-				fn(r, m)
+				if err := fn(r, m); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -706,7 +738,9 @@ func forEachMatch(ctx context.Context, b arrow.RecordBatch, build *joinBuild, ev
 			continue
 		}
 		for _, m := range build.rows[string(buf)] {
-			fn(r, m)
+			if err := fn(r, m); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
