@@ -188,10 +188,10 @@ func packKeys(cols []arrow.Array) (key func(i int) (int64, bool), ok bool) {
 // hashPacked hashes the n build rows by their packed keys; it reports
 // false, hashing nothing, when a key does not pack (a pair with a value
 // outside 32 bits).
-func (jb *joinBuild) hashPacked(cols []arrow.Array, n int) bool {
+func (jb *joinBuild) hashPacked(ctx context.Context, cols []arrow.Array, n int) (bool, error) {
 	key, ok := packKeys(cols)
 	if !ok {
-		return false
+		return false, nil
 	}
 	packed := make([]int64, n)
 	valid := make([]bool, n)
@@ -204,7 +204,7 @@ func (jb *joinBuild) hashPacked(cols []arrow.Array, n int) bool {
 					goto next // a NULL key matches nothing
 				}
 			}
-			return false
+			return false, nil
 		}
 		packed[r], valid[r] = k, true
 		lo, hi = min(lo, k), max(hi, k)
@@ -214,6 +214,11 @@ func (jb *joinBuild) hashPacked(cols []arrow.Array, n int) bool {
 	jb.next = make([]int32, n)
 	// Backwards, so that each chain lists its rows in order.
 	for r := n - 1; r >= 0; r-- {
+		if r%buildCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+		}
 		jb.next[r] = -1
 		if !valid[r] {
 			continue
@@ -234,8 +239,12 @@ func (jb *joinBuild) hashPacked(cols []arrow.Array, n int) bool {
 			}
 		}
 	}
-	return true
+	return true, nil
 }
+
+// buildCheckRows is how many build rows are hashed between checks of the
+// query's cancellation: hashing millions of rows takes a second.
+const buildCheckRows = 64 * 1024
 
 func (j *HashJoin) Execute(ctx context.Context) (array.RecordReader, error) {
 	leftKeyEvals, err := compileAll(j.LeftKeys)
@@ -431,11 +440,16 @@ func (j *HashJoin) build(ctx context.Context, side Plan, evals []evaluator, keys
 		return nil, err
 	}
 	defer releaseAll(cols)
-	if jb.hashPacked(cols, n) {
-		return jb, nil
+	if ok, err := jb.hashPacked(ctx, cols, n); ok || err != nil {
+		return jb, err
 	}
 	var buf []byte
 	for r := range n {
+		if r%buildCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		var ok bool
 		if buf, ok = encodeKey(buf[:0], keys, cols, r); ok {
 			jb.rows[string(buf)] = append(jb.rows[string(buf)], int32(r))
