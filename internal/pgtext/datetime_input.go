@@ -498,12 +498,13 @@ func parseDate(t string) (time.Time, error) {
 		t, bc = rest, true
 	}
 	if len(t) > 10 && (t[10] == ' ' || t[10] == 'T') {
-		if _, _, err := arrow.TimestampFromStringInLocation(t, arrow.Microsecond, time.UTC); err != nil {
-			if _, err := time.Parse("2006-01-02 -07", t); err != nil {
-				return time.Time{}, err
-			}
+		// An ISO date with a time or an offset after it; otherwise a
+		// spelled date ("January 8, 1999") whose eleventh byte is a space.
+		if _, _, err := arrow.TimestampFromStringInLocation(t, arrow.Microsecond, time.UTC); err == nil {
+			t = t[:10]
+		} else if _, err := time.Parse("2006-01-02 -07", t); err == nil {
+			t = t[:10]
 		}
-		t = t[:10]
 	}
 	d, err := time.Parse("2006-01-02", t)
 	if err != nil {
@@ -614,7 +615,7 @@ func parseTimeOfDay(t string) (int64, error) {
 // DateStyle (MDY or DMY), which the parser does not see.
 var dateLayouts = []string{
 	"Jan 2, 2006", "Jan 2 2006", "January 2, 2006", "January 2 2006", "2 Jan 2006", "2 January 2006",
-	"2-Jan-2006", "2006-Jan-02", "Jan-02-2006", "2006/01/02", "20060102",
+	"2-Jan-2006", "2006-Jan-02", "2006-January-02", "2-January-2006", "Jan-02-2006", "2006/01/02", "20060102",
 	"Mon Jan 2 2006", "Monday, January 2, 2006",
 }
 
