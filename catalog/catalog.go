@@ -479,6 +479,44 @@ func (c *Catalog) AddSchema(db, schema string) error {
 	return nil
 }
 
+// CreateSchema adds schema to the database a session connected to db
+// works in (CREATE SCHEMA); created is false when a schema of that name
+// exists, pg_catalog and information_schema included.
+func (c *Catalog) CreateSchema(db, schema string) (created bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	if _, ok := d.schemas[schema]; ok || schema == PgCatalog || schema == InformationSchema {
+		return false
+	}
+	d.schemas[schema] = &Schema{Name: schema, OID: c.assignOID(), tables: make(map[string]*Table)}
+	c.version++
+	return true
+}
+
+// DropSchema removes an empty schema (DROP SCHEMA); ok is false when there
+// is none of that name, and relations lists the relations it holds, which
+// keep it.
+func (c *Catalog) DropSchema(db, schema string) (ok bool, relations []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.sessionDatabaseLocked(db)
+	s, ok := d.schemas[schema]
+	if !ok || schema == PgCatalog || schema == InformationSchema {
+		return ok, nil
+	}
+	for name := range s.tables {
+		relations = append(relations, name)
+	}
+	if len(relations) > 0 {
+		slices.Sort(relations)
+		return true, relations
+	}
+	delete(d.schemas, schema)
+	c.version++
+	return true, nil
+}
+
 // AddTable registers p as db.schema.name, described by info; db "" is the
 // default database and schema "" is public, which is created on demand.
 func (c *Catalog) AddTable(db, schema, name string, p sources.TableProvider, info TableInfo) error {

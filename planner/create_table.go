@@ -200,6 +200,9 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 	if err != nil {
 		return nil, err
 	}
+	if err := b.schemaExists(schema, rel.Location); err != nil {
+		return nil, err
+	}
 	for _, pf := range pendingFKs {
 		fk, err := b.bindForeignKey(pf.c, table, schema, rel.Relname, pf.column)
 		if err != nil {

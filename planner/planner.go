@@ -234,8 +234,13 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 	if vs := n.GetViewStmt(); vs != nil {
 		return p.planCreateView(b, vs)
 	}
+	if cs := n.GetCreateSchemaStmt(); cs != nil {
+		return p.planCreateSchema(b, cs)
+	}
 	if ds := n.GetDropStmt(); ds != nil {
 		switch ds.RemoveType {
+		case pg_query.ObjectType_OBJECT_SCHEMA:
+			return p.planDropSchema(b, ds)
 		case pg_query.ObjectType_OBJECT_TABLE:
 			return p.planDropTable(b, ds)
 		case pg_query.ObjectType_OBJECT_INDEX:
