@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -20,8 +22,12 @@ import (
 // The fold thus runs on every core instead of one goroutine behind them.
 //
 // Only aggregates whose states merge exactly take part: count, sums and
-// averages of integers, decimals, numerics and intervals, min and max,
-// bool_and/or, bit_and/or/xor, and the numeric variances. Float sums
+// averages of integers, decimals, numerics and intervals, min and max of
+// exact types, bool_and/or, bit_and/or/xor, and the numeric variances.
+// Group keys (and min/max arguments) must be exact too: of equal values
+// that print differently (numeric 1.5 and 1.50, '1 day' and '24 hours', 0
+// and -0) a group keeps the first one met, which in parts would depend on
+// which worker took which batch. Float sums
 // would come out in a different order of additions from run to run, and
 // string_agg, array_agg and json_agg keep their input's order; those
 // (and DISTINCT or ORDER BY aggregates) fold on one goroutine in input
@@ -45,6 +51,28 @@ const (
 	partialGroupRatio = 8
 )
 
+// exactKey reports whether values of type t that group together are
+// identical. A group shows the first value of it met (1.5 and 1.50, '1
+// day' and '24 hours', 0 and -0 are one group each), and in parts "first"
+// would depend on which worker took which batch.
+func exactKey(t arrow.DataType) bool {
+	switch t := t.(type) {
+	case *pgtypes.NumericType:
+		return false
+	case arrow.ExtensionType:
+		return exactKey(t.StorageType())
+	case *arrow.Float32Type, *arrow.Float64Type, *arrow.MonthDayNanoIntervalType:
+		return false
+	case arrow.NestedType:
+		for _, f := range t.Fields() {
+			if !exactKey(f.Type) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // merger is an accumulator whose groups' states combine.
 type merger interface {
 	// merge folds group g of from, an accumulator of the same kind, into
@@ -57,8 +85,16 @@ func (a *Aggregate) partial() bool {
 	if runtime.GOMAXPROCS(0) < 2 {
 		return false
 	}
+	for _, g := range a.GroupBy {
+		if !exactKey(g.DataType()) {
+			return false
+		}
+	}
 	for _, ag := range a.Aggs {
 		if ag.Distinct || len(ag.OrderBy) > 0 {
+			return false
+		}
+		if (ag.Func == expr.Min || ag.Func == expr.Max) && !exactKey(ag.Arg.DataType()) {
 			return false
 		}
 		acc, err := newAccumulator(ag)
