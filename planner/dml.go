@@ -334,6 +334,22 @@ func releaseBatches(bs []arrow.RecordBatch) {
 	}
 }
 
+// fitVarchar gives a value assigned to a varchar(n) column PostgreSQL's
+// leeway: characters past the n-th that are all spaces are cut off rather
+// than refused (the table refuses other longer values, 22001).
+func fitVarchar(e expr.Expr, f arrow.Field) expr.Expr {
+	n := pgtypes.VarcharLength(f)
+	if n <= 0 || e.DataType().ID() != arrow.STRING {
+		return e
+	}
+	lit := func(v int32) expr.Expr { return &expr.Literal{Value: scalar.NewInt32Scalar(v)} }
+	long := &expr.Binary{Op: expr.Gt, Left: &expr.Call{Func: "char_length", Args: []expr.Expr{e}, Type: typeInt4}, Right: lit(int32(n)), Type: typeBool}
+	rest := &expr.Call{Func: "rtrim", Args: []expr.Expr{&expr.Call{Func: "substr", Args: []expr.Expr{e, lit(int32(n) + 1)}, Type: typeText}}, Type: typeText}
+	blank := &expr.Binary{Op: expr.Eq, Left: rest, Right: &expr.Literal{Value: scalar.NewStringScalar("")}, Type: typeBool}
+	cut := &expr.Call{Func: "left", Args: []expr.Expr{e, lit(int32(n))}, Type: e.DataType()}
+	return &expr.Case{Whens: []expr.When{{Cond: &expr.Binary{Op: expr.And, Left: long, Right: blank, Type: typeBool}, Result: cut}}, Else: e, Type: e.DataType()}
+}
+
 // defaultOf is column i's DEFAULT expression, or a NULL of its type.
 func (b *binder) defaultOf(t *catalog.Table, i int) expr.Expr {
 	if d, ok := t.Provider.(columnDefaults); ok {
@@ -467,6 +483,7 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		if exprs[i], err = b.cast(col, schema.Field(i).Type, -1); err != nil {
 			return nil, err
 		}
+		exprs[i] = fitVarchar(exprs[i], schema.Field(i))
 	}
 	plan, err := physicalOf(&Project{Input: source, Exprs: exprs, Names: names})
 	if err != nil {
