@@ -36,29 +36,26 @@ func (m *minMaxAcc[T]) update(ids []uint32, arg arrow.Array) error {
 		if arg.IsNull(r) {
 			continue
 		}
-		v := m.get(arg, r)
-		switch {
-		case !m.valid[id]:
-			m.vals[id], m.valid[id] = v, true
-		case m.max && m.less(m.vals[id], v), !m.max && m.less(v, m.vals[id]):
-			m.vals[id] = v
-		}
+		m.fold(id, m.get(arg, r))
 	}
 	return nil
+}
+
+// fold keeps v for group id if it is the group's first value or beats it.
+func (m *minMaxAcc[T]) fold(id uint32, v T) {
+	switch {
+	case !m.valid[id]:
+		m.vals[id], m.valid[id] = v, true
+	case m.max && m.less(m.vals[id], v), !m.max && m.less(v, m.vals[id]):
+		m.vals[id] = v
+	}
 }
 
 func (m *minMaxAcc[T]) merge(ids []uint32, from accumulator) error {
 	f := from.(*minMaxAcc[T])
 	for g, v := range f.vals {
-		if !f.valid[g] {
-			continue
-		}
-		id := ids[g]
-		switch {
-		case !m.valid[id]:
-			m.vals[id], m.valid[id] = v, true
-		case m.max && m.less(m.vals[id], v), !m.max && m.less(v, m.vals[id]):
-			m.vals[id] = v
+		if f.valid[g] {
+			m.fold(ids[g], v)
 		}
 	}
 	return nil

@@ -173,37 +173,30 @@ func (a *bitAcc) update(ids []uint32, arg arrow.Array) error {
 		if arg.IsNull(r) {
 			continue
 		}
-		v := ints.int(0, r)
-		switch {
-		case !a.seen[id]:
-			a.vals[id], a.seen[id] = v, true
-		case a.fn == expr.BitAnd:
-			a.vals[id] &= v
-		case a.fn == expr.BitOr:
-			a.vals[id] |= v
-		default:
-			a.vals[id] ^= v
-		}
+		a.fold(id, ints.int(0, r))
 	}
 	return nil
+}
+
+// fold combines v into group id's value.
+func (a *bitAcc) fold(id uint32, v int64) {
+	switch {
+	case !a.seen[id]:
+		a.vals[id], a.seen[id] = v, true
+	case a.fn == expr.BitAnd:
+		a.vals[id] &= v
+	case a.fn == expr.BitOr:
+		a.vals[id] |= v
+	default:
+		a.vals[id] ^= v
+	}
 }
 
 func (a *bitAcc) merge(ids []uint32, from accumulator) error {
 	f := from.(*bitAcc)
 	for g, v := range f.vals {
-		if !f.seen[g] {
-			continue
-		}
-		id := ids[g]
-		switch {
-		case !a.seen[id]:
-			a.vals[id], a.seen[id] = v, true
-		case a.fn == expr.BitAnd:
-			a.vals[id] &= v
-		case a.fn == expr.BitOr:
-			a.vals[id] |= v
-		default:
-			a.vals[id] ^= v
+		if f.seen[g] {
+			a.fold(ids[g], v)
 		}
 	}
 	return nil
