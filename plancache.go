@@ -43,6 +43,16 @@ func sessionPlans(s *wire.Session) *planCache {
 	return c
 }
 
+// planKey is what a session's plan of text is kept under: the text, and
+// the search_path when it is not the default one, since it decides which
+// tables unqualified names are.
+func planKey(s *wire.Session, text string) string {
+	if _, sp, err := s.Setting("search_path"); err == nil && sp != `"$user", public` {
+		return text + "\x00" + sp
+	}
+	return text
+}
+
 // get returns the plan of text made at catalog version, if kept.
 func (c *planCache) get(text string, version uint64) *planner.Query {
 	p, ok := c.plans[text]

@@ -93,7 +93,7 @@ func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, param
 		// The statement is prepared again and again (pgbench -M extended,
 		// drivers that do not name their statements): a plan the session
 		// kept describes it without planning.
-		if q := sessionPlans(s).get(stmts[0].Text(), h.planner.Catalog.Version()); q != nil {
+		if q := sessionPlans(s).get(planKey(s, stmts[0].Text()), h.planner.Catalog.Version()); q != nil {
 			return &prepared{statement: statement{planner: h.planner, stmt: stmts[0], hook: h.hook}, schema: q.Plan.Schema()}, nil
 		}
 	}
@@ -234,7 +234,7 @@ func (st *statement) plan(ctx context.Context, s *wire.Session) (*planner.Query,
 	if len(st.params) > 0 {
 		return st.planner.Plan(ctx, session{s}, st.stmt, st.params)
 	}
-	cache, text := sessionPlans(s), st.stmt.Text()
+	cache, text := sessionPlans(s), planKey(s, st.stmt.Text())
 	version := st.planner.Catalog.Version() // before planning: a change meanwhile invalidates
 	if q := cache.get(text, version); q != nil {
 		return q, nil

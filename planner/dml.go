@@ -174,13 +174,65 @@ func (b *binder) lookupTable(schema, name string) (*catalog.Table, bool) {
 			return t, true
 		}
 	}
+	if schema == "" {
+		for _, s := range b.searchPath() {
+			if t, ok := b.cat.LookupTable(b.db, s, name); ok {
+				return t, true
+			}
+		}
+	}
 	return b.cat.LookupTable(b.db, schema, name)
 }
+
+// searchPath lists the schemas of the session's search_path other than
+// the default ones, in order, with public where it stands; nil when the
+// setting is the default. Unqualified names are looked up there, then in
+// pg_catalog and public as always.
+func (b *binder) searchPath() []string {
+	if b.sess == nil {
+		return nil
+	}
+	_, sp, err := b.sess.Setting("search_path")
+	if err != nil || sp == defaultSearchPath {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(sp, ",") {
+		s = strings.TrimSpace(s)
+		if unq, ok := strings.CutPrefix(s, `"`); ok {
+			s = strings.ReplaceAll(strings.TrimSuffix(unq, `"`), `""`, `"`)
+		} else {
+			s = strings.ToLower(s)
+		}
+		switch s {
+		case "", "$user":
+			if s == "$user" && b.sess.UserName() != "" {
+				out = append(out, b.sess.UserName())
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// defaultSearchPath is search_path's default, under which unqualified
+// names resolve in pg_catalog, then public.
+const defaultSearchPath = `"$user", public`
 
 // createSchema is the schema a CREATE TABLE [AS] puts its table in: the
 // session's temporary schema for TEMP tables.
 func (b *binder) createSchema(rel *pg_query.RangeVar) (string, error) {
 	if rel.Relpersistence != "t" {
+		if rel.Schemaname == "" {
+			// The first schema of search_path that exists, as PostgreSQL
+			// creates there.
+			for _, s := range b.searchPath() {
+				if s != catalog.PgCatalog && b.schemaExists(s, -1) == nil {
+					return s, nil
+				}
+			}
+		}
 		return rel.Schemaname, nil
 	}
 	temp := b.tempSchema()
