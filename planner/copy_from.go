@@ -91,7 +91,7 @@ func (p *Planner) planCopyFrom(b *binder, cs *pg_query.CopyStmt) (*Query, error)
 		if exprs[c], err = b.cast(&expr.Column{Index: pos, Name: names[c], Type: inFields[pos].Type}, schema.Field(c).Type, -1); err != nil {
 			return nil, err
 		}
-		exprs[c] = fitVarchar(exprs[c], schema.Field(c))
+		exprs[c] = fitColumn(exprs[c], schema.Field(c))
 	}
 	table := t.Name
 	load := func(ctx context.Context, r io.Reader) (int64, error) {

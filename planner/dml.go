@@ -386,6 +386,16 @@ func releaseBatches(bs []arrow.RecordBatch) {
 	}
 }
 
+// fitColumn adjusts a value assigned to column f as PostgreSQL's
+// assignment does: a time(p) or timestamp(p) rounds to p fractional
+// digits, a varchar(n) takes a longer value whose excess is spaces, cut.
+func fitColumn(e expr.Expr, f arrow.Field) expr.Expr {
+	if p := fractionDigits(f); p >= 0 {
+		return &expr.Call{Func: "round_fraction", Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewInt32Scalar(p)}}, Type: e.DataType()}
+	}
+	return fitVarchar(e, f)
+}
+
 // fitVarchar gives a value assigned to a varchar(n) column PostgreSQL's
 // leeway: characters past the n-th that are all spaces are cut off rather
 // than refused (the table refuses other longer values, 22001).
@@ -535,7 +545,7 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 		if exprs[i], err = b.cast(col, schema.Field(i).Type, -1); err != nil {
 			return nil, err
 		}
-		exprs[i] = fitVarchar(exprs[i], schema.Field(i))
+		exprs[i] = fitColumn(exprs[i], schema.Field(i))
 	}
 	plan, err := physicalOf(&Project{Input: source, Exprs: exprs, Names: names})
 	if err != nil {
@@ -748,6 +758,7 @@ func (b *binder) bindAssignments(t *catalog.Table, list []*pg_query.Node, sc *sc
 		if set[i], err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
 			return nil, err
 		}
+		set[i] = fitColumn(set[i], schema.Field(i))
 	}
 	return set, nil
 }
