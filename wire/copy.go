@@ -76,7 +76,7 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 			var err error
 			if f.Binary {
 				encs[i], err = pgbinary.NewFieldEncoder(b.Schema().Field(i), col)
-			} else {
+			} else if encs[i] = roundedFloats(c.sess, col); encs[i] == nil {
 				encs[i], err = pgtext.NewFieldEncoder(b.Schema().Field(i), col, c.sess.Location)
 			}
 			if err != nil {

@@ -438,6 +438,22 @@ type outColumn struct {
 	offset int    // of the array's first value in valid
 }
 
+// roundedFloats is the text encoder of a float column under
+// extra_float_digits <= 0, nil for other columns or settings.
+func roundedFloats(s *Session, col arrow.Array) func([]byte, int) []byte {
+	if !s.FloatRounded {
+		return nil
+	}
+	d := s.FloatDigits
+	switch a := col.(type) {
+	case *array.Float64:
+		return func(buf []byte, i int) []byte { return pgtext.AppendRoundedFloat(buf, a.Value(i), 64, 15+d) }
+	case *array.Float32:
+		return func(buf []byte, i int) []byte { return pgtext.AppendRoundedFloat(buf, float64(a.Value(i)), 32, 6+d) }
+	}
+	return nil
+}
+
 // encoders sets up the columns of the portal's current batch.
 func (p *portal) encoders(s *Session) error {
 	schema := p.batch.Schema()
@@ -447,7 +463,7 @@ func (p *portal) encoders(s *Session) error {
 		var err error
 		if FormatOf(p.formats, i) == 1 {
 			enc, err = pgbinary.NewFieldEncoder(schema.Field(i), col)
-		} else {
+		} else if enc = roundedFloats(s, col); enc == nil {
 			enc, err = pgtext.NewFieldEncoder(schema.Field(i), col, s.Location)
 		}
 		if err != nil {

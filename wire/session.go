@@ -27,7 +27,13 @@ type Session struct {
 	// DateOrder is DateStyle's order of day, month and year, for reading
 	// dates such as 03/04/2024.
 	DateOrder pgtext.DateOrder
-	Logger    *slog.Logger
+	// FloatDigits is extra_float_digits when it is at most 0: floats print
+	// with 15 (real: 6) plus that many significant digits, rounded, as
+	// PostgreSQL's %g does; above 0 (FloatRounded false) they print
+	// their shortest exact digits.
+	FloatDigits  int
+	FloatRounded bool
+	Logger       *slog.Logger
 
 	settings map[string]string       // by lower-cased name
 	defaults map[string]string       // what RESET restores: startup values

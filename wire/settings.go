@@ -40,7 +40,7 @@ var settingDefs = []setting{
 	{name: "default_transaction_deferrable", def: "off", desc: "Sets the default deferrable status of new transactions.", check: checkBool("default_transaction_deferrable")},
 	{name: "default_transaction_isolation", def: "read committed", desc: "Sets the transaction isolation level of each new transaction.", check: checkIsolation("default_transaction_isolation")},
 	{name: "default_transaction_read_only", def: "off", desc: "Sets the default read-only status of new transactions.", report: true, check: checkBool("default_transaction_read_only")},
-	{name: "extra_float_digits", def: "1", desc: "Sets the number of digits displayed for floating-point values.", check: checkInt("extra_float_digits", -15, 3)},
+	{name: "extra_float_digits", def: "1", desc: "Sets the number of digits displayed for floating-point values.", check: checkFloatDigits},
 	{name: "idle_in_transaction_session_timeout", def: "0", check: checkDuration("idle_in_transaction_session_timeout"), desc: "Sets the maximum allowed idle time between queries, when in a transaction."},
 	{name: "idle_session_timeout", def: "0", check: checkDuration("idle_session_timeout"), desc: "Sets the maximum allowed idle time between queries, when not in a transaction."},
 	{name: "in_hot_standby", def: "off", desc: "Shows whether hot standby is currently active.", report: true, readOnly: true},
@@ -104,6 +104,17 @@ func checkInt(name string, lo, hi int) func(*Session, string) (string, error) {
 		}
 		return strconv.Itoa(n), nil
 	}
+}
+
+// checkFloatDigits accepts extra_float_digits and sets how the session
+// prints floats.
+func checkFloatDigits(s *Session, v string) (string, error) {
+	out, err := checkInt("extra_float_digits", -15, 3)(s, v)
+	if err == nil && s != nil {
+		n, _ := strconv.Atoi(out)
+		s.FloatDigits, s.FloatRounded = n, n <= 0
+	}
+	return out, err
 }
 
 // checkBool accepts PostgreSQL's spellings of a Boolean setting (on, off,

@@ -336,6 +336,21 @@ func needsArrayQuote(v []byte) bool {
 	return false
 }
 
+// AppendRoundedFloat formats like float8out/float4out with
+// extra_float_digits at most 0: digits significant digits (at least 1),
+// as C's %.*g prints them.
+func AppendRoundedFloat(buf []byte, f float64, bits, digits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(buf, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(buf, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(buf, "-Infinity"...)
+	}
+	return strconv.AppendFloat(buf, f, 'g', max(digits, 1), bits)
+}
+
 // AppendFloat formats like PostgreSQL's float8out/float4out with the default
 // extra_float_digits: the shortest exact digits, in exponent form when the
 // exponent is below -4 or at least 15 (6 for real).
