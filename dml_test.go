@@ -183,16 +183,7 @@ func TestTransactionHolds(t *testing.T) {
 	// A writer waits for the block, then sees its rollback.
 	exec(a, "BEGIN")
 	exec(a, "INSERT INTO t1 VALUES (1)")
-	done := make(chan error, 1)
-	go func() {
-		_, err := b.Exec(ctx, "INSERT INTO t1 VALUES (2)")
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("a write went through another block's hold: %v", err)
-	case <-time.After(200 * time.Millisecond):
-	}
+	done := heldBack(t, b, "INSERT INTO t1 VALUES (2)", "another block's hold")
 	exec(a, "ROLLBACK")
 	if err := <-done; err != nil {
 		t.Fatalf("the waiting insert: %v", err)
@@ -285,16 +276,7 @@ func TestSelectForUpdate(t *testing.T) {
 	if _, err := b.Exec(ctx, "SELECT * FROM acct FOR UPDATE NOWAIT"); !errors.As(err, &pe) || pe.Code != "55P03" {
 		t.Errorf("FOR UPDATE NOWAIT of a held table: %v, want 55P03", err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := b.Exec(ctx, "UPDATE acct SET balance = balance + 1 WHERE id = 1")
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("a write went through a FOR UPDATE block's hold: %v", err)
-	case <-time.After(200 * time.Millisecond):
-	}
+	done := heldBack(t, b, "UPDATE acct SET balance = balance + 1 WHERE id = 1", "a FOR UPDATE block's hold")
 	exec(a, "UPDATE acct SET balance = balance - 50 WHERE id = 1")
 	exec(a, "COMMIT")
 	if err := <-done; err != nil {
@@ -445,4 +427,22 @@ func TestTransactionTime(t *testing.T) {
 	if n := count("SELECT count(DISTINCT at) FROM stamped WHERE id IN (3, 4)"); n != 1 {
 		t.Errorf("one block's DEFAULT now(): %d distinct times, want 1", n)
 	}
+}
+
+// heldBack runs the write sql on conn in the background and fails t if it
+// completes within 200 ms, going through hold; the channel gives its
+// result once the hold is released.
+func heldBack(t *testing.T, conn *pgx.Conn, sql, hold string) chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := conn.Exec(context.Background(), sql)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a write went through %s: %v", hold, err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	return done
 }

@@ -47,7 +47,7 @@ func sessionPlans(s *wire.Session) *planCache {
 // the search_path when it is not the default one, since it decides which
 // tables unqualified names are.
 func planKey(s *wire.Session, text string) string {
-	if _, sp, err := s.Setting("search_path"); err == nil && sp != `"$user", public` {
+	if _, sp, err := s.Setting("search_path"); err == nil && sp != planner.DefaultSearchPath {
 		return text + "\x00" + sp
 	}
 	return text

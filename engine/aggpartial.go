@@ -114,6 +114,7 @@ func (a *Aggregate) partial() bool {
 // end; the rest is the caller's to fold.
 func (a *Aggregate) aggregatePartial(ctx context.Context, in array.RecordReader, stages []stage, ev aggEvaluators, st *aggState, held *int64) (left []aggInput, done bool, err error) {
 	workers := runtime.GOMAXPROCS(0)
+	spills := a.spills(ctx)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -163,9 +164,9 @@ func (a *Aggregate) aggregatePartial(ctx context.Context, in array.RecordReader,
 				in, err := evalAggInput(wctx, b, stages, ev.keys, ev.args)
 				b.Release()
 				if err == nil && in.b != nil {
-					if a.canHold(wctx, in) {
+					if a.canHold(wctx, in, spills) {
 						rows += in.b.NumRows()
-						err = a.addPartial(wctx, p, in, ev.filters, &partHeld[w], &stop)
+						err = a.addPartial(wctx, p, in, ev.filters, spills, &partHeld[w], &stop)
 						in.release()
 						if rows >= partialProbeRows && int64(p.h.ngroups)*partialGroupRatio > rows {
 							stop.Store(true)
@@ -227,21 +228,18 @@ func (a *Aggregate) aggregatePartial(ctx context.Context, in array.RecordReader,
 }
 
 // canHold reports whether the query's memory could hold a new group for
-// every row of in, once the aggregate's input is spillable at all.
-func (a *Aggregate) canHold(ctx context.Context, in aggInput) bool {
-	if len(a.GroupBy) == 0 || !canSpill(ctx) || !spillable(a.Input.Schema()) {
-		return true // nothing to spill: over the limit is 53200 anyway
-	}
-	return fits(ctx, in.b.NumRows()*a.groupBytes())
+// every row of in, when the aggregate spills at all.
+func (a *Aggregate) canHold(ctx context.Context, in aggInput, spills bool) bool {
+	return !spills || fits(ctx, in.b.NumRows()*a.groupBytes()) // without spilling, over the limit is 53200 anyway
 }
 
 // addPartial folds one evaluated batch into a worker's groups p.
-func (a *Aggregate) addPartial(ctx context.Context, p *aggState, in aggInput, filters []evaluator, held *int64, stop *atomic.Bool) error {
+func (a *Aggregate) addPartial(ctx context.Context, p *aggState, in aggInput, filters []evaluator, spills bool, held *int64, stop *atomic.Bool) error {
 	before := p.h.ngroups
 	ids := p.h.groupIDsOf(in.keys, int(in.b.NumRows()))
 	n := int64(p.h.ngroups-before) * a.groupBytes()
 	if err := reserve(ctx, n); err != nil {
-		if len(a.GroupBy) == 0 || !canSpill(ctx) || !spillable(a.Input.Schema()) {
+		if !spills {
 			return err
 		}
 		// Another worker took the room canHold saw: this batch's groups

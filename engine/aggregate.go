@@ -183,6 +183,13 @@ func (a *Aggregate) newAggState() (*aggState, error) {
 	return s, nil
 }
 
+// spills reports whether the aggregate writes the rows of groups it has
+// no room for to disk rather than failing with 53200: it has groups, its
+// query a memory limit, and its input a schema spill files hold.
+func (a *Aggregate) spills(ctx context.Context) bool {
+	return len(a.GroupBy) > 0 && canSpill(ctx) && spillable(a.Input.Schema())
+}
+
 // groupBytes is what a new group costs: its key in the hash table and the
 // key column, and a state per aggregate, about 64 + 16 a state.
 func (a *Aggregate) groupBytes() int64 {
@@ -260,7 +267,7 @@ func (a *Aggregate) aggregate(ctx context.Context, in array.RecordReader, stages
 		ids := st.h.groupIDsOf(in.keys, int(b.NumRows()))
 		n := int64(st.h.ngroups-before) * groupBytes
 		if err := reserve(ctx, n); err != nil {
-			if len(a.GroupBy) == 0 || !canSpill(ctx) || !spillable(a.Input.Schema()) {
+			if !a.spills(ctx) {
 				return err
 			}
 			// The groups are full: this batch's new ones stay, and from

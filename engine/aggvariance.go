@@ -114,18 +114,22 @@ func (v *numericVarianceAcc) update(ids []uint32, arg arrow.Array) error {
 		if !ok {
 			continue
 		}
-		if x.scale > v.scale[id] { // rescale what the group holds
-			k := x.scale - v.scale[id]
-			v.sx[id].Mul(v.sx[id], bigPow10(k))
-			v.sxx[id].Mul(v.sxx[id], bigPow10(2*k))
-			v.scale[id] = x.scale
-		}
+		v.raise(id, x.scale)
 		u := upscale(x, v.scale[id]-x.scale).bigInt()
 		v.n[id]++
 		v.sx[id].Add(v.sx[id], u)
 		v.sxx[id].Add(v.sxx[id], x2.Mul(u, u))
 	}
 	return nil
+}
+
+// raise brings group id's sums to scale, when it is larger than theirs.
+func (v *numericVarianceAcc) raise(id uint32, scale int32) {
+	if k := scale - v.scale[id]; k > 0 {
+		v.sx[id].Mul(v.sx[id], bigPow10(k))
+		v.sxx[id].Mul(v.sxx[id], bigPow10(2*k))
+		v.scale[id] = scale
+	}
 }
 
 func (v *numericVarianceAcc) merge(ids []uint32, from accumulator) error {
@@ -135,18 +139,11 @@ func (v *numericVarianceAcc) merge(ids []uint32, from accumulator) error {
 			continue
 		}
 		id := ids[g]
-		sx, sxx, scale := f.sx[g], f.sxx[g], f.scale[g]
-		if k := scale - v.scale[id]; k > 0 {
-			v.sx[id].Mul(v.sx[id], bigPow10(k))
-			v.sxx[id].Mul(v.sxx[id], bigPow10(2*k))
-			v.scale[id] = scale
-		} else if k < 0 {
-			sx = new(big.Int).Mul(sx, bigPow10(-k))
-			sxx = new(big.Int).Mul(sxx, bigPow10(-2*k))
-		}
+		v.raise(id, f.scale[g])
+		k := v.scale[id] - f.scale[g] // f's sums up to the group's scale
 		v.n[id] += n
-		v.sx[id].Add(v.sx[id], sx)
-		v.sxx[id].Add(v.sxx[id], sxx)
+		v.sx[id].Add(v.sx[id], new(big.Int).Mul(f.sx[g], bigPow10(k)))
+		v.sxx[id].Add(v.sxx[id], new(big.Int).Mul(f.sxx[g], bigPow10(2*k)))
 	}
 	return nil
 }
@@ -222,14 +219,19 @@ func (a *numericSumAcc) update(ids []uint32, arg arrow.Array) error {
 		if !ok {
 			continue
 		}
-		if x.scale > a.scale[id] {
-			a.sum[id].Mul(a.sum[id], bigPow10(x.scale-a.scale[id]))
-			a.scale[id] = x.scale
-		}
+		a.raise(id, x.scale)
 		a.sum[id].Add(a.sum[id], upscale(x, a.scale[id]-x.scale).bigInt())
 		a.n[id]++
 	}
 	return nil
+}
+
+// raise brings group id's sum to scale, when it is larger than its own.
+func (a *numericSumAcc) raise(id uint32, scale int32) {
+	if k := scale - a.scale[id]; k > 0 {
+		a.sum[id].Mul(a.sum[id], bigPow10(k))
+		a.scale[id] = scale
+	}
 }
 
 func (a *numericSumAcc) merge(ids []uint32, from accumulator) error {
@@ -239,14 +241,8 @@ func (a *numericSumAcc) merge(ids []uint32, from accumulator) error {
 			continue
 		}
 		id := ids[g]
-		sum, scale := f.sum[g], f.scale[g]
-		if k := scale - a.scale[id]; k > 0 {
-			a.sum[id].Mul(a.sum[id], bigPow10(k))
-			a.scale[id] = scale
-		} else if k < 0 {
-			sum = new(big.Int).Mul(sum, bigPow10(-k))
-		}
-		a.sum[id].Add(a.sum[id], sum)
+		a.raise(id, f.scale[g])
+		a.sum[id].Add(a.sum[id], new(big.Int).Mul(f.sum[g], bigPow10(a.scale[id]-f.scale[g])))
 		a.n[id] += n
 	}
 	return nil

@@ -193,7 +193,7 @@ func (b *binder) searchPath() []string {
 		return nil
 	}
 	_, sp, err := b.sess.Setting("search_path")
-	if err != nil || sp == defaultSearchPath {
+	if err != nil || sp == DefaultSearchPath {
 		return nil
 	}
 	var out []string
@@ -216,9 +216,9 @@ func (b *binder) searchPath() []string {
 	return out
 }
 
-// defaultSearchPath is search_path's default, under which unqualified
-// names resolve in pg_catalog, then public.
-const defaultSearchPath = `"$user", public`
+// DefaultSearchPath is search_path's default (the wire's setting), under
+// which unqualified names resolve in pg_catalog, then public.
+const DefaultSearchPath = `"$user", public`
 
 // createSchema is the schema a CREATE TABLE [AS] puts its table in: the
 // session's temporary schema for TEMP tables.
@@ -228,7 +228,7 @@ func (b *binder) createSchema(rel *pg_query.RangeVar) (string, error) {
 			// The first schema of search_path that exists, as PostgreSQL
 			// creates there.
 			for _, s := range b.searchPath() {
-				if s != catalog.PgCatalog && b.schemaExists(s, -1) == nil {
+				if s != catalog.PgCatalog && b.hasSchema(s) {
 					return s, nil
 				}
 			}

@@ -14,15 +14,20 @@ import (
 // schemaExists fails with 3F000 at loc when a CREATE names a schema that
 // does not exist (the catalog checks again when the statement runs).
 func (b *binder) schemaExists(schema string, loc int32) error {
-	if schema == "" || catalog.IsTempSchema(schema) || schema == catalog.PgCatalog || schema == catalog.InformationSchema {
+	if schema == "" || catalog.IsTempSchema(schema) || schema == catalog.PgCatalog || schema == catalog.InformationSchema || b.hasSchema(schema) {
 		return nil
 	}
+	return b.errorf(pgerror.InvalidSchemaName, loc, "schema \"%s\" does not exist", schema)
+}
+
+// hasSchema reports whether the session's database has schema.
+func (b *binder) hasSchema(schema string) bool {
 	for _, s := range b.cat.SchemaNames(b.db) {
 		if s == schema {
-			return nil
+			return true
 		}
 	}
-	return b.errorf(pgerror.InvalidSchemaName, loc, "schema \"%s\" does not exist", schema)
+	return false
 }
 
 // planCreateSchema plans CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION

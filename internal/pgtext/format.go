@@ -340,15 +340,21 @@ func needsArrayQuote(v []byte) bool {
 // extra_float_digits at most 0: digits significant digits (at least 1),
 // as C's %.*g prints them.
 func AppendRoundedFloat(buf []byte, f float64, bits, digits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return appendNonFinite(buf, f)
+	}
+	return strconv.AppendFloat(buf, f, 'g', max(digits, 1), bits)
+}
+
+// appendNonFinite spells NaN and the infinities as float8out does.
+func appendNonFinite(buf []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
 		return append(buf, "NaN"...)
-	case math.IsInf(f, 1):
+	case f > 0:
 		return append(buf, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(buf, "-Infinity"...)
 	}
-	return strconv.AppendFloat(buf, f, 'g', max(digits, 1), bits)
+	return append(buf, "-Infinity"...)
 }
 
 // AppendFloat formats like PostgreSQL's float8out/float4out with the default
@@ -356,12 +362,8 @@ func AppendRoundedFloat(buf []byte, f float64, bits, digits int) []byte {
 // exponent is below -4 or at least 15 (6 for real).
 func AppendFloat(buf []byte, f float64, bits int) []byte {
 	switch {
-	case math.IsNaN(f):
-		return append(buf, "NaN"...)
-	case math.IsInf(f, 1):
-		return append(buf, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(buf, "-Infinity"...)
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return appendNonFinite(buf, f)
 	case f == 0:
 		if math.Signbit(f) {
 			return append(buf, "-0"...)
