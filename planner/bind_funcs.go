@@ -34,6 +34,14 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		if e, ok, err := b.bindScalarFunc(fc, name, ectx); ok || err != nil {
 			return e, err
 		}
+		if len(fc.Args) == 1 && !fc.AggStar && !fc.FuncVariadic && len(fc.AggOrder) == 0 {
+			// A type's name called as a function is a cast, as in
+			// PostgreSQL: date(ts), int4('5'), text(42).
+			tn := &pg_query.TypeName{Names: fc.Funcname, Typemod: -1, Location: fc.Location}
+			if _, err := resolveTypeName(tn, b.sql); err == nil {
+				return b.bindCast(&pg_query.TypeCast{Arg: fc.Args[0], TypeName: tn, Location: fc.Location}, ectx)
+			}
+		}
 		args, err := b.bindExprs(fc.Args, ectx)
 		if err != nil {
 			return nil, err
@@ -46,14 +54,6 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 				return nil, b.errorf(pgerror.FeatureNotSupported, fc.Location, "set-returning functions are not allowed in %s", ectx.clause)
 			}
 			return nil, b.unsupported(fc.Location, "set-returning function %s inside an expression is not supported yet", name)
-		}
-		if len(fc.Args) == 1 && !fc.AggStar && !fc.FuncVariadic && len(fc.AggOrder) == 0 {
-			// A type's name called as a function is a cast, as in
-			// PostgreSQL: date(ts), int4('5'), text(42).
-			tn := &pg_query.TypeName{Names: fc.Funcname, Typmods: nil, Typemod: -1, Location: fc.Location}
-			if _, err := resolveTypeName(tn, b.sql); err == nil {
-				return b.bindCast(&pg_query.TypeCast{Arg: fc.Args[0], TypeName: tn, Location: fc.Location}, ectx)
-			}
 		}
 		return nil, b.noFunction(fc, name, args...)
 	}
