@@ -692,8 +692,8 @@ func fillInfoColumns(b *systemBuilder, r *rows) {
 			if d, ok := defaults[rel.oid][i]; ok {
 				row = append(row, "column_default", d)
 			}
-			if n := pgtypes.VarcharLength(f); n > 0 {
-				// varchar(n): PostgreSQL counts 4 bytes a character.
+			if n := pgtypes.CharLength(f); n > 0 {
+				// varchar(n), char(n): PostgreSQL counts 4 bytes a character.
 				row = append(row, "character_maximum_length", n, "character_octet_length", 4*n)
 			} else {
 				row = append(row, numericFacts(f.Type)...)

@@ -134,6 +134,25 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				return strings.Trim(s, cut), nil
 			})
 		}
+	case "bpchar":
+		// A character(n) value as text: without its trailing spaces.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				return strings.TrimRight(a.str(0, r), " "), nil
+			})
+		}
+	case "bpchar_pad":
+		// A value made character(n): spaces up to n characters (a longer
+		// one is cut, or refused on assignment, by the caller).
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				s, n := a.str(0, r), int(a.int(1, r))
+				if k := utf8.RuneCountInString(s); k < n {
+					return s + strings.Repeat(" ", n-k), nil
+				}
+				return s, nil
+			})
+		}
 	case "left", "right":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {

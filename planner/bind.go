@@ -299,7 +299,7 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		exprs[i] = b.resolveUnknown(e)
+		exprs[i] = unpadded(b.resolveUnknown(e)) // a character result prints padded
 	}
 
 	if nested != nil && len(wins.calls) > 0 {

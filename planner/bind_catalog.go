@@ -163,6 +163,9 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		if _, ok := args[0].(*unknownLit); ok {
 			return textLit("unknown"), true, nil
 		}
+		if isBpchar(args[0]) {
+			return textLit("character"), true, nil
+		}
 		if col, ok := args[0].(*expr.Column); ok && b.pgTypes[col] != "" {
 			// The column's catalog type (information_schema's domains
 			// included), without a varchar's length.

@@ -233,6 +233,9 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 				corr.loc = cr.Location
 			}
 		}
+		if isBpcharType(oc.col.pgType) {
+			return asBpchar(b.outerRef(oc)), nil
+		}
 		return b.outerRef(oc), nil
 	}
 	if err != nil {
@@ -257,6 +260,9 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 			b.regproc = make(map[*expr.Column]bool)
 		}
 		b.regproc[col] = true
+	}
+	if isBpcharType(c.pgType) {
+		return asBpchar(col), nil
 	}
 	return col, nil
 }
@@ -386,6 +392,11 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, e
 	if err == nil {
 		out = applyTypmod(out, tc.TypeName)
 	}
+	if names := tc.TypeName.GetNames(); isBpchar(out) && names[len(names)-1].GetString_().GetSval() != "bpchar" {
+		// char(n)::text is the text without the padding, for good: the
+		// select list does not peel it (bpchar.go).
+		return &expr.Cast{Input: out, Type: out.DataType()}, err
+	}
 	if col, ok := out.(*expr.Column); ok && err == nil && b.pgTypes[col] != "" {
 		// relname::text is text, though riffq holds a name as text
 		// already: the cast stays, so that the column's catalog type
@@ -423,18 +434,29 @@ func castExists(from, to arrow.DataType) bool {
 
 // applyTypmod applies what a cast's type modifier adds to its type, which
 // riffq's types do not carry: varchar(n) keeps the first n characters,
-// time(p), timestamp(p) and timestamptz(p) round to p fractional digits.
+// char(n) keeps n and pads to n (bpchar.go), time(p), timestamp(p) and
+// timestamptz(p) round to p fractional digits.
 func applyTypmod(e expr.Expr, tn *pg_query.TypeName) expr.Expr {
-	if len(tn.Typmods) != 1 || len(tn.ArrayBounds) > 0 || len(tn.Names) == 0 {
+	if len(tn.ArrayBounds) > 0 || len(tn.Names) == 0 {
+		return e
+	}
+	name := tn.Names[len(tn.Names)-1].GetString_().GetSval()
+	if name == "bpchar" && len(tn.Typmods) == 0 && e.DataType().ID() == arrow.STRING {
+		return toBpchar(e, -1)
+	}
+	if len(tn.Typmods) != 1 {
 		return e
 	}
 	n := tn.Typmods[0].GetAConst().GetIval().GetIval()
 	lit := &expr.Literal{Value: scalar.NewInt32Scalar(n)}
-	switch tn.Names[len(tn.Names)-1].GetString_().GetSval() {
-	case "varchar", "bpchar":
-		// char(n) keeps n characters too (a bare char is char(1)); riffq
-		// does not pad it with spaces.
+	switch name {
+	case "varchar":
 		return foldConstant(&expr.Call{Func: "left", Args: []expr.Expr{e, lit}, Type: e.DataType()})
+	case "bpchar":
+		// char(n), and a bare char, which is char(1).
+		if e.DataType().ID() == arrow.STRING {
+			return toBpchar(e, n)
+		}
 	case "time", "timestamp", "timestamptz":
 		if n >= 0 && n < 6 {
 			return foldConstant(&expr.Call{Func: "round_fraction", Args: []expr.Expr{e, lit}, Type: e.DataType()})
@@ -705,9 +727,15 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 		if l, err = b.cast(lu, unknownTarget(r.DataType()), loc); err != nil {
 			return nil, err
 		}
+		if isBpchar(r) && op.IsComparison() {
+			l = asBpchar(l) // the constant is a character value too
+		}
 	case rUnknown:
 		if r, err = b.cast(ru, unknownTarget(l.DataType()), loc); err != nil {
 			return nil, err
+		}
+		if isBpchar(l) && op.IsComparison() {
+			r = asBpchar(r)
 		}
 	}
 	// NULL constants take the other operand's type; two are text, as
@@ -928,7 +956,7 @@ func (b *binder) commonResultType(es []expr.Expr, locs []int32, what string) (ar
 }
 
 // bindCase binds CASE [arg] WHEN ... THEN ... [ELSE ...] END.
-func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (expr.Expr, error) {
+func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (e expr.Expr, err error) {
 	var arg expr.Expr
 	if ce.Arg != nil {
 		var err error
@@ -975,6 +1003,19 @@ func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (expr.Expr, e
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := bpcharResults(results); ok {
+		for i := range out.Whens {
+			out.Whens[i].Result = unpadded(out.Whens[i].Result)
+		}
+		if out.Else != nil {
+			out.Else = unpadded(out.Else)
+		}
+		defer func() {
+			if e != nil {
+				e = asBpchar(e)
+			}
+		}()
+	}
 	out.Type = ct
 	for i := range out.Whens {
 		if out.Whens[i].Result, err = b.castResult(out.Whens[i].Result, ct, ce.Location); err != nil {
@@ -1012,7 +1053,7 @@ func (b *binder) bindExprs(nodes []*pg_query.Node, ectx exprContext) ([]expr.Exp
 
 // bindCoalesce binds COALESCE(a, b, ...) as CASE WHEN a IS NOT NULL THEN a
 // ... ELSE last END, which evaluates as lazily as PostgreSQL does.
-func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr.Expr, error) {
+func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (e expr.Expr, err error) {
 	args := make([]expr.Expr, len(ce.Args))
 	locs := make([]int32, len(ce.Args))
 	for i, a := range ce.Args {
@@ -1025,6 +1066,14 @@ func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr
 	ct, err := b.commonResultType(args, locs, "COALESCE")
 	if err != nil {
 		return nil, err
+	}
+	if padded, ok := bpcharResults(args); ok {
+		args = padded
+		defer func() {
+			if e != nil {
+				e = asBpchar(e)
+			}
+		}()
 	}
 	out := &expr.Case{Type: ct}
 	for i, a := range args {

@@ -227,6 +227,11 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if out == nil {
 		return nil, b.noFunction(fc, name, arg)
 	}
+	if agg := expr.AggFunc(name); (agg == expr.Min || agg == expr.Max) && isBpchar(arg) {
+		// min and max of a character value are the padded value, a
+		// character value too.
+		return asBpchar(ectx.aggs.add(&expr.Aggregate{Func: agg, Arg: unpadded(arg), Type: out, Distinct: fc.AggDistinct, Filter: filter})), nil
+	}
 	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order, OrderBy: ownOrder}), nil
 }
 
@@ -844,6 +849,12 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return nil, true, err
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
+	if variadic || name == "octet_length" {
+		// These read a character value as it prints: padded.
+		for i, a := range args {
+			args[i] = unpadded(a)
+		}
+	}
 	switch {
 	case name == "octet_length" && len(args) == 1 && args[0].DataType().ID() == arrow.BINARY:
 		return &expr.Call{Func: "bytea_length", Args: args, Type: typeInt4}, true, nil

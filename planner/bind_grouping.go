@@ -74,6 +74,7 @@ func (b *binder) bindGroupClause(items []*pg_query.Node, targets []*pg_query.Nod
 		if err != nil {
 			return 0, err
 		}
+		e = unpadded(e) // a group's character value prints padded
 		for i, g := range groups {
 			if g.String() == e.String() {
 				return i, nil

@@ -430,7 +430,7 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 		return typeName(e.DataType())
 	}
 	ln, rn := name(l), name(r)
-	l, r = b.resolveUnknown(l), b.resolveUnknown(r)
+	l, r = unpadded(b.resolveUnknown(l)), b.resolveUnknown(r) // bpchar's LIKE reads the padded value
 	if category(l.DataType()) != catString || category(r.DataType()) != catString {
 		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", ln, op, rn).
 			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")

@@ -308,13 +308,21 @@ func (b *binder) bindValues(s *pg_query.SelectStmt) (Plan, error) {
 		for i := range rows {
 			col[i], colLocs[i] = rows[i][j], locs[i][j]
 		}
+		padded, bpchar := bpcharResults(col)
 		t, err := b.commonResultType(col, colLocs, "VALUES")
 		if err != nil {
 			return nil, err
 		}
 		for i := range rows {
+			if bpchar {
+				rows[i][j] = padded[i]
+			}
 			if rows[i][j], err = b.cast(rows[i][j], t, locs[i][j]); err != nil {
 				return nil, err
+			}
+			if bpchar && !isBpchar(col[i]) {
+				// An untyped constant or NULL in a character column.
+				rows[i][j] = unpadded(toBpchar(rows[i][j], -1))
 			}
 		}
 	}

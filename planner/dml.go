@@ -97,6 +97,8 @@ func defaultText(n *pg_query.Node, bound expr.Expr, f arrow.Field) string {
 	colType := typeName(f.Type)
 	if strings.HasPrefix(pgtypes.Annotation(f), "character varying") {
 		colType = "character varying" // a varchar column, held as text
+	} else if _, ok := pgtypes.Bpchar(f); ok {
+		colType = "bpchar"
 	}
 	quoted := func(v string) string {
 		return quoteLiteral(v) + "::" + colType
@@ -393,17 +395,25 @@ func fitColumn(e expr.Expr, f arrow.Field) expr.Expr {
 	if p := fractionDigits(f); p >= 0 {
 		return &expr.Call{Func: "round_fraction", Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewInt32Scalar(p)}}, Type: e.DataType()}
 	}
-	return fitVarchar(e, f)
+	if n, ok := pgtypes.Bpchar(f); ok && e.DataType().ID() == arrow.STRING {
+		// char(n) holds its values padded to n (bpchar.go).
+		e = unpadded(e)
+		if n == 0 {
+			return e
+		}
+		return &expr.Call{Func: bpcharPadFunc, Args: []expr.Expr{cutSpaces(e, n), &expr.Literal{Value: scalar.NewInt32Scalar(int32(n))}}, Type: typeText}
+	}
+	if n := pgtypes.VarcharLength(f); n > 0 && e.DataType().ID() == arrow.STRING {
+		return cutSpaces(e, n)
+	}
+	return e
 }
 
-// fitVarchar gives a value assigned to a varchar(n) column PostgreSQL's
-// leeway: characters past the n-th that are all spaces are cut off rather
-// than refused (the table refuses other longer values, 22001).
-func fitVarchar(e expr.Expr, f arrow.Field) expr.Expr {
-	n := pgtypes.VarcharLength(f)
-	if n <= 0 || e.DataType().ID() != arrow.STRING {
-		return e
-	}
+// cutSpaces gives a value assigned to a varchar(n) or char(n) column
+// PostgreSQL's leeway: characters past the n-th that are all spaces are
+// cut off rather than refused (the table refuses other longer values,
+// 22001).
+func cutSpaces(e expr.Expr, n int) expr.Expr {
 	lit := func(v int32) expr.Expr { return &expr.Literal{Value: scalar.NewInt32Scalar(v)} }
 	long := &expr.Binary{Op: expr.Gt, Left: &expr.Call{Func: "char_length", Args: []expr.Expr{e}, Type: typeInt4}, Right: lit(int32(n)), Type: typeBool}
 	rest := &expr.Call{Func: "rtrim", Args: []expr.Expr{&expr.Call{Func: "substr", Args: []expr.Expr{e, lit(int32(n) + 1)}, Type: typeText}}, Type: typeText}

@@ -246,8 +246,13 @@ func (m *exprMemo) get(input *arrow.Schema, exprs []expr.Expr, aggs []*expr.Aggr
 			// no min(name): it takes min(text)).
 			a := aggs[i-len(exprs)]
 			if a.Func == expr.Min || a.Func == expr.Max {
-				if c, ok := a.Arg.(*expr.Column); ok && c.Index < input.NumFields() && pgtypes.Annotation(input.Field(c.Index)) == "oid" {
-					return a.DataType(), "oid"
+				if c, ok := a.Arg.(*expr.Column); ok && c.Index < input.NumFields() {
+					if pg := pgtypes.Annotation(input.Field(c.Index)); pg == "oid" || isBpcharType(pg) {
+						return a.DataType(), pg
+					}
+				}
+				if pg := bpcharAnnotation(a.Arg); pg != "" {
+					return a.DataType(), pg
 				}
 			}
 			return a.DataType(), ""
@@ -256,7 +261,7 @@ func (m *exprMemo) get(input *arrow.Schema, exprs []expr.Expr, aggs []*expr.Aggr
 		if c, ok := e.(*expr.Column); ok && c.Index < input.NumFields() {
 			return e.DataType(), pgtypes.Annotation(input.Field(c.Index))
 		}
-		return e.DataType(), ""
+		return e.DataType(), bpcharAnnotation(e)
 	}
 	if m.out != nil && m.input == input && len(m.types) == n && slices.Equal(m.names, names) {
 		same := true
@@ -347,13 +352,21 @@ func (u *Union) Schema() *arrow.Schema {
 	fields := append([]arrow.Field{}, u.Parts[0].Schema().Fields()...)
 	for i := range fields {
 		fields[i].Nullable = true
-		// A catalog type stays when every part's column has it.
+		// A catalog type stays when every part's column has it;
+		// character columns of different lengths are bpchar.
 		if pg := pgtypes.Annotation(fields[i]); pg != "" {
 			for _, p := range u.Parts[1:] {
-				if pgtypes.Annotation(p.Schema().Field(i)) != pg {
-					fields[i] = pgtypes.Unannotate(fields[i])
-					break
+				other := pgtypes.Annotation(p.Schema().Field(i))
+				if other == pg {
+					continue
 				}
+				if isBpcharType(pg) && isBpcharType(other) {
+					pg = "bpchar"
+					fields[i] = pgtypes.Annotate(fields[i], pg)
+					continue
+				}
+				fields[i] = pgtypes.Unannotate(fields[i])
+				break
 			}
 		}
 	}

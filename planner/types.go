@@ -148,6 +148,15 @@ func declaredField(f arrow.Field, tn *pg_query.TypeName) arrow.Field {
 			}
 		}
 		return pgtypes.Annotate(f, name)
+	case "bpchar":
+		// char(n) values are held padded to n (bpchar.go).
+		name := "bpchar"
+		if len(tn.Typmods) == 1 {
+			if n := tn.Typmods[0].GetAConst().GetIval().GetIval(); n > 0 {
+				name = fmt.Sprintf("character(%d)", n)
+			}
+		}
+		return pgtypes.Annotate(f, name)
 	case "time", "timestamp", "timestamptz":
 		// time(p), timestamp(p): values written round to p digits.
 		if len(tn.Typmods) == 1 {

@@ -535,8 +535,8 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 			return nil, fmt.Errorf("table %s: batch schema %s does not match %s", t.name, b.Schema(), schema)
 		}
 		for c, f := range schema.Fields() {
-			if n := pgtypes.VarcharLength(f); n > 0 {
-				if err := checkLength(b.Column(c), n); err != nil {
+			if n := pgtypes.CharLength(f); n > 0 {
+				if err := checkLength(b.Column(c), n, pgtypes.Annotation(f)); err != nil {
 					return nil, err
 				}
 			}
@@ -585,16 +585,16 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 	return out, nil
 }
 
-// checkLength refuses a value longer than a varchar(n) column's n
-// characters, as PostgreSQL does on assignment.
-func checkLength(col arrow.Array, n int) error {
+// checkLength refuses a value longer than a varchar(n) or char(n) column's n
+// characters (typ), as PostgreSQL does on assignment.
+func checkLength(col arrow.Array, n int, typ string) error {
 	s, ok := col.(*array.String)
 	if !ok {
 		return nil
 	}
 	for i := range s.Len() {
 		if v := s.Value(i); s.IsValid(i) && len(v) > n && utf8.RuneCountInString(v) > n {
-			return pgerror.New("22001", "value too long for type character varying(%d)", n)
+			return pgerror.New("22001", "value too long for type %s", typ)
 		}
 	}
 	return nil

@@ -46,6 +46,10 @@ var annotated = map[string]annotatedType{
 	// varchar underneath, as clients see them.
 	"character varying":    {Type{VarcharOID, "character varying", -1, -1}, isString},
 	"character varying(3)": {Type{VarcharOID, "character varying", -1, 3 + 4}, isString},
+	// bpchar without a length; character(n) has one (see annotation).
+	// Its values are held padded with spaces to n, as PostgreSQL stores
+	// them.
+	"bpchar": {Type{BpcharOID, "character", -1, -1}, isString},
 }
 
 func isInteger(dt arrow.DataType) bool {
@@ -71,15 +75,19 @@ func isIntegerList(dt arrow.DataType) bool {
 }
 
 // annotation returns what TypeMetadata value name stands for: one of
-// annotated, or character varying(n) of any length n, the declared type
-// of an in-memory table's varchar(n) column.
+// annotated, or character varying(n) or character(n) of any length n, the
+// declared type of an in-memory table's varchar(n) or char(n) column (or
+// of an expression's char(n) result).
 func annotation(name string) (annotatedType, bool) {
 	if a, ok := annotated[name]; ok {
 		return a, true
 	}
-	var n int32
-	if _, err := fmt.Sscanf(name, "character varying(%d)", &n); err == nil && n > 0 && name == fmt.Sprintf("character varying(%d)", n) {
-		return annotatedType{Type{VarcharOID, "character varying", -1, n + 4}, isString}, true
+	for _, t := range []Type{{VarcharOID, "character varying", -1, -1}, {BpcharOID, "character", -1, -1}} {
+		var n int32
+		if _, err := fmt.Sscanf(name, t.Name+"(%d)", &n); err == nil && n > 0 && name == fmt.Sprintf("%s(%d)", t.Name, n) {
+			t.Mod = n + 4
+			return annotatedType{t, isString}, true
+		}
 	}
 	return annotatedType{}, false
 }
@@ -93,8 +101,29 @@ func VarcharLength(f arrow.Field) int {
 	return 0
 }
 
+// Bpchar reports whether field f is PostgreSQL's character (bpchar) and
+// its length n, 0 when it has none.
+func Bpchar(f arrow.Field) (n int, ok bool) {
+	a, ok := annotation(Annotation(f))
+	if !ok || a.typ.OID != BpcharOID {
+		return 0, false
+	}
+	return int(max(a.typ.Mod-4, 0)), true
+}
+
+// CharLength returns the length limit of a character varying(n) or
+// character(n) field, or 0.
+func CharLength(f arrow.Field) int {
+	if n := VarcharLength(f); n > 0 {
+		return n
+	}
+	n, _ := Bpchar(f)
+	return n
+}
+
 // Annotate returns field f marked as PostgreSQL type name (one of oid,
-// xid, name, "char", int2vector, oidvector, character varying[(n)]), or f
+// xid, name, "char", int2vector, oidvector, character varying[(n)],
+// character(n), bpchar), or f
 // unchanged when its Arrow type cannot hold that type's values.
 func Annotate(f arrow.Field, name string) arrow.Field {
 	a, ok := annotation(name)

@@ -25,6 +25,7 @@ const (
 	Float8OID      uint32 = 701
 	UnknownOID     uint32 = 705
 	VarcharOID     uint32 = 1043
+	BpcharOID      uint32 = 1042
 	DateOID        uint32 = 1082
 	TimeOID        uint32 = 1083
 	TimestampOID   uint32 = 1114
@@ -286,7 +287,7 @@ func ToArrow(oid uint32) (arrow.DataType, bool) {
 		return arrow.PrimitiveTypes.Float64, true
 	case NumericOID:
 		return &arrow.Decimal128Type{Precision: 38, Scale: -1}, true
-	case TextOID, VarcharOID, 1042 /* bpchar */, 19 /* name */ :
+	case TextOID, VarcharOID, BpcharOID, 19 /* name */ :
 		return arrow.BinaryTypes.String, true
 	case ByteaOID:
 		return arrow.BinaryTypes.Binary, true
