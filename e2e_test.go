@@ -395,6 +395,20 @@ func TestArrayParameters(t *testing.T) {
 		if err := conn.QueryRow(ctx, "SELECT $1::bigint[]", mode, []int64{3, 1, 2}).Scan(&back); err != nil || len(back) != 3 || back[0] != 3 {
 			t.Errorf("mode %v: round trip %v, %v", mode, back, err)
 		}
+		// numeric[] elements keep their own scales; uuid[] and jsonb[]
+		// hold extension values.
+		nums := []pgtype.Numeric{{Int: big.NewInt(15), Exp: -1, Valid: true}, {Int: big.NewInt(225), Exp: -2, Valid: true}, {}}
+		var text string
+		if err := conn.QueryRow(ctx, "SELECT ($1::numeric[])::text", mode, nums).Scan(&text); err != nil || text != "{1.5,2.25,NULL}" {
+			t.Errorf("mode %v: numeric[] = %q, %v; want {1.5,2.25,NULL}", mode, text, err)
+		}
+		id := [16]byte{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11}
+		if err := conn.QueryRow(ctx, "SELECT ($1::uuid[])::text", mode, []pgtype.UUID{{Bytes: id, Valid: true}}).Scan(&text); err != nil || text != "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}" {
+			t.Errorf("mode %v: uuid[] = %q, %v", mode, text, err)
+		}
+		if err := conn.QueryRow(ctx, "SELECT ($1::jsonb[])::text", mode, []string{`{"b": 1, "a": 2}`}).Scan(&text); err != nil || text != `{"{\"a\": 2, \"b\": 1}"}` {
+			t.Errorf("mode %v: jsonb[] = %q, %v", mode, text, err)
+		}
 	}
 }
 

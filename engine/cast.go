@@ -221,7 +221,7 @@ func castFromText(mem memory.Allocator, arr *array.String, to arrow.DataType, in
 		if err != nil {
 			return nil, err
 		}
-		if err := appendScalar(b, s); err != nil {
+		if err := pgtypes.AppendScalar(b, s); err != nil {
 			return nil, err
 		}
 	}
@@ -238,80 +238,11 @@ func ArrayFromScalars(dt arrow.DataType, vals []scalar.Scalar) (arrow.Array, err
 			b.AppendNull()
 			continue
 		}
-		if err := appendScalar(b, v); err != nil {
+		if err := pgtypes.AppendScalar(b, v); err != nil {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "values of type %s cannot be loaded this way yet", pgTypeName(dt))
 		}
 	}
 	return b.NewArray(), nil
-}
-
-// appendScalar appends a scalar produced by pgtext.Parse to a builder of
-// the same type.
-func appendScalar(b array.Builder, s scalar.Scalar) error {
-	switch v := s.(type) {
-	case *scalar.Boolean:
-		b.(*array.BooleanBuilder).Append(v.Value)
-	case *scalar.Int16:
-		b.(*array.Int16Builder).Append(v.Value)
-	case *scalar.Int32:
-		b.(*array.Int32Builder).Append(v.Value)
-	case *scalar.Int64:
-		b.(*array.Int64Builder).Append(v.Value)
-	case *scalar.Float32:
-		b.(*array.Float32Builder).Append(v.Value)
-	case *scalar.Float64:
-		b.(*array.Float64Builder).Append(v.Value)
-	case *scalar.Decimal128:
-		b.(*array.Decimal128Builder).Append(v.Value)
-	case *scalar.Date32:
-		b.(*array.Date32Builder).Append(v.Value)
-	case *scalar.Timestamp:
-		b.(*array.TimestampBuilder).Append(v.Value)
-	case *scalar.MonthDayNanoInterval:
-		b.(*array.MonthDayNanoIntervalBuilder).Append(v.Value)
-	case *scalar.Time64:
-		b.(*array.Time64Builder).Append(v.Value)
-	case *scalar.Binary:
-		b.(*array.BinaryBuilder).Append(v.Data())
-	case *scalar.String:
-		b.(*array.StringBuilder).Append(string(v.Data()))
-	case *scalar.FixedSizeBinary: // a uuid's storage
-		fb, ok := b.(*array.FixedSizeBinaryBuilder)
-		if !ok {
-			return fmt.Errorf("cast: cannot build %s", s.DataType())
-		}
-		fb.Append(v.Data())
-	case *scalar.Extension:
-		// An *array.ExtensionBuilder, or a type's own builder wrapping one
-		// (uuid's).
-		eb, ok := b.(interface{ StorageBuilder() array.Builder })
-		if !ok {
-			return fmt.Errorf("cast: cannot build %s", s.DataType())
-		}
-		return appendScalar(eb.StorageBuilder(), v.Value)
-	case *scalar.List:
-		lb, ok := b.(*array.ListBuilder)
-		if !ok {
-			return fmt.Errorf("cast: cannot build %s", s.DataType())
-		}
-		lb.Append(true)
-		for i := range v.Value.Len() {
-			if v.Value.IsNull(i) {
-				lb.ValueBuilder().AppendNull()
-				continue
-			}
-			elem, err := scalar.GetScalar(v.Value, i)
-			if err != nil {
-				return err
-			}
-			if err := appendScalar(lb.ValueBuilder(), elem); err != nil {
-				return err
-			}
-		}
-	default:
-		return fmt.Errorf("cast: cannot build %T", s)
-	}
-	return nil
 }
 
 // integerRange is the range of an integer type, with PostgreSQL's name for

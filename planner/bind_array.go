@@ -227,6 +227,12 @@ func (b *binder) bindArrayExpr(ae *pg_query.A_ArrayExpr, ectx exprContext) (expr
 			bld.AppendNull()
 			continue
 		}
+		if arrow.TypeEqual(v.DataType(), elem) {
+			if err := pgtypes.AppendScalar(bld, v); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		a, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
 		if err != nil {
 			return nil, err

@@ -527,7 +527,18 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 		}
 		return scalar.NewExtensionScalar(scalar.NewUint32Scalar(be.Uint32(b)), typ), nil
 	case *arrow.ListType:
+		if d, ok := typ.Elem().(*arrow.Decimal128Type); ok && d.Scale == pgtext.Unconstrained {
+			// numeric[]: each element keeps its own scale, which one
+			// decimal type cannot hold.
+			typ = arrow.ListOf(pgtypes.Numeric())
+		}
 		return decodeArrayParam(b, typ)
+	case *pgtypes.NumericType:
+		v, scale, err := DecodeNumeric(b)
+		if err != nil {
+			return nil, pgerror.New(pgerror.ProtocolViolation, "invalid binary numeric: %v", err)
+		}
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(string(pgtypes.AppendDecimal(nil, v, scale))), typ), nil
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "binary parameters of type %s are not supported", dt)
 }
@@ -544,12 +555,8 @@ func decodeArrayParam(b []byte, typ *arrow.ListType) (scalar.Scalar, error) {
 		return nil, bad("too short")
 	}
 	ndim := be.Uint32(b)
-	var elems []arrow.Array
-	defer func() {
-		for _, e := range elems {
-			e.Release()
-		}
-	}()
+	values := array.NewBuilder(memory.DefaultAllocator, typ.Elem())
+	defer values.Release()
 	switch {
 	case ndim > 1:
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "multidimensional array parameters are not supported")
@@ -566,7 +573,7 @@ func decodeArrayParam(b []byte, typ *arrow.ListType) (scalar.Scalar, error) {
 			size := int(int32(be.Uint32(rest)))
 			rest = rest[4:]
 			if size < 0 {
-				elems = append(elems, array.MakeArrayOfNull(memory.DefaultAllocator, typ.Elem(), 1))
+				values.AppendNull()
 				continue
 			}
 			if size > len(rest) {
@@ -577,22 +584,18 @@ func decodeArrayParam(b []byte, typ *arrow.ListType) (scalar.Scalar, error) {
 				return nil, err
 			}
 			rest = rest[size:]
-			a, err := scalar.MakeArrayFromScalar(v, 1, memory.DefaultAllocator)
-			if err != nil {
+			if !arrow.TypeEqual(v.DataType(), typ.Elem()) {
+				// A decimal's own precision: the element type's.
+				if d, ok := v.(*scalar.Decimal128); ok {
+					v = scalar.NewDecimal128Scalar(d.Value, typ.Elem())
+				}
+			}
+			if err := pgtypes.AppendScalar(values, v); err != nil {
 				return nil, err
 			}
-			elems = append(elems, a)
 		}
 	}
-	var values arrow.Array
-	if len(elems) == 0 {
-		values = array.MakeArrayOfNull(memory.DefaultAllocator, typ.Elem(), 0)
-	} else {
-		var err error
-		if values, err = array.Concatenate(elems, memory.DefaultAllocator); err != nil {
-			return nil, err
-		}
-	}
-	defer values.Release()
-	return scalar.NewListScalar(values), nil
+	arr := values.NewArray()
+	defer arr.Release()
+	return scalar.NewListScalar(arr), nil
 }

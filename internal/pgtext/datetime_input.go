@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -544,6 +545,24 @@ func WallToInstant(wall int64, loc *time.Location) int64 {
 		return after
 	}
 	return before
+}
+
+// timeZoneSuffix is a zone after a time of day: an offset (+02, -08:00,
+// +0530), Z, UTC or GMT.
+var timeZoneSuffix = regexp.MustCompile(`(?i)\s*(?:[+-]\d{1,2}(?::?\d{2}){0,2}|z|utc|gmt)$`)
+
+// timeDatePrefix is a date before a time of day.
+var timeDatePrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}\s+`)
+
+// wallClock is the time of day of a time input that also names a date or
+// a zone, both of which time ignores, as PostgreSQL's time input does
+// ('2024-01-02 12:34:56+02' is 12:34:56; JDBC's setTime sends an offset).
+func wallClock(t string) string {
+	t = timeDatePrefix.ReplaceAllString(t, "")
+	if strings.Contains(t, ":") {
+		t = timeZoneSuffix.ReplaceAllString(t, "")
+	}
+	return t
 }
 
 // parseTimeOfDay reads HH:MM[:SS[.ffffff]] as microseconds since midnight;

@@ -178,7 +178,7 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 	switch typ := dt.(type) {
 	case *arrow.Time64Type:
-		us, err := parseTimeOfDay(t)
+		us, err := parseTimeOfDay(wallClock(t))
 		if err != nil {
 			return nil, true, pgerror.New(err.(*pgerror.Error).Code, "%s: %q", err.(*pgerror.Error).Message, s)
 		}
@@ -226,6 +226,11 @@ func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 		}
 		return scalar.NewMonthDayNanoIntervalScalar(v), true, nil
 	case *arrow.ListType:
+		if d, ok := typ.Elem().(*arrow.Decimal128Type); ok && d.Scale == Unconstrained {
+			// numeric[]: each element keeps its own scale, which one
+			// decimal type cannot hold.
+			typ = arrow.ListOf(pgtypes.Numeric())
+		}
 		v, err := parseArray(t, typ)
 		return v, true, err
 	}
@@ -285,7 +290,7 @@ func parseArray(s string, typ *arrow.ListType) (scalar.Scalar, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := appendScalar(b, sc); err != nil {
+			if err := pgtypes.AppendScalar(b, sc); err != nil {
 				return nil, err
 			}
 		}
@@ -303,28 +308,6 @@ func parseArray(s string, typ *arrow.ListType) (scalar.Scalar, error) {
 	values := b.NewArray()
 	defer values.Release()
 	return scalar.NewListScalar(values), nil
-}
-
-// appendScalar appends sc to b, whose type is sc's.
-func appendScalar(b array.Builder, sc scalar.Scalar) error {
-	if eb, ok := b.(*array.ExtensionBuilder); ok {
-		// Extension values (numeric with its own scale) go in as
-		// their text storage.
-		if ext, ok := sc.(*scalar.Extension); ok {
-			if str, ok := ext.Value.(*scalar.String); ok {
-				if sb, ok := eb.StorageBuilder().(*array.StringBuilder); ok {
-					sb.Append(string(str.Data()))
-					return nil
-				}
-			}
-		}
-	}
-	arr, err := scalar.MakeArrayFromScalar(sc, 1, memory.DefaultAllocator)
-	if err != nil {
-		return err
-	}
-	defer arr.Release()
-	return b.AppendValueFromString(arr.ValueStr(0))
 }
 
 func invalid(dt arrow.DataType, s string) error {
