@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -138,7 +139,7 @@ func datePart(t time.Time, field string, isDate bool) (float64, error) {
 }
 
 // dateTruncKernel applies date_trunc(unit, ts).
-func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array) (arrow.Array, error) {
+func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array, loc *time.Location) (arrow.Array, error) {
 	if iv, ok := ts.(*array.MonthDayNanoInterval); ok {
 		return intervalTruncKernel(mem, units.(*array.String), iv)
 	}
@@ -155,10 +156,15 @@ func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array) (arrow.Array, 
 			out.AppendNull()
 			continue
 		}
-		t, err := truncateTime(get(i), CanonicalUnit(u.Value(i)))
+		// The wall clock at loc is truncated, and the instant moves back
+		// as far as it did: the value keeps its UTC offset.
+		t, l := get(i), get(i).In(loc)
+		wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+		tw, err := truncateTime(wall, CanonicalUnit(u.Value(i)))
 		if err != nil {
 			return nil, unitError(u.Value(i), ts.DataType())
 		}
+		t = t.Add(-wall.Sub(tw))
 		v, err := arrow.TimestampFromTime(t, unit)
 		if err != nil {
 			return nil, err
@@ -438,6 +444,21 @@ func CanonicalUnit(u string) string {
 	return u
 }
 
+// addCalendar adds months, then days, to t's wall clock at loc, and reads
+// the result back as PostgreSQL reads a wall-clock time
+// (pgtext.WallToInstant): a day after 02:30 on the eve of a spring-forward
+// night is 03:30 summer time. Nothing to add leaves the instant alone,
+// even where the wall clock shows the same time twice.
+func addCalendar(t time.Time, months, days int, loc *time.Location) time.Time {
+	if months == 0 && days == 0 {
+		return t
+	}
+	l := t.In(loc)
+	wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+	wall = addMonths(wall, months).AddDate(0, 0, days)
+	return time.UnixMicro(pgtext.WallToInstant(wall.UnixMicro(), loc)).In(loc)
+}
+
 // addMonths adds months as PostgreSQL does: the day of month is kept, or
 // clamped to the last day of a shorter month (Jan 31 + 1 month = Feb 29).
 func addMonths(t time.Time, months int) time.Time {
@@ -515,8 +536,7 @@ func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int
 			// the same time of day across a daylight-saving change),
 			// the time part the instant.
 			iv := ivs.Value(i)
-			t := addMonths(get(i).In(loc), sign*int(iv.Months))
-			t = t.AddDate(0, 0, sign*int(iv.Days)).Add(time.Duration(int64(sign) * iv.Nanoseconds))
+			t := addCalendar(get(i), sign*int(iv.Months), sign*int(iv.Days), loc).Add(time.Duration(int64(sign) * iv.Nanoseconds))
 			v, err := arrow.TimestampFromTime(t, tt.Unit)
 			if err != nil {
 				return nil, pgerror.New(pgerror.DatetimeFieldOverflow, "timestamp out of range")

@@ -368,8 +368,7 @@ func newRangeSearch(ctx context.Context, col arrow.Array, desc bool, fr WindowFr
 		}
 		s.cmp = func(j, i int, off scalar.Scalar, sign int) int {
 			iv := off.(*scalar.MonthDayNanoInterval).Value
-			t := addMonths(get(i), sign*int(iv.Months))
-			t = t.AddDate(0, 0, sign*int(iv.Days)).Add(time.Duration(int64(sign) * iv.Nanoseconds))
+			t := addCalendar(get(i), sign*int(iv.Months), sign*int(iv.Days), time.UTC).Add(time.Duration(int64(sign) * iv.Nanoseconds))
 			return get(j).Compare(t)
 		}
 	default:

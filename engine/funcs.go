@@ -104,8 +104,13 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	case "abs":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
 	case "date_trunc":
+		if isZoned(n.Type) {
+			return compileWithContext(args, func(ctx context.Context, in []arrow.Array, _ int) (arrow.Array, error) {
+				return dateTruncKernel(memory.DefaultAllocator, in[0], in[1], sessionLocation(ctx))
+			}), nil
+		}
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return dateTruncKernel(mem, in[0], in[1])
+			return dateTruncKernel(mem, in[0], in[1], time.UTC)
 		}
 	case "date_part":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

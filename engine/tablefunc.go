@@ -209,10 +209,11 @@ func timeSeries(ctx context.Context, out *arrow.Schema, tt *arrow.TimestampType,
 	if err != nil {
 		return nil, err
 	}
-	start := get(0)
+	start, loc := get(0), time.UTC
 	if tt.TimeZone != "" {
 		// Months and days step on the session's wall clock.
-		start = start.In(sessionLocation(ctx))
+		loc = sessionLocation(ctx)
+		start = start.In(loc)
 	}
 	getStop, err := timeValues(args[1])
 	if err != nil {
@@ -221,8 +222,7 @@ func timeSeries(ctx context.Context, out *arrow.Schema, tt *arrow.TimestampType,
 	stop := getStop(0)
 	step := args[2].(*array.MonthDayNanoInterval).Value(0)
 	add := func(t time.Time) time.Time {
-		t = addMonths(t, int(step.Months))
-		return t.AddDate(0, 0, int(step.Days)).Add(time.Duration(step.Nanoseconds))
+		return addCalendar(t, int(step.Months), int(step.Days), loc).Add(time.Duration(step.Nanoseconds))
 	}
 	dir := add(start).Compare(start)
 	if dir == 0 {
@@ -261,8 +261,7 @@ func timeSeries(ctx context.Context, out *arrow.Schema, tt *arrow.TimestampType,
 func timestampSeries(from, to arrow.Timestamp, step arrow.MonthDayNanoInterval, tt *arrow.TimestampType, loc *time.Location) ([]arrow.Timestamp, error) {
 	toTime := func(v arrow.Timestamp) time.Time { return v.ToTime(tt.Unit).In(loc) }
 	add := func(t time.Time) time.Time {
-		t = addMonths(t, int(step.Months))
-		return t.AddDate(0, 0, int(step.Days)).Add(time.Duration(step.Nanoseconds))
+		return addCalendar(t, int(step.Months), int(step.Days), loc).Add(time.Duration(step.Nanoseconds))
 	}
 	start, stop := toTime(from), toTime(to)
 	dir := add(start).Compare(start)

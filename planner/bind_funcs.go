@@ -750,6 +750,14 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		if !zoned(t.DataType()) {
 			return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
 		}
+		if lit, ok := unit.(*expr.Literal); ok && lit.Value.IsValid() {
+			switch engine.CanonicalUnit(strings.ToLower(string(lit.Value.(*scalar.String).Data()))) {
+			case "hour", "minute", "second", "milliseconds", "microseconds":
+				// Below a day the result keeps the value's UTC offset,
+				// also where the wall clock shows that hour twice.
+				return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+			}
+		}
 		w, err := b.cast(t, typeTimestamp, fc.Location)
 		if err != nil {
 			return nil, true, err

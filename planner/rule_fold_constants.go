@@ -96,7 +96,7 @@ func foldable(e expr.Expr) bool {
 			return false // a result column's character type is read from it
 		}
 		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) ||
-			(n.Func == "ts_pl_interval" || n.Func == "ts_mi_interval") && zoned(n.Type) ||
+			(n.Func == "ts_pl_interval" || n.Func == "ts_mi_interval" || n.Func == "date_trunc") && zoned(n.Type) ||
 			n.Func == "to_timestamp" && len(n.Args) == 2 {
 			return false // computed in the session's TimeZone
 		}
