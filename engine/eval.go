@@ -97,6 +97,23 @@ func compile(e expr.Expr) (evaluator, error) {
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "expression %s is not supported", e)
 }
 
+// mayFail reports whether evaluating e can raise an error (a division, a
+// cast, a function): AND and OR then evaluate it only for the rows their
+// left operand leaves undecided, as PostgreSQL's left-to-right evaluation
+// does (x = 0 OR 1/x = 1 is no division by zero). Comparisons of columns
+// and constants evaluate eagerly, which is cheaper.
+func mayFail(e expr.Expr) bool {
+	return expr.Any(e, func(n expr.Expr) bool {
+		switch x := n.(type) {
+		case *expr.Binary:
+			return x.Op == expr.Div || x.Op == expr.Mod
+		case *expr.Cast, *expr.Call:
+			return true
+		}
+		return false
+	})
+}
+
 var binaryFuncs = map[expr.Op]string{
 	expr.Add: "add", expr.Sub: "subtract", expr.Mul: "multiply", expr.Div: "divide",
 	expr.Eq: "equal", expr.NotEq: "not_equal", expr.Lt: "less", expr.LtEq: "less_equal",
@@ -105,7 +122,7 @@ var binaryFuncs = map[expr.Op]string{
 }
 
 func compileBinary(n *expr.Binary) (evaluator, error) {
-	if (n.Op == expr.And || n.Op == expr.Or) && (expr.HasSubquery(n.Left) || expr.HasSubquery(n.Right)) {
+	if (n.Op == expr.And || n.Op == expr.Or) && (expr.HasSubquery(n.Left) || expr.HasSubquery(n.Right) || mayFail(n.Right)) {
 		return compileLazyLogic(n)
 	}
 	if n.Op == expr.Or {

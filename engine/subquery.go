@@ -216,7 +216,11 @@ func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l ar
 		return buf
 	}
 	if l.IsNull(i) {
-		out.AppendNull()
+		if len(res.set) == 0 && !res.hasNull {
+			out.Append(false) // NULL IN (no rows) is false
+		} else {
+			out.AppendNull()
+		}
 		return buf
 	}
 	buf = key.encode(buf[:0], l, i)

@@ -221,6 +221,10 @@ func (b *binder) bindIntervalFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			args[i], err = b.resolveAs(u, typeInterval)
 			return err
 		}
+		if isBareNull(args[i]) {
+			args[i] = &expr.Literal{Value: scalar.MakeNullScalar(typeInterval)}
+			return nil
+		}
 		if args[i].DataType().ID() != arrow.INTERVAL_MONTH_DAY_NANO {
 			return b.noFunction(fc, name, args...)
 		}

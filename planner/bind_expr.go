@@ -709,6 +709,24 @@ func commonType(a, b arrow.DataType) arrow.DataType {
 	return nil
 }
 
+// nullDatetime types e, a bare NULL added to or subtracted from a time,
+// timestamp or interval, as the operator PostgreSQL finds for it: an
+// interval to add (timestamp + interval), the other's type to subtract
+// (timestamp - timestamp is an interval).
+func nullDatetime(op expr.Op, e, other expr.Expr) expr.Expr {
+	if !isBareNull(e) {
+		return e
+	}
+	switch t := other.DataType(); t.ID() {
+	case arrow.TIMESTAMP, arrow.TIME64, arrow.INTERVAL_MONTH_DAY_NANO:
+		if op == expr.Sub {
+			return &expr.Literal{Value: scalar.MakeNullScalar(t)}
+		}
+		return &expr.Literal{Value: scalar.MakeNullScalar(typeInterval)}
+	}
+	return e
+}
+
 // binary binds a binary operator with PostgreSQL's operand coercion.
 func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error) {
 	lu, lUnknown := l.(*unknownLit)
@@ -716,6 +734,9 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	var err error
 	if op == expr.Concat {
 		return b.concat(l, r, loc)
+	}
+	if op == expr.Add || op == expr.Sub {
+		l, r = nullDatetime(op, l, r), nullDatetime(op, r, l)
 	}
 	if e, ok, err := b.dateArith(op, l, r, loc); ok || err != nil {
 		return e, err
@@ -743,10 +764,10 @@ func (b *binder) binary(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, error
 	if l.DataType().ID() == arrow.NULL && r.DataType().ID() == arrow.NULL {
 		l, r = b.resolveUnknown(l), b.resolveUnknown(r)
 	}
-	if lit, ok := l.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+	if isBareNull(l) {
 		l = &expr.Literal{Value: scalar.MakeNullScalar(r.DataType())}
 	}
-	if lit, ok := r.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+	if isBareNull(r) {
 		r = &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}
 	}
 	l, r = b.regprocAsOID(l, r), b.regprocAsOID(r, l)
@@ -865,6 +886,16 @@ func isPerValueNumeric(dt arrow.DataType) bool {
 // becomes numeric too, and so does an arithmetic result.
 func (b *binder) perValueNumeric(op expr.Op, l, r expr.Expr, loc int32, noOp func() error) (expr.Expr, error) {
 	var err error
+	if rank := max(numericRank(l.DataType()), numericRank(r.DataType())); rank == 5 || rank == 6 {
+		// numeric with a float is double precision, as in PostgreSQL.
+		if l, err = b.cast(l, typeFloat8, loc); err != nil {
+			return nil, err
+		}
+		if r, err = b.cast(r, typeFloat8, loc); err != nil {
+			return nil, err
+		}
+		return b.binary(op, l, r, loc)
+	}
 	for _, side := range []*expr.Expr{&l, &r} {
 		dt := (*side).DataType()
 		if isPerValueNumeric(dt) {
@@ -936,7 +967,7 @@ func (b *binder) commonResultType(es []expr.Expr, locs []int32, what string) (ar
 		if _, ok := e.(*unknownLit); ok {
 			continue
 		}
-		if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+		if isBareNull(e) {
 			continue
 		}
 		if ct == nil {
@@ -1032,7 +1063,7 @@ func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (e expr.Expr,
 
 // castResult converts a CASE branch or COALESCE argument to the common type.
 func (b *binder) castResult(e expr.Expr, t arrow.DataType, loc int32) (expr.Expr, error) {
-	if lit, ok := e.(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.NULL {
+	if isBareNull(e) {
 		return &expr.Literal{Value: scalar.MakeNullScalar(t)}, nil
 	}
 	return b.cast(e, t, loc)

@@ -941,6 +941,9 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			return nil, true, err
 		}
 	}
+	if isBareNull(x) {
+		x = &expr.Literal{Value: scalar.MakeNullScalar(typeFloat8)}
+	}
 	perValue := isPerValueNumeric(x.DataType())
 	if numericRank(x.DataType()) == 0 && !perValue {
 		return noFunc()
@@ -1027,6 +1030,13 @@ func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Exp
 
 // isUnknownText reports whether e is an untyped literal that is not a
 // number: PostgreSQL resolves it as text.
+// isBareNull reports whether e is a NULL constant without a type, which
+// takes the type a function's parameter has, as PostgreSQL's unknown does.
+func isBareNull(e expr.Expr) bool {
+	lit, ok := e.(*expr.Literal)
+	return ok && lit.Value.DataType().ID() == arrow.NULL
+}
+
 func isUnknownText(e expr.Expr) bool {
 	u, ok := e.(*unknownLit)
 	return ok && u.param == 0

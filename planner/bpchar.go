@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
@@ -106,13 +105,8 @@ func bpcharAnnotation(e expr.Expr) string {
 // so (the common type is then text, which the results already are).
 func bpcharResults(es []expr.Expr) (padded []expr.Expr, ok bool) {
 	for _, e := range es {
-		switch x := e.(type) {
-		case *unknownLit:
+		if _, ok := e.(*unknownLit); ok || isBareNull(e) {
 			continue
-		case *expr.Literal:
-			if x.Value.DataType().ID() == arrow.NULL {
-				continue
-			}
 		}
 		if !isBpchar(e) {
 			return nil, false
