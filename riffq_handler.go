@@ -223,7 +223,7 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	res := &wire.Result{Rows: rows, Tag: q.Tag}
 	if f := q.Copy; f != nil {
 		res.Copy = &wire.CopyFormat{Binary: f.Kind == "binary", CSV: f.Kind == "csv", Delimiter: f.Delimiter,
-			Null: f.Null, Header: f.Header, Quote: f.Quote, Escape: f.Escape}
+			Null: f.Null, Header: f.Header, Quote: f.Quote, Escape: f.Escape, ForceQuote: f.ForceQuote}
 	}
 	return res, nil
 }

@@ -1,8 +1,10 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/pgerror"
@@ -17,6 +19,13 @@ type CopyFormat struct {
 	Header    bool
 	Quote     byte // csv only
 	Escape    byte // csv only
+	// ForceQuote lists the output columns whose non-NULL values are
+	// quoted always (FORCE_QUOTE; csv only).
+	ForceQuote []int
+	// forceQuote is what FORCE_QUOTE named: its columns, or nil for *.
+	forceQuote  []string
+	forceAll    bool
+	headerMatch bool
 }
 
 // planCopy plans COPY (query) TO STDOUT and COPY table [(columns)] TO
@@ -57,12 +66,30 @@ func (p *Planner) planCopy(b *binder, cs *pg_query.CopyStmt) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
+	if format.headerMatch {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, `cannot use "match" with HEADER in COPY TO`)
+	}
+	fields := plan.Schema().Fields()
+	for i := range fields {
+		if format.forceAll {
+			format.ForceQuote = append(format.ForceQuote, i)
+		}
+	}
+	for _, name := range format.forceQuote {
+		i := slices.IndexFunc(fields, func(f arrow.Field) bool { return f.Name == name })
+		if i < 0 {
+			return nil, pgerror.New(pgerror.UndefinedColumn, "column %q does not exist", name)
+		}
+		format.ForceQuote = append(format.ForceQuote, i)
+	}
 	return &Query{Plan: plan, Tag: "COPY", Copy: format}, nil
 }
 
 func copyFormat(options []*pg_query.Node) (*CopyFormat, error) {
-	f := &CopyFormat{Kind: "text", Delimiter: '\t', Null: `\N`, Quote: '"', Escape: '"'}
+	f := &CopyFormat{Kind: "text", Delimiter: '\t', Null: `\N`, Quote: '"'}
 	var delim, null *string
+	var escape *byte
+	force := false
 	for _, o := range options {
 		d := o.GetDefElem()
 		val := ""
@@ -86,6 +113,9 @@ func copyFormat(options []*pg_query.Node) (*CopyFormat, error) {
 			}
 		case "header":
 			f.Header = val == "" || val == "true" || val == "on"
+			if d.Arg.GetString_() != nil && strings.EqualFold(val, "match") {
+				f.Header, f.headerMatch = true, true
+			}
 		case "delimiter":
 			delim = &val
 		case "null":
@@ -99,7 +129,17 @@ func copyFormat(options []*pg_query.Node) (*CopyFormat, error) {
 			if len(val) != 1 {
 				return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY escape must be a single one-byte character")
 			}
-			f.Escape = val[0]
+			e := val[0]
+			escape = &e
+		case "force_quote":
+			force = true
+			if d.Arg.GetAStar() != nil {
+				f.forceAll = true
+				continue
+			}
+			for _, n := range d.Arg.GetList().GetItems() {
+				f.forceQuote = append(f.forceQuote, n.GetString_().GetSval())
+			}
 		case "encoding":
 			if e := strings.ToUpper(strings.ReplaceAll(val, "-", "")); e != "UTF8" && e != "UNICODE" {
 				return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY encoding %s is not supported", val)
@@ -110,6 +150,14 @@ func copyFormat(options []*pg_query.Node) (*CopyFormat, error) {
 	}
 	if f.Kind == "csv" {
 		f.Delimiter, f.Null = ',', ""
+	}
+	// The escape is the quote unless named.
+	f.Escape = f.Quote
+	if escape != nil {
+		f.Escape = *escape
+	}
+	if force && f.Kind != "csv" {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY force quote available only in CSV mode")
 	}
 	if delim != nil {
 		if len(*delim) != 1 {

@@ -50,6 +50,9 @@ func (p *Planner) planCopyFrom(b *binder, cs *pg_query.CopyStmt) (*Query, error)
 	if err != nil {
 		return nil, err
 	}
+	if format.forceAll || len(format.forceQuote) > 0 {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY force quote only available using COPY TO")
+	}
 	t, w, err := b.writable(cs.Relation, "copy to")
 	if err != nil {
 		return nil, err

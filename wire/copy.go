@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -23,6 +24,9 @@ type CopyFormat struct {
 	Header      bool
 	Quote       byte
 	Escape      byte
+	// ForceQuote lists the columns whose non-NULL values CSV quotes
+	// always (FORCE_QUOTE).
+	ForceQuote []int
 }
 
 // binarySignature starts a binary COPY stream.
@@ -58,7 +62,7 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 			if i > 0 {
 				line = append(line, f.Delimiter)
 			}
-			line = f.appendField(line, []byte(fld.Name))
+			line = f.appendField(line, []byte(fld.Name), false)
 		}
 		line = append(line, '\n')
 		send()
@@ -106,7 +110,7 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 						continue
 					}
 					val = encs[i](val[:0], r)
-					line = f.appendField(line, val)
+					line = f.appendField(line, val, slices.Contains(f.ForceQuote, i))
 				}
 			}
 			if !f.Binary {
@@ -136,10 +140,11 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 	return nil
 }
 
-// appendField appends one non-null value in text or CSV form.
-func (f *CopyFormat) appendField(line, v []byte) []byte {
+// appendField appends one non-null value in text or CSV form; force
+// quotes a CSV value that would not need it.
+func (f *CopyFormat) appendField(line, v []byte, force bool) []byte {
 	if f.CSV {
-		needQuote := len(v) == 0 && f.Null == "" || string(v) == f.Null
+		needQuote := force || len(v) == 0 && f.Null == "" || string(v) == f.Null
 		for _, ch := range v {
 			if ch == f.Delimiter || ch == f.Quote || ch == '\n' || ch == '\r' {
 				needQuote = true

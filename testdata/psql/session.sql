@@ -6,6 +6,9 @@ SELECT 1 AS one, 'a' || 'b' AS ab, NULL AS nothing, 7 / 2 AS half, 2 * 3.5 AS pr
 COPY types TO STDOUT;
 COPY (SELECT id, t, num, tstz FROM types ORDER BY id) TO STDOUT (FORMAT csv, HEADER);
 COPY symbols (symbol, name) TO STDOUT WITH (FORMAT csv, DELIMITER ';', NULL 'NA');
+COPY (SELECT id, t, i2 FROM types ORDER BY id) TO STDOUT (FORMAT csv, DELIMITER ';', QUOTE '''', FORCE_QUOTE (t));
+COPY (SELECT id, t FROM types ORDER BY id) TO STDOUT (FORMAT csv, FORCE_QUOTE *, HEADER);
+COPY (SELECT id FROM types) TO STDOUT (FORMAT csv, FORCE_QUOTE (nope));
 \copy (SELECT id, t FROM types WHERE id < 4 ORDER BY id) TO STDOUT (HEADER)
 \dt
 \dn
