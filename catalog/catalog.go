@@ -377,7 +377,7 @@ func (c *Catalog) DropTempSchema(db string, pid uint32) {
 func QuoteIdent(s string) string {
 	plain := s != ""
 	for i, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
 			plain = false
 			break
 		}

@@ -362,12 +362,14 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				if len(in) > 3 {
 					count = a.int(3, r)
 				}
-				if start < 1 || count < 0 {
+				if start < 1 {
 					return "", pgerror.New("22011", "negative substring length not allowed")
 				}
+				// The tail is substring(s FROM start+count): all of s when
+				// a negative count puts that before its first character.
 				head := s[:min(start-1, int64(len(s)))]
 				tail := []rune(nil)
-				if end := start - 1 + count; end < int64(len(s)) {
+				if end := max(start-1+count, 0); end < int64(len(s)) {
 					tail = s[end:]
 				}
 				return string(head) + sub + string(tail), nil

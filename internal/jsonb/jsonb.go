@@ -166,8 +166,11 @@ func Canonical(o *Object) *Object {
 }
 
 // appendNumber writes a JSON number as PostgreSQL's numeric prints it
-// (exponents expanded).
+// (exponents expanded, no negative zero).
 func appendNumber(buf []byte, s string) []byte {
+	if rest, ok := strings.CutPrefix(s, "-"); ok && strings.Trim(rest, "0.") == "" {
+		s = rest // -0 and -0.00 are 0 and 0.00
+	}
 	if !strings.ContainsAny(s, "eE") {
 		return append(buf, s...)
 	}
