@@ -519,12 +519,8 @@ func timezoneKernel(mem memory.Allocator, zones, ts arrow.Array) (arrow.Array, e
 
 // zoneLocation finds a time zone by name for AT TIME ZONE.
 func zoneLocation(name string) (*time.Location, error) {
-	switch strings.ToUpper(name) {
-	case "UTC", "GMT", "Z", "ZULU", "UCT", "UNIVERSAL":
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" || name == "Local" {
+	loc, ok := pgtext.LoadZone(name)
+	if !ok {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone \"%s\" not recognized", name)
 	}
 	return loc, nil

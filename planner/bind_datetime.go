@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -168,7 +169,7 @@ func (b *binder) bindAge(fc *pg_query.FuncCall, args []expr.Expr) (expr.Expr, er
 		loc := time.UTC
 		if b.sess != nil {
 			if _, tz, err := b.sess.Setting("TimeZone"); err == nil {
-				if l, err := time.LoadLocation(tz); err == nil {
+				if l, ok := pgtext.LoadZone(tz); ok {
 					loc = l
 				}
 			}

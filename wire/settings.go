@@ -183,6 +183,9 @@ func checkTimeZone(s *Session, v string) (string, error) {
 	if s != nil {
 		s.Location = loc
 	}
+	if loc != time.UTC {
+		return loc.String(), nil // as the tz database spells it
+	}
 	return v, nil
 }
 
@@ -190,17 +193,13 @@ func checkTimeZone(s *Session, v string) (string, error) {
 // east of Greenwich ("-5"), or a POSIX-style offset with minutes ("+05:30",
 // west of Greenwich).
 func loadLocation(v string) (*time.Location, error) {
-	switch strings.ToUpper(v) {
-	case "UTC", "GMT", "Z", "ZULU", "UCT", "UNIVERSAL":
-		return time.UTC, nil
-	}
 	if v != "" && (v[0] == '+' || v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
 		if d, err := parseOffset(v); err == nil {
 			return time.FixedZone(v, d), nil
 		}
 	}
-	loc, err := time.LoadLocation(v)
-	if err != nil {
+	loc, ok := pgtext.LoadZone(v)
+	if !ok {
 		return nil, fmt.Errorf("unknown time zone %s", v)
 	}
 	return loc, nil

@@ -713,15 +713,15 @@ func parseZonedTimestamp(t string, tt *arrow.TimestampType, loc *time.Location) 
 		case known:
 			us -= int64(off) * 1_000_000
 		default:
-			zl, err := time.LoadLocation(zone)
-			if err != nil {
+			zl, ok := LoadZone(zone)
+			if !ok {
 				return nil, true, pgerror.New("22023", "time zone %q not recognized", strings.ToLower(zone))
 			}
 			us = WallToInstant(us, zl)
 		}
 	} else if hasZone {
 		if _, known := zoneAbbrevs[strings.ToUpper(zone)]; !known {
-			if _, err := time.LoadLocation(zone); err != nil {
+			if _, ok := LoadZone(zone); !ok {
 				return nil, true, pgerror.New("22023", "time zone %q not recognized", strings.ToLower(zone))
 			}
 		}
