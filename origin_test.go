@@ -59,3 +59,39 @@ func TestColumnOrigins(t *testing.T) {
 		}
 	}
 }
+
+// TestResultTypmods checks RowDescription's type and modifier as
+// PostgreSQL 15 reports them: a column's and a cast's numeric(p,s),
+// varchar(n) and char(n) keep theirs, computed numerics have none.
+func TestResultTypmods(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	type col struct {
+		oid uint32
+		mod int32
+	}
+	num := func(p, s int32) col { return col{1700, p<<16 | s + 4} }
+	for _, c := range []struct {
+		sql  string
+		want []col
+	}{
+		{"SELECT 1.5::numeric(5,2), 1.5::numeric, 1.5, 2::numeric(4), 'abc'::varchar(10), 'x'::varchar, 'n'::name, 'a'::char(3)",
+			[]col{num(5, 2), {1700, -1}, {1700, -1}, num(4, 0), {1043, 14}, {1043, -1}, {19, -1}, {1042, 7}}},
+		{"SELECT num, num * 2, round(num, 1), sum(num) OVER (), -num FROM types LIMIT 1",
+			[]col{num(10, 3), {1700, -1}, {1700, -1}, {1700, -1}, {1700, -1}}},
+		{"SELECT x, y FROM (SELECT 1.5::numeric(5,2) AS x, 'b'::varchar(2) AS y) s", []col{num(5, 2), {1043, 6}}},
+		{"SELECT sum(num), min(num), avg(num) FROM types", []col{{1700, -1}, {1700, -1}, {1700, -1}}},
+	} {
+		rows, err := conn.Query(ctx, c.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		fields := rows.FieldDescriptions()
+		rows.Close()
+		for i, w := range c.want {
+			if got := (col{fields[i].DataTypeOID, fields[i].TypeModifier}); got != w {
+				t.Errorf("%s: column %d is type %d typmod %d, want %d typmod %d", c.sql, i+1, got.oid, got.mod, w.oid, w.mod)
+			}
+		}
+	}
+}

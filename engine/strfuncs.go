@@ -134,6 +134,13 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				return strings.Trim(s, cut), nil
 			})
 		}
+	case "declared_type":
+		// A select-list value marked with the type its cast declares
+		// (planner/declared.go): the value itself.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			in[0].Retain()
+			return in[0], nil
+		}
 	case "bpchar":
 		// A character(n) value as text: without its trailing spaces.
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

@@ -299,7 +299,7 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		exprs[i] = unpadded(b.resolveUnknown(e)) // a character result prints padded
+		exprs[i] = declare(unpadded(b.resolveUnknown(e)), t) // a character result prints padded
 	}
 
 	if nested != nil && len(wins.calls) > 0 {

@@ -261,6 +261,9 @@ func (m *exprMemo) get(input *arrow.Schema, exprs []expr.Expr, aggs []*expr.Aggr
 		if c, ok := e.(*expr.Column); ok && c.Index < input.NumFields() {
 			return e.DataType(), pgtypes.Annotation(input.Field(c.Index))
 		}
+		if pg := declaredType(e); pg != "" {
+			return e.DataType(), pg
+		}
 		return e.DataType(), bpcharAnnotation(e)
 	}
 	if m.out != nil && m.input == input && len(m.types) == n && slices.Equal(m.names, names) {

@@ -92,8 +92,8 @@ func foldable(e expr.Expr) bool {
 		if n.Sequence != nil {
 			return false // changes or reads a sequence when it runs
 		}
-		if n.Func == bpcharPadFunc {
-			return false // a result column's character type is read from it
+		if n.Func == bpcharPadFunc || n.Func == declaredTypeFunc {
+			return false // a result column's type is read from it
 		}
 		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) ||
 			(n.Func == "ts_pl_interval" || n.Func == "ts_mi_interval" || n.Func == "date_trunc") && zoned(n.Type) ||

@@ -252,6 +252,11 @@ func rowDescription(schema *arrow.Schema, formats []int16) *pgproto3.RowDescript
 			t = pgtypes.Type{OID: pgtypes.TextOID, Len: -1, Mod: -1}
 		}
 		table, attnum := pgtypes.Origin(f)
+		if t.OID == pgtypes.NumericOID && table == 0 && pgtypes.Annotation(f) == "" {
+			// A computed numeric has no precision and scale of its
+			// own in PostgreSQL: only a column's or a cast's type has.
+			t.Mod = -1
+		}
 		desc.Fields[i] = pgproto3.FieldDescription{
 			Name: []byte(f.Name), TableOID: table, TableAttributeNumber: uint16(attnum),
 			DataTypeOID: t.OID, DataTypeSize: t.Len, TypeModifier: t.Mod,

@@ -67,21 +67,9 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 			return AppendNumeric(buf, new(big.Int).SetUint64(a.Value(i)), 0)
 		}, nil
 	case *array.Float32:
-		return func(buf []byte, i int) []byte {
-			v := a.Value(i)
-			if v != v {
-				return be.AppendUint32(buf, 0x7fc00000) // PostgreSQL's NaN, whatever the payload
-			}
-			return be.AppendUint32(buf, math.Float32bits(v))
-		}, nil
+		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, math.Float32bits(a.Value(i))) }, nil
 	case *array.Float64:
-		return func(buf []byte, i int) []byte {
-			v := a.Value(i)
-			if v != v {
-				return be.AppendUint64(buf, 0x7ff8000000000000) // PostgreSQL's NaN, whatever the payload
-			}
-			return be.AppendUint64(buf, math.Float64bits(v))
-		}, nil
+		return func(buf []byte, i int) []byte { return be.AppendUint64(buf, math.Float64bits(a.Value(i))) }, nil
 	case *array.Decimal128:
 		scale := a.DataType().(*arrow.Decimal128Type).Scale
 		return func(buf []byte, i int) []byte {

@@ -327,7 +327,9 @@ func typeName(dt arrow.DataType) string {
 func parseFloat(s string, bits int) (float64, error) {
 	switch strings.ToLower(s) {
 	case "nan":
-		return math.NaN(), nil
+		// PostgreSQL's NaN (Go's math.NaN has a payload bit set, which
+		// binary results would show).
+		return math.Float64frombits(0x7ff8000000000000), nil
 	case "infinity", "+infinity", "inf", "+inf":
 		return math.Inf(1), nil
 	case "-infinity", "-inf":

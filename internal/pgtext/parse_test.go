@@ -1,6 +1,7 @@
 package pgtext
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -56,5 +57,27 @@ func TestParseDateTimeSpellings(t *testing.T) {
 	}
 	if _, err := ParseWith("13/04/2024", date, Input{}); err == nil {
 		t.Error("13/04/2024 read in MDY order must fail: there is no month 13")
+	}
+}
+
+// TestParseNaNBits checks that 'NaN' reads as PostgreSQL's NaN, bit for
+// bit: binary results and COPY show the bits.
+func TestParseNaNBits(t *testing.T) {
+	for _, dt := range []arrow.DataType{arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Float32} {
+		v, err := Parse("NaN", dt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bits uint64
+		var want uint64 = 0x7ff8000000000000
+		switch s := v.(type) {
+		case *scalar.Float64:
+			bits = math.Float64bits(s.Value)
+		case *scalar.Float32:
+			bits, want = uint64(math.Float32bits(s.Value)), 0x7fc00000
+		}
+		if bits != want {
+			t.Errorf("%s NaN bits %x, want %x", dt, bits, want)
+		}
 	}
 }

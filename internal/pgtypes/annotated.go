@@ -62,6 +62,8 @@ func isInteger(dt arrow.DataType) bool {
 
 func isString(dt arrow.DataType) bool { return dt.ID() == arrow.STRING }
 
+func isDecimal(dt arrow.DataType) bool { return dt.ID() == arrow.DECIMAL128 }
+
 func isIntegerList(dt arrow.DataType) bool {
 	l, ok := dt.(*arrow.ListType)
 	if !ok {
@@ -75,12 +77,16 @@ func isIntegerList(dt arrow.DataType) bool {
 }
 
 // annotation returns what TypeMetadata value name stands for: one of
-// annotated, or character varying(n) or character(n) of any length n, the
+// annotated, character varying(n) or character(n) of any length n, the
 // declared type of an in-memory table's varchar(n) or char(n) column (or
-// of an expression's char(n) result).
+// of an expression's char(n) result), or numeric(p,s), a cast's.
 func annotation(name string) (annotatedType, bool) {
 	if a, ok := annotated[name]; ok {
 		return a, true
+	}
+	var p, sc int32
+	if _, err := fmt.Sscanf(name, "numeric(%d,%d)", &p, &sc); err == nil && p > 0 && sc >= 0 && name == fmt.Sprintf("numeric(%d,%d)", p, sc) {
+		return annotatedType{Type{NumericOID, "numeric", -1, numericTypmod(p, sc)}, isDecimal}, true
 	}
 	for _, t := range []Type{{VarcharOID, "character varying", -1, -1}, {BpcharOID, "character", -1, -1}} {
 		var n int32
