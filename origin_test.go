@@ -81,6 +81,7 @@ func TestResultTypmods(t *testing.T) {
 			[]col{num(10, 3), {1700, -1}, {1700, -1}, {1700, -1}, {1700, -1}}},
 		{"SELECT x, y FROM (SELECT 1.5::numeric(5,2) AS x, 'b'::varchar(2) AS y) s", []col{num(5, 2), {1043, 6}}},
 		{"SELECT sum(num), min(num), avg(num) FROM types", []col{{1700, -1}, {1700, -1}, {1700, -1}}},
+		{"SELECT 12345::oid, current_user, current_database(), current_schema(), version()", []col{{26, -1}, {19, -1}, {19, -1}, {19, -1}, {25, -1}}},
 	} {
 		rows, err := conn.Query(ctx, c.sql)
 		if err != nil {

@@ -646,6 +646,9 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce", 2
 	case n.GetSqlvalueFunction() != nil:
+		if n.GetSqlvalueFunction().Op == pg_query.SQLValueFunctionOp_SVFOP_USER {
+			return "user", 2 // the keyword as written; it is current_user
+		}
 		return sqlValueNames[n.GetSqlvalueFunction().Op], 2
 	case n.GetSubLink() != nil:
 		sl := n.GetSubLink()
