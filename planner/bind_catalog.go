@@ -163,6 +163,9 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		if _, ok := args[0].(*unknownLit); ok {
 			return textLit("unknown"), true, nil
 		}
+		if returnsName(fc.Args[0]) {
+			return textLit("name"), true, nil
+		}
 		if isBpchar(args[0]) {
 			return textLit("character"), true, nil
 		}
