@@ -866,6 +866,8 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	switch {
 	case name == "octet_length" && len(args) == 1 && args[0].DataType().ID() == arrow.BINARY:
 		return &expr.Call{Func: "bytea_length", Args: args, Type: typeInt4}, true, nil
+	case variadic && fc.FuncVariadic:
+		return b.bindVariadicText(fc, name, args)
 	case variadic:
 		if len(args) == 0 {
 			return noFunc()
@@ -1030,6 +1032,56 @@ func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Exp
 
 // isUnknownText reports whether e is an untyped literal that is not a
 // number: PostgreSQL resolves it as text.
+// bindVariadicText binds concat, concat_ws and format called with VARIADIC
+// array: the array's elements are the arguments. A constant array is
+// spread into them; concat and concat_ws of any other array join its
+// elements' text (both skip NULLs, as array_to_string does).
+func (b *binder) bindVariadicText(fc *pg_query.FuncCall, name string, args []expr.Expr) (expr.Expr, bool, error) {
+	last := args[len(args)-1]
+	if _, ok := last.DataType().(*arrow.ListType); !ok {
+		return nil, true, b.errorf(pgerror.DatatypeMismatch, nodeLocation(fc.Args[len(fc.Args)-1]), "VARIADIC argument must be an array")
+	}
+	if lit, ok := last.(*expr.Literal); ok {
+		list, ok := lit.Value.(*scalar.List)
+		if !ok || !list.IsValid() {
+			if name == "format" && len(args) > 1 {
+				// format(f, VARIADIC NULL) formats f with no arguments.
+				args = args[:len(args)-1]
+			} else {
+				return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}, true, nil
+			}
+		} else {
+			args = args[:len(args)-1]
+			for i := range list.Value.Len() {
+				v, err := scalar.GetScalar(list.Value, i)
+				if err != nil {
+					return nil, true, err
+				}
+				args = append(args, &expr.Literal{Value: v})
+			}
+		}
+		for i, a := range args {
+			t, err := b.cast(b.resolveUnknown(a), typeText, fc.Location)
+			if err != nil {
+				return nil, true, err
+			}
+			args[i] = t
+		}
+		return &expr.Call{Func: name, Args: args, Type: typeText}, true, nil
+	}
+	switch {
+	case name == "concat" && len(args) == 1:
+		return &expr.Call{Func: "array_to_string", Args: []expr.Expr{last, &expr.Literal{Value: scalar.NewStringScalar("")}}, Type: typeText}, true, nil
+	case name == "concat_ws" && len(args) == 2:
+		sep, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: "array_to_string", Args: []expr.Expr{last, sep}, Type: typeText}, true, nil
+	}
+	return nil, true, b.unsupported(fc.Location, "%s with a VARIADIC array that is not a constant is not supported yet", name)
+}
+
 // isBareNull reports whether e is a NULL constant without a type, which
 // takes the type a function's parameter has, as PostgreSQL's unknown does.
 func isBareNull(e expr.Expr) bool {
