@@ -268,13 +268,22 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 		case strings.Contains(w, ":"):
 			neg := strings.HasPrefix(w, "-")
 			parts := strings.Split(strings.TrimPrefix(w, "-"), ":")
+			// h:m, h:m:s[.f]; but m:s.f when the second of two fields
+			// has a fraction, as PostgreSQL reads it.
+			scales := []float64{3600e9, 60e9, 1e9}
+			if len(parts) == 2 && strings.Contains(parts[1], ".") {
+				scales = scales[1:]
+			}
 			var ns int64
 			for k, p := range parts {
 				x, err := strconv.ParseFloat(p, 64)
-				if err != nil || k > 2 || x < 0 {
+				if err != nil || k >= len(scales) || x < 0 {
 					return v, fmt.Errorf("bad time")
 				}
-				ns += int64(math.Round(x * []float64{3600e9, 60e9, 1e9}[k]))
+				if scales[k] == 60e9 && x > 59 || scales[k] == 1e9 && x > 60 {
+					return v, errIntervalRange
+				}
+				ns += int64(math.Round(x * scales[k]))
 			}
 			if neg {
 				ns = -ns
