@@ -35,6 +35,8 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return arr, nil
 	case from.ID() == arrow.NULL:
 		return array.MakeArrayOfNull(mem, to, arr.Len()), nil
+	case isDateOrTimestamp(from) && isDateOrTimestamp(to) && hasInfinite(arr):
+		return castInfinite(ctx, arr, to)
 	case isJSON(from) && isJSON(to):
 		return castJSON(mem, arr, to)
 	case isJSON(from) && (to.ID() == arrow.BOOL || isInteger(to) || to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64 ||

@@ -156,6 +156,10 @@ func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array, loc *time.Loca
 			out.AppendNull()
 			continue
 		}
+		if infiniteAt(ts, i) != 0 {
+			out.Append(ts.(*array.Timestamp).Value(i)) // infinity truncates to itself
+			continue
+		}
 		// The wall clock at loc is truncated, and the instant moves back
 		// as far as it did: the value keeps its UTC offset.
 		t, l := get(i), get(i).In(loc)
@@ -246,7 +250,9 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 	pb := newPartBuilder(mem, numeric, scale)
 	defer pb.release()
 	for i := range vals.Len() {
-		if vals.IsNull(i) || f.IsNull(i) {
+		if vals.IsNull(i) || f.IsNull(i) || infiniteAt(vals, i) != 0 {
+			// An infinite value's fields are NULL here (PostgreSQL gives
+			// ±Infinity for the ever-growing ones, which numeric lacks).
 			pb.appendNull()
 			continue
 		}
@@ -498,6 +504,10 @@ func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int
 				b.AppendNull()
 				continue
 			}
+			if infiniteAt(ds, i) != 0 {
+				b.Append(ds.Value(i)) // infinity plus days is infinity
+				continue
+			}
 			d := int64(ds.Value(i)) + int64(sign)*days.int(0, i)
 			if d < minDate || d >= endDate {
 				return nil, pgerror.New("22008", "date out of range")
@@ -513,6 +523,9 @@ func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int
 			if a.IsNull(i) || c.IsNull(i) {
 				b.AppendNull()
 				continue
+			}
+			if infiniteAt(a, i) != 0 || infiniteAt(c, i) != 0 {
+				return nil, pgerror.New("22008", "cannot subtract infinite dates")
 			}
 			b.Append(int32(a.Value(i) - c.Value(i)))
 		}
@@ -535,6 +548,10 @@ func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int
 			// TimeZone for a timestamp with time zone: a day later is
 			// the same time of day across a daylight-saving change),
 			// the time part the instant.
+			if sign := infiniteAt(l, i); sign != 0 {
+				b.Append(map[bool]arrow.Timestamp{true: pgtext.InfiniteMicros, false: pgtext.NegInfiniteMicros}[sign > 0])
+				continue
+			}
 			iv := ivs.Value(i)
 			t := addCalendar(get(i), sign*int(iv.Months), sign*int(iv.Days), loc).Add(time.Duration(int64(sign) * iv.Nanoseconds))
 			v, err := arrow.TimestampFromTime(t, tt.Unit)
@@ -560,6 +577,9 @@ func dateArithKernel(mem memory.Allocator, fn string, l, r arrow.Array, sign int
 			if l.IsNull(i) || r.IsNull(i) {
 				b.AppendNull()
 				continue
+			}
+			if infiniteAt(l, i) != 0 || infiniteAt(r, i) != 0 {
+				return nil, pgerror.New("22008", "cannot subtract infinite timestamps")
 			}
 			us := lg(i).UnixMicro() - rg(i).UnixMicro()
 			// timestamp_mi then justify_hours: whole days, the rest as time.

@@ -103,6 +103,19 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		}
 	case "abs":
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return absKernel(mem, in[0]) }
+	case "isfinite":
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			b := array.NewBooleanBuilder(mem)
+			defer b.Release()
+			for i := range in[0].Len() {
+				if in[0].IsNull(i) {
+					b.AppendNull()
+					continue
+				}
+				b.Append(infiniteAt(in[0], i) == 0)
+			}
+			return b.NewArray(), nil
+		}
 	case "date_trunc":
 		if isZoned(n.Type) {
 			return compileWithContext(args, func(ctx context.Context, in []arrow.Array, _ int) (arrow.Array, error) {
@@ -504,6 +517,10 @@ func timezoneKernel(mem memory.Allocator, zones, ts arrow.Array) (arrow.Array, e
 			locs[name] = loc
 		}
 		micros := int64(t.Value(r))
+		if infiniteAt(t, r) != 0 {
+			b.Append(t.Value(r)) // infinity in any zone
+			continue
+		}
 		if withZone {
 			wall := time.UnixMicro(micros).In(loc)
 			_, offset := wall.Zone()

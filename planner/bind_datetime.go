@@ -238,7 +238,8 @@ func (b *binder) bindIntervalFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		}
 		return &expr.Call{Func: name, Type: typeTimestamptz}, true, nil
 	case "isfinite":
-		// riffq's dates, timestamps and intervals have no infinities.
+		// Dates and timestamps may be infinite; riffq's intervals are
+		// not.
 		if len(args) != 1 {
 			return noFunc()
 		}
@@ -250,6 +251,9 @@ func (b *binder) bindIntervalFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		}
 		if category(a.DataType()) != catDateTime && a.DataType().ID() != arrow.INTERVAL_MONTH_DAY_NANO {
 			return noFunc()
+		}
+		if a.DataType().ID() == arrow.DATE32 || a.DataType().ID() == arrow.TIMESTAMP {
+			return &expr.Call{Func: name, Args: []expr.Expr{a}, Type: typeBool}, true, nil
 		}
 		return &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: a}, Result: &expr.Literal{Value: scalar.MakeNullScalar(typeBool)}}},
 			Else: &expr.Literal{Value: scalar.NewBooleanScalar(true)}, Type: typeBool}, true, nil

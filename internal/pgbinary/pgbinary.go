@@ -94,10 +94,18 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 	case *array.LargeBinary:
 		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
 	case *array.Date32:
-		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, uint32(int32(a.Value(i))-pgEpochDays)) }, nil
+		return func(buf []byte, i int) []byte {
+			if inf, _ := pgtext.InfiniteDate(a.Value(i)); inf {
+				return be.AppendUint32(buf, uint32(a.Value(i))) // the same ends of int32
+			}
+			return be.AppendUint32(buf, uint32(int32(a.Value(i))-pgEpochDays))
+		}, nil
 	case *array.Timestamp:
 		toMicros := microsConverter(a.DataType().(*arrow.TimestampType).Unit)
 		return func(buf []byte, i int) []byte {
+			if inf, _ := pgtext.InfiniteTimestamp(a.Value(i)); inf {
+				return be.AppendUint64(buf, uint64(a.Value(i))) // the same ends of int64
+			}
 			return be.AppendUint64(buf, uint64(toMicros(int64(a.Value(i)))-pgEpochMicros))
 		}, nil
 	case *array.Time32:
@@ -453,12 +461,20 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 		if err := want(4); err != nil {
 			return nil, err
 		}
-		return scalar.NewDate32Scalar(arrow.Date32(int32(be.Uint32(b)) + pgEpochDays)), nil
+		d := arrow.Date32(int32(be.Uint32(b)))
+		if inf, _ := pgtext.InfiniteDate(d); inf {
+			return scalar.NewDate32Scalar(d), nil
+		}
+		return scalar.NewDate32Scalar(d + pgEpochDays), nil
 	case arrow.TIMESTAMP:
 		if err := want(8); err != nil {
 			return nil, err
 		}
-		us := int64(be.Uint64(b)) + pgEpochMicros
+		raw := int64(be.Uint64(b))
+		if inf, _ := pgtext.InfiniteTimestamp(arrow.Timestamp(raw)); inf {
+			return scalar.NewTimestampScalar(arrow.Timestamp(raw), dt), nil
+		}
+		us := raw + pgEpochMicros
 		tt := dt.(*arrow.TimestampType)
 		t := time.UnixMicro(us).UTC()
 		v, err := arrow.TimestampFromTime(t, tt.Unit)

@@ -60,11 +60,11 @@ func Relative(s string) bool {
 
 // parseSpecial reads PostgreSQL's special date/time inputs: epoch, now,
 // today, yesterday, tomorrow and (for time) allballs. ok is false for
-// other text and other types. Infinite dates and timestamps are refused:
-// riffq's date and timestamp columns have no infinity.
+// other text and other types. infinity and -infinity are the infinite
+// dates and timestamps (infinity.go).
 func parseSpecial(t string, dt arrow.DataType, loc *time.Location, now time.Time) (scalar.Scalar, bool, error) {
 	switch t {
-	case "epoch", "now", "today", "yesterday", "tomorrow", "allballs", "infinity", "+infinity", "-infinity":
+	case "epoch", "now", "today", "yesterday", "tomorrow", "allballs", "infinity", "-infinity":
 	default:
 		return nil, false, nil
 	}
@@ -86,8 +86,10 @@ func parseSpecial(t string, dt arrow.DataType, loc *time.Location, now time.Time
 			return scalar.NewDate32Scalar(0), true, nil
 		case "allballs":
 			return nil, false, nil
-		case "infinity", "+infinity", "-infinity":
-			return nil, true, pgerror.New(pgerror.FeatureNotSupported, "infinite dates are not supported")
+		case "infinity":
+			return scalar.NewDate32Scalar(InfiniteDays), true, nil
+		case "-infinity":
+			return scalar.NewDate32Scalar(NegInfiniteDays), true, nil
 		}
 		return scalar.NewDate32Scalar(arrow.Date32FromTime(midnight)), true, nil
 	case *arrow.TimestampType:
@@ -97,8 +99,10 @@ func parseSpecial(t string, dt arrow.DataType, loc *time.Location, now time.Time
 			v = time.Unix(0, 0)
 		case "allballs":
 			return nil, false, nil
-		case "infinity", "+infinity", "-infinity":
-			return nil, true, pgerror.New(pgerror.FeatureNotSupported, "infinite timestamps are not supported")
+		case "infinity":
+			return scalar.NewTimestampScalar(InfiniteMicros, dt), true, nil
+		case "-infinity":
+			return scalar.NewTimestampScalar(NegInfiniteMicros, dt), true, nil
 		case "now":
 			v = now
 			if typ.TimeZone == "" {

@@ -85,10 +85,15 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 		if tt.TimeZone == "" && tt.Unit == arrow.Microsecond {
 			return func(buf []byte, i int) []byte { return appendTimestampMicros(buf, int64(a.Value(i))) }, nil
 		}
-		if tt.TimeZone == "" {
-			return func(buf []byte, i int) []byte { return AppendTimestamp(buf, toTime(a.Value(i)), false) }, nil
-		}
-		return func(buf []byte, i int) []byte { return AppendTimestamp(buf, toTime(a.Value(i)).In(loc), true) }, nil
+		return func(buf []byte, i int) []byte {
+			if inf, sign := InfiniteTimestamp(a.Value(i)); inf {
+				return appendInfinity(buf, sign)
+			}
+			if tt.TimeZone == "" {
+				return AppendTimestamp(buf, toTime(a.Value(i)), false)
+			}
+			return AppendTimestamp(buf, toTime(a.Value(i)).In(loc), true)
+		}, nil
 	case *pgtypes.NumericArray:
 		s := a.Storage().(*array.String)
 		return func(buf []byte, i int) []byte { return append(buf, s.Value(i)...) }, nil
@@ -550,6 +555,9 @@ func civil(days int64) (year int64, month, day int) {
 // appendDays prints a date given as days since 1970-01-01, as AppendDate
 // does, without going through time.Time (dates are common in wide rows).
 func appendDays(buf []byte, days int64) []byte {
+	if inf, sign := InfiniteDate(arrow.Date32(days)); inf && days == int64(int32(days)) {
+		return appendInfinity(buf, sign)
+	}
 	buf, bc := appendDayOf(buf, days)
 	if bc {
 		buf = append(buf, " BC"...)
@@ -602,6 +610,9 @@ func appendYear(buf []byte, y int64) []byte {
 // appendTimestampMicros prints a timestamp without time zone given in microseconds
 // since 1970-01-01, as AppendTimestamp does.
 func appendTimestampMicros(buf []byte, us int64) []byte {
+	if inf, sign := InfiniteTimestamp(arrow.Timestamp(us)); inf {
+		return appendInfinity(buf, sign)
+	}
 	const perDay = 86_400_000_000
 	days, rem := us/perDay, us%perDay
 	if rem < 0 {
