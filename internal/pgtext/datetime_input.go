@@ -741,3 +741,12 @@ func parseZonedTimestamp(t string, tt *arrow.TimestampType, loc *time.Location) 
 	}
 	return scalar.NewTimestampScalar(arrow.Timestamp(us), tt), true, nil
 }
+
+// cutBC returns a date or timestamp input without its trailing BC era,
+// and whether it had one.
+func cutBC(t string) (string, bool) {
+	if n := len(t); n > 3 && strings.EqualFold(t[n-3:], " bc") {
+		return strings.TrimSpace(t[:n-3]), true
+	}
+	return t, false
+}

@@ -136,6 +136,16 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 		return scalar.NewDate32Scalar(arrow.Date32FromTime(d)), nil
 	case arrow.TIMESTAMP:
 		tt := dt.(*arrow.TimestampType)
+		if rest, ok := cutBC(t); ok && tt.Unit == arrow.Microsecond {
+			// Year y BC is year 1-y: the rest is read as of year y AD,
+			// then moved back as many years.
+			v, err := ParseWith(rest, dt, in)
+			if err != nil {
+				return nil, dateTimeError(dt, s, err)
+			}
+			ad := time.UnixMicro(int64(v.(*scalar.Timestamp).Value)).UTC()
+			return scalar.NewTimestampScalar(arrow.Timestamp(ad.AddDate(1-2*ad.Year(), 0, 0).UnixMicro()), dt), nil
+		}
 		if v, ok, err := parseZonedTimestamp(t, tt, loc); ok {
 			var pe *pgerror.Error
 			if errors.As(err, &pe) {
