@@ -371,6 +371,10 @@ func posixRegexp(pattern string, fold bool) (*regexp.Regexp, error) {
 	if fold {
 		pattern = asciiCase(pattern, false)
 	}
+	pattern, err := areToRE2(pattern)
+	if err != nil {
+		return nil, err
+	}
 	re, err := regexp.Compile("(?s)" + pattern)
 	if err != nil {
 		msg := err.Error()
