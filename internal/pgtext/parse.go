@@ -197,7 +197,7 @@ func parseExtra(t, s string, dt arrow.DataType) (scalar.Scalar, bool, error) {
 		}
 		return scalar.NewTime64Scalar(arrow.Time64(us), dt), true, nil
 	case *extensions.UUIDType:
-		u, err := uuid.Parse(t)
+		u, err := parseUUID(t)
 		if err != nil {
 			return nil, true, invalid(dt, s)
 		}
@@ -318,6 +318,26 @@ func parseArray(s string, typ *arrow.ListType) (scalar.Scalar, error) {
 	values := b.NewArray()
 	defer values.Release()
 	return scalar.NewListScalar(values), nil
+}
+
+// parseUUID reads a uuid as PostgreSQL's uuid_in does: 32 hex digits,
+// optionally in braces, with a hyphen allowed after any group of four.
+func parseUUID(t string) (uuid.UUID, error) {
+	if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+		t = t[1 : len(t)-1]
+	}
+	var digits []byte
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c == '-' && len(digits) > 0 && len(digits)%4 == 0 && i+1 < len(t) && t[i+1] != '-' {
+			continue
+		}
+		digits = append(digits, c)
+	}
+	if len(digits) != 32 {
+		return uuid.UUID{}, errors.New("invalid uuid")
+	}
+	return uuid.ParseBytes(digits)
 }
 
 func invalid(dt arrow.DataType, s string) error {
