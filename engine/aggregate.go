@@ -610,10 +610,15 @@ type floatSumAcc struct {
 	// special marks the groups with an infinite or NaN input: only they
 	// may sum to infinity; others that do overflowed (22003).
 	special []bool
+	// squares is the sum of squared deviations (Youngs-Cramer) for avg:
+	// PostgreSQL's avg shares the variance's transition, which fails
+	// when it overflows.
+	squares []float64
 }
 
 func (s *floatSumAcc) grow(n int) {
 	for len(s.sums) < n {
+		s.squares = append(s.squares, 0)
 		s.sums = append(s.sums, 0)
 		s.sums32 = append(s.sums32, 0)
 		s.counts = append(s.counts, 0)
@@ -629,6 +634,7 @@ func (s *floatSumAcc) update(ids []uint32, arg arrow.Array) error {
 				v := a.Value(r)
 				s.sums[id] += v
 				s.counts[id]++
+				s.addSquare(id, v)
 				if math.IsInf(v, 0) || math.IsNaN(v) {
 					s.special[id] = true
 				}
@@ -640,6 +646,7 @@ func (s *floatSumAcc) update(ids []uint32, arg arrow.Array) error {
 				s.sums[id] += float64(a.Value(r))
 				s.sums32[id] += a.Value(r)
 				s.counts[id]++
+				s.addSquare(id, float64(a.Value(r)))
 				if v := float64(a.Value(r)); math.IsInf(v, 0) || math.IsNaN(v) {
 					s.special[id] = true
 				}
@@ -651,11 +658,24 @@ func (s *floatSumAcc) update(ids []uint32, arg arrow.Array) error {
 	return nil
 }
 
+// addSquare adds v's deviation to group id's squares, v being already in
+// its sum and count, as float8_accum does.
+func (s *floatSumAcc) addSquare(id uint32, v float64) {
+	if !s.avg {
+		return
+	}
+	if n := float64(s.counts[id]); n > 1 {
+		d := v*n - s.sums[id]
+		s.squares[id] += d * d / (n * (n - 1))
+	}
+}
+
 func (s *floatSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	b := array.NewBuilder(mem, s.out)
 	defer b.Release()
 	for i := range s.sums {
-		if !s.special[i] && (math.IsInf(s.sums[i], 0) || (s.out.ID() == arrow.FLOAT32 && math.IsInf(float64(s.sums32[i]), 0))) {
+		if !s.special[i] && (math.IsInf(s.sums[i], 0) || (s.out.ID() == arrow.FLOAT32 && math.IsInf(float64(s.sums32[i]), 0)) ||
+			s.avg && math.IsInf(s.squares[i], 0)) {
 			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
 		}
 		switch bb := b.(type) {

@@ -113,6 +113,9 @@ func datePart(t time.Time, field string, isDate bool) (float64, error) {
 		return float64(w), nil
 	case "isoyear":
 		iy, _ := t.ISOWeek()
+		if iy <= 0 {
+			return float64(iy - 1), nil // as year: there is no year 0
+		}
 		return float64(iy), nil
 	case "decade":
 		return math.Floor(float64(y) / 10), nil
@@ -168,7 +171,8 @@ func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array, loc *time.Loca
 		if err != nil {
 			return nil, unitError(u.Value(i), ts.DataType())
 		}
-		t = t.Add(-wall.Sub(tw))
+		// In microseconds: a millennium is beyond a time.Duration.
+		t = time.UnixMicro(t.UnixMicro() - (wall.UnixMicro() - tw.UnixMicro())).UTC()
 		v, err := arrow.TimestampFromTime(t, unit)
 		if err != nil {
 			return nil, err

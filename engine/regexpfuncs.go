@@ -325,6 +325,15 @@ func similarToRegexp(pattern, escape string) (string, error) {
 	var sb strings.Builder
 	sb.WriteString("^(?:")
 	afterEscape, inClass, quotes := false, false, 0
+	// With separators, the part before the first one matches as little
+	// as it can (PostgreSQL's engine makes that whole part lazy; RE2
+	// needs each of its quantifiers lazy).
+	separated := hasEscape && strings.Contains(pattern, string(esc)+`"`)
+	lazy := func() {
+		if separated && quotes == 0 {
+			sb.WriteByte('?')
+		}
+	}
 	for _, c := range pattern {
 		switch {
 		case afterEscape:
@@ -360,6 +369,10 @@ func similarToRegexp(pattern, escape string) (string, error) {
 			inClass = true
 		case c == '%':
 			sb.WriteString(".*")
+			lazy()
+		case c == '*' || c == '+' || c == '?' || c == '}':
+			sb.WriteRune(c)
+			lazy()
 		case c == '_':
 			sb.WriteByte('.')
 		case c == '(':

@@ -157,7 +157,10 @@ type orderKey struct {
 
 func (c *aggCollector) add(a *expr.Aggregate) *aggRef {
 	for i, x := range c.aggs {
-		if x.String() == a.String() {
+		// The same text over arguments of other types (sum(1) and
+		// sum(1.0)) is another aggregate.
+		if x.String() == a.String() && arrow.TypeEqual(x.DataType(), a.DataType()) &&
+			(x.Arg == nil) == (a.Arg == nil) && (x.Arg == nil || arrow.TypeEqual(x.Arg.DataType(), a.Arg.DataType())) {
 			return &aggRef{i: i, agg: x}
 		}
 	}

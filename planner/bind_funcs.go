@@ -894,6 +894,16 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 			}
 		}
 		return &expr.Call{Func: "substring_regex", Args: args, Type: typeText}, true, nil
+	case name == "substring" && len(args) == 3 && (category(args[1].DataType()) == catString || isUnknownText(args[1])):
+		// substring(string SIMILAR pattern ESCAPE escape): the SQL
+		// pattern made a POSIX one, whose #" ... #" part is returned.
+		for i, a := range args {
+			if args[i], err = b.cast(b.resolveUnknown(a), typeText, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		pattern := &expr.Call{Func: "similar_to_escape", Args: args[1:], Type: typeText}
+		return &expr.Call{Func: "substring_regex", Args: []expr.Expr{args[0], pattern}, Type: typeText}, true, nil
 	case (name == "quote_literal" || name == "quote_nullable") && len(args) == 1 &&
 		category(args[0].DataType()) != catString && args[0].DataType().ID() != arrow.NULL && !isUnknownText(args[0]):
 		// quote_literal(anyelement) quotes the value's text.

@@ -12,9 +12,13 @@ import (
 // west, as POSIX has it).
 var posixZone = regexp.MustCompile(`^([A-Za-z]{3,})([+-]?)(\d{1,2})(?::(\d{2}))?$`)
 
+// posixOffset is a POSIX offset alone, west of Greenwich.
+var posixOffset = regexp.MustCompile(`^([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$`)
+
 // LoadZone finds a time zone by name as PostgreSQL does: the UTC aliases,
 // a tz database name in any case (america/new_york), or a POSIX zone
-// (UTC+3, EST5). ok is false for an unknown name.
+// (UTC+3, EST5, -05:30; POSIX counts west of Greenwich). ok is false for
+// an unknown name.
 func LoadZone(name string) (loc *time.Location, ok bool) {
 	switch strings.ToUpper(name) {
 	case "UTC", "GMT", "Z", "ZULU", "UCT", "UNIVERSAL":
@@ -26,6 +30,20 @@ func LoadZone(name string) (loc *time.Location, ok bool) {
 		if l, err := time.LoadLocation(n); err == nil {
 			return l, true
 		}
+	}
+	if m := posixOffset.FindStringSubmatch(name); m != nil {
+		// A bare POSIX offset: -05:30 is five and a half hours east.
+		h, _ := strconv.Atoi(m[2])
+		mins, _ := strconv.Atoi(m[3])
+		secs, _ := strconv.Atoi(m[4])
+		west := h*3600 + mins*60 + secs
+		if m[1] == "-" {
+			west = -west
+		}
+		if west <= 15*3600 && west >= -15*3600 {
+			return time.FixedZone(name, -west), true
+		}
+		return nil, false
 	}
 	if m := posixZone.FindStringSubmatch(name); m != nil {
 		h, _ := strconv.Atoi(m[3])
