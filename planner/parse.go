@@ -19,6 +19,10 @@ type Statement struct {
 	Node *pg_query.Node
 	// start and end delimit this statement's own text within SQL.
 	start, end int
+	// params is ParamCount's answer, when counted is set (a cached
+	// statement is counted once: scanning costs a cgo call).
+	params  int
+	counted bool
 }
 
 // Text is the statement's own text, without the other statements of the
@@ -32,6 +36,9 @@ func (s Statement) Text() string {
 
 // ParamCount returns the highest $n the statement's text uses.
 func (s Statement) ParamCount() int {
+	if s.counted {
+		return s.params
+	}
 	text := s.Text()
 	res, err := scanSQL(text)
 	if err != nil {
@@ -74,6 +81,9 @@ func (c *ParseCache) Parse(sql string) ([]Statement, error) {
 	stmts, err := Parse(sql)
 	if err != nil {
 		return nil, err
+	}
+	for i := range stmts {
+		stmts[i].params, stmts[i].counted = stmts[i].ParamCount(), true
 	}
 	c.mu.Lock()
 	if len(c.entries) >= c.max {
