@@ -49,6 +49,7 @@ func isDateOrTimestamp(dt arrow.DataType) bool {
 // to another of those types: the finite values as Cast casts them, the
 // infinite ones to the target type's infinity of the same sign.
 func castInfinite(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	mem := memory.DefaultAllocator
 	n := arr.Len()
 	signs := make([]int, n)
 	for i := range n {
@@ -61,61 +62,62 @@ func castInfinite(ctx context.Context, arr arrow.Array, to arrow.DataType) (arro
 	var finite arrow.Array
 	switch c := arr.(type) {
 	case *array.Date32:
-		b := array.NewDate32Builder(memory.DefaultAllocator)
-		defer b.Release()
-		for i := range n {
-			switch {
-			case c.IsNull(i):
-				b.AppendNull()
-			case signs[i] != 0:
-				b.Append(0)
-			default:
-				b.Append(c.Value(i))
-			}
-		}
-		finite = b.NewArray()
+		finite = buildRows(array.NewDate32Builder(mem), n, c.IsNull, func(i int) arrow.Date32 {
+			return infiniteOr(signs[i], c.Value(i), 0, 0)
+		})
 	case *array.Timestamp:
-		b := array.NewTimestampBuilder(memory.DefaultAllocator, c.DataType().(*arrow.TimestampType))
-		defer b.Release()
-		for i := range n {
-			switch {
-			case c.IsNull(i):
-				b.AppendNull()
-			case signs[i] != 0:
-				b.Append(0)
-			default:
-				b.Append(c.Value(i))
-			}
-		}
-		finite = b.NewArray()
+		finite = buildRows(array.NewTimestampBuilder(mem, c.DataType().(*arrow.TimestampType)), n, c.IsNull, func(i int) arrow.Timestamp {
+			return infiniteOr(signs[i], c.Value(i), 0, 0)
+		})
 	}
 	defer finite.Release()
 	out, err := Cast(ctx, finite, to)
 	if err != nil {
 		return nil, err
 	}
-	defer out.Release()
-	b := array.NewBuilder(memory.DefaultAllocator, to)
+	switch o := out.(type) {
+	case *array.Date32:
+		defer o.Release()
+		return buildRows(array.NewDate32Builder(mem), n, o.IsNull, func(i int) arrow.Date32 {
+			return infiniteOr(signs[i], o.Value(i), pgtext.InfiniteDays, pgtext.NegInfiniteDays)
+		}), nil
+	case *array.Timestamp:
+		defer o.Release()
+		return buildRows(array.NewTimestampBuilder(mem, o.DataType().(*arrow.TimestampType)), n, o.IsNull, func(i int) arrow.Timestamp {
+			return infiniteOr(signs[i], o.Value(i), pgtext.InfiniteMicros, pgtext.NegInfiniteMicros)
+		}), nil
+	}
+	return out, nil
+}
+
+// infiniteOr is v for a finite row (sign 0), else pos or neg by its sign.
+func infiniteOr[T any](sign int, v, pos, neg T) T {
+	switch {
+	case sign > 0:
+		return pos
+	case sign < 0:
+		return neg
+	}
+	return v
+}
+
+// rowBuilder is the builder of a date or timestamp column.
+type rowBuilder[T any] interface {
+	Append(T)
+	AppendNull()
+	NewArray() arrow.Array
+	Release()
+}
+
+// buildRows builds n rows with b: NULL where null says, else value's.
+func buildRows[T any](b rowBuilder[T], n int, null func(int) bool, value func(int) T) arrow.Array {
 	defer b.Release()
 	for i := range n {
-		switch {
-		case out.IsNull(i):
+		if null(i) {
 			b.AppendNull()
-		case signs[i] == 0:
-			switch o := out.(type) {
-			case *array.Date32:
-				b.(*array.Date32Builder).Append(o.Value(i))
-			case *array.Timestamp:
-				b.(*array.TimestampBuilder).Append(o.Value(i))
-			}
-		default:
-			switch bb := b.(type) {
-			case *array.Date32Builder:
-				bb.Append(map[bool]arrow.Date32{true: pgtext.InfiniteDays, false: pgtext.NegInfiniteDays}[signs[i] > 0])
-			case *array.TimestampBuilder:
-				bb.Append(map[bool]arrow.Timestamp{true: pgtext.InfiniteMicros, false: pgtext.NegInfiniteMicros}[signs[i] > 0])
-			}
+			continue
 		}
+		b.Append(value(i))
 	}
-	return b.NewArray(), nil
+	return b.NewArray()
 }

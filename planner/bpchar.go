@@ -84,18 +84,29 @@ func toBpchar(e expr.Expr, n int32) expr.Expr {
 // bpcharAnnotation is the result type of a select-list item that pads a
 // value to a character type, "" for other expressions.
 func bpcharAnnotation(e expr.Expr) string {
-	c, ok := e.(*expr.Call)
-	if !ok || c.Func != bpcharPadFunc || len(c.Args) != 2 {
-		return ""
-	}
-	lit, ok := c.Args[1].(*expr.Literal)
+	v, ok := markerArg(e, bpcharPadFunc)
 	if !ok {
 		return ""
 	}
-	if n, ok := lit.Value.(*scalar.Int32); ok && n.IsValid() && n.Value > 0 {
+	if n, ok := v.(*scalar.Int32); ok && n.IsValid() && n.Value > 0 {
 		return fmt.Sprintf("character(%d)", n.Value)
 	}
 	return "bpchar"
+}
+
+// markerArg returns the constant second argument of e when e is a call of
+// fn with two arguments, the form of the planner's type markers
+// (bpchar_pad, declared_type).
+func markerArg(e expr.Expr, fn string) (scalar.Scalar, bool) {
+	c, ok := e.(*expr.Call)
+	if !ok || c.Func != fn || len(c.Args) != 2 {
+		return nil, false
+	}
+	lit, ok := c.Args[1].(*expr.Literal)
+	if !ok {
+		return nil, false
+	}
+	return lit.Value, true
 }
 
 // bpcharResults reads the results of a CASE, COALESCE or a VALUES column

@@ -85,15 +85,8 @@ func returnsName(n *pg_query.Node) bool {
 // declaredType is the catalog type a select-list item declares, "" for
 // one that declares none.
 func declaredType(e expr.Expr) string {
-	c, ok := e.(*expr.Call)
-	if !ok || c.Func != declaredTypeFunc || len(c.Args) != 2 {
-		return ""
-	}
-	lit, ok := c.Args[1].(*expr.Literal)
-	if !ok {
-		return ""
-	}
-	s, ok := lit.Value.(*scalar.String)
+	v, _ := markerArg(e, declaredTypeFunc)
+	s, ok := v.(*scalar.String)
 	if !ok {
 		return ""
 	}

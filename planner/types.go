@@ -139,21 +139,16 @@ func declaredField(f arrow.Field, tn *pg_query.TypeName) arrow.Field {
 	if len(tn.Names) == 0 || len(tn.ArrayBounds) > 0 {
 		return f
 	}
-	switch tn.Names[len(tn.Names)-1].GetString_().GetSval() {
-	case "varchar":
-		name := "character varying"
-		if len(tn.Typmods) == 1 {
-			if n := tn.Typmods[0].GetAConst().GetIval().GetIval(); n > 0 {
-				name = fmt.Sprintf("character varying(%d)", n)
-			}
-		}
-		return pgtypes.Annotate(f, name)
-	case "bpchar":
+	switch typ := tn.Names[len(tn.Names)-1].GetString_().GetSval(); typ {
+	case "varchar", "bpchar":
 		// char(n) values are held padded to n (bpchar.go).
-		name := "bpchar"
+		name, withLength := "character varying", "character varying(%d)"
+		if typ == "bpchar" {
+			name, withLength = "bpchar", "character(%d)"
+		}
 		if len(tn.Typmods) == 1 {
 			if n := tn.Typmods[0].GetAConst().GetIval().GetIval(); n > 0 {
-				name = fmt.Sprintf("character(%d)", n)
+				name = fmt.Sprintf(withLength, n)
 			}
 		}
 		return pgtypes.Annotate(f, name)
