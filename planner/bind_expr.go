@@ -263,6 +263,35 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 	return col, nil
 }
 
+// numericJunk reports whether the numeric constant at loc in sql is
+// written as PostgreSQL 15 does not read it: hexadecimal, octal or binary
+// (0x1F) or with underscores (1_000), which its successors accept and the
+// grammar riffq parses with does too. tok is the constant's text up to
+// the junk's end, as PostgreSQL's error shows it.
+func numericJunk(sql string, loc int32) (tok string, junk bool) {
+	if loc < 0 || int(loc) >= len(sql) {
+		return "", false
+	}
+	rest := strings.TrimLeft(sql[loc:], "- \t\n")
+	end := 0
+	for end < len(rest) {
+		c := rest[end]
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' {
+			end++
+			continue
+		}
+		break
+	}
+	tok = rest[:end]
+	if tok == "" || tok[0] < '0' || tok[0] > '9' {
+		return "", false // not this constant's text (a rewritten call's)
+	}
+	if len(tok) > 1 && tok[0] == '0' && strings.ContainsRune("xXoObB", rune(tok[1])) || strings.Contains(tok, "_") {
+		return tok, true
+	}
+	return "", false
+}
+
 // wideNumeric writes a numeric constant (1e100, 0.5e-40) as PostgreSQL's
 // numeric prints it: every digit, the scale the constant's digits and
 // exponent give.
@@ -316,6 +345,11 @@ func (b *binder) bindBooleanTest(bt *pg_query.BooleanTest, ectx exprContext) (ex
 func (b *binder) bindConst(c *pg_query.A_Const) (expr.Expr, error) {
 	if c.Isnull {
 		return &expr.Literal{Value: scalar.MakeNullScalar(arrow.Null)}, nil
+	}
+	if c.GetIval() != nil || c.GetFval() != nil {
+		if tok, junk := numericJunk(b.sql, c.Location); junk {
+			return nil, b.errorf(pgerror.SyntaxError, c.Location, "trailing junk after numeric literal at or near %q", tok)
+		}
 	}
 	switch {
 	case c.GetIval() != nil:
