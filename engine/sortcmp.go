@@ -70,6 +70,25 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 			}
 			return 1
 		}
+	case *pgtypes.TimetzArray:
+		// By the UTC time, then the offset east first, as timetz_cmp.
+		st := a.Storage().(*array.String)
+		utc, east := make([]int64, st.Len()), make([]int, st.Len())
+		for i := range utc {
+			if st.IsValid(i) {
+				us, off, err := pgtypes.SplitTimetz(st.Value(i))
+				if err != nil {
+					return nil
+				}
+				utc[i], east[i] = us-int64(off)*1_000_000, off
+			}
+		}
+		values = func(i, j int) int {
+			if c := cmp.Compare(utc[i], utc[j]); c != 0 {
+				return c
+			}
+			return cmp.Compare(east[j], east[i])
+		}
 	case *pgtypes.JSONBArray:
 		// jsonb's own order (jsonb.Compare), each value parsed once.
 		s := a.Storage().(*array.String)

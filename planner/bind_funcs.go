@@ -483,7 +483,9 @@ func (b *binder) bindScalarFunc(fc *pg_query.FuncCall, name string, ectx exprCon
 var sqlValueNames = map[pg_query.SQLValueFunctionOp]string{
 	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE: "current_date", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP: "current_timestamp",
 	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N: "current_timestamp", pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP: "localtimestamp",
-	pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N: "localtimestamp", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE: "current_role",
+	pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N: "localtimestamp", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME: "current_time",
+	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N: "current_time", pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME: "localtime",
+	pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N: "localtime", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_ROLE: "current_role",
 	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER: "current_user", pg_query.SQLValueFunctionOp_SVFOP_USER: "current_user",
 	pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER: "session_user", pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG: "current_catalog",
 	pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA: "current_schema",
@@ -516,8 +518,15 @@ func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, 
 		// The session's date: now() in its TimeZone, when it runs.
 		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
 		return &expr.Cast{Input: now, Type: typeDate}, nil
-	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP:
 		return &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}, nil
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+		// CURRENT_TIMESTAMP(p) rounds to p fractional digits.
+		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
+		if f.Typmod >= 0 && f.Typmod < 6 {
+			return foldConstant(&expr.Call{Func: "round_fraction", Args: []expr.Expr{now, &expr.Literal{Value: scalar.NewInt32Scalar(f.Typmod)}}, Type: typeTimestamptz}), nil
+		}
+		return now, nil
 	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
 		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
 		return &expr.Cast{Input: now, Type: typeTimestamp}, nil
@@ -525,7 +534,12 @@ func (b *binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (expr.Expr, 
 		now := &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
 		return &expr.Cast{Input: now, Type: typeTime}, nil
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N:
-		return nil, b.unsupported(f.Location, "CURRENT_TIME (type time with time zone) is not supported yet; LOCALTIME is")
+		// The session's time of day and UTC offset, when it runs.
+		var now expr.Expr = &expr.Literal{Value: scalar.NewTimestampScalar(arrow.Timestamp(ts.UnixMicro()), typeTimestamptz)}
+		if f.Op == pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N && f.Typmod >= 0 && f.Typmod < 6 {
+			now = &expr.Call{Func: "round_fraction", Args: []expr.Expr{now, &expr.Literal{Value: scalar.NewInt32Scalar(f.Typmod)}}, Type: typeTimestamptz}
+		}
+		return &expr.Cast{Input: now, Type: pgtypes.Timetz()}, nil
 	}
 	return nil, b.unsupported(f.Location, "%s is not supported yet", strings.ToUpper(sqlValueNames[f.Op]))
 }

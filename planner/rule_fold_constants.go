@@ -78,7 +78,7 @@ func foldable(e expr.Expr) bool {
 	case *expr.Binary:
 		args = []expr.Expr{n.Left, n.Right}
 	case *expr.Cast:
-		if zoned(n.Input.DataType()) || zoned(n.Type) {
+		if zoned(n.Input.DataType()) || zoned(n.Type) || isTimetz(n.Type) {
 			return false // the value depends on the session's TimeZone
 		}
 		args = []expr.Expr{n.Input}

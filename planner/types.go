@@ -99,6 +99,8 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return typeInterval, nil
 	case "time":
 		return typeTime, nil
+	case "timetz":
+		return pgtypes.Timetz(), nil
 	case "json":
 		t, _ := extensions.NewJSONType(arrow.BinaryTypes.String)
 		return t, nil

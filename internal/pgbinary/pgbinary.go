@@ -138,6 +138,13 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 	case *pgtypes.JSONBArray:
 		st := a.Storage().(*array.String)
 		return func(buf []byte, i int) []byte { return append(append(buf, 1), st.Value(i)...) }, nil // version 1
+	case *pgtypes.TimetzArray:
+		// The time in microseconds, then the offset in seconds west.
+		st := a.Storage().(*array.String)
+		return func(buf []byte, i int) []byte {
+			us, off, _ := pgtypes.SplitTimetz(st.Value(i))
+			return be.AppendUint32(be.AppendUint64(buf, uint64(us)), uint32(int32(-off)))
+		}, nil
 	case *pgtypes.OIDArray:
 		st := a.Storage().(*array.Uint32)
 		return func(buf []byte, i int) []byte { return be.AppendUint32(buf, st.Value(i)) }, nil
@@ -537,6 +544,12 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 			b = b[1:]
 		}
 		return scalar.NewExtensionScalar(scalar.NewStringScalar(string(b)), typ), nil
+	case *pgtypes.TimetzType:
+		if err := want(12); err != nil {
+			return nil, err
+		}
+		text := pgtypes.AppendTimetz(nil, int64(be.Uint64(b)), -int(int32(be.Uint32(b[8:]))))
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(string(text)), typ), nil
 	case *pgtypes.OIDType:
 		if err := want(4); err != nil {
 			return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -749,4 +750,67 @@ func cutBC(t string) (string, bool) {
 		return strings.TrimSpace(t[:n-3]), true
 	}
 	return t, false
+}
+
+// timetzZone is the zone after a time with time zone: an offset, Z, or a
+// name.
+var timetzZone = regexp.MustCompile(`^(.*?(?:\d|[AaPp][Mm]))\s*([+-]\d{1,2}(?::?\d{2}){0,2}|[A-Za-z][A-Za-z_/+\-0-9]*)$`)
+
+// parseTimetz reads a time with time zone (12:34:56+02, 04:05 PM
+// America/New_York, 12:00 Z) as its canonical text. Without a zone, and
+// for a zone name, the offset is the zone's at now, as PostgreSQL takes
+// it.
+func parseTimetz(t string, loc *time.Location, now time.Time) (string, error) {
+	t = timeDatePrefix.ReplaceAllString(t, "")
+	clock, offset := t, 0
+	if now.IsZero() {
+		now = time.Now()
+	}
+	_, offset = now.In(loc).Zone()
+	if m := timetzZone.FindStringSubmatch(t); m != nil && !strings.EqualFold(m[2], "AM") && !strings.EqualFold(m[2], "PM") {
+		clock = m[1]
+		zone := m[2]
+		if zone[0] == '+' || zone[0] == '-' {
+			d, err := parseZoneOffset(zone)
+			if err != nil {
+				return "", err
+			}
+			offset = d
+		} else if off, ok := zoneAbbrevs[strings.ToUpper(zone)]; ok {
+			offset = off
+		} else if zl, ok := LoadZone(zone); ok {
+			_, offset = now.In(zl).Zone()
+		} else {
+			return "", fmt.Errorf("unknown zone %q", zone)
+		}
+	}
+	us, err := parseTimeOfDay(strings.TrimSpace(clock))
+	if err != nil {
+		return "", err
+	}
+	return string(pgtypes.AppendTimetz(nil, us, offset)), nil
+}
+
+// parseZoneOffset reads +HH[:MM[:SS]] (or +HHMM) as seconds east.
+func parseZoneOffset(z string) (int, error) {
+	sign := 1
+	if z[0] == '-' {
+		sign = -1
+	}
+	digits := strings.ReplaceAll(z[1:], ":", "")
+	if len(digits)%2 == 1 {
+		digits = "0" + digits
+	}
+	secs := 0
+	for k := 0; k < len(digits); k += 2 {
+		v, err := strconv.Atoi(digits[k : k+2])
+		if err != nil || k > 4 {
+			return 0, fmt.Errorf("bad offset %q", z)
+		}
+		secs += v * []int{3600, 60, 1}[k/2]
+	}
+	if secs > 15*3600+59*60+59 {
+		return 0, fmt.Errorf("offset %q out of range", z)
+	}
+	return sign * secs, nil
 }

@@ -132,6 +132,8 @@ func NewEncoder(col arrow.Array, loc *time.Location) (Encoder, error) {
 		return newStorageEncoder(a.Storage(), loc)
 	case *pgtypes.JSONBArray:
 		return newStorageEncoder(a.Storage(), loc)
+	case *pgtypes.TimetzArray:
+		return newStorageEncoder(a.Storage(), loc)
 	case *pgtypes.OIDArray:
 		s := a.Storage().(*array.Uint32)
 		return func(buf []byte, i int) []byte { return pgtypes.AppendUint(buf, uint64(s.Value(i))) }, nil

@@ -177,6 +177,13 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 		}
 		return scalar.NewTimestampScalar(ts, dt), nil
 	}
+	if tz, ok := dt.(*pgtypes.TimetzType); ok {
+		text, err := parseTimetz(t, loc, now)
+		if err != nil {
+			return nil, pgerror.New("22007", "invalid input syntax for type time with time zone: %q", s)
+		}
+		return scalar.NewExtensionScalar(scalar.NewStringScalar(text), tz), nil
+	}
 	if v, ok, err := parseExtra(t, s, dt); ok {
 		return v, err
 	}

@@ -51,7 +51,7 @@ var arrayOIDs = map[uint32]struct {
 	TimestampOID: {1115, "timestamp without time zone[]"}, TimestamptzOID: {1185, "timestamp with time zone[]"},
 	IntervalOID: {1187, "interval[]"}, NumericOID: {1231, "numeric[]"}, UUIDOID: {2951, "uuid[]"},
 	JSONOID: {199, "json[]"}, JSONBOID: {3807, "jsonb[]"}, VarcharOID: {1015, "character varying[]"},
-	RecordOID: {2287, "record[]"},
+	RecordOID: {2287, "record[]"}, TimetzOID: {1270, "time with time zone[]"},
 }
 
 // ArrayOf returns the array type whose elements are of type elem.
@@ -122,6 +122,8 @@ func FromArrow(dt arrow.DataType) (Type, error) {
 		return Type{JSONBOID, "jsonb", -1, -1}, nil
 	case *OIDType:
 		return Type{OIDOID, "oid", 4, -1}, nil
+	case *TimetzType:
+		return Type{TimetzOID, "time with time zone", 12, -1}, nil
 	case *arrow.StructType:
 		// A row value (ROW(...), a whole-row reference): an anonymous
 		// record. Sources serve their struct columns as json instead.
@@ -310,6 +312,8 @@ func ToArrow(oid uint32) (arrow.DataType, bool) {
 		return JSONB(), true
 	case OIDOID:
 		return OID(), true
+	case TimetzOID:
+		return Timetz(), true
 	}
 	for elem, a := range arrayOIDs {
 		if a.oid == oid {
