@@ -761,6 +761,10 @@ func (b *binder) bindAssignments(t *catalog.Table, list []*pg_query.Node, sc *sc
 			set[i] = b.defaultOf(t, i)
 			continue
 		}
+		if wt, ok := t.Provider.(*writableTable); ok && slices.Contains(wt.always, rt.Name) {
+			return nil, b.errorf("428C9", -1, "column \"%s\" can only be updated to DEFAULT", rt.Name).
+				WithDetail("Column \"%s\" is an identity column defined as GENERATED ALWAYS.", rt.Name)
+		}
 		e, err := b.bindExpr(rt.Val, exprContext{scope: sc, clause: "UPDATE"})
 		if err != nil {
 			return nil, err
@@ -1055,10 +1059,13 @@ func (b *binder) returning(q *Query, t *catalog.Table, rv *pg_query.RangeVar, li
 		if err != nil {
 			return nil, err
 		}
-		exprs[i] = b.resolveUnknown(e)
+		exprs[i] = unpadded(b.resolveUnknown(e)) // a character column returns padded
 	}
 	ret := &returned{schema: t.Provider.Schema()}
-	q.Plan = engine.NewProject(ret, exprs, names)
+	// The rows' catalog types (a char(n) column's, a cast's) as a
+	// SELECT's select list gives them.
+	var memo exprMemo
+	q.Plan = withCatalogTypes(memo.get(ret.schema, exprs, nil, names), engine.NewProject(ret, exprs, names))
 	return ret, nil
 }
 

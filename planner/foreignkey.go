@@ -461,8 +461,11 @@ func (w *writableTable) checkForeignKeys(batches []arrow.RecordBatch) error {
 			types[i] = parentFields[c].Type
 		}
 		keys, err := keySet(batches, fk.Columns, types)
-		if err != nil || len(keys) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(keys) == 0 {
+			continue // no row references a key through this one: the next
 		}
 		rows := fk.parent.Rows()
 		have, err := keySet(rows, fk.RefColumns, nil)
