@@ -382,7 +382,7 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 	}
 	lk, rk := kind(l), kind(r)
 	// Commute interval + time and time + date.
-	if op == expr.Add && (lk == "interval" && rk == "time" || lk == "time" && rk == "date") {
+	if op == expr.Add && (lk == "interval" && rk == "time" || lk == "time" && (rk == "date" || rk == "timestamp")) {
 		l, r, lk, rk = r, l, rk, lk
 	}
 	// Commute interval + timestamp and integer + date.
@@ -413,6 +413,13 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 		return call("time_mi_time", typeInterval)
 	case lk == "date" && rk == "time" && op == expr.Add:
 		return call("date_pl_time", typeTimestamp)
+	case lk == "timestamp" && rk == "time":
+		// timestamp ± time: the time as an interval (time's implicit
+		// cast), as PostgreSQL resolves it.
+		if r, err = b.cast(r, typeInterval, loc); err != nil {
+			return nil, true, err
+		}
+		return call(map[expr.Op]string{expr.Add: "ts_pl_interval", expr.Sub: "ts_mi_interval"}[op], l.DataType())
 	case lk == "date" && rk == "unknown" && op == expr.Add:
 		// date + integer, + interval and + time all fit.
 		return nil, true, b.errorf("42725", loc, "operator is not unique: date + unknown").

@@ -936,6 +936,7 @@ var rewrittenFuncs = map[string]struct {
 	"array_ndims":   {1, "CASE WHEN array_length($1, 1) IS NOT NULL THEN 1 END"},
 	"array_replace": {3, "CASE WHEN $1 IS NOT NULL THEN ARRAY(SELECT CASE WHEN e IS NOT DISTINCT FROM $2 THEN $3 ELSE e END FROM unnest($1) WITH ORDINALITY u(e, o) ORDER BY o) END"},
 	"array_fill":    {2, "CASE WHEN $2 IS NOT NULL THEN ARRAY(SELECT $1 FROM generate_series(1, ($2)[1])) END"},
+	"array_to_json": {1, "to_json($1)"},
 }
 
 // bindRewrite binds the expression sql with $n standing for args[n-1].
