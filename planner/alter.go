@@ -25,6 +25,11 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 		return nil, b.unsupported(as.Relation.Location, "%s is not supported yet", statementName(&pg_query.Node{Node: &pg_query.Node_AlterTableStmt{AlterTableStmt: as}}))
 	}
 	t, w, err := b.writable(as.Relation, "alter")
+	if pe := (*pgerror.Error)(nil); as.MissingOk && errors.As(err, &pe) && pe.Code == pgerror.UndefinedTable {
+		// ALTER TABLE IF EXISTS of no table does nothing.
+		b.notice("00000", "relation \"%s\" does not exist, skipping", as.Relation.Relname)
+		return &Query{Tag: "ALTER TABLE"}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

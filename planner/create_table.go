@@ -273,6 +273,13 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 	}
 	db, missingOK, cascade := b.db, ds.MissingOk, ds.Behavior == pg_query.DropBehavior_DROP_CASCADE
 	return &Query{Tag: "DROP TABLE", Run: func(context.Context) error {
+		// All or none: a missing table fails the statement before any
+		// is dropped.
+		for _, t := range targets {
+			if _, ok := b.cat.LookupTable(db, t.schema, t.name); !ok && !missingOK {
+				return pgerror.New(pgerror.UndefinedTable, "table \"%s\" does not exist", t.name)
+			}
+		}
 		if err := p.dropDependentViews(b, db, targets, false, cascade); err != nil {
 			return err
 		}

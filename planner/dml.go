@@ -455,6 +455,25 @@ func (v *volatileDefault) String() string           { return v.bound.String() }
 // bindDefault binds a column's DEFAULT expression n for a column of type
 // typ: a volatileDefault when it reads the clock or the session.
 func (b *binder) bindDefault(n *pg_query.Node, typ arrow.DataType) (expr.Expr, error) {
+	// A default reads neither columns nor subqueries, as PostgreSQL
+	// checks before anything else.
+	var refused error
+	var walk func(m *pg_query.Node)
+	walk = func(m *pg_query.Node) {
+		switch {
+		case refused != nil:
+		case m.GetSubLink() != nil:
+			refused = b.errorf(pgerror.FeatureNotSupported, m.GetSubLink().Location, "cannot use subquery in DEFAULT expression")
+		case m.GetColumnRef() != nil:
+			refused = b.errorf(pgerror.FeatureNotSupported, m.GetColumnRef().Location, "cannot use column reference in DEFAULT expression")
+		default:
+			replaceChildren(m, walk)
+		}
+	}
+	walk(n)
+	if refused != nil {
+		return nil, refused
+	}
 	outer := b.volatile
 	b.volatile = false
 	e, err := b.bindExpr(n, exprContext{scope: &scope{}, clause: "DEFAULT expressions"})

@@ -520,10 +520,35 @@ func (t *WritableTable) keyOf(k UniqueKey, b arrow.RecordBatch, r int) (string, 
 		if col.IsNull(r) {
 			return "", false
 		}
-		v := col.ValueStr(r)
+		v := keyText(col, r)
 		fmt.Fprintf(&sb, "%d:%s", len(v), v)
 	}
 	return sb.String(), true
+}
+
+// keyText is row r's value in a unique key, equal for values PostgreSQL
+// finds equal: 0 and -0, 1.5 and 1.50 (a numeric with its own scale).
+func keyText(col arrow.Array, r int) string {
+	switch c := col.(type) {
+	case *array.Float64:
+		if c.Value(r) == 0 {
+			return "0"
+		}
+	case *array.Float32:
+		if c.Value(r) == 0 {
+			return "0"
+		}
+	case *pgtypes.NumericArray:
+		v := c.ValueStr(r)
+		if strings.Contains(v, ".") {
+			v = strings.TrimSuffix(strings.TrimRight(v, "0"), ".")
+		}
+		if v == "-0" {
+			v = "0"
+		}
+		return v
+	}
+	return col.ValueStr(r)
 }
 
 // check verifies the NOT NULL columns and the unique keys of batches:
