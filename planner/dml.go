@@ -1105,7 +1105,7 @@ func (p *Planner) planTruncate(b *binder, ts *pg_query.TruncateStmt) (*Query, er
 		}
 		ws = append(ws, w)
 	}
-	cascade := ts.Behavior == pg_query.DropBehavior_DROP_CASCADE
+	cascade, restart := ts.Behavior == pg_query.DropBehavior_DROP_CASCADE, ts.RestartSeqs
 	return &Query{Tag: "TRUNCATE TABLE", Run: func(ctx context.Context) error {
 		// A table other tables' foreign keys reference goes only with
 		// them: named too, or by CASCADE.
@@ -1142,7 +1142,29 @@ func (p *Planner) planTruncate(b *binder, ts *pg_query.TruncateStmt) (*Query, er
 			if err != nil {
 				return err
 			}
+			if wt, ok := w.(*writableTable); ok && restart {
+				b.restartOwned(wt)
+			}
 		}
 		return nil
 	}}, nil
+}
+
+// restartOwned sets the sequences of a table's serial and identity
+// columns back to their start (TRUNCATE ... RESTART IDENTITY); a block
+// that rolls back puts them where they were.
+func (b *binder) restartOwned(wt *writableTable) {
+	for _, o := range wt.owned {
+		st, ok := b.lookupTable("", o.name) // the sequence sits beside its table
+		if !ok {
+			continue
+		}
+		seq, ok := st.Provider.(*sequenceTable)
+		if !ok {
+			continue
+		}
+		last, called := seq.state.Position()
+		_ = seq.state.Set(seq.state.Start, false)
+		b.onRollback(func() { _ = seq.state.Set(last, called) })
+	}
 }

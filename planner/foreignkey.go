@@ -288,7 +288,7 @@ rows:
 			if i > 0 {
 				text.WriteString(", ")
 			}
-			text.WriteString(v)
+			text.WriteString(sources.ValueText(a, r))
 		}
 		keys[r], texts[r] = key.String(), text.String()
 	}

@@ -243,7 +243,7 @@ func (t *WritableTable) AddIndex(ix Index) error {
 					values := make([]string, len(k.Columns))
 					for j, c := range k.Columns {
 						names[j] = b.Schema().Field(c).Name
-						values[j] = b.Column(c).ValueStr(r)
+						values[j] = ValueText(b.Column(c), r)
 					}
 					b.Release()
 					return &pgerror.Error{Code: "23505", Message: fmt.Sprintf("could not create unique index %q", ix.Name),
@@ -595,7 +595,7 @@ func (t *WritableTable) check(schema *arrow.Schema, batches []arrow.RecordBatch,
 					values := make([]string, len(k.Columns))
 					for j, c := range k.Columns {
 						names[j] = schema.Field(c).Name
-						values[j] = b.Column(c).ValueStr(r)
+						values[j] = ValueText(b.Column(c), r)
 					}
 					return nil, &pgerror.Error{Code: "23505",
 						Message:   fmt.Sprintf("duplicate key value violates unique constraint %q", k.Name),
@@ -634,16 +634,22 @@ func FailingRow(b arrow.RecordBatch, r int) string {
 		if c > 0 {
 			sb.WriteString(", ")
 		}
-		enc, err := pgtext.NewEncoder(col, time.UTC)
-		switch {
-		case col.IsNull(r):
+		if col.IsNull(r) {
 			sb.WriteString("null")
-		case err != nil:
-			sb.WriteString(col.ValueStr(r))
-		default:
-			sb.Write(enc(nil, r))
+			continue
 		}
+		sb.WriteString(ValueText(col, r))
 	}
 	sb.WriteByte(')')
 	return sb.String()
+}
+
+// ValueText is row r's value as PostgreSQL prints it in an error's DETAIL
+// (a timestamptz in UTC).
+func ValueText(col arrow.Array, r int) string {
+	enc, err := pgtext.NewEncoder(col, time.UTC)
+	if err != nil {
+		return col.ValueStr(r)
+	}
+	return string(enc(nil, r))
 }
