@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -646,6 +647,23 @@ func (c *Catalog) AddView(db, schema, name string, v *View, replace bool) error 
 			return pgerror.New(pgerror.DuplicateTable, "relation \"%s\" already exists", name)
 		case old.View == nil:
 			return pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a view", name)
+		}
+		// The new query keeps the old columns, in order, by name and
+		// type, and may add more after them, as PostgreSQL requires.
+		was, is := old.View.Schema, v.Schema
+		if is.NumFields() < was.NumFields() {
+			return pgerror.New("42P16", "cannot drop columns from view")
+		}
+		for i, f := range was.Fields() {
+			switch g := is.Field(i); {
+			case g.Name != f.Name:
+				return pgerror.New("42P16", "cannot change name of view column \"%s\" to \"%s\"", f.Name, g.Name).
+					WithHint("Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.")
+			case !arrow.TypeEqual(g.Type, f.Type):
+				from, _ := pgtypes.FromField(f)
+				to, _ := pgtypes.FromField(g)
+				return pgerror.New("42P16", "cannot change data type of view column \"%s\" from %s to %s", f.Name, from.Name, to.Name)
+			}
 		}
 		c.version++
 		// As in PostgreSQL, the view keeps its OID and its comments.
