@@ -746,6 +746,9 @@ func (b *binder) bindInsertValues(t *catalog.Table, lists []*pg_query.Node, targ
 			if err != nil {
 				return nil, err
 			}
+			if err := b.assignable(e, schema.Field(c), nodeLocation(it)); err != nil {
+				return nil, err
+			}
 			if row[j], err = b.cast(e, schema.Field(c).Type, nodeLocation(it)); err != nil {
 				return nil, err
 			}
@@ -788,12 +791,33 @@ func (b *binder) bindAssignments(t *catalog.Table, list []*pg_query.Node, sc *sc
 		if err != nil {
 			return nil, err
 		}
+		if err := b.assignable(e, schema.Field(i), nodeLocation(rt.Val)); err != nil {
+			return nil, err
+		}
 		if set[i], err = b.cast(e, schema.Field(i).Type, nodeLocation(rt.Val)); err != nil {
 			return nil, err
 		}
 		set[i] = fitColumn(set[i], schema.Field(i))
 	}
 	return set, nil
+}
+
+// assignable refuses a value of a type PostgreSQL does not convert to
+// column f's on assignment, which takes fewer casts than CAST does: typed
+// text goes into no other type (untyped constants go anywhere), booleans
+// and numbers not into each other. Anything goes into text.
+func (b *binder) assignable(e expr.Expr, f arrow.Field, loc int32) error {
+	if _, ok := e.(*unknownLit); ok || isBareNull(e) {
+		return nil
+	}
+	from, to := category(e.DataType()), category(f.Type)
+	refused := from == catString && to != catString ||
+		from == catBool && to == catNumeric || from == catNumeric && to == catBool
+	if !refused {
+		return nil
+	}
+	return b.errorf(pgerror.DatatypeMismatch, loc, "column \"%s\" is of type %s but expression is of type %s", f.Name, typeName(f.Type), typeName(e.DataType())).
+		WithHint("You will need to rewrite or cast the expression.")
 }
 
 // tableRowsPlan is a scan of the whole table t, as a statement's target.
