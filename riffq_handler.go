@@ -172,6 +172,11 @@ func (st *statement) Command() (string, wire.TxEffect) {
 		return tag, wire.TxRollback
 	case planner.TxRollbackTo:
 		return tag, wire.TxRollbackTo
+	case planner.TxEndChain:
+		if tag == "COMMIT" {
+			return tag, wire.TxCommitChain
+		}
+		return tag, wire.TxRollbackChain
 	}
 	return tag, wire.TxNone
 }

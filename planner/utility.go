@@ -16,6 +16,7 @@ const (
 	TxBegin      byte = 'B' // starts a transaction block
 	TxEnd        byte = 'E' // COMMIT or ROLLBACK: ends the block
 	TxRollbackTo byte = 'R' // ROLLBACK TO SAVEPOINT: leaves a failed block usable
+	TxEndChain   byte = 'C' // COMMIT or ROLLBACK AND CHAIN: ends the block, opens the next
 )
 
 // TxSession is the part of Session that transaction statements need.
@@ -134,8 +135,14 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		case pg_query.TransactionStmtKind_TRANS_STMT_START:
 			return "START TRANSACTION", TxBegin
 		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+			if n.GetTransactionStmt().Chain {
+				return "COMMIT", TxEndChain
+			}
 			return "COMMIT", TxEnd
 		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			if n.GetTransactionStmt().Chain {
+				return "ROLLBACK", TxEndChain
+			}
 			return "ROLLBACK", TxEnd
 		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
 			return "SAVEPOINT", TxNone
@@ -185,6 +192,10 @@ func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) 
 		case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE, pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED,
 			pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
 			return nil, true, pgerror.New(pgerror.FeatureNotSupported, "prepared transactions are not supported")
+		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			if ts.Chain && (txs == nil || !txs.InTransaction()) {
+				return nil, true, pgerror.New("25P01", "%s AND CHAIN can only be used in transaction blocks", tag)
+			}
 		}
 		var run func(context.Context) error
 		switch ts.Kind {

@@ -501,7 +501,7 @@ func (c *conn) sendError(err error, sql string) {
 // checkFailedTx refuses a statement in a failed transaction block unless it
 // ends the block, as PostgreSQL does.
 func (c *conn) checkFailedTx(tx TxEffect) error {
-	if c.sess.tx == 'E' && tx != TxCommit && tx != TxRollback && tx != TxRollbackTo {
+	if c.sess.tx == 'E' && tx != TxCommit && tx != TxRollback && tx != TxRollbackTo && tx != TxCommitChain && tx != TxRollbackChain {
 		return pgerror.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	return nil
@@ -521,17 +521,21 @@ func (c *conn) applyTx(tx TxEffect, tag string) string {
 				s.txQueried = true
 			}
 		}
-	case TxCommit, TxRollback:
+	case TxCommit, TxRollback, TxCommitChain, TxRollbackChain:
 		if s.tx == 'I' {
 			c.notice("25P01", "there is no transaction in progress")
 			return tag
 		}
-		commit := tx == TxCommit && s.tx == 'T'
-		if tx == TxCommit && !commit {
+		committing := tx == TxCommit || tx == TxCommitChain
+		commit := committing && s.tx == 'T'
+		if committing && !commit {
 			tag = "ROLLBACK"
 		}
 		s.endTx(commit)
 		s.tx = 'I'
+		if tx == TxCommitChain || tx == TxRollbackChain {
+			s.beginTx() // AND CHAIN: the next block opens at once
+		}
 	case TxRollbackTo:
 		if s.tx == 'E' {
 			s.tx = 'T'

@@ -48,6 +48,10 @@ const (
 	TxRollback
 	// TxRollbackTo returns a block to a savepoint; it is accepted in a failed block.
 	TxRollbackTo
+	// TxCommitChain and TxRollbackChain end a block as TxCommit and
+	// TxRollback do and open the next at once (COMMIT AND CHAIN).
+	TxCommitChain
+	TxRollbackChain
 )
 
 // Statement is one parsed statement, ready to run.
