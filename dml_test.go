@@ -326,12 +326,7 @@ func TestNotices(t *testing.T) {
 func TestSQLPrepare(t *testing.T) {
 	conn := connect(t, startServer(t))
 	ctx := context.Background()
-	exec := func(sql string) {
-		t.Helper()
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
+	exec := execer(t, conn)
 	query := func(sql string) string {
 		t.Helper()
 		rows, err := conn.Query(ctx, sql)
@@ -386,12 +381,7 @@ func TestSQLPrepare(t *testing.T) {
 func TestTransactionTime(t *testing.T) {
 	conn := connect(t, startServer(t))
 	ctx := context.Background()
-	exec := func(sql string) {
-		t.Helper()
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
+	exec := execer(t, conn)
 	count := func(sql string) int {
 		t.Helper()
 		var n int

@@ -153,3 +153,14 @@ func connect(t testing.TB, url string) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+// execer returns a function that runs a statement on conn and fails the
+// test if it fails.
+func execer(t testing.TB, conn *pgx.Conn) func(sql string) {
+	return func(sql string) {
+		t.Helper()
+		if _, err := conn.Exec(context.Background(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+}
