@@ -48,7 +48,7 @@ func Cast(ctx context.Context, arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return castFromText(mem, arr.(*array.String), to, pgtext.Input{Loc: sessionLocation(ctx), Order: sessionDateOrder(ctx)})
 	case ZonedCast(from, to):
 		return castZoned(mem, arr, to, sessionLocation(ctx))
-	case isZoned(from) && isTimetz(to), isTimetz(from) && to.ID() == arrow.TIME64:
+	case isZoned(from) && pgtypes.IsTimetz(to), pgtypes.IsTimetz(from) && to.ID() == arrow.TIME64:
 		return castTimetz(mem, arr, to, sessionLocation(ctx))
 	case timeCast(from, to):
 		return castTime(mem, arr, to)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/riffq/riffq/pgerror"
 )
@@ -46,7 +47,7 @@ func areToRE2(p string) (string, error) {
 		case c == '[' && i+3 < len(p) && (p[i+1] == '.' || p[i+1] == '=') && inBracket:
 			// [.c.] or [=c=] of one character inside a bracket.
 			end := strings.Index(p[i+2:], string(p[i+1])+"]")
-			if end == 1 || end > 1 && end <= 4 && len([]rune(p[i+2:i+2+end])) == 1 {
+			if end > 0 && utf8.RuneCountInString(p[i+2:i+2+end]) == 1 {
 				ch := p[i+2 : i+2+end]
 				if strings.ContainsAny(ch, `\]^-[`) {
 					sb.WriteByte('\\')

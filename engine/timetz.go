@@ -12,12 +12,6 @@ import (
 	"github.com/riffq/riffq/pgerror"
 )
 
-// isTimetz reports whether dt is time with time zone.
-func isTimetz(dt arrow.DataType) bool {
-	_, ok := dt.(*pgtypes.TimetzType)
-	return ok
-}
-
 // castTimetz converts an instant to the session's time of day and UTC
 // offset (CURRENT_TIME is now()::timetz), and a time with time zone to
 // its time of day.
@@ -34,7 +28,7 @@ func castTimetz(mem memory.Allocator, arr arrow.Array, to arrow.DataType, loc *t
 			t := time.UnixMicro(int64(a.Value(i))).In(loc)
 			_, off := t.Zone()
 			us := int64(t.Hour()*3600+t.Minute()*60+t.Second())*1_000_000 + int64(t.Nanosecond()/1000)
-			b.BinaryBuilder.Append(pgtypes.AppendTimetz(nil, us, off))
+			b.Append(string(pgtypes.AppendTimetz(nil, us, off)))
 		}
 		storage := b.NewArray()
 		defer storage.Release()

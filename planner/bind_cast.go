@@ -144,7 +144,7 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 			// back: computed when the statement runs, in its TimeZone.
 			b.volatile = true
 			return &expr.Cast{Input: e, Type: to}, nil
-		case from.ID() == arrow.STRING && lit.Value.IsValid() && (zoned(to) || isTimetz(to) || sessionText(string(lit.Value.(*scalar.String).Data()), to)):
+		case from.ID() == arrow.STRING && lit.Value.IsValid() && (zoned(to) || pgtypes.IsTimetz(to) || sessionText(string(lit.Value.(*scalar.String).Data()), to)):
 			// Text without an offset is a time in the session's zone;
 			// 03/04/2024 reads in its DateStyle, 'today' is its day.
 			b.volatile = true
@@ -178,13 +178,6 @@ func (b *binder) cast(e expr.Expr, to arrow.DataType, loc int32) (expr.Expr, err
 
 // sessionText reports whether text read as a date, timestamp or time
 // depends on the session (its DateStyle, its day).
-// isTimetz reports whether dt is time with time zone, whose text without
-// an offset takes the session's.
-func isTimetz(dt arrow.DataType) bool {
-	_, ok := dt.(*pgtypes.TimetzType)
-	return ok
-}
-
 func sessionText(text string, to arrow.DataType) bool {
 	switch to.ID() {
 	case arrow.DATE32, arrow.TIMESTAMP, arrow.TIME64:

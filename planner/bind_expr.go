@@ -847,7 +847,7 @@ func (b *binder) commonResultType(es []expr.Expr, locs []int32, what string) (ar
 }
 
 // bindCase binds CASE [arg] WHEN ... THEN ... [ELSE ...] END.
-func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (e expr.Expr, err error) {
+func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (expr.Expr, error) {
 	var arg expr.Expr
 	if ce.Arg != nil {
 		var err error
@@ -894,18 +894,14 @@ func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (e expr.Expr,
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := bpcharResults(results); ok {
+	_, bpchar := bpcharResults(results)
+	if bpchar {
 		for i := range out.Whens {
 			out.Whens[i].Result = unpadded(out.Whens[i].Result)
 		}
 		if out.Else != nil {
 			out.Else = unpadded(out.Else)
 		}
-		defer func() {
-			if e != nil {
-				e = asBpchar(e)
-			}
-		}()
 	}
 	out.Type = ct
 	for i := range out.Whens {
@@ -917,6 +913,9 @@ func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (e expr.Expr,
 		if out.Else, err = b.castResult(out.Else, ct, ce.Location); err != nil {
 			return nil, err
 		}
+	}
+	if bpchar {
+		return asBpchar(out), nil // a character value, read as its text
 	}
 	return out, nil
 }
@@ -944,7 +943,7 @@ func (b *binder) bindExprs(nodes []*pg_query.Node, ectx exprContext) ([]expr.Exp
 
 // bindCoalesce binds COALESCE(a, b, ...) as CASE WHEN a IS NOT NULL THEN a
 // ... ELSE last END, which evaluates as lazily as PostgreSQL does.
-func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (e expr.Expr, err error) {
+func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr.Expr, error) {
 	args := make([]expr.Expr, len(ce.Args))
 	locs := make([]int32, len(ce.Args))
 	for i, a := range ce.Args {
@@ -958,13 +957,9 @@ func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (e ex
 	if err != nil {
 		return nil, err
 	}
-	if padded, ok := bpcharResults(args); ok {
+	padded, bpchar := bpcharResults(args)
+	if bpchar {
 		args = padded
-		defer func() {
-			if e != nil {
-				e = asBpchar(e)
-			}
-		}()
 	}
 	out := &expr.Case{Type: ct}
 	for i, a := range args {
@@ -976,6 +971,9 @@ func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (e ex
 		}
 	}
 	out.Else = args[len(args)-1]
+	if bpchar {
+		return asBpchar(out), nil
+	}
 	return out, nil
 }
 

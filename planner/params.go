@@ -9,6 +9,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -98,7 +99,7 @@ func (b *binder) resolveAs(u *unknownLit, t arrow.DataType) (expr.Expr, error) {
 		t = castTarget(arrow.BinaryTypes.String, t) // numeric[]: each element its own scale
 	}
 	in := pgtext.Input{Now: b.now}
-	if ts, ok := t.(*arrow.TimestampType); ok && ts.TimeZone != "" || isTimetz(t) || pgtext.Relative(u.text) {
+	if ts, ok := t.(*arrow.TimestampType); ok && ts.TimeZone != "" || pgtypes.IsTimetz(t) || pgtext.Relative(u.text) {
 		// Without an offset, the text is a wall-clock time in the
 		// session's TimeZone ('today' is its day): the plan holds for
 		// that zone (and day) only.

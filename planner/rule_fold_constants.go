@@ -9,6 +9,7 @@ import (
 
 	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 )
 
 // foldConstants evaluates the operators, casts and functions whose
@@ -78,7 +79,7 @@ func foldable(e expr.Expr) bool {
 	case *expr.Binary:
 		args = []expr.Expr{n.Left, n.Right}
 	case *expr.Cast:
-		if zoned(n.Input.DataType()) || zoned(n.Type) || isTimetz(n.Type) {
+		if zoned(n.Input.DataType()) || zoned(n.Type) || pgtypes.IsTimetz(n.Type) {
 			return false // the value depends on the session's TimeZone
 		}
 		args = []expr.Expr{n.Input}

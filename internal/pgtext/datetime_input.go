@@ -762,11 +762,11 @@ var timetzZone = regexp.MustCompile(`^(.*?(?:\d|[AaPp][Mm]))\s*([+-]\d{1,2}(?::?
 // it.
 func parseTimetz(t string, loc *time.Location, now time.Time) (string, error) {
 	t = timeDatePrefix.ReplaceAllString(t, "")
-	clock, offset := t, 0
 	if now.IsZero() {
 		now = time.Now()
 	}
-	_, offset = now.In(loc).Zone()
+	clock := t
+	_, offset := now.In(loc).Zone()
 	if m := timetzZone.FindStringSubmatch(t); m != nil && !strings.EqualFold(m[2], "AM") && !strings.EqualFold(m[2], "PM") {
 		clock = m[1]
 		zone := m[2]

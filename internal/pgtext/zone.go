@@ -8,12 +8,9 @@ import (
 )
 
 // posixZone is a POSIX time zone without daylight-saving rules: an
-// abbreviation and the offset west of Greenwich (UTC+3 is three hours
-// west, as POSIX has it).
-var posixZone = regexp.MustCompile(`^([A-Za-z]{3,})([+-]?)(\d{1,2})(?::(\d{2}))?$`)
-
-// posixOffset is a POSIX offset alone, west of Greenwich.
-var posixOffset = regexp.MustCompile(`^([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$`)
+// optional abbreviation and the offset west of Greenwich (UTC+3 is three
+// hours west, -05:30 five and a half hours east, as POSIX has it).
+var posixZone = regexp.MustCompile(`^([A-Za-z]{3,})?([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$`)
 
 // LoadZone finds a time zone by name as PostgreSQL does: the UTC aliases,
 // a tz database name in any case (america/new_york), or a POSIX zone
@@ -26,34 +23,23 @@ func LoadZone(name string) (loc *time.Location, ok bool) {
 	case "", "LOCAL":
 		return nil, false
 	}
-	for _, n := range []string{name, titleZone(name), strings.ToUpper(name)} {
-		if l, err := time.LoadLocation(n); err == nil {
-			return l, true
-		}
-	}
-	if m := posixOffset.FindStringSubmatch(name); m != nil {
-		// A bare POSIX offset: -05:30 is five and a half hours east.
-		h, _ := strconv.Atoi(m[2])
-		mins, _ := strconv.Atoi(m[3])
-		secs, _ := strconv.Atoi(m[4])
-		west := h*3600 + mins*60 + secs
-		if m[1] == "-" {
-			west = -west
-		}
-		if west <= 15*3600 && west >= -15*3600 {
-			return time.FixedZone(name, -west), true
-		}
-		return nil, false
-	}
 	if m := posixZone.FindStringSubmatch(name); m != nil {
+		// Read before the tz database, which is files on disk.
 		h, _ := strconv.Atoi(m[3])
 		mins, _ := strconv.Atoi(m[4])
-		west := h*3600 + mins*60
+		secs, _ := strconv.Atoi(m[5])
+		west := h*3600 + mins*60 + secs
 		if m[2] == "-" {
 			west = -west
 		}
-		if west <= 15*3600 && west >= -15*3600 {
-			return time.FixedZone(name, -west), true
+		if west > 15*3600 || west < -15*3600 {
+			return nil, false
+		}
+		return time.FixedZone(name, -west), true
+	}
+	for _, n := range []string{name, titleZone(name), strings.ToUpper(name)} {
+		if l, err := time.LoadLocation(n); err == nil {
+			return l, true
 		}
 	}
 	return nil, false

@@ -21,6 +21,12 @@ type TimetzType struct {
 	arrow.ExtensionBase
 }
 
+// IsTimetz reports whether dt is time with time zone.
+func IsTimetz(dt arrow.DataType) bool {
+	_, ok := dt.(*TimetzType)
+	return ok
+}
+
 // Timetz returns the time with time zone extension type.
 func Timetz() *TimetzType {
 	return &TimetzType{ExtensionBase: arrow.ExtensionBase{Storage: arrow.BinaryTypes.String}}
