@@ -163,16 +163,22 @@ func dateTruncKernel(mem memory.Allocator, units, ts arrow.Array, loc *time.Loca
 			out.Append(ts.(*array.Timestamp).Value(i)) // infinity truncates to itself
 			continue
 		}
-		// The wall clock at loc is truncated, and the instant moves back
-		// as far as it did: the value keeps its UTC offset.
-		t, l := get(i), get(i).In(loc)
-		wall := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
-		tw, err := truncateTime(wall, CanonicalUnit(u.Value(i)))
+		// The wall clock at loc is truncated, and the instant moves back as
+		// far as it did: the value keeps its UTC offset. (At UTC the wall
+		// clock is the instant.)
+		wall := get(i)
+		if loc != time.UTC {
+			l := wall.In(loc)
+			wall = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+		}
+		t, err := truncateTime(wall, CanonicalUnit(u.Value(i)))
 		if err != nil {
 			return nil, unitError(u.Value(i), ts.DataType())
 		}
-		// In microseconds: a millennium is beyond a time.Duration.
-		t = time.UnixMicro(t.UnixMicro() - (wall.UnixMicro() - tw.UnixMicro())).UTC()
+		if loc != time.UTC {
+			// In microseconds: a millennium is beyond a time.Duration.
+			t = time.UnixMicro(get(i).UnixMicro() - (wall.UnixMicro() - t.UnixMicro())).UTC()
+		}
 		v, err := arrow.TimestampFromTime(t, unit)
 		if err != nil {
 			return nil, err
