@@ -100,31 +100,18 @@ func SplitTimetz(s string) (micros int64, offset int, err error) {
 		return 0, 0, fmt.Errorf("time with time zone %q has no offset", s)
 	}
 	clock, zone := s[:i], s[i:]
-	var h, m, sec int64
-	var frac string
 	parts := strings.Split(clock, ":")
 	if len(parts) != 3 {
 		return 0, 0, fmt.Errorf("bad time with time zone %q", s)
 	}
-	whole, f, _ := strings.Cut(parts[2], ".")
-	frac = (f + "000000")[:6]
-	for k, p := range []string{parts[0], parts[1], whole, frac} {
+	whole, frac, _ := strings.Cut(parts[2], ".")
+	for k, p := range []string{parts[0], parts[1], whole, (frac + "000000")[:6]} {
 		v, err := strconv.ParseInt(p, 10, 64)
 		if err != nil {
 			return 0, 0, fmt.Errorf("bad time with time zone %q", s)
 		}
-		switch k {
-		case 0:
-			h = v
-		case 1:
-			m = v
-		case 2:
-			sec = v
-		case 3:
-			micros = v
-		}
+		micros += v * []int64{3_600_000_000, 60_000_000, 1_000_000, 1}[k]
 	}
-	micros += (h*3600 + m*60 + sec) * 1_000_000
 	zp := strings.Split(zone[1:], ":")
 	for k, p := range zp {
 		v, err := strconv.Atoi(p)
