@@ -107,6 +107,8 @@ func TestErrorsKeepConnection(t *testing.T) {
 		{"SELECT 1/0", "22012", 0},
 		{"SELECT symbol, count(*) FROM candles", "42803", 8},
 		{"INSERT INTO candles VALUES (1)", "0A000", 13},
+		// Refused even when unreferenced, since PostgreSQL would run it.
+		{"WITH d AS (DELETE FROM candles RETURNING *) SELECT 1", "0A000", 6},
 	}
 	for _, c := range cases {
 		_, err := conn.Exec(ctx, c.sql)

@@ -190,17 +190,22 @@ func (b *binder) bindSelect(s *pg_query.SelectStmt) (Plan, error) {
 		return b.bindSelect(plain)
 	}
 	if s.WithClause != nil {
-		ctes := make(map[string]*pg_query.CommonTableExpr)
-		for _, n := range s.WithClause.Ctes {
-			cte := n.GetCommonTableExpr()
-			if _, dup := ctes[cte.Ctename]; dup {
-				return nil, b.errorf("42712", cte.Location, "WITH query name %q specified more than once", cte.Ctename)
-			}
-			ctes[cte.Ctename] = cte
+		w, err := b.enterWith(s.WithClause, true)
+		if err != nil {
+			return nil, err
 		}
-		b.ctes = append(b.ctes, withClause{ctes: ctes, recursive: s.WithClause.Recursive})
-		defer func() { b.ctes = b.ctes[:len(b.ctes)-1] }()
+		defer b.leaveWith()
+		plan, err := b.bindSelectBody(s)
+		if err != nil {
+			return nil, err
+		}
+		return withMaterialized(w, plan), nil
 	}
+	return b.bindSelectBody(s)
+}
+
+// bindSelectBody plans a SELECT statement whose WITH queries are in scope.
+func (b *binder) bindSelectBody(s *pg_query.SelectStmt) (Plan, error) {
 	switch {
 	case s.Op != pg_query.SetOperation_SETOP_NONE:
 		return b.bindSetOp(s)

@@ -416,16 +416,22 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 		}
 		return &WorkTableScan{Table: w.table}, tableScope(alias, w.table.Schema, colnames), nil
 	}
-	saved := b.ctes
-	b.ctes = b.ctes[:level+1]
+	bind := func() (Plan, error) {
+		saved := b.ctes
+		b.ctes = b.ctes[:level+1]
+		defer func() { b.ctes = saved }()
+		if b.ctes[level].recursive {
+			return b.bindRecursive(cte, sel)
+		}
+		return b.bindSelect(sel)
+	}
 	var plan Plan
 	var err error
-	if b.ctes[level].recursive {
-		plan, err = b.bindRecursive(cte, sel)
+	if w := b.ctes[level]; w.materialized != nil && !w.recursive && materializes(cte) {
+		plan, err = b.bindMaterialized(w, cte, bind)
 	} else {
-		plan, err = b.bindSelect(sel)
+		plan, err = bind()
 	}
-	b.ctes = saved
 	if err != nil {
 		return nil, nil, err
 	}

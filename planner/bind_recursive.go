@@ -12,6 +12,10 @@ import (
 type withClause struct {
 	ctes      map[string]*pg_query.CommonTableExpr
 	recursive bool
+	// materialized holds the queries computed once (materializes) that
+	// were referenced, in order of their first reference.
+	materialized map[*pg_query.CommonTableExpr]*materializedCTE
+	order        *[]*materializedCTE
 }
 
 // workRef tracks a recursive query's self-references while it is bound.

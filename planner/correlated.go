@@ -204,7 +204,7 @@ func mapExprs(p Plan, fn func(expr.Expr) expr.Expr) (Plan, error) {
 			c.On = fn(n.On)
 		}
 		return &c, nil
-	case *OneRow, OneRow, *Sort, *Limit, *Union, *DistinctOn, *RecursiveUnion, *WorkTableScan:
+	case *OneRow, OneRow, *Sort, *Limit, *Union, *DistinctOn, *RecursiveUnion, *WorkTableScan, *CTEScan, *WithCTEs:
 		return p, nil // no expressions
 	}
 	return nil, fmt.Errorf("correlated subquery: cannot substitute into %T", p)

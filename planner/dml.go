@@ -494,9 +494,11 @@ func (b *binder) bindDefault(n *pg_query.Node, typ arrow.DataType) (expr.Expr, e
 // planInsert plans INSERT INTO table [(columns)] VALUES ... | SELECT ... |
 // DEFAULT VALUES.
 func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error) {
-	switch {
-	case is.WithClause != nil:
-		return nil, b.unsupported(is.WithClause.Location, "WITH before INSERT is not supported yet")
+	if is.WithClause != nil {
+		if _, err := b.enterWith(is.WithClause, false); err != nil {
+			return nil, err
+		}
+		defer b.leaveWith()
 	}
 	t, w, err := b.writable(is.Relation, "insert into")
 	if err != nil {
@@ -842,9 +844,11 @@ func targetScope(t *catalog.Table, rv *pg_query.RangeVar) *scope {
 // planUpdate plans UPDATE table SET column = value, ... [WHERE ...]: the
 // table's new contents are its rows with the matching ones changed.
 func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error) {
-	switch {
-	case us.WithClause != nil:
-		return nil, b.unsupported(us.WithClause.Location, "WITH before UPDATE is not supported yet")
+	if us.WithClause != nil {
+		if _, err := b.enterWith(us.WithClause, false); err != nil {
+			return nil, err
+		}
+		defer b.leaveWith()
 	}
 	t, w, err := b.writable(us.Relation, "update")
 	if err != nil {
@@ -940,9 +944,11 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 // planDelete plans DELETE FROM table [WHERE ...]: the table keeps the rows
 // the condition is not true for.
 func (p *Planner) planDelete(b *binder, ds *pg_query.DeleteStmt) (*Query, error) {
-	switch {
-	case ds.WithClause != nil:
-		return nil, b.unsupported(ds.WithClause.Location, "WITH before DELETE is not supported yet")
+	if ds.WithClause != nil {
+		if _, err := b.enterWith(ds.WithClause, false); err != nil {
+			return nil, err
+		}
+		defer b.leaveWith()
 	}
 	t, w, err := b.writable(ds.Relation, "delete from")
 	if err != nil {

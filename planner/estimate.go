@@ -187,6 +187,10 @@ func estimate(p Plan) (rows, base float64) {
 		rows, _ := estimate(n.Input)
 		rows = max(rows*0.1, 1)
 		return rows, rows
+	case *CTEScan:
+		return estimate(n.Def)
+	case *WithCTEs:
+		return estimate(n.Input)
 	case *RecursiveUnion:
 		rows, _ := estimate(n.Anchor)
 		return rows * 10, rows * 10

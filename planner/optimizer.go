@@ -82,6 +82,10 @@ func withInputs(p Plan, inputs []Plan) Plan {
 		return &c
 	case *Union:
 		return &Union{Parts: inputs}
+	case *WithCTEs:
+		c := *n
+		c.Input, c.Defs = inputs[0], inputs[1:]
+		return &c
 	case *Window:
 		c := *n
 		c.Input = inputs[0]

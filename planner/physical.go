@@ -112,6 +112,22 @@ func (l lowering) node(p Plan) (engine.Plan, error) {
 		return &engine.RecursiveUnion{Anchor: anchor, Recursive: rec, Table: n.Table, Distinct: n.Distinct}, nil
 	case *WorkTableScan:
 		return &engine.WorkTableScan{Table: n.Table}, nil
+	case *CTEScan:
+		return &engine.CTEScan{CTE: n.CTE}, nil
+	case *WithCTEs:
+		in, err := l.plan(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		w := &engine.WithCTEs{CTEs: n.CTEs, Input: in}
+		for _, d := range n.Defs {
+			p, err := l.plan(d)
+			if err != nil {
+				return nil, err
+			}
+			w.Plans = append(w.Plans, p)
+		}
+		return w, nil
 	case *DistinctOn:
 		in, err := l.plan(n.Input)
 		if err != nil {

@@ -213,6 +213,20 @@ func prune(p Plan, need []bool) (Plan, []int) {
 			nn.On = renumber(n.On, remap)
 		}
 		return nn, remap
+	case *WithCTEs:
+		// The references read every column of the queries.
+		c := *n
+		var remap []int
+		c.Input, remap = prune(n.Input, need)
+		c.Defs = make([]Plan, len(n.Defs))
+		for i, d := range n.Defs {
+			all := make([]bool, d.Schema().NumFields())
+			for j := range all {
+				all[j] = true
+			}
+			c.Defs[i], _ = prune(d, all)
+		}
+		return &c, remap
 	case *Join:
 		nl := n.Left.Schema().NumFields()
 		leftNeed, rightNeed := slices.Clone(need[:nl]), make([]bool, n.Right.Schema().NumFields())
