@@ -109,6 +109,8 @@ func TestErrorsKeepConnection(t *testing.T) {
 		{"INSERT INTO candles VALUES (1)", "0A000", 13},
 		// Refused even when unreferenced, since PostgreSQL would run it.
 		{"WITH d AS (DELETE FROM candles RETURNING *) SELECT 1", "0A000", 6},
+		// PostgreSQL computes max(c.close) over the outer query's rows.
+		{"SELECT (SELECT max(c.close) FROM symbols LIMIT 1) FROM candles c", "0A000", 16},
 	}
 	for _, c := range cases {
 		_, err := conn.Exec(ctx, c.sql)

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
@@ -872,7 +874,15 @@ func (b *binder) bindLimit(n *pg_query.Node, clause string) (int64, error) {
 		return -1, nil // LIMIT $1: known when the statement runs
 	}
 	if !ok {
-		return 0, b.unsupported(nodeLocation(n), "%s must be a constant", clause)
+		// LIMIT (SELECT ...), LIMIT random() * 10: PostgreSQL evaluates
+		// the expression once, when the query starts; here when it is
+		// planned, so the plan is not kept for another execution.
+		v, err := engine.EvalConstant(context.Background(), e)
+		if err != nil {
+			return 0, err
+		}
+		b.volatile = true
+		lit = &expr.Literal{Value: v}
 	}
 	if !lit.Value.IsValid() {
 		return -1, nil // LIMIT NULL / LIMIT ALL

@@ -136,6 +136,12 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 			return nil, err
 		}
 	}
+	if outerOnly(arg) && (delim == nil || outerOnly(delim)) {
+		// PostgreSQL computes such an aggregate in the enclosing query,
+		// over its rows; computing it here, over one outer value, would
+		// be wrong.
+		return nil, b.unsupported(fc.Location, "aggregates over only an enclosing query's columns in a subquery are not supported yet")
+	}
 	if isTwoArgAgg(name) {
 		// Both arguments travel as one row (see expr.JSONObjectAgg).
 		if arg, err = b.aggArgRow(name, arg, delim, fc); err != nil {
@@ -233,6 +239,22 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		return asBpchar(ectx.aggs.add(&expr.Aggregate{Func: agg, Arg: unpadded(arg), Type: out, Distinct: fc.AggDistinct, Filter: filter})), nil
 	}
 	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order, OrderBy: ownOrder}), nil
+}
+
+// outerOnly reports whether e reads an enclosing query's row and nothing
+// of its own query's.
+func outerOnly(e expr.Expr) bool {
+	outer, own := false, false
+	expr.Walk(e, func(e expr.Expr) bool {
+		switch e.(type) {
+		case *expr.OuterRef:
+			outer = true
+		case *expr.Column:
+			own = true
+		}
+		return true
+	})
+	return outer && !own
 }
 
 // aggArgRow makes the row of a two-argument aggregate's arguments: the
