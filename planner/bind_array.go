@@ -45,7 +45,23 @@ func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, 
 	if !ok {
 		return nil, b.errorf(pgerror.DatatypeMismatch, ae.Location, "op ANY/ALL (array) requires array on right side")
 	}
-	if l, err = b.cast(b.resolveUnknown(l), list.Elem(), ae.Location); err != nil {
+	// Both sides go to the type the comparison of a value with an element
+	// takes (numeric = ANY (int4[]) compares numerics, not integers).
+	if u, ok := l.(*unknownLit); ok {
+		if l, err = b.resolveAs(u, list.Elem()); err != nil {
+			return nil, err
+		}
+	}
+	l = b.resolveUnknown(l)
+	if lt, elem := l.DataType(), list.Elem(); !arrow.TypeEqual(lt, elem) && lt.ID() != arrow.NULL && elem.ID() != arrow.NULL {
+		if ct := commonType(lt, elem); ct != nil && !arrow.TypeEqual(ct, elem) {
+			if r, err = b.cast(r, arrow.ListOf(ct), ae.Location); err != nil {
+				return nil, err
+			}
+			list = r.DataType().(*arrow.ListType)
+		}
+	}
+	if l, err = b.cast(l, list.Elem(), ae.Location); err != nil {
 		return nil, err
 	}
 	if any && op == "=" || !any && op == "<>" {
