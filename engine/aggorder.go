@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // sortedAcc gives an aggregate with its own ORDER BY (string_agg(x, ','
@@ -127,12 +128,12 @@ func (s *sortedAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 		return nil, err
 	}
 	defer idx.Release()
-	sorted, err := takeArray(ctx, arg, idx)
+	sorted, err := take.Array(ctx, arg, idx)
 	if err != nil {
 		return nil, err
 	}
 	defer sorted.Release()
-	takenIDs, err := takeArray(ctx, idCol, idx)
+	takenIDs, err := take.Array(ctx, idCol, idx)
 	if err != nil {
 		return nil, err
 	}

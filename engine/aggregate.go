@@ -17,6 +17,7 @@ import (
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -930,9 +931,9 @@ func selectAggRows(ctx context.Context, b arrow.RecordBatch, ids []uint32, arg a
 	if arg == nil {
 		return sel, nil, nil
 	}
-	idx := indices(memory.DefaultAllocator, rows)
+	idx := take.Indices(memory.DefaultAllocator, rows)
 	defer idx.Release()
-	out, err := takeArray(ctx, arg, idx)
+	out, err := take.Array(ctx, arg, idx)
 	arg.Release()
 	if err != nil {
 		return nil, nil, err
@@ -1112,7 +1113,7 @@ func (a *arrayAggAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	}
 	indices := idx.NewArray()
 	defer indices.Release()
-	values, err := takeArray(context.Background(), all, indices)
+	values, err := take.Array(context.Background(), all, indices)
 	if err != nil {
 		return nil, err
 	}

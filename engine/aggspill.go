@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // A hash aggregate over its memory limit spills as PostgreSQL's does,
@@ -92,7 +93,7 @@ func (s *aggSpill) add(ctx context.Context, b arrow.RecordBatch, keyCols, args [
 	}
 	idx := int32Array(found)
 	defer idx.Release()
-	fb, err := takeBatch(ctx, b, idx)
+	fb, err := take.Batch(ctx, b, idx)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (s *aggSpill) add(ctx context.Context, b arrow.RecordBatch, keyCols, args [
 		if a == nil {
 			continue
 		}
-		if fargs[i], err = takeArray(ctx, a, idx); err != nil {
+		if fargs[i], err = take.Array(ctx, a, idx); err != nil {
 			return err
 		}
 	}
@@ -121,7 +122,7 @@ func (s *aggSpill) write(ctx context.Context, p int, b arrow.RecordBatch, rows [
 	}
 	idx := int32Array(rows)
 	defer idx.Release()
-	part, err := takeBatch(ctx, b, idx)
+	part, err := take.Batch(ctx, b, idx)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // Apply joins each row of Left with the rows Right yields for that row's
@@ -203,7 +204,7 @@ func (a *Apply) pairs(ctx context.Context, lb arrow.RecordBatch, leftIdx []int64
 	indices := idx.NewArray()
 	idx.Release()
 	defer indices.Release()
-	lt, err := takeBatch(ctx, lb, indices)
+	lt, err := take.Batch(ctx, lb, indices)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -258,7 +259,7 @@ func (a *Apply) padUnmatched(ctx context.Context, lb, out arrow.RecordBatch, mat
 	}
 	indices := idx.NewArray()
 	defer indices.Release()
-	lt, err := takeBatch(ctx, lb, indices)
+	lt, err := take.Batch(ctx, lb, indices)
 	if err != nil {
 		return nil, err
 	}

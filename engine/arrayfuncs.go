@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/internal/take"
 )
 
 // arrayRows builds a list column from per-row positions into values; a nil
@@ -21,7 +23,7 @@ func arrayRows(mem memory.Allocator, values arrow.Array, rows [][]int64, valid [
 	}
 	indices := idx.NewArray()
 	defer indices.Release()
-	elems, err := takeArray(context.Background(), values, indices)
+	elems, err := take.Array(context.Background(), values, indices)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // arrayFunction returns the kernel of an array function, or nil. riffq's
@@ -104,7 +105,7 @@ func arrayElement(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 	}
 	indices := idx.NewArray()
 	defer indices.Release()
-	return takeArray(context.Background(), list.ListValues(), indices)
+	return take.Array(context.Background(), list.ListValues(), indices)
 }
 
 // arrayToString is array_to_string(list, delimiter[, null_string]):
@@ -285,7 +286,7 @@ func structField(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 	}
 	indices := idx.NewArray()
 	defer indices.Release()
-	return takeArray(context.Background(), child, indices)
+	return take.Array(context.Background(), child, indices)
 }
 
 // bitwise computes the integer operators &, |, #, << and >> in the type

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // compileCase evaluates CASE lazily, as PostgreSQL does: each condition
@@ -113,9 +114,9 @@ func compileCase(n *expr.Case) (evaluator, error) {
 			return nil, err
 		}
 		defer all.Release()
-		idx := indices(memory.DefaultAllocator, pos)
+		idx := take.Indices(memory.DefaultAllocator, pos)
 		defer idx.Release()
-		out, err := takeArray(ctx, all, idx)
+		out, err := take.Array(ctx, all, idx)
 		if err != nil {
 			return nil, err
 		}
@@ -133,10 +134,10 @@ func evalRows(ctx context.Context, ev evaluator, b arrow.RecordBatch, rows []int
 	case b.NumCols() == 0:
 		sub = array.NewRecordBatch(b.Schema(), nil, int64(len(rows)))
 	case cols == nil:
-		idx := indices(memory.DefaultAllocator, rows)
+		idx := take.Indices(memory.DefaultAllocator, rows)
 		defer idx.Release()
 		var err error
-		if sub, err = takeBatch(ctx, b, idx); err != nil {
+		if sub, err = take.Batch(ctx, b, idx); err != nil {
 			return nil, err
 		}
 	default:
@@ -149,13 +150,13 @@ func evalRows(ctx context.Context, ev evaluator, b arrow.RecordBatch, rows []int
 			arrays[i] = array.NewSlice(c, 0, int64(len(rows)))
 		}
 		if len(cols) > 0 {
-			idx := indices(memory.DefaultAllocator, rows)
+			idx := take.Indices(memory.DefaultAllocator, rows)
 			defer idx.Release()
 			for _, c := range cols {
 				if c < 0 || c >= len(arrays) {
 					return nil, fmt.Errorf("column %d of a %d-column batch", c, len(arrays))
 				}
-				t, err := takeArray(ctx, b.Column(c), idx)
+				t, err := take.Array(ctx, b.Column(c), idx)
 				if err != nil {
 					return nil, err
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // DistinctOn keeps the first row of each run of rows whose Keys columns
@@ -66,7 +67,7 @@ func (d *DistinctOn) Execute(ctx context.Context) (array.RecordReader, error) {
 				indices.Release()
 				continue
 			}
-			out, err := takeBatch(ctx, b, indices)
+			out, err := take.Batch(ctx, b, indices)
 			indices.Release()
 			return out, err
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -566,7 +567,7 @@ func arrayQuantified(mem memory.Allocator, cmp evaluator, lists array.ListLike, 
 	}
 	idx := parents.NewArray()
 	defer idx.Release()
-	xs, err := takeArray(context.Background(), x, idx)
+	xs, err := take.Array(context.Background(), x, idx)
 	if err != nil {
 		return nil, err
 	}
@@ -585,7 +586,7 @@ func arrayQuantified(mem memory.Allocator, cmp evaluator, lists array.ListLike, 
 	}
 	ei := elemIdx.NewArray()
 	defer ei.Release()
-	elems, err := takeArray(context.Background(), values, ei)
+	elems, err := take.Array(context.Background(), values, ei)
 	if err != nil {
 		return nil, err
 	}

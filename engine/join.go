@@ -15,6 +15,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // JoinType is the kind of a join.
@@ -653,8 +654,8 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 	}
 	var out []arrow.RecordBatch
 	for start := 0; start < len(rows); start += outputBatchRows {
-		idx := indices(memory.DefaultAllocator, rows[start:min(start+outputBatchRows, len(rows))])
-		b, err := takeBatch(ctx, build.batch, idx)
+		idx := take.Indices(memory.DefaultAllocator, rows[start:min(start+outputBatchRows, len(rows))])
+		b, err := take.Batch(ctx, build.batch, idx)
 		idx.Release()
 		if err != nil {
 			for _, o := range out {
@@ -803,10 +804,10 @@ func (j *HashJoin) assemble(ctx context.Context, schema *arrow.Schema, lb arrow.
 			}
 			return nil
 		}
-		idx := indices(mem, rows)
+		idx := take.Indices(mem, rows)
 		defer idx.Release()
 		for _, c := range b.Columns() {
-			t, err := takeArray(ctx, c, idx)
+			t, err := take.Array(ctx, c, idx)
 			if err != nil {
 				return fmt.Errorf("join: %w", err)
 			}
@@ -854,11 +855,11 @@ func (j *HashJoin) semiRows(ctx context.Context, lb arrow.RecordBatch, li []int3
 		lb.Retain()
 		return []arrow.RecordBatch{lb}, nil
 	}
-	idx := indices(memory.DefaultAllocator, rows)
+	idx := take.Indices(memory.DefaultAllocator, rows)
 	defer idx.Release()
 	cols := make([]arrow.Array, 0, lb.NumCols())
 	for _, c := range lb.Columns() {
-		t, err := takeArray(ctx, c, idx)
+		t, err := take.Array(ctx, c, idx)
 		if err != nil {
 			releaseAll(cols)
 			return nil, fmt.Errorf("join: %w", err)
@@ -867,19 +868,4 @@ func (j *HashJoin) semiRows(ctx context.Context, lb arrow.RecordBatch, li []int3
 	}
 	defer releaseAll(cols)
 	return []arrow.RecordBatch{array.NewRecordBatch(j.schema, cols, int64(len(rows)))}, nil
-}
-
-// indices makes a take-index array; -1 becomes NULL (a NULL row).
-func indices(mem memory.Allocator, idx []int32) arrow.Array {
-	b := array.NewInt32Builder(mem)
-	defer b.Release()
-	b.Reserve(len(idx))
-	for _, i := range idx {
-		if i < 0 {
-			b.AppendNull()
-		} else {
-			b.UnsafeAppend(i)
-		}
-	}
-	return b.NewArray()
 }

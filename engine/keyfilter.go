@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // JoinKeys names the keys of one hash join's build side, which the join
@@ -91,7 +92,7 @@ func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
 			b.Retain()
 			return b, nil
 		}
-		return takeRows(ctx, b, rows)
+		return take.Rows(ctx, b, rows)
 	}), nil
 }
 

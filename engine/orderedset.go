@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -140,7 +141,7 @@ func (a *orderedSetAcc) percentiles(mem memory.Allocator, all arrow.Array) (arro
 		defer flat.Release()
 		indices := idx.NewArray()
 		defer indices.Release()
-		if values, err = takeArray(context.Background(), flat, indices); err != nil {
+		if values, err = take.Array(context.Background(), flat, indices); err != nil {
 			return nil, err
 		}
 	}
@@ -195,7 +196,7 @@ func (a *orderedSetAcc) pick(mem memory.Allocator, all arrow.Array) (arrow.Array
 	}
 	indices := idx.NewArray()
 	defer indices.Release()
-	return takeArray(context.Background(), all, indices)
+	return take.Array(context.Background(), all, indices)
 }
 
 // interpolate is percentile_cont: the value at the fraction's position

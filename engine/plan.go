@@ -23,6 +23,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -553,7 +554,7 @@ func filterBatch(ctx context.Context, b arrow.RecordBatch, mask arrow.Array) (ar
 		b.Retain()
 		return b, nil
 	}
-	return takeRows(ctx, b, selectedRows(m))
+	return take.Rows(ctx, b, selectedRows(m))
 }
 
 // selectedRows lists the rows where m is true (not NULL, not false),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -211,7 +212,7 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 				src = vals[i][0].(array.ListLike).ListValues()
 			}
 			indices := idx.NewArray()
-			cols[i], err = takeArray(ctx, src, indices)
+			cols[i], err = take.Array(ctx, src, indices)
 			indices.Release()
 		case "_pg_expandarray":
 			cols[i], err = expandArray(ctx, vals[i][0].(array.ListLike), idx.NewArray())
@@ -231,7 +232,7 @@ func (p *ProjectSet) expand(ctx context.Context, b arrow.RecordBatch, evs [][]ev
 // at each index) and its subscript n (from 1), NULL where the index is.
 func expandArray(ctx context.Context, list array.ListLike, indices arrow.Array) (arrow.Array, error) {
 	defer indices.Release()
-	x, err := takeArray(ctx, list.ListValues(), indices)
+	x, err := take.Array(ctx, list.ListValues(), indices)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -152,7 +153,7 @@ func (r *RecursiveUnion) Execute(ctx context.Context) (array.RecordReader, error
 		}
 		indices := idx.NewArray()
 		defer indices.Release()
-		return takeBatch(ctx, b, indices)
+		return take.Batch(ctx, b, indices)
 	}
 	read := func() (arrow.RecordBatch, error) {
 		for {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/internal/take"
 )
 
 // SortKey orders by one input column.
@@ -248,7 +249,7 @@ func (s *Sort) topRows(ctx context.Context, batches []arrow.RecordBatch) (arrow.
 	defer idx.Release()
 	first := array.NewSlice(idx, 0, min(s.Fetch, int64(idx.Len())))
 	defer first.Release()
-	return takeBatch(ctx, all, first)
+	return take.Batch(ctx, all, first)
 }
 
 // splitNaN returns, for a float column holding NaN, a boolean "is NaN"

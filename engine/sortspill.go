@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/internal/take"
 )
 
 // An external sort: when the rows a Sort holds outgrow the query's memory
@@ -60,7 +62,7 @@ func (m *memorySorted) next() (arrow.RecordBatch, error) {
 	idx := array.NewSlice(m.indices, m.pos, end)
 	defer idx.Release()
 	m.pos = end
-	out, err := takeBatch(m.ctx, m.all, idx)
+	out, err := take.Batch(m.ctx, m.all, idx)
 	if err != nil {
 		return nil, fmt.Errorf("sort: %w", err)
 	}
@@ -394,7 +396,7 @@ func (m *runMerge) build() (arrow.RecordBatch, error) {
 	}
 	idx := ib.NewArray()
 	defer idx.Release()
-	return takeBatch(m.ctx, side, idx)
+	return take.Batch(m.ctx, side, idx)
 }
 
 // resetPieces lets go of the output's pieces; the runs start new ones.

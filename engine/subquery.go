@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -364,7 +365,7 @@ func scalarsArray(ctx context.Context, results []subqueryResult, dt arrow.DataTy
 	defer values.Release()
 	indices := idx.NewArray()
 	defer indices.Release()
-	out, err := takeArray(ctx, values, indices)
+	out, err := take.Array(ctx, values, indices)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -482,7 +483,7 @@ func (w *Window) compute(ctx context.Context, fn WindowFunc, all arrow.RecordBat
 		}
 		indices := idx.NewArray()
 		defer indices.Release()
-		return takeArray(ctx, both, indices)
+		return take.Array(ctx, both, indices)
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "window function %s is not supported yet", fn.Func)
 }
@@ -530,7 +531,7 @@ func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordB
 		idx.AppendValues(f.part, nil)
 		indices := idx.NewArray()
 		defer indices.Release()
-		return takeArray(ctx, perPart, indices)
+		return take.Array(ctx, perPart, indices)
 	}
 	acc, err := prefixAggregate(fn.Agg, arg, rows, f, fromStart)
 	if err != nil {
@@ -684,7 +685,7 @@ func runningMinMax(ctx context.Context, fn WindowFunc, arg arrow.Array, rows *fr
 	}
 	indices := idx.NewArray()
 	defer indices.Release()
-	return takeArray(ctx, arg, indices)
+	return take.Array(ctx, arg, indices)
 }
 
 // frameAggregate feeds each row's frame rows to a group of its own (rows
@@ -698,7 +699,7 @@ func frameAggregate(ctx context.Context, a *expr.Aggregate, arg arrow.Array, row
 	defer func() { releaseAll(parts) }()
 	var (
 		ids     []uint32 // group of each fed row
-		take    []int64  // the fed rows
+		fed     []int64  // the fed rows
 		groupOf []uint32 // each output row's group
 		groups  int
 	)
@@ -714,10 +715,10 @@ func frameAggregate(ctx context.Context, a *expr.Aggregate, arg arrow.Array, row
 		var in arrow.Array
 		if arg != nil {
 			idx := array.NewInt64Builder(mem)
-			idx.AppendValues(take, nil)
+			idx.AppendValues(fed, nil)
 			indices := idx.NewArray()
 			idx.Release()
-			in, err = takeArray(ctx, arg, indices)
+			in, err = take.Array(ctx, arg, indices)
 			indices.Release()
 			if err != nil {
 				return err
@@ -737,12 +738,12 @@ func frameAggregate(ctx context.Context, a *expr.Aggregate, arg arrow.Array, row
 		gi := gb.NewArray()
 		gb.Release()
 		defer gi.Release()
-		out, err := takeArray(ctx, res, gi)
+		out, err := take.Array(ctx, res, gi)
 		if err != nil {
 			return err
 		}
 		parts = append(parts, out)
-		ids, take, groupOf, groups = ids[:0], take[:0], groupOf[:0], 0
+		ids, fed, groupOf, groups = ids[:0], fed[:0], groupOf[:0], 0
 		return nil
 	}
 	for i := range n {
@@ -756,7 +757,7 @@ func frameAggregate(ctx context.Context, a *expr.Aggregate, arg arrow.Array, row
 		rows.each(i, func(from, to int) {
 			for j := from; j < to; j++ {
 				ids = append(ids, g)
-				take = append(take, int64(j))
+				fed = append(fed, int64(j))
 			}
 		})
 		groupOf = append(groupOf, g)

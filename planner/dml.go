@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -913,15 +913,17 @@ func (p *Planner) planUpdate(b *binder, us *pg_query.UpdateStmt) (*Query, error)
 		for rdr.Next() {
 			b := rdr.RecordBatch()
 			m := b.Column(schema.NumFields()).(*array.Boolean)
+			var sel []int32 // the changed rows
 			for i := range m.Len() {
 				if m.Value(i) {
 					n++
+					sel = append(sel, int32(i))
 				}
 			}
 			row := array.NewRecordBatch(schema, b.Columns()[:schema.NumFields()], b.NumRows())
 			rows = append(rows, row)
 			if ret != nil {
-				c, err := compute.FilterRecordBatch(ctx, row, m, compute.DefaultFilterOptions())
+				c, err := take.Rows(ctx, row, sel)
 				if err != nil {
 					return err
 				}

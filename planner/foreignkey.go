@@ -9,12 +9,12 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -433,7 +433,7 @@ func nullColumns(ctx context.Context, b arrow.RecordBatch, cols []int, keep []in
 			out[c] = col
 			continue
 		}
-		taken, err := compute.TakeArray(ctx, col, idx)
+		taken, err := take.Array(ctx, col, idx)
 		if err != nil {
 			return nil, err
 		}

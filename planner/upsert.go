@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -13,6 +12,7 @@ import (
 	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -284,7 +284,7 @@ func takeRows(ctx context.Context, b arrow.RecordBatch, idx []int64) (arrow.Reco
 	}()
 	for c := range cols {
 		var err error
-		if cols[c], err = compute.TakeArray(ctx, b.Column(c), indices); err != nil {
+		if cols[c], err = take.Array(ctx, b.Column(c), indices); err != nil {
 			return nil, err
 		}
 	}

@@ -11,12 +11,12 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/internal/take"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -440,7 +440,7 @@ func (t *WritableTable) AppendNew(batches []arrow.RecordBatch, keys []int) ([]ar
 		cols := make([]arrow.Array, b.NumCols())
 		var err error
 		for c := range cols {
-			if cols[c], err = compute.TakeArray(context.Background(), b.Column(c), indices); err != nil {
+			if cols[c], err = take.Array(context.Background(), b.Column(c), indices); err != nil {
 				break
 			}
 		}

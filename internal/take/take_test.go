@@ -1,9 +1,7 @@
-package engine
+package take
 
 import (
 	"context"
-	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// takeArray's own copies must give what Arrow's take kernel gives, for
+// Array's own copies must give what Arrow's take kernel gives, for
 // every fixed width, with NULL values, NULL indices and sliced inputs.
 func TestTakeArrayMatchesArrow(t *testing.T) {
 	ctx := context.Background()
@@ -55,7 +53,7 @@ func TestTakeArrayMatchesArrow(t *testing.T) {
 				if in.Len() < a.Len() && strings.Contains(ix, "5") {
 					continue // out of the slice's bounds
 				}
-				got, err := takeArray(ctx, in, idx)
+				got, err := Array(ctx, in, idx)
 				if err != nil {
 					t.Fatalf("%s %s: %v", name, ix, err)
 				}
@@ -68,42 +66,5 @@ func TestTakeArrayMatchesArrow(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestSelectedRows checks the word-at-a-time reading of filter masks
-// against reading each value, over lengths around word boundaries, NULLs
-// and slices at every offset.
-func TestSelectedRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 7, 63, 64, 65, 200, 1000} {
-		bld := array.NewBooleanBuilder(memory.DefaultAllocator)
-		for range n {
-			switch rng.IntN(4) {
-			case 0:
-				bld.AppendNull()
-			default:
-				bld.Append(rng.IntN(3) > 0)
-			}
-		}
-		whole := bld.NewBooleanArray()
-		for _, off := range []int{0, 1, 8, 13, 64} {
-			if off > n {
-				continue
-			}
-			m := array.NewSlice(whole, int64(off), int64(n)).(*array.Boolean)
-			var want []int32
-			for i := range m.Len() {
-				if m.IsValid(i) && m.Value(i) {
-					want = append(want, int32(i))
-				}
-			}
-			if got := selectedRows(m); !slices.Equal(got, want) {
-				t.Errorf("n=%d offset=%d: %v, want %v", n, off, got, want)
-			}
-			m.Release()
-		}
-		whole.Release()
-		bld.Release()
 	}
 }

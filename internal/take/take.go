@@ -1,4 +1,4 @@
-package engine
+package take
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// takeArray is compute.TakeArray for every type riffq uses: fixed-width
+// Array is compute.TakeArray for every type riffq uses: fixed-width
 // values are copied by takeFixed, strings by takeStrings, booleans by
 // takeBools, the others (lists, binaries) by Arrow's kernel. idx is an
 // int32 array; a NULL index takes a NULL.
-func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
+func Array(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 	var rows []int32
 	switch ix := idx.(type) {
 	case *array.Int32:
@@ -41,16 +41,16 @@ func takeArray(ctx context.Context, a, idx arrow.Array) (arrow.Array, error) {
 			return nil, fmt.Errorf("take: index %d out of bounds", r)
 		}
 	}
-	return takeValues(ctx, a, rows, idx)
+	return Values(ctx, a, rows, idx)
 }
 
-// takeValues is takeArray of rows already checked to be in range; idx,
+// Values is Array of rows already checked to be in range; idx,
 // when not nil, is rows as an array, its NULLs taking NULLs.
-func takeValues(ctx context.Context, a arrow.Array, rows []int32, idx arrow.Array) (arrow.Array, error) {
+func Values(ctx context.Context, a arrow.Array, rows []int32, idx arrow.Array) (arrow.Array, error) {
 	width := fixedWidth(a.DataType())
 	if id := a.DataType().ID(); width == 0 && id != arrow.STRING && id != arrow.BOOL {
 		if idx == nil {
-			idx = indices(memory.DefaultAllocator, rows)
+			idx = Indices(memory.DefaultAllocator, rows)
 			defer idx.Release()
 		}
 		return compute.TakeArray(ctx, a, idx)
@@ -119,12 +119,12 @@ func takeStrings(mem memory.Allocator, a *array.String, rows []int32, idx arrow.
 	return array.NewStringData(out)
 }
 
-// takeBatch takes the rows idx of b.
-func takeBatch(ctx context.Context, b arrow.RecordBatch, idx arrow.Array) (arrow.RecordBatch, error) {
+// Batch takes the rows idx of b.
+func Batch(ctx context.Context, b arrow.RecordBatch, idx arrow.Array) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, b.NumCols())
 	defer func() { releaseAll(cols) }()
 	for i, c := range b.Columns() {
-		t, err := takeArray(ctx, c, idx)
+		t, err := Array(ctx, c, idx)
 		if err != nil {
 			return nil, err
 		}
@@ -147,13 +147,13 @@ func narrow[T int64 | uint64 | uint32 | int16 | uint16](vs []T) []int32 {
 	return out
 }
 
-// takeRows takes the listed rows of b, in order; they must be rows of b
+// Rows takes the listed rows of b, in order; they must be rows of b
 // (a filter's selection).
-func takeRows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
+func Rows(ctx context.Context, b arrow.RecordBatch, rows []int32) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, b.NumCols())
 	defer func() { releaseAll(cols) }()
 	for i, c := range b.Columns() {
-		t, err := takeValues(ctx, c, rows, nil)
+		t, err := Values(ctx, c, rows, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -272,5 +272,28 @@ func takeBools(mem memory.Allocator, a *array.Boolean, rows []int32, idx arrow.A
 func copyRows[T uint8 | uint16 | uint32 | uint64 | decimal128.Num](dst, src []T, rows []int32) {
 	for i, r := range rows {
 		dst[i] = src[r]
+	}
+}
+
+// Indices makes a take-index array; -1 becomes NULL (a NULL row).
+func Indices(mem memory.Allocator, idx []int32) arrow.Array {
+	b := array.NewInt32Builder(mem)
+	defer b.Release()
+	b.Reserve(len(idx))
+	for _, i := range idx {
+		if i < 0 {
+			b.AppendNull()
+		} else {
+			b.UnsafeAppend(i)
+		}
+	}
+	return b.NewArray()
+}
+
+func releaseAll(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
 	}
 }
