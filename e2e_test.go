@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -355,6 +358,65 @@ func TestCopyBinary(t *testing.T) {
 	if tag.String() != "COPY 9" || !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("binary COPY differs from PostgreSQL's (tag %s, %d bytes, want %d)", tag, buf.Len(), len(want))
 	}
+}
+
+// TestCopyBinaryFraming checks that the binary COPY header travels in the
+// same CopyData message as the first row (or the trailer), as PostgreSQL
+// sends it: psycopg 3 reads rows from the message holding the header.
+func TestCopyBinaryFraming(t *testing.T) {
+	cfg, err := pgconn.ParseConfig(startServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.Dial("tcp", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fe := pgproto3.NewFrontend(nc, nc)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "tester"}})
+	copyData := func(sql string) [][]byte {
+		if sql != "" {
+			fe.Send(&pgproto3.Query{String: sql})
+		}
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		var out [][]byte
+		for {
+			msg, err := fe.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch m := msg.(type) {
+			case *pgproto3.CopyData:
+				out = append(out, slices.Clone(m.Data))
+			case *pgproto3.ErrorResponse:
+				t.Fatalf("%s: %s", sql, m.Message)
+			case *pgproto3.ReadyForQuery:
+				return out
+			}
+		}
+	}
+	copyData("")
+	const header = 19
+	msgs := copyData("COPY (SELECT g FROM generate_series(1, 3) g) TO STDOUT (FORMAT binary)")
+	// Header + row of one int4 (2+4+4 bytes), two more rows, the trailer.
+	if len(msgs) != 4 || len(msgs[0]) != header+10 || !bytes.HasPrefix(msgs[0], []byte("PGCOPY\n\xff\r\n\x00")) || len(msgs[3]) != 2 {
+		t.Errorf("3 rows: messages of %d bytes", lens(msgs))
+	}
+	msgs = copyData("COPY (SELECT 1 WHERE false) TO STDOUT (FORMAT binary)")
+	if len(msgs) != 1 || len(msgs[0]) != header+2 {
+		t.Errorf("no rows: messages of %d bytes", lens(msgs))
+	}
+}
+
+func lens(bs [][]byte) []int {
+	n := make([]int, len(bs))
+	for i, b := range bs {
+		n[i] = len(b)
+	}
+	return n
 }
 
 // TestSessionFunctions checks the functions clients call on connect

@@ -45,6 +45,10 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 	}
 	c.send(resp)
 	var line []byte
+	// The binary header goes out with the first row (or the trailer), in
+	// one CopyData, as PostgreSQL sends it: psycopg 3's row reader
+	// expects it so.
+	var header []byte
 	send := func() {
 		c.out = append(c.out, 'd', 0, 0, 0, 0)
 		binary.BigEndian.PutUint32(c.out[len(c.out)-4:], uint32(len(line)+4))
@@ -52,10 +56,9 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 	}
 	switch {
 	case f.Binary:
-		line = append(line[:0], binarySignature...)
-		line = binary.BigEndian.AppendUint32(line, 0) // flags
-		line = binary.BigEndian.AppendUint32(line, 0) // header extension length
-		send()
+		header = append(header, binarySignature...)
+		header = binary.BigEndian.AppendUint32(header, 0) // flags
+		header = binary.BigEndian.AppendUint32(header, 0) // header extension length
 	case f.Header:
 		line = line[:0]
 		for i, fld := range p.schema.Fields() {
@@ -88,7 +91,8 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 			}
 		}
 		for r := range int(b.NumRows()) {
-			line = line[:0]
+			line = append(line[:0], header...)
+			header = nil
 			if f.Binary {
 				line = binary.BigEndian.AppendUint16(line, uint16(len(cols)))
 			}
@@ -129,7 +133,7 @@ func (c *conn) copyOut(ctx context.Context, p *portal) error {
 		return err
 	}
 	if f.Binary {
-		line = binary.BigEndian.AppendUint16(line[:0], 0xFFFF) // trailer
+		line = binary.BigEndian.AppendUint16(append(line[:0], header...), 0xFFFF) // trailer
 		send()
 	}
 	if err := c.flushRows(); err != nil {
