@@ -997,11 +997,28 @@ func (b *binder) resolveUnknown(e expr.Expr) expr.Expr {
 // sortKey reads an ORDER BY item's direction; PostgreSQL puts NULLs last
 // ascending and first descending unless told otherwise.
 func (b *binder) sortKey(sb *pg_query.SortBy, column int) (SortKey, error) {
-	if sb.UseOp != nil {
-		return SortKey{}, b.unsupported(sb.Location, "ORDER BY USING is not supported")
+	desc, nullsFirst, err := b.orderDirection(sb)
+	return SortKey{Column: column, Desc: desc, NullsFirst: nullsFirst}, err
+}
+
+// orderDirection reads an ORDER BY item's direction: ASC, DESC, or
+// USING < or > (ascending and descending: the only ordering operators of
+// PostgreSQL's built-in types, but for ~<~ and ~>~ of text, refused).
+func (b *binder) orderDirection(sb *pg_query.SortBy) (desc, nullsFirst bool, err error) {
+	dir := sb.SortbyDir
+	if dir == pg_query.SortByDir_SORTBY_USING {
+		switch op := sb.UseOp[len(sb.UseOp)-1].GetString_().GetSval(); op {
+		case "<":
+			dir = pg_query.SortByDir_SORTBY_ASC
+		case ">":
+			dir = pg_query.SortByDir_SORTBY_DESC
+		default:
+			return false, false, b.errorf("42809", sb.Location, "operator %s is not a valid ordering operator", op).
+				WithHint("Ordering operators must be \"<\" or \">\" members of btree operator families.")
+		}
 	}
-	desc, nullsFirst := sortDirection(sb.SortbyDir, sb.SortbyNulls)
-	return SortKey{Column: column, Desc: desc, NullsFirst: nullsFirst}, nil
+	desc, nullsFirst = sortDirection(dir, sb.SortbyNulls)
+	return desc, nullsFirst, nil
 }
 
 // sortDirection reads ASC/DESC and NULLS FIRST/LAST (of an ORDER BY item

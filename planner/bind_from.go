@@ -419,6 +419,11 @@ func (b *binder) bindCTE(cte *pg_query.CommonTableExpr, rv *pg_query.RangeVar, l
 	bind := func() (Plan, error) {
 		saved := b.ctes
 		b.ctes = b.ctes[:level+1]
+		if w := b.ctes[level]; !w.recursive {
+			// Without RECURSIVE a query sees only the queries before it.
+			w.ctes = w.before(cte)
+			b.ctes = append(slices.Clone(b.ctes[:level]), w)
+		}
 		defer func() { b.ctes = saved }()
 		if b.ctes[level].recursive {
 			return b.bindRecursive(cte, sel)

@@ -327,10 +327,9 @@ func (b *binder) bindOrderedSet(fc *pg_query.FuncCall, name string, ectx exprCon
 	// The aggregate sorts its values itself: only the direction matters
 	// (NULLs are left out).
 	sb := fc.AggOrder[0].GetSortBy()
-	if sb.UseOp != nil {
-		return nil, b.unsupported(sb.Location, "ORDER BY USING is not supported")
+	if agg.Desc, _, err = b.orderDirection(sb); err != nil {
+		return nil, err
 	}
-	agg.Desc, _ = sortDirection(sb.SortbyDir, sb.SortbyNulls)
 	if agg.Fraction != nil && agg.Fraction.DataType().ID() == arrow.LIST {
 		out = arrow.ListOf(out)
 	}
@@ -367,7 +366,10 @@ func (b *binder) bindAggOrder(fc *pg_query.FuncCall, ectx, argCtx exprContext, a
 		if fc.AggDistinct && e.String() != arg.String() {
 			return "", nil, b.errorf(pgerror.InvalidColumnReference, nodeLocation(sb.Node), "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
 		}
-		desc, nullsFirst := sortDirection(sb.SortbyDir, sb.SortbyNulls)
+		desc, nullsFirst, err := b.orderDirection(sb)
+		if err != nil {
+			return "", nil, err
+		}
 		keys = append(keys, orderKey{e: e, desc: desc, nullsFirst: nullsFirst})
 		part := e.String()
 		if desc {

@@ -5,6 +5,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/engine"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -16,6 +17,20 @@ type withClause struct {
 	// were referenced, in order of their first reference.
 	materialized map[*pg_query.CommonTableExpr]*materializedCTE
 	order        *[]*materializedCTE
+	// list holds the queries in the order written.
+	list []*pg_query.CommonTableExpr
+}
+
+// before returns the queries of the clause written before cte, by name.
+func (w withClause) before(cte *pg_query.CommonTableExpr) map[string]*pg_query.CommonTableExpr {
+	m := make(map[string]*pg_query.CommonTableExpr)
+	for _, c := range w.list {
+		if c == cte {
+			break
+		}
+		m[c.Ctename] = c
+	}
+	return m
 }
 
 // workRef tracks a recursive query's self-references while it is bound.
@@ -84,26 +99,52 @@ func (b *binder) bindRecursive(cte *pg_query.CommonTableExpr, sel *pg_query.Sele
 			widened[i] = &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: d.Scale}
 		}
 	}
-	if anchor, err = b.castColumns(anchor, widened); err != nil {
-		return nil, err
-	}
-	as = anchor.Schema()
-	fields := make([]arrow.Field, as.NumFields())
-	for i, f := range as.Fields() {
-		fields[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: true}
-		if i < len(names) {
-			fields[i].Name = names[i]
+	var rec Plan
+	for attempt := 0; ; attempt++ {
+		if anchor, err = b.castColumns(anchor, widened); err != nil {
+			return nil, err
 		}
-	}
-	w.table = &engine.WorkTable{Name: cte.Ctename, Schema: arrow.NewSchema(fields, nil)}
-	rec, err := b.bindSelect(sel.Rarg)
-	if err != nil {
-		return nil, err
+		as = anchor.Schema()
+		fields := make([]arrow.Field, as.NumFields())
+		for i, f := range as.Fields() {
+			fields[i] = arrow.Field{Name: f.Name, Type: f.Type, Nullable: true}
+			if i < len(names) {
+				fields[i].Name = names[i]
+			}
+		}
+		w.table = &engine.WorkTable{Name: cte.Ctename, Schema: arrow.NewSchema(fields, nil)}
+		w.uses = 0
+		if rec, err = b.bindSelect(sel.Rarg); err != nil {
+			return nil, err
+		}
+		// A numeric column whose recursive term gives values of another
+		// scale (1.0, then n + 0.25) holds each value's own scale, as
+		// PostgreSQL's numeric does; the term is bound again over it.
+		again := false
+		for i, f := range rec.Schema().Fields() {
+			if i >= len(widened) {
+				break
+			}
+			d, ok := widened[i].(*arrow.Decimal128Type)
+			if !ok {
+				continue
+			}
+			if rd, ok := f.Type.(*arrow.Decimal128Type); ok && rd.Scale != d.Scale || isPerValueNumeric(f.Type) {
+				widened[i] = pgtypes.Numeric()
+				again = true
+			}
+		}
+		if !again || attempt > 0 {
+			break
+		}
 	}
 	if w.uses == 0 {
 		// Not recursive after all: an ordinary UNION.
 		w.anchored = false
 		return b.bindSelect(sel)
+	}
+	if err := b.checkRecursiveTerm(cte, sel.Rarg, rec); err != nil {
+		return nil, err
 	}
 	if len(sel.SortClause) > 0 {
 		return nil, b.errorf(pgerror.FeatureNotSupported, nodeLocation(sel.SortClause[0].GetSortBy().Node), "ORDER BY in a recursive query is not implemented")
@@ -147,4 +188,62 @@ func (b *binder) bindRecursive(cte *pg_query.CommonTableExpr, sel *pg_query.Sele
 		return nil, err
 	}
 	return &RecursiveUnion{Anchor: anchor, Recursive: rec, Table: w.table, Distinct: !sel.All}, nil
+}
+
+// checkRecursiveTerm refuses what PostgreSQL refuses in a recursive term,
+// where the work table is the previous iteration's rows only: aggregating
+// them, or reading them on the side of an outer join that is padded with
+// NULLs (either would never reach a fixed point, or not the one PostgreSQL
+// defines).
+func (b *binder) checkRecursiveTerm(cte *pg_query.CommonTableExpr, sel *pg_query.SelectStmt, rec Plan) error {
+	var check func(p Plan) error
+	reads := func(p Plan) bool {
+		found := false
+		var walk func(Plan)
+		walk = func(p Plan) {
+			if _, ok := p.(*WorkTableScan); ok {
+				found = true
+			}
+			for _, in := range p.Inputs() {
+				walk(in)
+			}
+		}
+		walk(p)
+		return found
+	}
+	check = func(p Plan) error {
+		switch n := p.(type) {
+		case *Aggregate:
+			if len(n.Aggs) > 0 && reads(n.Input) {
+				loc := cte.Location
+				if fc := findNode(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}}, func(n *pg_query.Node) bool {
+					fc := n.GetFuncCall()
+					return fc != nil && fc.Over == nil && isAggregateName(funcName(fc))
+				}); fc != nil {
+					loc = fc.GetFuncCall().Location
+				}
+				return b.errorf("42P19", loc, "aggregate functions are not allowed in a recursive query's recursive term")
+			}
+		case *Join:
+			left := n.Type == engine.RightJoin || n.Type == engine.FullJoin
+			right := n.Type == engine.LeftJoin || n.Type == engine.FullJoin
+			if left && reads(n.Left) || right && reads(n.Right) {
+				loc := cte.Location
+				if rv := findNode(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}}, func(n *pg_query.Node) bool {
+					rv := n.GetRangeVar()
+					return rv != nil && rv.Schemaname == "" && rv.Relname == cte.Ctename
+				}); rv != nil {
+					loc = rv.GetRangeVar().Location
+				}
+				return b.errorf("42P19", loc, "recursive reference to query %q must not appear within an outer join", cte.Ctename)
+			}
+		}
+		for _, in := range p.Inputs() {
+			if err := check(in); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return check(rec)
 }

@@ -123,7 +123,10 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 			return nil, err
 		}
 		call.order = append(call.order, b.resolveUnknown(e))
-		desc, nullsFirst := sortDirection(sb.SortbyDir, sb.SortbyNulls)
+		desc, nullsFirst, err := b.orderDirection(sb)
+		if err != nil {
+			return nil, err
+		}
 		call.desc = append(call.desc, desc)
 		call.nullsLast = append(call.nullsLast, !nullsFirst)
 	}

@@ -73,6 +73,7 @@ func (b *binder) enterWith(wc *pg_query.WithClause, materialize bool) (withClaus
 			return w, b.unsupported(cte.Location, "data-modifying statements in WITH are not supported")
 		}
 		w.ctes[cte.Ctename] = cte
+		w.list = append(w.list, cte)
 	}
 	b.ctes = append(b.ctes, w)
 	return w, nil
