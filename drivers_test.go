@@ -34,6 +34,14 @@ func TestDrivers(t *testing.T) {
 		dsn := "host=" + hostname + " port=" + port + " user=tester dbname=riffq password='" + password + "'"
 		compareClient(t, "testdata/clients/psycopg2.expected", exec.Command(py, "testdata/clients/psycopg2_client.py", dsn))
 	})
+	t.Run("psycopg3", func(t *testing.T) {
+		py := requireClient(t, "/usr/bin/python3")
+		if err := exec.Command(py, "-c", "import psycopg").Run(); err != nil {
+			requireClient(t, "psycopg 3 (python3-psycopg)")
+		}
+		dsn := "host=" + hostname + " port=" + port + " user=tester dbname=riffq password='" + password + "'"
+		compareClient(t, "testdata/clients/psycopg3.expected", exec.Command(py, "testdata/clients/psycopg3_client.py", dsn))
+	})
 	t.Run("sqlalchemy", func(t *testing.T) {
 		py := requireClient(t, "/usr/bin/python3")
 		if err := exec.Command(py, "-c", "import sqlalchemy, psycopg2").Run(); err != nil {

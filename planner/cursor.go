@@ -42,6 +42,10 @@ type cursor struct {
 	done   bool
 }
 
+// Schema is the cursor's columns, which a protocol-level Describe of the
+// cursor as a portal reports (psycopg 3's named cursors ask).
+func (c *cursor) Schema() *arrow.Schema { return c.schema }
+
 func (c *cursor) Close() error {
 	if c.batch != nil {
 		c.batch.Release()

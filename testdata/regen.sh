@@ -8,7 +8,8 @@
 #   testdata/regen.sh --check  fail if the files differ from PostgreSQL's answers
 #
 # Needs Debian's postgresql-15 package (PGBIN overrides its bin directory)
-# and the drivers .ci/run installs (python3-psycopg2, node's pg, JDBC).
+# and the drivers .ci/run installs (python3-psycopg2, python3-psycopg, node's pg,
+# JDBC).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,7 @@ go test -count=1 -run '^TestTPCH$' . -args -update -pg "postgres://postgres@127.
 # What each driver prints against PostgreSQL: TestDrivers compares riffq's.
 url="postgres://postgres@127.0.0.1:$PORT/postgres"
 /usr/bin/python3 testdata/clients/psycopg2_client.py "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" >testdata/clients/psycopg2.expected
+/usr/bin/python3 testdata/clients/psycopg3_client.py "host=127.0.0.1 port=$PORT user=postgres dbname=postgres" >testdata/clients/psycopg3.expected
 /usr/bin/python3 testdata/clients/pgcli_client.py 127.0.0.1 "$PORT" postgres unused postgres >testdata/clients/pgcli.expected
 /usr/bin/python3 testdata/clients/sqlalchemy_client.py "postgresql+psycopg2://postgres@127.0.0.1:$PORT/postgres" >testdata/clients/sqlalchemy.expected
 [ -d testdata/clients/node/node_modules/pg ] || (cd testdata/clients/node && npm ci --no-audit --no-fund --silent)

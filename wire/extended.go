@@ -218,6 +218,13 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	}
 	p, ok := c.portals[m.Name]
 	if !ok {
+		// A cursor of SQL's DECLARE is a portal too, in PostgreSQL.
+		if cur, ok := c.sess.cursors[m.Name]; ok {
+			if s, ok := cur.Closer.(interface{ Schema() *arrow.Schema }); ok {
+				c.send(rowDescription(s.Schema(), nil))
+				return nil
+			}
+		}
 		return pgerror.New("34000", "portal %q does not exist", m.Name)
 	}
 	switch {
