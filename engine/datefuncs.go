@@ -442,6 +442,35 @@ func compileClockTimestamp(out arrow.DataType) evaluator {
 	}
 }
 
+// compileSleep evaluates pg_sleep(seconds): it waits that long for each
+// row (a cancelled statement stops waiting) and yields PostgreSQL's void,
+// which reads as an empty string.
+func compileSleep(seconds evaluator) evaluator {
+	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
+		secs, err := evalArray(ctx, seconds, b)
+		if err != nil {
+			return nil, err
+		}
+		defer secs.Release()
+		f := secs.(*array.Float64)
+		sb := array.NewStringBuilder(memory.DefaultAllocator)
+		defer sb.Release()
+		for i := range f.Len() {
+			if f.IsValid(i) && f.Value(i) > 0 {
+				t := time.NewTimer(time.Duration(f.Value(i) * float64(time.Second)))
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil, ctx.Err()
+				case <-t.C:
+				}
+			}
+			sb.Append("")
+		}
+		return compute.NewDatumWithoutOwning(sb.NewArray()), nil
+	}
+}
+
 // tsRound rounds to microseconds' worth of precision, as PostgreSQL's
 // TSROUND does to keep whole numbers whole after float arithmetic.
 func tsRound(f float64) float64 { return math.RoundToEven(f*1e6) / 1e6 }

@@ -40,6 +40,8 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		return compileAge(args, ts != nil && ts.TimeZone != ""), nil
 	case "clock_timestamp":
 		return compileClockTimestamp(n.Type), nil
+	case "pg_sleep":
+		return compileSleep(args[0]), nil
 	case "date_bin":
 		out := n.Type
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return dateBinKernel(mem, in, out) }

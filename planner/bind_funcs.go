@@ -638,6 +638,16 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		return text(v)
+	case name == "pg_sleep" && len(fc.Args) == 1:
+		arg, err := b.bindExpr(fc.Args[0], ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		if arg, err = b.cast(b.resolveUnknown(arg), typeFloat8, fc.Location); err != nil {
+			return nil, true, err
+		}
+		b.volatile = true
+		return &expr.Call{Func: "pg_sleep", Args: []expr.Expr{arg}, Type: typeText}, true, nil
 	case name == "set_config" && len(fc.Args) == 3:
 		return b.bindSetConfig(fc, ectx)
 	}

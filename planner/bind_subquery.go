@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
@@ -83,6 +84,9 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 		types := make([]arrow.DataType, len(lefts))
 		for i, left := range lefts {
 			col := schema.Field(i).Type
+			if isBareNull(left) {
+				left = &expr.Literal{Value: scalar.MakeNullScalar(col)} // takes the column's type
+			}
 			ct := commonType(b.resolveUnknown(left).DataType(), col)
 			if u, ok := left.(*unknownLit); ok {
 				ct = col

@@ -29,6 +29,10 @@ func declare(e expr.Expr, n *pg_query.Node) expr.Expr {
 	if returnsName(n) {
 		return &expr.Call{Func: declaredTypeFunc, Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewStringScalar("name")}}, Type: e.DataType()}
 	}
+	if fc := n.GetFuncCall(); fc != nil && funcName(fc) == "pg_sleep" {
+		// void, whose values riffq holds as empty strings.
+		return &expr.Call{Func: declaredTypeFunc, Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewStringScalar("void")}}, Type: e.DataType()}
+	}
 	tc := n.GetTypeCast()
 	if tc == nil || len(tc.TypeName.GetArrayBounds()) > 0 || len(tc.TypeName.GetNames()) == 0 {
 		return e

@@ -96,6 +96,9 @@ func foldable(e expr.Expr) bool {
 		if n.Func == bpcharPadFunc || n.Func == declaredTypeFunc {
 			return false // a result column's type is read from it
 		}
+		if n.Func == "pg_sleep" {
+			return false // waits when the statement runs, cancellably
+		}
 		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) ||
 			(n.Func == "ts_pl_interval" || n.Func == "ts_mi_interval" || n.Func == "date_trunc") && zoned(n.Type) ||
 			n.Func == "to_timestamp" && len(n.Args) == 2 {

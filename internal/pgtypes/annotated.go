@@ -25,6 +25,7 @@ const (
 	XIDOID        uint32 = 28
 	Int2VectorOID uint32 = 22
 	OIDVectorOID  uint32 = 30
+	VoidOID       uint32 = 2278
 )
 
 // annotatedType is a type TypeMetadata may name, with the Arrow storage
@@ -50,6 +51,9 @@ var annotated = map[string]annotatedType{
 	// Its values are held padded with spaces to n, as PostgreSQL stores
 	// them.
 	"bpchar": {Type{BpcharOID, "character", -1, -1}, isString},
+	// The result of a function that returns nothing (pg_sleep): an empty
+	// string in text and binary alike, as PostgreSQL sends it.
+	"void": {Type{VoidOID, "void", 4, -1}, isString},
 }
 
 func isInteger(dt arrow.DataType) bool {
