@@ -415,8 +415,17 @@ func TypeDisplayName(oid int64) string {
 }
 
 // TypeOID finds a built-in type by its pg_type name (int4, _text) or the
-// SQL name format_type prints (integer, character varying).
+// SQL name format_type prints (integer, character varying), an array type
+// also as its element's name with [] (text[], integer[]).
 func TypeOID(name string) (int64, bool) {
+	if elem, ok := strings.CutSuffix(name, "[]"); ok {
+		oid, ok := TypeOID(strings.TrimSpace(elem))
+		if !ok {
+			return 0, false
+		}
+		en, _ := TypeName(oid)
+		return TypeOID("_" + en)
+	}
 	if n, ok := typeAliases[name]; ok {
 		name = n
 	}

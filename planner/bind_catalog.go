@@ -573,9 +573,26 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	}
 	u, isConst := in.(*unknownLit)
 	if isConst && (u.param > 0 || kind == "oid") {
-		// $1::oid, '16385'::oid: an OID, given as a number.
+		// $1::oid, '16385'::oid: an OID, given as a number. $1::regtype
+		// and its kin take a name (or a number) as text: psycopg 3's
+		// TypeInfo.fetch sends 'uuid'.
+		if kind != "oid" && u.param > 0 {
+			// Only described here: the value is read when the statement
+			// runs, as the text literal below.
+			e, err := b.resolveAs(u, typeText)
+			if err != nil {
+				return nil, true, err
+			}
+			e, err = b.cast(e, typeInt8, tc.Location)
+			return e, true, err
+		}
 		e, err := b.resolveAs(u, typeInt8)
 		return e, true, err
+	}
+	if lit, ok := in.(*expr.Literal); ok && lit.Value.IsValid() && category(lit.DataType()) == catString && kind != "oid" {
+		// A text value known when the statement is planned (a
+		// parameter's): read as the name it holds, as a constant is.
+		u, isConst = &unknownLit{text: lit.Value.(*scalar.String).String(), loc: -1}, true
 	}
 	if lit, ok := in.(*expr.Literal); ok && !lit.Value.IsValid() {
 		return &expr.Literal{Value: scalar.MakeNullScalar(typeInt8)}, true, nil
@@ -624,7 +641,7 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	}
 	parts, err := catalog.SplitQualifiedName(u.text)
 	if err != nil {
-		return nil, true, b.errorf(pgerror.InvalidTextRepresentation, tc.Location, "%s", err.Error())
+		return nil, true, b.errorf(pgerror.InvalidTextRepresentation, u.loc, "%s", err.Error())
 	}
 	last := parts[len(parts)-1]
 	switch kind {
@@ -642,7 +659,7 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 				return oid(int64(r.OID))
 			}
 		}
-		return nil, true, b.errorf(pgerror.UndefinedTable, tc.Location, "relation %q does not exist", u.text)
+		return nil, true, b.errorf(pgerror.UndefinedTable, u.loc, "relation %q does not exist", u.text)
 	case "regtype":
 		if t, ok := catalog.TypeOID(strings.Join(strings.Fields(strings.ToLower(u.text)), " ")); ok {
 			return oid(t)
@@ -650,12 +667,12 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 		if t, ok := catalog.TypeOID(last); ok && (len(parts) == 1 || parts[0] == catalog.PgCatalog) {
 			return oid(t)
 		}
-		return nil, true, b.errorf("42704", tc.Location, "type %q does not exist", u.text)
+		return nil, true, b.errorf("42704", u.loc, "type %q does not exist", u.text)
 	case "regnamespace":
 		if o, ok := b.cat.SchemaOID(b.db, last); ok && len(parts) == 1 {
 			return oid(int64(o))
 		}
-		return nil, true, b.errorf("3F000", tc.Location, "schema %q does not exist", u.text)
+		return nil, true, b.errorf("3F000", u.loc, "schema %q does not exist", u.text)
 	case "regrole":
 		switch last {
 		case catalog.OwnerName:
@@ -663,7 +680,7 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 		case catalog.DatabaseOwnerName:
 			return oid(catalog.DatabaseOwnerOID)
 		}
-		return nil, true, b.errorf("42704", tc.Location, "role %q does not exist", u.text)
+		return nil, true, b.errorf("42704", u.loc, "role %q does not exist", u.text)
 	}
 	if kind == "regproc" || kind == "regprocedure" {
 		// riffq's catalog holds regproc columns as the function's name.
@@ -671,7 +688,7 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 	}
 	// riffq has no operators or text search objects of its own in the
 	// catalog.
-	return nil, true, b.errorf(pgerror.UndefinedFunction, tc.Location, "%s %q does not exist", strings.TrimPrefix(kind, "reg"), u.text)
+	return nil, true, b.errorf(pgerror.UndefinedFunction, u.loc, "%s %q does not exist", strings.TrimPrefix(kind, "reg"), u.text)
 }
 
 // bindRegText binds x::regclass::text and its regtype, regnamespace and

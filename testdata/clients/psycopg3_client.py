@@ -88,3 +88,15 @@ def pipeline():
 
 
 show("pipeline", pipeline)
+
+
+def type_info():
+    from psycopg.types import TypeInfo
+    out = []
+    for name in ("uuid", "int4", "numeric", "text[]", "timestamp with time zone", "nosuch"):
+        t = TypeInfo.fetch(conn, name)
+        out.append(t and (t.name, t.oid, t.array_oid, t.regtype, t.delimiter))
+    return out
+
+
+show("TypeInfo.fetch ($1::regtype)", type_info)
