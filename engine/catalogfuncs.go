@@ -128,6 +128,31 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 				return oid, nil
 			})
 		}
+	case "serial_sequence":
+		// pg_get_serial_sequence(table, column) at run time: in[2] lists
+		// the owned sequences as "schema\x1ftable\x1fcolumn\tsequence"
+		// lines, tables of the default schema also unqualified.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			seqs := make(map[string]string)
+			if dir := in[2].(*array.String); dir.Len() > 0 {
+				for _, line := range strings.Split(dir.Value(0), "\n") {
+					if key, seq, ok := strings.Cut(line, "\t"); ok {
+						seqs[key] = seq
+					}
+				}
+			}
+			return strictStringLookup(mem, in[:2], func(a argReader, r int) (string, bool) {
+				parts, err := catalog.SplitQualifiedName(a.str(0, r))
+				if err != nil || len(parts) > 2 {
+					return "", false
+				}
+				if len(parts) == 1 {
+					parts = []string{"", parts[0]}
+				}
+				seq, ok := seqs[parts[0]+"\x1f"+parts[1]+"\x1f"+a.str(1, r)]
+				return seq, ok
+			})
+		}
 	case "text_to_oid":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return namesToOIDs(mem, in[0].(*array.String), func(v string) (int64, error) {

@@ -331,14 +331,40 @@ func splitQualified(text string) (schema, name string) {
 	return parts[len(parts)-2], parts[len(parts)-1]
 }
 
-// bindSerialSequence binds pg_get_serial_sequence(table, column) of
-// constants: the qualified name of the sequence of a serial or identity
-// column, NULL for another column.
+// bindSerialSequence binds pg_get_serial_sequence(table, column): the
+// qualified name of the sequence of a serial or identity column, NULL for
+// another column. Names read at run time (SQLAlchemy passes each column's
+// a.attrelid::regclass::text and a.attname) look the sequence up in a
+// list of every owned sequence that goes along.
 func (b *binder) bindSerialSequence(args []expr.Expr) (expr.Expr, bool) {
 	table, ok1 := stringConstant(args[0])
 	column, ok2 := stringConstant(args[1])
 	if !ok1 || !ok2 {
-		return nil, false
+		var dir strings.Builder
+		for _, r := range b.cat.RelationNames(b.db) {
+			t, ok := b.lookupTable(r.Schema, r.Name)
+			if !ok || t.Schema != r.Schema {
+				continue
+			}
+			wt, ok := t.Provider.(*writableTable)
+			if !ok {
+				continue
+			}
+			for _, o := range wt.owned {
+				seq := catalog.QuoteIdent(t.Schema) + "." + catalog.QuoteIdent(o.name)
+				fmt.Fprintf(&dir, "%s\x1f%s\x1f%s\t%s\n", t.Schema, t.Name, o.column, seq)
+				if t.Schema == catalog.DefaultSchema {
+					fmt.Fprintf(&dir, "\x1f%s\x1f%s\t%s\n", t.Name, o.column, seq)
+				}
+			}
+		}
+		b.volatile = true // the list is the catalog's of now
+		t, err1 := b.cast(b.resolveUnknown(args[0]), typeText, -1)
+		c, err2 := b.cast(b.resolveUnknown(args[1]), typeText, -1)
+		if err1 != nil || err2 != nil {
+			return nil, false
+		}
+		return &expr.Call{Func: "serial_sequence", Args: []expr.Expr{t, c, &expr.Literal{Value: scalar.NewStringScalar(dir.String())}}, Type: typeText}, true
 	}
 	schema, name := splitQualified(table)
 	t, ok := b.lookupTable(schema, name)
