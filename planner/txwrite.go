@@ -60,7 +60,9 @@ func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(
 		txs.OnTxEnd(release)
 	}
 	w.Lock()
-	txs.OnRollback(tw.Snapshot())
+	restore, discard := tw.Snapshot()
+	txs.OnRollback(restore)
+	txs.OnTxEnd(discard)
 	return w.Unlock, nil
 }
 

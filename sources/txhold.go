@@ -23,8 +23,9 @@ type Transactional interface {
 	// is false when owner held it already; release ends a hold it took.
 	Hold(ctx context.Context, owner *TxOwner) (release func(), took bool, err error)
 	// Snapshot returns a function that puts the table's rows and schema
-	// back as they are now; the caller holds Lock.
-	Snapshot() (restore func())
+	// back as they are now, and one that says the snapshot is no longer
+	// needed (the block ended), which must follow; the caller holds Lock.
+	Snapshot() (restore, discard func())
 }
 
 // TxOwner is who holds tables: a transaction block, or a statement
@@ -109,26 +110,49 @@ func (t *WritableTable) Hold(ctx context.Context, owner *TxOwner) (func(), bool,
 	return t.hold.hold(ctx, owner)
 }
 
-// Snapshot implements Transactional: the rows are immutable batches, so
-// keeping them is cheap; the unique keys' index is rebuilt on restore.
-func (t *WritableTable) Snapshot() func() {
-	t.mu.RLock()
+// Snapshot implements Transactional. It costs the same whatever the
+// table's size, as every statement of a block (and of a pipeline's
+// implicit transaction) takes one: the rows are immutable batches that
+// appends add after the ones a snapshot keeps a view of, and while a
+// snapshot is pinned the batches a Replace or Reshape drops are kept
+// (t.dropped) instead of released. The unique keys' index is rebuilt on
+// restore.
+func (t *WritableTable) Snapshot() (restore, discard func()) {
+	t.mu.Lock()
 	schema := t.schema
-	batches := make([]arrow.RecordBatch, len(t.batches))
-	for i, b := range t.batches {
-		b.Retain()
-		batches[i] = b
-	}
-	t.mu.RUnlock()
-	return func() {
-		defer func() {
-			for _, b := range batches {
-				b.Release()
-			}
-		}()
+	batches := t.batches[:len(t.batches):len(t.batches)]
+	t.pins++
+	t.mu.Unlock()
+	var once sync.Once
+	restore = func() {
 		t.write.Lock()
 		defer t.write.Unlock()
 		// The rows were the table's: they pass its checks.
 		_ = t.Reshape(schema, batches)
 	}
+	discard = func() {
+		once.Do(func() {
+			t.mu.Lock()
+			t.pins--
+			var dropped []arrow.RecordBatch
+			if t.pins == 0 {
+				dropped, t.dropped = t.dropped, nil
+			}
+			t.mu.Unlock()
+			for _, b := range dropped {
+				b.Release()
+			}
+		})
+	}
+	return restore, discard
+}
+
+// drop releases batches the table no longer holds, or keeps them while a
+// snapshot may put them back; the caller holds mu.
+func (t *WritableTable) drop(batches []arrow.RecordBatch) (release []arrow.RecordBatch) {
+	if t.pins > 0 {
+		t.dropped = append(t.dropped, batches...)
+		return nil
+	}
+	return batches
 }

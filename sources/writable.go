@@ -187,8 +187,12 @@ type WritableTable struct {
 	// index holds, per unique key, the encoded keys of the rows; only
 	// the statement holding write reads or changes it.
 	index   []map[string]struct{}
-	mu      sync.RWMutex // guards batches, stats
+	mu      sync.RWMutex // guards batches, stats, pins, dropped
 	batches []arrow.RecordBatch
+	// pins counts the snapshots a block may still restore; dropped holds
+	// the batches replaced while there are any (see Snapshot).
+	pins    int
+	dropped []arrow.RecordBatch
 	// stats are the column statistics of the current rows, computed when
 	// first asked for; nil after a change.
 	stats []ColumnStatistics
@@ -379,7 +383,7 @@ func (t *WritableTable) Replace(batches []arrow.RecordBatch) error {
 		b.Retain()
 	}
 	t.mu.Lock()
-	old := t.batches
+	old := t.drop(t.batches)
 	t.batches, t.stats = batches, nil
 	t.mu.Unlock()
 	for _, b := range old {
@@ -478,7 +482,7 @@ func (t *WritableTable) Reshape(schema *arrow.Schema, batches []arrow.RecordBatc
 		b.Retain()
 	}
 	t.mu.Lock()
-	prev := t.batches
+	prev := t.drop(t.batches)
 	t.schema, t.batches, t.stats = schema, batches, nil
 	t.mu.Unlock()
 	for _, b := range prev {
