@@ -39,7 +39,7 @@ func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(
 		}()
 	}
 	txs, _ := b.sess.(TxSession)
-	if txs == nil || !txs.InTransaction() {
+	if txs == nil || !txs.InTransaction() && !txs.InImplicitTransaction() {
 		release, _, err := tw.Hold(ctx, &sources.TxOwner{})
 		if err != nil {
 			return nil, err
@@ -70,7 +70,7 @@ func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(
 // is open: DDL inside a block is undone when it rolls back (CREATE TABLE
 // drops the table, DROP TABLE brings it back).
 func (b *binder) onRollback(undo func()) {
-	if txs, ok := b.sess.(TxSession); ok && txs.InTransaction() {
+	if txs, ok := b.sess.(TxSession); ok && (txs.InTransaction() || txs.InImplicitTransaction()) {
 		txs.OnRollback(undo)
 	}
 }

@@ -23,6 +23,11 @@ const (
 type TxSession interface {
 	// InTransaction reports whether a transaction block is open.
 	InTransaction() bool
+	// InImplicitTransaction reports whether, outside a block, the
+	// statement runs in an implicit transaction (several statements in
+	// one Query message, a pipeline up to Sync): its changes are undone,
+	// as a block's, if a later statement of it fails.
+	InImplicitTransaction() bool
 	// Deallocate drops a prepared statement, or all of them.
 	Deallocate(name string, all bool) error
 	// OnRollback registers undo to run if the block, or a savepoint made

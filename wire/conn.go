@@ -424,6 +424,7 @@ func (c *conn) loop() {
 			return
 		case *pgproto3.Sync:
 			skipToSync = false
+			c.sess.endImplicit(true)
 			if c.sess.tx == 'I' {
 				// The implicit transaction ends: its portals go with it.
 				c.closePortals()
@@ -495,6 +496,9 @@ func (c *conn) sendError(err error, sql string) {
 		c.sess.tx = 'E'
 		c.sess.abortTx()
 	}
+	if c.sess != nil {
+		c.sess.endImplicit(false)
+	}
 	c.send(errorResponse(pe))
 }
 
@@ -522,11 +526,16 @@ func (c *conn) applyTx(tx TxEffect, tag string) string {
 			}
 		}
 	case TxCommit, TxRollback, TxCommitChain, TxRollbackChain:
+		committing := tx == TxCommit || tx == TxCommitChain
 		if s.tx == 'I' {
 			c.notice("25P01", "there is no transaction in progress")
+			if s.implicit {
+				// It ends the implicit transaction; the statements
+				// after it run in a new one.
+				s.finishTxLog(committing)
+			}
 			return tag
 		}
-		committing := tx == TxCommit || tx == TxCommitChain
 		commit := committing && s.tx == 'T'
 		if committing && !commit {
 			tag = "ROLLBACK"
@@ -593,6 +602,10 @@ func (c *conn) simpleQuery(sql string) {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	if len(stmts) > 1 && c.sess.tx == 'I' {
+		c.sess.implicit = true
+	}
+	defer c.sess.endImplicit(true) // unless an error rolled it back
 	for _, st := range stmts {
 		p := &portal{stmt: st}
 		err := c.guard(func() error {

@@ -108,6 +108,10 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 		if !ok {
 			return pgerror.New("34000", "portal %q does not exist", m.Portal)
 		}
+		if c.sess.tx == 'I' {
+			// Up to Sync, statements run in one implicit transaction.
+			c.sess.implicit = true
+		}
 		c.setActivity("active", p.sql)
 		if err := c.startPortal(p); err != nil {
 			return err
@@ -298,6 +302,8 @@ func (c *conn) startPortal(p *portal) error {
 	opened := p.tx == TxBegin && c.sess.tx == 'I'
 	if opened {
 		c.sess.beginTx()
+		// The block takes over the implicit transaction's changes.
+		c.sess.implicit = false
 	}
 	res, err := p.stmt.Execute(p.ctx, c.sess)
 	for _, n := range c.sess.notices {

@@ -40,6 +40,11 @@ type Session struct {
 	txSaved  map[string]savedSetting // values to restore when the block ends
 	changed  [][2]string             // reported settings to send as ParameterStatus
 	tx       byte                    // 'I' idle, 'T' in a block, 'E' in a failed block
+	// implicit is set, outside a block, while the statements of a Query
+	// message with several of them, or of the extended-protocol messages
+	// up to Sync, run: PostgreSQL's implicit transaction, which an error
+	// rolls back whole. Its undo log is txLog, as a block's is.
+	implicit bool
 	// txQueried says the block has run a query: its isolation level is
 	// fixed from then on.
 	txQueried bool
@@ -182,6 +187,24 @@ func parseOptions(v string) ([][2]string, error) {
 func (s *Session) InTransaction() bool { return s.tx != 'I' }
 
 func (s *Session) inTx() bool { return s.tx != 'I' }
+
+// InImplicitTransaction reports whether a statement outside a block runs
+// in an implicit transaction (a Query message of several statements, a
+// pipeline up to Sync), whose changes a later error undoes.
+func (s *Session) InImplicitTransaction() bool { return s.implicit }
+
+// logging reports whether changes go to the undo log: in a block or in an
+// implicit transaction.
+func (s *Session) logging() bool { return s.tx != 'I' || s.implicit }
+
+// endImplicit ends the implicit transaction, if one is open, committing
+// or rolling back its changes.
+func (s *Session) endImplicit(commit bool) {
+	if s.implicit {
+		s.implicit = false
+		s.finishTxLog(commit)
+	}
+}
 
 // TxStatus is the transaction status ReadyForQuery reports: 'I', 'T' or 'E'.
 func (s *Session) TxStatus() byte { return s.tx }

@@ -17,7 +17,7 @@ func (s *Session) TxValue(key any) any { return s.txLog.values[key] }
 // SetTxValue keeps a value for key until the block ends; outside a block
 // it does nothing.
 func (s *Session) SetTxValue(key, value any) {
-	if !s.inTx() {
+	if !s.logging() {
 		return
 	}
 	if s.txLog.values == nil {
@@ -36,7 +36,7 @@ type savepoint struct {
 // before this call, rolls back; undos run latest first. Outside a block
 // it does nothing.
 func (s *Session) OnRollback(undo func()) {
-	if s.inTx() {
+	if s.logging() {
 		s.txLog.undo = append(s.txLog.undo, undo)
 	}
 }
@@ -44,7 +44,7 @@ func (s *Session) OnRollback(undo func()) {
 // OnTxEnd registers fn to run when the block ends, committed or rolled
 // back (or the connection closes); outside a block it runs fn at once.
 func (s *Session) OnTxEnd(fn func()) {
-	if !s.inTx() {
+	if !s.logging() {
 		fn()
 		return
 	}

@@ -100,3 +100,39 @@ def type_info():
 
 
 show("TypeInfo.fetch ($1::regtype)", type_info)
+
+
+def atomic_batches():
+    # Statements sent together (executemany's pipeline, a pipeline up to
+    # its Sync, several statements in one query) form one implicit
+    # transaction: an error rolls all of them back.
+    conn.autocommit = True
+    out = []
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE p3_atomic (a int PRIMARY KEY)")
+            try:
+                cur.executemany("INSERT INTO p3_atomic VALUES (%s)", [(1,), (2,), (1,)])
+            except psycopg.Error as e:
+                out.append(e.sqlstate)
+            cur.execute("SELECT count(*) FROM p3_atomic")
+            out.append(cur.fetchone())
+            try:
+                with conn.pipeline():
+                    cur.execute("INSERT INTO p3_atomic VALUES (3)")
+                    cur.execute("SELECT 1/0")
+            except psycopg.Error as e:
+                out.append(e.sqlstate)
+            try:
+                cur.execute("INSERT INTO p3_atomic VALUES (4); INSERT INTO p3_atomic VALUES (5); SELECT 1/0")
+            except psycopg.Error as e:
+                out.append(e.sqlstate)
+            cur.execute("SELECT count(*) FROM p3_atomic")
+            out.append(cur.fetchone())
+            cur.execute("DROP TABLE p3_atomic")
+        return out
+    finally:
+        conn.autocommit = False
+
+
+show("atomic batches", atomic_batches)
