@@ -996,23 +996,26 @@ func (c *Catalog) Version() uint64 {
 
 // SetComment sets the comment on table db.schema.name (schema "" is
 // public), or on its column when column is not "", as COMMENT ON TABLE,
-// VIEW and COLUMN do; an empty text removes it.
-func (c *Catalog) SetComment(db, schema, name, column, text string) error {
+// VIEW and COLUMN do; an empty text removes it. It returns the comment
+// before ("" for none), for a rollback to put back.
+func (c *Catalog) SetComment(db, schema, name, column, text string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, _, t := c.relationLocked(db, schema, name)
 	if t == nil {
-		return pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
+		return "", pgerror.New(pgerror.UndefinedTable, "relation \"%s\" does not exist", name)
 	}
 	c.version++
 	if column == "" {
+		prev := t.comment
 		t.comment = text
-		return nil
+		return prev, nil
 	}
 	i := t.Columns().FieldIndices(column)
 	if len(i) == 0 {
-		return pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", column, name)
+		return "", pgerror.New(pgerror.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", column, name)
 	}
+	prev := t.columnComments[i[0]]
 	comments := make(map[int]string, len(t.columnComments)+1)
 	for k, v := range t.columnComments {
 		comments[k] = v
@@ -1023,21 +1026,23 @@ func (c *Catalog) SetComment(db, schema, name, column, text string) error {
 		comments[i[0]] = text
 	}
 	t.columnComments = comments
-	return nil
+	return prev, nil
 }
 
 // SetSchemaComment sets (or, with an empty text, removes) the comment on
-// schema db.schema, as COMMENT ON SCHEMA does.
-func (c *Catalog) SetSchemaComment(db, schema, text string) error {
+// schema db.schema, as COMMENT ON SCHEMA does. It returns the comment
+// before.
+func (c *Catalog) SetSchemaComment(db, schema, text string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, ok := c.sessionDatabaseLocked(db).schemas[schema]
 	if !ok {
-		return pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
+		return "", pgerror.New(pgerror.InvalidSchemaName, "schema \"%s\" does not exist", schema)
 	}
 	c.version++
+	prev := s.comment
 	s.comment = text
-	return nil
+	return prev, nil
 }
 
 // Descriptions lists the comments of database db as pg_description holds

@@ -23,15 +23,23 @@ func (p *Planner) planComment(b *binder, cs *pg_query.CommentStmt) (*Query, erro
 		names = []string{s.Sval}
 	}
 	db, text := b.db, cs.Comment
-	run := func(fn func() error) (*Query, error) {
-		return &Query{Tag: "COMMENT", Run: func(context.Context) error { return fn() }}, nil
+	// set changes a comment to text; a rollback of the block (or of the
+	// implicit transaction) puts the one before back.
+	run := func(set func(text string) (string, error)) (*Query, error) {
+		return &Query{Tag: "COMMENT", Run: func(context.Context) error {
+			prev, err := set(text)
+			if err == nil {
+				b.onRollback(func() { _, _ = set(prev) })
+			}
+			return err
+		}}, nil
 	}
 	switch cs.Objtype {
 	case pg_query.ObjectType_OBJECT_SCHEMA:
 		if len(names) != 1 {
 			return nil, pgerror.New(pgerror.SyntaxError, "schema name cannot be qualified")
 		}
-		return run(func() error { return p.Catalog.SetSchemaComment(db, names[0], text) })
+		return run(func(text string) (string, error) { return p.Catalog.SetSchemaComment(db, names[0], text) })
 	case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW:
 		t, err := b.commentTarget(names)
 		if err != nil {
@@ -44,7 +52,7 @@ func (p *Planner) planComment(b *binder, cs *pg_query.CommentStmt) (*Query, erro
 		case !isView && t.View != nil:
 			return nil, pgerror.New(pgerror.WrongObjectType, "\"%s\" is not a table", t.Name)
 		}
-		return run(func() error { return p.Catalog.SetComment(db, t.Schema, t.Name, "", text) })
+		return run(func(text string) (string, error) { return p.Catalog.SetComment(db, t.Schema, t.Name, "", text) })
 	case pg_query.ObjectType_OBJECT_COLUMN:
 		if len(names) < 2 {
 			return nil, pgerror.New(pgerror.SyntaxError, "column name must be qualified")
@@ -54,7 +62,7 @@ func (p *Planner) planComment(b *binder, cs *pg_query.CommentStmt) (*Query, erro
 			return nil, err
 		}
 		column := names[len(names)-1]
-		return run(func() error { return p.Catalog.SetComment(db, t.Schema, t.Name, column, text) })
+		return run(func(text string) (string, error) { return p.Catalog.SetComment(db, t.Schema, t.Name, column, text) })
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "COMMENT ON %s is not supported", objectTypeName(cs.Objtype))
 }
