@@ -763,11 +763,69 @@ func (b *binder) bindInsertValues(t *catalog.Table, lists []*pg_query.Node, targ
 	return &Union{Parts: parts}, nil
 }
 
+// splitMultiAssign rewrites SET (a, b) = (x, y) into a = x, b = y, and
+// SET (a, b) = (SELECT x, y ...) into one scalar subquery per column,
+// each reading its column of the subquery's row.
+func (b *binder) splitMultiAssign(list []*pg_query.Node) ([]*pg_query.Node, error) {
+	var out []*pg_query.Node
+	for _, n := range list {
+		rt := n.GetResTarget()
+		mar := rt.GetVal().GetMultiAssignRef()
+		if mar == nil {
+			out = append(out, n)
+			continue
+		}
+		var val *pg_query.Node
+		switch src := mar.Source; {
+		case src.GetRowExpr() != nil:
+			args := src.GetRowExpr().Args
+			if len(args) != int(mar.Ncolumns) {
+				// At the row's opening parenthesis, before its first value.
+				loc := nodeLocation(src)
+				if loc < 0 && len(args) > 0 {
+					loc = int32(strings.LastIndexByte(b.sql[:max(nodeLocation(args[0]), 0)], '('))
+				}
+				return nil, b.errorf(pgerror.SyntaxError, loc, "number of columns does not match number of values")
+			}
+			val = args[mar.Colno-1]
+		case src.GetSubLink() != nil && src.GetSubLink().Subselect != nil:
+			sl := src.GetSubLink()
+			if sel := sl.Subselect.GetSelectStmt(); sel != nil && sel.Op == pg_query.SetOperation_SETOP_NONE && len(sel.TargetList) != int(mar.Ncolumns) {
+				return nil, b.errorf(pgerror.SyntaxError, sl.Location, "number of columns does not match number of values")
+			}
+			var names []*pg_query.Node
+			for i := range mar.Ncolumns {
+				names = append(names, pg_query.MakeStrNode(fmt.Sprintf("c%d", i+1)))
+			}
+			from := &pg_query.Node{Node: &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{
+				Subquery: sl.Subselect,
+				Alias:    &pg_query.Alias{Aliasname: "multiassign", Colnames: names},
+			}}}
+			col := pg_query.MakeResTargetNodeWithVal(pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(fmt.Sprintf("c%d", mar.Colno))}, -1), -1)
+			sel := &pg_query.SelectStmt{TargetList: []*pg_query.Node{col}, FromClause: []*pg_query.Node{from},
+				Op: pg_query.SetOperation_SETOP_NONE, LimitOption: pg_query.LimitOption_LIMIT_OPTION_DEFAULT}
+			val = &pg_query.Node{Node: &pg_query.Node_SubLink{SubLink: &pg_query.SubLink{
+				SubLinkType: pg_query.SubLinkType_EXPR_SUBLINK,
+				Subselect:   &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}},
+				Location:    sl.Location,
+			}}}
+		default:
+			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
+		}
+		out = append(out, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Name: rt.Name, Val: val, Location: rt.Location}}})
+	}
+	return out, nil
+}
+
 // bindAssignments binds the SET list of an UPDATE (or of ON CONFLICT DO
 // UPDATE) over sc: each assigned column's new value, cast to its type.
 func (b *binder) bindAssignments(t *catalog.Table, list []*pg_query.Node, sc *scope) (map[int]expr.Expr, error) {
 	schema := t.Provider.Schema()
 	set := make(map[int]expr.Expr, len(list))
+	list, err := b.splitMultiAssign(list)
+	if err != nil {
+		return nil, err
+	}
 	for _, n := range list {
 		rt := n.GetResTarget()
 		if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
