@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
@@ -243,6 +244,17 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 	}
 	if fn, ok := bitwiseOps[opName]; ok {
 		return b.bindBitwise(ae, opName, fn, ectx)
+	}
+	if lr := ae.Lexpr.GetRowExpr(); lr != nil && len(lr.Args) > 1 {
+		// (a, b) op (SELECT x, y ...)
+		row, err := b.rowOfSublink(ae.Rexpr, len(lr.Args), ae.Location)
+		if err != nil {
+			return nil, err
+		}
+		if row != nil {
+			ae = proto.Clone(ae).(*pg_query.A_Expr)
+			ae.Rexpr = row
+		}
 	}
 	if lr, rr := ae.Lexpr.GetRowExpr(), ae.Rexpr.GetRowExpr(); lr != nil && rr != nil {
 		switch opName {

@@ -2,11 +2,13 @@ package planner
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
@@ -15,6 +17,53 @@ import (
 // bindSubLink binds a subquery used as a value: (SELECT ...), EXISTS
 // (SELECT ...), x IN (SELECT ...), x op ANY/ALL (SELECT ...) and
 // ARRAY(SELECT ...).
+// sublinkColumn makes, of a subquery returning n columns, the scalar
+// subquery of its column col (1-based): SELECT cCOL FROM (sub) AS s(c1,
+// ..., cN). A row compared with a subquery, (a, b) = (SELECT x, y ...),
+// and SET (a, b) = (SELECT ...) compare or assign one such subquery per
+// column (each runs the subquery; one row or none, as the whole would).
+func sublinkColumn(sl *pg_query.SubLink, col, n int) *pg_query.Node {
+	var names []*pg_query.Node
+	for i := range n {
+		names = append(names, pg_query.MakeStrNode(fmt.Sprintf("c%d", i+1)))
+	}
+	from := &pg_query.Node{Node: &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{
+		Subquery: sl.Subselect,
+		Alias:    &pg_query.Alias{Aliasname: "subquery_row", Colnames: names},
+	}}}
+	target := pg_query.MakeResTargetNodeWithVal(pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(fmt.Sprintf("c%d", col))}, -1), -1)
+	sel := &pg_query.SelectStmt{TargetList: []*pg_query.Node{target}, FromClause: []*pg_query.Node{from},
+		Op: pg_query.SetOperation_SETOP_NONE, LimitOption: pg_query.LimitOption_LIMIT_OPTION_DEFAULT}
+	return &pg_query.Node{Node: &pg_query.Node_SubLink{SubLink: &pg_query.SubLink{
+		SubLinkType: pg_query.SubLinkType_EXPR_SUBLINK,
+		Subselect:   &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}},
+		Location:    sl.Location,
+	}}}
+}
+
+// rowOfSublink rewrites (SELECT x, y ...) compared with a row of n values
+// into a row of per-column scalar subqueries (sublinkColumn); nil when
+// node is not such a subquery.
+func (b *binder) rowOfSublink(node *pg_query.Node, n int, loc int32) (*pg_query.Node, error) {
+	sl := node.GetSubLink()
+	if sl == nil || sl.SubLinkType != pg_query.SubLinkType_EXPR_SUBLINK || sl.Subselect == nil {
+		return nil, nil
+	}
+	if sel := sl.Subselect.GetSelectStmt(); sel != nil && sel.Op == pg_query.SetOperation_SETOP_NONE && len(sel.ValuesLists) == 0 {
+		switch {
+		case len(sel.TargetList) > n:
+			return nil, b.errorf(pgerror.SyntaxError, loc, "subquery has too many columns")
+		case len(sel.TargetList) < n:
+			return nil, b.errorf(pgerror.SyntaxError, loc, "subquery has too few columns")
+		}
+	}
+	row := &pg_query.RowExpr{Location: -1}
+	for i := range n {
+		row.Args = append(row.Args, sublinkColumn(sl, i+1, n))
+	}
+	return &pg_query.Node{Node: &pg_query.Node_RowExpr{RowExpr: row}}, nil
+}
+
 func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr, error) {
 	sel := sl.Subselect.GetSelectStmt()
 	if sel == nil {
@@ -28,6 +77,17 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 		// x op ANY/ALL (SELECT y ...) is x op ANY/ALL (ARRAY(SELECT y
 		// ...)): the array's comparison has SQL's three-valued logic.
 		if sl.Testexpr.GetRowExpr() != nil {
+			if sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK && op == "<>" {
+				// (a, b) <> ALL (SELECT ...) is NOT ((a, b) IN (SELECT ...)),
+				// NULLs and all.
+				in := proto.Clone(sl).(*pg_query.SubLink)
+				in.SubLinkType, in.OperName = pg_query.SubLinkType_ANY_SUBLINK, nil
+				e, err := b.bindSubLink(in, ectx)
+				if err != nil {
+					return nil, err
+				}
+				return &expr.Not{Input: e}, nil
+			}
 			return nil, b.unsupported(sl.Location, "a row compared with ANY or ALL (subquery) is not supported yet")
 		}
 		kind := pg_query.A_Expr_Kind_AEXPR_OP_ANY

@@ -793,22 +793,7 @@ func (b *binder) splitMultiAssign(list []*pg_query.Node) ([]*pg_query.Node, erro
 			if sel := sl.Subselect.GetSelectStmt(); sel != nil && sel.Op == pg_query.SetOperation_SETOP_NONE && len(sel.TargetList) != int(mar.Ncolumns) {
 				return nil, b.errorf(pgerror.SyntaxError, sl.Location, "number of columns does not match number of values")
 			}
-			var names []*pg_query.Node
-			for i := range mar.Ncolumns {
-				names = append(names, pg_query.MakeStrNode(fmt.Sprintf("c%d", i+1)))
-			}
-			from := &pg_query.Node{Node: &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{
-				Subquery: sl.Subselect,
-				Alias:    &pg_query.Alias{Aliasname: "multiassign", Colnames: names},
-			}}}
-			col := pg_query.MakeResTargetNodeWithVal(pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(fmt.Sprintf("c%d", mar.Colno))}, -1), -1)
-			sel := &pg_query.SelectStmt{TargetList: []*pg_query.Node{col}, FromClause: []*pg_query.Node{from},
-				Op: pg_query.SetOperation_SETOP_NONE, LimitOption: pg_query.LimitOption_LIMIT_OPTION_DEFAULT}
-			val = &pg_query.Node{Node: &pg_query.Node_SubLink{SubLink: &pg_query.SubLink{
-				SubLinkType: pg_query.SubLinkType_EXPR_SUBLINK,
-				Subselect:   &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}},
-				Location:    sl.Location,
-			}}}
+			val = sublinkColumn(sl, int(mar.Colno), int(mar.Ncolumns))
 		default:
 			return nil, b.unsupported(rt.Location, "this form of SET is not supported yet")
 		}
