@@ -177,6 +177,9 @@ func (c *Catalog) syncForeignKeysLocked(t *Table) {
 type tableKey struct {
 	sources.UniqueKey
 	indexOID, constraintOID uint32
+	// declared marks a key the registration declared (riffq.PrimaryKey),
+	// not the provider.
+	declared bool
 }
 
 // indexKey describes an index of CREATE INDEX as a Key.
@@ -262,13 +265,7 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 			}
 		}
 	}
-	if kp, ok := p.(sources.KeyProvider); ok {
-		for _, k := range kp.UniqueKeys() {
-			if !k.Index { // a unique index's key is listed with the indexes
-				t.keys = append(t.keys, tableKey{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()})
-			}
-		}
-	}
+	c.syncKeysLocked(t)
 	c.syncChecksLocked(t)
 	c.syncForeignKeysLocked(t)
 	c.syncIndexesLocked(t)
@@ -279,7 +276,7 @@ func (c *Catalog) newTableLocked(db, schema, name string, p sources.TableProvide
 			}
 		}
 		k := sources.UniqueKey{Name: name + "_pkey", Columns: pk, Primary: true}
-		t.keys = append([]tableKey{{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()}}, t.keys...)
+		t.keys = append([]tableKey{{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID(), declared: true}}, t.keys...)
 	}
 	return t, nil
 }
@@ -721,9 +718,41 @@ func (c *Catalog) tableChangedLocked(t *Table) {
 			t.defaults = append(t.defaults, columnDefault{column: i, text: text, oid: oid})
 		}
 	}
+	c.syncKeysLocked(t)
 	c.syncChecksLocked(t)
 	c.syncForeignKeysLocked(t)
 	c.version++
+}
+
+// syncKeysLocked lists the provider's unique keys (ALTER TABLE ... ADD
+// PRIMARY KEY adds one): kept ones keep their OIDs, new ones get OIDs.
+// A unique index's key is listed with the indexes.
+func (c *Catalog) syncKeysLocked(t *Table) {
+	kp, ok := t.Provider.(sources.KeyProvider)
+	if !ok {
+		return
+	}
+	old := make(map[string]tableKey, len(t.keys))
+	var keys []tableKey
+	for _, k := range t.keys {
+		if k.declared {
+			keys = append(keys, k)
+		} else {
+			old[k.Name] = k
+		}
+	}
+	for _, k := range kp.UniqueKeys() {
+		if k.Index {
+			continue
+		}
+		if o, ok := old[k.Name]; ok {
+			o.UniqueKey = k
+			keys = append(keys, o)
+			continue
+		}
+		keys = append(keys, tableKey{UniqueKey: k, indexOID: c.assignOID(), constraintOID: c.assignOID()})
+	}
+	t.keys = keys
 }
 
 // IndexesChanged tells the catalog that a table's indexes changed (CREATE

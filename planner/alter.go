@@ -21,6 +21,16 @@ import (
 // statement any number of them. The rows are rewritten through one
 // projection of the old ones. Other forms are refused.
 func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query, error) {
+	if len(as.Cmds) > 0 && !slices.ContainsFunc(as.Cmds, func(n *pg_query.Node) bool {
+		return n.GetAlterTableCmd().Subtype != pg_query.AlterTableType_AT_ChangeOwner
+	}) {
+		// OWNER TO, which pg_dump writes after each object: riffq has no
+		// roles to own tables, views or sequences, so it changes nothing.
+		if _, ok := b.lookupTable(as.Relation.Schemaname, as.Relation.Relname); !ok && !as.MissingOk {
+			return nil, b.errorf(pgerror.UndefinedTable, as.Relation.Location, "relation \"%s\" does not exist", as.Relation.Relname)
+		}
+		return &Query{Tag: "ALTER " + objectTypeName(as.Objtype)}, nil
+	}
 	if as.Objtype != pg_query.ObjectType_OBJECT_TABLE {
 		return nil, b.unsupported(as.Relation.Location, "%s is not supported yet", statementName(&pg_query.Node{Node: &pg_query.Node_AlterTableStmt{AlterTableStmt: as}}))
 	}
@@ -61,6 +71,14 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 	scan, exprs := tableRowsPlan(t)
 	rowScope := tableScope(t.Name, schema, nil)
 	var checkNulls []string // columns SET NOT NULL must find without NULLs
+	// identities are the columns ADD GENERATED ... AS IDENTITY makes
+	// identity columns, with their new sequences.
+	type identity struct {
+		column string
+		seq    *sequenceTable
+		always bool
+	}
+	var identities []identity
 	column := func(name string, missingOK bool) (int, error) {
 		for i, f := range fields {
 			if f.Name == name {
@@ -129,6 +147,39 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 				}
 				texts[i] = defaultText(cmd.Def, defaults[i], fields[i])
 			}
+		case pg_query.AlterTableType_AT_AddIdentity:
+			i, err := column(cmd.Name, false)
+			if err != nil {
+				return nil, err
+			}
+			if r := numericRank(fields[i].Type); r < 1 || r > 3 {
+				return nil, b.errorf(pgerror.InvalidParameterValue, -1, "identity column type must be smallint, integer, or bigint")
+			}
+			if fields[i].Nullable {
+				return nil, b.errorf("55000", -1, "column \"%s\" of relation \"%s\" must be declared NOT NULL before identity can be added", cmd.Name, t.Name)
+			}
+			if defaults[i] != nil {
+				return nil, b.errorf("55000", -1, "column \"%s\" of relation \"%s\" already has a default value", cmd.Name, t.Name)
+			}
+			c := cmd.Def.GetConstraint()
+			// SEQUENCE NAME, as pg_dump writes it, names the sequence;
+			// the other options are CREATE SEQUENCE's.
+			seqName := t.Name + "_" + cmd.Name + "_seq"
+			var options []*pg_query.Node
+			for _, o := range c.GetOptions() {
+				if d := o.GetDefElem(); d.Defname == "sequence_name" {
+					items := d.Arg.GetList().GetItems()
+					seqName = items[len(items)-1].GetString_().GetSval()
+					continue
+				}
+				options = append(options, o)
+			}
+			seq, err := b.sequenceFromOptions(seqName, fields[i].Type, options, false)
+			if err != nil {
+				return nil, err
+			}
+			defaults[i], texts[i] = &expr.Sequence{State: seq.state, Type: fields[i].Type}, ""
+			identities = append(identities, identity{column: cmd.Name, seq: seq, always: c.GetGeneratedWhen() == "a"})
 		case pg_query.AlterTableType_AT_SetNotNull:
 			i, err := column(cmd.Name, false)
 			if err != nil {
@@ -214,10 +265,28 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 				}
 			}
 		}
+		for _, id := range identities {
+			// The sequence is a relation too (nextval('t_id_seq'), \ds).
+			created, err := p.Catalog.CreateTable(db, t.Schema, id.seq.state.Name, id.seq, false)
+			if err != nil {
+				return err
+			}
+			if created {
+				b.onRollback(func() { _ = p.Catalog.DropTable(db, t.Schema, id.seq.state.Name, true) })
+			}
+		}
 		if err := wt.Reshape(newSchema, rows); err != nil {
 			return err
 		}
 		wt.defaults, wt.defaultTexts = defaults, texts
+		for _, id := range identities {
+			wt.ownedMu.Lock()
+			wt.owned = append(wt.owned, ownedSequence{column: id.column, name: id.seq.state.Name})
+			wt.ownedMu.Unlock()
+			if id.always {
+				wt.always = append(slices.Clip(wt.always), id.column)
+			}
+		}
 		p.Catalog.TableChanged(db, t.Schema, rel.Relname)
 		return nil
 	}}, nil

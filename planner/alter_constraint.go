@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
@@ -39,9 +41,22 @@ func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *
 		}
 		return name, nil
 	}
+	var keys []sources.UniqueKey
+	notNull := make(map[int]bool) // columns a new primary key makes NOT NULL
 	for _, n := range as.Cmds {
 		c := n.GetAlterTableCmd().Def.GetConstraint()
 		switch c.Contype {
+		case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
+			k, err := b.addedKey(c, t, wt, keys)
+			if err != nil {
+				return nil, err
+			}
+			if k.Primary {
+				for _, i := range k.Columns {
+					notNull[i] = true
+				}
+			}
+			keys = append(keys, k)
 		case pg_query.ConstrType_CONSTR_CHECK:
 			ck, err := b.bindCheck(c, t.Name, wt.Schema(), "")
 			if err != nil {
@@ -73,6 +88,29 @@ func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *
 		defer unlock()
 		rows := wt.Rows()
 		defer releaseBatches(rows)
+		if len(notNull) > 0 {
+			// A primary key's columns become NOT NULL: the rows may hold
+			// no NULL there (23502).
+			schema := wt.Schema()
+			fields := slices.Clone(schema.Fields())
+			for i := range notNull {
+				for _, r := range rows {
+					if r.Column(i).NullN() > 0 {
+						return pgerror.New("23502", "column \"%s\" of relation \"%s\" contains null values", fields[i].Name, t.Name)
+					}
+				}
+				fields[i].Nullable = false
+			}
+			md := schema.Metadata()
+			if err := wt.Reshape(arrow.NewSchema(fields, &md), rows); err != nil {
+				return err
+			}
+		}
+		for _, k := range keys {
+			if err := wt.AddUniqueKey(k); err != nil {
+				return err
+			}
+		}
 		for _, ck := range checks {
 			probe := &writableTable{WritableTable: wt.WritableTable, checks: []checkConstraint{ck}}
 			if err := probe.checkRows(rows); err != nil {
@@ -94,6 +132,44 @@ func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *
 		p.Catalog.ProviderChanged(db, wt)
 		return nil
 	}}, nil
+}
+
+// addedKey binds the PRIMARY KEY or UNIQUE constraint c that ALTER TABLE
+// ADDs to t, named as PostgreSQL names it when c is not (t_pkey,
+// t_a_b_key); others are the keys added before it in the statement.
+func (b *binder) addedKey(c *pg_query.Constraint, t *catalog.Table, wt *writableTable, others []sources.UniqueKey) (sources.UniqueKey, error) {
+	if c.Indexname != "" {
+		return sources.UniqueKey{}, b.unsupported(c.Location, "ADD CONSTRAINT ... USING INDEX is not supported yet")
+	}
+	schema := wt.Schema()
+	k := sources.UniqueKey{Name: c.Conname, Primary: c.Contype == pg_query.ConstrType_CONSTR_PRIMARY}
+	names := []string{t.Name}
+	for _, kn := range c.Keys {
+		name := kn.GetString_().GetSval()
+		idx := schema.FieldIndices(name)
+		if len(idx) == 0 {
+			return k, b.errorf(pgerror.UndefinedColumn, c.Location, "column \"%s\" named in key does not exist", name)
+		}
+		k.Columns = append(k.Columns, idx[0])
+		names = append(names, name)
+	}
+	all := append(slices.Clone(wt.UniqueKeys()), others...)
+	if k.Primary && slices.ContainsFunc(all, func(x sources.UniqueKey) bool { return x.Primary }) {
+		return k, b.errorf("42P16", -1, "multiple primary keys for table \"%s\" are not allowed", t.Name)
+	}
+	if k.Name == "" {
+		if k.Primary {
+			k.Name = t.Name + "_pkey"
+		} else {
+			k.Name = strings.Join(names, "_") + "_key"
+		}
+	}
+	if slices.ContainsFunc(all, func(x sources.UniqueKey) bool { return x.Name == k.Name }) ||
+		slices.ContainsFunc(wt.checks, func(x checkConstraint) bool { return x.name == k.Name }) ||
+		slices.ContainsFunc(wt.fks, func(x foreignKey) bool { return x.Name == k.Name }) {
+		return k, b.errorf("42P07", -1, "relation \"%s\" already exists", k.Name)
+	}
+	return k, nil
 }
 
 // planDropConstraints plans ALTER TABLE ... DROP CONSTRAINT [IF EXISTS]

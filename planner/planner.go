@@ -255,6 +255,8 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		return p.planCreateTable(b, n.GetCreateStmt())
 	case n.GetCreateSeqStmt() != nil:
 		return p.planCreateSequence(b, n.GetCreateSeqStmt())
+	case n.GetAlterSeqStmt() != nil:
+		return p.planAlterSequence(b, n.GetAlterSeqStmt())
 	case n.GetCreateTableAsStmt() != nil:
 		ct := n.GetCreateTableAsStmt()
 		sel := ct.Query.GetSelectStmt()

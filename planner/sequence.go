@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -108,6 +110,138 @@ func (p *Planner) planCreateSequence(b *binder, cs *pg_query.CreateSeqStmt) (*Qu
 		}
 		return err
 	}}, nil
+}
+
+// planAlterSequence plans ALTER SEQUENCE name OWNED BY table.column |
+// NONE, as pg_dump writes it after a serial column's table, and RESTART
+// [WITH n]. The owning column's table then lists the sequence as its
+// column's (pg_get_serial_sequence, pg_depend) and drops it with itself.
+func (p *Planner) planAlterSequence(b *binder, as *pg_query.AlterSeqStmt) (*Query, error) {
+	rel := as.Sequence
+	t, ok := b.lookupTable(rel.Schemaname, rel.Relname)
+	if !ok {
+		if as.MissingOk {
+			b.notice("00000", "relation \"%s\" does not exist, skipping", rel.Relname)
+			return &Query{Tag: "ALTER SEQUENCE"}, nil
+		}
+		return nil, b.errorf(pgerror.UndefinedTable, rel.Location, "relation \"%s\" does not exist", rel.Relname)
+	}
+	seq, ok := t.Provider.(*sequenceTable)
+	if !ok {
+		return nil, b.errorf(pgerror.WrongObjectType, rel.Location, "\"%s\" is not a sequence", rel.Relname)
+	}
+	var steps []func() error
+	for _, o := range as.Options {
+		d := o.GetDefElem()
+		switch d.Defname {
+		case "owned_by":
+			names := d.Arg.GetList().GetItems()
+			var parts []string
+			for _, n := range names {
+				parts = append(parts, n.GetString_().GetSval())
+			}
+			if len(parts) == 1 && parts[0] == "none" {
+				steps = append(steps, func() error { p.disown(b, seq); return nil })
+				continue
+			}
+			if len(parts) < 2 {
+				return nil, b.errorf(pgerror.SyntaxError, d.Location, "invalid relation name in OWNED BY option")
+			}
+			column := parts[len(parts)-1]
+			schema := ""
+			if len(parts) == 3 {
+				schema = parts[0]
+			}
+			owner, ok := b.lookupTable(schema, parts[len(parts)-2])
+			if !ok {
+				return nil, b.errorf(pgerror.UndefinedTable, d.Location, "relation \"%s\" does not exist", parts[len(parts)-2])
+			}
+			wt, ok := owner.Provider.(*writableTable)
+			if !ok {
+				return nil, b.unsupported(d.Location, "OWNED BY needs an in-memory table")
+			}
+			if len(wt.Schema().FieldIndices(column)) == 0 {
+				return nil, b.errorf(pgerror.UndefinedColumn, d.Location, "column \"%s\" of relation \"%s\" does not exist", column, owner.Name)
+			}
+			if owner.Schema != t.Schema {
+				return nil, b.errorf(pgerror.FeatureNotSupported, d.Location, "sequence must be in same schema as table it is linked to")
+			}
+			db, schemaName, tableName := b.db, owner.Schema, owner.Name
+			steps = append(steps, func() error {
+				p.disown(b, seq)
+				wt.ownedMu.Lock()
+				wt.owned = append(wt.owned, ownedSequence{column: column, name: seq.state.Name})
+				wt.ownedMu.Unlock()
+				p.Catalog.TableChanged(db, schemaName, tableName)
+				return nil
+			})
+		case "restart":
+			start := seq.state.Start
+			if d.Arg != nil {
+				v, ok := defInt(d.Arg)
+				if !ok {
+					return nil, b.errorf(pgerror.SyntaxError, d.Location, "RESTART requires a numeric value")
+				}
+				start = v
+			}
+			switch {
+			case start < seq.state.Min:
+				return nil, b.errorf(pgerror.InvalidParameterValue, d.Location, "RESTART value (%d) cannot be less than MINVALUE (%d)", start, seq.state.Min)
+			case start > seq.state.Max:
+				return nil, b.errorf(pgerror.InvalidParameterValue, d.Location, "RESTART value (%d) cannot be greater than MAXVALUE (%d)", start, seq.state.Max)
+			}
+			steps = append(steps, func() error { return seq.state.Set(start, false) })
+		default:
+			return nil, b.unsupported(d.Location, "ALTER SEQUENCE ... %s is not supported yet", strings.ToUpper(strings.ReplaceAll(d.Defname, "_", " ")))
+		}
+	}
+	if t.Schema != b.tempSchema() {
+		if err := checkWritable(b.sess, "ALTER SEQUENCE"); err != nil {
+			return nil, err
+		}
+	}
+	return &Query{Tag: "ALTER SEQUENCE", Run: func(context.Context) error {
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}, nil
+}
+
+// defInt reads an integer option value.
+func defInt(n *pg_query.Node) (int64, bool) {
+	switch {
+	case n.GetInteger() != nil:
+		return int64(n.GetInteger().Ival), true
+	case n.GetFloat() != nil:
+		v, err := strconv.ParseInt(n.GetFloat().Fval, 10, 64)
+		return v, err == nil
+	}
+	return 0, false
+}
+
+// disown removes seq from the sequences its table owns, if any.
+func (p *Planner) disown(b *binder, seq *sequenceTable) {
+	for _, r := range b.cat.RelationNames(b.db) {
+		t, ok := b.lookupTable(r.Schema, r.Name)
+		if !ok {
+			continue
+		}
+		wt, ok := t.Provider.(*writableTable)
+		if !ok {
+			continue
+		}
+		wt.ownedMu.Lock()
+		n := len(wt.owned)
+		wt.owned = slices.DeleteFunc(wt.owned, func(o ownedSequence) bool { return o.name == seq.state.Name })
+		changed := len(wt.owned) != n
+		wt.ownedMu.Unlock()
+		if changed {
+			p.Catalog.TableChanged(b.db, t.Schema, t.Name)
+		}
+	}
 }
 
 // sequenceFromOptions makes a sequence named name of type typ from the
@@ -251,6 +385,11 @@ func (b *binder) bindSequenceFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return nil, err
 	}
 	text, ok := stringConstant(args[0])
+	if tc := fc.Args[0].GetTypeCast(); tc != nil && len(tc.TypeName.GetNames()) > 0 &&
+		tc.TypeName.Names[len(tc.TypeName.Names)-1].GetString_().GetSval() == "regclass" && tc.Arg.GetAConst().GetSval() != nil {
+		// nextval('s'::regclass), as pg_dump and pg_get_expr write it.
+		text, ok = tc.Arg.GetAConst().GetSval().Sval, true
+	}
 	if !ok || text == "" {
 		return nil, b.unsupported(fc.Location, "%s of a sequence named by an expression is not supported yet", name)
 	}

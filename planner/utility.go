@@ -102,7 +102,9 @@ func CommandTag(stmt Statement) (tag string, tx byte) {
 		return "DELETE", TxNone
 	case n.GetTruncateStmt() != nil:
 		return "TRUNCATE TABLE", TxNone
-	case n.GetAlterTableStmt() != nil, n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_TABLE,
+	case n.GetAlterTableStmt() != nil:
+		return "ALTER " + objectTypeName(n.GetAlterTableStmt().Objtype), TxNone
+	case n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_TABLE,
 		n.GetRenameStmt() != nil && n.GetRenameStmt().RenameType == pg_query.ObjectType_OBJECT_COLUMN:
 		return "ALTER TABLE", TxNone
 	case n.GetVariableSetStmt() != nil:

@@ -234,36 +234,45 @@ func (t *WritableTable) Indexes() []Index {
 // the rows, then enforced from the next change on.
 func (t *WritableTable) AddIndex(ix Index) error {
 	if ix.Unique {
-		k := UniqueKey{Name: ix.Name, Columns: ix.Columns, Index: true}
-		seen := make(map[string]struct{})
-		for _, b := range t.Rows() {
-			for r := range int(b.NumRows()) {
-				key, ok := t.keyOf(k, b, r)
-				if !ok {
-					continue
-				}
-				if _, dup := seen[key]; dup {
-					names := make([]string, len(k.Columns))
-					values := make([]string, len(k.Columns))
-					for j, c := range k.Columns {
-						names[j] = b.Schema().Field(c).Name
-						values[j] = ValueText(b.Column(c), r)
-					}
-					b.Release()
-					return &pgerror.Error{Code: "23505", Message: fmt.Sprintf("could not create unique index %q", ix.Name),
-						Detail: fmt.Sprintf("Key (%s)=(%s) is duplicated.", strings.Join(names, ", "), strings.Join(values, ", "))}
-				}
-				seen[key] = struct{}{}
-			}
-			b.Release()
+		if err := t.AddUniqueKey(UniqueKey{Name: ix.Name, Columns: ix.Columns, Index: true}); err != nil {
+			return err
 		}
-		t.mu.Lock()
-		t.keys = append(slices.Clip(t.keys), k)
-		t.index = append(t.index, seen)
-		t.mu.Unlock()
 	}
 	t.mu.Lock()
 	t.indexes = append(slices.Clip(t.indexes), ix)
+	t.mu.Unlock()
+	return nil
+}
+
+// AddUniqueKey adds a unique key (ALTER TABLE ... ADD PRIMARY KEY or
+// UNIQUE, CREATE UNIQUE INDEX): the rows are checked for a duplicate
+// (23505) first; the caller holds Lock.
+func (t *WritableTable) AddUniqueKey(k UniqueKey) error {
+	seen := make(map[string]struct{})
+	for _, b := range t.Rows() {
+		for r := range int(b.NumRows()) {
+			key, ok := t.keyOf(k, b, r)
+			if !ok {
+				continue
+			}
+			if _, dup := seen[key]; dup {
+				names := make([]string, len(k.Columns))
+				values := make([]string, len(k.Columns))
+				for j, c := range k.Columns {
+					names[j] = b.Schema().Field(c).Name
+					values[j] = ValueText(b.Column(c), r)
+				}
+				b.Release()
+				return &pgerror.Error{Code: "23505", Message: fmt.Sprintf("could not create unique index %q", k.Name),
+					Detail: fmt.Sprintf("Key (%s)=(%s) is duplicated.", strings.Join(names, ", "), strings.Join(values, ", "))}
+			}
+			seen[key] = struct{}{}
+		}
+		b.Release()
+	}
+	t.mu.Lock()
+	t.keys = append(slices.Clip(t.keys), k)
+	t.index = append(t.index, seen)
 	t.mu.Unlock()
 	return nil
 }

@@ -34,8 +34,14 @@ type setting struct {
 var settingDefs = []setting{
 	{name: "application_name", desc: "Sets the application name to be reported in statistics and logs.", report: true},
 	{name: "bytea_output", def: "hex", desc: "Sets the output format for bytea.", check: oneOf("hex")},
+	// pg_dump's scripts set check_function_bodies, xmloption,
+	// row_security, default_tablespace and default_table_access_method;
+	// they change nothing here.
+	{name: "check_function_bodies", def: "on", desc: "Check routine bodies during CREATE FUNCTION and CREATE PROCEDURE.", check: checkBool("check_function_bodies")},
 	{name: "client_encoding", def: "UTF8", desc: "Sets the client's character set encoding.", report: true, check: checkEncoding},
 	{name: "client_min_messages", def: "notice", desc: "Sets the message levels that are sent to the client."},
+	{name: "default_table_access_method", def: "heap", desc: "Sets the default table access method for new tables.", check: oneOf("heap")},
+	{name: "default_tablespace", desc: "Sets the default tablespace to create tables and indexes in.", check: oneOf("", "pg_default")},
 	{name: "DateStyle", def: "ISO, MDY", desc: "Sets the display format for date and time values.", report: true, check: checkDateStyle},
 	{name: "default_transaction_deferrable", def: "off", desc: "Sets the default deferrable status of new transactions.", check: checkBool("default_transaction_deferrable")},
 	{name: "default_transaction_isolation", def: "read committed", desc: "Sets the transaction isolation level of each new transaction.", check: checkIsolation("default_transaction_isolation")},
@@ -57,6 +63,7 @@ var settingDefs = []setting{
 	{name: "lock_timeout", def: "0", check: checkDuration("lock_timeout"), desc: "Sets the maximum allowed duration of any wait for a lock."},
 	{name: "max_identifier_length", def: "63", desc: "Shows the maximum identifier length.", readOnly: true},
 	{name: "max_index_keys", def: "32", desc: "Shows the maximum number of index keys.", readOnly: true},
+	{name: "row_security", def: "on", desc: "Enable row security.", check: checkBool("row_security")},
 	{name: "search_path", def: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
 	{name: "server_encoding", def: "UTF8", desc: "Shows the server (database) character set encoding.", report: true, readOnly: true},
 	{name: "server_version", desc: "Shows the server version.", report: true, readOnly: true},
@@ -71,6 +78,7 @@ var settingDefs = []setting{
 	{name: "transaction_isolation", def: "read committed", desc: "Sets the current transaction's isolation level.", txMode: true, check: checkIsolation("transaction_isolation")},
 	{name: "transaction_read_only", def: "off", desc: "Sets the current transaction's read-only status.", txMode: true, check: checkBool("transaction_read_only")},
 	{name: "work_mem", def: "4MB", desc: "Sets the maximum memory to be used for query workspaces."},
+	{name: "xmloption", def: "content", desc: "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.", check: oneOf("content", "document")},
 }
 
 func findSetting(name string) (*setting, bool) {
