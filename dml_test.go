@@ -436,3 +436,43 @@ func heldBack(t *testing.T, conn *pgx.Conn, sql, hold string) chan error {
 	}
 	return done
 }
+
+// TestPreparedAfterDDL checks that a statement prepared before ALTER TABLE
+// changed its result's columns fails as PostgreSQL's does (0A000, which
+// drivers answer by preparing again) instead of sending rows that do not
+// match the columns it described; one whose columns did not change runs.
+func TestPreparedAfterDDL(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	pc := conn.PgConn()
+	for _, sql := range []string{"CREATE TABLE pd (a int, b text)", "INSERT INTO pd VALUES (1, 'x')"} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pc.Prepare(ctx, "all", "SELECT * FROM pd", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.Prepare(ctx, "one", "SELECT b FROM pd", nil); err != nil {
+		t.Fatal(err)
+	}
+	run := func(name string) ([][][]byte, error) {
+		res := pc.ExecPrepared(ctx, name, nil, nil, nil).Read()
+		return res.Rows, res.Err
+	}
+	if rows, err := run("all"); err != nil || len(rows) != 1 {
+		t.Fatalf("before ALTER: %v, %v", rows, err)
+	}
+	for _, alter := range []string{"ALTER TABLE pd ADD COLUMN c int", "ALTER TABLE pd ALTER COLUMN a TYPE bigint", "ALTER TABLE pd RENAME COLUMN a TO z"} {
+		if _, err := conn.Exec(ctx, alter); err != nil {
+			t.Fatal(err)
+		}
+		var pe *pgconn.PgError
+		if _, err := run("all"); !errors.As(err, &pe) || pe.Code != "0A000" || pe.Message != "cached plan must not change result type" {
+			t.Errorf("after %s: %v, want 0A000 cached plan must not change result type", alter, err)
+		}
+		if rows, err := run("one"); err != nil || len(rows) != 1 || string(rows[0][0]) != "x" {
+			t.Errorf("after %s, a statement whose columns stayed: %q, %v", alter, rows, err)
+		}
+	}
+}

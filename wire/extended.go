@@ -329,6 +329,14 @@ func (c *conn) startPortal(p *portal) error {
 	if p.rows != nil && (p.schema == nil || p.copy != nil) {
 		p.schema = p.rows.Schema()
 	}
+	if p.rows != nil && !sameColumns(p.schema, p.rows.Schema()) {
+		// The statement was prepared (and described) before DDL changed
+		// what it returns: PostgreSQL refuses it so, and drivers prepare
+		// it again (pgjdbc does on this error).
+		p.rows.Release()
+		p.rows = nil
+		return pgerror.New(pgerror.FeatureNotSupported, "cached plan must not change result type")
+	}
 	return nil
 }
 
@@ -534,4 +542,21 @@ func (c *conn) flush() error {
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
+}
+
+// sameColumns reports whether two result schemas have the same columns
+// for a client: names and PostgreSQL types, in order.
+func sameColumns(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i, f := range a.Fields() {
+		g := b.Field(i)
+		ft, ferr := pgtypes.FromField(f)
+		gt, gerr := pgtypes.FromField(g)
+		if f.Name != g.Name || (ferr == nil) != (gerr == nil) || ft.OID != gt.OID {
+			return false
+		}
+	}
+	return true
 }
