@@ -79,6 +79,13 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 		always bool
 	}
 	var identities []identity
+	// moved maps each column before the statement to its place after,
+	// -1 for one it drops: indexes follow their columns.
+	moved := make([]int, len(fields))
+	for i := range moved {
+		moved[i] = i
+	}
+	dropped := false
 	column := func(name string, missingOK bool) (int, error) {
 		for i, f := range fields {
 			if f.Name == name {
@@ -134,6 +141,15 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 				return nil, b.unsupported(-1, "dropping column \"%s\" is not supported yet: constraint \"%s\" uses it or a column after it", cmd.Name, name)
 			}
 			fields, defaults, texts, exprs = slices.Delete(fields, i, i+1), slices.Delete(defaults, i, i+1), slices.Delete(texts, i, i+1), slices.Delete(exprs, i, i+1)
+			for j, m := range moved {
+				switch {
+				case m == i:
+					moved[j] = -1
+				case m > i:
+					moved[j]--
+				}
+			}
+			dropped = true
 		case pg_query.AlterTableType_AT_ColumnDefault:
 			i, err := column(cmd.Name, false)
 			if err != nil {
@@ -279,6 +295,10 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 			return err
 		}
 		wt.defaults, wt.defaultTexts = defaults, texts
+		if dropped {
+			wt.RemapIndexes(moved)
+			p.Catalog.IndexesChanged(db, t.Schema, rel.Relname)
+		}
 		for _, id := range identities {
 			wt.ownedMu.Lock()
 			wt.owned = append(wt.owned, ownedSequence{column: id.column, name: id.seq.state.Name})

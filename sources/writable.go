@@ -277,6 +277,32 @@ func (t *WritableTable) AddUniqueKey(k UniqueKey) error {
 	return nil
 }
 
+// RemapIndexes follows a change of the table's columns (ALTER TABLE ...
+// DROP COLUMN): column c of an index becomes column to[c]; an index on a
+// column that is gone (to[c] < 0) is dropped, as PostgreSQL drops it.
+// The caller holds Lock.
+func (t *WritableTable) RemapIndexes(to []int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var kept []Index
+	for _, ix := range t.indexes {
+		cols := make([]int, len(ix.Columns))
+		gone := false
+		for i, c := range ix.Columns {
+			if c >= len(to) || to[c] < 0 {
+				gone = true
+				break
+			}
+			cols[i] = to[c]
+		}
+		if !gone {
+			ix.Columns = cols
+			kept = append(kept, ix)
+		}
+	}
+	t.indexes = kept
+}
+
 // DropIndex implements Indexer.
 func (t *WritableTable) DropIndex(name string) bool {
 	t.mu.Lock()
