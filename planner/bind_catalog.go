@@ -391,12 +391,20 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		// Every session may read everything; riffq grants nothing else.
 		return boolLit(true), true, nil
 	case "current_schemas":
-		// The search path: pg_catalog (implicit) and public.
-		schemas := []string{catalog.DefaultSchema}
+		// The schemas of the search path that exist, after the implicit
+		// ones (the session's temporary schema, pg_catalog) when asked.
+		schemas := b.pathSchemas()
+		implicit := false
 		if lit, ok := args[0].(*unknownLit); ok && lit.param == 0 && (lit.text == "t" || lit.text == "true") {
-			schemas = []string{catalog.PgCatalog, catalog.DefaultSchema}
+			implicit = true
 		} else if l, ok := args[0].(*expr.Literal); ok && l.Value.IsValid() && l.Value.(*scalar.Boolean).Value {
-			schemas = []string{catalog.PgCatalog, catalog.DefaultSchema}
+			implicit = true
+		}
+		if implicit && !slices.Contains(schemas, catalog.PgCatalog) {
+			schemas = append([]string{catalog.PgCatalog}, schemas...)
+		}
+		if temp := b.tempSchema(); implicit && temp != "" && b.hasSchema(temp) {
+			schemas = append([]string{temp}, schemas...)
 		}
 		bld := array.NewStringBuilder(memory.DefaultAllocator)
 		defer bld.Release()

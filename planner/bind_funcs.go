@@ -590,7 +590,12 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 	case name == "current_database" && len(fc.Args) == 0:
 		return text(b.db)
 	case name == "current_schema" && len(fc.Args) == 0:
-		return text(catalog.DefaultSchema)
+		// The first schema of search_path that exists (JDBC's
+		// getSchema, after setSchema or currentSchema=...).
+		if schemas := b.pathSchemas(); len(schemas) > 0 {
+			return text(schemas[0])
+		}
+		return &expr.Literal{Value: scalar.MakeNullScalar(typeText)}, true, nil
 	case name == "pg_backend_pid" && len(fc.Args) == 0:
 		pid := uint32(0)
 		if b.sess != nil {

@@ -218,6 +218,25 @@ func (b *binder) searchPath() []string {
 	return out
 }
 
+// pathSchemas lists the schemas of the session's search_path that exist,
+// in order: what current_schema() and current_schemas() report.
+func (b *binder) pathSchemas() []string {
+	path := b.searchPath()
+	if path == nil {
+		path = []string{catalog.DefaultSchema}
+		if b.sess != nil && b.sess.UserName() != "" {
+			path = []string{b.sess.UserName(), catalog.DefaultSchema}
+		}
+	}
+	var out []string
+	for _, s := range path {
+		if b.hasSchema(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // DefaultSearchPath is search_path's default (the wire's setting), under
 // which unqualified names resolve in pg_catalog, then public.
 const DefaultSearchPath = `"$user", public`
