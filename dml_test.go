@@ -308,14 +308,17 @@ func TestNotices(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	for _, sql := range []string{"DROP TABLE IF EXISTS nope", "DROP VIEW IF EXISTS nope", "CREATE TABLE n1 (id int)", "CREATE TABLE IF NOT EXISTS n1 (id int)",
-		"SET TRANSACTION READ ONLY", "BEGIN", "BEGIN READ ONLY", "ROLLBACK", "ROLLBACK"} {
+		"SET TRANSACTION READ ONLY", "BEGIN", "BEGIN READ ONLY", "ROLLBACK", "ROLLBACK",
+		// client_min_messages keeps the levels below it back.
+		"SET client_min_messages = warning", "DROP TABLE IF EXISTS nope", "ROLLBACK",
+		"SET client_min_messages = error", "ROLLBACK", "RESET client_min_messages"} {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
 	want := []string{`NOTICE 00000 table "nope" does not exist, skipping`, `NOTICE 00000 view "nope" does not exist, skipping`, `NOTICE 42P07 relation "n1" already exists, skipping`,
 		`WARNING 25P01 SET TRANSACTION can only be used in transaction blocks`, `WARNING 25001 there is already a transaction in progress`,
-		`WARNING 25P01 there is no transaction in progress`}
+		`WARNING 25P01 there is no transaction in progress`, `WARNING 25P01 there is no transaction in progress`}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("notices:\n got %q\nwant %q", got, want)
 	}

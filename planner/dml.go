@@ -137,6 +137,22 @@ func defaultText(n *pg_query.Node, bound expr.Expr, f arrow.Field) string {
 		}
 	case n.GetFuncCall() != nil && len(n.GetFuncCall().Args) == 0:
 		return funcName(n.GetFuncCall()) + "()"
+	case n.GetFuncCall() != nil && funcName(n.GetFuncCall()) == "nextval" && len(n.GetFuncCall().Args) == 1:
+		// nextval('s'), nextval('s'::regclass): as regclass prints the
+		// name, qualified unless it is in public.
+		arg := n.GetFuncCall().Args[0]
+		if tc := arg.GetTypeCast(); tc != nil {
+			arg = tc.Arg
+		}
+		if c := arg.GetAConst(); c != nil && c.GetSval() != nil {
+			schema, name := splitQualified(c.GetSval().Sval)
+			if schema != "" && schema != catalog.DefaultSchema {
+				name = catalog.QuoteIdent(schema) + "." + catalog.QuoteIdent(name)
+			} else {
+				name = catalog.QuoteIdent(name)
+			}
+			return "nextval(" + quoteLiteral(name) + "::regclass)"
+		}
 	case n.GetSqlvalueFunction() != nil:
 		return strings.ToUpper(sqlValueNames[n.GetSqlvalueFunction().Op])
 	}

@@ -374,7 +374,21 @@ func errorResponse(e *pgerror.Error) *pgproto3.ErrorResponse {
 
 func (c *conn) notice(code, format string, args ...any) {
 	e := pgerror.New(code, format, args...)
-	c.send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: e.Code, Message: e.Message})
+	c.sendNotice("WARNING", e.Code, e.Message)
+}
+
+// noticeLevels orders the severities client_min_messages compares.
+var noticeLevels = map[string]int{"debug5": 1, "debug4": 2, "debug3": 3, "debug2": 4, "debug1": 5, "debug": 5,
+	"log": 6, "info": 7, "notice": 8, "warning": 9, "error": 10}
+
+// sendNotice sends a NoticeResponse unless the session's
+// client_min_messages is above its severity.
+func (c *conn) sendNotice(severity, code, message string) {
+	_, min, _ := c.sess.Setting("client_min_messages")
+	if noticeLevels[strings.ToLower(severity)] < noticeLevels[strings.ToLower(min)] {
+		return
+	}
+	c.send(&pgproto3.NoticeResponse{Severity: severity, SeverityUnlocalized: severity, Code: code, Message: message})
 }
 
 func (c *conn) loop() {

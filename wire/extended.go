@@ -307,7 +307,7 @@ func (c *conn) startPortal(p *portal) error {
 	}
 	res, err := p.stmt.Execute(p.ctx, c.sess)
 	for _, n := range c.sess.notices {
-		c.send(&pgproto3.NoticeResponse{Severity: n.severity, SeverityUnlocalized: n.severity, Code: n.code, Message: n.message})
+		c.sendNotice(n.severity, n.code, n.message)
 	}
 	c.sess.notices = c.sess.notices[:0]
 	if err != nil {

@@ -39,7 +39,8 @@ var settingDefs = []setting{
 	// they change nothing here.
 	{name: "check_function_bodies", def: "on", desc: "Check routine bodies during CREATE FUNCTION and CREATE PROCEDURE.", check: checkBool("check_function_bodies")},
 	{name: "client_encoding", def: "UTF8", desc: "Sets the client's character set encoding.", report: true, check: checkEncoding},
-	{name: "client_min_messages", def: "notice", desc: "Sets the message levels that are sent to the client."},
+	{name: "client_min_messages", def: "notice", desc: "Sets the message levels that are sent to the client.",
+		check: oneOf("debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error")},
 	{name: "default_table_access_method", def: "heap", desc: "Sets the default table access method for new tables.", check: oneOf("heap")},
 	{name: "default_tablespace", desc: "Sets the default tablespace to create tables and indexes in.", check: oneOf("", "pg_default")},
 	{name: "DateStyle", def: "ISO, MDY", desc: "Sets the display format for date and time values.", report: true, check: checkDateStyle},
