@@ -17,6 +17,10 @@ import (
 	"github.com/riffq/riffq/pgerror"
 )
 
+// maxArraySize is PostgreSQL's MaxArraySize: the most elements an array
+// may hold.
+const maxArraySize = 134217727
+
 // subqueryResult is what a subquery's rows reduce to: the value of a
 // scalar or EXISTS subquery, or the set an IN subquery tests against.
 type subqueryResult struct {
@@ -67,8 +71,22 @@ func runSubquery(ctx context.Context, n *expr.Subquery, plan expr.SubqueryPlan, 
 	case expr.ArraySubquery:
 		var parts []arrow.Array
 		defer func() { releaseAll(parts) }()
+		elements := 0
 		for rdr.Next() {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
 			c := rdr.RecordBatch().Column(0)
+			// The array counts against the query's memory (the values,
+			// then their one array, which the parts become), and may not
+			// exceed PostgreSQL's largest (array_fill(1, ARRAY[2^31-1])
+			// is refused at once, as there).
+			if elements += c.Len(); elements > maxArraySize {
+				return res, pgerror.New("54000", "array size exceeds the maximum allowed (%d)", maxArraySize)
+			}
+			if err := reserve(ctx, dataBytes(c.Data())); err != nil {
+				return res, err
+			}
 			c.Retain()
 			parts = append(parts, c)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -191,6 +192,18 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return nil, true, err
 	}
 	scale := sv.(*scalar.Int32).Value
+	switch {
+	case scale > maxNumericPrecision:
+		// No numeric riffq holds has room for that many digits; refused
+		// before any arithmetic over them (round(x, 2147483647)).
+		return nil, true, b.errorf(pgerror.NumericValueOutOfRange, fc.Location, "numeric field overflow").
+			WithDetail("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", maxNumericPrecision, scale, maxNumericPrecision-int(scale))
+	case scale < -maxNumericPrecision:
+		// Every value riffq holds rounds to 0 there.
+		zero := &expr.Literal{Value: scalar.NewDecimal128Scalar(decimal128.FromI64(0), &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0})}
+		return &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: x}, Result: &expr.Literal{Value: scalar.MakeNullScalar(zero.DataType())}}},
+			Else: zero, Type: zero.DataType()}, true, nil
+	}
 	if perValue && scale >= 0 {
 		return &expr.Call{Func: name, Args: []expr.Expr{x}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
 	}
