@@ -543,6 +543,9 @@ func timezoneKernel(mem memory.Allocator, zones, ts arrow.Array) (arrow.Array, e
 
 // zoneLocation finds a time zone by name for AT TIME ZONE.
 func zoneLocation(name string) (*time.Location, error) {
+	if loc, ok := pgtext.ZoneAbbrev(name); ok {
+		return loc, nil
+	}
 	loc, ok := pgtext.LoadZone(name)
 	if !ok {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone \"%s\" not recognized", name)

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -141,6 +142,11 @@ func (b *binder) bindMakeTimestamptz(fc *pg_query.FuncCall, ectx exprContext) (e
 	zone, err := b.bindExpr(fc.Args[6], ectx)
 	if err != nil {
 		return nil, true, err
+	}
+	if u, ok := zone.(*unknownLit); ok && u.param == 0 && (strings.HasPrefix(u.text, "+") || strings.HasPrefix(u.text, "-")) {
+		// A numeric offset here is ISO 8601's, east of UTC, as in a
+		// timestamp's text; AT TIME ZONE reads it the POSIX way.
+		zone = &unknownLit{text: negateOffset(u.text), loc: u.loc}
 	}
 	if zone, err = b.cast(b.resolveUnknown(zone), typeText, fc.Location); err != nil {
 		return nil, true, err

@@ -679,13 +679,31 @@ func parseDateSpelling(t string) (time.Time, bool) {
 }
 
 // zoneAbbrevs are the time zone abbreviations of PostgreSQL's default set
-// that riffq reads after a timestamp, as offsets east of UTC in seconds.
+// that riffq reads after a timestamp and in AT TIME ZONE, as offsets east
+// of UTC in seconds. An abbreviation is a fixed offset, even where a tz
+// database zone has the same name (CET, EET, WET, MET follow summer time
+// there).
 var zoneAbbrevs = map[string]int{
 	"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "ZULU": 0,
 	"EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600,
 	"MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600,
-	"CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600, "EEST": 3 * 3600, "WET": 0, "WEST": 3600,
-	"MSK": 3 * 3600, "JST": 9 * 3600,
+	"AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
+	"CET": 3600, "CEST": 2 * 3600, "MET": 3600, "MEST": 2 * 3600,
+	"EET": 2 * 3600, "EEST": 3 * 3600, "WET": 0, "WEST": 3600, "BST": 3600,
+	"IST": 2 * 3600, "MSK": 3 * 3600, "JST": 9 * 3600, "KST": 9 * 3600, "HKT": 8 * 3600,
+	"AWST": 8 * 3600, "ACST": 9*3600 + 1800, "ACDT": 10*3600 + 1800, "AEST": 10 * 3600, "AEDT": 11 * 3600,
+	"NZST": 12 * 3600, "NZDT": 13 * 3600,
+}
+
+// ZoneAbbrev returns the fixed zone an abbreviation of PostgreSQL's default
+// set names (PST, CET), in any case; AT TIME ZONE tries it before the tz
+// database, as PostgreSQL does.
+func ZoneAbbrev(name string) (*time.Location, bool) {
+	off, ok := zoneAbbrevs[strings.ToUpper(name)]
+	if !ok {
+		return nil, false
+	}
+	return time.FixedZone(strings.ToUpper(name), off), true
 }
 
 // parseZonedTimestamp reads a timestamp followed by a time zone's name or
