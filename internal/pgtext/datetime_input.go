@@ -233,8 +233,16 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 		addMonths(whole)
 		days((m - whole) * 30)
 	}
+	// Years (decades...) with a fraction add the fraction's months
+	// rounded, as PostgreSQL's rint: '1.99 years' is 2 years.
+	years := func(per float64) func(n float64) {
+		return func(n float64) {
+			whole := math.Trunc(n)
+			addMonths(whole*per + math.RoundToEven((n-whole)*per))
+		}
+	}
 	units := map[string]func(n float64){
-		"year": func(n float64) { addMonths(n * 12) }, "mon": months,
+		"year": years(12), "mon": months,
 		"week": func(n float64) { days(n * 7) }, "day": days,
 		"hour":   func(n float64) { addNanos(n * 3600e9) },
 		"minute": func(n float64) { addNanos(n * 60e9) },
@@ -243,9 +251,9 @@ func parseInterval(s string) (arrow.MonthDayNanoInterval, error) {
 		"second":      func(n float64) { addNanos(math.RoundToEven(n*1e6) * 1000) },
 		"millisecond": func(n float64) { addNanos(math.RoundToEven(n*1e3) * 1000) },
 		"microsecond": func(n float64) { addNanos(math.RoundToEven(n) * 1000) },
-		"decade":      func(n float64) { addMonths(n * 120) },
-		"century":     func(n float64) { addMonths(n * 1200) },
-		"millennium":  func(n float64) { addMonths(n * 12000) },
+		"decade":      years(120),
+		"century":     years(1200),
+		"millennium":  years(12000),
 	}
 	aliases := map[string]string{
 		"y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
