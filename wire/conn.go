@@ -397,9 +397,9 @@ func (c *conn) loop() {
 	skipToSync := false
 	for {
 		// Idle timeouts apply while waiting for the next message.
-		idle := c.sess.timeout("idle_session_timeout")
+		idle := c.sess.timeout(idleSessionTimeout)
 		if c.sess.tx != 'I' {
-			idle = c.sess.timeout("idle_in_transaction_session_timeout")
+			idle = c.sess.timeout(idleInTransactionTimeout)
 		}
 		if idle > 0 {
 			c.setReadDeadline(time.Now().Add(idle))

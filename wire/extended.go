@@ -287,7 +287,7 @@ func (c *conn) startPortal(p *portal) error {
 		return err
 	}
 	if p.ctx == nil {
-		if d := c.sess.timeout("statement_timeout"); d > 0 {
+		if d := c.sess.timeout(statementTimeout); d > 0 {
 			p.ctx, p.cancel = context.WithTimeoutCause(c.ctx, d, errStatementTimeout)
 		} else {
 			p.ctx, p.cancel = context.WithCancel(c.ctx)
@@ -552,6 +552,12 @@ func sameColumns(a, b *arrow.Schema) bool {
 	}
 	for i, f := range a.Fields() {
 		g := b.Field(i)
+		if f.Name != g.Name {
+			return false
+		}
+		if arrow.TypeEqual(f.Type, g.Type) && f.Metadata.Equal(g.Metadata) {
+			continue // the usual case: nothing changed
+		}
 		ft, ferr := pgtypes.FromField(f)
 		gt, gerr := pgtypes.FromField(g)
 		if f.Name != g.Name || (ferr == nil) != (gerr == nil) || ft.OID != gt.OID {

@@ -53,7 +53,7 @@ type Session struct {
 	// sqlPrepared holds the statements of SQL's PREPARE, by name.
 	sqlPrepared map[string]any
 	cursors     map[string]*sessionCursor // of SQL's DECLARE, by name
-	timeouts    map[string]time.Duration
+	timeouts    [len(timeoutSettings)]time.Duration
 	conn        *conn
 
 	mu     sync.Mutex

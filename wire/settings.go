@@ -486,28 +486,34 @@ func formatDuration(d time.Duration) string {
 	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 }
 
+// timeoutKind names a duration setting the session keeps parsed.
+type timeoutKind int
+
+const (
+	statementTimeout timeoutKind = iota
+	lockTimeout
+	idleSessionTimeout
+	idleInTransactionTimeout
+)
+
+// timeoutSettings are the settings of the timeoutKinds, in their order.
+var timeoutSettings = [...]string{"statement_timeout", "lock_timeout", "idle_session_timeout", "idle_in_transaction_session_timeout"}
+
 // timeout returns a duration setting's value; 0 means none. The values are
 // parsed once per change (refreshTimeouts), not on every message.
-func (s *Session) timeout(name string) time.Duration {
-	return s.timeouts[name]
-}
-
-var timeoutSettings = []string{"statement_timeout", "lock_timeout", "idle_session_timeout", "idle_in_transaction_session_timeout"}
+func (s *Session) timeout(k timeoutKind) time.Duration { return s.timeouts[k] }
 
 // LockTimeout is the session's lock_timeout: how long a statement may wait
 // for a table another transaction block holds; 0 means no limit.
-func (s *Session) LockTimeout() time.Duration { return s.timeout("lock_timeout") }
+func (s *Session) LockTimeout() time.Duration { return s.timeout(lockTimeout) }
 
 func (s *Session) refreshTimeouts() {
-	if s.timeouts == nil {
-		s.timeouts = make(map[string]time.Duration, len(timeoutSettings))
-	}
-	for _, name := range timeoutSettings {
+	for k, name := range timeoutSettings {
 		_, v, err := s.Setting(name)
 		d, perr := parseDuration(v)
 		if err != nil || perr != nil {
 			d = 0
 		}
-		s.timeouts[name] = d
+		s.timeouts[k] = d
 	}
 }
