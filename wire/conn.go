@@ -460,16 +460,13 @@ func (c *conn) loop() {
 			c.sendError(pgerror.New(pgerror.ProtocolViolation, "unexpected message type %T", msg), "")
 		}
 		if flush {
-			if err := c.flushAll(); err != nil {
+			if err := c.flush(); err != nil {
 				c.log.Info("send failed", "err", err)
 				return
 			}
 		}
 	}
 }
-
-// flushAll writes everything buffered.
-func (c *conn) flushAll() error { return c.flush() }
 
 // guard runs fn, turning a panic into an internal error so that one bad
 // statement never takes the connection down.
