@@ -479,3 +479,28 @@ func TestPreparedAfterDDL(t *testing.T) {
 		}
 	}
 }
+
+// TestViewColumnOrigin checks that a view's columns reach the client as
+// the view's (RowDescription's table OID and column number), as
+// PostgreSQL reports them: JDBC's getTableName and isAutoIncrement read
+// them, and would otherwise point a GUI's edits at the table below.
+func TestViewColumnOrigin(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	exec := execer(t, conn)
+	exec("CREATE TABLE vo_t (id serial, name text, x int)")
+	exec("CREATE VIEW vo_v AS SELECT name, x * 2 AS x2, id FROM vo_t")
+	var view uint32
+	if err := conn.QueryRow(ctx, "SELECT 'vo_v'::regclass::oid").Scan(&view); err != nil {
+		t.Fatal(err)
+	}
+	res := conn.PgConn().ExecParams(ctx, "SELECT * FROM vo_v", nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	for i, f := range res.FieldDescriptions {
+		if f.TableOID != view || f.TableAttributeNumber != uint16(i+1) {
+			t.Errorf("column %s: table %d column %d, want the view's (%d) column %d", f.Name, f.TableOID, f.TableAttributeNumber, view, i+1)
+		}
+	}
+}

@@ -56,9 +56,12 @@ type Filter struct {
 
 // Project computes Exprs over each input row.
 type Project struct {
-	Input  Plan
-	Exprs  []expr.Expr
-	Names  []string
+	Input Plan
+	Exprs []expr.Expr
+	Names []string
+	// View, when not 0, is the OID of the view whose columns the
+	// projection passes on: clients see them as the view's (origins).
+	View   uint32
 	schema exprMemo
 }
 

@@ -37,6 +37,14 @@ func origins(p Plan) []columnOrigin {
 			}
 		}
 	case *Project:
+		if p.View != 0 {
+			// A view's columns are its own, as PostgreSQL reports them
+			// (not those of the tables under it).
+			for i := range out {
+				out[i] = columnOrigin{table: p.View, attnum: int16(i + 1)}
+			}
+			break
+		}
 		mapColumns(out, origins(p.Input), p.Exprs)
 	case *Aggregate:
 		mapColumns(out, origins(p.Input), p.GroupBy)

@@ -10,6 +10,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
+	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -134,6 +135,14 @@ func (b *binder) bindView(t *catalog.Table, rv *pg_query.RangeVar) (Plan, *scope
 			colnames[i] = c
 		}
 	}
+	schema := plan.Schema()
+	cols := make([]expr.Expr, schema.NumFields())
+	names := make([]string, schema.NumFields())
+	for i, f := range schema.Fields() {
+		cols[i] = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+		names[i] = f.Name
+	}
+	plan = &Project{Input: plan, Exprs: cols, Names: names, View: t.OID}
 	return plan, tableScope(alias, plan.Schema(), colnames), nil
 }
 
