@@ -369,6 +369,19 @@ func broadcast(s scalar.Scalar, n int) (arrow.Array, error) {
 		defer storage.Release()
 		return array.NewExtensionArrayWithStorage(et, storage), nil
 	}
+	if st, ok := s.(*scalar.Struct); ok && st.IsValid() {
+		// A record's fields may be extension values too: each field is
+		// repeated on its own (a constant ROW('{}'::jsonb)).
+		fields := make([]arrow.Array, len(st.Value))
+		defer func() { releaseAll(fields) }()
+		for i, f := range st.Value {
+			var err error
+			if fields[i], err = broadcast(f, n); err != nil {
+				return nil, err
+			}
+		}
+		return array.NewStructArrayWithFields(fields, st.DataType().(*arrow.StructType).Fields())
+	}
 	if fw, ok := s.DataType().(arrow.FixedWidthDataType); ok && s.IsValid() && fw.BitWidth()%8 == 0 {
 		// A fixed-width value repeated into one buffer: what
 		// MakeArrayFromScalar does, with a few allocations less (a

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -40,12 +41,28 @@ func rowOf(args []expr.Expr) *expr.Call {
 // bindRow binds ROW(a, b, ...) and (a, b, ...): an anonymous record whose
 // fields are f1, f2, ... as in PostgreSQL.
 func (b *binder) bindRow(r *pg_query.RowExpr, ectx exprContext) (expr.Expr, error) {
-	args, err := b.bindExprs(r.Args, ectx)
+	nodes := r.Args
+	if ectx.scope != nil && slices.ContainsFunc(nodes, func(n *pg_query.Node) bool {
+		cr := n.GetColumnRef()
+		return cr != nil && isStar(cr) && len(cr.Fields) == 2
+	}) {
+		// ROW(t.*) holds t's columns, not t's record.
+		targets := make([]*pg_query.Node, len(nodes))
+		for i, n := range nodes {
+			targets[i] = pg_query.MakeResTargetNodeWithVal(n, nodeLocation(n))
+		}
+		expanded, _, _, err := b.expandTargets(targets, ectx.scope)
+		if err != nil {
+			return nil, err
+		}
+		nodes = expanded
+	}
+	args, err := b.bindExprs(nodes, ectx)
 	if err != nil {
 		return nil, err
 	}
 	for i, a := range args {
-		args[i] = b.resolveUnknown(a)
+		args[i] = unpadded(b.resolveUnknown(a)) // a character field keeps its padding
 	}
 	return rowOf(args), nil
 }
