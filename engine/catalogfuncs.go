@@ -217,10 +217,6 @@ func catalogFunction(name string) func(mem memory.Allocator, in []arrow.Array) (
 			}
 			return b.NewArray(), nil
 		}
-	case "json_build_object":
-		return jsonBuildObject
-	case "json_build_array":
-		return jsonBuildArray
 	case "pg_size_pretty":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) { return sizePretty(a.int(0, r)), nil })
@@ -266,7 +262,7 @@ func sizePretty(n int64) string {
 // strings, values as PostgreSQL's to_json renders them -- numbers and
 // booleans bare, json as is, NULL as null, everything else as a JSON
 // string of its text form; PostgreSQL's spacing ({"a" : 1, "b" : null}).
-func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+func jsonBuildObject(mem memory.Allocator, in []arrow.Array, loc *time.Location) (arrow.Array, error) {
 	n := 0
 	if len(in) > 0 {
 		n = in[0].Len()
@@ -278,7 +274,7 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error
 		if i%2 == 0 {
 			encs[i], err = pgtext.NewEncoder(a, time.UTC)
 		} else {
-			values[i], err = newJSONWriter(a)
+			values[i], err = newJSONWriter(a, loc)
 		}
 		if err != nil {
 			return nil, err
@@ -315,12 +311,12 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array) (arrow.Array, error
 
 // jsonBuildArray is json_build_array(v1, v2, ...): the values as to_json
 // renders them, with PostgreSQL's spacing ([1, "a", null]).
-func jsonBuildArray(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+func jsonBuildArray(mem memory.Allocator, in []arrow.Array, loc *time.Location) (arrow.Array, error) {
 	n := in[0].Len() // the planner makes a constant of json_build_array()
 	values := make([]*jsonWriter, len(in))
 	for i, a := range in {
 		var err error
-		if values[i], err = newJSONWriter(a); err != nil {
+		if values[i], err = newJSONWriter(a, loc); err != nil {
 			return nil, err
 		}
 	}

@@ -32,6 +32,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		return compileSequenceFunc(n, args), nil
 	}
 	var fn func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
+	// atLoc, when set, makes fn for the session's time zone at each
+	// evaluation.
+	var atLoc func(loc *time.Location) func(memory.Allocator, []arrow.Array) (arrow.Array, error)
 	switch n.Func {
 	case "to_char":
 		return compileToChar(args)
@@ -220,10 +223,14 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		if fn = textFunction(n.Func); fn == nil {
 			fn = catalogFunction(n.Func)
 		}
-		if fn == nil {
-			fn = jsonFunction(n.Func, n.Type)
+		if fn == nil && jsonFunction(n.Func, n.Type, time.UTC) != nil {
+			// JSON renders timestamptz values in the session's TimeZone.
+			name, out := n.Func, n.Type
+			atLoc = func(loc *time.Location) func(memory.Allocator, []arrow.Array) (arrow.Array, error) {
+				return jsonFunction(name, out, loc)
+			}
 		}
-		if fn == nil {
+		if fn == nil && atLoc == nil {
 			return nil, pgerror.New(pgerror.UndefinedFunction, "function %s is not implemented", n.Func)
 		}
 	}
@@ -237,7 +244,11 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 			}
 			in[i] = v
 		}
-		out, err := fn(memory.DefaultAllocator, in)
+		kernel := fn
+		if atLoc != nil {
+			kernel = atLoc(sessionLocation(ctx))
+		}
+		out, err := kernel(memory.DefaultAllocator, in)
 		if err != nil {
 			return nil, err
 		}

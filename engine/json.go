@@ -39,7 +39,7 @@ func newJSON(out arrow.DataType, storage arrow.Array) arrow.Array {
 }
 
 // jsonFunction returns the kernel of a json function or operator, or nil.
-func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+func jsonFunction(name string, out arrow.DataType, loc *time.Location) func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 	switch name {
 	case "json_field", "json_field_text", "json_path", "json_path_text":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
@@ -193,7 +193,7 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 		}
 	case "to_json", "to_jsonb":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			w, err := newJSONWriter(in[0])
+			w, err := newJSONWriter(in[0], loc)
 			if err != nil {
 				return nil, err
 			}
@@ -221,7 +221,7 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 	case "row_to_json":
 		// With pretty true, each field after the first starts a line.
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			w, err := newJSONWriter(in[0])
+			w, err := newJSONWriter(in[0], loc)
 			if err != nil {
 				return nil, err
 			}
@@ -245,6 +245,12 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 			defer storage.Release()
 			return newJSON(out, storage), nil
 		}
+	case "json_build_object":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return jsonBuildObject(mem, in, loc)
+		}
+	case "json_build_array":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return jsonBuildArray(mem, in, loc) }
 	case "jsonb_build_array", "jsonb_build_object":
 		// Built as json, then read as jsonb.
 		build := jsonBuildArray
@@ -252,7 +258,7 @@ func jsonFunction(name string, out arrow.DataType) func(mem memory.Allocator, in
 			build = jsonBuildObject
 		}
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			j, err := build(mem, in)
+			j, err := build(mem, in, loc)
 			if err != nil {
 				return nil, err
 			}
@@ -365,11 +371,11 @@ type jsonWriter struct {
 	fieldSep string
 }
 
-func newJSONWriter(v arrow.Array) (*jsonWriter, error) {
+func newJSONWriter(v arrow.Array, loc *time.Location) (*jsonWriter, error) {
 	w := &jsonWriter{v: v, fieldSep: ","}
 	switch a := v.(type) {
 	case *array.List:
-		elems, err := newJSONWriter(a.ListValues())
+		elems, err := newJSONWriter(a.ListValues(), loc)
 		if err != nil {
 			return nil, err
 		}
@@ -378,7 +384,7 @@ func newJSONWriter(v arrow.Array) (*jsonWriter, error) {
 	case *array.Struct:
 		st := a.DataType().(*arrow.StructType)
 		for i := range a.NumField() {
-			f, err := newJSONWriter(a.Field(i))
+			f, err := newJSONWriter(a.Field(i), loc)
 			if err != nil {
 				return nil, err
 			}
@@ -387,7 +393,7 @@ func newJSONWriter(v arrow.Array) (*jsonWriter, error) {
 		}
 		return w, nil
 	}
-	enc, err := pgtext.NewEncoder(v, time.UTC)
+	enc, err := pgtext.NewEncoder(v, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +483,7 @@ func (a *jsonAggAcc) grow(n int) {
 }
 
 func (a *jsonAggAcc) update(ids []uint32, arg arrow.Array) error {
-	w, err := newJSONWriter(arg)
+	w, err := newJSONWriter(arg, time.UTC)
 	if err != nil {
 		return err
 	}
@@ -553,7 +559,7 @@ func (a *jsonObjectAggAcc) update(ids []uint32, arg arrow.Array) error {
 	if err != nil {
 		return err
 	}
-	values, err := newJSONWriter(row.Field(1))
+	values, err := newJSONWriter(row.Field(1), time.UTC)
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,23 @@ func (f folder) expr(e expr.Expr) expr.Expr {
 	})
 }
 
+// holdsZoned reports whether values of dt hold a timestamptz, in arrays
+// and records too.
+func holdsZoned(dt arrow.DataType) bool {
+	switch t := dt.(type) {
+	case *arrow.ListType:
+		return holdsZoned(t.Elem())
+	case *arrow.StructType:
+		for _, f := range t.Fields() {
+			if holdsZoned(f.Type) {
+				return true
+			}
+		}
+		return false
+	}
+	return zoned(dt)
+}
+
 // foldable reports whether e is an operator over constants only. Calls
 // without arguments (now(), random-like functions) are left alone.
 func foldable(e expr.Expr) bool {
@@ -98,6 +115,13 @@ func foldable(e expr.Expr) bool {
 		}
 		if n.Func == "pg_sleep" {
 			return false // waits when the statement runs, cancellably
+		}
+		if strings.HasPrefix(n.Func, "json") || strings.HasPrefix(n.Func, "to_json") || n.Func == "row_to_json" {
+			for _, a := range n.Args {
+				if holdsZoned(a.DataType()) {
+					return false // JSON prints it in the session's TimeZone
+				}
+			}
 		}
 		if (n.Func == "to_char" || n.Func == "age") && zoned(n.Args[0].DataType()) ||
 			(n.Func == "ts_pl_interval" || n.Func == "ts_mi_interval" || n.Func == "date_trunc") && zoned(n.Type) ||
