@@ -60,11 +60,23 @@ func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(
 		txs.OnTxEnd(release)
 	}
 	w.Lock()
-	restore, discard := tw.Snapshot()
-	txs.OnRollback(restore)
-	txs.OnTxEnd(discard)
+	// The table's first change in the transaction (or since the latest
+	// savepoint change) snapshots it; later ones need not, as rolling
+	// back restores the earliest state. A block of many UPDATEs so keeps
+	// one old version of the table, not one per statement.
+	gen := txs.SavepointGeneration()
+	if g, ok := txs.TxValue(snapshotKey{tw}).(int); !ok || g != gen {
+		restore, discard := tw.Snapshot()
+		txs.OnRollback(restore)
+		txs.OnTxEnd(discard)
+		txs.SetTxValue(snapshotKey{tw}, gen)
+	}
 	return w.Unlock, nil
 }
+
+// snapshotKey keeps, for the transaction, the savepoint generation in
+// which a table was last snapshotted.
+type snapshotKey struct{ table sources.Transactional }
 
 // onRollback registers undo with the session's transaction block, if one
 // is open: DDL inside a block is undone when it rolls back (CREATE TABLE

@@ -40,6 +40,9 @@ type TxSession interface {
 	Savepoint(name string)
 	RollbackTo(name string) error
 	ReleaseSavepoint(name string) error
+	// SavepointGeneration changes with every savepoint made, rolled back
+	// to or released (see lockWriter).
+	SavepointGeneration() int
 	// SQLPrepared and SetSQLPrepared keep the statements of SQL's
 	// PREPARE (DEALLOCATE drops them too).
 	SQLPrepared(name string) (any, bool)

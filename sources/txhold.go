@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,35 +112,33 @@ func (t *WritableTable) Hold(ctx context.Context, owner *TxOwner) (func(), bool,
 }
 
 // Snapshot implements Transactional. It costs the same whatever the
-// table's size, as every statement of a block (and of a pipeline's
-// implicit transaction) takes one: the rows are immutable batches that
-// appends add after the ones a snapshot keeps a view of, and while a
-// snapshot is pinned the batches a Replace or Reshape drops are kept
-// (t.dropped) instead of released. The unique keys' index is rebuilt on
-// restore.
+// table's size, as every transaction (a pipeline's implicit one too) takes
+// one: the rows are immutable batches that appends add after the ones a
+// snapshot keeps a view of, and while a snapshot lives the batches of its
+// view that a Replace or Reshape drops are kept (t.dropped) instead of
+// released — only those, so that a block of many UPDATEs holds two versions
+// of the table, not one per statement. The unique keys' index is rebuilt
+// on restore.
 func (t *WritableTable) Snapshot() (restore, discard func()) {
 	t.mu.Lock()
 	schema := t.schema
-	batches := t.batches[:len(t.batches):len(t.batches)]
-	t.pins++
+	view := &snapshotView{batches: t.batches[:len(t.batches):len(t.batches)]}
+	t.views = append(t.views, view)
 	t.mu.Unlock()
 	var once sync.Once
 	restore = func() {
 		t.write.Lock()
 		defer t.write.Unlock()
 		// The rows were the table's: they pass its checks.
-		_ = t.Reshape(schema, batches)
+		_ = t.Reshape(schema, view.batches)
 	}
 	discard = func() {
 		once.Do(func() {
 			t.mu.Lock()
-			t.pins--
-			var dropped []arrow.RecordBatch
-			if t.pins == 0 {
-				dropped, t.dropped = t.dropped, nil
-			}
+			t.views = slices.DeleteFunc(t.views, func(v *snapshotView) bool { return v == view })
+			release := t.prune()
 			t.mu.Unlock()
-			for _, b := range dropped {
+			for _, b := range release {
 				b.Release()
 			}
 		})
@@ -147,12 +146,41 @@ func (t *WritableTable) Snapshot() (restore, discard func()) {
 	return restore, discard
 }
 
-// drop releases batches the table no longer holds, or keeps them while a
-// snapshot may put them back; the caller holds mu.
+// snapshotView is the batch list a live snapshot restores.
+type snapshotView struct {
+	batches []arrow.RecordBatch
+}
+
+// drop releases batches the table no longer holds, or keeps those a live
+// snapshot may put back; the caller holds mu.
 func (t *WritableTable) drop(batches []arrow.RecordBatch) (release []arrow.RecordBatch) {
-	if t.pins > 0 {
-		t.dropped = append(t.dropped, batches...)
-		return nil
+	if len(t.views) == 0 && len(t.dropped) == 0 {
+		return batches
 	}
-	return batches
+	t.dropped = append(t.dropped, batches...)
+	return t.prune()
+}
+
+// prune returns the dropped batches no live snapshot's view holds, to
+// release, keeping the others; the caller holds mu. It runs when a
+// Replace or Reshape (whose cost is the table's size anyway) or the end
+// of a snapshot drops batches, never on appends.
+func (t *WritableTable) prune() (release []arrow.RecordBatch) {
+	live := make(map[arrow.RecordBatch]bool)
+	for _, v := range t.views {
+		for _, b := range v.batches {
+			live[b] = true
+		}
+	}
+	kept := t.dropped[:0]
+	for _, b := range t.dropped {
+		if live[b] {
+			kept = append(kept, b)
+		} else {
+			release = append(release, b)
+		}
+	}
+	clear(t.dropped[len(kept):])
+	t.dropped = kept
+	return release
 }

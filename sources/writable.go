@@ -189,9 +189,10 @@ type WritableTable struct {
 	index   []map[string]struct{}
 	mu      sync.RWMutex // guards batches, stats, pins, dropped
 	batches []arrow.RecordBatch
-	// pins counts the snapshots a block may still restore; dropped holds
-	// the batches replaced while there are any (see Snapshot).
-	pins    int
+	// views are the live snapshots' batch lists; dropped holds the
+	// batches a Replace or Reshape dropped that one of them holds (see
+	// Snapshot).
+	views   []*snapshotView
 	dropped []arrow.RecordBatch
 	// stats are the column statistics of the current rows, computed when
 	// first asked for; nil after a change.
