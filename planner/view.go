@@ -10,7 +10,6 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
-	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -135,15 +134,10 @@ func (b *binder) bindView(t *catalog.Table, rv *pg_query.RangeVar) (Plan, *scope
 			colnames[i] = c
 		}
 	}
-	schema := plan.Schema()
-	cols := make([]expr.Expr, schema.NumFields())
-	names := make([]string, schema.NumFields())
-	for i, f := range schema.Fields() {
-		cols[i] = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
-		names[i] = f.Name
-	}
-	plan = &Project{Input: plan, Exprs: cols, Names: names, View: t.OID}
-	return plan, tableScope(alias, plan.Schema(), colnames), nil
+	// The view's columns, marked as its own (origins).
+	view := columnsOf(plan, plan.Schema().NumFields()).(*Project)
+	view.View = t.OID
+	return view, tableScope(alias, view.Schema(), colnames), nil
 }
 
 // dropTarget is a relation a DROP statement names.
