@@ -60,23 +60,37 @@ func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(
 		txs.OnTxEnd(release)
 	}
 	w.Lock()
-	// The table's first change in the transaction (or since the latest
-	// savepoint change) snapshots it; later ones need not, as rolling
-	// back restores the earliest state. A block of many UPDATEs so keeps
-	// one old version of the table, not one per statement.
-	gen := txs.SavepointGeneration()
-	if g, ok := txs.TxValue(snapshotKey{tw}).(int); !ok || g != gen {
+	// The table's first change in the transaction snapshots it; later
+	// ones need not, as rolling back restores the earliest state — unless
+	// a savepoint changed since, or other undo (DDL: DROP INDEX's) was
+	// logged after the snapshot and must run after the rows are back. A
+	// block of many UPDATEs so keeps one old version of the table, not
+	// one per statement.
+	mark := snapshotMark{txs.SavepointGeneration(), ddlUndos(txs)}
+	if m, ok := txs.TxValue(snapshotKey{tw}).(snapshotMark); !ok || m != mark {
 		restore, discard := tw.Snapshot()
 		txs.OnRollback(restore)
 		txs.OnTxEnd(discard)
-		txs.SetTxValue(snapshotKey{tw}, gen)
+		txs.SetTxValue(snapshotKey{tw}, mark)
 	}
 	return w.Unlock, nil
 }
 
-// snapshotKey keeps, for the transaction, the savepoint generation in
-// which a table was last snapshotted.
+// snapshotKey keeps, for the transaction, the snapshotMark at which a
+// table was last snapshotted.
 type snapshotKey struct{ table sources.Transactional }
+
+// snapshotMark is where the undo log stood: the savepoint generation and
+// the count of other undo actions (onRollback's).
+type snapshotMark struct{ savepoints, undos int }
+
+// ddlUndoKey keeps the transaction's count of onRollback's undo actions.
+type ddlUndoKey struct{}
+
+func ddlUndos(txs TxSession) int {
+	n, _ := txs.TxValue(ddlUndoKey{}).(int)
+	return n
+}
 
 // onRollback registers undo with the session's transaction block, if one
 // is open: DDL inside a block is undone when it rolls back (CREATE TABLE
@@ -84,6 +98,7 @@ type snapshotKey struct{ table sources.Transactional }
 func (b *binder) onRollback(undo func()) {
 	if txs, ok := b.sess.(TxSession); ok && (txs.InTransaction() || txs.InImplicitTransaction()) {
 		txs.OnRollback(undo)
+		txs.SetTxValue(ddlUndoKey{}, ddlUndos(txs)+1)
 	}
 }
 
