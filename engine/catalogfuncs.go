@@ -15,7 +15,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/catalog"
-	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -267,16 +266,12 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array, loc *time.Location)
 	if len(in) > 0 {
 		n = in[0].Len()
 	}
-	encs := make([]pgtext.Encoder, len(in))
+	// Keys and values alike render as to_json does; a key that is not a
+	// JSON string becomes one (true is "true", a timestamp its ISO form).
 	values := make([]*jsonWriter, len(in))
 	for i, a := range in {
 		var err error
-		if i%2 == 0 {
-			encs[i], err = pgtext.NewEncoder(a, time.UTC)
-		} else {
-			values[i], err = newJSONWriter(a, loc)
-		}
-		if err != nil {
+		if values[i], err = newJSONWriter(a, loc); err != nil {
 			return nil, err
 		}
 	}
@@ -293,9 +288,13 @@ func jsonBuildObject(mem memory.Allocator, in []arrow.Array, loc *time.Location)
 			if in[i].IsNull(r) {
 				return nil, pgerror.New(pgerror.InvalidParameterValue, "null value not allowed for object key")
 			}
-			buf = encs[i](buf[:0], r)
-			key, _ := json.Marshal(string(buf))
-			sb.Write(key)
+			buf = values[i].append(buf[:0], r)
+			if len(buf) > 0 && buf[0] == '"' {
+				sb.Write(buf)
+			} else {
+				key, _ := json.Marshal(string(buf))
+				sb.Write(key)
+			}
 			sb.WriteString(" : ")
 			buf = values[i+1].append(buf[:0], r)
 			sb.Write(buf)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ var settingDefs = []setting{
 	{name: "transaction_deferrable", def: "off", desc: "Whether to defer a read-only serializable transaction until it can be executed with no possible serialization failures.", txMode: true, check: checkBool("transaction_deferrable")},
 	{name: "transaction_isolation", def: "read committed", desc: "Sets the current transaction's isolation level.", txMode: true, check: checkIsolation("transaction_isolation")},
 	{name: "transaction_read_only", def: "off", desc: "Sets the current transaction's read-only status.", txMode: true, check: checkBool("transaction_read_only")},
-	{name: "work_mem", def: "4MB", desc: "Sets the maximum memory to be used for query workspaces."},
+	{name: "work_mem", def: "4MB", desc: "Sets the maximum memory to be used for query workspaces.", check: checkMemory("work_mem", 64)},
 	{name: "xmloption", def: "content", desc: "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.", check: oneOf("content", "document")},
 }
 
@@ -441,6 +442,42 @@ func (s *Session) Settings() [][3]string {
 // checkDuration validates a time setting: a number of milliseconds or a
 // number with a unit (us, ms, s, min, h, d), normalized as PostgreSQL shows
 // it (500 -> 500ms, 60s -> 1min).
+// checkMemory validates a memory setting counted in kB (work_mem) of at
+// least min kB, and spells it as PostgreSQL shows it: in the largest unit
+// that divides it (4096kB is 4MB).
+func checkMemory(name string, min int64) func(*Session, string) (string, error) {
+	return func(_ *Session, v string) (string, error) {
+		t := strings.TrimSpace(v)
+		i := 0
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+		}
+		n, err := strconv.ParseInt(t[:i], 10, 64)
+		unit := map[string]int64{"": 1, "kB": 1, "MB": 1 << 10, "GB": 1 << 20, "TB": 1 << 30}
+		per, ok := unit[strings.TrimSpace(t[i:])]
+		if err != nil || !ok || n > math.MaxInt32 {
+			e := pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", name, v)
+			if err == nil {
+				e = e.WithHint("Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\".")
+			}
+			return "", e
+		}
+		kb := n * per
+		if kb < min || kb > math.MaxInt32 {
+			return "", pgerror.New(pgerror.InvalidParameterValue, "%d kB is outside the valid range for parameter \"%s\" (%d .. %d)", kb, name, min, math.MaxInt32)
+		}
+		for _, u := range []struct {
+			name string
+			kb   int64
+		}{{"TB", 1 << 30}, {"GB", 1 << 20}, {"MB", 1 << 10}} {
+			if kb%u.kb == 0 {
+				return strconv.FormatInt(kb/u.kb, 10) + u.name, nil
+			}
+		}
+		return strconv.FormatInt(kb, 10) + "kB", nil
+	}
+}
+
 func checkDuration(name string) func(*Session, string) (string, error) {
 	return func(_ *Session, v string) (string, error) {
 		d, err := parseDuration(v)
