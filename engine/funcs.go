@@ -223,6 +223,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		if fn = textFunction(n.Func); fn == nil {
 			fn = catalogFunction(n.Func)
 		}
+		if fn == nil {
+			fn = byteaFunction(n.Func)
+		}
 		if fn == nil && jsonFunction(n.Func, n.Type, time.UTC) != nil {
 			// JSON renders timestamptz values in the session's TimeZone.
 			name, out := n.Func, n.Type

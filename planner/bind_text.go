@@ -46,6 +46,9 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	if e, ok, err := b.bindByteaHash(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
+	if e, ok, err := b.bindByteaFunc(fc, name, ectx); ok || err != nil {
+		return e, ok, err
+	}
 	sig, isText := textFuncArgs[name]
 	isMath := name == "round" || name == "trunc" || name == "ceil" || name == "ceiling" || name == "floor"
 	variadic := name == "concat" || name == "concat_ws" || name == "format"
