@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -593,6 +594,21 @@ func (b *binder) bindRegCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr
 			}
 			e, err = b.cast(e, typeInt8, tc.Location)
 			return e, true, err
+		}
+		if u.param == 0 {
+			// An OID constant, read as PostgreSQL's oidin reads it: an
+			// unsigned 32-bit number, negative ones from -2^31 wrapping
+			// ('-1' is 4294967295).
+			n, err := strconv.ParseInt(strings.TrimSpace(u.text), 10, 64)
+			switch {
+			case err != nil && errors.Is(err, strconv.ErrRange), err == nil && (n > math.MaxUint32 || n < math.MinInt32):
+				return nil, true, b.errorf(pgerror.NumericValueOutOfRange, u.loc, "value \"%s\" is out of range for type oid", u.text)
+			case err != nil:
+				return nil, true, b.errorf(pgerror.InvalidTextRepresentation, u.loc, "invalid input syntax for type oid: \"%s\"", u.text)
+			case n < 0:
+				n += 1 << 32
+			}
+			return &expr.Literal{Value: scalar.NewInt64Scalar(n)}, true, nil
 		}
 		e, err := b.resolveAs(u, typeInt8)
 		return e, true, err
