@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -97,7 +98,7 @@ func (a *Aggregate) partial() bool {
 		if (ag.Func == expr.Min || ag.Func == expr.Max) && !exactKey(ag.Arg.DataType()) {
 			return false
 		}
-		acc, err := newAccumulator(ag)
+		acc, err := newAccumulator(ag, time.UTC) // only asked whether it merges
 		if err != nil {
 			return false
 		}
@@ -148,7 +149,7 @@ func (a *Aggregate) aggregatePartial(ctx context.Context, in array.RecordReader,
 					cancel()
 				}
 			}()
-			p, err := a.newAggState()
+			p, err := a.newAggState(sessionLocation(ctx))
 			if err != nil {
 				errs[w] = err
 				cancel()

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -144,7 +145,7 @@ type aggState struct {
 	distincts []*distinctSet
 }
 
-func (a *Aggregate) newAggState() (*aggState, error) {
+func (a *Aggregate) newAggState(loc *time.Location) (*aggState, error) {
 	keys := make([]keyColumn, len(a.GroupBy))
 	for i, g := range a.GroupBy {
 		var err error
@@ -161,7 +162,7 @@ func (a *Aggregate) newAggState() (*aggState, error) {
 		s.h.ngroups = 1 // a global aggregate has one group even without rows
 	}
 	for i, ag := range a.Aggs {
-		acc, err := newAccumulator(ag)
+		acc, err := newAccumulator(ag, loc)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +245,7 @@ func (s *aggState) finish(schema *arrow.Schema) (arrow.RecordBatch, error) {
 // batch. Beyond the query's memory limit, rows of groups not yet in
 // memory go to partitions on disk (aggspill.go), which it returns.
 func (a *Aggregate) aggregate(ctx context.Context, in array.RecordReader, stages []stage, ev aggEvaluators, level int) (arrow.RecordBatch, []aggPartition, error) {
-	st, err := a.newAggState()
+	st, err := a.newAggState(sessionLocation(ctx))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -329,7 +330,9 @@ type accumulator interface {
 	finish(mem memory.Allocator) (arrow.Array, error)
 }
 
-func newAccumulator(a *expr.Aggregate) (accumulator, error) {
+// loc is the session's time zone, which json_agg prints timestamptz
+// values in.
+func newAccumulator(a *expr.Aggregate, loc *time.Location) (accumulator, error) {
 	if a.Func == expr.CountStar {
 		return &countAcc{star: true}, nil
 	}
@@ -366,9 +369,9 @@ func newAccumulator(a *expr.Aggregate) (accumulator, error) {
 	case expr.PercentileCont, expr.PercentileDisc, expr.Mode:
 		return newOrderedSetAcc(a)
 	case expr.JSONAgg, expr.JSONBAgg:
-		return &jsonAggAcc{out: a.Type, jsonb: a.Func == expr.JSONBAgg}, nil
+		return &jsonAggAcc{out: a.Type, jsonb: a.Func == expr.JSONBAgg, loc: loc}, nil
 	case expr.JSONObjectAgg, expr.JSONBObjectAgg:
-		return &jsonObjectAggAcc{out: a.Type, jsonb: a.Func == expr.JSONBObjectAgg}, nil
+		return &jsonObjectAggAcc{out: a.Type, jsonb: a.Func == expr.JSONBObjectAgg, loc: loc}, nil
 	case expr.BitAnd, expr.BitOr, expr.BitXor:
 		return &bitAcc{fn: a.Func, out: a.Type}, nil
 	case expr.Corr, expr.CovarPop, expr.CovarSamp, expr.RegrAvgX, expr.RegrAvgY, expr.RegrCount, expr.RegrIntercept,

@@ -471,6 +471,7 @@ func (w *jsonWriter) append(dst []byte, r int) []byte {
 type jsonAggAcc struct {
 	out   arrow.DataType
 	jsonb bool
+	loc   *time.Location
 	items [][]byte // per group: the array so far, without its closing ]
 	seen  []bool
 }
@@ -483,7 +484,7 @@ func (a *jsonAggAcc) grow(n int) {
 }
 
 func (a *jsonAggAcc) update(ids []uint32, arg arrow.Array) error {
-	w, err := newJSONWriter(arg, time.UTC)
+	w, err := newJSONWriter(arg, a.loc)
 	if err != nil {
 		return err
 	}
@@ -541,6 +542,7 @@ func groupJSON(mem memory.Allocator, out arrow.DataType, isJSONB bool, n int, te
 type jsonObjectAggAcc struct {
 	out   arrow.DataType
 	jsonb bool
+	loc   *time.Location
 	items [][]byte // per group: the object so far, without its closing }
 }
 
@@ -555,11 +557,13 @@ func (a *jsonObjectAggAcc) update(ids []uint32, arg arrow.Array) error {
 	if !ok || row.NumField() != 2 {
 		return fmt.Errorf("json_object_agg of %s", arg.DataType())
 	}
-	keys, err := pgtext.NewEncoder(row.Field(0), time.UTC)
+	// Keys render as to_json renders them, made strings (as
+	// json_build_object's).
+	keys, err := newJSONWriter(row.Field(0), a.loc)
 	if err != nil {
 		return err
 	}
-	values, err := newJSONWriter(row.Field(1), time.UTC)
+	values, err := newJSONWriter(row.Field(1), a.loc)
 	if err != nil {
 		return err
 	}
@@ -573,8 +577,12 @@ func (a *jsonObjectAggAcc) update(ids []uint32, arg arrow.Array) error {
 		} else {
 			a.items[id] = append(a.items[id], ", "...)
 		}
-		key = keys(key[:0], r)
-		a.items[id] = jsonb.AppendString(a.items[id], string(key))
+		key = keys.append(key[:0], r)
+		if len(key) > 0 && key[0] == '"' {
+			a.items[id] = append(a.items[id], key...)
+		} else {
+			a.items[id] = jsonb.AppendString(a.items[id], string(key))
+		}
 		a.items[id] = append(a.items[id], " : "...)
 		a.items[id] = values.append(a.items[id], r)
 	}

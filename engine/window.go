@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -513,7 +514,7 @@ func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordB
 		fromStart = fromStart && plain && rows.start[i] == f.partStart[i]
 	}
 	if whole {
-		acc, err := newAccumulator(fn.Agg)
+		acc, err := newAccumulator(fn.Agg, sessionLocation(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -533,7 +534,7 @@ func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordB
 		defer indices.Release()
 		return take.Array(ctx, perPart, indices)
 	}
-	acc, err := prefixAggregate(fn.Agg, arg, rows, f, fromStart)
+	acc, err := prefixAggregate(fn.Agg, arg, rows, f, fromStart, sessionLocation(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -553,8 +554,8 @@ func (w *Window) aggregate(ctx context.Context, fn WindowFunc, all arrow.RecordB
 // over frames that start at their partition's start from running sums
 // (the order PostgreSQL adds them in). It returns nil for other
 // aggregates.
-func prefixAggregate(a *expr.Aggregate, arg arrow.Array, rows *frameRows, f *frameInfo, fromStart bool) (accumulator, error) {
-	base, err := newAccumulator(a)
+func prefixAggregate(a *expr.Aggregate, arg arrow.Array, rows *frameRows, f *frameInfo, fromStart bool, loc *time.Location) (accumulator, error) {
+	base, err := newAccumulator(a, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -707,7 +708,7 @@ func frameAggregate(ctx context.Context, a *expr.Aggregate, arg arrow.Array, row
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		acc, err := newAccumulator(a)
+		acc, err := newAccumulator(a, sessionLocation(ctx))
 		if err != nil {
 			return err
 		}
