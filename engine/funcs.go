@@ -43,6 +43,8 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		return compileAge(args, ts != nil && ts.TimeZone != ""), nil
 	case "clock_timestamp":
 		return compileClockTimestamp(n.Type), nil
+	case "scale", "min_scale", "trim_scale":
+		fn = numericScaleKernel(n.Func)
 	case "pg_sleep":
 		return compileSleep(args[0]), nil
 	case "date_bin":

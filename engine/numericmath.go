@@ -5,10 +5,15 @@ import (
 	"math/big"
 	"math/bits"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/pgtext"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -618,4 +623,51 @@ func quoPow10Floor(u *big.Int, k int64) (*big.Int, bool) {
 	}
 	q, r := new(big.Int).QuoRem(u, bigPow10(int32(k)), new(big.Int))
 	return q, r.Sign() != 0
+}
+
+// numericScaleKernel evaluates scale, min_scale and trim_scale over
+// numerics (decimal128 or per-value), from each value's text.
+func numericScaleKernel(name string) func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+		enc, err := pgtext.NewEncoder(in[0], time.UTC)
+		if err != nil {
+			return nil, err
+		}
+		digits := func(r int) (whole, frac string) {
+			w, f, _ := strings.Cut(string(enc(nil, r)), ".")
+			return w, f
+		}
+		if name == "trim_scale" {
+			b := array.NewStringBuilder(mem)
+			defer b.Release()
+			for r := range in[0].Len() {
+				if in[0].IsNull(r) {
+					b.AppendNull()
+					continue
+				}
+				w, f := digits(r)
+				if f = strings.TrimRight(f, "0"); f != "" {
+					w += "." + f
+				}
+				b.Append(w)
+			}
+			storage := b.NewArray()
+			defer storage.Release()
+			return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
+		}
+		b := array.NewInt32Builder(mem)
+		defer b.Release()
+		for r := range in[0].Len() {
+			if in[0].IsNull(r) {
+				b.AppendNull()
+				continue
+			}
+			_, f := digits(r)
+			if name == "min_scale" {
+				f = strings.TrimRight(f, "0")
+			}
+			b.Append(int32(len(f)))
+		}
+		return b.NewArray(), nil
+	}
 }

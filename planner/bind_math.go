@@ -8,6 +8,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/pgerror"
 )
 
 // floatFuncs are the mathematical functions of PostgreSQL's manual that
@@ -37,6 +38,9 @@ func (b *binder) bindMathFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	switch name {
 	case "gen_random_uuid", "div", "factorial":
 		return b.bindExactMath(fc, name, ectx)
+	case "scale", "min_scale", "trim_scale":
+		e, err := b.bindScale(fc, name, ectx)
+		return e, true, err
 	}
 	floatArity, isFloat := floatFuncs[name]
 	numArity, isNumFloat := numericFloatFuncs[name]
@@ -216,4 +220,35 @@ func (b *binder) bindExactMath(fc *pg_query.FuncCall, name string, ectx exprCont
 		}
 	}
 	return &expr.Call{Func: "numeric_div_trunc", Args: args, Type: pgtypes.Numeric()}, true, nil
+}
+
+// bindScale binds scale(numeric), min_scale(numeric) and
+// trim_scale(numeric): the digits after the point of each value as
+// written (1.500 has scale 3, min_scale 1), and the value without its
+// trailing zeros.
+func (b *binder) bindScale(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, error) {
+	if len(fc.Args) != 1 {
+		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
+	}
+	arg, err := b.bindExpr(fc.Args[0], ectx)
+	if err != nil {
+		return nil, err
+	}
+	arg = b.resolveUnknown(arg)
+	if arg.DataType().ID() == arrow.NULL {
+		arg = &expr.Literal{Value: scalar.MakeNullScalar(&arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0})}
+	}
+	if r := numericRank(arg.DataType()); !isPerValueNumeric(arg.DataType()) && (r < 1 || r > 4) {
+		return nil, b.noFunction(fc, name, arg)
+	}
+	if !isPerValueNumeric(arg.DataType()) {
+		if arg, err = b.cast(arg, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
+			return nil, err
+		}
+	}
+	out := arrow.DataType(typeInt4)
+	if name == "trim_scale" {
+		out = pgtypes.Numeric()
+	}
+	return &expr.Call{Func: name, Args: []expr.Expr{arg}, Type: out}, nil
 }
