@@ -53,6 +53,13 @@ func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, 
 		}
 	}
 	l = b.resolveUnknown(l)
+	if lt, elem := l.DataType(), list.Elem(); lt.ID() != arrow.NULL && elem.ID() != arrow.NULL {
+		// The operator must exist for the two types (text = ANY
+		// (int4[]) has none), as for x op y.
+		if _, err := b.binary(cmp, l, &expr.Literal{Value: scalar.MakeNullScalar(elem)}, ae.Location); err != nil {
+			return nil, err
+		}
+	}
 	if lt, elem := l.DataType(), list.Elem(); !arrow.TypeEqual(lt, elem) && lt.ID() != arrow.NULL && elem.ID() != arrow.NULL {
 		if ct := commonType(lt, elem); ct != nil && !arrow.TypeEqual(ct, elem) {
 			if r, err = b.cast(r, arrow.ListOf(ct), ae.Location); err != nil {
