@@ -399,13 +399,70 @@ func (t *WritableTable) Append(batches []arrow.RecordBatch) error {
 		}
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	for _, b := range batches {
 		b.Retain()
 		t.batches = append(t.batches, b)
 		t.stats = nil
 	}
+	release := t.compactTail()
+	t.mu.Unlock()
+	for _, b := range release {
+		b.Release()
+	}
 	return nil
+}
+
+// Tail compaction: a table filled row by row (an ORM's INSERTs) would
+// otherwise hold a batch per row, and every scan, UPDATE and DELETE would
+// pay per batch. Once smallBatches trailing batches hold fewer than
+// smallBatchRows rows each, they become one.
+const (
+	smallBatchRows = 8192
+	smallBatches   = 64
+)
+
+// compactTail merges the trailing small batches, returning the ones to
+// release; the caller holds mu. The batch list is rebuilt, not changed
+// in place, so snapshots' views of it stay as they were.
+func (t *WritableTable) compactTail() []arrow.RecordBatch {
+	n := 0
+	for i := len(t.batches) - 1; i >= 0 && t.batches[i].NumRows() < smallBatchRows; i-- {
+		n++
+	}
+	if n < smallBatches {
+		return nil
+	}
+	keep := len(t.batches) - n
+	tail := slices.Clone(t.batches[keep:])
+	cols := make([]arrow.Array, t.schema.NumFields())
+	rows := int64(0)
+	for _, b := range tail {
+		rows += b.NumRows()
+	}
+	for c := range cols {
+		parts := make([]arrow.Array, len(tail))
+		for i, b := range tail {
+			parts[i] = b.Column(c)
+		}
+		merged, err := array.Concatenate(parts, memory.DefaultAllocator)
+		if err != nil {
+			releaseArrays(cols)
+			return nil // left as they are
+		}
+		cols[c] = merged
+	}
+	merged := array.NewRecordBatch(t.schema, cols, rows)
+	releaseArrays(cols)
+	t.batches = append(t.batches[:keep:keep], merged)
+	return t.drop(tail)
+}
+
+func releaseArrays(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
+	}
 }
 
 // Replace implements Writer.
