@@ -110,7 +110,7 @@ func (a *Apply) Execute(ctx context.Context) (array.RecordReader, error) {
 		var b arrow.RecordBatch
 		if len(parts) == 0 {
 			b = emptyBatch(rightSchema)
-		} else if b, err = concatBatches(rightSchema, parts); err != nil {
+		} else if b, err = batchio.Concatenate(rightSchema, parts); err != nil {
 			return nil, err
 		}
 		renamed := array.NewRecordBatch(rightSchema, b.Columns(), b.NumRows())
@@ -194,7 +194,7 @@ func (a *Apply) pairs(ctx context.Context, lb arrow.RecordBatch, leftIdx []int64
 	if len(leftIdx) == 0 {
 		return nil, matched, nil
 	}
-	rb, err := concatBatches(rightSchema, rights)
+	rb, err := batchio.Concatenate(rightSchema, rights)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -276,7 +276,7 @@ func (a *Apply) padUnmatched(ctx context.Context, lb, out arrow.RecordBatch, mat
 	}
 	defer out.Release()
 	defer padded.Release()
-	return concatBatches(schema, []arrow.RecordBatch{out, padded})
+	return batchio.Concatenate(schema, []arrow.RecordBatch{out, padded})
 }
 
 func emptyBatch(schema *arrow.Schema) arrow.RecordBatch {

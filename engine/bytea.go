@@ -19,7 +19,7 @@ func byteaFunction(name string) func(mem memory.Allocator, in []arrow.Array) (ar
 	case "convert_to":
 		// convert_to(text, encoding): the text's bytes in encoding.
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return binaryFunc(mem, in, func(a argReader, r int) ([]byte, error) {
+			return strictFunc(array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary), in, func(a argReader, r int) ([]byte, error) {
 				return encodeText(a.str(0, r), a.str(1, r))
 			})
 		}
@@ -32,26 +32,18 @@ func byteaFunction(name string) func(mem memory.Allocator, in []arrow.Array) (ar
 		}
 	case "get_byte":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			b := array.NewInt32Builder(mem)
-			defer b.Release()
-			a := argReader{in}
-			for r := range in[0].Len() {
-				if a.null(r) {
-					b.AppendNull()
-					continue
-				}
+			return strictFunc(array.NewInt32Builder(mem), in, func(a argReader, r int) (int32, error) {
 				v, n := in[0].(*array.Binary).Value(r), a.int(1, r)
 				if n < 0 || n >= int64(len(v)) {
-					return nil, pgerror.New("2202E", "index %d out of valid range, 0..%d", n, len(v)-1)
+					return 0, pgerror.New("2202E", "index %d out of valid range, 0..%d", n, len(v)-1)
 				}
-				b.Append(int32(v[n]))
-			}
-			return b.NewArray(), nil
+				return int32(v[n]), nil
+			})
 		}
 	case "bytea_substr":
 		// substring(bytea FROM start [FOR count]), 1-based as text's.
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
-			return binaryFunc(mem, in, func(a argReader, r int) ([]byte, error) {
+			return strictFunc(array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary), in, func(a argReader, r int) ([]byte, error) {
 				v := in[0].(*array.Binary).Value(r)
 				start, end := a.int(1, r), int64(len(v))+1
 				if len(in) == 3 {
@@ -70,25 +62,6 @@ func byteaFunction(name string) func(mem memory.Allocator, in []arrow.Array) (ar
 		}
 	}
 	return nil
-}
-
-// binaryFunc builds a bytea result row by row; a NULL argument gives NULL.
-func binaryFunc(mem memory.Allocator, in []arrow.Array, f func(a argReader, r int) ([]byte, error)) (arrow.Array, error) {
-	b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
-	defer b.Release()
-	a := argReader{in}
-	for r := range in[0].Len() {
-		if a.null(r) {
-			b.AppendNull()
-			continue
-		}
-		v, err := f(a, r)
-		if err != nil {
-			return nil, err
-		}
-		b.Append(v)
-	}
-	return b.NewArray(), nil
 }
 
 // encodingOf names an encoding riffq converts text to and from: UTF8 (the

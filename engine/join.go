@@ -424,7 +424,7 @@ func (j *HashJoin) build(ctx context.Context, side Plan, evals []evaluator, keys
 	if len(batches) == 0 {
 		return jb, nil
 	}
-	if jb.batch, err = concatBatches(side.Schema(), batches); err != nil {
+	if jb.batch, err = batchio.Concatenate(side.Schema(), batches); err != nil {
 		return nil, err
 	}
 	n := int(jb.batch.NumRows())

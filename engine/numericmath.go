@@ -633,41 +633,31 @@ func numericScaleKernel(name string) func(mem memory.Allocator, in []arrow.Array
 		if err != nil {
 			return nil, err
 		}
+		// Each value's digits before and after the point.
 		digits := func(r int) (whole, frac string) {
 			w, f, _ := strings.Cut(string(enc(nil, r)), ".")
 			return w, f
 		}
 		if name == "trim_scale" {
-			b := array.NewStringBuilder(mem)
-			defer b.Release()
-			for r := range in[0].Len() {
-				if in[0].IsNull(r) {
-					b.AppendNull()
-					continue
-				}
+			storage, err := strictFunc(array.NewStringBuilder(mem), in, func(_ argReader, r int) (string, error) {
 				w, f := digits(r)
 				if f = strings.TrimRight(f, "0"); f != "" {
 					w += "." + f
 				}
-				b.Append(w)
+				return w, nil
+			})
+			if err != nil {
+				return nil, err
 			}
-			storage := b.NewArray()
 			defer storage.Release()
 			return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
 		}
-		b := array.NewInt32Builder(mem)
-		defer b.Release()
-		for r := range in[0].Len() {
-			if in[0].IsNull(r) {
-				b.AppendNull()
-				continue
-			}
+		return strictInt32Func(mem, in, func(_ argReader, r int) int32 {
 			_, f := digits(r)
 			if name == "min_scale" {
 				f = strings.TrimRight(f, "0")
 			}
-			b.Append(int32(len(f)))
-		}
-		return b.NewArray(), nil
+			return int32(len(f))
+		})
 	}
 }

@@ -229,7 +229,7 @@ func sortIndices(ctx context.Context, all arrow.RecordBatch, sortKeys []SortKey)
 
 // topRows sorts batches and returns their first Fetch rows.
 func (s *Sort) topRows(ctx context.Context, batches []arrow.RecordBatch) (arrow.RecordBatch, error) {
-	all, err := concatBatches(s.Schema(), batches)
+	all, err := batchio.Concatenate(s.Schema(), batches)
 	if err != nil {
 		return nil, err
 	}
@@ -306,32 +306,4 @@ func numericSortKey(col arrow.Array) arrow.Array {
 		b.Append(v)
 	}
 	return b.NewArray()
-}
-
-func concatBatches(schema *arrow.Schema, batches []arrow.RecordBatch) (arrow.RecordBatch, error) {
-	if len(batches) == 1 {
-		batches[0].Retain()
-		return batches[0], nil
-	}
-	cols := make([]arrow.Array, schema.NumFields())
-	var rows int64
-	for _, b := range batches {
-		rows += b.NumRows()
-	}
-	for c := range cols {
-		parts := make([]arrow.Array, len(batches))
-		for i, b := range batches {
-			parts[i] = b.Column(c)
-		}
-		col, err := array.Concatenate(parts, memory.DefaultAllocator)
-		if err != nil {
-			return nil, fmt.Errorf("concatenate column %d: %w", c, err)
-		}
-		cols[c] = col
-	}
-	out := array.NewRecordBatch(schema, cols, rows)
-	for _, c := range cols {
-		c.Release()
-	}
-	return out, nil
 }

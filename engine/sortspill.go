@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/batchio"
 	"github.com/riffq/riffq/internal/take"
 )
 
@@ -116,7 +117,7 @@ func keysEncodable(b arrow.RecordBatch, keys []SortKey) bool {
 // sortBatches sorts batches in memory; the result yields its first fetch
 // rows (all when fetch is 0) chunk rows at a time.
 func (s *Sort) sortBatches(ctx context.Context, batches []arrow.RecordBatch, fetch, chunk int64) (*memorySorted, error) {
-	all, err := concatBatches(s.Schema(), batches)
+	all, err := batchio.Concatenate(s.Schema(), batches)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +381,7 @@ func (m *runMerge) build() (arrow.RecordBatch, error) {
 		base[i] = n - int32(p.lo)
 		n += int32(p.hi - p.lo)
 	}
-	side, err := concatBatches(m.schema, slices)
+	side, err := batchio.Concatenate(m.schema, slices)
 	for _, s := range slices {
 		s.Release()
 	}

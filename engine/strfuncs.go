@@ -467,15 +467,29 @@ func positionKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
 // strictInt32Func is an integer function of text arguments: NULL for a
 // NULL argument, f's value otherwise.
 func strictInt32Func(mem memory.Allocator, in []arrow.Array, f func(a argReader, r int) int32) (arrow.Array, error) {
-	a := argReader{in}
-	b := array.NewInt32Builder(mem)
+	return strictFunc(array.NewInt32Builder(mem), in, func(a argReader, r int) (int32, error) { return f(a, r), nil })
+}
+
+// strictFunc builds with b the value f gives each row whose arguments are
+// all non-NULL, and NULL for the others (PostgreSQL's STRICT functions).
+func strictFunc[T any, B interface {
+	AppendNull()
+	Append(T)
+	NewArray() arrow.Array
+	Release()
+}](b B, in []arrow.Array, f func(a argReader, r int) (T, error)) (arrow.Array, error) {
 	defer b.Release()
+	a := argReader{in}
 	for r := range in[0].Len() {
 		if a.null(r) {
 			b.AppendNull()
 			continue
 		}
-		b.Append(f(a, r))
+		v, err := f(a, r)
+		if err != nil {
+			return nil, err
+		}
+		b.Append(v)
 	}
 	return b.NewArray(), nil
 }
@@ -593,21 +607,7 @@ func charRange(s string, lo, hi int64) string {
 
 // strictBoolFunc is a boolean function of its arguments, NULL when one is.
 func strictBoolFunc(mem memory.Allocator, in []arrow.Array, f func(a argReader, r int) (bool, error)) (arrow.Array, error) {
-	a := argReader{in}
-	b := array.NewBooleanBuilder(mem)
-	defer b.Release()
-	for r := range in[0].Len() {
-		if a.null(r) {
-			b.AppendNull()
-			continue
-		}
-		v, err := f(a, r)
-		if err != nil {
-			return nil, err
-		}
-		b.Append(v)
-	}
-	return b.NewArray(), nil
+	return strictFunc(array.NewBooleanBuilder(mem), in, f)
 }
 
 // pad is lpad (left) and rpad: s filled with fill to n characters, or cut

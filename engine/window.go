@@ -99,7 +99,7 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 	if len(batches) == 0 {
 		return batchio.Empty(schema), nil
 	}
-	all, err := concatBatches(w.Input.Schema(), batches)
+	all, err := batchio.Concatenate(w.Input.Schema(), batches)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/batchio"
 )
 
 // TestParallelWindow checks that a window over many partitions, computed
@@ -75,5 +76,5 @@ func collectBatch(p Plan) (arrow.RecordBatch, error) {
 	if err := rdr.Err(); err != nil {
 		return nil, err
 	}
-	return concatBatches(p.Schema(), batches)
+	return batchio.Concatenate(p.Schema(), batches)
 }

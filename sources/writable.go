@@ -187,7 +187,7 @@ type WritableTable struct {
 	// index holds, per unique key, the encoded keys of the rows; only
 	// the statement holding write reads or changes it.
 	index   []map[string]struct{}
-	mu      sync.RWMutex // guards batches, stats, pins, dropped
+	mu      sync.RWMutex // guards batches, stats, views, dropped
 	batches []arrow.RecordBatch
 	// views are the live snapshots' batch lists; dropped holds the
 	// batches a Replace or Reshape dropped that one of them holds (see
@@ -434,35 +434,12 @@ func (t *WritableTable) compactTail() []arrow.RecordBatch {
 	}
 	keep := len(t.batches) - n
 	tail := slices.Clone(t.batches[keep:])
-	cols := make([]arrow.Array, t.schema.NumFields())
-	rows := int64(0)
-	for _, b := range tail {
-		rows += b.NumRows()
+	merged, err := batchio.Concatenate(t.schema, tail)
+	if err != nil {
+		return nil // left as they are
 	}
-	for c := range cols {
-		parts := make([]arrow.Array, len(tail))
-		for i, b := range tail {
-			parts[i] = b.Column(c)
-		}
-		merged, err := array.Concatenate(parts, memory.DefaultAllocator)
-		if err != nil {
-			releaseArrays(cols)
-			return nil // left as they are
-		}
-		cols[c] = merged
-	}
-	merged := array.NewRecordBatch(t.schema, cols, rows)
-	releaseArrays(cols)
 	t.batches = append(t.batches[:keep:keep], merged)
 	return t.drop(tail)
-}
-
-func releaseArrays(as []arrow.Array) {
-	for _, a := range as {
-		if a != nil {
-			a.Release()
-		}
-	}
 }
 
 // Replace implements Writer.
