@@ -14,9 +14,8 @@ type withClause struct {
 	ctes      map[string]*pg_query.CommonTableExpr
 	recursive bool
 	// materialized holds the queries computed once (materializes) that
-	// were referenced, in order of their first reference.
+	// were referenced; nil where none may be (before INSERT ...).
 	materialized map[*pg_query.CommonTableExpr]*materializedCTE
-	order        *[]*materializedCTE
 	// list holds the queries in the order written.
 	list []*pg_query.CommonTableExpr
 }

@@ -44,13 +44,7 @@ type WithCTEs struct {
 
 func (w *WithCTEs) Schema() *arrow.Schema { return w.Input.Schema() }
 func (w *WithCTEs) Inputs() []Plan        { return append([]Plan{w.Input}, w.Defs...) }
-func (w *WithCTEs) String() string {
-	s := "WithCTEs:"
-	for _, c := range w.CTEs {
-		s += " " + c.Name
-	}
-	return s
-}
+func (w *WithCTEs) String() string { return (&engine.WithCTEs{CTEs: w.CTEs}).String() }
 
 // enterWith brings the queries of a WITH clause into scope until
 // leaveWith. Queries of a clause before INSERT, UPDATE or DELETE are
@@ -60,7 +54,6 @@ func (b *binder) enterWith(wc *pg_query.WithClause, materialize bool) (withClaus
 	w := withClause{ctes: make(map[string]*pg_query.CommonTableExpr), recursive: wc.Recursive}
 	if materialize {
 		w.materialized = make(map[*pg_query.CommonTableExpr]*materializedCTE)
-		w.order = new([]*materializedCTE)
 	}
 	for _, n := range wc.Ctes {
 		cte := n.GetCommonTableExpr()
@@ -94,18 +87,27 @@ func callsVolatile(n *pg_query.Node) bool {
 	if n == nil {
 		return false
 	}
-	if fc := n.GetFuncCall(); fc != nil {
-		switch funcName(fc) {
-		case "random", "random_normal", "setseed", "gen_random_uuid", "uuid_generate_v4",
-			"clock_timestamp", "timeofday", "nextval", "setval", "currval", "lastval", "pg_sleep":
-			return true
-		}
+	if fc := n.GetFuncCall(); fc != nil && volatileFunc(funcName(fc)) {
+		return true
 	}
 	found := false
 	replaceChildren(n, func(c *pg_query.Node) {
 		found = found || callsVolatile(c)
 	})
 	return found
+}
+
+// volatileFunc reports whether PostgreSQL's function name is volatile: its
+// value changes from call to call (or it acts), so a query calling it is
+// computed once where it is referenced twice, and a call is never folded
+// when planned.
+func volatileFunc(name string) bool {
+	switch name {
+	case "random", "random_normal", "setseed", "gen_random_uuid", "uuid_generate_v4",
+		"clock_timestamp", "timeofday", "nextval", "setval", "currval", "lastval", "pg_sleep":
+		return true
+	}
+	return false
 }
 
 // bindMaterialized returns the plan of a reference to a materialized WITH
@@ -119,7 +121,6 @@ func (b *binder) bindMaterialized(w withClause, cte *pg_query.CommonTableExpr, b
 		}
 		m = &materializedCTE{cte: &engine.CTE{Name: cte.Ctename, Schema: plan.Schema()}, plan: plan}
 		w.materialized[cte] = m
-		*w.order = append(*w.order, m)
 	}
 	return &CTEScan{CTE: m.cte, Def: m.plan}, nil
 }
@@ -127,13 +128,15 @@ func (b *binder) bindMaterialized(w withClause, cte *pg_query.CommonTableExpr, b
 // withMaterialized wraps plan, the query holding WITH clause w, to compute
 // the clause's materialized queries that were referenced.
 func withMaterialized(w withClause, plan Plan) Plan {
-	if w.order == nil || len(*w.order) == 0 {
+	if len(w.materialized) == 0 {
 		return plan
 	}
 	out := &WithCTEs{Input: plan}
-	for _, m := range *w.order {
-		out.CTEs = append(out.CTEs, m.cte)
-		out.Defs = append(out.Defs, m.plan)
+	for _, c := range w.list {
+		if m, ok := w.materialized[c]; ok {
+			out.CTEs = append(out.CTEs, m.cte)
+			out.Defs = append(out.Defs, m.plan)
+		}
 	}
 	return out
 }

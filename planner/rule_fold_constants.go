@@ -113,8 +113,8 @@ func foldable(e expr.Expr) bool {
 		if n.Func == bpcharPadFunc || n.Func == declaredTypeFunc {
 			return false // a result column's type is read from it
 		}
-		if n.Func == "pg_sleep" {
-			return false // waits when the statement runs, cancellably
+		if volatileFunc(n.Func) {
+			return false // its value is the call's (pg_sleep waits then)
 		}
 		if strings.HasPrefix(n.Func, "json") || strings.HasPrefix(n.Func, "to_json") || n.Func == "row_to_json" {
 			for _, a := range n.Args {
