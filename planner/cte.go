@@ -44,7 +44,7 @@ type WithCTEs struct {
 
 func (w *WithCTEs) Schema() *arrow.Schema { return w.Input.Schema() }
 func (w *WithCTEs) Inputs() []Plan        { return append([]Plan{w.Input}, w.Defs...) }
-func (w *WithCTEs) String() string { return (&engine.WithCTEs{CTEs: w.CTEs}).String() }
+func (w *WithCTEs) String() string        { return (&engine.WithCTEs{CTEs: w.CTEs}).String() }
 
 // enterWith brings the queries of a WITH clause into scope until
 // leaveWith. Queries of a clause before INSERT, UPDATE or DELETE are

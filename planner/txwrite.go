@@ -62,35 +62,35 @@ func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(
 	w.Lock()
 	// The table's first change in the transaction snapshots it; later
 	// ones need not, as rolling back restores the earliest state — unless
-	// a savepoint changed since, or other undo (DDL: DROP INDEX's) was
-	// logged after the snapshot and must run after the rows are back. A
+	// the undo epoch moved since: a savepoint changed, or other undo (DDL:
+	// DROP INDEX's) was logged that must run after the rows are back. A
 	// block of many UPDATEs so keeps one old version of the table, not
 	// one per statement.
-	mark := snapshotMark{txs.SavepointGeneration(), ddlUndos(txs)}
-	if m, ok := txs.TxValue(snapshotKey{tw}).(snapshotMark); !ok || m != mark {
+	epoch := undoEpoch(txs)
+	if e, ok := txs.TxValue(snapshotKey{tw}).(int); !ok || e != epoch {
 		restore, discard := tw.Snapshot()
 		txs.OnRollback(restore)
 		txs.OnTxEnd(discard)
-		txs.SetTxValue(snapshotKey{tw}, mark)
+		txs.SetTxValue(snapshotKey{tw}, epoch)
 	}
 	return w.Unlock, nil
 }
 
-// snapshotKey keeps, for the transaction, the snapshotMark at which a
-// table was last snapshotted.
+// snapshotKey keeps, for the transaction, the undo epoch in which a table
+// was last snapshotted.
 type snapshotKey struct{ table sources.Transactional }
 
-// snapshotMark is where the undo log stood: the savepoint generation and
-// the count of other undo actions (onRollback's).
-type snapshotMark struct{ savepoints, undos int }
+// undoEpochKey keeps the transaction's undo epoch: it moves with every
+// savepoint statement and every undo action other than a table snapshot
+// (onRollback's).
+type undoEpochKey struct{}
 
-// ddlUndoKey keeps the transaction's count of onRollback's undo actions.
-type ddlUndoKey struct{}
-
-func ddlUndos(txs TxSession) int {
-	n, _ := txs.TxValue(ddlUndoKey{}).(int)
+func undoEpoch(txs TxSession) int {
+	n, _ := txs.TxValue(undoEpochKey{}).(int)
 	return n
 }
+
+func advanceUndoEpoch(txs TxSession) { txs.SetTxValue(undoEpochKey{}, undoEpoch(txs)+1) }
 
 // onRollback registers undo with the session's transaction block, if one
 // is open: DDL inside a block is undone when it rolls back (CREATE TABLE
@@ -98,7 +98,7 @@ func ddlUndos(txs TxSession) int {
 func (b *binder) onRollback(undo func()) {
 	if txs, ok := b.sess.(TxSession); ok && (txs.InTransaction() || txs.InImplicitTransaction()) {
 		txs.OnRollback(undo)
-		txs.SetTxValue(ddlUndoKey{}, ddlUndos(txs)+1)
+		advanceUndoEpoch(txs)
 	}
 }
 

@@ -40,9 +40,6 @@ type TxSession interface {
 	Savepoint(name string)
 	RollbackTo(name string) error
 	ReleaseSavepoint(name string) error
-	// SavepointGeneration changes with every savepoint made, rolled back
-	// to or released (see lockWriter).
-	SavepointGeneration() int
 	// SQLPrepared and SetSQLPrepared keep the statements of SQL's
 	// PREPARE (DEALLOCATE drops them too).
 	SQLPrepared(name string) (any, bool)
@@ -218,12 +215,13 @@ func planUtility(sess Session, n *pg_query.Node) (q *Query, ok bool, err error) 
 			if len(modes) > 0 {
 				run = func(context.Context) error { return setModes(sess, modes, "") }
 			}
+		// Each savepoint statement moves the undo epoch (see lockWriter).
 		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
-			run = func(context.Context) error { txs.Savepoint(ts.SavepointName); return nil }
+			run = func(context.Context) error { txs.Savepoint(ts.SavepointName); advanceUndoEpoch(txs); return nil }
 		case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
-			run = func(context.Context) error { return txs.ReleaseSavepoint(ts.SavepointName) }
+			run = func(context.Context) error { advanceUndoEpoch(txs); return txs.ReleaseSavepoint(ts.SavepointName) }
 		case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
-			run = func(context.Context) error { return txs.RollbackTo(ts.SavepointName) }
+			run = func(context.Context) error { advanceUndoEpoch(txs); return txs.RollbackTo(ts.SavepointName) }
 		}
 		q, ok, err := cmd(run)
 		if q != nil {

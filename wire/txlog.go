@@ -9,16 +9,7 @@ type txLog struct {
 	onEnd      []func()
 	savepoints []savepoint
 	values     map[any]any
-	// generation counts the savepoint changes (SAVEPOINT, ROLLBACK TO,
-	// RELEASE): an undo taken in this generation still restores what
-	// the next rollback needs.
-	generation int
 }
-
-// SavepointGeneration changes when a savepoint is made, rolled back to or
-// released; between two changes one snapshot of a table restores it for
-// whatever rolls back (the transaction, or the latest savepoint).
-func (s *Session) SavepointGeneration() int { return s.txLog.generation }
 
 // TxValue returns the value the block keeps for key, nil if none.
 func (s *Session) TxValue(key any) any { return s.txLog.values[key] }
@@ -64,7 +55,6 @@ func (s *Session) OnTxEnd(fn func()) {
 // before is hidden by the new one until it is released, as in PostgreSQL.
 func (s *Session) Savepoint(name string) {
 	s.txLog.savepoints = append(s.txLog.savepoints, savepoint{name: name, mark: len(s.txLog.undo)})
-	s.txLog.generation++
 }
 
 // findSavepoint returns the index of the latest savepoint called name.
@@ -86,7 +76,6 @@ func (s *Session) RollbackTo(name string) error {
 	}
 	s.runUndo(s.txLog.savepoints[i].mark)
 	s.txLog.savepoints = s.txLog.savepoints[:i+1]
-	s.txLog.generation++
 	return nil
 }
 
@@ -98,7 +87,6 @@ func (s *Session) ReleaseSavepoint(name string) error {
 		return err
 	}
 	s.txLog.savepoints = s.txLog.savepoints[:i]
-	s.txLog.generation++
 	return nil
 }
 
