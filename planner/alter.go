@@ -300,9 +300,7 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 			p.Catalog.IndexesChanged(db, t.Schema, rel.Relname)
 		}
 		for _, id := range identities {
-			wt.ownedMu.Lock()
-			wt.owned = append(wt.owned, ownedSequence{column: id.column, name: id.seq.state.Name})
-			wt.ownedMu.Unlock()
+			wt.own(id.column, id.seq.state.Name)
 			if id.always {
 				wt.always = append(slices.Clip(wt.always), id.column)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -143,7 +142,7 @@ func (b *binder) addedKey(c *pg_query.Constraint, t *catalog.Table, wt *writable
 	}
 	schema := wt.Schema()
 	k := sources.UniqueKey{Name: c.Conname, Primary: c.Contype == pg_query.ConstrType_CONSTR_PRIMARY}
-	names := []string{t.Name}
+	var names []string
 	for _, kn := range c.Keys {
 		name := kn.GetString_().GetSval()
 		idx := schema.FieldIndices(name)
@@ -158,11 +157,7 @@ func (b *binder) addedKey(c *pg_query.Constraint, t *catalog.Table, wt *writable
 		return k, b.errorf("42P16", -1, "multiple primary keys for table \"%s\" are not allowed", t.Name)
 	}
 	if k.Name == "" {
-		if k.Primary {
-			k.Name = t.Name + "_pkey"
-		} else {
-			k.Name = strings.Join(names, "_") + "_key"
-		}
+		k.Name = keyName(t.Name, names, k.Primary)
 	}
 	if slices.ContainsFunc(all, func(x sources.UniqueKey) bool { return x.Name == k.Name }) ||
 		slices.ContainsFunc(wt.checks, func(x checkConstraint) bool { return x.name == k.Name }) ||

@@ -56,15 +56,11 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			}
 		}
 		if k.Name == "" {
-			names := []string{rel.Relname}
-			suffix := "pkey"
-			if !k.Primary {
-				for _, i := range cols {
-					names = append(names, fields[i].Name)
-				}
-				suffix = "key"
+			var names []string
+			for _, i := range cols {
+				names = append(names, fields[i].Name)
 			}
-			k.Name = strings.Join(names, "_") + "_" + suffix
+			k.Name = keyName(rel.Relname, names, k.Primary)
 		}
 		keys = append(keys, k)
 		return nil
@@ -225,9 +221,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			// psql's \ds), unless the name is taken.
 			for i, seq := range owned {
 				if ok, _ := p.Catalog.CreateTable(db, schema, seq.state.Name, seq, true); ok {
-					table.ownedMu.Lock()
-					table.owned = append(table.owned, ownedSequence{column: ownedBy[i], name: seq.state.Name})
-					table.ownedMu.Unlock()
+					table.own(ownedBy[i], seq.state.Name)
 				}
 			}
 			if len(owned) > 0 {
@@ -240,7 +234,7 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 			b.onRollback(func() {
 				table.dropReferences()
 				_ = p.Catalog.DropTable(db, schema, name, true)
-				for _, seq := range table.owned { // its serial and identity sequences
+				for _, seq := range table.ownedList() { // its serial and identity sequences
 					_ = p.Catalog.DropTable(db, schema, seq.name, true)
 				}
 			})
@@ -249,6 +243,15 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		}
 		return err
 	}}, nil
+}
+
+// keyName is the name PostgreSQL gives a primary key (t_pkey) or unique
+// constraint (t_a_b_key) written without one.
+func keyName(table string, columns []string, primary bool) string {
+	if primary {
+		return table + "_pkey"
+	}
+	return strings.Join(append([]string{table}, columns...), "_") + "_key"
 }
 
 func constraintName(c *pg_query.Constraint) string {
@@ -317,7 +320,7 @@ func (p *Planner) planDropTable(b *binder, ds *pg_query.DropStmt) (*Query, error
 				continue
 			}
 			if wt, ok := dropped.Provider.(*writableTable); ok {
-				for _, seq := range wt.owned {
+				for _, seq := range wt.ownedList() {
 					_ = p.Catalog.DropTable(db, dropped.Schema, seq.name, true)
 				}
 				children := wt.referencedBy.list()

@@ -59,6 +59,31 @@ func (w *writableTable) Defaults() []expr.Expr { return w.defaults }
 // ColumnDefaults implements sources.ColumnDefaulter.
 func (w *writableTable) ColumnDefaults() []string { return w.defaultTexts }
 
+// own records that the table's column owns sequence name (dropped with
+// the table, reported by pg_get_serial_sequence).
+func (w *writableTable) own(column, name string) {
+	w.ownedMu.Lock()
+	defer w.ownedMu.Unlock()
+	w.owned = append(w.owned, ownedSequence{column: column, name: name})
+}
+
+// disown forgets that the table owns sequence name, reporting whether it
+// did.
+func (w *writableTable) disown(name string) bool {
+	w.ownedMu.Lock()
+	defer w.ownedMu.Unlock()
+	n := len(w.owned)
+	w.owned = slices.DeleteFunc(w.owned, func(o ownedSequence) bool { return o.name == name })
+	return len(w.owned) != n
+}
+
+// ownedList returns the sequences the table's columns own.
+func (w *writableTable) ownedList() []ownedSequence {
+	w.ownedMu.Lock()
+	defer w.ownedMu.Unlock()
+	return slices.Clone(w.owned)
+}
+
 // OwnedSequences implements sources.SequenceOwner.
 func (w *writableTable) OwnedSequences() map[int]string {
 	w.ownedMu.Lock()
@@ -1143,7 +1168,7 @@ func (p *Planner) planTruncate(b *binder, ts *pg_query.TruncateStmt) (*Query, er
 // columns back to their start (TRUNCATE ... RESTART IDENTITY); a block
 // that rolls back puts them where they were.
 func (b *binder) restartOwned(wt *writableTable) {
-	for _, o := range wt.owned {
+	for _, o := range wt.ownedList() {
 		st, ok := b.lookupTable("", o.name) // the sequence sits beside its table
 		if !ok {
 			continue

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -169,9 +168,7 @@ func (p *Planner) planAlterSequence(b *binder, as *pg_query.AlterSeqStmt) (*Quer
 			db, schemaName, tableName := b.db, owner.Schema, owner.Name
 			steps = append(steps, func() error {
 				p.disown(b, seq)
-				wt.ownedMu.Lock()
-				wt.owned = append(wt.owned, ownedSequence{column: column, name: seq.state.Name})
-				wt.ownedMu.Unlock()
+				wt.own(column, seq.state.Name)
 				p.Catalog.TableChanged(db, schemaName, tableName)
 				return nil
 			})
@@ -224,22 +221,21 @@ func defInt(n *pg_query.Node) (int64, bool) {
 
 // disown removes seq from the sequences its table owns, if any.
 func (p *Planner) disown(b *binder, seq *sequenceTable) {
-	for _, r := range b.cat.RelationNames(b.db) {
-		t, ok := b.lookupTable(r.Schema, r.Name)
-		if !ok {
-			continue
-		}
-		wt, ok := t.Provider.(*writableTable)
-		if !ok {
-			continue
-		}
-		wt.ownedMu.Lock()
-		n := len(wt.owned)
-		wt.owned = slices.DeleteFunc(wt.owned, func(o ownedSequence) bool { return o.name == seq.state.Name })
-		changed := len(wt.owned) != n
-		wt.ownedMu.Unlock()
-		if changed {
+	b.eachWritable(func(t *catalog.Table, wt *writableTable) {
+		if wt.disown(seq.state.Name) {
 			p.Catalog.TableChanged(b.db, t.Schema, t.Name)
+		}
+	})
+}
+
+// eachWritable calls fn for each in-memory table of the session's
+// database.
+func (b *binder) eachWritable(fn func(t *catalog.Table, wt *writableTable)) {
+	for _, r := range b.cat.RelationNames(b.db) {
+		if t, ok := b.lookupTable(r.Schema, r.Name); ok {
+			if wt, ok := t.Provider.(*writableTable); ok {
+				fn(t, wt)
+			}
 		}
 	}
 }
@@ -251,14 +247,8 @@ func (b *binder) sequenceFromOptions(name string, typ arrow.DataType, options []
 	var start, min, max *int64
 	increment, cache := int64(1), int64(1)
 	num := func(d *pg_query.DefElem) (int64, error) {
-		switch {
-		case d.Arg.GetInteger() != nil:
-			return int64(d.Arg.GetInteger().Ival), nil
-		case d.Arg.GetFloat() != nil:
-			var v int64
-			if _, err := fmt.Sscan(d.Arg.GetFloat().Fval, &v); err == nil {
-				return v, nil
-			}
+		if v, ok := defInt(d.Arg); ok {
+			return v, nil
 		}
 		return 0, b.errorf(pgerror.SyntaxError, d.Location, "%s requires a numeric value", d.Defname)
 	}
@@ -480,23 +470,15 @@ func (b *binder) bindSerialSequence(args []expr.Expr) (expr.Expr, bool) {
 	column, ok2 := stringConstant(args[1])
 	if !ok1 || !ok2 {
 		var dir strings.Builder
-		for _, r := range b.cat.RelationNames(b.db) {
-			t, ok := b.lookupTable(r.Schema, r.Name)
-			if !ok || t.Schema != r.Schema {
-				continue
-			}
-			wt, ok := t.Provider.(*writableTable)
-			if !ok {
-				continue
-			}
-			for _, o := range wt.owned {
+		b.eachWritable(func(t *catalog.Table, wt *writableTable) {
+			for _, o := range wt.ownedList() {
 				seq := catalog.QuoteIdent(t.Schema) + "." + catalog.QuoteIdent(o.name)
 				fmt.Fprintf(&dir, "%s\x1f%s\x1f%s\t%s\n", t.Schema, t.Name, o.column, seq)
 				if t.Schema == catalog.DefaultSchema {
 					fmt.Fprintf(&dir, "\x1f%s\x1f%s\t%s\n", t.Name, o.column, seq)
 				}
 			}
-		}
+		})
 		b.volatile = true // the list is the catalog's of now
 		t, err1 := b.cast(b.resolveUnknown(args[0]), typeText, -1)
 		c, err2 := b.cast(b.resolveUnknown(args[1]), typeText, -1)
@@ -514,7 +496,7 @@ func (b *binder) bindSerialSequence(args []expr.Expr) (expr.Expr, bool) {
 	if !ok {
 		return nil, false
 	}
-	for _, o := range wt.owned {
+	for _, o := range wt.ownedList() {
 		if o.column == column {
 			return &expr.Literal{Value: scalar.NewStringScalar(catalog.QuoteIdent(t.Schema) + "." + catalog.QuoteIdent(o.name))}, true
 		}
