@@ -14,14 +14,7 @@ import (
 func TestSnapshotKeepsOnlyItsView(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil)
 	tbl := NewWritableTable("t", schema, nil)
-	batch := func(id int64) arrow.RecordBatch {
-		b := array.NewInt64Builder(memory.DefaultAllocator)
-		defer b.Release()
-		b.Append(id)
-		col := b.NewArray()
-		defer col.Release()
-		return array.NewRecordBatch(schema, []arrow.Array{col}, 1)
-	}
+	batch := func(id int64) arrow.RecordBatch { return idBatch(schema, id) }
 	tbl.Lock()
 	defer tbl.Unlock()
 	if err := tbl.Append([]arrow.RecordBatch{batch(1)}); err != nil {
@@ -48,14 +41,7 @@ func TestSnapshotKeepsOnlyItsView(t *testing.T) {
 func TestAppendCompactsTail(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil)
 	tbl := NewWritableTable("t", schema, nil)
-	row := func(id int64) arrow.RecordBatch {
-		b := array.NewInt64Builder(memory.DefaultAllocator)
-		defer b.Release()
-		b.Append(id)
-		col := b.NewArray()
-		defer col.Release()
-		return array.NewRecordBatch(schema, []arrow.Array{col}, 1)
-	}
+	row := func(id int64) arrow.RecordBatch { return idBatch(schema, id) }
 	sum := func() (n, total int64) {
 		for _, b := range tbl.Rows() {
 			for _, v := range b.Column(0).(*array.Int64).Int64Values() {
@@ -89,4 +75,14 @@ func TestAppendCompactsTail(t *testing.T) {
 	if n, total := sum(); n != 100 || total != 99*100/2 {
 		t.Errorf("after restoring the snapshot: %d rows summing to %d, want 100 rows summing to %d", n, total, 99*100/2)
 	}
+}
+
+// idBatch is a batch of schema's one int64 column holding id.
+func idBatch(schema *arrow.Schema, id int64) arrow.RecordBatch {
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	b.Append(id)
+	col := b.NewArray()
+	defer col.Release()
+	return array.NewRecordBatch(schema, []arrow.Array{col}, 1)
 }
