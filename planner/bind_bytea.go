@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"slices"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -8,10 +10,15 @@ import (
 	"github.com/riffq/riffq/expr"
 )
 
+// byteaFuncs are the functions bindByteaFunc binds (substring and substr
+// of a bytea only).
+var byteaFuncs = map[string]bool{"convert_to": true, "convert_from": true, "get_byte": true, "substring": true, "substr": true}
+
 // bindByteaFunc binds convert_to(text, encoding), convert_from(bytea,
-// encoding), get_byte(bytea, n) and substring/substr of a bytea; ok is
-// false for another function or a substring of text.
-func (b *binder) bindByteaFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+// encoding), get_byte(bytea, n) and substring/substr of a bytea over
+// their bound arguments; ok is false for another function or a substring
+// of text.
+func (b *binder) bindByteaFunc(fc *pg_query.FuncCall, name string, args []expr.Expr) (expr.Expr, bool, error) {
 	var want []arrow.DataType
 	out := arrow.DataType(typeBytea)
 	call := name
@@ -24,16 +31,16 @@ func (b *binder) bindByteaFunc(fc *pg_query.FuncCall, name string, ectx exprCont
 		want, out = []arrow.DataType{typeBytea, typeInt4}, typeInt4
 	case (name == "substring" || name == "substr") && (len(fc.Args) == 2 || len(fc.Args) == 3):
 		want, call = []arrow.DataType{typeBytea, typeInt8, typeInt8}[:len(fc.Args)], "bytea_substr"
+	case name == "substring" || name == "substr":
+		return nil, false, nil // of text, by its other arguments
 	default:
-		return nil, false, nil
-	}
-	args, err := b.bindExprs(fc.Args, ectx)
-	if err != nil {
-		return nil, true, err
+		return nil, true, b.noFunction(fc, name, args...)
 	}
 	if call == "bytea_substr" && category(args[0].DataType()) != catBinary {
 		return nil, false, nil // a substring of text
 	}
+	args = slices.Clone(args)
+	var err error
 	for i, t := range want {
 		switch a := args[i].(type) {
 		case *unknownLit:

@@ -46,18 +46,18 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 	if e, ok, err := b.bindByteaHash(fc, name, ectx); ok || err != nil {
 		return e, ok, err
 	}
-	if e, ok, err := b.bindByteaFunc(fc, name, ectx); ok || err != nil {
-		return e, ok, err
-	}
 	sig, isText := textFuncArgs[name]
 	isMath := name == "round" || name == "trunc" || name == "ceil" || name == "ceiling" || name == "floor"
 	variadic := name == "concat" || name == "concat_ws" || name == "format"
-	if !isText && !isMath && !variadic {
+	if !isText && !isMath && !variadic && !byteaFuncs[name] {
 		return nil, false, nil
 	}
 	args, err := b.bindExprs(fc.Args, ectx)
 	if err != nil {
 		return nil, true, err
+	}
+	if e, ok, err := b.bindByteaFunc(fc, name, args); ok || err != nil {
+		return e, ok, err
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
 	if variadic || name == "octet_length" {
