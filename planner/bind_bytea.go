@@ -31,10 +31,10 @@ func (b *binder) bindByteaFunc(fc *pg_query.FuncCall, name string, args []expr.E
 		want, out = []arrow.DataType{typeBytea, typeInt4}, typeInt4
 	case (name == "substring" || name == "substr") && (len(fc.Args) == 2 || len(fc.Args) == 3):
 		want, call = []arrow.DataType{typeBytea, typeInt8, typeInt8}[:len(fc.Args)], "bytea_substr"
-	case name == "substring" || name == "substr":
-		return nil, false, nil // of text, by its other arguments
+	case name == "convert_to" || name == "convert_from" || name == "get_byte":
+		return nil, true, b.noFunction(fc, name, args...) // another number of arguments
 	default:
-		return nil, true, b.noFunction(fc, name, args...)
+		return nil, false, nil // another function, or a substring of text
 	}
 	if call == "bytea_substr" && category(args[0].DataType()) != catBinary {
 		return nil, false, nil // a substring of text
