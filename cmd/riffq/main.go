@@ -448,6 +448,10 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "riffq: --log-level %q: want debug, info, warn or error\n", *logLevel)
 		return 2
 	}
+	if err := checkListenAddr(*listen); err != nil {
+		fmt.Fprintf(stderr, "riffq: --listen %q: %v\n", *listen, err)
+		return 2
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if *pprofAddr != "" {
 		l, err := net.Listen("tcp", *pprofAddr)
@@ -591,6 +595,19 @@ func run(args []string, stderr io.Writer) int {
 	}
 	logger.Info("riffq stopped")
 	return 0
+}
+
+// checkListenAddr refuses a malformed --listen before any source is opened,
+// so a typo is a usage error (status 2) rather than a failure to serve.
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT, e.g. 127.0.0.1:5433")
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
 }
 
 // authOption turns --user, --password and --auth into a server option.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -51,6 +52,13 @@ func TestRunErrors(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("not parquet"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A port in use makes listening fail after the sources are opened.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	inUse := busy.Addr().String()
 	tests := []struct {
 		name      string
 		args      []string
@@ -61,6 +69,8 @@ func TestRunErrors(t *testing.T) {
 		{name: "unknown flag", args: []string{"--nosuch"}, code: 2, oneLine: true, wantInErr: []string{"riffq: ", "flag provided but not defined: -nosuch"}},
 		{name: "flag without value", args: []string{"--source"}, code: 2, oneLine: true, wantInErr: []string{"flag needs an argument: -source"}},
 		{name: "unexpected argument", args: []string{"--source", "parquet:" + sampleDir, "extra"}, code: 2, oneLine: true, wantInErr: []string{`unexpected argument "extra"`}},
+		{name: "listen without a port", args: []string{"--listen", "localhost", "--source", "parquet:" + sampleDir}, code: 2, oneLine: true, wantInErr: []string{`--listen "localhost": want HOST:PORT`}},
+		{name: "listen on a bad port", args: []string{"--listen", "127.0.0.1:99999"}, code: 2, oneLine: true, wantInErr: []string{`port "99999"`}},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, code: 2, oneLine: true, wantInErr: []string{`--log-level "loud"`}},
 		{name: "unknown kind", args: []string{"--source", "nosuchkind:x"}, code: 2, oneLine: true, wantInErr: []string{"riffq: ", `unknown kind "nosuchkind"`}},
 		{name: "named source of unknown kind", args: []string{"--source", "t=json:x"}, code: 2, oneLine: true, wantInErr: []string{`unknown kind "json"`}},
@@ -80,7 +90,7 @@ func TestRunErrors(t *testing.T) {
 		{
 			// The pgbench tables are registered, then listening fails.
 			name: "pgbench tables",
-			args: []string{"--listen", "127.0.0.1:notaport", "--source", "bench=pgbench:2"},
+			args: []string{"--listen", inUse, "--source", "bench=pgbench:2"},
 			code: 1, wantInErr: []string{"table=bench.pgbench_accounts", "rows=200000", "table=bench.pgbench_tellers", "rows=20", "table=bench.pgbench_history"},
 		},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
@@ -97,8 +107,8 @@ func TestRunErrors(t *testing.T) {
 		{
 			// Sources are opened, then listening fails: run returns 1.
 			name: "cannot listen",
-			args: []string{"--listen", "127.0.0.1:notaport", "--source", "parquet:" + sampleDir, "--source", "csv:" + sampleDir},
-			code: 1, wantInErr: []string{"table=public.candles", "table=public.types", "table=public.symbols", "riffq: listen 127.0.0.1:notaport"},
+			args: []string{"--listen", inUse, "--source", "parquet:" + sampleDir, "--source", "csv:" + sampleDir},
+			code: 1, wantInErr: []string{"table=public.candles", "table=public.types", "table=public.symbols", "riffq: listen " + inUse, "address already in use"},
 		},
 	}
 	for _, tc := range tests {
