@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -32,6 +33,9 @@ type binder struct {
 	// colLoc remembers where each bound column reference was written, for
 	// errors found after binding (GROUP BY checks).
 	colLoc map[*expr.Column]int32
+	// subqueryCols are the columns a subquery reads of an enclosing
+	// query, for the error when that query groups them away.
+	subqueryCols map[*expr.Column]bool
 	// untyped holds the text literals that were untyped string constants
 	// or bare NULLs no context typed: a set operation gives them the other
 	// side's type.
@@ -179,6 +183,9 @@ type exprContext struct {
 	// the query's collector its arguments' aggregates go to.
 	argAggs *aggCollector
 	clause  string // for "aggregate functions are not allowed in WHERE"
+	// mayGroup marks the select list and ORDER BY of a query not (yet)
+	// grouped: an aggregate of it found in a subquery makes it grouped.
+	mayGroup bool
 }
 
 // bindSelect plans a SELECT statement.
@@ -228,13 +235,58 @@ func (b *binder) bindSelectBody(s *pg_query.SelectStmt) (Plan, error) {
 		}
 		input = &Filter{Input: input, Predicate: pred}
 	}
+	mark := b.markCorrelations()
+	plan, err := b.bindSelectList(s, input, sc, groupAuto)
+	var regroup *regroupError
+	switch {
+	case errors.As(err, &regroup) && regroup.scope == sc:
+		// An aggregate of this query sits in a subquery of its select
+		// list or ORDER BY: the query is grouped after all.
+		b.restoreCorrelations(mark)
+		plan, err = b.bindSelectList(s, input, sc, groupAlways)
+	case errors.Is(err, errNotGrouped):
+		b.restoreCorrelations(mark)
+		plan, err = b.bindSelectList(s, input, sc, groupNever)
+	}
+	return plan, err
+}
 
+// groupMode says whether bindSelectList makes the query grouped: when
+// its GROUP BY, HAVING or aggregate calls say so (groupAuto), or as a
+// second attempt found the query to be (groupAlways) or not (groupNever:
+// its aggregate calls are all enclosing queries').
+type groupMode int
+
+const (
+	groupAuto groupMode = iota
+	groupAlways
+	groupNever
+)
+
+// errNotGrouped reports a query whose aggregate calls all belong to
+// enclosing queries: bindSelectBody binds it again as not grouped.
+var errNotGrouped = errors.New("the query's aggregates are all of enclosing queries")
+
+// regroupError reports an aggregate that belongs to an enclosing query
+// found ungrouped: bindSelectBody binds that query again as grouped.
+type regroupError struct {
+	scope *scope
+	err   error
+}
+
+func (e *regroupError) Error() string { return e.err.Error() }
+func (e *regroupError) Unwrap() error { return e.err }
+
+// bindSelectList plans the rest of a SELECT over its FROM and WHERE
+// (input, with scope sc): grouping, the select list, HAVING, windows,
+// DISTINCT, ORDER BY and LIMIT, grouped as mode says.
+func (b *binder) bindSelectList(s *pg_query.SelectStmt, input Plan, sc *scope, mode groupMode) (Plan, error) {
 	targets, names, _, err := b.expandTargets(s.TargetList, sc)
 	if err != nil {
 		return nil, err
 	}
 
-	grouped := len(s.GroupClause) > 0 || s.HavingClause != nil || hasAggregate(s.TargetList) || sortHasAggregate(s.SortClause)
+	grouped := mode == groupAlways || mode == groupAuto && (len(s.GroupClause) > 0 || s.HavingClause != nil || hasAggregate(s.TargetList) || sortHasAggregate(s.SortClause))
 	wins := &winCollector{}
 	for _, n := range s.WindowClause {
 		def := n.GetWindowDef()
@@ -246,7 +298,7 @@ func (b *binder) bindSelectBody(s *pg_query.SelectStmt) (Plan, error) {
 		}
 		wins.defs[def.Name] = def
 	}
-	ectx := exprContext{scope: sc, wins: wins}
+	ectx := exprContext{scope: sc, wins: wins, mayGroup: !grouped}
 	var aggs *aggCollector
 	var groups []expr.Expr
 	var sets [][]int // grouping sets, nil for a plain GROUP BY
@@ -369,6 +421,12 @@ func (b *binder) bindSelectBody(s *pg_query.SelectStmt) (Plan, error) {
 			return nil, err
 		}
 		keys = append(keys, key)
+	}
+
+	if grouped && mode == groupAuto && len(aggs.aggs) == 0 && len(aggs.groupings) == 0 && len(s.GroupClause) == 0 && s.HavingClause == nil {
+		// Its aggregates all belong to enclosing queries: this query
+		// is not grouped.
+		return nil, errNotGrouped
 	}
 
 	if grouped {
@@ -958,6 +1016,10 @@ func (b *binder) overAggregate(e expr.Expr, groups []expr.Expr) (expr.Expr, erro
 			if g.String() == n.String() {
 				return &expr.Column{Index: i, Name: g.String(), Type: g.DataType()}, true
 			}
+		}
+		if c, ok := n.(*expr.Column); ok && b.subqueryCols[c] {
+			err = b.errorf(pgerror.GroupingError, b.colLoc[c], "subquery uses ungrouped column %q from outer query", c.Name)
+			return n, true
 		}
 		if c, ok := n.(*expr.Column); ok {
 			err = b.errorf(pgerror.GroupingError, b.colLoc[c], "column %q must appear in the GROUP BY clause or be used in an aggregate function", c.Name)

@@ -230,9 +230,9 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 			}
 		}
 		if isBpcharType(oc.col.pgType) {
-			return asBpchar(b.outerRef(oc)), nil
+			return asBpchar(b.outerRef(oc, cr.Location)), nil
 		}
-		return b.outerRef(oc), nil
+		return b.outerRef(oc, cr.Location), nil
 	}
 	if err != nil {
 		return nil, err

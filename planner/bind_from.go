@@ -55,7 +55,7 @@ func (b *binder) bindFromItemAfter(n *pg_query.Node, left *scope) (Plan, *scope,
 		return p, sc, &correlation{}, err
 	}
 	b.outer = append(b.outer, left)
-	corr := &correlation{}
+	corr := &correlation{ctx: exprContext{scope: left, clause: "FROM clause of their own query level"}}
 	b.correlations = append(b.correlations, corr)
 	p, sc, err := b.bindFromItem(n)
 	b.outer = b.outer[:len(b.outer)-1]

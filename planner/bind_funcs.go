@@ -57,19 +57,29 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		}
 		return nil, b.noFunction(fc, name, args...)
 	}
+	// An aggregate where this query allows none may still be one of an
+	// enclosing query's, which its arguments tell (see outerAggregate).
+	var notHere error
 	if ectx.clause == "aggregate function calls" {
-		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot be nested")
-	}
-	if ectx.aggs == nil {
+		notHere = b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot be nested")
+	} else if ectx.aggs == nil {
 		clause := ectx.clause
 		if clause == "" {
 			clause = "this context"
 		}
-		return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate functions are not allowed in %s", clause)
+		notHere = b.errorf(pgerror.GroupingError, fc.Location, "aggregate functions are not allowed in %s", clause)
+	}
+	mayBeOuter := len(b.correlations) > 0 && ectx.clause != "window function calls" && !fc.AggWithinGroup
+	if notHere != nil && !mayBeOuter {
+		return nil, notHere
 	}
 	if fc.Over != nil {
 		return nil, b.unsupported(fc.Location, "window functions are not supported yet")
 	}
+	// Binding the arguments registers the enclosing query's columns they
+	// read; an aggregate that turns out to belong to that query unbinds
+	// them (see outerAggregate).
+	mark := b.markCorrelations()
 	var filter expr.Expr
 	if fc.AggFilter != nil {
 		var err error
@@ -88,6 +98,14 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	if fc.AggStar {
 		if name != "count" {
 			return nil, b.errorf(pgerror.SyntaxError, fc.Location, "%s(*) specified, but %s is not an aggregate function", name, name)
+		}
+		if mayBeOuter && outerOnly(filter) {
+			level := b.aggregateLevel(filter)
+			b.restoreCorrelations(mark)
+			return b.outerAggregate(fc, level)
+		}
+		if notHere != nil {
+			return nil, notHere
 		}
 		return ectx.aggs.add(&expr.Aggregate{Func: expr.CountStar, Type: typeInt8, Filter: filter}), nil
 	}
@@ -136,11 +154,15 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 			return nil, err
 		}
 	}
-	if outerOnly(arg) && (delim == nil || outerOnly(delim)) {
+	if mayBeOuter && outerOnly(arg, delim, filter) {
 		// PostgreSQL computes such an aggregate in the enclosing query,
-		// over its rows; computing it here, over one outer value, would
-		// be wrong.
-		return nil, b.unsupported(fc.Location, "aggregates over only an enclosing query's columns in a subquery are not supported yet")
+		// over its rows, and the subquery reads the result.
+		level := b.aggregateLevel(arg, delim, filter)
+		b.restoreCorrelations(mark)
+		return b.outerAggregate(fc, level)
+	}
+	if notHere != nil {
+		return nil, notHere
 	}
 	if isTwoArgAgg(name) {
 		// Both arguments travel as one row (see expr.JSONObjectAgg).
@@ -241,20 +263,71 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	return ectx.aggs.add(&expr.Aggregate{Func: expr.AggFunc(name), Arg: arg, Type: out, Distinct: fc.AggDistinct, Filter: filter, Delimiter: delim, Order: order, OrderBy: ownOrder}), nil
 }
 
-// outerOnly reports whether e reads an enclosing query's row and nothing
-// of its own query's.
-func outerOnly(e expr.Expr) bool {
+// outerOnly reports whether es (nil ones aside) read an enclosing query's
+// row and nothing of their own query's.
+func outerOnly(es ...expr.Expr) bool {
 	outer, own := false, false
-	expr.Walk(e, func(e expr.Expr) bool {
-		switch e.(type) {
-		case *expr.OuterRef:
-			outer = true
-		case *expr.Column:
-			own = true
+	for _, e := range es {
+		if e == nil {
+			continue
 		}
-		return true
-	})
+		expr.Walk(e, func(e expr.Expr) bool {
+			switch e.(type) {
+			case *expr.OuterRef:
+				outer = true
+			case *expr.Column:
+				own = true
+			}
+			return true
+		})
+	}
 	return outer && !own
+}
+
+// aggregateLevel is the depth in b.outer of the query an aggregate over
+// only enclosing queries' columns es belongs to: as in PostgreSQL, the
+// nearest of the queries whose columns it reads.
+func (b *binder) aggregateLevel(es ...expr.Expr) int {
+	corr := b.correlations[len(b.correlations)-1]
+	level := 0
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		expr.Walk(e, func(e expr.Expr) bool {
+			if r, ok := e.(*expr.OuterRef); ok {
+				for k, x := range corr.refs {
+					if x == r {
+						level = max(level, k.depth)
+					}
+				}
+			}
+			return true
+		})
+	}
+	return level
+}
+
+// outerAggregate binds fc as an aggregate of the enclosing query at depth
+// level, where it is computed over that query's rows (or groups), and
+// returns the result as an outer value of the query being bound, handed
+// down through each query between as outerRef does for columns.
+func (b *binder) outerAggregate(fc *pg_query.FuncCall, level int) (expr.Expr, error) {
+	outer, corrs := b.outer, b.correlations
+	ctx := corrs[level].ctx
+	if ctx.aggs == nil && ctx.mayGroup {
+		return nil, &regroupError{scope: ctx.scope, err: b.errorf(pgerror.GroupingError, fc.Location, "aggregate of an enclosing query found ungrouped")}
+	}
+	b.outer, b.correlations = outer[:level], corrs[:level]
+	e, err := b.bindFuncCall(fc, ctx)
+	b.outer, b.correlations = outer, corrs
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range corrs[level:] {
+		e = c.add(e, fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval())
+	}
+	return e, nil
 }
 
 // aggArgRow makes the row of a two-argument aggregate's arguments: the

@@ -111,7 +111,7 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 		}
 	}
 	b.outer = append(b.outer, ectx.scope)
-	corr := &correlation{}
+	corr := &correlation{ctx: ectx}
 	b.correlations = append(b.correlations, corr)
 	logical, err := b.bindSelect(sel)
 	b.outer = b.outer[:len(b.outer)-1]

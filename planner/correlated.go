@@ -51,6 +51,9 @@ type correlation struct {
 	outer []expr.Expr // evaluated in the enclosing query, in OuterRef order
 	refs  map[outerKey]*expr.OuterRef
 	loc   int32 // of the first reference
+	// ctx is where the subquery sits in the enclosing query: an
+	// aggregate over only that query's columns is bound there.
+	ctx exprContext
 }
 
 // outerKey identifies a column of an enclosing query: its scope's depth in
@@ -67,10 +70,38 @@ func (c *correlation) ref(key outerKey, value expr.Expr, name string) *expr.Oute
 	if c.refs == nil {
 		c.refs = make(map[outerKey]*expr.OuterRef)
 	}
-	r := &expr.OuterRef{Index: len(c.outer), Name: name, Type: value.DataType()}
-	c.outer = append(c.outer, value)
+	r := c.add(value, name)
 	c.refs[key] = r
 	return r
+}
+
+// add returns a new OuterRef for value, evaluated in the enclosing query.
+func (c *correlation) add(value expr.Expr, name string) *expr.OuterRef {
+	r := &expr.OuterRef{Index: len(c.outer), Name: name, Type: value.DataType()}
+	c.outer = append(c.outer, value)
+	return r
+}
+
+// markCorrelations records how many outer values each enclosing query
+// hands down so far, for restoreCorrelations.
+func (b *binder) markCorrelations() []int {
+	mark := make([]int, len(b.correlations))
+	for i, c := range b.correlations {
+		mark[i] = len(c.outer)
+	}
+	return mark
+}
+
+// restoreCorrelations forgets the outer values registered since mark.
+func (b *binder) restoreCorrelations(mark []int) {
+	for i, c := range b.correlations {
+		c.outer = c.outer[:mark[i]]
+		for k, r := range c.refs {
+			if r.Index >= mark[i] {
+				delete(c.refs, k)
+			}
+		}
+	}
 }
 
 // outerRef returns the OuterRef through which the query being bound reads
@@ -78,10 +109,19 @@ func (c *correlation) ref(key outerKey, value expr.Expr, name string) *expr.Oute
 // through each query between, as PostgreSQL passes a SubPlan's
 // parameters down: each reads it as an outer value of its own and hands
 // that on to the subquery inside it.
-func (b *binder) outerRef(oc *outerColumn) *expr.OuterRef {
+func (b *binder) outerRef(oc *outerColumn, loc int32) *expr.OuterRef {
 	key := outerKey{oc.depth, oc.index}
 	name := oc.col.table + "." + oc.col.name
-	var value expr.Expr = &expr.Column{Index: oc.index, Name: name, Type: oc.col.typ}
+	col := &expr.Column{Index: oc.index, Name: name, Type: oc.col.typ}
+	if b.colLoc == nil {
+		b.colLoc = make(map[*expr.Column]int32)
+	}
+	b.colLoc[col] = loc
+	if b.subqueryCols == nil {
+		b.subqueryCols = make(map[*expr.Column]bool)
+	}
+	b.subqueryCols[col] = true
+	var value expr.Expr = col
 	var r *expr.OuterRef
 	for d := oc.depth; d < len(b.correlations); d++ {
 		r = b.correlations[d].ref(key, value, name)
