@@ -17,6 +17,7 @@ const (
 	NumericValueOutOfRange    = "22003"
 	InvalidTextRepresentation = "22P02"
 	BadCopyFileFormat         = "22P04"
+	CharacterNotInRepertoire  = "22021"
 	DatetimeFieldOverflow     = "22008"
 	SyntaxError               = "42601"
 	UndefinedTable            = "42P01"

@@ -3,20 +3,18 @@
 package csv
 
 import (
-	"bufio"
 	"context"
-	stdcsv "encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"slices"
 	"strings"
-	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	arrowcsv "github.com/apache/arrow-go/v18/arrow/csv"
 
+	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
 
@@ -28,12 +26,13 @@ const (
 
 // Table is a table over one or more CSV files with the same layout.
 type Table struct {
-	fs     sources.FileSystem
-	files  []string
-	schema *arrow.Schema
-	header bool
-	comma  rune
-	null   string
+	fs         sources.FileSystem
+	files      []string
+	schema     *arrow.Schema
+	header     bool
+	comma      byte
+	null       string
+	sampleRows int
 }
 
 // Options tune how CSV files are read.
@@ -76,198 +75,69 @@ func OpenWith(ctx context.Context, fs sources.FileSystem, files []string, opts O
 	if len(files) == 0 {
 		return nil, fmt.Errorf("csv: no files")
 	}
-	t := &Table{fs: fs, files: files, comma: ',', null: opts.Null}
+	t := &Table{fs: fs, files: files, comma: ',', null: opts.Null, sampleRows: opts.SampleRows}
 	if opts.Delimiter != 0 {
-		t.comma = opts.Delimiter
+		if opts.Delimiter >= utf8.RuneSelf || opts.Delimiter == '"' || opts.Delimiter == '\n' || opts.Delimiter == '\r' {
+			return nil, fmt.Errorf("csv: delimiter %q: want one ASCII character other than a quote or a line end", opts.Delimiter)
+		}
+		t.comma = byte(opts.Delimiter)
 	}
-	sampleRows := opts.SampleRows
-	if sampleRows <= 0 {
-		sampleRows = defaultSampleRows
+	if t.sampleRows <= 0 {
+		t.sampleRows = defaultSampleRows
 	}
-	rows, err := t.sample(ctx, files[0], sampleRows)
+	rows, err := t.sample(ctx, files[0], t.sampleRows)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("csv %s: empty file", files[0])
 	}
-	if t.null != "" {
-		for _, row := range rows[1:] {
-			for i, v := range row {
-				if v == t.null {
-					row[i] = ""
-				}
+	t.schema, t.header = infer(rows, opts.Header)
+	if t.header {
+		// Every file repeats the header: a file whose columns are
+		// in another order would put its values in the wrong columns.
+		for _, f := range files[1:] {
+			first, err := t.sample(ctx, f, 0)
+			if err != nil {
+				return nil, err
+			}
+			if len(first) > 0 && !slices.Equal(first[0].vals, rows[0].vals) {
+				return nil, fmt.Errorf("csv %s: header %q differs from %s's %q", f, strings.Join(first[0].vals, ","), files[0], strings.Join(rows[0].vals, ","))
 			}
 		}
 	}
-	t.schema, t.header = infer(rows, opts.Header)
 	return t, nil
 }
 
-func (t *Table) sample(ctx context.Context, path string, sampleRows int) ([][]string, error) {
+// sample reads the first records of path, up to n after the first: the
+// fields of one row as text, and which are NULL.
+func (t *Table) sample(ctx context.Context, path string, n int) ([]sampleRow, error) {
 	in, err := sources.OpenStream(ctx, t.fs, path)
 	if err != nil {
 		return nil, fmt.Errorf("open csv %s: %w", path, err)
 	}
 	defer in.Close()
-	r := stdcsv.NewReader(bufio.NewReader(in))
-	r.Comma = t.comma
-	r.ReuseRecord = false
-	var rows [][]string
-	for len(rows) <= sampleRows {
-		rec, err := r.Read()
+	r := newReader(in, t.comma)
+	var rows []sampleRow
+	for len(rows) <= n {
+		err := r.read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read csv %s: %w", path, err)
+			return nil, fmt.Errorf("read csv %s line %d: %w", path, r.line, err)
 		}
-		rows = append(rows, rec)
+		row := sampleRow{vals: make([]string, r.fields()), null: make([]bool, r.fields()), line: r.recLine}
+		for i := range row.vals {
+			v, null := r.field(i, t.null)
+			row.vals[i], row.null[i] = string(v), null
+		}
+		if len(rows) > 0 && len(row.vals) != len(rows[0].vals) {
+			return nil, fmt.Errorf("csv %s line %d: %d fields where line %d has %d", path, row.line, len(row.vals), rows[0].line, len(rows[0].vals))
+		}
+		rows = append(rows, row)
 	}
 	return rows, nil
-}
-
-// kind is an inferred column type, from most to least specific.
-type kind int
-
-const (
-	kindNull kind = iota // only empty values seen so far
-	kindBool
-	kindInt
-	kindFloat
-	kindDate
-	kindTimestamp
-	kindTimestamptz
-	kindText
-)
-
-func (k kind) arrowType() arrow.DataType {
-	switch k {
-	case kindBool:
-		return arrow.FixedWidthTypes.Boolean
-	case kindInt:
-		return arrow.PrimitiveTypes.Int64
-	case kindFloat:
-		return arrow.PrimitiveTypes.Float64
-	case kindDate:
-		return arrow.FixedWidthTypes.Date32
-	case kindTimestamp:
-		return &arrow.TimestampType{Unit: arrow.Microsecond}
-	case kindTimestamptz:
-		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
-	}
-	return arrow.BinaryTypes.String
-}
-
-// kindOf returns the most specific kind that can hold v.
-func kindOf(v string) kind {
-	if v == "" {
-		return kindNull
-	}
-	// The spellings the reader's strconv.ParseBool accepts, less 1 and 0.
-	switch v {
-	case "true", "false", "t", "f", "TRUE", "FALSE", "True", "False", "T", "F":
-		return kindBool
-	}
-	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return kindInt
-	}
-	if _, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xXpP_") {
-		return kindFloat
-	}
-	if len(v) == 10 {
-		if _, err := time.Parse("2006-01-02", v); err == nil {
-			return kindDate
-		}
-	}
-	if len(v) > 10 {
-		if _, zoned, err := arrow.TimestampFromStringInLocation(v, arrow.Microsecond, time.UTC); err == nil {
-			if zoned {
-				return kindTimestamptz
-			}
-			return kindTimestamp
-		}
-	}
-	return kindText
-}
-
-// widen returns the kind that holds values of both a and b. Timestamps with
-// and without a zone offset widen to text: the reader accepts only zoned
-// values in a timestamptz column and only unzoned ones in a timestamp column.
-func widen(a, b kind) kind {
-	switch {
-	case a == b || b == kindNull:
-		return a
-	case a == kindNull:
-		return b
-	case (a == kindInt && b == kindFloat) || (a == kindFloat && b == kindInt):
-		return kindFloat
-	case (a == kindDate && b == kindTimestamp) || (a == kindTimestamp && b == kindDate):
-		return kindTimestamp
-	}
-	return kindText
-}
-
-// infer decides the column types from the sample rows after the first, and
-// whether the first row is a header: it is when one of its values would turn
-// its typed column into text, or when every column is text and the first
-// row's values are distinct non-empty names. A first-row value that only
-// widens its column (1.5 over integers, a timestamp over dates) is data.
-func infer(rows [][]string, forced *bool) (*arrow.Schema, bool) {
-	ncols := len(rows[0])
-	kinds := make([]kind, ncols)
-	for _, row := range rows[1:] {
-		for i := 0; i < ncols && i < len(row); i++ {
-			kinds[i] = widen(kinds[i], kindOf(row[i]))
-		}
-	}
-	header := len(rows) == 1
-	if forced != nil {
-		header = *forced
-		return inferred(rows, kinds, header), header
-	}
-	allText := true
-	for i, v := range rows[0] {
-		k := kinds[i]
-		if k != kindText && k != kindNull {
-			allText = false
-			if widen(k, kindOf(v)) == kindText {
-				header = true
-			}
-		}
-	}
-	if allText && !header {
-		seen := make(map[string]bool)
-		header = true
-		for _, v := range rows[0] {
-			if v == "" || seen[v] {
-				header = false
-				break
-			}
-			seen[v] = true
-		}
-	}
-	return inferred(rows, kinds, header), header
-}
-
-// inferred makes the schema once the header question is settled: a data
-// first row widens the kinds; a header names the columns.
-func inferred(rows [][]string, kinds []kind, header bool) *arrow.Schema {
-	ncols := len(rows[0])
-	if !header {
-		for i, v := range rows[0] {
-			kinds[i] = widen(kinds[i], kindOf(v))
-		}
-	}
-	fields := make([]arrow.Field, ncols)
-	for i := range fields {
-		name := fmt.Sprintf("column%d", i+1)
-		if header {
-			name = rows[0][i]
-		}
-		fields[i] = arrow.Field{Name: name, Type: kinds[i].arrowType(), Nullable: true}
-	}
-	return arrow.NewSchema(fields, nil)
 }
 
 // Files returns the files the table reads.
@@ -296,38 +166,87 @@ func (t *Table) Partitions(_ context.Context, req sources.ScanRequest) ([]source
 	return sources.FilePartitions(schema, t.files, req.Limit, open), nil
 }
 
-// openFile prepares the scan of one file.
+// openFile prepares the scan of one file: only the projected columns'
+// fields are decoded.
 func (t *Table) openFile(ctx context.Context, path string, projection []int, schema *arrow.Schema) (sources.FileBatches, error) {
 	in, err := sources.OpenStream(ctx, t.fs, path)
 	if err != nil {
 		return sources.FileBatches{}, fmt.Errorf("open csv %s: %w", path, err)
 	}
-	nulls := []string{""}
-	if t.null != "" {
-		nulls = append(nulls, t.null)
+	cols := projection
+	if cols == nil {
+		cols = make([]int, t.schema.NumFields())
+		for i := range cols {
+			cols[i] = i
+		}
 	}
-	r := arrowcsv.NewReader(bufio.NewReaderSize(in, 1<<20), t.schema,
-		arrowcsv.WithHeader(t.header),
-		arrowcsv.WithComma(t.comma),
-		arrowcsv.WithChunk(batchRows),
-		arrowcsv.WithNullReader(true, nulls...),
-	)
+	decs := make([]*decoder, len(cols))
+	for i, c := range cols {
+		decs[i] = newDecoder(t.schema.Field(c).Type)
+	}
+	r := newReader(in, t.comma)
+	skipHeader := t.header
+	ncols := t.schema.NumFields()
+	// fail gives PostgreSQL's error with where in the file it happened,
+	// and for a value inference did not see, how to make it see it.
+	fail := func(err error, col int) error {
+		pe := *pgerror.From(err)
+		if pe.Code == pgerror.InternalError {
+			return fmt.Errorf("read csv %s line %d: %w", path, r.line, err)
+		}
+		where := fmt.Sprintf("csv %s line %d", path, r.recLine)
+		if col >= 0 {
+			where += fmt.Sprintf(", column %s", t.schema.Field(col).Name)
+		}
+		pe.Message = where + ": " + pe.Message
+		if col >= 0 && (path != t.files[0] || r.recLine > t.sampleRows+1) {
+			pe.Hint = fmt.Sprintf("The column's type was inferred from the first %d rows of %s; serve the files with ?sample=N to infer it from more.", t.sampleRows, t.files[0])
+		}
+		return &pe
+	}
 	return sources.FileBatches{
 		Next: func() (arrow.RecordBatch, error) {
-			if !r.Next() {
-				if err := r.Err(); err != nil {
-					return nil, fmt.Errorf("read csv %s: %w", path, err)
+			rows := 0
+			for rows < batchRows {
+				err := r.read()
+				if errors.Is(err, io.EOF) {
+					break
 				}
+				if err != nil {
+					return nil, fail(err, -1)
+				}
+				if skipHeader {
+					skipHeader = false
+					continue
+				}
+				switch n := r.fields(); {
+				case n > ncols:
+					return nil, fail(pgerror.New(pgerror.BadCopyFileFormat, "extra data after last expected column"), -1)
+				case n < ncols:
+					return nil, fail(pgerror.New(pgerror.BadCopyFileFormat, "missing data for column %q", t.schema.Field(n).Name), -1)
+				}
+				for i, c := range cols {
+					v, null := r.field(c, t.null)
+					if err := decs[i].append(v, null); err != nil {
+						return nil, fail(err, c)
+					}
+				}
+				rows++
+			}
+			if rows == 0 {
 				return nil, nil
 			}
-			if err := r.Err(); err != nil {
-				// The batch holds NULLs where values failed to parse.
-				return nil, fmt.Errorf("read csv %s: %w", path, err)
+			arrs := make([]arrow.Array, len(decs))
+			for i, d := range decs {
+				arrs[i] = d.b.NewArray()
+				defer arrs[i].Release()
 			}
-			return sources.ProjectBatch(schema, r.RecordBatch(), projection), nil
+			return array.NewRecordBatch(schema, arrs, int64(rows)), nil
 		},
 		Close: func() {
-			r.Release()
+			for _, d := range decs {
+				d.b.Release()
+			}
 			in.Close()
 		},
 	}, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
 )
@@ -37,6 +38,8 @@ var (
 	date32 = arrow.FixedWidthTypes.Date32
 	tsT    = &arrow.TimestampType{Unit: arrow.Microsecond}
 	tstzT  = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	numT   = &arrow.Decimal128Type{Precision: 38, Scale: 0}
+	timeT  = arrow.FixedWidthTypes.Time64us
 )
 
 func writeFile(t *testing.T, path, content string) string {
@@ -66,6 +69,10 @@ func value(t *testing.T, a arrow.Array, i int) any {
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
 		return ts(a.Value(i).ToTime(unit).UTC().Format(time.RFC3339Nano))
+	case *array.Decimal128:
+		return a.ValueStr(i)
+	case *array.Time64:
+		return a.ValueStr(i)
 	}
 	t.Fatalf("unexpected array type %s", a.DataType())
 	return nil
@@ -199,11 +206,11 @@ func TestInference(t *testing.T) {
 			rows:    [][]any{{true}, {false}, {true}, {false}, {true}, {false}, {true}},
 		},
 		{
-			name:    "bool in a spelling the reader rejects is text",
-			content: "v\ntRuE\nfalse\n",
+			name:    "bool in any case, and yes and no, as PostgreSQL reads them",
+			content: "v\ntRuE\nfalse\nYes\n no\n",
 			names:   []string{"v"},
-			types:   []arrow.DataType{str},
-			rows:    [][]any{{"tRuE"}, {"false"}},
+			types:   []arrow.DataType{boolT},
+			rows:    [][]any{{true}, {false}, {true}, {false}},
 		},
 		{
 			name:    "date-like header over integer columns",
@@ -234,11 +241,88 @@ func TestInference(t *testing.T) {
 			rows:    [][]any{{int64(math.MaxInt64)}, {int64(math.MinInt64)}, {int64(7)}},
 		},
 		{
-			name:    "int64 overflow is float64",
-			content: "v\n9223372036854775808\n1\n",
+			name:    "integers beyond bigint are numeric, exactly",
+			content: "v\n12345678901234567890\n1\n",
 			names:   []string{"v"},
-			types:   []arrow.DataType{f64},
-			rows:    [][]any{{9223372036854775808.0}, {1.0}},
+			types:   []arrow.DataType{numT},
+			rows:    [][]any{{"12345678901234567890"}, {"1"}},
+		},
+		{
+			name:    "integers beyond numeric's 38 digits are text",
+			content: "v\n123456789012345678901234567890123456789\n1\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"123456789012345678901234567890123456789"}, {"1"}},
+		},
+		{
+			name:    "leading zeros keep a column text",
+			content: "city,zip\nBoston,02134\nAustin,78701\n",
+			names:   []string{"city", "zip"},
+			types:   []arrow.DataType{str, str},
+			rows:    [][]any{{"Boston", "02134"}, {"Austin", "78701"}},
+		},
+		{
+			name:    "padded numbers are numbers; header names are trimmed",
+			content: "id, name, qty\n1, alice, 10\n2, bob, 20\n",
+			names:   []string{"id", "name", "qty"},
+			types:   []arrow.DataType{i64, str, i64},
+			rows:    [][]any{{int64(1), " alice", int64(10)}, {int64(2), " bob", int64(20)}},
+		},
+		{
+			name:    "repeated and empty header names",
+			content: "a,a,,b\nx,1,2,3\ny,4,5,6\n",
+			names:   []string{"a", "a_1", "column3", "b"},
+			types:   []arrow.DataType{str, i64, i64, i64},
+			rows:    [][]any{{"x", int64(1), int64(2), int64(3)}, {"y", int64(4), int64(5), int64(6)}},
+		},
+		{
+			name:    "times of day",
+			content: "t\n12:34:56\n01:02\n23:59:59.5\n",
+			names:   []string{"t"},
+			types:   []arrow.DataType{timeT},
+			rows:    [][]any{{"12:34:56.000000"}, {"01:02:00.000000"}, {"23:59:59.500000"}},
+		},
+		{
+			name:    "timestamps PostgreSQL reads that arrow does not",
+			content: "v\n2024-01-02t03:04:05\n2024-01-02 03:04:05.1234567\n2024-01-02 24:00:00\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{tsT},
+			rows:    [][]any{{ts("2024-01-02T03:04:05Z")}, {ts("2024-01-02T03:04:05.123457Z")}, {ts("2024-01-03T00:00:00Z")}},
+		},
+		{
+			name:    "a byte order mark is not data",
+			content: "\xef\xbb\xbf\"id\",\"name\"\n1,a\n",
+			names:   []string{"id", "name"},
+			types:   []arrow.DataType{i64, str},
+			rows:    [][]any{{int64(1), "a"}},
+		},
+		{
+			name:    "one row of numbers is data",
+			content: "1,2\n",
+			names:   []string{"column1", "column2"},
+			types:   []arrow.DataType{i64, i64},
+			rows:    [][]any{{int64(1), int64(2)}},
+		},
+		{
+			name:    "one row of names is a header",
+			content: "name,city\n",
+			names:   []string{"name", "city"},
+			types:   []arrow.DataType{str, str},
+			rows:    nil,
+		},
+		{
+			name:    "CR line ends, and a CRLF inside quotes kept",
+			content: "id,v\r1,\"a\r\nb\"\r2,c\r",
+			names:   []string{"id", "v"},
+			types:   []arrow.DataType{i64, str},
+			rows:    [][]any{{int64(1), "a\r\nb"}, {int64(2), "c"}},
+		},
+		{
+			name:    "quotes inside a field open and close a quoted section",
+			content: "v\nab\"c,d\"e\nx\n",
+			names:   []string{"v"},
+			types:   []arrow.DataType{str},
+			rows:    [][]any{{"abc,de"}, {"x"}},
 		},
 		{
 			name:    "mixed int and float is float64",
@@ -297,11 +381,11 @@ func TestInference(t *testing.T) {
 			rows:    [][]any{{"2024-01-02"}, {"5"}},
 		},
 		{
-			name:    "date and timestamptz is text",
+			name:    "date and timestamptz is timestamptz",
 			content: "v\n2024-01-02\n2024-01-02 03:04:05Z\n",
 			names:   []string{"v"},
-			types:   []arrow.DataType{str},
-			rows:    [][]any{{"2024-01-02"}, {"2024-01-02 03:04:05Z"}},
+			types:   []arrow.DataType{tstzT},
+			rows:    [][]any{{ts("2024-01-02T00:00:00Z")}, {ts("2024-01-02T03:04:05Z")}},
 		},
 		{
 			name:    "hex and digit separators are text",
@@ -336,7 +420,16 @@ func TestInference(t *testing.T) {
 			content: "name,qty\n\"Smith, John\",3\n\"say \"\"hi\"\"\",4\n\"two\nlines\",5\n\"\",6\n",
 			names:   []string{"name", "qty"},
 			types:   []arrow.DataType{str, i64},
-			rows:    [][]any{{"Smith, John", int64(3)}, {`say "hi"`, int64(4)}, {"two\nlines", int64(5)}, {nil, int64(6)}},
+			rows:    [][]any{{"Smith, John", int64(3)}, {`say "hi"`, int64(4)}, {"two\nlines", int64(5)}, {"", int64(6)}},
+		},
+		{
+			// As in PostgreSQL: an unquoted empty field is NULL, a quoted
+			// one the empty string.
+			name:    "quoted empty string is not NULL",
+			content: "id,a,b\n1,,\"\"\n2,\"\",\n",
+			names:   []string{"id", "a", "b"},
+			types:   []arrow.DataType{i64, str, str},
+			rows:    [][]any{{int64(1), nil, ""}, {int64(2), "", nil}},
 		},
 		{
 			name:    "quoted header",
@@ -411,9 +504,10 @@ func TestMixedZoneTimestamps(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("table of type %s cannot be read: %v", tbl.Schema().Field(1).Type, res.err)
 	}
-	// Text, as for other kinds of values that do not share a type.
-	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, str})
-	want := [][]any{{int64(1), "2024-01-02 03:04:05"}, {int64(2), "2024-01-02 03:04:05+00"}}
+	// A timestamp without an offset reads as UTC, as in a session
+	// whose TimeZone is UTC.
+	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, tstzT})
+	want := [][]any{{int64(1), ts("2024-01-02T03:04:05Z")}, {int64(2), ts("2024-01-02T03:04:05Z")}}
 	if !reflect.DeepEqual(res.rows, want) {
 		t.Fatalf("rows %v, want %v", res.rows, want)
 	}
@@ -544,16 +638,25 @@ func TestSecondFileWithOtherLayout(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.csv"), "id,name\n1,a\n")
 	b := writeFile(t, filepath.Join(dir, "b.csv"), "id,name,extra\n2,b,x\n")
-	tbl, err := csv.Open(dir)
+	if tbl, err := csv.Open(dir); err == nil || !strings.Contains(err.Error(), b) {
+		t.Errorf("files with 2 and 3 columns: table %v, error %v; want an error naming %s", tbl, err, b)
+	}
+	// Columns in another order would land in the wrong columns.
+	c := writeFile(t, filepath.Join(t.TempDir(), "c.csv"), "name,id\nc,3\n")
+	a := filepath.Join(dir, "a.csv")
+	if tbl, err := csv.OpenFiles([]string{a, c}); err == nil || !strings.Contains(err.Error(), "header") {
+		t.Errorf("files with swapped columns: table %v, error %v; want a header error", tbl, err)
+	}
+	// Without a header the field count is checked as the rows are read.
+	d := writeFile(t, filepath.Join(t.TempDir(), "d.csv"), "1,a\n")
+	e := writeFile(t, filepath.Join(t.TempDir(), "e.csv"), "2,b,x\n")
+	tbl, err := csv.OpenFiles([]string{d, e})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := scan(t, tbl, context.Background(), nil, -1)
-	if res.err == nil {
-		t.Fatalf("scan over files with 2 and 3 columns succeeded: %v", res.rows)
-	}
-	if !strings.Contains(res.err.Error(), b) {
-		t.Errorf("error %q does not name %s", res.err, b)
+	if res.err == nil || !strings.Contains(res.err.Error(), e) || !strings.Contains(res.err.Error(), "extra data after last expected column") {
+		t.Errorf("scan over files with 2 and 3 fields: rows %v, error %v", res.rows, res.err)
 	}
 }
 
@@ -814,5 +917,64 @@ func TestOptionsAndCompression(t *testing.T) {
 	res = scan(t, tb, context.Background(), nil, -1)
 	if res.err != nil || len(res.rows) != 3 || res.rows[2][1] != "z" {
 		t.Fatalf("compressed rows %v, %v", res.rows, res.err)
+	}
+}
+
+// Values the sample did not see fail with PostgreSQL's error for the
+// value, naming the file, line and column; so do malformed records.
+func TestScanErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name     string
+		content  string
+		code     string
+		contains []string
+	}{
+		{"not an integer", "id,v\n1,2\n2,3\n3,1.5\n", "22P02", []string{`line 4, column v: invalid input syntax for type bigint: "1.5"`}},
+		{"out of range", "id,v\n1,2\n2,3\n3,99999999999999999999\n", "22003", []string{"line 4, column v", "out of range for type bigint"}},
+		{"not a date", "id,d\n1,2024-01-02\n2,2024-01-03\n3,2024-02-30\n", "22008", []string{"line 4, column d"}},
+		{"not UTF-8", "id,s\n1,a\n2,b\n3,caf\xe9\n", "22021", []string{"line 4, column s", `invalid byte sequence for encoding "UTF8": 0xe9`}},
+		{"NUL byte", "id,s\n1,a\n2,b\n3,a\x00b\n", "22021", []string{"0x00"}},
+		{"too many fields", "id,s\n1,a\n2,b\n3,c,d\n", "22P04", []string{"line 4", "extra data after last expected column"}},
+		{"too few fields", "id,s\n1,a\n2,b\n3\n", "22P04", []string{"line 4", `missing data for column "s"`}},
+		{"unterminated quote", "id,s\n1,a\n2,b\n3,\"c\n", "22P04", []string{"unterminated CSV quoted field"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".csv"), tc.content)
+			tbl, err := csv.OpenWith(context.Background(), sources.LocalFS{}, []string{path}, csv.Options{SampleRows: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := scan(t, tbl, context.Background(), nil, -1)
+			var pe *pgerror.Error
+			if !errors.As(res.err, &pe) || pe.Code != tc.code {
+				t.Fatalf("error %v, want SQLSTATE %s", res.err, tc.code)
+			}
+			for _, s := range append(tc.contains, path) {
+				if !strings.Contains(pe.Message, s) {
+					t.Errorf("message %q does not contain %q", pe.Message, s)
+				}
+			}
+			if !strings.Contains(pe.Hint, "sample") && tc.code != "22P04" {
+				t.Errorf("hint %q does not say how to infer from more rows", pe.Hint)
+			}
+		})
+	}
+}
+
+// The null text reads as NULL in the first row too, which is then data,
+// and only unquoted: a quoted "NA" is the text NA.
+func TestNullText(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "na.csv"), "1,NA\n2,x\n3,\"NA\"\n")
+	tbl, err := csv.OpenWith(context.Background(), sources.LocalFS{}, []string{path}, csv.Options{Null: "NA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, str})
+	res := scan(t, tbl, context.Background(), nil, -1)
+	want := [][]any{{int64(1), nil}, {int64(2), "x"}, {int64(3), "NA"}}
+	if res.err != nil || !reflect.DeepEqual(res.rows, want) {
+		t.Fatalf("rows %v (error %v), want %v", res.rows, res.err, want)
 	}
 }
