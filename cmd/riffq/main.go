@@ -239,6 +239,13 @@ func openFileTables(s source, log *slog.Logger) (map[string]sources.TableProvide
 	defer prog.finish()
 	for _, f := range files {
 		t, err := open([]string{f})
+		if err != nil && len(files) > 1 {
+			// One unreadable file among many does not keep the rest
+			// from being served.
+			log.Warn("skipping file", "source", s.kind, "path", f, "err", err)
+			prog.step()
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -248,6 +255,9 @@ func openFileTables(s source, log *slog.Logger) (map[string]sources.TableProvide
 			return nil, fmt.Errorf("%s source: two files map to table %q; make them one table with a named glob (NAME=%s:'dir/*')", s.kind, name, s.kind)
 		}
 		tables[name] = t
+	}
+	if len(tables) == 0 {
+		return nil, fmt.Errorf("%s source %s: no file could be read", s.kind, s.path)
 	}
 	return tables, nil
 }

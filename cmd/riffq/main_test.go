@@ -49,7 +49,20 @@ func lines(s string) []string {
 func TestRunErrors(t *testing.T) {
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.parquet")
-	if err := os.WriteFile(junk, []byte("not parquet"), 0o644); err != nil {
+	for _, f := range []string{junk, filepath.Join(dir, "junk2.parquet")} {
+		if err := os.WriteFile(f, []byte("not parquet"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mixed := t.TempDir()
+	if err := os.WriteFile(filepath.Join(mixed, "bad.parquet"), []byte("not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(sampleDir, "candles.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mixed, "candles.parquet"), good, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// A port in use makes listening fail after the sources are opened.
@@ -94,6 +107,13 @@ func TestRunErrors(t *testing.T) {
 			code: 1, wantInErr: []string{"table=bench.pgbench_accounts", "rows=200000", "table=bench.pgbench_tellers", "rows=20", "table=bench.pgbench_history"},
 		},
 		{name: "not a parquet file", args: []string{"--source", "parquet:" + junk}, code: 2, oneLine: true, wantInErr: []string{junk}},
+		{name: "no file of a directory is readable", args: []string{"--source", "parquet:" + dir}, code: 2, wantInErr: []string{"skipping file", junk, "no file could be read"}},
+		{
+			// The good files are served; the bad one is named in a warning.
+			name: "an unreadable file among good ones",
+			args: []string{"--listen", inUse, "--source", "parquet:" + mixed},
+			code: 1, wantInErr: []string{"level=WARN msg=\"skipping file\"", "bad.parquet", "table=public.candles", "riffq: listen " + inUse},
+		},
 		{
 			name: "second source fails after the first opened",
 			args: []string{"--log-level", "error", "--source", "parquet:" + sampleDir, "--source", "csv:/nonexistent.csv"},
