@@ -154,10 +154,11 @@ func (t *Table) loadSchema(ctx context.Context) error {
 			f.Type = arrow.BinaryTypes.String
 			t.asText[i] = true
 		}
-		if ts, ok := f.Type.(*arrow.TimestampType); ok && ts.TimeZone != "" {
-			// DuckDB names the session's zone (Etc/UTC...); the values are
-			// instants, which riffq's timestamptz keeps in UTC.
-			f.Type = &arrow.TimestampType{Unit: ts.Unit, TimeZone: "UTC"}
+		if !t.asJSON[i] && !t.asText[i] {
+			// Unsigned and tiny integers, timestamps in other units or
+			// with DuckDB's zone name (Etc/UTC: the values are instants,
+			// which riffq's timestamptz keeps in UTC)...
+			f.Type = sources.Canonical(f.Type)
 		}
 		fields[i] = f
 	}
@@ -347,11 +348,21 @@ func (t *Table) Scan(ctx context.Context, req sources.ScanRequest) (array.Record
 			}
 			defer cp.Release()
 			arrs[i] = cp
-			if want := schema.Field(i).Type; !arrow.TypeEqual(cp.DataType(), want) {
+			switch want := schema.Field(i).Type; {
+			case arrow.TypeEqual(cp.DataType(), want):
+			case sameTimestamps(cp.DataType(), want):
+				// Only the zone's name differs: the same values.
 				d := array.NewData(want, cp.Len(), cp.Data().Buffers(), cp.Data().Children(), cp.NullN(), cp.Data().Offset())
 				defer d.Release()
 				arrs[i] = array.MakeFromData(d)
 				defer arrs[i].Release()
+			default:
+				conv, err := sources.ToCanonical(memory.DefaultAllocator, cp, want)
+				if err != nil {
+					return nil, queryError(t, err)
+				}
+				defer conv.Release()
+				arrs[i] = conv
 			}
 		}
 		return array.NewRecordBatch(schema, arrs, b.NumRows()), nil
@@ -382,4 +393,12 @@ func (s *Source) query(ctx context.Context, sql string, args ...any) (array.Reco
 // queryError turns a DuckDB failure into a PostgreSQL error naming the table.
 func queryError(t *Table, err error) error {
 	return pgerror.New("58000", "duckdb table %s.%s: %v", t.remoteSchema, t.remoteName, err)
+}
+
+// sameTimestamps reports whether a and b are timestamps of one unit, both
+// with a time zone or both without.
+func sameTimestamps(a, b arrow.DataType) bool {
+	x, ok1 := a.(*arrow.TimestampType)
+	y, ok2 := b.(*arrow.TimestampType)
+	return ok1 && ok2 && x.Unit == y.Unit && (x.TimeZone == "") == (y.TimeZone == "")
 }

@@ -34,6 +34,10 @@ CREATE TABLE sales.orders AS SELECT range::INTEGER AS id, 'c' || (range % 7) AS 
 	DATE '2024-01-01' + (range % 60)::INTEGER AS placed FROM range(1, 100001);
 INSERT INTO sales.orders VALUES (0, 'a%b', 1.00, NULL), (-1, 'axb', 2.00, NULL);
 CREATE VIEW sales.big_orders AS SELECT * FROM sales.orders WHERE amount > 1000;
+CREATE TABLE widths (ti TINYINT, uti UTINYINT, usi USMALLINT, ui UINTEGER, ubi UBIGINT,
+	tsns TIMESTAMP_NS, tsms TIMESTAMP_MS, tss TIMESTAMP_S);
+INSERT INTO widths VALUES (-128, 255, 65535, 4294967295, 18446744073709551615,
+	'2024-01-02 03:04:05.1234565', '2024-01-02 03:04:05.123', '2024-01-02 03:04:05');
 `
 
 func open(t *testing.T) (*duckdb.Source, *sql.DB) {
@@ -102,7 +106,7 @@ func TestDuckDB(t *testing.T) {
 		for _, tb := range src.Tables() {
 			got = append(got, tb.RemoteSchema()+"."+tb.Name())
 		}
-		if want := "main.types sales.big_orders sales.orders"; strings.Join(got, " ") != want {
+		if want := "main.types main.widths sales.big_orders sales.orders"; strings.Join(got, " ") != want {
 			t.Fatalf("tables %v, want %s", got, want)
 		}
 	})
@@ -128,6 +132,23 @@ func TestDuckDB(t *testing.T) {
 			i := b.Schema().FieldIndices(col)[0]
 			if got := b.Column(i).ValueStr(0); got != want {
 				t.Errorf("column %s: %q, want %q", col, got, want)
+			}
+		}
+	})
+
+	// Types the engine has no kernels for come as the ones it has.
+	t.Run("canonical types", func(t *testing.T) {
+		tb := table(t, src, "main", "widths")
+		want := []string{"int16", "int16", "int32", "int64", "decimal(20, 0)", "timestamp[us]", "timestamp[us]", "timestamp[us]"}
+		values := []string{"-128", "255", "65535", "4294967295", "18446744073709551615",
+			"2024-01-02T03:04:05.123456", "2024-01-02T03:04:05.123", "2024-01-02T03:04:05"} // half to even
+		_, batches := scanAll(t, tb, sources.ScanRequest{Limit: -1})
+		for i, f := range tb.Schema().Fields() {
+			if got := f.Type.String(); got != want[i] {
+				t.Errorf("column %s: %s, want %s", f.Name, got, want[i])
+			}
+			if got := batches[0].Column(i).ValueStr(0); got != values[i] {
+				t.Errorf("column %s: %q, want %q", f.Name, got, values[i])
 			}
 		}
 	})

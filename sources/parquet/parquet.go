@@ -231,6 +231,8 @@ func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int
 	for i, f := range fields {
 		if sources.AsJSON(f.Type) {
 			fields[i].Type = sources.JSONType()
+		} else {
+			fields[i].Type = sources.Canonical(f.Type)
 		}
 	}
 	return arrow.NewSchema(fields, nil), pf.NumRows(), stats, nil
@@ -400,7 +402,7 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 			}
 			pos, _ := slices.BinarySearch(sorted, l)
 			cols[i] = src.Column(pos)
-			if d, ok := cols[i].(*array.Dictionary); ok {
+			if d, ok := cols[i].(*array.Dictionary); ok && d.Dictionary().DataType().ID() == schema.Field(i).Type.ID() {
 				plain, err := expandDictionary(t.mem, d)
 				if err != nil {
 					return nil, fmt.Errorf("read parquet %s: %w", path, err)
@@ -408,13 +410,21 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 				owned = append(owned, plain)
 				cols[i] = plain
 			}
-			if schema.Field(i).Type.ID() == arrow.EXTENSION && sources.AsJSON(cols[i].DataType()) {
+			switch want := schema.Field(i).Type; {
+			case want.ID() == arrow.EXTENSION && sources.AsJSON(cols[i].DataType()):
 				j, err := sources.ToJSON(t.mem, cols[i])
 				if err != nil {
 					return nil, fmt.Errorf("read parquet %s: %w", path, err)
 				}
 				owned = append(owned, j)
 				cols[i] = j
+			case !arrow.TypeEqual(cols[i].DataType(), want):
+				c, err := sources.ToCanonical(t.mem, cols[i], want)
+				if err != nil {
+					return nil, fmt.Errorf("read parquet %s column %s: %w", path, schema.Field(i).Name, err)
+				}
+				owned = append(owned, c)
+				cols[i] = c
 			}
 		}
 		return array.NewRecordBatch(schema, cols, rows), nil

@@ -998,3 +998,92 @@ func TestDictionaryFilter(t *testing.T) {
 		}
 	}
 }
+
+// Columns as pandas, Polars, Spark and DuckDB write them (categoricals
+// with the Arrow schema stored, 64-bit string offsets, unsigned and 8-bit
+// integers, timestamps in other units or zones, an all-NULL column) are
+// served as the types riffq computes with, with the same values.
+func TestWriterTypes(t *testing.T) {
+	mem := memory.DefaultAllocator
+	dict := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}
+	fields := []arrow.Field{
+		{Name: "cat", Type: dict, Nullable: true},
+		{Name: "large", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+		{Name: "u8", Type: arrow.PrimitiveTypes.Uint8, Nullable: true},
+		{Name: "u64", Type: arrow.PrimitiveTypes.Uint64, Nullable: true},
+		{Name: "i8", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+		{Name: "ms", Type: &arrow.TimestampType{Unit: arrow.Millisecond}, Nullable: true},
+		{Name: "ns_ny", Type: &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "America/New_York"}, Nullable: true},
+		{Name: "none", Type: arrow.Null, Nullable: true},
+	}
+	schema := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	cat := b.Field(0).(*array.BinaryDictionaryBuilder)
+	for _, v := range []string{"apple", "banana", "apple"} {
+		if err := cat.AppendString(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Field(1).(*array.LargeStringBuilder).AppendValues([]string{"a", "", "c"}, []bool{true, false, true})
+	b.Field(2).(*array.Uint8Builder).AppendValues([]uint8{0, 255, 7}, nil)
+	b.Field(3).(*array.Uint64Builder).AppendValues([]uint64{0, 18446744073709551615, 7}, nil)
+	b.Field(4).(*array.Int8Builder).AppendValues([]int8{-128, 127, 0}, nil)
+	b.Field(5).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{1705314645123, 0, -1}, nil)
+	b.Field(6).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{1705314645123456789, 1500, 0}, nil)
+	b.Field(7).(*array.NullBuilder).AppendEmptyValues(3)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	path := filepath.Join(t.TempDir(), "writers.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(schema, f, pq.NewWriterProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := parquet.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTypes := []string{"utf8", "utf8", "int16", "decimal(20, 0)", "int16", "timestamp[us]", "timestamp[us, tz=UTC]", "utf8"}
+	wantValues := []string{
+		`["apple" "banana" "apple"]`, `["a" (null) "c"]`, `[0 255 7]`, `[0 18446744073709551615 7]`, `[-128 127 0]`,
+		`[1705314645123000 0 -1000]`, `[1705314645123457 2 0]`, `[(null) (null) (null)]`,
+	}
+	for i, f := range tbl.Schema().Fields() {
+		if got := f.Type.String(); got != wantTypes[i] {
+			t.Errorf("column %s: %s, want %s", f.Name, got, wantTypes[i])
+		}
+	}
+	for _, projection := range [][]int{nil, {6, 0}} {
+		rdr, err := tbl.Scan(context.Background(), sources.ScanRequest{Projection: projection, Limit: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rdr.Next() {
+			t.Fatalf("no batch: %v", rdr.Err())
+		}
+		rb := rdr.RecordBatch()
+		for c := range int(rb.NumCols()) {
+			col := c
+			if projection != nil {
+				col = projection[c]
+			}
+			if !arrow.TypeEqual(rb.Column(c).DataType(), tbl.Schema().Field(col).Type) {
+				t.Errorf("column %d is %s, schema says %s", col, rb.Column(c).DataType(), tbl.Schema().Field(col).Type)
+			}
+			if got := rb.Column(c).String(); got != wantValues[col] {
+				t.Errorf("column %s: %s, want %s", tbl.Schema().Field(col).Name, got, wantValues[col])
+			}
+		}
+		rdr.Release()
+	}
+}

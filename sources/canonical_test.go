@@ -1,0 +1,107 @@
+package sources_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/riffq/riffq/internal/pgtypes"
+	"github.com/riffq/riffq/sources"
+)
+
+// Every type a file may carry converts to its canonical type with the
+// same values, and the canonical type is one riffq has a PostgreSQL type
+// for.
+func TestToCanonical(t *testing.T) {
+	dictType := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}
+	tests := []struct {
+		dt   arrow.DataType
+		json string
+		want string // the converted array's values as arrow prints them
+	}{
+		{arrow.PrimitiveTypes.Int8, `[-128, 127, null]`, `[-128 127 (null)]`},
+		{arrow.PrimitiveTypes.Uint8, `[0, 255]`, `[0 255]`},
+		{arrow.PrimitiveTypes.Uint16, `[65535]`, `[65535]`},
+		{arrow.PrimitiveTypes.Uint32, `[4294967295]`, `[4294967295]`},
+		{arrow.PrimitiveTypes.Uint64, `[18446744073709551615, 1]`, `[18446744073709551615 1]`},
+		{arrow.FixedWidthTypes.Float16, `[1.5, null]`, `[1.5 (null)]`},
+		{arrow.BinaryTypes.LargeString, `["a", "bc", null]`, `["a" "bc" (null)]`},
+		{arrow.BinaryTypes.StringView, `["a", "a longer string than twelve"]`, `["a" "a longer string than twelve"]`},
+		{arrow.BinaryTypes.LargeBinary, `["AP8="]`, `["\x00\xff"]`},
+		{&arrow.FixedSizeBinaryType{ByteWidth: 2}, `["AP8="]`, `["\x00\xff"]`},
+		{arrow.FixedWidthTypes.Date64, `[86400000]`, `[1970-01-02]`},
+		{&arrow.TimestampType{Unit: arrow.Millisecond}, `[1705314645123]`, `[1705314645123000]`},
+		{&arrow.TimestampType{Unit: arrow.Second, TimeZone: "America/New_York"}, `[1705314645]`, `[1705314645000000]`},
+		// Nanoseconds round half to even, as PostgreSQL rounds.
+		{&arrow.TimestampType{Unit: arrow.Nanosecond}, `[1705314645123456789, 1500, 2500, -1500, -1501, null]`, `[1705314645123457 2 2 -2 -2 (null)]`},
+		{arrow.FixedWidthTypes.Time32ms, `[45045123]`, `[45045123000]`},
+		{arrow.FixedWidthTypes.Time64ns, `[45045123456789, 86399999999999]`, `[45045123457 86400000000]`},
+		{&arrow.Decimal256Type{Precision: 50, Scale: 5}, `["123456789012345678901234567890123456789012.34567", null]`, `(numeric)["123456789012345678901234567890123456789012.34567" (null)]`},
+		{arrow.Null, `[null, null]`, `[(null) (null)]`},
+		{&arrow.Decimal256Type{Precision: 20, Scale: 2}, `["123.45"]`, `[123.45]`},
+		{arrow.LargeListOf(arrow.PrimitiveTypes.Int8), `[[1, 2], null, [3]]`, `[[1 2] (null) [3]]`},
+		{arrow.ListOf(arrow.PrimitiveTypes.Uint8), `[[1, 2], null, [3, 4]]`, `[[1 2] (null) [3 4]]`},
+		{arrow.FixedSizeListOf(2, arrow.PrimitiveTypes.Int32), `[[1, 2], [3, null], null]`, `[[1 2] [3 (null)] (null)]`},
+		{dictType, `["x", "y", "x", null]`, `["x" "y" "x" (null)]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.dt.String(), func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+			defer mem.AssertSize(t, 0)
+			var a arrow.Array
+			if d, ok := tc.dt.(*arrow.DictionaryType); ok {
+				b := array.NewDictionaryBuilder(mem, d).(*array.BinaryDictionaryBuilder)
+				for _, v := range []string{"x", "y", "x"} {
+					if err := b.AppendString(v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				b.AppendNull()
+				a = b.NewArray()
+				b.Release()
+			} else {
+				var err error
+				if a, _, err = array.FromJSON(mem, tc.dt, strings.NewReader(tc.json)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer a.Release()
+			to := sources.Canonical(tc.dt)
+			if arrow.TypeEqual(to, tc.dt) {
+				t.Fatalf("%s is canonical", tc.dt)
+			}
+			if _, err := pgtypes.FromArrow(to); err != nil {
+				t.Fatalf("canonical type %s has no PostgreSQL type: %v", to, err)
+			}
+			out, err := sources.ToCanonical(mem, a, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Release()
+			if !arrow.TypeEqual(out.DataType(), to) {
+				t.Fatalf("converted to %s, want %s", out.DataType(), to)
+			}
+			if got := out.String(); got != tc.want {
+				t.Errorf("values %s, want %s", got, tc.want)
+			}
+			if a.Len() > 2 {
+				// A slice converts to the same rows.
+				s := array.NewSlice(a, 1, int64(a.Len()))
+				defer s.Release()
+				got, err := sources.ToCanonical(mem, s, to)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer got.Release()
+				want := array.NewSlice(out, 1, int64(out.Len()))
+				defer want.Release()
+				if !array.Equal(got, want) {
+					t.Errorf("slice converts to %s, want %s", got, want)
+				}
+			}
+		})
+	}
+}
