@@ -11,6 +11,7 @@ import (
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/batchio"
+	"github.com/riffq/riffq/pgerror"
 )
 
 // stage is one batch's pass through a filter or a projection: operators
@@ -179,7 +180,10 @@ func newOrderedMap[T any](ctx context.Context, in array.RecordReader, workers in
 					mu.Unlock()
 					return
 				}
-				if in.Next() {
+				var more bool
+				if err := catchPanic(func() error { more = in.Next(); return nil }); err != nil {
+					r.eof, r.err = true, err
+				} else if more {
 					b = in.RecordBatch()
 					b.Retain()
 				} else {
@@ -187,7 +191,10 @@ func newOrderedMap[T any](ctx context.Context, in array.RecordReader, workers in
 				}
 				mu.Unlock()
 				if b != nil {
-					r.v, r.err = fn(ctx, b)
+					r.err = catchPanic(func() (err error) {
+						r.v, err = fn(ctx, b)
+						return err
+					})
 					b.Release()
 					// Let a short query's goroutine in between batches: the
 					// scheduler would otherwise run this one for its whole
@@ -258,4 +265,16 @@ func (o *orderedMap[T]) Stop() {
 		}
 	}
 	o.pending = nil
+}
+
+// catchPanic runs f, turning a panic into an internal error: a bug met by
+// one query on a worker goroutine must fail that query, not end the
+// process and every other session with it.
+func catchPanic(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = pgerror.New(pgerror.InternalError, "internal error: %v", r)
+		}
+	}()
+	return f()
 }

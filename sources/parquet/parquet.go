@@ -546,7 +546,7 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 					slots[i] <- groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
 					continue
 				}
-				slots[i] <- decode(fr, groups[i])
+				slots[i] <- decodeSafely(decode, fr, groups[i])
 			}
 		}()
 	}
@@ -649,4 +649,15 @@ func leafColumns(m *pqarrow.SchemaManifest, fields []int) []int {
 		collect(&m.Fields[i])
 	}
 	return leaves
+}
+
+// decodeSafely runs decode on a worker goroutine, where a panic (a file
+// arrow-go cannot decode) would end the process: it fails the scan.
+func decodeSafely(decode func(*pqarrow.FileReader, int) groupResult, fr *pqarrow.FileReader, group int) (res groupResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = groupResult{err: fmt.Errorf("decode row group %d: %v", group, r)}
+		}
+	}()
+	return decode(fr, group)
 }
