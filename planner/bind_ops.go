@@ -419,7 +419,7 @@ func joinBools(op expr.Op, es []expr.Expr) expr.Expr {
 // POSIX regular expression matches ("~", "!~", "~*", "!~*").
 func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, error) {
 	op := ae.Name[len(ae.Name)-1].GetString_().GetSval()
-	if fc := ae.Rexpr.GetFuncCall(); fc != nil && ae.Kind != pg_query.A_Expr_Kind_AEXPR_SIMILAR {
+	if fc := ae.Rexpr.GetFuncCall(); fc != nil && ae.Kind != pg_query.A_Expr_Kind_AEXPR_SIMILAR && funcName(fc) == "like_escape" {
 		// x LIKE p ESCAPE e arrives as like_escape(p, e): a constant
 		// pattern is rewritten for the default escape, the backslash.
 		pattern, ok := likeEscape(fc)
