@@ -510,6 +510,14 @@ func (c *conn) sendError(err error, sql string) {
 	if c.sess != nil {
 		c.sess.endImplicit(false)
 	}
+	if pe.Code == pgerror.AdminShutdown {
+		// As in PostgreSQL, the session ends with one FATAL and nothing
+		// after it: closing the socket makes the rest of the exchange
+		// fail quietly.
+		_ = c.fatal(pe)
+		_ = c.nc.Close()
+		return
+	}
 	c.send(errorResponse(pe))
 }
 

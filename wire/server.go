@@ -145,13 +145,18 @@ type Server struct {
 	wg      sync.WaitGroup
 }
 
+// DefaultServerVersion is the server_version a Server reports unless
+// configured otherwise: PostgreSQL 15's, which clients parse to pick
+// their queries, marked as riffq's.
+const DefaultServerVersion = "15.0 (riffq)"
+
 // NewServer returns a server; call Serve to accept connections.
 func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.ServerVersion == "" {
-		cfg.ServerVersion = "15.0 (riffq)"
+		cfg.ServerVersion = DefaultServerVersion
 	}
 	if cfg.MaxMessageSize == 0 {
 		cfg.MaxMessageSize = 64 << 20

@@ -402,6 +402,28 @@ func TestShutdownSendsAdminShutdown(t *testing.T) {
 	wantFatal(t, fe, pgerror.AdminShutdown)
 }
 
+// A session running a query when the server stops gets one FATAL 57P01
+// and the end of the connection, as from PostgreSQL: no ERROR first, no
+// ReadyForQuery after.
+func TestShutdownDuringQuery(t *testing.T) {
+	srv, addr := startFake(t)
+	fe := rawSession(t, addr)
+	fe.Send(&pgproto3.Query{String: "sleep"})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the query is running
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantFatal(t, fe, pgerror.AdminShutdown)
+	if msg, err := fe.Receive(); err == nil {
+		t.Fatalf("after the FATAL: %#v", msg)
+	}
+}
+
 func TestMissingUser(t *testing.T) {
 	_, addr := startFake(t)
 	_, fe := rawConn(t, addr)

@@ -420,6 +420,7 @@ func run(args []string, stderr io.Writer) int {
 	tempDirFlag := fs.String("temp-dir", "", "`directory` where sorts over the memory limit spill (default: the system's temporary directory)")
 	maxRecursion := fs.Int("max-recursion", engine.DefaultRecursionLimit, "most iterations of a WITH RECURSIVE query's recursive term before it fails with 54001 (0: no limit)")
 	fs.String("config", "", "read settings and sources from this YAML `file` (flags win)")
+	showVersion := fs.Bool("version", false, "print riffq's version and exit")
 	pprofAddr := fs.String("pprof", "", "serve Go's runtime profiles (net/http/pprof) on this `address`, for diagnosing performance")
 	var described tableDescriptions
 	if cfgPath, ok := configFlag(args); ok {
@@ -452,6 +453,10 @@ func run(args []string, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "riffq: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if *showVersion {
+		fmt.Println(versionLine())
+		return 0
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -597,8 +602,21 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 
+	if len(srcs) == 0 {
+		logger.Warn("no --source given: serving no tables (see riffq -h)")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP asks PostgreSQL to reload its configuration; riffq reads
+	// its own once, so it says so and keeps serving rather than dying.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			logger.Warn("SIGHUP ignored: riffq reads its settings only at start")
+		}
+	}()
 	if err := srv.ListenAndServe(ctx); err != nil {
 		fmt.Fprintf(stderr, "riffq: %v\n", err)
 		return 1
@@ -656,4 +674,14 @@ func tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 		return nil, fmt.Errorf("load TLS key pair: %v", err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// versionLine names riffq's version, as the module was built, and the
+// PostgreSQL version it speaks as.
+func versionLine() string {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("riffq %s (reports server_version %s)", v, wire.DefaultServerVersion)
 }

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -422,5 +424,80 @@ func TestHiveSource(t *testing.T) {
 	}
 	if f := tbl.Schema().Field(tbl.Schema().NumFields() - 1); f.Name != "year" {
 		t.Errorf("last column %s, want year", f.Name)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's logger and the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// SIGHUP (a reload, to PostgreSQL) is logged and ignored; SIGTERM stops
+// the server cleanly, with status 0.
+func TestSignals(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"--listen", addr, "--source", "parquet:" + sampleDir}, &stderr) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(stderr.String(), "SIGHUP ignored") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no SIGHUP log line: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c, err := net.Dial("tcp", addr); err != nil {
+		t.Fatalf("not serving after SIGHUP: %v", err)
+	} else {
+		c.Close()
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(stderr.String(), "riffq stopped") {
+			t.Fatalf("exit %d after SIGTERM: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not stop the server")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if code, stderr := runWithTimeout(t, "--version"); code != 0 || stderr != "" {
+		t.Fatalf("--version: exit %d, stderr %q", code, stderr)
 	}
 }
