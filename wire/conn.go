@@ -31,6 +31,7 @@ type conn struct {
 	srv    *Server
 	nc     net.Conn
 	be     *pgproto3.Backend
+	in     *clientReader // what be reads, through watchClient
 	pid    uint32
 	secret uint32
 	sess   *Session
@@ -250,7 +251,8 @@ func (c *conn) startup() (bool, error) {
 			// more (startSession sends NegotiateProtocolVersion).
 			c.minor = code & 0xFFFF
 			binary.BigEndian.PutUint32(pkt[4:8], uint32(pgproto3.ProtocolVersionNumber))
-			c.be = pgproto3.NewBackend(io.MultiReader(bytes.NewReader(pkt), c.nc), c.nc)
+			c.in = &clientReader{c: c}
+			c.be = pgproto3.NewBackend(io.MultiReader(bytes.NewReader(pkt), c.in), c.nc)
 			c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 			msg, err := c.be.ReceiveStartupMessage()
 			if err != nil {

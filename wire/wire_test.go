@@ -22,7 +22,8 @@ import (
 )
 
 // fakeHandler understands a tiny language, one statement per ';':
-// "rows N" returns N bigint rows, "sleep" blocks until canceled, "fail"
+// "rows N" returns N bigint rows, "sleep" blocks until canceled, "slow"
+// takes twice watchAfter, "fail"
 // fails with 42P01, "panic" panics.
 type fakeHandler struct{}
 
@@ -94,6 +95,12 @@ func (f fakeStmt) Execute(ctx context.Context, _ *Session) (*Result, error) {
 	case f == "sleep":
 		<-ctx.Done()
 		return nil, ctx.Err()
+	case f == "slow":
+		select {
+		case <-time.After(2 * watchAfter):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	case f == "fail":
 		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", "x")
 	case f == "panic":
@@ -421,6 +428,62 @@ func TestShutdownDuringQuery(t *testing.T) {
 	wantFatal(t, fe, pgerror.AdminShutdown)
 	if msg, err := fe.Receive(); err == nil {
 		t.Fatalf("after the FATAL: %#v", msg)
+	}
+}
+
+// A client that goes away while its statement runs has the statement
+// canceled: the session ends instead of running on for no one.
+func TestClientGoneCancelsStatement(t *testing.T) {
+	srv, addr := startFake(t)
+	nc, fe := rawConn(t, addr)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "u", "database": "d"}})
+	fe.Send(&pgproto3.Query{String: "sleep"})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.sessionCount() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the session did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	nc.Close()
+	for srv.sessionCount() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the statement of a client that left is still running")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A statement that outlives the watch's delay, with a message pipelined
+// behind it, leaves the message for the session to read.
+func TestWatchKeepsPipelinedBytes(t *testing.T) {
+	_, addr := startFake(t)
+	fe := rawSession(t, addr)
+	fe.Send(&pgproto3.Query{String: "slow"})
+	fe.Send(&pgproto3.Query{String: "rows 2"})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var rows, ready int
+	for ready < 2 {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := msg.(type) {
+		case *pgproto3.DataRow:
+			rows++
+		case *pgproto3.ReadyForQuery:
+			ready++
+		case *pgproto3.ErrorResponse:
+			t.Fatalf("error %s: %s", m.Code, m.Message)
+		}
+	}
+	if rows != 2 {
+		t.Fatalf("%d rows, want 2", rows)
 	}
 }
 
