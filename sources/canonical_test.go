@@ -105,3 +105,32 @@ func TestToCanonical(t *testing.T) {
 		})
 	}
 }
+
+// Nested values render as PostgreSQL's to_jsonb renders their fields:
+// numerics as numbers, floats PostgreSQL prints as words as strings,
+// bytea as its hex text.
+func TestToJSONFields(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	dt := arrow.StructOf(
+		arrow.Field{Name: "d", Type: &arrow.Decimal128Type{Precision: 5, Scale: 2}, Nullable: true},
+		arrow.Field{Name: "f", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		arrow.Field{Name: "b", Type: arrow.BinaryTypes.Binary, Nullable: true},
+	)
+	a, _, err := array.FromJSON(mem, dt, strings.NewReader(`[{"d": "1.50", "f": 2.5, "b": "AP8="}, {"d": null, "f": "NaN", "b": null}, {"d": "-3.00", "f": "-Inf", "b": ""}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	j, err := sources.ToJSON(mem, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Release()
+	want := []string{`{"b": "\\x00ff", "d": 1.50, "f": 2.5}`, `{"b": null, "d": null, "f": "NaN"}`, `{"b": "\\x", "d": -3.00, "f": "-Infinity"}`}
+	for i, w := range want {
+		if got := j.ValueStr(i); got != w {
+			t.Errorf("row %d: %s, want %s", i, got, w)
+		}
+	}
+}

@@ -3,12 +3,14 @@ package sources
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/riffq/riffq/internal/jsonb"
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
 )
 
@@ -89,6 +91,33 @@ func jsonValue(a arrow.Array, i int) any {
 			out = append(out, jsonValue(a.ListValues(), j))
 		}
 		return out
+	case *array.Decimal128:
+		// A number with its scale, as to_jsonb(numeric) gives.
+		return json.Number(a.Value(i).ToString(a.DataType().(*arrow.Decimal128Type).Scale))
+	case *array.Decimal256:
+		return json.Number(a.Value(i).ToString(a.DataType().(*arrow.Decimal256Type).Scale))
+	case *array.Float32:
+		return jsonFloat(float64(a.Value(i)))
+	case *array.Float64:
+		return jsonFloat(a.Value(i))
+	case *array.Binary:
+		return string(pgtext.AppendBytea(nil, a.Value(i))) // "\x00ff", as to_jsonb(bytea)
+	case *array.LargeBinary:
+		return string(pgtext.AppendBytea(nil, a.Value(i)))
 	}
 	return a.GetOneForMarshal(i)
+}
+
+// jsonFloat is a float as to_jsonb gives it: a number, or the strings
+// NaN, Infinity and -Infinity that JSON has no number for.
+func jsonFloat(f float64) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return f
 }
