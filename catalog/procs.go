@@ -364,3 +364,16 @@ func copyUnescape(s string) string {
 	}
 	return b.String()
 }
+
+// IsBuiltinOperator reports whether PostgreSQL 15 has an operator named
+// name (for some types): the difference between an operator riffq lacks
+// and one that does not exist.
+func IsBuiltinOperator(name string) bool {
+	for line := range strings.Lines(operatorsTSV) {
+		_, rest, _ := strings.Cut(line, "\t")
+		if op, _, _ := strings.Cut(rest, "\t"); op == name {
+			return true
+		}
+	}
+	return false
+}

@@ -641,7 +641,7 @@ func castNumericToFloat(mem memory.Allocator, arr arrow.Array, to arrow.DataType
 		} else {
 			buf = n.appendText(buf[:0])
 			if f, err = strconv.ParseFloat(string(buf), bits); err != nil {
-				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%q is out of range for type %s", buf, pgTypeName(to))
 			}
 		}
 		if bits == 32 {

@@ -161,7 +161,7 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		if len(args) != 1 {
 			return nil, true, b.noFunction(fc, name, args...)
 		}
-		if _, ok := args[0].(*unknownLit); ok {
+		if _, ok := args[0].(*unknownLit); ok || isBareNull(args[0]) {
 			return textLit("unknown"), true, nil
 		}
 		if returnsName(fc.Args[0]) {

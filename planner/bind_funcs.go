@@ -136,7 +136,11 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 		return nil, b.errorf(pgerror.WrongObjectType, fc.Location, "count(*) must be used to call a parameterless aggregate function")
 	}
 	if len(fc.Args) != nargs {
-		return nil, b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s with %d arguments does not exist", name, len(fc.Args))
+		args, err := b.bindExprs(fc.Args, exprContext{scope: ectx.scope, clause: "aggregate function calls"})
+		if err != nil {
+			return nil, err
+		}
+		return nil, b.noFunction(fc, name, args...)
 	}
 	// Aggregate arguments cannot themselves contain aggregates, except an
 	// aggregate used as a window function over a grouped query's rows.
@@ -216,7 +220,7 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 			out = typeInterval
 		}
 	case expr.Min, expr.Max:
-		if in.ID() != arrow.BOOL && in.ID() != arrow.NULL {
+		if in.ID() != arrow.BOOL && in.ID() != arrow.NULL && in.ID() != arrow.BINARY { // PostgreSQL has no min(bytea)
 			out = in
 		}
 	case expr.BoolAnd, expr.BoolOr:

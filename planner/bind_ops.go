@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/riffq/riffq/catalog"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/pgerror"
 )
@@ -265,8 +266,23 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		}
 	}
 	op, ok := sqlOps[opName]
-	if !ok {
+	if !ok && catalog.IsBuiltinOperator(opName) {
 		return nil, b.unsupported(ae.Location, "operator %s is not supported yet", opName)
+	}
+	if !ok {
+		// No built-in type has the operator: PostgreSQL's error for it.
+		l, r, err := b.bindOperands(ae, ectx)
+		if err != nil {
+			return nil, err
+		}
+		name := func(e expr.Expr) string {
+			if _, ok := e.(*unknownLit); ok {
+				return "unknown"
+			}
+			return typeName(e.DataType())
+		}
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", name(l), opName, name(r)).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
 	}
 	l, r, err := b.bindOperands(ae, ectx)
 	if err != nil {
