@@ -20,6 +20,12 @@ import (
 
 func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
 	name := funcName(fc)
+	if len(fc.Funcname) == 2 {
+		// schema.f(): the schema must exist before anything else.
+		if err := b.schemaExists(fc.Funcname[0].GetString_().GetSval(), fc.Location); err != nil {
+			return nil, err
+		}
+	}
 	if fc.Over != nil {
 		return b.bindWindow(fc, name, ectx)
 	}
