@@ -82,7 +82,8 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		return strictNull(oid, in, typeBool), true, nil
 	case "pg_type_is_visible", "pg_function_is_visible", "pg_opclass_is_visible", "pg_operator_is_visible",
-		"pg_collation_is_visible", "pg_conversion_is_visible", "pg_ts_config_is_visible", "pg_statistics_obj_is_visible":
+		"pg_collation_is_visible", "pg_conversion_is_visible", "pg_ts_config_is_visible", "pg_statistics_obj_is_visible",
+		"pg_opfamily_is_visible", "pg_ts_dict_is_visible", "pg_ts_parser_is_visible", "pg_ts_template_is_visible":
 		// Every type and function riffq knows lives in pg_catalog.
 		oid, err := oidArg(0)
 		if err != nil {
@@ -517,7 +518,8 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 var catalogFuncs = map[string][2]int{
 	"pg_describe_object": {3, 3}, "pg_table_is_visible": {1, 1}, "pg_type_is_visible": {1, 1}, "pg_function_is_visible": {1, 1}, "pg_statistics_obj_is_visible": {1, 1},
 	"pg_opclass_is_visible": {1, 1}, "pg_operator_is_visible": {1, 1}, "pg_collation_is_visible": {1, 1},
-	"pg_conversion_is_visible": {1, 1}, "pg_ts_config_is_visible": {1, 1},
+	"pg_conversion_is_visible": {1, 1}, "pg_ts_config_is_visible": {1, 1}, "pg_opfamily_is_visible": {1, 1},
+	"pg_ts_dict_is_visible": {1, 1}, "pg_ts_parser_is_visible": {1, 1}, "pg_ts_template_is_visible": {1, 1},
 	"pg_get_userbyid": {1, 1}, "pg_encoding_to_char": {1, 1}, "pg_char_to_encoding": {1, 1},
 	"getdatabaseencoding": {0, 0}, "pg_client_encoding": {0, 0},
 	"obj_description": {1, 2}, "col_description": {2, 2}, "shobj_description": {2, 2},
