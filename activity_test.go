@@ -2,7 +2,11 @@ package riffq_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestStatActivity checks that pg_stat_activity lists the live sessions
@@ -81,4 +85,66 @@ func TestSessionRoles(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_roles WHERE rolname IN ('postgres', 'pg_database_owner', 'tester')").Scan(&n); err != nil || n != 3 {
 		t.Errorf("roles: %d, %v; want 3", n, err)
 	}
+}
+
+// TestSignalBackend checks pg_cancel_backend and pg_terminate_backend
+// against another session: the first cancels its statement (57014), the
+// second ends it (57P01); an unknown process ID is false.
+func TestSignalBackend(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	victim := connect(t, url)
+	var pid int32
+	if err := victim.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	admin := connect(t, url)
+	signal := func(fn string) {
+		t.Helper()
+		// Wait until the victim's statement runs, then signal it.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var state string
+			if err := admin.QueryRow(ctx, "SELECT state FROM pg_stat_activity WHERE pid = $1", pid).Scan(&state); err != nil {
+				t.Fatal(err)
+			}
+			if state == "active" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the victim's statement is %q", state)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		var ok bool
+		if err := admin.QueryRow(ctx, "SELECT "+fn+"($1)", pid).Scan(&ok); err != nil || !ok {
+			t.Fatalf("%s: %v, %v", fn, ok, err)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { _, err := victim.Exec(ctx, "SELECT pg_sleep(30)"); errc <- err }()
+	signal("pg_cancel_backend")
+	if err := <-errc; pgCode(err) != "57014" {
+		t.Fatalf("canceled statement: %v, want 57014", err)
+	}
+	if _, err := victim.Exec(ctx, "SELECT 1"); err != nil {
+		t.Fatalf("the session after a cancel: %v", err)
+	}
+	go func() { _, err := victim.Exec(ctx, "SELECT pg_sleep(30)"); errc <- err }()
+	signal("pg_terminate_backend")
+	if err := <-errc; pgCode(err) != "57P01" {
+		t.Fatalf("terminated session: %v, want 57P01", err)
+	}
+	var ok bool
+	if err := admin.QueryRow(ctx, "SELECT pg_cancel_backend(2147483647)").Scan(&ok); err != nil || ok {
+		t.Fatalf("unknown PID: %v, %v", ok, err)
+	}
+}
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }

@@ -210,6 +210,9 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	ctx = engine.WithTempDir(ctx, st.planner.TempDir)
 	ctx = engine.WithLocation(ctx, s.Location)
 	ctx = engine.WithDateOrder(ctx, s.DateOrder)
+	ctx = engine.WithBackendSignal(ctx, func(pid int32, terminate bool) bool {
+		return pid >= 0 && s.SignalBackend(uint32(pid), terminate)
+	})
 	if q.Run != nil {
 		if err := q.Run(ctx); err != nil {
 			return nil, err

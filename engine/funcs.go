@@ -47,6 +47,8 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		fn = numericScaleKernel(n.Func)
 	case "pg_sleep":
 		return compileSleep(args[0]), nil
+	case "pg_cancel_backend", "pg_terminate_backend":
+		return compileSignalBackend(args[0], n.Func == "pg_terminate_backend"), nil
 	case "date_bin":
 		out := n.Type
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return dateBinKernel(mem, in, out) }

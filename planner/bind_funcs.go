@@ -736,6 +736,22 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		b.volatile = true
 		return &expr.Call{Func: "pg_sleep", Args: []expr.Expr{arg}, Type: typeText}, true, nil
+	case (name == "pg_cancel_backend" && len(fc.Args) == 1) || (name == "pg_terminate_backend" && (len(fc.Args) == 1 || len(fc.Args) == 2)):
+		// The server's sessions are reached when the query runs
+		// (engine.WithBackendSignal). pg_terminate_backend's timeout,
+		// how long to wait for the session to end, is not waited.
+		args, err := b.bindExprs(fc.Args, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		want := []arrow.DataType{typeInt4, typeInt8}
+		for i := range args {
+			if args[i], err = b.cast(b.resolveUnknown(args[i]), want[i], fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		b.volatile = true
+		return &expr.Call{Func: name, Args: args[:1], Type: typeBool}, true, nil
 	case name == "set_config" && len(fc.Args) == 3:
 		return b.bindSetConfig(fc, ectx)
 	}

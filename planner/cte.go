@@ -104,7 +104,8 @@ func callsVolatile(n *pg_query.Node) bool {
 func volatileFunc(name string) bool {
 	switch name {
 	case "random", "random_normal", "setseed", "gen_random_uuid", "uuid_generate_v4",
-		"clock_timestamp", "timeofday", "nextval", "setval", "currval", "lastval", "pg_sleep":
+		"clock_timestamp", "timeofday", "nextval", "setval", "currval", "lastval", "pg_sleep",
+		"pg_cancel_backend", "pg_terminate_backend":
 		return true
 	}
 	return false

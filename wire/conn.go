@@ -664,6 +664,33 @@ func (s *Server) cancelQuery(pid, secret uint32) {
 	}
 }
 
+// signal cancels the running statement of the session with process ID
+// pid or, with terminate, ends the session; false when none has the ID.
+func (s *Server) signal(pid uint32, terminate bool) bool {
+	s.mu.Lock()
+	var target *conn
+	for c := range s.conns {
+		if c.pid == pid {
+			target = c
+			break
+		}
+	}
+	s.mu.Unlock()
+	if target == nil {
+		return false
+	}
+	if terminate {
+		target.terminate()
+		return true
+	}
+	target.mu.Lock()
+	if target.cancelQuery != nil {
+		target.cancelQuery()
+	}
+	target.mu.Unlock()
+	return true
+}
+
 func hostOf(a net.Addr) string {
 	host, _, err := net.SplitHostPort(a.String())
 	if err != nil {

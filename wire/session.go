@@ -64,6 +64,14 @@ type Session struct {
 // included, as pg_stat_activity shows it.
 func (s *Session) Activity() []Activity { return s.conn.srv.activity() }
 
+// SignalBackend cancels the running statement of the server's session
+// with process ID pid, or with terminate ends that session (FATAL 57P01),
+// as pg_cancel_backend and pg_terminate_backend do; false when no session
+// has the ID.
+func (s *Session) SignalBackend(pid uint32, terminate bool) bool {
+	return s.conn.srv.signal(pid, terminate)
+}
+
 // Value returns the application's value for key, nil if none. Values live
 // as long as the session; hooks use them to carry per-session state.
 func (s *Session) Value(key any) any {
