@@ -115,3 +115,19 @@ func TestExplainSubplans(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainDomainJoin checks that an aggregate subquery correlated by a
+// comparison besides an equality runs as joins over the distinct outer
+// values, not once per outer row.
+func TestExplainDomainJoin(t *testing.T) {
+	conn := connect(t, startServer(t))
+	lines := queryLines(t, conn, "EXPLAIN SELECT (SELECT count(*) FROM candles d WHERE d.symbol = c.symbol AND d.ts < c.ts) FROM candles c")
+	text := strings.Join(lines, "\n")
+	if strings.Contains(text, "SubPlan") {
+		t.Fatalf("the subquery runs per outer row:\n%s", text)
+	}
+	want := regexp.MustCompile(`HashJoin: Inner on=\[d\.symbol = outer0\] filter=\(d\.ts < outer1\)`)
+	if !want.MatchString(text) {
+		t.Errorf("plan does not match %s:\n%s", want, text)
+	}
+}

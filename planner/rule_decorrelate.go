@@ -24,7 +24,10 @@ import (
 //     equalities only, becomes a left join with that input grouped by
 //     the inner side of the equalities; the subquery's select expression
 //     is computed over the joined aggregates, with count's NULL (a group
-//     the outer row has none of) read as 0, as count of no rows is.
+//     the outer row has none of) read as 0, as count of no rows is;
+//     correlated by comparisons besides (d.ts < c.ts), the input is
+//     joined with the distinct outer values first and grouped by them
+//     (domainJoin).
 //
 // Subqueries of other shapes keep running per tuple (correlatedPlan).
 type decorrelate struct{}
@@ -150,8 +153,11 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 		}
 	}
 	cf, ok := splitCorrelated(agg.Input)
-	if !ok || len(cf.other) > 0 {
+	if !ok {
 		return nil, nil, false
+	}
+	if len(cf.other) > 0 {
+		return domainJoin(input, sub, pr, agg, cf)
 	}
 	var outerKeys, innerKeys []expr.Expr
 	for _, eq := range cf.eqs {
@@ -198,6 +204,78 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 		on = append(on, &expr.Binary{Op: expr.Eq, Left: o, Right: key, Type: typeBool})
 	}
 	return &Join{Left: input, Right: right, Type: LeftJoin, On: and(on)}, value, true
+}
+
+// domainJoin is scalarJoin for an aggregate subquery correlated by other
+// conditions besides equalities (d.ts < c.ts): the aggregates are computed
+// once per distinct tuple of the outer values the subquery reads — the
+// tuples joined with the subquery's input on all its correlated
+// conditions, then grouped — and joined back to input on those values.
+// Every condition must be a comparison, which no NULL outer value passes:
+// an outer row with one gets no group, as the subquery would find no rows.
+func domainJoin(input Plan, sub *expr.Subquery, pr *Project, agg *Aggregate, cf correlatedFilter) (Plan, expr.Expr, bool) {
+	for _, c := range cf.other {
+		b, ok := c.(*expr.Binary)
+		if !ok || b.Op < expr.Eq || b.Op > expr.GtEq {
+			return nil, nil, false
+		}
+	}
+	// The domain: the distinct tuples of the outer values read.
+	m := len(sub.Outer)
+	dom := &Project{Input: input}
+	for i, o := range sub.Outer {
+		dom.Exprs = append(dom.Exprs, o)
+		dom.Names = append(dom.Names, "outer"+strconv.Itoa(i))
+	}
+	keys := make([]expr.Expr, m)
+	for i, o := range sub.Outer {
+		keys[i] = &expr.Column{Index: i, Name: dom.Names[i], Type: o.DataType()}
+	}
+	distinct := &Aggregate{Input: dom, GroupBy: keys, Names: dom.Names}
+	// The conditions over the domain's columns and then the input's.
+	var on []expr.Expr
+	bind := func(c expr.Expr) expr.Expr {
+		return expr.Rewrite(shift(c, m), func(e expr.Expr) expr.Expr {
+			if o, ok := e.(*expr.OuterRef); ok {
+				return keys[o.Index]
+			}
+			return e
+		})
+	}
+	for _, eq := range cf.eqs {
+		on = append(on, bind(eq))
+	}
+	for _, c := range cf.other {
+		on = append(on, bind(c))
+	}
+	joined := &Join{Left: distinct, Right: cf.inner(), Type: InnerJoin, On: and(on)}
+	grouped := &Aggregate{Input: joined, GroupBy: keys, Names: append([]string{}, dom.Names...)}
+	for _, a := range agg.Aggs {
+		grouped.Aggs = append(grouped.Aggs, shift(a, m).(*expr.Aggregate))
+	}
+	grouped.Names = append(grouped.Names, agg.Names...)
+	nl := input.Schema().NumFields()
+	aggCols := make([]expr.Expr, len(agg.Aggs))
+	for i, a := range agg.Aggs {
+		var col expr.Expr = &expr.Column{Index: nl + m + i, Name: agg.Names[i], Type: a.DataType()}
+		if a.Func == expr.Count || a.Func == expr.CountStar {
+			zero := &expr.Literal{Value: scalar.NewInt64Scalar(0)}
+			col = &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: col, Negated: true}, Result: col}}, Else: zero, Type: a.DataType()}
+		}
+		aggCols[i] = col
+	}
+	value := expr.Rewrite(pr.Exprs[0], func(e expr.Expr) expr.Expr {
+		if c, ok := e.(*expr.Column); ok {
+			return aggCols[c.Index]
+		}
+		return e
+	})
+	var back []expr.Expr
+	for i, o := range sub.Outer {
+		key := &expr.Column{Index: nl + i, Name: dom.Names[i], Type: o.DataType()}
+		back = append(back, &expr.Binary{Op: expr.Eq, Left: o, Right: key, Type: typeBool})
+	}
+	return &Join{Left: input, Right: grouped, Type: LeftJoin, On: and(back)}, value, true
 }
 
 // semiJoin rewrites input filtered by [NOT] EXISTS c as a semi (anti)
