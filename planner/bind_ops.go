@@ -275,13 +275,7 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 		if err != nil {
 			return nil, err
 		}
-		name := func(e expr.Expr) string {
-			if _, ok := e.(*unknownLit); ok {
-				return "unknown"
-			}
-			return typeName(e.DataType())
-		}
-		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", name(l), opName, name(r)).
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", operandType(l), opName, operandType(r)).
 			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
 	}
 	l, r, err := b.bindOperands(ae, ectx)
@@ -451,13 +445,7 @@ func (b *binder) bindLike(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, err
 	if err != nil {
 		return nil, err
 	}
-	name := func(e expr.Expr) string {
-		if _, ok := e.(*unknownLit); ok {
-			return "unknown"
-		}
-		return typeName(e.DataType())
-	}
-	ln, rn := name(l), name(r)
+	ln, rn := operandType(l), operandType(r)
 	l, r = unpadded(b.resolveUnknown(l)), b.resolveUnknown(r) // bpchar's LIKE reads the padded value
 	if category(l.DataType()) != catString || category(r.DataType()) != catString {
 		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", ln, op, rn).
@@ -510,4 +498,13 @@ func likeEscape(fc *pg_query.FuncCall) (string, bool) {
 		}
 	}
 	return sb.String(), true
+}
+
+// operandType names an operand's type as PostgreSQL's "operator does not
+// exist" error does: an untyped literal's is unknown.
+func operandType(e expr.Expr) string {
+	if _, ok := e.(*unknownLit); ok {
+		return "unknown"
+	}
+	return typeName(e.DataType())
 }

@@ -179,31 +179,39 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 	}
 	grouped.Names = append(grouped.Names, agg.Names...)
 	nl := input.Schema().NumFields()
-	// The aggregates, as the join's columns: NULL where the outer row has
-	// no group, which is each aggregate's value over no rows but count's.
-	aggCols := make([]expr.Expr, len(agg.Aggs))
 	for i, a := range agg.Aggs {
 		right.Exprs = append(right.Exprs, &expr.Column{Index: k + i, Name: agg.Names[i], Type: a.DataType()})
 		right.Names = append(right.Names, agg.Names[i])
-		var col expr.Expr = &expr.Column{Index: nl + k + i, Name: agg.Names[i], Type: a.DataType()}
-		if a.Func == expr.Count || a.Func == expr.CountStar {
-			zero := &expr.Literal{Value: scalar.NewInt64Scalar(0)}
-			col = &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: col, Negated: true}, Result: col}}, Else: zero, Type: a.DataType()}
-		}
-		aggCols[i] = col
 	}
-	value := expr.Rewrite(pr.Exprs[0], func(e expr.Expr) expr.Expr {
-		if c, ok := e.(*expr.Column); ok {
-			return aggCols[c.Index]
-		}
-		return e
-	})
+	value := joinedValue(pr, agg, nl+k)
 	var on []expr.Expr
 	for i, o := range outerKeys {
 		key := &expr.Column{Index: nl + i, Name: right.Names[i], Type: innerKeys[i].DataType()}
 		on = append(on, &expr.Binary{Op: expr.Eq, Left: o, Right: key, Type: typeBool})
 	}
 	return &Join{Left: input, Right: right, Type: LeftJoin, On: and(on)}, value, true
+}
+
+// joinedValue is the subquery's select expression pr over the columns of
+// a left join whose aggregates agg start at column first: NULL where the
+// outer row has no group, which is each aggregate's value over no rows
+// but count's, 0.
+func joinedValue(pr *Project, agg *Aggregate, first int) expr.Expr {
+	aggCols := make([]expr.Expr, len(agg.Aggs))
+	for i, a := range agg.Aggs {
+		var col expr.Expr = &expr.Column{Index: first + i, Name: agg.Names[i], Type: a.DataType()}
+		if a.Func == expr.Count || a.Func == expr.CountStar {
+			zero := &expr.Literal{Value: scalar.NewInt64Scalar(0)}
+			col = &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: col, Negated: true}, Result: col}}, Else: zero, Type: a.DataType()}
+		}
+		aggCols[i] = col
+	}
+	return expr.Rewrite(pr.Exprs[0], func(e expr.Expr) expr.Expr {
+		if c, ok := e.(*expr.Column); ok {
+			return aggCols[c.Index]
+		}
+		return e
+	})
 }
 
 // domainJoin is scalarJoin for an aggregate subquery correlated by other
@@ -255,21 +263,7 @@ func domainJoin(input Plan, sub *expr.Subquery, pr *Project, agg *Aggregate, cf 
 	}
 	grouped.Names = append(grouped.Names, agg.Names...)
 	nl := input.Schema().NumFields()
-	aggCols := make([]expr.Expr, len(agg.Aggs))
-	for i, a := range agg.Aggs {
-		var col expr.Expr = &expr.Column{Index: nl + m + i, Name: agg.Names[i], Type: a.DataType()}
-		if a.Func == expr.Count || a.Func == expr.CountStar {
-			zero := &expr.Literal{Value: scalar.NewInt64Scalar(0)}
-			col = &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: col, Negated: true}, Result: col}}, Else: zero, Type: a.DataType()}
-		}
-		aggCols[i] = col
-	}
-	value := expr.Rewrite(pr.Exprs[0], func(e expr.Expr) expr.Expr {
-		if c, ok := e.(*expr.Column); ok {
-			return aggCols[c.Index]
-		}
-		return e
-	})
+	value := joinedValue(pr, agg, nl+m)
 	var back []expr.Expr
 	for i, o := range sub.Outer {
 		key := &expr.Column{Index: nl + i, Name: dom.Names[i], Type: o.DataType()}
