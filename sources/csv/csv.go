@@ -94,6 +94,13 @@ func OpenWith(ctx context.Context, fs sources.FileSystem, files []string, opts O
 	}
 	t.schema, t.header = infer(rows, opts.Header)
 	if t.header {
+		for _, name := range rows[0].vals {
+			if !utf8.ValidString(name) || strings.IndexByte(name, 0) >= 0 {
+				return nil, fmt.Errorf("csv %s: header %q: %w", files[0], name, invalidUTF8([]byte(name)))
+			}
+		}
+	}
+	if t.header {
 		// Every file repeats the header: a file whose columns are
 		// in another order would put its values in the wrong columns.
 		for _, f := range files[1:] {
@@ -101,7 +108,7 @@ func OpenWith(ctx context.Context, fs sources.FileSystem, files []string, opts O
 			if err != nil {
 				return nil, err
 			}
-			if len(first) > 0 && !slices.Equal(first[0].vals, rows[0].vals) {
+			if len(first) > 0 && !slices.Equal(columnNames(first[0].vals, len(first[0].vals)), columnNames(rows[0].vals, len(rows[0].vals))) {
 				return nil, fmt.Errorf("csv %s: header %q differs from %s's %q", f, strings.Join(first[0].vals, ","), files[0], strings.Join(rows[0].vals, ","))
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 	"github.com/riffq/riffq/sources/csv"
@@ -28,6 +29,7 @@ import (
 type (
 	date string // 2006-01-02
 	ts   string // RFC 3339 in UTC
+	dec  string // a numeric, with its scale
 )
 
 var (
@@ -39,6 +41,7 @@ var (
 	tsT    = &arrow.TimestampType{Unit: arrow.Microsecond}
 	tstzT  = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
 	numT   = &arrow.Decimal128Type{Precision: 38, Scale: 0}
+	num1   = &arrow.Decimal128Type{Precision: 38, Scale: 1}
 	timeT  = arrow.FixedWidthTypes.Time64us
 )
 
@@ -65,12 +68,15 @@ func value(t *testing.T, a arrow.Array, i int) any {
 	case *array.Boolean:
 		return a.Value(i)
 	case *array.Date32:
+		if inf, sign := pgtext.InfiniteDate(a.Value(i)); inf {
+			return map[int]string{1: "inf", -1: "-inf"}[sign]
+		}
 		return date(a.Value(i).ToTime().Format("2006-01-02"))
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
 		return ts(a.Value(i).ToTime(unit).UTC().Format(time.RFC3339Nano))
 	case *array.Decimal128:
-		return a.ValueStr(i)
+		return dec(a.Value(i).ToString(a.DataType().(*arrow.Decimal128Type).Scale))
 	case *array.Time64:
 		return a.ValueStr(i)
 	}
@@ -146,8 +152,8 @@ func TestInference(t *testing.T) {
 			name:    "header over numeric data",
 			content: "id,price,qty\n1,2.5,3\n2,3,4\n",
 			names:   []string{"id", "price", "qty"},
-			types:   []arrow.DataType{i64, f64, i64},
-			rows:    [][]any{{int64(1), 2.5, int64(3)}, {int64(2), 3.0, int64(4)}},
+			types:   []arrow.DataType{i64, num1, i64},
+			rows:    [][]any{{int64(1), dec("2.5"), int64(3)}, {int64(2), dec("3.0"), int64(4)}},
 		},
 		{
 			name:    "no header when the first row has numbers",
@@ -160,8 +166,8 @@ func TestInference(t *testing.T) {
 			name:    "no header: the first row takes part in inference",
 			content: "1.5,x\n2,y\n",
 			names:   []string{"column1", "column2"},
-			types:   []arrow.DataType{f64, str},
-			rows:    [][]any{{1.5, "x"}, {2.0, "y"}},
+			types:   []arrow.DataType{num1, str},
+			rows:    [][]any{{dec("1.5"), "x"}, {dec("2.0"), "y"}},
 		},
 		{
 			name:    "no header: numeric first row over a text column and an int column",
@@ -245,7 +251,7 @@ func TestInference(t *testing.T) {
 			content: "v\n12345678901234567890\n1\n",
 			names:   []string{"v"},
 			types:   []arrow.DataType{numT},
-			rows:    [][]any{{"12345678901234567890"}, {"1"}},
+			rows:    [][]any{{dec("12345678901234567890")}, {dec("1")}},
 		},
 		{
 			name:    "integers beyond numeric's 38 digits are text",
@@ -405,8 +411,8 @@ func TestInference(t *testing.T) {
 			name:    "empty fields are NULL",
 			content: "a,b,c\n1,,x\n,2.5,\n",
 			names:   []string{"a", "b", "c"},
-			types:   []arrow.DataType{i64, f64, str},
-			rows:    [][]any{{int64(1), nil, "x"}, {nil, 2.5, nil}},
+			types:   []arrow.DataType{i64, num1, str},
+			rows:    [][]any{{int64(1), nil, "x"}, {nil, dec("2.5"), nil}},
 		},
 		{
 			name:    "a column of only empty fields is text",
@@ -520,13 +526,13 @@ func TestScanProjectionAndLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, str, f64, date32})
+	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, str, num1, date32})
 	all := [][]any{
-		{int64(1), "a", 1.5, date("2024-01-01")},
-		{int64(2), nil, 2.5, date("2024-01-02")},
+		{int64(1), "a", dec("1.5"), date("2024-01-01")},
+		{int64(2), nil, dec("2.5"), date("2024-01-02")},
 		{int64(3), "c", nil, date("2024-01-03")},
-		{int64(4), "d", 4.5, nil},
-		{int64(5), "e", 5.5, date("2024-01-05")},
+		{int64(4), "d", dec("4.5"), nil},
+		{int64(5), "e", dec("5.5"), date("2024-01-05")},
 	}
 	tests := []struct {
 		name       string
@@ -824,7 +830,7 @@ func TestScanConcurrent(t *testing.T) {
 		if i >= 200 {
 			w = &b
 		}
-		fmt.Fprintf(w, "%d,%g\n", i, float64(i)/2)
+		fmt.Fprintf(w, "%d,%e\n", i, float64(i)/2) // with an exponent: double precision
 	}
 	writeFile(t, filepath.Join(dir, "a.csv"), a.String())
 	writeFile(t, filepath.Join(dir, "b.csv"), b.String())
@@ -976,5 +982,50 @@ func TestNullText(t *testing.T) {
 	want := [][]any{{int64(1), nil}, {int64(2), "x"}, {int64(3), "NA"}}
 	if res.err != nil || !reflect.DeepEqual(res.rows, want) {
 		t.Fatalf("rows %v (error %v), want %v", res.rows, res.err, want)
+	}
+}
+
+// Decimals are numeric with the sample's largest scale, so that money
+// keeps its cents and sums are exact; exponents, infinities and numbers
+// longer than numeric holds are double precision.
+func TestDecimalInference(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		content string
+		typ     arrow.DataType
+		rows    []any
+	}{
+		{"price\n12.30\n0.1\n7\n", &arrow.Decimal128Type{Precision: 38, Scale: 2}, []any{dec("12.30"), dec("0.10"), dec("7.00")}},
+		{"v\n-.5\n+3.\n", &arrow.Decimal128Type{Precision: 38, Scale: 1}, []any{dec("-0.5"), dec("3.0")}},
+		{"v\n1.5\n1e3\n", f64, []any{1.5, 1000.0}},
+		{"v\n1.5\nInfinity\n", f64, []any{1.5, math.Inf(1)}},
+		{"v\n0.123456789012345678901234567890123456789\n", f64, []any{0.12345678901234568}},
+		{"d\n2024-01-02\ninfinity\n-infinity\n", date32, []any{date("2024-01-02"), "inf", "-inf"}},
+		{"d\n2024-01-02\n0044-03-15 BC\n", date32, []any{date("2024-01-02"), date("-0043-03-15")}},
+	} {
+		path := writeFile(t, filepath.Join(dir, "d.csv"), tc.content)
+		tbl, err := csv.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTypes(t, tbl.Schema(), []arrow.DataType{tc.typ})
+		res := scan(t, tbl, context.Background(), nil, -1)
+		if res.err != nil {
+			t.Fatalf("%q: %v", tc.content, res.err)
+		}
+		for i, want := range tc.rows {
+			if got := res.rows[i][0]; got != want {
+				t.Errorf("%q row %d: %#v, want %#v", tc.content, i, got, want)
+			}
+		}
+	}
+}
+
+// A header must be text a client can read: PostgreSQL refuses such a
+// file too.
+func TestHeaderNotUTF8(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "h.csv"), "id,Pr\xe9nom\n1,a\n")
+	if _, err := csv.Open(path); err == nil || !strings.Contains(err.Error(), "0xe9") {
+		t.Fatalf("error %v, want one about byte 0xe9", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -126,7 +127,12 @@ func newDecoder(dt arrow.DataType) *decoder {
 			return nil
 		}
 	case *array.Decimal128Builder:
+		scale := int(dt.(*arrow.Decimal128Type).Scale)
 		d.appendV = func(v []byte) error {
+			if n, ok := fastDecimal(v, scale); ok {
+				b.Append(decimal128.FromI64(n))
+				return nil
+			}
 			s, err := d.parse(v)
 			if err != nil {
 				return err
@@ -223,4 +229,41 @@ func fastTimestamp(v []byte) bool {
 		return n <= 6
 	}
 	return true
+}
+
+// fastDecimal reads [+-]digits[.digits] with at most scale fractional
+// digits as an unscaled value of that scale, when it fits in 18 digits;
+// anything else (rounding, spaces, more digits) takes pgtext's path.
+func fastDecimal(v []byte, scale int) (int64, bool) {
+	neg := false
+	if len(v) > 0 && (v[0] == '-' || v[0] == '+') {
+		neg = v[0] == '-'
+		v = v[1:]
+	}
+	var n int64
+	digits, frac, point := 0, 0, false
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n*10 + int64(c-'0')
+			digits++
+			if point {
+				frac++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || frac > scale || digits-frac+scale > 18 {
+		return 0, false
+	}
+	for range scale - frac {
+		n *= 10
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }

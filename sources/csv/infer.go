@@ -19,20 +19,63 @@ const (
 	kindBool
 	kindInt
 	kindNumeric // integers beyond bigint's range, up to 38 digits
+	kindDecimal // numbers with a decimal point and no exponent
 	kindFloat
 	kindDate
 	kindTime
 	kindTimestamp
 	kindTimestamptz
+	kindInfinity // infinity or -infinity: a float, date or timestamp
 	kindText
 )
 
 var (
-	typeNumeric     = &arrow.Decimal128Type{Precision: 38, Scale: 0}
 	typeTime        = arrow.FixedWidthTypes.Time64us
 	typeTimestamp   = &arrow.TimestampType{Unit: arrow.Microsecond}
 	typeTimestamptz = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
 )
+
+// digits is the shape of an exact number: its digits before and after
+// the decimal point.
+type digits struct{ whole, scale int }
+
+func (d digits) union(o digits) digits {
+	return digits{max(d.whole, o.whole), max(d.scale, o.scale)}
+}
+
+// column is what inference learned of a column: its kind and, for exact
+// numbers, the most digits seen on either side of the point.
+type column struct {
+	kind   kind
+	digits digits
+}
+
+func (c *column) add(k kind, d digits) {
+	c.kind = widen(c.kind, k)
+	c.digits = c.digits.union(d)
+}
+
+// final settles the kind: decimals too long for numeric's 38 digits are
+// double precision.
+func (c column) final() column {
+	if c.kind == kindDecimal && c.digits.whole+c.digits.scale > 38 || c.kind == kindInfinity {
+		c.kind = kindFloat
+	}
+	return c
+}
+
+// arrowType is the column's type: decimals are numeric(38, s), s the most
+// fractional digits the sample had, as a numeric column PostgreSQL's COPY
+// would fill.
+func (c column) arrowType() arrow.DataType {
+	switch c.kind {
+	case kindNumeric:
+		return &arrow.Decimal128Type{Precision: 38, Scale: 0}
+	case kindDecimal:
+		return &arrow.Decimal128Type{Precision: 38, Scale: int32(c.digits.scale)}
+	}
+	return c.kind.arrowType()
+}
 
 func (k kind) arrowType() arrow.DataType {
 	switch k {
@@ -40,8 +83,6 @@ func (k kind) arrowType() arrow.DataType {
 		return arrow.FixedWidthTypes.Boolean
 	case kindInt:
 		return arrow.PrimitiveTypes.Int64
-	case kindNumeric:
-		return typeNumeric
 	case kindFloat:
 		return arrow.PrimitiveTypes.Float64
 	case kindDate:
@@ -61,32 +102,64 @@ func (k kind) arrowType() arrow.DataType {
 // Integers written with leading zeros (zip codes, account numbers) are
 // text: as numbers they would lose the zeros.
 func kindOf(v string) kind {
+	k, _ := shapeOf(v)
+	return k
+}
+
+// shapeOf is kindOf with an exact number's digits.
+func shapeOf(v string) (kind, digits) {
 	t := strings.TrimSpace(v)
 	if t == "" {
 		if v == "" {
-			return kindNull // a quoted empty string: no evidence
+			return kindNull, digits{} // a quoted empty string: no evidence
 		}
-		return kindText
+		return kindText, digits{}
 	}
 	switch strings.ToLower(t) {
 	case "true", "false", "t", "f", "yes", "no":
-		return kindBool
+		return kindBool, digits{}
+	case "infinity", "-infinity", "+infinity":
+		// A float's, a date's or a timestamp's: what else the column
+		// holds decides.
+		return kindInfinity, digits{}
 	}
-	if digits := strings.TrimLeft(t, "+-"); len(t)-len(digits) <= 1 && digits != "" && allDigits(digits) {
-		if len(digits) > 1 && digits[0] == '0' {
-			return kindText
+	unsigned := strings.TrimLeft(t, "+-")
+	if len(t)-len(unsigned) > 1 || unsigned == "" {
+		return otherKind(t), digits{}
+	}
+	if allDigits(unsigned) {
+		if len(unsigned) > 1 && unsigned[0] == '0' {
+			return kindText, digits{}
 		}
 		_, err := strconv.ParseInt(t, 10, 64)
 		switch {
 		case err == nil:
-			return kindInt
-		case errors.Is(err, strconv.ErrRange) && len(digits) <= 38:
-			return kindNumeric
+			return kindInt, digits{whole: len(unsigned)}
+		case errors.Is(err, strconv.ErrRange) && len(unsigned) <= 38:
+			return kindNumeric, digits{whole: len(unsigned)}
 		}
-		return kindText
+		return kindText, digits{}
 	}
+	if whole, frac, ok := strings.Cut(unsigned, "."); ok && (whole != "" || frac != "") && allDigits(whole) && allDigits(frac) {
+		return kindDecimal, digits{whole: len(strings.TrimLeft(whole, "0")), scale: len(frac)}
+	}
+	return otherKind(t), digits{}
+}
+
+// otherKind is the kind of a trimmed value that is not an exact number.
+func otherKind(t string) kind {
 	if _, err := strconv.ParseFloat(t, 64); err == nil && !strings.ContainsAny(t, "xXpP_") {
 		return kindFloat
+	}
+	if u := strings.ToUpper(t); strings.HasSuffix(u, " BC") {
+		// A date or timestamp before year 1, as PostgreSQL writes it.
+		switch k := otherKind(strings.TrimSpace(t[:len(t)-3])); k {
+		case kindDate, kindTimestamp, kindTimestamptz:
+			if _, err := pgtext.Parse(t, k.arrowType()); err == nil {
+				return k
+			}
+		}
+		return kindText
 	}
 	switch {
 	case looksLikeDate(t) && len(t) == 10:
@@ -165,8 +238,13 @@ func widen(a, b kind) kind {
 	switch {
 	case a == b || a == kindNull:
 		return b
-	case a == kindInt && (b == kindNumeric || b == kindFloat), a == kindNumeric && b == kindFloat:
+	case a == kindInt && (b == kindNumeric || b == kindDecimal || b == kindFloat), a == kindNumeric && (b == kindDecimal || b == kindFloat),
+		a == kindDecimal && b == kindFloat:
 		return b
+	case b == kindInfinity && (a == kindFloat || a == kindDate || a == kindTimestamp || a == kindTimestamptz):
+		return a
+	case b == kindInfinity && a >= kindInt && a <= kindDecimal:
+		return kindFloat
 	case a == kindDate && (b == kindTimestamp || b == kindTimestamptz), a == kindTimestamp && b == kindTimestamptz:
 		// Dates are midnight; timestamps without an offset are read
 		// as UTC, as a session with TimeZone UTC reads them.
@@ -191,21 +269,21 @@ type sampleRow struct {
 // data. A file of one row is a header only if that row is all names.
 func infer(rows []sampleRow, forced *bool) (*arrow.Schema, bool) {
 	ncols := len(rows[0].vals)
-	kinds := make([]kind, ncols)
+	cols := make([]column, ncols)
 	for _, row := range rows[1:] {
 		for i := range ncols {
 			if !row.null[i] {
-				kinds[i] = widen(kinds[i], kindOf(row.vals[i]))
+				cols[i].add(shapeOf(row.vals[i]))
 			}
 		}
 	}
 	if forced != nil {
-		return inferred(rows, kinds, *forced), *forced
+		return inferred(rows, cols, *forced), *forced
 	}
 	header := false
 	allText := true
 	for i, v := range rows[0].vals {
-		k := kinds[i]
+		k := cols[i].kind
 		if k != kindText && k != kindNull {
 			allText = false
 			if !rows[0].null[i] && widen(k, kindOf(v)) == kindText {
@@ -224,16 +302,16 @@ func infer(rows []sampleRow, forced *bool) (*arrow.Schema, bool) {
 			seen[v] = true
 		}
 	}
-	return inferred(rows, kinds, header), header
+	return inferred(rows, cols, header), header
 }
 
 // inferred makes the schema once the header question is settled: a data
 // first row widens the kinds; a header names the columns.
-func inferred(rows []sampleRow, kinds []kind, header bool) *arrow.Schema {
+func inferred(rows []sampleRow, cols []column, header bool) *arrow.Schema {
 	if !header {
 		for i, v := range rows[0].vals {
 			if !rows[0].null[i] {
-				kinds[i] = widen(kinds[i], kindOf(v))
+				cols[i].add(shapeOf(v))
 			}
 		}
 	}
@@ -241,9 +319,9 @@ func inferred(rows []sampleRow, kinds []kind, header bool) *arrow.Schema {
 	if header {
 		names = rows[0].vals
 	}
-	fields := make([]arrow.Field, len(kinds))
-	for i, name := range columnNames(names, len(kinds)) {
-		fields[i] = arrow.Field{Name: name, Type: kinds[i].arrowType(), Nullable: true}
+	fields := make([]arrow.Field, len(cols))
+	for i, name := range columnNames(names, len(cols)) {
+		fields[i] = arrow.Field{Name: name, Type: cols[i].final().arrowType(), Nullable: true}
 	}
 	return arrow.NewSchema(fields, nil)
 }
