@@ -41,7 +41,9 @@ type Options struct {
 	Delimiter rune
 	// Header says whether the first line names the columns; nil detects it.
 	Header *bool
-	// Null is the text that reads as NULL (besides an empty field).
+	// Null is the unquoted text that reads as NULL instead of the empty
+	// field, as COPY's NULL option: an empty field then reads as the
+	// empty string in a text column (NULL in others).
 	Null string
 	// SampleRows is how many rows type inference reads; 0 means 1,000.
 	SampleRows int

@@ -972,14 +972,16 @@ func TestScanErrors(t *testing.T) {
 // The null text reads as NULL in the first row too, which is then data,
 // and only unquoted: a quoted "NA" is the text NA.
 func TestNullText(t *testing.T) {
-	path := writeFile(t, filepath.Join(t.TempDir(), "na.csv"), "1,NA\n2,x\n3,\"NA\"\n")
+	path := writeFile(t, filepath.Join(t.TempDir(), "na.csv"), "1,NA\n2,x\n3,\"NA\"\n4,\n,y\n")
 	tbl, err := csv.OpenWith(context.Background(), sources.LocalFS{}, []string{path}, csv.Options{Null: "NA"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkTypes(t, tbl.Schema(), []arrow.DataType{i64, str})
 	res := scan(t, tbl, context.Background(), nil, -1)
-	want := [][]any{{int64(1), nil}, {int64(2), "x"}, {int64(3), "NA"}}
+	// The empty field is the empty string where NULL is spelt NA, as in
+	// PostgreSQL (NULL in a column that is not text).
+	want := [][]any{{int64(1), nil}, {int64(2), "x"}, {int64(3), "NA"}, {int64(4), ""}, {nil, "y"}}
 	if res.err != nil || !reflect.DeepEqual(res.rows, want) {
 		t.Fatalf("rows %v (error %v), want %v", res.rows, res.err, want)
 	}

@@ -175,13 +175,13 @@ func (r *reader) read() error {
 func (r *reader) fields() int { return len(r.ends) }
 
 // field returns field i of the record read: its bytes (valid until the
-// next read) and whether it is NULL, unquoted and empty or null.
+// next read) and whether it is NULL: unquoted and equal to null, the
+// empty string by default, as COPY's NULL option.
 func (r *reader) field(i int, null string) ([]byte, bool) {
 	start := 0
 	if i > 0 {
 		start = r.ends[i-1]
 	}
 	v := r.data[start:r.ends[i]]
-	isNull := !r.quoted[i] && (len(v) == 0 || null != "" && string(v) == null)
-	return v, isNull
+	return v, !r.quoted[i] && string(v) == null
 }
