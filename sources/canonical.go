@@ -141,6 +141,20 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 			defer storage.Release()
 			return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
 		}
+	case *array.FixedSizeBinary:
+		// arrow's cast dereferences a missing validity bitmap, on a
+		// goroutine of its own where no recover reaches.
+		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
+		defer b.Release()
+		b.Reserve(from.Len())
+		for i := range from.Len() {
+			if from.IsNull(i) {
+				b.AppendNull()
+				continue
+			}
+			b.Append(from.Value(i))
+		}
+		return b.NewArray(), nil
 	case *array.FixedSizeList:
 		n := int(from.DataType().(*arrow.FixedSizeListType).Len())
 		return toList(mem, from, to.(*arrow.ListType), from.ListValues(), func(i int) int { return (from.Offset() + i) * n })
@@ -206,14 +220,7 @@ func roundNanos(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.A
 	values.Resize(arrow.Int64Traits.BytesRequired(len(ns)))
 	us := arrow.Int64Traits.CastFromBytes(values.Bytes())
 	for i, v := range ns {
-		q, r := v/1000, v%1000
-		if r < 0 {
-			q, r = q-1, r+1000
-		}
-		if r > 500 || r == 500 && q%2 != 0 {
-			q++
-		}
-		us[i] = q
+		us[i] = nanosToMicros(v)
 	}
 	var validity *memory.Buffer
 	if a.NullN() > 0 {
@@ -227,4 +234,17 @@ func roundNanos(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.A
 	data := array.NewData(to, a.Len(), []*memory.Buffer{validity, values}, nil, a.NullN(), 0)
 	defer data.Release()
 	return array.MakeFromData(data), nil
+}
+
+// nanosToMicros rounds nanoseconds to microseconds half to even, as
+// PostgreSQL rounds a fraction it cannot hold.
+func nanosToMicros(v int64) int64 {
+	q, r := v/1000, v%1000
+	if r < 0 {
+		q, r = q-1, r+1000
+	}
+	if r > 500 || r == 500 && q%2 != 0 {
+		q++
+	}
+	return q
 }

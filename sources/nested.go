@@ -1,9 +1,11 @@
 package sources
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -96,8 +98,25 @@ func jsonValue(a arrow.Array, i int) any {
 		return json.Number(a.Value(i).ToString(a.DataType().(*arrow.Decimal128Type).Scale))
 	case *array.Decimal256:
 		return json.Number(a.Value(i).ToString(a.DataType().(*arrow.Decimal256Type).Scale))
+	case *array.Float16:
+		return jsonFloat(float64(a.Value(i).Float32()))
 	case *array.Float32:
 		return jsonFloat(float64(a.Value(i)))
+	case *array.Timestamp:
+		// As to_jsonb gives a timestamp: ISO 8601 with a T, to the
+		// microsecond, an instant at +00:00 (riffq's timestamptz is UTC).
+		tt := a.DataType().(*arrow.TimestampType)
+		text := pgtext.AppendTimestamp(nil, time.UnixMicro(toMicros(int64(a.Value(i)), tt.Unit)).UTC(), false)
+		if j := bytes.IndexByte(text, ' '); j >= 0 {
+			text[j] = 'T'
+		}
+		if tt.TimeZone != "" {
+			text = append(text, "+00:00"...)
+		}
+		return string(text)
+	case *array.Time64:
+		us := toMicros(int64(a.Value(i)), a.DataType().(*arrow.Time64Type).Unit)
+		return string(pgtext.AppendTime(nil, time.UnixMicro(us).UTC()))
 	case *array.Float64:
 		return jsonFloat(a.Value(i))
 	case *array.Binary:
@@ -120,4 +139,17 @@ func jsonFloat(f float64) any {
 		return "-Infinity"
 	}
 	return f
+}
+
+// toMicros converts v in unit to microseconds.
+func toMicros(v int64, unit arrow.TimeUnit) int64 {
+	switch unit {
+	case arrow.Second:
+		return v * 1e6
+	case arrow.Millisecond:
+		return v * 1e3
+	case arrow.Nanosecond:
+		return nanosToMicros(v)
+	}
+	return v
 }

@@ -120,6 +120,10 @@ type Table struct {
 	// and lists of them: served as jsonb (sources.ToJSON), as a Parquet
 	// file's are.
 	asText, asJSON []bool
+	// converted marks columns served as another type with other values
+	// (sources.Canonical: nanoseconds rounded): filters on them stay
+	// riffq's.
+	converted []bool
 }
 
 // RemoteSchema is the DuckDB schema the table is in.
@@ -143,6 +147,7 @@ func (t *Table) loadSchema(ctx context.Context) error {
 	fields := make([]arrow.Field, schema.NumFields())
 	t.asText = make([]bool, schema.NumFields())
 	t.asJSON = make([]bool, schema.NumFields())
+	t.converted = make([]bool, schema.NumFields())
 	for i, f := range schema.Fields() {
 		f.Nullable = true
 		f.Metadata = arrow.Metadata{}
@@ -158,7 +163,12 @@ func (t *Table) loadSchema(ctx context.Context) error {
 			// Unsigned and tiny integers, timestamps in other units or
 			// with DuckDB's zone name (Etc/UTC: the values are instants,
 			// which riffq's timestamptz keeps in UTC)...
-			f.Type = sources.Canonical(f.Type)
+			canon := sources.Canonical(f.Type)
+			// A column whose values change (nanoseconds rounded) is
+			// filtered by riffq, over the values it serves: DuckDB
+			// would compare the ones it holds.
+			t.converted[i] = !arrow.TypeEqual(canon, f.Type) && !sameTimestamps(canon, f.Type)
+			f.Type = canon
 		}
 		fields[i] = f
 	}
@@ -219,7 +229,7 @@ func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 func (t *Table) dialect(args *[]any) sqlgen.Dialect {
 	return sqlgen.Dialect{
 		Column: func(i int) (string, bool) {
-			if i < 0 || i >= len(t.asText) || t.asText[i] || t.asJSON[i] {
+			if i < 0 || i >= len(t.asText) || t.asText[i] || t.asJSON[i] || t.converted[i] {
 				return "", false
 			}
 			return pgx.Identifier{t.schema.Field(i).Name}.Sanitize(), true

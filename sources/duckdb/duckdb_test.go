@@ -151,6 +151,14 @@ func TestDuckDB(t *testing.T) {
 				t.Errorf("column %s: %q, want %q", f.Name, got, values[i])
 			}
 		}
+		// A filter on the rounded nanoseconds is riffq's: DuckDB would
+		// compare the value it holds.
+		s := tb.Schema()
+		ns := &expr.Binary{Op: expr.Eq, Left: &expr.Column{Index: 5, Name: "tsns", Type: s.Field(5).Type},
+			Right: &expr.Literal{Value: scalar.NewTimestampScalar(1704164645123456, s.Field(5).Type)}, Type: arrow.FixedWidthTypes.Boolean}
+		if got := tb.SupportsFilters([]expr.Expr{ns}); got[0] != sources.Unsupported {
+			t.Errorf("a filter on a nanosecond column is pushed to DuckDB (%v)", got[0])
+		}
 	})
 
 	t.Run("pushdown", func(t *testing.T) {
