@@ -12,6 +12,7 @@ import (
 
 	"github.com/riffq/riffq"
 	"github.com/riffq/riffq/sources/duckdb"
+	"github.com/riffq/riffq/sources/parquet"
 )
 
 // TestDuckDBSource serves a DuckDB database through riffq and checks the
@@ -104,4 +105,58 @@ func duckRows(t *testing.T, db *sql.DB, q string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestDuckDBParquetTypes serves a Parquet file DuckDB wrote with the types
+// pqarrow reads as bytes — JSON, INTERVAL — and others writers use, and
+// checks what psql-style text clients get, point lookups (the cached
+// path) included.
+func TestDuckDBParquetTypes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "duck.parquet")
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf(`COPY (SELECT i::INTEGER AS id, ('{"a": ' || i || '}')::JSON AS j,
+		to_days(i::INTEGER) + INTERVAL '1 month 2 hours' AS iv, i::UTINYINT AS u8,
+		TIMESTAMP_NS '2024-01-02 03:04:05.1234565' AS ns
+		FROM range(3) t(i)) TO '%s' (FORMAT parquet)`, path)); err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := parquet.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, startServer(t, riffq.WithTable("duck", tbl)))
+	for _, tc := range []struct{ sql, want string }{
+		{"SELECT j->>'a', iv::text, u8 + u8, ns::text FROM duck WHERE id = 1",
+			"1|1 mon 1 day 02:00:00|2|2024-01-02 03:04:05.123456"},
+		{"SELECT pg_typeof(j)::text, pg_typeof(iv)::text, pg_typeof(u8)::text FROM duck WHERE id = 2",
+			"jsonb|interval|smallint"},
+		{"SELECT sum((j->>'a')::int), max(iv)::text FROM duck", "3|1 mon 2 days 02:00:00"},
+	} {
+		var got []string
+		rows, err := conn.Query(context.Background(), tc.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				got = append(got, fmt.Sprint(v))
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		if strings.Join(got, "|") != tc.want {
+			t.Errorf("%s: %s, want %s", tc.sql, strings.Join(got, "|"), tc.want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/riffq/riffq/internal/jsonb"
 	"github.com/riffq/riffq/internal/pgtypes"
 )
 
@@ -115,6 +117,10 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 			b.Append(v.Float32())
 		}
 		return b.NewArray(), nil
+	case *array.Binary:
+		if jt, ok := to.(*pgtypes.JSONBType); ok {
+			return jsonText(mem, from, jt)
+		}
 	case *array.Null:
 		return array.MakeArrayOfNull(mem, to, from.Len()), nil
 	case *array.Timestamp:
@@ -142,6 +148,9 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 			return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
 		}
 	case *array.FixedSizeBinary:
+		if to.ID() == arrow.INTERVAL_MONTH_DAY_NANO && from.DataType().(*arrow.FixedSizeBinaryType).ByteWidth == 12 {
+			return parquetIntervals(mem, from), nil
+		}
 		// arrow's cast dereferences a missing validity bitmap, on a
 		// goroutine of its own where no recover reaches.
 		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
@@ -247,4 +256,46 @@ func nanosToMicros(v int64) int64 {
 		q++
 	}
 	return q
+}
+
+// parquetIntervals reads Parquet's INTERVAL: months, days and
+// milliseconds as three little-endian uint32.
+func parquetIntervals(mem memory.Allocator, a *array.FixedSizeBinary) arrow.Array {
+	b := array.NewMonthDayNanoIntervalBuilder(mem)
+	defer b.Release()
+	b.Reserve(a.Len())
+	for i := range a.Len() {
+		if a.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := a.Value(i)
+		b.Append(arrow.MonthDayNanoInterval{
+			Months:      int32(binary.LittleEndian.Uint32(v[0:4])),
+			Days:        int32(binary.LittleEndian.Uint32(v[4:8])),
+			Nanoseconds: int64(binary.LittleEndian.Uint32(v[8:12])) * 1e6,
+		})
+	}
+	return b.NewArray()
+}
+
+// jsonText makes JSON documents stored as bytes a jsonb column; a
+// document that is not JSON fails, as its input would in PostgreSQL.
+func jsonText(mem memory.Allocator, a *array.Binary, to *pgtypes.JSONBType) (arrow.Array, error) {
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i := range a.Len() {
+		if a.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		canon, err := jsonb.Normalize(string(a.Value(i)))
+		if err != nil {
+			return nil, err
+		}
+		b.Append(canon)
+	}
+	storage := b.NewArray()
+	defer storage.Release()
+	return array.NewExtensionArrayWithStorage(to, storage), nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	pqschema "github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/sources"
@@ -229,9 +230,22 @@ func (t *Table) readSchema(ctx context.Context, path string) (*arrow.Schema, int
 	// nested columns PostgreSQL has no type for are served as json.
 	fields := schema.Fields()
 	for i, f := range fields {
-		if sources.AsJSON(f.Type) {
+		switch {
+		case sources.AsJSON(f.Type):
 			fields[i].Type = sources.JSONType()
-		} else {
+		case i < len(fr.Manifest.Fields) && fr.Manifest.Fields[i].ColIndex >= 0:
+			// pqarrow reads a JSON column and an INTERVAL one (DuckDB
+			// writes both) as bytes: their Parquet types say more.
+			col := pf.MetaData().Schema.Column(fr.Manifest.Fields[i].ColIndex)
+			switch {
+			case col.LogicalType().Equals(pqschema.JSONLogicalType{}):
+				fields[i].Type = sources.JSONType()
+			case col.ConvertedType() == pqschema.ConvertedTypes.Interval && col.TypeLength() == 12:
+				fields[i].Type = arrow.FixedWidthTypes.MonthDayNanoInterval
+			default:
+				fields[i].Type = sources.Canonical(f.Type)
+			}
+		default:
 			fields[i].Type = sources.Canonical(f.Type)
 		}
 	}
