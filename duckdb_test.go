@@ -121,7 +121,9 @@ func TestDuckDBParquetTypes(t *testing.T) {
 	defer db.Close()
 	if _, err := db.Exec(fmt.Sprintf(`COPY (SELECT i::INTEGER AS id, ('{"a": ' || i || '}')::JSON AS j,
 		to_days(i::INTEGER) + INTERVAL '1 month 2 hours' AS iv, i::UTINYINT AS u8,
-		TIMESTAMP_NS '2024-01-02 03:04:05.1234565' AS ns
+		TIMESTAMP_NS '2024-01-02 03:04:05.1234565' AS ns,
+		CASE i WHEN 0 THEN DATE '-infinity' WHEN 1 THEN DATE 'infinity' ELSE DATE '2024-01-02' END AS d,
+		CASE i WHEN 0 THEN TIMESTAMP '-infinity' ELSE TIMESTAMP '2024-01-02' END AS ts
 		FROM range(3) t(i)) TO '%s' (FORMAT parquet)`, path)); err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +138,8 @@ func TestDuckDBParquetTypes(t *testing.T) {
 		{"SELECT pg_typeof(j)::text, pg_typeof(iv)::text, pg_typeof(u8)::text FROM duck WHERE id = 2",
 			"jsonb|interval|smallint"},
 		{"SELECT sum((j->>'a')::int), max(iv)::text FROM duck", "3|1 mon 2 days 02:00:00"},
+		// DuckDB's -infinity is one above PostgreSQL's.
+		{"SELECT d::text, isfinite(d), ts::text, isfinite(ts) FROM duck ORDER BY id", "-infinity|false|-infinity|false|infinity|false|2024-01-02 00:00:00|true|2024-01-02|true|2024-01-02 00:00:00|true"},
 	} {
 		var got []string
 		rows, err := conn.Query(context.Background(), tc.sql)

@@ -95,16 +95,25 @@ func NewEncoder(col arrow.Array) (Encoder, error) {
 		return func(buf []byte, i int) []byte { return append(buf, a.Value(i)...) }, nil
 	case *array.Date32:
 		return func(buf []byte, i int) []byte {
-			if inf, _ := pgtext.InfiniteDate(a.Value(i)); inf {
-				return be.AppendUint32(buf, uint32(a.Value(i))) // the same ends of int32
+			if inf, sign := pgtext.InfiniteDate(a.Value(i)); inf {
+				// PostgreSQL's are the ends of int32 too.
+				end := int32(pgtext.InfiniteDays)
+				if sign < 0 {
+					end = pgtext.NegInfiniteDays
+				}
+				return be.AppendUint32(buf, uint32(end))
 			}
 			return be.AppendUint32(buf, uint32(int32(a.Value(i))-pgEpochDays))
 		}, nil
 	case *array.Timestamp:
 		toMicros := microsConverter(a.DataType().(*arrow.TimestampType).Unit)
 		return func(buf []byte, i int) []byte {
-			if inf, _ := pgtext.InfiniteTimestamp(a.Value(i)); inf {
-				return be.AppendUint64(buf, uint64(a.Value(i))) // the same ends of int64
+			if inf, sign := pgtext.InfiniteTimestamp(a.Value(i)); inf {
+				end := int64(pgtext.InfiniteMicros) // the ends of int64, as PostgreSQL's
+				if sign < 0 {
+					end = pgtext.NegInfiniteMicros
+				}
+				return be.AppendUint64(buf, uint64(end))
 			}
 			return be.AppendUint64(buf, uint64(toMicros(int64(a.Value(i)))-pgEpochMicros))
 		}, nil

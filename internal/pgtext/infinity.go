@@ -19,23 +19,26 @@ const (
 )
 
 // InfiniteDate reports whether a date (days since 1970-01-01) is infinite,
-// and its sign.
+// and its sign. DuckDB's -infinity, one above the minimum (which files it
+// writes hold), is -infinity too: that far before PostgreSQL's first
+// date, nothing else is meant.
 func InfiniteDate(d arrow.Date32) (inf bool, sign int) {
 	switch d {
 	case InfiniteDays:
 		return true, 1
-	case NegInfiniteDays:
+	case NegInfiniteDays, NegInfiniteDays + 1:
 		return true, -1
 	}
 	return false, 0
 }
 
-// InfiniteTimestamp reports whether a timestamp is infinite, and its sign.
+// InfiniteTimestamp reports whether a timestamp is infinite, and its sign
+// (DuckDB's -infinity too, as for dates).
 func InfiniteTimestamp(v arrow.Timestamp) (inf bool, sign int) {
 	switch v {
 	case InfiniteMicros:
 		return true, 1
-	case NegInfiniteMicros:
+	case NegInfiniteMicros, NegInfiniteMicros + 1:
 		return true, -1
 	}
 	return false, 0
