@@ -131,3 +131,13 @@ func TestExplainDomainJoin(t *testing.T) {
 		t.Errorf("plan does not match %s:\n%s", want, text)
 	}
 }
+
+// TestExplainCorrelatedNotIn checks that a correlated NOT IN runs as an
+// anti join, its NULL rules in the join's filter.
+func TestExplainCorrelatedNotIn(t *testing.T) {
+	conn := connect(t, startServer(t))
+	text := strings.Join(queryLines(t, conn, "EXPLAIN SELECT count(*) FROM candles c WHERE c.symbol NOT IN (SELECT s.sector FROM symbols s WHERE s.symbol = c.symbol)"), "\n")
+	if strings.Contains(text, "SubPlan") || !strings.Contains(text, "HashJoin: Anti on=[c.symbol = s.symbol]") || !strings.Contains(text, "(s.sector IS NULL)") {
+		t.Errorf("not an anti join with NULL rules:\n%s", text)
+	}
+}

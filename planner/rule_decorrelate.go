@@ -18,8 +18,9 @@ import (
 //     value and at least one correlated condition equates an outer value
 //     with an inner one (the other correlated conditions join too); a
 //     conjunct x IN (subquery) of that shape becomes a semi join too, on
-//     x = the subquery's value besides (NOT IN, which a NULL among the
-//     values turns to NULL, does not);
+//     x = the subquery's value besides, and x NOT IN (subquery) an anti
+//     join on x = value OR value IS NULL OR x IS NULL (PostgreSQL's NULL
+//     rules, where the filter drops NULL as false);
 //   - a scalar subquery that aggregates such an input, correlated by
 //     equalities only, becomes a left join with that input grouped by
 //     the inner side of the equalities; the subquery's select expression
@@ -300,7 +301,7 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 			}
 			inner = pr.Input
 		}
-	case sub.Kind == expr.InSubquery && typ == SemiJoin:
+	case sub.Kind == expr.InSubquery:
 		pr, ok := inner.(*Project)
 		if !ok || len(pr.Exprs) != 1 || readsOuter(sub.Left) {
 			return nil, false
@@ -334,6 +335,21 @@ func semiJoin(input Plan, c expr.Expr) (Plan, bool) {
 				return nil, false
 			}
 			lefts, values = l.Args, v.Args
+		}
+		if typ == AntiJoin {
+			if len(lefts) != 1 {
+				return nil, false
+			}
+			// x NOT IN (...) keeps a row when no value of its subquery
+			// equals x, none is NULL, and x is not NULL unless there are
+			// no values: any value that is equal or NULL, or any value at
+			// all for a NULL x, drops the row (a NULL result is dropped as
+			// false is).
+			x, v := lefts[0], shift(values[0], nl)
+			on = append(on, &expr.Binary{Op: expr.Or, Type: typeBool,
+				Left:  &expr.Binary{Op: expr.Or, Left: &expr.Binary{Op: expr.Eq, Left: x, Right: v, Type: typeBool}, Right: &expr.IsNull{Input: v}, Type: typeBool},
+				Right: &expr.IsNull{Input: x}})
+			break
 		}
 		for i := range lefts {
 			on = append(on, &expr.Binary{Op: expr.Eq, Left: lefts[i], Right: shift(values[i], nl), Type: typeBool})
