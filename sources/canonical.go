@@ -123,6 +123,24 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 		}
 	case *array.Null:
 		return array.MakeArrayOfNull(mem, to, from.Len()), nil
+	case *array.Date64:
+		// Milliseconds; a time of day is dropped, as ::date drops it.
+		b := array.NewDate32Builder(mem)
+		defer b.Release()
+		b.Reserve(from.Len())
+		for i := range from.Len() {
+			if from.IsNull(i) {
+				b.AppendNull()
+				continue
+			}
+			ms := int64(from.Value(i))
+			days := ms / 86400000
+			if ms%86400000 < 0 {
+				days--
+			}
+			b.Append(arrow.Date32(days))
+		}
+		return b.NewArray(), nil
 	case *array.Timestamp:
 		if from.DataType().(*arrow.TimestampType).Unit == arrow.Nanosecond {
 			return roundNanos(mem, from, to)
@@ -175,7 +193,10 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 		return toList(mem, from, to.(*arrow.ListType), from.ListValues(), func(i int) int { return int(offs[from.Offset()+i]) })
 	}
 	ctx := compute.WithAllocator(context.Background(), mem)
-	out, err := compute.CastArray(ctx, a, compute.UnsafeCastOptions(to))
+	// Safe: a value the new type cannot hold (a timestamp in seconds
+	// beyond microseconds' range) fails rather than wraps. Nanoseconds,
+	// which lose digits, are rounded above.
+	out, err := compute.CastArray(ctx, a, compute.SafeCastOptions(to))
 	if err != nil {
 		return nil, fmt.Errorf("convert %s to %s: %w", a.DataType(), to, err)
 	}

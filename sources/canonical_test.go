@@ -32,7 +32,7 @@ func TestToCanonical(t *testing.T) {
 		{arrow.BinaryTypes.StringView, `["a", "a longer string than twelve"]`, `["a" "a longer string than twelve"]`},
 		{arrow.BinaryTypes.LargeBinary, `["AP8="]`, `["\x00\xff"]`},
 		{&arrow.FixedSizeBinaryType{ByteWidth: 2}, `["AP8="]`, `["\x00\xff"]`},
-		{arrow.FixedWidthTypes.Date64, `[86400000]`, `[1970-01-02]`},
+		{arrow.FixedWidthTypes.Date64, `[86400000, 90000000, -3600000]`, `[1970-01-02 1970-01-02 1969-12-31]`},
 		{&arrow.TimestampType{Unit: arrow.Millisecond}, `[1705314645123]`, `[1705314645123000]`},
 		{&arrow.TimestampType{Unit: arrow.Second, TimeZone: "America/New_York"}, `[1705314645]`, `[1705314645000000]`},
 		// Nanoseconds round half to even, as PostgreSQL rounds.
@@ -160,5 +160,21 @@ func TestToJSONFields(t *testing.T) {
 		if got := j.ValueStr(i); got != w {
 			t.Errorf("row %d: %s, want %s", i, got, w)
 		}
+	}
+}
+
+// A value the canonical type cannot hold fails instead of wrapping.
+func TestToCanonicalOverflow(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	dt := &arrow.TimestampType{Unit: arrow.Second}
+	a, _, err := array.FromJSON(mem, dt, strings.NewReader(`[10000000000000]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	if out, err := sources.ToCanonical(mem, a, sources.Canonical(dt)); err == nil {
+		defer out.Release()
+		t.Fatalf("converted to %s", out)
 	}
 }
