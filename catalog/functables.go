@@ -23,6 +23,17 @@ var functionTables = map[string]*systemRelation{
 // arguments in FROM: pg_get_keywords()'s keywords, and no extensions to
 // install (pg_available_extensions(), pg_available_extension_versions()).
 func FunctionTable(name string) (*sources.MemTable, bool, error) {
+	if name == "pg_timezone_names" {
+		// The function the view of the name reads.
+		for i := range systemRelations {
+			if rel := &systemRelations[i]; rel.schema == PgCatalog && rel.name == name {
+				r := newRows(rel)
+				fillTimezoneNames(nil, r)
+				mt, err := r.table()
+				return mt, true, err
+			}
+		}
+	}
 	rel, ok := functionTables[name]
 	if !ok {
 		return nil, false, nil

@@ -308,6 +308,8 @@ func appendValue(b array.Builder, v any) error {
 		b.Append(v.(float64))
 	case *array.TimestampBuilder:
 		b.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
+	case *array.MonthDayNanoIntervalBuilder:
+		b.Append(v.(arrow.MonthDayNanoInterval))
 	case *array.ListBuilder:
 		b.Append(true)
 		switch vs := v.(type) {

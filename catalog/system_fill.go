@@ -23,6 +23,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_type"}:                         fillType,
 	{PgCatalog, "pg_database"}:                     fillDatabase,
 	{PgCatalog, "pg_am"}:                           fillAm,
+	{PgCatalog, "pg_timezone_names"}:               fillTimezoneNames,
 	{PgCatalog, "pg_roles"}:                        fillRoles,
 	{PgCatalog, "pg_depend"}:                       fillDepend,
 	{PgCatalog, "pg_user"}:                         fillUser,
