@@ -489,7 +489,9 @@ func (c *conn) sendError(err error, sql string) {
 	var pe *pgerror.Error
 	switch {
 	case errors.As(err, &pe):
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errStatementTimeout):
+		// A source reading its context's cause (an HTTP read) reports
+		// errStatementTimeout itself.
 		pe = pgerror.New(pgerror.QueryCanceled, "canceling statement due to statement timeout")
 	case errors.Is(err, context.Canceled) && c.ctx.Err() == nil:
 		pe = pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")

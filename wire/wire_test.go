@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -101,6 +102,9 @@ func (f fakeStmt) Execute(ctx context.Context, _ *Session) (*Result, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+	case f == "timedout":
+		// A source that read its context's cause.
+		return nil, fmt.Errorf("read http://x/y.csv: %w", errStatementTimeout)
 	case f == "fail":
 		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", "x")
 	case f == "panic":
@@ -484,6 +488,18 @@ func TestWatchKeepsPipelinedBytes(t *testing.T) {
 	}
 	if rows != 2 {
 		t.Fatalf("%d rows, want 2", rows)
+	}
+}
+
+// A statement failing with statement_timeout's cause, as an HTTP read
+// reports it, is 57014 as any statement the timeout ends.
+func TestStatementTimeoutCause(t *testing.T) {
+	_, addr := startFake(t)
+	conn := dial(t, addr, "disable")
+	_, err := conn.Exec(context.Background(), "timedout").ReadAll()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != pgerror.QueryCanceled {
+		t.Fatalf("error %v, want 57014", err)
 	}
 }
 

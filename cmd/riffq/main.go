@@ -173,7 +173,7 @@ func openFileTables(s source, log *slog.Logger) (map[string]sources.TableProvide
 	exts := map[string][]string{
 		"parquet": {".parquet"},
 		"csv":     {".csv", ".csv.gz", ".csv.zst"},
-		"ndjson":  {".ndjson", ".jsonl", ".ndjson.gz", ".ndjson.zst"},
+		"ndjson":  {".ndjson", ".jsonl", ".ndjson.gz", ".ndjson.zst", ".jsonl.gz", ".jsonl.zst"},
 	}[s.kind]
 	files, err := sources.Files(s.path, exts...)
 	if err != nil {
@@ -307,7 +307,12 @@ type remoteTable struct {
 // openHTTP opens a Parquet or CSV file served over HTTP(S), a table named
 // after the URL's file name unless the source names it.
 func openHTTP(ctx context.Context, s source, header http.Header) (string, sources.TableProvider, error) {
-	fs := &httpfs.FS{Header: header, Client: &http.Client{Timeout: 5 * time.Minute}}
+	// No deadline on a whole response: a long download is a long query,
+	// which statement_timeout or a cancel ends; a server that does not
+	// answer at all fails after a minute.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.ResponseHeaderTimeout = time.Minute
+	fs := &httpfs.FS{Header: header, Client: &http.Client{Transport: transport}}
 	name := s.name
 	if name == "" {
 		name = httpfs.TableName(s.path)

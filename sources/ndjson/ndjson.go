@@ -13,12 +13,16 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -42,7 +46,7 @@ type Table struct {
 // directory (every *.ndjson or *.jsonl file in it, also gzip or zstd
 // compressed as *.gz, *.zst) or a glob.
 func Open(path string) (*Table, error) {
-	files, err := sources.Files(path, ".ndjson", ".jsonl", ".ndjson.gz", ".ndjson.zst")
+	files, err := sources.Files(path, ".ndjson", ".jsonl", ".ndjson.gz", ".ndjson.zst", ".jsonl.gz", ".jsonl.zst")
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +164,12 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 			}
 			obj, err := decodeObject(line)
 			if err != nil {
-				return nil, pgerror.New(pgerror.InvalidTextRepresentation, "ndjson %s line %d: %v", path, lineNo, err)
+				pe := *pgerror.From(err)
+				if pe.Code == pgerror.InternalError {
+					pe.Code = pgerror.InvalidTextRepresentation
+				}
+				pe.Message = fmt.Sprintf("ndjson %s line %d: %s", path, lineNo, pe.Message)
+				return nil, &pe
 			}
 			clear(set)
 			for _, kv := range obj {
@@ -170,7 +179,12 @@ func (t *Table) openFile(ctx context.Context, path string, projection []int, sch
 				}
 				set[i] = true
 				if err := appendValue(b.Field(i), t.kinds[cols[i]], kv.value); err != nil {
-					return nil, pgerror.New(pgerror.InvalidTextRepresentation, "ndjson %s line %d, key %q: %v", path, lineNo, kv.key, err)
+					pe := *pgerror.From(err)
+					if pe.Code == pgerror.InternalError {
+						pe.Code = pgerror.InvalidTextRepresentation
+					}
+					pe.Message = fmt.Sprintf("ndjson %s line %d, key %q: %s", path, lineNo, kv.key, pe.Message)
+					return nil, &pe
 				}
 			}
 			for i, ok := range set {
@@ -206,7 +220,11 @@ func newLines(r io.Reader) *lines {
 func (l *lines) next() ([]byte, int, error) {
 	for l.sc.Scan() {
 		l.no++
-		if line := bytes.TrimSpace(l.sc.Bytes()); len(line) > 0 {
+		line := l.sc.Bytes()
+		if l.no == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // a byte order mark
+		}
+		if line := bytes.TrimSpace(line); len(line) > 0 {
 			return line, l.no, nil
 		}
 	}
@@ -221,6 +239,9 @@ type member struct {
 
 // decodeObject reads one JSON object, keeping its keys' order.
 func decodeObject(line []byte) ([]member, error) {
+	if !utf8.Valid(line) {
+		return nil, pgerror.New(pgerror.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -246,7 +267,25 @@ func decodeObject(line []byte) ([]member, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	if rest := bytes.TrimSpace(line[dec.InputOffset():]); len(rest) > 0 {
+		return nil, fmt.Errorf("token %q after the object is invalid", rest[:min(len(rest), 20)])
+	}
+	return lastOfEachKey(out), nil
+}
+
+// lastOfEachKey drops the members whose key comes again later: the last
+// value of a key is the one json's ->> and jsonb keep.
+func lastOfEachKey(ms []member) []member {
+	for i := 0; i < len(ms); i++ {
+		for j := i + 1; j < len(ms); j++ {
+			if ms[j].key == ms[i].key {
+				ms = append(ms[:i], ms[i+1:]...)
+				i--
+				break
+			}
+		}
+	}
+	return ms
 }
 
 // kind is an inferred column type.
@@ -256,6 +295,7 @@ const (
 	kindNull kind = iota // only nulls so far
 	kindBool
 	kindInt
+	kindNumeric // integers past bigint, up to 38 digits
 	kindFloat
 	kindText
 	kindJSON
@@ -272,8 +312,12 @@ func kindOf(v json.RawMessage) kind {
 	case '{', '[':
 		return kindJSON
 	}
-	if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+	_, err := strconv.ParseInt(string(v), 10, 64)
+	switch digits := strings.TrimPrefix(string(v), "-"); {
+	case err == nil:
 		return kindInt
+	case errors.Is(err, strconv.ErrRange) && len(digits) <= 38:
+		return kindNumeric
 	}
 	return kindFloat
 }
@@ -286,7 +330,9 @@ func (k kind) widen(o kind) kind {
 		return k
 	case k == kindNull:
 		return o
-	case (k == kindInt && o == kindFloat) || (k == kindFloat && o == kindInt):
+	case (k == kindInt || k == kindNumeric) && (o == kindInt || o == kindNumeric):
+		return kindNumeric
+	case (k == kindInt || k == kindNumeric || k == kindFloat) && (o == kindInt || o == kindNumeric || o == kindFloat):
 		return kindFloat
 	}
 	return kindJSON
@@ -298,6 +344,8 @@ func (k kind) arrowType() arrow.DataType {
 		return arrow.FixedWidthTypes.Boolean
 	case kindInt:
 		return arrow.PrimitiveTypes.Int64
+	case kindNumeric:
+		return &arrow.Decimal128Type{Precision: 38, Scale: 0}
 	case kindFloat:
 		return arrow.PrimitiveTypes.Float64
 	case kindJSON:
@@ -325,14 +373,27 @@ func appendValue(b array.Builder, k kind, v json.RawMessage) error {
 		}
 	case kindInt:
 		n, err := strconv.ParseInt(string(v), 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return pgerror.New(pgerror.NumericValueOutOfRange, "value %s is out of range for type bigint", v)
+		}
 		if err != nil {
-			return fmt.Errorf("invalid input syntax for type bigint: %s", v)
+			return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type bigint: %s", v)
 		}
 		b.(*array.Int64Builder).Append(n)
+	case kindNumeric:
+		sc, err := pgtext.Parse(string(v), &arrow.Decimal128Type{Precision: 38, Scale: 0})
+		if err != nil {
+			return err
+		}
+		b.(*array.Decimal128Builder).Append(sc.(*scalar.Decimal128).Value)
 	case kindFloat:
 		f, err := strconv.ParseFloat(string(v), 64)
-		if err != nil || math.IsInf(f, 0) {
-			return fmt.Errorf("invalid input syntax for type double precision: %s", v)
+		mantissa, _, _ := bytes.Cut(bytes.ToLower(v), []byte("e"))
+		if errors.Is(err, strconv.ErrRange) || err == nil && (math.IsInf(f, 0) || f == 0 && bytes.ContainsAny(mantissa, "123456789")) {
+			return pgerror.New(pgerror.NumericValueOutOfRange, "%s is out of range for type double precision", v)
+		}
+		if err != nil {
+			return pgerror.New(pgerror.InvalidTextRepresentation, "invalid input syntax for type double precision: %s", v)
 		}
 		b.(*array.Float64Builder).Append(f)
 	case kindJSON:
@@ -345,6 +406,9 @@ func appendValue(b array.Builder, k kind, v json.RawMessage) error {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
 			return err
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			return pgerror.New("22P05", "unsupported Unicode escape sequence: \\u0000 cannot be converted to text")
 		}
 		b.(*array.StringBuilder).Append(s)
 	}

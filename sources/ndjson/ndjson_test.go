@@ -109,3 +109,47 @@ func TestErrors(t *testing.T) {
 		t.Errorf("late type change: %v", err)
 	}
 }
+
+// Lines as PostgreSQL's json input reads them: the last of a repeated key
+// wins, a byte order mark is not data, integers past bigint are numeric,
+// and what PostgreSQL refuses fails with its SQLSTATE.
+func TestJSONRules(t *testing.T) {
+	tb, err := ndjson.Open(write(t, "\xef\xbb\xbf{\"a\": 1, \"a\": 2, \"big\": 12345678901234567890}\n{\"a\": 3, \"big\": 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, f := range tb.Schema().Fields() {
+		types = append(types, f.Name+" "+f.Type.String())
+	}
+	if got := strings.Join(types, ", "); got != "a int64, big decimal(38, 0)" {
+		t.Fatalf("schema %s", got)
+	}
+	rows, err := scan(t, tb, sources.ScanRequest{Limit: -1})
+	if err != nil || len(rows) != 2 || strings.Join(rows[0], "|") != "2|12345678901234567890" {
+		t.Fatalf("rows %q, %v", rows, err)
+	}
+	for _, tc := range []struct{ line, code string }{
+		{`{"a": 1} xyz`, pgerror.InvalidTextRepresentation},
+		{"{\"a\": 1, \"s\": \"caf\xe9\"}", pgerror.CharacterNotInRepertoire},
+		{`{"a": 1, "s": "a\u0000b"}`, "22P05"},
+		{`{"a": 1e400}`, pgerror.NumericValueOutOfRange},
+		{`{"a": 9223372036854775808}`, pgerror.NumericValueOutOfRange},
+	} {
+		// The sample (the first line) sets a: bigint (or double for
+		// 1e400's line); the second line is the one tested.
+		first := `{"a": 1, "s": "x"}`
+		if strings.Contains(tc.line, "e400") {
+			first = `{"a": 1.5}`
+		}
+		tb, err := ndjson.OpenFS(context.Background(), sources.LocalFS{}, []string{write(t, first+"\n"+tc.line+"\n")}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = scan(t, tb, sources.ScanRequest{Limit: -1})
+		var pe *pgerror.Error
+		if !errors.As(err, &pe) || pe.Code != tc.code || !strings.Contains(pe.Message, "line 2") {
+			t.Errorf("%s: %v, want SQLSTATE %s naming line 2", tc.line, err, tc.code)
+		}
+	}
+}
