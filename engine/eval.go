@@ -272,6 +272,15 @@ func pgTypeName(dt arrow.DataType) string {
 		return "interval"
 	case arrow.BINARY, arrow.LARGE_BINARY:
 		return "bytea"
+	case arrow.EXTENSION:
+		switch dt.(arrow.ExtensionType).ExtensionName() {
+		case "arrow.json":
+			return "json"
+		case "riffq.jsonb":
+			return "jsonb"
+		case "arrow.uuid":
+			return "uuid"
+		}
 	}
 	return dt.String()
 }

@@ -660,5 +660,5 @@ func newKeyColumn(dt arrow.DataType) (keyColumn, error) {
 			}
 		}
 	}
-	return nil, pgerror.New(pgerror.FeatureNotSupported, "could not identify an equality operator for type %s", dt)
+	return nil, pgerror.New(pgerror.UndefinedFunction, "could not identify an equality operator for type %s", pgTypeName(dt))
 }

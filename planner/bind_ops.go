@@ -287,6 +287,11 @@ func (b *binder) bindAExpr(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, er
 			return e, err
 		}
 	}
+	if op >= expr.Eq && op <= expr.GtEq && (isJSONType(l.DataType()) && !isJSONB(l.DataType()) || isJSONType(r.DataType()) && !isJSONB(r.DataType())) {
+		// json has no comparison operators (jsonb has).
+		return nil, b.errorf(pgerror.UndefinedFunction, ae.Location, "operator does not exist: %s %s %s", operandType(l), opName, operandType(r)).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
 	isList := l.DataType().ID() == arrow.LIST || r.DataType().ID() == arrow.LIST
 	if (l.DataType().ID() == arrow.STRUCT || r.DataType().ID() == arrow.STRUCT) && !(opName == "||" && isList) {
 		return nil, b.unsupported(ae.Location, "operator %s on whole records is not supported yet; compare their columns or write (a, b) %s (c, d)", opName, opName)
