@@ -500,6 +500,14 @@ func (c *conn) sendError(err error, sql string) {
 	default:
 		pe = pgerror.From(err)
 	}
+	if strings.Contains(pe.Message, "://") {
+		// A source's URL may carry a signed query string (an S3
+		// presigned URL): its secret goes to no client and no log.
+		redacted := *pe
+		redacted.Message = redactURLQueries(pe.Message)
+		pe = &redacted
+		err = pe
+	}
 	// A session going away (the client left, the server stops) fails its
 	// statement through its context: not an error of the server's.
 	if pe.Code == pgerror.InternalError && c.ctx.Err() == nil {
@@ -691,6 +699,26 @@ func (s *Server) signal(pid uint32, terminate bool) bool {
 	}
 	target.mu.Unlock()
 	return true
+}
+
+// redactURLQueries replaces the query string of every http(s) URL in s
+// with "?...".
+func redactURLQueries(s string) string {
+	var out strings.Builder
+	for {
+		i := strings.Index(s, "://")
+		if i < 0 {
+			out.WriteString(s)
+			return out.String()
+		}
+		end := i + 3 + strings.IndexFunc(s[i+3:]+" ", func(r rune) bool { return r == ' ' || r == '"' || r == '\'' })
+		url := s[:end]
+		if q := strings.IndexByte(url[i:], '?'); q >= 0 {
+			url = url[:i+q] + "?..."
+		}
+		out.WriteString(url)
+		s = s[end:]
+	}
 }
 
 func hostOf(a net.Addr) string {

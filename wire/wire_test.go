@@ -575,3 +575,16 @@ func TestProtocolNegotiation(t *testing.T) {
 	nc2.Write([]byte{0, 0, 0, 8, 0, 2, 0, 0})
 	wantFatal(t, fe2, "0A000")
 }
+
+func TestRedactURLQueries(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"read csv https://b.s3/x.csv?X-Amz-Signature=abc line 5: bad", "read csv https://b.s3/x.csv?... line 5: bad"},
+		{`Get "https://h/p?t=1": EOF`, `Get "https://h/p?...": EOF`},
+		{"http://a/b and http://c/d?e=f", "http://a/b and http://c/d?..."},
+		{"no url here", "no url here"},
+	} {
+		if got := redactURLQueries(tc.in); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
