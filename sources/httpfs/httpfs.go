@@ -32,20 +32,51 @@ type FS struct {
 func (fs *FS) Fetched() int64 { return fs.fetched.Load() }
 
 // Open implements sources.FileSystem: it asks for the file's size (HEAD),
-// which also checks that it exists.
+// which also checks that it exists. A server that refuses HEAD (an S3
+// presigned URL is signed for GET only) or does not say the length is
+// asked for the file's first byte instead, whose Content-Range says it.
 func (fs *FS) Open(ctx context.Context, url string) (sources.File, error) {
 	resp, err := fs.do(ctx, http.MethodHead, url, "")
 	if err != nil {
 		return nil, err
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HEAD %s: %s", url, resp.Status)
+	if resp.StatusCode == http.StatusOK && resp.ContentLength >= 0 {
+		return &file{fs: fs, ctx: ctx, url: url, size: resp.ContentLength}, nil
 	}
-	if resp.ContentLength < 0 {
-		return nil, fmt.Errorf("HEAD %s: no Content-Length", url)
+	head := resp.Status
+	if resp.StatusCode == http.StatusOK {
+		head = "no Content-Length"
 	}
-	return &file{fs: fs, ctx: ctx, url: url, size: resp.ContentLength}, nil
+	size, err := fs.sizeByRange(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("HEAD %s: %s; %w", url, head, err)
+	}
+	return &file{fs: fs, ctx: ctx, url: url, size: size}, nil
+}
+
+// sizeByRange learns a file's size from a GET of its first byte.
+func (fs *FS) sizeByRange(ctx context.Context, url string) (int64, error) {
+	resp, err := fs.do(ctx, http.MethodGet, url, "bytes=0-0")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		// Content-Range: bytes 0-0/SIZE
+		_, total, ok := strings.Cut(resp.Header.Get("Content-Range"), "/")
+		if n, err := strconv.ParseInt(total, 10, 64); ok && err == nil && n >= 0 {
+			return n, nil
+		}
+		return 0, fmt.Errorf("GET %s: Content-Range %q has no size", url, resp.Header.Get("Content-Range"))
+	case http.StatusOK:
+		if resp.ContentLength >= 0 {
+			return resp.ContentLength, nil
+		}
+		return 0, fmt.Errorf("GET %s: no Content-Length", url)
+	}
+	return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
 }
 
 func (fs *FS) do(ctx context.Context, method, url, byteRange string) (*http.Response, error) {

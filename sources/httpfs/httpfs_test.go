@@ -3,6 +3,7 @@ package httpfs_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -177,5 +178,41 @@ func TestTableName(t *testing.T) {
 		if got := httpfs.TableName(url); got != want {
 			t.Errorf("TableName(%q) = %q, want %q", url, got, want)
 		}
+	}
+}
+
+// A server that refuses HEAD, as an S3 presigned URL signed for GET does,
+// still serves the file: its size comes from a ranged GET.
+func TestServerRefusingHead(t *testing.T) {
+	inner := serve(t, true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			http.Error(w, "signature does not match", http.StatusForbidden)
+			return
+		}
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, inner.URL+r.URL.Path, nil)
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, vs := range resp.Header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	p, err := parquet.OpenFS(context.Background(), &httpfs.FS{Header: token()}, []string{srv.URL + "/candles.parquet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, p, sources.ScanRequest{Limit: -1}); n != 5760 {
+		t.Errorf("%d rows", n)
+	}
+	if _, err := parquet.OpenFS(context.Background(), &httpfs.FS{}, []string{srv.URL + "/candles.parquet"}); err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "401") {
+		t.Errorf("refused both ways: %v, want HEAD's 403 and GET's 401", err)
 	}
 }
