@@ -246,8 +246,48 @@ func arrayEqualKernel(negate bool) kernel {
 	}
 }
 
-// makeArray is ARRAY[a, b, ...] over columns: one list per row.
+// makeArray is ARRAY[a, b, ...] over columns: one list per row, its
+// elements taken from the columns as they are (no round trip through
+// text, which could not read a BC date back).
 func makeArray(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+	same := true
+	for _, c := range in[1:] {
+		same = same && arrow.TypeEqual(c.DataType(), in[0].DataType())
+	}
+	if !same {
+		return makeArrayFromText(mem, in)
+	}
+	all, err := array.Concatenate(in, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer all.Release()
+	n, k := in[0].Len(), len(in)
+	rows := make([]int32, 0, n*k)
+	for r := range n {
+		for j := range k {
+			rows = append(rows, int32(j*n+r))
+		}
+	}
+	values, err := take.Values(context.Background(), all, rows, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer values.Release()
+	offsets := make([]int32, n+1)
+	for r := range offsets {
+		offsets[r] = int32(r * k)
+	}
+	data := array.NewData(arrow.ListOf(in[0].DataType()), n,
+		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets))},
+		[]arrow.ArrayData{values.Data()}, 0, 0)
+	defer data.Release()
+	return array.MakeFromData(data), nil
+}
+
+// makeArrayFromText is makeArray for columns of types that differ only
+// in their parameters, through the elements' text.
+func makeArrayFromText(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 	b := array.NewListBuilder(mem, in[0].DataType())
 	defer b.Release()
 	vb := b.ValueBuilder()

@@ -1013,7 +1013,10 @@ func (b *binder) overAggregate(e expr.Expr, groups []expr.Expr) (expr.Expr, erro
 			return &expr.Column{Index: len(groups) + len(g.coll.aggs) + g.i, Name: g.String(), Type: typeInt4}, true
 		}
 		for i, g := range groups {
-			if g.String() == n.String() {
+			// The same text of another type (0.5::numeric(5,2) and its
+			// cast to numeric(6,1), folded to constants) is another
+			// expression.
+			if g.String() == n.String() && arrow.TypeEqual(g.DataType(), n.DataType()) {
 				return &expr.Column{Index: i, Name: g.String(), Type: g.DataType()}, true
 			}
 		}
