@@ -614,20 +614,23 @@ func prefixAggregate(a *expr.Aggregate, arg arrow.Array, rows *frameRows, f *fra
 	case *floatSumAcc:
 		// Running sums restarted at each partition; row i's frame is
 		// [its partition's start, rows.end[i]).
-		run, run32, cnt := make([]float64, n), make([]float32, n), make([]int64, n)
+		// special too: an infinite or NaN input in the frame makes an
+		// infinite sum a value, not an overflow.
+		run, run32, cnt, special := make([]float64, n), make([]float32, n), make([]int64, n), make([]bool, n)
 		for j := range n {
 			if j > f.partStart[j] {
-				run[j], run32[j], cnt[j] = run[j-1], run32[j-1], cnt[j-1]
+				run[j], run32[j], cnt[j], special[j] = run[j-1], run32[j-1], cnt[j-1], special[j-1]
 			}
 			run[j] += acc.sums[j]
 			run32[j] += acc.sums32[j]
 			cnt[j] += acc.counts[j]
+			special[j] = special[j] || acc.special[j]
 		}
 		for i := range n {
 			if e := rows.end[i]; e > rows.start[i] {
-				acc.sums[i], acc.sums32[i], acc.counts[i] = run[e-1], run32[e-1], cnt[e-1]
+				acc.sums[i], acc.sums32[i], acc.counts[i], acc.special[i] = run[e-1], run32[e-1], cnt[e-1], special[e-1]
 			} else {
-				acc.sums[i], acc.sums32[i], acc.counts[i] = 0, 0, 0
+				acc.sums[i], acc.sums32[i], acc.counts[i], acc.special[i] = 0, 0, 0, false
 			}
 		}
 	}
