@@ -203,6 +203,11 @@ func compileCall(fn string, n *expr.Binary, want arrow.DataType, args ...expr.Ex
 		}
 		out, err := compute.CallFunction(ctx, fn, nil, in...)
 		if err != nil {
+			if ctx.Err() != nil {
+				// Canceled or timed out (its cause, statement_timeout's,
+				// may be what the kernel returned): the session says so.
+				return nil, ctx.Err()
+			}
 			return nil, computeError(err, want)
 		}
 		if !arrow.TypeEqual(datumType(out), want) {
@@ -227,7 +232,8 @@ func datumType(d compute.Datum) arrow.DataType {
 // same operation raises there.
 func computeError(err error, result arrow.DataType) error {
 	var pe *pgerror.Error
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// A cancel or timeout stays one: the session reports 57014.
 		return err
 	}
 	msg := err.Error()
