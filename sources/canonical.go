@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/riffq/riffq/internal/jsonb"
 	"github.com/riffq/riffq/internal/pgtypes"
 )
 
@@ -44,9 +43,7 @@ func Canonical(dt arrow.DataType) arrow.DataType {
 		return arrow.PrimitiveTypes.Float32
 	case *arrow.LargeStringType, *arrow.StringViewType, *arrow.NullType:
 		return arrow.BinaryTypes.String
-	case *arrow.LargeBinaryType, *arrow.BinaryViewType:
-		return arrow.BinaryTypes.Binary
-	case *arrow.FixedSizeBinaryType:
+	case *arrow.LargeBinaryType, *arrow.BinaryViewType, *arrow.FixedSizeBinaryType:
 		return arrow.BinaryTypes.Binary
 	case *arrow.Date64Type:
 		return arrow.FixedWidthTypes.Date32
@@ -118,8 +115,8 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 		}
 		return b.NewArray(), nil
 	case *array.Binary:
-		if jt, ok := to.(*pgtypes.JSONBType); ok {
-			return jsonText(mem, from, jt)
+		if _, ok := to.(*pgtypes.JSONBType); ok {
+			return jsonText(mem, from)
 		}
 	case *array.Null:
 		return array.MakeArrayOfNull(mem, to, from.Len()), nil
@@ -302,21 +299,6 @@ func parquetIntervals(mem memory.Allocator, a *array.FixedSizeBinary) arrow.Arra
 
 // jsonText makes JSON documents stored as bytes a jsonb column; a
 // document that is not JSON fails, as its input would in PostgreSQL.
-func jsonText(mem memory.Allocator, a *array.Binary, to *pgtypes.JSONBType) (arrow.Array, error) {
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	for i := range a.Len() {
-		if a.IsNull(i) {
-			b.AppendNull()
-			continue
-		}
-		canon, err := jsonb.Normalize(string(a.Value(i)))
-		if err != nil {
-			return nil, err
-		}
-		b.Append(canon)
-	}
-	storage := b.NewArray()
-	defer storage.Release()
-	return array.NewExtensionArrayWithStorage(to, storage), nil
+func jsonText(mem memory.Allocator, a *array.Binary) (arrow.Array, error) {
+	return jsonbColumn(mem, a, func(i int) ([]byte, error) { return a.Value(i), nil })
 }

@@ -41,6 +41,18 @@ func JSONType() arrow.DataType { return pgtypes.JSONB() }
 // ordered as jsonb orders them), in a column of JSONType. The caller
 // releases the result.
 func ToJSON(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
+	return jsonbColumn(mem, a, func(i int) ([]byte, error) {
+		data, err := json.Marshal(jsonValue(a, i))
+		if err != nil {
+			return nil, fmt.Errorf("%s value as json: %w", a.DataType(), err)
+		}
+		return data, nil
+	})
+}
+
+// jsonbColumn makes a column of JSONType, a's rows' JSON documents
+// (doc(i), for the rows that are not NULL) as jsonb text.
+func jsonbColumn(mem memory.Allocator, a arrow.Array, doc func(i int) ([]byte, error)) (arrow.Array, error) {
 	b := array.NewStringBuilder(mem)
 	defer b.Release()
 	for i := range a.Len() {
@@ -48,9 +60,9 @@ func ToJSON(mem memory.Allocator, a arrow.Array) (arrow.Array, error) {
 			b.AppendNull()
 			continue
 		}
-		data, err := json.Marshal(jsonValue(a, i))
+		data, err := doc(i)
 		if err != nil {
-			return nil, fmt.Errorf("%s value as json: %w", a.DataType(), err)
+			return nil, err
 		}
 		canon, err := jsonb.Normalize(string(data))
 		if err != nil {
