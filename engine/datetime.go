@@ -132,11 +132,11 @@ func datePart(t time.Time, field string, isDate bool) (float64, error) {
 	case "epoch":
 		return float64(t.Unix()) + us/1e6, nil
 	case "julian":
-		if !isDate {
-			return 0, pgerror.New(pgerror.FeatureNotSupported, "extract(julian) of a timestamp is not supported yet")
-		}
-		// The Julian Day Number: 1970-01-01 is day 2440588.
-		return float64(floorDiv(t.Unix(), 86400) + 2440588), nil
+		// The Julian Day Number (1970-01-01 is day 2440588) and, for a
+		// timestamp, the fraction of its day.
+		secs := t.Unix()
+		day := floorDiv(secs, 86400)
+		return float64(day+2440588) + (float64(secs-day*86400)+us/1e6)/86400, nil
 	}
 	return 0, errUnit
 }

@@ -917,6 +917,14 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		trunc := &expr.Call{Func: name, Args: []expr.Expr{unit, w}, Type: typeTimestamp}
 		return &expr.Cast{Input: trunc, Type: typeTimestamptz}, true, nil
 	case "date_part":
+		if t.DataType().ID() == arrow.DATE32 {
+			// PostgreSQL has no date_part(text, date): the date is cast
+			// to timestamp, whose hours are 0 (extract has one, which
+			// refuses them).
+			if t, err = b.cast(t, typeTimestamp, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
 		if t, err = wall(t); err != nil {
 			return nil, true, err
 		}
@@ -928,6 +936,10 @@ func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 	lit, ok := unit.(*expr.Literal)
 	if !ok || !lit.Value.IsValid() {
 		return nil, true, b.unsupported(fc.Location, "EXTRACT needs a constant field")
+	}
+	if !isDate && engine.CanonicalUnit(string(lit.Value.(*scalar.String).Data())) == "julian" {
+		// PostgreSQL's is an exact fraction of a day, to any digits.
+		return nil, true, b.unsupported(fc.Location, "extract(julian) of a timestamp is not supported yet; date_part('julian', ...) is")
 	}
 	scale := engine.ExtractScale(string(lit.Value.(*scalar.String).Data()), isDate)
 	return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
