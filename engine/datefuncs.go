@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -193,10 +194,12 @@ func toTimestampKernel(mem memory.Allocator, in []arrow.Array, out arrow.DataTyp
 		switch {
 		case math.IsNaN(s):
 			return nil, pgerror.New("22008", "timestamp cannot be NaN")
-		case math.IsInf(s, 0):
-			// riffq's timestamps have no infinity; the extremes stand in
-			// for it, as they do when Arrow data holds them.
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "infinite timestamps are not supported")
+		case math.IsInf(s, 1):
+			b.Append(pgtext.InfiniteMicros)
+			continue
+		case math.IsInf(s, -1):
+			b.Append(pgtext.NegInfiniteMicros)
+			continue
 		}
 		// PostgreSQL's range ends in 294276; the lower end is Go's.
 		if s < -210866803200 || s >= 9224318016000 {
