@@ -112,17 +112,25 @@ func hasCorrelatedScalar(e expr.Expr) bool {
 func scalarJoins(input Plan, conj []expr.Expr) (Plan, []expr.Expr, bool) {
 	changed := false
 	out := make([]expr.Expr, len(conj))
+	// A subquery the binder copied (GREATEST compares an argument more
+	// than once) joins once.
+	done := make(map[*expr.Subquery]expr.Expr)
+	base := input
 	for i, c := range conj {
 		out[i] = expr.Transform(c, func(e expr.Expr) (expr.Expr, bool) {
 			sub, ok := e.(*expr.Subquery)
 			if !ok {
 				return nil, false
 			}
-			j, col, ok := scalarJoin(input, sub)
+			if col, ok := done[sub]; ok {
+				return col, true
+			}
+			j, col, ok := scalarJoin(input, base, sub)
 			if !ok {
 				return e, true
 			}
 			input, changed = j, true
+			done[sub] = col
 			return col, true
 		})
 	}
@@ -132,7 +140,7 @@ func scalarJoins(input Plan, conj []expr.Expr) (Plan, []expr.Expr, bool) {
 // scalarJoin joins input with the groups of a correlated aggregate
 // subquery and returns the join and the subquery's value over the join's
 // columns.
-func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
+func scalarJoin(input, base Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 	if sub.Kind != expr.ScalarSubquery || sub.Correlated == nil {
 		return nil, nil, false
 	}
@@ -158,7 +166,7 @@ func scalarJoin(input Plan, sub *expr.Subquery) (Plan, expr.Expr, bool) {
 		return nil, nil, false
 	}
 	if len(cf.other) > 0 {
-		return domainJoin(input, sub, pr, agg, cf)
+		return domainJoin(input, base, sub, pr, agg, cf)
 	}
 	var outerKeys, innerKeys []expr.Expr
 	for _, eq := range cf.eqs {
@@ -222,7 +230,7 @@ func joinedValue(pr *Project, agg *Aggregate, first int) expr.Expr {
 // conditions, then grouped — and joined back to input on those values.
 // Every condition must be a comparison, which no NULL outer value passes:
 // an outer row with one gets no group, as the subquery would find no rows.
-func domainJoin(input Plan, sub *expr.Subquery, pr *Project, agg *Aggregate, cf correlatedFilter) (Plan, expr.Expr, bool) {
+func domainJoin(input, base Plan, sub *expr.Subquery, pr *Project, agg *Aggregate, cf correlatedFilter) (Plan, expr.Expr, bool) {
 	for _, c := range cf.other {
 		b, ok := c.(*expr.Binary)
 		if !ok || b.Op < expr.Eq || b.Op > expr.GtEq {
@@ -231,7 +239,10 @@ func domainJoin(input Plan, sub *expr.Subquery, pr *Project, agg *Aggregate, cf 
 	}
 	// The domain: the distinct tuples of the outer values read.
 	m := len(sub.Outer)
-	dom := &Project{Input: input}
+	// The outer values read the columns input starts with, base's: the
+	// domain comes from base, not from input and the joins earlier
+	// subqueries added to it (which would double the plan each time).
+	dom := &Project{Input: base}
 	for i, o := range sub.Outer {
 		dom.Exprs = append(dom.Exprs, o)
 		dom.Names = append(dom.Names, "outer"+strconv.Itoa(i))
