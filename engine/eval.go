@@ -140,6 +140,9 @@ func compileBinary(n *expr.Binary) (evaluator, error) {
 		return compileKernel(n.Left, n.Right, n.Type, modKernel)
 	case n.Op == expr.Div && isIntegerType(n.Type) && arrow.TypeEqual(n.Left.DataType(), n.Type) && arrow.TypeEqual(n.Right.DataType(), n.Type):
 		return compileKernel(n.Left, n.Right, n.Type, divKernel)
+	case (n.Op == expr.Add || n.Op == expr.Sub || n.Op == expr.Mul) && isIntegerType(n.Type) &&
+		arrow.TypeEqual(n.Left.DataType(), n.Type) && arrow.TypeEqual(n.Right.DataType(), n.Type):
+		return compileKernel(n.Left, n.Right, n.Type, intArithKernel(n.Op))
 	case n.Op == expr.Concat:
 		return compileKernel(n.Left, n.Right, n.Type, concatKernel)
 	case (n.Type.ID() == arrow.FLOAT64 || n.Type.ID() == arrow.FLOAT32) && n.Op <= expr.Div && // + - * /
@@ -468,6 +471,52 @@ func divInts[T integer](b interface {
 		b.Append(x / d)
 	}
 	return nil
+}
+
+// intArithKernel adds, subtracts or multiplies integers of one type,
+// 22003 when the result leaves the type's range either way (Arrow's
+// kernels wrap around).
+func intArithKernel(op expr.Op) kernel {
+	return func(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
+		lo, hi := integerRange(out)
+		bld := array.NewBuilder(mem, out)
+		defer bld.Release()
+		bld.Reserve(l.Len())
+		get := func(a arrow.Array, i int) int64 {
+			switch a := a.(type) {
+			case *array.Int16:
+				return int64(a.Value(i))
+			case *array.Int32:
+				return int64(a.Value(i))
+			}
+			return a.(*array.Int64).Value(i)
+		}
+		for i := range l.Len() {
+			if l.IsNull(i) || r.IsNull(i) {
+				bld.AppendNull()
+				continue
+			}
+			x, y := get(l, i), get(r, i)
+			var z int64
+			overflow := false
+			switch op {
+			case expr.Add:
+				z = x + y
+				overflow = (x^z)&(y^z) < 0
+			case expr.Sub:
+				z = x - y
+				overflow = (x^y)&(x^z) < 0
+			case expr.Mul:
+				z = x * y
+				overflow = x != 0 && (z/x != y || x == -1 && y == math.MinInt64 || y == -1 && x == math.MinInt64)
+			}
+			if overflow || z < lo || z > hi {
+				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(out))
+			}
+			appendInt(bld, z)
+		}
+		return bld.NewArray(), nil
+	}
 }
 
 func divKernel(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
