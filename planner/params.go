@@ -91,6 +91,11 @@ func (b *binder) bindParam(pr *pg_query.ParamRef) (expr.Expr, error) {
 
 // resolveAs gives an untyped constant or parameter the type t.
 func (b *binder) resolveAs(u *unknownLit, t arrow.DataType) (expr.Expr, error) {
+	if t.ID() == arrow.NULL {
+		// Against a bare NULL ('a' = NULL): text, as PostgreSQL
+		// resolves unknown against unknown.
+		t = arrow.BinaryTypes.String
+	}
 	if u.param > 0 {
 		b.params.infer(u.param, t)
 		return &paramExpr{n: u.param, typ: b.params.typeOf(u.param)}, nil
