@@ -478,45 +478,59 @@ func divInts[T integer](b interface {
 // kernels wrap around).
 func intArithKernel(op expr.Op) kernel {
 	return func(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
-		lo, hi := integerRange(out)
 		bld := array.NewBuilder(mem, out)
 		defer bld.Release()
-		bld.Reserve(l.Len())
-		get := func(a arrow.Array, i int) int64 {
-			switch a := a.(type) {
-			case *array.Int16:
-				return int64(a.Value(i))
-			case *array.Int32:
-				return int64(a.Value(i))
-			}
-			return a.(*array.Int64).Value(i)
+		lo, hi := integerRange(out)
+		ok := true
+		switch bb := bld.(type) {
+		case *array.Int16Builder:
+			ok = arithInts[int16](bb, l.(*array.Int16), r.(*array.Int16), op, lo, hi)
+		case *array.Int32Builder:
+			ok = arithInts[int32](bb, l.(*array.Int32), r.(*array.Int32), op, lo, hi)
+		case *array.Int64Builder:
+			ok = arithInts[int64](bb, l.(*array.Int64), r.(*array.Int64), op, lo, hi)
 		}
-		for i := range l.Len() {
-			if l.IsNull(i) || r.IsNull(i) {
-				bld.AppendNull()
-				continue
-			}
-			x, y := get(l, i), get(r, i)
-			var z int64
-			overflow := false
-			switch op {
-			case expr.Add:
-				z = x + y
-				overflow = (x^z)&(y^z) < 0
-			case expr.Sub:
-				z = x - y
-				overflow = (x^y)&(x^z) < 0
-			case expr.Mul:
-				z = x * y
-				overflow = x != 0 && (z/x != y || x == -1 && y == math.MinInt64 || y == -1 && x == math.MinInt64)
-			}
-			if overflow || z < lo || z > hi {
-				return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(out))
-			}
-			appendInt(bld, z)
+		if !ok {
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "%s out of range", pgTypeName(out))
 		}
 		return bld.NewArray(), nil
 	}
+}
+
+// arithInts computes l op r in int64, which holds any product of two
+// int32s; int64 results are checked by the sign rules of two's complement.
+// false: a result is beyond [lo, hi].
+func arithInts[T integer](b interface {
+	Append(T)
+	AppendNull()
+	Reserve(int)
+}, l, r intArray[T], op expr.Op, lo, hi int64) bool {
+	b.Reserve(l.Len())
+	for i := range l.Len() {
+		if l.IsNull(i) || r.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		x, y := int64(l.Value(i)), int64(r.Value(i))
+		var z int64
+		overflow := false
+		switch op {
+		case expr.Add:
+			z = x + y
+			overflow = (x^z)&(y^z) < 0
+		case expr.Sub:
+			z = x - y
+			overflow = (x^y)&(x^z) < 0
+		case expr.Mul:
+			z = x * y
+			overflow = x != 0 && (z/x != y || x == -1 && y == math.MinInt64 || y == -1 && x == math.MinInt64)
+		}
+		if overflow || z < lo || z > hi {
+			return false
+		}
+		b.Append(T(z))
+	}
+	return true
 }
 
 func divKernel(mem memory.Allocator, l, r arrow.Array, out arrow.DataType) (arrow.Array, error) {
