@@ -104,16 +104,7 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 		return ToCanonical(mem, plain, to)
 	case *array.Float16:
 		b := array.NewFloat32Builder(mem)
-		defer b.Release()
-		b.Reserve(from.Len())
-		for i, v := range from.Values() {
-			if from.IsNull(i) {
-				b.AppendNull()
-				continue
-			}
-			b.Append(v.Float32())
-		}
-		return b.NewArray(), nil
+		return eachValue(b, from, func(i int) { b.Append(from.Value(i).Float32()) }), nil
 	case *array.Binary:
 		if _, ok := to.(*pgtypes.JSONBType); ok {
 			return jsonText(mem, from)
@@ -123,21 +114,14 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 	case *array.Date64:
 		// Milliseconds; a time of day is dropped, as ::date drops it.
 		b := array.NewDate32Builder(mem)
-		defer b.Release()
-		b.Reserve(from.Len())
-		for i := range from.Len() {
-			if from.IsNull(i) {
-				b.AppendNull()
-				continue
-			}
+		return eachValue(b, from, func(i int) {
 			ms := int64(from.Value(i))
 			days := ms / 86400000
 			if ms%86400000 < 0 {
 				days--
 			}
 			b.Append(arrow.Date32(days))
-		}
-		return b.NewArray(), nil
+		}), nil
 	case *array.Timestamp:
 		if from.DataType().(*arrow.TimestampType).Unit == arrow.Nanosecond {
 			return roundNanos(mem, from, to)
@@ -149,16 +133,8 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 	case *array.Decimal256:
 		if _, ok := to.(*pgtypes.NumericType); ok {
 			b := array.NewStringBuilder(mem)
-			defer b.Release()
 			scale := from.DataType().(*arrow.Decimal256Type).Scale
-			for i := range from.Len() {
-				if from.IsNull(i) {
-					b.AppendNull()
-					continue
-				}
-				b.Append(from.Value(i).ToString(scale))
-			}
-			storage := b.NewArray()
+			storage := eachValue(b, from, func(i int) { b.Append(from.Value(i).ToString(scale)) })
 			defer storage.Release()
 			return array.NewExtensionArrayWithStorage(pgtypes.Numeric(), storage), nil
 		}
@@ -169,16 +145,7 @@ func ToCanonical(mem memory.Allocator, a arrow.Array, to arrow.DataType) (arrow.
 		// arrow's cast dereferences a missing validity bitmap, on a
 		// goroutine of its own where no recover reaches.
 		b := array.NewBinaryBuilder(mem, arrow.BinaryTypes.Binary)
-		defer b.Release()
-		b.Reserve(from.Len())
-		for i := range from.Len() {
-			if from.IsNull(i) {
-				b.AppendNull()
-				continue
-			}
-			b.Append(from.Value(i))
-		}
-		return b.NewArray(), nil
+		return eachValue(b, from, func(i int) { b.Append(from.Value(i)) }), nil
 	case *array.FixedSizeList:
 		n := int(from.DataType().(*arrow.FixedSizeListType).Len())
 		return toList(mem, from, to.(*arrow.ListType), from.ListValues(), func(i int) int { return (from.Offset() + i) * n })
@@ -280,6 +247,19 @@ func nanosToMicros(v int64) int64 {
 // milliseconds as three little-endian uint32.
 func parquetIntervals(mem memory.Allocator, a *array.FixedSizeBinary) arrow.Array {
 	b := array.NewMonthDayNanoIntervalBuilder(mem)
+	return eachValue(b, a, func(i int) {
+		v := a.Value(i)
+		b.Append(arrow.MonthDayNanoInterval{
+			Months:      int32(binary.LittleEndian.Uint32(v[0:4])),
+			Days:        int32(binary.LittleEndian.Uint32(v[4:8])),
+			Nanoseconds: int64(binary.LittleEndian.Uint32(v[8:12])) * 1e6,
+		})
+	})
+}
+
+// eachValue fills b, which it releases, with a's rows: a NULL for each
+// NULL, put(i) for the others.
+func eachValue(b array.Builder, a arrow.Array, put func(i int)) arrow.Array {
 	defer b.Release()
 	b.Reserve(a.Len())
 	for i := range a.Len() {
@@ -287,12 +267,7 @@ func parquetIntervals(mem memory.Allocator, a *array.FixedSizeBinary) arrow.Arra
 			b.AppendNull()
 			continue
 		}
-		v := a.Value(i)
-		b.Append(arrow.MonthDayNanoInterval{
-			Months:      int32(binary.LittleEndian.Uint32(v[0:4])),
-			Days:        int32(binary.LittleEndian.Uint32(v[4:8])),
-			Nanoseconds: int64(binary.LittleEndian.Uint32(v[8:12])) * 1e6,
-		})
+		put(i)
 	}
 	return b.NewArray()
 }
