@@ -73,7 +73,7 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 	filters := make([]evaluator, len(a.Aggs))
 	for i, ag := range a.Aggs {
 		if ag.Arg != nil {
-			ev, err := compile(ag.Arg)
+			ev, err := compile(filteredArg(ag))
 			if len(ag.OrderBy) > 0 && !ag.Distinct {
 				ev, err = orderedArg(ag)
 			}
@@ -129,6 +129,21 @@ func (a *Aggregate) Execute(ctx context.Context) (array.RecordReader, error) {
 		}
 		return nil, nil
 	}, cleanup), nil
+}
+
+// filteredArg is what an aggregate's argument is evaluated as. With a
+// FILTER, an argument that computes something is evaluated only on the
+// rows the filter keeps, as in PostgreSQL: sum(1 / x) FILTER (WHERE x <> 0)
+// never divides by zero. The filter still decides which rows count.
+func filteredArg(ag *expr.Aggregate) expr.Expr {
+	switch ag.Arg.(type) {
+	case *expr.Column, *expr.Literal:
+		return ag.Arg
+	}
+	if ag.Filter == nil {
+		return ag.Arg
+	}
+	return &expr.Case{Whens: []expr.When{{Cond: ag.Filter, Result: ag.Arg}}, Type: ag.Arg.DataType()}
 }
 
 // aggEvaluators are an aggregate's compiled expressions, shared by its
