@@ -53,7 +53,7 @@ func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, sc
 	}
 	found := -1
 	for i, c := range sc.cols {
-		if c.name == name && (table == "" && !c.hidden || c.table == table) {
+		if c.name == name && (table == "" && !c.hidden || table != "" && c.table == table) {
 			if found >= 0 {
 				return 0, scopeColumn{}, b.errorf(pgerror.AmbiguousColumn, loc, "column reference %q is ambiguous", name)
 			}
@@ -67,7 +67,7 @@ func (b *binder) lookupColumn(sc *scope, table, name string, loc int32) (int, sc
 				continue
 			}
 			for _, c := range o.cols {
-				if c.name == name && (table == "" && !c.hidden || c.table == table) {
+				if c.name == name && (table == "" && !c.hidden || table != "" && c.table == table) {
 					return 0, scopeColumn{}, b.outerLookup(depth, table, name, loc)
 				}
 			}

@@ -175,21 +175,23 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 				return nil, nil, err
 			}
 			conds = append(conds, cond)
-			if typ == FullJoin {
-				// Either side may be missing: the merged column is
-				// whichever is there, a column of no table.
+			keep, hide := li, nl+ri
+			if typ == RightJoin {
+				keep, hide = nl+ri, li
+			}
+			if typ == FullJoin || !arrow.TypeEqual(lc.Type, rc.Type) {
+				// The merged column is a column of no table: with FULL
+				// JOIN whichever side is there, otherwise the kept side
+				// in the two columns' common type (int with numeric is
+				// numeric, as in PostgreSQL).
 				sc.cols[li].hidden, sc.cols[nl+ri].hidden = true, true
-				m, err := b.coalesceColumns(lc, rc)
+				m, err := b.mergedColumn(lc, rc, typ)
 				if err != nil {
 					return nil, nil, err
 				}
 				merged = append(merged, m)
 				first = append(first, len(sc.cols)+len(merged)-1)
 				continue
-			}
-			keep, hide := li, nl+ri
-			if typ == RightJoin {
-				keep, hide = nl+ri, li
 			}
 			sc.cols[hide].hidden = true
 			first = append(first, keep)
@@ -236,8 +238,10 @@ func (b *binder) bindJoin(je *pg_query.JoinExpr) (Plan, *scope, error) {
 	return join, sc, nil
 }
 
-// coalesceColumns is COALESCE(l, r) in the two columns' common type.
-func (b *binder) coalesceColumns(l, r *expr.Column) (expr.Expr, error) {
+// mergedColumn is the column JOIN USING merges l and r into, in their
+// common type: COALESCE(l, r) for a FULL JOIN, else the side the join
+// keeps.
+func (b *binder) mergedColumn(l, r *expr.Column, typ JoinType) (expr.Expr, error) {
 	t := resultType(l.Type, r.Type)
 	if t == nil {
 		return nil, b.errorf(pgerror.DatatypeMismatch, -1, "JOIN/USING types %s and %s cannot be matched", typeName(l.Type), typeName(r.Type))
@@ -249,6 +253,13 @@ func (b *binder) coalesceColumns(l, r *expr.Column) (expr.Expr, error) {
 	rc, err := b.cast(r, t, -1)
 	if err != nil {
 		return nil, err
+	}
+	switch typ {
+	case RightJoin:
+		return rc, nil
+	case FullJoin:
+	default:
+		return lc, nil
 	}
 	return &expr.Case{Whens: []expr.When{{Cond: &expr.IsNull{Input: l, Negated: true}, Result: lc}}, Else: rc, Type: t}, nil
 }

@@ -28,7 +28,7 @@ func (b *binder) outerLookup(depth int, table, name string, loc int32) error {
 	o := b.outer[depth]
 	found := -1
 	for i, c := range o.cols {
-		if c.name == name && (table == "" && !c.hidden || c.table == table) {
+		if c.name == name && (table == "" && !c.hidden || table != "" && c.table == table) {
 			if found >= 0 {
 				return b.errorf(pgerror.AmbiguousColumn, loc, "column reference %q is ambiguous", name)
 			}
