@@ -45,6 +45,12 @@ type conn struct {
 
 	mu          sync.Mutex
 	cancelQuery context.CancelFunc // of the running query, if any
+	// The statement watched for its client going away (watch.go): when
+	// it started, its cancel function and, once started, the watcher's
+	// done channel.
+	watchFrom   time.Time
+	watchCancel context.CancelFunc
+	watcher     chan struct{}
 
 	// hasDeadline says a read deadline is set, so that the common case,
 	// no idle timeout, costs no call per message.

@@ -297,7 +297,8 @@ func (c *conn) startPortal(p *portal) error {
 	c.cancelQuery = p.cancel
 	c.mu.Unlock()
 	defer c.clearCancel()
-	defer c.watchClient(p.cancel)()
+	c.watchClient(p.cancel)
+	defer c.unwatchClient()
 	// BEGIN opens its block before it runs, so that its modes (ISOLATION
 	// LEVEL, READ ONLY) set the new block's.
 	opened := p.tx == TxBegin && c.sess.tx == 'I'
@@ -370,7 +371,8 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 	c.cancelQuery = p.cancel
 	c.mu.Unlock()
 	defer c.clearCancel()
-	defer c.watchClient(p.cancel)()
+	c.watchClient(p.cancel)
+	defer c.unwatchClient()
 	if p.copy != nil {
 		err := c.copyOut(ctx, p)
 		p.rows.Release()

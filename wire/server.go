@@ -143,6 +143,8 @@ type Server struct {
 	conns   map[*conn]struct{}
 	closing bool
 	wg      sync.WaitGroup
+
+	watching atomic.Bool // the watch loop runs (watch.go)
 }
 
 // DefaultServerVersion is the server_version a Server reports unless
