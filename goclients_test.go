@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +111,40 @@ func (endless) Scan(ctx context.Context, req sources.ScanRequest) (array.RecordR
 		}
 		return array.NewRecordBatch(schema, cols, 3), nil
 	}, nil), nil
+}
+
+// TestCursorFetchCancel: a FETCH from a cursor whose query runs long ends
+// with 57014 on statement_timeout and on a cancel request, as any other
+// statement does (the cursor's query runs under a context of its own).
+func TestCursorFetchCancel(t *testing.T) {
+	url := startServer(t, riffq.WithTable("endless", endless{}))
+	conn := connect(t, url)
+	ctx := context.Background()
+	for _, sql := range []string{"BEGIN", "SET statement_timeout = '200ms'", "DECLARE c CURSOR FOR SELECT count(*) FROM endless"} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	start := time.Now()
+	_, err := conn.Exec(ctx, "FETCH 1 FROM c")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" || !strings.Contains(pe.Message, "statement timeout") {
+		t.Fatalf("FETCH past statement_timeout: %v, want 57014", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("timeout took %v", time.Since(start))
+	}
+	for _, sql := range []string{"ROLLBACK", "RESET statement_timeout", "BEGIN", "DECLARE c CURSOR FOR SELECT count(*) FROM endless"} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	timer := time.AfterFunc(200*time.Millisecond, func() { _ = conn.PgConn().CancelRequest(ctx) })
+	defer timer.Stop()
+	_, err = conn.Exec(ctx, "MOVE 1 IN c")
+	if !errors.As(err, &pe) || pe.Code != "57014" || !strings.Contains(pe.Message, "user request") {
+		t.Fatalf("canceled MOVE: %v, want 57014", err)
+	}
 }
 
 // TestPgxContextCancel cancels a running query through its context: pgx

@@ -36,7 +36,7 @@ const (
 type cursor struct {
 	schema *arrow.Schema
 	rows   array.RecordReader
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 	batch  arrow.RecordBatch // the current batch, from row at on
 	at     int64
 	done   bool
@@ -55,8 +55,25 @@ func (c *cursor) Close() error {
 		c.rows.Release()
 		c.rows = nil
 	}
-	c.cancel()
+	c.cancel(nil)
 	return nil
+}
+
+// during ties the cursor's query to the context of the statement reading
+// it (FETCH, MOVE): canceling that statement (a cancel request,
+// statement_timeout) cancels the query, which otherwise runs under a
+// context of its own. stop ends the tie.
+func (c *cursor) during(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { c.cancel(context.Cause(ctx)) })
+}
+
+// readErr is the error of a read of the cursor by a statement under ctx:
+// the statement's cancellation when that ended the query.
+func readErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
 }
 
 // next returns up to max of the cursor's next rows, nil at its end.
@@ -129,10 +146,10 @@ func (p *Planner) planDeclareCursor(b *binder, ds *pg_query.DeclareCursorStmt) (
 	q.Run = func(context.Context) error {
 		// The statement's context ends with the statement; the query
 		// runs on until the cursor closes.
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancelCause(context.Background())
 		rows, err := plan.Execute(ctx)
 		if err != nil {
-			cancel()
+			cancel(nil)
 			return err
 		}
 		c := &cursor{schema: plan.Schema(), rows: rows, cancel: cancel}
@@ -171,13 +188,14 @@ func (p *Planner) planFetch(b *binder, fs *pg_query.FetchStmt) (*Query, error) {
 	}
 	if fs.Ismove {
 		q := &Query{Tag: "MOVE"}
-		q.Run = func(context.Context) error {
+		q.Run = func(ctx context.Context) error {
+			defer c.during(ctx)()
 			if _, err := c.skip(skip); err != nil {
-				return err
+				return readErr(ctx, err)
 			}
 			moved, err := c.skip(n)
 			q.Tag = "MOVE " + strconv.FormatInt(moved, 10)
-			return err
+			return readErr(ctx, err)
 		}
 		return q, nil
 	}
@@ -210,9 +228,11 @@ func (f *fetch) Schema() *arrow.Schema   { return f.cursor.schema }
 func (f *fetch) Children() []engine.Plan { return nil }
 func (f *fetch) String() string          { return "Fetch: " + strconv.FormatInt(f.count, 10) + " rows" }
 
-func (f *fetch) Execute(context.Context) (array.RecordReader, error) {
+func (f *fetch) Execute(ctx context.Context) (array.RecordReader, error) {
+	stop := f.cursor.during(ctx)
 	if _, err := f.cursor.skip(f.skip); err != nil {
-		return nil, err
+		stop()
+		return nil, readErr(ctx, err)
 	}
 	left := f.count
 	return batchio.NewReader(f.cursor.schema, func() (arrow.RecordBatch, error) {
@@ -220,6 +240,6 @@ func (f *fetch) Execute(context.Context) (array.RecordReader, error) {
 		if b != nil {
 			left -= b.NumRows()
 		}
-		return b, err
-	}, nil), nil
+		return b, readErr(ctx, err)
+	}, func() { stop() }), nil
 }
