@@ -100,6 +100,10 @@ type scopeColumn struct {
 	hidden bool
 	// regproc marks a system table's regproc column (a function's name).
 	regproc bool
+	// funcValue marks the one column of a function in FROM that returns
+	// a scalar type (unnest, generate_series, json_array_elements): the
+	// function's alias alone is this value, not a record of it.
+	funcValue bool
 	// pgType is the catalog type of an oid, name, ... column
 	// (pgtypes.Annotation), "" for the others.
 	pgType string

@@ -584,7 +584,11 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 		fields = append(fields, arrow.Field{Name: "ordinality", Type: typeInt8})
 	}
 	schema := arrow.NewSchema(fields, nil)
-	return &TableFunc{Func: name, Args: args, Out: schema, Ordinality: rf.Ordinality}, tableScope(alias, schema, colnames), nil
+	sc := tableScope(alias, schema, colnames)
+	if _, record := elem.(*arrow.StructType); !rf.Ordinality && !record {
+		sc.cols[0].funcValue = true
+	}
+	return &TableFunc{Func: name, Args: args, Out: schema, Ordinality: rf.Ordinality}, sc, nil
 }
 
 // bindRowsFrom binds ROWS FROM (f(...), g(...)) and unnest(a, b, ...),

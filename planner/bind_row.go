@@ -23,6 +23,10 @@ func (b *binder) wholeRow(sc *scope, table string, loc int32) (expr.Expr, error)
 		if c.table != table {
 			continue
 		}
+		if c.funcValue {
+			// A function returning a scalar: its row is its value.
+			return &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ}, nil
+		}
 		args = append(args, &expr.Column{Index: i, Name: c.table + "." + c.name, Type: c.typ})
 		fields = append(fields, arrow.Field{Name: c.name, Type: c.typ, Nullable: true})
 	}
