@@ -52,7 +52,7 @@ func (b *binder) bindArrayOp(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, 
 			return nil, err
 		}
 	}
-	l = b.resolveUnknown(l)
+	l = b.resolveUnknown(typedNull(l, list.Elem()))
 	if lt, elem := l.DataType(), list.Elem(); lt.ID() != arrow.NULL && elem.ID() != arrow.NULL {
 		// The operator must exist for the two types (text = ANY
 		// (int4[]) has none), as for x op y.
@@ -403,6 +403,15 @@ func (b *binder) bindArrayFunc(fc *pg_query.FuncCall, name string, ectx exprCont
 		}
 		if args[arr], err = b.cast(u, arrow.ListOf(et), fc.Location); err != nil {
 			return nil, true, err
+		}
+	}
+	if isBareNull(args[arr]) {
+		// A bare NULL array takes the type of the other argument: an
+		// array for array_cat, an array of the element otherwise.
+		if t := b.resolveUnknown(args[elem]).DataType(); name == "array_cat" {
+			args[arr] = typedNull(args[arr], t)
+		} else if t.ID() != arrow.NULL {
+			args[arr] = typedNull(args[arr], arrow.ListOf(t))
 		}
 	}
 	list, ok := args[arr].DataType().(*arrow.ListType)

@@ -1000,6 +1000,15 @@ func isBareNull(e expr.Expr) bool {
 	return ok && lit.Value.DataType().ID() == arrow.NULL
 }
 
+// typedNull is e, or when e is a bare NULL a NULL of type t, the type of
+// the parameter it stands for.
+func typedNull(e expr.Expr, t arrow.DataType) expr.Expr {
+	if isBareNull(e) && t.ID() != arrow.NULL {
+		return &expr.Literal{Value: scalar.MakeNullScalar(t)}
+	}
+	return e
+}
+
 // isUnknownText reports whether e is an untyped literal that is not a
 // number: PostgreSQL resolves it as text.
 func isUnknownText(e expr.Expr) bool {

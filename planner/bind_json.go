@@ -244,6 +244,9 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		return nil, true, err
 	}
 	for i, a := range args {
+		if i == 2 && (name == "jsonb_set" || name == "jsonb_insert") {
+			a = typedNull(a, typeJSONB)
+		}
 		args[i] = b.resolveUnknown(a)
 	}
 	if len(args) != 1 && name != "jsonb_build_object" && (name != "jsonb_set" && name != "jsonb_insert" || len(args) < 3 || len(args) > 4) {
@@ -299,6 +302,7 @@ func (b *binder) bindJSONFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		}
 		want := []arrow.DataType{nil, arrow.ListOf(typeText), typeJSONB, typeBool}
 		for i := 1; i < len(args); i++ {
+			args[i] = typedNull(args[i], want[i])
 			if lit, ok := args[i].(*expr.Literal); ok && lit.Value.DataType().ID() == arrow.STRING && lit.Value.IsValid() {
 				// A constant written as text reads as the parameter's type.
 				v, err := parseLiteral(string(lit.Value.(*scalar.String).Data()), want[i])

@@ -57,6 +57,11 @@ func (b *binder) bindMathFunc(fc *pg_query.FuncCall, name string, ectx exprConte
 		return nil, true, err
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
+	if name == "mod" && len(args) == 2 {
+		// mod(NULL, 2): the NULL takes the other argument's type.
+		args[0] = typedNull(args[0], b.resolveUnknown(args[1]).DataType())
+		args[1] = typedNull(args[1], b.resolveUnknown(args[0]).DataType())
+	}
 	for i, a := range args {
 		if isNumFloat && isUntypedArg(a) {
 			continue // typed by bindNumericMath, after the other arguments

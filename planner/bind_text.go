@@ -151,13 +151,19 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return noFunc()
 	}
 	x := args[0]
-	if u, ok := x.(*unknownLit); ok {
-		if x, err = b.resolveAs(u, typeFloat8); err != nil {
+	// An untyped argument is double precision, the preferred numeric
+	// type, unless a scale is given: only numeric takes one.
+	var untyped arrow.DataType = typeFloat8
+	if len(args) == 2 {
+		untyped = &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1} // numeric
+	}
+	if _, ok := x.(*unknownLit); ok {
+		if x, err = b.cast(x, untyped, fc.Location); err != nil {
 			return nil, true, err
 		}
 	}
 	if isBareNull(x) {
-		x = &expr.Literal{Value: scalar.MakeNullScalar(typeFloat8)}
+		x = typedNull(x, castTarget(arrow.BinaryTypes.String, untyped))
 	}
 	perValue := isPerValueNumeric(x.DataType())
 	if numericRank(x.DataType()) == 0 && !perValue {
