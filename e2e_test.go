@@ -480,3 +480,32 @@ func TestArrayParameters(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestBinaryNumericScales reads numerics of every scale in binary, where
+// scales past 15 once overflowed the fast encoder (1.5 as numeric(20,18)
+// read 7.50...) and past 32 panicked mid-row.
+func TestBinaryNumericScales(t *testing.T) {
+	url := startServer(t)
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, c := range []struct{ sql, want string }{
+		{"SELECT 1.5::numeric(20,18)", "1.500000000000000000"},
+		{"SELECT -1.5::numeric(20,18)", "-1.500000000000000000"},
+		{"SELECT 0.000000000000000001::numeric(19,18)", "0.000000000000000001"},
+		{"SELECT 1.5::numeric(38,35)", "1.50000000000000000000000000000000000"},
+		{"SELECT 9.223372036854775807::numeric(19,18)", "9.223372036854775807"},
+		{"SELECT 12.25::numeric(18,16)", "12.2500000000000000"},
+	} {
+		var n pgtype.Numeric
+		if err := conn.QueryRow(context.Background(), c.sql, pgx.QueryResultFormats{pgx.BinaryFormatCode}).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		got, err := n.Value()
+		if err != nil || got != c.want {
+			t.Errorf("%s: %v (%v), want %s", c.sql, got, err, c.want)
+		}
+	}
+}

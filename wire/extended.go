@@ -410,6 +410,18 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 // (suspended).
 func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended bool, err error) {
 	var sent int64
+	rowStart := -1
+	defer func() {
+		if r := recover(); r != nil {
+			// A value no encoder expected: the half-written DataRow
+			// goes, so that the error after it (guard) reaches the
+			// client intact.
+			if rowStart >= 0 && rowStart <= len(c.out) {
+				c.out = c.out[:rowStart]
+			}
+			panic(r)
+		}
+	}()
 	for {
 		if p.batch == nil {
 			if err := ctx.Err(); err != nil {
@@ -432,6 +444,7 @@ func (c *conn) streamRows(ctx context.Context, p *portal, max int64) (suspended 
 			}
 			r := p.next
 			start := len(c.out)
+			rowStart = start
 			c.out = append(c.out, 'D', 0, 0, 0, 0)
 			c.out = binary.BigEndian.AppendUint16(c.out, uint16(len(p.cols)))
 			for i := range p.cols {

@@ -334,6 +334,11 @@ func AppendNumeric(buf []byte, unscaled *big.Int, scale int32) []byte {
 // appendNumericInt64 is AppendNumeric for an unscaled value that fits
 // int64, without big-number arithmetic: the hot path of decimal columns.
 func appendNumericInt64(buf []byte, unscaled int64, scale int32) []byte {
+	if scale > 15 || unscaled == math.MinInt64 {
+		// The fraction padded to whole base-10000 digits (up to
+		// 10^(scale+3)) would overflow int64.
+		return AppendNumeric(buf, big.NewInt(unscaled), scale)
+	}
 	be := binary.BigEndian
 	sign := uint16(0)
 	if unscaled < 0 {
