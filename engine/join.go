@@ -359,6 +359,21 @@ func (j *HashJoin) startProbes(ctx context.Context, build *joinBuild, evals []ev
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(evals) == 0 && len(build.all) > outputBatchRows/1024 {
+		// A cross join makes a left row's pairs with every build row:
+		// a few left rows at a time keep each probe's output to about
+		// a batch, so that rows stream out (and memory stays bounded)
+		// instead of one left batch's millions of pairs at once.
+		in := left
+		left = sliceBatches(in.Schema(), max(1, int64(outputBatchRows/len(build.all))), func() (arrow.RecordBatch, error) {
+			if !in.Next() {
+				return nil, in.Err()
+			}
+			b := in.RecordBatch()
+			b.Retain()
+			return b, nil
+		}, in.Release)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	if j.Type == RightJoin || j.Type == FullJoin {
 		workers = 1

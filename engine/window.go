@@ -115,7 +115,7 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 			return nil, err
 		}
 		done := false
-		return sliceBatches(schema, func() (arrow.RecordBatch, error) {
+		return sliceBatches(schema, outputBatchRows, func() (arrow.RecordBatch, error) {
 			if done {
 				return nil, nil
 			}
@@ -140,7 +140,7 @@ func (w *Window) Execute(ctx context.Context) (array.RecordReader, error) {
 		return all.NewSlice(c[0], c[1]), nil
 	}, all.Release)
 	results := newOrderedMap(ctx, src, workers, w.computeBatch, func(b arrow.RecordBatch) { b.Release() })
-	return sliceBatches(schema, func() (arrow.RecordBatch, error) {
+	return sliceBatches(schema, outputBatchRows, func() (arrow.RecordBatch, error) {
 		if b, ok := results.Next(); ok {
 			return b, nil
 		}
@@ -175,9 +175,9 @@ func (w *Window) chunks(all arrow.RecordBatch, size int) ([][2]int64, error) {
 }
 
 // sliceBatches emits the batches next hands over (nil at the end) in
-// slices of at most outputBatchRows rows, releasing each when it is used
-// up; close, when set, runs when the reader is released.
-func sliceBatches(schema *arrow.Schema, next func() (arrow.RecordBatch, error), close func()) array.RecordReader {
+// slices of at most rows rows, releasing each when it is used up; close,
+// when set, runs when the reader is released.
+func sliceBatches(schema *arrow.Schema, rows int64, next func() (arrow.RecordBatch, error), close func()) array.RecordReader {
 	var (
 		cur arrow.RecordBatch
 		pos int64
@@ -194,7 +194,7 @@ func sliceBatches(schema *arrow.Schema, next func() (arrow.RecordBatch, error), 
 			}
 			cur, pos = b, 0
 		}
-		end := min(pos+outputBatchRows, cur.NumRows())
+		end := min(pos+rows, cur.NumRows())
 		s := cur.NewSlice(pos, end)
 		pos = end
 		return s, nil
