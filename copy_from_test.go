@@ -20,12 +20,13 @@ func TestCopyFrom(t *testing.T) {
 	if _, err := conn.Exec(ctx, "CREATE TABLE loaded (id int NOT NULL, name text, amount numeric(10,2), day date, at timestamptz, ok bool)"); err != nil {
 		t.Fatal(err)
 	}
-	text := "1\tann\t10.50\t2024-01-02\t2024-01-02 03:04:05+00\tt\n2\t\\N\t-3\t\\N\t\\N\tf\n3\ttab\\there\t0\t2024-02-29\t2024-02-29 23:59:59.5+00\t\\N\n"
+	text := "1\tann\t10.50\t2024-01-02\t2024-01-02 03:04:05+00\tt\n2\t\\N\t-3\t\\N\t\\N\tf\n3\ttab\\there\t0\t2024-02-29\t2024-02-29 23:59:59.5+00\t\\N\n" +
+		"\\.\n99\tafter the end marker\t0\t\\N\t\\N\t\\N\n" // not data, as in PostgreSQL
 	tag, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(text), "COPY loaded FROM STDIN")
 	if err != nil || tag.String() != "COPY 3" {
 		t.Fatalf("text COPY: %v, %v", tag, err)
 	}
-	csv := "id,name,amount\n4,\"a, \"\"quoted\"\" name\",1.25\n5,,2\n6,\"\",3\n"
+	csv := "id,name,amount\n4,\"a, \"\"quoted\"\" name\",1.25\n5,,2\n6,\"\",3\n\\.\n98,after,1\n"
 	tag, err = conn.PgConn().CopyFrom(ctx, strings.NewReader(csv), "COPY loaded (id, name, amount) FROM STDIN WITH (FORMAT csv, HEADER)")
 	if err != nil || tag.String() != "COPY 3" {
 		t.Fatalf("CSV COPY: %v, %v", tag, err)

@@ -175,6 +175,9 @@ type copyRows struct {
 	r    *bufio.Reader
 	f    *CopyFormat
 	line int64
+	// ended is set at the end-of-data marker \.: what follows it is
+	// not data (PostgreSQL discards it).
+	ended bool
 }
 
 func newCopyRows(r io.Reader, f *CopyFormat) *copyRows {
@@ -227,6 +230,9 @@ func (c *copyRows) batch(schema *arrow.Schema, max int, table string) (arrow.Rec
 
 // next reads one row; io.EOF at the end of the data (or at a line \.).
 func (c *copyRows) next() ([]*string, error) {
+	if c.ended {
+		return nil, io.EOF
+	}
 	if c.f.Kind == "csv" {
 		return c.nextCSV()
 	}
@@ -237,6 +243,7 @@ func (c *copyRows) next() ([]*string, error) {
 	c.line++
 	line = trimEOL(line)
 	if line == `\.` {
+		c.ended = true
 		return nil, io.EOF
 	}
 	var fields []*string
@@ -357,6 +364,7 @@ func (c *copyRows) nextCSV() ([]*string, error) {
 	}
 	c.line++
 	if trimEOL(line) == `\.` {
+		c.ended = true
 		return nil, io.EOF
 	}
 	f := c.f
