@@ -322,9 +322,13 @@ func (s *Session) SetSetting(name, value string, local, reset bool) error {
 		return nil
 	}
 	if s.inTx() {
+		old, had := s.settings[key]
 		if _, saved := s.txSaved[key]; !saved {
-			old, had := s.settings[key]
 			s.txSaved[key] = savedSetting{value: old, had: had, local: local}
+		}
+		if len(s.txLog.savepoints) > 0 {
+			// ROLLBACK TO a savepoint made before this SET undoes it.
+			s.OnRollback(func() { s.restoreSetting(key, old, had) })
 		}
 	}
 	s.settings[key] = value
@@ -392,29 +396,39 @@ func (s *Session) endTx(commit bool) {
 		if commit && !saved.local {
 			continue
 		}
-		if saved.had {
-			s.settings[key] = saved.value
-		} else {
-			delete(s.settings, key)
-		}
-		if def, ok := findSetting(key); ok {
-			v := saved.value
-			if !saved.had {
-				v = s.defaults[key]
-				if v == "" {
-					v = def.def
-				}
-			}
-			if def.check != nil {
-				_, _ = def.check(s, v)
-			}
-			if def.report {
-				s.reportChanged(def.name, v)
-			}
-		}
+		s.restoreSetting(key, saved.value, saved.had)
 	}
 	clear(s.txSaved)
 	s.refreshTimeouts()
+}
+
+// restoreSetting sets key back to value (to its default when the session
+// had none), as a rollback does, with what the setting's change entails.
+func (s *Session) restoreSetting(key, value string, had bool) {
+	if had {
+		s.settings[key] = value
+	} else {
+		delete(s.settings, key)
+	}
+	def, ok := findSetting(key)
+	if !ok {
+		return
+	}
+	if !had {
+		value = s.defaults[key]
+		if value == "" {
+			value = def.def
+		}
+	}
+	if def.check != nil {
+		_, _ = def.check(s, value)
+	}
+	if def.report {
+		s.reportChanged(def.name, value)
+	}
+	if strings.HasSuffix(key, "_timeout") {
+		s.refreshTimeouts()
+	}
 }
 
 func (s *Session) reportChanged(name, value string) {
