@@ -52,9 +52,11 @@ type Input struct {
 // current one ('now', 'today', 'yesterday', 'tomorrow'): its value
 // depends on when, and in which TimeZone, it is read.
 func Relative(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "now", "today", "yesterday", "tomorrow":
-		return true
+	for _, w := range strings.Fields(strings.ToLower(s)) {
+		switch w {
+		case "now", "today", "yesterday", "tomorrow":
+			return true
+		}
 	}
 	return false
 }

@@ -131,51 +131,26 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 	case arrow.DATE32:
 		d, err := parseDate(t)
 		if err != nil {
-			return nil, dateTimeError(dt, s, err)
+			dec, derr := decodeFallback(s, dt, in, dateTimeError(dt, s, err))
+			if derr != nil {
+				return nil, derr
+			}
+			return scalar.NewDate32Scalar(arrow.Date32(dec.days())), nil
 		}
 		return scalar.NewDate32Scalar(arrow.Date32FromTime(d)), nil
 	case arrow.TIMESTAMP:
-		tt := dt.(*arrow.TimestampType)
-		if rest, ok := cutBC(t); ok && tt.Unit == arrow.Microsecond {
-			// Year y BC is year 1-y: the rest is read as of year y AD,
-			// then moved back as many years.
-			v, err := ParseWith(rest, dt, in)
-			if err != nil {
-				return nil, dateTimeError(dt, s, err)
-			}
-			ad := time.UnixMicro(int64(v.(*scalar.Timestamp).Value)).UTC()
-			return scalar.NewTimestampScalar(arrow.Timestamp(ad.AddDate(1-2*ad.Year(), 0, 0).UnixMicro()), dt), nil
+		v, err := parseTimestamp(s, t, carry, dt.(*arrow.TimestampType), in)
+		if err == nil || dt.(*arrow.TimestampType).Unit != arrow.Microsecond {
+			return v, err
 		}
-		if v, ok, err := parseZonedTimestamp(t, tt, loc); ok {
-			var pe *pgerror.Error
-			if errors.As(err, &pe) {
-				return nil, pe
-			}
-			if err != nil {
-				return nil, dateTimeError(dt, s, err)
-			}
-			return v, nil
-		}
-		ts, zoned, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
+		dec, err := decodeFallback(s, dt, in, err)
 		if err != nil {
-			return nil, dateTimeError(dt, s, err)
+			return nil, err
 		}
-		if carry != 0 && tt.Unit == arrow.Microsecond {
-			ts += arrow.Timestamp(carry)
+		if dt.(*arrow.TimestampType).TimeZone == "" {
+			return scalar.NewTimestampScalar(arrow.Timestamp(dec.wall()), dt), nil
 		}
-		if tt.TimeZone != "" && !zoned && loc != time.UTC && tt.Unit == arrow.Microsecond {
-			ts = arrow.Timestamp(WallToInstant(int64(ts), loc))
-		}
-		if tt.TimeZone == "" && zoned {
-			// A timestamp without time zone ignores an offset written
-			// in its input, as PostgreSQL does: the wall time stays.
-			if i := strings.LastIndexAny(t, "+-Zz"); i > 10 {
-				if wall, _, err := arrow.TimestampFromStringInLocation(strings.TrimSpace(t[:i]), tt.Unit, time.UTC); err == nil {
-					ts = wall
-				}
-			}
-		}
-		return scalar.NewTimestampScalar(ts, dt), nil
+		return scalar.NewTimestampScalar(arrow.Timestamp(dec.instant(loc)), dt), nil
 	}
 	if tz, ok := dt.(*pgtypes.TimetzType); ok {
 		text, err := parseTimetz(t, loc, now)
@@ -188,6 +163,56 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 		return v, err
 	}
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "input of type %s is not supported", typeName(dt))
+}
+
+// parseTimestamp reads the ISO spellings of a timestamp (t is s trimmed
+// and normalized, carry what rounding its fraction carried).
+func parseTimestamp(s, t string, carry int64, tt *arrow.TimestampType, in Input) (scalar.Scalar, error) {
+	dt := arrow.DataType(tt)
+	loc := in.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	if rest, ok := cutBC(t); ok && tt.Unit == arrow.Microsecond {
+		// Year y BC is year 1-y: the rest is read as of year y AD,
+		// then moved back as many years.
+		v, err := ParseWith(rest, dt, in)
+		if err != nil {
+			return nil, dateTimeError(dt, s, err)
+		}
+		ad := time.UnixMicro(int64(v.(*scalar.Timestamp).Value)).UTC()
+		return scalar.NewTimestampScalar(arrow.Timestamp(ad.AddDate(1-2*ad.Year(), 0, 0).UnixMicro()), dt), nil
+	}
+	if v, ok, err := parseZonedTimestamp(t, tt, loc); ok {
+		var pe *pgerror.Error
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		if err != nil {
+			return nil, dateTimeError(dt, s, err)
+		}
+		return v, nil
+	}
+	ts, zoned, err := arrow.TimestampFromStringInLocation(t, tt.Unit, time.UTC)
+	if err != nil {
+		return nil, dateTimeError(dt, s, err)
+	}
+	if carry != 0 && tt.Unit == arrow.Microsecond {
+		ts += arrow.Timestamp(carry)
+	}
+	if tt.TimeZone != "" && !zoned && loc != time.UTC && tt.Unit == arrow.Microsecond {
+		ts = arrow.Timestamp(WallToInstant(int64(ts), loc))
+	}
+	if tt.TimeZone == "" && zoned {
+		// A timestamp without time zone ignores an offset written
+		// in its input, as PostgreSQL does: the wall time stays.
+		if i := strings.LastIndexAny(t, "+-Zz"); i > 10 {
+			if wall, _, err := arrow.TimestampFromStringInLocation(strings.TrimSpace(t[:i]), tt.Unit, time.UTC); err == nil {
+				ts = wall
+			}
+		}
+	}
+	return scalar.NewTimestampScalar(ts, dt), nil
 }
 
 // parseExtra reads the types that have no SQL operators yet but can be
