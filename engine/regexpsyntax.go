@@ -7,10 +7,16 @@ import (
 	"github.com/riffq/riffq/pgerror"
 )
 
+// isHex reports whether s is all hexadecimal digits.
+func isHex(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789abcdefABCDEF") == ""
+}
+
 // areToRE2 rewrites what PostgreSQL's advanced regular expressions spell
 // differently from Go's RE2: the word boundaries \y, \Y, \m, \M and
 // [[:<:]], [[:>:]] (\m and \M become \b, which also matches where the
-// other one would), collating elements [[.c.]] and equivalence classes
+// other one would), the character-entry escapes \b (a backspace), \B,
+// \e, \u and \U, collating elements [[.c.]] and equivalence classes
 // [[=c=]] of one character (that character), and \Z (\z). A brace that
 // starts a bound without closing it is an error, as in PostgreSQL, where
 // RE2 would read it literally.
@@ -26,6 +32,30 @@ func areToRE2(p string) (string, error) {
 		case c == '\\' && i+1 < len(p):
 			next := p[i+1]
 			i++
+			// Character-entry escapes RE2 spells otherwise or not at
+			// all: \b is a backspace (not a word boundary), \B a
+			// backslash, \e escape, \uXXXX and \UXXXXXXXX code points.
+			switch next {
+			case 'b':
+				sb.WriteString(`\x08`)
+				continue
+			case 'B':
+				sb.WriteString(`\\`)
+				continue
+			case 'e':
+				sb.WriteString(`\x1b`)
+				continue
+			case 'u', 'U':
+				n := 4
+				if next == 'U' {
+					n = 8
+				}
+				if i+n < len(p) && isHex(p[i+1:i+1+n]) {
+					sb.WriteString(`\x{` + p[i+1:i+1+n] + `}`)
+					i += n
+					continue
+				}
+			}
 			if !inBracket {
 				switch next {
 				case 'y', 'm', 'M':
