@@ -260,9 +260,21 @@ func datePartKernel(mem memory.Allocator, fields, vals arrow.Array, numeric bool
 	pb := newPartBuilder(mem, numeric, scale)
 	defer pb.release()
 	for i := range vals.Len() {
-		if vals.IsNull(i) || f.IsNull(i) || infiniteAt(vals, i) != 0 {
-			// An infinite value's fields are NULL here (PostgreSQL gives
-			// ±Infinity for the ever-growing ones, which numeric lacks).
+		if vals.IsNull(i) || f.IsNull(i) {
+			pb.appendNull()
+			continue
+		}
+		if sign := infiniteAt(vals, i); sign != 0 {
+			// The ever-growing fields of an infinite value are
+			// ±Infinity, the others NULL, as in PostgreSQL; extract's
+			// numeric has no infinity, so its are NULL too.
+			switch CanonicalUnit(f.Value(i)) {
+			case "epoch", "year", "decade", "century", "millennium", "julian", "isoyear":
+				if !numeric {
+					pb.fb.Append(math.Inf(sign))
+					continue
+				}
+			}
 			pb.appendNull()
 			continue
 		}

@@ -472,7 +472,9 @@ func formatDateTime(dst []byte, f *dtFields, nodes []dtNode) ([]byte, error) {
 			}
 			numeric = false
 		case kwDD:
-			dst = padInt(dst, f.day, signed(f.day, 2))
+			// Two characters with the sign (an interval's -1 day is
+			// -1), where MM and HH24 widen for it: PostgreSQL's %02d.
+			dst = padInt(dst, f.day, width(2))
 		case kwD, kwID, kwDDD, kwIDDD, kwW, kwWW, kwIW, kwJ:
 			if f.interval && (n.kw == kwD || n.kw == kwID) {
 				return nil, errInterval()

@@ -425,9 +425,18 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			e, err := b.bindAge(fc, args)
 			return e, true, err
 		}
-		// age(xid): how many transactions ago.
+		// age(xid): how many transactions ago. Only an xid (a catalog
+		// column, or a literal read as one) has an age: age(1) does not
+		// exist, as in PostgreSQL.
 		x := b.resolveUnknown(args[0])
-		if category(x.DataType()) != catNumeric || len(args) != 1 {
+		notXID := false
+		switch a := args[0].(type) {
+		case *expr.Literal:
+			notXID = a.DataType().ID() != arrow.INT64 // age(1); '5'::xid folds to a bigint
+		case *expr.Column:
+			notXID = b.pgTypes[a] != "xid"
+		}
+		if category(x.DataType()) != catNumeric || len(args) != 1 || notXID {
 			return nil, true, b.noFunction(fc, name, args...)
 		}
 		x, err := b.cast(x, typeInt8, fc.Location)
