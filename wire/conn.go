@@ -440,6 +440,7 @@ func (c *conn) loop() {
 			c.setActivity("active", m.String)
 			c.simpleQuery(m.String)
 			c.setActivity("", "")
+			c.reportSettings()
 			c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
 			flush = true
 		case *pgproto3.Terminate:
@@ -452,6 +453,7 @@ func (c *conn) loop() {
 				c.closePortals()
 			}
 			c.setActivity("", "")
+			c.reportSettings()
 			c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.tx})
 			flush = true
 		case *pgproto3.Flush:
@@ -590,11 +592,18 @@ func (c *conn) applyTx(tx TxEffect, tag string) string {
 	return tag
 }
 
-// reportSettings sends ParameterStatus for the reported settings a
-// statement changed.
+// reportSettings sends ParameterStatus for the reported settings the
+// statements since the last ReadyForQuery changed, each once with its
+// latest value, as PostgreSQL does just before ReadyForQuery.
 func (c *conn) reportSettings() {
-	for _, p := range c.sess.changed {
-		c.send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
+	for i, p := range c.sess.changed {
+		later := false
+		for _, q := range c.sess.changed[i+1:] {
+			later = later || q[0] == p[0]
+		}
+		if !later {
+			c.send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
+		}
 	}
 	c.sess.changed = c.sess.changed[:0]
 }

@@ -213,7 +213,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 			return nil
 		}
 		c.send(&pgproto3.ParameterDescription{ParameterOIDs: ps.stmt.ParamOIDs()})
-		if schema := ps.stmt.Schema(); schema != nil {
+		if schema := ps.stmt.Schema(); schema != nil && !isCopy(ps.stmt) {
 			c.send(ps.rowDescription(schema, nil))
 		} else {
 			c.send(&pgproto3.NoData{})
@@ -232,7 +232,7 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		return pgerror.New("34000", "portal %q does not exist", m.Name)
 	}
 	switch {
-	case p.schema == nil:
+	case p.schema == nil || isCopy(p.stmt):
 		c.send(&pgproto3.NoData{})
 	case p.from != nil && p.from.stmt != nil && p.schema == p.from.stmt.Schema():
 		c.send(p.from.rowDescription(p.schema, p.formats))
@@ -240,6 +240,16 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		c.send(rowDescription(p.schema, p.formats))
 	}
 	return nil
+}
+
+// isCopy reports whether st is a COPY, whose rows go out in CopyData
+// messages: Describe reports no row description for it, as PostgreSQL does.
+func isCopy(st interface{ Command() (string, TxEffect) }) bool {
+	if st == nil {
+		return false
+	}
+	tag, _ := st.Command()
+	return tag == "COPY"
 }
 
 // FormatOf returns the format code (0 text, 1 binary) of value i under the
@@ -324,7 +334,6 @@ func (c *conn) startPortal(p *portal) error {
 		c.notice("25001", "there is already a transaction in progress")
 	}
 	p.tag = c.applyTx(p.tx, res.Tag)
-	c.reportSettings()
 	p.rows = res.Rows
 	p.copy = res.Copy
 	p.copyIn = res.CopyIn
@@ -380,6 +389,7 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 		p.done = true
 		return err
 	}
+	before := p.sent
 	suspended, err := c.streamRows(ctx, p, maxRows)
 	if err != nil {
 		return err
@@ -396,7 +406,9 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 	}
 	tag := p.tag
 	if tag == "SELECT" || tag == "FETCH" {
-		tag += " " + strconv.FormatInt(p.sent, 10)
+		// The rows of this Execute, as PostgreSQL counts them: a
+		// portal resumed after PortalSuspended reports its last part.
+		tag += " " + strconv.FormatInt(p.sent-before, 10)
 	}
 	c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	p.rows.Release()

@@ -439,7 +439,7 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 	be := binary.BigEndian
 	want := func(n int) error {
 		if len(b) != n {
-			return pgerror.New(pgerror.ProtocolViolation, "incorrect binary data format in bind parameter: %d bytes for %s", len(b), dt)
+			return pgerror.New("22P03", "incorrect binary data format in bind parameter: %d bytes for %s", len(b), dt)
 		}
 		return nil
 	}
@@ -506,7 +506,7 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 	case arrow.DECIMAL128:
 		v, scale, err := DecodeNumeric(b)
 		if err != nil {
-			return nil, pgerror.New(pgerror.ProtocolViolation, "invalid binary numeric: %v", err)
+			return nil, pgerror.New("22P03", "invalid binary numeric: %v", err)
 		}
 		d := dt.(*arrow.Decimal128Type)
 		if d.Scale == pgtext.Unconstrained {
@@ -579,7 +579,7 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 	case *pgtypes.NumericType:
 		v, scale, err := DecodeNumeric(b)
 		if err != nil {
-			return nil, pgerror.New(pgerror.ProtocolViolation, "invalid binary numeric: %v", err)
+			return nil, pgerror.New("22P03", "invalid binary numeric: %v", err)
 		}
 		return scalar.NewExtensionScalar(scalar.NewStringScalar(string(pgtypes.AppendDecimal(nil, v, scale))), typ), nil
 	}
@@ -591,7 +591,7 @@ func DecodeParam(b []byte, dt arrow.DataType) (scalar.Scalar, error) {
 // then each element as a length (-1 for NULL) and its bytes.
 func decodeArrayParam(b []byte, typ *arrow.ListType) (scalar.Scalar, error) {
 	bad := func(what string) error {
-		return pgerror.New(pgerror.ProtocolViolation, "incorrect binary data format in array parameter: %s", what)
+		return pgerror.New("22P03", "incorrect binary data format in array parameter: %s", what)
 	}
 	be := binary.BigEndian
 	if len(b) < 12 {
