@@ -99,9 +99,15 @@ func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, param
 	}
 	declared := make([]arrow.DataType, len(paramOIDs))
 	for i, oid := range paramOIDs {
-		if t, ok := pgtypes.ToArrow(oid); ok {
+		switch t, ok := pgtypes.ToArrow(oid); {
+		case ok:
 			declared[i] = t
-		} else if oid != 0 && oid != pgtypes.UnknownOID {
+		case oid == pgtypes.VoidOID:
+			// How pgJDBC declares a CallableStatement's OUT parameter
+			// ({? = call f(?)} is f($1, $2)): the planner leaves it out
+			// of the call, as PostgreSQL does.
+			declared[i] = arrow.Null
+		case oid != 0 && oid != pgtypes.UnknownOID:
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "parameters of type OID %d are not supported", oid)
 		}
 	}
@@ -111,6 +117,10 @@ func (h handler) Prepare(ctx context.Context, s *wire.Session, sql string, param
 	}
 	oids := make([]uint32, len(p.Params))
 	for i, t := range p.Params {
+		if t.ID() == arrow.NULL {
+			oids[i] = pgtypes.VoidOID
+			continue
+		}
 		pt, err := pgtypes.FromArrow(t)
 		if err != nil {
 			return nil, err

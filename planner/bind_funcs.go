@@ -19,6 +19,7 @@ import (
 )
 
 func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
+	fc = b.withoutVoidParams(fc)
 	name := funcName(fc)
 	if len(fc.Funcname) == 2 {
 		// schema.f(): the schema must exist before anything else.
@@ -991,6 +992,26 @@ func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Exp
 	}
 	return b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
 		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// withoutVoidParams is fc without its arguments that are parameters
+// declared void: PostgreSQL leaves them out of a function call, and
+// pgJDBC sends a CallableStatement's OUT parameter as one.
+func (b *binder) withoutVoidParams(fc *pg_query.FuncCall) *pg_query.FuncCall {
+	isVoid := func(n *pg_query.Node) bool {
+		pr := n.GetParamRef()
+		if pr == nil || pr.Number < 1 {
+			return false
+		}
+		t := b.params.typeOf(int(pr.Number))
+		return t != nil && t.ID() == arrow.NULL
+	}
+	if !slices.ContainsFunc(fc.Args, isVoid) {
+		return fc
+	}
+	out := proto.Clone(fc).(*pg_query.FuncCall)
+	out.Args = slices.DeleteFunc(out.Args, isVoid)
+	return out
 }
 
 // isBareNull reports whether e is a NULL constant without a type, which

@@ -101,8 +101,11 @@ func Parse(sql string) ([]Statement, error) {
 	if err != nil {
 		if msg, pos, ok := syntaxError(err); ok {
 			code := pgerror.SyntaxError
-			if strings.HasPrefix(msg, "frame ") {
+			switch {
+			case strings.HasPrefix(msg, "frame "):
 				code = "42P20" // the grammar's checks of window frames (windowing_error)
+			case strings.HasPrefix(msg, "invalid byte sequence for encoding"):
+				code = pgerror.CharacterNotInRepertoire // E'\x00', the lexer's check
 			}
 			return nil, &pgerror.Error{Code: code, Message: msg, Position: pos}
 		}

@@ -122,6 +122,12 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		if precision < 1 || precision > maxNumericPrecision {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "NUMERIC precision %d must be between 1 and %d", precision, maxNumericPrecision).WithPosition(position(sql, tn.Location))
 		}
+		if len(mods) > 1 && scale < 0 {
+			// PostgreSQL 15 rounds to tens, hundreds... with a negative
+			// scale; riffq's scale -1 means unconstrained, so it says no
+			// rather than not round.
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "NUMERIC scale %d is not supported: riffq's scales are 0 or more", scale).WithPosition(position(sql, tn.Location))
+		}
 		if scale < 0 {
 			// Unconstrained numeric: a value keeps its own scale; the
 			// cast picks the scale from its input.

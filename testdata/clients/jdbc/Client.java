@@ -1,3 +1,4 @@
+import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
@@ -48,6 +49,20 @@ public class Client {
                 ps.setDate(1, java.sql.Date.valueOf("2000-01-01"));
                 ps.setBoolean(2, true);
                 print(ps.executeQuery());
+            }
+            // The driver sends the OUT parameter as a parameter of type void.
+            try (CallableStatement cs = conn.prepareCall("{? = call upper(?)}")) {
+                cs.registerOutParameter(1, java.sql.Types.VARCHAR);
+                cs.setString(2, "hi");
+                cs.execute();
+                System.out.println("callable " + cs.getString(1));
+            }
+            // From the 5th run on the driver reads the numerics in binary.
+            try (PreparedStatement ps = conn.prepareStatement("SELECT ?::numeric(20,18) AS a, 1.5::numeric(38,35) AS b")) {
+                for (int i = 0; i < 7; i++) {
+                    ps.setBigDecimal(1, new java.math.BigDecimal("-1.5"));
+                    print(ps.executeQuery());
+                }
             }
             metadata(conn);
             schemaRoundTrip(conn);
