@@ -512,3 +512,26 @@ func TestBinaryNumericScales(t *testing.T) {
 		}
 	}
 }
+
+// TestDeclaredPrecision: a time(p) or timestamp(p) column reports p as its
+// typmod in RowDescription, as PostgreSQL's do (JDBC's getScale, psql's
+// \gdesc read it).
+func TestDeclaredPrecision(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, "CREATE TABLE tp (a timestamp(3), b timestamptz(0), c time(2), d timestamp)"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, "SELECT a, b, c, d, a + interval '1 day' FROM tp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int32
+	for _, f := range rows.FieldDescriptions() {
+		got = append(got, f.TypeModifier)
+	}
+	rows.Close()
+	if want := []int32{3, 0, 2, -1, -1}; !slices.Equal(got, want) {
+		t.Errorf("typmods %v, want %v", got, want)
+	}
+}

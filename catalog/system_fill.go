@@ -696,6 +696,8 @@ func fillInfoColumns(b *systemBuilder, r *rows) {
 			if n := pgtypes.CharLength(f); n > 0 {
 				// varchar(n), char(n): PostgreSQL counts 4 bytes a character.
 				row = append(row, "character_maximum_length", n, "character_octet_length", 4*n)
+			} else if p := pgtypes.FractionDigits(f); p >= 0 {
+				row = append(row, "datetime_precision", int(p)) // time(p), timestamp(p)
 			} else {
 				row = append(row, numericFacts(f.Type)...)
 			}

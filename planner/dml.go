@@ -331,7 +331,7 @@ func releaseBatches(bs []arrow.RecordBatch) {
 // assignment does: a time(p) or timestamp(p) rounds to p fractional
 // digits, a varchar(n) takes a longer value whose excess is spaces, cut.
 func fitColumn(e expr.Expr, f arrow.Field) expr.Expr {
-	if p := fractionDigits(f); p >= 0 {
+	if p := pgtypes.FractionDigits(f); p >= 0 {
 		return &expr.Call{Func: "round_fraction", Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewInt32Scalar(p)}}, Type: e.DataType()}
 	}
 	if n, ok := pgtypes.Bpchar(f); ok && e.DataType().ID() == arrow.STRING {

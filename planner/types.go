@@ -161,34 +161,18 @@ func declaredField(f arrow.Field, tn *pg_query.TypeName) arrow.Field {
 		}
 		return pgtypes.Annotate(f, name)
 	case "time", "timestamp", "timestamptz":
-		// time(p), timestamp(p): values written round to p digits.
+		// time(p), timestamp(p): values written round to p digits, and
+		// clients see the precision (RowDescription's typmod, \d).
 		if len(tn.Typmods) == 1 {
 			if p := tn.Typmods[0].GetAConst().GetIval().GetIval(); p >= 0 && p < 6 {
-				keys := append(append([]string(nil), f.Metadata.Keys()...), fractionMetadata)
+				keys := append(append([]string(nil), f.Metadata.Keys()...), pgtypes.FractionMetadata)
 				values := append(append([]string(nil), f.Metadata.Values()...), strconv.Itoa(int(p)))
 				f.Metadata = arrow.NewMetadata(keys, values)
+				f = pgtypes.Annotate(f, fmt.Sprintf("%s(%d)", typ, p))
 			}
 		}
 	}
 	return f
-}
-
-// fractionMetadata is the Arrow field metadata key that holds the
-// fractional digits a time(p) or timestamp(p) column keeps.
-const fractionMetadata = "riffq.fraction"
-
-// fractionDigits is the p of a time(p) or timestamp(p) column, -1 for a
-// column without one.
-func fractionDigits(f arrow.Field) int32 {
-	i := f.Metadata.FindKey(fractionMetadata)
-	if i < 0 {
-		return -1
-	}
-	p, err := strconv.Atoi(f.Metadata.Values()[i])
-	if err != nil {
-		return -1
-	}
-	return int32(p)
 }
 
 // storedType is the type a column declared as t holds: an unconstrained

@@ -2,6 +2,7 @@ package pgtypes
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -68,6 +69,18 @@ func isString(dt arrow.DataType) bool { return dt.ID() == arrow.STRING }
 
 func isDecimal(dt arrow.DataType) bool { return dt.ID() == arrow.DECIMAL128 }
 
+func isTimestamp(zoned bool) func(arrow.DataType) bool {
+	return func(dt arrow.DataType) bool {
+		ts, ok := dt.(*arrow.TimestampType)
+		return ok && ts.Unit == arrow.Microsecond && (ts.TimeZone != "") == zoned
+	}
+}
+
+func isTime(dt arrow.DataType) bool {
+	t, ok := dt.(*arrow.Time64Type)
+	return ok && t.Unit == arrow.Microsecond
+}
+
 func isIntegerList(dt arrow.DataType) bool {
 	l, ok := dt.(*arrow.ListType)
 	if !ok {
@@ -91,6 +104,19 @@ func annotation(name string) (annotatedType, bool) {
 	var p, sc int32
 	if _, err := fmt.Sscanf(name, "numeric(%d,%d)", &p, &sc); err == nil && p > 0 && sc >= 0 && name == fmt.Sprintf("numeric(%d,%d)", p, sc) {
 		return annotatedType{Type{NumericOID, "numeric", -1, numericTypmod(p, sc)}, isDecimal}, true
+	}
+	for _, a := range []annotatedType{
+		{Type{TimestampOID, "timestamp without time zone", 8, -1}, isTimestamp(false)},
+		{Type{TimestamptzOID, "timestamp with time zone", 8, -1}, isTimestamp(true)},
+		{Type{TimeOID, "time without time zone", 8, -1}, isTime},
+	} {
+		// timestamp(p), timestamptz(p), time(p): a declared precision.
+		kind := map[uint32]string{TimestampOID: "timestamp", TimestamptzOID: "timestamptz", TimeOID: "time"}[a.typ.OID]
+		var p int32
+		if _, err := fmt.Sscanf(name, kind+"(%d)", &p); err == nil && p >= 0 && p <= 6 && name == fmt.Sprintf("%s(%d)", kind, p) {
+			a.typ.Mod = p
+			return a, true
+		}
 	}
 	for _, t := range []Type{{VarcharOID, "character varying", -1, -1}, {BpcharOID, "character", -1, -1}} {
 		var n int32
@@ -164,6 +190,24 @@ func Annotation(f arrow.Field) string {
 		return name
 	}
 	return ""
+}
+
+// FractionMetadata is the Arrow field metadata key that holds the
+// fractional digits p a time(p) or timestamp(p) column keeps: its typmod.
+const FractionMetadata = "riffq.fraction"
+
+// FractionDigits is the p of a time(p) or timestamp(p) field, -1 for a
+// field without one.
+func FractionDigits(f arrow.Field) int32 {
+	i := f.Metadata.FindKey(FractionMetadata)
+	if i < 0 {
+		return -1
+	}
+	p, err := strconv.Atoi(f.Metadata.Values()[i])
+	if err != nil || p < 0 || p > 6 {
+		return -1
+	}
+	return int32(p)
 }
 
 // FromField returns the PostgreSQL type of a result column: the type its
