@@ -631,8 +631,9 @@ type floatSumAcc struct {
 	special []bool
 	// squares is the sum of squared deviations (Youngs-Cramer) for avg:
 	// PostgreSQL's avg shares the variance's transition, which fails
-	// when it overflows.
-	squares []float64
+	// when it overflows (overflowed).
+	squares    []float64
+	overflowed bool
 }
 
 func (s *floatSumAcc) grow(n int) {
@@ -685,13 +686,22 @@ func (s *floatSumAcc) addSquare(id uint32, v float64) {
 	}
 	if n := float64(s.counts[id]); n > 1 {
 		d := v*n - s.sums[id]
+		old := s.squares[id]
 		s.squares[id] += d * d / (n * (n - 1))
+		if math.IsInf(s.squares[id], 0) && !math.IsInf(old, 0) && !math.IsInf(v, 0) && !math.IsNaN(v) && !math.IsNaN(s.sums[id]) {
+			// A finite value overflowed the squares: PostgreSQL's
+			// float8_accum fails here, whatever comes after.
+			s.overflowed = true
+		}
 	}
 }
 
 func (s *floatSumAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 	b := array.NewBuilder(mem, s.out)
 	defer b.Release()
+	if s.overflowed {
+		return nil, pgerror.New(pgerror.NumericValueOutOfRange, "value out of range: overflow")
+	}
 	for i := range s.sums {
 		if !s.special[i] && (math.IsInf(s.sums[i], 0) || (s.out.ID() == arrow.FLOAT32 && math.IsInf(float64(s.sums32[i]), 0)) ||
 			s.avg && math.IsInf(s.squares[i], 0)) {
