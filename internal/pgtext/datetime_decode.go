@@ -414,22 +414,8 @@ func (d *decodedDateTime) setOffset(text string) error {
 			}
 		}
 	} else {
-		switch len(body) {
-		case 1, 2:
-			h, err = strconv.Atoi(body)
-		case 3, 4:
-			h, err = strconv.Atoi(body[:len(body)-2])
-			if err == nil {
-				m, err = strconv.Atoi(body[len(body)-2:])
-			}
-		case 6:
-			h, _ = strconv.Atoi(body[:2])
-			m, _ = strconv.Atoi(body[2:4])
-			s, err = strconv.Atoi(body[4:])
-		default:
-			return errBadDateTime
-		}
-		if err != nil {
+		var ok bool
+		if h, m, s, ok = hms(body); !ok {
 			return errBadDateTime
 		}
 	}
@@ -501,23 +487,35 @@ func (d *decodedDateTime) dateComplete() bool {
 	return d.yearSet && d.monthSet && d.daySet
 }
 
-// concatenatedTime reads hh, hhmm or hhmmss with an optional fraction.
-func (d *decodedDateTime) concatenatedTime(digits, frac string) error {
-	if d.hasTime {
-		return errBadDateTime
+// hms reads h, hh, hmm, hhmm or hhmmss: hours, minutes and seconds
+// written without separators.
+func hms(digits string) (h, m, s int, ok bool) {
+	if strings.Trim(digits, "0123456789") != "" {
+		return 0, 0, 0, false
 	}
-	var h, m, s int
-	switch len(digits) {
-	case 2:
+	switch n := len(digits); n {
+	case 1, 2:
 		h, _ = strconv.Atoi(digits)
-	case 4:
-		h, _ = strconv.Atoi(digits[:2])
-		m, _ = strconv.Atoi(digits[2:])
+	case 3, 4:
+		h, _ = strconv.Atoi(digits[:n-2])
+		m, _ = strconv.Atoi(digits[n-2:])
 	case 6:
 		h, _ = strconv.Atoi(digits[:2])
 		m, _ = strconv.Atoi(digits[2:4])
 		s, _ = strconv.Atoi(digits[4:])
 	default:
+		return 0, 0, 0, false
+	}
+	return h, m, s, true
+}
+
+// concatenatedTime reads hh, hhmm or hhmmss with an optional fraction.
+func (d *decodedDateTime) concatenatedTime(digits, frac string) error {
+	if d.hasTime {
+		return errBadDateTime
+	}
+	h, m, s, ok := hms(digits)
+	if !ok || len(digits)%2 != 0 {
 		return errBadDateTime
 	}
 	d.hour, d.min, d.sec = h, m, s
