@@ -533,10 +533,7 @@ func parseDate(t string) (time.Time, error) {
 	}
 	d, err := time.Parse("2006-01-02", t)
 	if err != nil {
-		var ok bool
-		if d, ok = parseDateSpelling(t); !ok {
-			return d, err
-		}
+		return d, err // spelled dates are read by decodeFallback
 	}
 	if bc {
 		d = d.AddDate(1-2*d.Year(), 0, 0)
@@ -650,42 +647,6 @@ func parseTimeOfDay(t string) (int64, error) {
 		return 0, pgerror.New("22008", "date/time field value out of range")
 	}
 	return us, nil
-}
-
-// dateLayouts are the other spellings of a date that PostgreSQL reads, as
-// Go layouts; month names are matched after their case is normalized.
-// Dates of numbers with slashes are left out: their order depends on
-// DateStyle (MDY or DMY), which the parser does not see.
-var dateLayouts = []string{
-	"Jan 2, 2006", "Jan 2 2006", "January 2, 2006", "January 2 2006", "2 Jan 2006", "2 January 2006",
-	"2-Jan-2006", "2006-Jan-02", "2006-January-02", "2-January-2006", "Jan-02-2006", "2006/01/02", "20060102",
-	"Mon Jan 2 2006", "Monday, January 2, 2006",
-}
-
-// parseDateSpelling reads a date in one of dateLayouts.
-func parseDateSpelling(t string) (time.Time, bool) {
-	words := strings.Fields(t)
-	for i, w := range words {
-		if w != "" && (w[0] >= 'a' && w[0] <= 'z' || w[0] >= 'A' && w[0] <= 'Z') {
-			words[i] = strings.ToUpper(w[:1]) + strings.ToLower(w[1:])
-		}
-	}
-	norm := strings.Join(words, " ")
-	// A month name inside a dashed date (1999-jan-08) is a word of its own.
-	if parts := strings.Split(norm, "-"); len(parts) == 3 {
-		for i, p := range parts {
-			if p != "" && (p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z') {
-				parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
-			}
-		}
-		norm = strings.Join(parts, "-")
-	}
-	for _, layout := range dateLayouts {
-		if d, err := time.Parse(layout, norm); err == nil {
-			return d, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // zoneAbbrevs are the time zone abbreviations of PostgreSQL's default set
