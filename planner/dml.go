@@ -512,6 +512,13 @@ func (p *Planner) planInsert(b *binder, is *pg_query.InsertStmt) (*Query, error)
 	}
 	for pos, i := range targets {
 		col := &expr.Column{Index: pos, Name: in.Field(pos).Name, Type: in.Field(pos).Type}
+		if item, ok := selectItem(sel, pos); ok && !untypedConstant(item) {
+			// A typed value must be assignable (a string constant of the
+			// top-level SELECT list is still unknown, as in PostgreSQL).
+			if err := b.assignable(col, schema.Field(i), nodeLocation(item)); err != nil {
+				return nil, err
+			}
+		}
 		if exprs[i], err = b.cast(col, schema.Field(i).Type, -1); err != nil {
 			return nil, err
 		}
@@ -794,14 +801,48 @@ func (b *binder) assignable(e expr.Expr, f arrow.Field, loc int32) error {
 	if _, ok := e.(*unknownLit); ok || isBareNull(e) {
 		return nil
 	}
-	from, to := category(e.DataType()), category(f.Type)
-	refused := from == catString && to != catString ||
-		from == catBool && to == catNumeric || from == catNumeric && to == catBool
-	if !refused {
-		return nil
+	if !assignableType(e.DataType(), f.Type) {
+		return b.errorf(pgerror.DatatypeMismatch, loc, "column \"%s\" is of type %s but expression is of type %s", f.Name, typeName(f.Type), typeName(e.DataType())).
+			WithHint("You will need to rewrite or cast the expression.")
 	}
-	return b.errorf(pgerror.DatatypeMismatch, loc, "column \"%s\" is of type %s but expression is of type %s", f.Name, typeName(f.Type), typeName(e.DataType())).
-		WithHint("You will need to rewrite or cast the expression.")
+	return nil
+}
+
+// assignableType reports whether PostgreSQL converts a value of type from
+// to a column of type to on assignment (an implicit or assignment cast):
+// anything into text, numbers into numbers, dates and timestamps into
+// each other, a timestamp into a time, nothing else across categories.
+func assignableType(from, to arrow.DataType) bool {
+	cf, ct := category(from), category(to)
+	if isPerValueNumeric(from) {
+		cf = catNumeric
+	}
+	if isPerValueNumeric(to) {
+		ct = catNumeric
+	}
+	switch {
+	case cf == catOther && from.ID() == arrow.NULL, ct == catString, cf == ct && ct != catOther:
+		return true
+	case cf == catDateTime:
+		return to.ID() == arrow.TIME64
+	case cf == catOther:
+		return ct == catOther
+	}
+	return false
+}
+
+// selectItem is the expression of item pos of an INSERT's plain SELECT
+// list (not VALUES, not a set operation, not *).
+func selectItem(sel *pg_query.SelectStmt, pos int) (*pg_query.Node, bool) {
+	if sel == nil || len(sel.ValuesLists) > 0 || sel.Op != pg_query.SetOperation_SETOP_NONE || pos >= len(sel.TargetList) {
+		return nil, false
+	}
+	for _, t := range sel.TargetList {
+		if cr := t.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
+			return nil, false
+		}
+	}
+	return sel.TargetList[pos].GetResTarget().GetVal(), true
 }
 
 // tableRowsPlan is a scan of the whole table t, as a statement's target.
