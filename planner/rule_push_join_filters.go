@@ -8,7 +8,12 @@ import (
 // conjunct over one side of a join goes below the join when the join type
 // keeps that side's rows unchanged, a WHERE conjunct over both sides of an
 // inner join joins its condition, and an ON conjunct over the inner side of
-// a join (either side of an inner join) goes below it.
+// a join (either side of an inner join) goes below it. A conjunct over a
+// projection (a subquery's, a view's, a WITH query's select list) goes below
+// it, written over the projection's input, so that the expressions the
+// projection computes see only the rows the filter keeps, as in
+// PostgreSQL, where a filter on a subquery's rows guards its computed
+// columns (x / y in a subquery filtered on y <> 0).
 type pushJoinFilters struct{}
 
 func (pushJoinFilters) name() string { return "push_join_filters" }
@@ -27,6 +32,21 @@ func pushDown(p Plan) Plan {
 			// the join is rewritten further, or they would loop forever.
 			nj, above := filterJoin(j, expr.Conjuncts(n.Predicate))
 			return withFilter(pushDown(nj), above)
+		}
+		if pr, ok := n.Input.(*Project); ok {
+			var below, above []expr.Expr
+			for _, c := range expr.Conjuncts(n.Predicate) {
+				if e, ok := throughProject(c, pr); ok {
+					below = append(below, e)
+				} else {
+					above = append(above, c)
+				}
+			}
+			if len(below) > 0 {
+				np := *pr
+				np.Input = pushDown(withFilter(pr.Input, below))
+				return withFilter(&np, above)
+			}
 		}
 	case *Join:
 		nj := *n
@@ -146,6 +166,53 @@ func and(conj []expr.Expr) expr.Expr {
 		out = &expr.Binary{Op: expr.And, Left: out, Right: c, Type: typeBool}
 	}
 	return out
+}
+
+// throughProject rewrites conjunct c, over pr's output, over pr's input:
+// each column it reads becomes the expression pr computes for it. ok is
+// false where that would change what is computed: c holds a subquery, or
+// reads a column computed by a subquery or a volatile function (random()
+// evaluated twice would differ).
+func throughProject(c expr.Expr, pr *Project) (expr.Expr, bool) {
+	ok := true
+	expr.Walk(c, func(e expr.Expr) bool {
+		switch n := e.(type) {
+		case *expr.Subquery:
+			ok = false
+		case *expr.Column:
+			if n.Index >= len(pr.Exprs) || !movable(pr.Exprs[n.Index]) {
+				ok = false
+			}
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	return expr.Transform(c, func(e expr.Expr) (expr.Expr, bool) {
+		if col, isCol := e.(*expr.Column); isCol {
+			return pr.Exprs[col.Index], true
+		}
+		return nil, false
+	}), true
+}
+
+// movable reports whether e may be computed in another place, and again:
+// it holds no subquery and calls no volatile function.
+func movable(e expr.Expr) bool {
+	ok := true
+	expr.Walk(e, func(e expr.Expr) bool {
+		switch n := e.(type) {
+		case *expr.Subquery:
+			ok = false
+		case *expr.Call:
+			if volatileFunc(n.Func) {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
 }
 
 func withFilter(p Plan, conj []expr.Expr) Plan {
