@@ -480,6 +480,41 @@ func TestPreparedAfterDDL(t *testing.T) {
 	}
 }
 
+// TestRollbackOfAlterReplans: a block that changed a table's rows and
+// then its columns puts both back on ROLLBACK; another session's plan of
+// the changed table, kept by its text, is planned again rather than read
+// the columns the table lost (an internal error).
+func TestRollbackOfAlterReplans(t *testing.T) {
+	url := startServer(t)
+	a, b := connect(t, url), connect(t, url)
+	ctx := context.Background()
+	for _, sql := range []string{"CREATE TABLE ra (id int, v int)", "INSERT INTO ra VALUES (1, 1)", "BEGIN", "INSERT INTO ra VALUES (2, 2)", "ALTER TABLE ra ADD COLUMN w int"} {
+		if _, err := a.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	count := func() (int, error) {
+		rows, err := b.Query(ctx, "SELECT * FROM ra")
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		n := len(rows.FieldDescriptions())
+		for rows.Next() {
+		}
+		return n, rows.Err()
+	}
+	if n, err := count(); err != nil || n != 3 {
+		t.Fatalf("during the block: %d columns, %v", n, err)
+	}
+	if _, err := a.Exec(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := count(); err != nil || n != 2 {
+		t.Fatalf("after ROLLBACK: %d columns, %v, want 2", n, err)
+	}
+}
+
 // TestViewColumnOrigin checks that a view's columns reach the client as
 // the view's (RowDescription's table OID and column number), as
 // PostgreSQL reports them: JDBC's getTableName and isAutoIncrement read

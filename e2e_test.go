@@ -118,6 +118,8 @@ func TestErrorsKeepConnection(t *testing.T) {
 		// PostgreSQL 15 rounds 5 to 10 here; riffq refuses rather than
 		// answer 5.
 		{"SELECT 5::numeric(2,-1)", "0A000", 11},
+		// Refused rather than accepted and ignored.
+		{"CREATE TABLE nd (a int, UNIQUE NULLS NOT DISTINCT (a))", "0A000", 25},
 	}
 	for _, c := range cases {
 		_, err := conn.Exec(ctx, c.sql)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/catalog"
@@ -101,7 +102,15 @@ func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *
 				fields[i].Nullable = false
 			}
 			md := schema.Metadata()
-			if err := wt.Reshape(arrow.NewSchema(fields, &md), rows); err != nil {
+			reshaped := arrow.NewSchema(fields, &md)
+			// The same columns, under the schema that says NOT NULL.
+			batches := make([]arrow.RecordBatch, len(rows))
+			for j, r := range rows {
+				batches[j] = array.NewRecordBatch(reshaped, r.Columns(), r.NumRows())
+			}
+			err := wt.Reshape(reshaped, batches)
+			releaseBatches(batches)
+			if err != nil {
 				return err
 			}
 		}
@@ -139,6 +148,9 @@ func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *
 func (b *binder) addedKey(c *pg_query.Constraint, t *catalog.Table, wt *writableTable, others []sources.UniqueKey) (sources.UniqueKey, error) {
 	if c.Indexname != "" {
 		return sources.UniqueKey{}, b.unsupported(c.Location, "ADD CONSTRAINT ... USING INDEX is not supported yet")
+	}
+	if c.NullsNotDistinct {
+		return sources.UniqueKey{}, b.unsupported(c.Location, "UNIQUE NULLS NOT DISTINCT is not supported yet")
 	}
 	schema := wt.Schema()
 	k := sources.UniqueKey{Name: c.Conname, Primary: c.Contype == pg_query.ConstrType_CONSTR_PRIMARY}

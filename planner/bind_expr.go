@@ -1029,7 +1029,7 @@ func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 	// nullif(NULL, 1) is an integer, nullif(2, 1.5) numeric; integers
 	// keep theirs (int4 = int8 is an operator of its own).
 	_, lUnknown := l.(*unknownLit)
-	if eq, err := b.binary(expr.Eq, l, r, ae.Location); err == nil {
+	if eq, err := b.binary(expr.Eq, l, r, ae.Location); err == nil && (lUnknown || !crossTypeEquality(l.DataType(), r.DataType())) {
 		if bin, ok := eq.(*expr.Binary); ok && !arrow.TypeEqual(bin.Left.DataType(), l.DataType()) &&
 			(lUnknown || numericRank(l.DataType()) > 3 || numericRank(bin.Left.DataType()) > 3 || numericRank(l.DataType()) == 0) {
 			to := bin.Left.DataType()
@@ -1047,6 +1047,19 @@ func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 		return nil, err
 	}
 	return &expr.Case{Whens: []expr.When{{Cond: eq, Result: &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}}}, Else: l, Type: l.DataType()}, nil
+}
+
+// crossTypeEquality reports whether PostgreSQL's = for types l and r takes
+// its left operand as it is: integers of any width and real with double
+// precision have operators of their own, a number of a higher rank than
+// the right one's stays (real = numeric casts the numeric), and dates
+// compare with timestamps. NULLIF(l, r) then keeps l's type
+// (nullif(real, numeric) is real, nullif(date, timestamp) a date).
+func crossTypeEquality(l, r arrow.DataType) bool {
+	integer := func(t arrow.DataType) bool { n := numericRank(t); return n >= 1 && n <= 3 }
+	float := func(t arrow.DataType) bool { return t.ID() == arrow.FLOAT32 || t.ID() == arrow.FLOAT64 }
+	datetime := func(t arrow.DataType) bool { return t.ID() == arrow.DATE32 || t.ID() == arrow.TIMESTAMP }
+	return integer(l) && integer(r) || float(l) && (float(r) || numericRank(r) > 0) || datetime(l) && datetime(r)
 }
 
 // intervalScale binds interval * number, number * interval and

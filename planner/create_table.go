@@ -44,6 +44,9 @@ func (p *Planner) planCreateTable(b *binder, cs *pg_query.CreateStmt) (*Query, e
 		return 0, b.errorf(pgerror.UndefinedColumn, loc, "column %q named in key does not exist", name)
 	}
 	addKey := func(c *pg_query.Constraint, cols []int) error {
+		if c.NullsNotDistinct {
+			return b.unsupported(c.Location, "UNIQUE NULLS NOT DISTINCT is not supported yet")
+		}
 		k := sources.UniqueKey{Name: c.Conname, Columns: cols, Primary: c.Contype == pg_query.ConstrType_CONSTR_PRIMARY}
 		if k.Primary {
 			for _, x := range keys {

@@ -230,6 +230,9 @@ func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *p
 	if err != nil {
 		return nil, err
 	}
+	if logical, err = b.unconstrainNumerics(logical); err != nil {
+		return nil, err
+	}
 	fields := logical.Schema().Fields()
 	if len(into.ColNames) > len(fields) {
 		return nil, b.errorf(pgerror.SyntaxError, rel.Location, "too many column names were specified")
@@ -282,6 +285,37 @@ func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *p
 		return nil
 	}
 	return q, nil
+}
+
+// unconstrainNumerics makes the numeric columns that a query computes
+// (amt * 2) plain numeric, each value with its own scale, as PostgreSQL's
+// CREATE TABLE AS declares them: the scale riffq computes for the
+// expression's values is not the column's, and later writes must keep
+// theirs. Columns read unchanged or cast to numeric(p,s) keep their type.
+func (b *binder) unconstrainNumerics(p Plan) (Plan, error) {
+	pr, ok := p.(*Project)
+	if !ok {
+		return p, nil
+	}
+	schema := p.Schema()
+	exprs := make([]expr.Expr, len(pr.Exprs))
+	changed := false
+	for i, e := range pr.Exprs {
+		f := schema.Field(i)
+		exprs[i] = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+		if _, isCol := e.(*expr.Column); isCol || f.Type.ID() != arrow.DECIMAL128 || strings.HasPrefix(pgtypes.Annotation(f), "numeric(") {
+			continue
+		}
+		c, err := b.cast(exprs[i], pgtypes.Numeric(), -1)
+		if err != nil {
+			return nil, err
+		}
+		exprs[i], changed = c, true
+	}
+	if !changed {
+		return p, nil
+	}
+	return &Project{Input: p, Exprs: exprs, Names: slices.Clone(pr.Names)}, nil
 }
 
 func physicalOf(logical Plan) (engine.Plan, error) {

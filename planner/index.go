@@ -50,6 +50,9 @@ func (p *Planner) planCreateIndex(b *binder, is *pg_query.IndexStmt) (*Query, er
 	default:
 		return nil, b.unsupported(-1, "index access method %q is not supported", is.AccessMethod)
 	}
+	if is.NullsNotDistinct {
+		return nil, b.unsupported(-1, "UNIQUE NULLS NOT DISTINCT is not supported yet")
+	}
 	if is.Unique && method != "btree" {
 		return nil, b.errorf(pgerror.FeatureNotSupported, -1, "access method %q does not support unique indexes", method)
 	}

@@ -69,7 +69,16 @@ func (b *binder) lockWriter(ctx context.Context, w sources.Writer) (unlock func(
 	epoch := undoEpoch(txs)
 	if e, ok := txs.TxValue(snapshotKey{tw}).(int); !ok || e != epoch {
 		restore, discard := tw.Snapshot()
-		txs.OnRollback(restore)
+		cat, db := b.cat, b.db
+		txs.OnRollback(func() {
+			before := tw.Schema()
+			restore()
+			if !before.Equal(tw.Schema()) {
+				// An ALTER TABLE of the block is undone with the rows:
+				// plans made since read columns the table lost.
+				cat.ProviderChanged(db, w)
+			}
+		})
 		txs.OnTxEnd(discard)
 		txs.SetTxValue(snapshotKey{tw}, epoch)
 	}
