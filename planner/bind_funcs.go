@@ -184,6 +184,15 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	} else if delim != nil {
 		delim = b.resolveUnknown(delim)
 	}
+	if name == "bool_and" || name == "bool_or" {
+		// Their one signature types an untyped argument: bool_and(NULL).
+		if u, ok := arg.(*unknownLit); ok {
+			if arg, err = b.resolveAs(u, typeBool); err != nil {
+				return nil, err
+			}
+		}
+		arg = typedNull(arg, typeBool)
+	}
 	arg = b.resolveUnknown(arg)
 	if orderSensitiveAggs[name] && fc.AggDistinct && len(fc.AggOrder) == 0 {
 		// PostgreSQL sorts a DISTINCT aggregate's input, so its values
