@@ -223,6 +223,7 @@ func (st *statement) Execute(ctx context.Context, s *wire.Session) (*wire.Result
 	ctx = engine.WithBackendSignal(ctx, func(pid int32, terminate bool) bool {
 		return pid >= 0 && s.SignalBackend(uint32(pid), terminate)
 	})
+	ctx = engine.WithAdvisoryLocks(ctx, advisoryLocker{s})
 	if q.Run != nil {
 		if err := q.Run(ctx); err != nil {
 			return nil, err
@@ -308,3 +309,17 @@ func (p *prepared) Bind(_ context.Context, s *wire.Session, params [][]byte, for
 	st.params = values
 	return &st, nil
 }
+
+// advisoryLocker is the session's side of the server's advisory locks,
+// as the engine's advisory lock functions take them.
+type advisoryLocker struct{ s *wire.Session }
+
+func (l advisoryLocker) Lock(ctx context.Context, key int64, pair, shared, xact, wait bool) (bool, error) {
+	return l.s.AdvisoryLock(ctx, wire.AdvisoryKey{ID: key, Pair: pair}, shared, xact, wait)
+}
+
+func (l advisoryLocker) Unlock(key int64, pair, shared bool) bool {
+	return l.s.AdvisoryUnlock(wire.AdvisoryKey{ID: key, Pair: pair}, shared)
+}
+
+func (l advisoryLocker) UnlockAll() { l.s.AdvisoryUnlockAll() }

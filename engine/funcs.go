@@ -49,6 +49,10 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		return compileSleep(args[0]), nil
 	case "pg_cancel_backend", "pg_terminate_backend":
 		return compileSignalBackend(args[0], n.Func == "pg_terminate_backend"), nil
+	case "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+		"pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
+		"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all":
+		return compileAdvisory(n.Func, args, n.Type)
 	case "date_bin":
 		out := n.Type
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return dateBinKernel(mem, in, out) }

@@ -762,6 +762,34 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		b.volatile = true
 		return &expr.Call{Func: name, Args: args[:1], Type: typeBool}, true, nil
+	case isAdvisoryLockFunc(name):
+		// The server's lock table is reached when the query runs
+		// (engine.WithAdvisoryLocks). A key is a bigint or two integers.
+		args, err := b.bindExprs(fc.Args, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		var want []arrow.DataType
+		switch {
+		case name == "pg_advisory_unlock_all" && len(args) == 0:
+		case name != "pg_advisory_unlock_all" && len(args) == 1:
+			want = []arrow.DataType{typeInt8}
+		case name != "pg_advisory_unlock_all" && len(args) == 2:
+			want = []arrow.DataType{typeInt4, typeInt4}
+		default:
+			return nil, true, b.noFunction(fc, name, args...)
+		}
+		for i := range args {
+			if args[i], err = b.cast(b.resolveUnknown(args[i]), want[i], fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		b.volatile = true
+		var typ arrow.DataType = typeText // void, which riffq holds as empty strings
+		if strings.HasPrefix(name, "pg_try_") || strings.HasPrefix(name, "pg_advisory_unlock") && name != "pg_advisory_unlock_all" {
+			typ = typeBool
+		}
+		return &expr.Call{Func: name, Args: args, Type: typ}, true, nil
 	case name == "set_config" && len(fc.Args) == 3:
 		return b.bindSetConfig(fc, ectx)
 	}
@@ -1001,6 +1029,18 @@ func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Exp
 	}
 	return b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
 		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// isAdvisoryLockFunc reports whether name is one of PostgreSQL's advisory
+// lock functions.
+func isAdvisoryLockFunc(name string) bool {
+	switch name {
+	case "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+		"pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
+		"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all":
+		return true
+	}
+	return false
 }
 
 // withoutVoidParams is fc without its arguments that are parameters

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -29,7 +30,7 @@ func declare(e expr.Expr, n *pg_query.Node) expr.Expr {
 	if returnsName(n) {
 		return &expr.Call{Func: declaredTypeFunc, Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewStringScalar("name")}}, Type: e.DataType()}
 	}
-	if fc := n.GetFuncCall(); fc != nil && funcName(fc) == "pg_sleep" {
+	if fc := n.GetFuncCall(); fc != nil && (funcName(fc) == "pg_sleep" || isAdvisoryLockFunc(funcName(fc)) && e.DataType().ID() == arrow.STRING) {
 		// void, whose values riffq holds as empty strings.
 		return &expr.Call{Func: declaredTypeFunc, Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewStringScalar("void")}}, Type: e.DataType()}
 	}

@@ -131,6 +131,7 @@ func (c *conn) serve() {
 		c.closePortals()
 		if c.sess != nil {
 			c.sess.CloseAllCursors()
+			c.sess.AdvisoryUnlockAll()
 		}
 		c.cancel()
 		c.nc.Close()

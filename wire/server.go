@@ -145,6 +145,7 @@ type Server struct {
 	wg      sync.WaitGroup
 
 	watching atomic.Bool // the watch loop runs (watch.go)
+	advisory advisoryLocks
 }
 
 // DefaultServerVersion is the server_version a Server reports unless
