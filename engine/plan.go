@@ -301,7 +301,8 @@ func filterConjuncts(ctx context.Context, b arrow.RecordBatch, preds []evaluator
 
 // conjunctCost ranks a filter's conjuncts, cheapest first: comparisons of
 // fixed-width values, then of strings and calls, then pattern matches, then
-// subqueries. Conjuncts of one rank keep the query's order.
+// subqueries. Conjuncts of one rank keep the query's order, which guards
+// the later ones as PostgreSQL's order does.
 func conjunctCost(e expr.Expr) int {
 	cost := 0
 	expr.Walk(e, func(e expr.Expr) bool {
@@ -316,7 +317,14 @@ func conjunctCost(e expr.Expr) int {
 			default:
 				cost += 5
 			}
-		case *expr.Binary, *expr.Cast:
+		case *expr.Binary:
+			// AND and OR cost nothing of their own, as in PostgreSQL's
+			// cost_qual_eval: id IN (1, 6), an OR of two comparisons,
+			// ranks with i8 * 2 > 0 and keeps its place before it.
+			if n.Op != expr.And && n.Op != expr.Or {
+				cost++
+			}
+		case *expr.Cast:
 			cost++
 		case *expr.Column:
 			if id := n.Type.ID(); id == arrow.STRING || id == arrow.LARGE_STRING || id == arrow.BINARY {
