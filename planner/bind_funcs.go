@@ -874,6 +874,26 @@ func (b *binder) bindTimezone(fc *pg_query.FuncCall, name string, ectx exprConte
 // bindDateFunc binds date_trunc(unit, t), date_part(field, t) and
 // EXTRACT(field FROM t) over dates and timestamps.
 func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if name == "date_trunc" && len(fc.Args) == 3 {
+		// date_trunc(unit, t, zone) truncates t as a wall-clock time in
+		// zone: (date_trunc(unit, t::timestamptz AT TIME ZONE zone)) AT
+		// TIME ZONE zone, a timestamp with time zone.
+		args, err := b.bindExprs(fc.Args, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		if _, untyped := args[1].(*unknownLit); !untyped && category(args[1].DataType()) != catDateTime {
+			return nil, true, b.noFunction(fc, name, args...)
+		}
+		call := func(fn string, args ...*pg_query.Node) *pg_query.Node {
+			return pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("pg_catalog"), pg_query.MakeStrNode(fn)}, args, fc.Location)
+		}
+		t := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: fc.Args[1],
+			TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("pg_catalog"), pg_query.MakeStrNode("timestamptz")}, Typemod: -1, Location: -1}, Location: -1}}}
+		inner := call("date_trunc", fc.Args[0], call("timezone", fc.Args[2], t))
+		e, err := b.bindExpr(call("timezone", fc.Args[2], inner), ectx)
+		return e, true, err
+	}
 	if (name != "date_trunc" && name != "date_part" && name != "extract") || len(fc.Args) != 2 {
 		return nil, false, nil
 	}
