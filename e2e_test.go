@@ -537,3 +537,18 @@ func TestDeclaredPrecision(t *testing.T) {
 		t.Errorf("typmods %v, want %v", got, want)
 	}
 }
+
+// TestFirstErrorWins: when one worker's division by zero cancels the
+// query, a cast another worker was running reports the cancel, not an
+// overflow of its own: the client sees 22012 every time (it saw 22003
+// "bigint out of range" about half the time).
+func TestFirstErrorWins(t *testing.T) {
+	conn := connect(t, startServer(t))
+	for range 20 {
+		_, err := conn.Exec(context.Background(), "SELECT max(id::bigint / (id - 5)) FROM types")
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "22012" {
+			t.Fatalf("got %v, want 22012", err)
+		}
+	}
+}

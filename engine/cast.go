@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -141,7 +142,9 @@ func isInteger(dt arrow.DataType) bool {
 }
 
 func castError(to arrow.DataType, err error) error {
-	if _, ok := err.(*pgerror.Error); ok {
+	if _, ok := err.(*pgerror.Error); ok || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// A cancel stays one: a sibling worker's error (division by
+		// zero) ended the query, and that is the error to report.
 		return err
 	}
 	if isInteger(to) || to.ID() == arrow.DECIMAL128 || to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64 {
