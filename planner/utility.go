@@ -2,11 +2,16 @@ package planner
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -272,11 +277,8 @@ func planSet(sess Session, vs *pg_query.VariableSetStmt, tag string) (*Query, bo
 			if err != nil {
 				return nil, true, err
 			}
-			if names := a.GetTypeCast().GetTypeName().GetNames(); len(names) > 0 && names[len(names)-1].GetString_().GetSval() == "interval" {
-				// SET TIME ZONE INTERVAL '+02:00' (the one SET the grammar
-				// lets take an interval) is two hours east of UTC; an
-				// offset as text follows POSIX, where east is negative.
-				v = negateOffset(v)
+			if east, ok := zoneOffset(vs, a, v); ok {
+				v = posixOffsetZone(east)
 			}
 			parts[i] = v
 		}
@@ -349,6 +351,50 @@ func negateOffset(v string) string {
 		return "-" + v[1:]
 	}
 	return "-" + v
+}
+
+// zoneOffset is the offset east of UTC, in seconds, that SET TIME ZONE
+// gives as an interval (INTERVAL '+02:30' HOUR TO MINUTE, the one SET the
+// grammar lets take one) or a number of hours (-7, 5.5); ok is false for
+// other settings and values (a zone's name, an offset as text).
+func zoneOffset(vs *pg_query.VariableSetStmt, a *pg_query.Node, v string) (east int, ok bool) {
+	if !strings.EqualFold(vs.Name, "timezone") {
+		return 0, false
+	}
+	if names := a.GetTypeCast().GetTypeName().GetNames(); len(names) > 0 && names[len(names)-1].GetString_().GetSval() == "interval" {
+		iv, err := pgtext.Parse(v, arrow.FixedWidthTypes.MonthDayNanoInterval)
+		if err != nil {
+			return 0, false
+		}
+		d := iv.(*scalar.MonthDayNanoInterval).Value
+		return int(d.Days)*86400 + int(d.Nanoseconds/1e9), d.Months == 0
+	}
+	if c := a.GetAConst(); c != nil && (c.GetIval() != nil || c.GetFval() != nil) {
+		h, err := strconv.ParseFloat(v, 64)
+		return int(math.Round(h * 3600)), err == nil
+	}
+	return 0, false
+}
+
+// posixOffsetZone names a fixed offset east of UTC as PostgreSQL does for
+// SET TIME ZONE with an interval or a number: <+02:30>-02:30, the offset
+// as printed, then as POSIX writes it (east negative).
+func posixOffsetZone(east int) string {
+	format := func(s int) string {
+		sign := "+"
+		if s < 0 {
+			sign, s = "-", -s
+		}
+		out := fmt.Sprintf("%s%02d", sign, s/3600)
+		if s%3600 != 0 {
+			out += fmt.Sprintf(":%02d", s/60%60)
+		}
+		if s%60 != 0 {
+			out += fmt.Sprintf(":%02d", s%60)
+		}
+		return out
+	}
+	return "<" + format(east) + ">" + format(-east)
 }
 
 // settingValue renders one SET argument as PostgreSQL would store it.

@@ -10,7 +10,7 @@ import (
 // posixZone is a POSIX time zone without daylight-saving rules: an
 // optional abbreviation and the offset west of Greenwich (UTC+3 is three
 // hours west, -05:30 five and a half hours east, as POSIX has it).
-var posixZone = regexp.MustCompile(`^([A-Za-z]{3,})?([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$`)
+var posixZone = regexp.MustCompile(`^(<[^<>]+>|[A-Za-z]{3,})?([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$`)
 
 // LoadZone finds a time zone by name as PostgreSQL does: the UTC aliases,
 // a tz database name in any case (america/new_york), or a POSIX zone
