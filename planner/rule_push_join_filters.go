@@ -174,20 +174,13 @@ func and(conj []expr.Expr) expr.Expr {
 // reads a column computed by a subquery or a volatile function (random()
 // evaluated twice would differ).
 func throughProject(c expr.Expr, pr *Project) (expr.Expr, bool) {
-	ok := true
-	expr.Walk(c, func(e expr.Expr) bool {
-		switch n := e.(type) {
-		case *expr.Subquery:
-			ok = false
-		case *expr.Column:
-			if n.Index >= len(pr.Exprs) || !movable(pr.Exprs[n.Index]) {
-				ok = false
-			}
-		}
-		return ok
-	})
-	if !ok {
+	if !every(c, func(e expr.Expr) bool { _, sub := e.(*expr.Subquery); return !sub }) {
 		return nil, false
+	}
+	for _, i := range expr.Columns(c) {
+		if i >= len(pr.Exprs) || !movable(pr.Exprs[i]) {
+			return nil, false
+		}
 	}
 	return expr.Transform(c, func(e expr.Expr) (expr.Expr, bool) {
 		if col, isCol := e.(*expr.Column); isCol {
@@ -200,19 +193,25 @@ func throughProject(c expr.Expr, pr *Project) (expr.Expr, bool) {
 // movable reports whether e may be computed in another place, and again:
 // it holds no subquery and calls no volatile function.
 func movable(e expr.Expr) bool {
-	ok := true
-	expr.Walk(e, func(e expr.Expr) bool {
+	return every(e, func(e expr.Expr) bool {
 		switch n := e.(type) {
 		case *expr.Subquery:
-			ok = false
+			return false
 		case *expr.Call:
-			if volatileFunc(n.Func) {
-				ok = false
-			}
+			return !volatileFunc(n.Func)
 		}
-		return ok
+		return true
 	})
-	return ok
+}
+
+// every reports whether ok holds for e and every expression below it.
+func every(e expr.Expr, ok func(expr.Expr) bool) bool {
+	all := true
+	expr.Walk(e, func(e expr.Expr) bool {
+		all = all && ok(e)
+		return all
+	})
+	return all
 }
 
 func withFilter(p Plan, conj []expr.Expr) Plan {
