@@ -2,7 +2,7 @@ package engine
 
 import (
 	"context"
-	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -34,38 +34,37 @@ func WithAdvisoryLocks(ctx context.Context, l AdvisoryLocker) context.Context {
 	return context.WithValue(ctx, advisoryKey{}, l)
 }
 
-// compileAdvisory evaluates the advisory lock function name over its key
-// arguments (a bigint, or two integers), a row at a time, in row order:
-// pg_[try_]advisory_[xact_]lock[_shared] and pg_advisory_unlock[_shared],
-// and pg_advisory_unlock_all without arguments.
-func compileAdvisory(name string, args []evaluator, out arrow.DataType) (evaluator, error) {
-	var shared, xact, try, unlock, all bool
+// IsAdvisoryLockFunc reports whether name is one of PostgreSQL's advisory
+// lock functions: pg_[try_]advisory_[xact_]lock[_shared],
+// pg_advisory_unlock[_shared] and pg_advisory_unlock_all.
+func IsAdvisoryLockFunc(name string) bool {
 	switch name {
 	case "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
-		"pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared":
-		shared = name[len(name)-7:] == "_shared"
-		xact = name == "pg_advisory_xact_lock" || name == "pg_advisory_xact_lock_shared" || name == "pg_try_advisory_xact_lock" || name == "pg_try_advisory_xact_lock_shared"
-		try = name[:7] == "pg_try_"
-	case "pg_advisory_unlock", "pg_advisory_unlock_shared":
-		shared, unlock = name == "pg_advisory_unlock_shared", true
-	case "pg_advisory_unlock_all":
-		all = true
-	default:
-		return nil, fmt.Errorf("advisory lock function %s", name)
+		"pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
+		"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all":
+		return true
 	}
+	return false
+}
+
+// compileAdvisory evaluates the advisory lock function name over its key
+// arguments (a bigint, or two integers), a row at a time, in row order.
+// What it does is read from the name: unlock or lock, try (do not wait),
+// xact (for the transaction), shared.
+func compileAdvisory(name string, args []evaluator, out arrow.DataType) evaluator {
+	all := name == "pg_advisory_unlock_all"
+	unlock := strings.HasPrefix(name, "pg_advisory_unlock")
+	try := strings.HasPrefix(name, "pg_try_")
+	xact := strings.Contains(name, "_xact_")
+	shared := strings.HasSuffix(name, "_shared")
 	return func(ctx context.Context, b arrow.RecordBatch) (compute.Datum, error) {
 		locks, _ := ctx.Value(advisoryKey{}).(AdvisoryLocker)
 		if locks == nil {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "advisory locks are not available to this session")
 		}
-		cols := make([]arrow.Array, len(args))
-		for i, a := range args {
-			c, err := evalArray(ctx, a, b)
-			if err != nil {
-				releaseAll(cols[:i])
-				return nil, err
-			}
-			cols[i] = c
+		cols, err := evalArrays(ctx, args, b)
+		if err != nil {
+			return nil, err
 		}
 		defer releaseAll(cols)
 		rb := array.NewBuilder(memory.DefaultAllocator, out)
@@ -73,15 +72,13 @@ func compileAdvisory(name string, args []evaluator, out arrow.DataType) (evaluat
 		for r := range int(b.NumRows()) {
 			if all {
 				locks.UnlockAll()
-				rb.(*array.StringBuilder).Append("")
+				rb.(*array.StringBuilder).Append("") // void
 				continue
 			}
 			key, pair, null := advisoryKeyAt(cols, r)
-			if null {
-				rb.AppendNull()
-				continue
-			}
 			switch {
+			case null:
+				rb.AppendNull()
 			case unlock:
 				rb.(*array.BooleanBuilder).Append(locks.Unlock(key, pair, shared))
 			default:
@@ -89,15 +86,15 @@ func compileAdvisory(name string, args []evaluator, out arrow.DataType) (evaluat
 				if err != nil {
 					return nil, err
 				}
-				if sb, isVoid := rb.(*array.StringBuilder); isVoid {
-					sb.Append("") // void: the lock was taken
-				} else {
+				if try {
 					rb.(*array.BooleanBuilder).Append(ok)
+				} else {
+					rb.(*array.StringBuilder).Append("") // void: the lock was taken
 				}
 			}
 		}
 		return compute.NewDatumWithoutOwning(rb.NewArray()), nil
-	}, nil
+	}
 }
 
 // advisoryKeyAt is row r's key: a bigint, or two integers packed into one

@@ -31,6 +31,9 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 	if n.Sequence != nil {
 		return compileSequenceFunc(n, args), nil
 	}
+	if IsAdvisoryLockFunc(n.Func) {
+		return compileAdvisory(n.Func, args, n.Type), nil
+	}
 	var fn func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error)
 	// atLoc, when set, makes fn for the session's time zone at each
 	// evaluation.
@@ -49,10 +52,6 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		return compileSleep(args[0]), nil
 	case "pg_cancel_backend", "pg_terminate_backend":
 		return compileSignalBackend(args[0], n.Func == "pg_terminate_backend"), nil
-	case "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
-		"pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
-		"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all":
-		return compileAdvisory(n.Func, args, n.Type)
 	case "date_bin":
 		out := n.Type
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) { return dateBinKernel(mem, in, out) }

@@ -762,7 +762,7 @@ func (b *binder) bindSessionFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 		}
 		b.volatile = true
 		return &expr.Call{Func: name, Args: args[:1], Type: typeBool}, true, nil
-	case isAdvisoryLockFunc(name):
+	case engine.IsAdvisoryLockFunc(name):
 		// The server's lock table is reached when the query runs
 		// (engine.WithAdvisoryLocks). A key is a bigint or two integers.
 		args, err := b.bindExprs(fc.Args, ectx)
@@ -1049,18 +1049,6 @@ func (b *binder) noFunction(fc *pg_query.FuncCall, name string, args ...expr.Exp
 	}
 	return b.errorf(pgerror.UndefinedFunction, fc.Location, "function %s(%s) does not exist", name, strings.Join(types, ", ")).
 		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
-}
-
-// isAdvisoryLockFunc reports whether name is one of PostgreSQL's advisory
-// lock functions.
-func isAdvisoryLockFunc(name string) bool {
-	switch name {
-	case "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
-		"pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
-		"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all":
-		return true
-	}
-	return false
 }
 
 // withoutVoidParams is fc without its arguments that are parameters

@@ -108,7 +108,7 @@ func volatileFunc(name string) bool {
 		"pg_cancel_backend", "pg_terminate_backend":
 		return true
 	}
-	return isAdvisoryLockFunc(name)
+	return engine.IsAdvisoryLockFunc(name)
 }
 
 // bindMaterialized returns the plan of a reference to a materialized WITH

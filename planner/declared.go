@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 )
 
@@ -30,7 +31,7 @@ func declare(e expr.Expr, n *pg_query.Node) expr.Expr {
 	if returnsName(n) {
 		return &expr.Call{Func: declaredTypeFunc, Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewStringScalar("name")}}, Type: e.DataType()}
 	}
-	if fc := n.GetFuncCall(); fc != nil && (funcName(fc) == "pg_sleep" || isAdvisoryLockFunc(funcName(fc)) && e.DataType().ID() == arrow.STRING) {
+	if fc := n.GetFuncCall(); fc != nil && (funcName(fc) == "pg_sleep" || engine.IsAdvisoryLockFunc(funcName(fc)) && e.DataType().ID() == arrow.STRING) {
 		// void, whose values riffq holds as empty strings.
 		return &expr.Call{Func: declaredTypeFunc, Args: []expr.Expr{e, &expr.Literal{Value: scalar.NewStringScalar("void")}}, Type: e.DataType()}
 	}

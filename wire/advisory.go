@@ -37,6 +37,19 @@ func (h *advisoryHold) empty() bool {
 	return h.exclusive+h.shared+h.exclusiveXact+h.sharedXact == 0
 }
 
+// count is the count of holds in the mode given.
+func (h *advisoryHold) count(shared, xact bool) *int {
+	switch {
+	case shared && xact:
+		return &h.sharedXact
+	case shared:
+		return &h.shared
+	case xact:
+		return &h.exclusiveXact
+	}
+	return &h.exclusive
+}
+
 // conflicts reports whether s may not take the lock in the mode asked:
 // another session holds it exclusively, or holds it at all when s asks
 // for it exclusively. A session's own holds never conflict.
@@ -75,16 +88,7 @@ func (s *Session) AdvisoryLock(ctx context.Context, key AdvisoryKey, shared, xac
 				h = &advisoryHold{}
 				l.holds[s] = h
 			}
-			switch {
-			case shared && xact:
-				h.sharedXact++
-			case shared:
-				h.shared++
-			case xact:
-				h.exclusiveXact++
-			default:
-				h.exclusive++
-			}
+			*h.count(shared, xact)++
 			t.mu.Unlock()
 			if xact {
 				s.OnTxEnd(func() { t.release(s, key, shared, true) })
@@ -139,7 +143,7 @@ func (t *advisoryLocks) release(s *Session, key AdvisoryKey, shared, xact bool) 
 		return false
 	}
 	h := l.holds[s]
-	n := map[[2]bool]*int{{false, false}: &h.exclusive, {true, false}: &h.shared, {false, true}: &h.exclusiveXact, {true, true}: &h.sharedXact}[[2]bool{shared, xact}]
+	n := h.count(shared, xact)
 	if *n == 0 {
 		return false
 	}
