@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/pgerror"
@@ -477,4 +478,220 @@ func (b *binder) dateArith(op expr.Op, l, r expr.Expr, loc int32) (expr.Expr, bo
 		return call(map[expr.Op]string{expr.Add: "interval_pl", expr.Sub: "interval_mi"}[op], typeInterval)
 	}
 	return nil, false, nil
+}
+
+// bindTimezone binds timezone(zone, t), which t AT TIME ZONE zone
+// becomes: a timestamptz gives the wall-clock time in zone (a timestamp),
+// a timestamp is read as wall-clock time in zone (a timestamptz).
+func (b *binder) bindTimezone(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if name != "timezone" || len(fc.Args) != 2 {
+		return nil, false, nil
+	}
+	args, err := b.bindExprs(fc.Args, ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	zone, t := b.resolveUnknown(args[0]), args[1]
+	if u, ok := t.(*unknownLit); ok {
+		if t, err = b.resolveAs(u, typeTimestamptz); err != nil {
+			return nil, true, err
+		}
+	}
+	if t.DataType().ID() == arrow.DATE32 {
+		if t, err = b.cast(t, typeTimestamptz, fc.Location); err != nil {
+			return nil, true, err
+		}
+	}
+	ts, ok := t.DataType().(*arrow.TimestampType)
+	if category(zone.DataType()) != catString || !ok {
+		return nil, true, b.noFunction(fc, name, zone, t)
+	}
+	out := arrow.DataType(typeTimestamptz)
+	if ts.TimeZone != "" {
+		out = typeTimestamp
+	}
+	return &expr.Call{Func: "timezone", Args: []expr.Expr{zone, t}, Type: out}, true, nil
+}
+
+// bindDateFunc binds date_trunc(unit, t), date_part(field, t) and
+// EXTRACT(field FROM t) over dates and timestamps.
+func (b *binder) bindDateFunc(fc *pg_query.FuncCall, name string, ectx exprContext) (expr.Expr, bool, error) {
+	if name == "date_trunc" && len(fc.Args) == 3 {
+		// date_trunc(unit, t, zone) truncates t as a wall-clock time in
+		// zone: (date_trunc(unit, t::timestamptz AT TIME ZONE zone)) AT
+		// TIME ZONE zone, a timestamp with time zone.
+		args, err := b.bindExprs(fc.Args, ectx)
+		if err != nil {
+			return nil, true, err
+		}
+		if _, untyped := args[1].(*unknownLit); !untyped && category(args[1].DataType()) != catDateTime {
+			return nil, true, b.noFunction(fc, name, args...)
+		}
+		call := func(fn string, args ...*pg_query.Node) *pg_query.Node {
+			return pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("pg_catalog"), pg_query.MakeStrNode(fn)}, args, fc.Location)
+		}
+		t := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: fc.Args[1],
+			TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("pg_catalog"), pg_query.MakeStrNode("timestamptz")}, Typemod: -1, Location: -1}, Location: -1}}}
+		inner := call("date_trunc", fc.Args[0], call("timezone", fc.Args[2], t))
+		e, err := b.bindExpr(call("timezone", fc.Args[2], inner), ectx)
+		return e, true, err
+	}
+	if (name != "date_trunc" && name != "date_part" && name != "extract") || len(fc.Args) != 2 {
+		return nil, false, nil
+	}
+	unit, err := b.bindExpr(fc.Args[0], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	unit = b.resolveUnknown(unit)
+	t, err := b.bindExpr(fc.Args[1], ectx)
+	if err != nil {
+		return nil, true, err
+	}
+	if u, ok := t.(*unknownLit); ok {
+		if t, err = b.resolveAs(u, typeTimestamptz); err != nil {
+			return nil, true, err
+		}
+	}
+	isInterval := t.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO
+	if t.DataType().ID() == arrow.TIME64 && name != "date_trunc" {
+		// A time's fields are those of that time on 1970-01-01; the
+		// date's fields are not a time's.
+		if lit, ok := unit.(*expr.Literal); ok && lit.Value.IsValid() {
+			f := strings.ToLower(string(lit.Value.(*scalar.String).Data()))
+			switch engine.CanonicalUnit(f) {
+			case "hour", "minute", "second", "milliseconds", "microseconds", "epoch":
+			default:
+				return nil, true, pgerror.New(pgerror.FeatureNotSupported, "unit \"%s\" not supported for type time without time zone", f)
+			}
+		}
+		epoch := &expr.Literal{Value: scalar.NewDate32Scalar(0)}
+		t = &expr.Call{Func: "date_pl_time", Args: []expr.Expr{epoch, t}, Type: typeTimestamp}
+	}
+	if category(unit.DataType()) != catString || category(t.DataType()) != catDateTime && !isInterval {
+		return nil, true, b.noFunction(fc, name, unit, t)
+	}
+	isDate := t.DataType().ID() == arrow.DATE32
+	// A timestamp with time zone is truncated and taken apart as the
+	// session's wall clock shows it (its TimeZone), but for its epoch,
+	// which is the instant's.
+	var field string
+	if lit, ok := unit.(*expr.Literal); ok && lit.Value.IsValid() {
+		field = strings.ToLower(string(lit.Value.(*scalar.String).Data()))
+	}
+	wall := func(t expr.Expr) (expr.Expr, error) {
+		if !zoned(t.DataType()) || field == "epoch" {
+			return t, nil
+		}
+		return b.cast(t, typeTimestamp, fc.Location)
+	}
+	if zone := strings.TrimSpace(field); zoned(t.DataType()) && (zone == "timezone" || zone == "timezone_hour" || zone == "timezone_minute") && name != "date_trunc" {
+		return b.zoneField(fc, name, zone, t)
+	}
+	switch name {
+	case "date_trunc":
+		if isInterval {
+			return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+		}
+		if isDate {
+			// date_trunc has no date variant: the date becomes a timestamptz.
+			if t, err = b.cast(t, typeTimestamptz, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		if !zoned(t.DataType()) {
+			return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+		}
+		if lit, ok := unit.(*expr.Literal); ok && lit.Value.IsValid() {
+			switch engine.CanonicalUnit(strings.ToLower(string(lit.Value.(*scalar.String).Data()))) {
+			case "hour", "minute", "second", "milliseconds", "microseconds":
+				// Below a day the result keeps the value's UTC offset,
+				// also where the wall clock shows that hour twice.
+				return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: t.DataType()}, true, nil
+			}
+		}
+		w, err := b.cast(t, typeTimestamp, fc.Location)
+		if err != nil {
+			return nil, true, err
+		}
+		trunc := &expr.Call{Func: name, Args: []expr.Expr{unit, w}, Type: typeTimestamp}
+		return &expr.Cast{Input: trunc, Type: typeTimestamptz}, true, nil
+	case "date_part":
+		if t.DataType().ID() == arrow.DATE32 {
+			// PostgreSQL has no date_part(text, date): the date is cast
+			// to timestamp, whose hours are 0 (extract has one, which
+			// refuses them).
+			if t, err = b.cast(t, typeTimestamp, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		if t, err = wall(t); err != nil {
+			return nil, true, err
+		}
+		return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: typeFloat8}, true, nil
+	}
+	if t, err = wall(t); err != nil {
+		return nil, true, err
+	}
+	lit, ok := unit.(*expr.Literal)
+	if !ok || !lit.Value.IsValid() {
+		return nil, true, b.unsupported(fc.Location, "EXTRACT needs a constant field")
+	}
+	if !isDate && engine.CanonicalUnit(string(lit.Value.(*scalar.String).Data())) == "julian" {
+		// PostgreSQL's is an exact fraction of a day, to any digits.
+		return nil, true, b.unsupported(fc.Location, "extract(julian) of a timestamp is not supported yet; date_part('julian', ...) is")
+	}
+	scale := engine.ExtractScale(string(lit.Value.(*scalar.String).Data()), isDate)
+	return &expr.Call{Func: name, Args: []expr.Expr{unit, t}, Type: &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: scale}}, true, nil
+}
+
+// zoneField binds extract / date_part of timezone, timezone_hour and
+// timezone_minute of a timestamptz: the session's UTC offset at that
+// instant (east positive), in seconds, or its hours and minutes (both
+// with the offset's sign), as the wall clock's epoch less the instant's.
+func (b *binder) zoneField(fc *pg_query.FuncCall, name, field string, t expr.Expr) (expr.Expr, bool, error) {
+	w, err := b.cast(t, typeTimestamp, fc.Location)
+	if err != nil {
+		return nil, true, err
+	}
+	f8 := func(v float64) expr.Expr { return &expr.Literal{Value: scalar.NewFloat64Scalar(v)} }
+	op := func(o expr.Op, l, r expr.Expr) expr.Expr {
+		return &expr.Binary{Op: o, Left: l, Right: r, Type: typeFloat8}
+	}
+	trunc := func(e expr.Expr) expr.Expr { return &expr.Call{Func: "trunc", Args: []expr.Expr{e}, Type: typeFloat8} }
+	epoch := func(e expr.Expr) expr.Expr {
+		return &expr.Call{Func: "date_part", Args: []expr.Expr{&expr.Literal{Value: scalar.NewStringScalar("epoch")}, e}, Type: typeFloat8}
+	}
+	offset := op(expr.Sub, epoch(w), epoch(t))
+	v := offset
+	switch field {
+	case "timezone_hour":
+		v = trunc(op(expr.Div, offset, f8(3600)))
+	case "timezone_minute":
+		// The minutes beyond the hours, with the offset's sign.
+		v = op(expr.Sub, trunc(op(expr.Div, offset, f8(60))), op(expr.Mul, trunc(op(expr.Div, offset, f8(3600))), f8(60)))
+	}
+	b.volatile = true // the session's TimeZone
+	if name == "date_part" {
+		return v, true, nil
+	}
+	e, err := b.cast(v, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: 0}, fc.Location)
+	return e, true, err
+}
+
+// bindOverlaps binds (start, end) OVERLAPS (start, end) of dates and
+// timestamps; an end given as an interval is start + interval.
+func (b *binder) bindOverlaps(fc *pg_query.FuncCall, ectx exprContext) (expr.Expr, error) {
+	args := slices.Clone(fc.Args)
+	for _, i := range []int{1, 3} {
+		e, err := b.bindExpr(args[i], ectx)
+		if err != nil {
+			return nil, err
+		}
+		if e.DataType().ID() == arrow.INTERVAL_MONTH_DAY_NANO {
+			args[i] = &pg_query.Node{Node: &pg_query.Node_AExpr{AExpr: &pg_query.A_Expr{Kind: pg_query.A_Expr_Kind_AEXPR_OP,
+				Name: []*pg_query.Node{pg_query.MakeStrNode("+")}, Lexpr: args[i-1], Rexpr: args[i], Location: fc.Location}}}
+		}
+	}
+	return b.bindRewrite(overlapsSQL, args, ectx)
 }
