@@ -10,6 +10,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 	"github.com/riffq/riffq/sources"
 )
@@ -357,4 +358,107 @@ func serialType(tn *pg_query.TypeName) arrow.DataType {
 		return typeInt2
 	}
 	return nil
+}
+
+// planCreateTableAs plans CREATE TABLE name [(columns)] AS SELECT ... and
+// SELECT ... INTO name: the query runs and its rows fill a new table.
+func (p *Planner) planCreateTableAs(b *binder, into *pg_query.IntoClause, sel *pg_query.SelectStmt, ifNotExists bool) (*Query, error) {
+	rel := into.Rel
+	if err := b.qualifiedName(rel); err != nil {
+		return nil, err
+	}
+	tableSchema, err := b.createSchema(rel)
+	if err != nil {
+		return nil, err
+	}
+	logical, err := b.bindSelect(sel)
+	if err != nil {
+		return nil, err
+	}
+	if logical, err = b.unconstrainNumerics(logical); err != nil {
+		return nil, err
+	}
+	fields := logical.Schema().Fields()
+	if len(into.ColNames) > len(fields) {
+		return nil, b.errorf(pgerror.SyntaxError, rel.Location, "too many column names were specified")
+	}
+	seen := make(map[string]bool)
+	for i := range fields {
+		if i < len(into.ColNames) {
+			fields[i].Name = into.ColNames[i].GetString_().GetSval()
+		}
+		if seen[fields[i].Name] {
+			return nil, b.errorf(pgerror.DuplicateColumn, rel.Location, "column %q specified more than once", fields[i].Name)
+		}
+		seen[fields[i].Name] = true
+		fields[i].Nullable = true
+	}
+	plan, err := physicalOf(logical)
+	if err != nil {
+		return nil, err
+	}
+	schema := arrow.NewSchema(fields, nil)
+	table := &writableTable{WritableTable: sources.NewWritableTable(rel.Relname, schema, nil), defaults: make([]expr.Expr, len(fields))}
+	db := b.db
+	q := &Query{Tag: "SELECT 0"}
+	q.Run = func(ctx context.Context) error {
+		created, err := p.Catalog.CreateTable(db, tableSchema, rel.Relname, table, ifNotExists)
+		if err != nil || !created {
+			if err == nil {
+				b.notice("42P07", "relation \"%s\" already exists, skipping", rel.Relname)
+			}
+			q.Tag = "CREATE TABLE AS"
+			return err
+		}
+		b.onRollback(func() { _ = p.Catalog.DropTable(db, tableSchema, rel.Relname, true) })
+		if into.SkipData {
+			q.Tag = "CREATE TABLE AS"
+			return nil
+		}
+		table.Lock()
+		defer table.Unlock()
+		batches, n, err := collectRows(ctx, plan, schema)
+		defer releaseBatches(batches)
+		if err == nil {
+			err = table.Append(batches)
+		}
+		if err != nil {
+			_ = p.Catalog.DropTable(db, tableSchema, rel.Relname, true)
+			return err
+		}
+		q.Tag = fmt.Sprintf("SELECT %d", n)
+		return nil
+	}
+	return q, nil
+}
+
+// unconstrainNumerics makes the numeric columns that a query computes
+// (amt * 2) plain numeric, each value with its own scale, as PostgreSQL's
+// CREATE TABLE AS declares them: the scale riffq computes for the
+// expression's values is not the column's, and later writes must keep
+// theirs. Columns read unchanged or cast to numeric(p,s) keep their type.
+func (b *binder) unconstrainNumerics(p Plan) (Plan, error) {
+	pr, ok := p.(*Project)
+	if !ok {
+		return p, nil
+	}
+	schema := p.Schema()
+	exprs := make([]expr.Expr, len(pr.Exprs))
+	changed := false
+	for i, e := range pr.Exprs {
+		f := schema.Field(i)
+		exprs[i] = &expr.Column{Index: i, Name: f.Name, Type: f.Type}
+		if _, isCol := e.(*expr.Column); isCol || f.Type.ID() != arrow.DECIMAL128 || strings.HasPrefix(pgtypes.Annotation(f), "numeric(") {
+			continue
+		}
+		c, err := b.cast(exprs[i], pgtypes.Numeric(), -1)
+		if err != nil {
+			return nil, err
+		}
+		exprs[i], changed = c, true
+	}
+	if !changed {
+		return p, nil
+	}
+	return &Project{Input: p, Exprs: exprs, Names: slices.Clone(pr.Names)}, nil
 }
