@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"strconv"
 
 	"context"
 
@@ -165,9 +164,6 @@ func declaredField(f arrow.Field, tn *pg_query.TypeName) arrow.Field {
 		// clients see the precision (RowDescription's typmod, \d).
 		if len(tn.Typmods) == 1 {
 			if p := tn.Typmods[0].GetAConst().GetIval().GetIval(); p >= 0 && p < 6 {
-				keys := append(append([]string(nil), f.Metadata.Keys()...), pgtypes.FractionMetadata)
-				values := append(append([]string(nil), f.Metadata.Values()...), strconv.Itoa(int(p)))
-				f.Metadata = arrow.NewMetadata(keys, values)
 				f = pgtypes.Annotate(f, fmt.Sprintf("%s(%d)", typ, p))
 			}
 		}

@@ -2,7 +2,6 @@ package pgtypes
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -192,22 +191,18 @@ func Annotation(f arrow.Field) string {
 	return ""
 }
 
-// FractionMetadata is the Arrow field metadata key that holds the
-// fractional digits p a time(p) or timestamp(p) column keeps: its typmod.
-const FractionMetadata = "riffq.fraction"
-
-// FractionDigits is the p of a time(p) or timestamp(p) field, -1 for a
-// field without one.
+// FractionDigits is the p of a time(p) or timestamp(p) field (its
+// annotation's typmod), -1 for a field without one.
 func FractionDigits(f arrow.Field) int32 {
-	i := f.Metadata.FindKey(FractionMetadata)
-	if i < 0 {
+	a, ok := annotation(Annotation(f))
+	if !ok {
 		return -1
 	}
-	p, err := strconv.Atoi(f.Metadata.Values()[i])
-	if err != nil || p < 0 || p > 6 {
-		return -1
+	switch a.typ.OID {
+	case TimeOID, TimestampOID, TimestamptzOID:
+		return a.typ.Mod
 	}
-	return int32(p)
+	return -1
 }
 
 // FromField returns the PostgreSQL type of a result column: the type its
