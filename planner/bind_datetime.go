@@ -695,3 +695,14 @@ func (b *binder) bindOverlaps(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	}
 	return b.bindRewrite(overlapsSQL, args, ectx)
 }
+
+// negateOffset flips the sign of a UTC offset written as text.
+func negateOffset(v string) string {
+	switch {
+	case strings.HasPrefix(v, "-"):
+		return "+" + v[1:]
+	case strings.HasPrefix(v, "+"):
+		return "-" + v[1:]
+	}
+	return "-" + v
+}

@@ -342,17 +342,6 @@ func setModes(sess Session, modes [][2]string, prefix string) error {
 	return nil
 }
 
-// negateOffset flips the sign of a UTC offset written as text.
-func negateOffset(v string) string {
-	switch {
-	case strings.HasPrefix(v, "-"):
-		return "+" + v[1:]
-	case strings.HasPrefix(v, "+"):
-		return "-" + v[1:]
-	}
-	return "-" + v
-}
-
 // zoneOffset is the offset east of UTC, in seconds, that SET TIME ZONE
 // gives as an interval (INTERVAL '+02:30' HOUR TO MINUTE, the one SET the
 // grammar lets take one) or a number of hours (-7, 5.5); ok is false for

@@ -139,15 +139,16 @@ func ParseWith(s string, dt arrow.DataType, in Input) (scalar.Scalar, error) {
 		}
 		return scalar.NewDate32Scalar(arrow.Date32FromTime(d)), nil
 	case arrow.TIMESTAMP:
-		v, err := parseTimestamp(s, t, carry, dt.(*arrow.TimestampType), in)
-		if err == nil || dt.(*arrow.TimestampType).Unit != arrow.Microsecond {
+		tt := dt.(*arrow.TimestampType)
+		v, err := parseTimestamp(s, t, carry, tt, in)
+		if err == nil || tt.Unit != arrow.Microsecond {
 			return v, err
 		}
 		dec, err := decodeFallback(s, dt, in, err)
 		if err != nil {
 			return nil, err
 		}
-		if dt.(*arrow.TimestampType).TimeZone == "" {
+		if tt.TimeZone == "" {
 			return scalar.NewTimestampScalar(arrow.Timestamp(dec.wall()), dt), nil
 		}
 		return scalar.NewTimestampScalar(arrow.Timestamp(dec.instant(loc)), dt), nil
