@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
-	"math/big"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -14,21 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/riffq/riffq/internal/jsonb"
-	"github.com/riffq/riffq/internal/pgtext"
 	"github.com/riffq/riffq/internal/pgtypes"
 )
-
-// compareScaled compares x / 10^xs with y / 10^ys.
-func compareScaled(x *big.Int, xs int32, y *big.Int, ys int32) int {
-	if xs == ys {
-		return x.Cmp(y)
-	}
-	pow := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(xs, ys)-min(xs, ys))), nil)
-	if xs < ys {
-		return new(big.Int).Mul(x, pow).Cmp(y)
-	}
-	return x.Cmp(new(big.Int).Mul(y, pow))
-}
 
 // keyComparator compares rows i and j of one sort key's column, NULLs and
 // direction included.
@@ -107,18 +93,17 @@ func newKeyComparator(col arrow.Array, k SortKey) keyComparator {
 	case *pgtypes.NumericArray:
 		// Numerics with a scale per value, compared exactly (each parsed
 		// once), not through floats.
-		st := a.Storage().(*array.String)
-		vals, scales := make([]*big.Int, st.Len()), make([]int32, st.Len())
+		read, err := numReader(a)
+		if err != nil {
+			return nil
+		}
+		vals := make([]num, a.Len())
 		for i := range vals {
-			if st.IsValid(i) {
-				v, sc, ok := pgtext.ParseNumeric(st.Value(i))
-				if !ok {
-					return nil
-				}
-				vals[i], scales[i] = v, sc
+			if vals[i], _, err = read(i); err != nil {
+				return nil
 			}
 		}
-		values = func(i, j int) int { return compareScaled(vals[i], scales[i], vals[j], scales[j]) }
+		values = func(i, j int) int { return numCmp(vals[i], vals[j]) }
 	case *extensions.UUIDArray:
 		// Byte by byte, as PostgreSQL's uuid_cmp.
 		st := a.Storage().(*array.FixedSizeBinary)
