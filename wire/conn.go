@@ -45,6 +45,11 @@ type conn struct {
 
 	mu          sync.Mutex
 	cancelQuery context.CancelFunc // of the running query, if any
+	// cancelPending is a cancel that came while the session was active
+	// but before its statement had a cancel function (while it was being
+	// parsed): the statement is canceled as it starts, as PostgreSQL
+	// checks for a pending cancel at its next interrupt check.
+	cancelPending bool
 	// The statement watched for its client going away (watch.go): when
 	// it started, its cancel function and, once started, the watcher's
 	// done channel.
@@ -101,6 +106,7 @@ func (c *conn) setActivity(state, query string) {
 		default:
 			state = "idle"
 		}
+		c.cancelPending = false
 	} else {
 		a.Query, a.QueryStart = query, now
 	}
@@ -613,10 +619,32 @@ func (c *conn) reportSettings() {
 // function for CancelRequest.
 func (c *conn) runContext() (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(c.ctx)
-	c.mu.Lock()
-	c.cancelQuery = cancel
-	c.mu.Unlock()
+	c.setCancel(cancel)
 	return ctx, cancel
+}
+
+// setCancel registers the running statement's cancel function, and
+// calls it at once when a cancel is pending.
+func (c *conn) setCancel(cancel context.CancelFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancelQuery = cancel
+	if c.cancelPending {
+		c.cancelPending = false
+		cancel()
+	}
+}
+
+// cancelRunning cancels the session's running statement, or marks the
+// cancel pending while the session is active between statements; c.mu
+// is held.
+func (c *conn) cancelRunning() {
+	switch {
+	case c.cancelQuery != nil:
+		c.cancelQuery()
+	case c.activity.State == "active":
+		c.cancelPending = true
+	}
 }
 
 func (c *conn) clearCancel() {
@@ -681,9 +709,7 @@ func (s *Server) cancelQuery(pid, secret uint32) {
 	for c := range s.conns {
 		if c.pid == pid && c.secret == secret {
 			c.mu.Lock()
-			if c.cancelQuery != nil {
-				c.cancelQuery()
-			}
+			c.cancelRunning()
 			c.mu.Unlock()
 			return
 		}
@@ -710,9 +736,7 @@ func (s *Server) signal(pid uint32, terminate bool) bool {
 		return true
 	}
 	target.mu.Lock()
-	if target.cancelQuery != nil {
-		target.cancelQuery()
-	}
+	target.cancelRunning()
 	target.mu.Unlock()
 	return true
 }

@@ -303,9 +303,7 @@ func (c *conn) startPortal(p *portal) error {
 			p.ctx, p.cancel = context.WithCancel(c.ctx)
 		}
 	}
-	c.mu.Lock()
-	c.cancelQuery = p.cancel
-	c.mu.Unlock()
+	c.setCancel(p.cancel)
 	defer c.clearCancel()
 	c.watchClient(p.cancel)
 	defer c.unwatchClient()
@@ -359,9 +357,7 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 		return nil
 	}
 	if p.copyIn != nil && !p.done {
-		c.mu.Lock()
-		c.cancelQuery = p.cancel
-		c.mu.Unlock()
+		c.setCancel(p.cancel)
 		defer c.clearCancel()
 		p.done = true
 		return c.copyIn(p.ctx, p)
@@ -376,9 +372,7 @@ func (c *conn) runPortal(p *portal, maxRows int64) error {
 		return nil
 	}
 	ctx := p.ctx
-	c.mu.Lock()
-	c.cancelQuery = p.cancel
-	c.mu.Unlock()
+	c.setCancel(p.cancel)
 	defer c.clearCancel()
 	c.watchClient(p.cancel)
 	defer c.unwatchClient()
