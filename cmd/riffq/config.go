@@ -40,6 +40,7 @@ type config struct {
 	LogLevel       string         `yaml:"log_level"`
 	MaxConnections *int           `yaml:"max_connections"`
 	QueryMemLimit  string         `yaml:"query_memory_limit"`
+	CacheSize      string         `yaml:"cache_size"`
 	TempDir        string         `yaml:"temp_dir"`
 	MaxRecursion   *int           `yaml:"max_recursion"`
 	Databases      []string       `yaml:"databases"`
@@ -207,6 +208,7 @@ func (c *config) args() ([]string, error) {
 		add("max-connections", strconv.Itoa(*c.MaxConnections))
 	}
 	add("query-memory-limit", c.QueryMemLimit)
+	add("cache-size", c.CacheSize)
 	add("temp-dir", c.TempDir)
 	if c.MaxRecursion != nil {
 		add("max-recursion", strconv.Itoa(*c.MaxRecursion))

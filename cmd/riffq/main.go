@@ -422,6 +422,7 @@ func run(args []string, stderr io.Writer) int {
 	tlsRequired := fs.Bool("tls-required", false, "refuse clients that do not use TLS")
 	maxConns := fs.Int("max-connections", 100, "most concurrent connections (0: no limit)")
 	memLimit := fs.String("query-memory-limit", "25%", "most memory one query may hold in joins, sorts and aggregations: a `size` (4GB, 512MB), a share of the machine's memory (25%), or 0 for no limit; sorts over it spill to --temp-dir")
+	cacheSize := fs.String("cache-size", "25%", "memory for the columns Parquet scans decode, kept for the queries that read them again: a `size` (4GB, 512MB), a share of the machine's memory (25%), or 0 to decode every scan afresh")
 	tempDirFlag := fs.String("temp-dir", "", "`directory` where sorts over the memory limit spill (default: the system's temporary directory)")
 	maxRecursion := fs.Int("max-recursion", engine.DefaultRecursionLimit, "most iterations of a WITH RECURSIVE query's recursive term before it fails with 54001 (0: no limit)")
 	fs.String("config", "", "read settings and sources from this YAML `file` (flags win)")
@@ -492,6 +493,19 @@ func run(args []string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "riffq: --query-memory-limit: %v\n", err)
 		return 2
+	}
+	cacheBytes, err := parseMemoryLimit(*cacheSize, physicalMemory())
+	if err != nil {
+		fmt.Fprintf(stderr, "riffq: --cache-size: %v\n", err)
+		return 2
+	}
+	if strings.HasSuffix(strings.TrimSpace(*cacheSize), "%") && physicalMemory() <= 0 {
+		cacheBytes = parquet.DefaultCacheBytes // a share of an unknown amount
+	}
+	// One cache for every Parquet table, so its bound is the server's.
+	var cache *parquet.Cache
+	if cacheBytes > 0 {
+		cache = parquet.NewCache(cacheBytes)
 	}
 	if *tempDirFlag != "" {
 		if fi, err := os.Stat(*tempDirFlag); err != nil || !fi.IsDir() {
@@ -594,6 +608,9 @@ func run(args []string, stderr io.Writer) int {
 		// clients expect them stable across restarts.
 		for _, name := range slices.Sorted(maps.Keys(tables)) {
 			t := tables[name]
+			if pt, ok := t.(*parquet.Table); ok {
+				pt.SetCache(cache)
+			}
 			if err := register(schema, name, t); err != nil {
 				fmt.Fprintf(stderr, "riffq: %v\n", err)
 				return 2

@@ -13,28 +13,33 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	pqschema "github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/riffq/riffq/expr"
 	"github.com/riffq/riffq/sources"
 )
 
-// Point lookups (SELECT * FROM t WHERE key = $1) prune a file to the one
-// row group whose statistics admit the key, but a row group may hold a
-// million rows, and decoding them for every lookup is what made a lookup
-// cost milliseconds. The chunk cache keeps what such scans decoded: the
-// footers of local files and, per row group, the decoded columns, bounded
-// by bytes and evicted least recently used first. A column that equality
-// lookups keep reading gets a hash index (value to rows), so a lookup in
-// a cached row group takes the matching rows instead of filtering all of
-// them. Only selective scans (an equality filter and few row groups left
-// after pruning) use the cache: full scans decode in parallel as before
-// and would only churn it. A file that changes (size or modification
-// time) is read afresh.
+// Decoding Parquet is most of what a scan costs: decompressing pages,
+// expanding dictionaries, converting decimals. The chunk cache keeps what
+// scans decoded, so a query that reads the same columns again takes them
+// from memory, the way PostgreSQL serves repeated queries from its shared
+// buffers: the footers of local files and, per row group, the decoded
+// columns, bounded by bytes and evicted least recently used first. A scan
+// fills the cache only when what it decodes fits in half of it (a larger
+// one would evict what other queries keep reading, to keep data that is
+// read once); it takes what is already cached either way. Point lookups
+// (SELECT * FROM t WHERE key = $1) go through it too, whatever their
+// size: a column that equality lookups keep reading gets a hash index
+// (value to rows), so a lookup in a cached row group takes the matching
+// rows instead of filtering all of them. A file that changes (size or
+// modification time) is read afresh.
 
-// DefaultCacheBytes is the default bound of a table's chunk cache.
+// DefaultCacheBytes is the bound of the chunk cache a table over local
+// files has until SetCache gives it another.
 const DefaultCacheBytes = 256 << 20
 
 // cachedScanGroups is the most row groups a scan may read through the
@@ -112,8 +117,9 @@ type footer struct {
 	md      *metadata.FileMetaData
 }
 
-// chunkCache is a table's cache of footers and decoded column chunks.
-type chunkCache struct {
+// Cache holds Parquet footers and decoded column chunks for the tables
+// that share it (see SetCache). It is safe for concurrent use.
+type Cache struct {
 	mu      sync.Mutex
 	limit   int64
 	used    int64
@@ -122,19 +128,24 @@ type chunkCache struct {
 	footers map[string]footer
 }
 
-func newChunkCache(limit int64) *chunkCache {
-	return &chunkCache{limit: limit, order: list.New(), chunks: make(map[chunkKey]*list.Element), footers: make(map[string]footer)}
+// NewCache returns a cache of at most limit bytes of decoded columns.
+func NewCache(limit int64) *Cache {
+	return &Cache{limit: limit, order: list.New(), chunks: make(map[chunkKey]*list.Element), footers: make(map[string]footer)}
 }
 
-// SetCacheBytes bounds the table's cache of decoded column chunks (see
-// DefaultCacheBytes); 0 turns the cache off.
-func (t *Table) SetCacheBytes(n int64) {
-	if n <= 0 {
-		t.cache = nil
-		return
+// SetCache makes t keep its footers and decoded columns in c, which
+// other tables may share; nil turns caching off. It has no effect on a
+// table over remote files, which never caches. Call it before the table
+// serves scans.
+func (t *Table) SetCache(c *Cache) {
+	if _, local := t.fs.(sources.LocalFS); local {
+		t.cache = c
 	}
-	t.cache = newChunkCache(n)
 }
+
+// admits reports whether a scan that decodes about n bytes may fill the
+// cache.
+func (c *Cache) admits(n int64) bool { return n <= c.limit/2 }
 
 // localVersion returns the version of a local file.
 func localVersion(path string) (fileVersion, error) {
@@ -146,7 +157,7 @@ func localVersion(path string) (fileVersion, error) {
 }
 
 // footer returns the cached footer of path at version v, or nil.
-func (c *chunkCache) footer(path string, v fileVersion) *metadata.FileMetaData {
+func (c *Cache) footer(path string, v fileVersion) *metadata.FileMetaData {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if f, ok := c.footers[path]; ok && f.version == v {
@@ -155,14 +166,14 @@ func (c *chunkCache) footer(path string, v fileVersion) *metadata.FileMetaData {
 	return nil
 }
 
-func (c *chunkCache) putFooter(path string, v fileVersion, md *metadata.FileMetaData) {
+func (c *Cache) putFooter(path string, v fileVersion, md *metadata.FileMetaData) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.footers[path] = footer{v, md}
 }
 
 // get returns the cached chunk's array, retained, or nil.
-func (c *chunkCache) get(k chunkKey) arrow.Array {
+func (c *Cache) get(k chunkKey) arrow.Array {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.chunks[k]
@@ -177,7 +188,7 @@ func (c *chunkCache) get(k chunkKey) arrow.Array {
 
 // put caches arr (retaining it) and evicts the least recently used
 // chunks beyond the limit.
-func (c *chunkCache) put(k chunkKey, arr arrow.Array) {
+func (c *Cache) put(k chunkKey, arr arrow.Array) {
 	n := arrayBytes(arr.Data())
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -192,7 +203,7 @@ func (c *chunkCache) put(k chunkKey, arr arrow.Array) {
 
 // evictLocked drops the least recently used chunks until the cache is
 // within its limit; c.mu is held.
-func (c *chunkCache) evictLocked() {
+func (c *Cache) evictLocked() {
 	for c.used > c.limit && c.order.Len() > 0 {
 		e := c.order.Back()
 		old := e.Value.(*chunk)
@@ -206,7 +217,7 @@ func (c *chunkCache) evictLocked() {
 // lookup returns the rows of the cached chunk k whose value is v (an
 // int64 or string), building the chunk's index on its indexAfter-th
 // lookup; ok is false while the chunk has no index.
-func (c *chunkCache) lookup(k chunkKey, v any) (rows []int32, ok bool) {
+func (c *Cache) lookup(k chunkKey, v any) (rows []int32, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, found := c.chunks[k]
@@ -308,12 +319,106 @@ func equalityLookup(schema *arrow.Schema, filters []expr.Expr) (field int, value
 	return 0, nil, false
 }
 
-// cachedGroups scans groups of one file through the cache: each row
-// group's columns (fields, in file order) come from the cache or are
-// decoded once and cached; when the lookup's column (lookupField =
-// lookupValue) has its index, only the matching rows are taken.
-func (t *Table) cachedGroups(ctx context.Context, pf *file.Reader, path string, v fileVersion, props pqarrow.ArrowReadProperties,
-	manifest *pqarrow.SchemaManifest, fields, groups []int, lookupField int, lookupValue any,
+// groupColumns returns the columns fields (the file's, in file order) of
+// row group g as one batch, each from the cache or decoded (and cached
+// when fill is set).
+func (t *Table) groupColumns(ctx context.Context, pf *file.Reader, path string, v fileVersion, props pqarrow.ArrowReadProperties,
+	manifest *pqarrow.SchemaManifest, fields []int, g int, fill bool) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, len(fields))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	var missing []int
+	for i, f := range fields {
+		if cols[i] = t.cache.get(chunkKey{path, v, g, f}); cols[i] == nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		decoded, err := decodeGroup(ctx, pf, props, t.mem, leafColumns(manifest, missing), g, len(missing))
+		if err != nil {
+			return nil, fmt.Errorf("read parquet %s: %w", path, err)
+		}
+		for j, f := range missing {
+			i := slices.Index(fields, f)
+			cols[i] = decoded[j]
+			if fill {
+				t.cache.put(chunkKey{path, v, g, f}, decoded[j])
+			}
+		}
+	}
+	out := make([]arrow.Field, len(fields))
+	for i, c := range cols {
+		out[i] = arrow.Field{Name: fmt.Sprint(fields[i]), Type: c.DataType(), Nullable: true}
+	}
+	rows := pf.MetaData().RowGroup(g).NumRows()
+	return array.NewRecordBatch(arrow.NewSchema(out, nil), cols, rows), nil
+}
+
+// holdsAny reports whether the cache holds a column of fields of one of
+// the row groups of path at version v.
+func (c *Cache) holdsAny(path string, v fileVersion, fields, groups []int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, g := range groups {
+		for _, f := range fields {
+			if _, ok := c.chunks[chunkKey{path, v, g, f}]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxGroupRows is the most rows of one of the groups.
+func maxGroupRows(md *metadata.FileMetaData, groups []int) int64 {
+	var n int64
+	for _, g := range groups {
+		n = max(n, md.RowGroup(g).NumRows())
+	}
+	return max(n, 1)
+}
+
+// decodedBytes estimates the memory that leaves of groups take decoded:
+// fixed-width values at their Arrow width (decimals at 16 bytes), strings
+// at their uncompressed size plus offsets.
+func decodedBytes(md *metadata.FileMetaData, leaves, groups []int) int64 {
+	var n int64
+	for _, g := range groups {
+		rg := md.RowGroup(g)
+		for _, l := range leaves {
+			cc, err := rg.ColumnChunk(l)
+			if err != nil {
+				continue
+			}
+			rows := cc.NumValues()
+			switch cc.Type() {
+			case parquet.Types.Boolean:
+				n += rows/8 + 1
+			case parquet.Types.ByteArray, parquet.Types.FixedLenByteArray:
+				n += cc.TotalUncompressedSize() + 4*rows
+			default:
+				width := int64(8)
+				if _, ok := md.Schema.Column(l).LogicalType().(*pqschema.DecimalLogicalType); ok {
+					width = 16
+				}
+				n += width * rows
+			}
+		}
+	}
+	return n
+}
+
+// cachedGroups scans groups of one file through the cache, each row group
+// loaded whole by load and handed out batchRows at a time; when the
+// lookup's column (lookupField = lookupValue; field -1: none) has its
+// index, only the matching rows are taken.
+func (t *Table) cachedGroups(ctx context.Context, pf *file.Reader, path string, v fileVersion, load func(group int) (arrow.RecordBatch, error),
+	groups []int, lookupField int, lookupValue any,
 	assemble func(arrow.RecordBatch, int64) (arrow.RecordBatch, error)) sources.FileBatches {
 	var cur arrow.RecordBatch
 	var pos int64
@@ -322,49 +427,6 @@ func (t *Table) cachedGroups(ctx context.Context, pf *file.Reader, path string, 
 			cur.Release()
 			cur = nil
 		}
-	}
-	load := func(g int) (arrow.RecordBatch, error) {
-		cols := make([]arrow.Array, len(fields))
-		defer func() {
-			for _, c := range cols {
-				if c != nil {
-					c.Release()
-				}
-			}
-		}()
-		var missing []int
-		for i, f := range fields {
-			if cols[i] = t.cache.get(chunkKey{path, v, g, f}); cols[i] == nil {
-				missing = append(missing, f)
-			}
-		}
-		if len(missing) > 0 {
-			decoded, err := decodeGroup(ctx, pf, props, t.mem, leafColumns(manifest, missing), g, len(missing))
-			if err != nil {
-				return nil, fmt.Errorf("read parquet %s: %w", path, err)
-			}
-			for j, f := range missing {
-				i := slices.Index(fields, f)
-				cols[i] = decoded[j]
-				t.cache.put(chunkKey{path, v, g, f}, decoded[j])
-			}
-		}
-		out := make([]arrow.Field, len(fields))
-		for i, c := range cols {
-			out[i] = arrow.Field{Name: fmt.Sprint(fields[i]), Type: c.DataType(), Nullable: true}
-		}
-		rows := int64(pf.MetaData().RowGroup(g).NumRows())
-		batch := array.NewRecordBatch(arrow.NewSchema(out, nil), cols, rows)
-		i := slices.Index(fields, lookupField)
-		if i < 0 {
-			return batch, nil
-		}
-		match, ok := t.cache.lookup(chunkKey{path, v, g, lookupField}, lookupValue)
-		if !ok {
-			return batch, nil
-		}
-		defer batch.Release()
-		return takeRows(ctx, t.mem, batch, match)
 	}
 	return sources.FileBatches{
 		Next: func() (arrow.RecordBatch, error) {
@@ -388,8 +450,21 @@ func (t *Table) cachedGroups(ctx context.Context, pf *file.Reader, path string, 
 				if pf.MetaData().RowGroup(g).NumRows() == 0 {
 					continue
 				}
-				var err error
-				if cur, err = load(g); err != nil {
+				batch, err := load(g)
+				if err != nil {
+					return nil, err
+				}
+				cur = batch
+				if lookupField < 0 {
+					continue
+				}
+				match, ok := t.cache.lookup(chunkKey{path, v, g, lookupField}, lookupValue)
+				if !ok {
+					continue
+				}
+				cur, err = takeRows(ctx, t.mem, batch, match)
+				batch.Release()
+				if err != nil {
 					return nil, err
 				}
 			}
@@ -433,8 +508,16 @@ func decodeGroup(ctx context.Context, pf *file.Reader, props pqarrow.ArrowReadPr
 	}
 	out := make([]arrow.Array, n)
 	for i := range n {
-		if len(parts[i]) == 0 {
+		switch len(parts[i]) {
+		case 0:
+			for _, a := range out[:i] {
+				a.Release()
+			}
 			return nil, fmt.Errorf("row group %d decoded no rows", g)
+		case 1:
+			parts[i][0].Retain()
+			out[i] = parts[i][0]
+			continue
 		}
 		var err error
 		if out[i], err = array.Concatenate(parts[i], mem); err != nil {

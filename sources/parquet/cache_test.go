@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -70,7 +71,8 @@ func lookup(t *testing.T, tbl *parquet.Table, key int64) (returned int, matches 
 // TestLookupCache checks equality lookups through the chunk cache: the
 // same rows as the file holds on every lookup, only the matching ones
 // once the column has its index, a file rewritten afterwards read afresh,
-// full scans left out of the cache, and the cache's bound kept.
+// full scans cached when they fit in half the cache and left out when not,
+// and the cache's bound kept.
 func TestLookupCache(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys.parquet")
 	const n = 12000 // four row groups
@@ -103,14 +105,28 @@ func TestLookupCache(t *testing.T) {
 		t.Fatal("lookups cached nothing")
 	}
 
-	// A full scan decodes through the usual path.
-	before := parquet.CachedChunks(tbl)
+	// A full scan fills the cache with every row group's columns, and
+	// the next one reads the same rows from it.
+	first := scan(t, tbl, context.Background(), nil, -1)
+	if first.err != nil || len(first.rows) != n {
+		t.Fatalf("full scan: %d rows, %v", len(first.rows), first.err)
+	}
+	if got := parquet.CachedChunks(tbl); got != 8 {
+		t.Errorf("after a full scan the cache holds %d chunks, want 8 (4 row groups, 2 columns)", got)
+	}
+	if again := scan(t, tbl, context.Background(), nil, -1); again.err != nil || !reflect.DeepEqual(again.rows, first.rows) {
+		t.Errorf("full scan from the cache: %d rows (%v), differ from the first scan's", len(again.rows), again.err)
+	}
+
+	// A scan larger than half the cache leaves it alone.
+	tbl.SetCache(parquet.NewCache(200_000)) // a full scan decodes about 192 kB
 	if res := scan(t, tbl, context.Background(), nil, -1); res.err != nil || len(res.rows) != n {
 		t.Fatalf("full scan: %d rows, %v", len(res.rows), res.err)
 	}
-	if got := parquet.CachedChunks(tbl); got != before {
-		t.Errorf("full scan changed the cache: %d chunks, had %d", got, before)
+	if got := parquet.CachedChunks(tbl); got != 0 {
+		t.Errorf("a full scan over half the cache cached %d chunks", got)
 	}
+	tbl.SetCache(parquet.NewCache(parquet.DefaultCacheBytes))
 
 	// The file changes: lookups see the new rows.
 	if err := os.Remove(path); err != nil {
@@ -122,14 +138,14 @@ func TestLookupCache(t *testing.T) {
 	}
 
 	// A small bound evicts.
-	tbl.SetCacheBytes(40_000) // room for about one row group's column
+	tbl.SetCache(parquet.NewCache(40_000)) // room for about one row group's column
 	for _, key := range []int64{10, 2000, 4000, 5500, 10, 2000} {
 		lookup(t, tbl, key)
 		if used := parquet.CacheBytes(tbl); used > 40_000 {
 			t.Fatalf("cache holds %d bytes, over its bound of 40000", used)
 		}
 	}
-	tbl.SetCacheBytes(0)
+	tbl.SetCache(nil)
 	if _, got := lookup(t, tbl, 2000); len(got) != 2 {
 		t.Errorf("uncached lookup: rows %v, want 2", got)
 	}

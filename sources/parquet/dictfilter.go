@@ -86,7 +86,8 @@ func stringSets(schema *arrow.Schema, filters []expr.Expr) []stringSet {
 // result are expanded.
 func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.RecordBatch, sets []stringSet, pos func(field int) (int, bool)) (arrow.RecordBatch, error) {
 	n := int(src.NumRows())
-	var rows []int32 // the rows kept so far; nil until a set applies
+	var rows []int32 // the rows kept so far, once a set applies
+	applied := false
 	for _, s := range sets {
 		col, ok := pos(s.field)
 		if !ok {
@@ -110,18 +111,18 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 		for i := range match {
 			match[i] = dict.IsValid(i) && s.values[value(i)]
 		}
-		if rows == nil {
-			rows = make([]int32, 0, n)
-			for i := range n {
-				rows = append(rows, int32(i))
-			}
-		}
 		var err error
-		if rows, err = keepMatching(d, match, rows); err != nil {
+		if !applied {
+			rows, err = matching(d, match)
+			applied = true
+		} else {
+			rows, err = keepMatching(d, match, rows)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
-	if rows == nil || len(rows) == n {
+	if !applied || len(rows) == n {
 		src.Retain()
 		return src, nil
 	}
@@ -165,6 +166,25 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 		}
 	}
 	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(rows))), nil
+}
+
+// matching returns the rows whose value in d is a dictionary entry match
+// marks (never a NULL).
+func matching(d *array.Dictionary, match []bool) ([]int32, error) {
+	if idx, ok := d.Indices().(*array.Int32); ok && d.NullN() == 0 {
+		var rows []int32
+		for i, k := range idx.Int32Values() {
+			if match[k] {
+				rows = append(rows, int32(i))
+			}
+		}
+		return rows, nil
+	}
+	rows := make([]int32, d.Len())
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	return keepMatching(d, match, rows)
 }
 
 // keepMatching filters rows, in place, to those whose value in d is a

@@ -46,9 +46,9 @@ type Table struct {
 	// stats are what the footers say of the table (stats.go), read once
 	// at open: the files do not change under a table.
 	stats sources.Statistics
-	// cache keeps the footers and, for selective scans, the decoded
-	// column chunks of local files (cache.go); nil for remote files.
-	cache *chunkCache
+	// cache keeps the footers and decoded column chunks of local files
+	// (cache.go); nil for remote files.
+	cache *Cache
 }
 
 // Open returns a table over the Parquet files that path names: a file, a
@@ -106,7 +106,7 @@ func OpenFS(ctx context.Context, fs sources.FileSystem, files []string) (*Table,
 	}
 	t := &Table{fs: fs, files: files, mem: memory.DefaultAllocator}
 	if _, local := fs.(sources.LocalFS); local {
-		t.cache = newChunkCache(DefaultCacheBytes)
+		t.cache = NewCache(DefaultCacheBytes)
 	}
 	// The table has every column of every file, in order of first
 	// appearance; a column in several files must have one type.
@@ -464,13 +464,69 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 	for _, leaf := range dictLeaves(pf.MetaData(), cols) {
 		props.SetReadDict(leaf, true)
 	}
-	if field, value, ok := equalityLookup(fileSchema, fileFilters); ok && t.cache != nil && len(groups) <= cachedScanGroups {
-		return t.cachedGroups(ctx, pf, path, version, props, fr.Manifest, sorted, groups, field, value, assemble), nil
-	}
 	// Local files are read concurrently; remote ones (httpfs) one range
 	// request at a time.
-	if _, local := t.fs.(sources.LocalFS); local && len(groups) > 1 && runtime.GOMAXPROCS(0) > 1 {
-		return t.parallelGroups(ctx, pf, path, props, cols, groups, assemble), nil
+	_, localFS := t.fs.(sources.LocalFS)
+	parallel := localFS && len(groups) > 1 && runtime.GOMAXPROCS(0) > 1
+	if t.cache != nil {
+		// Through the cache, a row group's columns are decoded whole, as
+		// one batch, and cached as such.
+		cprops := props
+		cprops.BatchSize = maxGroupRows(pf.MetaData(), groups)
+		field, value, lookup := equalityLookup(fileSchema, fileFilters)
+		fill := lookup && len(groups) <= cachedScanGroups
+		if !fill {
+			field = -1
+			fill = t.cache.admits(decodedBytes(pf.MetaData(), cols, groups))
+		}
+		if fill || t.cache.holdsAny(path, version, sorted, groups) {
+			load := func(g int) (arrow.RecordBatch, error) {
+				return t.groupColumns(ctx, pf, path, version, cprops, fr.Manifest, sorted, g, fill)
+			}
+			if parallel && field < 0 {
+				return t.parallelGroups(ctx, pf, groups, func(g int) ([]arrow.RecordBatch, error) {
+					b, err := load(g)
+					if err != nil {
+						return nil, err
+					}
+					defer b.Release()
+					var parts []arrow.RecordBatch
+					for lo := int64(0); lo < b.NumRows(); lo += batchRows {
+						parts = append(parts, b.NewSlice(lo, min(lo+batchRows, b.NumRows())))
+					}
+					return parts, nil
+				}, assemble), nil
+			}
+			return t.cachedGroups(ctx, pf, path, version, load, groups, field, value, assemble), nil
+		}
+	}
+	if parallel {
+		decode := func(g int) ([]arrow.RecordBatch, error) {
+			fr, err := pqarrow.NewFileReader(pf, props, t.mem)
+			if err != nil {
+				return nil, fmt.Errorf("read parquet %s: %w", path, err)
+			}
+			rr, err := fr.GetRecordReader(ctx, cols, []int{g})
+			if err != nil {
+				return nil, fmt.Errorf("read parquet %s: %w", path, err)
+			}
+			defer rr.Release()
+			var batches []arrow.RecordBatch
+			for rr.Next() {
+				b := rr.RecordBatch()
+				b.Retain()
+				batches = append(batches, b)
+				runtime.Gosched() // a short query's turn (see engine's orderedMap)
+			}
+			if err := rr.Err(); err != nil {
+				for _, b := range batches {
+					b.Release()
+				}
+				return nil, fmt.Errorf("read parquet %s: %w", path, err)
+			}
+			return batches, nil
+		}
+		return t.parallelGroups(ctx, pf, groups, decode, assemble), nil
 	}
 	if fr, err = pqarrow.NewFileReader(pf, props, t.mem); err != nil {
 		pf.Close()
@@ -499,45 +555,50 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 	}, nil
 }
 
-// groupResult is one decoded row group.
+// groupResult is one decoded and assembled row group.
 type groupResult struct {
 	batches []arrow.RecordBatch
 	err     error
 }
 
-// parallelGroups decodes a file's row groups on every core, at most one
-// row group per core ahead of the reader, and returns their batches in
-// row-group order.
-func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string, props pqarrow.ArrowReadProperties, cols, groups []int,
+// parallelGroups reads a file's row groups on every core, at most one row
+// group per core ahead of the reader: each worker loads a row group's
+// batches and assembles them into the scan's batches. The reader gets them
+// in row-group order.
+func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, groups []int, load func(group int) ([]arrow.RecordBatch, error),
 	assemble func(arrow.RecordBatch, int64) (arrow.RecordBatch, error)) sources.FileBatches {
 	workers := min(runtime.GOMAXPROCS(0), len(groups))
 	slots := make([]chan groupResult, len(groups))
 	for i := range slots {
 		slots[i] = make(chan groupResult, 1)
 	}
-	ahead := make(chan struct{}, workers) // row groups decoded but not yet read
+	ahead := make(chan struct{}, workers) // row groups loaded but not yet read
 	done := make(chan struct{})
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	// Each worker has its own pqarrow reader over the shared file.
-	decode := func(fr *pqarrow.FileReader, g int) groupResult {
-		rr, err := fr.GetRecordReader(ctx, cols, []int{g})
+	work := func(g int) groupResult {
+		loaded, err := load(g)
 		if err != nil {
-			return groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
+			return groupResult{err: err}
 		}
-		defer rr.Release()
 		var res groupResult
-		for rr.Next() {
-			b := rr.RecordBatch()
-			b.Retain()
-			res.batches = append(res.batches, b)
-			runtime.Gosched() // a short query's turn (see engine's orderedMap)
-		}
-		if err := rr.Err(); err != nil {
-			for _, b := range res.batches {
-				b.Release()
+		for i, b := range loaded {
+			out, err := assemble(b, b.NumRows())
+			b.Release()
+			if err != nil {
+				for _, b := range loaded[i+1:] {
+					b.Release()
+				}
+				for _, b := range res.batches {
+					b.Release()
+				}
+				return groupResult{err: err}
 			}
-			return groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
+			if out.NumRows() == 0 {
+				out.Release()
+				continue
+			}
+			res.batches = append(res.batches, out)
 		}
 		return res
 	}
@@ -545,7 +606,6 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fr, err := pqarrow.NewFileReader(pf, props, t.mem)
 			for {
 				select {
 				case ahead <- struct{}{}:
@@ -556,11 +616,7 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 				if i >= len(groups) {
 					return
 				}
-				if err != nil {
-					slots[i] <- groupResult{err: fmt.Errorf("read parquet %s: %w", path, err)}
-					continue
-				}
-				slots[i] <- decodeSafely(decode, fr, groups[i])
+				slots[i] <- loadSafely(work, groups[i])
 			}
 		}()
 	}
@@ -587,10 +643,9 @@ func (t *Table) parallelGroups(ctx context.Context, pf *file.Reader, path string
 				}
 				pending = res.batches
 			}
-			src := pending[0]
+			b := pending[0]
 			pending = pending[1:]
-			defer src.Release()
-			return assemble(src, src.NumRows())
+			return b, nil
 		},
 		Close: func() {
 			close(done)
@@ -665,13 +720,13 @@ func leafColumns(m *pqarrow.SchemaManifest, fields []int) []int {
 	return leaves
 }
 
-// decodeSafely runs decode on a worker goroutine, where a panic (a file
+// loadSafely runs work on a worker goroutine, where a panic (a file
 // arrow-go cannot decode) would end the process: it fails the scan.
-func decodeSafely(decode func(*pqarrow.FileReader, int) groupResult, fr *pqarrow.FileReader, group int) (res groupResult) {
+func loadSafely(work func(int) groupResult, group int) (res groupResult) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = groupResult{err: fmt.Errorf("decode row group %d: %v", group, r)}
 		}
 	}()
-	return decode(fr, group)
+	return work(group)
 }
