@@ -31,7 +31,9 @@ import (
 // columns, bounded by bytes and evicted least recently used first. A scan
 // fills the cache only when what it decodes fits in half of it (a larger
 // one would evict what other queries keep reading, to keep data that is
-// read once); it takes what is already cached either way. Point lookups
+// read once), and only from the second scan of a chunk on, so that a
+// query that runs once decodes as fast as without a cache; a scan takes
+// what is already cached either way. Point lookups
 // (SELECT * FROM t WHERE key = $1) go through it too, whatever their
 // size: a column that equality lookups keep reading gets a hash index
 // (value to rows), so a lookup in a cached row group takes the matching
@@ -126,11 +128,19 @@ type Cache struct {
 	order   *list.List // of *chunk, most recently used first
 	chunks  map[chunkKey]*list.Element
 	footers map[string]footer
+	// seen and older are the chunks scans decoded without caching them,
+	// newest in seen; older is the generation before (seenChunks bounds
+	// each).
+	seen, older map[chunkKey]bool
 }
+
+// seenChunks bounds the generations of chunks decoded but not cached.
+const seenChunks = 1 << 16
 
 // NewCache returns a cache of at most limit bytes of decoded columns.
 func NewCache(limit int64) *Cache {
-	return &Cache{limit: limit, order: list.New(), chunks: make(map[chunkKey]*list.Element), footers: make(map[string]footer)}
+	return &Cache{limit: limit, order: list.New(), chunks: make(map[chunkKey]*list.Element), footers: make(map[string]footer),
+		seen: make(map[chunkKey]bool)}
 }
 
 // SetCache makes t keep its footers and decoded columns in c, which
@@ -146,6 +156,30 @@ func (t *Table) SetCache(c *Cache) {
 // admits reports whether a scan that decodes about n bytes may fill the
 // cache.
 func (c *Cache) admits(n int64) bool { return n <= c.limit/2 }
+
+// visit records that a scan decodes the given fields of groups of path at
+// version v, and reports whether one of those chunks is cached or was
+// decoded before: the first scan of a chunk leaves it out of the cache
+// (a query that runs once pays nothing for the cache), the next one
+// caches it.
+func (c *Cache) visit(path string, v fileVersion, fields, groups []int) (again bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, g := range groups {
+		for _, f := range fields {
+			k := chunkKey{path, v, g, f}
+			if _, ok := c.chunks[k]; ok || c.seen[k] || c.older[k] {
+				again = true
+				continue
+			}
+			if len(c.seen) >= seenChunks {
+				c.older, c.seen = c.seen, make(map[chunkKey]bool)
+			}
+			c.seen[k] = true
+		}
+	}
+	return again
+}
 
 // localVersion returns the version of a local file.
 func localVersion(path string) (fileVersion, error) {

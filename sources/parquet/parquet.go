@@ -477,7 +477,7 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 		fill := lookup && len(groups) <= cachedScanGroups
 		if !fill {
 			field = -1
-			fill = t.cache.admits(decodedBytes(pf.MetaData(), cols, groups))
+			fill = t.cache.admits(decodedBytes(pf.MetaData(), cols, groups)) && t.cache.visit(path, version, sorted, groups)
 		}
 		if fill || t.cache.holdsAny(path, version, sorted, groups) {
 			load := func(g int) (arrow.RecordBatch, error) {
