@@ -625,37 +625,38 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 		return nil, nil
 	}
 	defer build.batch.Release()
-	right, err := j.Right.Execute(withJoinKeys(ctx, j.Publish, build))
+	// The right input's filters and projections and the probes run on
+	// every core, a batch each; each probe returns the build rows its
+	// batch matched, which are marked here.
+	source, stages, err := splitPipeline(j.Right)
+	if err != nil {
+		return nil, err
+	}
+	right, err := source.Execute(withJoinKeys(ctx, j.Publish, build))
 	if err != nil {
 		return nil, err
 	}
 	defer right.Release()
-	for right.Next() {
-		if err := ctx.Err(); err != nil {
+	probes := newOrderedMap(ctx, right, runtime.GOMAXPROCS(0), func(ctx context.Context, rb arrow.RecordBatch) ([]int32, error) {
+		rb, err := runStages(ctx, rb, stages)
+		if err != nil || rb == nil {
 			return nil, err
 		}
-		rb := right.RecordBatch()
-		if filter == nil {
-			// Without a residual filter only which rows matched counts.
-			if err := markMatched(ctx, rb, build, rightEvals, keys); err != nil {
-				return nil, err
-			}
-			continue
+		defer rb.Release()
+		return j.matchedBuildRows(ctx, rb, build, rightEvals, keys, filter)
+	}, func([]int32) {})
+	defer probes.Stop()
+	for {
+		rows, ok := probes.Next()
+		if !ok {
+			break
 		}
-		ri, bi, held, err := matchPairs(ctx, rb, build, rightEvals, keys)
-		if err != nil {
-			return nil, err
-		}
-		if filter != nil && len(bi) > 0 {
-			if bi, _, err = j.keepPairs(ctx, filter, build.batch, bi, rb, ri); err != nil {
-				release(ctx, held)
-				return nil, err
-			}
-		}
-		for _, b := range bi {
+		for _, b := range rows {
 			build.matched[b] = true
 		}
-		release(ctx, held)
+	}
+	if err := probes.Err(); err != nil {
+		return nil, err
 	}
 	if err := right.Err(); err != nil {
 		return nil, err
@@ -711,13 +712,29 @@ func matchPairs(ctx context.Context, lb arrow.RecordBatch, build *joinBuild, eva
 // memory and cancellation.
 const pairChunk = 64 * 1024
 
-// markMatched marks the hashed rows some row of rb matches: matchPairs
-// without the pairs, for a semi or anti join that keeps the hashed side.
-func markMatched(ctx context.Context, rb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn) error {
-	return forEachMatch(ctx, rb, build, evals, keys, func(_ int, m int32) error {
-		build.matched[m] = true
-		return nil
-	})
+// matchedBuildRows returns the hashed rows some row of rb matches
+// (through filter, if any; a row may be listed more than once), for a
+// semi or anti join that keeps the hashed side.
+func (j *HashJoin) matchedBuildRows(ctx context.Context, rb arrow.RecordBatch, build *joinBuild, evals []evaluator, keys []keyColumn, filter evaluator) ([]int32, error) {
+	if filter == nil {
+		// Without a residual filter only which rows matched counts.
+		var rows []int32
+		err := forEachMatch(ctx, rb, build, evals, keys, func(_ int, m int32) error {
+			rows = append(rows, m)
+			return nil
+		})
+		return rows, err
+	}
+	ri, bi, held, err := matchPairs(ctx, rb, build, evals, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer release(ctx, held)
+	if len(bi) == 0 {
+		return nil, nil
+	}
+	bi, _, err = j.keepPairs(ctx, filter, build.batch, bi, rb, ri)
+	return bi, err
 }
 
 // forEachMatch calls fn with each row r of b (keys from evals) and each
