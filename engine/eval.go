@@ -122,13 +122,15 @@ var binaryFuncs = map[expr.Op]string{
 }
 
 func compileBinary(n *expr.Binary) (evaluator, error) {
-	if (n.Op == expr.And || n.Op == expr.Or) && (expr.HasSubquery(n.Left) || expr.HasSubquery(n.Right) || mayFail(n.Right)) {
-		return compileLazyLogic(n)
-	}
-	if n.Op == expr.Or {
+	// An IN list computes its x for every row, as its first disjunct
+	// does: whether x may fail does not make it lazy.
+	if n.Op == expr.Or && !expr.HasSubquery(n) {
 		if ev, ok, err := compileInList(n); ok || err != nil {
 			return ev, err
 		}
+	}
+	if (n.Op == expr.And || n.Op == expr.Or) && (expr.HasSubquery(n.Left) || expr.HasSubquery(n.Right) || mayFail(n.Right)) {
+		return compileLazyLogic(n)
 	}
 	switch {
 	case isNumericOperand(n.Left.DataType()) && isNumericOperand(n.Right.DataType()):
