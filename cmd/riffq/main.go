@@ -56,12 +56,6 @@ import (
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// Scans allocate short-lived batches at a high rate while the live
-		// heap stays small; collecting less often saves CPU for a modest
-		// amount of memory. GOGC overrides this.
-		debug.SetGCPercent(400)
-	}
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
@@ -506,6 +500,9 @@ func run(args []string, stderr io.Writer) int {
 	var cache *parquet.Cache
 	if cacheBytes > 0 {
 		cache = parquet.NewCache(cacheBytes)
+	}
+	if os.Getenv("GOGC") == "" {
+		go tuneGC(context.Background(), cache, time.Second)
 	}
 	if *tempDirFlag != "" {
 		if fi, err := os.Stat(*tempDirFlag); err != nil || !fi.IsDir() {

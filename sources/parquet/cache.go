@@ -153,6 +153,13 @@ func (t *Table) SetCache(c *Cache) {
 	}
 }
 
+// Bytes is the memory the cached columns take.
+func (c *Cache) Bytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.used
+}
+
 // admits reports whether a scan that decodes about n bytes may fill the
 // cache.
 func (c *Cache) admits(n int64) bool { return n <= c.limit/2 }
