@@ -24,8 +24,11 @@ const maxArraySize = 134217727
 // subqueryResult is what a subquery's rows reduce to: the value of a
 // scalar or EXISTS subquery, or the set an IN subquery tests against.
 type subqueryResult struct {
-	value   scalar.Scalar
-	set     map[string]bool
+	value scalar.Scalar
+	set   map[string]bool
+	// ints holds an IN subquery's values instead of set when they are
+	// integers (or dates): no key to encode per row.
+	ints    map[int64]struct{}
 	hasNull bool
 	// rows, for a row IN (a, b) IN (SELECT x, y ...), holds each row's
 	// fields' keys when some row has a NULL field, to tell NULL from
@@ -104,11 +107,25 @@ func runSubquery(ctx context.Context, n *expr.Subquery, plan expr.SubqueryPlan, 
 		res.value = scalar.NewListScalar(values)
 	case expr.InSubquery:
 		res.set = make(map[string]bool)
+		if isIntKeyType(n.Left.DataType()) && isIntKeyType(rdr.Schema().Field(0).Type) {
+			res.ints = make(map[int64]struct{})
+		}
 		var buf []byte
 		for rdr.Next() {
 			col := rdr.RecordBatch().Column(0)
 			if st, ok := col.(*array.Struct); ok {
 				addRows(&res, key.(*structKeys), st)
+				continue
+			}
+			if res.ints != nil {
+				k, _ := intKey(col)
+				for i := range col.Len() {
+					if col.IsNull(i) {
+						res.hasNull = true
+					} else {
+						res.ints[k(i)] = struct{}{}
+					}
+				}
 				continue
 			}
 			for i := range col.Len() {
@@ -235,16 +252,22 @@ func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l ar
 		return buf
 	}
 	if l.IsNull(i) {
-		if len(res.set) == 0 && !res.hasNull {
+		if len(res.set) == 0 && len(res.ints) == 0 && !res.hasNull {
 			out.Append(false) // NULL IN (no rows) is false
 		} else {
 			out.AppendNull()
 		}
 		return buf
 	}
-	buf = key.encode(buf[:0], l, i)
+	found := false
+	if res.ints != nil {
+		_, found = res.ints[intAt(l, i)]
+	} else {
+		buf = key.encode(buf[:0], l, i)
+		found = res.set[string(buf)]
+	}
 	switch {
-	case res.set[string(buf)]:
+	case found:
 		out.Append(true)
 	case res.hasNull: // x IN (..., NULL) is NULL when nothing matches
 		out.AppendNull()
@@ -252,6 +275,30 @@ func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l ar
 		out.Append(false)
 	}
 	return buf
+}
+
+// isIntKeyType reports whether intKey reads arrays of type t.
+func isIntKeyType(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64, arrow.DATE32:
+		return true
+	}
+	return false
+}
+
+// intAt is value i of an array intKey reads.
+func intAt(a arrow.Array, i int) int64 {
+	switch c := a.(type) {
+	case *array.Int32:
+		return int64(c.Value(i))
+	case *array.Int64:
+		return c.Value(i)
+	case *array.Int16:
+		return int64(c.Value(i))
+	case *array.Date32:
+		return int64(c.Value(i))
+	}
+	panic("intAt: not an integer array") // isIntKeyType said it was
 }
 
 // outerKeyEncoders return, for each outer value a correlated subquery (or
