@@ -355,7 +355,9 @@ func (j *HashJoin) startProbes(ctx context.Context, build *joinBuild, evals []ev
 	if err != nil {
 		return nil, nil, err
 	}
-	left, err := source.Execute(withJoinKeys(ctx, j.Publish, build))
+	// The keys reach KeyFilters in the input and in its stages.
+	ctx = withJoinKeys(ctx, j.Publish, build)
+	left, err := source.Execute(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -632,7 +634,8 @@ func (j *HashJoin) buildLeftRows(ctx context.Context, leftEvals, rightEvals []ev
 	if err != nil {
 		return nil, err
 	}
-	right, err := source.Execute(withJoinKeys(ctx, j.Publish, build))
+	ctx = withJoinKeys(ctx, j.Publish, build)
+	right, err := source.Execute(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -57,10 +58,24 @@ func withJoinKeys(ctx context.Context, k *JoinKeys, build *joinBuild) context.Co
 const keyFilterTrial = 1 << 17
 
 func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
-	build, _ := ctx.Value(f.From).(*joinBuild)
-	if build == nil {
+	if build, _ := ctx.Value(f.From).(*joinBuild); build == nil {
 		return f.Input.Execute(ctx)
 	}
+	s, err := f.stage()
+	if err != nil {
+		return nil, err
+	}
+	in, err := f.Input.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return filterReader(ctx, f.Schema(), in, s), nil
+}
+
+// stage is the filter as a pipeline stage (see splitPipeline), which may
+// run on several goroutines at once: the build side comes from the
+// batch's context, and without one every row passes.
+func (f *KeyFilter) stage() (stage, error) {
 	evals, err := compileAll(f.Keys)
 	if err != nil {
 		return nil, err
@@ -71,15 +86,13 @@ func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
 			return nil, err
 		}
 	}
-	in, err := f.Input.Execute(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var seen, kept int64
-	return filterReader(ctx, f.Schema(), in, func(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
-		if seen >= keyFilterTrial && kept > seen/10*9 {
-			// The keys keep nearly every row: the lookups cost more than
-			// they save, so the rows go on to the join as they are.
+	var seen, kept atomic.Int64
+	return func(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
+		build, _ := ctx.Value(f.From).(*joinBuild)
+		if build == nil || seen.Load() >= keyFilterTrial && kept.Load() > seen.Load()/10*9 {
+			// No join's keys, or keys that keep nearly every row: the
+			// lookups cost more than they save, so the rows go on to
+			// the join as they are.
 			b.Retain()
 			return b, nil
 		}
@@ -87,13 +100,14 @@ func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
 		if err != nil {
 			return nil, err
 		}
-		seen, kept = seen+b.NumRows(), kept+int64(len(rows))
+		seen.Add(b.NumRows())
+		kept.Add(int64(len(rows)))
 		if len(rows) == int(b.NumRows()) {
 			b.Retain()
 			return b, nil
 		}
 		return take.Rows(ctx, b, rows)
-	}), nil
+	}, nil
 }
 
 // containedRows lists the rows of b whose keys (from evals) the build

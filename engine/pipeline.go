@@ -14,14 +14,14 @@ import (
 	"github.com/riffq/riffq/pgerror"
 )
 
-// stage is one batch's pass through a filter or a projection: operators
-// that need no state across batches, so that several workers may run
+// stage is one batch's pass through a filter, a key filter or a
+// projection: operators that need no state across batches, so that several workers may run
 // them on different batches at once.
 type stage func(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error)
 
-// splitPipeline separates the filters and projections at the top of p
-// from the input below them (source), and compiles them into stages, in
-// the order a batch goes through them. An operator that consumes its
+// splitPipeline separates the filters, key filters and projections at
+// the top of p from the input below them (source), and compiles them into
+// stages, in the order a batch goes through them. An operator that consumes its
 // input on every core (the aggregate) runs the stages on its workers
 // rather than leave them to one goroutine.
 func splitPipeline(p Plan) (source Plan, stages []stage, err error) {
@@ -37,6 +37,14 @@ func splitPipeline(p Plan) (source Plan, stages []stage, err error) {
 			continue
 		case *Project:
 			s, err := projectStage(n.Exprs, n.schema)
+			if err != nil {
+				return nil, nil, err
+			}
+			stages = append(stages, s)
+			p = n.Input
+			continue
+		case *KeyFilter:
+			s, err := n.stage()
 			if err != nil {
 				return nil, nil, err
 			}
