@@ -13,9 +13,10 @@ import (
 	"github.com/riffq/riffq/expr"
 )
 
-// stringSet is a filter that a dictionary-encoded column answers once per
-// distinct value: the column is one of values (`col = 'a'`, or an OR of
-// such: `col IN ('a', 'b')`).
+// stringSet is a filter the scan applies exactly (selectByDictionary):
+// the column is one of values (`col = 'a'`, or an OR of such: `col IN
+// ('a', 'b')`), which a dictionary-encoded column answers once per
+// distinct value.
 type stringSet struct {
 	field  int // a column of the schema it was read against
 	values map[string]bool
@@ -77,14 +78,16 @@ func stringSets(schema *arrow.Schema, filters []expr.Expr) []stringSet {
 	return out
 }
 
-// selectByDictionary drops the rows of src that a stringSet over one of
-// its dictionary-encoded columns refutes, deciding each distinct value
-// once rather than comparing every row's string: what the filter above
-// the scan would drop, without expanding the strings first. pos maps a
-// set's field to its column in src (ok false: not decoded). It returns src
-// itself (retained) when no row goes; the dictionary columns of the
-// result are expanded.
-func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.RecordBatch, sets []stringSet, pos func(field int) (int, bool)) (arrow.RecordBatch, error) {
+// selectByDictionary keeps the rows of src whose values satisfy every
+// stringSet: over a dictionary-encoded column each distinct value is
+// decided once rather than every row's string compared, and the
+// dictionary columns of the result are expanded; over a plain string
+// column each row is looked up. pos maps a set's field to its column in
+// src (ok false: not decoded, which the caller prevents for sets it
+// declared exact); the columns of src that needed rejects (those decoded
+// for a filter only) are NULL columns in the result. It returns src itself
+// (retained) when no row goes.
+func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.RecordBatch, sets []stringSet, pos func(field int) (int, bool), needed func(col int) bool) (arrow.RecordBatch, error) {
 	n := int(src.NumRows())
 	var rows []int32 // the rows kept so far, once a set applies
 	applied := false
@@ -93,34 +96,49 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 		if !ok {
 			continue
 		}
-		d, ok := src.Column(col).(*array.Dictionary)
-		if !ok {
-			continue
-		}
-		var value func(i int) string
-		switch dict := d.Dictionary().(type) {
-		case *array.String:
-			value = dict.Value
-		case *array.Binary:
-			value = func(i int) string { return string(dict.Value(i)) }
-		default:
-			continue
-		}
-		dict := d.Dictionary()
-		match := make([]bool, dict.Len())
-		for i := range match {
-			match[i] = dict.IsValid(i) && s.values[value(i)]
-		}
 		var err error
-		if !applied {
-			rows, err = matching(d, match)
-			applied = true
-		} else {
-			rows, err = keepMatching(d, match, rows)
+		switch a := src.Column(col).(type) {
+		case *array.Dictionary:
+			value, ok := stringValues(a.Dictionary())
+			if !ok {
+				return nil, fmt.Errorf("filter a dictionary of %s values", a.Dictionary().DataType())
+			}
+			dict := a.Dictionary()
+			match := make([]bool, dict.Len())
+			for i := range match {
+				match[i] = dict.IsValid(i) && s.values[value(i)]
+			}
+			if !applied {
+				rows, err = matching(a, match)
+			} else {
+				rows, err = keepMatching(a, match, rows)
+			}
+		default:
+			value, ok := stringValues(a)
+			if !ok {
+				return nil, fmt.Errorf("filter a column of %s values", a.DataType())
+			}
+			if !applied {
+				rows = make([]int32, 0, n)
+				for i := range n {
+					if a.IsValid(i) && s.values[value(i)] {
+						rows = append(rows, int32(i))
+					}
+				}
+			} else {
+				out := rows[:0]
+				for _, r := range rows {
+					if a.IsValid(int(r)) && s.values[value(int(r))] {
+						out = append(out, r)
+					}
+				}
+				rows = out
+			}
 		}
 		if err != nil {
 			return nil, err
 		}
+		applied = true
 	}
 	if !applied || len(rows) == n {
 		src.Retain()
@@ -144,6 +162,11 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 	for i, c := range src.Columns() {
 		var err error
 		fields[i] = src.Schema().Field(i)
+		if !needed(i) {
+			cols[i] = array.NewNull(len(rows))
+			fields[i].Type = arrow.Null
+			continue
+		}
 		if d, ok := c.(*array.Dictionary); ok {
 			if cols[i], err = expandRows(mem, d, rows); err != nil {
 				return nil, err
@@ -166,6 +189,22 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 		}
 	}
 	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(rows))), nil
+}
+
+// stringValues reads the values of a string or binary array as strings
+// (aliasing the array's memory); ok is false for other arrays.
+func stringValues(a arrow.Array) (func(i int) string, bool) {
+	switch x := a.(type) {
+	case *array.String:
+		return x.Value, true
+	case *array.LargeString:
+		return x.Value, true
+	case *array.Binary:
+		return x.ValueString, true
+	case *array.LargeBinary:
+		return x.ValueString, true
+	}
+	return nil, false
 }
 
 // matching returns the rows whose value in d is a dictionary entry match

@@ -371,7 +371,18 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 	fileSchema, _ := fr.Schema()
 	fileFilters := localFilters(filters, local)
 	groups := rowGroups(pf, fr.Manifest, fileSchema, fileFilters)
-	sets := stringSets(fileSchema, fileFilters)
+	// The string sets are exact (SupportsFilters): each is applied to
+	// every row, its column decoded even when the scan does not return it.
+	var sets []stringSet
+	for _, set := range stringSets(arrow.NewSchema(t.schema.Fields()[:t.nfile], nil), filters) {
+		if local[set.field] < 0 {
+			// The file lacks the column: NULL in every row, in no set.
+			pf.Close()
+			return sources.FileBatches{Next: func() (arrow.RecordBatch, error) { return nil, nil }, Close: func() {}}, nil
+		}
+		set.field = local[set.field]
+		sets = append(sets, set)
+	}
 	if groups == nil {
 		groups = make([]int, pf.NumRowGroups())
 		for i := range groups {
@@ -384,6 +395,10 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 			sorted = append(sorted, local[c])
 		}
 	}
+	returned := slices.Clone(sorted) // the decoded columns the scan returns
+	for _, set := range sets {
+		sorted = append(sorted, set.field)
+	}
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
 	// assemble builds the output batch from the decoded columns (nil when
@@ -393,7 +408,7 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 		if src != nil && len(sets) > 0 {
 			sel, err := selectByDictionary(ctx, t.mem, src, sets, func(field int) (int, bool) {
 				return slices.BinarySearch(sorted, field)
-			})
+			}, func(col int) bool { return slices.Contains(returned, sorted[col]) })
 			if err != nil {
 				return nil, fmt.Errorf("read parquet %s: %w", path, err)
 			}

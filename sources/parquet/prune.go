@@ -14,13 +14,14 @@ import (
 	"github.com/riffq/riffq/sources"
 )
 
-// SupportsFilters implements sources.FilterPusher. Comparisons of a column
-// with a constant are Inexact: the scan skips row groups whose min/max
-// statistics prove that no row can match, drops the rows of
-// dictionary-encoded string columns whose value fails `col = 'a'` or `col
-// IN ('a', 'b')` (selectByDictionary), and the engine still checks every
-// row it returns. Filters over partition columns alone are Exact: files
-// whose partition values fail them are skipped.
+// SupportsFilters implements sources.FilterPusher. `col = 'a'` and `col
+// IN ('a', 'b')` over a string column are Exact: the scan keeps just the
+// rows whose value is one of those (selectByDictionary, which decides each
+// distinct value of a dictionary-encoded column once). Other comparisons
+// of a column with a constant are Inexact: the scan skips row groups whose
+// min/max statistics prove that no row can match, and the engine checks
+// every row it returns. Filters over partition columns alone are Exact:
+// files whose partition values fail them are skipped.
 func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 	out := make([]sources.FilterSupport, len(filters))
 	fileSchema := arrow.NewSchema(t.schema.Fields()[:t.nfile], nil)
@@ -31,8 +32,9 @@ func (t *Table) SupportsFilters(filters []expr.Expr) []sources.FilterSupport {
 			out[i] = sources.Exact
 		default:
 			_, pruning := prunable(fileSchema, f)
-			_, set := stringSetOf(fileSchema, f)
-			if pruning || set {
+			if _, set := stringSetOf(fileSchema, f); set {
+				out[i] = sources.Exact
+			} else if pruning {
 				out[i] = sources.Inexact
 			}
 		}

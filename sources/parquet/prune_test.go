@@ -36,22 +36,23 @@ func TestRowGroupPruning(t *testing.T) {
 	}{
 		// NVDA is rows 4320-5039: row groups 4 (1,000 rows) and 5 (the last
 		// 760); of those, the dictionary-encoded symbol column's values
-		// drop all but NVDA's rows.
+		// drop all but NVDA's rows, exactly.
 		{"equality on a sorted column", []expr.Expr{cmp(expr.Eq, symbol, scalar.NewStringScalar("NVDA"))},
-			[]sources.FilterSupport{sources.Inexact}, 720, 720, false},
-		// Without the column decoded, only the row groups are skipped.
+			[]sources.FilterSupport{sources.Exact}, 720, 720, false},
+		// The scan returns no column, but still decodes the one its
+		// exact filter reads.
 		{"same, reading no columns", []expr.Expr{cmp(expr.Eq, symbol, scalar.NewStringScalar("NVDA"))},
-			[]sources.FilterSupport{sources.Inexact}, 1760, 720, true},
+			[]sources.FilterSupport{sources.Exact}, 720, 720, true},
 		// An IN list is answered by the dictionary too (no row group is
 		// ruled out by it: OR is not pruned).
 		{"IN list on a dictionary column", []expr.Expr{&expr.Binary{Op: expr.Or, Left: cmp(expr.Eq, symbol, scalar.NewStringScalar("NVDA")),
 			Right: cmp(expr.Eq, symbol, scalar.NewStringScalar("AAPL")), Type: arrow.FixedWidthTypes.Boolean}},
-			[]sources.FilterSupport{sources.Inexact}, 1440, 720, false},
+			[]sources.FilterSupport{sources.Exact}, 1440, 720, false},
 		// 'AMZN' >= symbol: AAPL and AMZN fill rows 0-1439, row groups 0 and 1.
 		{"constant on the left", []expr.Expr{&expr.Binary{Op: expr.GtEq, Left: &expr.Literal{Value: scalar.NewStringScalar("AMZN")}, Right: symbol, Type: arrow.FixedWidthTypes.Boolean}},
 			[]sources.FilterSupport{sources.Inexact}, 2000, 1440, false},
 		{"no row group can match", []expr.Expr{cmp(expr.Eq, symbol, scalar.NewStringScalar("ZZZ"))},
-			[]sources.FilterSupport{sources.Inexact}, 0, 0, false},
+			[]sources.FilterSupport{sources.Exact}, 0, 0, false},
 		{"range beyond every maximum", []expr.Expr{cmp(expr.Gt, volume, scalar.NewInt64Scalar(2_000_000))},
 			[]sources.FilterSupport{sources.Inexact}, 0, 0, false},
 		{"greater-than on a float is not pushed (NaN)", []expr.Expr{cmp(expr.Gt, close, scalar.NewFloat64Scalar(1e9))},
