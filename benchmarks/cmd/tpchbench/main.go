@@ -80,18 +80,19 @@ func main() {
 	timeout := flag.Duration("timeout", 10*time.Minute, "limit per query execution")
 	pgbin := flag.String("pgbin", pgtest.DefaultBin, "PostgreSQL 15 binaries")
 	out := flag.String("out", "benchmarks/results", "directory for the JSON report")
+	riffqFlags := flag.String("riffq-flags", "", "more flags for the riffq server, space-separated (\"--cache-size 0\" to decode every scan afresh)")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if *dataDir == "" {
 		*dataDir = filepath.Join("benchmarks", "results", "tpch-sf"+strconv.FormatFloat(*sf, 'f', -1, 64))
 	}
-	if err := run(*sf, *runs, *warmup, *dataDir, strings.Split(*systemsFlag, ","), *file, *only, *timeout, *pgbin, *out); err != nil {
+	if err := run(*sf, *runs, *warmup, *dataDir, strings.Split(*systemsFlag, ","), *file, *only, *timeout, *pgbin, *out, strings.Fields(*riffqFlags)); err != nil {
 		fmt.Fprintln(os.Stderr, "tpchbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sf float64, runs, warmup int, dataDir string, names []string, file, only string, timeout time.Duration, pgbin, outDir string) error {
+func run(sf float64, runs, warmup int, dataDir string, names []string, file, only string, timeout time.Duration, pgbin, outDir string, riffqFlags []string) error {
 	ctx := context.Background()
 	queries, err := loadQueries(file, only)
 	if err != nil {
@@ -113,7 +114,7 @@ func run(sf float64, runs, warmup int, dataDir string, names []string, file, onl
 		var s *system
 		switch name {
 		case "riffq":
-			s, err = startRiffq(ctx, dataDir)
+			s, err = startRiffq(ctx, dataDir, riffqFlags)
 		case "duckdb":
 			s, err = openDuckDB(ctx, dataDir)
 		case "postgres":
@@ -272,8 +273,8 @@ func pgxSystem(ctx context.Context, name, url string, pid func() int, closeFn fu
 }
 
 // startRiffq builds riffq and serves the Parquet directory from a process
-// of its own, so its memory can be read.
-func startRiffq(ctx context.Context, dataDir string) (*system, error) {
+// of its own, so its memory can be read; flags go to the server.
+func startRiffq(ctx context.Context, dataDir string, flags []string) (*system, error) {
 	dir, err := os.MkdirTemp("", "riffq-tpchbench-")
 	if err != nil {
 		return nil, err
@@ -283,7 +284,8 @@ func startRiffq(ctx context.Context, dataDir string) (*system, error) {
 		return nil, fmt.Errorf("build riffq: %v\n%s", err, out)
 	}
 	port := freePort()
-	cmd := exec.Command(bin, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--source", "parquet:"+dataDir, "--log-level", "warn")
+	args := append([]string{"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--source", "parquet:" + dataDir, "--log-level", "warn"}, flags...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
