@@ -501,9 +501,6 @@ func run(args []string, stderr io.Writer) int {
 	if cacheBytes > 0 {
 		cache = parquet.NewCache(cacheBytes)
 	}
-	if os.Getenv("GOGC") == "" {
-		go tuneGC(context.Background(), cache, time.Second)
-	}
 	if *tempDirFlag != "" {
 		if fi, err := os.Stat(*tempDirFlag); err != nil || !fi.IsDir() {
 			fmt.Fprintf(stderr, "riffq: --temp-dir %s: not a directory\n", *tempDirFlag)
@@ -626,6 +623,9 @@ func run(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("GOGC") == "" {
+		go tuneGC(ctx, cache, time.Second)
+	}
 	// SIGHUP asks PostgreSQL to reload its configuration; riffq reads
 	// its own once, so it says so and keeps serving rather than dying.
 	hup := make(chan os.Signal, 1)
