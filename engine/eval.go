@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -97,17 +98,32 @@ func compile(e expr.Expr) (evaluator, error) {
 	return nil, pgerror.New(pgerror.FeatureNotSupported, "expression %s is not supported", e)
 }
 
-// mayFail reports whether evaluating e can raise an error (a division, a
-// cast, a function): AND and OR then evaluate it only for the rows their
-// left operand leaves undecided, as PostgreSQL's left-to-right evaluation
-// does (x = 0 OR 1/x = 1 is no division by zero). Comparisons of columns
-// and constants evaluate eagerly, which is cheaper.
+// mayFail reports whether evaluating e can raise an error (arithmetic,
+// which may divide by zero or overflow, a cast, a function): AND and OR
+// then evaluate it only for the rows their left operand leaves undecided,
+// as PostgreSQL's left-to-right evaluation does (x = 0 OR 1/x = 1 is no
+// division by zero), and a filter evaluates it after the conjuncts written
+// before it. Comparisons of columns and constants, and pattern matches
+// against a constant pattern (checked once, when compiled), evaluate
+// eagerly, which is cheaper.
 func mayFail(e expr.Expr) bool {
 	return expr.Any(e, func(n expr.Expr) bool {
 		switch x := n.(type) {
 		case *expr.Binary:
-			return x.Op == expr.Div || x.Op == expr.Mod
-		case *expr.Cast, *expr.Call:
+			switch x.Op {
+			case expr.Add, expr.Sub, expr.Mul, expr.Div, expr.Mod:
+				return true
+			}
+		case *expr.Negate, *expr.Cast:
+			return true
+		case *expr.Call:
+			switch x.Func {
+			case "like", "ilike", "regex", "iregex":
+				if len(x.Args) == 2 {
+					_, constant := x.Args[1].(*expr.Literal)
+					return !constant
+				}
+			}
 			return true
 		}
 		return false
@@ -915,6 +931,28 @@ func EvalConstant(ctx context.Context, e expr.Expr) (scalar.Scalar, error) {
 	return nil, fmt.Errorf("constant: unexpected datum %s", d.Kind())
 }
 
+// sameExpr reports whether a and b are the same expression: the same text,
+// type and columns (two columns may print alike: a."b.k" and "a.b".k).
+func sameExpr(a, b expr.Expr) bool {
+	if a.String() != b.String() || !arrow.TypeEqual(a.DataType(), b.DataType()) {
+		return false
+	}
+	var ca, cb []int
+	expr.Walk(a, func(e expr.Expr) bool {
+		if c, ok := e.(*expr.Column); ok {
+			ca = append(ca, c.Index)
+		}
+		return true
+	})
+	expr.Walk(b, func(e expr.Expr) bool {
+		if c, ok := e.(*expr.Column); ok {
+			cb = append(cb, c.Index)
+		}
+		return true
+	})
+	return slices.Equal(ca, cb)
+}
+
 // compileInList evaluates `x = c1 OR x = c2 OR ...` (what `x IN (c1, c2,
 // ...)` binds to) with x a string or integer and at least three
 // non-NULL constants as one pass of set lookups: x is computed once
@@ -938,7 +976,14 @@ func compileInList(n *expr.Binary) (ev evaluator, ok bool, err error) {
 		}
 		if x == nil {
 			x = eq.Left
-		} else if eq.Left.String() != x.String() || !arrow.TypeEqual(eq.Left.DataType(), x.DataType()) {
+			// A volatile x (random()) is one value per disjunct.
+			if expr.Any(x, func(e expr.Expr) bool {
+				c, ok := e.(*expr.Call)
+				return ok && IsVolatileFunc(c.Func)
+			}) {
+				return nil, false, nil
+			}
+		} else if !sameExpr(eq.Left, x) {
 			return nil, false, nil
 		}
 		if !arrow.TypeEqual(lit.Value.DataType(), x.DataType()) {

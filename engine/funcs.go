@@ -725,3 +725,16 @@ func byteaConcatKernel(mem memory.Allocator, in []arrow.Array) (arrow.Array, err
 	}
 	return b.NewArray(), nil
 }
+
+// IsVolatileFunc reports whether PostgreSQL's function name is volatile:
+// its value changes from call to call (random) or it acts (nextval,
+// pg_sleep, the advisory locks).
+func IsVolatileFunc(name string) bool {
+	switch name {
+	case "random", "random_normal", "setseed", "gen_random_uuid", "uuid_generate_v4",
+		"clock_timestamp", "timeofday", "nextval", "setval", "currval", "lastval", "pg_sleep",
+		"pg_cancel_backend", "pg_terminate_backend":
+		return true
+	}
+	return IsAdvisoryLockFunc(name)
+}

@@ -266,12 +266,26 @@ func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
 	return filterReader(ctx, f.Schema(), in, filter), nil
 }
 
-// compileConjuncts compiles the conjuncts of a filter's predicate, the
-// cheapest first by conjunctCost.
+// compileConjuncts compiles the conjuncts of a filter's predicate in the
+// order they are evaluated: those that cannot fail first, the cheapest
+// first by conjunctCost; then those that may fail (mayFail) in the order
+// written, so that each runs after every conjunct written before it, which
+// may guard it (`s ~ '^[0-9]+$' AND s::int > 5` casts only digits); then
+// those with subqueries, the costliest, as PostgreSQL orders them.
 func compileConjuncts(predicate expr.Expr) ([]evaluator, error) {
-	conj := expr.Conjuncts(predicate)
-	slices.SortStableFunc(conj, func(a, b expr.Expr) int { return conjunctCost(a) - conjunctCost(b) })
-	return compileAll(conj)
+	var safe, failing, subqueries []expr.Expr
+	for _, c := range expr.Conjuncts(predicate) {
+		switch {
+		case expr.HasSubquery(c):
+			subqueries = append(subqueries, c)
+		case mayFail(c):
+			failing = append(failing, c)
+		default:
+			safe = append(safe, c)
+		}
+	}
+	slices.SortStableFunc(safe, func(a, b expr.Expr) int { return conjunctCost(a) - conjunctCost(b) })
+	return compileAll(slices.Concat(safe, failing, subqueries))
 }
 
 // filterConjuncts keeps the rows of b for which every predicate is true,

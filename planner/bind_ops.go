@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -310,6 +311,21 @@ func (b *binder) bindInList(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 	if ae.Name[len(ae.Name)-1].GetString_().GetSval() == "<>" {
 		op, join = expr.NotEq, expr.And
 	}
+	// PostgreSQL compares an IN list in the common type of x and the
+	// items, where x = item alone may pick another operator: a real x and
+	// numeric constants compare as reals (f4 IN (0.1, 1.5) is true for
+	// 0.1::real), not as double precision. Only a column is bound ahead:
+	// binding a parameter would type it.
+	if ae.Lexpr.GetColumnRef() != nil && b.isReal(ae.Lexpr, ectx) {
+		real := &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("float4")}, Typemod: -1, Location: -1}
+		cast := slices.Clone(list.Items)
+		for i, item := range cast {
+			if c := item.GetAConst(); c != nil && (c.GetFval() != nil || c.GetIval() != nil) {
+				cast[i] = &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: item, TypeName: real, Location: -1}}}
+			}
+		}
+		list = &pg_query.List{Items: cast}
+	}
 	items := make([]expr.Expr, len(list.Items))
 	for i, item := range list.Items {
 		e, err := b.compareNodes(op.String(), ae.Lexpr, item, ae.Location, ectx)
@@ -319,6 +335,12 @@ func (b *binder) bindInList(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 		items[i] = e
 	}
 	return joinBools(join, items), nil
+}
+
+// isReal reports whether n binds to a real (float4) expression.
+func (b *binder) isReal(n *pg_query.Node, ectx exprContext) bool {
+	x, err := b.bindExpr(n, ectx)
+	return err == nil && x.DataType().ID() == arrow.FLOAT32
 }
 
 // bindBetween binds x BETWEEN a AND b as x >= a AND x <= b.

@@ -101,15 +101,7 @@ func callsVolatile(n *pg_query.Node) bool {
 // value changes from call to call (or it acts), so a query calling it is
 // computed once where it is referenced twice, and a call is never folded
 // when planned.
-func volatileFunc(name string) bool {
-	switch name {
-	case "random", "random_normal", "setseed", "gen_random_uuid", "uuid_generate_v4",
-		"clock_timestamp", "timeofday", "nextval", "setval", "currval", "lastval", "pg_sleep",
-		"pg_cancel_backend", "pg_terminate_backend":
-		return true
-	}
-	return engine.IsAdvisoryLockFunc(name)
-}
+func volatileFunc(name string) bool { return engine.IsVolatileFunc(name) }
 
 // bindMaterialized returns the plan of a reference to a materialized WITH
 // query of clause w, binding the query at its first reference.
