@@ -140,6 +140,9 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 		}
 		applied = true
 	}
+	if applied && rows == nil {
+		rows = []int32{} // no row: not nil, which expandRows reads as every row
+	}
 	if !applied || len(rows) == n {
 		src.Retain()
 		return src, nil

@@ -985,25 +985,6 @@ func TestDictionaryFilter(t *testing.T) {
 		if got := tbl.SupportsFilters([]expr.Expr{tc.filter}); got[0] != sources.Exact {
 			t.Fatalf("%s: support %v, want Exact", tc.name, got[0])
 		}
-		// The scan returns n alone: it reads mode for the filter only.
-		rdr, err := tbl.Scan(context.Background(), sources.ScanRequest{Projection: []int{1}, Filters: []expr.Expr{tc.filter}, Limit: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []int64
-		for rdr.Next() {
-			rb := rdr.RecordBatch()
-			for c := range int(rb.NumCols()) {
-				if rb.Column(c).Len() != int(rb.NumRows()) {
-					t.Fatalf("%s: column %d has %d values in a batch of %d rows", tc.name, c, rb.Column(c).Len(), rb.NumRows())
-				}
-			}
-			got = append(got, rb.Column(0).(*array.Int64).Int64Values()...)
-		}
-		if err := rdr.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rdr.Release()
 		var want []int64
 		for range 2 { // a.parquet, then b.parquet
 			for i := range 3000 {
@@ -1012,8 +993,30 @@ func TestDictionaryFilter(t *testing.T) {
 				}
 			}
 		}
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: kept %d rows, want %d", tc.name, len(got), len(want))
+		// Returning n alone (mode is read for the filter only), then
+		// both columns.
+		for _, proj := range [][]int{{1}, {0, 1}} {
+			rdr, err := tbl.Scan(context.Background(), sources.ScanRequest{Projection: proj, Filters: []expr.Expr{tc.filter}, Limit: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for rdr.Next() {
+				rb := rdr.RecordBatch()
+				for c := range int(rb.NumCols()) {
+					if rb.Column(c).Len() != int(rb.NumRows()) {
+						t.Fatalf("%s %v: column %d has %d values in a batch of %d rows", tc.name, proj, c, rb.Column(c).Len(), rb.NumRows())
+					}
+				}
+				got = append(got, rb.Column(len(proj)-1).(*array.Int64).Int64Values()...)
+			}
+			if err := rdr.Err(); err != nil {
+				t.Fatal(err)
+			}
+			rdr.Release()
+			if !slices.Equal(got, want) {
+				t.Errorf("%s %v: kept %d rows, want %d", tc.name, proj, len(got), len(want))
+			}
 		}
 	}
 }
@@ -1104,5 +1107,55 @@ func TestWriterTypes(t *testing.T) {
 			}
 		}
 		rdr.Release()
+	}
+}
+
+// TestLongStringBounds checks a row group whose largest string is over
+// the writer's statistics limit: its footer has a min and no max, which
+// must neither prune it nor bound the table's statistics.
+func TestLongStringBounds(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	long := strings.Repeat("z", 5000)
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"a", "b", "a", long}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	path := filepath.Join(t.TempDir(), "long.parquet")
+	writeRecord(t, path, rec, 2)
+	tbl, err := parquet.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := tbl.Statistics().Column(0); st.Max != nil {
+		t.Errorf("table statistics bound s by %v, below the long value", st.Max)
+	}
+	s := &expr.Column{Index: 0, Name: "s", Type: arrow.BinaryTypes.String}
+	for _, tc := range []struct {
+		op   expr.Op
+		v    string
+		want int
+	}{{expr.Eq, "a", 2}, {expr.Gt, "b", 1}, {expr.Eq, long, 1}} {
+		f := &expr.Binary{Op: tc.op, Left: s, Right: &expr.Literal{Value: scalar.NewStringScalar(tc.v)}, Type: arrow.FixedWidthTypes.Boolean}
+		rdr, err := tbl.Scan(context.Background(), sources.ScanRequest{Filters: []expr.Expr{f}, Limit: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rdr.Next() {
+			col := rdr.RecordBatch().Column(0).(*array.String)
+			for i := range col.Len() {
+				if c := strings.Compare(col.Value(i), tc.v); tc.op == expr.Eq && c == 0 || tc.op == expr.Gt && c > 0 {
+					n++
+				}
+			}
+		}
+		if err := rdr.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rdr.Release()
+		if n != tc.want {
+			t.Errorf("s %s %.5q: %d matching rows returned, want %d", tc.op, tc.v, n, tc.want)
+		}
 	}
 }
