@@ -117,25 +117,35 @@ func partitionColumns(keys []string, values [][]string) ([]arrow.Field, [][]scal
 }
 
 // partitionFilter reports whether f reads only partition columns (indices
-// from first on) in a form partitionMatch evaluates exactly.
+// from first on) in a form partitionMatch evaluates exactly: comparisons
+// and IS [NOT] NULL of partition columns and constants, under AND, OR and
+// NOT.
 func partitionFilter(f expr.Expr, first int) bool {
 	switch e := f.(type) {
+	case *expr.Binary:
+		switch {
+		case e.Op == expr.And || e.Op == expr.Or:
+			return partitionFilter(e.Left, first) && partitionFilter(e.Right, first)
+		case e.Op.IsComparison():
+			return arrow.TypeEqual(e.Left.DataType(), e.Right.DataType()) &&
+				partitionValue(e.Left, first) && partitionValue(e.Right, first)
+		}
+	case *expr.Not:
+		return partitionFilter(e.Input, first)
+	case *expr.IsNull:
+		return partitionValue(e.Input, first)
+	}
+	return false
+}
+
+// partitionValue reports whether e is a partition column or a constant
+// partitionMatch compares.
+func partitionValue(e expr.Expr, first int) bool {
+	switch e := e.(type) {
 	case *expr.Column:
 		return e.Index >= first
 	case *expr.Literal:
 		return e.Value.DataType().ID() == arrow.INT64 || e.Value.DataType().ID() == arrow.STRING || !e.Value.IsValid()
-	case *expr.Binary:
-		if e.Op != expr.And && e.Op != expr.Or && !e.Op.IsComparison() {
-			return false
-		}
-		if e.Op.IsComparison() && !arrow.TypeEqual(e.Left.DataType(), e.Right.DataType()) {
-			return false
-		}
-		return partitionFilter(e.Left, first) && partitionFilter(e.Right, first)
-	case *expr.Not:
-		return partitionFilter(e.Input, first)
-	case *expr.IsNull:
-		return partitionFilter(e.Input, first)
 	}
 	return false
 }
