@@ -148,22 +148,20 @@ func rowGroups(pf *file.Reader, m *pqarrow.SchemaManifest, schema *arrow.Schema,
 
 // refutes reports whether no value in [min, max] can satisfy b.
 func refutes(stats metadata.TypedStatistics, b bound) bool {
-	switch s := stats.(type) {
-	case *metadata.Int32Statistics:
+	lo, hi, ok := bounds(stats)
+	if !ok {
+		return false
+	}
+	switch lo := lo.(type) {
+	case int64:
 		v, ok := b.value.(int64)
-		return ok && outside(int64(s.Min()), int64(s.Max()), b.op, v)
-	case *metadata.Int64Statistics:
-		v, ok := b.value.(int64)
-		return ok && outside(s.Min(), s.Max(), b.op, v)
-	case *metadata.Float32Statistics:
+		return ok && outside(lo, hi.(int64), b.op, v)
+	case float64:
 		v, ok := b.value.(float64)
-		return ok && outside(float64(s.Min()), float64(s.Max()), b.op, v)
-	case *metadata.Float64Statistics:
-		v, ok := b.value.(float64)
-		return ok && outside(s.Min(), s.Max(), b.op, v)
-	case *metadata.ByteArrayStatistics:
+		return ok && outside(lo, hi.(float64), b.op, v)
+	case string:
 		v, ok := b.value.(string)
-		return ok && outside(string(s.Min()), string(s.Max()), b.op, v)
+		return ok && outside(lo, hi.(string), b.op, v)
 	}
 	return false
 }

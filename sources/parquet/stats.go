@@ -79,7 +79,8 @@ func statsType(dt arrow.DataType) bool {
 	return false
 }
 
-// bounds returns a row group's min and max as int64, float64 or string.
+// bounds returns a row group's min and max as int64, float64 or string;
+// ok is false unless the statistics hold both.
 func bounds(stats metadata.TypedStatistics) (lo, hi any, ok bool) {
 	if !stats.HasMinMax() {
 		return nil, nil, false
@@ -94,7 +95,16 @@ func bounds(stats metadata.TypedStatistics) (lo, hi any, ok bool) {
 	case *metadata.Float64Statistics:
 		return s.Min(), s.Max(), true
 	case *metadata.ByteArrayStatistics:
-		return string(s.Min()), string(s.Max()), true
+		// Writers leave out a bound longer than their limit (4 kB in
+		// arrow-go and Arrow C++), HasMinMax holds with one of the two,
+		// and a missing one reads as the empty string: a missing min is
+		// still a true lower bound, but an empty max is taken as missing
+		// (a row group of empty strings alone is not pruned).
+		lo, hi := string(s.Min()), string(s.Max())
+		if hi == "" || lo > hi {
+			return nil, nil, false
+		}
+		return lo, hi, true
 	}
 	return nil, nil, false
 }
