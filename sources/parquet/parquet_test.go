@@ -77,13 +77,13 @@ func writeTestFile(t *testing.T, path string, from, n, rowGroup int64) int {
 	return rowGroups(t, path)
 }
 
-func writeRecord(t *testing.T, path string, rec arrow.RecordBatch, rowGroup int64) {
+func writeRecord(t testing.TB, path string, rec arrow.RecordBatch, rowGroup int64) {
 	t.Helper()
 	writeRecordWith(t, path, rec, pq.NewWriterProperties(pq.WithMaxRowGroupLength(rowGroup)))
 }
 
 // writeRecordWith writes rec to a new Parquet file at path with props.
-func writeRecordWith(t *testing.T, path string, rec arrow.RecordBatch, props *pq.WriterProperties) {
+func writeRecordWith(t testing.TB, path string, rec arrow.RecordBatch, props *pq.WriterProperties) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
