@@ -856,6 +856,10 @@ func (b *binder) bindGroupItem(n *pg_query.Node, targets []*pg_query.Node, names
 		}
 		return nil
 	}
+	if c := n.GetAConst(); c != nil && c.GetIval() == nil {
+		// 'x', 1.5, NULL, true: neither an ordinal nor worth grouping by.
+		return nil, b.errorf(pgerror.SyntaxError, c.Location, "non-integer constant in GROUP BY")
+	}
 	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
 		i := int(c.GetIval().Ival)
 		if i < 1 || i > len(targets) {
@@ -891,6 +895,9 @@ func (b *binder) bindGroupItem(n *pg_query.Node, targets []*pg_query.Node, names
 // bindSortTarget resolves an ORDER BY item that names an output column by
 // ordinal or by name; it returns -1 for any other expression.
 func (b *binder) bindSortTarget(n *pg_query.Node, exprs []expr.Expr, names []string, ectx exprContext) (int, error) {
+	if c := n.GetAConst(); c != nil && c.GetIval() == nil {
+		return 0, b.errorf(pgerror.SyntaxError, c.Location, "non-integer constant in ORDER BY")
+	}
 	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
 		i := int(c.GetIval().Ival)
 		if i < 1 || i > len(exprs) {
