@@ -717,6 +717,8 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 		return "case", 1
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce", 2
+	case n.GetCollateClause() != nil:
+		return figureColnameStrength(n.GetCollateClause().Arg)
 	case n.GetSqlvalueFunction() != nil:
 		if n.GetSqlvalueFunction().Op == pg_query.SQLValueFunctionOp_SVFOP_USER {
 			return "user", 2 // the keyword as written; it is current_user
@@ -731,10 +733,12 @@ func figureColnameStrength(n *pg_query.Node) (string, int) {
 			return "array", 2
 		case pg_query.SubLinkType_EXPR_SUBLINK:
 			if tl := sl.Subselect.GetSelectStmt().GetTargetList(); len(tl) > 0 {
+				// The subquery's column name, whatever its strength:
+				// PostgreSQL reads it from the planned subquery.
 				if rt := tl[0].GetResTarget(); rt.Name != "" {
 					return rt.Name, 2
-				} else if name, s := figureColnameStrength(rt.Val); s > 1 {
-					return name, s
+				} else if name, s := figureColnameStrength(rt.Val); s > 0 {
+					return name, 2
 				}
 			}
 		}
