@@ -937,20 +937,7 @@ func sameExpr(a, b expr.Expr) bool {
 	if a.String() != b.String() || !arrow.TypeEqual(a.DataType(), b.DataType()) {
 		return false
 	}
-	var ca, cb []int
-	expr.Walk(a, func(e expr.Expr) bool {
-		if c, ok := e.(*expr.Column); ok {
-			ca = append(ca, c.Index)
-		}
-		return true
-	})
-	expr.Walk(b, func(e expr.Expr) bool {
-		if c, ok := e.(*expr.Column); ok {
-			cb = append(cb, c.Index)
-		}
-		return true
-	})
-	return slices.Equal(ca, cb)
+	return slices.Equal(expr.Columns(a), expr.Columns(b))
 }
 
 // compileInList evaluates `x = c1 OR x = c2 OR ...` (what `x IN (c1, c2,
@@ -976,11 +963,7 @@ func compileInList(n *expr.Binary) (ev evaluator, ok bool, err error) {
 		}
 		if x == nil {
 			x = eq.Left
-			// A volatile x (random()) is one value per disjunct.
-			if expr.Any(x, func(e expr.Expr) bool {
-				c, ok := e.(*expr.Call)
-				return ok && IsVolatileFunc(c.Func)
-			}) {
+			if CallsVolatile(x) { // random(): one value per disjunct
 				return nil, false, nil
 			}
 		} else if !sameExpr(eq.Left, x) {

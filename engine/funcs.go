@@ -738,3 +738,12 @@ func IsVolatileFunc(name string) bool {
 	}
 	return IsAdvisoryLockFunc(name)
 }
+
+// CallsVolatile reports whether e calls a volatile function, whose every
+// evaluation counts (see IsVolatileFunc).
+func CallsVolatile(e expr.Expr) bool {
+	return expr.Any(e, func(n expr.Expr) bool {
+		c, ok := n.(*expr.Call)
+		return ok && IsVolatileFunc(c.Func)
+	})
+}

@@ -184,8 +184,9 @@ func compileSubquery(n *expr.Subquery) (evaluator, error) {
 		out := array.NewBooleanBuilder(memory.DefaultAllocator)
 		defer out.Release()
 		var buf []byte
+		ints, _ := intKey(l)
 		for i := range l.Len() {
-			buf = appendIn(out, res, key, l, i, buf)
+			buf = appendIn(out, res, key, l, ints, i, buf)
 		}
 		return compute.NewDatumWithoutOwning(out.NewArray()), nil
 	}, nil
@@ -245,8 +246,9 @@ func appendRowIn(out *array.BooleanBuilder, res subqueryResult, key *structKeys,
 	out.Append(false)
 }
 
-// appendIn appends row i's x IN (subquery) to out.
-func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l arrow.Array, i int, buf []byte) []byte {
+// appendIn appends row i's x IN (subquery) to out; ints reads l's values
+// as intKey does, for the subqueries whose values are integers.
+func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l arrow.Array, ints func(int) int64, i int, buf []byte) []byte {
 	if st, ok := l.(*array.Struct); ok {
 		appendRowIn(out, res, key.(*structKeys), st, i)
 		return buf
@@ -261,7 +263,7 @@ func appendIn(out *array.BooleanBuilder, res subqueryResult, key keyColumn, l ar
 	}
 	found := false
 	if res.ints != nil {
-		_, found = res.ints[intAt(l, i)]
+		_, found = res.ints[ints(i)]
 	} else {
 		buf = key.encode(buf[:0], l, i)
 		found = res.set[string(buf)]
@@ -284,21 +286,6 @@ func isIntKeyType(t arrow.DataType) bool {
 		return true
 	}
 	return false
-}
-
-// intAt is value i of an array intKey reads.
-func intAt(a arrow.Array, i int) int64 {
-	switch c := a.(type) {
-	case *array.Int32:
-		return int64(c.Value(i))
-	case *array.Int64:
-		return c.Value(i)
-	case *array.Int16:
-		return int64(c.Value(i))
-	case *array.Date32:
-		return int64(c.Value(i))
-	}
-	panic("intAt: not an integer array") // isIntKeyType said it was
 }
 
 // outerKeyEncoders return, for each outer value a correlated subquery (or
@@ -386,8 +373,9 @@ func compileCorrelated(n *expr.Subquery, left evaluator, key keyColumn) (evaluat
 			out := array.NewBooleanBuilder(memory.DefaultAllocator)
 			defer out.Release()
 			var kb []byte
+			ints, _ := intKey(l)
 			for r := range rows {
-				kb = appendIn(out, results[r], key, l, r, kb)
+				kb = appendIn(out, results[r], key, l, ints, r, kb)
 			}
 			return compute.NewDatumWithoutOwning(out.NewArray()), nil
 		}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"github.com/riffq/riffq/engine"
 	"github.com/riffq/riffq/expr"
 )
 
@@ -174,7 +175,7 @@ func and(conj []expr.Expr) expr.Expr {
 // reads a column computed by a subquery or a volatile function (random()
 // evaluated twice would differ).
 func throughProject(c expr.Expr, pr *Project) (expr.Expr, bool) {
-	if !every(c, func(e expr.Expr) bool { _, sub := e.(*expr.Subquery); return !sub }) {
+	if expr.HasSubquery(c) {
 		return nil, false
 	}
 	for _, i := range expr.Columns(c) {
@@ -193,25 +194,7 @@ func throughProject(c expr.Expr, pr *Project) (expr.Expr, bool) {
 // movable reports whether e may be computed in another place, and again:
 // it holds no subquery and calls no volatile function.
 func movable(e expr.Expr) bool {
-	return every(e, func(e expr.Expr) bool {
-		switch n := e.(type) {
-		case *expr.Subquery:
-			return false
-		case *expr.Call:
-			return !volatileFunc(n.Func)
-		}
-		return true
-	})
-}
-
-// every reports whether ok holds for e and every expression below it.
-func every(e expr.Expr, ok func(expr.Expr) bool) bool {
-	all := true
-	expr.Walk(e, func(e expr.Expr) bool {
-		all = all && ok(e)
-		return all
-	})
-	return all
+	return !expr.HasSubquery(e) && !engine.CallsVolatile(e)
 }
 
 func withFilter(p Plan, conj []expr.Expr) Plan {
