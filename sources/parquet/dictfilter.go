@@ -140,9 +140,6 @@ func selectByDictionary(ctx context.Context, mem memory.Allocator, src arrow.Rec
 		}
 		applied = true
 	}
-	if applied && rows == nil {
-		rows = []int32{} // no row: not nil, which expandRows reads as every row
-	}
 	if !applied || len(rows) == n {
 		src.Retain()
 		return src, nil
@@ -211,10 +208,11 @@ func stringValues(a arrow.Array) (func(i int) string, bool) {
 }
 
 // matching returns the rows whose value in d is a dictionary entry match
-// marks (never a NULL).
+// marks (never a NULL); none is an empty list, not nil, which expandRows
+// reads as every row.
 func matching(d *array.Dictionary, match []bool) ([]int32, error) {
 	if idx, ok := d.Indices().(*array.Int32); ok && d.NullN() == 0 {
-		var rows []int32
+		rows := []int32{}
 		for i, k := range idx.Int32Values() {
 			if match[k] {
 				rows = append(rows, int32(i))

@@ -401,6 +401,10 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 	}
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
+	returnedAt := make([]bool, len(sorted)) // by position in sorted
+	for i, f := range sorted {
+		returnedAt[i] = slices.Contains(returned, f)
+	}
 	// assemble builds the output batch from the decoded columns (nil when
 	// none were decoded): NULLs where the file lacks a column, json text
 	// for nested columns.
@@ -408,7 +412,7 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 		if src != nil && len(sets) > 0 {
 			sel, err := selectByDictionary(ctx, t.mem, src, sets, func(field int) (int, bool) {
 				return slices.BinarySearch(sorted, field)
-			}, func(col int) bool { return slices.Contains(returned, sorted[col]) })
+			}, func(col int) bool { return returnedAt[col] })
 			if err != nil {
 				return nil, fmt.Errorf("read parquet %s: %w", path, err)
 			}
@@ -505,11 +509,7 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 						return nil, err
 					}
 					defer b.Release()
-					var parts []arrow.RecordBatch
-					for lo := int64(0); lo < b.NumRows(); lo += batchRows {
-						parts = append(parts, b.NewSlice(lo, min(lo+batchRows, b.NumRows())))
-					}
-					return parts, nil
+					return batchSlices(b), nil
 				}, assemble), nil
 			}
 			return t.cachedGroups(ctx, pf, path, version, load, groups, field, value, assemble), nil
@@ -517,26 +517,8 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 	}
 	if parallel {
 		decode := func(g int) ([]arrow.RecordBatch, error) {
-			fr, err := pqarrow.NewFileReader(pf, props, t.mem)
+			batches, err := t.readGroup(ctx, pf, props, cols, g)
 			if err != nil {
-				return nil, fmt.Errorf("read parquet %s: %w", path, err)
-			}
-			rr, err := fr.GetRecordReader(ctx, cols, []int{g})
-			if err != nil {
-				return nil, fmt.Errorf("read parquet %s: %w", path, err)
-			}
-			defer rr.Release()
-			var batches []arrow.RecordBatch
-			for rr.Next() {
-				b := rr.RecordBatch()
-				b.Retain()
-				batches = append(batches, b)
-				runtime.Gosched() // a short query's turn (see engine's orderedMap)
-			}
-			if err := rr.Err(); err != nil {
-				for _, b := range batches {
-					b.Release()
-				}
 				return nil, fmt.Errorf("read parquet %s: %w", path, err)
 			}
 			return batches, nil
@@ -568,6 +550,43 @@ func (t *Table) openFile(ctx context.Context, fi int, want []int, filters []expr
 			pf.Close()
 		},
 	}, nil
+}
+
+// readGroup decodes the leaves cols of row group g, batchRows (props) at
+// a time.
+func (t *Table) readGroup(ctx context.Context, pf *file.Reader, props pqarrow.ArrowReadProperties, cols []int, g int) ([]arrow.RecordBatch, error) {
+	fr, err := pqarrow.NewFileReader(pf, props, t.mem)
+	if err != nil {
+		return nil, err
+	}
+	rr, err := fr.GetRecordReader(ctx, cols, []int{g})
+	if err != nil {
+		return nil, err
+	}
+	defer rr.Release()
+	var batches []arrow.RecordBatch
+	for rr.Next() {
+		b := rr.RecordBatch()
+		b.Retain()
+		batches = append(batches, b)
+		runtime.Gosched() // a short query's turn (see engine's orderedMap)
+	}
+	if err := rr.Err(); err != nil {
+		for _, b := range batches {
+			b.Release()
+		}
+		return nil, err
+	}
+	return batches, nil
+}
+
+// batchSlices cuts b into slices of batchRows rows, each to be released.
+func batchSlices(b arrow.RecordBatch) []arrow.RecordBatch {
+	var parts []arrow.RecordBatch
+	for lo := int64(0); lo < b.NumRows(); lo += batchRows {
+		parts = append(parts, b.NewSlice(lo, min(lo+batchRows, b.NumRows())))
+	}
+	return parts
 }
 
 // groupResult is one decoded and assembled row group.
