@@ -483,17 +483,18 @@ func run(args []string, stderr io.Writer) int {
 		logger.Info("serving profiles", "addr", l.Addr().String(), "path", "/debug/pprof/")
 	}
 
-	limit, err := parseMemoryLimit(*memLimit, physicalMemory())
+	machine := physicalMemory()
+	limit, err := parseMemoryLimit(*memLimit, machine)
 	if err != nil {
 		fmt.Fprintf(stderr, "riffq: --query-memory-limit: %v\n", err)
 		return 2
 	}
-	cacheBytes, err := parseMemoryLimit(*cacheSize, physicalMemory())
+	cacheBytes, err := parseMemoryLimit(*cacheSize, machine)
 	if err != nil {
 		fmt.Fprintf(stderr, "riffq: --cache-size: %v\n", err)
 		return 2
 	}
-	if strings.HasSuffix(strings.TrimSpace(*cacheSize), "%") && physicalMemory() <= 0 {
+	if strings.HasSuffix(strings.TrimSpace(*cacheSize), "%") && machine <= 0 {
 		cacheBytes = parquet.DefaultCacheBytes // a share of an unknown amount
 	}
 	// One cache for every Parquet table, so its bound is the server's.
