@@ -65,11 +65,7 @@ func (f *KeyFilter) Execute(ctx context.Context) (array.RecordReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := f.Input.Execute(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return filterReader(ctx, f.Schema(), in, s), nil
+	return filterInput(ctx, f.Input, s)
 }
 
 // stage is the filter as a pipeline stage (see splitPipeline), which may

@@ -15,15 +15,15 @@ import (
 )
 
 // stage is one batch's pass through a filter, a key filter or a
-// projection: operators that need no state across batches, so that several workers may run
-// them on different batches at once.
+// projection: operators that need no state across batches, so that
+// several workers may run them on different batches at once.
 type stage func(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error)
 
 // splitPipeline separates the filters, key filters and projections at
 // the top of p from the input below them (source), and compiles them into
-// stages, in the order a batch goes through them. An operator that consumes its
-// input on every core (the aggregate) runs the stages on its workers
-// rather than leave them to one goroutine.
+// stages, in the order a batch goes through them. An operator that
+// consumes its input on every core (the aggregate) runs the stages on its
+// workers rather than leave them to one goroutine.
 func splitPipeline(p Plan) (source Plan, stages []stage, err error) {
 	for {
 		switch n := p.(type) {
@@ -75,10 +75,14 @@ func runStages(ctx context.Context, b arrow.RecordBatch, stages []stage) (arrow.
 	return b, nil
 }
 
-// filterReader passes the batches of in through filter, skipping those it
-// leaves empty.
-func filterReader(ctx context.Context, schema *arrow.Schema, in array.RecordReader, filter stage) array.RecordReader {
-	return batchio.NewReader(schema, func() (arrow.RecordBatch, error) {
+// filterInput executes input and passes its batches through filter,
+// skipping those it leaves empty.
+func filterInput(ctx context.Context, input Plan, filter stage) (array.RecordReader, error) {
+	in, err := input.Execute(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return batchio.NewReader(input.Schema(), func() (arrow.RecordBatch, error) {
 		for in.Next() {
 			out, err := filter(ctx, in.RecordBatch())
 			if err != nil {
@@ -91,7 +95,7 @@ func filterReader(ctx context.Context, schema *arrow.Schema, in array.RecordRead
 			return out, nil
 		}
 		return nil, in.Err()
-	}, in.Release)
+	}, in.Release), nil
 }
 
 // filterStage keeps the rows for which predicate is true (see

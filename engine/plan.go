@@ -259,11 +259,7 @@ func (f *Filter) Execute(ctx context.Context) (array.RecordReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := f.Input.Execute(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return filterReader(ctx, f.Schema(), in, filter), nil
+	return filterInput(ctx, f.Input, filter)
 }
 
 // compileConjuncts compiles the conjuncts of a filter's predicate in the
