@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -481,6 +482,16 @@ func (c *conn) loop() {
 				c.log.Info("send failed", "err", err)
 				return
 			}
+			// Yield once a response is out. Over a fast link the client
+			// often answers within the write, so the next read finds its
+			// message and this session would keep the P round trip after
+			// round trip while sessions whose messages came meanwhile wait
+			// in the run queue (a Go trace of pgbench -c 8 showed one
+			// goroutine answering for 250 µs with six runnable behind it,
+			// and a core idle after). Yielding serves them in turn, as the
+			// kernel does PostgreSQL's backends: 9-15% more SELECT 1 round
+			// trips on two cores.
+			runtime.Gosched()
 		}
 	}
 }
