@@ -489,7 +489,7 @@ func (c *conn) loop() {
 			// in the run queue (a Go trace of pgbench -c 8 showed one
 			// goroutine answering for 250 µs with six runnable behind it,
 			// and a core idle after). Yielding serves them in turn, as the
-			// kernel does PostgreSQL's backends: 9-15% more SELECT 1 round
+			// kernel does PostgreSQL's backends: 12-17% more SELECT 1 round
 			// trips on two cores.
 			runtime.Gosched()
 		}
