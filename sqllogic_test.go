@@ -97,6 +97,9 @@ func run(t *testing.T, conn *pgx.Conn, rec *sqllogic.Record) []string {
 			if pt, ok := conn.TypeMap().TypeForOID(fd.DataTypeOID); ok {
 				typ = pt.Name
 			}
+			if rec.Typmod {
+				typ += ":" + strconv.Itoa(int(fd.TypeModifier))
+			}
 			res.Columns = append(res.Columns, fd.Name+":"+typ)
 		}
 		for rows.Next() {

@@ -68,6 +68,12 @@ type binder struct {
 	// pgTypes holds the catalog types of column references bound to
 	// columns that have one (scopeColumn.pgType), for pg_typeof.
 	pgTypes map[*expr.Column]string
+	// declared holds the catalog types with modifiers (numeric(p,s),
+	// character varying(n)) of bound casts, CASEs and the like whose
+	// Arrow type does not tell them, and numericCols those of column
+	// references to tables' decimal columns: see declaredOf.
+	declared    map[expr.Expr]string
+	numericCols map[*expr.Column]string
 	// volatile is set once the plan holds something true of this
 	// execution only (now(), a setting's value, a snapshot of a system
 	// table, a parameter's value): such a plan is never reused.
@@ -107,6 +113,9 @@ type scopeColumn struct {
 	// pgType is the catalog type of an oid, name, ... column
 	// (pgtypes.Annotation), "" for the others.
 	pgType string
+	// numeric is numeric(p,s) for a table's decimal column: PostgreSQL
+	// reports a column's precision and scale, not a computed value's.
+	numeric string
 }
 
 type scope struct {
@@ -365,7 +374,7 @@ func (b *binder) bindSelectList(s *pg_query.SelectStmt, input Plan, sc *scope, m
 		if err != nil {
 			return nil, err
 		}
-		exprs[i] = declare(unpadded(b.resolveUnknown(e)), t) // a character result prints padded
+		exprs[i] = b.declare(unpadded(b.resolveUnknown(e)), t) // a character result prints padded
 	}
 
 	if nested != nil && len(wins.calls) > 0 {

@@ -15,8 +15,38 @@ import (
 )
 
 // bindCast binds CAST(x AS type) and x::type: a cast PostgreSQL has, the
-// type's modifier applied (applyTypmod).
+// type's modifier applied (applyTypmod). The result declares the type
+// (declaredOf) where its Arrow type does not say it all.
 func (b *binder) bindCast(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, error) {
+	out, err := b.castValue(tc, ectx)
+	if err != nil {
+		return nil, err
+	}
+	t := castDeclared(tc.TypeName)
+	switch {
+	case b.declaredOf(out) == t, isBpchar(out):
+		// Character values are bpchar.go's.
+	case t == "":
+		// x::varchar(2)::text is text: the cast stays, so that the value
+		// it casts does not declare its type for it.
+		out = &expr.Cast{Input: out, Type: out.DataType()}
+	default:
+		if c, ok := out.(*expr.Column); ok {
+			// This reference, cast, declares t; the column's other
+			// references keep the column's type.
+			cp := *c
+			if loc, ok := b.colLoc[c]; ok {
+				b.colLoc[&cp] = loc
+			}
+			out = &cp
+		}
+		b.setDeclared(out, t)
+	}
+	return out, nil
+}
+
+// castValue binds the value of a cast.
+func (b *binder) castValue(tc *pg_query.TypeCast, ectx exprContext) (expr.Expr, error) {
 	if e, ok, err := b.bindRegText(tc, ectx); ok || err != nil {
 		return e, err
 	}

@@ -251,6 +251,12 @@ func (b *binder) bindColumnRef(cr *pg_query.ColumnRef, ectx exprContext) (expr.E
 		}
 		b.pgTypes[col] = c.pgType
 	}
+	if c.numeric != "" {
+		if b.numericCols == nil {
+			b.numericCols = make(map[*expr.Column]string)
+		}
+		b.numericCols[col] = c.numeric
+	}
 	if c.regproc {
 		if b.regproc == nil {
 			b.regproc = make(map[*expr.Column]bool)
@@ -894,6 +900,11 @@ func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (expr.Expr, e
 	if err != nil {
 		return nil, err
 	}
+	inputs := results
+	if out.Else == nil {
+		inputs = append([]expr.Expr{&expr.Literal{Value: scalar.MakeNullScalar(arrow.Null)}}, results...) // ELSE NULL
+	}
+	decl := b.inputsDeclared(inputs, ct)
 	_, bpchar := bpcharResults(results)
 	if bpchar {
 		for i := range out.Whens {
@@ -914,6 +925,7 @@ func (b *binder) bindCase(ce *pg_query.CaseExpr, ectx exprContext) (expr.Expr, e
 			return nil, err
 		}
 	}
+	b.setDeclared(out, decl)
 	if bpchar {
 		return asBpchar(out), nil // a character value, read as its text
 	}
@@ -957,6 +969,7 @@ func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr
 	if err != nil {
 		return nil, err
 	}
+	decl := b.inputsDeclared(args, ct)
 	padded, bpchar := bpcharResults(args)
 	if bpchar {
 		args = padded
@@ -971,6 +984,7 @@ func (b *binder) bindCoalesce(ce *pg_query.CoalesceExpr, ectx exprContext) (expr
 		}
 	}
 	out.Else = args[len(args)-1]
+	b.setDeclared(out, decl)
 	if bpchar {
 		return asBpchar(out), nil
 	}
@@ -997,6 +1011,7 @@ func (b *binder) bindMinMax(mm *pg_query.MinMaxExpr, ectx exprContext) (expr.Exp
 	if err != nil {
 		return nil, err
 	}
+	decl := b.inputsDeclared(args, ct)
 	var acc expr.Expr
 	for i, a := range args {
 		if args[i], err = b.castResult(a, ct, mm.Location); err != nil {
@@ -1016,6 +1031,7 @@ func (b *binder) bindMinMax(mm *pg_query.MinMaxExpr, ectx exprContext) (expr.Exp
 			{Cond: better, Result: args[i]},
 		}, Else: acc, Type: ct}
 	}
+	b.setDeclared(acc, decl)
 	return acc, nil
 }
 
@@ -1046,7 +1062,13 @@ func (b *binder) bindNullIf(ae *pg_query.A_Expr, ectx exprContext) (expr.Expr, e
 	if err != nil {
 		return nil, err
 	}
-	return &expr.Case{Whens: []expr.When{{Cond: eq, Result: &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}}}, Else: l, Type: l.DataType()}, nil
+	out := &expr.Case{Whens: []expr.When{{Cond: eq, Result: &expr.Literal{Value: scalar.MakeNullScalar(l.DataType())}}}, Else: l, Type: l.DataType()}
+	if decl := b.declaredOf(l); !isVarcharType(decl) {
+		// NULLIF(a, b) is of the type = takes a as: a's own, but text
+		// for a varchar (texteq).
+		b.setDeclared(out, decl)
+	}
+	return out, nil
 }
 
 // crossTypeEquality reports whether PostgreSQL's = for types l and r takes

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -399,6 +400,11 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 		}
 	}
 	sc := tableScope(alias, t.Provider.Schema(), colnames)
+	for i := range sc.cols {
+		if d, ok := sc.cols[i].typ.(*arrow.Decimal128Type); ok && d.Scale >= 0 {
+			sc.cols[i].numeric = fmt.Sprintf("numeric(%d,%d)", d.Precision, d.Scale)
+		}
+	}
 	if t.Hidden > 0 {
 		sc.star = starOrder(sc)[:len(sc.cols)-t.Hidden]
 	}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -301,6 +302,7 @@ func (b *binder) bindValues(s *pg_query.SelectStmt) (Plan, error) {
 		}
 	}
 	names := make([]string, width)
+	decls := make([]string, width)
 	for j := range width {
 		names[j] = "column" + strconv.Itoa(j+1)
 		col := make([]expr.Expr, len(rows))
@@ -313,6 +315,7 @@ func (b *binder) bindValues(s *pg_query.SelectStmt) (Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		decls[j] = b.inputsDeclared(col, t)
 		for i := range rows {
 			if bpchar {
 				rows[i][j] = padded[i]
@@ -333,6 +336,14 @@ func (b *binder) bindValues(s *pg_query.SelectStmt) (Plan, error) {
 	plan := parts[0]
 	if len(parts) > 1 {
 		plan = &Union{Parts: parts}
+	}
+	if slices.ContainsFunc(decls, func(d string) bool { return d != "" }) {
+		// The columns' declared types, marked once over all the rows.
+		cols := make([]expr.Expr, width)
+		for j, f := range plan.Schema().Fields() {
+			cols[j] = declaredAs(&expr.Column{Index: j, Name: f.Name, Type: f.Type}, decls[j])
+		}
+		plan = &Project{Input: plan, Exprs: cols, Names: names}
 	}
 	return b.orderAndLimit(plan, s, "VALUES")
 }

@@ -129,6 +129,7 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, ectx exprContext) (expr.Expr,
 			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")
 		}
 		out.Kind, out.Type = expr.ScalarSubquery, schema.Field(0).Type
+		b.setDeclared(out, planDeclared(logical, 0))
 	case pg_query.SubLinkType_ARRAY_SUBLINK:
 		if schema.NumFields() != 1 {
 			return nil, b.errorf(pgerror.SyntaxError, sl.Location, "subquery must return only one column")

@@ -215,7 +215,7 @@ func (s *Scan) Schema() *arrow.Schema {
 	}
 	return m.out
 }
-func (OneRow) Schema() *arrow.Schema    { return arrow.NewSchema(nil, nil) }
+func (OneRow) Schema() *arrow.Schema    { return noColumns }
 func (f *Filter) Schema() *arrow.Schema { return f.Input.Schema() }
 func (p *Project) Schema() *arrow.Schema {
 	return p.schema.get(p.Input.Schema(), p.Exprs, nil, p.Names)
@@ -352,31 +352,75 @@ func (j *Join) Schema() *arrow.Schema {
 // Union concatenates its parts, which have the same column types.
 type Union struct {
 	Parts []Plan
+
+	schema unionMemo
 }
 
+// unionMemo keeps a Union's schema for the parts' schemas it was made
+// from: working out the declared types reads every part, which only a
+// union whose first part declares some needs (parts is nil otherwise).
+type unionMemo struct {
+	first *arrow.Schema
+	parts []*arrow.Schema
+	out   *arrow.Schema
+}
+
+// noColumns is the schema of a row without columns, shared so that the
+// schemas memoized over OneRow stay valid (it is never modified).
+var noColumns = arrow.NewSchema(nil, nil)
+
 func (u *Union) Schema() *arrow.Schema {
-	fields := append([]arrow.Field{}, u.Parts[0].Schema().Fields()...)
+	m := &u.schema
+	first := u.Parts[0].Schema()
+	if m.out != nil && m.first == first && m.parts == nil {
+		return m.out
+	}
+	fields := append([]arrow.Field{}, first.Fields()...)
+	first0 := make([]string, len(fields))
+	var orig0 []columnOrigin
 	for i := range fields {
-		fields[i].Nullable = true
-		// A catalog type stays when every part's column has it;
-		// character columns of different lengths are bpchar.
-		if pg := pgtypes.Annotation(fields[i]); pg != "" {
-			for _, p := range u.Parts[1:] {
-				other := pgtypes.Annotation(p.Schema().Field(i))
-				if other == pg {
-					continue
-				}
-				if isBpcharType(pg) && isBpcharType(other) {
-					pg = "bpchar"
-					fields[i] = pgtypes.Annotate(fields[i], pg)
-					continue
-				}
-				fields[i] = pgtypes.Unannotate(fields[i])
-				break
+		first0[i] = schemaDeclared(first, i, func() []columnOrigin {
+			if orig0 == nil {
+				orig0 = origins(u.Parts[0])
 			}
+			return orig0
+		})
+	}
+	var parts []*arrow.Schema
+	if slices.ContainsFunc(first0, func(d string) bool { return d != "" }) {
+		parts = make([]*arrow.Schema, len(u.Parts))
+		for i, p := range u.Parts {
+			parts[i] = p.Schema()
+		}
+		if m.out != nil && slices.Equal(m.parts, parts) {
+			return m.out
 		}
 	}
-	return arrow.NewSchema(fields, nil)
+	decls := make([]string, len(u.Parts))
+	untyped := make([]bool, len(u.Parts))
+	orig := make([][]columnOrigin, len(u.Parts))
+	for i := range fields {
+		fields[i].Nullable = true
+		fields[i] = pgtypes.Unannotate(fields[i])
+		if first0[i] == "" {
+			continue // the first part decides: none
+		}
+		for j, p := range u.Parts {
+			decls[j] = schemaDeclared(parts[j], i, func() []columnOrigin {
+				if orig[j] == nil {
+					orig[j] = origins(p)
+				}
+				return orig[j]
+			})
+		}
+		// A declared type stays as PostgreSQL's set operations keep it;
+		// character columns of different lengths are bpchar.
+		if pg := commonDeclared(decls, untyped, fields[i].Type); pg != "" {
+			fields[i] = pgtypes.Annotate(fields[i], pg)
+		}
+	}
+	*m = unionMemo{first: first, parts: parts, out: arrow.NewSchema(fields, nil)}
+	return m.out
 }
 func (u *Union) String() string { return "Union" }
 func (u *Union) Inputs() []Plan { return u.Parts }

@@ -47,6 +47,10 @@ var annotated = map[string]annotatedType{
 	// varchar underneath, as clients see them.
 	"character varying":    {Type{VarcharOID, "character varying", -1, -1}, isString},
 	"character varying(3)": {Type{VarcharOID, "character varying", -1, 3 + 4}, isString},
+	// A computed numeric held in a decimal type, whose precision and
+	// scale PostgreSQL would not report (+x, x::numeric); numeric(p,s)
+	// has them (see annotation).
+	"numeric": {Type{NumericOID, "numeric", -1, -1}, isDecimal},
 	// bpchar without a length; character(n) has one (see annotation).
 	// Its values are held padded with spaces to n, as PostgreSQL stores
 	// them.

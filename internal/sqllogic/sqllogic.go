@@ -6,7 +6,7 @@
 // A file is a sequence of records separated by blank lines:
 //
 //	# a comment
-//	query [rowsort]
+//	query [rowsort] [typmod]
 //	SELECT a, b FROM t
 //	----
 //	a:int4	b:text
@@ -20,7 +20,8 @@
 // The first result line lists the columns as name:type; each further line
 // is a row with tab-separated values, NULL for null, (empty) for the empty
 // string, and \t, \n, \\ escaped; the last line is the command tag after
-// "-- ". rowsort compares rows as sorted lists.
+// "-- ". rowsort compares rows as sorted lists; typmod lists the columns
+// as name:type:typmod, with RowDescription's type modifier (-1 for none).
 package sqllogic
 
 import (
@@ -45,6 +46,7 @@ const (
 type Record struct {
 	Kind     Kind
 	RowSort  bool
+	Typmod   bool // the columns show their type modifiers
 	SQL      string
 	Expected []string // result lines after ----
 	Line     int      // where the record starts, 1-based
@@ -86,6 +88,7 @@ func Parse(r io.Reader) ([]Record, error) {
 			case len(fields) >= 1 && fields[0] == "query":
 				rec.Kind = Query
 				rec.RowSort = slices.Contains(fields[1:], "rowsort")
+				rec.Typmod = slices.Contains(fields[1:], "typmod")
 			case len(fields) == 2 && fields[0] == "statement" && fields[1] == "error":
 				rec.Kind = StatementError
 			default:
@@ -122,6 +125,9 @@ func Write(w io.Writer, recs []Record) error {
 			bw.WriteString("query")
 			if r.RowSort {
 				bw.WriteString(" rowsort")
+			}
+			if r.Typmod {
+				bw.WriteString(" typmod")
 			}
 			bw.WriteString("\n")
 		case StatementError:
