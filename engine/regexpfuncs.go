@@ -123,6 +123,45 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 				return string(append(out, src[m[1]:]...)), nil
 			})
 		}
+	case "regexp_replace_n":
+		// regexp_replace(source, pattern, replacement, start [, N [,
+		// flags]]): the N'th match from the start'th character replaced,
+		// every one from there when N is 0; N is 1 when absent.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			var cache regexpCache
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				start, n := a.int(3, r), int64(1)
+				if start <= 0 {
+					return "", pgerror.New("22023", "invalid value for parameter \"%s\": %d", "start", start)
+				}
+				if len(in) > 4 {
+					if n = a.int(4, r); n < 0 {
+						return "", pgerror.New("22023", "invalid value for parameter \"%s\": %d", "n", n)
+					}
+				}
+				re, _, err := cache.get("regexp_replace", a.str(1, r), optionalStr(a, 5, r), true)
+				if err != nil {
+					return "", err
+				}
+				src, tmpl := a.str(0, r), expandReplacement(a.str(2, r))
+				from := 0
+				for i := int64(1); i < start && from < len(src); i++ {
+					_, size := utf8.DecodeRuneInString(src[from:])
+					from += size
+				}
+				out := []byte(src[:from])
+				last := from
+				for i, m := range re.FindAllStringSubmatchIndex(src[from:], -1) {
+					if n != 0 && int64(i+1) != n {
+						continue
+					}
+					out = append(out, src[last:from+m[0]]...)
+					out = re.ExpandString(out, tmpl, src[from:], m)
+					last = from + m[1]
+				}
+				return string(append(out, src[last:]...)), nil
+			})
+		}
 	case "substring_regex":
 		// substring(string FROM pattern): the first parenthesized
 		// group's match, or the whole match without groups; NULL when
@@ -211,6 +250,38 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 			}
 			return out, err
 		}
+	case "regexp_substr":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			var cache regexpCache
+			a := argReader{in}
+			return stringFunc(mem, in, func(r int) (string, bool, error) {
+				if a.null(r) {
+					return "", false, nil
+				}
+				s, m, err := nthMatch(&cache, name, a, r, 4, 5)
+				if err != nil || m == nil {
+					return "", false, err
+				}
+				return s[m[0]:m[1]], true, nil
+			})
+		}
+	case "regexp_instr":
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			var cache regexpCache
+			return strictFunc(array.NewInt32Builder(mem), in, func(a argReader, r int) (int32, error) {
+				end := int64(0)
+				if len(in) > 4 {
+					if end = a.int(4, r); end != 0 && end != 1 {
+						return 0, pgerror.New("22023", "invalid value for parameter \"%s\": %d", "endoption", end)
+					}
+				}
+				s, m, err := nthMatch(&cache, name, a, r, 5, 6)
+				if err != nil || m == nil {
+					return 0, err
+				}
+				return int32(utf8.RuneCountInString(s[:m[end]]) + 1), nil
+			})
+		}
 	case "regexp_matches_all":
 		return regexpMatchesAll
 	case "regexp_match", "regexp_split_to_array", "string_to_array":
@@ -219,6 +290,61 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 		}
 	}
 	return nil
+}
+
+// nthMatch finds what regexp_substr and regexp_instr return for row r:
+// the N'th match of pattern (argument 1) in string s (argument 0) from the
+// start'th character (arguments 2 and 3, 1 when absent), or the
+// subexpr'th group of it (argument subAt), flags at flagsAt. m holds the
+// byte offsets in s of the match's start and end; nil when there is none
+// (or the group matched nothing).
+func nthMatch(cache *regexpCache, fn string, a argReader, r, flagsAt, subAt int) (s string, m []int, err error) {
+	param := func(i int, name string, min int64) (int64, error) {
+		if i >= len(a.in) {
+			return 1, nil
+		}
+		v := a.int(i, r)
+		if v < min {
+			return 0, pgerror.New("22023", "invalid value for parameter \"%s\": %d", name, v)
+		}
+		return v, nil
+	}
+	start, err := param(2, "start", 1)
+	if err != nil {
+		return "", nil, err
+	}
+	n, err := param(3, "n", 1)
+	if err != nil {
+		return "", nil, err
+	}
+	group := int64(0)
+	if subAt < len(a.in) {
+		if group, err = param(subAt, "subexpr", 0); err != nil {
+			return "", nil, err
+		}
+	}
+	re, _, err := cache.get(fn, a.str(1, r), optionalStr(a, flagsAt, r), false)
+	if err != nil {
+		return "", nil, err
+	}
+	s = a.str(0, r)
+	from := 0
+	for i := int64(1); i < start; i++ {
+		if from >= len(s) {
+			return s, nil, nil
+		}
+		_, size := utf8.DecodeRuneInString(s[from:])
+		from += size
+	}
+	matches := re.FindAllStringSubmatchIndex(s[from:], int(min(n, 1<<30)))
+	if int64(len(matches)) < n || group > int64(re.NumSubexp()) {
+		return s, nil, nil
+	}
+	g := matches[n-1][2*group : 2*group+2]
+	if g[0] < 0 {
+		return s, nil, nil // the group took no part in the match
+	}
+	return s, []int{from + g[0], from + g[1]}, nil
 }
 
 // textArrayFunc computes the text[]-returning functions.

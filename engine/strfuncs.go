@@ -433,6 +433,7 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 			return b.NewArray(), nil
 		}
 	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array",
+		"regexp_substr", "regexp_instr", "regexp_replace_n",
 		"substring_regex", "similar_to_escape", "regexp_matches_all":
 		return regexpFunction(name)
 	case "concat":

@@ -25,14 +25,14 @@ var textFuncArgs = map[string]string{
 	"octet_length": "t", "bit_length": "t", "quote_literal": "t", "quote_nullable": "t", "to_hex": "i",
 	"regexp_replace": "ttt?t", "regexp_match": "tt?t", "regexp_split_to_array": "tt?t",
 	"string_to_array": "tt?t", "regexp_count": "tt?it", "regexp_like": "tt?t", "similar_to_escape": "t?t",
-	"overlay": "tti?i",
+	"overlay": "tti?i", "regexp_substr": "tt?iiti", "regexp_instr": "tt?iiiti",
 }
 
 // textFuncTypes are the result types of the text functions not returning
 // text.
 var textFuncTypes = map[string]arrow.DataType{
 	"position": typeInt4, "strpos": typeInt4, "ascii": typeInt4, "octet_length": typeInt4, "bit_length": typeInt4,
-	"regexp_count": typeInt4, "starts_with": typeBool, "regexp_like": typeBool,
+	"regexp_count": typeInt4, "starts_with": typeBool, "regexp_like": typeBool, "regexp_instr": typeInt4,
 	"regexp_match": arrow.ListOf(typeText), "regexp_split_to_array": arrow.ListOf(typeText), "string_to_array": arrow.ListOf(typeText),
 }
 
@@ -60,6 +60,11 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		return e, ok, err
 	}
 	noFunc := func() (expr.Expr, bool, error) { return nil, true, b.noFunction(fc, name, args...) }
+	if name == "regexp_replace" && len(args) >= 4 && numericRank(args[3].DataType()) >= 1 && numericRank(args[3].DataType()) <= 3 {
+		// regexp_replace(source, pattern, replacement, start [, N [,
+		// flags]]), PostgreSQL 15's: an integer where flags would be.
+		name, sig = "regexp_replace_n", "ttti?it"
+	}
 	if variadic || name == "octet_length" {
 		// These read a character value as it prints: padded.
 		for i, a := range args {
