@@ -193,6 +193,13 @@ func compileFunc(n *expr.Call) (evaluator, error) {
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return roundKernel(mem, name, in[0], scale, out)
 		}
+	case "round_scale", "trunc_scale":
+		// round(numeric, n) and trunc(numeric, n) with n read per row:
+		// each value gets scale n (0 when n < 0).
+		trunc := n.Func == "trunc_scale"
+		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return roundToScales(mem, in[0], in[1], trunc)
+		}
 	case "like", "ilike":
 		fold := n.Func == "ilike"
 		fn = func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {

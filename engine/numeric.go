@@ -296,6 +296,68 @@ func numRound(n, den *big.Int, scale int32) num {
 	return num{big: q, scale: scale}
 }
 
+// roundToScales rounds (or truncates) each numeric value of x to the
+// scale the integer in scales gives its row, as PostgreSQL's round and
+// trunc(numeric, integer) do: a negative scale rounds to tens, hundreds
+// ... and leaves scale 0. The result holds each value at its own scale
+// (pgtypes.NumericType).
+func roundToScales(mem memory.Allocator, x, scales arrow.Array, trunc bool) (arrow.Array, error) {
+	read, err := numReader(x)
+	if err != nil {
+		return nil, err
+	}
+	readScale, err := numReader(scales)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newNumBuilder(mem, pgtypes.Numeric(), x.Len())
+	if err != nil {
+		return nil, err
+	}
+	defer b.release()
+	for i := range x.Len() {
+		n, ok, err := read(i)
+		if err != nil {
+			return nil, err
+		}
+		s, sok, err := readScale(i)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || !sok {
+			b.appendNull()
+			continue
+		}
+		to := s.small
+		switch {
+		case to > 38:
+			// As for a constant scale: no numeric riffq holds has room.
+			return nil, pgerror.New(pgerror.NumericValueOutOfRange, "numeric field overflow").
+				WithDetail("A field with precision 38, scale %d must round to an absolute value less than 10^%d.", to, 38-to)
+		case to < -38:
+			to = -38 // every value riffq holds rounds to 0 there
+		}
+		var out num
+		switch t := int32(to); {
+		case t >= n.scale:
+			out = upscale(n, max(t, 0)-n.scale)
+		case trunc:
+			q := new(big.Int).Quo(n.bigInt(), bigPow10(n.scale-t))
+			out = num{big: q, scale: t}
+		default:
+			out = numRound(n.bigInt(), bigPow10(n.scale-t), t)
+		}
+		if out.scale < 0 {
+			// Rounded to tens, hundreds ...: back to whole units.
+			out = num{big: new(big.Int).Mul(out.bigInt(), bigPow10(-out.scale))}
+		}
+		if err := b.append(out); err != nil {
+			return nil, err
+		}
+	}
+	return b.newArray(), nil
+}
+
 // maxDecimal128 is 10^38, the first value a decimal128 column cannot hold.
 var maxDecimal128 = bigPow10(38)
 

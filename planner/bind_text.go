@@ -12,6 +12,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/riffq/riffq/expr"
+	"github.com/riffq/riffq/internal/pgtypes"
 	"github.com/riffq/riffq/pgerror"
 )
 
@@ -197,6 +198,15 @@ func (b *binder) bindTextMathFunc(fc *pg_query.FuncCall, name string, ectx exprC
 		if v, err := parseLiteral(u.text, typeInt4); err == nil {
 			lit, ok = &expr.Literal{Value: v}, true
 		}
+	}
+	if r := numericRank(args[1].DataType()); !ok && (name == "round" || name == "trunc") && r >= 1 && r <= 3 {
+		// A scale read per row: each value gets its own.
+		if !perValue {
+			if x, err = b.cast(x, &arrow.Decimal128Type{Precision: maxNumericPrecision, Scale: -1}, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: name + "_scale", Args: []expr.Expr{x, args[1]}, Type: pgtypes.Numeric()}, true, nil
 	}
 	if !ok || !lit.Value.IsValid() || numericRank(lit.Value.DataType()) > 3 {
 		return nil, true, b.unsupported(fc.Location, "%s(numeric, scale) needs a constant integer scale", name)
