@@ -146,7 +146,17 @@ func (b *binder) orderAndLimit(plan Plan, s *pg_query.SelectStmt, what string) (
 			return nil, err
 		}
 		if idx < 0 {
-			return nil, b.unsupported(sb.Location, "ORDER BY on %s must name an output column", what)
+			// A name that is not an output column does not exist (42703);
+			// an expression over them PostgreSQL refuses for a set
+			// operation, and riffq for VALUES too.
+			if _, err := b.bindExpr(sb.Node, exprContext{scope: tableScope("", schema, nil)}); err != nil {
+				return nil, err
+			}
+			if what == "VALUES" {
+				return nil, b.unsupported(sb.Location, "ORDER BY on %s must name an output column", what)
+			}
+			return nil, b.errorf(pgerror.FeatureNotSupported, nodeLocation(sb.Node), "invalid UNION/INTERSECT/EXCEPT ORDER BY clause").
+				WithDetail("Only result column names can be used, not expressions or functions.")
 		}
 		key, err := b.sortKey(sb, idx)
 		if err != nil {

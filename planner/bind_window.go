@@ -101,6 +101,9 @@ func (b *binder) bindWindow(fc *pg_query.FuncCall, name string, ectx exprContext
 		if clause == "" {
 			clause = "this context"
 		}
+		if clause == "aggregate function calls" {
+			return nil, b.errorf(pgerror.GroupingError, fc.Location, "aggregate function calls cannot contain window function calls")
+		}
 		return nil, b.errorf("42P20", fc.Location, "window functions are not allowed in %s", clause)
 	}
 	over, err := b.resolveWindow(fc.Over, ectx.wins.defs, 0)
