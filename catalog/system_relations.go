@@ -1008,6 +1008,22 @@ var systemRelations = []systemRelation{
 		{"setrole", "oid"},
 		{"setconfig", "text[]"},
 	}},
+	{12099, "pg_catalog", "pg_seclabels", 'v', []systemColumn{
+		{"objoid", "oid"},
+		{"classoid", "oid"},
+		{"objsubid", "integer"},
+		{"objtype", "text"},
+		{"objnamespace", "oid"},
+		{"objname", "text"},
+		{"provider", "text"},
+		{"label", "text"},
+	}},
+	{3592, "pg_catalog", "pg_shseclabel", 'r', []systemColumn{
+		{"objoid", "oid"},
+		{"classoid", "oid"},
+		{"provider", "text"},
+		{"label", "text"},
+	}},
 	{13250, "information_schema", "character_sets", 'v', []systemColumn{
 		{"character_set_catalog", "name"},
 		{"character_set_schema", "name"},

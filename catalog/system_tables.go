@@ -464,7 +464,9 @@ func (c *Catalog) SchemaOID(db, name string) (uint32, bool) {
 // ProcOID returns the OID of the built-in function a regproc value names
 // (the lowest, for an overloaded name).
 func ProcOID(name string) (int64, bool) {
-	oid, ok := builtinLookups().procOIDs[name]
+	// regproc qualifies an overloaded name (pg_operator's oprcode
+	// "pg_catalog.jsonb_delete"); every built-in is in pg_catalog.
+	oid, ok := builtinLookups().procOIDs[strings.TrimPrefix(name, "pg_catalog.")]
 	return oid, ok
 }
 

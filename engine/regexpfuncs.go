@@ -284,7 +284,7 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 		}
 	case "regexp_matches_all":
 		return regexpMatchesAll
-	case "regexp_match", "regexp_split_to_array", "string_to_array":
+	case "regexp_match", "regexp_split_to_array", "string_to_array", "acldefault":
 		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
 			return textArrayFunc(mem, name, in)
 		}
@@ -360,6 +360,18 @@ func textArrayFunc(mem memory.Allocator, name string, in []arrow.Array) (arrow.A
 			null  bool
 		)
 		switch name {
+		case "acldefault":
+			if a.null(r) {
+				null = true
+				break
+			}
+			acl, err := aclDefault(a.str(0, r), a.str(1, r))
+			if err != nil {
+				return nil, err
+			}
+			for i := range acl {
+				elems = append(elems, &acl[i])
+			}
 		case "string_to_array":
 			// Not strict: a NULL delimiter splits into characters, and the
 			// third argument names the element to read as NULL.
@@ -555,4 +567,42 @@ func regexpMatchesAll(mem memory.Allocator, in []arrow.Array) (arrow.Array, erro
 		}
 	}
 	return outer.NewArray(), nil
+}
+
+// aclDefault is PostgreSQL 15's acldefault(kind, owner): the privileges
+// of an object of that kind without an ACL of its own, as aclitem text
+// (everyone's first, then the owner's).
+func aclDefault(kind, owner string) ([]string, error) {
+	var world, own string
+	switch kind {
+	case "c", "p": // columns, parameters: none
+	case "r":
+		own = "arwdDxt"
+	case "s":
+		own = "rwU"
+	case "d":
+		world, own = "Tc", "CTc"
+	case "f":
+		world, own = "X", "X"
+	case "l", "T":
+		world, own = "U", "U"
+	case "L":
+		own = "rw"
+	case "n":
+		own = "UC"
+	case "t":
+		own = "C"
+	case "F", "S":
+		own = "U"
+	default:
+		return nil, pgerror.New(pgerror.InternalError, "unrecognized objtype abbreviation: %s", kind)
+	}
+	acl := []string{}
+	if world != "" {
+		acl = append(acl, "="+world+"/"+owner)
+	}
+	if own != "" {
+		acl = append(acl, owner+"="+own+"/"+owner)
+	}
+	return acl, nil
 }

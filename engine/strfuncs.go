@@ -134,6 +134,32 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 				return strings.Trim(s, cut), nil
 			})
 		}
+	case "name_byte":
+		// name[i]: byte i (from 0) of a name, NULL past its 64.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			a := argReader{in}
+			return stringFunc(mem, in, func(r int) (string, bool, error) {
+				if a.null(r) {
+					return "", false, nil
+				}
+				s, i := a.str(0, r), a.int(1, r)
+				switch {
+				case i < 0 || i >= 64:
+					return "", false, nil
+				case i >= int64(len(s)):
+					return "", true, nil // the name's NUL padding
+				}
+				return s[i : i+1], true, nil
+			})
+		}
+	case "set_config_per_row":
+		// set_config of values read per row (planner.bindSetConfig):
+		// refused for the first row that reaches it.
+		return func(mem memory.Allocator, in []arrow.Array) (arrow.Array, error) {
+			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
+				return "", pgerror.New(pgerror.FeatureNotSupported, "set_config() of anything but constants is not supported yet")
+			})
+		}
 	case "declared_type":
 		// A select-list value marked with the type its cast declares
 		// (planner/declared.go): the value itself.
@@ -432,7 +458,7 @@ func textFunction(name string) func(mem memory.Allocator, in []arrow.Array) (arr
 			}
 			return b.NewArray(), nil
 		}
-	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array",
+	case "regexp_replace", "regexp_match", "regexp_split_to_array", "regexp_count", "regexp_like", "string_to_array", "acldefault",
 		"regexp_substr", "regexp_instr", "regexp_replace_n",
 		"substring_regex", "similar_to_escape", "regexp_matches_all":
 		return regexpFunction(name)

@@ -34,6 +34,8 @@ const (
 	InsufficientPrivilege     = "42501"
 	ProtocolViolation         = "08P01"
 	InvalidAuthorization      = "28000"
+	ActiveSQLTransaction      = "25001"
+	NoActiveSQLTransaction    = "25P01"
 	QueryCanceled             = "57014"
 	AdminShutdown             = "57P01"
 	InternalError             = "XX000"

@@ -149,6 +149,20 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, ectx exprContext) 
 			e = &expr.Call{Func: "json_field", Args: []expr.Expr{e, i}, Type: e.DataType()}
 			continue
 		}
+		if b.declaredOf(e) == "name" && !idx.IsSlice {
+			// name[i]: its i'th byte from 0, a "char" (a name is a
+			// fixed-size array of bytes; pg_dump reads typname[0]).
+			i, err := b.bindExpr(idx.Uidx, ectx)
+			if err != nil {
+				return nil, err
+			}
+			if i, err = b.cast(b.resolveUnknown(i), typeInt8, -1); err != nil {
+				return nil, err
+			}
+			e = &expr.Call{Func: "name_byte", Args: []expr.Expr{e, i}, Type: typeText}
+			b.setDeclared(e, `"char"`)
+			continue
+		}
 		list, ok := e.DataType().(*arrow.ListType)
 		if !ok {
 			return nil, b.errorf(pgerror.DatatypeMismatch, nodeLocation(ind.Arg), "cannot subscript type %s because it does not support subscripting", typeName(e.DataType()))

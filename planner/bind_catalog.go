@@ -96,15 +96,22 @@ func (b *binder) bindCatalogFunc(fc *pg_query.FuncCall, name string, ectx exprCo
 			return nil, true, err
 		}
 		unknown := &expr.Call{Func: "concat", Args: []expr.Expr{textLit("unknown (OID="), &expr.Cast{Input: oid, Type: typeText}, textLit(")")}, Type: typeText}
-		whens := []expr.When{
-			{Cond: eq(oid, catalog.OwnerOID), Result: textLit(catalog.OwnerName)},
-			{Cond: eq(oid, catalog.DatabaseOwnerOID), Result: textLit(catalog.DatabaseOwnerName)},
+		return b.roleName(oid, strictNull(oid, unknown, typeText)), true, nil
+	case "acldefault":
+		// The privileges an object of kind args[0] has while its ACL is
+		// NULL: its owner's, and some everyone's (pg_dump compares ACLs
+		// with them). An unknown owner shows as its OID, as in
+		// PostgreSQL.
+		kind, err := b.cast(b.resolveUnknown(args[0]), typeText, fc.Location)
+		if err != nil {
+			return nil, true, err
 		}
-		for _, u := range b.sessionUsers() {
-			whens = append(whens, expr.When{Cond: eq(oid, int64(catalog.RoleOID(u))), Result: textLit(u)})
+		owner, err := oidArg(1)
+		if err != nil {
+			return nil, true, err
 		}
-		b.volatile = true
-		return &expr.Case{Whens: whens, Else: strictNull(oid, unknown, typeText), Type: typeText}, true, nil
+		name := b.roleName(owner, &expr.Cast{Input: owner, Type: typeText})
+		return &expr.Call{Func: "acldefault", Args: []expr.Expr{kind, name}, Type: arrow.ListOf(typeText)}, true, nil
 	case "pg_encoding_to_char":
 		enc, err := b.cast(b.resolveUnknown(args[0]), typeInt4, fc.Location)
 		if err != nil {
@@ -529,7 +536,7 @@ var catalogFuncs = map[string][2]int{
 	"pg_opclass_is_visible": {1, 1}, "pg_operator_is_visible": {1, 1}, "pg_collation_is_visible": {1, 1},
 	"pg_conversion_is_visible": {1, 1}, "pg_ts_config_is_visible": {1, 1}, "pg_opfamily_is_visible": {1, 1},
 	"pg_ts_dict_is_visible": {1, 1}, "pg_ts_parser_is_visible": {1, 1}, "pg_ts_template_is_visible": {1, 1},
-	"pg_get_userbyid": {1, 1}, "pg_encoding_to_char": {1, 1}, "pg_char_to_encoding": {1, 1},
+	"pg_get_userbyid": {1, 1}, "acldefault": {2, 2}, "pg_encoding_to_char": {1, 1}, "pg_char_to_encoding": {1, 1},
 	"getdatabaseencoding": {0, 0}, "pg_client_encoding": {0, 0},
 	"obj_description": {1, 2}, "col_description": {2, 2}, "shobj_description": {2, 2},
 	"pg_get_expr": {2, 3}, "pg_get_constraintdef": {1, 2}, "pg_get_indexdef": {1, 3}, "pg_get_viewdef": {1, 2},
@@ -923,4 +930,22 @@ func (b *binder) sessionUsers() []string {
 	}
 	slices.Sort(users)
 	return slices.DeleteFunc(slices.Compact(users), func(u string) bool { return u == catalog.OwnerName })
+}
+
+// roleName is the name of the role whose OID oid gives: postgres,
+// pg_database_owner or a connected user (riffq's roles), else unknown.
+func (b *binder) roleName(oid, unknown expr.Expr) expr.Expr {
+	is := func(v uint32) expr.Expr {
+		return &expr.Binary{Op: expr.Eq, Left: oid, Right: &expr.Literal{Value: scalar.NewInt64Scalar(int64(v))}, Type: typeBool}
+	}
+	text := func(s string) expr.Expr { return &expr.Literal{Value: scalar.NewStringScalar(s)} }
+	whens := []expr.When{
+		{Cond: is(catalog.OwnerOID), Result: text(catalog.OwnerName)},
+		{Cond: is(catalog.DatabaseOwnerOID), Result: text(catalog.DatabaseOwnerName)},
+	}
+	for _, u := range b.sessionUsers() {
+		whens = append(whens, expr.When{Cond: is(catalog.RoleOID(u)), Result: text(u)})
+	}
+	b.volatile = true // the connected users change
+	return &expr.Case{Whens: whens, Else: unknown, Type: typeText}
 }

@@ -490,6 +490,10 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction) (Plan, *scope, er
 		if len(calls) == 1 && !rf.Ordinality {
 			return b.bindJSONToRecord(rf, fc, name)
 		}
+	case "pg_options_to_table":
+		if len(calls) == 1 && len(fc.Args) == 1 && !rf.Ordinality {
+			return b.bindOptionsToTable(rf, fc)
+		}
 	}
 	if rf.IsRowsfrom || name == "unnest" && len(fc.Args) > 1 {
 		return b.bindRowsFrom(rf, calls)
@@ -689,4 +693,34 @@ func isDateTime(args ...expr.Expr) bool {
 		}
 	}
 	return found
+}
+
+// bindOptionsToTable binds pg_options_to_table(options), the rows
+// (option_name, option_value) of an options array ("name=value" items, as
+// in pg_foreign_data_wrapper.fdwoptions): each item split at its first
+// '=', the value NULL without one.
+func (b *binder) bindOptionsToTable(rf *pg_query.RangeFunction, fc *pg_query.FuncCall) (Plan, *scope, error) {
+	arg, err := b.bindExpr(fc.Args[0], exprContext{scope: &scope{}, clause: "functions in FROM"})
+	if err != nil {
+		return nil, nil, err
+	}
+	if arg, err = b.cast(b.resolveUnknown(arg), arrow.ListOf(typeText), fc.Location); err != nil {
+		return nil, nil, err
+	}
+	items := &TableFunc{Func: "unnest", Args: []expr.Expr{arg}, Out: arrow.NewSchema([]arrow.Field{{Name: "option", Type: typeText, Nullable: true}}, nil)}
+	item := &expr.Column{Index: 0, Name: "option", Type: typeText}
+	int4 := func(v int32) expr.Expr { return &expr.Literal{Value: scalar.NewInt32Scalar(v)} }
+	eqAt := &expr.Call{Func: "strpos", Args: []expr.Expr{item, &expr.Literal{Value: scalar.NewStringScalar("=")}}, Type: typeInt4}
+	hasEq := &expr.Binary{Op: expr.Gt, Left: eqAt, Right: int4(0), Type: typeBool}
+	name := &expr.Case{Whens: []expr.When{{Cond: hasEq, Result: &expr.Call{Func: "substr", Args: []expr.Expr{item, int4(1),
+		&expr.Binary{Op: expr.Sub, Left: eqAt, Right: int4(1), Type: typeInt4}}, Type: typeText}}}, Else: item, Type: typeText}
+	value := &expr.Case{Whens: []expr.When{{Cond: hasEq, Result: &expr.Call{Func: "substr", Args: []expr.Expr{item,
+		&expr.Binary{Op: expr.Add, Left: eqAt, Right: int4(1), Type: typeInt4}}, Type: typeText}}}, Type: typeText}
+	plan := &Project{Input: items, Exprs: []expr.Expr{name, value}, Names: []string{"option_name", "option_value"}}
+	alias := "pg_options_to_table"
+	var colnames []*pg_query.Node
+	if rf.Alias != nil {
+		alias, colnames = rf.Alias.Aliasname, rf.Alias.Colnames
+	}
+	return plan, tableScope(alias, plan.Schema(), colnames), nil
 }

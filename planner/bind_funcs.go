@@ -819,7 +819,16 @@ func (b *binder) bindSetConfig(fc *pg_query.FuncCall, ectx exprContext) (expr.Ex
 	value, ok2 := constant(args[1], typeText)
 	local, ok3 := constant(args[2], typeBool)
 	if !ok1 || !ok2 || !ok3 {
-		return nil, true, b.unsupported(fc.Location, "set_config() of anything but constants is not supported yet")
+		// Values read per row cannot change the session from the
+		// engine: the call fails if a row reaches it. pg_dump calls
+		// set_config(name, ...) FROM pg_settings WHERE name = a setting
+		// riffq does not have, which reaches none.
+		for i, t := range []arrow.DataType{typeText, typeText, typeBool} {
+			if args[i], err = b.cast(b.resolveUnknown(args[i]), t, fc.Location); err != nil {
+				return nil, true, err
+			}
+		}
+		return &expr.Call{Func: "set_config_per_row", Args: args, Type: typeText}, true, nil
 	}
 	if b.sess == nil {
 		return nil, true, b.unsupported(fc.Location, "set_config() needs a session")

@@ -280,6 +280,13 @@ func (p *Planner) plan(b *binder, sess Session, n *pg_query.Node) (*Query, error
 		return p.planComment(b, n.GetCommentStmt())
 	case n.GetIndexStmt() != nil:
 		return p.planCreateIndex(b, n.GetIndexStmt())
+	case n.GetVacuumStmt() != nil:
+		return p.planVacuum(b, n.GetVacuumStmt())
+	case n.GetLockStmt() != nil:
+		return p.planLock(b, n.GetLockStmt())
+	case n.GetCheckPointStmt() != nil:
+		// No write-ahead log to flush (maintenance.go).
+		return &Query{Tag: "CHECKPOINT", Run: func(context.Context) error { return nil }}, nil
 	}
 	if q, ok, err := planUtility(sess, n); ok || err != nil {
 		return q, err

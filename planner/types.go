@@ -69,8 +69,9 @@ func resolveTypeName(tn *pg_query.TypeName, sql string) (arrow.DataType, error) 
 		return typeInt2, nil
 	case "int4", "integer", "int":
 		return typeInt4, nil
-	case "int8", "bigint", "xid", "xid8":
-		// xid is bigint in riffq's catalog, like oid.
+	case "int8", "bigint", "xid", "xid8", "oid":
+		// xid and oid are bigints in riffq's catalog (PREPARE f(oid),
+		// pg_dump's; casts to oid are bindRegCast's).
 		return typeInt8, nil
 	case "float4", "real":
 		return typeFloat4, nil
@@ -159,6 +160,9 @@ func declaredField(f arrow.Field, tn *pg_query.TypeName) arrow.Field {
 			}
 		}
 		return pgtypes.Annotate(f, name)
+	case "oid", "xid", "name":
+		// Held as bigints and text, seen as the catalog types.
+		return pgtypes.Annotate(f, typ)
 	case "time", "timestamp", "timestamptz":
 		// time(p), timestamp(p): values written round to p digits, and
 		// clients see the precision (RowDescription's typmod, \d).

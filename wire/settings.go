@@ -74,6 +74,8 @@ var settingDefs = []setting{
 	{name: "standard_conforming_strings", def: "on", desc: "Causes '...' strings to treat backslashes literally.", report: true, check: oneOf("on")},
 	{name: "statement_timeout", def: "0", check: checkDuration("statement_timeout"), desc: "Sets the maximum allowed duration of any statement."},
 	{name: "synchronous_commit", def: "on", desc: "Sets the current transaction's synchronization level."},
+	// pg_dump turns it off; scans here start where they start anyway.
+	{name: "synchronize_seqscans", def: "on", desc: "Enable synchronized sequential scans.", check: checkBool("synchronize_seqscans")},
 	{name: "TimeZone", def: "UTC", desc: "Sets the time zone for displaying and interpreting time stamps.", report: true, check: checkTimeZone},
 	{name: "timezone_abbreviations", def: "Default", desc: "Selects a file of time zone abbreviations."},
 	{name: "transaction_deferrable", def: "off", desc: "Whether to defer a read-only serializable transaction until it can be executed with no possible serialization failures.", txMode: true, check: checkBool("transaction_deferrable")},
