@@ -35,6 +35,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_views"}:                        fillViews,
 	{PgCatalog, "pg_description"}:                  fillDescription,
 	{PgCatalog, "pg_proc"}:                         fillProc,
+	{PgCatalog, "pg_init_privs"}:                   fillInitPrivs,
 	{PgCatalog, "pg_cast"}:                         fillCast,
 	{PgCatalog, "pg_operator"}:                     fillOperator,
 	{PgCatalog, "pg_index"}:                        fillIndex,
@@ -366,7 +367,11 @@ func fillConstraintColumnUsage(b *systemBuilder, r *rows) {
 
 func fillNamespace(b *systemBuilder, r *rows) {
 	for _, n := range systemNamespaces {
-		r.add("oid", n.oid, "nspname", n.name, "nspowner", OwnerOID)
+		var acl any
+		if n.oid != pgToastOID {
+			acl = systemSchemaACL
+		}
+		r.add("oid", n.oid, "nspname", n.name, "nspowner", OwnerOID, "nspacl", acl)
 	}
 	for _, s := range b.schemas {
 		var acl any // NULL: the owner's default privileges
@@ -924,4 +929,25 @@ func fillSequences(b *systemBuilder, r *rows) {
 				"cycle", false, "cache_size", s.Cache, "last_value", last)
 		}
 	}
+}
+
+// systemSchemaACL is pg_catalog's and information_schema's ACL in
+// PostgreSQL 15: the superuser may use and create in them, everyone may
+// use them.
+var systemSchemaACL = []string{OwnerName + "=UC/" + OwnerName, "=U/" + OwnerName}
+
+// fillInitPrivs writes pg_init_privs: the privileges the built-in
+// functions and pg_catalog and public start with. pg_dump dumps how an
+// object's ACL differs from them, so without them it would dump REVOKEs
+// for every built-in function whose ACL is not the default.
+func fillInitPrivs(b *systemBuilder, r *rows) {
+	eachProc(func(cols map[string]any, _ string) {
+		if acl, ok := cols["proacl"].(string); ok {
+			r.add("objoid", int64(parseOID(cols["oid"].(string))), "classoid", procClassOID, "objsubid", 0,
+				"privtype", "i", "initprivs", splitArrayLiteral(acl))
+		}
+	})
+	r.add("objoid", pgCatalogOID, "classoid", namespaceClassOID, "objsubid", 0, "privtype", "i", "initprivs", systemSchemaACL)
+	r.add("objoid", publicOID, "classoid", namespaceClassOID, "objsubid", 0, "privtype", "i",
+		"initprivs", []string{"pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"})
 }
