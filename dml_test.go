@@ -539,3 +539,39 @@ func TestViewColumnOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestRollbackOfDDL: ALTER TABLE, RENAME and CREATE/DROP/REPLACE VIEW in a
+// transaction block are undone by ROLLBACK, with no DML in the block (the
+// table's snapshot used to come only with a write), and by ROLLBACK TO a
+// savepoint made before them; a CREATE VIEW sent with other statements in
+// one query string keeps only its own text.
+func TestRollbackOfDDL(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	for _, c := range []struct {
+		steps []string
+		check string
+		want  string
+	}{
+		{[]string{"CREATE TABLE rd (a int DEFAULT 1)", "INSERT INTO rd VALUES (5)"}, "SELECT * FROM rd", "5"},
+		{[]string{"BEGIN", "ALTER TABLE rd ADD COLUMN b int DEFAULT 7", "ALTER TABLE rd ALTER COLUMN a SET DEFAULT 9", "ROLLBACK",
+			"INSERT INTO rd DEFAULT VALUES"}, "SELECT * FROM rd ORDER BY a", "1|5"},
+		{[]string{"BEGIN", "ALTER TABLE rd RENAME COLUMN a TO z", "ROLLBACK"}, "SELECT a FROM rd ORDER BY a", "1|5"},
+		{[]string{"BEGIN", "ALTER TABLE rd RENAME TO rd2", "ROLLBACK"}, "SELECT count(*) FROM pg_class WHERE relname IN ('rd', 'rd2') GROUP BY relname", "1"},
+		{[]string{"BEGIN", "CREATE VIEW rv AS SELECT 1 AS x", "ROLLBACK"}, "SELECT count(*) FROM pg_class WHERE relname = 'rv'", "0"},
+		{[]string{"CREATE VIEW rv1 AS SELECT a FROM rd; CREATE VIEW rv2 AS SELECT a + 1 AS b FROM rv1"}, "SELECT * FROM rv2 ORDER BY b", "2|6"},
+		{[]string{"BEGIN", "DROP VIEW rv1 CASCADE", "ROLLBACK"}, "SELECT * FROM rv2 ORDER BY b", "2|6"},
+		{[]string{"BEGIN", "CREATE OR REPLACE VIEW rv1 AS SELECT a, 0 AS c FROM rd", "ROLLBACK"}, "SELECT * FROM rv1 ORDER BY a", "1|5"},
+		{[]string{"BEGIN", "ALTER TABLE rd ADD COLUMN q int", "SAVEPOINT s", "ALTER TABLE rd ADD COLUMN r int", "ROLLBACK TO s", "COMMIT"},
+			"SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'rd'::regclass AND attnum > 0", "a,q"},
+	} {
+		for _, s := range c.steps {
+			if _, err := conn.Exec(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		if got := strings.Join(textRows(t, conn, c.check), "|"); got != c.want {
+			t.Errorf("after %q: %s gave %q, want %q", c.steps, c.check, got, c.want)
+		}
+	}
+}

@@ -266,8 +266,15 @@ func (p *Planner) planAlterTable(b *binder, as *pg_query.AlterTableStmt) (*Query
 	newSchema := arrow.NewSchema(fields, nil)
 	db, rel := b.db, as.Relation
 	return &Query{Tag: "ALTER TABLE", Run: func(ctx context.Context) error {
-		wt.Lock()
-		defer wt.Unlock()
+		// Held, and in a block snapshotted, as a write: ROLLBACK puts
+		// the rows and columns back, and the defaults with them.
+		unlock, err := b.lockWriter(ctx, wt)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		prevDefaults, prevTexts, prevAlways := wt.defaults, wt.defaultTexts, wt.always
+		b.onRollback(func() { wt.defaults, wt.defaultTexts, wt.always = prevDefaults, prevTexts, prevAlways })
 		rows, _, err := collectRows(ctx, plan, newSchema)
 		defer releaseBatches(rows)
 		if err != nil {
@@ -389,13 +396,21 @@ func (p *Planner) planRename(b *binder, rs *pg_query.RenameStmt) (*Query, error)
 	}
 	db := b.db
 	if rs.RenameType == pg_query.ObjectType_OBJECT_TABLE {
-		return &Query{Tag: "ALTER TABLE", Run: func(context.Context) error {
-			wt.Lock()
-			defer wt.Unlock()
+		return &Query{Tag: "ALTER TABLE", Run: func(ctx context.Context) error {
+			unlock, err := b.lockWriter(ctx, wt)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			if err := p.Catalog.RenameTable(db, t.Schema, t.Name, rs.Newname); err != nil {
 				return err
 			}
 			wt.Rename(rs.Newname)
+			b.onRollback(func() {
+				if p.Catalog.RenameTable(db, t.Schema, rs.Newname, t.Name) == nil {
+					wt.Rename(t.Name)
+				}
+			})
 			return nil
 		}}, nil
 	}
@@ -407,9 +422,12 @@ func (p *Planner) planRename(b *binder, rs *pg_query.RenameStmt) (*Query, error)
 	if len(schema.FieldIndices(rs.Newname)) > 0 {
 		return nil, b.errorf(pgerror.DuplicateColumn, -1, "column %q of relation %q already exists", rs.Newname, t.Name)
 	}
-	return &Query{Tag: "ALTER TABLE", Run: func(context.Context) error {
-		wt.Lock()
-		defer wt.Unlock()
+	return &Query{Tag: "ALTER TABLE", Run: func(ctx context.Context) error {
+		unlock, err := b.lockWriter(ctx, wt) // in a block, ROLLBACK renames it back
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		fields := append([]arrow.Field{}, wt.Schema().Fields()...)
 		fields[idx[0]].Name = rs.Newname
 		newSchema := arrow.NewSchema(fields, nil)

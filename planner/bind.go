@@ -25,8 +25,10 @@ import (
 // its parse tree into a logical plan, as PostgreSQL's analyzer does.
 type binder struct {
 	sql string
-	cat *catalog.Catalog
-	db  string
+	// text is the statement's own text within sql (a view keeps it).
+	text string
+	cat  *catalog.Catalog
+	db   string
 	// reads, when set (CREATE VIEW), collects the relations the query
 	// names.
 	reads map[[2]string]bool

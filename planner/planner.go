@@ -120,7 +120,7 @@ func (p *Planner) Plan(ctx context.Context, sess Session, stmt Statement, params
 		types[i] = v.DataType()
 	}
 	now := time.Now()
-	b := &binder{sql: stmt.SQL, cat: p.Catalog, db: sess.Database(), params: newParams(types, params), sess: sess, now: transactionTime(sess, now), stmtNow: now}
+	b := &binder{sql: stmt.SQL, text: stmt.Text(), cat: p.Catalog, db: sess.Database(), params: newParams(types, params), sess: sess, now: transactionTime(sess, now), stmtNow: now}
 	write, atTarget := writeCommand(stmt.Node)
 	if atTarget {
 		b.write = write // checked once the target table is known

@@ -49,7 +49,11 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 		seen[fields[i].Name] = true
 		fields[i].Nullable = true
 	}
-	view := &catalog.View{SQL: b.sql, Schema: arrow.NewSchema(fields, nil)}
+	text := b.text // this statement's, not its query string's others
+	if text == "" {
+		text = b.sql
+	}
+	view := &catalog.View{SQL: text, Schema: arrow.NewSchema(fields, nil)}
 	for r := range reads {
 		view.Depends = append(view.Depends, r)
 	}
@@ -71,8 +75,30 @@ func (p *Planner) planCreateView(b *binder, vs *pg_query.ViewStmt) (*Query, erro
 	}
 	db, schema, name, replace := b.db, vs.View.Schemaname, vs.View.Relname, vs.Replace
 	return &Query{Tag: "CREATE VIEW", Run: func(context.Context) error {
-		return p.Catalog.AddView(db, schema, name, view, replace)
+		var prev *catalog.View // what CREATE OR REPLACE replaces
+		if t, ok := b.lookupTable(schema, name); ok && replace {
+			prev = t.View
+		}
+		if err := p.Catalog.AddView(db, schema, name, view, replace); err != nil {
+			return err
+		}
+		if t, ok := b.lookupTable(schema, name); ok {
+			p.restoreViewOnRollback(b, db, t.Schema, name, prev)
+		}
+		return nil
 	}}, nil
+}
+
+// restoreViewOnRollback has a rolled-back transaction block put view
+// schema.name back as prev, or drop it when prev is nil: views are
+// created, replaced and dropped with the block, as in PostgreSQL.
+func (p *Planner) restoreViewOnRollback(b *binder, db, schema, name string, prev *catalog.View) {
+	b.onRollback(func() {
+		_ = p.Catalog.DropView(db, schema, name, true)
+		if prev != nil {
+			_ = p.Catalog.AddView(db, schema, name, prev, false)
+		}
+	})
 }
 
 // planDropView plans DROP VIEW [IF EXISTS] name [, ...]. Tables come from
@@ -95,8 +121,15 @@ func (p *Planner) planDropView(b *binder, ds *pg_query.DropStmt) (*Query, error)
 				b.notice("00000", "view \"%s\" does not exist, skipping", t.name)
 				continue
 			}
+			rel, _ := b.cat.LookupTable(db, t.schema, t.name)
+			if t.schema == "" {
+				rel, _ = b.lookupTable("", t.name)
+			}
 			if err := p.Catalog.DropView(db, t.schema, t.name, missingOK); err != nil {
 				return err
+			}
+			if rel != nil && rel.View != nil {
+				p.restoreViewOnRollback(b, db, rel.Schema, rel.Name, rel.View)
 			}
 		}
 		return nil
@@ -257,6 +290,7 @@ func (p *Planner) dropDependentViews(b *binder, db string, targets []dropTarget,
 		if err := p.Catalog.DropView(db, dependents[i].Schema, dependents[i].Name, true); err != nil {
 			return err
 		}
+		p.restoreViewOnRollback(b, db, dependents[i].Schema, dependents[i].Name, dependents[i].View)
 	}
 	return nil
 }
