@@ -564,6 +564,8 @@ func TestRollbackOfDDL(t *testing.T) {
 		{[]string{"BEGIN", "CREATE OR REPLACE VIEW rv1 AS SELECT a, 0 AS c FROM rd", "ROLLBACK"}, "SELECT * FROM rv1 ORDER BY a", "1|5"},
 		{[]string{"BEGIN", "ALTER TABLE rd ADD COLUMN q int", "SAVEPOINT s", "ALTER TABLE rd ADD COLUMN r int", "ROLLBACK TO s", "COMMIT"},
 			"SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'rd'::regclass AND attnum > 0", "a,q"},
+		// A view over SELECT * keeps its columns when the table gains one.
+		{[]string{"CREATE VIEW rstar AS SELECT * FROM rd", "ALTER TABLE rd ADD COLUMN z int DEFAULT 3"}, "SELECT * FROM rstar ORDER BY a", "1|NULL|5|NULL"},
 	} {
 		for _, s := range c.steps {
 			if _, err := conn.Exec(ctx, s); err != nil {

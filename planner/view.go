@@ -150,7 +150,14 @@ func (b *binder) bindView(t *catalog.Table, rv *pg_query.RangeVar) (Plan, *scope
 		return nil, nil, err
 	}
 	b.volatile = b.volatile || vb.volatile
-	if got, want := plan.Schema().NumFields(), t.View.Schema.NumFields(); got != want {
+	got, want := plan.Schema().NumFields(), t.View.Schema.NumFields()
+	if got > want && slices.EqualFunc(plan.Schema().Fields()[:want], t.View.Schema.Fields(), func(a, b arrow.Field) bool { return arrow.TypeEqual(a.Type, b.Type) }) {
+		// A SELECT * over a table that gained columns since: the view
+		// keeps the ones it had, as PostgreSQL expands * when it
+		// creates the view.
+		got = want
+	}
+	if got != want {
 		return nil, nil, b.errorf(pgerror.FeatureNotSupported, rv.Location, "view %q has %d columns now but %d when it was created", t.Name, got, want)
 	}
 	alias := rv.Relname
@@ -168,7 +175,7 @@ func (b *binder) bindView(t *catalog.Table, rv *pg_query.RangeVar) (Plan, *scope
 		}
 	}
 	// The view's columns, marked as its own (origins).
-	view := columnsOf(plan, plan.Schema().NumFields()).(*Project)
+	view := columnsOf(plan, want).(*Project)
 	view.View = t.OID
 	return view, tableScope(alias, view.Schema(), colnames), nil
 }
