@@ -144,11 +144,7 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 					return "", err
 				}
 				src, tmpl := a.str(0, r), expandReplacement(a.str(2, r))
-				from := 0
-				for i := int64(1); i < start && from < len(src); i++ {
-					_, size := utf8.DecodeRuneInString(src[from:])
-					from += size
-				}
+				from, _ := charOffset(src, start)
 				out := []byte(src[:from])
 				last := from
 				for i, m := range re.FindAllStringSubmatchIndex(src[from:], -1) {
@@ -328,13 +324,9 @@ func nthMatch(cache *regexpCache, fn string, a argReader, r, flagsAt, subAt int)
 		return "", nil, err
 	}
 	s = a.str(0, r)
-	from := 0
-	for i := int64(1); i < start; i++ {
-		if from >= len(s) {
-			return s, nil, nil
-		}
-		_, size := utf8.DecodeRuneInString(s[from:])
-		from += size
+	from, ok := charOffset(s, start)
+	if !ok {
+		return s, nil, nil
 	}
 	matches := re.FindAllStringSubmatchIndex(s[from:], int(min(n, 1<<30)))
 	if int64(len(matches)) < n || group > int64(re.NumSubexp()) {
@@ -605,4 +597,17 @@ func aclDefault(kind, owner string) ([]string, error) {
 		acl = append(acl, owner+"="+own+"/"+owner)
 	}
 	return acl, nil
+}
+
+// charOffset is the byte offset of character n (from 1) of s; past the
+// end it is len(s), and ok is false when n is more than one past it.
+func charOffset(s string, n int64) (off int, ok bool) {
+	for i := int64(1); i < n; i++ {
+		if off >= len(s) {
+			return len(s), false
+		}
+		_, size := utf8.DecodeRuneInString(s[off:])
+		off += size
+	}
+	return off, true
 }
