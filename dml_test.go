@@ -577,3 +577,35 @@ func TestRollbackOfDDL(t *testing.T) {
 		}
 	}
 }
+
+// TestRollbackOfConstraints: ADD and DROP CONSTRAINT in a rolled-back
+// block leave the table's constraints as they were: an added key or check
+// stops being enforced, a dropped one is enforced again, and a foreign key
+// dropped then restored still guards its parent.
+func TestRollbackOfConstraints(t *testing.T) {
+	conn := connect(t, startServer(t))
+	ctx := context.Background()
+	exec := func(sql string) error {
+		_, err := conn.Exec(ctx, sql)
+		return err
+	}
+	for _, s := range []string{"CREATE TABLE cp (id int PRIMARY KEY)", "CREATE TABLE cc (id int, p int REFERENCES cp, v int CONSTRAINT vpos CHECK (v > 0))",
+		"INSERT INTO cp VALUES (1)", "INSERT INTO cc VALUES (1, 1, 1)",
+		"BEGIN", "ALTER TABLE cc ADD CONSTRAINT cc_id_key UNIQUE (id)", "ALTER TABLE cc ADD CONSTRAINT vsmall CHECK (v < 10)", "ROLLBACK",
+		"INSERT INTO cc VALUES (1, 1, 20)",
+		"BEGIN", "ALTER TABLE cc DROP CONSTRAINT vpos", "ALTER TABLE cc DROP CONSTRAINT cc_p_fkey", "ROLLBACK"} {
+		if err := exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	for _, c := range []struct{ sql, code string }{
+		{"INSERT INTO cc VALUES (2, 1, -1)", "23514"}, // vpos is back
+		{"INSERT INTO cc VALUES (2, 9, 1)", "23503"},  // and the foreign key
+		{"DELETE FROM cp", "23503"},                   // which guards its parent
+	} {
+		var pe *pgconn.PgError
+		if err := exec(c.sql); !errors.As(err, &pe) || pe.Code != c.code {
+			t.Errorf("%s: %v, want %s", c.sql, err, c.code)
+		}
+	}
+}

@@ -131,15 +131,44 @@ func (p *Planner) planAddConstraints(b *binder, as *pg_query.AlterTableStmt, t *
 				return err
 			}
 		}
-		wt.checks = append(wt.checks, checks...)
-		wt.fks = append(wt.fks, fks...)
+		prevChecks, prevFKs := wt.checks, wt.fks
+		wt.checks = append(slices.Clip(wt.checks), checks...)
+		wt.fks = append(slices.Clip(wt.fks), fks...)
 		for _, fk := range fks {
 			fk.parent.referencedBy.add(wt)
 			p.Catalog.ProviderChanged(db, fk.parent)
 		}
 		p.Catalog.ProviderChanged(db, wt)
+		b.onRollback(func() {
+			// The rows come back with the table's snapshot (lockWriter);
+			// the constraints go here, before it.
+			for _, k := range keys {
+				wt.DropUniqueKey(k.Name)
+			}
+			p.restoreConstraints(db, wt, prevChecks, prevFKs)
+		})
 		return nil
 	}}, nil
+}
+
+// restoreConstraints puts back the CHECK and FOREIGN KEY constraints wt
+// had (a rolled-back ALTER TABLE's undo), with the parents' record of the
+// tables referencing them.
+func (p *Planner) restoreConstraints(db string, wt *writableTable, checks []checkConstraint, fks []foreignKey) {
+	parents := make(map[*writableTable]bool)
+	for _, fk := range slices.Concat(wt.fks, fks) {
+		parents[fk.parent] = true
+	}
+	wt.checks, wt.fks = checks, fks
+	for parent := range parents {
+		if slices.ContainsFunc(fks, func(f foreignKey) bool { return f.parent == parent }) {
+			parent.referencedBy.add(wt)
+		} else {
+			parent.referencedBy.remove(wt)
+		}
+		p.Catalog.ProviderChanged(db, parent)
+	}
+	p.Catalog.ProviderChanged(db, wt)
 }
 
 // addedKey binds the PRIMARY KEY or UNIQUE constraint c that ALTER TABLE
@@ -201,15 +230,17 @@ func (p *Planner) planDropConstraints(b *binder, as *pg_query.AlterTableStmt, t 
 			return err
 		}
 		defer unlock()
+		prevChecks, prevFKs := wt.checks, wt.fks
+		b.onRollback(func() { p.restoreConstraints(db, wt, prevChecks, prevFKs) })
 		for _, d := range drops {
 			ci := slices.IndexFunc(wt.checks, func(c checkConstraint) bool { return c.name == d.name })
 			fi := slices.IndexFunc(wt.fks, func(f foreignKey) bool { return f.Name == d.name })
 			switch {
 			case ci >= 0:
-				wt.checks = slices.Delete(wt.checks, ci, ci+1)
+				wt.checks = slices.Delete(slices.Clone(wt.checks), ci, ci+1) // prevChecks keeps the old
 			case fi >= 0:
 				parent := wt.fks[fi].parent
-				wt.fks = slices.Delete(wt.fks, fi, fi+1)
+				wt.fks = slices.Delete(slices.Clone(wt.fks), fi, fi+1)
 				if !slices.ContainsFunc(wt.fks, func(f foreignKey) bool { return f.parent == parent }) {
 					parent.referencedBy.remove(wt)
 				}

@@ -278,6 +278,17 @@ func (t *WritableTable) AddUniqueKey(k UniqueKey) error {
 	return nil
 }
 
+// DropUniqueKey removes unique key name (the undo of AddUniqueKey when
+// a transaction block rolls back); the caller holds Lock.
+func (t *WritableTable) DropUniqueKey(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if k := slices.IndexFunc(t.keys, func(k UniqueKey) bool { return k.Name == name }); k >= 0 {
+		t.keys = slices.Delete(slices.Clone(t.keys), k, k+1)
+		t.index = slices.Delete(t.index, k, k+1)
+	}
+}
+
 // RemapIndexes follows a change of the table's columns (ALTER TABLE ...
 // DROP COLUMN): column c of an index becomes column to[c]; an index on a
 // column that is gone (to[c] < 0) is dropped, as PostgreSQL drops it.
