@@ -393,6 +393,9 @@ func newAccumulator(a *expr.Aggregate, loc *time.Location) (accumulator, error) 
 		expr.RegrR2, expr.RegrSlope, expr.RegrSxx, expr.RegrSxy, expr.RegrSyy:
 		return &regrAcc{fn: a.Func}, nil
 	case expr.StringAgg:
+		if a.Delimiter == nil {
+			return &stringAggAcc{perRow: true}, nil // the argument is (value, delimiter)
+		}
 		lit, ok := a.Delimiter.(*expr.Literal)
 		if !ok {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "string_agg needs a constant delimiter")
@@ -1029,8 +1032,11 @@ func (a *boolAcc) finish(mem memory.Allocator) (arrow.Array, error) {
 // order.
 type stringAggAcc struct {
 	delim string
-	vals  [][]byte
-	seen  []bool
+	// perRow: the argument is a (value, delimiter) row, each value
+	// preceded by its own delimiter (planner: a delimiter not constant).
+	perRow bool
+	vals   [][]byte
+	seen   []bool
 }
 
 func (a *stringAggAcc) grow(n int) {
@@ -1041,6 +1047,17 @@ func (a *stringAggAcc) grow(n int) {
 }
 
 func (a *stringAggAcc) update(ids []uint32, arg arrow.Array) error {
+	var delims *array.String
+	if a.perRow {
+		row, ok := arg.(*array.Struct)
+		if !ok || row.NumField() != 2 {
+			return fmt.Errorf("string_agg of %s", arg.DataType())
+		}
+		arg = row.Field(0)
+		if delims, ok = row.Field(1).(*array.String); !ok {
+			return fmt.Errorf("string_agg delimiter of %s", row.Field(1).DataType())
+		}
+	}
 	ss, ok := arg.(*array.String)
 	if !ok {
 		return fmt.Errorf("string_agg of %s", arg.DataType())
@@ -1049,7 +1066,13 @@ func (a *stringAggAcc) update(ids []uint32, arg arrow.Array) error {
 		if ss.IsNull(r) {
 			continue
 		}
-		if a.seen[id] {
+		switch {
+		case !a.seen[id]:
+		case delims != nil:
+			if delims.IsValid(r) { // a NULL delimiter adds nothing
+				a.vals[id] = append(a.vals[id], delims.Value(r)...)
+			}
+		default:
 			a.vals[id] = append(a.vals[id], a.delim...)
 		}
 		a.vals[id] = append(a.vals[id], ss.Value(r)...)

@@ -253,6 +253,12 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, ectx exprContext) (expr.Exp
 	case expr.StringAgg:
 		if category(in) == catString && delim != nil && category(delim.DataType()) == catString {
 			out = typeText
+			if _, constant := foldConstant(delim).(*expr.Literal); !constant {
+				// A delimiter read per row: each value is preceded by
+				// its own row's (the first one's is dropped), so both
+				// travel as one row, as the two-argument aggregates'.
+				arg, delim = rowOf([]expr.Expr{arg, delim}), nil
+			}
 		}
 	case expr.BitAnd, expr.BitOr, expr.BitXor:
 		if r := numericRank(in); r >= 1 && r <= 3 {
