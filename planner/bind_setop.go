@@ -64,10 +64,12 @@ func (b *binder) bindSetOp(s *pg_query.SelectStmt) (Plan, error) {
 			if lt, err = b.typeUntyped(left, i, rt); err != nil {
 				return nil, err
 			}
+			varcharUntyped(left, i, planDeclared(right, i))
 		case b.untypedColumn(right, i) != nil && b.untypedColumn(left, i) == nil:
 			if rt, err = b.typeUntyped(right, i, lt); err != nil {
 				return nil, err
 			}
+			varcharUntyped(right, i, planDeclared(left, i))
 		}
 		if types[i] = resultType(lt, rt); types[i] == nil {
 			return nil, b.errorf(pgerror.DatatypeMismatch, targetLoc(i), "%s types %s and %s cannot be matched", opName, typeName(lt), typeName(rt))
@@ -105,6 +107,16 @@ func (b *binder) untypedColumn(p Plan, i int) *unknownLit {
 	}
 	lit, _ := pr.Exprs[i].(*expr.Literal)
 	return b.untyped[lit]
+}
+
+// varcharUntyped marks column i of p, an untyped constant now typed as
+// the other branch's column, as varchar when that column, of declared type
+// other, is one: 'x' UNION SELECT v::varchar(3) is varchar (without a
+// length), as in PostgreSQL.
+func varcharUntyped(p Plan, i int, other string) {
+	if pr, ok := p.(*Project); ok && isVarcharType(other) {
+		pr.Exprs[i] = declaredAs(pr.Exprs[i], "character varying")
+	}
 }
 
 // typeUntyped reads the untyped constant of column i of p as type t (a
