@@ -147,13 +147,13 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 				from, _ := charOffset(src, start)
 				out := []byte(src[:from])
 				last := from
-				for i, m := range re.FindAllStringSubmatchIndex(src[from:], -1) {
+				for i, m := range matchesFrom(re, src, from, -1) {
 					if n != 0 && int64(i+1) != n {
 						continue
 					}
-					out = append(out, src[last:from+m[0]]...)
-					out = re.ExpandString(out, tmpl, src[from:], m)
-					last = from + m[1]
+					out = append(out, src[last:m[0]]...)
+					out = re.ExpandString(out, tmpl, src, m)
+					last = m[1]
 				}
 				return string(append(out, src[last:]...)), nil
 			})
@@ -223,20 +223,19 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 					failed = err
 					return 0
 				}
-				s := a.str(0, r)
+				s, from := a.str(0, r), 0
 				if len(in) > 2 {
 					start := a.int(2, r)
 					if start <= 0 {
 						failed = pgerror.New("22023", "invalid value for parameter \"%s\": %d", "start", start)
 						return 0
 					}
-					runes := []rune(s)
-					if start > int64(len(runes)) {
+					var ok bool
+					if from, ok = charOffset(s, start); !ok {
 						return 0
 					}
-					s = string(runes[start-1:])
 				}
-				return int32(len(re.FindAllStringIndex(s, -1)))
+				return int32(len(matchesFrom(re, s, from, -1)))
 			})
 			if failed != nil {
 				if out != nil {
@@ -328,7 +327,7 @@ func nthMatch(cache *regexpCache, fn string, a argReader, r, flagsAt, subAt int)
 	if !ok {
 		return s, nil, nil
 	}
-	matches := re.FindAllStringSubmatchIndex(s[from:], int(min(n, 1<<30)))
+	matches := matchesFrom(re, s, from, int(min(n, 1<<30)))
 	if int64(len(matches)) < n || group > int64(re.NumSubexp()) {
 		return s, nil, nil
 	}
@@ -336,7 +335,39 @@ func nthMatch(cache *regexpCache, fn string, a argReader, r, flagsAt, subAt int)
 	if g[0] < 0 {
 		return s, nil, nil // the group took no part in the match
 	}
-	return s, []int{from + g[0], from + g[1]}, nil
+	return s, g, nil
+}
+
+// matchesFrom returns the matches of re in s (their submatch offsets in
+// s) that start at byte from or after, at most n (n < 0: all), as
+// PostgreSQL's search from a start position finds them: the text before
+// from is still there, so ^ does not match at from, nor \b between two
+// letters. A pattern without such an assertion is searched from from
+// alone; one with them over the whole string, keeping the matches that
+// start at from or later (a match straddling from then hides one inside
+// it, which PostgreSQL would find).
+func matchesFrom(re *regexp.Regexp, s string, from, n int) [][]int {
+	if src := re.String(); from == 0 || !strings.ContainsAny(src, "^\\") {
+		ms := re.FindAllStringSubmatchIndex(s[from:], n)
+		for _, m := range ms {
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += from
+				}
+			}
+		}
+		return ms
+	}
+	var out [][]int
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		if m[0] >= from {
+			out = append(out, m)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // textArrayFunc computes the text[]-returning functions.
