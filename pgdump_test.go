@@ -40,6 +40,17 @@ func TestPgDump(t *testing.T) {
 		t.Errorf("the dump revokes privileges: %.120s", dump.String()[i:])
 	}
 
+	// pg_dumpall reads the roles from pg_authid (and parameter ACLs).
+	var globals bytes.Buffer
+	cmd = exec.CommandContext(ctx, filepath.Join(pgtest.DefaultBin, "pg_dumpall"), "--no-password", "--globals-only", "-d", url)
+	cmd.Stdout, cmd.Stderr = &globals, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pg_dumpall: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(globals.String(), "CREATE ROLE postgres;") {
+		t.Errorf("pg_dumpall --globals-only has no CREATE ROLE postgres:\n%s", globals.String())
+	}
+
 	restore := exec.CommandContext(ctx, filepath.Join(pgtest.DefaultBin, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.URL())
 	restore.Stdin = &dump
 	if out, err := restore.CombinedOutput(); err != nil {

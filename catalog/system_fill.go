@@ -25,6 +25,7 @@ var fillers = map[[2]string]func(*systemBuilder, *rows){
 	{PgCatalog, "pg_am"}:                           fillAm,
 	{PgCatalog, "pg_timezone_names"}:               fillTimezoneNames,
 	{PgCatalog, "pg_roles"}:                        fillRoles,
+	{PgCatalog, "pg_authid"}:                       fillRoles,
 	{PgCatalog, "pg_depend"}:                       fillDepend,
 	{PgCatalog, "pg_user"}:                         fillUser,
 	{PgCatalog, "pg_collation"}:                    fillCollation,
@@ -519,10 +520,16 @@ func fillUser(_ *systemBuilder, r *rows) { addUsers(r, nil) }
 // authenticator decides who connects), so the users connected now stand
 // in for them, and a client looking up current_user finds it.
 func addRoles(r *rows, users []string) {
-	r.add("rolname", DatabaseOwnerName, "rolinherit", true, "rolconnlimit", -1, "rolpassword", "********", "oid", DatabaseOwnerOID)
+	// pg_roles masks the password; pg_authid holds none (riffq's
+	// authenticator keeps the secrets, not the catalog).
+	var password any = "********"
+	if r.rel.name == "pg_authid" {
+		password = nil
+	}
+	r.add("rolname", DatabaseOwnerName, "rolinherit", true, "rolconnlimit", -1, "rolpassword", password, "oid", DatabaseOwnerOID)
 	for _, u := range append([]string{OwnerName}, users...) {
 		r.add("rolname", u, "rolsuper", true, "rolinherit", true, "rolcreaterole", true, "rolcreatedb", true,
-			"rolcanlogin", true, "rolreplication", true, "rolconnlimit", -1, "rolpassword", "********",
+			"rolcanlogin", true, "rolreplication", true, "rolconnlimit", -1, "rolpassword", password,
 			"rolbypassrls", true, "oid", int64(RoleOID(u)))
 	}
 }
@@ -547,7 +554,7 @@ func RoleOID(user string) uint32 {
 	return 1<<30 + h.Sum32()%(1<<29)
 }
 
-// RolesTable is pg_roles or pg_user (name) with a role for each of users,
+// RolesTable is pg_roles, pg_authid or pg_user (name) with a role for each of users,
 // distinct names other than postgres (the planner builds it for each
 // statement reading it, from the sessions connected then).
 func RolesTable(name string, users []string) (*Table, error) {

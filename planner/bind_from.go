@@ -376,7 +376,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 		st.Database = t.Database
 		t = st
 	}
-	if t.System && t.Schema == catalog.PgCatalog && (t.Name == "pg_roles" || t.Name == "pg_user") && b.sess != nil {
+	if t.System && t.Schema == catalog.PgCatalog && (t.Name == "pg_roles" || t.Name == "pg_authid" || t.Name == "pg_user") && b.sess != nil {
 		st, err := catalog.RolesTable(t.Name, b.sessionUsers())
 		if err != nil {
 			return nil, nil, err

@@ -41,7 +41,7 @@ var relations = map[string][]string{
 		"pg_stat_all_tables", "pg_statio_user_tables", "pg_stat_replication", "pg_replication_slots",
 		"pg_prepared_statements", "pg_cursors", "pg_stat_user_indexes", "pg_statistic_ext_data",
 		"pg_largeobject_metadata", "pg_user_mappings", "pg_stats", "pg_prepared_xacts",
-		"pg_timezone_abbrevs", "pg_available_extension_versions", "pg_db_role_setting", "pg_seclabels", "pg_shseclabel",
+		"pg_timezone_abbrevs", "pg_available_extension_versions", "pg_db_role_setting", "pg_seclabels", "pg_shseclabel", "pg_authid", "pg_parameter_acl",
 	},
 	"information_schema": {
 		"character_sets", "columns", "constraint_column_usage", "enabled_roles", "key_column_usage",
