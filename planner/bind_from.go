@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -350,11 +349,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 	}
 	t, ok := b.lookupTable(rv.Schemaname, rv.Relname)
 	if !ok {
-		name := rv.Relname
-		if rv.Schemaname != "" {
-			name = rv.Schemaname + "." + name
-		}
-		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", name)
+		return nil, nil, b.errorf(pgerror.UndefinedTable, rv.Location, "relation %q does not exist", relationName(rv))
 	}
 	if b.reads != nil && !t.System {
 		b.reads[[2]string{t.Schema, t.Name}] = true
@@ -401,9 +396,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar) (Plan, *scope, error) {
 	}
 	sc := tableScope(alias, t.Provider.Schema(), colnames)
 	for i := range sc.cols {
-		if d, ok := sc.cols[i].typ.(*arrow.Decimal128Type); ok && d.Scale >= 0 {
-			sc.cols[i].numeric = fmt.Sprintf("numeric(%d,%d)", d.Precision, d.Scale)
-		}
+		sc.cols[i].numeric = numericDeclared(sc.cols[i].typ)
 	}
 	if t.Hidden > 0 {
 		sc.star = starOrder(sc)[:len(sc.cols)-t.Hidden]
@@ -723,4 +716,12 @@ func (b *binder) bindOptionsToTable(rf *pg_query.RangeFunction, fc *pg_query.Fun
 		alias, colnames = rf.Alias.Aliasname, rf.Alias.Colnames
 	}
 	return plan, tableScope(alias, plan.Schema(), colnames), nil
+}
+
+// relationName is the name rv gives, schema-qualified as written.
+func relationName(rv *pg_query.RangeVar) string {
+	if rv.Schemaname != "" {
+		return rv.Schemaname + "." + rv.Relname
+	}
+	return rv.Relname
 }

@@ -197,29 +197,25 @@ func commonDeclared(decls []string, untyped []bool, ct arrow.DataType) string {
 		return ""
 	}
 	d := decls[first]
-	if !slices.ContainsFunc(decls, func(x string) bool { return x != d }) {
-		return d
-	}
-	typedDiffer := false
-	for i, x := range decls {
-		if !untyped[i] && x != d {
-			typedDiffer = true
-		}
-	}
-	switch {
-	case ct.ID() == arrow.STRING && isVarcharType(d):
-		return "character varying"
-	case ct.ID() == arrow.STRING && isBpcharType(d):
+	typed := func(ok func(string) bool) bool { // ok holds for every typed input
 		for i, x := range decls {
-			if !untyped[i] && !isBpcharType(x) {
-				return ""
+			if !untyped[i] && !ok(x) {
+				return false
 			}
 		}
-		return "bpchar"
-	case typedDiffer || strings.Contains(d, "("):
-		return ""
+		return true
 	}
-	return d // name, oid: the type has no modifier to lose
+	switch {
+	case !slices.ContainsFunc(decls, func(x string) bool { return x != d }):
+		return d // every input has it, untyped ones too
+	case ct.ID() == arrow.STRING && isVarcharType(d):
+		return "character varying"
+	case ct.ID() == arrow.STRING && isBpcharType(d) && typed(isBpcharType):
+		return "bpchar"
+	case !strings.Contains(d, "(") && typed(func(x string) bool { return x == d }):
+		return d // name, oid: the type has no modifier to lose
+	}
+	return ""
 }
 
 // isVarcharType reports whether pgType, a declared type, is character
@@ -259,10 +255,19 @@ func schemaDeclared(schema *arrow.Schema, i int, origins func() []columnOrigin) 
 	if t := pgtypes.Annotation(f); t != "" {
 		return t
 	}
-	if d, ok := f.Type.(*arrow.Decimal128Type); ok && d.Scale >= 0 {
+	if t := numericDeclared(f.Type); t != "" {
 		if o := origins(); i < len(o) && o[i].table != 0 {
-			return fmt.Sprintf("numeric(%d,%d)", d.Precision, d.Scale)
+			return t
 		}
+	}
+	return ""
+}
+
+// numericDeclared is numeric(p,s) for a decimal type of a table's column
+// (a column's precision and scale are its declared type's), else "".
+func numericDeclared(t arrow.DataType) string {
+	if d, ok := t.(*arrow.Decimal128Type); ok && d.Scale >= 0 {
+		return fmt.Sprintf("numeric(%d,%d)", d.Precision, d.Scale)
 	}
 	return ""
 }

@@ -376,15 +376,18 @@ func (u *Union) Schema() *arrow.Schema {
 		return m.out
 	}
 	fields := append([]arrow.Field{}, first.Fields()...)
-	first0 := make([]string, len(fields))
-	var orig0 []columnOrigin
-	for i := range fields {
-		first0[i] = schemaDeclared(first, i, func() []columnOrigin {
-			if orig0 == nil {
-				orig0 = origins(u.Parts[0])
+	orig := make([][]columnOrigin, len(u.Parts)) // each part's, read once if needed
+	declared := func(j, i int, schema *arrow.Schema) string {
+		return schemaDeclared(schema, i, func() []columnOrigin {
+			if orig[j] == nil {
+				orig[j] = origins(u.Parts[j])
 			}
-			return orig0
+			return orig[j]
 		})
+	}
+	first0 := make([]string, len(fields))
+	for i := range fields {
+		first0[i] = declared(0, i, first)
 	}
 	var parts []*arrow.Schema
 	if slices.ContainsFunc(first0, func(d string) bool { return d != "" }) {
@@ -398,20 +401,14 @@ func (u *Union) Schema() *arrow.Schema {
 	}
 	decls := make([]string, len(u.Parts))
 	untyped := make([]bool, len(u.Parts))
-	orig := make([][]columnOrigin, len(u.Parts))
 	for i := range fields {
 		fields[i].Nullable = true
 		fields[i] = pgtypes.Unannotate(fields[i])
 		if first0[i] == "" {
 			continue // the first part decides: none
 		}
-		for j, p := range u.Parts {
-			decls[j] = schemaDeclared(parts[j], i, func() []columnOrigin {
-				if orig[j] == nil {
-					orig[j] = origins(p)
-				}
-				return orig[j]
-			})
+		for j := range u.Parts {
+			decls[j] = declared(j, i, parts[j])
 		}
 		// A declared type stays as PostgreSQL's set operations keep it;
 		// character columns of different lengths are bpchar.

@@ -74,11 +74,7 @@ func (b *binder) checkTable(rv *pg_query.RangeVar) error {
 		return nil
 	}
 	if _, ok := b.lookupTable(rv.Schemaname, rv.Relname); !ok {
-		name := rv.Relname
-		if rv.Schemaname != "" {
-			name = rv.Schemaname + "." + name
-		}
-		return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", name) // without a position, as PostgreSQL's
+		return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", relationName(rv)) // without a position, as PostgreSQL's
 	}
 	return nil
 }

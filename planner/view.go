@@ -121,10 +121,7 @@ func (p *Planner) planDropView(b *binder, ds *pg_query.DropStmt) (*Query, error)
 				b.notice("00000", "view \"%s\" does not exist, skipping", t.name)
 				continue
 			}
-			rel, _ := b.cat.LookupTable(db, t.schema, t.name)
-			if t.schema == "" {
-				rel, _ = b.lookupTable("", t.name)
-			}
+			rel := b.dropTargetTable(db, t)
 			if err := p.Catalog.DropView(db, t.schema, t.name, missingOK); err != nil {
 				return err
 			}
@@ -241,19 +238,11 @@ func viewDefinition(sql string, loc int32) string {
 // dropped first.
 func (p *Planner) dropDependentViews(b *binder, db string, targets []dropTarget, views, cascade bool) error {
 	all := b.cat.Tables(db)
-	resolve := func(t dropTarget) *catalog.Table {
-		if t.schema != "" {
-			rel, _ := b.cat.LookupTable(db, t.schema, t.name)
-			return rel
-		}
-		rel, _ := b.lookupTable("", t.name)
-		return rel
-	}
 	dropping := make(map[[2]string]bool)
 	var roots []*catalog.Table
 	for _, t := range targets {
 		// A relation of the wrong kind fails the DROP itself.
-		if rel := resolve(t); rel != nil && (rel.View != nil) == views {
+		if rel := b.dropTargetTable(db, t); rel != nil && (rel.View != nil) == views {
 			dropping[[2]string{rel.Schema, rel.Name}] = true
 			roots = append(roots, rel)
 		}
@@ -300,4 +289,15 @@ func (p *Planner) dropDependentViews(b *binder, db string, targets []dropTarget,
 		p.restoreViewOnRollback(b, db, dependents[i].Schema, dependents[i].Name, dependents[i].View)
 	}
 	return nil
+}
+
+// dropTargetTable is the relation a DROP target names: in its schema, or
+// by the search path.
+func (b *binder) dropTargetTable(db string, t dropTarget) *catalog.Table {
+	if t.schema != "" {
+		rel, _ := b.cat.LookupTable(db, t.schema, t.name)
+		return rel
+	}
+	rel, _ := b.lookupTable("", t.name)
+	return rel
 }
