@@ -340,7 +340,7 @@ func roundToScales(mem memory.Allocator, x, scales arrow.Array, trunc bool) (arr
 		var out num
 		switch t := int32(to); {
 		case t >= n.scale:
-			out = upscale(n, max(t, 0)-n.scale)
+			out = upscale(n, t-n.scale)
 		case trunc:
 			q := new(big.Int).Quo(n.bigInt(), bigPow10(n.scale-t))
 			out = num{big: q, scale: t}

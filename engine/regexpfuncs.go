@@ -132,11 +132,11 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 			return strictStringFunc(mem, in, func(a argReader, r int) (string, error) {
 				start, n := a.int(3, r), int64(1)
 				if start <= 0 {
-					return "", pgerror.New("22023", "invalid value for parameter \"%s\": %d", "start", start)
+					return "", invalidParameter("start", start)
 				}
 				if len(in) > 4 {
 					if n = a.int(4, r); n < 0 {
-						return "", pgerror.New("22023", "invalid value for parameter \"%s\": %d", "n", n)
+						return "", invalidParameter("n", n)
 					}
 				}
 				re, _, err := cache.get("regexp_replace", a.str(1, r), optionalStr(a, 5, r), true)
@@ -227,7 +227,7 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 				if len(in) > 2 {
 					start := a.int(2, r)
 					if start <= 0 {
-						failed = pgerror.New("22023", "invalid value for parameter \"%s\": %d", "start", start)
+						failed = invalidParameter("start", start)
 						return 0
 					}
 					var ok bool
@@ -267,7 +267,7 @@ func regexpFunction(name string) func(mem memory.Allocator, in []arrow.Array) (a
 				end := int64(0)
 				if len(in) > 4 {
 					if end = a.int(4, r); end != 0 && end != 1 {
-						return 0, pgerror.New("22023", "invalid value for parameter \"%s\": %d", "endoption", end)
+						return 0, invalidParameter("endoption", end)
 					}
 				}
 				s, m, err := nthMatch(&cache, name, a, r, 5, 6)
@@ -300,7 +300,7 @@ func nthMatch(cache *regexpCache, fn string, a argReader, r, flagsAt, subAt int)
 		}
 		v := a.int(i, r)
 		if v < min {
-			return 0, pgerror.New("22023", "invalid value for parameter \"%s\": %d", name, v)
+			return 0, invalidParameter(name, v)
 		}
 		return v, nil
 	}
@@ -641,4 +641,10 @@ func charOffset(s string, n int64) (off int, ok bool) {
 		off += size
 	}
 	return off, true
+}
+
+// invalidParameter is PostgreSQL's error for a regexp function's integer
+// parameter out of its range (start, n, endoption, subexpr).
+func invalidParameter(name string, v int64) error {
+	return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\": %d", name, v)
 }
